@@ -1,0 +1,8 @@
+//! netplay: a terminal network playground. The engine (`net`) drives real
+//! sockets on tokio tasks; the UI (`app`, `ui`) shows what happens, live.
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod net;
+pub mod ring;
+pub mod text;

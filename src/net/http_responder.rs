@@ -1,0 +1,292 @@
+//! The TCP server's `http` behaviour: answers each HTTP/1.1 request on a
+//! connection with a small valid response, so the HTTP tab and `curl` can be
+//! tried with no network. Heads are parsed with httparse; bodies are skipped
+//! by Content-Length; keep-alive and pipelining work.
+
+use std::net::SocketAddr;
+
+/// The largest request head accepted before answering 431.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// The most request headers parsed.
+pub const MAX_HEADERS: usize = 100;
+
+/// One response to write, and whether to close after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpReply {
+    /// The full response bytes (head and body).
+    pub bytes: Vec<u8>,
+    /// Close the connection once written.
+    pub close: bool,
+}
+
+/// Per-connection request parser and responder.
+#[derive(Debug)]
+pub struct HttpResponder {
+    peer: SocketAddr,
+    local: SocketAddr,
+    head: Vec<u8>,
+    body_left: u64,
+    pending: Option<HttpReply>,
+    requests: u64,
+    closed: bool,
+}
+
+impl HttpResponder {
+    /// A responder for the connection between `peer` and `local`.
+    pub fn new(peer: SocketAddr, local: SocketAddr) -> Self {
+        Self {
+            peer,
+            local,
+            head: Vec::new(),
+            body_left: 0,
+            pending: None,
+            requests: 0,
+            closed: false,
+        }
+    }
+
+    /// Takes the bytes of one read and returns the responses now due.
+    pub fn feed(&mut self, data: &[u8]) -> Vec<HttpReply> {
+        let mut replies = Vec::new();
+        self.feed_into(data, &mut replies);
+        replies
+    }
+
+    fn feed_into(&mut self, mut data: &[u8], replies: &mut Vec<HttpReply>) {
+        if self.closed {
+            return;
+        }
+        if self.body_left > 0 {
+            let take = usize::try_from(self.body_left)
+                .unwrap_or(usize::MAX)
+                .min(data.len());
+            self.body_left -= take as u64;
+            data = &data[take..];
+            if self.body_left > 0 {
+                return;
+            }
+        }
+        if let Some(reply) = self.pending.take() {
+            self.push(reply, replies);
+            if self.closed {
+                return;
+            }
+        }
+        self.head.extend_from_slice(data);
+        if self.head.is_empty() {
+            return;
+        }
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut request = httparse::Request::new(&mut headers);
+        let head_len = match request.parse(&self.head) {
+            Ok(httparse::Status::Partial) => {
+                if self.head.len() > MAX_HEAD {
+                    self.push(
+                        error_reply(431, "Request Header Fields Too Large", "head over 64 KiB"),
+                        replies,
+                    );
+                }
+                return;
+            }
+            Err(httparse::Error::TooManyHeaders) => {
+                self.push(
+                    error_reply(431, "Request Header Fields Too Large", "over 100 headers"),
+                    replies,
+                );
+                return;
+            }
+            Err(err) => {
+                self.push(
+                    error_reply(400, "Bad Request", &format!("not an HTTP request: {err}")),
+                    replies,
+                );
+                return;
+            }
+            Ok(httparse::Status::Complete(len)) => len,
+        };
+        self.requests += 1;
+        let method = request.method.unwrap_or("GET").to_string();
+        let path = request.path.unwrap_or("/").to_string();
+        let minor = request.version.unwrap_or(1);
+        let mut content_length: u64 = 0;
+        let mut keep_alive = minor == 1;
+        let mut chunked = false;
+        for header in request.headers.iter() {
+            let value = String::from_utf8_lossy(header.value);
+            if header.name.eq_ignore_ascii_case("content-length") {
+                match value.trim().parse::<u64>() {
+                    Ok(n) => content_length = n,
+                    Err(_) => {
+                        self.push(
+                            error_reply(400, "Bad Request", "invalid Content-Length"),
+                            replies,
+                        );
+                        return;
+                    }
+                }
+            } else if header.name.eq_ignore_ascii_case("connection") {
+                let value = value.to_ascii_lowercase();
+                if value.contains("close") {
+                    keep_alive = false;
+                } else if value.contains("keep-alive") {
+                    keep_alive = true;
+                }
+            } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = true;
+            }
+        }
+        if chunked {
+            self.push(
+                error_reply(
+                    501,
+                    "Not Implemented",
+                    "chunked request bodies are not supported by netplay's test server",
+                ),
+                replies,
+            );
+            return;
+        }
+        let reply = HttpReply {
+            bytes: self.response(&method, &path, minor, keep_alive),
+            close: !keep_alive,
+        };
+        let rest = self.head.split_off(head_len);
+        self.head.clear();
+        self.body_left = content_length;
+        self.pending = Some(reply);
+        self.feed_into(&rest, replies);
+    }
+
+    fn push(&mut self, reply: HttpReply, replies: &mut Vec<HttpReply>) {
+        self.closed |= reply.close;
+        replies.push(reply);
+    }
+
+    fn response(&self, method: &str, path: &str, minor: u8, keep_alive: bool) -> Vec<u8> {
+        let body = format!(
+            "Hello from netplay!\n\nRequest: {method} {path} HTTP/1.{minor}\nClient:  {}\nServer:  {}\nRequest #{} on this connection.\n",
+            self.peer, self.local, self.requests
+        );
+        let mut head = format!(
+            "HTTP/1.1 200 OK\r\nServer: netplay/{}\r\nDate: {}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n",
+            env!("CARGO_PKG_VERSION"),
+            http_date(),
+            body.len()
+        );
+        head.push_str(if keep_alive {
+            "Connection: keep-alive\r\n\r\n"
+        } else {
+            "Connection: close\r\n\r\n"
+        });
+        let mut bytes = head.into_bytes();
+        if method != "HEAD" {
+            bytes.extend_from_slice(body.as_bytes());
+        }
+        bytes
+    }
+}
+
+fn error_reply(code: u16, reason: &str, detail: &str) -> HttpReply {
+    let body = format!("{code} {reason}: {detail}\n");
+    let bytes = format!(
+        "HTTP/1.1 {code} {reason}\r\nServer: netplay/{}\r\nDate: {}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        env!("CARGO_PKG_VERSION"),
+        http_date(),
+        body.len()
+    )
+    .into_bytes();
+    HttpReply { bytes, close: true }
+}
+
+fn http_date() -> String {
+    chrono::Utc::now()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn responder() -> HttpResponder {
+        HttpResponder::new(
+            "127.0.0.1:5555".parse().unwrap(),
+            "127.0.0.1:9999".parse().unwrap(),
+        )
+    }
+
+    fn parse_response(bytes: &[u8]) -> (u16, usize, Vec<(String, String)>) {
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut response = httparse::Response::new(&mut headers);
+        let len = match response.parse(bytes).unwrap() {
+            httparse::Status::Complete(len) => len,
+            httparse::Status::Partial => panic!("partial response"),
+        };
+        let headers = response
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.name.to_string(),
+                    String::from_utf8_lossy(h.value).to_string(),
+                )
+            })
+            .collect();
+        (response.code.unwrap(), len, headers)
+    }
+
+    #[test]
+    fn answers_a_get_in_pieces() {
+        let mut r = responder();
+        assert!(r.feed(b"GET /hi HTTP/1.1\r\nHost: x\r\n").is_empty());
+        let replies = r.feed(b"\r\n");
+        assert_eq!(replies.len(), 1);
+        let (code, head_len, headers) = parse_response(&replies[0].bytes);
+        assert_eq!(code, 200);
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n == "Content-Length")
+            .unwrap()
+            .1
+            .parse()
+            .unwrap();
+        assert_eq!(replies[0].bytes.len() - head_len, length);
+        assert!(String::from_utf8_lossy(&replies[0].bytes).contains("GET /hi HTTP/1.1"));
+        assert!(!replies[0].close);
+    }
+
+    #[test]
+    fn skips_bodies_and_pipelines() {
+        let mut r = responder();
+        let replies =
+            r.feed(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloHEAD / HTTP/1.1\r\nConnection: close\r\n\r\n");
+        assert_eq!(replies.len(), 2);
+        let (_, head_len, _) = parse_response(&replies[1].bytes);
+        assert_eq!(head_len, replies[1].bytes.len(), "HEAD has no body");
+        assert!(replies[1].close);
+        assert!(r.feed(b"GET / HTTP/1.1\r\n\r\n").is_empty(), "closed");
+    }
+
+    #[test]
+    fn body_split_across_reads() {
+        let mut r = responder();
+        assert!(r.feed(b"PUT / HTTP/1.0\r\nContent-Length: 4\r\n\r\nab").is_empty());
+        let replies = r.feed(b"cd");
+        assert_eq!(replies.len(), 1);
+        assert!(replies[0].close, "HTTP/1.0 closes by default");
+    }
+
+    #[test]
+    fn rejects_garbage_and_huge_heads() {
+        let mut r = responder();
+        let replies = r.feed(b"Michael");
+        assert!(replies.is_empty(), "could still become a request? no: method token");
+        let replies = r.feed(b" \x01\r\n\r\n");
+        assert_eq!(parse_response(&replies[0].bytes).0, 400);
+        let mut r = responder();
+        let mut big = b"GET / HTTP/1.1\r\nX: ".to_vec();
+        big.extend(std::iter::repeat_n(b'a', MAX_HEAD + 10));
+        let replies = r.feed(&big);
+        assert_eq!(parse_response(&replies[0].bytes).0, 431);
+    }
+}

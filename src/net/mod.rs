@@ -1,0 +1,255 @@
+//! The network engine: real sockets on tokio tasks, typed commands in, typed
+//! events out. It knows nothing of the terminal UI, so it can be driven and
+//! tested alone over loopback.
+//!
+//! Every listener and every connection runs on its own task — the async
+//! counterpart of the tutorial's thread-per-connection server. A front end
+//! holds a handle per listener or connection ([`tcp_server::ServerHandle`],
+//! [`tcp_client::ClientHandle`]); sending on a handle never blocks, and
+//! dropping it stops the task.
+//!
+//! Events travel on one bounded channel. Lifecycle events (listening,
+//! accepted, closed, errors) wait for room, so they are never lost. Data
+//! events (each read and write) are offered without waiting: when the front
+//! end falls behind they are counted in [`Engine::dropped_events`] instead of
+//! slowing the network. Byte and message counters live in [`ConnStats`],
+//! shared atomics that are exact whatever the channel does.
+
+pub mod error;
+pub mod greet;
+pub mod http_responder;
+pub mod resolve;
+pub mod tcp_client;
+pub mod tcp_server;
+
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::{mpsc, watch};
+
+/// Bytes of each read or write carried in an event for display; the exact
+/// length travels beside them.
+pub const PREVIEW_LIMIT: usize = 1024;
+
+/// Events the channel holds before data events start being counted as dropped.
+pub const EVENT_CHANNEL_CAPACITY: usize = 16_384;
+
+/// Identifies one listener for its whole life; a restarted server gets a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServerId(pub u64);
+
+/// Identifies one accepted connection, unique across all listeners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub u64);
+
+/// Identifies one outgoing connection attempt; a reconnect gets a new one, so
+/// a late event from an old connection is recognised as stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(pub u64);
+
+impl std::fmt::Display for ConnId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// The first bytes of one read or write, with its exact length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payload {
+    /// At most [`PREVIEW_LIMIT`] bytes from the start of the data.
+    pub preview: Vec<u8>,
+    /// The full length of the read or write.
+    pub len: usize,
+}
+
+impl Payload {
+    /// Captures the preview of `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        Self {
+            preview: bytes[..bytes.len().min(PREVIEW_LIMIT)].to_vec(),
+            len: bytes.len(),
+        }
+    }
+
+    /// Whether the preview holds only part of the data.
+    pub fn is_truncated(&self) -> bool {
+        self.preview.len() < self.len
+    }
+}
+
+/// Exact per-connection counters, shared between the connection's task
+/// (which writes them) and the UI (which reads them at draw time).
+#[derive(Debug)]
+pub struct ConnStats {
+    /// When the connection was established.
+    pub opened: Instant,
+    bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
+    reads: AtomicU64,
+    writes: AtomicU64,
+}
+
+/// A point-in-time copy of [`ConnStats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatsSnapshot {
+    /// Bytes received.
+    pub bytes_in: u64,
+    /// Bytes sent.
+    pub bytes_out: u64,
+    /// Reads that returned data (a TCP "message" is one read: the stream has
+    /// no message boundaries of its own).
+    pub reads: u64,
+    /// Writes issued.
+    pub writes: u64,
+}
+
+impl ConnStats {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            opened: Instant::now(),
+            bytes_in: AtomicU64::new(0),
+            bytes_out: AtomicU64::new(0),
+            reads: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+        })
+    }
+
+    fn record_read(&self, len: usize) {
+        self.bytes_in.fetch_add(len as u64, Ordering::Relaxed);
+        self.reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn record_write(&self, len: usize) {
+        self.bytes_out.fetch_add(len as u64, Ordering::Relaxed);
+        self.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Reads the counters now.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            bytes_in: self.bytes_in.load(Ordering::Relaxed),
+            bytes_out: self.bytes_out.load(Ordering::Relaxed),
+            reads: self.reads.load(Ordering::Relaxed),
+            writes: self.writes.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Who ended a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The peer closed (EOF after its FIN).
+    Peer,
+    /// This side closed it: a disconnect, a kick, or the greet protocol's `exit`.
+    Local(String),
+    /// The listener it belonged to was stopped.
+    ServerStopped,
+    /// A socket error ended it (reset, timeout, …), described in words.
+    Error(String),
+}
+
+impl std::fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CloseReason::Peer => write!(f, "closed by peer"),
+            CloseReason::Local(why) => write!(f, "closed by netplay: {why}"),
+            CloseReason::ServerStopped => write!(f, "server stopped"),
+            CloseReason::Error(reason) => write!(f, "error: {reason}"),
+        }
+    }
+}
+
+/// Everything the engine reports, tagged with the listener or connection it
+/// concerns.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// From a TCP listener or one of its connections.
+    Server(ServerId, tcp_server::ServerEvent),
+    /// From an outgoing TCP connection.
+    Client(ClientId, tcp_client::ClientEvent),
+}
+
+/// The engine's shared context: where events go, and the id counter. Cheap to
+/// clone; every task holds one.
+#[derive(Clone)]
+pub struct Engine {
+    events: mpsc::Sender<Event>,
+    dropped: Arc<AtomicU64>,
+    next_id: Arc<AtomicU64>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Engine {
+    /// Creates an engine whose tasks run on `runtime`, and the receiver its
+    /// events arrive on.
+    pub fn new(runtime: tokio::runtime::Handle) -> (Self, mpsc::Receiver<Event>) {
+        Self::with_capacity(runtime, EVENT_CHANNEL_CAPACITY)
+    }
+
+    /// Like [`Engine::new`] with a chosen event channel capacity (tests use a
+    /// small one to exercise the drop path).
+    pub fn with_capacity(
+        runtime: tokio::runtime::Handle,
+        capacity: usize,
+    ) -> (Self, mpsc::Receiver<Event>) {
+        let (events, rx) = mpsc::channel(capacity.max(1));
+        (
+            Self {
+                events,
+                dropped: Arc::new(AtomicU64::new(0)),
+                next_id: Arc::new(AtomicU64::new(1)),
+                runtime,
+            },
+            rx,
+        )
+    }
+
+    /// Data events not delivered because the receiver was behind. Counters
+    /// in [`ConnStats`] still include them.
+    pub fn dropped_events(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Delivers a lifecycle event, waiting for room: these are never dropped.
+    async fn emit(&self, event: Event) {
+        // An error means the front end is gone; there is nobody left to tell.
+        let _ = self.events.send(event).await;
+    }
+
+    /// Offers a data event without waiting; counts it when there is no room.
+    fn offer(&self, event: Event) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.events.try_send(event) {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn spawn<F>(&self, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.runtime.spawn(task);
+    }
+}
+
+/// A one-way "stop now" signal that many tasks can wait on; the sender
+/// dropping counts as a stop too, so a forgotten handle never leaks a task.
+#[derive(Clone)]
+pub(crate) struct StopSignal(watch::Receiver<bool>);
+
+impl StopSignal {
+    pub(crate) fn new() -> (watch::Sender<bool>, Self) {
+        let (tx, rx) = watch::channel(false);
+        (tx, Self(rx))
+    }
+
+    /// Resolves once the stop was requested or the sender is gone.
+    pub(crate) async fn stopped(&mut self) {
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
+}

@@ -1,0 +1,246 @@
+//! The TCP client: one task per outgoing connection, from name lookup to
+//! close, with half-close (FIN) on request.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+
+use super::error::{connect_error, connect_timeout, stream_error};
+use super::resolve::resolve;
+use super::{ClientId, CloseReason, ConnStats, Engine, Event, Payload, StopSignal};
+
+/// The default limit for resolving and connecting.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Bytes asked for per read.
+const READ_BUFFER: usize = 16 * 1024;
+
+/// What an outgoing connection reports.
+#[derive(Debug, Clone)]
+pub enum ClientEvent {
+    /// The target's name resolved to these addresses (tried in order).
+    Resolved {
+        /// Every address the resolver returned.
+        addrs: Vec<SocketAddr>,
+    },
+    /// Trying one address.
+    Connecting {
+        /// The address being tried.
+        remote: SocketAddr,
+    },
+    /// Connected: the socket's full 4-tuple.
+    Connected {
+        /// This side's address and ephemeral port.
+        local: SocketAddr,
+        /// The server's address and port.
+        remote: SocketAddr,
+        /// Live counters.
+        stats: Arc<ConnStats>,
+    },
+    /// Lookup or connect failed; the task has ended.
+    ConnectFailed {
+        /// One-line reason.
+        reason: String,
+    },
+    /// One read returned data.
+    Received(Payload),
+    /// Bytes were written.
+    Sent(Payload),
+    /// This side's write half is shut down (FIN sent); reads continue.
+    WriteShutdown,
+    /// The connection ended; the task has ended.
+    Closed {
+        /// Who or what ended it.
+        reason: CloseReason,
+    },
+}
+
+#[derive(Debug)]
+enum ClientCommand {
+    Send(Vec<u8>),
+    ShutdownWrite,
+}
+
+/// Controls one outgoing connection. Dropping it (or
+/// [`ClientHandle::disconnect`]) closes the connection.
+pub struct ClientHandle {
+    id: ClientId,
+    commands: mpsc::UnboundedSender<ClientCommand>,
+    stop: watch::Sender<bool>,
+}
+
+impl ClientHandle {
+    /// The id every event of this connection carries.
+    pub fn id(&self) -> ClientId {
+        self.id
+    }
+
+    /// Writes bytes to the connection (in order with earlier sends).
+    pub fn send(&self, bytes: Vec<u8>) {
+        let _ = self.commands.send(ClientCommand::Send(bytes));
+    }
+
+    /// Shuts down the write side only: the peer reads EOF, replies still arrive.
+    pub fn shutdown_write(&self) {
+        let _ = self.commands.send(ClientCommand::ShutdownWrite);
+    }
+
+    /// Closes the connection (or abandons the attempt) at once.
+    pub fn disconnect(&self) {
+        self.stop.send_replace(true);
+    }
+}
+
+impl Drop for ClientHandle {
+    fn drop(&mut self) {
+        self.disconnect();
+    }
+}
+
+/// Starts connecting to `target` (`host:port`) and returns the handle at
+/// once; the outcome arrives as events.
+pub fn connect(engine: &Engine, target: &str, timeout: Duration) -> ClientHandle {
+    let id = ClientId(engine.next_id());
+    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (stop_tx, stop) = StopSignal::new();
+    let task = Client {
+        engine: engine.clone(),
+        id,
+        stop,
+    };
+    engine.spawn(task.run(target.to_string(), timeout, command_rx));
+    ClientHandle {
+        id,
+        commands,
+        stop: stop_tx,
+    }
+}
+
+struct Client {
+    engine: Engine,
+    id: ClientId,
+    stop: StopSignal,
+}
+
+impl Client {
+    async fn emit(&self, event: ClientEvent) {
+        self.engine.emit(Event::Client(self.id, event)).await;
+    }
+
+    fn offer(&self, event: ClientEvent) {
+        self.engine.offer(Event::Client(self.id, event));
+    }
+
+    async fn run(
+        self,
+        target: String,
+        timeout: Duration,
+        commands: mpsc::UnboundedReceiver<ClientCommand>,
+    ) {
+        let mut stop = self.stop.clone();
+        let stream = tokio::select! {
+            biased;
+            () = stop.stopped() => {
+                self.emit(ClientEvent::ConnectFailed { reason: "cancelled".into() }).await;
+                return;
+            }
+            result = self.establish(&target, timeout) => match result {
+                Ok(stream) => stream,
+                Err(reason) => {
+                    self.emit(ClientEvent::ConnectFailed { reason }).await;
+                    return;
+                }
+            },
+        };
+        let reason = self.converse(stream, commands).await;
+        self.emit(ClientEvent::Closed { reason }).await;
+    }
+
+    async fn establish(&self, target: &str, timeout: Duration) -> Result<TcpStream, String> {
+        let addrs = resolve(target, timeout).await?;
+        self.emit(ClientEvent::Resolved {
+            addrs: addrs.clone(),
+        })
+        .await;
+        let mut reasons = Vec::new();
+        for remote in &addrs {
+            self.emit(ClientEvent::Connecting { remote: *remote }).await;
+            match tokio::time::timeout(timeout, TcpStream::connect(remote)).await {
+                Ok(Ok(stream)) => return Ok(stream),
+                Ok(Err(err)) => reasons.push(connect_error(&err, *remote)),
+                Err(_) => reasons.push(connect_timeout(*remote, timeout)),
+            }
+        }
+        let mut reason = reasons.pop().unwrap_or_else(|| "no address to try".into());
+        if !reasons.is_empty() {
+            reason.push_str(&format!(" (and {} other address(es) failed)", reasons.len()));
+        }
+        Err(reason)
+    }
+
+    async fn converse(
+        &self,
+        stream: TcpStream,
+        mut commands: mpsc::UnboundedReceiver<ClientCommand>,
+    ) -> CloseReason {
+        let (local, remote) = match (stream.local_addr(), stream.peer_addr()) {
+            (Ok(local), Ok(remote)) => (local, remote),
+            (Err(err), _) | (_, Err(err)) => return CloseReason::Error(stream_error(&err)),
+        };
+        let _ = stream.set_nodelay(true);
+        let stats = ConnStats::new();
+        self.emit(ClientEvent::Connected {
+            local,
+            remote,
+            stats: Arc::clone(&stats),
+        })
+        .await;
+        let (mut reader, mut writer) = stream.into_split();
+        let mut buffer = vec![0u8; READ_BUFFER];
+        let mut stop = self.stop.clone();
+        let mut write_open = true;
+        loop {
+            tokio::select! {
+                biased;
+                () = stop.stopped() => return CloseReason::Local("disconnected".into()),
+                command = commands.recv() => match command {
+                    None => return CloseReason::Local("disconnected".into()),
+                    Some(ClientCommand::Send(bytes)) if write_open => {
+                        let written = tokio::select! {
+                            biased;
+                            () = stop.stopped() => return CloseReason::Local("disconnected".into()),
+                            written = writer.write_all(&bytes) => written,
+                        };
+                        if let Err(err) = written {
+                            return CloseReason::Error(stream_error(&err));
+                        }
+                        stats.record_write(bytes.len());
+                        self.offer(ClientEvent::Sent(Payload::of(&bytes)));
+                    }
+                    Some(ClientCommand::Send(_)) => {}
+                    Some(ClientCommand::ShutdownWrite) => {
+                        if write_open {
+                            write_open = false;
+                            if let Err(err) = writer.shutdown().await {
+                                return CloseReason::Error(stream_error(&err));
+                            }
+                            self.emit(ClientEvent::WriteShutdown).await;
+                        }
+                    }
+                },
+                read = reader.read(&mut buffer) => match read {
+                    Ok(0) => return CloseReason::Peer,
+                    Ok(n) => {
+                        stats.record_read(n);
+                        self.offer(ClientEvent::Received(Payload::of(&buffer[..n])));
+                    }
+                    Err(err) => return CloseReason::Error(stream_error(&err)),
+                },
+            }
+        }
+    }
+}

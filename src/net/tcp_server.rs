@@ -1,0 +1,486 @@
+//! The TCP server: one task for the listener, one per accepted connection.
+//!
+//! ```text
+//! ServerHandle ──commands──► listener task ──accept──► connection task (one each)
+//!      │                          │                        │
+//!      └── config (watch) ────────┴────────────────────────┘ behaviour, delay
+//! ```
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use super::error::{accept_error, bind_error, is_too_many_files, stream_error};
+use super::greet::{greet, Behaviour, GreetAction, ServerConfig, WELCOME};
+use super::http_responder::HttpResponder;
+use super::resolve::resolve;
+use super::{
+    CloseReason, ConnId, ConnStats, Engine, Event, Payload, ServerId, StopSignal,
+};
+
+/// Bytes asked for per read (the tutorial used 1024; larger reads keep
+/// throughput close to a plain tokio echo server).
+pub const READ_BUFFER: usize = 16 * 1024;
+
+/// How long a name lookup for a bind address may take.
+const RESOLVE_LIMIT: Duration = Duration::from_secs(5);
+
+/// What a TCP listener and its connections report.
+#[derive(Debug, Clone)]
+pub enum ServerEvent {
+    /// Bound and accepting.
+    Listening {
+        /// The address actually bound (shows the port the OS chose for `:0`).
+        local: SocketAddr,
+    },
+    /// Could not start: bad address, in use, permission denied, …
+    StartFailed {
+        /// One-line reason.
+        reason: String,
+    },
+    /// Accepting one connection failed; the listener keeps running.
+    AcceptFailed {
+        /// One-line reason.
+        reason: String,
+    },
+    /// A new connection, with its full 4-tuple.
+    Accepted {
+        /// The connection's id.
+        conn: ConnId,
+        /// The client's address and port.
+        peer: SocketAddr,
+        /// This side's address and port.
+        local: SocketAddr,
+        /// Live counters.
+        stats: Arc<ConnStats>,
+    },
+    /// One read returned data (each read is its own event: TCP is a stream,
+    /// and reads need not match the sender's writes).
+    Received {
+        /// Which connection.
+        conn: ConnId,
+        /// What arrived.
+        data: Payload,
+    },
+    /// Bytes were written to the connection.
+    Sent {
+        /// Which connection.
+        conn: ConnId,
+        /// What was written.
+        data: Payload,
+    },
+    /// The peer shut down its write side but the connection stays open
+    /// (manual mode lets the user still reply).
+    PeerHalfClosed {
+        /// Which connection.
+        conn: ConnId,
+    },
+    /// A connection ended.
+    Closed {
+        /// Which connection.
+        conn: ConnId,
+        /// Who or what ended it.
+        reason: CloseReason,
+    },
+    /// The listener stopped and every connection is closed.
+    Stopped,
+}
+
+/// Commands a front end sends to a running server.
+#[derive(Debug)]
+enum ServerCommand {
+    Send(ConnId, Vec<u8>),
+    Broadcast(Vec<u8>),
+    Kick(ConnId),
+}
+
+/// Commands the listener forwards to one connection.
+#[derive(Debug)]
+enum ConnCommand {
+    Send(Vec<u8>),
+}
+
+/// Controls one running listener. Dropping it (or [`ServerHandle::stop`])
+/// stops the listener and closes every connection.
+pub struct ServerHandle {
+    id: ServerId,
+    commands: mpsc::UnboundedSender<ServerCommand>,
+    config: watch::Sender<ServerConfig>,
+    stop: watch::Sender<bool>,
+}
+
+impl ServerHandle {
+    /// The id every event of this listener carries.
+    pub fn id(&self) -> ServerId {
+        self.id
+    }
+
+    /// Changes behaviour and delay for every connection, live.
+    pub fn set_config(&self, config: ServerConfig) {
+        self.config.send_replace(config);
+    }
+
+    /// Sends bytes to one connection.
+    pub fn send(&self, conn: ConnId, bytes: Vec<u8>) {
+        let _ = self.commands.send(ServerCommand::Send(conn, bytes));
+    }
+
+    /// Sends bytes to every open connection.
+    pub fn broadcast(&self, bytes: Vec<u8>) {
+        let _ = self.commands.send(ServerCommand::Broadcast(bytes));
+    }
+
+    /// Closes one connection from the server side.
+    pub fn kick(&self, conn: ConnId) {
+        let _ = self.commands.send(ServerCommand::Kick(conn));
+    }
+
+    /// Stops listening and closes every connection; a [`ServerEvent::Stopped`]
+    /// follows.
+    pub fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Starts a listener on `addr` (resolved first) and returns its handle at
+/// once; the outcome arrives as [`ServerEvent::Listening`] or
+/// [`ServerEvent::StartFailed`].
+pub fn start(engine: &Engine, addr: &str, config: ServerConfig) -> ServerHandle {
+    let id = ServerId(engine.next_id());
+    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (config_tx, config_rx) = watch::channel(config);
+    let (stop_tx, stop) = StopSignal::new();
+    let task = Listener {
+        engine: engine.clone(),
+        id,
+        config: config_rx,
+        stop,
+    };
+    let addr = addr.to_string();
+    engine.spawn(task.run(addr, command_rx));
+    ServerHandle {
+        id,
+        commands,
+        config: config_tx,
+        stop: stop_tx,
+    }
+}
+
+struct Listener {
+    engine: Engine,
+    id: ServerId,
+    config: watch::Receiver<ServerConfig>,
+    stop: StopSignal,
+}
+
+struct ConnEntry {
+    commands: mpsc::UnboundedSender<ConnCommand>,
+    kick: watch::Sender<bool>,
+}
+
+impl Listener {
+    async fn emit(&self, event: ServerEvent) {
+        self.engine.emit(Event::Server(self.id, event)).await;
+    }
+
+    async fn run(self, addr: String, mut commands: mpsc::UnboundedReceiver<ServerCommand>) {
+        let listener = match self.bind(&addr).await {
+            Ok(listener) => listener,
+            Err(reason) => {
+                self.emit(ServerEvent::StartFailed { reason }).await;
+                return;
+            }
+        };
+        match listener.local_addr() {
+            Ok(local) => self.emit(ServerEvent::Listening { local }).await,
+            Err(err) => {
+                self.emit(ServerEvent::StartFailed {
+                    reason: format!("bound, but cannot read the local address: {err}"),
+                })
+                .await;
+                return;
+            }
+        }
+        let mut conns: HashMap<ConnId, ConnEntry> = HashMap::new();
+        let mut tasks: JoinSet<ConnId> = JoinSet::new();
+        let mut stop = self.stop.clone();
+        loop {
+            tokio::select! {
+                () = stop.stopped() => break,
+                command = commands.recv() => match command {
+                    None => break,
+                    Some(command) => Self::dispatch(&conns, command),
+                },
+                Some(done) = tasks.join_next() => {
+                    if let Ok(conn) = done {
+                        conns.remove(&conn);
+                    }
+                }
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        let conn = ConnId(self.engine.next_id());
+                        let (commands_tx, commands_rx) = mpsc::unbounded_channel();
+                        let (kick_tx, kick) = StopSignal::new();
+                        conns.insert(conn, ConnEntry { commands: commands_tx, kick: kick_tx });
+                        let connection = Connection {
+                            engine: self.engine.clone(),
+                            server: self.id,
+                            conn,
+                            config: self.config.clone(),
+                            server_stop: self.stop.clone(),
+                            kick,
+                        };
+                        tasks.spawn_on(connection.run(stream, peer, commands_rx), &self.engine.runtime);
+                    }
+                    Err(err) => {
+                        self.emit(ServerEvent::AcceptFailed { reason: accept_error(&err) }).await;
+                        if is_too_many_files(&err) {
+                            // Back off instead of spinning on a full descriptor table.
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                    }
+                },
+            }
+        }
+        drop(listener);
+        // Connections see the same stop signal (or their entry dropping) and
+        // close themselves, reporting each close.
+        drop(conns);
+        while tasks.join_next().await.is_some() {}
+        self.emit(ServerEvent::Stopped).await;
+    }
+
+    async fn bind(&self, addr: &str) -> Result<TcpListener, String> {
+        let candidates = resolve(addr, RESOLVE_LIMIT).await?;
+        let mut last_error = String::new();
+        for candidate in candidates {
+            match TcpListener::bind(candidate).await {
+                Ok(listener) => return Ok(listener),
+                Err(err) => last_error = bind_error(&err, candidate),
+            }
+        }
+        Err(last_error)
+    }
+
+    fn dispatch(conns: &HashMap<ConnId, ConnEntry>, command: ServerCommand) {
+        match command {
+            ServerCommand::Send(conn, bytes) => {
+                if let Some(entry) = conns.get(&conn) {
+                    let _ = entry.commands.send(ConnCommand::Send(bytes));
+                }
+            }
+            ServerCommand::Broadcast(bytes) => {
+                for entry in conns.values() {
+                    let _ = entry.commands.send(ConnCommand::Send(bytes.clone()));
+                }
+            }
+            ServerCommand::Kick(conn) => {
+                if let Some(entry) = conns.get(&conn) {
+                    entry.kick.send_replace(true);
+                }
+            }
+        }
+    }
+}
+
+struct Connection {
+    engine: Engine,
+    server: ServerId,
+    conn: ConnId,
+    config: watch::Receiver<ServerConfig>,
+    server_stop: StopSignal,
+    kick: StopSignal,
+}
+
+/// Why a connection task must end now.
+enum Interrupt {
+    Stop,
+    Kick,
+}
+
+impl Connection {
+    async fn emit(&self, event: ServerEvent) {
+        self.engine.emit(Event::Server(self.server, event)).await;
+    }
+
+    fn offer(&self, event: ServerEvent) {
+        self.engine.offer(Event::Server(self.server, event));
+    }
+
+    /// Resolves when the server stops or this connection is kicked.
+    async fn interrupted(server_stop: &mut StopSignal, kick: &mut StopSignal) -> Interrupt {
+        tokio::select! {
+            biased;
+            () = server_stop.stopped() => Interrupt::Stop,
+            () = kick.stopped() => Interrupt::Kick,
+        }
+    }
+
+    async fn run(
+        self,
+        stream: TcpStream,
+        peer: SocketAddr,
+        mut commands: mpsc::UnboundedReceiver<ConnCommand>,
+    ) -> ConnId {
+        let conn = self.conn;
+        let local = stream
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+        let _ = stream.set_nodelay(true);
+        let stats = ConnStats::new();
+        self.emit(ServerEvent::Accepted {
+            conn,
+            peer,
+            local,
+            stats: Arc::clone(&stats),
+        })
+        .await;
+        let (mut reader, mut writer) = stream.into_split();
+        let mut io = Writer {
+            writer: &mut writer,
+            stats: &stats,
+        };
+        let mut http = HttpResponder::new(peer, local);
+        let mut buffer = vec![0u8; READ_BUFFER];
+        let mut peer_done = false;
+        let mut server_stop = self.server_stop.clone();
+        let mut kick = self.kick.clone();
+
+        let reason = 'conn: {
+            let first = *self.config.borrow();
+            if first.behaviour == Behaviour::Greet {
+                if let Err(reason) = self
+                    .reply(&mut io, WELCOME, first.reply_delay, &mut server_stop, &mut kick)
+                    .await
+                {
+                    break 'conn reason;
+                }
+            }
+            loop {
+                tokio::select! {
+                    biased;
+                    interrupt = Self::interrupted(&mut server_stop, &mut kick) => {
+                        break 'conn match interrupt {
+                            Interrupt::Stop => CloseReason::ServerStopped,
+                            Interrupt::Kick => CloseReason::Local("kicked".into()),
+                        };
+                    }
+                    command = commands.recv() => match command {
+                        Some(ConnCommand::Send(bytes)) => {
+                            if let Err(reason) = self.reply(&mut io, &bytes, Duration::ZERO, &mut server_stop, &mut kick).await {
+                                break 'conn reason;
+                            }
+                        }
+                        None => break 'conn CloseReason::ServerStopped,
+                    },
+                    read = reader.read(&mut buffer), if !peer_done => match read {
+                        Ok(0) => {
+                            if self.config.borrow().behaviour == Behaviour::Manual {
+                                peer_done = true;
+                                self.emit(ServerEvent::PeerHalfClosed { conn }).await;
+                            } else {
+                                break 'conn CloseReason::Peer;
+                            }
+                        }
+                        Ok(n) => {
+                            let chunk = &buffer[..n];
+                            stats.record_read(n);
+                            self.offer(ServerEvent::Received { conn, data: Payload::of(chunk) });
+                            let config = *self.config.borrow();
+                            let outcome = match config.behaviour {
+                                Behaviour::Greet => match greet(chunk) {
+                                    GreetAction::Reply(reply) => self.reply(&mut io, &reply, config.reply_delay, &mut server_stop, &mut kick).await,
+                                    GreetAction::Close => Err(CloseReason::Local("client sent exit".into())),
+                                },
+                                Behaviour::Echo => {
+                                    let echo = chunk.to_vec();
+                                    self.reply(&mut io, &echo, config.reply_delay, &mut server_stop, &mut kick).await
+                                }
+                                Behaviour::Discard | Behaviour::Manual => Ok(()),
+                                Behaviour::Http => {
+                                    let mut outcome = Ok(());
+                                    for reply in http.feed(chunk) {
+                                        outcome = self.reply(&mut io, &reply.bytes, config.reply_delay, &mut server_stop, &mut kick).await;
+                                        if outcome.is_ok() && reply.close {
+                                            outcome = Err(CloseReason::Local("HTTP response sent with Connection: close".into()));
+                                        }
+                                        if outcome.is_err() {
+                                            break;
+                                        }
+                                    }
+                                    outcome
+                                }
+                            };
+                            if let Err(reason) = outcome {
+                                break 'conn reason;
+                            }
+                        }
+                        Err(err) => break 'conn CloseReason::Error(stream_error(&err)),
+                    },
+                }
+            }
+        };
+        if !matches!(reason, CloseReason::Error(_)) {
+            let _ = writer.shutdown().await;
+        }
+        drop(writer);
+        drop(reader);
+        self.emit(ServerEvent::Closed { conn, reason }).await;
+        conn
+    }
+
+    /// Waits `delay`, then writes `bytes`; a stop or kick interrupts either.
+    async fn reply(
+        &self,
+        io: &mut Writer<'_>,
+        bytes: &[u8],
+        delay: Duration,
+        server_stop: &mut StopSignal,
+        kick: &mut StopSignal,
+    ) -> Result<(), CloseReason> {
+        let work = async {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            io.write(bytes).await
+        };
+        tokio::select! {
+            result = work => {
+                result.map_err(|err| CloseReason::Error(stream_error(&err)))?;
+                self.offer(ServerEvent::Sent { conn: self.conn, data: Payload::of(bytes) });
+                Ok(())
+            }
+            interrupt = Self::interrupted(server_stop, kick) => Err(match interrupt {
+                Interrupt::Stop => CloseReason::ServerStopped,
+                Interrupt::Kick => CloseReason::Local("kicked".into()),
+            }),
+        }
+    }
+}
+
+/// A write half that keeps the counters exact.
+struct Writer<'a> {
+    writer: &'a mut OwnedWriteHalf,
+    stats: &'a ConnStats,
+}
+
+impl Writer<'_> {
+    async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.writer.write_all(bytes).await?;
+        self.stats.record_write(bytes.len());
+        Ok(())
+    }
+}

@@ -1,0 +1,276 @@
+//! The untrusted-bytes gate, and its inverse for the user's own input.
+//!
+//! Everything that came from the network reaches the screen only through
+//! [`sanitize`]: ratatui writes ESC, CSI, OSC, BEL, CR and C1 bytes to the
+//! terminal unchanged, so a peer that could get one of those into a cell could
+//! move the cursor, retitle the window or write to the clipboard. The gate
+//! shows every such character visibly instead of deleting it, so a learner
+//! sees exactly what arrived.
+//!
+//! The escaped form is the same syntax [`parse_escapes`] accepts, so what the
+//! transcript shows can be typed back into a message input byte for byte.
+
+use std::fmt::Write as _;
+
+/// Columns a TAB expands to (tab stops every this many columns).
+pub const TAB_WIDTH: usize = 4;
+
+/// Turns untrusted bytes into text that is safe to put in a terminal cell.
+///
+/// - valid UTF-8 printable characters pass through;
+/// - TAB expands to spaces; LF and CR are shown as the two characters `\n`
+///   and `\r`, so a learner sees where line endings fell;
+/// - every other control character (C0, DEL, C1 U+0080–U+009F) becomes
+///   `\xNN` (C0, DEL) or `\u{NN}` (C1);
+/// - bidi controls and invisible separators become `\u{NNNN}`;
+/// - invalid UTF-8 becomes `\xNN`, one per byte;
+/// - a backslash becomes `\\`, so the output is unambiguous.
+pub fn sanitize(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 8);
+    let mut column = 0usize;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                push_str_escaped(&mut out, valid, &mut column);
+                break;
+            }
+            Err(err) => {
+                let (valid, after) = rest.split_at(err.valid_up_to());
+                // `valid` is valid UTF-8 by construction of `valid_up_to`.
+                if let Ok(text) = std::str::from_utf8(valid) {
+                    push_str_escaped(&mut out, text, &mut column);
+                }
+                let bad = err.error_len().unwrap_or(after.len()).max(1);
+                for byte in &after[..bad] {
+                    let _ = write!(out, "\\x{byte:02x}");
+                    column += 4;
+                }
+                rest = &after[bad..];
+            }
+        }
+    }
+    out
+}
+
+/// Sanitizes text that is already a `str` but still untrusted (header values
+/// decoded elsewhere, resolver messages, OS error strings quoting peer data).
+pub fn sanitize_str(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut column = 0;
+    push_str_escaped(&mut out, text, &mut column);
+    out
+}
+
+/// Whether `c` must never reach a terminal cell as itself.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || is_bidi_or_invisible(c)
+}
+
+fn is_bidi_or_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+fn push_str_escaped(out: &mut String, text: &str, column: &mut usize) {
+    for c in text.chars() {
+        match c {
+            '\t' => {
+                let spaces = TAB_WIDTH - (*column % TAB_WIDTH);
+                out.extend(std::iter::repeat_n(' ', spaces));
+                *column += spaces;
+            }
+            '\n' => {
+                out.push_str("\\n");
+                *column += 2;
+            }
+            '\r' => {
+                out.push_str("\\r");
+                *column += 2;
+            }
+            '\\' => {
+                out.push_str("\\\\");
+                *column += 2;
+            }
+            c if (c as u32) < 0x80 && c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+                *column += 4;
+            }
+            c if is_unsafe_char(c) => {
+                let before = out.len();
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                *column += out.len() - before;
+            }
+            c => {
+                out.push(c);
+                *column += 1;
+            }
+        }
+    }
+}
+
+/// Why a message the user typed could not be turned into bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscapeError {
+    /// Character offset of the offending backslash.
+    pub at: usize,
+    /// What is wrong, in words.
+    pub reason: String,
+}
+
+impl std::fmt::Display for EscapeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (at column {})", self.reason, self.at + 1)
+    }
+}
+
+/// Turns a typed message with escapes (`\xNN`, `\r`, `\n`, `\t`, `\0`, `\\`)
+/// into the bytes to send, so a user can send any byte from a text field.
+pub fn parse_escapes(text: &str) -> Result<Vec<u8>, EscapeError> {
+    let mut out = Vec::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c != '\\' {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            i += 1;
+            continue;
+        }
+        let error = |reason: &str| EscapeError {
+            at: i,
+            reason: reason.to_string(),
+        };
+        match chars.get(i + 1) {
+            Some('n') => out.push(b'\n'),
+            Some('r') => out.push(b'\r'),
+            Some('t') => out.push(b'\t'),
+            Some('0') => out.push(0),
+            Some('\\') => out.push(b'\\'),
+            Some('x') => {
+                let hi = chars.get(i + 2).and_then(|c| c.to_digit(16));
+                let lo = chars.get(i + 3).and_then(|c| c.to_digit(16));
+                match (hi, lo) {
+                    (Some(hi), Some(lo)) => out.push((hi * 16 + lo) as u8),
+                    _ => return Err(error("\\x needs two hex digits, like \\x1b")),
+                }
+                i += 4;
+                continue;
+            }
+            Some(other) => {
+                return Err(error(&format!(
+                    "unknown escape \\{other}: use \\xNN, \\r, \\n, \\t, \\0 or \\\\"
+                )))
+            }
+            None => return Err(error("a lone \\ at the end: write \\\\ for a backslash")),
+        }
+        i += 2;
+    }
+    Ok(out)
+}
+
+/// Bytes shown per hex dump line.
+pub const HEX_BYTES_PER_LINE: usize = 16;
+
+/// Formats bytes as a classic hex dump: offset, 16 hex bytes, ASCII column
+/// (non-printable bytes as `.`). The output is always safe to display.
+pub fn hex_dump(bytes: &[u8]) -> Vec<String> {
+    bytes
+        .chunks(HEX_BYTES_PER_LINE)
+        .enumerate()
+        .map(|(index, chunk)| {
+            let mut line = format!("{:08x}  ", index * HEX_BYTES_PER_LINE);
+            for slot in 0..HEX_BYTES_PER_LINE {
+                match chunk.get(slot) {
+                    Some(byte) => {
+                        let _ = write!(line, "{byte:02x} ");
+                    }
+                    None => line.push_str("   "),
+                }
+                if slot == 7 {
+                    line.push(' ');
+                }
+            }
+            line.push(' ');
+            line.push('|');
+            line.extend(chunk.iter().map(|&b| {
+                if b.is_ascii_graphic() || b == b' ' {
+                    b as char
+                } else {
+                    '.'
+                }
+            }));
+            line.push('|');
+            line
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_passes() {
+        assert_eq!(sanitize(b"Hello, Michael!"), "Hello, Michael!");
+        assert_eq!(sanitize("héllo 世界".as_bytes()), "héllo 世界");
+    }
+
+    #[test]
+    fn line_endings_are_visible() {
+        assert_eq!(sanitize(b"a\r\nb\n"), "a\\r\\nb\\n");
+    }
+
+    #[test]
+    fn tab_expands_to_next_stop() {
+        assert_eq!(sanitize(b"a\tb"), "a   b");
+        assert_eq!(sanitize(b"\tx"), "    x");
+    }
+
+    #[test]
+    fn backslash_is_doubled() {
+        assert_eq!(sanitize(b"C:\\x"), "C:\\\\x");
+    }
+
+    #[test]
+    fn escape_round_trip() {
+        let bytes = b"\x1b[2J\x00\xff\\ok\r\n";
+        let shown = sanitize(bytes);
+        // invalid UTF-8 and controls come back byte for byte
+        assert_eq!(parse_escapes(&shown).unwrap(), bytes.to_vec());
+    }
+
+    #[test]
+    fn parse_escapes_errors_are_clear() {
+        let err = parse_escapes("ab\\q").unwrap_err();
+        assert_eq!(err.at, 2);
+        assert!(err.reason.contains("unknown escape \\q"));
+        assert!(parse_escapes("\\x4").is_err());
+        assert!(parse_escapes("x\\").is_err());
+        assert_eq!(parse_escapes("\\x41\\t").unwrap(), b"A\t");
+    }
+
+    #[test]
+    fn hex_dump_layout() {
+        let lines = hex_dump(b"Welcome!\x00\x01\x02\x03\x04\x05\x06\x07tail");
+        assert_eq!(
+            lines[0],
+            "00000000  57 65 6c 63 6f 6d 65 21  00 01 02 03 04 05 06 07  |Welcome!........|"
+        );
+        assert_eq!(
+            lines[1],
+            "00000010  74 61 69 6c                                       |tail|"
+        );
+        assert!(hex_dump(b"").is_empty());
+    }
+}

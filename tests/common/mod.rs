@@ -1,0 +1,84 @@
+//! Helpers shared by the engine tests: waiting on engine events with a
+//! deadline (never a fixed sleep), and tutorial-style blocking clients.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use netplay::net::tcp_server::ServerEvent;
+use netplay::net::{Event, ServerId};
+use tokio::sync::mpsc;
+
+/// How long any single wait in a test may take before it fails.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Receives events until `pick` returns `Some`, failing after [`WAIT`].
+/// Events that do not match are passed to `seen` so a test can count them.
+pub async fn wait_for<T>(
+    rx: &mut mpsc::Receiver<Event>,
+    what: &str,
+    mut pick: impl FnMut(&Event) -> Option<T>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(event)) => {
+                if let Some(found) = pick(&event) {
+                    return found;
+                }
+            }
+            Ok(None) => panic!("engine channel closed while waiting for {what}"),
+            Err(_) => panic!("timed out after {WAIT:?} waiting for {what}"),
+        }
+    }
+}
+
+/// Waits for the server `id` to report it is listening, returning the address.
+pub async fn listening(rx: &mut mpsc::Receiver<Event>, id: ServerId) -> SocketAddr {
+    wait_for(rx, "Listening", |event| match event {
+        Event::Server(server, ServerEvent::Listening { local }) if *server == id => Some(*local),
+        Event::Server(server, ServerEvent::StartFailed { reason }) if *server == id => {
+            panic!("server failed to start: {reason}")
+        }
+        _ => None,
+    })
+    .await
+}
+
+/// A blocking client with a read timeout, as the tutorial's Python client.
+pub fn tutorial_client(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(WAIT)).expect("timeout");
+    stream
+}
+
+/// Reads exactly `expected.len()` bytes and checks them (TCP may split a
+/// reply across reads, so a single `recv` is not enough in a test).
+pub fn expect_bytes(stream: &mut TcpStream, expected: &[u8]) {
+    let mut got = vec![0u8; expected.len()];
+    stream.read_exact(&mut got).expect("read reply");
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(expected)
+    );
+}
+
+/// Reads until the peer closes, returning everything.
+pub fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
+    let mut all = Vec::new();
+    stream.read_to_end(&mut all).expect("read to close");
+    all
+}
+
+/// The whole tutorial conversation: Welcome!, three names, exit, close.
+pub fn tutorial_conversation(addr: SocketAddr) {
+    let mut stream = tutorial_client(addr);
+    expect_bytes(&mut stream, b"Welcome!");
+    for name in ["Michael", "Tracy", "Sarah"] {
+        stream.write_all(name.as_bytes()).expect("send");
+        expect_bytes(&mut stream, format!("Hello, {name}!").as_bytes());
+    }
+    stream.write_all(b"exit").expect("send exit");
+    assert!(read_to_close(&mut stream).is_empty(), "server closes after exit");
+}
