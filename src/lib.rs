@@ -2,7 +2,10 @@
 //! sockets on tokio tasks; the UI (`app`, `ui`) shows what happens, live.
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod clock;
 pub mod net;
 pub mod ring;
+pub mod terminal;
 pub mod text;
+pub mod ui;

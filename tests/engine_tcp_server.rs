@@ -134,7 +134,10 @@ async fn echo_discard_and_live_behaviour_switch() {
     server.set_config(config(Behaviour::Discard));
     stream.write_all(b"into the void").unwrap();
     stream.shutdown(Shutdown::Write).unwrap();
-    assert!(read_to_close(&mut stream).is_empty(), "discard never answers");
+    assert!(
+        read_to_close(&mut stream).is_empty(),
+        "discard never answers"
+    );
     assert_eq!(closed(&mut rx, conn).await, CloseReason::Peer);
 }
 
@@ -274,7 +277,10 @@ async fn start_errors_are_one_line_reasons() {
         (taken.to_string(), "already in use"),
         ("nonsense".to_string(), "missing port"),
         ("127.0.0.1:70000".to_string(), "out of range"),
-        ("192.0.2.1:9999".to_string(), "not available on this machine"),
+        (
+            "192.0.2.1:9999".to_string(),
+            "not available on this machine",
+        ),
     ] {
         let server = tcp_server::start(&engine, &addr, config(Behaviour::Greet));
         let reason = wait_for(&mut rx, "StartFailed", |event| match event {
@@ -341,5 +347,8 @@ async fn a_slow_reader_loses_previews_not_counts() {
     };
     assert_eq!(closed(&mut rx, conn).await, CloseReason::Peer);
     assert_eq!(stats.snapshot().bytes_in, 2_000_000);
-    assert!(engine.dropped_events() > 0, "the flood overflowed the channel");
+    assert!(
+        engine.dropped_events() > 0,
+        "the flood overflowed the channel"
+    );
 }

@@ -103,13 +103,25 @@ mod tests {
 
     #[test]
     fn tutorial_protocol() {
-        assert_eq!(greet(b"Michael"), GreetAction::Reply(b"Hello, Michael!".to_vec()));
-        assert_eq!(greet(b"Tracy\n"), GreetAction::Reply(b"Hello, Tracy!\n".to_vec()));
-        assert_eq!(greet(b"Sarah\r\n"), GreetAction::Reply(b"Hello, Sarah!\r\n".to_vec()));
+        assert_eq!(
+            greet(b"Michael"),
+            GreetAction::Reply(b"Hello, Michael!".to_vec())
+        );
+        assert_eq!(
+            greet(b"Tracy\n"),
+            GreetAction::Reply(b"Hello, Tracy!\n".to_vec())
+        );
+        assert_eq!(
+            greet(b"Sarah\r\n"),
+            GreetAction::Reply(b"Hello, Sarah!\r\n".to_vec())
+        );
         assert_eq!(greet(b"exit"), GreetAction::Close);
         assert_eq!(greet(b"exit\n"), GreetAction::Close);
         assert_eq!(greet(b"exit\r\n"), GreetAction::Close);
-        assert_eq!(greet(b"exits"), GreetAction::Reply(b"Hello, exits!".to_vec()));
+        assert_eq!(
+            greet(b"exits"),
+            GreetAction::Reply(b"Hello, exits!".to_vec())
+        );
     }
 
     #[test]

@@ -270,7 +270,9 @@ mod tests {
     #[test]
     fn body_split_across_reads() {
         let mut r = responder();
-        assert!(r.feed(b"PUT / HTTP/1.0\r\nContent-Length: 4\r\n\r\nab").is_empty());
+        assert!(r
+            .feed(b"PUT / HTTP/1.0\r\nContent-Length: 4\r\n\r\nab")
+            .is_empty());
         let replies = r.feed(b"cd");
         assert_eq!(replies.len(), 1);
         assert!(replies[0].close, "HTTP/1.0 closes by default");
@@ -280,7 +282,10 @@ mod tests {
     fn rejects_garbage_and_huge_heads() {
         let mut r = responder();
         let replies = r.feed(b"Michael");
-        assert!(replies.is_empty(), "could still become a request? no: method token");
+        assert!(
+            replies.is_empty(),
+            "could still become a request? no: method token"
+        );
         let replies = r.feed(b" \x01\r\n\r\n");
         assert_eq!(parse_response(&replies[0].bytes).0, 400);
         let mut r = responder();

@@ -22,7 +22,6 @@ pub mod resolve;
 pub mod tcp_client;
 pub mod tcp_server;
 
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;

@@ -99,7 +99,9 @@ pub fn split_host_port(text: &str) -> Result<HostPort, String> {
 fn parse_port(text: &str) -> Result<u16, String> {
     match text.parse::<u32>() {
         Ok(port) if port <= u32::from(u16::MAX) => Ok(port as u16),
-        Ok(_) => Err(format!("port {text} is out of range: ports go from 0 to 65535")),
+        Ok(_) => Err(format!(
+            "port {text} is out of range: ports go from 0 to 65535"
+        )),
         Err(_) => Err(format!(
             "'{}' is not a port number: ports go from 0 to 65535",
             sanitize_str(text)

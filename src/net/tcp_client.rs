@@ -177,7 +177,10 @@ impl Client {
         }
         let mut reason = reasons.pop().unwrap_or_else(|| "no address to try".into());
         if !reasons.is_empty() {
-            reason.push_str(&format!(" (and {} other address(es) failed)", reasons.len()));
+            reason.push_str(&format!(
+                " (and {} other address(es) failed)",
+                reasons.len()
+            ));
         }
         Err(reason)
     }

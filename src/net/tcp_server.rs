@@ -21,9 +21,7 @@ use super::error::{accept_error, bind_error, is_too_many_files, stream_error};
 use super::greet::{greet, Behaviour, GreetAction, ServerConfig, WELCOME};
 use super::http_responder::HttpResponder;
 use super::resolve::resolve;
-use super::{
-    CloseReason, ConnId, ConnStats, Engine, Event, Payload, ServerId, StopSignal,
-};
+use super::{CloseReason, ConnId, ConnStats, Engine, Event, Payload, ServerId, StopSignal};
 
 /// Bytes asked for per read (the tutorial used 1024; larger reads keep
 /// throughput close to a plain tokio echo server).
@@ -363,7 +361,13 @@ impl Connection {
             let first = *self.config.borrow();
             if first.behaviour == Behaviour::Greet {
                 if let Err(reason) = self
-                    .reply(&mut io, WELCOME, first.reply_delay, &mut server_stop, &mut kick)
+                    .reply(
+                        &mut io,
+                        WELCOME,
+                        first.reply_delay,
+                        &mut server_stop,
+                        &mut kick,
+                    )
                     .await
                 {
                     break 'conn reason;

@@ -80,5 +80,8 @@ pub fn tutorial_conversation(addr: SocketAddr) {
         expect_bytes(&mut stream, format!("Hello, {name}!").as_bytes());
     }
     stream.write_all(b"exit").expect("send exit");
-    assert!(read_to_close(&mut stream).is_empty(), "server closes after exit");
+    assert!(
+        read_to_close(&mut stream).is_empty(),
+        "server closes after exit"
+    );
 }

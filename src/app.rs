@@ -1,0 +1,253 @@
+//! The application: which tab is active, where keys go, how engine events
+//! are folded into tab state, and the event loop that ties input, engine and
+//! drawing together without ever waiting on the network.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use crossterm::event::{
+    Event as TermEvent, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
+};
+use futures_util::StreamExt;
+use ratatui::backend::Backend;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::net::{Engine, Event};
+use crate::ui::tcp_client::ClientTab;
+use crate::ui::tcp_server::ServerTab;
+
+/// Longest time between two frames while something changes (60 fps cap).
+pub const FRAME: Duration = Duration::from_micros(16_667);
+
+/// Engine events folded per wake-up before input gets another look.
+pub const EVENT_BATCH: usize = 2048;
+
+/// The four tabs, in Alt+1..4 order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Raw HTTP/1.1 requests (not built yet).
+    Http,
+    /// Listen and watch connections.
+    TcpServer,
+    /// Connect and converse.
+    TcpClient,
+    /// Datagrams (not built yet).
+    Udp,
+}
+
+impl Tab {
+    /// Every tab in order.
+    pub const ALL: [Tab; 4] = [Tab::Http, Tab::TcpServer, Tab::TcpClient, Tab::Udp];
+
+    /// The name on the tab bar.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Http => "HTTP",
+            Tab::TcpServer => "TCP Server",
+            Tab::TcpClient => "TCP Client",
+            Tab::Udp => "UDP",
+        }
+    }
+
+    /// The tab for `--tab` on the command line.
+    pub fn from_name(name: &str) -> Option<Tab> {
+        match name.to_ascii_lowercase().as_str() {
+            "http" | "1" => Some(Tab::Http),
+            "server" | "tcp-server" | "2" => Some(Tab::TcpServer),
+            "client" | "tcp-client" | "3" => Some(Tab::TcpClient),
+            "udp" | "4" => Some(Tab::Udp),
+            _ => None,
+        }
+    }
+}
+
+/// How netplay starts: which tab, and what the fields hold.
+#[derive(Debug, Clone)]
+pub struct StartOptions {
+    /// The tab shown first.
+    pub tab: Tab,
+    /// The TCP Server tab's listen address.
+    pub server_addr: String,
+    /// The TCP Client tab's target.
+    pub client_target: String,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        Self {
+            tab: Tab::Http,
+            server_addr: "127.0.0.1:9999".into(),
+            client_target: "127.0.0.1:9999".into(),
+        }
+    }
+}
+
+/// All UI state.
+pub struct App {
+    /// The engine every tab starts its sockets on.
+    pub engine: Engine,
+    /// The tab shown.
+    pub tab: Tab,
+    /// Whether the help overlay is open.
+    pub help: bool,
+    /// Set by Ctrl+C; the loop ends.
+    pub quit: bool,
+    /// TCP Server tab.
+    pub server: ServerTab,
+    /// TCP Client tab.
+    pub client: ClientTab,
+}
+
+impl App {
+    /// A fresh app on `engine`.
+    pub fn new(engine: Engine, options: StartOptions) -> Self {
+        Self {
+            engine,
+            tab: options.tab,
+            help: false,
+            quit: false,
+            server: ServerTab::new(&options.server_addr),
+            client: ClientTab::new(&options.client_target),
+        }
+    }
+
+    /// Handles one key press.
+    pub fn on_key(&mut self, key: KeyEvent) {
+        if key.kind != KeyEventKind::Press {
+            return;
+        }
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            self.quit = true;
+            return;
+        }
+        if key.modifiers.contains(KeyModifiers::ALT) {
+            if let KeyCode::Char(digit @ '1'..='4') = key.code {
+                self.switch_to(Tab::ALL[digit as usize - '1' as usize]);
+                return;
+            }
+        }
+        if key.code == KeyCode::F(1) {
+            self.help = !self.help;
+            return;
+        }
+        if self.help {
+            if key.code == KeyCode::Esc {
+                self.help = false;
+            }
+            return;
+        }
+        match self.tab {
+            Tab::TcpServer => {
+                self.server.on_key(key, &self.engine);
+            }
+            Tab::TcpClient => {
+                self.client.on_key(key, &self.engine);
+            }
+            Tab::Http | Tab::Udp => {}
+        }
+    }
+
+    /// Goes to `tab` with the keyboard on its first field.
+    pub fn switch_to(&mut self, tab: Tab) {
+        self.help = false;
+        self.tab = tab;
+        match tab {
+            Tab::TcpServer => self.server.focus_first(),
+            Tab::TcpClient => self.client.focus_first(),
+            Tab::Http | Tab::Udp => {}
+        }
+    }
+
+    /// Handles pasted text (bracketed paste).
+    pub fn on_paste(&mut self, text: &str) {
+        if self.help {
+            return;
+        }
+        match self.tab {
+            Tab::TcpServer => self.server.on_paste(text),
+            Tab::TcpClient => self.client.on_paste(text),
+            Tab::Http | Tab::Udp => {}
+        }
+    }
+
+    /// Folds one engine event into the tab it concerns.
+    pub fn on_engine(&mut self, event: Event) {
+        match event {
+            Event::Server(id, event) => self.server.on_event(id, event),
+            Event::Client(id, event) => self.client.on_event(id, event),
+        }
+    }
+
+    /// Whether the screen changes with time alone (connection ages), so the
+    /// loop needs a once-a-second tick; when false, idle netplay sleeps.
+    pub fn needs_tick(&self) -> bool {
+        self.server.is_live() || self.client.is_live()
+    }
+
+    /// Whether a text field has the keyboard on the active tab.
+    pub fn typing(&self) -> bool {
+        match self.tab {
+            Tab::TcpServer => self.server.typing(),
+            Tab::TcpClient => self.client.typing(),
+            Tab::Http | Tab::Udp => false,
+        }
+    }
+}
+
+/// Runs the UI until Ctrl+C: wakes on input, engine events or a deadline,
+/// answers input first, folds engine events in batches, draws at most once
+/// per frame and only when something changed. Idle, it sleeps.
+pub async fn run<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    mut events: mpsc::Receiver<Event>,
+) -> Result<()> {
+    let mut input = EventStream::new();
+    let mut dirty = true;
+    let mut next_frame = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut engine_open = true;
+    loop {
+        if dirty && Instant::now() >= next_frame {
+            terminal.draw(|frame| crate::ui::frame::draw(frame, app))?;
+            dirty = false;
+            next_frame = Instant::now() + FRAME;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        let ticking = app.needs_tick();
+        tokio::select! {
+            biased;
+            term = input.next() => match term {
+                Some(Ok(TermEvent::Key(key))) => { app.on_key(key); dirty = true; }
+                Some(Ok(TermEvent::Paste(text))) => { app.on_paste(&text); dirty = true; }
+                Some(Ok(TermEvent::Resize(..))) => {
+                    terminal.autoresize()?;
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(err)) => return Err(err.into()),
+                None => return Ok(()),
+            },
+            event = events.recv(), if engine_open => match event {
+                Some(event) => {
+                    app.on_engine(event);
+                    for _ in 1..EVENT_BATCH {
+                        match events.try_recv() {
+                            Ok(event) => app.on_engine(event),
+                            Err(_) => break,
+                        }
+                    }
+                    dirty = true;
+                }
+                None => engine_open = false,
+            },
+            () = tokio::time::sleep_until(next_frame), if dirty => {}
+            _ = tick.tick(), if ticking => dirty = true,
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! Entering and leaving the full-screen terminal, restoring it on every way
+//! out: normal quit, error return, and panic (the hook restores first, so
+//! the panic message lands on a usable terminal).
+
+use std::io::{self, stdout, Stdout};
+
+use crossterm::cursor::Show;
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::execute;
+use crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+
+/// The terminal netplay draws on.
+pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+
+/// Raw mode, alternate screen, bracketed paste; installs the panic hook.
+pub fn enter() -> io::Result<Tui> {
+    install_panic_hook();
+    enable_raw_mode()?;
+    if let Err(err) = execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste) {
+        restore();
+        return Err(err);
+    }
+    match Terminal::new(CrosstermBackend::new(stdout())) {
+        Ok(mut terminal) => {
+            let _ = terminal.clear();
+            Ok(terminal)
+        }
+        Err(err) => {
+            restore();
+            Err(err)
+        }
+    }
+}
+
+/// Leaves raw mode and the alternate screen and shows the cursor. Safe to
+/// call more than once; errors are ignored (there is nothing better to do).
+pub fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(stdout(), DisableBracketedPaste, LeaveAlternateScreen, Show);
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}

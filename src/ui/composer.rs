@@ -1,0 +1,235 @@
+//! The message input shared by the TCP tabs: history, a selectable line
+//! ending, and optional escapes, turning what the user typed into bytes.
+
+use std::collections::VecDeque;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+use ratatui::Frame;
+
+use super::input::{title, InputField};
+use super::theme;
+use crate::text::parse_escapes;
+
+/// Messages remembered for Up/Down recall.
+pub const HISTORY_LIMIT: usize = 200;
+
+/// What is appended to each message sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineEnding {
+    /// Nothing: the tutorial's client sent bare words.
+    #[default]
+    None,
+    /// `\n`, as `nc` sends.
+    Lf,
+    /// `\r\n`, as telnet and HTTP use.
+    CrLf,
+}
+
+impl LineEnding {
+    /// The bytes appended.
+    pub fn bytes(self) -> &'static [u8] {
+        match self {
+            LineEnding::None => b"",
+            LineEnding::Lf => b"\n",
+            LineEnding::CrLf => b"\r\n",
+        }
+    }
+
+    /// Its name on screen.
+    pub fn name(self) -> &'static str {
+        match self {
+            LineEnding::None => "none",
+            LineEnding::Lf => "LF",
+            LineEnding::CrLf => "CRLF",
+        }
+    }
+
+    /// The next choice, wrapping around.
+    pub fn next(self) -> Self {
+        match self {
+            LineEnding::None => LineEnding::Lf,
+            LineEnding::Lf => LineEnding::CrLf,
+            LineEnding::CrLf => LineEnding::None,
+        }
+    }
+}
+
+/// A message input with history, line ending and escapes.
+pub struct Composer {
+    field: InputField,
+    history: VecDeque<String>,
+    browsing: Option<usize>,
+    draft: String,
+    /// Appended to every message.
+    pub line_ending: LineEnding,
+    /// Whether `\xNN`, `\r`, `\n`, `\t`, `\0`, `\\` are decoded.
+    pub escapes: bool,
+}
+
+impl Composer {
+    /// An empty composer with the tutorial's defaults (no line ending, no escapes).
+    pub fn new(placeholder: &str) -> Self {
+        Self {
+            field: InputField::new("", placeholder),
+            history: VecDeque::new(),
+            browsing: None,
+            draft: String::new(),
+            line_ending: LineEnding::None,
+            escapes: false,
+        }
+    }
+
+    /// The text typed so far.
+    pub fn text(&self) -> &str {
+        self.field.text()
+    }
+
+    /// Applies an editing key; Up/Down walk the history.
+    pub fn input(&mut self, key: KeyEvent) -> bool {
+        match key.code {
+            KeyCode::Up => self.recall_older(),
+            KeyCode::Down => self.recall_newer(),
+            _ => {
+                let changed = self.field.input(key);
+                if changed {
+                    self.browsing = None;
+                }
+                changed
+            }
+        }
+    }
+
+    /// Inserts pasted text as one line.
+    pub fn paste(&mut self, text: &str) -> bool {
+        self.field.paste(text)
+    }
+
+    fn recall_older(&mut self) -> bool {
+        if self.history.is_empty() {
+            return false;
+        }
+        let next = match self.browsing {
+            None => {
+                self.draft = self.field.text().to_string();
+                self.history.len() - 1
+            }
+            Some(0) => return false,
+            Some(at) => at - 1,
+        };
+        self.browsing = Some(next);
+        let text = self.history[next].clone();
+        self.field.set_text(&text);
+        true
+    }
+
+    fn recall_newer(&mut self) -> bool {
+        let Some(at) = self.browsing else {
+            return false;
+        };
+        if at + 1 < self.history.len() {
+            self.browsing = Some(at + 1);
+            let text = self.history[at + 1].clone();
+            self.field.set_text(&text);
+        } else {
+            self.browsing = None;
+            let draft = std::mem::take(&mut self.draft);
+            self.field.set_text(&draft);
+        }
+        true
+    }
+
+    /// The bytes the current text stands for, without consuming it.
+    pub fn bytes(&self) -> Result<Vec<u8>, String> {
+        let text = self.field.text();
+        let mut bytes = if self.escapes {
+            parse_escapes(text).map_err(|err| err.to_string())?
+        } else {
+            text.as_bytes().to_vec()
+        };
+        bytes.extend_from_slice(self.line_ending.bytes());
+        Ok(bytes)
+    }
+
+    /// Takes the message to send: its bytes, then the field is cleared and
+    /// the text goes to history. `Ok(None)` when there is nothing to send.
+    pub fn take(&mut self) -> Result<Option<Vec<u8>>, String> {
+        let bytes = self.bytes()?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        let text = self.field.text().to_string();
+        if !text.is_empty() && self.history.back() != Some(&text) {
+            if self.history.len() == HISTORY_LIMIT {
+                self.history.pop_front();
+            }
+            self.history.push_back(text);
+        }
+        self.browsing = None;
+        self.draft.clear();
+        self.field.clear();
+        Ok(Some(bytes))
+    }
+
+    /// Draws the input; the title names the target and the settings keys.
+    pub fn render(&mut self, frame: &mut Frame, area: Rect, name: &str, focused: bool) {
+        let settings = vec![
+            Span::styled("EOL ", theme::dim()),
+            Span::raw(self.line_ending.name()),
+            Span::styled(" (F3) · escapes ", theme::dim()),
+            if self.escapes {
+                Span::styled("on", theme::warn())
+            } else {
+                Span::raw("off")
+            },
+            Span::styled(" (F4) ", theme::dim()),
+        ];
+        self.field
+            .render(frame, area, title(name, settings), focused);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn typed(composer: &mut Composer, text: &str) {
+        for c in text.chars() {
+            composer.input(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
+    #[test]
+    fn line_endings_and_escapes() {
+        let mut c = Composer::new("");
+        typed(&mut c, "hi\\x41");
+        assert_eq!(c.bytes().unwrap(), b"hi\\x41");
+        c.escapes = true;
+        c.line_ending = LineEnding::CrLf;
+        assert_eq!(c.bytes().unwrap(), b"hiA\r\n");
+        typed(&mut c, "\\q");
+        assert!(c.take().unwrap_err().contains("unknown escape"));
+        assert_eq!(c.text(), "hi\\x41\\q", "a bad message is kept for fixing");
+    }
+
+    #[test]
+    fn history_recall() {
+        let mut c = Composer::new("");
+        for word in ["Michael", "Tracy"] {
+            typed(&mut c, word);
+            assert_eq!(c.take().unwrap().unwrap(), word.as_bytes());
+        }
+        typed(&mut c, "dra");
+        c.input(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE));
+        assert_eq!(c.text(), "Tracy");
+        c.input(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE));
+        assert_eq!(c.text(), "Michael");
+        c.input(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+        c.input(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+        assert_eq!(c.text(), "dra", "the draft comes back");
+        c.field.clear();
+        assert_eq!(c.take().unwrap(), None, "nothing to send");
+    }
+}

@@ -1,0 +1,115 @@
+//! The frame around the tabs: tab bar, footer hints, help overlay, and the
+//! "terminal too small" message instead of a broken layout.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Tabs, Wrap};
+use ratatui::Frame;
+
+use super::{help, placeholder, theme, Hint};
+use crate::app::{App, Tab};
+
+/// The smallest terminal the layout fits in.
+pub const MIN_WIDTH: u16 = 60;
+/// The smallest terminal the layout fits in.
+pub const MIN_HEIGHT: u16 = 20;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        draw_too_small(frame, area);
+        return;
+    }
+    let [bar, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_tab_bar(frame, bar, app);
+    match app.tab {
+        Tab::Http => placeholder::render(frame, body, "HTTP", placeholder::HTTP_LINES),
+        Tab::TcpServer => app.server.render(frame, body),
+        Tab::TcpClient => app.client.render(frame, body),
+        Tab::Udp => placeholder::render(frame, body, "UDP", placeholder::UDP_LINES),
+    }
+    draw_footer(frame, footer, app);
+    if app.help {
+        help::render(frame, body);
+    }
+}
+
+fn draw_too_small(frame: &mut Frame, area: Rect) {
+    let text = vec![
+        Line::styled("Terminal too small", theme::error()),
+        Line::raw(format!(
+            "{}×{} now; netplay needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+            area.width, area.height
+        )),
+        Line::raw("Enlarge the window. Ctrl+C quits."),
+    ];
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &App) {
+    let titles: Vec<Line> = Tab::ALL
+        .iter()
+        .enumerate()
+        .map(|(index, tab)| {
+            let live = match tab {
+                Tab::TcpServer => app.server.is_listening(),
+                Tab::TcpClient => app.client.is_live(),
+                _ => false,
+            };
+            let mut spans = vec![Span::raw(format!("{} {}", index + 1, tab.title()))];
+            if live {
+                spans.push(Span::styled(" ●", theme::good()));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    let selected = Tab::ALL.iter().position(|t| *t == app.tab).unwrap_or(0);
+    let [name, tabs] = Layout::horizontal([Constraint::Length(10), Constraint::Min(0)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(Span::styled(" netplay ", theme::key())),
+        name,
+    );
+    frame.render_widget(
+        Tabs::new(titles)
+            .select(selected)
+            .highlight_style(theme::highlight())
+            .divider("│"),
+        tabs,
+    );
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
+    let mut hints: Vec<Hint> = match app.tab {
+        Tab::TcpServer => app.server.hints(),
+        Tab::TcpClient => app.client.hints(),
+        Tab::Http | Tab::Udp => Vec::new(),
+    };
+    hints.extend([
+        ("Alt+1-4", "tabs"),
+        ("Tab", "focus"),
+        ("F1", "help"),
+        ("Ctrl+C", "quit"),
+    ]);
+    let mut spans = Vec::new();
+    let dropped = app.engine.dropped_events();
+    if dropped > 0 {
+        spans.push(Span::styled(
+            format!(
+                " {} live events not shown (UI behind; counters exact) ",
+                super::count(dropped)
+            ),
+            theme::warn(),
+        ));
+    }
+    for (key, does) in hints {
+        spans.push(Span::styled(format!(" {key}"), theme::key()));
+        spans.push(Span::styled(format!(" {does} "), theme::dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,70 @@
+//! The help overlay (F1): every key, global and per tab.
+
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+use super::{tcp_client::ClientTab, tcp_server::ServerTab, theme, Hint};
+
+/// Keys that work everywhere.
+pub const GLOBAL: &[Hint] = &[
+    (
+        "Alt+1 / Alt+2 / Alt+3 / Alt+4",
+        "HTTP / TCP Server / TCP Client / UDP, even while typing",
+    ),
+    (
+        "Tab / Shift+Tab",
+        "move focus between the fields and panes of the tab",
+    ),
+    (
+        "Enter",
+        "the focused field's action: start/stop, connect/disconnect, send",
+    ),
+    ("F1", "this help (Esc or F1 closes it)"),
+    ("Ctrl+C", "quit at once, terminal restored"),
+];
+
+fn section(title: &str, hints: &[Hint], lines: &mut Vec<Line<'static>>) {
+    lines.push(Line::styled(title.to_string(), theme::good()));
+    for (key, does) in hints {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {key:<30}"), theme::key()),
+            Span::raw(does.to_string()),
+        ]));
+    }
+    lines.push(Line::raw(""));
+}
+
+/// Every line of the help text.
+pub fn lines() -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    section("Everywhere", GLOBAL, &mut lines);
+    section("TCP Server (Alt+2)", ServerTab::HELP, &mut lines);
+    section("TCP Client (Alt+3)", ClientTab::HELP, &mut lines);
+    lines.push(Line::styled(
+        "Single-letter keys (k, Space) act only when a table or log has focus, never while typing.",
+        theme::dim(),
+    ));
+    lines
+}
+
+/// Draws the overlay centred over `area`.
+pub fn render(frame: &mut Frame, area: Rect) {
+    let text = lines();
+    let height = (text.len() as u16 + 2).min(area.height);
+    let width = 100.min(area.width);
+    let [row] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(row);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme::focused_border())
+        .title(" netplay keys · Esc closes ");
+    frame.render_widget(Paragraph::new(text).block(block), popup);
+}

@@ -1,0 +1,135 @@
+//! One single-line text field over tui-textarea, used for every address,
+//! target and message input.
+//!
+//! The field never sees Enter, Ctrl+M, Ctrl+J or Tab: the tab owning it
+//! handles those first, so Enter always means "do the action" and never
+//! inserts a newline. Pasted text loses its line breaks.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders};
+use ratatui::Frame;
+use tui_textarea::TextArea;
+
+use super::theme;
+
+/// A bordered single-line input with a title.
+pub struct InputField {
+    textarea: TextArea<'static>,
+}
+
+impl InputField {
+    /// A field holding `initial`, showing `placeholder` while empty.
+    pub fn new(initial: &str, placeholder: &str) -> Self {
+        let mut textarea = TextArea::new(vec![initial.to_string()]);
+        textarea.set_placeholder_text(placeholder);
+        textarea.set_placeholder_style(theme::dim());
+        textarea.set_cursor_line_style(ratatui::style::Style::default());
+        textarea.move_cursor(tui_textarea::CursorMove::End);
+        Self { textarea }
+    }
+
+    /// The field's text.
+    pub fn text(&self) -> &str {
+        self.textarea.lines().first().map_or("", String::as_str)
+    }
+
+    /// Replaces the text, cursor at the end.
+    pub fn set_text(&mut self, text: &str) {
+        self.textarea.select_all();
+        self.textarea.cut();
+        self.textarea.insert_str(single_line(text));
+    }
+
+    /// Empties the field.
+    pub fn clear(&mut self) {
+        self.set_text("");
+    }
+
+    /// Applies an editing key; returns whether the text changed. Keys that
+    /// would add a line (Enter, Ctrl+M, Ctrl+J) and Tab are refused.
+    pub fn input(&mut self, key: KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Enter | KeyCode::Tab | KeyCode::BackTab => false,
+            KeyCode::Char('m' | 'j') if ctrl => false,
+            _ => self.textarea.input(key),
+        }
+    }
+
+    /// Inserts pasted text with its line breaks removed.
+    pub fn paste(&mut self, text: &str) -> bool {
+        self.textarea.insert_str(single_line(text))
+    }
+
+    /// Draws the field; `title` may carry settings spans.
+    pub fn render(&mut self, frame: &mut Frame, area: Rect, title: Line<'static>, focused: bool) {
+        let border = if focused {
+            theme::focused_border()
+        } else {
+            theme::border()
+        };
+        self.textarea.set_block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_type(BorderType::Rounded)
+                .border_style(border)
+                .title(title),
+        );
+        self.textarea.set_cursor_style(if focused {
+            ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            ratatui::style::Style::default()
+        });
+        frame.render_widget(&self.textarea, area);
+    }
+}
+
+/// A title for a field: a name, then optional `text` spans.
+pub fn title(name: &str, extra: Vec<Span<'static>>) -> Line<'static> {
+    let mut spans = vec![Span::raw(format!(" {name} "))];
+    spans.extend(extra);
+    Line::from(spans)
+}
+
+fn single_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyEventKind;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        let mut key = KeyEvent::new(code, modifiers);
+        key.kind = KeyEventKind::Press;
+        key
+    }
+
+    #[test]
+    fn enter_and_ctrl_m_never_add_lines() {
+        let mut field = InputField::new("abc", "");
+        assert!(!field.input(key(KeyCode::Enter, KeyModifiers::NONE)));
+        assert!(!field.input(key(KeyCode::Char('m'), KeyModifiers::CONTROL)));
+        assert!(!field.input(key(KeyCode::Char('j'), KeyModifiers::CONTROL)));
+        assert!(field.input(key(KeyCode::Char('d'), KeyModifiers::NONE)));
+        assert_eq!(field.text(), "abcd");
+    }
+
+    #[test]
+    fn paste_is_one_line() {
+        let mut field = InputField::new("", "");
+        field.paste("one\r\ntwo\n");
+        assert_eq!(field.text(), "one  two");
+        field.set_text("x\ny");
+        assert_eq!(field.text(), "x y");
+        field.clear();
+        assert_eq!(field.text(), "");
+    }
+}

@@ -1,0 +1,448 @@
+//! A bounded, timestamped log or transcript pane: ring-buffered with exact
+//! totals, pausable without losing entries, scrollable, with a hex view of
+//! the bytes each entry carries, and saving to a text file.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::Frame;
+use unicode_width::UnicodeWidthChar;
+
+use super::theme;
+use crate::clock::Stamp;
+use crate::net::Payload;
+use crate::ring::{Ring, DEFAULT_CAPACITY};
+use crate::text::{hex_dump, sanitize};
+
+/// What kind of line an entry is, which sets its marker and colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Bytes that arrived.
+    In,
+    /// Bytes sent.
+    Out,
+    /// Something happened (listening, accepted, closed).
+    Info,
+    /// A success worth noticing (connected, listening).
+    Good,
+    /// An error.
+    Error,
+}
+
+impl Kind {
+    fn marker(self) -> &'static str {
+        match self {
+            Kind::In => "←",
+            Kind::Out => "→",
+            Kind::Info => "·",
+            Kind::Good => "✓",
+            Kind::Error => "✗",
+        }
+    }
+
+    fn style(self) -> Style {
+        match self {
+            Kind::In => theme::incoming(),
+            Kind::Out => theme::outgoing(),
+            Kind::Info => Style::default(),
+            Kind::Good => theme::good(),
+            Kind::Error => theme::error(),
+        }
+    }
+}
+
+/// Bytes an entry carries: the sanitized text and the raw preview for hex.
+#[derive(Debug, Clone)]
+pub struct Data {
+    /// The preview through the untrusted-bytes gate.
+    pub shown: String,
+    /// The raw preview bytes (at most [`crate::net::PREVIEW_LIMIT`]).
+    pub bytes: Vec<u8>,
+    /// The full length of the read or write.
+    pub len: usize,
+}
+
+/// One line of a log or transcript.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// When it was recorded.
+    pub at: Stamp,
+    /// Its kind.
+    pub kind: Kind,
+    /// What happened, already safe to display.
+    pub text: String,
+    /// Bytes read or written, if any.
+    pub data: Option<Data>,
+}
+
+impl Entry {
+    /// The entry as plain text, for saving.
+    fn plain(&self) -> String {
+        let mut line = format!("{} {} {}", self.at.full(), self.kind.marker(), self.text);
+        if let Some(data) = &self.data {
+            line.push_str(&data.shown);
+            if data.bytes.len() < data.len {
+                line.push('…');
+            }
+        }
+        line
+    }
+}
+
+/// A log pane.
+pub struct LogView {
+    name: &'static str,
+    ring: Ring<Entry>,
+    /// Entries counted when the view was paused; the view shows nothing newer.
+    paused_at: Option<u64>,
+    /// How many entries above the newest shown one the view is scrolled.
+    scroll: u64,
+    /// Whether entries with bytes show a hex dump.
+    pub hex: bool,
+}
+
+impl LogView {
+    /// An empty log called `name` holding [`DEFAULT_CAPACITY`] entries.
+    pub fn new(name: &'static str) -> Self {
+        Self::with_capacity(name, DEFAULT_CAPACITY)
+    }
+
+    /// An empty log with a chosen capacity.
+    pub fn with_capacity(name: &'static str, capacity: usize) -> Self {
+        Self {
+            name,
+            ring: Ring::new(capacity),
+            paused_at: None,
+            scroll: 0,
+            hex: false,
+        }
+    }
+
+    /// Adds a line without bytes. `text` must already be safe to display.
+    pub fn push(&mut self, kind: Kind, text: impl Into<String>) {
+        self.ring.push(Entry {
+            at: Stamp::now(),
+            kind,
+            text: text.into(),
+            data: None,
+        });
+    }
+
+    /// Adds a line describing `payload`, which passes the untrusted-bytes gate here.
+    pub fn push_data(&mut self, kind: Kind, text: impl Into<String>, payload: Payload) {
+        self.ring.push(Entry {
+            at: Stamp::now(),
+            kind,
+            text: text.into(),
+            data: Some(Data {
+                shown: sanitize(&payload.preview),
+                len: payload.len,
+                bytes: payload.preview,
+            }),
+        });
+    }
+
+    /// The ring behind the view.
+    pub fn ring(&self) -> &Ring<Entry> {
+        &self.ring
+    }
+
+    /// Whether the view is frozen.
+    pub fn is_paused(&self) -> bool {
+        self.paused_at.is_some()
+    }
+
+    /// Freezes or resumes the view; entries keep arriving either way.
+    pub fn toggle_pause(&mut self) {
+        self.paused_at = match self.paused_at {
+            Some(_) => None,
+            None => Some(self.ring.total()),
+        };
+        self.scroll = 0;
+    }
+
+    /// Scrolling keys when the pane has focus; returns whether the key was used.
+    pub fn scroll_key(&mut self, key: KeyEvent, page: u64) -> bool {
+        let held = self.shown_end() - self.ring.dropped().min(self.shown_end());
+        let max = held.saturating_sub(1);
+        self.scroll = match key.code {
+            KeyCode::Up => (self.scroll + 1).min(max),
+            KeyCode::Down => self.scroll.saturating_sub(1),
+            KeyCode::PageUp => (self.scroll + page).min(max),
+            KeyCode::PageDown => self.scroll.saturating_sub(page),
+            KeyCode::Home => max,
+            KeyCode::End => 0,
+            _ => return false,
+        };
+        true
+    }
+
+    /// One past the newest entry the view may show.
+    fn shown_end(&self) -> u64 {
+        self.paused_at.unwrap_or(self.ring.total())
+    }
+
+    /// The pane's title: name, counts, and state.
+    fn title(&self) -> Line<'static> {
+        let mut spans = vec![Span::raw(format!(
+            " {} · {} entries",
+            self.name,
+            self.ring.total()
+        ))];
+        if self.ring.dropped() > 0 {
+            spans.push(Span::styled(
+                format!(
+                    " · {} oldest dropped (keeps {})",
+                    self.ring.dropped(),
+                    self.ring.capacity()
+                ),
+                theme::warn(),
+            ));
+        }
+        if let Some(at) = self.paused_at {
+            spans.push(Span::styled(
+                format!(" · PAUSED, {} new (Space)", self.ring.total() - at),
+                theme::warn(),
+            ));
+        } else if self.scroll > 0 {
+            spans.push(Span::styled(
+                format!(" · scrolled up {} (End follows)", self.scroll),
+                theme::warn(),
+            ));
+        }
+        if self.hex {
+            spans.push(Span::styled(" · HEX (F2)", theme::warn()));
+        }
+        spans.push(Span::raw(" "));
+        Line::from(spans)
+    }
+
+    /// Draws the newest entries that fit (or the paused / scrolled window).
+    pub fn render(&self, frame: &mut Frame, area: Rect, focused: bool) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_type(BorderType::Rounded)
+            .border_style(if focused {
+                theme::focused_border()
+            } else {
+                theme::border()
+            })
+            .title(self.title());
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let lines = self.visible_lines(inner.width as usize, inner.height as usize);
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+
+    /// The screen lines for a `width` × `height` window, oldest at the top.
+    fn visible_lines(&self, width: usize, height: usize) -> Vec<Line<'static>> {
+        if width == 0 || height == 0 {
+            return Vec::new();
+        }
+        let mut out: Vec<Line<'static>> = Vec::with_capacity(height);
+        let mut seq = self.shown_end().saturating_sub(self.scroll);
+        while out.len() < height && seq > 0 {
+            seq -= 1;
+            let Some(entry) = self.ring.get_seq(seq) else {
+                break;
+            };
+            let mut lines = self.entry_lines(entry, width);
+            let take = lines.len().min(height - out.len());
+            // Keep the top of a tall entry out of view, not its bottom.
+            let skip = lines.len() - take;
+            for line in lines.drain(skip..).rev() {
+                out.push(line);
+            }
+        }
+        out.reverse();
+        out
+    }
+
+    fn entry_lines(&self, entry: &Entry, width: usize) -> Vec<Line<'static>> {
+        let stamp = format!("{} ", entry.at.clock());
+        let marker = format!("{} ", entry.kind.marker());
+        let indent = stamp.chars().count() + marker.chars().count();
+        let mut body = entry.text.clone();
+        let mut hex_lines = Vec::new();
+        if let Some(data) = &entry.data {
+            if self.hex {
+                hex_lines = hex_dump(&data.bytes);
+            } else {
+                body.push_str(&data.shown);
+            }
+            if data.bytes.len() < data.len {
+                body.push_str(&format!(" … (preview of {} bytes)", data.len));
+            }
+        }
+        let style = entry.kind.style();
+        let room = width.saturating_sub(indent).max(1);
+        let mut lines = Vec::new();
+        for (index, piece) in wrap(&body, room).into_iter().enumerate() {
+            let lead = if index == 0 {
+                vec![
+                    Span::styled(stamp.clone(), theme::dim()),
+                    Span::styled(marker.clone(), style),
+                ]
+            } else {
+                vec![Span::raw(" ".repeat(indent))]
+            };
+            let mut spans = lead;
+            spans.push(Span::styled(piece, style));
+            lines.push(Line::from(spans));
+        }
+        for hex in hex_lines {
+            for piece in wrap(&hex, room) {
+                lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(indent)),
+                    Span::styled(piece, style),
+                ]));
+            }
+        }
+        lines
+    }
+
+    /// Writes every held entry to a new file in `dir` named after the log and
+    /// the time; never overwrites (a numbered name is used instead).
+    pub fn save(&self, dir: &Path, prefix: &str) -> Result<PathBuf, String> {
+        let stamp = Stamp::now();
+        let mut contents = format!(
+            "# netplay {} saved {} — {} entries held of {} recorded ({} dropped)\n",
+            self.name,
+            stamp.full(),
+            self.ring.len(),
+            self.ring.total(),
+            self.ring.dropped()
+        );
+        for entry in self.ring.iter() {
+            contents.push_str(&entry.plain());
+            contents.push('\n');
+        }
+        for attempt in 1..1000 {
+            let name = if attempt == 1 {
+                format!("netplay-{prefix}-{}.log", stamp.file_part())
+            } else {
+                format!("netplay-{prefix}-{}-{attempt}.log", stamp.file_part())
+            };
+            let path = dir.join(name);
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut file) => {
+                    return file
+                        .write_all(contents.as_bytes())
+                        .map(|()| path.clone())
+                        .map_err(|err| format!("cannot write {}: {err}", path.display()));
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(err) => return Err(format!("cannot create {}: {err}", path.display())),
+            }
+        }
+        Err("too many saved logs with the same time stamp".into())
+    }
+}
+
+/// Splits `text` into pieces at most `width` columns wide.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width && !current.is_empty() {
+            pieces.push(std::mem::take(&mut current));
+            used = 0;
+        }
+        current.push(c);
+        used += w;
+    }
+    if !current.is_empty() || pieces.is_empty() {
+        pieces.push(current);
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(view: &LogView, width: usize, height: usize) -> Vec<String> {
+        view.visible_lines(width, height)
+            .iter()
+            .map(|line| {
+                line.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shows_newest_and_pauses_without_losing() {
+        let mut view = LogView::with_capacity("log", 100);
+        for i in 0..5 {
+            view.push(Kind::Info, format!("entry {i}"));
+        }
+        let shown = texts(&view, 80, 2);
+        assert!(shown[0].ends_with("entry 3") && shown[1].ends_with("entry 4"));
+        view.toggle_pause();
+        view.push(Kind::Info, "entry 5");
+        assert!(
+            texts(&view, 80, 2)[1].ends_with("entry 4"),
+            "paused view is frozen"
+        );
+        assert_eq!(view.ring().total(), 6, "nothing lost while paused");
+        view.toggle_pause();
+        assert!(texts(&view, 80, 2)[1].ends_with("entry 5"));
+    }
+
+    #[test]
+    fn data_is_sanitized_and_hex_is_available() {
+        let mut view = LogView::new("log");
+        view.push_data(Kind::In, "got: ", Payload::of(b"\x1b]0;x\x07hi"));
+        let shown = texts(&view, 80, 5).join("\n");
+        assert!(shown.contains("got: \\x1b]0;x\\x07hi"), "{shown}");
+        assert!(!shown.contains('\x1b'));
+        view.hex = true;
+        let shown = texts(&view, 80, 5).join("\n");
+        assert!(shown.contains("1b 5d 30 3b 78 07 68 69"), "{shown}");
+    }
+
+    #[test]
+    fn scroll_is_bounded() {
+        let mut view = LogView::with_capacity("log", 3);
+        for i in 0..10 {
+            view.push(Kind::Info, format!("e{i}"));
+        }
+        view.scroll_key(KeyEvent::from(KeyCode::Home), 10);
+        assert_eq!(view.scroll, 2, "cannot scroll past what the ring holds");
+        assert!(texts(&view, 80, 1)[0].ends_with("e7"));
+        view.scroll_key(KeyEvent::from(KeyCode::End), 10);
+        assert_eq!(view.scroll, 0);
+    }
+
+    #[test]
+    fn wraps_by_columns() {
+        assert_eq!(wrap("abcdef", 4), vec!["abcd", "ef"]);
+        assert_eq!(wrap("世界世", 4), vec!["世界", "世"]);
+        assert_eq!(wrap("", 4), vec![""]);
+    }
+
+    #[test]
+    fn save_never_overwrites() {
+        let dir = std::env::temp_dir().join(format!("netplay-save-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut view = LogView::new("log");
+        view.push(Kind::Info, "one");
+        let first = view.save(&dir, "t").unwrap();
+        let second = view.save(&dir, "t").unwrap();
+        assert_ne!(first, second);
+        let text = std::fs::read_to_string(&first).unwrap();
+        assert!(text.contains("one") && text.starts_with("# netplay log saved"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,135 @@
+//! The terminal UI: one module per tab (state, keys, render), shared widgets,
+//! and the frame around them (tab bar, footer, help overlay).
+//!
+//! ```text
+//! ┌ netplay ─ 1 HTTP │ 2 TCP Server │ 3 TCP Client │ 4 UDP ───────────────┐  tab bar
+//! │ the active tab's fields, status, tables and log                        │
+//! │ …                                                                      │
+//! └────────────────────────────────────────────────────────────────────────┘
+//!  Enter start · Tab focus · F1 help · Ctrl+C quit                            footer
+//! ```
+
+pub mod composer;
+pub mod frame;
+pub mod help;
+pub mod input;
+pub mod log_view;
+pub mod placeholder;
+pub mod tcp_client;
+pub mod tcp_server;
+pub mod theme;
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::text::{Line, Span};
+
+/// A key and what it does, for the footer and the help overlay.
+pub type Hint = (&'static str, &'static str);
+
+/// Whether `key` is `code` with no modifier but Shift.
+pub fn plain(key: &KeyEvent, code: KeyCode) -> bool {
+    key.code == code
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
+
+/// Whether `key` is Ctrl + `c`.
+pub fn ctrl(key: &KeyEvent, c: char) -> bool {
+    key.code == KeyCode::Char(c) && key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+/// A one-line status message under a tab's first field.
+#[derive(Debug, Clone)]
+pub struct Status {
+    /// Its kind (colour).
+    pub kind: log_view::Kind,
+    /// Its text, already safe to display.
+    pub text: String,
+}
+
+impl Status {
+    /// A status of `kind` saying `text`.
+    pub fn new(kind: log_view::Kind, text: impl Into<String>) -> Self {
+        Self {
+            kind,
+            text: text.into(),
+        }
+    }
+
+    /// The status as a styled line.
+    pub fn line(&self) -> Line<'static> {
+        let style = match self.kind {
+            log_view::Kind::Error => theme::error(),
+            log_view::Kind::Good => theme::good(),
+            _ => ratatui::style::Style::default(),
+        };
+        Line::from(Span::styled(self.text.clone(), style))
+    }
+}
+
+/// `7s`, `2m05s`, `1h02m` — a connection's age at a glance.
+pub fn age(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    if secs < 60 {
+        format!("{secs}s")
+    } else if secs < 3600 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{}h{:02}m", secs / 3600, (secs / 60) % 60)
+    }
+}
+
+/// An exact count with thousands separators: `2,000,000`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, c) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The reply delays F6 cycles through on the server tab.
+pub const REPLY_DELAYS: [Duration; 5] = [
+    Duration::ZERO,
+    Duration::from_millis(100),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+];
+
+/// The connect timeouts F5 cycles through on the client tab.
+pub const CONNECT_TIMEOUTS: [Duration; 5] = [
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(5),
+    Duration::from_secs(10),
+    Duration::from_secs(30),
+];
+
+/// The value after `current` in `choices`, wrapping around.
+pub fn cycle(choices: &[Duration], current: Duration) -> Duration {
+    let at = choices.iter().position(|d| *d == current).unwrap_or(0);
+    choices[(at + 1) % choices.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(age(Duration::from_secs(7)), "7s");
+        assert_eq!(age(Duration::from_secs(125)), "2m05s");
+        assert_eq!(age(Duration::from_secs(3720)), "1h02m");
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(2_000_000), "2,000,000");
+        assert_eq!(cycle(&REPLY_DELAYS, Duration::from_secs(2)), Duration::ZERO);
+    }
+}

@@ -1,0 +1,475 @@
+//! The TCP Client tab: connect to a target, see the socket's 4-tuple, send
+//! typed messages (any bytes, with escapes), half-close, read the transcript
+//! as text or hex.
+//!
+//! ```text
+//! ╭ Target ──────────────────────────────────────────────────╮
+//! │ 127.0.0.1:9999                                           │
+//! ╰──────────────────────────────────────────────────────────╯
+//!  ● Connected · 0m12s · timeout 5 s (F5)
+//!  TCP 127.0.0.1:51234 (you) ⇄ 127.0.0.1:9999 (server) · in 23 B / 2 reads · out 7 B / 1 write
+//! ╭ Message · EOL none (F3) · escapes off (F4) ──────────────╮
+//! ╰──────────────────────────────────────────────────────────╯
+//! ╭ Transcript · 5 entries ──────────────────────────────────╮
+//! ╰──────────────────────────────────────────────────────────╯
+//! ```
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::composer::Composer;
+use super::input::{title, InputField};
+use super::log_view::{Kind, LogView};
+use super::{age, count, ctrl, cycle, plain, theme, Hint, Status, CONNECT_TIMEOUTS};
+use crate::net::error::human_duration;
+use crate::net::tcp_client::{self, ClientEvent, ClientHandle, DEFAULT_CONNECT_TIMEOUT};
+use crate::net::{ClientId, CloseReason, ConnStats, Engine};
+
+/// Which part of the tab has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The target address field.
+    Target,
+    /// The message input.
+    Message,
+    /// The transcript.
+    Transcript,
+}
+
+impl Focus {
+    fn next(self) -> Self {
+        match self {
+            Focus::Target => Focus::Message,
+            Focus::Message => Focus::Transcript,
+            Focus::Transcript => Focus::Target,
+        }
+    }
+
+    fn previous(self) -> Self {
+        match self {
+            Focus::Target => Focus::Transcript,
+            Focus::Message => Focus::Target,
+            Focus::Transcript => Focus::Message,
+        }
+    }
+}
+
+/// Where the connection is in its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Connecting,
+    Connected,
+    /// We sent FIN; reads continue.
+    WriteShut,
+    Closing,
+}
+
+struct Link {
+    local: SocketAddr,
+    remote: SocketAddr,
+    stats: Arc<ConnStats>,
+}
+
+/// The TCP Client tab's state.
+pub struct ClientTab {
+    /// Which part has the keyboard.
+    pub focus: Focus,
+    target: InputField,
+    timeout: Duration,
+    handle: Option<ClientHandle>,
+    phase: Phase,
+    link: Option<Link>,
+    /// Who closed first in the last connection, once known.
+    closed_first: Option<&'static str>,
+    composer: Composer,
+    /// The conversation.
+    pub transcript: LogView,
+    status: Status,
+}
+
+impl ClientTab {
+    /// The tab, with `target` in the target field.
+    pub fn new(target: &str) -> Self {
+        Self {
+            focus: Focus::Target,
+            target: InputField::new(
+                target,
+                "host:port, e.g. 127.0.0.1:9999, localhost:80, [::1]:9999",
+            ),
+            timeout: DEFAULT_CONNECT_TIMEOUT,
+            handle: None,
+            phase: Phase::Idle,
+            link: None,
+            closed_first: None,
+            composer: Composer::new("type a message, Enter sends"),
+            transcript: LogView::new("Transcript"),
+            status: Status::new(Kind::Info, "Not connected. Enter connects."),
+        }
+    }
+
+    /// Whether anything on the tab changes with time alone (the age).
+    pub fn is_live(&self) -> bool {
+        matches!(self.phase, Phase::Connected | Phase::WriteShut)
+    }
+
+    /// Whether a text field has the keyboard.
+    pub fn typing(&self) -> bool {
+        matches!(self.focus, Focus::Target | Focus::Message)
+    }
+
+    /// Puts the keyboard on the target field (what Alt+3 does).
+    pub fn focus_first(&mut self) {
+        self.focus = Focus::Target;
+    }
+
+    /// Handles a key; returns whether it was used.
+    pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        match key.code {
+            KeyCode::Tab => self.focus = self.focus.next(),
+            KeyCode::BackTab => self.focus = self.focus.previous(),
+            KeyCode::F(2) => self.transcript.hex = !self.transcript.hex,
+            KeyCode::F(3) => self.composer.line_ending = self.composer.line_ending.next(),
+            KeyCode::F(4) => self.composer.escapes = !self.composer.escapes,
+            KeyCode::F(5) => self.timeout = cycle(&CONNECT_TIMEOUTS, self.timeout),
+            KeyCode::F(6) => self.half_close(),
+            KeyCode::F(8) => self.toggle(engine),
+            KeyCode::F(9) => self.transcript.toggle_pause(),
+            _ if ctrl(&key, 's') => self.save(Path::new(".")),
+            _ => return self.on_focused_key(key, engine),
+        }
+        true
+    }
+
+    fn on_focused_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        match self.focus {
+            Focus::Target => {
+                if plain(&key, KeyCode::Enter) {
+                    self.toggle(engine);
+                    true
+                } else {
+                    self.target.input(key)
+                }
+            }
+            Focus::Message => {
+                if plain(&key, KeyCode::Enter) {
+                    self.send_message();
+                    true
+                } else {
+                    self.composer.input(key)
+                }
+            }
+            Focus::Transcript => {
+                if plain(&key, KeyCode::Char(' ')) {
+                    self.transcript.toggle_pause();
+                    true
+                } else {
+                    self.transcript.scroll_key(key, 10)
+                }
+            }
+        }
+    }
+
+    /// Inserts pasted text into the focused field.
+    pub fn on_paste(&mut self, text: &str) {
+        match self.focus {
+            Focus::Target => {
+                self.target.paste(text);
+            }
+            Focus::Message => {
+                self.composer.paste(text);
+            }
+            Focus::Transcript => {}
+        }
+    }
+
+    /// Connects, or disconnects if connected or connecting.
+    fn toggle(&mut self, engine: &Engine) {
+        match self.phase {
+            Phase::Idle => {
+                let target = self.target.text().trim().to_string();
+                self.closed_first = None;
+                self.link = None;
+                self.status = Status::new(Kind::Info, format!("Connecting to {target}…"));
+                self.handle = Some(tcp_client::connect(engine, &target, self.timeout));
+                self.phase = Phase::Connecting;
+            }
+            Phase::Connecting | Phase::Connected | Phase::WriteShut => {
+                if let Some(handle) = &self.handle {
+                    handle.disconnect();
+                }
+                self.phase = Phase::Closing;
+                self.status = Status::new(Kind::Info, "Disconnecting…");
+            }
+            Phase::Closing => {}
+        }
+    }
+
+    fn half_close(&mut self) {
+        match (&self.handle, &self.phase) {
+            (Some(handle), Phase::Connected) => handle.shutdown_write(),
+            (_, Phase::WriteShut) => {
+                self.status = Status::new(Kind::Info, "Write side already shut down (FIN sent)")
+            }
+            _ => self.status = Status::new(Kind::Error, "Not connected: nothing to half-close"),
+        }
+    }
+
+    fn send_message(&mut self) {
+        let handle = match (&self.handle, &self.phase) {
+            (Some(handle), Phase::Connected) => handle,
+            (_, Phase::WriteShut) => {
+                self.status = Status::new(
+                    Kind::Error,
+                    "Cannot send: you shut down your write side (F6). F8 disconnects.",
+                );
+                return;
+            }
+            _ => {
+                self.status = Status::new(
+                    Kind::Error,
+                    "Not connected: Enter on the target (or F8) connects first",
+                );
+                return;
+            }
+        };
+        match self.composer.take() {
+            Ok(Some(bytes)) => handle.send(bytes),
+            Ok(None) => {}
+            Err(reason) => self.status = Status::new(Kind::Error, format!("Not sent: {reason}")),
+        }
+    }
+
+    fn save(&mut self, dir: &Path) {
+        self.status = match self.transcript.save(dir, "tcp-client") {
+            Ok(path) => Status::new(
+                Kind::Good,
+                format!(
+                    "Saved {} transcript entries to {}",
+                    self.transcript.ring().len(),
+                    path.display()
+                ),
+            ),
+            Err(reason) => Status::new(Kind::Error, format!("Save failed: {reason}")),
+        };
+    }
+
+    /// Folds one engine event into the tab; events of an older connection
+    /// are ignored.
+    pub fn on_event(&mut self, client: ClientId, event: ClientEvent) {
+        if self.handle.as_ref().map(ClientHandle::id) != Some(client) {
+            return;
+        }
+        match event {
+            ClientEvent::Resolved { addrs } => {
+                let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+                self.transcript.push(
+                    Kind::Info,
+                    format!(
+                        "Resolved {} → {}",
+                        crate::text::sanitize_str(self.target.text().trim()),
+                        list.join(", ")
+                    ),
+                );
+            }
+            ClientEvent::Connecting { remote } => {
+                self.transcript
+                    .push(Kind::Info, format!("Connecting to {remote}…"));
+            }
+            ClientEvent::Connected {
+                local,
+                remote,
+                stats,
+            } => {
+                self.phase = Phase::Connected;
+                self.status = Status::new(Kind::Good, format!("Connected to {remote}"));
+                self.transcript.push(
+                    Kind::Good,
+                    format!("Connected: local {local} (you) ⇄ remote {remote} (server)"),
+                );
+                self.link = Some(Link {
+                    local,
+                    remote,
+                    stats,
+                });
+                self.focus = Focus::Message;
+            }
+            ClientEvent::ConnectFailed { reason } => {
+                self.handle = None;
+                self.phase = Phase::Idle;
+                self.status = Status::new(Kind::Error, reason.clone());
+                self.transcript.push(Kind::Error, reason);
+            }
+            ClientEvent::Received(data) => {
+                let text = format!("{} B: ", data.len);
+                self.transcript.push_data(Kind::In, text, data);
+            }
+            ClientEvent::Sent(data) => {
+                let text = format!("{} B: ", data.len);
+                self.transcript.push_data(Kind::Out, text, data);
+            }
+            ClientEvent::WriteShutdown => {
+                self.phase = Phase::WriteShut;
+                self.closed_first = Some("you closed first");
+                self.status = Status::new(Kind::Info, "Half-closed: FIN sent, still reading");
+                self.transcript.push(
+                    Kind::Out,
+                    "FIN sent: your write side is shut down; replies can still arrive",
+                );
+            }
+            ClientEvent::Closed { reason } => {
+                let first = self.closed_first.unwrap_or(match reason {
+                    CloseReason::Peer => "the peer closed first",
+                    CloseReason::Local(_) => "you closed first",
+                    _ => "ended by an error",
+                });
+                self.closed_first = Some(first);
+                let (kind, text) = match &reason {
+                    CloseReason::Peer => (
+                        Kind::Info,
+                        format!("Connection closed by peer (FIN received) — {first}"),
+                    ),
+                    CloseReason::Local(_) => (Kind::Info, "Disconnected (you closed)".to_string()),
+                    CloseReason::Error(why) => (Kind::Error, format!("Connection lost: {why}")),
+                    CloseReason::ServerStopped => (Kind::Info, "Connection closed".to_string()),
+                };
+                self.status = Status::new(kind, text.clone());
+                self.transcript.push(kind, text);
+                self.handle = None;
+                self.phase = Phase::Idle;
+                if self.focus == Focus::Message {
+                    self.focus = Focus::Target;
+                }
+            }
+        }
+    }
+
+    /// Keys worth showing in the footer now.
+    pub fn hints(&self) -> Vec<Hint> {
+        let mut hints: Vec<Hint> = match self.focus {
+            Focus::Target => vec![(
+                "Enter",
+                if matches!(self.phase, Phase::Idle) {
+                    "connect"
+                } else {
+                    "disconnect"
+                },
+            )],
+            Focus::Message => vec![("Enter", "send"), ("↑↓", "history"), ("F3", "EOL")],
+            Focus::Transcript => vec![("↑↓ PgUp/Dn", "scroll"), ("Space", "pause")],
+        };
+        hints.extend([
+            ("F2", "hex"),
+            ("F6", "half-close"),
+            ("F8", "dis/connect"),
+            ("Ctrl+S", "save"),
+        ]);
+        hints
+    }
+
+    /// Every key of this tab, for the help overlay.
+    pub const HELP: &'static [Hint] = &[
+        ("Enter (target)", "connect / disconnect"),
+        ("F8", "connect / disconnect from anywhere on the tab"),
+        ("F5", "connect timeout: 1 / 2 / 5 / 10 / 30 s"),
+        ("Enter (message)", "send and clear; ↑ ↓ recall history"),
+        (
+            "F3 / F4",
+            "line ending none/LF/CRLF · escapes \\xNN \\r \\n \\t \\0 \\\\",
+        ),
+        ("F6", "half-close: send FIN, keep reading replies"),
+        ("F2", "transcript: text / hex view"),
+        (
+            "Space (transcript) / F9",
+            "pause / resume the live transcript",
+        ),
+        ("↑ ↓ PgUp PgDn Home End", "scroll the transcript"),
+        (
+            "Ctrl+S",
+            "save the transcript to netplay-tcp-client-<time>.log",
+        ),
+    ];
+
+    /// Draws the tab.
+    pub fn render(&mut self, frame: &mut Frame, area: Rect) {
+        let [target, status, message, transcript] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Length(2),
+            Constraint::Length(3),
+            Constraint::Min(5),
+        ])
+        .areas(area);
+        self.target.render(
+            frame,
+            target,
+            title("Target", Vec::new()),
+            self.focus == Focus::Target,
+        );
+        frame.render_widget(Paragraph::new(self.status_lines()), status);
+        let name = match (&self.phase, &self.link) {
+            (Phase::Connected, Some(link)) => format!("Message to {}", link.remote),
+            (Phase::WriteShut, _) => "Message (write side shut down)".to_string(),
+            _ => "Message (not connected)".to_string(),
+        };
+        self.composer
+            .render(frame, message, &name, self.focus == Focus::Message);
+        self.transcript
+            .render(frame, transcript, self.focus == Focus::Transcript);
+    }
+
+    fn status_lines(&self) -> Vec<Line<'static>> {
+        let (dot, dot_style) = match self.phase {
+            Phase::Connected => ("● ", theme::good()),
+            Phase::WriteShut => ("◐ ", theme::warn()),
+            Phase::Connecting | Phase::Closing => ("◌ ", theme::warn()),
+            Phase::Idle => ("○ ", theme::dim()),
+        };
+        let mut first = vec![Span::styled(dot, dot_style)];
+        first.extend(self.status.line().spans);
+        if let (true, Some(link)) = (self.is_live(), &self.link) {
+            first.push(Span::styled(
+                format!(" · up {}", age(link.stats.opened.elapsed())),
+                theme::dim(),
+            ));
+        }
+        first.push(Span::styled(" · timeout ", theme::dim()));
+        first.push(Span::raw(human_duration(self.timeout)));
+        first.push(Span::styled(" (F5)", theme::dim()));
+        let second = match &self.link {
+            Some(link) => {
+                let stats = link.stats.snapshot();
+                Line::from(vec![
+                    Span::styled("  TCP ", theme::dim()),
+                    Span::raw(format!("{} (you) ⇄ {} (server)", link.local, link.remote)),
+                    Span::styled(" · in ", theme::dim()),
+                    Span::raw(format!("{} B / {} reads", count(stats.bytes_in), count(stats.reads))),
+                    Span::styled(" · out ", theme::dim()),
+                    Span::raw(format!(
+                        "{} B / {} writes",
+                        count(stats.bytes_out),
+                        count(stats.writes)
+                    )),
+                    Span::styled(
+                        self.closed_first
+                            .map(|who| format!(" · {who}"))
+                            .unwrap_or_default(),
+                        theme::warn(),
+                    ),
+                ])
+            }
+            None => Line::styled(
+                "  The socket 4-tuple (your address:port ⇄ server address:port) shows here once connected.",
+                theme::dim(),
+            ),
+        };
+        vec![Line::from(first), second]
+    }
+}

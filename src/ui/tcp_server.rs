@@ -1,0 +1,684 @@
+//! The TCP Server tab: listen on an address, watch connections arrive with
+//! their full 4-tuple, switch behaviour live, reply by hand, kick, broadcast.
+//!
+//! ```text
+//! ╭ Listen on ───────────────────────────────────────────────╮
+//! │ 127.0.0.1:9999                                           │
+//! ╰──────────────────────────────────────────────────────────╯
+//!  ● Listening on 127.0.0.1:9999 · mode greet (F5) · delay 0 ms (F6)
+//! ╭ Connections · 1 open · 3 accepted ───────────────────────╮
+//! │ ID  PEER             LOCAL           STATE  AGE  IN …    │
+//! ╰──────────────────────────────────────────────────────────╯
+//! ╭ Send to #3 · EOL none (F3) · escapes off (F4) ───────────╮
+//! ╰──────────────────────────────────────────────────────────╯
+//! ╭ Server log · 12 entries ─────────────────────────────────╮
+//! ╰──────────────────────────────────────────────────────────╯
+//! ```
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::Frame;
+
+use super::composer::Composer;
+use super::input::{title, InputField};
+use super::log_view::{Kind, LogView};
+use super::{age, count, ctrl, cycle, plain, theme, Hint, Status, REPLY_DELAYS};
+use crate::net::error::human_duration;
+use crate::net::greet::{Behaviour, ServerConfig};
+use crate::net::tcp_server::{self, ServerEvent, ServerHandle};
+use crate::net::{CloseReason, ConnId, ConnStats, Engine, ServerId};
+
+/// Closed connections kept in the table (oldest go first); open ones all stay.
+pub const CLOSED_ROWS_KEPT: usize = 200;
+
+/// Which part of the tab has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The listen address field.
+    Address,
+    /// The connection table.
+    Connections,
+    /// The message input.
+    Message,
+    /// The server log.
+    Log,
+}
+
+impl Focus {
+    fn next(self) -> Self {
+        match self {
+            Focus::Address => Focus::Connections,
+            Focus::Connections => Focus::Message,
+            Focus::Message => Focus::Log,
+            Focus::Log => Focus::Address,
+        }
+    }
+
+    fn previous(self) -> Self {
+        match self {
+            Focus::Address => Focus::Log,
+            Focus::Connections => Focus::Address,
+            Focus::Message => Focus::Connections,
+            Focus::Log => Focus::Message,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Stopped,
+    Starting,
+    Listening(SocketAddr),
+    Stopping,
+}
+
+/// Connection state as the table shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RowState {
+    Open,
+    PeerHalfClosed,
+    Closed(CloseReason, Instant),
+}
+
+struct ConnRow {
+    id: ConnId,
+    peer: SocketAddr,
+    local: SocketAddr,
+    state: RowState,
+    stats: Arc<ConnStats>,
+}
+
+impl ConnRow {
+    fn is_open(&self) -> bool {
+        !matches!(self.state, RowState::Closed(..))
+    }
+}
+
+/// The TCP Server tab's state.
+pub struct ServerTab {
+    /// Which part has the keyboard.
+    pub focus: Focus,
+    address: InputField,
+    config: ServerConfig,
+    handle: Option<ServerHandle>,
+    phase: Phase,
+    bound: Option<SocketAddr>,
+    rows: Vec<ConnRow>,
+    table: TableState,
+    accepted: u64,
+    broadcast: bool,
+    composer: Composer,
+    /// The server log.
+    pub log: LogView,
+    status: Status,
+}
+
+impl ServerTab {
+    /// The tab, with `address` in the listen field.
+    pub fn new(address: &str) -> Self {
+        Self {
+            focus: Focus::Address,
+            address: InputField::new(address, "host:port, e.g. 127.0.0.1:9999 or [::1]:9999"),
+            config: ServerConfig::default(),
+            handle: None,
+            phase: Phase::Stopped,
+            bound: None,
+            rows: Vec::new(),
+            table: TableState::default(),
+            accepted: 0,
+            broadcast: false,
+            composer: Composer::new("reply to the selected connection (manual mode, or any time)"),
+            log: LogView::new("Server log"),
+            status: Status::new(Kind::Info, "Stopped. Enter starts listening."),
+        }
+    }
+
+    /// Whether anything on the tab changes with time alone (ages).
+    pub fn is_live(&self) -> bool {
+        self.rows.iter().any(ConnRow::is_open)
+    }
+
+    /// Whether the listener is up.
+    pub fn is_listening(&self) -> bool {
+        matches!(self.phase, Phase::Listening(_))
+    }
+
+    /// Whether a text field has the keyboard (single-letter keys type there).
+    pub fn typing(&self) -> bool {
+        matches!(self.focus, Focus::Address | Focus::Message)
+    }
+
+    /// Handles a key; returns whether it was used.
+    pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        match key.code {
+            KeyCode::Tab => self.focus = self.focus.next(),
+            KeyCode::BackTab => self.focus = self.focus.previous(),
+            KeyCode::F(2) => self.log.hex = !self.log.hex,
+            KeyCode::F(3) => self.composer.line_ending = self.composer.line_ending.next(),
+            KeyCode::F(4) => self.composer.escapes = !self.composer.escapes,
+            KeyCode::F(5) => {
+                self.config.behaviour = self.config.behaviour.next();
+                self.apply_config();
+            }
+            KeyCode::F(6) => {
+                self.config.reply_delay = cycle(&REPLY_DELAYS, self.config.reply_delay);
+                self.apply_config();
+            }
+            KeyCode::F(7) => self.broadcast = !self.broadcast,
+            KeyCode::F(8) => self.toggle(engine),
+            KeyCode::F(9) => self.log.toggle_pause(),
+            _ if ctrl(&key, 's') => self.save(Path::new(".")),
+            _ => return self.on_focused_key(key, engine),
+        }
+        true
+    }
+
+    fn on_focused_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        match self.focus {
+            Focus::Address => {
+                if plain(&key, KeyCode::Enter) {
+                    self.toggle(engine);
+                    true
+                } else {
+                    self.address.input(key)
+                }
+            }
+            Focus::Message => {
+                if plain(&key, KeyCode::Enter) {
+                    self.send_message();
+                    true
+                } else {
+                    self.composer.input(key)
+                }
+            }
+            Focus::Connections => match key.code {
+                KeyCode::Up => self.select_step(-1),
+                KeyCode::Down => self.select_step(1),
+                KeyCode::Home => self.select_index(0),
+                KeyCode::End => self.select_index(self.rows.len().saturating_sub(1)),
+                KeyCode::Delete | KeyCode::Char('k') => self.kick_selected(),
+                KeyCode::Char(' ') => {
+                    self.log.toggle_pause();
+                    true
+                }
+                KeyCode::Enter => {
+                    self.focus = Focus::Message;
+                    true
+                }
+                _ => false,
+            },
+            Focus::Log => {
+                if plain(&key, KeyCode::Char(' ')) {
+                    self.log.toggle_pause();
+                    true
+                } else {
+                    self.log.scroll_key(key, 10)
+                }
+            }
+        }
+    }
+
+    /// Inserts pasted text into the focused field.
+    pub fn on_paste(&mut self, text: &str) {
+        match self.focus {
+            Focus::Address => {
+                self.address.paste(text);
+            }
+            Focus::Message => {
+                self.composer.paste(text);
+            }
+            _ => {}
+        }
+    }
+
+    fn apply_config(&mut self) {
+        if let Some(handle) = &self.handle {
+            handle.set_config(self.config);
+            self.log.push(
+                Kind::Info,
+                format!(
+                    "Mode now {} · reply delay {}",
+                    self.config.behaviour.name(),
+                    human_duration(self.config.reply_delay)
+                ),
+            );
+        }
+    }
+
+    /// Starts listening, or stops if running.
+    fn toggle(&mut self, engine: &Engine) {
+        match self.phase {
+            Phase::Stopped => {
+                let address = self.address.text().trim().to_string();
+                self.status = Status::new(Kind::Info, format!("Starting on {address}…"));
+                self.handle = Some(tcp_server::start(engine, &address, self.config));
+                self.phase = Phase::Starting;
+            }
+            Phase::Starting | Phase::Listening(_) => {
+                if let Some(handle) = &self.handle {
+                    handle.stop();
+                }
+                self.phase = Phase::Stopping;
+                self.status = Status::new(Kind::Info, "Stopping…");
+            }
+            Phase::Stopping => {}
+        }
+    }
+
+    fn save(&mut self, dir: &Path) {
+        self.status = match self.log.save(dir, "tcp-server") {
+            Ok(path) => Status::new(
+                Kind::Good,
+                format!(
+                    "Saved {} log entries to {}",
+                    self.log.ring().len(),
+                    path.display()
+                ),
+            ),
+            Err(reason) => Status::new(Kind::Error, format!("Save failed: {reason}")),
+        };
+    }
+
+    fn select_step(&mut self, step: isize) -> bool {
+        if self.rows.is_empty() {
+            return false;
+        }
+        let at = self.table.selected().unwrap_or(0) as isize + step;
+        self.select_index(at.clamp(0, self.rows.len() as isize - 1) as usize)
+    }
+
+    fn select_index(&mut self, index: usize) -> bool {
+        if self.rows.is_empty() {
+            return false;
+        }
+        self.table.select(Some(index.min(self.rows.len() - 1)));
+        true
+    }
+
+    fn selected(&self) -> Option<&ConnRow> {
+        self.table.selected().and_then(|at| self.rows.get(at))
+    }
+
+    fn kick_selected(&mut self) -> bool {
+        let Some((id, open)) = self.selected().map(|row| (row.id, row.is_open())) else {
+            return false;
+        };
+        match (&self.handle, open) {
+            (Some(handle), true) => handle.kick(id),
+            _ => self.status = Status::new(Kind::Error, format!("{id} is already closed")),
+        }
+        true
+    }
+
+    fn send_message(&mut self) {
+        let Some(handle) = &self.handle else {
+            self.status = Status::new(Kind::Error, "Not listening: nothing to send to");
+            return;
+        };
+        let target = if self.broadcast {
+            None
+        } else {
+            match self.selected() {
+                Some(row) if row.is_open() => Some(row.id),
+                _ => {
+                    self.status = Status::new(
+                        Kind::Error,
+                        "Select an open connection (Tab to the table, Up/Down) or broadcast (F7)",
+                    );
+                    return;
+                }
+            }
+        };
+        match self.composer.take() {
+            Ok(Some(bytes)) => match target {
+                Some(id) => handle.send(id, bytes),
+                None => handle.broadcast(bytes),
+            },
+            Ok(None) => {}
+            Err(reason) => self.status = Status::new(Kind::Error, format!("Not sent: {reason}")),
+        }
+    }
+
+    fn row_mut(&mut self, id: ConnId) -> Option<&mut ConnRow> {
+        self.rows.iter_mut().find(|row| row.id == id)
+    }
+
+    fn peer_of(&self, id: ConnId) -> String {
+        self.rows
+            .iter()
+            .find(|row| row.id == id)
+            .map_or_else(|| id.to_string(), |row| row.peer.to_string())
+    }
+
+    /// Folds one engine event into the tab.
+    pub fn on_event(&mut self, server: ServerId, event: ServerEvent) {
+        let current = self.handle.as_ref().map(ServerHandle::id) == Some(server);
+        match event {
+            ServerEvent::Listening { local } if current => {
+                self.phase = Phase::Listening(local);
+                self.bound = Some(local);
+                self.status = Status::new(Kind::Good, format!("Listening on {local}"));
+                self.log.push(
+                    Kind::Good,
+                    format!(
+                        "Listening on {local} (mode {}). Waiting for connection...",
+                        self.config.behaviour.name()
+                    ),
+                );
+            }
+            ServerEvent::StartFailed { reason } if current => {
+                self.handle = None;
+                self.phase = Phase::Stopped;
+                self.status = Status::new(Kind::Error, format!("Cannot listen: {reason}"));
+                self.log
+                    .push(Kind::Error, format!("Cannot listen: {reason}"));
+            }
+            ServerEvent::Stopped if current => {
+                self.handle = None;
+                self.phase = Phase::Stopped;
+                self.status = Status::new(Kind::Info, "Stopped. Enter starts listening again.");
+                let on = self
+                    .bound
+                    .take()
+                    .map(|a| format!(" on {a}"))
+                    .unwrap_or_default();
+                self.log.push(
+                    Kind::Info,
+                    format!("Stopped listening{on}; every connection is closed."),
+                );
+            }
+            ServerEvent::Listening { .. }
+            | ServerEvent::StartFailed { .. }
+            | ServerEvent::Stopped => {}
+            ServerEvent::AcceptFailed { reason } => {
+                self.status = Status::new(Kind::Error, reason.clone());
+                self.log.push(Kind::Error, reason);
+            }
+            ServerEvent::Accepted {
+                conn,
+                peer,
+                local,
+                stats,
+            } => {
+                self.accepted += 1;
+                self.log.push(
+                    Kind::Info,
+                    format!("Accept new connection from {peer}... ({conn}, local {local})"),
+                );
+                self.rows.push(ConnRow {
+                    id: conn,
+                    peer,
+                    local,
+                    state: RowState::Open,
+                    stats,
+                });
+                if self.selected().is_none_or(|row| !row.is_open()) {
+                    self.table.select(Some(self.rows.len() - 1));
+                }
+            }
+            ServerEvent::Received { conn, data } => {
+                let text = format!(
+                    "{conn} received {} B from {}: ",
+                    data.len,
+                    self.peer_of(conn)
+                );
+                self.log.push_data(Kind::In, text, data);
+            }
+            ServerEvent::Sent { conn, data } => {
+                let text = format!("{conn} sent {} B to {}: ", data.len, self.peer_of(conn));
+                self.log.push_data(Kind::Out, text, data);
+            }
+            ServerEvent::PeerHalfClosed { conn } => {
+                if let Some(row) = self.row_mut(conn) {
+                    row.state = RowState::PeerHalfClosed;
+                }
+                self.log.push(
+                    Kind::Info,
+                    format!(
+                        "{conn} {} shut down its write side (FIN): you can still reply, k kicks",
+                        self.peer_of(conn)
+                    ),
+                );
+            }
+            ServerEvent::Closed { conn, reason } => {
+                let peer = self.peer_of(conn);
+                let kind = if matches!(reason, CloseReason::Error(_)) {
+                    Kind::Error
+                } else {
+                    Kind::Info
+                };
+                self.log.push(
+                    kind,
+                    format!("Connection from {peer} closed. ({conn}, {reason})"),
+                );
+                if let Some(row) = self.row_mut(conn) {
+                    row.state = RowState::Closed(reason, Instant::now());
+                }
+                self.prune_closed_rows();
+            }
+        }
+    }
+
+    fn prune_closed_rows(&mut self) {
+        let closed = self.rows.iter().filter(|row| !row.is_open()).count();
+        if closed <= CLOSED_ROWS_KEPT {
+            return;
+        }
+        let selected_id = self.selected().map(|row| row.id);
+        let mut excess = closed - CLOSED_ROWS_KEPT;
+        self.rows.retain(|row| {
+            if excess > 0 && !row.is_open() {
+                excess -= 1;
+                false
+            } else {
+                true
+            }
+        });
+        let index = selected_id
+            .and_then(|id| self.rows.iter().position(|row| row.id == id))
+            .or(if self.rows.is_empty() { None } else { Some(0) });
+        self.table.select(index);
+    }
+
+    /// Keys worth showing in the footer now.
+    pub fn hints(&self) -> Vec<Hint> {
+        let mut hints: Vec<Hint> = match self.focus {
+            Focus::Address => vec![(
+                "Enter",
+                if matches!(self.phase, Phase::Stopped) {
+                    "start"
+                } else {
+                    "stop"
+                },
+            )],
+            Focus::Connections => vec![("↑↓", "select"), ("k/Del", "kick"), ("Space", "pause")],
+            Focus::Message => vec![("Enter", "send"), ("↑↓", "history"), ("F7", "broadcast")],
+            Focus::Log => vec![("↑↓ PgUp/Dn", "scroll"), ("Space", "pause"), ("F2", "hex")],
+        };
+        hints.extend([("F5", "mode"), ("F8", "start/stop"), ("Ctrl+S", "save log")]);
+        hints
+    }
+
+    /// Every key of this tab, for the help overlay.
+    pub const HELP: &'static [Hint] = &[
+        ("Enter (address)", "start / stop listening"),
+        ("F8", "start / stop listening from anywhere on the tab"),
+        ("F5", "mode: greet → echo → discard → manual → http (live)"),
+        ("F6", "reply delay: 0 / 100 ms / 500 ms / 1 s / 2 s"),
+        ("↑ ↓ (table)", "select a connection"),
+        ("k or Del (table)", "kick (close) the selected connection"),
+        ("Enter (message)", "send to the selected connection"),
+        ("F7", "toggle broadcast: send to every open connection"),
+        (
+            "F3 / F4",
+            "line ending none/LF/CRLF · escapes \\xNN \\r \\n \\t \\0 \\\\",
+        ),
+        ("F2", "log: text / hex view"),
+        ("Space (table, log) / F9", "pause / resume the live log"),
+        ("↑ ↓ PgUp PgDn Home End (log)", "scroll the log"),
+        ("Ctrl+S", "save the log to netplay-tcp-server-<time>.log"),
+    ];
+
+    /// Draws the tab.
+    pub fn render(&mut self, frame: &mut Frame, area: Rect) {
+        let [address, status, table, message, log] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Length(1),
+            Constraint::Percentage(30),
+            Constraint::Length(3),
+            Constraint::Min(5),
+        ])
+        .areas(area);
+        let listen_title = title("Listen on", Vec::new());
+        self.address
+            .render(frame, address, listen_title, self.focus == Focus::Address);
+        frame.render_widget(Paragraph::new(self.status_line()), status);
+        self.render_table(frame, table);
+        let target = if self.broadcast {
+            "Broadcast to all open connections (F7)".to_string()
+        } else {
+            match self.selected() {
+                Some(row) if row.is_open() => format!("Send to {} {}", row.id, row.peer),
+                _ => "Send (select a connection)".to_string(),
+            }
+        };
+        self.composer
+            .render(frame, message, &target, self.focus == Focus::Message);
+        self.log.render(frame, log, self.focus == Focus::Log);
+    }
+
+    fn status_line(&self) -> Line<'static> {
+        let (dot, dot_style) = match self.phase {
+            Phase::Listening(_) => ("● ", theme::good()),
+            Phase::Starting | Phase::Stopping => ("◌ ", theme::warn()),
+            Phase::Stopped => ("○ ", theme::dim()),
+        };
+        let mut spans = vec![Span::styled(dot, dot_style)];
+        spans.extend(self.status.line().spans);
+        spans.push(Span::styled(" · mode ", theme::dim()));
+        spans.push(Span::styled(self.config.behaviour.name(), theme::key()));
+        spans.push(Span::styled(" (F5) · delay ", theme::dim()));
+        spans.push(Span::raw(human_duration(self.config.reply_delay)));
+        spans.push(Span::styled(" (F6)", theme::dim()));
+        Line::from(spans)
+    }
+
+    fn render_table(&mut self, frame: &mut Frame, area: Rect) {
+        let open = self.rows.iter().filter(|row| row.is_open()).count();
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_type(BorderType::Rounded)
+            .border_style(if self.focus == Focus::Connections {
+                theme::focused_border()
+            } else {
+                theme::border()
+            })
+            .title(format!(
+                " Connections · {open} open · {} accepted ",
+                count(self.accepted)
+            ));
+        let header = Row::new([
+            "ID",
+            "PEER",
+            "LOCAL",
+            "STATE",
+            "AGE",
+            "IN B/reads",
+            "OUT B/writes",
+        ])
+        .style(theme::dim());
+        let now = Instant::now();
+        let rows: Vec<Row> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let stats = row.stats.snapshot();
+                let (state, style, ended) = match &row.state {
+                    RowState::Open => ("open".to_string(), ratatui::style::Style::default(), now),
+                    RowState::PeerHalfClosed => ("peer FIN".to_string(), theme::warn(), now),
+                    RowState::Closed(reason, at) => (short_reason(reason), theme::dim(), *at),
+                };
+                Row::new([
+                    Cell::from(row.id.to_string()),
+                    Cell::from(row.peer.to_string()),
+                    Cell::from(row.local.to_string()),
+                    Cell::from(state),
+                    Cell::from(age(ended.saturating_duration_since(row.stats.opened))),
+                    Cell::from(format!("{}/{}", count(stats.bytes_in), count(stats.reads))),
+                    Cell::from(format!(
+                        "{}/{}",
+                        count(stats.bytes_out),
+                        count(stats.writes)
+                    )),
+                ])
+                .style(style)
+            })
+            .collect();
+        let widths = [
+            Constraint::Length(6),
+            Constraint::Min(15),
+            Constraint::Min(15),
+            Constraint::Length(10),
+            Constraint::Length(7),
+            Constraint::Length(14),
+            Constraint::Length(14),
+        ];
+        let table = Table::new(rows, widths)
+            .header(header)
+            .block(block)
+            .row_highlight_style(theme::highlight())
+            .highlight_symbol("▶ ");
+        frame.render_stateful_widget(table, area, &mut self.table);
+        if self.rows.is_empty() {
+            let hint = Paragraph::new(Line::styled(
+                "  No connections yet. Try: nc 127.0.0.1 9999, or the TCP Client tab (Alt+3).",
+                theme::dim(),
+            ));
+            let inner = Rect {
+                x: area.x + 1,
+                y: area.y + 2,
+                width: area.width.saturating_sub(2),
+                height: 1.min(area.height.saturating_sub(3)),
+            };
+            frame.render_widget(hint, inner);
+        }
+    }
+
+    /// Puts the keyboard on the address field (what Alt+2 does).
+    pub fn focus_first(&mut self) {
+        self.focus = Focus::Address;
+    }
+
+    /// The current listen field text (for tests and the window).
+    pub fn address_text(&self) -> &str {
+        self.address.text()
+    }
+
+    /// Sets the reply delay (tests use it; F6 cycles it).
+    pub fn set_delay(&mut self, delay: Duration) {
+        self.config.reply_delay = delay;
+        self.apply_config();
+    }
+
+    /// Sets the behaviour (the command line uses it; F5 cycles it).
+    pub fn set_behaviour(&mut self, behaviour: Behaviour) {
+        self.config.behaviour = behaviour;
+        self.apply_config();
+    }
+}
+
+fn short_reason(reason: &CloseReason) -> String {
+    match reason {
+        CloseReason::Peer => "closed·peer".into(),
+        CloseReason::Local(_) => "closed·us".into(),
+        CloseReason::ServerStopped => "closed·stop".into(),
+        CloseReason::Error(_) => "closed·err".into(),
+    }
+}
