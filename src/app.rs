@@ -5,10 +5,8 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use crossterm::event::{
-    Event as TermEvent, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
-};
-use futures_util::StreamExt;
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use futures_util::{Stream, StreamExt};
 use ratatui::backend::Backend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
@@ -199,12 +197,18 @@ impl App {
 /// Runs the UI until Ctrl+C: wakes on input, engine events or a deadline,
 /// answers input first, folds engine events in batches, draws at most once
 /// per frame and only when something changed. Idle, it sleeps.
-pub async fn run<B: Backend>(
+///
+/// `input` is crossterm's `EventStream` in the binary; tests pass their own.
+pub async fn run<B, S>(
     terminal: &mut Terminal<B>,
     app: &mut App,
+    mut input: S,
     mut events: mpsc::Receiver<Event>,
-) -> Result<()> {
-    let mut input = EventStream::new();
+) -> Result<()>
+where
+    B: Backend,
+    S: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+{
     let mut dirty = true;
     let mut next_frame = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_secs(1));

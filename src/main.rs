@@ -63,7 +63,12 @@ fn main() -> Result<()> {
     }
 
     let mut tui = terminal::enter().context("entering the terminal UI")?;
-    let outcome = runtime.block_on(app::run(&mut tui, &mut app, events));
+    let outcome = runtime.block_on(app::run(
+        &mut tui,
+        &mut app,
+        crossterm::event::EventStream::new(),
+        events,
+    ));
     terminal::restore();
     drop(app);
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));

@@ -133,7 +133,7 @@ impl std::fmt::Display for EscapeError {
     }
 }
 
-/// Turns a typed message with escapes (`\xNN`, `\r`, `\n`, `\t`, `\0`, `\\`)
+/// Turns a typed message with escapes (`\xNN`, `\u{NNNN}`, `\r`, `\n`, `\t`, `\0`, `\\`)
 /// into the bytes to send, so a user can send any byte from a text field.
 pub fn parse_escapes(text: &str) -> Result<Vec<u8>, EscapeError> {
     let mut out = Vec::with_capacity(text.len());
@@ -167,9 +167,26 @@ pub fn parse_escapes(text: &str) -> Result<Vec<u8>, EscapeError> {
                 i += 4;
                 continue;
             }
+            Some('u') => {
+                let decoded = (chars.get(i + 2) == Some(&'{'))
+                    .then(|| chars[i + 3..].iter().take(7).position(|c| *c == '}'))
+                    .flatten()
+                    .and_then(|digits| {
+                        let hex: String = chars[i + 3..i + 3 + digits].iter().collect();
+                        let code = u32::from_str_radix(&hex, 16).ok()?;
+                        Some((char::from_u32(code)?, digits))
+                    });
+                let Some((c, digits)) = decoded else {
+                    return Err(error("\\u needs a code point in braces, like \\u{202e}"));
+                };
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i += 4 + digits;
+                continue;
+            }
             Some(other) => {
                 return Err(error(&format!(
-                    "unknown escape \\{other}: use \\xNN, \\r, \\n, \\t, \\0 or \\\\"
+                    "unknown escape \\{other}: use \\xNN, \\u{{…}}, \\r, \\n, \\t, \\0 or \\\\"
                 )))
             }
             None => return Err(error("a lone \\ at the end: write \\\\ for a backslash")),
@@ -258,6 +275,40 @@ mod tests {
         assert!(parse_escapes("\\x4").is_err());
         assert!(parse_escapes("x\\").is_err());
         assert_eq!(parse_escapes("\\x41\\t").unwrap(), b"A\t");
+        assert_eq!(parse_escapes("\\u{e9}!").unwrap(), "é!".as_bytes());
+        assert!(parse_escapes("\\u{zz}").is_err());
+        assert!(
+            parse_escapes("\\u{d800}").is_err(),
+            "surrogates are not chars"
+        );
+    }
+
+    /// Sequences a hostile peer would send, and what must be shown instead.
+    const CORPUS: &[(&[u8], &str)] = &[
+        (b"\x1b[2J\x1b[H", "\\x1b[2J\\x1b[H"),       // CSI: clear, home
+        (b"\x1b]0;pwned\x07", "\\x1b]0;pwned\\x07"), // OSC 0: window title
+        (b"\x1b]52;c;aGk=\x07", "\\x1b]52;c;aGk=\\x07"), // OSC 52: clipboard
+        (b"\x1b]8;;http://x\x1b\\", "\\x1b]8;;http://x\\x1b\\\\"), // OSC 8 with ST
+        (b"\x1bPq#0\x1b\\", "\\x1bPq#0\\x1b\\\\"),   // DCS (sixel)
+        ("\u{9b}31m".as_bytes(), "\\u{9b}31m"),      // C1 CSI as UTF-8
+        (b"\x9b31m", "\\x9b31m"),                    // C1 CSI as a raw byte
+        (b"a\x7fb", "a\\x7fb"),                      // DEL
+        (b"\x07\x08\x0e\x0f\x00", "\\x07\\x08\\x0e\\x0f\\x00"), // BEL BS SO SI NUL
+        ("\u{202e}evil\u{202c}".as_bytes(), "\\u{202e}evil\\u{202c}"), // bidi override
+        (
+            "\u{2066}x\u{2069}\u{200f}\u{61c}".as_bytes(),
+            "\\u{2066}x\\u{2069}\\u{200f}\\u{61c}",
+        ),
+        (b"\xff\xfe ok \xe2\x82", "\\xff\\xfe ok \\xe2\\x82"), // invalid UTF-8
+    ];
+
+    #[test]
+    fn hostile_corpus_is_shown_not_obeyed() {
+        for (input, expected) in CORPUS {
+            let shown = sanitize(input);
+            assert_eq!(&shown, expected, "input {input:?}");
+            assert!(!shown.chars().any(is_unsafe_char), "{shown:?}");
+        }
     }
 
     #[test]

@@ -175,7 +175,7 @@ impl Composer {
     /// Draws the input; the title names the target and the settings keys.
     pub fn render(&mut self, frame: &mut Frame, area: Rect, name: &str, focused: bool) {
         let settings = vec![
-            Span::styled("EOL ", theme::dim()),
+            Span::styled("· EOL ", theme::dim()),
             Span::raw(self.line_ending.name()),
             Span::styled(" (F3) · escapes ", theme::dim()),
             if self.escapes {

@@ -48,12 +48,14 @@ impl InputField {
     }
 
     /// Applies an editing key; returns whether the text changed. Keys that
-    /// would add a line (Enter, Ctrl+M, Ctrl+J) and Tab are refused.
+    /// would add a line (Enter, Ctrl+M) and Tab are refused; Ctrl+U clears
+    /// to the start of the line, as in a shell.
     pub fn input(&mut self, key: KeyEvent) -> bool {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Enter | KeyCode::Tab | KeyCode::BackTab => false,
-            KeyCode::Char('m' | 'j') if ctrl => false,
+            KeyCode::Char('m') if ctrl => false,
+            KeyCode::Char('u') if ctrl => self.textarea.delete_line_by_head(),
             _ => self.textarea.input(key),
         }
     }
@@ -113,13 +115,14 @@ mod tests {
     }
 
     #[test]
-    fn enter_and_ctrl_m_never_add_lines() {
+    fn enter_and_ctrl_m_never_add_lines_ctrl_u_clears() {
         let mut field = InputField::new("abc", "");
         assert!(!field.input(key(KeyCode::Enter, KeyModifiers::NONE)));
         assert!(!field.input(key(KeyCode::Char('m'), KeyModifiers::CONTROL)));
-        assert!(!field.input(key(KeyCode::Char('j'), KeyModifiers::CONTROL)));
         assert!(field.input(key(KeyCode::Char('d'), KeyModifiers::NONE)));
         assert_eq!(field.text(), "abcd");
+        assert!(field.input(key(KeyCode::Char('u'), KeyModifiers::CONTROL)));
+        assert_eq!(field.text(), "", "Ctrl+U clears to the line head");
     }
 
     #[test]

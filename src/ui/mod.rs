@@ -94,6 +94,15 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// `1 read`, `2 reads`: an exact count with its noun.
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", count(n))
+    }
+}
+
 /// The reply delays F6 cycles through on the server tab.
 pub const REPLY_DELAYS: [Duration; 5] = [
     Duration::ZERO,

@@ -28,7 +28,7 @@ use ratatui::Frame;
 use super::composer::Composer;
 use super::input::{title, InputField};
 use super::log_view::{Kind, LogView};
-use super::{age, count, ctrl, cycle, plain, theme, Hint, Status, CONNECT_TIMEOUTS};
+use super::{age, count, ctrl, cycle, plain, plural, theme, Hint, Status, CONNECT_TIMEOUTS};
 use crate::net::error::human_duration;
 use crate::net::tcp_client::{self, ClientEvent, ClientHandle, DEFAULT_CONNECT_TIMEOUT};
 use crate::net::{ClientId, CloseReason, ConnStats, Engine};
@@ -270,6 +270,10 @@ impl ClientTab {
         }
         match event {
             ClientEvent::Resolved { addrs } => {
+                let typed = self.target.text().trim();
+                if addrs.len() == 1 && addrs[0].to_string() == typed {
+                    return; // an address literal: nothing was looked up
+                }
                 let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
                 self.transcript.push(
                     Kind::Info,
@@ -341,7 +345,7 @@ impl ClientTab {
                     CloseReason::Error(why) => (Kind::Error, format!("Connection lost: {why}")),
                     CloseReason::ServerStopped => (Kind::Info, "Connection closed".to_string()),
                 };
-                self.status = Status::new(kind, text.clone());
+                self.status = Status::new(kind, text.split(" — ").next().unwrap_or(&text));
                 self.transcript.push(kind, text);
                 self.handle = None;
                 self.phase = Phase::Idle;
@@ -383,7 +387,7 @@ impl ClientTab {
         ("Enter (message)", "send and clear; ↑ ↓ recall history"),
         (
             "F3 / F4",
-            "line ending none/LF/CRLF · escapes \\xNN \\r \\n \\t \\0 \\\\",
+            "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
         ),
         ("F6", "half-close: send FIN, keep reading replies"),
         ("F2", "transcript: text / hex view"),
@@ -450,12 +454,16 @@ impl ClientTab {
                     Span::styled("  TCP ", theme::dim()),
                     Span::raw(format!("{} (you) ⇄ {} (server)", link.local, link.remote)),
                     Span::styled(" · in ", theme::dim()),
-                    Span::raw(format!("{} B / {} reads", count(stats.bytes_in), count(stats.reads))),
+                    Span::raw(format!(
+                        "{} B / {}",
+                        count(stats.bytes_in),
+                        plural(stats.reads, "read")
+                    )),
                     Span::styled(" · out ", theme::dim()),
                     Span::raw(format!(
-                        "{} B / {} writes",
+                        "{} B / {}",
                         count(stats.bytes_out),
-                        count(stats.writes)
+                        plural(stats.writes, "write")
                     )),
                     Span::styled(
                         self.closed_first

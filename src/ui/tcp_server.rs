@@ -518,7 +518,7 @@ impl ServerTab {
         ("F7", "toggle broadcast: send to every open connection"),
         (
             "F3 / F4",
-            "line ending none/LF/CRLF · escapes \\xNN \\r \\n \\t \\0 \\\\",
+            "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
         ),
         ("F2", "log: text / hex view"),
         ("Space (table, log) / F9", "pause / resume the live log"),

@@ -1,0 +1,310 @@
+//! The UI through ratatui's TestBackend: keys in, the text a person would
+//! read out. Engine events come from the real engine on loopback.
+
+mod common;
+
+use std::io::Write;
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use netplay::app::{self, App, StartOptions, Tab};
+use netplay::net::{Engine, Event};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn alt(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+}
+
+/// Renders the app and returns the screen as lines of text.
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| netplay::ui::frame::draw(frame, app))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut text = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            text.push_str(buffer[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    text
+}
+
+fn show(app: &mut App) -> String {
+    screen(app, 120, 40)
+}
+
+/// Folds engine events into the app until the screen contains `needle`.
+async fn pump_until(app: &mut App, rx: &mut mpsc::Receiver<Event>, needle: &str) -> String {
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    loop {
+        let text = show(app);
+        if text.contains(needle) {
+            return text;
+        }
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(event)) => app.on_engine(event),
+            Ok(None) => panic!("engine closed"),
+            Err(_) => panic!("timed out waiting for {needle:?}; screen:\n{text}"),
+        }
+    }
+}
+
+fn new_app() -> (App, mpsc::Receiver<Event>) {
+    let (engine, rx) = Engine::new(tokio::runtime::Handle::current());
+    (App::new(engine, StartOptions::default()), rx)
+}
+
+fn set_field(app: &mut App, text: &str) {
+    // Ctrl+U in tui-textarea deletes to line head; End first.
+    app.on_key(key(KeyCode::End));
+    app.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    type_text(app, text);
+}
+
+#[tokio::test]
+async fn tabs_switch_with_alt_digits() {
+    let (mut app, _rx) = new_app();
+    let home = show(&mut app);
+    for name in ["1 HTTP", "2 TCP Server", "3 TCP Client", "4 UDP"] {
+        assert!(home.contains(name), "tab bar lists {name}:\n{home}");
+    }
+    assert!(home.contains("The HTTP tab is not built yet"));
+
+    app.on_key(alt('2'));
+    assert_eq!(app.tab, Tab::TcpServer);
+    let server = show(&mut app);
+    assert!(server.contains("Listen on") && server.contains("127.0.0.1:9999"));
+    assert!(server.contains("Connections · 0 open"));
+
+    app.on_key(alt('3'));
+    assert!(show(&mut app).contains("Target"));
+    app.on_key(alt('4'));
+    assert!(show(&mut app).contains("The UDP tab is not built yet"));
+    app.on_key(alt('1'));
+    assert_eq!(app.tab, Tab::Http);
+}
+
+#[tokio::test]
+async fn alt_digits_work_while_typing_and_letters_type() {
+    let (mut app, _rx) = new_app();
+    app.on_key(alt('3'));
+    assert!(app.typing());
+    set_field(&mut app, "localhost:7");
+    // 'k' and ' ' are text here, never shortcuts
+    type_text(&mut app, "k ");
+    assert!(show(&mut app).contains("localhost:7k"));
+    app.on_key(alt('2'));
+    assert_eq!(app.tab, Tab::TcpServer);
+}
+
+#[tokio::test]
+async fn help_overlay_lists_every_global_key() {
+    let (mut app, _rx) = new_app();
+    app.on_key(key(KeyCode::F(1)));
+    let text = show(&mut app);
+    for needle in [
+        "Alt+1",
+        "Tab / Shift+Tab",
+        "Enter",
+        "F1",
+        "Ctrl+C",
+        "kick",
+        "half-close",
+    ] {
+        assert!(text.contains(needle), "help shows {needle}:\n{text}");
+    }
+    app.on_key(key(KeyCode::Esc));
+    assert!(!show(&mut app).contains("netplay keys"));
+}
+
+#[tokio::test]
+async fn too_small_terminal_gets_a_message() {
+    let (mut app, _rx) = new_app();
+    let text = screen(&mut app, 40, 10);
+    assert!(text.contains("Terminal too small"), "{text}");
+    assert!(screen(&mut app, 120, 40).contains("TCP Server"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tutorial_chat_as_a_person_reads_it() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    let port: u16 = text
+        .split("Listening on 127.0.0.1:")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    assert!(text.contains("Waiting for connection..."));
+
+    app.on_key(alt('3'));
+    set_field(&mut app, &format!("127.0.0.1:{port}"));
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Welcome!").await;
+    assert!(
+        text.contains(&format!("⇄ 127.0.0.1:{port} (server)")),
+        "{text}"
+    );
+    type_text(&mut app, "Michael");
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Hello, Michael!").await;
+
+    app.on_key(alt('2'));
+    let text = show(&mut app);
+    assert!(
+        text.contains("Accept new connection from 127.0.0.1:"),
+        "{text}"
+    );
+    assert!(text.contains("received 7 B from"));
+    assert!(text.contains("1 open"));
+
+    app.on_key(alt('3'));
+    app.on_key(key(KeyCode::Tab)); // target → message
+    type_text(&mut app, "exit");
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Connection closed by peer").await;
+    app.on_key(alt('2'));
+    pump_until(&mut app, &mut rx, "closed. (#").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_bytes_never_reach_a_cell() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .write_all(b"\x1b]0;pwned\x07\x1b]52;c;aGk=\x07\x1b[2J\x1b[H\x9b31m\xc2\x9b\xe2\x80\xaeevil\x1bPq\x1b\\\x7f\x0e done")
+            .unwrap();
+        stream
+    });
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('3'));
+    set_field(&mut app, &addr.to_string());
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "done").await;
+    assert!(text.contains("\\x1b]0;pwned\\x07"), "{text}");
+    assert!(
+        text.contains("\\u{202e}evil"),
+        "bidi override shown, not obeyed"
+    );
+    assert!(text.contains("\\xc2\\x9b") || text.contains("\\u{9b}"));
+    for c in text.chars() {
+        assert!(
+            !netplay::text::is_unsafe_char(c) || c == '\n',
+            "{c:?} on screen"
+        );
+    }
+    app.on_key(key(KeyCode::F(2)));
+    assert!(
+        show(&mut app).contains("1b 5d 30 3b"),
+        "hex view shows the bytes"
+    );
+    drop(peer.join());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_and_in_use_show_one_line_reasons() {
+    let (mut app, mut rx) = new_app();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    app.on_key(alt('3'));
+    set_field(&mut app, &closed.to_string());
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "connection refused by").await;
+
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    app.on_key(alt('2'));
+    set_field(&mut app, &holder.local_addr().unwrap().to_string());
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "already in use").await;
+    // the app is still usable: start on a free port
+    set_field(&mut app, "127.0.0.1:0");
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Listening on").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_is_answered_under_an_event_flood() {
+    // A producer floods the event channel for as long as the loop runs; a
+    // Ctrl+C sent meanwhile must still end the loop promptly.
+    let (engine, _unused) = Engine::new(tokio::runtime::Handle::current());
+    let mut app = App::new(engine, StartOptions::default());
+    let (flood_tx, flood_rx) = mpsc::channel(16_384);
+    let (going_tx, going_rx) = tokio::sync::oneshot::channel();
+    let producer = tokio::spawn(async move {
+        let mut sent = 0u64;
+        let mut going = Some(going_tx);
+        let stats_server = netplay::net::ServerId(u64::MAX);
+        loop {
+            let event = Event::Server(
+                stats_server,
+                netplay::net::tcp_server::ServerEvent::AcceptFailed {
+                    reason: format!("synthetic event {sent}"),
+                },
+            );
+            if flood_tx.send(event).await.is_err() {
+                return sent;
+            }
+            sent += 1;
+            if sent == 50_000 {
+                // The loop has folded at least 50,000 - 16,384 events by now.
+                if let Some(going) = going.take() {
+                    let _ = going.send(());
+                }
+            }
+        }
+    });
+    let (input_tx, input_rx) = mpsc::unbounded_channel::<std::io::Result<TermEvent>>();
+    let input = futures_util::stream::unfold(input_rx, |mut rx| async move {
+        rx.recv().await.map(|event| (event, rx))
+    });
+    let input = Box::pin(input);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    app.on_key(alt('2'));
+    let quit = tokio::spawn(async move {
+        going_rx.await.unwrap();
+        input_tx
+            .send(Ok(TermEvent::Key(KeyEvent::new(
+                KeyCode::Char('c'),
+                KeyModifiers::CONTROL,
+            ))))
+            .unwrap();
+        input_tx
+    });
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(10),
+        app::run(&mut terminal, &mut app, input, flood_rx),
+    )
+    .await;
+    assert!(outcome.is_ok(), "Ctrl+C was not handled under the flood");
+    assert!(app.quit);
+    drop(quit.await);
+    let sent = producer.await.unwrap();
+    assert!(sent >= 50_000);
+    assert!(app.server.log.ring().total() >= 50_000 - 16_384);
+    assert!(app.server.log.ring().len() <= netplay::ring::DEFAULT_CAPACITY);
+}
