@@ -1,0 +1,192 @@
+//! The real `netplay` binary in a pseudo-terminal: what a person sees.
+
+mod harness;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+use harness::{Netplay, WAIT};
+
+#[test]
+fn launch_shows_tabs_and_help() {
+    let mut np = Netplay::launch();
+    let screen = np.wait_for_text("4 UDP");
+    for tab in ["1 HTTP", "2 TCP Server", "3 TCP Client"] {
+        assert!(screen.contains(tab), "{screen}");
+    }
+    np.press_f(1);
+    let help = np.wait_for_text("netplay keys");
+    for key in [
+        "Alt+1 / Alt+2 / Alt+3 / Alt+4",
+        "Tab / Shift+Tab",
+        "Enter",
+        "Ctrl+C",
+    ] {
+        assert!(help.contains(key), "help lists {key}:\n{help}");
+    }
+    np.press_esc();
+    np.wait_for_no_text("netplay keys");
+}
+
+#[test]
+fn tutorial_chat_inside_one_netplay() {
+    let mut np = Netplay::launch();
+    np.wait_for_text("4 UDP");
+    np.press_alt('2');
+    np.wait_for_text("Listen on");
+    np.fill_field("127.0.0.1:0");
+    np.press_enter();
+    let port = np.listening_port();
+    np.wait_for_text("Waiting for connection...");
+
+    np.press_alt('3');
+    np.wait_for_text("Target");
+    np.fill_field(&format!("127.0.0.1:{port}"));
+    np.press_enter();
+    let screen = np.wait_for_text("Welcome!");
+    assert!(
+        screen.contains(&format!("⇄ 127.0.0.1:{port} (server)")),
+        "{screen}"
+    );
+    np.wait_for_text(&format!("Message to 127.0.0.1:{port}"));
+    np.type_text("Michael");
+    np.press_enter();
+    np.wait_for_text("Hello, Michael!");
+
+    np.press_alt('2');
+    let screen = np.wait_for_text("Accept new connection from 127.0.0.1:");
+    assert!(screen.contains("received 7 B from 127.0.0.1:"), "{screen}");
+    assert!(screen.contains("Hello, Michael!"), "{screen}");
+    assert!(screen.contains("1 open"), "{screen}");
+
+    np.press_alt('3');
+    np.wait_for_text("Target");
+    np.press_tab();
+    np.type_text("exit");
+    np.press_enter();
+    np.wait_for_text("Connection closed by peer");
+    np.press_alt('2');
+    np.wait_for_text("closed. (#");
+    np.wait_for_text("0 open");
+}
+
+#[test]
+fn an_outside_peer_shows_up_at_once() {
+    let mut np = Netplay::launch();
+    np.press_alt('2');
+    np.wait_for_text("Listen on");
+    np.fill_field("127.0.0.1:0");
+    np.press_enter();
+    let port = np.listening_port();
+    let mut peer = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let local = peer.local_addr().unwrap();
+    peer.set_read_timeout(Some(WAIT)).unwrap();
+    let mut welcome = [0u8; 8];
+    peer.read_exact(&mut welcome).unwrap();
+    assert_eq!(&welcome, b"Welcome!");
+    // well under a second in practice; the harness deadline bounds it
+    np.wait_for_text(&format!("Accept new connection from {local}..."));
+    np.wait_for_text("1 open");
+}
+
+#[test]
+fn a_hostile_peer_cannot_drive_the_terminal() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .write_all(
+                b"\x1b]0;pwned\x07\x1b]2;pwned2\x1b\\\x1b]52;c;aGFja2Vk\x07\x1b[2J\x1b[H\x1b[10;10H\x1b(0lqk\x1b(B\x07\x9b2J\xc2\x9b2J\x1bPq#0\x1b\\ HOSTILE-END",
+            )
+            .unwrap();
+        stream
+    });
+    let mut np = Netplay::launch();
+    np.press_alt('3');
+    np.wait_for_text("Target");
+    np.fill_field(&addr.to_string());
+    let mark = np.raw_len();
+    np.press_enter();
+    let screen = np.wait_for_text("HOSTILE-END");
+    let raw = np.raw_since(mark);
+
+    // On the emulated screen: the bytes are shown escaped, the frame intact.
+    assert!(screen.contains("\\x1b]0;pwned\\x07"), "{screen}");
+    assert!(
+        screen.contains("4 UDP") && screen.contains("Target"),
+        "{screen}"
+    );
+    {
+        let term = np.term();
+        let screen = term.parser.screen();
+        assert_eq!(screen.title(), "", "window title changed");
+        assert_eq!(screen.icon_name(), "", "icon name changed");
+        assert_eq!(screen.audible_bell_count(), 0, "bell rang");
+    }
+    // In the raw bytes netplay wrote: none of the peer's controls.
+    let contains = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+    assert!(!raw.contains(&0x07), "BEL written");
+    assert!(!contains(b"\x1b]"), "an OSC was written");
+    assert!(!contains(b"\x1bP"), "a DCS was written");
+    assert!(!contains(b"\x1b(0"), "a charset switch was written");
+    assert!(!contains(b"\x1b[2J"), "a clear screen was written");
+    assert!(!contains(b"\x1b[H"), "a bare cursor-home was written");
+    assert!(!contains(b"\xc2\x9b"), "a C1 CSI was written");
+    drop(peer.join());
+}
+
+#[test]
+fn resize_redraws_and_tiny_shows_a_message() {
+    let mut np = Netplay::launch();
+    np.wait_for_text("4 UDP");
+    np.resize(80, 24);
+    np.wait_until("a redraw at 80 columns", |term| {
+        let screen = term.parser.screen().contents();
+        screen.contains("4 UDP") && screen.lines().all(|line| line.chars().count() <= 80)
+    });
+    np.resize(30, 8);
+    np.wait_for_text("Terminal too small");
+    np.resize(140, 45);
+    np.wait_for_text("4 UDP");
+    np.wait_for_no_text("Terminal too small");
+}
+
+#[test]
+fn ctrl_c_exits_zero_and_restores_the_terminal() {
+    let mut np = Netplay::launch();
+    np.wait_for_text("4 UDP");
+    assert!(np.term().parser.screen().alternate_screen());
+    np.press_ctrl('c');
+    assert_eq!(np.wait_exit(), 0);
+    let term = np.term();
+    assert!(
+        !term.parser.screen().alternate_screen(),
+        "left the alternate screen"
+    );
+    assert!(!term.parser.screen().hide_cursor(), "cursor visible again");
+    let raw = &term.raw;
+    let last_enter = rfind(raw, b"\x1b[?1049h").expect("entered the alternate screen");
+    let leave = rfind(raw, b"\x1b[?1049l").expect("left the alternate screen");
+    assert!(leave > last_enter);
+    assert!(rfind(raw, b"\x1b[?25h").expect("showed the cursor") > last_enter);
+}
+
+#[test]
+fn idle_netplay_uses_no_cpu() {
+    let np = Netplay::launch();
+    np.wait_for_text("4 UDP");
+    let before = np.cpu_time();
+    // A measurement window, not synchronisation: nothing happens in it.
+    std::thread::sleep(Duration::from_secs(3));
+    let used = np.cpu_time() - before;
+    assert!(
+        used < Duration::from_millis(50),
+        "idle netplay used {used:?} of CPU in 3 s"
+    );
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
