@@ -90,6 +90,8 @@ pub struct App {
     pub tab: Tab,
     /// Whether the help overlay is open.
     pub help: bool,
+    /// Lines the help overlay is scrolled down by.
+    pub help_scroll: u16,
     /// Set by Ctrl+C; the loop ends.
     pub quit: bool,
     /// TCP Server tab.
@@ -105,6 +107,7 @@ impl App {
             engine,
             tab: options.tab,
             help: false,
+            help_scroll: 0,
             quit: false,
             server: ServerTab::new(&options.server_addr),
             client: ClientTab::new(&options.client_target),
@@ -128,11 +131,18 @@ impl App {
         }
         if key.code == KeyCode::F(1) {
             self.help = !self.help;
+            self.help_scroll = 0;
             return;
         }
         if self.help {
-            if key.code == KeyCode::Esc {
-                self.help = false;
+            match key.code {
+                KeyCode::Esc => self.help = false,
+                KeyCode::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                KeyCode::Down => self.help_scroll = self.help_scroll.saturating_add(1),
+                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                KeyCode::PageDown => self.help_scroll = self.help_scroll.saturating_add(10),
+                KeyCode::Home => self.help_scroll = 0,
+                _ => {}
             }
             return;
         }

@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     }
     draw_footer(frame, footer, app);
     if app.help {
-        help::render(frame, body);
+        help::render(frame, body, &mut app.help_scroll);
     }
 }
 

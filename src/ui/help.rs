@@ -49,10 +49,13 @@ pub fn lines() -> Vec<Line<'static>> {
     lines
 }
 
-/// Draws the overlay centred over `area`.
-pub fn render(frame: &mut Frame, area: Rect) {
+/// Draws the overlay centred over `area`, scrolled down by `scroll` lines
+/// (clamped so the last line stays in view).
+pub fn render(frame: &mut Frame, area: Rect, scroll: &mut u16) {
     let text = lines();
-    let height = (text.len() as u16 + 2).min(area.height);
+    let total = text.len() as u16;
+    let height = (total + 2).min(area.height);
+    *scroll = (*scroll).min(total.saturating_sub(height.saturating_sub(2)));
     let width = 100.min(area.width);
     let [row] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
@@ -65,6 +68,13 @@ pub fn render(frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(theme::focused_border())
-        .title(" netplay keys · Esc closes ");
-    frame.render_widget(Paragraph::new(text).block(block), popup);
+        .title(if total + 2 > area.height {
+            " netplay keys · ↑↓ PgUp PgDn scroll · Esc closes "
+        } else {
+            " netplay keys · Esc closes "
+        });
+    frame.render_widget(
+        Paragraph::new(text).block(block).scroll((*scroll, 0)),
+        popup,
+    );
 }
