@@ -63,6 +63,11 @@ fn main() -> Result<()> {
     }
 
     let mut tui = terminal::enter().context("entering the terminal UI")?;
+    if std::env::var_os("NETPLAY_PANIC_AFTER_START").is_some() {
+        // Lets the end-to-end tests prove the panic hook restores the terminal.
+        let _ = tui.draw(|frame| netplay::ui::frame::draw(frame, &mut app));
+        panic!("deliberate panic (NETPLAY_PANIC_AFTER_START is set)");
+    }
     let outcome = runtime.block_on(app::run(
         &mut tui,
         &mut app,
@@ -70,6 +75,7 @@ fn main() -> Result<()> {
         events,
     ));
     terminal::restore();
+    terminal::report_deferred_panics();
     drop(app);
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     outcome

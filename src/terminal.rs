@@ -3,6 +3,7 @@
 //! the panic message lands on a usable terminal).
 
 use std::io::{self, stdout, Stdout};
+use std::sync::Mutex;
 
 use crossterm::cursor::Show;
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
@@ -43,10 +44,31 @@ pub fn restore() {
     let _ = execute!(stdout(), DisableBracketedPaste, LeaveAlternateScreen, Show);
 }
 
+/// Panic messages from background threads, held until the terminal is back.
+static DEFERRED_PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// A panic on the main thread ends the program: restore, then report. A
+/// panic on a runtime worker ends only that task (tokio catches it), and the
+/// UI keeps running: its message is held and printed after the final restore,
+/// instead of being written over the full-screen UI.
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore();
-        previous(info);
+        if std::thread::current().name() == Some("main") {
+            restore();
+            previous(info);
+        } else if let Ok(mut held) = DEFERRED_PANICS.lock() {
+            held.push(info.to_string());
+        }
     }));
+}
+
+/// Prints the panic messages of background tasks held while the UI ran.
+/// Call after [`restore`].
+pub fn report_deferred_panics() {
+    if let Ok(mut held) = DEFERRED_PANICS.lock() {
+        for message in held.drain(..) {
+            eprintln!("netplay: a background task panicked: {message}");
+        }
+    }
 }

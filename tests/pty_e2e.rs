@@ -174,6 +174,23 @@ fn ctrl_c_exits_zero_and_restores_the_terminal() {
 }
 
 #[test]
+fn a_panic_restores_the_terminal_then_prints_the_message() {
+    let mut np = Netplay::start_with_env(100, 30, &[], &[("NETPLAY_PANIC_AFTER_START", "1")]);
+    assert_ne!(np.wait_exit(), 0);
+    let term = np.term();
+    assert!(
+        !term.parser.screen().alternate_screen(),
+        "left the alternate screen"
+    );
+    assert!(!term.parser.screen().hide_cursor(), "cursor visible again");
+    let raw = &term.raw;
+    let leave = rfind(raw, b"\x1b[?1049l").expect("left the alternate screen");
+    let message = rfind(raw, b"deliberate panic").expect("panic message printed");
+    assert!(message > leave, "the message comes after the restore");
+    assert!(term.parser.screen().contents().contains("deliberate panic"));
+}
+
+#[test]
 fn idle_netplay_uses_no_cpu() {
     let np = Netplay::launch();
     np.wait_for_text("4 UDP");

@@ -54,6 +54,11 @@ fn size(cols: u16, rows: u16) -> PtySize {
 impl Netplay {
     /// Starts netplay in a `cols` × `rows` terminal with `args`.
     pub fn start(cols: u16, rows: u16, args: &[&str]) -> Self {
+        Self::start_with_env(cols, rows, args, &[])
+    }
+
+    /// Like [`Netplay::start`], with extra environment variables.
+    pub fn start_with_env(cols: u16, rows: u16, args: &[&str], env: &[(&str, &str)]) -> Self {
         let pair = native_pty_system()
             .openpty(size(cols, rows))
             .expect("open a pty");
@@ -67,6 +72,9 @@ impl Netplay {
         command.args(args);
         command.cwd(&dir);
         command.env("TERM", "xterm-256color");
+        for (key, value) in env {
+            command.env(key, value);
+        }
         let child = pair.slave.spawn_command(command).expect("spawn netplay");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
