@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::net::{Engine, Event};
+use crate::ui::http::HttpTab;
 use crate::ui::tcp_client::ClientTab;
 use crate::ui::tcp_server::ServerTab;
 
@@ -25,7 +26,7 @@ pub const EVENT_BATCH: usize = 2048;
 /// The four tabs, in Alt+1..4 order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
-    /// Raw HTTP/1.1 requests (not built yet).
+    /// Raw HTTP/1.1 and HTTPS requests.
     Http,
     /// Listen and watch connections.
     TcpServer,
@@ -70,6 +71,8 @@ pub struct StartOptions {
     pub server_addr: String,
     /// The TCP Client tab's target.
     pub client_target: String,
+    /// The HTTP tab's URL.
+    pub http_url: String,
 }
 
 impl Default for StartOptions {
@@ -78,6 +81,7 @@ impl Default for StartOptions {
             tab: Tab::Http,
             server_addr: "127.0.0.1:9999".into(),
             client_target: "127.0.0.1:9999".into(),
+            http_url: "http://127.0.0.1:9999/".into(),
         }
     }
 }
@@ -94,6 +98,8 @@ pub struct App {
     pub help_scroll: u16,
     /// Set by Ctrl+C; the loop ends.
     pub quit: bool,
+    /// HTTP tab.
+    pub http: HttpTab,
     /// TCP Server tab.
     pub server: ServerTab,
     /// TCP Client tab.
@@ -109,6 +115,7 @@ impl App {
             help: false,
             help_scroll: 0,
             quit: false,
+            http: HttpTab::new(&options.http_url),
             server: ServerTab::new(&options.server_addr),
             client: ClientTab::new(&options.client_target),
         }
@@ -153,7 +160,10 @@ impl App {
             Tab::TcpClient => {
                 self.client.on_key(key, &self.engine);
             }
-            Tab::Http | Tab::Udp => {}
+            Tab::Http => {
+                self.http.on_key(key, &self.engine);
+            }
+            Tab::Udp => {}
         }
     }
 
@@ -164,7 +174,8 @@ impl App {
         match tab {
             Tab::TcpServer => self.server.focus_first(),
             Tab::TcpClient => self.client.focus_first(),
-            Tab::Http | Tab::Udp => {}
+            Tab::Http => self.http.focus_first(),
+            Tab::Udp => {}
         }
     }
 
@@ -176,7 +187,8 @@ impl App {
         match self.tab {
             Tab::TcpServer => self.server.on_paste(text),
             Tab::TcpClient => self.client.on_paste(text),
-            Tab::Http | Tab::Udp => {}
+            Tab::Http => self.http.on_paste(text),
+            Tab::Udp => {}
         }
     }
 
@@ -185,6 +197,7 @@ impl App {
         match event {
             Event::Server(id, event) => self.server.on_event(id, event),
             Event::Client(id, event) => self.client.on_event(id, event),
+            Event::Http(id, event) => self.http.on_event(id, event),
         }
     }
 
@@ -199,7 +212,8 @@ impl App {
         match self.tab {
             Tab::TcpServer => self.server.typing(),
             Tab::TcpClient => self.client.typing(),
-            Tab::Http | Tab::Udp => false,
+            Tab::Http => self.http.typing(),
+            Tab::Udp => false,
         }
     }
 }

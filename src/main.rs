@@ -17,9 +17,9 @@ struct Args {
     /// Tab to open on: http, server, client or udp.
     #[arg(long, value_name = "TAB")]
     tab: Option<String>,
-    /// Pre-fills the address field of the tab chosen with --tab
-    /// (the server's listen address or the client's target).
-    #[arg(long, value_name = "HOST:PORT")]
+    /// Pre-fills the first field of the tab chosen with --tab: the HTTP
+    /// URL, the server's listen address or the client's target.
+    #[arg(long, value_name = "ADDR|URL")]
     addr: Option<String>,
     /// The TCP server's starting mode: greet, echo, discard, manual or http.
     #[arg(long, value_name = "MODE")]
@@ -36,6 +36,7 @@ fn main() -> Result<()> {
     if let Some(addr) = args.addr {
         match options.tab {
             Tab::TcpClient => options.client_target = addr,
+            Tab::Http => options.http_url = addr,
             _ => options.server_addr = addr,
         }
     }

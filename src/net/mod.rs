@@ -17,6 +17,7 @@
 
 pub mod error;
 pub mod greet;
+pub mod http;
 pub mod http_responder;
 pub mod resolve;
 pub mod tcp_client;
@@ -47,6 +48,11 @@ pub struct ConnId(pub u64);
 /// a late event from an old connection is recognised as stale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClientId(pub u64);
+
+/// Identifies one HTTP request; a new request gets a new one, so events of
+/// a cancelled or replaced request are recognised as stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
 
 impl std::fmt::Display for ConnId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -168,6 +174,8 @@ pub enum Event {
     Server(ServerId, tcp_server::ServerEvent),
     /// From an outgoing TCP connection.
     Client(ClientId, tcp_client::ClientEvent),
+    /// From an HTTP request.
+    Http(RequestId, http::HttpEvent),
 }
 
 /// The engine's shared context: where events go, and the id counter. Cheap to

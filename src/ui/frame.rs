@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     .areas(area);
     draw_tab_bar(frame, bar, app);
     match app.tab {
-        Tab::Http => placeholder::render(frame, body, "HTTP", placeholder::HTTP_LINES),
+        Tab::Http => app.http.render(frame, body),
         Tab::TcpServer => app.server.render(frame, body),
         Tab::TcpClient => app.client.render(frame, body),
         Tab::Udp => placeholder::render(frame, body, "UDP", placeholder::UDP_LINES),
@@ -60,7 +60,8 @@ fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &App) {
             let live = match tab {
                 Tab::TcpServer => app.server.is_listening(),
                 Tab::TcpClient => app.client.is_live(),
-                _ => false,
+                Tab::Http => app.http.in_flight(),
+                Tab::Udp => false,
             };
             let mut spans = vec![Span::raw(format!("{} {}", index + 1, tab.title()))];
             if live {
@@ -88,7 +89,8 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
     let mut hints: Vec<Hint> = match app.tab {
         Tab::TcpServer => app.server.hints(),
         Tab::TcpClient => app.client.hints(),
-        Tab::Http | Tab::Udp => Vec::new(),
+        Tab::Http => app.http.hints(),
+        Tab::Udp => Vec::new(),
     };
     hints.extend([
         ("Alt+1-4", "tabs"),

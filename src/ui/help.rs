@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::{tcp_client::ClientTab, tcp_server::ServerTab, theme, Hint};
+use super::{http::HttpTab, tcp_client::ClientTab, tcp_server::ServerTab, theme, Hint};
 
 /// Keys that work everywhere.
 pub const GLOBAL: &[Hint] = &[
@@ -40,6 +40,7 @@ fn section(title: &str, hints: &[Hint], lines: &mut Vec<Line<'static>>) {
 pub fn lines() -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     section("Everywhere", GLOBAL, &mut lines);
+    section("HTTP (Alt+1)", HttpTab::HELP, &mut lines);
     section("TCP Server (Alt+2)", ServerTab::HELP, &mut lines);
     section("TCP Client (Alt+3)", ClientTab::HELP, &mut lines);
     lines.push(Line::styled(

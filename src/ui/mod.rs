@@ -12,6 +12,7 @@
 pub mod composer;
 pub mod frame;
 pub mod help;
+pub mod http;
 pub mod input;
 pub mod log_view;
 pub mod placeholder;

@@ -1,4 +1,4 @@
-//! The HTTP and UDP tabs until their issues land: they say plainly that they
+//! The UDP tab until its issue lands: they say plainly that they
 //! are not built yet, and what to use meanwhile.
 
 use ratatui::layout::Rect;
@@ -25,15 +25,6 @@ pub fn render(frame: &mut Frame, area: Rect, name: &str, lines: &[&str]) {
         area,
     );
 }
-
-/// What the HTTP tab says meanwhile.
-pub const HTTP_LINES: &[&str] = &[
-    "Meanwhile, netplay can already serve HTTP offline:",
-    "  1. Alt+2 (TCP Server), F5 until the mode is 'http', Enter to listen on 127.0.0.1:9999.",
-    "  2. In another terminal: curl -v http://127.0.0.1:9999/",
-    "  3. Or Alt+3 (TCP Client), connect, F3 to CRLF, and type a request line by line:",
-    "     GET / HTTP/1.1   Host: x   (then an empty line)",
-];
 
 /// What the UDP tab says meanwhile.
 pub const UDP_LINES: &[&str] = &[

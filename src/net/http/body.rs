@@ -1,0 +1,307 @@
+//! Where a response body goes while it streams in: a bounded preview in
+//! memory, the whole body in a spool file on disk (so any size keeps memory
+//! flat and can be saved afterwards), and — for gzip or deflate — a bounded
+//! decoded preview with the exact decoded size.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Bytes of the body (raw and decoded) kept in memory for display.
+pub const BODY_PREVIEW: usize = 64 * 1024;
+
+/// A spooled body on disk, deleted when the last holder drops it.
+#[derive(Debug)]
+pub struct Spool(PathBuf);
+
+impl Spool {
+    /// Where the body is.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// What was received of a body.
+#[derive(Debug, Clone)]
+pub struct BodySummary {
+    /// Body bytes received (after de-chunking, before decoding).
+    pub size: u64,
+    /// The first [`BODY_PREVIEW`] bytes as received.
+    pub preview: Vec<u8>,
+    /// The decoded view, when the body had a Content-Encoding netplay decodes.
+    pub decoded: Option<Decoded>,
+    /// The whole body on disk, for saving.
+    pub spool: Option<Arc<Spool>>,
+    /// Why there is no spool file, if there is none.
+    pub spool_error: Option<String>,
+}
+
+/// A decoded (decompressed) view of a body.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// `gzip` or `deflate`.
+    pub encoding: String,
+    /// Decoded bytes produced (exact).
+    pub size: u64,
+    /// The first [`BODY_PREVIEW`] decoded bytes.
+    pub preview: Vec<u8>,
+    /// Why decoding stopped early, if it did.
+    pub error: Option<String>,
+}
+
+/// Keeps the first bytes written and counts them all.
+#[derive(Debug, Default)]
+struct PreviewSink {
+    kept: Vec<u8>,
+    total: u64,
+}
+
+impl Write for PreviewSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = BODY_PREVIEW.saturating_sub(self.kept.len());
+        self.kept.extend_from_slice(&buf[..room.min(buf.len())]);
+        self.total += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+enum Decoder {
+    Gzip(flate2::write::MultiGzDecoder<PreviewSink>),
+    Deflate(flate2::write::ZlibDecoder<PreviewSink>),
+}
+
+/// Collects a body as it streams.
+pub struct BodyCollector {
+    size: u64,
+    preview: Vec<u8>,
+    decoder: Option<(String, Decoder)>,
+    decode_error: Option<String>,
+    spool: Option<(std::fs::File, Arc<Spool>)>,
+    spool_error: Option<String>,
+}
+
+impl BodyCollector {
+    /// A collector for a body with this `Content-Encoding` (if any), spooling
+    /// to a new file named after `id`.
+    pub fn new(content_encoding: Option<&str>, id: u64) -> Self {
+        let encoding = content_encoding.map(|e| e.trim().to_ascii_lowercase());
+        let decoder = match encoding.as_deref() {
+            Some("gzip" | "x-gzip") => Some((
+                "gzip".to_string(),
+                Decoder::Gzip(flate2::write::MultiGzDecoder::new(PreviewSink::default())),
+            )),
+            Some("deflate") => Some((
+                "deflate".to_string(),
+                Decoder::Deflate(flate2::write::ZlibDecoder::new(PreviewSink::default())),
+            )),
+            _ => None,
+        };
+        let path =
+            std::env::temp_dir().join(format!("netplay-body-{}-{id}.part", std::process::id()));
+        let (spool, spool_error) = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => (Some((file, Arc::new(Spool(path)))), None),
+            Err(err) => (
+                None,
+                Some(format!(
+                    "cannot spool the body to {}: {err}",
+                    path.display()
+                )),
+            ),
+        };
+        Self {
+            size: 0,
+            preview: Vec::new(),
+            decoder,
+            decode_error: None,
+            spool,
+            spool_error,
+        }
+    }
+
+    /// Takes the next piece of the body. Disk writes are small sequential
+    /// appends to a local file; the fetch task calls this between reads.
+    pub fn push(&mut self, piece: &[u8]) {
+        self.size += piece.len() as u64;
+        let room = BODY_PREVIEW.saturating_sub(self.preview.len());
+        self.preview
+            .extend_from_slice(&piece[..room.min(piece.len())]);
+        if let Some((file, _)) = &mut self.spool {
+            if let Err(err) = file.write_all(piece) {
+                self.spool_error = Some(format!("writing the spool file failed: {err}"));
+                self.spool = None;
+            }
+        }
+        if self.decode_error.is_none() {
+            if let Some((_, decoder)) = &mut self.decoder {
+                let result = match decoder {
+                    Decoder::Gzip(d) => d.write_all(piece),
+                    Decoder::Deflate(d) => d.write_all(piece),
+                };
+                if let Err(err) = result {
+                    self.decode_error = Some(format!("decoding failed: {err}"));
+                }
+            }
+        }
+    }
+
+    /// Body bytes so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Finishes: flushes the spool and the decoder.
+    pub fn finish(mut self) -> BodySummary {
+        if let Some((file, _)) = &mut self.spool {
+            if let Err(err) = file.flush() {
+                self.spool_error = Some(format!("writing the spool file failed: {err}"));
+                self.spool = None;
+            }
+        }
+        let decoded = self.decoder.take().map(|(encoding, decoder)| {
+            let (sink, error) = match decoder {
+                Decoder::Gzip(d) => match d.finish() {
+                    Ok(sink) => (sink, None),
+                    Err(err) => (PreviewSink::default(), Some(err.to_string())),
+                },
+                Decoder::Deflate(d) => match d.finish() {
+                    Ok(sink) => (sink, None),
+                    Err(err) => (PreviewSink::default(), Some(err.to_string())),
+                },
+            };
+            Decoded {
+                encoding,
+                size: sink.total,
+                preview: sink.kept,
+                error: self.decode_error.clone().or(error),
+            }
+        });
+        BodySummary {
+            size: self.size,
+            preview: self.preview,
+            decoded,
+            spool: self.spool.map(|(_, spool)| spool),
+            spool_error: self.spool_error,
+        }
+    }
+}
+
+/// Copies a spooled body to `dir/name` without overwriting anything: an
+/// existing name gets ` (1)`, ` (2)`… before its extension. Written to a
+/// temporary file in `dir`, then renamed. Returns the final path.
+pub fn save_spool(spool: &Spool, dir: &Path, name: &str) -> Result<PathBuf, String> {
+    let target = free_name(dir, name)?;
+    let partial = dir.join(format!(".{}.netplay-partial", file_part(&target)));
+    std::fs::copy(spool.path(), &partial).map_err(|err| {
+        let _ = std::fs::remove_file(&partial);
+        format!("cannot write {}: {err}", partial.display())
+    })?;
+    std::fs::rename(&partial, &target).map_err(|err| {
+        let _ = std::fs::remove_file(&partial);
+        format!("cannot rename to {}: {err}", target.display())
+    })?;
+    Ok(target)
+}
+
+fn file_part(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Reserves a name in `dir` that does not exist yet (created empty, so a
+/// concurrent save cannot take it).
+fn free_name(dir: &Path, name: &str) -> Result<PathBuf, String> {
+    let (stem, ext) = match name.rfind('.') {
+        Some(at) if at > 0 => (&name[..at], &name[at..]),
+        _ => (name, ""),
+    };
+    for n in 0..10_000 {
+        let candidate = if n == 0 {
+            dir.join(name)
+        } else {
+            dir.join(format!("{stem} ({n}){ext}"))
+        };
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(_) => return Ok(candidate),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) => return Err(format!("cannot create {}: {err}", candidate.display())),
+        }
+    }
+    Err(format!(
+        "no free file name like {name} in {}",
+        dir.display()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+
+    #[test]
+    fn preview_is_bounded_and_size_exact() {
+        let mut body = BodyCollector::new(None, u64::MAX - 1);
+        for _ in 0..100 {
+            body.push(&[b'x'; 4096]);
+        }
+        let summary = body.finish();
+        assert_eq!(summary.size, 409_600);
+        assert_eq!(summary.preview.len(), BODY_PREVIEW);
+        let spool = summary.spool.expect("spooled");
+        assert_eq!(std::fs::metadata(spool.path()).unwrap().len(), 409_600);
+        let path = spool.path().to_path_buf();
+        drop(spool);
+        assert!(!path.exists(), "spool removed when dropped");
+    }
+
+    #[test]
+    fn gzip_is_decoded_for_the_preview() {
+        let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(&b"hello gzip ".repeat(1000)).unwrap();
+        let compressed = encoder.finish().unwrap();
+        let mut body = BodyCollector::new(Some("gzip"), u64::MAX - 2);
+        for piece in compressed.chunks(7) {
+            body.push(piece);
+        }
+        let summary = body.finish();
+        let decoded = summary.decoded.unwrap();
+        assert_eq!(decoded.size, 11_000);
+        assert!(decoded.preview.starts_with(b"hello gzip hello"));
+        assert_eq!(summary.size, compressed.len() as u64);
+        assert!(decoded.error.is_none());
+    }
+
+    #[test]
+    fn save_never_overwrites() {
+        let dir = std::env::temp_dir().join(format!("netplay-save-body-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut body = BodyCollector::new(None, u64::MAX - 3);
+        body.push(b"<html>");
+        let summary = body.finish();
+        let spool = summary.spool.unwrap();
+        let first = save_spool(&spool, &dir, "index.html").unwrap();
+        let second = save_spool(&spool, &dir, "index.html").unwrap();
+        assert_eq!(first.file_name().unwrap(), "index.html");
+        assert_eq!(second.file_name().unwrap(), "index (1).html");
+        assert_eq!(std::fs::read(&second).unwrap(), b"<html>");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

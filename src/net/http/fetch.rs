@@ -1,0 +1,264 @@
+//! One request on one task: resolve, connect, TLS, write the raw request,
+//! read and parse the response, spool the body — each step timed, all of it
+//! within the request's timeout, cancelled when the handle drops.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use url::Url;
+
+use super::body::BodyCollector;
+use super::response::{Output, ResponseParser};
+use super::tls::{self, TlsOptions};
+use super::{HttpEvent, Timings};
+use crate::net::error::{connect_error, human_duration, stream_error};
+use crate::net::resolve::resolve;
+use crate::net::{Engine, Event, RequestId, StopSignal};
+
+/// Everything needed to send one request.
+#[derive(Debug, Clone)]
+pub struct FetchRequest {
+    /// Where to connect (scheme, host, port).
+    pub url: Url,
+    /// The exact bytes to write.
+    pub wire: Vec<u8>,
+    /// Whether the method is HEAD (its response has no body).
+    pub head_request: bool,
+    /// Certificate checking for https.
+    pub tls: TlsOptions,
+    /// Limit for the whole exchange.
+    pub timeout: Duration,
+}
+
+/// A request in flight; dropping it (or [`FetchHandle::cancel`]) cancels it.
+pub struct FetchHandle {
+    id: RequestId,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl FetchHandle {
+    /// The id every event of this request carries.
+    pub fn id(&self) -> RequestId {
+        self.id
+    }
+
+    /// Abandons the request; a `Failed { reason: "cancelled" }` follows.
+    pub fn cancel(&self) {
+        self.stop.send_replace(true);
+    }
+}
+
+impl Drop for FetchHandle {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+/// Starts `request` on its own task.
+pub fn fetch(engine: &Engine, request: FetchRequest) -> FetchHandle {
+    let id = RequestId(engine.next_id());
+    let (stop_tx, stop) = StopSignal::new();
+    let task = Fetch {
+        engine: engine.clone(),
+        id,
+        started: Instant::now(),
+        timings: Timings::default(),
+        phase: "resolving",
+        body: None,
+    };
+    engine.spawn(task.run(request, stop));
+    FetchHandle { id, stop: stop_tx }
+}
+
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+struct Fetch {
+    engine: Engine,
+    id: RequestId,
+    started: Instant,
+    timings: Timings,
+    phase: &'static str,
+    body: Option<BodyCollector>,
+}
+
+const READ_BUFFER: usize = 64 * 1024;
+
+impl Fetch {
+    async fn emit(&self, event: HttpEvent) {
+        self.engine.emit(Event::Http(self.id, event)).await;
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    async fn run(mut self, request: FetchRequest, mut stop: StopSignal) {
+        let limit = request.timeout;
+        let outcome = tokio::select! {
+            biased;
+            () = stop.stopped() => Err("cancelled".to_string()),
+            result = tokio::time::timeout(limit, self.exchange(&request)) => match result {
+                Ok(result) => result,
+                Err(_) => Err(format!("timed out after {} while {}", human_duration(limit), self.phase)),
+            },
+        };
+        self.timings.total = self.elapsed();
+        let body = self.body.take().map(BodyCollector::finish);
+        let event = match (outcome, body) {
+            (Ok(()), Some(body)) => HttpEvent::Done {
+                body,
+                timings: self.timings,
+            },
+            (Ok(()), None) => HttpEvent::Failed {
+                reason: "internal: finished without a body collector".into(),
+                timings: self.timings,
+                body: None,
+            },
+            (Err(reason), body) => HttpEvent::Failed {
+                reason,
+                timings: self.timings,
+                body,
+            },
+        };
+        self.emit(event).await;
+    }
+
+    async fn exchange(&mut self, request: &FetchRequest) -> Result<(), String> {
+        let url = &request.url;
+        let host = url.host_str().ok_or("the URL has no host")?.to_string();
+        let port = url
+            .port_or_known_default()
+            .ok_or("the URL has no port and no known default")?;
+        let authority = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        self.phase = "resolving";
+        let addrs = resolve(&authority, request.timeout).await?;
+        let literal = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok();
+        if !literal {
+            self.timings.dns = Some(self.elapsed());
+            self.emit(HttpEvent::Resolved {
+                addrs: addrs.clone(),
+            })
+            .await;
+        }
+        self.phase = "connecting";
+        let stream = connect_any(&addrs).await?;
+        self.timings.connect = Some(self.elapsed());
+        let local = stream.local_addr().map_err(|e| stream_error(&e))?;
+        let remote = stream.peer_addr().map_err(|e| stream_error(&e))?;
+        let _ = stream.set_nodelay(true);
+        self.emit(HttpEvent::Connected { local, remote }).await;
+
+        let mut io: Box<dyn Io> = if url.scheme() == "https" {
+            self.phase = "in the TLS handshake";
+            let config = tls::client_config(&request.tls)?;
+            let name = tls::server_name(&host)?;
+            let connector = tokio_rustls::TlsConnector::from(config);
+            let tls_stream = connector
+                .connect(name, stream)
+                .await
+                .map_err(|err| tls::describe_error(&err))?;
+            self.timings.tls = Some(self.elapsed());
+            let info = tls::info(tls_stream.get_ref().1, request.tls.insecure);
+            self.emit(HttpEvent::TlsEstablished(info)).await;
+            Box::new(tls_stream)
+        } else {
+            Box::new(stream)
+        };
+
+        self.phase = "sending the request";
+        io.write_all(&request.wire)
+            .await
+            .map_err(|err| format!("sending the request failed: {}", stream_error(&err)))?;
+        io.flush()
+            .await
+            .map_err(|err| format!("sending the request failed: {}", stream_error(&err)))?;
+        self.emit(HttpEvent::RequestSent(request.wire.clone()))
+            .await;
+
+        self.phase = "waiting for the response";
+        let mut parser = ResponseParser::new(request.head_request);
+        let mut buffer = vec![0u8; READ_BUFFER];
+        loop {
+            let read = io.read(&mut buffer).await;
+            let eof = match &read {
+                Ok(n) => *n == 0,
+                Err(err) => err.kind() == std::io::ErrorKind::UnexpectedEof,
+            };
+            let outputs = match read {
+                Ok(0) => parser.finish().map_err(|e| e.0)?,
+                Ok(n) => {
+                    if self.timings.first_byte.is_none() {
+                        self.timings.first_byte = Some(self.elapsed());
+                    }
+                    parser.feed(&buffer[..n]).map_err(|e| e.0)?
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    // A TLS peer that closed without close_notify: treat as end of stream.
+                    parser.finish().map_err(|e| e.0)?
+                }
+                Err(err) => {
+                    return Err(match &self.body {
+                        Some(body) => {
+                            format!("{} after {} body bytes", stream_error(&err), body.size())
+                        }
+                        None => format!("{} while {}", stream_error(&err), self.phase),
+                    })
+                }
+            };
+            for output in outputs {
+                match output {
+                    Output::Interim(head) => self.emit(HttpEvent::Interim(head)).await,
+                    Output::Head(head) => {
+                        let encoding = head
+                            .header("content-encoding")
+                            .map(|v| String::from_utf8_lossy(v).into_owned());
+                        self.body = Some(BodyCollector::new(encoding.as_deref(), self.id.0));
+                        self.phase = "reading the body";
+                        self.emit(HttpEvent::Head(head)).await;
+                    }
+                    Output::Body(piece) => {
+                        if let Some(body) = &mut self.body {
+                            body.push(&piece);
+                        }
+                    }
+                    Output::Trailers(trailers) => self.emit(HttpEvent::Trailers(trailers)).await,
+                    Output::Done => return Ok(()),
+                }
+            }
+            if eof {
+                return Ok(());
+            }
+        }
+    }
+}
+
+async fn connect_any(addrs: &[SocketAddr]) -> Result<TcpStream, String> {
+    let mut reasons = Vec::new();
+    for addr in addrs {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => return Ok(stream),
+            Err(err) => reasons.push(connect_error(&err, *addr)),
+        }
+    }
+    let mut reason = reasons
+        .pop()
+        .unwrap_or_else(|| "no address to connect to".into());
+    if !reasons.is_empty() {
+        reason.push_str(&format!(
+            " (and {} other address(es) failed)",
+            reasons.len()
+        ));
+    }
+    Err(reason)
+}

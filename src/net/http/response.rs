@@ -1,0 +1,672 @@
+//! An incremental HTTP/1.1 response parser: bytes in as they arrive, head,
+//! body pieces, trailers and the end out. Heads and chunk sizes are parsed
+//! with httparse; framing follows RFC 9112 §6.3.
+//!
+//! Nothing is ever allocated from a number the peer sent: chunk sizes and
+//! Content-Length only count down what has arrived.
+
+/// The largest response head accepted.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// The most headers accepted in a head.
+pub const MAX_HEADERS: usize = 100;
+/// The longest chunk-size line accepted (extensions included).
+pub const MAX_CHUNK_LINE: usize = 4096;
+
+/// How the body of a response is delimited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Framing {
+    /// No body (HEAD, 1xx, 204, 304).
+    None,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Everything until the server closes.
+    UntilClose,
+}
+
+impl std::fmt::Display for Framing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Framing::None => write!(f, "no body"),
+            Framing::Length(n) => write!(f, "Content-Length: {n}"),
+            Framing::Chunked => write!(f, "chunked"),
+            Framing::UntilClose => write!(f, "read until close"),
+        }
+    }
+}
+
+/// A parsed response head, with the raw bytes exactly as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// `1` for HTTP/1.1, `0` for HTTP/1.0.
+    pub minor_version: u8,
+    /// The status code.
+    pub status: u16,
+    /// The reason phrase, raw.
+    pub reason: Vec<u8>,
+    /// Headers in order, names as sent, values raw (they may hold any byte).
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The head exactly as received, through the blank line.
+    pub raw: Vec<u8>,
+    /// How the body is delimited.
+    pub framing: Framing,
+    /// Framing problems worth a warning (and what was done about them).
+    pub warnings: Vec<String>,
+}
+
+impl Head {
+    /// The first value of header `name` (case-insensitive), if any.
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// Whether the status is a redirect that names a `Location`.
+    pub fn location(&self) -> Option<String> {
+        if !(300..400).contains(&self.status) {
+            return None;
+        }
+        self.header("location")
+            .map(|v| String::from_utf8_lossy(v).trim().to_string())
+    }
+}
+
+/// What feeding bytes produced, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// A 1xx interim response (100 Continue, 103 Early Hints): shown, skipped.
+    Interim(Head),
+    /// The final response head.
+    Head(Head),
+    /// A piece of the body (de-chunked).
+    Body(Vec<u8>),
+    /// Trailer fields after a chunked body.
+    Trailers(Vec<(String, Vec<u8>)>),
+    /// The response is complete.
+    Done,
+}
+
+/// Why a response could not be read, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Head,
+    Length(u64),
+    ChunkSize,
+    ChunkData(u64),
+    ChunkEnd,
+    Trailers,
+    UntilClose,
+    Done,
+}
+
+/// Parses one response; feed it every byte read, then call
+/// [`ResponseParser::finish`] at end of stream.
+#[derive(Debug)]
+pub struct ResponseParser {
+    state: State,
+    buffer: Vec<u8>,
+    head_request: bool,
+    body_bytes: u64,
+    expected: Option<u64>,
+}
+
+impl ResponseParser {
+    /// A parser for the response to a request; `head_request` for HEAD
+    /// (whose response never has a body).
+    pub fn new(head_request: bool) -> Self {
+        Self {
+            state: State::Head,
+            buffer: Vec::new(),
+            head_request,
+            body_bytes: 0,
+            expected: None,
+        }
+    }
+
+    /// Whether the response is complete.
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// Body bytes seen so far (after de-chunking).
+    pub fn body_bytes(&self) -> u64 {
+        self.body_bytes
+    }
+
+    /// Takes the next bytes read from the connection.
+    pub fn feed(&mut self, data: &[u8]) -> Result<Vec<Output>, ParseError> {
+        let mut out = Vec::new();
+        let mut data = data;
+        // Bodies of known length pass straight through without buffering.
+        loop {
+            match self.state {
+                State::Length(remaining) if self.buffer.is_empty() => {
+                    let take = clamp(remaining, data.len());
+                    if take > 0 {
+                        out.push(Output::Body(data[..take].to_vec()));
+                        self.body_bytes += take as u64;
+                    }
+                    let left = remaining - take as u64;
+                    self.state = State::Length(left);
+                    if left == 0 {
+                        self.state = State::Done;
+                        out.push(Output::Done);
+                    }
+                    return Ok(out);
+                }
+                State::UntilClose => {
+                    let mut piece = std::mem::take(&mut self.buffer);
+                    piece.extend_from_slice(data);
+                    if !piece.is_empty() {
+                        self.body_bytes += piece.len() as u64;
+                        out.push(Output::Body(piece));
+                    }
+                    return Ok(out);
+                }
+                State::Done => return Ok(out),
+                _ => {}
+            }
+            if !data.is_empty() {
+                self.buffer.extend_from_slice(data);
+                data = &[];
+            }
+            if !self.step(&mut out)? {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Advances on buffered bytes; returns whether progress was made.
+    fn step(&mut self, out: &mut Vec<Output>) -> Result<bool, ParseError> {
+        match self.state {
+            State::Head => self.parse_head(out),
+            State::Length(remaining) => {
+                // Bytes that arrived with the head.
+                let take = clamp(remaining, self.buffer.len());
+                let piece: Vec<u8> = self.buffer.drain(..take).collect();
+                self.body_bytes += take as u64;
+                if !piece.is_empty() {
+                    out.push(Output::Body(piece));
+                }
+                let left = remaining - take as u64;
+                self.state = if left == 0 {
+                    out.push(Output::Done);
+                    State::Done
+                } else {
+                    State::Length(left)
+                };
+                Ok(left == 0 || !self.buffer.is_empty())
+            }
+            State::UntilClose => {
+                let piece = std::mem::take(&mut self.buffer);
+                self.body_bytes += piece.len() as u64;
+                if !piece.is_empty() {
+                    out.push(Output::Body(piece));
+                }
+                Ok(false)
+            }
+            State::ChunkSize => match httparse::parse_chunk_size(&self.buffer) {
+                Ok(httparse::Status::Complete((used, size))) => {
+                    self.buffer.drain(..used);
+                    self.state = if size == 0 {
+                        State::Trailers
+                    } else {
+                        State::ChunkData(size)
+                    };
+                    Ok(true)
+                }
+                Ok(httparse::Status::Partial) => {
+                    if self.buffer.len() > MAX_CHUNK_LINE {
+                        return Err(ParseError(format!(
+                            "chunk-size line longer than {MAX_CHUNK_LINE} bytes"
+                        )));
+                    }
+                    Ok(false)
+                }
+                Err(_) => Err(ParseError(format!(
+                    "bad chunk size line: {}",
+                    crate::text::sanitize(line_start(&self.buffer))
+                ))),
+            },
+            State::ChunkData(remaining) => {
+                if self.buffer.is_empty() {
+                    return Ok(false);
+                }
+                let take = clamp(remaining, self.buffer.len());
+                let piece: Vec<u8> = self.buffer.drain(..take).collect();
+                self.body_bytes += take as u64;
+                out.push(Output::Body(piece));
+                let left = remaining - take as u64;
+                self.state = if left == 0 {
+                    State::ChunkEnd
+                } else {
+                    State::ChunkData(left)
+                };
+                Ok(true)
+            }
+            State::ChunkEnd => {
+                let bad = match self.buffer.as_slice() {
+                    [] | [b'\r'] => return Ok(false),
+                    [b'\r', second, ..] => *second != b'\n',
+                    _ => true,
+                };
+                if bad {
+                    return Err(ParseError(
+                        "chunk data not followed by CRLF: the chunk size was wrong".into(),
+                    ));
+                }
+                self.buffer.drain(..2);
+                self.state = State::ChunkSize;
+                Ok(true)
+            }
+            State::Trailers => {
+                let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+                match httparse::parse_headers(&self.buffer, &mut headers) {
+                    Ok(httparse::Status::Complete((used, fields))) => {
+                        let trailers: Vec<(String, Vec<u8>)> = fields
+                            .iter()
+                            .map(|h| (h.name.to_string(), h.value.to_vec()))
+                            .collect();
+                        self.buffer.drain(..used);
+                        if !trailers.is_empty() {
+                            out.push(Output::Trailers(trailers));
+                        }
+                        self.state = State::Done;
+                        out.push(Output::Done);
+                        Ok(true)
+                    }
+                    Ok(httparse::Status::Partial) => {
+                        if self.buffer.len() > MAX_HEAD {
+                            return Err(ParseError(format!(
+                                "trailer section larger than {} KiB",
+                                MAX_HEAD / 1024
+                            )));
+                        }
+                        Ok(false)
+                    }
+                    Err(err) => Err(ParseError(format!("bad trailer section: {err}"))),
+                }
+            }
+            State::Done => Ok(false),
+        }
+    }
+
+    fn parse_head(&mut self, out: &mut Vec<Output>) -> Result<bool, ParseError> {
+        if self.buffer.is_empty() {
+            return Ok(false);
+        }
+        let prefix = &self.buffer[..self.buffer.len().min(5)];
+        if !b"HTTP/".starts_with(prefix) {
+            return Err(not_http(&self.buffer));
+        }
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut response = httparse::Response::new(&mut headers);
+        let used = match response.parse(&self.buffer) {
+            Ok(httparse::Status::Complete(used)) => used,
+            Ok(httparse::Status::Partial) => {
+                if self.buffer.len() > MAX_HEAD {
+                    return Err(ParseError(format!(
+                        "response head larger than {} KiB",
+                        MAX_HEAD / 1024
+                    )));
+                }
+                return Ok(false);
+            }
+            Err(httparse::Error::TooManyHeaders) => {
+                return Err(ParseError(format!(
+                    "response head has more than {MAX_HEADERS} headers"
+                )))
+            }
+            Err(err) => {
+                return Err(ParseError(format!(
+                    "malformed response head ({err}): {}",
+                    crate::text::sanitize(line_start(&self.buffer))
+                )))
+            }
+        };
+        let status = response.code.unwrap_or(0);
+        let mut head = Head {
+            minor_version: response.version.unwrap_or(1),
+            status,
+            reason: response.reason.unwrap_or("").as_bytes().to_vec(),
+            headers: response
+                .headers
+                .iter()
+                .map(|h| (h.name.to_string(), h.value.to_vec()))
+                .collect(),
+            raw: self.buffer[..used].to_vec(),
+            framing: Framing::None,
+            warnings: Vec::new(),
+        };
+        self.buffer.drain(..used);
+        if (100..200).contains(&status) && status != 101 {
+            out.push(Output::Interim(head));
+            return Ok(true);
+        }
+        let framing = self.framing(&mut head)?;
+        head.framing = framing.clone();
+        out.push(Output::Head(head));
+        self.state = match framing {
+            Framing::None => {
+                out.push(Output::Done);
+                State::Done
+            }
+            Framing::Length(0) => {
+                out.push(Output::Done);
+                State::Done
+            }
+            Framing::Length(n) => {
+                self.expected = Some(n);
+                State::Length(n)
+            }
+            Framing::Chunked => State::ChunkSize,
+            Framing::UntilClose => State::UntilClose,
+        };
+        Ok(true)
+    }
+
+    /// RFC 9112 §6.3, in order.
+    fn framing(&self, head: &mut Head) -> Result<Framing, ParseError> {
+        let status = head.status;
+        if self.head_request || (100..200).contains(&status) || status == 204 || status == 304 {
+            return Ok(Framing::None);
+        }
+        let transfer_encodings: Vec<String> = head
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("transfer-encoding"))
+            .map(|(_, v)| String::from_utf8_lossy(v).to_ascii_lowercase())
+            .collect();
+        let lengths: Vec<&[u8]> = head
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .map(|(_, v)| v.as_slice())
+            .collect();
+        if !transfer_encodings.is_empty() {
+            if !lengths.is_empty() {
+                head.warnings.push(
+                    "both Transfer-Encoding and Content-Length: Content-Length ignored (RFC 9112 §6.3)"
+                        .into(),
+                );
+            }
+            let last = transfer_encodings
+                .join(",")
+                .rsplit(',')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            if last == "chunked" {
+                return Ok(Framing::Chunked);
+            }
+            head.warnings.push(format!(
+                "Transfer-Encoding '{}' does not end in chunked: reading until close",
+                crate::text::sanitize_str(&last)
+            ));
+            return Ok(Framing::UntilClose);
+        }
+        if !lengths.is_empty() {
+            let mut values = Vec::new();
+            for raw in &lengths {
+                for part in raw.split(|b| *b == b',') {
+                    let text = String::from_utf8_lossy(part).trim().to_string();
+                    match text.parse::<u64>() {
+                        Ok(n) if !text.starts_with('+') => values.push(n),
+                        _ => {
+                            return Err(ParseError(format!(
+                                "invalid Content-Length '{}': framing is unknowable (RFC 9112 §6.3), response discarded",
+                                crate::text::sanitize(part)
+                            )))
+                        }
+                    }
+                }
+            }
+            let first = values[0];
+            if values.iter().any(|v| *v != first) {
+                let listed: Vec<String> = values.iter().map(u64::to_string).collect();
+                return Err(ParseError(format!(
+                    "conflicting Content-Length values {}: framing is invalid (RFC 9112 §6.3), response discarded",
+                    listed.join(" and ")
+                )));
+            }
+            if values.len() > 1 {
+                head.warnings.push(format!(
+                    "Content-Length repeated {} times with the same value {first}",
+                    values.len()
+                ));
+            }
+            return Ok(Framing::Length(first));
+        }
+        Ok(Framing::UntilClose)
+    }
+
+    /// The connection reached end of stream: completes a read-until-close
+    /// body, or explains what was cut short.
+    pub fn finish(&mut self) -> Result<Vec<Output>, ParseError> {
+        match self.state {
+            State::Done => Ok(Vec::new()),
+            State::UntilClose => {
+                let mut out = Vec::new();
+                if !self.buffer.is_empty() {
+                    let piece = std::mem::take(&mut self.buffer);
+                    self.body_bytes += piece.len() as u64;
+                    out.push(Output::Body(piece));
+                }
+                self.state = State::Done;
+                out.push(Output::Done);
+                Ok(out)
+            }
+            State::Head if self.buffer.is_empty() => Err(ParseError(
+                "the server closed the connection without sending a response".into(),
+            )),
+            State::Head => Err(ParseError(format!(
+                "the connection closed in the middle of the response head ({} bytes received)",
+                self.buffer.len()
+            ))),
+            State::Length(_) => Err(ParseError(format!(
+                "truncated body: {} of {} bytes arrived before the connection closed",
+                self.body_bytes,
+                self.expected.unwrap_or(0)
+            ))),
+            State::ChunkSize | State::ChunkData(_) | State::ChunkEnd | State::Trailers => {
+                Err(ParseError(format!(
+                    "truncated chunked body: the connection closed after {} body bytes, before the final 0-size chunk",
+                    self.body_bytes
+                )))
+            }
+        }
+    }
+}
+
+fn clamp(remaining: u64, available: usize) -> usize {
+    usize::try_from(remaining).map_or(available, |r| r.min(available))
+}
+
+/// The first line of `bytes` (at most 80 bytes), for error messages.
+fn line_start(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(bytes.len())
+        .min(80);
+    &bytes[..end]
+}
+
+fn not_http(bytes: &[u8]) -> ParseError {
+    let shown = &bytes[..bytes.len().min(80)];
+    ParseError(format!(
+        "not an HTTP response: the server sent \"{}\" (an HTTP/1.x response starts with \"HTTP/\")",
+        crate::text::sanitize(shown)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(parts: &[&[u8]], head_request: bool) -> (Vec<Output>, Result<(), ParseError>) {
+        let mut parser = ResponseParser::new(head_request);
+        let mut all = Vec::new();
+        for part in parts {
+            match parser.feed(part) {
+                Ok(out) => all.extend(out),
+                Err(err) => return (all, Err(err)),
+            }
+        }
+        match parser.finish() {
+            Ok(out) => {
+                all.extend(out);
+                (all, Ok(()))
+            }
+            Err(err) => (all, Err(err)),
+        }
+    }
+
+    fn body(outputs: &[Output]) -> Vec<u8> {
+        outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::Body(b) => Some(b.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .concat()
+    }
+
+    #[test]
+    fn content_length_split_anywhere() {
+        let whole: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Case: MiXed\r\n\r\nhello";
+        for cut in 0..whole.len() {
+            let (out, result) = run(&[&whole[..cut], &whole[cut..]], false);
+            result.unwrap();
+            assert_eq!(body(&out), b"hello", "cut at {cut}");
+            assert_eq!(out.last(), Some(&Output::Done));
+            match &out[0] {
+                Output::Head(head) => {
+                    assert_eq!(head.headers[1].0, "X-Case", "case kept");
+                    assert_eq!(head.raw, whole[..whole.len() - 5].to_vec());
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn chunked_with_trailers() {
+        let whole: &[u8] =
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 42\r\n\r\n";
+        for cut in 0..whole.len() {
+            let (out, result) = run(&[&whole[..cut], &whole[cut..]], false);
+            result.unwrap();
+            assert_eq!(body(&out), b"hello world", "cut at {cut}");
+            assert!(out.contains(&Output::Trailers(vec![("X-Sum".into(), b"42".to_vec())])));
+        }
+    }
+
+    #[test]
+    fn no_body_cases() {
+        for (status, head_req) in [(204, false), (304, false), (200, true)] {
+            let raw = format!("HTTP/1.1 {status} X\r\nContent-Length: 10\r\n\r\n");
+            let (out, result) = run(&[raw.as_bytes()], head_req);
+            result.unwrap();
+            assert!(body(&out).is_empty());
+            assert_eq!(out.last(), Some(&Output::Done));
+        }
+    }
+
+    #[test]
+    fn interim_continue_is_skipped() {
+        let (out, result) = run(
+            &[b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"],
+            false,
+        );
+        result.unwrap();
+        assert!(matches!(&out[0], Output::Interim(h) if h.status == 100));
+        assert!(matches!(&out[1], Output::Head(h) if h.status == 200));
+        assert_eq!(body(&out), b"ok");
+    }
+
+    #[test]
+    fn read_until_close() {
+        let (out, result) = run(&[b"HTTP/1.0 200 OK\r\n\r\nall of ", b"it"], false);
+        result.unwrap();
+        assert_eq!(body(&out), b"all of it");
+    }
+
+    #[test]
+    fn framing_conflicts() {
+        let (out, result) = run(
+            &[b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"],
+            false,
+        );
+        result.unwrap();
+        assert_eq!(body(&out), b"ok");
+        assert!(
+            matches!(&out[0], Output::Head(h) if h.warnings[0].contains("Content-Length ignored"))
+        );
+        let (_, result) = run(
+            &[b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"],
+            false,
+        );
+        assert!(result
+            .unwrap_err()
+            .0
+            .contains("conflicting Content-Length values 3 and 4"));
+        let (_, result) = run(&[b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"], false);
+        assert!(result.unwrap_err().0.contains("invalid Content-Length"));
+    }
+
+    #[test]
+    fn clear_errors() {
+        let err = |parts: &[&[u8]]| run(parts, false).1.unwrap_err().0;
+        assert!(err(&[b"Welcome!"]).contains("not an HTTP response: the server sent \"Welcome!\""));
+        assert!(err(&[b"HTTP/1.1 2x0 OK\r\n\r\n"]).contains("malformed response head"));
+        assert!(err(&[b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"])
+            .contains("truncated body: 3 of 10 bytes"));
+        assert!(
+            err(&[b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"])
+                .contains("bad chunk size")
+        );
+        assert!(
+            err(&[b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc"])
+                .contains("not followed by CRLF")
+        );
+        assert!(
+            err(&[b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"])
+                .contains("truncated chunked body")
+        );
+        assert!(err(&[b""]).contains("without sending a response"));
+        let mut big = b"HTTP/1.1 200 OK\r\nX: ".to_vec();
+        big.extend(std::iter::repeat_n(b'a', MAX_HEAD + 1));
+        assert!(err(&[&big]).contains("larger than 64 KiB"));
+        let mut many = b"HTTP/1.1 200 OK\r\n".to_vec();
+        for i in 0..=MAX_HEADERS {
+            many.extend(format!("H{i}: v\r\n").as_bytes());
+        }
+        many.extend(b"\r\n");
+        assert!(err(&[&many]).contains("more than 100 headers"));
+    }
+
+    #[test]
+    fn huge_chunk_size_allocates_nothing() {
+        let mut parser = ResponseParser::new(false);
+        let out = parser
+            .feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc")
+            .unwrap();
+        assert_eq!(body(&out), b"abc");
+        assert!(parser.finish().is_err());
+    }
+}

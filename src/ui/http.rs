@@ -1,0 +1,848 @@
+//! The HTTP tab: a URL, a method, a raw request editor the user may change
+//! freely, and the response exactly as it came back — raw head, parsed
+//! headers, body preview (text or hex), the request as sent, timings, TLS.
+//!
+//! ```text
+//! ╭ URL ─────────────────────────────────────────────╮╭ Method ─╮
+//! │ http://127.0.0.1:9999/                           ││ GET (F5)│
+//! ╰──────────────────────────────────────────────────╯╰─────────╯
+//!  ✓ HTTP/1.1 200 OK · 143 B · total 2 ms
+//! ╭ Extra CA file (PEM) ─────────────────────────────╮ verify on (F7)
+//! ╭ Request (edit freely) ─╮╭ Response · F2 view ────────────────╮
+//! │ GET / HTTP/1.1         ││ HTTP/1.1 200 OK\r\n                │
+//! ╰────────────────────────╯╰────────────────────────────────────╯
+//! ```
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::Frame;
+use tui_textarea::TextArea;
+use url::Url;
+
+use super::input::{title, InputField};
+use super::log_view::{wrap, Kind};
+use super::{count, ctrl, plain, theme, Hint, Status};
+use crate::net::error::human_duration;
+use crate::net::http::request::{
+    default_request, file_name_for, method_of, parse_url, to_wire, with_method, METHODS,
+};
+use crate::net::http::{
+    self, BodySummary, FetchHandle, FetchRequest, Head, HttpEvent, Timings, TlsInfo, TlsOptions,
+    DEFAULT_TIMEOUT,
+};
+use crate::net::{Engine, RequestId};
+use crate::text::{hex_dump, sanitize, sanitize_str};
+
+/// Which part of the tab has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The URL field.
+    Url,
+    /// The raw request editor.
+    Request,
+    /// The response pane.
+    Response,
+    /// The extra CA file field.
+    CaFile,
+}
+
+impl Focus {
+    fn next(self) -> Self {
+        match self {
+            Focus::Url => Focus::Request,
+            Focus::Request => Focus::Response,
+            Focus::Response => Focus::CaFile,
+            Focus::CaFile => Focus::Url,
+        }
+    }
+
+    fn previous(self) -> Self {
+        match self {
+            Focus::Url => Focus::CaFile,
+            Focus::Request => Focus::Url,
+            Focus::Response => Focus::Request,
+            Focus::CaFile => Focus::Response,
+        }
+    }
+}
+
+/// What the response pane shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Status, raw head, headers, body.
+    Response,
+    /// The request bytes as written.
+    Sent,
+    /// Timings, addresses, TLS.
+    Connection,
+}
+
+impl View {
+    fn next(self) -> Self {
+        match self {
+            View::Response => View::Sent,
+            View::Sent => View::Connection,
+            View::Connection => View::Response,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            View::Response => "response",
+            View::Sent => "request as sent",
+            View::Connection => "timing & TLS",
+        }
+    }
+}
+
+/// Everything known about one request.
+#[derive(Default)]
+struct Exchange {
+    url: Option<Url>,
+    resolved: Vec<SocketAddr>,
+    socket: Option<(SocketAddr, SocketAddr)>,
+    tls: Option<TlsInfo>,
+    sent: Option<Vec<u8>>,
+    interims: Vec<Head>,
+    head: Option<Head>,
+    trailers: Vec<(String, Vec<u8>)>,
+    body: Option<BodySummary>,
+    timings: Option<Timings>,
+    error: Option<String>,
+    finished: bool,
+}
+
+/// The HTTP tab's state.
+pub struct HttpTab {
+    /// Which part has the keyboard.
+    pub focus: Focus,
+    url: InputField,
+    method: usize,
+    editor: TextArea<'static>,
+    edited: bool,
+    ca_file: InputField,
+    insecure: bool,
+    timeout: Duration,
+    view: View,
+    hex: bool,
+    scroll: u16,
+    handle: Option<FetchHandle>,
+    last: Option<RequestId>,
+    exchange: Exchange,
+    redirects: Vec<String>,
+    status: Status,
+    save_dir: PathBuf,
+}
+
+impl HttpTab {
+    /// The tab, with `url` in the URL field.
+    pub fn new(url: &str) -> Self {
+        let mut tab = Self {
+            focus: Focus::Url,
+            url: InputField::new(url, "http://127.0.0.1:9999/ or https://host/path?query"),
+            method: 0,
+            editor: TextArea::default(),
+            edited: false,
+            ca_file: InputField::new("", "path to a PEM file of CA certificates to trust (optional)"),
+            insecure: false,
+            timeout: DEFAULT_TIMEOUT,
+            view: View::Response,
+            hex: false,
+            scroll: 0,
+            handle: None,
+            last: None,
+            exchange: Exchange::default(),
+            redirects: Vec::new(),
+            status: Status::new(Kind::Info, "Enter (or F8) sends. Tip: Alt+2, F5 to http mode, Enter — then fetch http://127.0.0.1:9999/"),
+            save_dir: PathBuf::from("."),
+        };
+        tab.regenerate();
+        tab
+    }
+
+    /// Where Ctrl+S saves bodies (the current directory by default).
+    pub fn set_save_dir(&mut self, dir: PathBuf) {
+        self.save_dir = dir;
+    }
+
+    /// Whether a text field has the keyboard.
+    pub fn typing(&self) -> bool {
+        matches!(self.focus, Focus::Url | Focus::Request | Focus::CaFile)
+    }
+
+    /// Whether a request is in flight.
+    pub fn in_flight(&self) -> bool {
+        self.handle.is_some()
+    }
+
+    /// Puts the keyboard on the URL field (what Alt+1 does).
+    pub fn focus_first(&mut self) {
+        self.focus = Focus::Url;
+    }
+
+    /// The request editor's text.
+    pub fn request_text(&self) -> String {
+        self.editor.lines().join("\n")
+    }
+
+    fn set_editor(&mut self, text: &str) {
+        let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+        self.editor = TextArea::new(lines);
+        self.editor
+            .set_cursor_line_style(ratatui::style::Style::default());
+    }
+
+    /// Rebuilds the request text from URL and method (F4, or while unedited).
+    fn regenerate(&mut self) {
+        let method = METHODS[self.method];
+        match parse_url(self.url.text()) {
+            Ok(url) => {
+                let text = default_request(&url, method);
+                self.set_editor(&text);
+                self.edited = false;
+            }
+            Err(_) if !self.edited => {
+                self.set_editor(&format!("{method} / HTTP/1.1\nHost: \n\n"));
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// Handles a key; returns whether it was used.
+    pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        match key.code {
+            KeyCode::Tab => self.focus = self.focus.next(),
+            KeyCode::BackTab => self.focus = self.focus.previous(),
+            KeyCode::F(2) => {
+                self.view = self.view.next();
+                self.scroll = 0;
+            }
+            KeyCode::F(3) => self.hex = !self.hex,
+            KeyCode::F(4) => self.regenerate(),
+            KeyCode::F(5) => {
+                self.method = (self.method + 1) % METHODS.len();
+                if self.edited {
+                    let text = with_method(&self.request_text(), METHODS[self.method]);
+                    self.set_editor(&text);
+                } else {
+                    self.regenerate();
+                }
+            }
+            KeyCode::F(6) => self.focus = Focus::CaFile,
+            KeyCode::F(7) => self.insecure = !self.insecure,
+            KeyCode::F(8) => self.send(engine),
+            KeyCode::F(9) => self.follow_redirect(engine),
+            KeyCode::Esc if self.handle.is_some() => {
+                if let Some(handle) = &self.handle {
+                    handle.cancel();
+                }
+            }
+            _ if ctrl(&key, 's') => self.save(engine),
+            _ => return self.on_focused_key(key, engine),
+        }
+        true
+    }
+
+    fn on_focused_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        match self.focus {
+            Focus::Url => {
+                if plain(&key, KeyCode::Enter) {
+                    self.send(engine);
+                    return true;
+                }
+                let changed = self.url.input(key);
+                if changed && !self.edited {
+                    self.regenerate();
+                }
+                changed
+            }
+            Focus::CaFile => {
+                if plain(&key, KeyCode::Enter) {
+                    self.send(engine);
+                    return true;
+                }
+                self.ca_file.input(key)
+            }
+            Focus::Request => {
+                // Ctrl+M would also be a newline; Enter is a newline here on purpose.
+                if key.modifiers.contains(KeyModifiers::ALT) {
+                    return false;
+                }
+                let changed = self.editor.input(key);
+                if changed {
+                    self.edited = true;
+                }
+                changed
+            }
+            Focus::Response => {
+                let page = 10;
+                self.scroll = match key.code {
+                    KeyCode::Up => self.scroll.saturating_sub(1),
+                    KeyCode::Down => self.scroll.saturating_add(1),
+                    KeyCode::PageUp => self.scroll.saturating_sub(page),
+                    KeyCode::PageDown => self.scroll.saturating_add(page),
+                    KeyCode::Home => 0,
+                    KeyCode::End => u16::MAX,
+                    _ => return false,
+                };
+                true
+            }
+        }
+    }
+
+    /// Inserts pasted text into the focused field (the editor keeps lines).
+    pub fn on_paste(&mut self, text: &str) {
+        match self.focus {
+            Focus::Url => {
+                if self.url.paste(text) && !self.edited {
+                    self.regenerate();
+                }
+            }
+            Focus::CaFile => {
+                self.ca_file.paste(text);
+            }
+            Focus::Request => {
+                if self.editor.insert_str(text.replace("\r\n", "\n")) {
+                    self.edited = true;
+                }
+            }
+            Focus::Response => {}
+        }
+    }
+
+    /// Sends the request in the editor to the URL's host.
+    fn send(&mut self, engine: &Engine) {
+        let url = match parse_url(self.url.text()) {
+            Ok(url) => url,
+            Err(reason) => {
+                self.status = Status::new(Kind::Error, reason);
+                return;
+            }
+        };
+        let text = self.request_text();
+        let extra_ca = self.ca_file.text().trim();
+        let request = FetchRequest {
+            head_request: method_of(&text).eq_ignore_ascii_case("HEAD"),
+            wire: to_wire(&text),
+            url: url.clone(),
+            tls: TlsOptions {
+                extra_ca: (!extra_ca.is_empty()).then(|| PathBuf::from(extra_ca)),
+                insecure: self.insecure,
+            },
+            timeout: self.timeout,
+        };
+        let handle = http::fetch(engine, request);
+        self.last = Some(handle.id());
+        self.handle = Some(handle);
+        self.exchange = Exchange {
+            url: Some(url.clone()),
+            ..Exchange::default()
+        };
+        self.scroll = 0;
+        self.status = Status::new(Kind::Info, format!("Sending to {url}… (Esc cancels)"));
+    }
+
+    fn follow_redirect(&mut self, engine: &Engine) {
+        let location = self.exchange.head.as_ref().and_then(Head::location);
+        let (Some(location), Some(base)) = (location, self.exchange.url.clone()) else {
+            self.status = Status::new(
+                Kind::Error,
+                "No redirect to follow (needs a 3xx with Location)",
+            );
+            return;
+        };
+        let next = match base.join(&location) {
+            Ok(next) => next,
+            Err(err) => {
+                self.status = Status::new(
+                    Kind::Error,
+                    format!("Location '{}' is not a URL: {err}", sanitize_str(&location)),
+                );
+                return;
+            }
+        };
+        let status = self.exchange.head.as_ref().map_or(0, |h| h.status);
+        if self.redirects.is_empty() {
+            self.redirects.push(base.to_string());
+        }
+        self.redirects.push(next.to_string());
+        if matches!(status, 301..=303) && METHODS[self.method] != "HEAD" {
+            self.method = 0; // GET, as browsers and curl -L do
+        }
+        self.url.set_text(next.as_str());
+        self.regenerate();
+        self.send(engine);
+    }
+
+    fn save(&mut self, engine: &Engine) {
+        let (Some(id), Some(body), Some(url)) = (
+            self.last,
+            self.exchange.body.as_ref(),
+            self.exchange.url.as_ref(),
+        ) else {
+            self.status = Status::new(Kind::Error, "Nothing to save yet: fetch something first");
+            return;
+        };
+        if !self.exchange.finished {
+            self.status = Status::new(
+                Kind::Error,
+                "Still receiving: save when the body is complete",
+            );
+            return;
+        }
+        let Some(spool) = body.spool.clone() else {
+            let why = body
+                .spool_error
+                .clone()
+                .unwrap_or_else(|| "no spool file".into());
+            self.status = Status::new(Kind::Error, format!("Cannot save: {why}"));
+            return;
+        };
+        let name = file_name_for(url);
+        self.status = Status::new(Kind::Info, format!("Saving body as {name}…"));
+        http::save_body(engine, id, spool, self.save_dir.clone(), name);
+    }
+
+    /// Folds one engine event into the tab; stale requests are ignored.
+    pub fn on_event(&mut self, id: RequestId, event: HttpEvent) {
+        if self.last != Some(id) {
+            return;
+        }
+        let exchange = &mut self.exchange;
+        match event {
+            HttpEvent::Resolved { addrs } => exchange.resolved = addrs,
+            HttpEvent::Connected { local, remote } => exchange.socket = Some((local, remote)),
+            HttpEvent::TlsEstablished(info) => exchange.tls = Some(info),
+            HttpEvent::RequestSent(bytes) => exchange.sent = Some(bytes),
+            HttpEvent::Interim(head) => exchange.interims.push(head),
+            HttpEvent::Head(head) => {
+                self.status =
+                    Status::new(Kind::Info, format!("{} · receiving…", status_text(&head)));
+                exchange.head = Some(head);
+            }
+            HttpEvent::Trailers(trailers) => exchange.trailers = trailers,
+            HttpEvent::Done { body, timings } => {
+                self.handle = None;
+                exchange.finished = true;
+                exchange.timings = Some(timings);
+                let head_text = exchange.head.as_ref().map(status_text).unwrap_or_default();
+                let redirect = exchange
+                    .head
+                    .as_ref()
+                    .and_then(Head::location)
+                    .map(|l| format!(" · redirect to {} (F9 follows)", sanitize_str(&l)))
+                    .unwrap_or_default();
+                let ok = exchange.head.as_ref().is_some_and(|h| h.status < 400);
+                self.status = Status::new(
+                    if ok { Kind::Good } else { Kind::Error },
+                    format!(
+                        "{head_text} · {} B · total {}{redirect}",
+                        count(body.size),
+                        human_duration(timings.total)
+                    ),
+                );
+                exchange.body = Some(body);
+            }
+            HttpEvent::Failed {
+                reason,
+                timings,
+                body,
+            } => {
+                self.handle = None;
+                exchange.finished = true;
+                exchange.timings = Some(timings);
+                exchange.body = body;
+                self.status = Status::new(Kind::Error, reason.clone());
+                exchange.error = Some(reason);
+            }
+            HttpEvent::Saved(path) => {
+                self.status =
+                    Status::new(Kind::Good, format!("Saved the body to {}", path.display()));
+            }
+            HttpEvent::SaveFailed(reason) => {
+                self.status = Status::new(Kind::Error, format!("Save failed: {reason}"));
+            }
+        }
+    }
+
+    /// Keys worth showing in the footer now.
+    pub fn hints(&self) -> Vec<Hint> {
+        let mut hints: Vec<Hint> = Vec::new();
+        if self.handle.is_some() {
+            hints.push(("Esc", "cancel"));
+        }
+        hints.extend(match self.focus {
+            Focus::Url | Focus::CaFile => vec![("Enter", "send")],
+            Focus::Request => vec![("F8", "send"), ("F4", "reset")],
+            Focus::Response => vec![("↑↓ PgUp/Dn", "scroll"), ("F3", "hex")],
+        });
+        hints.extend([
+            ("F5", "method"),
+            ("F2", "view"),
+            ("F9", "follow"),
+            ("Ctrl+S", "save body"),
+        ]);
+        hints
+    }
+
+    /// Every key of this tab, for the help overlay.
+    pub const HELP: &'static [Hint] = &[
+        ("Enter (URL) / F8", "send the request in the editor"),
+        ("Esc", "cancel a request in flight (timeout 30 s)"),
+        ("F5", "method: GET HEAD POST PUT PATCH DELETE OPTIONS"),
+        ("F4", "reset the request text from URL and method"),
+        (
+            "Enter (request editor)",
+            "a new line: edit headers and body freely",
+        ),
+        (
+            "F2",
+            "response pane: response / request as sent / timing & TLS",
+        ),
+        ("F3", "body preview: text / hex"),
+        (
+            "F6 / F7",
+            "extra CA file field · skip certificate verification",
+        ),
+        ("F9", "follow the redirect's Location (a new request)"),
+        ("↑ ↓ PgUp PgDn Home End", "scroll the response pane"),
+        (
+            "Ctrl+S",
+            "save the body (name from the URL; never overwrites)",
+        ),
+    ];
+
+    /// Draws the tab.
+    pub fn render(&mut self, frame: &mut Frame, area: Rect) {
+        let [top, status, options, main] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Length(1),
+            Constraint::Length(3),
+            Constraint::Min(6),
+        ])
+        .areas(area);
+        let [url_area, method_area] =
+            Layout::horizontal([Constraint::Min(20), Constraint::Length(14)]).areas(top);
+        self.url.render(
+            frame,
+            url_area,
+            title("URL", Vec::new()),
+            self.focus == Focus::Url,
+        );
+        let method = Paragraph::new(Line::from(vec![
+            Span::styled(format!(" {}", METHODS[self.method]), theme::key()),
+            Span::styled(" (F5)", theme::dim()),
+        ]))
+        .block(rounded(" Method ", false));
+        frame.render_widget(method, method_area);
+        let mut status_spans = vec![if self.handle.is_some() {
+            Span::styled("◌ ", theme::warn())
+        } else {
+            Span::raw("  ")
+        }];
+        status_spans.extend(self.status.line().spans);
+        frame.render_widget(Paragraph::new(Line::from(status_spans)), status);
+
+        let [ca_area, verify_area] =
+            Layout::horizontal([Constraint::Min(20), Constraint::Length(34)]).areas(options);
+        self.ca_file.render(
+            frame,
+            ca_area,
+            title("Extra CA file (PEM, F6)", Vec::new()),
+            self.focus == Focus::CaFile,
+        );
+        let verify = if self.insecure {
+            Line::styled(" INSECURE: verification off (F7)", theme::error())
+        } else {
+            Line::styled(" certificates verified (F7)", theme::dim())
+        };
+        frame.render_widget(
+            Paragraph::new(verify).block(rounded(" HTTPS ", false)),
+            verify_area,
+        );
+
+        let [request_area, response_area] =
+            Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
+                .areas(main);
+        let editor_title = if self.edited {
+            " Request (edited; F4 resets) "
+        } else {
+            " Request (edit freely) "
+        };
+        self.editor
+            .set_block(rounded(editor_title, self.focus == Focus::Request));
+        self.editor
+            .set_cursor_style(if self.focus == Focus::Request {
+                Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
+            } else {
+                Style::default()
+            });
+        frame.render_widget(&self.editor, request_area);
+
+        let block = rounded(
+            &format!(
+                " {} (F2){} ",
+                self.view.name(),
+                if self.hex { " · hex (F3)" } else { "" }
+            ),
+            self.focus == Focus::Response,
+        );
+        let inner = block.inner(response_area);
+        let lines = self.response_lines(inner.width.max(1) as usize);
+        let max_scroll = (lines.len() as u16).saturating_sub(inner.height);
+        self.scroll = self.scroll.min(max_scroll);
+        frame.render_widget(
+            Paragraph::new(lines).block(block).scroll((self.scroll, 0)),
+            response_area,
+        );
+    }
+
+    fn response_lines(&self, width: usize) -> Vec<Line<'static>> {
+        let mut out = Vec::new();
+        let exchange = &self.exchange;
+        if exchange.url.is_none() {
+            out.push(Line::styled("Nothing sent yet.", theme::dim()));
+            return out;
+        }
+        match self.view {
+            View::Response => self.response_view(width, &mut out),
+            View::Sent => match &exchange.sent {
+                Some(bytes) => {
+                    out.push(section(&format!(
+                        "{} bytes written",
+                        count(bytes.len() as u64)
+                    )));
+                    raw_lines(bytes, width, self.hex, &mut out);
+                }
+                None => out.push(Line::styled("Not sent yet.", theme::dim())),
+            },
+            View::Connection => self.connection_view(width, &mut out),
+        }
+        out
+    }
+
+    fn response_view(&self, width: usize, out: &mut Vec<Line<'static>>) {
+        let exchange = &self.exchange;
+        if let Some(error) = &exchange.error {
+            for piece in wrap(&format!("✗ {error}"), width) {
+                out.push(Line::styled(piece, theme::error()));
+            }
+        }
+        if self.redirects.len() > 1 {
+            out.push(section("redirect chain"));
+            for (index, url) in self.redirects.iter().enumerate() {
+                push_wrapped(
+                    out,
+                    &format!("{}. {}", index + 1, sanitize_str(url)),
+                    width,
+                    Style::default(),
+                );
+            }
+        }
+        for interim in &exchange.interims {
+            out.push(section(&format!(
+                "interim {} (shown, skipped)",
+                status_text(interim)
+            )));
+            raw_lines(&interim.raw, width, false, out);
+        }
+        let Some(head) = &exchange.head else {
+            if exchange.error.is_none() {
+                out.push(Line::styled("Waiting for the response…", theme::dim()));
+            }
+            return;
+        };
+        for warning in &head.warnings {
+            push_wrapped(out, &format!("⚠ {warning}"), width, theme::warn());
+        }
+        if let Some(location) = head.location() {
+            push_wrapped(
+                out,
+                &format!("→ Location: {} — F9 follows", sanitize_str(&location)),
+                width,
+                theme::warn(),
+            );
+        }
+        out.push(section(&format!(
+            "raw head · {} bytes exactly as received · {}",
+            count(head.raw.len() as u64),
+            head.framing
+        )));
+        raw_lines(&head.raw, width, false, out);
+        out.push(section(&format!("headers · {}", head.headers.len())));
+        let name_width = head
+            .headers
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(30);
+        for (name, value) in &head.headers {
+            let text = format!("{:<name_width$}  {}", sanitize_str(name), sanitize(value));
+            push_wrapped(out, &text, width, Style::default());
+        }
+        let Some(body) = &exchange.body else {
+            if !exchange.finished {
+                out.push(Line::styled("Receiving the body…", theme::dim()));
+            }
+            return;
+        };
+        let mut title = format!("body · {} B", count(body.size));
+        let (preview, decoded_note) = match &body.decoded {
+            Some(decoded) => {
+                title.push_str(&format!(
+                    " {} → {} B decoded",
+                    decoded.encoding,
+                    count(decoded.size)
+                ));
+                (&decoded.preview, decoded.error.clone())
+            }
+            None => (&body.preview, None),
+        };
+        if (preview.len() as u64) < body.decoded.as_ref().map_or(body.size, |d| d.size) {
+            title.push_str(&format!(" · first {} B shown", count(preview.len() as u64)));
+        }
+        out.push(section(&title));
+        if let Some(note) = decoded_note {
+            push_wrapped(out, &format!("⚠ {note}"), width, theme::warn());
+        }
+        if preview.is_empty() {
+            out.push(Line::styled("(empty body)", theme::dim()));
+        } else {
+            raw_lines(preview, width, self.hex, out);
+        }
+        if !exchange.trailers.is_empty() {
+            out.push(section("trailers"));
+            for (name, value) in &exchange.trailers {
+                push_wrapped(
+                    out,
+                    &format!("{}: {}", sanitize_str(name), sanitize(value)),
+                    width,
+                    Style::default(),
+                );
+            }
+        }
+    }
+
+    fn connection_view(&self, width: usize, out: &mut Vec<Line<'static>>) {
+        let exchange = &self.exchange;
+        out.push(section("timings (since start, like curl -w)"));
+        match &exchange.timings {
+            Some(t) => {
+                let show = |label: &str, value: Option<Duration>| {
+                    format!(
+                        "{label:<12} {}",
+                        value.map_or("—".to_string(), |d| format!(
+                            "{:.3} ms",
+                            d.as_secs_f64() * 1000.0
+                        ))
+                    )
+                };
+                for line in [
+                    show("DNS", t.dns),
+                    show("connect", t.connect),
+                    show("TLS", t.tls),
+                    show("first byte", t.first_byte),
+                    show("total", Some(t.total)),
+                ] {
+                    out.push(Line::raw(line));
+                }
+            }
+            None => out.push(Line::styled("(in progress)", theme::dim())),
+        }
+        out.push(section("addresses"));
+        if !exchange.resolved.is_empty() {
+            let list: Vec<String> = exchange.resolved.iter().map(ToString::to_string).collect();
+            push_wrapped(
+                out,
+                &format!("resolved to {}", list.join(", ")),
+                width,
+                Style::default(),
+            );
+        }
+        match exchange.socket {
+            Some((local, remote)) => {
+                out.push(Line::raw(format!("TCP {local} (you) ⇄ {remote} (server)")));
+            }
+            None => out.push(Line::styled("not connected", theme::dim())),
+        }
+        if let Some(tls) = &exchange.tls {
+            out.push(section("TLS"));
+            if tls.insecure {
+                out.push(Line::styled(
+                    "INSECURE: the certificate was not verified",
+                    theme::error(),
+                ));
+            }
+            out.push(Line::raw(format!("version  {}", tls.version)));
+            out.push(Line::raw(format!("cipher   {}", tls.cipher)));
+            out.push(Line::raw(format!(
+                "ALPN     {}",
+                tls.alpn.clone().map_or("none".into(), |a| sanitize_str(&a))
+            )));
+            if let Some(cert) = &tls.certificate {
+                for text in [
+                    format!("subject  {}", cert.subject),
+                    format!("issuer   {}", cert.issuer),
+                    format!("valid    {} → {}", cert.not_before, cert.not_after),
+                    format!("names    {}", cert.names.join(", ")),
+                ] {
+                    push_wrapped(out, &text, width, Style::default());
+                }
+            }
+        }
+    }
+}
+
+fn rounded(title: &str, focused: bool) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(if focused {
+            theme::focused_border()
+        } else {
+            theme::border()
+        })
+        .title(title.to_string())
+}
+
+fn section(title: &str) -> Line<'static> {
+    Line::styled(format!("── {title} ──"), theme::dim())
+}
+
+fn push_wrapped(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: Style) {
+    for piece in wrap(text, width) {
+        out.push(Line::styled(piece, style));
+    }
+}
+
+/// Raw bytes as lines: split after each `\n` (so `\r\n` stays visible at the
+/// end of each line), sanitized and wrapped; or a hex dump.
+fn raw_lines(bytes: &[u8], width: usize, hex: bool, out: &mut Vec<Line<'static>>) {
+    if hex {
+        for line in hex_dump(bytes) {
+            push_wrapped(out, &line, width, Style::default());
+        }
+        return;
+    }
+    for piece in bytes.split_inclusive(|b| *b == b'\n') {
+        push_wrapped(out, &sanitize(piece), width, Style::default());
+    }
+}
+
+/// `HTTP/1.1 200 OK`, safe to display.
+fn status_text(head: &Head) -> String {
+    format!(
+        "HTTP/1.{} {} {}",
+        head.minor_version,
+        head.status,
+        sanitize(&head.reason)
+    )
+}
