@@ -149,6 +149,7 @@ impl App {
                 KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
                 KeyCode::PageDown => self.help_scroll = self.help_scroll.saturating_add(10),
                 KeyCode::Home => self.help_scroll = 0,
+                KeyCode::End => self.help_scroll = u16::MAX,
                 _ => {}
             }
             return;

@@ -204,6 +204,26 @@ fn idle_netplay_uses_no_cpu() {
     );
 }
 
+#[test]
+fn http_tab_fetches_from_the_own_server_in_http_mode() {
+    let mut np = Netplay::start(
+        120,
+        40,
+        &["--tab", "server", "--addr", "127.0.0.1:0", "--mode", "http"],
+    );
+    np.wait_for_text("mode http");
+    np.press_enter();
+    let port = np.listening_port();
+    np.press_alt('1');
+    np.wait_for_text("Method");
+    np.fill_field(&format!("http://127.0.0.1:{port}/from-the-pty"));
+    np.wait_for_text("GET /from-the-pty HTTP/1.1");
+    np.press_enter();
+    let screen = np.wait_for_text("HTTP/1.1 200 OK\\r\\n");
+    assert!(screen.contains("Content-Length"), "{screen}");
+    assert!(screen.contains("Server          netplay/"), "{screen}");
+}
+
 fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).rposition(|w| w == needle)
 }

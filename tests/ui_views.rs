@@ -83,7 +83,10 @@ async fn tabs_switch_with_alt_digits() {
     for name in ["1 HTTP", "2 TCP Server", "3 TCP Client", "4 UDP"] {
         assert!(home.contains(name), "tab bar lists {name}:\n{home}");
     }
-    assert!(home.contains("The HTTP tab is not built yet"));
+    assert!(
+        home.contains("URL") && home.contains("http://127.0.0.1:9999/"),
+        "{home}"
+    );
 
     app.on_key(alt('2'));
     assert_eq!(app.tab, Tab::TcpServer);
@@ -117,16 +120,16 @@ async fn help_overlay_lists_every_global_key() {
     let (mut app, _rx) = new_app();
     app.on_key(key(KeyCode::F(1)));
     let text = show(&mut app);
-    for needle in [
-        "Alt+1",
-        "Tab / Shift+Tab",
-        "Enter",
-        "F1",
-        "Ctrl+C",
-        "kick",
-        "half-close",
-    ] {
+    for needle in ["Alt+1", "Tab / Shift+Tab", "Enter", "F1", "Ctrl+C"] {
         assert!(text.contains(needle), "help shows {needle}:\n{text}");
+    }
+    app.on_key(key(KeyCode::End));
+    let text = show(&mut app);
+    for needle in ["kick", "half-close", "Single-letter keys"] {
+        assert!(
+            text.contains(needle),
+            "scrolled help shows {needle}:\n{text}"
+        );
     }
     app.on_key(key(KeyCode::Esc));
     assert!(!show(&mut app).contains("netplay keys"));
@@ -307,4 +310,71 @@ async fn input_is_answered_under_an_event_flood() {
     assert!(sent >= 50_000);
     assert!(app.server.log.ring().total() >= 50_000 - 16_384);
     assert!(app.server.log.ring().len() <= netplay::ring::DEFAULT_CAPACITY);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_tab_edits_and_fetches_from_the_own_server() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    for _ in 0..4 {
+        app.on_key(key(KeyCode::F(5))); // greet → echo → discard → manual → http
+    }
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    assert!(text.contains("mode http"), "{text}");
+    let port: String = text
+        .split("Listening on 127.0.0.1:")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+
+    app.on_key(alt('1'));
+    set_field(&mut app, &format!("http://127.0.0.1:{port}/hello?x=1"));
+    let text = show(&mut app);
+    assert!(
+        text.contains("GET /hello?x=1 HTTP/1.1"),
+        "editor follows the URL:\n{text}"
+    );
+    assert!(text.contains(&format!("Host: 127.0.0.1:{port}")));
+    app.on_key(key(KeyCode::F(5)));
+    assert!(show(&mut app).contains("HEAD /hello?x=1 HTTP/1.1"));
+    app.on_key(key(KeyCode::F(5))); // POST
+    app.on_key(key(KeyCode::F(5))); // PUT
+    for _ in 0..4 {
+        app.on_key(key(KeyCode::F(5))); // PATCH DELETE OPTIONS, back to GET
+    }
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Request: GET /hello?x=1 HTTP/1.1").await;
+    assert!(text.contains("HTTP/1.1 200 OK\\r\\n"), "{text}");
+    assert!(text.contains("Content-Type    text/plain"), "{text}");
+    app.on_key(key(KeyCode::F(2)));
+    assert!(
+        show(&mut app).contains("GET /hello?x=1 HTTP/1.1\\r\\n"),
+        "request as sent"
+    );
+    app.on_key(key(KeyCode::F(2)));
+    let text = show(&mut app);
+    assert!(
+        text.contains("first byte") && text.contains("(you)"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_tab_bad_url_and_refused() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('1'));
+    set_field(&mut app, "ftp://x/");
+    app.on_key(key(KeyCode::Enter));
+    assert!(show(&mut app).contains("unsupported scheme 'ftp'"));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    set_field(&mut app, &format!("http://{closed}/"));
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "connection refused").await;
 }

@@ -137,6 +137,12 @@ impl Fetch {
         } else {
             format!("{host}:{port}")
         };
+        // A bad CA file is the user's to fix: say so before touching the network.
+        let tls_config = if url.scheme() == "https" {
+            Some(tls::client_config(&request.tls)?)
+        } else {
+            None
+        };
         self.phase = "resolving";
         let addrs = resolve(&authority, request.timeout).await?;
         let literal = host
@@ -159,9 +165,8 @@ impl Fetch {
         let _ = stream.set_nodelay(true);
         self.emit(HttpEvent::Connected { local, remote }).await;
 
-        let mut io: Box<dyn Io> = if url.scheme() == "https" {
+        let mut io: Box<dyn Io> = if let Some(config) = tls_config {
             self.phase = "in the TLS handshake";
-            let config = tls::client_config(&request.tls)?;
             let name = tls::server_name(&host)?;
             let connector = tokio_rustls::TlsConnector::from(config);
             let tls_stream = connector

@@ -1,0 +1,606 @@
+//! The HTTP engine against a real HTTP server library (hyper), raw
+//! `std::net` fakes that misbehave on purpose, and rustls servers with
+//! rcgen-generated certificates. Loopback only.
+
+mod common;
+
+use std::convert::Infallible;
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use hyper::body::{Bytes, Frame, Incoming};
+use hyper::{Request, Response};
+use netplay::net::http::request::{default_request, parse_url, to_wire};
+use netplay::net::http::{self, BodySummary, FetchRequest, Head, HttpEvent, TlsInfo, TlsOptions};
+use netplay::net::{Engine, Event, RequestId};
+use tokio::sync::mpsc::Receiver;
+
+type Body = BoxBody<Bytes, Infallible>;
+
+const BIG: usize = 64 * 1024 * 1024;
+
+fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).boxed()
+}
+
+/// The real HTTP server every happy-path test talks to.
+async fn handler(req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+    let path = req.uri().path().to_string();
+    let response = match path.as_str() {
+        "/len" => Response::new(full("hello")),
+        "/chunked" => {
+            let frames = vec![
+                Ok::<_, Infallible>(Frame::data(Bytes::from_static(b"hello "))),
+                Ok(Frame::data(Bytes::from_static(b"chunked world"))),
+                Ok(Frame::trailers({
+                    let mut trailers = hyper::HeaderMap::new();
+                    trailers.insert("x-checksum", "42".parse().unwrap());
+                    trailers
+                })),
+            ];
+            let mut response =
+                Response::new(StreamBody::new(futures_util::stream::iter(frames)).boxed());
+            response
+                .headers_mut()
+                .insert("trailer", "x-checksum".parse().unwrap());
+            response
+        }
+        "/204" => Response::builder().status(204).body(full("")).unwrap(),
+        "/304" => Response::builder().status(304).body(full("")).unwrap(),
+        "/301" => Response::builder()
+            .status(301)
+            .header("location", "/len")
+            .body(full("moved"))
+            .unwrap(),
+        "/gzip" => {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(&b"gzip body ".repeat(500)).unwrap();
+            Response::builder()
+                .header("content-encoding", "gzip")
+                .body(full(encoder.finish().unwrap()))
+                .unwrap()
+        }
+        "/big" => {
+            let frames = (0..BIG / (1024 * 1024))
+                .map(|i| Ok::<_, Infallible>(Frame::data(Bytes::from(big_piece(i)))));
+            Response::builder()
+                .header("content-length", BIG.to_string())
+                .body(StreamBody::new(futures_util::stream::iter(frames)).boxed())
+                .unwrap()
+        }
+        "/slow" => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Response::new(full("too late"))
+        }
+        _ => Response::builder().status(404).body(full("no")).unwrap(),
+    };
+    Ok(response)
+}
+
+/// One mebibyte of the big body; each differs so misordering is caught.
+fn big_piece(index: usize) -> Vec<u8> {
+    (0..1024 * 1024)
+        .map(|j| ((index * 31 + j * 7) % 251) as u8)
+        .collect()
+}
+
+async fn hyper_server() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, hyper::service::service_fn(handler))
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+/// What one request produced.
+#[derive(Default)]
+struct Outcome {
+    interims: Vec<Head>,
+    head: Option<Head>,
+    trailers: Vec<(String, Vec<u8>)>,
+    body: Option<BodySummary>,
+    error: Option<String>,
+    tls: Option<TlsInfo>,
+    sent: Vec<u8>,
+}
+
+async fn run(rx: &mut Receiver<Event>, id: RequestId) -> Outcome {
+    let mut outcome = Outcome::default();
+    loop {
+        let event = common::wait_for(rx, "an HTTP event", |event| match event {
+            Event::Http(got, e) if *got == id => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+        match event {
+            HttpEvent::Interim(head) => outcome.interims.push(head),
+            HttpEvent::Head(head) => outcome.head = Some(head),
+            HttpEvent::Trailers(t) => outcome.trailers = t,
+            HttpEvent::TlsEstablished(info) => outcome.tls = Some(info),
+            HttpEvent::RequestSent(bytes) => outcome.sent = bytes,
+            HttpEvent::Done { body, .. } => {
+                outcome.body = Some(body);
+                return outcome;
+            }
+            HttpEvent::Failed { reason, body, .. } => {
+                outcome.error = Some(reason);
+                outcome.body = body;
+                return outcome;
+            }
+            _ => {}
+        }
+    }
+}
+
+fn request(url: &str, method: &str) -> FetchRequest {
+    let url = parse_url(url).unwrap();
+    FetchRequest {
+        wire: to_wire(&default_request(&url, method)),
+        head_request: method == "HEAD",
+        url,
+        tls: TlsOptions::default(),
+        timeout: Duration::from_secs(20),
+    }
+}
+
+async fn get(engine: &Engine, rx: &mut Receiver<Event>, req: FetchRequest) -> Outcome {
+    let handle = http::fetch(engine, req);
+    let outcome = run(rx, handle.id()).await;
+    drop(handle);
+    outcome
+}
+
+fn ok_body(outcome: &Outcome) -> Vec<u8> {
+    assert!(outcome.error.is_none(), "failed: {:?}", outcome.error);
+    outcome.body.as_ref().expect("body").preview.clone()
+}
+
+fn engine() -> (Engine, Receiver<Event>) {
+    Engine::new(tokio::runtime::Handle::current())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hyper_framings_and_no_body_statuses() {
+    let addr = hyper_server().await;
+    let (engine, mut rx) = engine();
+    let base = format!("http://{addr}");
+
+    let len = get(&engine, &mut rx, request(&format!("{base}/len"), "GET")).await;
+    assert_eq!(ok_body(&len), b"hello");
+    let head = len.head.unwrap();
+    assert_eq!(head.status, 200);
+    assert!(String::from_utf8_lossy(&head.raw).starts_with("HTTP/1.1 200 OK\r\n"));
+    assert!(String::from_utf8_lossy(&len.sent).starts_with("GET /len HTTP/1.1\r\nHost: 127.0.0.1:"));
+
+    // hyper sends trailers only to clients that say they accept them
+    let mut with_te = request(&format!("{base}/chunked"), "GET");
+    with_te.wire = to_wire(&format!(
+        "GET /chunked HTTP/1.1\nHost: {addr}\nTE: trailers\nConnection: close\n\n"
+    ));
+    let chunked = get(&engine, &mut rx, with_te).await;
+    assert_eq!(ok_body(&chunked), b"hello chunked world");
+    assert_eq!(
+        chunked.trailers,
+        vec![("x-checksum".to_string(), b"42".to_vec())]
+    );
+
+    let head_only = get(&engine, &mut rx, request(&format!("{base}/len"), "HEAD")).await;
+    assert!(ok_body(&head_only).is_empty());
+    assert_eq!(
+        head_only.head.unwrap().header("content-length"),
+        Some(&b"5"[..])
+    );
+
+    for status in [204u16, 304] {
+        let outcome = get(
+            &engine,
+            &mut rx,
+            request(&format!("{base}/{status}"), "GET"),
+        )
+        .await;
+        assert!(ok_body(&outcome).is_empty());
+        assert_eq!(outcome.head.unwrap().status, status);
+    }
+
+    let moved = get(&engine, &mut rx, request(&format!("{base}/301"), "GET")).await;
+    let head = moved.head.unwrap();
+    assert_eq!(head.status, 301);
+    assert_eq!(head.location().as_deref(), Some("/len"));
+
+    let gzip = get(&engine, &mut rx, request(&format!("{base}/gzip"), "GET")).await;
+    let body = gzip.body.unwrap();
+    let decoded = body.decoded.expect("decoded");
+    assert_eq!(decoded.encoding, "gzip");
+    assert_eq!(decoded.size, 5000);
+    assert!(decoded.preview.starts_with(b"gzip body gzip body"));
+    assert!(body.size < 5000, "raw size is the compressed size");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_64_mib_body_streams_to_disk_and_saves_byte_for_byte() {
+    let addr = hyper_server().await;
+    let (engine, mut rx) = engine();
+    let handle = http::fetch(&engine, request(&format!("http://{addr}/big"), "GET"));
+    let id = handle.id();
+    let outcome = run(&mut rx, id).await;
+    let body = outcome.body.expect("body");
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(body.size, BIG as u64);
+    assert_eq!(
+        body.preview.len(),
+        http::body::BODY_PREVIEW,
+        "only a preview in memory"
+    );
+    let dir = std::env::temp_dir().join(format!("netplay-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    http::save_body(
+        &engine,
+        id,
+        body.spool.clone().expect("spool"),
+        dir.clone(),
+        "big.bin".into(),
+    );
+    let saved: PathBuf = common::wait_for(&mut rx, "Saved", |event| match event {
+        Event::Http(got, HttpEvent::Saved(path)) if *got == id => Some(path.clone()),
+        Event::Http(_, HttpEvent::SaveFailed(reason)) => panic!("save failed: {reason}"),
+        _ => None,
+    })
+    .await;
+    let mut file = std::fs::File::open(&saved).unwrap();
+    let mut piece = vec![0u8; 1024 * 1024];
+    for index in 0..BIG / (1024 * 1024) {
+        file.read_exact(&mut piece).unwrap();
+        assert!(piece == big_piece(index), "mebibyte {index} differs");
+    }
+    assert_eq!(file.read(&mut piece).unwrap(), 0, "no extra bytes");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_server_hits_the_timeout_and_cancel_stops() {
+    let addr = hyper_server().await;
+    let (engine, mut rx) = engine();
+    let mut slow = request(&format!("http://{addr}/slow"), "GET");
+    slow.timeout = Duration::from_millis(300);
+    let outcome = get(&engine, &mut rx, slow).await;
+    let error = outcome.error.expect("timed out");
+    assert!(
+        error.contains("timed out after 300 ms while waiting for the response"),
+        "{error}"
+    );
+
+    let handle = http::fetch(&engine, request(&format!("http://{addr}/slow"), "GET"));
+    common::wait_for(&mut rx, "RequestSent", |event| match event {
+        Event::Http(id, HttpEvent::RequestSent(_)) if *id == handle.id() => Some(()),
+        _ => None,
+    })
+    .await;
+    handle.cancel();
+    let outcome = run(&mut rx, handle.id()).await;
+    assert_eq!(outcome.error.as_deref(), Some("cancelled"));
+}
+
+/// A raw server that answers every connection with `reply` and closes.
+fn fake_server(reply: &'static [u8]) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(reply);
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misbehaving_servers_get_clear_errors() {
+    let (engine, mut rx) = engine();
+    let mut oversized: Vec<u8> = b"HTTP/1.1 200 OK\r\nX-Big: ".to_vec();
+    oversized.extend(std::iter::repeat_n(b'a', 70 * 1024));
+    let oversized: &'static [u8] = Box::leak(oversized.into_boxed_slice());
+    let cases: Vec<(&'static [u8], &str)> = vec![
+        (b"HTTP/1.1 2OO OK\r\n\r\n", "malformed response head"),
+        (oversized, "larger than 64 KiB"),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+            "conflicting Content-Length values 5 and 6",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnope\r\n",
+            "bad chunk size",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this",
+            "truncated body: 9 of 100 bytes",
+        ),
+        (
+            b"Welcome!",
+            "not an HTTP response: the server sent \"Welcome!\"",
+        ),
+        (b"", "without sending a response"),
+    ];
+    for (reply, expected) in cases {
+        let addr = fake_server(reply);
+        let outcome = get(&engine, &mut rx, request(&format!("http://{addr}/"), "GET")).await;
+        let error = outcome
+            .error
+            .unwrap_or_else(|| panic!("{expected}: no error"));
+        assert!(
+            error.contains(expected),
+            "wanted {expected:?}, got {error:?}"
+        );
+    }
+    // close-delimited with a warning-free head still succeeds
+    let addr = fake_server(b"HTTP/1.0 200 OK\r\n\r\nuntil close");
+    let outcome = get(&engine, &mut rx, request(&format!("http://{addr}/"), "GET")).await;
+    assert_eq!(ok_body(&outcome), b"until close");
+    // both lengths: handled as chunked, with a warning
+    let addr = fake_server(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+    );
+    let outcome = get(&engine, &mut rx, request(&format!("http://{addr}/"), "GET")).await;
+    assert_eq!(ok_body(&outcome), b"ok");
+    assert!(outcome.head.unwrap().warnings[0].contains("Content-Length ignored"));
+    // 100 Continue is shown and skipped
+    let addr =
+        fake_server(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    let outcome = get(&engine, &mut rx, request(&format!("http://{addr}/"), "GET")).await;
+    assert_eq!(ok_body(&outcome), b"hi");
+    assert_eq!(outcome.interims[0].status, 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_and_reset_mid_body() {
+    let (engine, mut rx) = engine();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let outcome = get(
+        &engine,
+        &mut rx,
+        request(&format!("http://{closed}/"), "GET"),
+    )
+    .await;
+    assert!(outcome.error.unwrap().contains("connection refused"));
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request);
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial")
+            .unwrap();
+        // RST instead of FIN: linger 0 via unread data is not portable, so
+        // shut down after making the kernel reset with pending input.
+        stream.write_all(b"").unwrap();
+        drop(stream);
+    });
+    let outcome = get(&engine, &mut rx, request(&format!("http://{addr}/"), "GET")).await;
+    let error = outcome.error.unwrap();
+    assert!(
+        error.contains("truncated body: 7 of 1000") || error.contains("reset"),
+        "{error}"
+    );
+    assert_eq!(
+        outcome.body.unwrap().preview,
+        b"partial",
+        "what arrived is kept"
+    );
+}
+
+/// A CA and a server certificate for 127.0.0.1 / localhost, issued by it.
+struct Pki {
+    ca_pem: String,
+    server_cert: rustls::pki_types::CertificateDer<'static>,
+    server_key: rustls::pki_types::PrivateKeyDer<'static>,
+}
+
+fn pki(names: &[&str], expired: bool) -> Pki {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "netplay test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params =
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "netplay test server");
+    if expired {
+        params.not_before = rcgen::date_time_ymd(2001, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2002, 1, 1);
+    }
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    Pki {
+        ca_pem: ca_cert.pem(),
+        server_cert: cert.der().clone(),
+        server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    }
+}
+
+/// A TLS server (tokio-rustls) answering every request with a fixed response.
+async fn tls_server(pki: &Pki) -> SocketAddr {
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![pki.server_cert.clone()], pki.server_key.clone_key())
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let Ok(mut tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let mut buf = [0u8; 4096];
+                let _ = tls.read(&mut buf).await;
+                let _ = tls
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret")
+                    .await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+fn ca_file(pki: &Pki) -> PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "netplay-ca-{}-{}.pem",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::write(&path, &pki.ca_pem).unwrap();
+    path
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_trust_reject_and_skip() {
+    let pki = pki(&["127.0.0.1", "localhost"], false);
+    let addr = tls_server(&pki).await;
+    let (engine, mut rx) = engine();
+    let url = format!("https://127.0.0.1:{}/", addr.port());
+
+    let rejected = get(&engine, &mut rx, request(&url, "GET")).await;
+    assert!(
+        rejected
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("unknown issuer"),
+        "{:?}",
+        rejected.error
+    );
+
+    let ca = ca_file(&pki);
+    let mut trusted = request(&url, "GET");
+    trusted.tls.extra_ca = Some(ca.clone());
+    let outcome = get(&engine, &mut rx, trusted).await;
+    assert_eq!(ok_body(&outcome), b"secret");
+    let tls = outcome.tls.expect("tls info");
+    assert_eq!(tls.version, "TLSv1.3");
+    assert!(!tls.insecure);
+    let cert = tls.certificate.expect("certificate");
+    assert!(
+        cert.subject.contains("netplay test server"),
+        "{}",
+        cert.subject
+    );
+    assert!(cert.issuer.contains("netplay test CA"), "{}", cert.issuer);
+    assert!(cert.names.iter().any(|n| n.contains("localhost")));
+
+    let mut skipped = request(&url, "GET");
+    skipped.tls.insecure = true;
+    let outcome = get(&engine, &mut rx, skipped).await;
+    assert_eq!(ok_body(&outcome), b"secret");
+    assert!(outcome.tls.unwrap().insecure);
+    std::fs::remove_file(ca).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_name_mismatch_expired_and_plain_port() {
+    let (engine, mut rx) = engine();
+    let wrong_name = pki(&["example.test"], false);
+    let addr = tls_server(&wrong_name).await;
+    let ca = ca_file(&wrong_name);
+    let mut req = request(&format!("https://127.0.0.1:{}/", addr.port()), "GET");
+    req.tls.extra_ca = Some(ca.clone());
+    let error = get(&engine, &mut rx, req).await.error.unwrap();
+    assert!(error.contains("name mismatch"), "{error}");
+    std::fs::remove_file(ca).unwrap();
+
+    let expired = pki(&["127.0.0.1"], true);
+    let addr = tls_server(&expired).await;
+    let ca = ca_file(&expired);
+    let mut req = request(&format!("https://127.0.0.1:{}/", addr.port()), "GET");
+    req.tls.extra_ca = Some(ca.clone());
+    let error = get(&engine, &mut rx, req).await.error.unwrap();
+    assert!(error.contains("expired"), "{error}");
+    std::fs::remove_file(ca).unwrap();
+
+    let plain = fake_server(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+    let error = get(
+        &engine,
+        &mut rx,
+        request(&format!("https://127.0.0.1:{}/", plain.port()), "GET"),
+    )
+    .await
+    .error
+    .unwrap();
+    assert!(error.starts_with("TLS"), "{error}");
+
+    let mut missing = request("https://127.0.0.1:1/", "GET");
+    missing.tls.extra_ca = Some(PathBuf::from("/nonexistent/ca.pem"));
+    let error = get(&engine, &mut rx, missing).await.error.unwrap();
+    assert!(
+        error.contains("cannot read CA file /nonexistent/ca.pem"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn against_netplays_own_http_mode() {
+    use netplay::net::greet::{Behaviour, ServerConfig};
+    let (engine, mut rx) = engine();
+    let server = netplay::net::tcp_server::start(
+        &engine,
+        "127.0.0.1:0",
+        ServerConfig {
+            behaviour: Behaviour::Http,
+            reply_delay: Duration::ZERO,
+        },
+    );
+    let addr = common::listening(&mut rx, server.id()).await;
+    let outcome = get(
+        &engine,
+        &mut rx,
+        request(&format!("http://{addr}/x?y=1"), "GET"),
+    )
+    .await;
+    let body = String::from_utf8(ok_body(&outcome)).unwrap();
+    assert!(body.contains("Request: GET /x?y=1 HTTP/1.1"), "{body}");
+}
