@@ -368,6 +368,11 @@ async fn http_tab_bad_url_and_refused() {
     let (mut app, mut rx) = new_app();
     app.on_key(alt('1'));
     set_field(&mut app, "ftp://x/");
+    assert!(
+        show(&mut app).contains("URL ✗ unsupported scheme 'ftp'"),
+        "the reason shows inline while typing:\n{}",
+        show(&mut app)
+    );
     app.on_key(key(KeyCode::Enter));
     assert!(show(&mut app).contains("unsupported scheme 'ftp'"));
     let closed = std::net::TcpListener::bind("127.0.0.1:0")

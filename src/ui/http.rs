@@ -139,6 +139,7 @@ pub struct HttpTab {
     redirects: Vec<String>,
     status: Status,
     save_dir: PathBuf,
+    url_error: Option<String>,
 }
 
 impl HttpTab {
@@ -162,6 +163,7 @@ impl HttpTab {
             redirects: Vec::new(),
             status: Status::new(Kind::Info, "Enter (or F8) sends. Tip: Alt+2, F5 to http mode, Enter — then fetch http://127.0.0.1:9999/"),
             save_dir: PathBuf::from("."),
+            url_error: parse_url(url).err(),
         };
         tab.regenerate();
         tab
@@ -197,6 +199,14 @@ impl HttpTab {
         self.editor = TextArea::new(lines);
         self.editor
             .set_cursor_line_style(ratatui::style::Style::default());
+    }
+
+    /// Checks the URL as it is typed and keeps an unedited request in step.
+    fn url_changed(&mut self) {
+        self.url_error = parse_url(self.url.text()).err();
+        if !self.edited {
+            self.regenerate();
+        }
     }
 
     /// Rebuilds the request text from URL and method (F4, or while unedited).
@@ -258,8 +268,8 @@ impl HttpTab {
                     return true;
                 }
                 let changed = self.url.input(key);
-                if changed && !self.edited {
-                    self.regenerate();
+                if changed {
+                    self.url_changed();
                 }
                 changed
             }
@@ -301,8 +311,8 @@ impl HttpTab {
     pub fn on_paste(&mut self, text: &str) {
         match self.focus {
             Focus::Url => {
-                if self.url.paste(text) && !self.edited {
-                    self.regenerate();
+                if self.url.paste(text) {
+                    self.url_changed();
                 }
             }
             Focus::CaFile => {
@@ -377,6 +387,7 @@ impl HttpTab {
             self.method = 0; // GET, as browsers and curl -L do
         }
         self.url.set_text(next.as_str());
+        self.url_error = None;
         self.regenerate();
         self.send(engine);
     }
@@ -533,7 +544,13 @@ impl HttpTab {
         self.url.render(
             frame,
             url_area,
-            title("URL", Vec::new()),
+            match &self.url_error {
+                Some(reason) => title(
+                    "URL",
+                    vec![Span::styled(format!("✗ {reason} "), theme::error())],
+                ),
+                None => title("URL", Vec::new()),
+            },
             self.focus == Focus::Url,
         );
         let method = Paragraph::new(Line::from(vec![
