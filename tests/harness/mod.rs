@@ -293,6 +293,22 @@ impl Netplay {
 
 impl Drop for Netplay {
     fn drop(&mut self) {
+        // Quit the way a person does first, so netplay cleans up after
+        // itself (spooled bodies); kill only if that does not work.
+        if !self.term().closed {
+            let _ = self.writer.write_all(b"\x03");
+            let _ = self.writer.flush();
+            let deadline = Instant::now() + Duration::from_secs(3);
+            let mut term = self.term();
+            while !term.closed && Instant::now() < deadline {
+                term = self
+                    .shared
+                    .changed
+                    .wait_timeout(term, deadline - Instant::now())
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
