@@ -456,7 +456,7 @@ impl HttpTab {
                     format!(
                         "{head_text} · {} B · total {}{redirect}",
                         count(body.size),
-                        human_duration(timings.total)
+                        precise(timings.total)
                     ),
                 );
                 exchange.body = Some(body);
@@ -786,7 +786,12 @@ impl HttpTab {
         }
         match exchange.socket {
             Some((local, remote)) => {
-                out.push(Line::raw(format!("TCP {local} (you) ⇄ {remote} (server)")));
+                push_wrapped(
+                    out,
+                    &format!("TCP {local} (you) ⇄ {remote} (server)"),
+                    width,
+                    Style::default(),
+                );
             }
             None => out.push(Line::styled("not connected", theme::dim())),
         }
@@ -851,6 +856,15 @@ fn raw_lines(bytes: &[u8], width: usize, hex: bool, out: &mut Vec<Line<'static>>
     }
     for piece in bytes.split_inclusive(|b| *b == b'\n') {
         push_wrapped(out, &sanitize(piece), width, Style::default());
+    }
+}
+
+/// `0.6 ms`, `12.3 ms`, `1.25 s`: request times deserve a decimal.
+fn precise(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+    } else {
+        format!("{:.2} s", duration.as_secs_f64())
     }
 }
 
