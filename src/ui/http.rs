@@ -29,7 +29,6 @@ use url::Url;
 use super::input::{title, InputField};
 use super::log_view::{wrap, Kind};
 use super::{count, ctrl, plain, theme, Hint, Status};
-use crate::net::error::human_duration;
 use crate::net::http::request::{
     default_request, file_name_for, method_of, parse_url, to_wire, with_method, METHODS,
 };
