@@ -16,6 +16,7 @@ use crate::net::{Engine, Event};
 use crate::ui::http::HttpTab;
 use crate::ui::tcp_client::ClientTab;
 use crate::ui::tcp_server::ServerTab;
+use crate::ui::udp::UdpTab;
 
 /// Longest time between two frames while something changes (60 fps cap).
 pub const FRAME: Duration = Duration::from_micros(16_667);
@@ -32,7 +33,7 @@ pub enum Tab {
     TcpServer,
     /// Connect and converse.
     TcpClient,
-    /// Datagrams (not built yet).
+    /// Datagrams: bind, send, bursts, lossy network.
     Udp,
 }
 
@@ -73,6 +74,8 @@ pub struct StartOptions {
     pub client_target: String,
     /// The HTTP tab's URL.
     pub http_url: String,
+    /// The UDP tab's bind address.
+    pub udp_bind: String,
 }
 
 impl Default for StartOptions {
@@ -82,6 +85,7 @@ impl Default for StartOptions {
             server_addr: "127.0.0.1:9999".into(),
             client_target: "127.0.0.1:9999".into(),
             http_url: "http://127.0.0.1:9999/".into(),
+            udp_bind: "127.0.0.1:9999".into(),
         }
     }
 }
@@ -104,6 +108,8 @@ pub struct App {
     pub server: ServerTab,
     /// TCP Client tab.
     pub client: ClientTab,
+    /// UDP tab.
+    pub udp: UdpTab,
 }
 
 impl App {
@@ -118,6 +124,7 @@ impl App {
             http: HttpTab::new(&options.http_url),
             server: ServerTab::new(&options.server_addr),
             client: ClientTab::new(&options.client_target),
+            udp: UdpTab::new(&options.udp_bind, "127.0.0.1:9999"),
         }
     }
 
@@ -164,7 +171,9 @@ impl App {
             Tab::Http => {
                 self.http.on_key(key, &self.engine);
             }
-            Tab::Udp => {}
+            Tab::Udp => {
+                self.udp.on_key(key, &self.engine);
+            }
         }
     }
 
@@ -176,7 +185,7 @@ impl App {
             Tab::TcpServer => self.server.focus_first(),
             Tab::TcpClient => self.client.focus_first(),
             Tab::Http => self.http.focus_first(),
-            Tab::Udp => {}
+            Tab::Udp => self.udp.focus_first(),
         }
     }
 
@@ -189,7 +198,7 @@ impl App {
             Tab::TcpServer => self.server.on_paste(text),
             Tab::TcpClient => self.client.on_paste(text),
             Tab::Http => self.http.on_paste(text),
-            Tab::Udp => {}
+            Tab::Udp => self.udp.on_paste(text),
         }
     }
 
@@ -199,6 +208,7 @@ impl App {
             Event::Server(id, event) => self.server.on_event(id, event),
             Event::Client(id, event) => self.client.on_event(id, event),
             Event::Http(id, event) => self.http.on_event(id, event),
+            Event::Udp(id, event) => self.udp.on_event(id, event),
         }
     }
 
@@ -214,7 +224,7 @@ impl App {
             Tab::TcpServer => self.server.typing(),
             Tab::TcpClient => self.client.typing(),
             Tab::Http => self.http.typing(),
-            Tab::Udp => false,
+            Tab::Udp => self.udp.typing(),
         }
     }
 }

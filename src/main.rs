@@ -37,6 +37,7 @@ fn main() -> Result<()> {
         match options.tab {
             Tab::TcpClient => options.client_target = addr,
             Tab::Http => options.http_url = addr,
+            Tab::Udp => options.udp_bind = addr,
             _ => options.server_addr = addr,
         }
     }

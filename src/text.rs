@@ -202,19 +202,25 @@ pub const HEX_BYTES_PER_LINE: usize = 16;
 /// Formats bytes as a classic hex dump: offset, 16 hex bytes, ASCII column
 /// (non-printable bytes as `.`). The output is always safe to display.
 pub fn hex_dump(bytes: &[u8]) -> Vec<String> {
+    hex_dump_with(bytes, HEX_BYTES_PER_LINE)
+}
+
+/// [`hex_dump`] with `per_line` bytes a line (8 fits narrow panes).
+pub fn hex_dump_with(bytes: &[u8], per_line: usize) -> Vec<String> {
+    let per_line = per_line.max(1);
     bytes
-        .chunks(HEX_BYTES_PER_LINE)
+        .chunks(per_line)
         .enumerate()
         .map(|(index, chunk)| {
-            let mut line = format!("{:08x}  ", index * HEX_BYTES_PER_LINE);
-            for slot in 0..HEX_BYTES_PER_LINE {
+            let mut line = format!("{:08x}  ", index * per_line);
+            for slot in 0..per_line {
                 match chunk.get(slot) {
                     Some(byte) => {
                         let _ = write!(line, "{byte:02x} ");
                     }
                     None => line.push_str("   "),
                 }
-                if slot == 7 {
+                if slot == 7 && per_line > 8 {
                     line.push(' ');
                 }
             }
@@ -323,5 +329,9 @@ mod tests {
             "00000010  74 61 69 6c                                       |tail|"
         );
         assert!(hex_dump(b"").is_empty());
+        assert_eq!(
+            hex_dump_with(b"Welcome!", 8),
+            vec!["00000000  57 65 6c 63 6f 6d 65 21  |Welcome!|"]
+        );
     }
 }

@@ -227,3 +227,29 @@ fn http_tab_fetches_from_the_own_server_in_http_mode() {
 fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).rposition(|w| w == needle)
 }
+
+#[test]
+fn udp_tab_answers_the_tutorial_client() {
+    let mut np = Netplay::start(120, 40, &["--tab", "udp", "--addr", "127.0.0.1:0"]);
+    np.wait_for_text("Bind");
+    np.press_enter();
+    let screen = np.wait_for_text("Bound 127.0.0.1:");
+    let port: u16 = screen
+        .split("Bound 127.0.0.1:")
+        .nth(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port:\n{screen}"));
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(WAIT)).unwrap();
+    socket.send_to(b"Michael", ("127.0.0.1", port)).unwrap();
+    let mut buf = [0u8; 64];
+    let n = socket.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"Hello, Michael!");
+    np.wait_for_text("Hello, Michael!");
+    np.wait_for_text("in 1 (7 B)");
+}

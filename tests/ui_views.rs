@@ -97,7 +97,7 @@ async fn tabs_switch_with_alt_digits() {
     app.on_key(alt('3'));
     assert!(show(&mut app).contains("Target"));
     app.on_key(alt('4'));
-    assert!(show(&mut app).contains("The UDP tab is not built yet"));
+    assert!(show(&mut app).contains("Burst (count x size)"));
     app.on_key(alt('1'));
     assert_eq!(app.tab, Tab::Http);
 }
@@ -382,4 +382,112 @@ async fn http_tab_bad_url_and_refused() {
     set_field(&mut app, &format!("http://{closed}/"));
     app.on_key(key(KeyCode::Enter));
     pump_until(&mut app, &mut rx, "connection refused").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn udp_tab_binds_answers_and_shows_hex() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('4'));
+    let text = show(&mut app);
+    assert!(
+        text.contains("Bind") && text.contains("Lossy network off"),
+        "{text}"
+    );
+    set_field(&mut app, "127.0.0.1:0");
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Bound 127.0.0.1:").await;
+    let port: u16 = text
+        .split("Bound 127.0.0.1:")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    let client = tokio::task::spawn_blocking(move || {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut replies = Vec::new();
+        for name in ["Michael", "Tracy", "Sarah"] {
+            socket
+                .send_to(name.as_bytes(), ("127.0.0.1", port))
+                .unwrap();
+            let mut buf = [0u8; 64];
+            let n = socket.recv(&mut buf).unwrap();
+            replies.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        replies
+    });
+    assert_eq!(
+        client.await.unwrap(),
+        ["Hello, Michael!", "Hello, Tracy!", "Hello, Sarah!"]
+    );
+    let text = pump_until(&mut app, &mut rx, "Hello, Sarah!").await;
+    assert!(text.contains("in 3 (17 B) · out 3 (41 B)"), "{text}");
+    // the newest packet is selected: its hex is in the detail pane
+    assert!(text.contains("48 65 6c 6c 6f 2c 20 53"), "{text}");
+    app.on_key(key(KeyCode::F(6)));
+    assert!(show(&mut app).contains("LOSSY NETWORK ON"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn udp_flood_is_absorbed_with_bounded_memory() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('4'));
+    set_field(&mut app, "127.0.0.1:0");
+    for _ in 0..2 {
+        app.on_key(key(KeyCode::F(5))); // greet → echo → silent
+    }
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Bound 127.0.0.1:").await;
+    let addr: std::net::SocketAddr = format!(
+        "127.0.0.1:{}",
+        text.split("Bound 127.0.0.1:")
+            .nth(1)
+            .unwrap()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+    )
+    .parse()
+    .unwrap();
+    const TOTAL: u64 = 100_000;
+    let (done_tx, mut done_rx) = tokio::sync::oneshot::channel();
+    // The sender paces itself on what the UI has folded, as a slow link would.
+    let folded = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let seen = folded.clone();
+    std::thread::spawn(move || {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut sent = 0u64;
+        while sent < TOTAL {
+            for _ in 0..64 {
+                if sent < TOTAL {
+                    socket.send_to(b"flood", addr).unwrap();
+                    sent += 1;
+                }
+            }
+            let deadline = std::time::Instant::now() + common::WAIT;
+            while seen.load(std::sync::atomic::Ordering::Relaxed) < sent {
+                assert!(std::time::Instant::now() < deadline, "UI stalled");
+                std::thread::yield_now();
+            }
+        }
+        let _ = done_tx.send(());
+    });
+    loop {
+        tokio::select! {
+            _ = &mut done_rx => break,
+            event = rx.recv() => {
+                app.on_engine(event.expect("engine"));
+                let total = app.udp.packets.total() + app.engine.dropped_events();
+                folded.store(total, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    }
+    assert_eq!(app.udp.packets.total() + app.engine.dropped_events(), TOTAL);
+    assert!(app.udp.packets.len() <= netplay::ring::DEFAULT_CAPACITY);
+    let text = show(&mut app);
+    assert!(text.contains("in 100,000 (500,000 B)"), "{text}");
+    assert!(text.contains("oldest dropped"), "{text}");
 }

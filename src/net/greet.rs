@@ -75,16 +75,23 @@ pub enum GreetAction {
 /// `Hello, <name>!` followed by the same line ending, so line-based clients
 /// get a line back; a bare chunk (the tutorial's client) gets a bare reply.
 pub fn greet(chunk: &[u8]) -> GreetAction {
-    let (body, eol) = split_line_ending(chunk);
+    let (body, _) = split_line_ending(chunk);
     if body == b"exit" {
         return GreetAction::Close;
     }
+    GreetAction::Reply(hello(chunk))
+}
+
+/// `Hello, <chunk>!`, with a trailing `\n` or `\r\n` of the chunk moved
+/// after the `!` (the UDP tab's greet mode uses it too).
+pub fn hello(chunk: &[u8]) -> Vec<u8> {
+    let (body, eol) = split_line_ending(chunk);
     let mut reply = Vec::with_capacity(body.len() + 9 + eol.len());
     reply.extend_from_slice(b"Hello, ");
     reply.extend_from_slice(body);
     reply.push(b'!');
     reply.extend_from_slice(eol);
-    GreetAction::Reply(reply)
+    reply
 }
 
 fn split_line_ending(chunk: &[u8]) -> (&[u8], &[u8]) {

@@ -15,13 +15,16 @@
 //! slowing the network. Byte and message counters live in [`ConnStats`],
 //! shared atomics that are exact whatever the channel does.
 
+pub mod burst;
 pub mod error;
 pub mod greet;
 pub mod http;
 pub mod http_responder;
+pub mod lossy;
 pub mod resolve;
 pub mod tcp_client;
 pub mod tcp_server;
+pub mod udp;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -53,6 +56,10 @@ pub struct ClientId(pub u64);
 /// a cancelled or replaced request are recognised as stale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RequestId(pub u64);
+
+/// Identifies one UDP socket for its whole life; a rebind gets a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SocketId(pub u64);
 
 impl std::fmt::Display for ConnId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -176,6 +183,8 @@ pub enum Event {
     Client(ClientId, tcp_client::ClientEvent),
     /// From an HTTP request.
     Http(RequestId, http::HttpEvent),
+    /// From a UDP socket.
+    Udp(SocketId, udp::UdpEvent),
 }
 
 /// The engine's shared context: where events go, and the id counter. Cheap to
@@ -219,6 +228,12 @@ impl Engine {
         self.dropped.load(Ordering::Relaxed)
     }
 
+    /// A read-only handle on the drop count that does not keep the event
+    /// channel open (an `Engine` clone would).
+    pub fn drop_counter(&self) -> DropCounter {
+        DropCounter(Arc::clone(&self.dropped))
+    }
+
     fn next_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
@@ -241,6 +256,17 @@ impl Engine {
         F: std::future::Future<Output = ()> + Send + 'static,
     {
         self.runtime.spawn(task);
+    }
+}
+
+/// Reads [`Engine::dropped_events`] without holding the engine.
+#[derive(Clone)]
+pub struct DropCounter(Arc<AtomicU64>);
+
+impl DropCounter {
+    /// Data events dropped so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
     }
 }
 

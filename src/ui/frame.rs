@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Tabs, Wrap};
 use ratatui::Frame;
 
-use super::{help, placeholder, theme, Hint};
+use super::{help, theme, Hint};
 use crate::app::{App, Tab};
 
 /// The smallest terminal the layout fits in.
@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         Tab::Http => app.http.render(frame, body),
         Tab::TcpServer => app.server.render(frame, body),
         Tab::TcpClient => app.client.render(frame, body),
-        Tab::Udp => placeholder::render(frame, body, "UDP", placeholder::UDP_LINES),
+        Tab::Udp => app.udp.render(frame, body),
     }
     draw_footer(frame, footer, app);
     if app.help {
@@ -61,7 +61,7 @@ fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &App) {
                 Tab::TcpServer => app.server.is_listening(),
                 Tab::TcpClient => app.client.is_live(),
                 Tab::Http => app.http.in_flight(),
-                Tab::Udp => false,
+                Tab::Udp => app.udp.is_open(),
             };
             let mut spans = vec![Span::raw(format!("{} {}", index + 1, tab.title()))];
             if live {
@@ -90,7 +90,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         Tab::TcpServer => app.server.hints(),
         Tab::TcpClient => app.client.hints(),
         Tab::Http => app.http.hints(),
-        Tab::Udp => Vec::new(),
+        Tab::Udp => app.udp.hints(),
     };
     hints.extend([
         ("Alt+1-4", "tabs"),

@@ -5,7 +5,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::{http::HttpTab, tcp_client::ClientTab, tcp_server::ServerTab, theme, Hint};
+use super::{
+    http::HttpTab, tcp_client::ClientTab, tcp_server::ServerTab, theme, udp::UdpTab, Hint,
+};
 
 /// Keys that work everywhere.
 pub const GLOBAL: &[Hint] = &[
@@ -43,6 +45,7 @@ pub fn lines() -> Vec<Line<'static>> {
     section("HTTP (Alt+1)", HttpTab::HELP, &mut lines);
     section("TCP Server (Alt+2)", ServerTab::HELP, &mut lines);
     section("TCP Client (Alt+3)", ClientTab::HELP, &mut lines);
+    section("UDP (Alt+4)", UdpTab::HELP, &mut lines);
     lines.push(Line::styled(
         "Single-letter keys (k, Space) act only when a table or log has focus, never while typing.",
         theme::dim(),

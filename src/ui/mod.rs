@@ -15,10 +15,10 @@ pub mod help;
 pub mod http;
 pub mod input;
 pub mod log_view;
-pub mod placeholder;
 pub mod tcp_client;
 pub mod tcp_server;
 pub mod theme;
+pub mod udp;
 
 use std::time::Duration;
 

@@ -1,0 +1,652 @@
+//! UDP: one task per socket. A bound socket answers whoever sends to it
+//! (greet, echo, or silent), as the tutorial's server did with no
+//! `listen()`; an unbound send opens an ephemeral socket *connected* to the
+//! target, so replies are listed and an ICMP port-unreachable surfaces as
+//! "connection refused" on the next receive (an unconnected socket never
+//! hears of it). The lossy switch applies on receive.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use super::burst::{self, BurstReport, BurstTracker, MAX_BURST};
+use super::error::{bind_error, plain};
+use super::greet::hello;
+use super::lossy::{Lossy, LossyConfig};
+use super::resolve::resolve;
+use super::{Engine, Event, Payload, SocketId, StopSignal};
+
+/// The largest UDP payload over IPv4 (65,535 − 8 UDP − 20 IP header bytes).
+pub const MAX_DATAGRAM_V4: usize = 65_507;
+/// The largest UDP payload over IPv6 (without jumbograms).
+pub const MAX_DATAGRAM_V6: usize = 65_527;
+
+/// How long a name lookup may take.
+const RESOLVE_LIMIT: Duration = Duration::from_secs(5);
+
+/// What a socket does with datagrams it receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UdpMode {
+    /// Reply `Hello, <data>!` to the sender (the tutorial's server).
+    #[default]
+    Greet,
+    /// Send each datagram back.
+    Echo,
+    /// Log only.
+    Silent,
+}
+
+impl UdpMode {
+    /// Every mode, in cycle order.
+    pub const ALL: [UdpMode; 3] = [UdpMode::Greet, UdpMode::Echo, UdpMode::Silent];
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            UdpMode::Greet => "greet",
+            UdpMode::Echo => "echo",
+            UdpMode::Silent => "silent",
+        }
+    }
+
+    /// The next mode, wrapping around.
+    pub fn next(self) -> Self {
+        match self {
+            UdpMode::Greet => UdpMode::Echo,
+            UdpMode::Echo => UdpMode::Silent,
+            UdpMode::Silent => UdpMode::Greet,
+        }
+    }
+}
+
+/// Exact counters of one socket, read by the UI at draw time.
+#[derive(Debug, Default)]
+pub struct UdpStats {
+    datagrams_in: AtomicU64,
+    bytes_in: AtomicU64,
+    datagrams_out: AtomicU64,
+    bytes_out: AtomicU64,
+    lost: AtomicU64,
+    duplicated: AtomicU64,
+}
+
+/// A copy of [`UdpStats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UdpSnapshot {
+    /// Datagrams received from the network.
+    pub datagrams_in: u64,
+    /// Their bytes.
+    pub bytes_in: u64,
+    /// Datagrams sent.
+    pub datagrams_out: u64,
+    /// Their bytes.
+    pub bytes_out: u64,
+    /// Received datagrams dropped by the lossy switch.
+    pub lost: u64,
+    /// Received datagrams delivered twice by the lossy switch.
+    pub duplicated: u64,
+}
+
+impl UdpStats {
+    /// Reads the counters now.
+    pub fn snapshot(&self) -> UdpSnapshot {
+        UdpSnapshot {
+            datagrams_in: self.datagrams_in.load(Ordering::Relaxed),
+            bytes_in: self.bytes_in.load(Ordering::Relaxed),
+            datagrams_out: self.datagrams_out.load(Ordering::Relaxed),
+            bytes_out: self.bytes_out.load(Ordering::Relaxed),
+            lost: self.lost.load(Ordering::Relaxed),
+            duplicated: self.duplicated.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// What a UDP socket reports.
+#[derive(Debug, Clone)]
+pub enum UdpEvent {
+    /// Bound (and, for an ephemeral socket, connected).
+    Bound {
+        /// The local address; shows the port the OS chose.
+        local: SocketAddr,
+        /// The peer an ephemeral socket is connected to.
+        connected: Option<SocketAddr>,
+        /// Live counters.
+        stats: Arc<UdpStats>,
+    },
+    /// Could not bind; the task has ended.
+    BindFailed {
+        /// One-line reason.
+        reason: String,
+    },
+    /// A datagram was delivered (after the lossy switch, if on).
+    Received {
+        /// Sender.
+        from: SocketAddr,
+        /// What arrived.
+        data: Payload,
+        /// Set when the lossy switch duplicated or delayed it.
+        note: Option<String>,
+    },
+    /// A datagram was sent.
+    Sent {
+        /// Where to.
+        to: SocketAddr,
+        /// What.
+        data: Payload,
+    },
+    /// The lossy switch dropped a received datagram.
+    Lost {
+        /// Sender.
+        from: SocketAddr,
+        /// Its size.
+        len: usize,
+    },
+    /// A send or receive failed; the socket keeps running.
+    Error {
+        /// One-line reason.
+        reason: String,
+    },
+    /// A burst's account.
+    BurstDone(BurstReport),
+    /// The socket is closed.
+    Closed,
+}
+
+enum UdpCommand {
+    Send {
+        target: String,
+        bytes: Vec<u8>,
+    },
+    Mode(UdpMode),
+    Lossy(Option<LossyConfig>),
+    Burst {
+        target: String,
+        count: u32,
+        size: usize,
+        wait: Duration,
+    },
+}
+
+/// Controls one UDP socket; dropping it closes the socket.
+pub struct UdpHandle {
+    id: SocketId,
+    commands: mpsc::UnboundedSender<UdpCommand>,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl UdpHandle {
+    /// The id every event of this socket carries.
+    pub fn id(&self) -> SocketId {
+        self.id
+    }
+
+    /// Sends one datagram to `target` (`host:port`, resolved).
+    pub fn send(&self, target: &str, bytes: Vec<u8>) {
+        let _ = self.commands.send(UdpCommand::Send {
+            target: target.to_string(),
+            bytes,
+        });
+    }
+
+    /// Changes what is done with received datagrams.
+    pub fn set_mode(&self, mode: UdpMode) {
+        let _ = self.commands.send(UdpCommand::Mode(mode));
+    }
+
+    /// Turns the lossy switch on (with a fresh generator) or off.
+    pub fn set_lossy(&self, lossy: Option<LossyConfig>) {
+        let _ = self.commands.send(UdpCommand::Lossy(lossy));
+    }
+
+    /// Sends `count` numbered datagrams of `size` bytes to `target` and
+    /// reports the replies `wait` after the last activity.
+    pub fn burst(&self, target: &str, count: u32, size: usize, wait: Duration) {
+        let _ = self.commands.send(UdpCommand::Burst {
+            target: target.to_string(),
+            count,
+            size,
+            wait,
+        });
+    }
+
+    /// Closes the socket.
+    pub fn close(&self) {
+        self.stop.send_replace(true);
+    }
+}
+
+impl Drop for UdpHandle {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// Where a socket's local address comes from.
+#[derive(Debug, Clone)]
+pub enum Bind {
+    /// Bind this typed address.
+    Address(String),
+    /// Bind an ephemeral port of the target's family and connect to it.
+    EphemeralFor(String),
+}
+
+/// Opens a socket and returns its handle at once; the outcome arrives as
+/// [`UdpEvent::Bound`] or [`UdpEvent::BindFailed`].
+pub fn open(engine: &Engine, bind: Bind, mode: UdpMode, lossy: Option<LossyConfig>) -> UdpHandle {
+    let id = SocketId(engine.next_id());
+    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (stop_tx, stop) = StopSignal::new();
+    let task = Task {
+        engine: engine.clone(),
+        id,
+        mode,
+        lossy: lossy.map(Lossy::new),
+        stats: Arc::new(UdpStats::default()),
+        connected: None,
+        local: None,
+        burst: None,
+        next_burst: 1,
+    };
+    engine.spawn(task.run(bind, command_rx, stop));
+    UdpHandle {
+        id,
+        commands,
+        stop: stop_tx,
+    }
+}
+
+struct ActiveBurst {
+    tracker: BurstTracker,
+    started: Instant,
+    wait: Duration,
+    deadline: tokio::time::Instant,
+}
+
+struct Task {
+    engine: Engine,
+    id: SocketId,
+    mode: UdpMode,
+    lossy: Option<Lossy>,
+    stats: Arc<UdpStats>,
+    connected: Option<SocketAddr>,
+    local: Option<SocketAddr>,
+    burst: Option<ActiveBurst>,
+    next_burst: u64,
+}
+
+/// A datagram held back by the lossy switch.
+struct Delayed {
+    from: SocketAddr,
+    bytes: Vec<u8>,
+    note: String,
+}
+
+impl Task {
+    async fn emit(&self, event: UdpEvent) {
+        self.engine.emit(Event::Udp(self.id, event)).await;
+    }
+
+    fn offer(&self, event: UdpEvent) {
+        self.engine.offer(Event::Udp(self.id, event));
+    }
+
+    async fn run(
+        mut self,
+        bind: Bind,
+        mut commands: mpsc::UnboundedReceiver<UdpCommand>,
+        mut stop: StopSignal,
+    ) {
+        let socket = match self.open(&bind).await {
+            Ok(socket) => socket,
+            Err(reason) => {
+                self.emit(UdpEvent::BindFailed { reason }).await;
+                return;
+            }
+        };
+        let local = match socket.local_addr() {
+            Ok(local) => local,
+            Err(err) => {
+                self.emit(UdpEvent::BindFailed {
+                    reason: plain(&err),
+                })
+                .await;
+                return;
+            }
+        };
+        self.local = Some(local);
+        self.emit(UdpEvent::Bound {
+            local,
+            connected: self.connected,
+            stats: Arc::clone(&self.stats),
+        })
+        .await;
+        let (delayed_tx, mut delayed_rx) = mpsc::unbounded_channel::<Delayed>();
+        let mut buffer = vec![0u8; 65_536];
+        loop {
+            let burst_deadline = self.burst.as_ref().map(|b| b.deadline);
+            tokio::select! {
+                biased;
+                () = stop.stopped() => break,
+                command = commands.recv() => match command {
+                    None => break,
+                    Some(command) => self.command(&socket, command).await,
+                },
+                received = socket.recv_from(&mut buffer) => match received {
+                    Ok((len, from)) => self.arrived(&socket, from, &buffer[..len], &delayed_tx).await,
+                    Err(err) => self.receive_error(&err).await,
+                },
+                Some(delayed) = delayed_rx.recv() => {
+                    self.deliver(&socket, delayed.from, &delayed.bytes, Some(delayed.note)).await;
+                }
+                () = sleep_until(burst_deadline), if burst_deadline.is_some() => self.finish_burst().await,
+            }
+        }
+        if self.burst.is_some() {
+            self.finish_burst().await;
+        }
+        self.emit(UdpEvent::Closed).await;
+    }
+
+    async fn open(&mut self, bind: &Bind) -> Result<UdpSocket, String> {
+        match bind {
+            Bind::Address(text) => {
+                let addrs = resolve(text, RESOLVE_LIMIT).await?;
+                let mut last = String::new();
+                for addr in addrs {
+                    match UdpSocket::bind(addr).await {
+                        Ok(socket) => return Ok(socket),
+                        Err(err) => last = bind_error(&err, addr),
+                    }
+                }
+                Err(last)
+            }
+            Bind::EphemeralFor(target) => {
+                let remote = resolve(target, RESOLVE_LIMIT)
+                    .await?
+                    .into_iter()
+                    .next()
+                    .ok_or("no address")?;
+                let any = unspecified_for(remote);
+                let socket = UdpSocket::bind(any)
+                    .await
+                    .map_err(|err| bind_error(&err, any))?;
+                socket.connect(remote).await.map_err(|err| {
+                    format!("cannot connect the UDP socket to {remote}: {}", plain(&err))
+                })?;
+                self.connected = Some(remote);
+                Ok(socket)
+            }
+        }
+    }
+
+    async fn command(&mut self, socket: &UdpSocket, command: UdpCommand) {
+        match command {
+            UdpCommand::Mode(mode) => self.mode = mode,
+            UdpCommand::Lossy(lossy) => self.lossy = lossy.map(Lossy::new),
+            UdpCommand::Send { target, bytes } => {
+                if let Some(to) = self.target(socket, &target).await {
+                    self.send(socket, to, &bytes).await;
+                }
+            }
+            UdpCommand::Burst {
+                target,
+                count,
+                size,
+                wait,
+            } => {
+                let Some(to) = self.target(socket, &target).await else {
+                    return;
+                };
+                if self.burst.is_some() {
+                    self.finish_burst().await;
+                }
+                let count = count.clamp(1, MAX_BURST);
+                let id = self.next_burst;
+                self.next_burst += 1;
+                let mut tracker = BurstTracker::new(id, count, size);
+                let started = Instant::now();
+                for seq in 0..count {
+                    let payload = burst::payload(id, seq, size);
+                    if self.send(socket, to, &payload).await {
+                        tracker.sent_one();
+                    }
+                    if seq % 64 == 63 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+                self.burst = Some(ActiveBurst {
+                    tracker,
+                    started,
+                    wait,
+                    deadline: tokio::time::Instant::now() + wait,
+                });
+            }
+        }
+    }
+
+    /// Resolves a send target; an ephemeral socket follows it by reconnecting.
+    async fn target(&mut self, socket: &UdpSocket, text: &str) -> Option<SocketAddr> {
+        let to = match resolve(text, RESOLVE_LIMIT).await {
+            Ok(addrs) => addrs[0],
+            Err(reason) => {
+                self.emit(UdpEvent::Error { reason }).await;
+                return None;
+            }
+        };
+        if let Some(connected) = self.connected {
+            if connected != to {
+                if connected.is_ipv4() != to.is_ipv4() {
+                    self.emit(UdpEvent::Error {
+                        reason: format!(
+                            "this socket is {}; {to} needs the other IP version: unbind and send again",
+                            if connected.is_ipv4() { "IPv4" } else { "IPv6" }
+                        ),
+                    })
+                    .await;
+                    return None;
+                }
+                if let Err(err) = socket.connect(to).await {
+                    self.emit(UdpEvent::Error {
+                        reason: format!("cannot connect the UDP socket to {to}: {}", plain(&err)),
+                    })
+                    .await;
+                    return None;
+                }
+                self.connected = Some(to);
+            }
+        }
+        Some(to)
+    }
+
+    /// Sends one datagram; returns whether it went out.
+    async fn send(&self, socket: &UdpSocket, to: SocketAddr, bytes: &[u8]) -> bool {
+        let limit = if to.is_ipv4() {
+            MAX_DATAGRAM_V4
+        } else {
+            MAX_DATAGRAM_V6
+        };
+        if bytes.len() > limit {
+            self.emit(UdpEvent::Error {
+                reason: format!(
+                    "datagram too large: {} bytes; a UDP/{} datagram carries at most {limit}",
+                    bytes.len(),
+                    if to.is_ipv4() { "IPv4" } else { "IPv6" }
+                ),
+            })
+            .await;
+            return false;
+        }
+        let sent = if self.connected.is_some() {
+            socket.send(bytes).await
+        } else {
+            socket.send_to(bytes, to).await
+        };
+        match sent {
+            Ok(_) => {
+                self.stats.datagrams_out.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .bytes_out
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                self.offer(UdpEvent::Sent {
+                    to,
+                    data: Payload::of(bytes),
+                });
+                true
+            }
+            Err(err) => {
+                self.emit(UdpEvent::Error {
+                    reason: send_error(&err, to),
+                })
+                .await;
+                false
+            }
+        }
+    }
+
+    async fn arrived(
+        &mut self,
+        socket: &UdpSocket,
+        from: SocketAddr,
+        bytes: &[u8],
+        delayed: &mpsc::UnboundedSender<Delayed>,
+    ) {
+        self.stats.datagrams_in.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .bytes_in
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let Some(lossy) = &mut self.lossy else {
+            self.deliver(socket, from, bytes, None).await;
+            return;
+        };
+        let fate = lossy.decide();
+        if fate.dropped {
+            self.stats.lost.fetch_add(1, Ordering::Relaxed);
+            self.offer(UdpEvent::Lost {
+                from,
+                len: bytes.len(),
+            });
+            return;
+        }
+        let copies = if fate.duplicated {
+            self.stats.duplicated.fetch_add(1, Ordering::Relaxed);
+            2
+        } else {
+            1
+        };
+        for copy in 0..copies {
+            let mut note = Vec::new();
+            if copy == 1 {
+                note.push("duplicate (lossy)".to_string());
+            }
+            if fate.delay.is_zero() {
+                let note = (!note.is_empty()).then(|| note.join(", "));
+                self.deliver(socket, from, bytes, note).await;
+            } else {
+                note.push(format!("delayed {} ms (lossy)", fate.delay.as_millis()));
+                let item = Delayed {
+                    from,
+                    bytes: bytes.to_vec(),
+                    note: note.join(", "),
+                };
+                let tx = delayed.clone();
+                let delay = fate.delay;
+                self.engine.spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let _ = tx.send(item);
+                });
+            }
+        }
+    }
+
+    /// A datagram reaches the application: log it, count a burst reply,
+    /// answer per mode.
+    async fn deliver(
+        &mut self,
+        socket: &UdpSocket,
+        from: SocketAddr,
+        bytes: &[u8],
+        note: Option<String>,
+    ) {
+        self.offer(UdpEvent::Received {
+            from,
+            data: Payload::of(bytes),
+            note,
+        });
+        if let Some(burst) = &mut self.burst {
+            if burst.tracker.reply(bytes) {
+                burst.deadline = tokio::time::Instant::now() + burst.wait;
+                if burst.tracker.complete() {
+                    self.finish_burst().await;
+                }
+                // a reply to our own burst is not answered again
+                return;
+            }
+        }
+        if self.is_self(from) {
+            // Answering our own datagrams would ping-pong forever.
+            return;
+        }
+        let reply = match self.mode {
+            UdpMode::Greet => hello(bytes),
+            UdpMode::Echo => bytes.to_vec(),
+            UdpMode::Silent => return,
+        };
+        self.send(socket, from, &reply).await;
+    }
+
+    fn is_self(&self, from: SocketAddr) -> bool {
+        self.local.is_some_and(|local| {
+            local == from
+                || (local.ip().is_unspecified()
+                    && local.port() == from.port()
+                    && from.ip().is_loopback())
+        })
+    }
+
+    async fn receive_error(&self, err: &std::io::Error) {
+        let reason = match (err.kind(), self.connected) {
+            (std::io::ErrorKind::ConnectionRefused, Some(peer)) => format!(
+                "connection refused: ICMP port unreachable from {peer} — nothing listens there"
+            ),
+            _ => format!("receive failed: {}", plain(err)),
+        };
+        self.emit(UdpEvent::Error { reason }).await;
+    }
+
+    async fn finish_burst(&mut self) {
+        if let Some(burst) = self.burst.take() {
+            let report = burst.tracker.report(burst.started.elapsed());
+            self.emit(UdpEvent::BurstDone(report)).await;
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn unspecified_for(remote: SocketAddr) -> SocketAddr {
+    match remote.ip() {
+        IpAddr::V4(_) => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+        IpAddr::V6(_) => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
+    }
+}
+
+fn send_error(err: &std::io::Error, to: SocketAddr) -> String {
+    match err.kind() {
+        std::io::ErrorKind::ConnectionRefused => {
+            format!("connection refused: an earlier datagram to {to} got ICMP port unreachable")
+        }
+        _ if err.raw_os_error() == Some(90) => {
+            format!("datagram too large for {to} (EMSGSIZE)")
+        }
+        _ => format!("sending to {to} failed: {}", plain(err)),
+    }
+}

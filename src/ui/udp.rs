@@ -1,0 +1,814 @@
+//! The UDP tab: bind a socket (or just send, from an ephemeral port), watch
+//! datagrams in a packet table with a hex detail, fire numbered bursts, and
+//! flip the lossy-network switch to see what UDP does not promise.
+//!
+//! ```text
+//! ╭ Bind ───────────────────╮╭ Send to ────────────────────╮
+//!  ● Bound 127.0.0.1:9999 · mode greet (F5) · in 3 · out 3
+//!  LOSSY: drop 30% · duplicate 5% · delay 0–100 ms (F6)
+//! ╭ Message ─────────────────╮╭ Burst (count x size) ───────╮
+//! ╭ Packets ────────────────────────╮╭ Detail ──────────────╮
+//! ╭ UDP log ─────────────────────────────────────────────────╮
+//! ```
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::Frame;
+
+use super::composer::Composer;
+use super::input::{title, InputField};
+use super::log_view::{wrap, Kind, LogView};
+use super::{count, ctrl, plain, theme, Hint, Status};
+use crate::clock::Stamp;
+use crate::net::burst::MAX_BURST;
+use crate::net::lossy::LossyConfig;
+use crate::net::udp::{self, Bind, UdpEvent, UdpHandle, UdpMode, UdpStats, MAX_DATAGRAM_V4};
+use crate::net::{Engine, Payload, SocketId};
+use crate::ring::{Ring, DEFAULT_CAPACITY};
+use crate::text::{hex_dump_with, sanitize};
+
+/// How long a burst waits for stragglers after the last activity.
+pub const BURST_WAIT: Duration = Duration::from_millis(1000);
+
+/// Which part of the tab has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The bind address field.
+    Bind,
+    /// The send target field.
+    Target,
+    /// The message input.
+    Message,
+    /// The burst field.
+    Burst,
+    /// The packet table.
+    Packets,
+}
+
+impl Focus {
+    const ORDER: [Focus; 5] = [
+        Focus::Bind,
+        Focus::Target,
+        Focus::Message,
+        Focus::Burst,
+        Focus::Packets,
+    ];
+
+    fn step(self, by: isize) -> Self {
+        let at = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0) as isize;
+        Self::ORDER[(at + by).rem_euclid(Self::ORDER.len() as isize) as usize]
+    }
+}
+
+/// Which way a packet went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Received and delivered.
+    In,
+    /// Sent.
+    Out,
+    /// Received, then dropped by the lossy switch.
+    Lost,
+}
+
+/// One row of the packet table.
+#[derive(Debug, Clone)]
+pub struct Packet {
+    at: Stamp,
+    direction: Direction,
+    peer: SocketAddr,
+    len: usize,
+    shown: String,
+    bytes: Vec<u8>,
+    note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kindof {
+    Bound,
+    Ephemeral,
+}
+
+/// The UDP tab's state.
+pub struct UdpTab {
+    /// Which part has the keyboard.
+    pub focus: Focus,
+    bind: InputField,
+    target: InputField,
+    composer: Composer,
+    burst: InputField,
+    mode: UdpMode,
+    lossy: Option<usize>,
+    socket: Option<(UdpHandle, Kindof)>,
+    local: Option<SocketAddr>,
+    connected: Option<SocketAddr>,
+    stats: Option<Arc<UdpStats>>,
+    /// Every datagram seen, newest last.
+    pub packets: Ring<Packet>,
+    selected: Option<u64>,
+    follow: bool,
+    /// Binds, errors, losses and burst reports.
+    pub log: LogView,
+    status: Status,
+}
+
+impl UdpTab {
+    /// The tab, binding `bind` and sending to `target` by default.
+    pub fn new(bind: &str, target: &str) -> Self {
+        Self {
+            focus: Focus::Bind,
+            bind: InputField::new(bind, "host:port to bind, e.g. 127.0.0.1:9999 or [::1]:0"),
+            target: InputField::new(target, "host:port to send to"),
+            composer: Composer::new("a datagram; Enter sends"),
+            burst: InputField::new("100 x 64", "count x size, e.g. 100 x 64"),
+            mode: UdpMode::Greet,
+            lossy: None,
+            socket: None,
+            local: None,
+            connected: None,
+            stats: None,
+            packets: Ring::new(DEFAULT_CAPACITY),
+            selected: None,
+            follow: true,
+            log: LogView::new("UDP log"),
+            status: Status::new(
+                Kind::Info,
+                "Not bound. Enter binds; or just send (an ephemeral port is used).",
+            ),
+        }
+    }
+
+    /// Whether a text field has the keyboard.
+    pub fn typing(&self) -> bool {
+        self.focus != Focus::Packets
+    }
+
+    /// Whether a socket is open.
+    pub fn is_open(&self) -> bool {
+        self.local.is_some()
+    }
+
+    /// Puts the keyboard on the bind field (what Alt+4 does).
+    pub fn focus_first(&mut self) {
+        self.focus = Focus::Bind;
+    }
+
+    fn lossy_config(&self) -> Option<LossyConfig> {
+        self.lossy.map(|i| LossyConfig::profiles()[i])
+    }
+
+    /// Handles a key; returns whether it was used.
+    pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        match key.code {
+            KeyCode::Tab => self.focus = self.focus.step(1),
+            KeyCode::BackTab => self.focus = self.focus.step(-1),
+            KeyCode::F(3) => self.composer.line_ending = self.composer.line_ending.next(),
+            KeyCode::F(4) => self.composer.escapes = !self.composer.escapes,
+            KeyCode::F(5) => {
+                self.mode = self.mode.next();
+                if let Some((handle, _)) = &self.socket {
+                    handle.set_mode(self.mode);
+                }
+                self.log
+                    .push(Kind::Info, format!("Mode now {}", self.mode.name()));
+            }
+            KeyCode::F(6) => {
+                self.lossy = match self.lossy {
+                    None => Some(0),
+                    Some(i) if i + 1 < LossyConfig::profiles().len() => Some(i + 1),
+                    Some(_) => None,
+                };
+                if let Some((handle, _)) = &self.socket {
+                    handle.set_lossy(self.lossy_config());
+                }
+                self.log.push(
+                    Kind::Info,
+                    match self.lossy_config() {
+                        Some(config) => format!("Lossy network ON: {}", config.describe()),
+                        None => "Lossy network off".to_string(),
+                    },
+                );
+            }
+            KeyCode::F(7) => self.run_burst(engine),
+            KeyCode::F(8) => self.toggle_bind(engine),
+            _ if ctrl(&key, 's') => self.save(Path::new(".")),
+            _ => return self.on_focused_key(key, engine),
+        }
+        true
+    }
+
+    fn on_focused_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        let enter = plain(&key, KeyCode::Enter);
+        match self.focus {
+            Focus::Bind if enter => self.toggle_bind(engine),
+            Focus::Bind => return self.bind.input(key),
+            Focus::Target | Focus::Message if enter => self.send_message(engine),
+            Focus::Target => return self.target.input(key),
+            Focus::Message => return self.composer.input(key),
+            Focus::Burst if enter => self.run_burst(engine),
+            Focus::Burst => return self.burst.input(key),
+            Focus::Packets => return self.packet_key(key),
+        }
+        true
+    }
+
+    fn packet_key(&mut self, key: KeyEvent) -> bool {
+        let newest = self.packets.total().checked_sub(1);
+        let oldest = self.packets.dropped();
+        let current = self.selected.or(newest);
+        match key.code {
+            KeyCode::Up => {
+                self.follow = false;
+                self.selected = current.map(|s| s.saturating_sub(1).max(oldest));
+            }
+            KeyCode::Down => {
+                self.selected = current.map(|s| (s + 1).min(newest.unwrap_or(0)));
+                self.follow = self.selected == newest;
+            }
+            KeyCode::PageUp => {
+                self.follow = false;
+                self.selected = current.map(|s| s.saturating_sub(10).max(oldest));
+            }
+            KeyCode::PageDown => {
+                self.selected = current.map(|s| (s + 10).min(newest.unwrap_or(0)));
+                self.follow = self.selected == newest;
+            }
+            KeyCode::Home => {
+                self.follow = false;
+                self.selected = newest.map(|_| oldest);
+            }
+            KeyCode::End => {
+                self.follow = true;
+                self.selected = newest;
+            }
+            KeyCode::Char(' ') => {
+                self.follow = !self.follow;
+                if self.follow {
+                    self.selected = newest;
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Inserts pasted text into the focused field.
+    pub fn on_paste(&mut self, text: &str) {
+        match self.focus {
+            Focus::Bind => {
+                self.bind.paste(text);
+            }
+            Focus::Target => {
+                self.target.paste(text);
+            }
+            Focus::Message => {
+                self.composer.paste(text);
+            }
+            Focus::Burst => {
+                self.burst.paste(text);
+            }
+            Focus::Packets => {}
+        }
+    }
+
+    fn toggle_bind(&mut self, engine: &Engine) {
+        if let Some((handle, kind)) = self.socket.take() {
+            // Events of the old socket are ignored from here on.
+            handle.close();
+            self.local = None;
+            self.connected = None;
+            self.stats = None;
+            if kind == Kindof::Bound {
+                self.log.push(Kind::Info, "Socket closed");
+                self.status = Status::new(Kind::Info, "Not bound. Enter binds; or just send.");
+                return;
+            }
+            self.log
+                .push(Kind::Info, "Ephemeral socket closed; binding instead");
+        }
+        let address = self.bind.text().trim().to_string();
+        let handle = udp::open(
+            engine,
+            Bind::Address(address.clone()),
+            self.mode,
+            self.lossy_config(),
+        );
+        self.socket = Some((handle, Kindof::Bound));
+        self.status = Status::new(Kind::Info, format!("Binding {address}…"));
+    }
+
+    /// The socket to send from: the bound one, or an ephemeral one opened
+    /// (connected to `target`) on first use.
+    fn sender(&mut self, engine: &Engine, target: &str) -> &UdpHandle {
+        if self.socket.is_none() {
+            let handle = udp::open(
+                engine,
+                Bind::EphemeralFor(target.to_string()),
+                UdpMode::Silent,
+                self.lossy_config(),
+            );
+            self.log.push(
+                Kind::Info,
+                format!(
+                    "Not bound: sending from an ephemeral port, connected to {}",
+                    crate::text::sanitize_str(target)
+                ),
+            );
+            self.socket = Some((handle, Kindof::Ephemeral));
+        }
+        match &self.socket {
+            Some((handle, _)) => handle,
+            None => unreachable!("a socket was just opened"),
+        }
+    }
+
+    fn send_message(&mut self, engine: &Engine) {
+        let target = self.target.text().trim().to_string();
+        if let Err(reason) = crate::net::resolve::split_host_port(&target) {
+            self.status = Status::new(Kind::Error, format!("Target: {reason}"));
+            return;
+        }
+        let bytes = match self.composer.bytes() {
+            Ok(bytes) => bytes,
+            Err(reason) => {
+                self.status = Status::new(Kind::Error, format!("Not sent: {reason}"));
+                return;
+            }
+        };
+        if bytes.len() > MAX_DATAGRAM_V4 && !target.contains('[') {
+            self.status = Status::new(
+                Kind::Error,
+                format!(
+                    "datagram too large: {} bytes; a UDP/IPv4 datagram carries at most {MAX_DATAGRAM_V4}",
+                    bytes.len()
+                ),
+            );
+            return;
+        }
+        let _ = self.composer.take();
+        self.sender(engine, &target).send(&target, bytes);
+    }
+
+    fn run_burst(&mut self, engine: &Engine) {
+        let target = self.target.text().trim().to_string();
+        if let Err(reason) = crate::net::resolve::split_host_port(&target) {
+            self.status = Status::new(Kind::Error, format!("Target: {reason}"));
+            return;
+        }
+        let (count, size) = match parse_burst(self.burst.text()) {
+            Ok(spec) => spec,
+            Err(reason) => {
+                self.status = Status::new(Kind::Error, reason);
+                return;
+            }
+        };
+        self.status = Status::new(
+            Kind::Info,
+            format!("Burst: {count} × {size} B to {target}…"),
+        );
+        self.sender(engine, &target)
+            .burst(&target, count, size, BURST_WAIT);
+    }
+
+    fn save(&mut self, dir: &Path) {
+        let mut view = LogView::with_capacity("UDP packets", self.packets.len().max(1));
+        for packet in self.packets.iter() {
+            let (kind, verb) = match packet.direction {
+                Direction::In => (Kind::In, "from"),
+                Direction::Out => (Kind::Out, "to"),
+                Direction::Lost => (Kind::Error, "LOST from"),
+            };
+            view.push(
+                kind,
+                format!("{verb} {} {} B: {}", packet.peer, packet.len, packet.shown),
+            );
+        }
+        self.status = match view.save(dir, "udp-packets") {
+            Ok(path) => Status::new(
+                Kind::Good,
+                format!("Saved {} packets to {}", self.packets.len(), path.display()),
+            ),
+            Err(reason) => Status::new(Kind::Error, format!("Save failed: {reason}")),
+        };
+    }
+
+    fn record(
+        &mut self,
+        direction: Direction,
+        peer: SocketAddr,
+        data: Payload,
+        note: Option<String>,
+    ) {
+        self.packets.push(Packet {
+            at: Stamp::now(),
+            direction,
+            peer,
+            len: data.len,
+            shown: sanitize(&data.preview),
+            bytes: data.preview,
+            note,
+        });
+        if self.follow {
+            self.selected = self.packets.total().checked_sub(1);
+        }
+    }
+
+    /// Folds one engine event into the tab; events of a closed socket are
+    /// ignored.
+    pub fn on_event(&mut self, id: SocketId, event: UdpEvent) {
+        if self.socket.as_ref().map(|(h, _)| h.id()) != Some(id) {
+            return;
+        }
+        match event {
+            UdpEvent::Bound {
+                local,
+                connected,
+                stats,
+            } => {
+                self.local = Some(local);
+                self.connected = connected;
+                self.stats = Some(stats);
+                let (short, long) = match connected {
+                    Some(peer) => (
+                        format!("Ephemeral {local} → {peer}"),
+                        format!(
+                            "Ephemeral socket {local} (the OS chose the port), connected to {peer}"
+                        ),
+                    ),
+                    None => (
+                        format!("Bound {local}"),
+                        format!(
+                            "Bound {local}: no listen() for UDP — any sender's datagrams arrive"
+                        ),
+                    ),
+                };
+                self.status = Status::new(Kind::Good, short);
+                self.log.push(Kind::Good, long);
+            }
+            UdpEvent::BindFailed { reason } => {
+                self.socket = None;
+                self.status = Status::new(Kind::Error, format!("Cannot bind: {reason}"));
+                self.log.push(Kind::Error, format!("Cannot bind: {reason}"));
+            }
+            UdpEvent::Received { from, data, note } => self.record(Direction::In, from, data, note),
+            UdpEvent::Sent { to, data } => self.record(Direction::Out, to, data, None),
+            UdpEvent::Lost { from, len } => {
+                self.record(
+                    Direction::Lost,
+                    from,
+                    Payload {
+                        preview: Vec::new(),
+                        len,
+                    },
+                    Some("dropped by the lossy switch".into()),
+                );
+            }
+            UdpEvent::Error { reason } => {
+                self.status = Status::new(Kind::Error, reason.clone());
+                self.log.push(Kind::Error, reason);
+            }
+            UdpEvent::BurstDone(report) => {
+                let text = report.to_string();
+                let kind = if report.missing == 0 && report.duplicates == 0 {
+                    Kind::Good
+                } else {
+                    Kind::Error
+                };
+                self.status = Status::new(kind, text.clone());
+                self.log.push(kind, text);
+            }
+            UdpEvent::Closed => {
+                self.socket = None;
+                self.local = None;
+                self.connected = None;
+            }
+        }
+    }
+
+    /// Keys worth showing in the footer now.
+    pub fn hints(&self) -> Vec<Hint> {
+        let mut hints: Vec<Hint> = match self.focus {
+            Focus::Bind => vec![(
+                "Enter",
+                if self.socket.is_some() {
+                    "unbind"
+                } else {
+                    "bind"
+                },
+            )],
+            Focus::Target | Focus::Message => vec![("Enter", "send")],
+            Focus::Burst => vec![("Enter", "burst")],
+            Focus::Packets => vec![("↑↓", "select"), ("Space", "follow")],
+        };
+        hints.extend([
+            ("F5", "mode"),
+            ("F6", "lossy"),
+            ("F7", "burst"),
+            ("Ctrl+S", "save"),
+        ]);
+        hints
+    }
+
+    /// Every key of this tab, for the help overlay.
+    pub const HELP: &'static [Hint] = &[
+        (
+            "Enter (bind) / F8",
+            "bind / unbind (port 0: the OS picks; TCP and UDP may share 9999)",
+        ),
+        (
+            "Enter (target, message)",
+            "send one datagram (unbound: from an ephemeral port)",
+        ),
+        (
+            "Enter (burst) / F7",
+            "send N numbered datagrams; report replies, missing, dups, order",
+        ),
+        ("F5", "incoming: greet → echo → silent"),
+        (
+            "F6",
+            "lossy network: off → drop 10% → 30% + dup + delay → 50% … (on receive)",
+        ),
+        (
+            "F3 / F4",
+            "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
+        ),
+        (
+            "↑ ↓ PgUp PgDn Home End (packets)",
+            "select a datagram: text and hex in the detail pane",
+        ),
+        (
+            "Space (packets)",
+            "follow the newest / stay on the selection",
+        ),
+        (
+            "Ctrl+S",
+            "save the packet list to netplay-udp-packets-<time>.log",
+        ),
+    ];
+
+    /// Draws the tab.
+    pub fn render(&mut self, frame: &mut Frame, area: Rect) {
+        let [fields, status, lossy, inputs, middle, log] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(3),
+            Constraint::Min(6),
+            Constraint::Length(6),
+        ])
+        .areas(area);
+        let [bind_area, target_area] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(fields);
+        self.bind.render(
+            frame,
+            bind_area,
+            title("Bind", Vec::new()),
+            self.focus == Focus::Bind,
+        );
+        self.target.render(
+            frame,
+            target_area,
+            title("Send to", Vec::new()),
+            self.focus == Focus::Target,
+        );
+        frame.render_widget(Paragraph::new(self.status_line()), status);
+        frame.render_widget(Paragraph::new(self.lossy_line()), lossy);
+        let [message_area, burst_area] =
+            Layout::horizontal([Constraint::Percentage(65), Constraint::Percentage(35)])
+                .areas(inputs);
+        self.composer
+            .render(frame, message_area, "Message", self.focus == Focus::Message);
+        self.burst.render(
+            frame,
+            burst_area,
+            title(
+                "Burst (count x size)",
+                vec![Span::styled("F7 ", theme::dim())],
+            ),
+            self.focus == Focus::Burst,
+        );
+        let [table_area, detail_area] =
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                .areas(middle);
+        self.render_packets(frame, table_area);
+        self.render_detail(frame, detail_area);
+        self.log.render(frame, log, false);
+    }
+
+    fn status_line(&self) -> Line<'static> {
+        let (dot, style) = if self.local.is_some() {
+            ("● ", theme::good())
+        } else {
+            ("○ ", theme::dim())
+        };
+        let mut spans = vec![Span::styled(dot, style)];
+        spans.extend(self.status.line().spans);
+        spans.push(Span::styled(" · mode ", theme::dim()));
+        spans.push(Span::styled(self.mode.name(), theme::key()));
+        spans.push(Span::styled(" (F5)", theme::dim()));
+        if let Some(stats) = &self.stats {
+            let s = stats.snapshot();
+            spans.push(Span::styled(
+                format!(
+                    " · in {} ({} B) · out {} ({} B)",
+                    count(s.datagrams_in),
+                    count(s.bytes_in),
+                    count(s.datagrams_out),
+                    count(s.bytes_out)
+                ),
+                theme::dim(),
+            ));
+            if s.lost > 0 || s.duplicated > 0 {
+                spans.push(Span::styled(
+                    format!(
+                        " · lossy dropped {} · dup {}",
+                        count(s.lost),
+                        count(s.duplicated)
+                    ),
+                    theme::warn(),
+                ));
+            }
+        }
+        Line::from(spans)
+    }
+
+    fn lossy_line(&self) -> Line<'static> {
+        match self.lossy_config() {
+            Some(config) => Line::from(vec![Span::styled(
+                format!(" ⚠ LOSSY NETWORK ON (receive side): {} — F6 changes", config.describe()),
+                theme::error(),
+            )]),
+            None => Line::styled(
+                "  Lossy network off (F6): on loopback UDP rarely loses anything — switch it on to see what UDP does not promise.",
+                theme::dim(),
+            ),
+        }
+    }
+
+    fn render_packets(&mut self, frame: &mut Frame, area: Rect) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_type(BorderType::Rounded)
+            .border_style(if self.focus == Focus::Packets {
+                theme::focused_border()
+            } else {
+                theme::border()
+            })
+            .title(format!(
+                " Packets · {}{}{} ",
+                count(self.packets.total()),
+                if self.packets.dropped() > 0 {
+                    format!(" · {} oldest dropped", count(self.packets.dropped()))
+                } else {
+                    String::new()
+                },
+                if self.follow {
+                    ""
+                } else {
+                    " · held (Space follows)"
+                }
+            ));
+        let inner_rows = area.height.saturating_sub(3) as u64;
+        let total = self.packets.total();
+        let selected = self
+            .selected
+            .filter(|s| *s >= self.packets.dropped() && *s < total);
+        let end = match (self.follow, selected) {
+            (false, Some(s)) => (s + 1).max(inner_rows.min(total)).min(total),
+            _ => total,
+        };
+        let start = end.saturating_sub(inner_rows).max(self.packets.dropped());
+        let rows: Vec<Row> = (start..end)
+            .filter_map(|seq| self.packets.get_seq(seq))
+            .map(|p| {
+                let (dir, style) = match p.direction {
+                    Direction::In => ("←", theme::incoming()),
+                    Direction::Out => ("→", theme::outgoing()),
+                    Direction::Lost => ("✗", theme::error()),
+                };
+                Row::new([
+                    Cell::from(p.at.clock()),
+                    Cell::from(dir),
+                    Cell::from(p.peer.to_string()),
+                    Cell::from(p.len.to_string()),
+                    Cell::from(p.shown.clone()),
+                ])
+                .style(style)
+            })
+            .collect();
+        let mut state = TableState::default();
+        if let Some(s) = selected {
+            if s >= start && s < end {
+                state.select(Some((s - start) as usize));
+            }
+        }
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(12),
+                Constraint::Length(1),
+                Constraint::Length(21),
+                Constraint::Length(6),
+                Constraint::Min(8),
+            ],
+        )
+        .header(Row::new(["TIME", "", "PEER", "SIZE", "PREVIEW"]).style(theme::dim()))
+        .block(block)
+        .row_highlight_style(theme::highlight());
+        frame.render_stateful_widget(table, area, &mut state);
+    }
+
+    fn render_detail(&self, frame: &mut Frame, area: Rect) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_type(BorderType::Rounded)
+            .border_style(theme::border())
+            .title(" Detail ");
+        let inner = block.inner(area);
+        let width = inner.width.max(1) as usize;
+        let mut lines: Vec<Line> = Vec::new();
+        match self.selected.and_then(|s| self.packets.get_seq(s)) {
+            Some(p) => {
+                let verb = match p.direction {
+                    Direction::In => "from",
+                    Direction::Out => "to",
+                    Direction::Lost => "LOST, from",
+                };
+                lines.push(Line::raw(format!("{} {verb} {}", p.at.clock(), p.peer)));
+                lines.push(Line::raw(format!("{} bytes", p.len)));
+                if let Some(note) = &p.note {
+                    lines.push(Line::styled(note.clone(), theme::warn()));
+                }
+                lines.push(Line::styled("── text ──", theme::dim()));
+                for piece in wrap(&p.shown, width) {
+                    lines.push(Line::raw(piece));
+                }
+                lines.push(Line::styled("── hex ──", theme::dim()));
+                let per_line = if width >= 78 { 16 } else { 8 };
+                for hex in hex_dump_with(&p.bytes, per_line) {
+                    for piece in wrap(&hex, width) {
+                        lines.push(Line::styled(piece, Style::default()));
+                    }
+                }
+            }
+            None => lines.push(Line::styled(
+                "Select a packet (Tab to the table, ↑↓).",
+                theme::dim(),
+            )),
+        }
+        frame.render_widget(Paragraph::new(lines).block(block), area);
+    }
+}
+
+/// Parses `100 x 64` (count x size in bytes).
+pub fn parse_burst(text: &str) -> Result<(u32, usize), String> {
+    let lowered = text.to_ascii_lowercase();
+    let (count, size) = lowered
+        .split_once(['x', '*', '×'])
+        .ok_or("burst: write count x size, e.g. 100 x 64")?;
+    let count: u32 = count.trim().parse().map_err(|_| {
+        format!(
+            "burst: '{}' is not a count",
+            crate::text::sanitize_str(count.trim())
+        )
+    })?;
+    let size: usize = size.trim().parse().map_err(|_| {
+        format!(
+            "burst: '{}' is not a size",
+            crate::text::sanitize_str(size.trim())
+        )
+    })?;
+    if count == 0 || count > MAX_BURST {
+        return Err(format!("burst: count must be 1 to {MAX_BURST}"));
+    }
+    if size > MAX_DATAGRAM_V4 {
+        return Err(format!(
+            "burst: size {size} is over {MAX_DATAGRAM_V4}, the largest UDP/IPv4 datagram"
+        ));
+    }
+    Ok((count, size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burst_specs() {
+        assert_eq!(parse_burst("100 x 64"), Ok((100, 64)));
+        assert_eq!(parse_burst("5x1"), Ok((5, 1)));
+        assert!(parse_burst("0 x 1").is_err());
+        assert!(parse_burst("10 x 70000").unwrap_err().contains("65507"));
+        assert!(parse_burst("ten x 1").unwrap_err().contains("not a count"));
+        assert!(parse_burst("10").is_err());
+    }
+}
