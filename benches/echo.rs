@@ -99,6 +99,7 @@ fn main() {
             ServerConfig {
                 behaviour: Behaviour::Echo,
                 reply_delay: Duration::ZERO,
+                ..Default::default()
             },
         );
         let netplay_addr = loop {

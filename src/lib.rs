@@ -3,7 +3,9 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod cli;
 pub mod clock;
+pub mod narrate;
 pub mod net;
 pub mod ring;
 pub mod terminal;

@@ -1,33 +1,48 @@
-//! `netplay`: parse arguments, enter the terminal, run the app, restore.
+//! `netplay`: parse arguments; a subcommand runs headless, none opens the
+//! terminal UI (entered and restored here, on every way out).
 #![forbid(unsafe_code)]
+
+use std::process::ExitCode;
 
 use anyhow::{anyhow, Context, Result};
 use clap::Parser;
 
 use netplay::app::{self, App, StartOptions, Tab};
-use netplay::net::greet::Behaviour;
+use netplay::cli::{self, output::Output, Args};
 use netplay::net::Engine;
 use netplay::terminal;
 
-/// A terminal network playground: HTTP, TCP server, TCP client and UDP tabs
-/// over real sockets.
-#[derive(Parser, Debug)]
-#[command(version, about)]
-struct Args {
-    /// Tab to open on: http, server, client or udp.
-    #[arg(long, value_name = "TAB")]
-    tab: Option<String>,
-    /// Pre-fills the first field of the tab chosen with --tab: the HTTP
-    /// URL, the server's listen address or the client's target.
-    #[arg(long, value_name = "ADDR|URL")]
-    addr: Option<String>,
-    /// The TCP server's starting mode: greet, echo, discard, manual or http.
-    #[arg(long, value_name = "MODE")]
-    mode: Option<String>,
+fn main() -> ExitCode {
+    let mut args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("netplay: cannot start the tokio runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(command) = args.command.take() {
+        let out = Output::new(args.json, args.quiet);
+        let code = runtime.block_on(cli::run(command, out));
+        runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+        return code;
+    }
+    let outcome = run_ui(args, &runtime);
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("netplay: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
-fn main() -> Result<()> {
-    let args = Args::parse();
+fn run_ui(args: Args, runtime: &tokio::runtime::Runtime) -> Result<()> {
     let mut options = StartOptions::default();
     if let Some(name) = &args.tab {
         options.tab = Tab::from_name(name)
@@ -38,30 +53,13 @@ fn main() -> Result<()> {
             Tab::TcpClient => options.client_target = addr,
             Tab::Http => options.http_url = addr,
             Tab::Udp => options.udp_bind = addr,
-            _ => options.server_addr = addr,
+            Tab::TcpServer => options.server_addr = addr,
         }
     }
-    let mode = match &args.mode {
-        Some(name) => Some(
-            Behaviour::ALL
-                .into_iter()
-                .find(|b| b.name() == name.to_ascii_lowercase())
-                .ok_or_else(|| {
-                    anyhow!("unknown mode '{name}': use greet, echo, discard, manual or http")
-                })?,
-        ),
-        None => None,
-    };
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the tokio runtime")?;
     let (engine, events) = Engine::new(runtime.handle().clone());
     let mut app = App::new(engine, options);
-    if let Some(mode) = mode {
-        app.server.set_behaviour(mode);
+    if let Some(mode) = args.mode {
+        app.server.set_behaviour(mode.behaviour());
     }
 
     let mut tui = terminal::enter().context("entering the terminal UI")?;
@@ -79,6 +77,5 @@ fn main() -> Result<()> {
     terminal::restore();
     terminal::report_deferred_panics();
     drop(app);
-    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     outcome
 }

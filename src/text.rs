@@ -62,6 +62,20 @@ pub fn sanitize_str(text: &str) -> String {
     out
 }
 
+/// Escapes only the characters that could drive a terminal, leaving
+/// backslashes alone: for text that already passed [`sanitize`] once.
+pub fn escape_unsafe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if is_unsafe_char(c) {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Whether `c` must never reach a terminal cell as itself.
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control() || is_bidi_or_invisible(c)

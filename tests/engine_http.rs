@@ -156,6 +156,7 @@ fn request(url: &str, method: &str) -> FetchRequest {
         url,
         tls: TlsOptions::default(),
         timeout: Duration::from_secs(20),
+        body_path: None,
     }
 }
 
@@ -592,6 +593,7 @@ async fn against_netplays_own_http_mode() {
         ServerConfig {
             behaviour: Behaviour::Http,
             reply_delay: Duration::ZERO,
+            ..Default::default()
         },
     );
     let addr = common::listening(&mut rx, server.id()).await;

@@ -16,6 +16,7 @@ fn config(behaviour: Behaviour) -> ServerConfig {
     ServerConfig {
         behaviour,
         reply_delay: Duration::ZERO,
+        max_connections: None,
     }
 }
 
@@ -206,6 +207,7 @@ async fn reply_delay_still_answers_and_stop_interrupts_it() {
         ServerConfig {
             behaviour: Behaviour::Greet,
             reply_delay: Duration::from_millis(50),
+            ..Default::default()
         },
     );
     let addr = listening(&mut rx, server.id()).await;
@@ -215,6 +217,7 @@ async fn reply_delay_still_answers_and_stop_interrupts_it() {
     server.set_config(ServerConfig {
         behaviour: Behaviour::Greet,
         reply_delay: Duration::from_secs(3600),
+        ..Default::default()
     });
     stream.write_all(b"Zed").unwrap();
     wait_for(&mut rx, "Received", |event| match event {

@@ -55,6 +55,8 @@ pub struct ServerConfig {
     pub behaviour: Behaviour,
     /// Pause before each automatic reply (the tutorial slept 1 s).
     pub reply_delay: Duration,
+    /// Connections open at once; beyond it new ones are closed at accept.
+    pub max_connections: Option<usize>,
 }
 
 /// The greeting sent on accept in greet mode.

@@ -48,6 +48,13 @@ pub enum ServerEvent {
         /// One-line reason.
         reason: String,
     },
+    /// A connection was closed at once: the `max_connections` limit was reached.
+    Rejected {
+        /// Who tried to connect.
+        peer: SocketAddr,
+        /// The limit in force.
+        limit: usize,
+    },
     /// A new connection, with its full 4-tuple.
     Accepted {
         /// The connection's id.
@@ -229,6 +236,12 @@ impl Listener {
                 }
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
+                        let limit = self.config.borrow().max_connections;
+                        if let Some(limit) = limit.filter(|limit| conns.len() >= *limit) {
+                            drop(stream);
+                            self.emit(ServerEvent::Rejected { peer, limit }).await;
+                            continue;
+                        }
                         let conn = ConnId(self.engine.next_id());
                         let (commands_tx, commands_rx) = mpsc::unbounded_channel();
                         let (kick_tx, kick) = StopSignal::new();

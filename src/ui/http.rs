@@ -346,6 +346,7 @@ impl HttpTab {
                 insecure: self.insecure,
             },
             timeout: self.timeout,
+            body_path: None,
         };
         let handle = http::fetch(engine, request);
         self.last = Some(handle.id());

@@ -20,40 +20,16 @@ use crate::net::Payload;
 use crate::ring::{Ring, DEFAULT_CAPACITY};
 use crate::text::{hex_dump, sanitize};
 
-/// What kind of line an entry is, which sets its marker and colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Bytes that arrived.
-    In,
-    /// Bytes sent.
-    Out,
-    /// Something happened (listening, accepted, closed).
-    Info,
-    /// A success worth noticing (connected, listening).
-    Good,
-    /// An error.
-    Error,
-}
+pub use crate::narrate::Kind;
 
-impl Kind {
-    fn marker(self) -> &'static str {
-        match self {
-            Kind::In => "←",
-            Kind::Out => "→",
-            Kind::Info => "·",
-            Kind::Good => "✓",
-            Kind::Error => "✗",
-        }
-    }
-
-    fn style(self) -> Style {
-        match self {
-            Kind::In => theme::incoming(),
-            Kind::Out => theme::outgoing(),
-            Kind::Info => Style::default(),
-            Kind::Good => theme::good(),
-            Kind::Error => theme::error(),
-        }
+/// The colour of each kind of line.
+fn style_of(kind: Kind) -> Style {
+    match kind {
+        Kind::In => theme::incoming(),
+        Kind::Out => theme::outgoing(),
+        Kind::Info => Style::default(),
+        Kind::Good => theme::good(),
+        Kind::Error => theme::error(),
     }
 }
 
@@ -280,7 +256,7 @@ impl LogView {
                 body.push_str(&format!(" … (preview of {} bytes)", data.len));
             }
         }
-        let style = entry.kind.style();
+        let style = style_of(entry.kind);
         let room = width.saturating_sub(indent).max(1);
         let mut lines = Vec::new();
         for (index, piece) in wrap(&body, room).into_iter().enumerate() {

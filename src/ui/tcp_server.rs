@@ -30,6 +30,7 @@ use super::composer::Composer;
 use super::input::{title, InputField};
 use super::log_view::{Kind, LogView};
 use super::{age, count, ctrl, cycle, plain, theme, Hint, Status, REPLY_DELAYS};
+use crate::narrate::ServerNarrator;
 use crate::net::error::human_duration;
 use crate::net::greet::{Behaviour, ServerConfig};
 use crate::net::tcp_server::{self, ServerEvent, ServerHandle};
@@ -109,7 +110,7 @@ pub struct ServerTab {
     config: ServerConfig,
     handle: Option<ServerHandle>,
     phase: Phase,
-    bound: Option<SocketAddr>,
+    narrator: ServerNarrator,
     rows: Vec<ConnRow>,
     table: TableState,
     accepted: u64,
@@ -129,7 +130,7 @@ impl ServerTab {
             config: ServerConfig::default(),
             handle: None,
             phase: Phase::Stopped,
-            bound: None,
+            narrator: ServerNarrator::new(),
             rows: Vec::new(),
             table: TableState::default(),
             accepted: 0,
@@ -350,57 +351,41 @@ impl ServerTab {
         self.rows.iter_mut().find(|row| row.id == id)
     }
 
-    fn peer_of(&self, id: ConnId) -> String {
-        self.rows
-            .iter()
-            .find(|row| row.id == id)
-            .map_or_else(|| id.to_string(), |row| row.peer.to_string())
-    }
-
-    /// Folds one engine event into the tab.
+    /// Folds one engine event into the tab. The log's words come from the
+    /// shared narrator, so `netplay tcp serve` says the same.
     pub fn on_event(&mut self, server: ServerId, event: ServerEvent) {
         let current = self.handle.as_ref().map(ServerHandle::id) == Some(server);
+        let lifecycle = matches!(
+            event,
+            ServerEvent::Listening { .. } | ServerEvent::StartFailed { .. } | ServerEvent::Stopped
+        );
+        if lifecycle && !current {
+            return; // a replaced listener's start or stop
+        }
+        let line = self.narrator.narrate(&event, self.config.behaviour.name());
+        match line.data {
+            Some(data) => self.log.push_data(line.kind, line.text.clone(), data),
+            None => self.log.push(line.kind, line.text.clone()),
+        }
         match event {
-            ServerEvent::Listening { local } if current => {
+            ServerEvent::Listening { local } => {
                 self.phase = Phase::Listening(local);
-                self.bound = Some(local);
                 self.status = Status::new(Kind::Good, format!("Listening on {local}"));
-                self.log.push(
-                    Kind::Good,
-                    format!(
-                        "Listening on {local} (mode {}). Waiting for connection...",
-                        self.config.behaviour.name()
-                    ),
-                );
             }
-            ServerEvent::StartFailed { reason } if current => {
+            ServerEvent::StartFailed { reason } => {
                 self.handle = None;
                 self.phase = Phase::Stopped;
                 self.status = Status::new(Kind::Error, format!("Cannot listen: {reason}"));
-                self.log
-                    .push(Kind::Error, format!("Cannot listen: {reason}"));
             }
-            ServerEvent::Stopped if current => {
+            ServerEvent::Stopped => {
                 self.handle = None;
                 self.phase = Phase::Stopped;
                 self.status = Status::new(Kind::Info, "Stopped. Enter starts listening again.");
-                let on = self
-                    .bound
-                    .take()
-                    .map(|a| format!(" on {a}"))
-                    .unwrap_or_default();
-                self.log.push(
-                    Kind::Info,
-                    format!("Stopped listening{on}; every connection is closed."),
-                );
             }
-            ServerEvent::Listening { .. }
-            | ServerEvent::StartFailed { .. }
-            | ServerEvent::Stopped => {}
             ServerEvent::AcceptFailed { reason } => {
-                self.status = Status::new(Kind::Error, reason.clone());
-                self.log.push(Kind::Error, reason);
+                self.status = Status::new(Kind::Error, reason);
             }
+            ServerEvent::Rejected { .. } => self.status = Status::new(Kind::Error, line.text),
             ServerEvent::Accepted {
                 conn,
                 peer,
@@ -408,10 +393,6 @@ impl ServerTab {
                 stats,
             } => {
                 self.accepted += 1;
-                self.log.push(
-                    Kind::Info,
-                    format!("Accept new connection from {peer}... ({conn}, local {local})"),
-                );
                 self.rows.push(ConnRow {
                     id: conn,
                     peer,
@@ -423,41 +404,13 @@ impl ServerTab {
                     self.table.select(Some(self.rows.len() - 1));
                 }
             }
-            ServerEvent::Received { conn, data } => {
-                let text = format!(
-                    "{conn} received {} B from {}: ",
-                    data.len,
-                    self.peer_of(conn)
-                );
-                self.log.push_data(Kind::In, text, data);
-            }
-            ServerEvent::Sent { conn, data } => {
-                let text = format!("{conn} sent {} B to {}: ", data.len, self.peer_of(conn));
-                self.log.push_data(Kind::Out, text, data);
-            }
+            ServerEvent::Received { .. } | ServerEvent::Sent { .. } => {}
             ServerEvent::PeerHalfClosed { conn } => {
                 if let Some(row) = self.row_mut(conn) {
                     row.state = RowState::PeerHalfClosed;
                 }
-                self.log.push(
-                    Kind::Info,
-                    format!(
-                        "{conn} {} shut down its write side (FIN): you can still reply, k kicks",
-                        self.peer_of(conn)
-                    ),
-                );
             }
             ServerEvent::Closed { conn, reason } => {
-                let peer = self.peer_of(conn);
-                let kind = if matches!(reason, CloseReason::Error(_)) {
-                    Kind::Error
-                } else {
-                    Kind::Info
-                };
-                self.log.push(
-                    kind,
-                    format!("Connection from {peer} closed. ({conn}, {reason})"),
-                );
                 if let Some(row) = self.row_mut(conn) {
                     row.state = RowState::Closed(reason, Instant::now());
                 }

@@ -10,20 +10,26 @@ use std::sync::Arc;
 /// Bytes of the body (raw and decoded) kept in memory for display.
 pub const BODY_PREVIEW: usize = 64 * 1024;
 
-/// A spooled body on disk, deleted when the last holder drops it.
+/// A body on disk: a temporary spool (deleted when the last holder drops
+/// it) or a file the user named (kept).
 #[derive(Debug)]
-pub struct Spool(PathBuf);
+pub struct Spool {
+    path: PathBuf,
+    keep: bool,
+}
 
 impl Spool {
     /// Where the body is.
     pub fn path(&self) -> &Path {
-        &self.0
+        &self.path
     }
 }
 
 impl Drop for Spool {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -91,9 +97,10 @@ pub struct BodyCollector {
 }
 
 impl BodyCollector {
-    /// A collector for a body with this `Content-Encoding` (if any), spooling
-    /// to a new file named after `id`.
-    pub fn new(content_encoding: Option<&str>, id: u64) -> Self {
+    /// A collector for a body with this `Content-Encoding` (if any), writing
+    /// the body to `target` (created or truncated, kept) or else to a new
+    /// temporary spool file named after `id`.
+    pub fn new(content_encoding: Option<&str>, id: u64, target: Option<&Path>) -> Self {
         let encoding = content_encoding.map(|e| e.trim().to_ascii_lowercase());
         let decoder = match encoding.as_deref() {
             Some("gzip" | "x-gzip") => Some((
@@ -106,14 +113,22 @@ impl BodyCollector {
             )),
             _ => None,
         };
-        let path =
-            std::env::temp_dir().join(format!("netplay-body-{}-{id}.part", std::process::id()));
-        let (spool, spool_error) = match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(file) => (Some((file, Arc::new(Spool(path)))), None),
+        let (path, keep) = match target {
+            Some(path) => (path.to_path_buf(), true),
+            None => (
+                std::env::temp_dir().join(format!("netplay-body-{}-{id}.part", std::process::id())),
+                false,
+            ),
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true);
+        if keep {
+            options.create(true).truncate(true);
+        } else {
+            options.create_new(true);
+        }
+        let (spool, spool_error) = match options.open(&path) {
+            Ok(file) => (Some((file, Arc::new(Spool { path, keep }))), None),
             Err(err) => (
                 None,
                 Some(format!(
@@ -258,7 +273,7 @@ mod tests {
 
     #[test]
     fn preview_is_bounded_and_size_exact() {
-        let mut body = BodyCollector::new(None, u64::MAX - 1);
+        let mut body = BodyCollector::new(None, u64::MAX - 1, None);
         for _ in 0..100 {
             body.push(&[b'x'; 4096]);
         }
@@ -277,7 +292,7 @@ mod tests {
         let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
         encoder.write_all(&b"hello gzip ".repeat(1000)).unwrap();
         let compressed = encoder.finish().unwrap();
-        let mut body = BodyCollector::new(Some("gzip"), u64::MAX - 2);
+        let mut body = BodyCollector::new(Some("gzip"), u64::MAX - 2, None);
         for piece in compressed.chunks(7) {
             body.push(piece);
         }
@@ -293,7 +308,7 @@ mod tests {
     fn save_never_overwrites() {
         let dir = std::env::temp_dir().join(format!("netplay-save-body-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let mut body = BodyCollector::new(None, u64::MAX - 3);
+        let mut body = BodyCollector::new(None, u64::MAX - 3, None);
         body.push(b"<html>");
         let summary = body.finish();
         let spool = summary.spool.unwrap();

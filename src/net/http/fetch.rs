@@ -30,6 +30,8 @@ pub struct FetchRequest {
     pub tls: TlsOptions,
     /// Limit for the whole exchange.
     pub timeout: Duration,
+    /// Write the body to this file (kept) instead of a temporary spool.
+    pub body_path: Option<std::path::PathBuf>,
 }
 
 /// A request in flight; dropping it (or [`FetchHandle::cancel`]) cancels it.
@@ -228,7 +230,11 @@ impl Fetch {
                         let encoding = head
                             .header("content-encoding")
                             .map(|v| String::from_utf8_lossy(v).into_owned());
-                        self.body = Some(BodyCollector::new(encoding.as_deref(), self.id.0));
+                        self.body = Some(BodyCollector::new(
+                            encoding.as_deref(),
+                            self.id.0,
+                            request.body_path.as_deref(),
+                        ));
                         self.phase = "reading the body";
                         self.emit(HttpEvent::Head(head)).await;
                     }

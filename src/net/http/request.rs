@@ -96,6 +96,41 @@ pub fn to_wire(text: &str) -> Vec<u8> {
     wire
 }
 
+/// The exact request bytes for the command line: the default headers, each
+/// replaced by a user header of the same name (case-insensitive) or added to,
+/// then `Content-Length` for a non-empty body unless the user set framing.
+pub fn build_wire(url: &Url, method: &str, headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
+    let mut fields: Vec<(String, String)> = vec![
+        ("Host".into(), host_header(url)),
+        ("User-Agent".into(), user_agent()),
+        ("Accept".into(), "*/*".into()),
+        ("Connection".into(), "close".into()),
+    ];
+    for (name, value) in headers {
+        match fields
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            Some(field) => field.1 = value.clone(),
+            None => fields.push((name.clone(), value.clone())),
+        }
+    }
+    let framed = fields.iter().any(|(n, _)| {
+        n.eq_ignore_ascii_case("content-length") || n.eq_ignore_ascii_case("transfer-encoding")
+    });
+    if !body.is_empty() && !framed {
+        fields.push(("Content-Length".into(), body.len().to_string()));
+    }
+    let mut head = format!("{method} {} HTTP/1.1\r\n", target(url));
+    for (name, value) in &fields {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut wire = head.into_bytes();
+    wire.extend_from_slice(body);
+    wire
+}
+
 /// The method in the first line of the request text (for HEAD framing).
 pub fn method_of(text: &str) -> String {
     text.split_whitespace().next().unwrap_or("").to_string()
@@ -173,6 +208,30 @@ mod tests {
             to_wire("GET / HTTP/1.1"),
             b"GET / HTTP/1.1\r\n\r\n".to_vec()
         );
+    }
+
+    #[test]
+    fn command_line_requests() {
+        let url = parse_url("http://h:8/x").unwrap();
+        let wire = build_wire(
+            &url,
+            "POST",
+            &[
+                ("user-agent".into(), "me".into()),
+                ("X-A".into(), "1".into()),
+            ],
+            b"\x00\x01",
+        );
+        let text = String::from_utf8_lossy(&wire);
+        assert!(
+            text.starts_with("POST /x HTTP/1.1\r\nHost: h:8\r\nUser-Agent: me\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("X-A: 1\r\nContent-Length: 2\r\n\r\n"),
+            "{text}"
+        );
+        assert!(wire.ends_with(b"\r\n\r\n\x00\x01"));
     }
 
     #[test]

@@ -1,0 +1,253 @@
+//! `netplay fetch`: the HTTP tab's engine, curl-like. The body goes to
+//! stdout (copied from the spool once complete, so memory stays flat) or is
+//! streamed straight into `-o FILE`; `-v`, `-i` and `--timing` show the rest.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use super::output::{Output, Value};
+use super::{seconds, FetchArgs, FAILURE};
+use crate::narrate::Kind;
+use crate::net::http::request::{build_wire, parse_url};
+use crate::net::http::{self, FetchRequest, Head, HttpEvent, Timings, TlsOptions};
+use crate::net::{Engine, Event};
+use crate::text::sanitize;
+
+/// curl's exit status for `--fail` on an HTTP error.
+pub const HTTP_ERROR: u8 = 22;
+
+fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, String> {
+    raw.iter()
+        .map(|header| match header.split_once(':') {
+            Some((name, value))
+                if !name.trim().is_empty() && !name.contains(char::is_whitespace) =>
+            {
+                Ok((name.trim().to_string(), value.trim().to_string()))
+            }
+            _ => Err(format!(
+                "bad header '{}': write 'Name: value'",
+                crate::text::sanitize_str(header)
+            )),
+        })
+        .collect()
+}
+
+/// Runs one request and prints what curl would (see `netplay fetch --help`).
+pub async fn run(args: FetchArgs, out: Output) -> ExitCode {
+    match prepare(&args) {
+        Ok(request) => exchange(&args, request, out).await,
+        Err(reason) => {
+            out.error(&reason);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
+    let url = parse_url(&args.url)?;
+    let headers = parse_headers(&args.headers)?;
+    let body = match (&args.data, &args.data_file) {
+        (Some(data), _) => data.as_bytes().to_vec(),
+        (None, Some(path)) => {
+            std::fs::read(path).map_err(|err| format!("cannot read {}: {err}", path.display()))?
+        }
+        (None, None) => Vec::new(),
+    };
+    let has_body = args.data.is_some() || args.data_file.is_some();
+    let method = args
+        .method
+        .clone()
+        .unwrap_or_else(|| if has_body { "POST" } else { "GET" }.to_string())
+        .to_ascii_uppercase();
+    Ok(FetchRequest {
+        wire: build_wire(&url, &method, &headers, &body),
+        head_request: method == "HEAD",
+        url,
+        tls: TlsOptions {
+            extra_ca: args.cacert.clone(),
+            insecure: args.insecure,
+        },
+        timeout: seconds(args.timeout, "--timeout")?,
+        body_path: args.output.clone(),
+    })
+}
+
+async fn exchange(args: &FetchArgs, request: FetchRequest, out: Output) -> ExitCode {
+    let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
+    let handle = http::fetch(&engine, request);
+    let mut head: Option<Head> = None;
+    loop {
+        let event = tokio::select! {
+            () = super::shutdown_signal() => {
+                handle.cancel();
+                continue;
+            }
+            event = events.recv() => event,
+        };
+        let Some(Event::Http(_, event)) = event else {
+            continue;
+        };
+        match event {
+            HttpEvent::Resolved { addrs } => {
+                if args.verbose {
+                    let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+                    diag(
+                        &out,
+                        "resolved",
+                        &format!("* Resolved to {}", list.join(", ")),
+                    );
+                }
+            }
+            HttpEvent::Connected { local, remote } => {
+                if args.verbose {
+                    diag(
+                        &out,
+                        "connected",
+                        &format!("* Connected {local} ⇄ {remote}"),
+                    );
+                }
+            }
+            HttpEvent::TlsEstablished(info) => {
+                if args.verbose {
+                    let mut text = format!("* TLS {} · {}", info.version, info.cipher);
+                    if let Some(alpn) = &info.alpn {
+                        text.push_str(&format!(" · ALPN {}", crate::text::sanitize_str(alpn)));
+                    }
+                    if let Some(cert) = &info.certificate {
+                        text.push_str(&format!(
+                            " · subject {} · issuer {} · valid until {}",
+                            cert.subject, cert.issuer, cert.not_after
+                        ));
+                    }
+                    if info.insecure {
+                        text.push_str(" · INSECURE: not verified");
+                    }
+                    diag(&out, "tls", &text);
+                }
+            }
+            HttpEvent::RequestSent(bytes) => {
+                if args.verbose {
+                    for line in bytes.split_inclusive(|b| *b == b'\n') {
+                        diag(&out, "request", &format!("> {}", sanitize(line)));
+                    }
+                }
+            }
+            HttpEvent::Interim(interim) => {
+                if args.verbose {
+                    for line in interim.raw.split_inclusive(|b| *b == b'\n') {
+                        diag(&out, "interim", &format!("< {}", sanitize(line)));
+                    }
+                }
+            }
+            HttpEvent::Head(response) => {
+                if args.verbose {
+                    for line in response.raw.split_inclusive(|b| *b == b'\n') {
+                        diag(&out, "head", &format!("< {}", sanitize(line)));
+                    }
+                    for warning in &response.warnings {
+                        diag(&out, "warning", &format!("* warning: {warning}"));
+                    }
+                }
+                if args.include && out.data(&response.raw).is_err() {
+                    handle.cancel();
+                }
+                head = Some(response);
+            }
+            HttpEvent::Trailers(trailers) => {
+                if args.verbose {
+                    for (name, value) in trailers {
+                        diag(&out, "trailer", &format!("< {name}: {}", sanitize(&value)));
+                    }
+                }
+            }
+            HttpEvent::Done { body, timings } => {
+                if args.timing {
+                    print_timings(&out, &timings);
+                }
+                if args.output.is_none() {
+                    if let Some(spool) = &body.spool {
+                        if let Err(err) = copy_to_stdout(&out, spool.path()) {
+                            out.error(&format!("writing the body failed: {err}"));
+                            return ExitCode::from(FAILURE);
+                        }
+                    } else if let Some(reason) = &body.spool_error {
+                        out.error(reason);
+                        return ExitCode::from(FAILURE);
+                    }
+                }
+                let status = head.as_ref().map_or(0, |h| h.status);
+                if args.fail && status >= 400 {
+                    out.error(&format!(
+                        "HTTP {status} {} (--fail)",
+                        head.as_ref()
+                            .map(|h| sanitize(&h.reason))
+                            .unwrap_or_default()
+                    ));
+                    return ExitCode::from(HTTP_ERROR);
+                }
+                return ExitCode::SUCCESS;
+            }
+            HttpEvent::Failed {
+                reason, timings, ..
+            } => {
+                if args.timing {
+                    print_timings(&out, &timings);
+                }
+                out.error(&reason);
+                return ExitCode::from(FAILURE);
+            }
+            HttpEvent::Saved(_) | HttpEvent::SaveFailed(_) => {}
+        }
+    }
+}
+
+fn diag(out: &Output, event: &str, text: &str) {
+    let text = text.trim_end_matches(['\n']);
+    if out.json {
+        out.event_to_stderr(event, Kind::Info, text, &[]);
+    } else {
+        eprintln!("{text}");
+    }
+}
+
+fn print_timings(out: &Output, t: &Timings) {
+    let ms = |d: Option<std::time::Duration>| d.map(|d| d.as_secs_f64() * 1000.0);
+    if out.json {
+        let mut fields: Vec<(&str, Value)> = Vec::new();
+        for (name, value) in [
+            ("dns_us", t.dns),
+            ("connect_us", t.connect),
+            ("tls_us", t.tls),
+            ("first_byte_us", t.first_byte),
+            ("total_us", Some(t.total)),
+        ] {
+            if let Some(value) = value {
+                fields.push((name, (value.as_micros() as u64).into()));
+            }
+        }
+        out.event_to_stderr("timing", Kind::Info, "timings", &fields);
+        return;
+    }
+    let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3} ms"));
+    eprintln!(
+        "dns: {}  connect: {}  tls: {}  first byte: {}  total: {}",
+        show(ms(t.dns)),
+        show(ms(t.connect)),
+        show(ms(t.tls)),
+        show(ms(t.first_byte)),
+        show(ms(Some(t.total)))
+    );
+}
+
+fn copy_to_stdout(out: &Output, path: &std::path::Path) -> std::io::Result<()> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let n = std::io::Read::read(&mut file, &mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        out.data(&buffer[..n])?;
+    }
+    std::io::stdout().flush()
+}

@@ -1,0 +1,335 @@
+//! The command line: no subcommand opens the terminal UI; a subcommand runs
+//! the same engine headless, for scripts, pipes and servers over SSH. No
+//! network logic lives here: only arguments, the engine's events, and output.
+
+pub mod fetch;
+pub mod output;
+pub mod tcp;
+pub mod udp;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand, ValueEnum};
+
+/// A terminal network playground: HTTP, TCP server, TCP client and UDP
+/// over real sockets. With no subcommand, the full-screen UI opens.
+#[derive(Parser, Debug)]
+#[command(
+    name = "netplay",
+    version,
+    about,
+    after_help = "Examples:\n  netplay                                  open the terminal UI\n  netplay --tab server --addr 0.0.0.0:8080 open the UI on the TCP Server tab\n  netplay fetch -v http://127.0.0.1:9999/  a request, curl-like\n  netplay tcp serve 127.0.0.1:9999         the tutorial's greet server\n  netplay udp send 127.0.0.1:9999 Michael  one datagram, print the reply"
+)]
+pub struct Args {
+    /// What to run headless; none opens the terminal UI.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// UI: tab to open on (http, server, client or udp).
+    #[arg(long, value_name = "TAB")]
+    pub tab: Option<String>,
+    /// UI: pre-fill the first field of that tab (URL, listen address,
+    /// target or bind address).
+    #[arg(long, value_name = "ADDR|URL")]
+    pub addr: Option<String>,
+    /// UI: the TCP server's starting mode.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<ServeMode>,
+    /// Every event line as one JSON object per line (fields in the README).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// No event lines: only data and errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// The headless commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// An HTTP/1.1 or HTTPS request, curl-like: the body to stdout or a file.
+    #[command(
+        after_help = "Examples:\n  netplay fetch http://127.0.0.1:9999/\n  netplay fetch -o page.html https://example.com/\n  netplay fetch -v -X POST -H 'Content-Type: text/plain' -d hello http://127.0.0.1:9999/\n  netplay fetch --timing --cacert ca.pem https://localhost:8443/"
+    )]
+    Fetch(FetchArgs),
+    /// TCP: serve (the server tab's engine) or connect (like nc).
+    Tcp {
+        /// serve or connect.
+        #[command(subcommand)]
+        command: TcpCommand,
+    },
+    /// UDP: serve (bind and answer) or send datagrams.
+    Udp {
+        /// serve or send.
+        #[command(subcommand)]
+        command: UdpCommand,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  netplay completions bash > /etc/bash_completion.d/netplay"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    #[command(after_help = "Example:\n  netplay man | man -l -")]
+    Man,
+}
+
+/// `netplay fetch`.
+#[derive(ClapArgs, Debug)]
+pub struct FetchArgs {
+    /// The URL (http:// or https://).
+    pub url: String,
+    /// The method (GET, or POST when a body is given).
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    pub method: Option<String>,
+    /// A header, 'Name: value'; replaces a default of the same name.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// The request body.
+    #[arg(short = 'd', long, value_name = "DATA", conflicts_with = "data_file")]
+    pub data: Option<String>,
+    /// The request body, from a file (bytes as they are).
+    #[arg(long, value_name = "FILE")]
+    pub data_file: Option<PathBuf>,
+    /// Write the body to FILE (streamed; memory stays flat for any size).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Include the response head in the output, before the body.
+    #[arg(short, long)]
+    pub include: bool,
+    /// The raw request and response head on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// DNS, connect, TLS, first byte and total times on stderr.
+    #[arg(long)]
+    pub timing: bool,
+    /// Trust the CA certificates in this PEM file too.
+    #[arg(long, value_name = "PEM")]
+    pub cacert: Option<PathBuf>,
+    /// Skip certificate verification (insecure).
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+    /// Limit for the whole request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Exit 22 on an HTTP status of 400 or more (as curl --fail).
+    #[arg(long)]
+    pub fail: bool,
+}
+
+/// `netplay tcp …`.
+#[derive(Subcommand, Debug)]
+pub enum TcpCommand {
+    /// Listen and answer, one log line per event (the TUI's words).
+    #[command(
+        after_help = "Examples:\n  netplay tcp serve 127.0.0.1:9999\n  netplay tcp serve 0.0.0.0:8080 --mode http\n  netplay --json tcp serve [::1]:7000 --mode echo --max-conn 10"
+    )]
+    Serve {
+        /// Address to listen on.
+        addr: String,
+        /// What to answer.
+        #[arg(long, value_enum, default_value_t = ServeMode::Greet)]
+        mode: ServeMode,
+        /// Pause before each automatic reply, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 0)]
+        delay: u64,
+        /// Connections open at once; more are closed at accept.
+        #[arg(long, value_name = "N")]
+        max_conn: Option<usize>,
+    },
+    /// Connect: stdin to the socket, the socket to stdout (like nc).
+    #[command(
+        after_help = "Examples:\n  echo Michael | netplay tcp connect 127.0.0.1:9999\n  netplay tcp connect --raw localhost:9999 < request.bin"
+    )]
+    Connect {
+        /// host:port to connect to.
+        addr: String,
+        /// Line ending sent after each stdin line.
+        #[arg(long, value_enum, default_value_t = Eol::Lf)]
+        eol: Eol,
+        /// Send stdin bytes as they are, not line by line.
+        #[arg(long)]
+        raw: bool,
+        /// Connect timeout in seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+        timeout: f64,
+    },
+}
+
+/// `netplay udp …`.
+#[derive(Subcommand, Debug)]
+pub enum UdpCommand {
+    /// Bind and answer datagrams, one log line per event.
+    #[command(after_help = "Example:\n  netplay udp serve 127.0.0.1:9999 --mode echo")]
+    Serve {
+        /// Address to bind.
+        addr: String,
+        /// What to answer.
+        #[arg(long, value_enum, default_value_t = UdpServeMode::Greet)]
+        mode: UdpServeMode,
+    },
+    /// Send each MSG as one datagram and print each reply with its sender.
+    #[command(after_help = "Example:\n  netplay udp send 127.0.0.1:9999 Michael Tracy Sarah")]
+    Send {
+        /// host:port to send to.
+        addr: String,
+        /// The messages, one datagram each.
+        #[arg(required = true)]
+        messages: Vec<String>,
+        /// How long to wait for each reply, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 1000)]
+        wait: u64,
+    },
+}
+
+/// The TCP server's behaviours on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServeMode {
+    /// Welcome!, Hello, <chunk>!, exit closes.
+    Greet,
+    /// Send every read back.
+    Echo,
+    /// Read and count only.
+    Discard,
+    /// No automatic reply (the UI lets you type them).
+    Manual,
+    /// A small valid HTTP/1.1 response to each request.
+    Http,
+}
+
+impl ServeMode {
+    /// The engine's behaviour.
+    pub fn behaviour(self) -> crate::net::greet::Behaviour {
+        use crate::net::greet::Behaviour;
+        match self {
+            ServeMode::Greet => Behaviour::Greet,
+            ServeMode::Echo => Behaviour::Echo,
+            ServeMode::Discard => Behaviour::Discard,
+            ServeMode::Manual => Behaviour::Manual,
+            ServeMode::Http => Behaviour::Http,
+        }
+    }
+}
+
+/// UDP behaviours on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UdpServeMode {
+    /// Hello, <data>! to the sender.
+    Greet,
+    /// Each datagram back.
+    Echo,
+    /// Log only.
+    Silent,
+}
+
+/// Line endings on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Eol {
+    /// Nothing.
+    None,
+    /// \n
+    Lf,
+    /// \r\n
+    Crlf,
+}
+
+impl Eol {
+    /// The bytes.
+    pub fn bytes(self) -> &'static [u8] {
+        match self {
+            Eol::None => b"",
+            Eol::Lf => b"\n",
+            Eol::Crlf => b"\r\n",
+        }
+    }
+}
+
+/// Exit status for a failure (bad arguments exit 2, from clap).
+pub const FAILURE: u8 = 1;
+
+/// Runs a headless command to completion.
+pub async fn run(command: Command, out: output::Output) -> ExitCode {
+    match command {
+        Command::Fetch(args) => fetch::run(args, out).await,
+        Command::Tcp {
+            command:
+                TcpCommand::Serve {
+                    addr,
+                    mode,
+                    delay,
+                    max_conn,
+                },
+        } => tcp::serve(&addr, mode, delay, max_conn, out).await,
+        Command::Tcp {
+            command:
+                TcpCommand::Connect {
+                    addr,
+                    eol,
+                    raw,
+                    timeout,
+                },
+        } => tcp::connect(&addr, eol, raw, timeout, out).await,
+        Command::Udp {
+            command: UdpCommand::Serve { addr, mode },
+        } => udp::serve(&addr, mode, out).await,
+        Command::Udp {
+            command:
+                UdpCommand::Send {
+                    addr,
+                    messages,
+                    wait,
+                },
+        } => udp::send(&addr, &messages, wait, out).await,
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Args::command(),
+                "netplay",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Man => match clap_mangen::Man::new(Args::command()).render(&mut std::io::stdout())
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                out.error(&format!("cannot write the manual: {err}"));
+                ExitCode::from(FAILURE)
+            }
+        },
+    }
+}
+
+/// Resolves when Ctrl+C or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// A positive, finite number of seconds as a Duration, or a reason.
+pub fn seconds(value: f64, what: &str) -> Result<std::time::Duration, String> {
+    if value.is_finite() && value > 0.0 && value < 1e9 {
+        Ok(std::time::Duration::from_secs_f64(value))
+    } else {
+        Err(format!("{what} must be a positive number of seconds"))
+    }
+}

@@ -1,0 +1,241 @@
+//! `netplay tcp serve` and `netplay tcp connect`: the TCP engine with
+//! stdout for a screen.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+
+use super::output::{Output, Value};
+use super::{seconds, shutdown_signal, Eol, ServeMode, FAILURE};
+use crate::narrate::{Kind, ServerNarrator};
+use crate::net::greet::ServerConfig;
+use crate::net::tcp_client::{self, ClientEvent};
+use crate::net::tcp_server::{self, ServerEvent};
+use crate::net::{CloseReason, Engine, Event};
+use crate::text::sanitize;
+
+fn event_name(event: &ServerEvent) -> &'static str {
+    match event {
+        ServerEvent::Listening { .. } => "listening",
+        ServerEvent::StartFailed { .. } => "start_failed",
+        ServerEvent::AcceptFailed { .. } => "accept_failed",
+        ServerEvent::Rejected { .. } => "rejected",
+        ServerEvent::Accepted { .. } => "accepted",
+        ServerEvent::Received { .. } => "received",
+        ServerEvent::Sent { .. } => "sent",
+        ServerEvent::PeerHalfClosed { .. } => "peer_half_closed",
+        ServerEvent::Closed { .. } => "closed",
+        ServerEvent::Stopped => "stopped",
+    }
+}
+
+fn server_fields(event: &ServerEvent) -> Vec<(&'static str, Value)> {
+    match event {
+        ServerEvent::Listening { local } => vec![("local", local.to_string().into())],
+        ServerEvent::Accepted {
+            conn, peer, local, ..
+        } => vec![
+            ("conn", conn.0.into()),
+            ("peer", peer.to_string().into()),
+            ("local", local.to_string().into()),
+        ],
+        ServerEvent::Rejected { peer, limit } => vec![
+            ("peer", peer.to_string().into()),
+            ("limit", (*limit as u64).into()),
+        ],
+        ServerEvent::Received { conn, data } | ServerEvent::Sent { conn, data } => vec![
+            ("conn", conn.0.into()),
+            ("len", (data.len as u64).into()),
+            ("data", sanitize(&data.preview).into()),
+        ],
+        ServerEvent::PeerHalfClosed { conn } => vec![("conn", conn.0.into())],
+        ServerEvent::Closed { conn, reason } => vec![
+            ("conn", conn.0.into()),
+            ("reason", reason.to_string().into()),
+        ],
+        ServerEvent::StartFailed { reason } | ServerEvent::AcceptFailed { reason } => {
+            vec![("reason", reason.clone().into())]
+        }
+        ServerEvent::Stopped => Vec::new(),
+    }
+}
+
+/// Runs the server until Ctrl+C or SIGTERM, then closes every connection
+/// and exits 0; a failure to listen exits 1.
+pub async fn serve(
+    addr: &str,
+    mode: ServeMode,
+    delay_ms: u64,
+    max_conn: Option<usize>,
+    out: Output,
+) -> ExitCode {
+    let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
+    let config = ServerConfig {
+        behaviour: mode.behaviour(),
+        reply_delay: Duration::from_millis(delay_ms),
+        max_connections: max_conn,
+    };
+    let server = tcp_server::start(&engine, addr, config);
+    let mut narrator = ServerNarrator::new();
+    let mode_name = config.behaviour.name();
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    let mut stopping = false;
+    loop {
+        let event = tokio::select! {
+            () = &mut stop, if !stopping => {
+                stopping = true;
+                server.stop();
+                continue;
+            }
+            event = events.recv() => event,
+        };
+        let Some(Event::Server(_, event)) = event else {
+            continue;
+        };
+        let line = narrator.narrate(&event, mode_name);
+        let mut text = line.text.clone();
+        if let Some(data) = &line.data {
+            text.push_str(&sanitize(&data.preview));
+        }
+        out.event(event_name(&event), line.kind, &text, &server_fields(&event));
+        match event {
+            ServerEvent::StartFailed { reason } => {
+                out.error(&format!("cannot listen: {reason}"));
+                return ExitCode::from(FAILURE);
+            }
+            ServerEvent::Stopped => return ExitCode::SUCCESS,
+            _ => {}
+        }
+    }
+}
+
+/// Connects and pipes: stdin to the socket, the socket to stdout. Exits 0
+/// when the peer closes; stdin's end half-closes (FIN) and keeps reading.
+pub async fn connect(addr: &str, eol: Eol, raw: bool, timeout: f64, out: Output) -> ExitCode {
+    let limit = match seconds(timeout, "--timeout") {
+        Ok(limit) => limit,
+        Err(reason) => {
+            out.error(&reason);
+            return ExitCode::from(2);
+        }
+    };
+    let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
+    let client = tcp_client::connect(&engine, addr, limit);
+    let (input_tx, mut input) = tokio::sync::mpsc::channel::<Option<Vec<u8>>>(64);
+    let mut reading_stdin = false;
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => {
+                client.disconnect();
+            }
+            chunk = input.recv(), if reading_stdin => match chunk {
+                Some(Some(bytes)) => client.send(bytes),
+                Some(None) | None => {
+                    reading_stdin = false;
+                    client.shutdown_write();
+                }
+            },
+            event = events.recv() => {
+                let Some(Event::Client(_, event)) = event else { continue };
+                match event {
+                    ClientEvent::Resolved { .. } | ClientEvent::Connecting { .. } => {}
+                    ClientEvent::Connected { local, remote, .. } => {
+                        let text = format!("Connected: local {local} (you) ⇄ remote {remote} (server)");
+                        let fields = [("local", Value::from(local.to_string())), ("remote", Value::from(remote.to_string()))];
+                        emit(&out, "connected", Kind::Good, &text, &fields);
+                        reading_stdin = true;
+                        tokio::spawn(read_stdin(input_tx.clone(), eol, raw));
+                    }
+                    ClientEvent::ConnectFailed { reason } => {
+                        out.error(&reason);
+                        return ExitCode::from(FAILURE);
+                    }
+                    ClientEvent::Received(data) => {
+                        if out.json {
+                            let fields = [("len", Value::from(data.len as u64)), ("data", Value::from(sanitize(&data.preview)))];
+                            out.event("received", Kind::In, &format!("{} B", data.len), &fields);
+                        } else if out.data(&data.preview).is_err() {
+                            client.disconnect();
+                        }
+                    }
+                    ClientEvent::Sent(data) => {
+                        if out.json {
+                            let fields = [("len", Value::from(data.len as u64)), ("data", Value::from(sanitize(&data.preview)))];
+                            out.event("sent", Kind::Out, &format!("{} B", data.len), &fields);
+                        }
+                    }
+                    ClientEvent::WriteShutdown => {
+                        emit(&out, "write_shutdown", Kind::Out, "FIN sent: stdin ended; still reading", &[]);
+                    }
+                    ClientEvent::Closed { reason } => {
+                        let text = match &reason {
+                            CloseReason::Peer => "Connection closed by peer".to_string(),
+                            other => format!("Connection closed: {other}"),
+                        };
+                        emit(&out, "closed", Kind::Info, &text, &[("reason", Value::from(reason.to_string()))]);
+                        return match reason {
+                            CloseReason::Error(why) => {
+                                out.error(&why);
+                                ExitCode::from(FAILURE)
+                            }
+                            _ => ExitCode::SUCCESS,
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Status lines of `connect`: JSON on stdout with --json, else text on
+/// stderr (stdout carries the data).
+fn emit(out: &Output, event: &str, kind: Kind, text: &str, fields: &[(&str, Value)]) {
+    if out.json {
+        out.event(event, kind, text, fields);
+    } else {
+        out.event_to_stderr(event, kind, text, fields);
+    }
+}
+
+/// Feeds stdin to the connection: line by line with `eol`, or raw chunks;
+/// `None` marks its end.
+async fn read_stdin(tx: tokio::sync::mpsc::Sender<Option<Vec<u8>>>, eol: Eol, raw: bool) {
+    let mut stdin = BufReader::new(tokio::io::stdin());
+    if raw {
+        let mut buffer = vec![0u8; 16 * 1024];
+        loop {
+            match stdin.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if tx.send(Some(buffer[..n].to_vec())).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    } else {
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match stdin.read_until(b'\n', &mut line).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let body = line
+                        .strip_suffix(b"\n")
+                        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                        .unwrap_or(&line);
+                    let mut bytes = body.to_vec();
+                    bytes.extend_from_slice(eol.bytes());
+                    if tx.send(Some(bytes)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    let _ = tx.send(None).await;
+}

@@ -1,0 +1,174 @@
+//! `netplay udp serve` and `netplay udp send`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::output::{Output, Value};
+use super::{shutdown_signal, UdpServeMode, FAILURE};
+use crate::narrate::Kind;
+use crate::net::udp::{self, Bind, UdpEvent, UdpMode};
+use crate::net::{Engine, Event};
+use crate::text::sanitize;
+
+/// Binds and answers until Ctrl+C or SIGTERM (exit 0); a bind failure exits 1.
+pub async fn serve(addr: &str, mode: UdpServeMode, out: Output) -> ExitCode {
+    let mode = match mode {
+        UdpServeMode::Greet => UdpMode::Greet,
+        UdpServeMode::Echo => UdpMode::Echo,
+        UdpServeMode::Silent => UdpMode::Silent,
+    };
+    let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
+    let socket = udp::open(&engine, Bind::Address(addr.to_string()), mode, None);
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        let event = tokio::select! {
+            () = &mut stop => {
+                socket.close();
+                out.event("closed", Kind::Info, "Socket closed", &[]);
+                return ExitCode::SUCCESS;
+            }
+            event = events.recv() => event,
+        };
+        let Some(Event::Udp(_, event)) = event else {
+            continue;
+        };
+        match event {
+            UdpEvent::Bound { local, .. } => out.event(
+                "bound",
+                Kind::Good,
+                &format!("Bind UDP on {local} (mode {})...", mode.name()),
+                &[("local", local.to_string().into())],
+            ),
+            UdpEvent::BindFailed { reason } => {
+                out.error(&format!("cannot bind: {reason}"));
+                return ExitCode::from(FAILURE);
+            }
+            UdpEvent::Received { from, data, note } => {
+                let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
+                out.event(
+                    "received",
+                    Kind::In,
+                    &format!(
+                        "Received from {from}{note}, {} B: {}",
+                        data.len,
+                        sanitize(&data.preview)
+                    ),
+                    &[
+                        ("peer", from.to_string().into()),
+                        ("len", (data.len as u64).into()),
+                        ("data", sanitize(&data.preview).into()),
+                    ],
+                );
+            }
+            UdpEvent::Sent { to, data } => out.event(
+                "sent",
+                Kind::Out,
+                &format!("Sent to {to}, {} B: {}", data.len, sanitize(&data.preview)),
+                &[
+                    ("peer", to.to_string().into()),
+                    ("len", (data.len as u64).into()),
+                    ("data", sanitize(&data.preview).into()),
+                ],
+            ),
+            UdpEvent::Lost { from, len } => out.event(
+                "lost",
+                Kind::Error,
+                &format!("Lost from {from}, {len} B"),
+                &[
+                    ("peer", from.to_string().into()),
+                    ("len", (len as u64).into()),
+                ],
+            ),
+            UdpEvent::Error { reason } => out.event(
+                "error",
+                Kind::Error,
+                &reason,
+                &[("reason", reason.clone().into())],
+            ),
+            UdpEvent::BurstDone(_) | UdpEvent::Closed => {}
+        }
+    }
+}
+
+/// Sends each message as one datagram from an ephemeral socket connected to
+/// `addr`, printing each reply with its sender (waiting up to `wait_ms` for
+/// each). Exits 1 when the target refuses (ICMP) or cannot be reached.
+pub async fn send(addr: &str, messages: &[String], wait_ms: u64, out: Output) -> ExitCode {
+    let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
+    let socket = udp::open(
+        &engine,
+        Bind::EphemeralFor(addr.to_string()),
+        UdpMode::Silent,
+        None,
+    );
+    let wait = Duration::from_millis(wait_ms);
+    let mut failed = false;
+    for message in messages {
+        socket.send(addr, message.as_bytes().to_vec());
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let event = match tokio::time::timeout_at(deadline, events.recv()).await {
+                Ok(Some(Event::Udp(_, event))) => event,
+                Ok(_) => continue,
+                Err(_) => {
+                    out.event_to_stderr(
+                        "no_reply",
+                        Kind::Info,
+                        &format!("No reply within {wait_ms} ms"),
+                        &[],
+                    );
+                    break;
+                }
+            };
+            match event {
+                UdpEvent::Bound { local, .. } => out.event_to_stderr(
+                    "bound",
+                    Kind::Info,
+                    &format!("Sending from {local} (an ephemeral port)"),
+                    &[("local", local.to_string().into())],
+                ),
+                UdpEvent::BindFailed { reason } | UdpEvent::Error { reason } => {
+                    out.error(&reason);
+                    failed = true;
+                    break;
+                }
+                UdpEvent::Received { from, data, .. } => {
+                    if out.json {
+                        out.event(
+                            "reply",
+                            Kind::In,
+                            &format!("{} B", data.len),
+                            &[
+                                ("peer", from.to_string().into()),
+                                ("len", (data.len as u64).into()),
+                                ("data", Value::from(sanitize(&data.preview))),
+                            ],
+                        );
+                    } else {
+                        let mut line = format!("{from}: ").into_bytes();
+                        line.extend_from_slice(&data.preview);
+                        line.push(b'\n');
+                        if out.data(&line).is_err() {
+                            return ExitCode::from(FAILURE);
+                        }
+                    }
+                    break;
+                }
+                UdpEvent::Sent { .. }
+                | UdpEvent::Lost { .. }
+                | UdpEvent::BurstDone(_)
+                | UdpEvent::Closed => {}
+            }
+        }
+        if failed {
+            break;
+        }
+    }
+    drop(socket);
+    if failed {
+        ExitCode::from(FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,151 @@
+//! The words netplay uses for what happens on a TCP server, shared by the
+//! TUI's server log and `netplay tcp serve`, so both say the same thing. The
+//! wording follows the tutorial: `Accept new connection from 127.0.0.1:35985...`,
+//! `Connection from 127.0.0.1:35985 closed.`
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use crate::net::tcp_server::ServerEvent;
+use crate::net::{CloseReason, ConnId, Payload};
+
+/// What kind of line it is: sets the marker (and, in the TUI, the colour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Bytes that arrived.
+    In,
+    /// Bytes sent.
+    Out,
+    /// Something happened (accepted, closed).
+    Info,
+    /// A success worth noticing (listening, connected).
+    Good,
+    /// An error.
+    Error,
+}
+
+impl Kind {
+    /// `←`, `→`, `·`, `✓`, `✗`.
+    pub fn marker(self) -> &'static str {
+        match self {
+            Kind::In => "←",
+            Kind::Out => "→",
+            Kind::Info => "·",
+            Kind::Good => "✓",
+            Kind::Error => "✗",
+        }
+    }
+
+    /// A stable lower-case name, for JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::In => "in",
+            Kind::Out => "out",
+            Kind::Info => "info",
+            Kind::Good => "good",
+            Kind::Error => "error",
+        }
+    }
+}
+
+/// One narrated event: the words, and the bytes it is about (if any), which
+/// still have to pass the untrusted-bytes gate before display.
+#[derive(Debug, Clone)]
+pub struct Narration {
+    /// Its kind.
+    pub kind: Kind,
+    /// The sentence; safe to display (it holds no peer bytes).
+    pub text: String,
+    /// Bytes read or written, shown after the text.
+    pub data: Option<Payload>,
+}
+
+impl Narration {
+    fn new(kind: Kind, text: String) -> Self {
+        Self {
+            kind,
+            text,
+            data: None,
+        }
+    }
+}
+
+/// Turns server events into sentences, remembering each connection's peer.
+#[derive(Debug, Default)]
+pub struct ServerNarrator {
+    peers: HashMap<ConnId, SocketAddr>,
+}
+
+impl ServerNarrator {
+    /// A narrator that has seen nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn peer(&self, conn: ConnId) -> String {
+        self.peers
+            .get(&conn)
+            .map_or_else(|| conn.to_string(), ToString::to_string)
+    }
+
+    /// The sentence for `event`; `mode` names the server's behaviour.
+    pub fn narrate(&mut self, event: &ServerEvent, mode: &str) -> Narration {
+        match event {
+            ServerEvent::Listening { local } => Narration::new(
+                Kind::Good,
+                format!("Listening on {local} (mode {mode}). Waiting for connection..."),
+            ),
+            ServerEvent::StartFailed { reason } => {
+                Narration::new(Kind::Error, format!("Cannot listen: {reason}"))
+            }
+            ServerEvent::AcceptFailed { reason } => Narration::new(Kind::Error, reason.clone()),
+            ServerEvent::Accepted {
+                conn, peer, local, ..
+            } => {
+                self.peers.insert(*conn, *peer);
+                Narration::new(
+                    Kind::Info,
+                    format!("Accept new connection from {peer}... ({conn}, local {local})"),
+                )
+            }
+            ServerEvent::Rejected { peer, limit } => Narration::new(
+                Kind::Error,
+                format!("Refused connection from {peer}: {limit} connections open (--max-conn)"),
+            ),
+            ServerEvent::Received { conn, data } => Narration {
+                kind: Kind::In,
+                text: format!("{conn} received {} B from {}: ", data.len, self.peer(*conn)),
+                data: Some(data.clone()),
+            },
+            ServerEvent::Sent { conn, data } => Narration {
+                kind: Kind::Out,
+                text: format!("{conn} sent {} B to {}: ", data.len, self.peer(*conn)),
+                data: Some(data.clone()),
+            },
+            ServerEvent::PeerHalfClosed { conn } => Narration::new(
+                Kind::Info,
+                format!(
+                    "{conn} {} shut down its write side (FIN): you can still reply, k kicks",
+                    self.peer(*conn)
+                ),
+            ),
+            ServerEvent::Closed { conn, reason } => {
+                let peer = self.peer(*conn);
+                self.peers.remove(conn);
+                let kind = if matches!(reason, CloseReason::Error(_)) {
+                    Kind::Error
+                } else {
+                    Kind::Info
+                };
+                Narration::new(
+                    kind,
+                    format!("Connection from {peer} closed. ({conn}, {reason})"),
+                )
+            }
+            ServerEvent::Stopped => Narration::new(
+                Kind::Info,
+                "Stopped listening; every connection is closed.".to_string(),
+            ),
+        }
+    }
+}
