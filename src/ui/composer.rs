@@ -101,6 +101,17 @@ impl Composer {
         }
     }
 
+    /// The settings keys every composer shares: F3 cycles the line ending,
+    /// F4 toggles escapes. Returns whether the key was one of them.
+    pub fn settings_key(&mut self, key: KeyEvent) -> bool {
+        match key.code {
+            KeyCode::F(3) => self.line_ending = self.line_ending.next(),
+            KeyCode::F(4) => self.escapes = !self.escapes,
+            _ => return false,
+        }
+        true
+    }
+
     /// Inserts pasted text as one line.
     pub fn paste(&mut self, text: &str) -> bool {
         self.field.paste(text)

@@ -8,7 +8,6 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders};
 use ratatui::Frame;
 use tui_textarea::TextArea;
 
@@ -67,18 +66,7 @@ impl InputField {
 
     /// Draws the field; `title` may carry settings spans.
     pub fn render(&mut self, frame: &mut Frame, area: Rect, title: Line<'static>, focused: bool) {
-        let border = if focused {
-            theme::focused_border()
-        } else {
-            theme::border()
-        };
-        self.textarea.set_block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_type(BorderType::Rounded)
-                .border_style(border)
-                .title(title),
-        );
+        self.textarea.set_block(theme::pane(title, focused));
         self.textarea.set_cursor_style(if focused {
             ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
         } else {

@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use unicode_width::UnicodeWidthChar;
 
@@ -201,15 +201,7 @@ impl LogView {
 
     /// Draws the newest entries that fit (or the paused / scrolled window).
     pub fn render(&self, frame: &mut Frame, area: Rect, focused: bool) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_type(BorderType::Rounded)
-            .border_style(if focused {
-                theme::focused_border()
-            } else {
-                theme::border()
-            })
-            .title(self.title());
+        let block = theme::pane(self.title(), focused);
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let lines = self.visible_lines(inner.width as usize, inner.height as usize);

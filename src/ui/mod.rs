@@ -70,6 +70,19 @@ impl Status {
     }
 }
 
+impl Status {
+    /// The status after saving `count` `what` (or failing to).
+    pub fn saved(result: Result<std::path::PathBuf, String>, count: usize, what: &str) -> Self {
+        match result {
+            Ok(path) => Self::new(
+                log_view::Kind::Good,
+                format!("Saved {count} {what} to {}", path.display()),
+            ),
+            Err(reason) => Self::new(log_view::Kind::Error, format!("Save failed: {reason}")),
+        }
+    }
+}
+
 /// `7s`, `2m05s`, `1h02m` — a connection's age at a glance.
 pub fn age(duration: Duration) -> String {
     let secs = duration.as_secs();

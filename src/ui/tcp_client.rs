@@ -137,8 +137,9 @@ impl ClientTab {
             KeyCode::Tab => self.focus = self.focus.next(),
             KeyCode::BackTab => self.focus = self.focus.previous(),
             KeyCode::F(2) => self.transcript.hex = !self.transcript.hex,
-            KeyCode::F(3) => self.composer.line_ending = self.composer.line_ending.next(),
-            KeyCode::F(4) => self.composer.escapes = !self.composer.escapes,
+            KeyCode::F(3) | KeyCode::F(4) => {
+                self.composer.settings_key(key);
+            }
             KeyCode::F(5) => self.timeout = cycle(&CONNECT_TIMEOUTS, self.timeout),
             KeyCode::F(6) => self.half_close(),
             KeyCode::F(8) => self.toggle(engine),
@@ -249,17 +250,11 @@ impl ClientTab {
     }
 
     fn save(&mut self, dir: &Path) {
-        self.status = match self.transcript.save(dir, "tcp-client") {
-            Ok(path) => Status::new(
-                Kind::Good,
-                format!(
-                    "Saved {} transcript entries to {}",
-                    self.transcript.ring().len(),
-                    path.display()
-                ),
-            ),
-            Err(reason) => Status::new(Kind::Error, format!("Save failed: {reason}")),
-        };
+        self.status = Status::saved(
+            self.transcript.save(dir, "tcp-client"),
+            self.transcript.ring().len(),
+            "transcript entries",
+        );
     }
 
     /// Folds one engine event into the tab; events of an older connection

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
 use super::composer::Composer;
@@ -162,8 +162,9 @@ impl ServerTab {
             KeyCode::Tab => self.focus = self.focus.next(),
             KeyCode::BackTab => self.focus = self.focus.previous(),
             KeyCode::F(2) => self.log.hex = !self.log.hex,
-            KeyCode::F(3) => self.composer.line_ending = self.composer.line_ending.next(),
-            KeyCode::F(4) => self.composer.escapes = !self.composer.escapes,
+            KeyCode::F(3) | KeyCode::F(4) => {
+                self.composer.settings_key(key);
+            }
             KeyCode::F(5) => {
                 self.config.behaviour = self.config.behaviour.next();
                 self.apply_config();
@@ -274,17 +275,11 @@ impl ServerTab {
     }
 
     fn save(&mut self, dir: &Path) {
-        self.status = match self.log.save(dir, "tcp-server") {
-            Ok(path) => Status::new(
-                Kind::Good,
-                format!(
-                    "Saved {} log entries to {}",
-                    self.log.ring().len(),
-                    path.display()
-                ),
-            ),
-            Err(reason) => Status::new(Kind::Error, format!("Save failed: {reason}")),
-        };
+        self.status = Status::saved(
+            self.log.save(dir, "tcp-server"),
+            self.log.ring().len(),
+            "log entries",
+        );
     }
 
     fn select_step(&mut self, step: isize) -> bool {
@@ -525,18 +520,13 @@ impl ServerTab {
 
     fn render_table(&mut self, frame: &mut Frame, area: Rect) {
         let open = self.rows.iter().filter(|row| row.is_open()).count();
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_type(BorderType::Rounded)
-            .border_style(if self.focus == Focus::Connections {
-                theme::focused_border()
-            } else {
-                theme::border()
-            })
-            .title(format!(
+        let block = theme::pane(
+            format!(
                 " Connections · {open} open · {} accepted ",
                 count(self.accepted)
-            ));
+            ),
+            self.focus == Focus::Connections,
+        );
         let header = Row::new([
             "ID",
             "PEER",

@@ -1,6 +1,18 @@
 //! Colours and styles in one place, so every pane reads the same way.
 
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, BorderType, Borders};
+
+/// The rounded, titled frame every field and pane uses; its border shows
+/// whether it has the keyboard.
+pub fn pane<'a>(title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(if focused { focused_border() } else { border() })
+        .title(title)
+}
 
 /// Border of the focused field or pane.
 pub fn focused_border() -> Style {

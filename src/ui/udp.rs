@@ -20,7 +20,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
 use super::composer::Composer;
@@ -170,8 +170,9 @@ impl UdpTab {
         match key.code {
             KeyCode::Tab => self.focus = self.focus.step(1),
             KeyCode::BackTab => self.focus = self.focus.step(-1),
-            KeyCode::F(3) => self.composer.line_ending = self.composer.line_ending.next(),
-            KeyCode::F(4) => self.composer.escapes = !self.composer.escapes,
+            KeyCode::F(3) | KeyCode::F(4) => {
+                self.composer.settings_key(key);
+            }
             KeyCode::F(5) => {
                 self.mode = self.mode.next();
                 if let Some((handle, _)) = &self.socket {
@@ -391,13 +392,7 @@ impl UdpTab {
                 format!("{verb} {} {} B: {}", packet.peer, packet.len, packet.shown),
             );
         }
-        self.status = match view.save(dir, "udp-packets") {
-            Ok(path) => Status::new(
-                Kind::Good,
-                format!("Saved {} packets to {}", self.packets.len(), path.display()),
-            ),
-            Err(reason) => Status::new(Kind::Error, format!("Save failed: {reason}")),
-        };
+        self.status = Status::saved(view.save(dir, "udp-packets"), self.packets.len(), "packets");
     }
 
     fn record(
@@ -655,28 +650,21 @@ impl UdpTab {
     }
 
     fn render_packets(&mut self, frame: &mut Frame, area: Rect) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_type(BorderType::Rounded)
-            .border_style(if self.focus == Focus::Packets {
-                theme::focused_border()
+        let title = format!(
+            " Packets · {}{}{} ",
+            count(self.packets.total()),
+            if self.packets.dropped() > 0 {
+                format!(" · {} oldest dropped", count(self.packets.dropped()))
             } else {
-                theme::border()
-            })
-            .title(format!(
-                " Packets · {}{}{} ",
-                count(self.packets.total()),
-                if self.packets.dropped() > 0 {
-                    format!(" · {} oldest dropped", count(self.packets.dropped()))
-                } else {
-                    String::new()
-                },
-                if self.follow {
-                    ""
-                } else {
-                    " · held (Space follows)"
-                }
-            ));
+                String::new()
+            },
+            if self.follow {
+                ""
+            } else {
+                " · held (Space follows)"
+            }
+        );
+        let block = theme::pane(title, self.focus == Focus::Packets);
         let inner_rows = area.height.saturating_sub(3) as u64;
         let total = self.packets.total();
         let selected = self
@@ -728,11 +716,7 @@ impl UdpTab {
     }
 
     fn render_detail(&self, frame: &mut Frame, area: Rect) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_type(BorderType::Rounded)
-            .border_style(theme::border())
-            .title(" Detail ");
+        let block = theme::pane(" Detail ", false);
         let inner = block.inner(area);
         let width = inner.width.max(1) as usize;
         let mut lines: Vec<Line> = Vec::new();
