@@ -431,7 +431,10 @@ impl Task {
     /// Resolves a send target; an ephemeral socket follows it by reconnecting.
     async fn target(&mut self, socket: &UdpSocket, text: &str) -> Option<SocketAddr> {
         let to = match resolve(text, RESOLVE_LIMIT).await {
-            Ok(addrs) => addrs[0],
+            Ok(addrs) => match addrs.first() {
+                Some(addr) => *addr,
+                None => return None,
+            },
             Err(reason) => {
                 self.emit(UdpEvent::Error { reason }).await;
                 return None;

@@ -309,26 +309,25 @@ impl UdpTab {
     /// The socket to send from: the bound one, or an ephemeral one opened
     /// (connected to `target`) on first use.
     fn sender(&mut self, engine: &Engine, target: &str) -> &UdpHandle {
-        if self.socket.is_none() {
-            let handle = udp::open(
-                engine,
-                Bind::EphemeralFor(target.to_string()),
-                UdpMode::Silent,
-                self.lossy_config(),
-            );
-            self.log.push(
+        let log = &mut self.log;
+        let lossy = self.lossy.map(|i| LossyConfig::profiles()[i]);
+        let (handle, _) = self.socket.get_or_insert_with(|| {
+            log.push(
                 Kind::Info,
                 format!(
                     "Not bound: sending from an ephemeral port, connected to {}",
                     crate::text::sanitize_str(target)
                 ),
             );
-            self.socket = Some((handle, Kindof::Ephemeral));
-        }
-        match &self.socket {
-            Some((handle, _)) => handle,
-            None => unreachable!("a socket was just opened"),
-        }
+            let handle = udp::open(
+                engine,
+                Bind::EphemeralFor(target.to_string()),
+                UdpMode::Silent,
+                lossy,
+            );
+            (handle, Kindof::Ephemeral)
+        });
+        handle
     }
 
     fn send_message(&mut self, engine: &Engine) {
