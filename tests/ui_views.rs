@@ -183,8 +183,13 @@ async fn the_tutorial_chat_as_a_person_reads_it() {
     assert!(text.contains("1 open"));
 
     app.on_key(alt('3'));
-    app.on_key(key(KeyCode::Tab)); // target → message
+    // Alt+3 puts the keyboard on the target, but a live connection's target
+    // is locked: typing goes to the message input instead.
     type_text(&mut app, "exit");
+    assert!(
+        !show(&mut app).contains(&format!("127.0.0.1:{port}exit")),
+        "the target is unchanged"
+    );
     app.on_key(key(KeyCode::Enter));
     pump_until(&mut app, &mut rx, "Connection closed by peer").await;
     app.on_key(alt('2'));

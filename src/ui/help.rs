@@ -50,6 +50,10 @@ pub fn lines() -> Vec<Line<'static>> {
         "Single-letter keys (k, Space) act only when a table or log has focus, never while typing.",
         theme::dim(),
     ));
+    lines.push(Line::styled(
+        "While connected (or listening) the target (or address) is locked: typing goes to the message.",
+        theme::dim(),
+    ));
     lines
 }
 

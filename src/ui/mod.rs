@@ -36,6 +36,15 @@ pub fn plain(key: &KeyEvent, code: KeyCode) -> bool {
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
 }
 
+/// Whether `key` types a character (no Ctrl or Alt): used to move typing
+/// from a locked field to the message input.
+pub fn is_typing_key(key: &KeyEvent) -> bool {
+    matches!(key.code, KeyCode::Char(_))
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
+
 /// Whether `key` is Ctrl + `c`.
 pub fn ctrl(key: &KeyEvent, c: char) -> bool {
     key.code == KeyCode::Char(c) && key.modifiers.contains(KeyModifiers::CONTROL)

@@ -156,6 +156,14 @@ impl ClientTab {
                 if plain(&key, KeyCode::Enter) {
                     self.toggle(engine);
                     true
+                } else if self.phase != Phase::Idle {
+                    // The target of a live connection cannot change: what
+                    // the user types is a message.
+                    if super::is_typing_key(&key) {
+                        self.focus = Focus::Message;
+                        return self.composer.input(key);
+                    }
+                    false
                 } else {
                     self.target.input(key)
                 }
@@ -182,6 +190,10 @@ impl ClientTab {
     /// Inserts pasted text into the focused field.
     pub fn on_paste(&mut self, text: &str) {
         match self.focus {
+            Focus::Target if self.phase != Phase::Idle => {
+                self.focus = Focus::Message;
+                self.composer.paste(text);
+            }
             Focus::Target => {
                 self.target.paste(text);
             }

@@ -188,6 +188,14 @@ impl ServerTab {
                 if plain(&key, KeyCode::Enter) {
                     self.toggle(engine);
                     true
+                } else if self.phase != Phase::Stopped {
+                    // A running listener's address cannot change: what the
+                    // user types is a message to the selected connection.
+                    if super::is_typing_key(&key) {
+                        self.focus = Focus::Message;
+                        return self.composer.input(key);
+                    }
+                    false
                 } else {
                     self.address.input(key)
                 }
@@ -230,6 +238,10 @@ impl ServerTab {
     /// Inserts pasted text into the focused field.
     pub fn on_paste(&mut self, text: &str) {
         match self.focus {
+            Focus::Address if self.phase != Phase::Stopped => {
+                self.focus = Focus::Message;
+                self.composer.paste(text);
+            }
             Focus::Address => {
                 self.address.paste(text);
             }
@@ -568,7 +580,7 @@ impl ServerTab {
             Constraint::Length(6),
             Constraint::Min(15),
             Constraint::Min(15),
-            Constraint::Length(10),
+            Constraint::Length(11),
             Constraint::Length(7),
             Constraint::Length(14),
             Constraint::Length(14),
