@@ -281,6 +281,11 @@ impl StopSignal {
         (tx, Self(rx))
     }
 
+    /// Whether a stop was explicitly requested (not merely the sender gone).
+    pub(crate) fn requested(&self) -> bool {
+        *self.0.borrow()
+    }
+
     /// Resolves once the stop was requested or the sender is gone.
     pub(crate) async fn stopped(&mut self) {
         let _ = self.0.wait_for(|stop| *stop).await;

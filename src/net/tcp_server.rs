@@ -336,7 +336,13 @@ impl Connection {
         tokio::select! {
             biased;
             () = server_stop.stopped() => Interrupt::Stop,
-            () = kick.stopped() => Interrupt::Kick,
+            // A kick signal that ended because its sender went away (the
+            // listener dropping its table while stopping) is a stop, not a kick.
+            () = kick.stopped() => if kick.requested() && !server_stop.requested() {
+                Interrupt::Kick
+            } else {
+                Interrupt::Stop
+            },
         }
     }
 

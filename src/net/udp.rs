@@ -333,7 +333,7 @@ impl Task {
                 () = stop.stopped() => break,
                 command = commands.recv() => match command {
                     None => break,
-                    Some(command) => self.command(&socket, command).await,
+                    Some(command) => self.command(&socket, command, &mut buffer, &delayed_tx).await,
                 },
                 received = socket.recv_from(&mut buffer) => match received {
                     Ok((len, from)) => self.arrived(&socket, from, &buffer[..len], &delayed_tx).await,
@@ -383,7 +383,13 @@ impl Task {
         }
     }
 
-    async fn command(&mut self, socket: &UdpSocket, command: UdpCommand) {
+    async fn command(
+        &mut self,
+        socket: &UdpSocket,
+        command: UdpCommand,
+        buffer: &mut [u8],
+        delayed: &mpsc::UnboundedSender<Delayed>,
+    ) {
         match command {
             UdpCommand::Mode(mode) => self.mode = mode,
             UdpCommand::Lossy(lossy) => self.lossy = lossy.map(Lossy::new),
@@ -407,23 +413,34 @@ impl Task {
                 let count = count.clamp(1, MAX_BURST);
                 let id = self.next_burst;
                 self.next_burst += 1;
-                let mut tracker = BurstTracker::new(id, count, size);
-                let started = Instant::now();
+                self.burst = Some(ActiveBurst {
+                    tracker: BurstTracker::new(id, count, size),
+                    started: Instant::now(),
+                    wait,
+                    deadline: tokio::time::Instant::now() + wait,
+                });
                 for seq in 0..count {
                     let payload = burst::payload(id, seq, size);
-                    if self.send(socket, to, &payload).await {
-                        tracker.sent_one();
+                    let sent = self.send(socket, to, &payload).await;
+                    match &mut self.burst {
+                        Some(burst) if burst.tracker.id() == id => {
+                            if sent {
+                                burst.tracker.sent_one();
+                            }
+                            burst.deadline = tokio::time::Instant::now() + burst.wait;
+                        }
+                        _ => break,
+                    }
+                    // Take the replies in as they come, so a long burst
+                    // never overflows this socket's receive buffer.
+                    while let Ok((len, from)) = socket.try_recv_from(buffer) {
+                        let datagram = buffer[..len].to_vec();
+                        self.arrived(socket, from, &datagram, delayed).await;
                     }
                     if seq % 64 == 63 {
                         tokio::task::yield_now().await;
                     }
                 }
-                self.burst = Some(ActiveBurst {
-                    tracker,
-                    started,
-                    wait,
-                    deadline: tokio::time::Instant::now() + wait,
-                });
             }
         }
     }
