@@ -82,6 +82,13 @@ async fn tutorial_client_against_greet_and_echo() {
     })
     .await
     .unwrap();
+    // The last reply can reach the client a moment before the server task
+    // counts it as sent: wait for the counters, with a deadline.
+    let deadline = std::time::Instant::now() + common::WAIT;
+    while stats.snapshot().datagrams_out < 3 {
+        assert!(std::time::Instant::now() < deadline, "send counter stuck");
+        tokio::task::yield_now().await;
+    }
     let snapshot = stats.snapshot();
     assert_eq!((snapshot.datagrams_in, snapshot.datagrams_out), (3, 3));
     assert_eq!(snapshot.bytes_in, 17);

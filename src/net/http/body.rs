@@ -7,6 +7,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Spool files made by this process: part of each name, so engines that
+/// share a process (tests, several front ends) never collide.
+static SPOOLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Bytes of the body (raw and decoded) kept in memory for display.
 pub const BODY_PREVIEW: usize = 64 * 1024;
 
@@ -116,7 +120,11 @@ impl BodyCollector {
         let (path, keep) = match target {
             Some(path) => (path.to_path_buf(), true),
             None => (
-                std::env::temp_dir().join(format!("netplay-body-{}-{id}.part", std::process::id())),
+                std::env::temp_dir().join(format!(
+                    "netplay-body-{}-{id}-{}.part",
+                    std::process::id(),
+                    SPOOLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                )),
                 false,
             ),
         };
