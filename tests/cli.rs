@@ -298,6 +298,58 @@ fn fetch_prints_the_body_and_head_and_honours_fail() {
 }
 
 #[test]
+fn fetch_streams_the_body_to_stdout_as_it_arrives() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request);
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfirst")
+            .unwrap();
+        // the rest only once the first half has come out of netplay's stdout
+        go_rx
+            .recv_timeout(common::WAIT)
+            .expect("first half never seen");
+        stream.write_all(b"-rest").unwrap();
+    });
+    let mut child = netplay(&["fetch", &format!("http://{addr}/")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (seen_tx, seen_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 64];
+        loop {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    all.extend_from_slice(&buf[..n]);
+                    let _ = seen_tx.send(all.clone());
+                }
+            }
+        }
+    });
+    let first = seen_rx.recv_timeout(common::WAIT).expect("no body yet");
+    assert_eq!(
+        first, b"first",
+        "the first half is out before the rest exists"
+    );
+    go_tx.send(()).unwrap();
+    let mut last = first;
+    while let Ok(more) = seen_rx.recv_timeout(common::WAIT) {
+        last = more;
+    }
+    assert_eq!(last, b"first-rest");
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
 fn fetch_posts_data_and_sends_headers() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();

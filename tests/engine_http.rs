@@ -156,7 +156,7 @@ fn request(url: &str, method: &str) -> FetchRequest {
         url,
         tls: TlsOptions::default(),
         timeout: Duration::from_secs(20),
-        body_path: None,
+        body: http::BodyTarget::Spool,
     }
 }
 

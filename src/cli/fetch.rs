@@ -1,15 +1,15 @@
-//! `netplay fetch`: the HTTP tab's engine, curl-like. The body goes to
-//! stdout (copied from the spool once complete, so memory stays flat) or is
-//! streamed straight into `-o FILE`; `-v`, `-i` and `--timing` show the rest.
+//! `netplay fetch`: the HTTP tab's engine, curl-like. The body streams to
+//! stdout as it arrives (through a bounded channel: a slow reader slows the
+//! download, memory stays flat) or straight into `-o FILE`; `-v`, `-i` and
+//! `--timing` show the rest.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use super::output::{Output, Value};
 use super::{seconds, FetchArgs, FAILURE};
 use crate::narrate::Kind;
 use crate::net::http::request::{build_wire, parse_url};
-use crate::net::http::{self, FetchRequest, Head, HttpEvent, Timings, TlsOptions};
+use crate::net::http::{self, BodyTarget, FetchRequest, Head, HttpEvent, Timings, TlsOptions};
 use crate::net::{Engine, Event};
 use crate::text::sanitize;
 
@@ -68,21 +68,47 @@ fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
             insecure: args.insecure,
         },
         timeout: seconds(args.timeout, "--timeout")?,
-        body_path: args.output.clone(),
+        body: match &args.output {
+            Some(path) => BodyTarget::File(path.clone()),
+            None => BodyTarget::Spool, // replaced by a stream to stdout in `exchange`
+        },
     })
 }
 
-async fn exchange(args: &FetchArgs, request: FetchRequest, out: Output) -> ExitCode {
+async fn exchange(args: &FetchArgs, mut request: FetchRequest, out: Output) -> ExitCode {
     let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
+    // Without -o the body streams to stdout as it arrives; the bounded
+    // channel slows the download rather than buffering a slow reader's data.
+    let (body_tx, mut body_rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
+    if args.output.is_none() {
+        request.body = BodyTarget::Stream(body_tx);
+    } else {
+        drop(body_tx);
+    }
     let handle = http::fetch(&engine, request);
     let mut head: Option<Head> = None;
+    let mut body_open = args.output.is_none();
     loop {
         let event = tokio::select! {
+            // Events first: the head (for -i) always precedes its body.
+            biased;
+            event = events.recv() => event,
+            chunk = body_rx.recv(), if body_open => {
+                match chunk {
+                    Some(chunk) => {
+                        if let Err(err) = out.data(&chunk) {
+                            out.error(&format!("writing the body failed: {err}"));
+                            return ExitCode::from(FAILURE);
+                        }
+                    }
+                    None => body_open = false,
+                }
+                continue;
+            }
             () = super::shutdown_signal() => {
                 handle.cancel();
                 continue;
             }
-            event = events.recv() => event,
         };
         let Some(Event::Http(_, event)) = event else {
             continue;
@@ -164,16 +190,16 @@ async fn exchange(args: &FetchArgs, request: FetchRequest, out: Output) -> ExitC
                 if args.timing {
                     print_timings(&out, &timings);
                 }
-                if args.output.is_none() {
-                    if let Some(spool) = &body.spool {
-                        if let Err(err) = copy_to_stdout(&out, spool.path()) {
-                            out.error(&format!("writing the body failed: {err}"));
-                            return ExitCode::from(FAILURE);
-                        }
-                    } else if let Some(reason) = &body.spool_error {
-                        out.error(reason);
+                // Every piece was queued before Done: write what is left.
+                while let Ok(chunk) = body_rx.try_recv() {
+                    if let Err(err) = out.data(&chunk) {
+                        out.error(&format!("writing the body failed: {err}"));
                         return ExitCode::from(FAILURE);
                     }
+                }
+                if let Some(reason) = &body.spool_error {
+                    out.error(reason);
+                    return ExitCode::from(FAILURE);
                 }
                 let status = head.as_ref().map_or(0, |h| h.status);
                 if args.fail && status >= 400 {
@@ -190,6 +216,10 @@ async fn exchange(args: &FetchArgs, request: FetchRequest, out: Output) -> ExitC
             HttpEvent::Failed {
                 reason, timings, ..
             } => {
+                // What arrived before the failure is still output, as curl does.
+                while let Ok(chunk) = body_rx.try_recv() {
+                    let _ = out.data(&chunk);
+                }
                 if args.timing {
                     print_timings(&out, &timings);
                 }
@@ -237,17 +267,4 @@ fn print_timings(out: &Output, t: &Timings) {
         show(ms(t.first_byte)),
         show(ms(Some(t.total)))
     );
-}
-
-fn copy_to_stdout(out: &Output, path: &std::path::Path) -> std::io::Result<()> {
-    let mut file = std::fs::File::open(path)?;
-    let mut buffer = vec![0u8; 64 * 1024];
-    loop {
-        let n = std::io::Read::read(&mut file, &mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        out.data(&buffer[..n])?;
-    }
-    std::io::stdout().flush()
 }

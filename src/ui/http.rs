@@ -346,7 +346,7 @@ impl HttpTab {
                 insecure: self.insecure,
             },
             timeout: self.timeout,
-            body_path: None,
+            body: http::BodyTarget::Spool,
         };
         let handle = http::fetch(engine, request);
         self.last = Some(handle.id());

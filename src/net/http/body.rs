@@ -105,18 +105,6 @@ impl BodyCollector {
     /// the body to `target` (created or truncated, kept) or else to a new
     /// temporary spool file named after `id`.
     pub fn new(content_encoding: Option<&str>, id: u64, target: Option<&Path>) -> Self {
-        let encoding = content_encoding.map(|e| e.trim().to_ascii_lowercase());
-        let decoder = match encoding.as_deref() {
-            Some("gzip" | "x-gzip") => Some((
-                "gzip".to_string(),
-                Decoder::Gzip(flate2::write::MultiGzDecoder::new(PreviewSink::default())),
-            )),
-            Some("deflate") => Some((
-                "deflate".to_string(),
-                Decoder::Deflate(flate2::write::ZlibDecoder::new(PreviewSink::default())),
-            )),
-            _ => None,
-        };
         let (path, keep) = match target {
             Some(path) => (path.to_path_buf(), true),
             None => (
@@ -135,23 +123,40 @@ impl BodyCollector {
         } else {
             options.create_new(true);
         }
-        let (spool, spool_error) = match options.open(&path) {
-            Ok(file) => (Some((file, Arc::new(Spool { path, keep }))), None),
-            Err(err) => (
-                None,
-                Some(format!(
-                    "cannot spool the body to {}: {err}",
+        let mut collector = Self::preview_only(content_encoding);
+        match options.open(&path) {
+            Ok(file) => collector.spool = Some((file, Arc::new(Spool { path, keep }))),
+            Err(err) => {
+                collector.spool_error = Some(format!(
+                    "cannot write the body to {}: {err}",
                     path.display()
-                )),
-            ),
+                ))
+            }
+        }
+        collector
+    }
+
+    /// A collector that keeps only the previews (the body goes elsewhere).
+    pub fn preview_only(content_encoding: Option<&str>) -> Self {
+        let encoding = content_encoding.map(|e| e.trim().to_ascii_lowercase());
+        let decoder = match encoding.as_deref() {
+            Some("gzip" | "x-gzip") => Some((
+                "gzip".to_string(),
+                Decoder::Gzip(flate2::write::MultiGzDecoder::new(PreviewSink::default())),
+            )),
+            Some("deflate") => Some((
+                "deflate".to_string(),
+                Decoder::Deflate(flate2::write::ZlibDecoder::new(PreviewSink::default())),
+            )),
+            _ => None,
         };
         Self {
             size: 0,
             preview: Vec::new(),
             decoder,
             decode_error: None,
-            spool,
-            spool_error,
+            spool: None,
+            spool_error: None,
         }
     }
 

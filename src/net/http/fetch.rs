@@ -30,8 +30,22 @@ pub struct FetchRequest {
     pub tls: TlsOptions,
     /// Limit for the whole exchange.
     pub timeout: Duration,
-    /// Write the body to this file (kept) instead of a temporary spool.
-    pub body_path: Option<std::path::PathBuf>,
+    /// Where the body goes besides the in-memory preview.
+    pub body: BodyTarget,
+}
+
+/// Where a response body is written as it arrives.
+#[derive(Debug, Clone, Default)]
+pub enum BodyTarget {
+    /// A temporary spool file, deleted when the last holder of the summary
+    /// drops it (the TUI saves from it).
+    #[default]
+    Spool,
+    /// This file, created or truncated, and kept.
+    File(std::path::PathBuf),
+    /// Each piece, in order, on this channel; a full channel slows the
+    /// download (back-pressure) instead of growing memory.
+    Stream(tokio::sync::mpsc::Sender<Vec<u8>>),
 }
 
 /// A request in flight; dropping it (or [`FetchHandle::cancel`]) cancels it.
@@ -230,17 +244,28 @@ impl Fetch {
                         let encoding = head
                             .header("content-encoding")
                             .map(|v| String::from_utf8_lossy(v).into_owned());
-                        self.body = Some(BodyCollector::new(
-                            encoding.as_deref(),
-                            self.id.0,
-                            request.body_path.as_deref(),
-                        ));
+                        self.body = Some(match &request.body {
+                            BodyTarget::Spool => {
+                                BodyCollector::new(encoding.as_deref(), self.id.0, None)
+                            }
+                            BodyTarget::File(path) => {
+                                BodyCollector::new(encoding.as_deref(), self.id.0, Some(path))
+                            }
+                            BodyTarget::Stream(_) => {
+                                BodyCollector::preview_only(encoding.as_deref())
+                            }
+                        });
                         self.phase = "reading the body";
                         self.emit(HttpEvent::Head(head)).await;
                     }
                     Output::Body(piece) => {
                         if let Some(body) = &mut self.body {
                             body.push(&piece);
+                        }
+                        if let BodyTarget::Stream(stream) = &request.body {
+                            if stream.send(piece).await.is_err() {
+                                return Err("the body's reader went away".into());
+                            }
                         }
                     }
                     Output::Trailers(trailers) => self.emit(HttpEvent::Trailers(trailers)).await,
