@@ -1,6 +1,7 @@
 //! netplay: a terminal network playground. The engine (`net`) drives real
 //! sockets on tokio tasks; the UI (`app`, `ui`) shows what happens, live.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod app;
 pub mod cli;

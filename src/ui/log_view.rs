@@ -33,11 +33,12 @@ fn style_of(kind: Kind) -> Style {
     }
 }
 
-/// Bytes an entry carries: the sanitized text and the raw preview for hex.
+/// Bytes an entry carries. Only the raw preview is kept: it passes the
+/// untrusted-bytes gate when drawn (visible entries only) or saved, so a
+/// full log holds each byte once rather than also its escaped form (up to
+/// four times larger).
 #[derive(Debug, Clone)]
 pub struct Data {
-    /// The preview through the untrusted-bytes gate.
-    pub shown: String,
     /// The raw preview bytes (at most [`crate::net::PREVIEW_LIMIT`]).
     pub bytes: Vec<u8>,
     /// The full length of the read or write.
@@ -62,7 +63,7 @@ impl Entry {
     fn plain(&self) -> String {
         let mut line = format!("{} {} {}", self.at.full(), self.kind.marker(), self.text);
         if let Some(data) = &self.data {
-            line.push_str(&data.shown);
+            line.push_str(&sanitize(&data.bytes));
             if data.bytes.len() < data.len {
                 line.push('…');
             }
@@ -117,7 +118,6 @@ impl LogView {
             kind,
             text: text.into(),
             data: Some(Data {
-                shown: sanitize(&payload.preview),
                 len: payload.len,
                 bytes: payload.preview,
             }),
@@ -242,7 +242,7 @@ impl LogView {
             if self.hex {
                 hex_lines = hex_dump(&data.bytes);
             } else {
-                body.push_str(&data.shown);
+                body.push_str(&sanitize(&data.bytes));
             }
             if data.bytes.len() < data.len {
                 body.push_str(&format!(" … (preview of {} bytes)", data.len));

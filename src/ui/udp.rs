@@ -86,7 +86,6 @@ pub struct Packet {
     direction: Direction,
     peer: SocketAddr,
     len: usize,
-    shown: String,
     bytes: Vec<u8>,
     note: Option<String>,
 }
@@ -388,7 +387,12 @@ impl UdpTab {
             };
             view.push(
                 kind,
-                format!("{verb} {} {} B: {}", packet.peer, packet.len, packet.shown),
+                format!(
+                    "{verb} {} {} B: {}",
+                    packet.peer,
+                    packet.len,
+                    sanitize(&packet.bytes)
+                ),
             );
         }
         self.status = Status::saved(view.save(dir, "udp-packets"), self.packets.len(), "packets");
@@ -406,7 +410,6 @@ impl UdpTab {
             direction,
             peer,
             len: data.len,
-            shown: sanitize(&data.preview),
             bytes: data.preview,
             note,
         });
@@ -687,7 +690,7 @@ impl UdpTab {
                     Cell::from(dir),
                     Cell::from(p.peer.to_string()),
                     Cell::from(p.len.to_string()),
-                    Cell::from(p.shown.clone()),
+                    Cell::from(preview_cell(&p.bytes)),
                 ])
                 .style(style)
             })
@@ -732,7 +735,7 @@ impl UdpTab {
                     lines.push(Line::styled(note.clone(), theme::warn()));
                 }
                 lines.push(Line::styled("── text ──", theme::dim()));
-                for piece in wrap(&p.shown, width) {
+                for piece in wrap(&sanitize(&p.bytes), width) {
                     lines.push(Line::raw(piece));
                 }
                 lines.push(Line::styled("── hex ──", theme::dim()));
@@ -750,6 +753,12 @@ impl UdpTab {
         }
         frame.render_widget(Paragraph::new(lines).block(block), area);
     }
+}
+
+/// The start of a datagram for its table cell (the cell shows at most a
+/// screen's width; no need to escape the whole 1 KiB preview).
+fn preview_cell(bytes: &[u8]) -> String {
+    sanitize(&bytes[..bytes.len().min(160)])
 }
 
 /// Parses `100 x 64` (count x size in bytes).
