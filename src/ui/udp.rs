@@ -729,7 +729,9 @@ impl UdpTab {
                     Direction::Out => "to",
                     Direction::Lost => "LOST, from",
                 };
-                lines.push(Line::raw(format!("{} {verb} {}", p.at.clock(), p.peer)));
+                for piece in wrap(&format!("{} {verb} {}", p.at.clock(), p.peer), width) {
+                    lines.push(Line::raw(piece));
+                }
                 lines.push(Line::raw(format!("{} bytes", p.len)));
                 if let Some(note) = &p.note {
                     lines.push(Line::styled(note.clone(), theme::warn()));
