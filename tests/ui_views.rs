@@ -496,3 +496,71 @@ async fn udp_flood_is_absorbed_with_bounded_memory() {
     assert!(text.contains("in 100,000 (500,000 B)"), "{text}");
     assert!(text.contains("oldest dropped"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_tab_manual_reply_broadcast_and_kick() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    for _ in 0..3 {
+        app.on_key(key(KeyCode::F(5))); // greet → echo → discard → manual
+    }
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    assert!(text.contains("mode manual"), "{text}");
+    let port: u16 = text
+        .split("Listening on 127.0.0.1:")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    let mut first = common::tutorial_client(([127, 0, 0, 1], port).into());
+    pump_until(&mut app, &mut rx, "1 open").await;
+    let mut second = common::tutorial_client(([127, 0, 0, 1], port).into());
+    pump_until(&mut app, &mut rx, "2 open").await;
+
+    // The newest connection is selected; Up selects the first one.
+    app.on_key(key(KeyCode::Tab)); // address → connections
+    app.on_key(key(KeyCode::Up));
+    app.on_key(key(KeyCode::Tab)); // → message
+    type_text(&mut app, "just you");
+    app.on_key(key(KeyCode::Enter));
+    common::expect_bytes(&mut first, b"just you");
+    pump_until(&mut app, &mut rx, "sent 8 B to").await;
+
+    app.on_key(key(KeyCode::F(7))); // broadcast
+    assert!(show(&mut app).contains("Broadcast to all open connections"));
+    type_text(&mut app, "all");
+    app.on_key(key(KeyCode::Enter));
+    common::expect_bytes(&mut first, b"all");
+    common::expect_bytes(&mut second, b"all");
+
+    // Kick the selected (first) connection with 'k' from the table.
+    app.on_key(key(KeyCode::BackTab)); // message → connections
+    app.on_key(key(KeyCode::Char('k')));
+    let text = pump_until(&mut app, &mut rx, "closed by netplay: kicked").await;
+    assert!(text.contains("1 open"), "{text}");
+    let mut buf = [0u8; 1];
+    assert_eq!(
+        std::io::Read::read(&mut first, &mut buf).unwrap(),
+        0,
+        "kicked: EOF"
+    );
+
+    // Space pauses the log: new events are counted, not shown.
+    app.on_key(key(KeyCode::Char(' ')));
+    drop(second);
+    // (manual mode keeps a half-closed connection open for a reply)
+    let text = pump_until(&mut app, &mut rx, "PAUSED, 1 new").await;
+    assert!(!text.contains("shut down its write side"), "{text}");
+    app.on_key(key(KeyCode::Char(' ')));
+    let text = show(&mut app);
+    assert!(text.contains("shut down its write side (FIN)"), "{text}");
+    assert!(
+        text.contains("peer FIN"),
+        "the table shows the half-close: {text}"
+    );
+}
