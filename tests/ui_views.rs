@@ -564,3 +564,43 @@ async fn server_tab_manual_reply_broadcast_and_kick() {
         "the table shows the half-close: {text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_tab_escapes_line_endings_half_close_and_hex() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut got = Vec::new();
+        std::io::Read::read_to_end(&mut stream, &mut got).unwrap();
+        // only after our FIN: the reply still arrives
+        stream.write_all(b"late reply").unwrap();
+        got
+    });
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('3'));
+    set_field(&mut app, &addr.to_string());
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Connected: local").await;
+    app.on_key(key(KeyCode::F(4))); // escapes on
+    app.on_key(key(KeyCode::F(3))); // EOL: LF
+    assert!(show(&mut app).contains("EOL LF (F3) · escapes on (F4)"));
+    type_text(&mut app, "\\x41\\x00B");
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "→ 4 B: A\\x00B\\n").await;
+    type_text(&mut app, "\\q");
+    app.on_key(key(KeyCode::Enter));
+    assert!(show(&mut app).contains("Not sent: unknown escape \\q"));
+    app.on_key(key(KeyCode::F(6))); // half-close
+    pump_until(&mut app, &mut rx, "FIN sent").await;
+    let text = pump_until(&mut app, &mut rx, "late reply").await;
+    assert!(text.contains("you closed first"), "{text}");
+    pump_until(&mut app, &mut rx, "Connection closed by peer").await;
+    app.on_key(key(KeyCode::F(2)));
+    assert!(
+        show(&mut app).contains("6c 61 74 65 20 72 65 70"),
+        "hex of 'late rep'"
+    );
+    assert_eq!(peer.join().unwrap(), b"A\x00B\n");
+}
