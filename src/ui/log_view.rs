@@ -78,8 +78,9 @@ pub struct LogView {
     ring: Ring<Entry>,
     /// Entries counted when the view was paused; the view shows nothing newer.
     paused_at: Option<u64>,
-    /// How many entries above the newest shown one the view is scrolled.
-    scroll: u64,
+    /// When scrolled back: one past the sequence number of the bottom entry
+    /// shown. Anchored to entries, so new arrivals do not move the text.
+    anchor: Option<u64>,
     /// Whether entries with bytes show a hex dump.
     pub hex: bool,
 }
@@ -96,7 +97,7 @@ impl LogView {
             name,
             ring: Ring::new(capacity),
             paused_at: None,
-            scroll: 0,
+            anchor: None,
             hex: false,
         }
     }
@@ -140,28 +141,47 @@ impl LogView {
             Some(_) => None,
             None => Some(self.ring.total()),
         };
-        self.scroll = 0;
+        self.anchor = None;
     }
 
     /// Scrolling keys when the pane has focus; returns whether the key was used.
     pub fn scroll_key(&mut self, key: KeyEvent, page: u64) -> bool {
-        let held = self.shown_end() - self.ring.dropped().min(self.shown_end());
-        let max = held.saturating_sub(1);
-        self.scroll = match key.code {
-            KeyCode::Up => (self.scroll + 1).min(max),
-            KeyCode::Down => self.scroll.saturating_sub(1),
-            KeyCode::PageUp => (self.scroll + page).min(max),
-            KeyCode::PageDown => self.scroll.saturating_sub(page),
-            KeyCode::Home => max,
-            KeyCode::End => 0,
+        let live_end = self.live_end();
+        let oldest_end = (self.ring.dropped() + 1).min(live_end);
+        let end = self.shown_end();
+        let moved = match key.code {
+            KeyCode::Up => end.saturating_sub(1),
+            KeyCode::PageUp => end.saturating_sub(page),
+            KeyCode::Down => end + 1,
+            KeyCode::PageDown => end + page,
+            KeyCode::Home => oldest_end,
+            KeyCode::End => live_end,
             _ => return false,
         };
+        let moved = moved.clamp(oldest_end, live_end);
+        self.anchor = (moved < live_end).then_some(moved);
         true
     }
 
-    /// One past the newest entry the view may show.
-    fn shown_end(&self) -> u64 {
+    /// One past the newest entry that may be shown: everything, or what
+    /// had arrived when the view was paused.
+    fn live_end(&self) -> u64 {
         self.paused_at.unwrap_or(self.ring.total())
+    }
+
+    /// One past the bottom entry shown now (scrolling, pausing, and entries
+    /// dropped from the ring all taken into account).
+    fn shown_end(&self) -> u64 {
+        let live = self.live_end();
+        match self.anchor {
+            Some(anchor) => anchor.clamp((self.ring.dropped() + 1).min(live), live),
+            None => live,
+        }
+    }
+
+    /// Entries between the bottom one shown and the newest.
+    fn scrolled_back(&self) -> u64 {
+        self.live_end() - self.shown_end()
     }
 
     /// The pane's title: name, counts, and state.
@@ -186,9 +206,9 @@ impl LogView {
                 format!(" · PAUSED, {} new (Space)", self.ring.total() - at),
                 theme::warn(),
             ));
-        } else if self.scroll > 0 {
+        } else if self.scrolled_back() > 0 {
             spans.push(Span::styled(
-                format!(" · scrolled up {} (End follows)", self.scroll),
+                format!(" · {} newer below (End follows)", self.scrolled_back()),
                 theme::warn(),
             ));
         }
@@ -214,7 +234,7 @@ impl LogView {
             return Vec::new();
         }
         let mut out: Vec<Line<'static>> = Vec::with_capacity(height);
-        let mut seq = self.shown_end().saturating_sub(self.scroll);
+        let mut seq = self.shown_end();
         while out.len() < height && seq > 0 {
             seq -= 1;
             let Some(entry) = self.ring.get_seq(seq) else {
@@ -387,10 +407,33 @@ mod tests {
             view.push(Kind::Info, format!("e{i}"));
         }
         view.scroll_key(KeyEvent::from(KeyCode::Home), 10);
-        assert_eq!(view.scroll, 2, "cannot scroll past what the ring holds");
+        assert_eq!(
+            view.scrolled_back(),
+            2,
+            "cannot scroll past what the ring holds"
+        );
         assert!(texts(&view, 80, 1)[0].ends_with("e7"));
         view.scroll_key(KeyEvent::from(KeyCode::End), 10);
-        assert_eq!(view.scroll, 0);
+        assert_eq!(view.scrolled_back(), 0);
+    }
+
+    #[test]
+    fn a_scrolled_view_stays_put_while_entries_arrive() {
+        let mut view = LogView::with_capacity("log", 100);
+        for i in 0..10 {
+            view.push(Kind::Info, format!("e{i}"));
+        }
+        view.scroll_key(KeyEvent::from(KeyCode::Up), 10);
+        view.scroll_key(KeyEvent::from(KeyCode::Up), 10);
+        assert!(texts(&view, 80, 1)[0].ends_with("e7"));
+        for i in 10..20 {
+            view.push(Kind::Info, format!("e{i}"));
+        }
+        assert!(texts(&view, 80, 1)[0].ends_with("e7"), "anchored");
+        assert_eq!(view.scrolled_back(), 12);
+        view.scroll_key(KeyEvent::from(KeyCode::PageDown), 100);
+        assert_eq!(view.scrolled_back(), 0, "back to following");
+        assert!(texts(&view, 80, 1)[0].ends_with("e19"));
     }
 
     #[test]
