@@ -27,25 +27,35 @@ pub const GLOBAL: &[Hint] = &[
     ("Ctrl+C", "quit at once, terminal restored"),
 ];
 
-fn section(title: &str, hints: &[Hint], lines: &mut Vec<Line<'static>>) {
-    lines.push(Line::styled(title.to_string(), theme::good()));
-    for (key, does) in hints {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {key:<30}"), theme::key()),
-            Span::raw(does.to_string()),
-        ]));
-    }
-    lines.push(Line::raw(""));
-}
+/// Every section of the help: a title and its keys.
+const SECTIONS: [(&str, &[Hint]); 5] = [
+    ("Everywhere", GLOBAL),
+    ("HTTP (Alt+1)", HttpTab::HELP),
+    ("TCP Server (Alt+2)", ServerTab::HELP),
+    ("TCP Client (Alt+3)", ClientTab::HELP),
+    ("UDP (Alt+4)", UdpTab::HELP),
+];
 
-/// Every line of the help text.
+/// Every line of the help text, keys in one aligned column.
 pub fn lines() -> Vec<Line<'static>> {
+    let width = SECTIONS
+        .iter()
+        .flat_map(|(_, hints)| hints.iter())
+        .map(|(key, _)| key.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2;
     let mut lines = Vec::new();
-    section("Everywhere", GLOBAL, &mut lines);
-    section("HTTP (Alt+1)", HttpTab::HELP, &mut lines);
-    section("TCP Server (Alt+2)", ServerTab::HELP, &mut lines);
-    section("TCP Client (Alt+3)", ClientTab::HELP, &mut lines);
-    section("UDP (Alt+4)", UdpTab::HELP, &mut lines);
+    for (title, hints) in SECTIONS {
+        lines.push(Line::styled(title.to_string(), theme::good()));
+        for (key, does) in hints {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {key:<width$}"), theme::key()),
+                Span::raw(does.to_string()),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
     lines.push(Line::styled(
         "Single-letter keys (k, Space) act only when a table or log has focus, never while typing.",
         theme::dim(),
@@ -64,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, scroll: &mut u16) {
     let total = text.len() as u16;
     let height = (total + 2).min(area.height);
     *scroll = (*scroll).min(total.saturating_sub(height.saturating_sub(2)));
-    let width = 100.min(area.width);
+    let width = 110.min(area.width);
     let [row] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(area);

@@ -531,14 +531,14 @@ impl UdpTab {
         ("F5", "incoming: greet → echo → silent"),
         (
             "F6",
-            "lossy network: off → drop 10% → 30% + dup + delay → 50% … (on receive)",
+            "lossy network on receive: off → 10% → 30% + dup + delay → 50% …",
         ),
         (
             "F3 / F4",
             "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
         ),
         (
-            "↑ ↓ PgUp PgDn Home End (packets)",
+            "↑ ↓ PgUp PgDn (packets)",
             "select a datagram: text and hex in the detail pane",
         ),
         (
