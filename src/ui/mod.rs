@@ -36,13 +36,34 @@ pub fn plain(key: &KeyEvent, code: KeyCode) -> bool {
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
 }
 
-/// Whether `key` types a character (no Ctrl or Alt): used to move typing
-/// from a locked field to the message input.
-pub fn is_typing_key(key: &KeyEvent) -> bool {
-    matches!(key.code, KeyCode::Char(_))
+/// What a key pressed on a tab's address field (listen address, target)
+/// amounts to.
+pub enum AddressKey {
+    /// Enter: start or stop, connect or disconnect.
+    Action,
+    /// A character typed while the field is locked (the socket is live):
+    /// it belongs in the message input.
+    ToMessage,
+    /// An edit of the field (whether the text changed).
+    Edited(bool),
+}
+
+/// Sorts a key on an address field that is `locked` while its socket is
+/// live: a live socket's address cannot change, so typing goes to the message.
+pub fn address_key(key: KeyEvent, locked: bool, field: &mut input::InputField) -> AddressKey {
+    let typing = matches!(key.code, KeyCode::Char(_))
         && !key
             .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    if plain(&key, KeyCode::Enter) {
+        AddressKey::Action
+    } else if locked && typing {
+        AddressKey::ToMessage
+    } else if locked {
+        AddressKey::Edited(false)
+    } else {
+        AddressKey::Edited(field.input(key))
+    }
 }
 
 /// Whether `key` is Ctrl + `c`.

@@ -28,7 +28,9 @@ use ratatui::Frame;
 use super::composer::Composer;
 use super::input::{title, InputField};
 use super::log_view::{Kind, LogView};
-use super::{age, count, ctrl, cycle, plain, plural, theme, Hint, Status, CONNECT_TIMEOUTS};
+use super::{
+    age, count, ctrl, cycle, plain, plural, theme, AddressKey, Hint, Status, CONNECT_TIMEOUTS,
+};
 use crate::net::error::human_duration;
 use crate::net::tcp_client::{self, ClientEvent, ClientHandle, DEFAULT_CONNECT_TIMEOUT};
 use crate::net::{ClientId, CloseReason, ConnStats, Engine};
@@ -153,19 +155,16 @@ impl ClientTab {
     fn on_focused_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
         match self.focus {
             Focus::Target => {
-                if plain(&key, KeyCode::Enter) {
-                    self.toggle(engine);
-                    true
-                } else if self.phase != Phase::Idle {
-                    // The target of a live connection cannot change: what
-                    // the user types is a message.
-                    if super::is_typing_key(&key) {
-                        self.focus = Focus::Message;
-                        return self.composer.input(key);
+                match super::address_key(key, self.phase != Phase::Idle, &mut self.target) {
+                    AddressKey::Action => {
+                        self.toggle(engine);
+                        true
                     }
-                    false
-                } else {
-                    self.target.input(key)
+                    AddressKey::ToMessage => {
+                        self.focus = Focus::Message;
+                        self.composer.input(key)
+                    }
+                    AddressKey::Edited(changed) => changed,
                 }
             }
             Focus::Message => {

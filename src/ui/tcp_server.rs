@@ -29,7 +29,7 @@ use ratatui::Frame;
 use super::composer::Composer;
 use super::input::{title, InputField};
 use super::log_view::{Kind, LogView};
-use super::{age, count, ctrl, cycle, plain, theme, Hint, Status, REPLY_DELAYS};
+use super::{age, count, ctrl, cycle, plain, theme, AddressKey, Hint, Status, REPLY_DELAYS};
 use crate::narrate::ServerNarrator;
 use crate::net::error::human_duration;
 use crate::net::greet::{Behaviour, ServerConfig};
@@ -185,19 +185,16 @@ impl ServerTab {
     fn on_focused_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
         match self.focus {
             Focus::Address => {
-                if plain(&key, KeyCode::Enter) {
-                    self.toggle(engine);
-                    true
-                } else if self.phase != Phase::Stopped {
-                    // A running listener's address cannot change: what the
-                    // user types is a message to the selected connection.
-                    if super::is_typing_key(&key) {
-                        self.focus = Focus::Message;
-                        return self.composer.input(key);
+                match super::address_key(key, self.phase != Phase::Stopped, &mut self.address) {
+                    AddressKey::Action => {
+                        self.toggle(engine);
+                        true
                     }
-                    false
-                } else {
-                    self.address.input(key)
+                    AddressKey::ToMessage => {
+                        self.focus = Focus::Message;
+                        self.composer.input(key)
+                    }
+                    AddressKey::Edited(changed) => changed,
                 }
             }
             Focus::Message => {
