@@ -84,11 +84,6 @@ impl Lossy {
         }
     }
 
-    /// Its configuration.
-    pub fn config(&self) -> LossyConfig {
-        self.config
-    }
-
     /// SplitMix64: small, fast, and good enough to pretend a network is bad.
     fn next(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -84,11 +84,6 @@ impl Payload {
             len: bytes.len(),
         }
     }
-
-    /// Whether the preview holds only part of the data.
-    pub fn is_truncated(&self) -> bool {
-        self.preview.len() < self.len
-    }
 }
 
 /// Exact per-connection counters, shared between the connection's task

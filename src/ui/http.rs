@@ -137,7 +137,6 @@ pub struct HttpTab {
     exchange: Exchange,
     redirects: Vec<String>,
     status: Status,
-    save_dir: PathBuf,
     url_error: Option<String>,
 }
 
@@ -161,16 +160,10 @@ impl HttpTab {
             exchange: Exchange::default(),
             redirects: Vec::new(),
             status: Status::new(Kind::Info, "Enter (or F8) sends. Tip: Alt+2, F5 to http mode, Enter — then fetch http://127.0.0.1:9999/"),
-            save_dir: PathBuf::from("."),
             url_error: parse_url(url).err(),
         };
         tab.regenerate();
         tab
-    }
-
-    /// Where Ctrl+S saves bodies (the current directory by default).
-    pub fn set_save_dir(&mut self, dir: PathBuf) {
-        self.save_dir = dir;
     }
 
     /// Whether a text field has the keyboard.
@@ -418,7 +411,7 @@ impl HttpTab {
         };
         let name = file_name_for(url);
         self.status = Status::new(Kind::Info, format!("Saving body as {name}…"));
-        http::save_body(engine, id, spool, self.save_dir.clone(), name);
+        http::save_body(engine, id, spool, PathBuf::from("."), name);
     }
 
     /// Folds one engine event into the tab; stale requests are ignored.

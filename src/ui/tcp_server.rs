@@ -18,7 +18,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -606,17 +606,6 @@ impl ServerTab {
     /// Puts the keyboard on the address field (what Alt+2 does).
     pub fn focus_first(&mut self) {
         self.focus = Focus::Address;
-    }
-
-    /// The current listen field text (for tests and the window).
-    pub fn address_text(&self) -> &str {
-        self.address.text()
-    }
-
-    /// Sets the reply delay (tests use it; F6 cycles it).
-    pub fn set_delay(&mut self, delay: Duration) {
-        self.config.reply_delay = delay;
-        self.apply_config();
     }
 
     /// Sets the behaviour (the command line uses it; F5 cycles it).

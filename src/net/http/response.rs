@@ -135,16 +135,6 @@ impl ResponseParser {
         }
     }
 
-    /// Whether the response is complete.
-    pub fn is_done(&self) -> bool {
-        self.state == State::Done
-    }
-
-    /// Body bytes seen so far (after de-chunking).
-    pub fn body_bytes(&self) -> u64 {
-        self.body_bytes
-    }
-
     /// Takes the next bytes read from the connection.
     pub fn feed(&mut self, data: &[u8]) -> Result<Vec<Output>, ParseError> {
         let mut out = Vec::new();
