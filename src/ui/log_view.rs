@@ -72,6 +72,9 @@ impl Entry {
     }
 }
 
+/// Entries PgUp/PgDn move by.
+const PAGE: u64 = 10;
+
 /// A log pane.
 pub struct LogView {
     name: &'static str,
@@ -142,6 +145,16 @@ impl LogView {
             None => Some(self.ring.total()),
         };
         self.anchor = None;
+    }
+
+    /// The keys of a focused log pane: Space pauses or resumes, the arrows,
+    /// PgUp/PgDn, Home and End scroll. Returns whether the key was used.
+    pub fn pane_key(&mut self, key: KeyEvent) -> bool {
+        if super::plain(&key, KeyCode::Char(' ')) {
+            self.toggle_pause();
+            return true;
+        }
+        self.scroll_key(key, PAGE)
     }
 
     /// Scrolling keys when the pane has focus; returns whether the key was used.

@@ -175,14 +175,7 @@ impl ClientTab {
                     self.composer.input(key)
                 }
             }
-            Focus::Transcript => {
-                if plain(&key, KeyCode::Char(' ')) {
-                    self.transcript.toggle_pause();
-                    true
-                } else {
-                    self.transcript.scroll_key(key, 10)
-                }
-            }
+            Focus::Transcript => self.transcript.pane_key(key),
         }
     }
 

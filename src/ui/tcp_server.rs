@@ -221,14 +221,7 @@ impl ServerTab {
                 }
                 _ => false,
             },
-            Focus::Log => {
-                if plain(&key, KeyCode::Char(' ')) {
-                    self.log.toggle_pause();
-                    true
-                } else {
-                    self.log.scroll_key(key, 10)
-                }
-            }
+            Focus::Log => self.log.pane_key(key),
         }
     }
 
