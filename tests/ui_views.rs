@@ -604,3 +604,34 @@ async fn client_tab_escapes_line_endings_half_close_and_hex() {
     );
     assert_eq!(peer.join().unwrap(), b"A\x00B\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_response_pane_scrolls_past_65536_lines() {
+    // A 64 KiB body of bare newlines is 65,536 preview lines plus the head:
+    // more than a u16 can count.
+    let mut response = b"HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n".to_vec();
+    response.extend(std::iter::repeat_n(b'\n', 70_000));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = std::io::Read::read(&mut stream, &mut request);
+        stream.write_all(&response).unwrap();
+    });
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('1'));
+    set_field(&mut app, &format!("http://{addr}/"));
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "first 65,536 B shown").await;
+    assert!(show(&mut app).contains("raw head"));
+    app.on_key(key(KeyCode::Tab)); // URL → request
+    app.on_key(key(KeyCode::Tab)); // → response
+    app.on_key(key(KeyCode::End));
+    let text = show(&mut app);
+    assert!(
+        !text.contains("raw head"),
+        "End reaches the bottom:\n{text}"
+    );
+    assert!(text.contains("│\\n"), "the last body lines:\n{text}");
+}

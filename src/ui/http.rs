@@ -131,7 +131,13 @@ pub struct HttpTab {
     timeout: Duration,
     view: View,
     hex: bool,
-    scroll: u16,
+    scroll: usize,
+    /// Bumped whenever the exchange changes, to know when `rendered` is stale.
+    revision: u64,
+    /// The response pane's lines for (revision, view, hex, width): building
+    /// them sanitizes and wraps up to 64 KiB of body, so it is done once per
+    /// change, not once per frame.
+    rendered: Option<((u64, View, bool, usize), Vec<Line<'static>>)>,
     handle: Option<FetchHandle>,
     last: Option<RequestId>,
     exchange: Exchange,
@@ -155,6 +161,8 @@ impl HttpTab {
             view: View::Response,
             hex: false,
             scroll: 0,
+            revision: 0,
+            rendered: None,
             handle: None,
             last: None,
             exchange: Exchange::default(),
@@ -291,7 +299,7 @@ impl HttpTab {
                     KeyCode::PageUp => self.scroll.saturating_sub(page),
                     KeyCode::PageDown => self.scroll.saturating_add(page),
                     KeyCode::Home => 0,
-                    KeyCode::End => u16::MAX,
+                    KeyCode::End => usize::MAX,
                     _ => return false,
                 };
                 true
@@ -344,6 +352,7 @@ impl HttpTab {
         let handle = http::fetch(engine, request);
         self.last = Some(handle.id());
         self.handle = Some(handle);
+        self.revision += 1;
         self.exchange = Exchange {
             url: Some(url.clone()),
             ..Exchange::default()
@@ -419,6 +428,7 @@ impl HttpTab {
         if self.last != Some(id) {
             return;
         }
+        self.revision += 1;
         let exchange = &mut self.exchange;
         match event {
             HttpEvent::Resolved { addrs } => exchange.resolved = addrs,
@@ -605,13 +615,19 @@ impl HttpTab {
             self.focus == Focus::Response,
         );
         let inner = block.inner(response_area);
-        let lines = self.response_lines(inner.width.max(1) as usize);
-        let max_scroll = (lines.len() as u16).saturating_sub(inner.height);
-        self.scroll = self.scroll.min(max_scroll);
-        frame.render_widget(
-            Paragraph::new(lines).block(block).scroll((self.scroll, 0)),
-            response_area,
-        );
+        let width = inner.width.max(1) as usize;
+        let key = (self.revision, self.view, self.hex, width);
+        if self.rendered.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.rendered = Some((key, self.response_lines(width)));
+        }
+        let lines = self
+            .rendered
+            .as_ref()
+            .map_or(&[][..], |(_, l)| l.as_slice());
+        let height = inner.height as usize;
+        self.scroll = self.scroll.min(lines.len().saturating_sub(height));
+        let visible = lines[self.scroll..(self.scroll + height).min(lines.len())].to_vec();
+        frame.render_widget(Paragraph::new(visible).block(block), response_area);
     }
 
     fn response_lines(&self, width: usize) -> Vec<Line<'static>> {
