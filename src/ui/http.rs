@@ -101,6 +101,9 @@ impl View {
     }
 }
 
+/// What the response pane's lines depend on: revision, view, hex, width.
+type RenderKey = (u64, View, bool, usize);
+
 /// Everything known about one request.
 #[derive(Default)]
 struct Exchange {
@@ -137,7 +140,7 @@ pub struct HttpTab {
     /// The response pane's lines for (revision, view, hex, width): building
     /// them sanitizes and wraps up to 64 KiB of body, so it is done once per
     /// change, not once per frame.
-    rendered: Option<((u64, View, bool, usize), Vec<Line<'static>>)>,
+    rendered: Option<(RenderKey, Vec<Line<'static>>)>,
     handle: Option<FetchHandle>,
     last: Option<RequestId>,
     exchange: Exchange,
