@@ -50,16 +50,26 @@ fn show(app: &mut App) -> String {
 
 /// Folds engine events into the app until the screen contains `needle`.
 async fn pump_until(app: &mut App, rx: &mut mpsc::Receiver<Event>, needle: &str) -> String {
+    pump_until_count(app, rx, needle, 1).await
+}
+
+/// Folds engine events until `needle` appears `times` times on screen.
+async fn pump_until_count(
+    app: &mut App,
+    rx: &mut mpsc::Receiver<Event>,
+    needle: &str,
+    times: usize,
+) -> String {
     let deadline = tokio::time::Instant::now() + common::WAIT;
     loop {
         let text = show(app);
-        if text.contains(needle) {
+        if text.matches(needle).count() >= times {
             return text;
         }
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Ok(Some(event)) => app.on_engine(event),
             Ok(None) => panic!("engine closed"),
-            Err(_) => panic!("timed out waiting for {needle:?}; screen:\n{text}"),
+            Err(_) => panic!("timed out waiting for {times}× {needle:?}; screen:\n{text}"),
         }
     }
 }
@@ -537,6 +547,9 @@ async fn server_tab_manual_reply_broadcast_and_kick() {
     app.on_key(key(KeyCode::Enter));
     common::expect_bytes(&mut first, b"all");
     common::expect_bytes(&mut second, b"all");
+    // Both connections' send events must be in before the pause below
+    // counts new entries: each task reports its own write.
+    pump_until_count(&mut app, &mut rx, "sent 3 B to", 2).await;
 
     // Kick the selected (first) connection with 'k' from the table.
     app.on_key(key(KeyCode::BackTab)); // message → connections
