@@ -506,3 +506,47 @@ fn completions_and_man_page() {
     let output = netplay(&["fetch", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&output.stdout).contains("Examples:"));
 }
+
+#[test]
+fn a_large_upload_is_sent_whole_but_shown_in_part() {
+    const BODY: usize = 200 * 1024;
+    let dir = std::env::temp_dir().join(format!("netplay-upload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("body.bin");
+    std::fs::write(&file, vec![b'u'; BODY]).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut all = Vec::new();
+        let mut buf = [0u8; 65536];
+        while all.iter().filter(|b| **b == b'u').count() < BODY {
+            let n = stream.read(&mut buf).unwrap();
+            assert!(n > 0, "request cut short");
+            all.extend_from_slice(&buf[..n]);
+        }
+        stream
+            .write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
+            .unwrap();
+        all.len()
+    });
+    let output = netplay(&[
+        "fetch",
+        "-v",
+        "--data-file",
+        file.to_str().unwrap(),
+        &format!("http://{addr}/upload"),
+    ])
+    .output()
+    .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        peer.join().unwrap() > BODY,
+        "head and the whole body arrived"
+    );
+    let err = stderr(&output);
+    assert!(err.contains("more body bytes"), "{err}");
+    assert!(err.len() < 120 * 1024, "the -v echo is a bounded preview");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -133,7 +133,7 @@ async fn run(rx: &mut Receiver<Event>, id: RequestId) -> Outcome {
             HttpEvent::Head(head) => outcome.head = Some(head),
             HttpEvent::Trailers(t) => outcome.trailers = t,
             HttpEvent::TlsEstablished(info) => outcome.tls = Some(info),
-            HttpEvent::RequestSent(bytes) => outcome.sent = bytes,
+            HttpEvent::RequestSent(sent) => outcome.sent = sent.preview,
             HttpEvent::Done { body, .. } => {
                 outcome.body = Some(body);
                 return outcome;

@@ -151,10 +151,14 @@ async fn exchange(args: &FetchArgs, mut request: FetchRequest, out: Output) -> E
                     diag(&out, "tls", &text);
                 }
             }
-            HttpEvent::RequestSent(bytes) => {
+            HttpEvent::RequestSent(sent) => {
                 if args.verbose {
-                    for line in bytes.split_inclusive(|b| *b == b'\n') {
+                    for line in sent.preview.split_inclusive(|b| *b == b'\n') {
                         diag(&out, "request", &format!("> {}", sanitize(line)));
+                    }
+                    if sent.preview.len() < sent.len {
+                        let rest = sent.len - sent.preview.len();
+                        diag(&out, "request", &format!("> … {rest} more body bytes"));
                     }
                 }
             }

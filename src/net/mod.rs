@@ -79,8 +79,13 @@ pub struct Payload {
 impl Payload {
     /// Captures the preview of `bytes`.
     pub fn of(bytes: &[u8]) -> Self {
+        Self::first(bytes, PREVIEW_LIMIT)
+    }
+
+    /// Captures at most `limit` bytes of `bytes`.
+    pub fn first(bytes: &[u8], limit: usize) -> Self {
         Self {
-            preview: bytes[..bytes.len().min(PREVIEW_LIMIT)].to_vec(),
+            preview: bytes[..bytes.len().min(limit)].to_vec(),
             len: bytes.len(),
         }
     }

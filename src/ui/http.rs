@@ -111,7 +111,7 @@ struct Exchange {
     resolved: Vec<SocketAddr>,
     socket: Option<(SocketAddr, SocketAddr)>,
     tls: Option<TlsInfo>,
-    sent: Option<Vec<u8>>,
+    sent: Option<crate::net::Payload>,
     interims: Vec<Head>,
     head: Option<Head>,
     trailers: Vec<(String, Vec<u8>)>,
@@ -643,12 +643,16 @@ impl HttpTab {
         match self.view {
             View::Response => self.response_view(width, &mut out),
             View::Sent => match &exchange.sent {
-                Some(bytes) => {
-                    out.push(section(&format!(
-                        "{} bytes written",
-                        count(bytes.len() as u64)
-                    )));
-                    raw_lines(bytes, width, self.hex, &mut out);
+                Some(sent) => {
+                    let mut title = format!("{} bytes written", count(sent.len as u64));
+                    if sent.preview.len() < sent.len {
+                        title.push_str(&format!(
+                            " · first {} shown",
+                            count(sent.preview.len() as u64)
+                        ));
+                    }
+                    out.push(section(&title));
+                    raw_lines(&sent.preview, width, self.hex, &mut out);
                 }
                 None => out.push(Line::styled("Not sent yet.", theme::dim())),
             },

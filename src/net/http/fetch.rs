@@ -15,7 +15,7 @@ use super::tls::{self, TlsOptions};
 use super::{HttpEvent, Timings};
 use crate::net::error::{connect_error, human_duration, stream_error};
 use crate::net::resolve::resolve;
-use crate::net::{Engine, Event, RequestId, StopSignal};
+use crate::net::{Engine, Event, Payload, RequestId, StopSignal};
 
 /// Everything needed to send one request.
 #[derive(Debug, Clone)]
@@ -204,8 +204,11 @@ impl Fetch {
         io.flush()
             .await
             .map_err(|err| format!("sending the request failed: {}", stream_error(&err)))?;
-        self.emit(HttpEvent::RequestSent(request.wire.clone()))
-            .await;
+        self.emit(HttpEvent::RequestSent(Payload::first(
+            &request.wire,
+            super::REQUEST_PREVIEW,
+        )))
+        .await;
 
         self.phase = "waiting for the response";
         let mut parser = ResponseParser::new(request.head_request);

@@ -16,6 +16,10 @@ pub use fetch::{fetch, BodyTarget, FetchHandle, FetchRequest};
 pub use response::Head;
 pub use tls::{TlsInfo, TlsOptions};
 
+/// Bytes of the request as sent carried in [`HttpEvent::RequestSent`]: the
+/// whole head and the start of any body (an upload is not copied whole).
+pub const REQUEST_PREVIEW: usize = 64 * 1024;
+
 /// The default limit for a whole request, from lookup to the last byte.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -52,7 +56,7 @@ pub enum HttpEvent {
     /// The TLS handshake finished.
     TlsEstablished(TlsInfo),
     /// The request bytes as written to the socket.
-    RequestSent(Vec<u8>),
+    RequestSent(crate::net::Payload),
     /// A 1xx interim response, shown and skipped.
     Interim(Head),
     /// The final response head.
