@@ -74,6 +74,19 @@ async fn pump_until_count(
     }
 }
 
+/// The port number printed right after `marker` on the screen.
+fn port_after(text: &str, marker: &str) -> u16 {
+    text.split(marker)
+        .nth(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or_else(|| panic!("no port after {marker:?} on screen:\n{text}"))
+}
+
 fn new_app() -> (App, mpsc::Receiver<Event>) {
     let (engine, rx) = Engine::new(tokio::runtime::Handle::current());
     (App::new(engine, StartOptions::default()), rx)
@@ -160,15 +173,7 @@ async fn the_tutorial_chat_as_a_person_reads_it() {
     set_field(&mut app, "127.0.0.1:0");
     app.on_key(key(KeyCode::Enter));
     let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
-    let port: u16 = text
-        .split("Listening on 127.0.0.1:")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap();
+    let port: u16 = port_after(&text, "Listening on 127.0.0.1:");
     assert!(text.contains("Waiting for connection..."));
 
     app.on_key(alt('3'));
@@ -338,13 +343,7 @@ async fn http_tab_edits_and_fetches_from_the_own_server() {
     app.on_key(key(KeyCode::Enter));
     let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
     assert!(text.contains("mode http"), "{text}");
-    let port: String = text
-        .split("Listening on 127.0.0.1:")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
+    let port = port_after(&text, "Listening on 127.0.0.1:");
 
     app.on_key(alt('1'));
     set_field(&mut app, &format!("http://127.0.0.1:{port}/hello?x=1"));
@@ -411,15 +410,7 @@ async fn udp_tab_binds_answers_and_shows_hex() {
     set_field(&mut app, "127.0.0.1:0");
     app.on_key(key(KeyCode::Enter));
     let text = pump_until(&mut app, &mut rx, "Bound 127.0.0.1:").await;
-    let port: u16 = text
-        .split("Bound 127.0.0.1:")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap();
+    let port: u16 = port_after(&text, "Bound 127.0.0.1:");
     let client = tokio::task::spawn_blocking(move || {
         let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         socket.set_read_timeout(Some(common::WAIT)).unwrap();
@@ -456,17 +447,7 @@ async fn udp_flood_is_absorbed_with_bounded_memory() {
     }
     app.on_key(key(KeyCode::Enter));
     let text = pump_until(&mut app, &mut rx, "Bound 127.0.0.1:").await;
-    let addr: std::net::SocketAddr = format!(
-        "127.0.0.1:{}",
-        text.split("Bound 127.0.0.1:")
-            .nth(1)
-            .unwrap()
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-    )
-    .parse()
-    .unwrap();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port_after(&text, "Bound 127.0.0.1:")));
     const TOTAL: u64 = 100_000;
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel();
     // The sender paces itself on what the UI has folded, as a slow link would.
@@ -518,15 +499,7 @@ async fn server_tab_manual_reply_broadcast_and_kick() {
     app.on_key(key(KeyCode::Enter));
     let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
     assert!(text.contains("mode manual"), "{text}");
-    let port: u16 = text
-        .split("Listening on 127.0.0.1:")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap();
+    let port: u16 = port_after(&text, "Listening on 127.0.0.1:");
     let mut first = common::tutorial_client(([127, 0, 0, 1], port).into());
     pump_until(&mut app, &mut rx, "1 open").await;
     let mut second = common::tutorial_client(([127, 0, 0, 1], port).into());
