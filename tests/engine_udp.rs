@@ -43,6 +43,43 @@ fn engine() -> (Engine, Receiver<Event>) {
     Engine::new(tokio::runtime::Handle::current())
 }
 
+/// Binds a socket on 127.0.0.1 with an OS-chosen port and waits for it.
+async fn open_local(
+    engine: &Engine,
+    rx: &mut Receiver<Event>,
+    mode: UdpMode,
+    lossy: Option<LossyConfig>,
+) -> (UdpHandle, SocketAddr, Arc<UdpStats>) {
+    let socket = udp::open(engine, Bind::Address("127.0.0.1:0".into()), mode, lossy);
+    let (addr, stats) = bound(rx, &socket).await;
+    (socket, addr, stats)
+}
+
+/// Opens a silent ephemeral socket connected to `target` and waits for it.
+async fn open_ephemeral(
+    engine: &Engine,
+    rx: &mut Receiver<Event>,
+    target: SocketAddr,
+) -> UdpHandle {
+    let socket = udp::open(
+        engine,
+        Bind::EphemeralFor(target.to_string()),
+        UdpMode::Silent,
+        None,
+    );
+    bound(rx, &socket).await;
+    socket
+}
+
+/// The next error the socket `id` reports.
+async fn next_error(rx: &mut Receiver<Event>, id: SocketId) -> String {
+    udp_event(rx, id, "Error", |e| match e {
+        UdpEvent::Error { reason } => Some(reason.clone()),
+        _ => None,
+    })
+    .await
+}
+
 fn tutorial_client(server: SocketAddr, expect: &[(&str, &str)]) {
     let any = if server.is_ipv4() {
         "127.0.0.1:0"
@@ -63,13 +100,7 @@ fn tutorial_client(server: SocketAddr, expect: &[(&str, &str)]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tutorial_client_against_greet_and_echo() {
     let (engine, mut rx) = engine();
-    let server = udp::open(
-        &engine,
-        Bind::Address("127.0.0.1:0".into()),
-        UdpMode::Greet,
-        None,
-    );
-    let (addr, stats) = bound(&mut rx, &server).await;
+    let (server, addr, stats) = open_local(&engine, &mut rx, UdpMode::Greet, None).await;
     tokio::task::spawn_blocking(move || {
         tutorial_client(
             addr,
@@ -122,13 +153,7 @@ async fn ipv6_round_trip_or_a_clean_skip() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unbound_send_uses_a_connected_ephemeral_socket() {
     let (engine, mut rx) = engine();
-    let server = udp::open(
-        &engine,
-        Bind::Address("127.0.0.1:0".into()),
-        UdpMode::Greet,
-        None,
-    );
-    let (addr, _) = bound(&mut rx, &server).await;
+    let (_server, addr, _) = open_local(&engine, &mut rx, UdpMode::Greet, None).await;
     let client = udp::open(
         &engine,
         Bind::EphemeralFor(addr.to_string()),
@@ -168,26 +193,10 @@ fn expected_fates(config: LossyConfig, count: u32) -> (u32, u32) {
 
 async fn burst_through(config: LossyConfig, count: u32) -> netplay::net::burst::BurstReport {
     let (engine, mut rx) = engine();
-    let server = udp::open(
-        &engine,
-        Bind::Address("127.0.0.1:0".into()),
-        UdpMode::Greet,
-        Some(config),
-    );
-    let (addr, _) = bound(&mut rx, &server).await;
-    let client = udp::open(
-        &engine,
-        Bind::EphemeralFor(addr.to_string()),
-        UdpMode::Silent,
-        None,
-    );
-    let id = client.id();
-    udp_event(&mut rx, id, "Bound", |e| {
-        matches!(e, UdpEvent::Bound { .. }).then_some(())
-    })
-    .await;
+    let (_server, addr, _) = open_local(&engine, &mut rx, UdpMode::Greet, Some(config)).await;
+    let client = open_ephemeral(&engine, &mut rx, addr).await;
     client.burst(&addr.to_string(), count, 48, Duration::from_millis(400));
-    udp_event(&mut rx, id, "BurstDone", |e| match e {
+    udp_event(&mut rx, client.id(), "BurstDone", |e| match e {
         UdpEvent::BurstDone(report) => Some(report.clone()),
         _ => None,
     })
@@ -239,13 +248,7 @@ async fn burst_counts_are_exact_at_fixed_seeds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_100k_datagrams_is_counted_exactly() {
     let (engine, mut rx) = engine();
-    let sink = udp::open(
-        &engine,
-        Bind::Address("127.0.0.1:0".into()),
-        UdpMode::Silent,
-        None,
-    );
-    let (addr, stats) = bound(&mut rx, &sink).await;
+    let (sink, addr, stats) = open_local(&engine, &mut rx, UdpMode::Silent, None).await;
     let sink_id = sink.id();
     // The receiving side folds events as the UI would, concurrently.
     let absorb = tokio::spawn(async move {
@@ -319,19 +322,9 @@ async fn errors_are_one_line_reasons() {
     assert!(reason.contains("already in use"), "{reason}");
 
     // too large
-    let socket = udp::open(
-        &engine,
-        Bind::Address("127.0.0.1:0".into()),
-        UdpMode::Silent,
-        None,
-    );
-    let (addr, _) = bound(&mut rx, &socket).await;
+    let (socket, addr, _) = open_local(&engine, &mut rx, UdpMode::Silent, None).await;
     socket.send(&addr.to_string(), vec![0u8; 70_000]);
-    let reason = udp_event(&mut rx, socket.id(), "Error", |e| match e {
-        UdpEvent::Error { reason } => Some(reason.clone()),
-        _ => None,
-    })
-    .await;
+    let reason = next_error(&mut rx, socket.id()).await;
     assert!(
         reason.contains("datagram too large: 70000 bytes"),
         "{reason}"
@@ -340,11 +333,7 @@ async fn errors_are_one_line_reasons() {
 
     // unknown target form
     socket.send("nowhere", b"x".to_vec());
-    let reason = udp_event(&mut rx, socket.id(), "Error", |e| match e {
-        UdpEvent::Error { reason } => Some(reason.clone()),
-        _ => None,
-    })
-    .await;
+    let reason = next_error(&mut rx, socket.id()).await;
     assert!(reason.contains("missing port"), "{reason}");
 
     // ICMP port unreachable on a connected ephemeral socket
@@ -352,22 +341,9 @@ async fn errors_are_one_line_reasons() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let client = udp::open(
-        &engine,
-        Bind::EphemeralFor(closed.to_string()),
-        UdpMode::Silent,
-        None,
-    );
-    udp_event(&mut rx, client.id(), "Bound", |e| {
-        matches!(e, UdpEvent::Bound { .. }).then_some(())
-    })
-    .await;
+    let client = open_ephemeral(&engine, &mut rx, closed).await;
     client.send(&closed.to_string(), b"anyone?".to_vec());
-    let reason = udp_event(&mut rx, client.id(), "Error", |e| match e {
-        UdpEvent::Error { reason } => Some(reason.clone()),
-        _ => None,
-    })
-    .await;
+    let reason = next_error(&mut rx, client.id()).await;
     assert!(reason.contains("connection refused"), "{reason}");
     drop(holder);
 }
