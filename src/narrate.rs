@@ -125,7 +125,7 @@ impl ServerNarrator {
             ServerEvent::PeerHalfClosed { conn } => Narration::new(
                 Kind::Info,
                 format!(
-                    "{conn} {} shut down its write side (FIN): you can still reply, k kicks",
+                    "{conn} {} shut down its write side (FIN): the connection stays open for a reply",
                     self.peer(*conn)
                 ),
             ),
