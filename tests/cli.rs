@@ -550,3 +550,32 @@ fn a_large_upload_is_sent_whole_but_shown_in_part() {
     assert!(err.len() < 120 * 1024, "the -v echo is a bounded preview");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn tcp_connect_stops_cleanly_on_sigterm() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut child = netplay(&["tcp", "connect", &addr.to_string()])
+        .stdin(Stdio::piped()) // kept open: only the signal ends it
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (mut peer, _) = listener.accept().unwrap();
+    peer.set_read_timeout(Some(common::WAIT)).unwrap();
+    // Wait until netplay reports the connection, so its handler is in place.
+    let mut stderr_pipe = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr_pipe.read_line(&mut line).unwrap();
+    assert!(line.contains("Connected"), "{line}");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut rest = Vec::new();
+    peer.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "netplay closed the connection");
+    let output = wait_output(child);
+    assert_eq!(output.status.code(), Some(0));
+}

@@ -88,6 +88,11 @@ async fn exchange(args: &FetchArgs, mut request: FetchRequest, out: Output) -> E
     let handle = http::fetch(&engine, request);
     let mut head: Option<Head> = None;
     let mut body_open = args.output.is_none();
+    // One signal listener for the whole exchange (not one per loop turn:
+    // the loop turns once per body piece).
+    let stop = super::shutdown_signal();
+    tokio::pin!(stop);
+    let mut stopping = false;
     loop {
         let event = tokio::select! {
             // Events first: the head (for -i) always precedes its body.
@@ -105,7 +110,8 @@ async fn exchange(args: &FetchArgs, mut request: FetchRequest, out: Output) -> E
                 }
                 continue;
             }
-            () = super::shutdown_signal() => {
+            () = &mut stop, if !stopping => {
+                stopping = true;
                 handle.cancel();
                 continue;
             }

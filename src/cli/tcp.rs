@@ -127,9 +127,12 @@ pub async fn connect(addr: &str, eol: Eol, raw: bool, timeout: f64, out: Output)
     let mut reading_stdin = false;
     let stop = shutdown_signal();
     tokio::pin!(stop);
+    let mut stopping = false;
     loop {
         tokio::select! {
-            () = &mut stop => {
+            // A finished future must not be polled again: the guard.
+            () = &mut stop, if !stopping => {
+                stopping = true;
                 client.disconnect();
             }
             chunk = input.recv(), if reading_stdin => match chunk {
