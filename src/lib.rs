@@ -9,6 +9,7 @@ pub mod clock;
 pub mod narrate;
 pub mod net;
 pub mod ring;
+pub mod shutdown;
 pub mod terminal;
 pub mod text;
 pub mod ui;

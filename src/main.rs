@@ -10,6 +10,7 @@ use clap::Parser;
 use netplay::app::{self, App, StartOptions, Tab};
 use netplay::cli::{self, output::Output, Args};
 use netplay::net::Engine;
+use netplay::shutdown::Shutdown;
 use netplay::terminal;
 
 fn main() -> ExitCode {
@@ -25,13 +26,24 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Stop signals are handled from here on, before any socket exists.
+    let shutdown = {
+        let _context = runtime.enter();
+        match Shutdown::install() {
+            Ok(shutdown) => shutdown,
+            Err(err) => {
+                eprintln!("netplay: cannot install the signal handlers: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
     if let Some(command) = args.command.take() {
         let out = Output::new(args.json, args.quiet);
-        let code = runtime.block_on(cli::run(command, out));
+        let code = runtime.block_on(cli::run(command, out, shutdown));
         runtime.shutdown_timeout(std::time::Duration::from_millis(500));
         return code;
     }
-    let outcome = run_ui(args, &runtime);
+    let outcome = run_ui(args, &runtime, shutdown);
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -42,7 +54,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_ui(args: Args, runtime: &tokio::runtime::Runtime) -> Result<()> {
+/// The UI until Ctrl+C or a stop signal (SIGTERM, SIGHUP, SIGINT): each
+/// ends it the same way, terminal restored, exit 0.
+fn run_ui(args: Args, runtime: &tokio::runtime::Runtime, mut shutdown: Shutdown) -> Result<()> {
     let mut options = StartOptions::default();
     if let Some(name) = &args.tab {
         options.tab = Tab::from_name(name)
@@ -68,12 +82,17 @@ fn run_ui(args: Args, runtime: &tokio::runtime::Runtime) -> Result<()> {
         let _ = tui.draw(|frame| netplay::ui::frame::draw(frame, &mut app));
         panic!("deliberate panic (NETPLAY_PANIC_AFTER_START is set)");
     }
-    let outcome = runtime.block_on(app::run(
-        &mut tui,
-        &mut app,
-        crossterm::event::EventStream::new(),
-        events,
-    ));
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = app::run(
+                &mut tui,
+                &mut app,
+                crossterm::event::EventStream::new(),
+                events,
+            ) => outcome,
+            _ = shutdown.recv() => Ok(()),
+        }
+    });
     terminal::restore();
     terminal::report_deferred_panics();
     drop(app);

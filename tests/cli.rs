@@ -64,9 +64,14 @@ impl Server {
     }
 
     /// SIGTERM, then the exit status and everything left on stdout.
-    fn terminate(mut self) -> (i32, Vec<String>) {
+    fn terminate(self) -> (i32, Vec<String>) {
+        self.stop_with("-TERM")
+    }
+
+    /// `kill SIGNAL`, then the exit status and everything left on stdout.
+    fn stop_with(mut self, signal: &str) -> (i32, Vec<String>) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([signal, &self.child.id().to_string()])
             .status()
             .expect("kill");
         assert!(status.success());
@@ -578,4 +583,66 @@ fn tcp_connect_stops_cleanly_on_sigterm() {
     assert!(rest.is_empty(), "netplay closed the connection");
     let output = wait_output(child);
     assert_eq!(output.status.code(), Some(0));
+}
+
+/// Starts `args`, waits for a stderr line containing `marker` (the command
+/// is past its start), sends `signal`, and returns the exit code: `None`
+/// would mean the signal's default action killed it.
+fn stop_with_signal_after(args: &[&str], marker: &str, signal: &str) -> Option<i32> {
+    let mut child = netplay(args)
+        .stdin(Stdio::piped()) // kept open: only the signal ends it
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr_pipe = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let n = stderr_pipe.read_line(&mut line).unwrap();
+        assert!(n > 0, "stderr ended before {marker:?}: {seen}");
+        seen.push_str(&line);
+        if line.contains(marker) {
+            break;
+        }
+    }
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Drain the rest of stderr so the child never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut stderr_pipe, &mut std::io::sink()));
+    wait_output(child).status.code()
+}
+
+#[test]
+fn every_headless_command_stops_cleanly_on_sigterm_and_sighup() {
+    // A TCP peer that accepts and never answers: fetch waits on it forever.
+    let silent_tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tcp_addr = silent_tcp.local_addr().unwrap().to_string();
+    let url = format!("http://{tcp_addr}/");
+    // A UDP socket that never replies: udp send waits for its answer.
+    let silent_udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let udp_addr = silent_udp.local_addr().unwrap().to_string();
+    for signal in ["-TERM", "-HUP"] {
+        let code = stop_with_signal_after(
+            &["udp", "send", "--wait", "60000", &udp_addr, "hello"],
+            "Sending from",
+            signal,
+        );
+        assert_eq!(code, Some(0), "udp send on {signal}");
+        let code = stop_with_signal_after(&["fetch", "-v", &url], "* Connected", signal);
+        assert!(code.is_some(), "fetch killed by {signal}");
+        let code = stop_with_signal_after(&["tcp", "connect", &tcp_addr], "Connected", signal);
+        assert_eq!(code, Some(0), "tcp connect on {signal}");
+    }
+    drop((silent_tcp, silent_udp));
+
+    let server = Server::start(&["tcp", "serve", "127.0.0.1:0"]);
+    server.address("Listening on ");
+    assert_eq!(server.stop_with("-HUP").0, 0, "tcp serve on SIGHUP");
+    let server = Server::start(&["udp", "serve", "127.0.0.1:0"]);
+    server.address("Bind UDP on ");
+    assert_eq!(server.stop_with("-HUP").0, 0, "udp serve on SIGHUP");
 }

@@ -159,6 +159,28 @@ fn ctrl_c_exits_zero_and_restores_the_terminal() {
     assert!(np.term().parser.screen().alternate_screen());
     np.press_ctrl('c');
     assert_eq!(np.wait_exit(), 0);
+    assert_restored(&np);
+}
+
+#[test]
+fn sigterm_and_sighup_exit_zero_and_restore_the_terminal() {
+    for signal in ["-TERM", "-HUP"] {
+        let mut np = Netplay::launch();
+        np.wait_for_text("4 UDP");
+        let status = std::process::Command::new("kill")
+            .args([signal, &np.pid().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        assert_eq!(np.wait_exit(), 0, "{signal} is a clean stop");
+        assert_restored(&np);
+    }
+}
+
+/// The terminal is as netplay found it: main screen, cursor shown, and the
+/// last thing written after the last entry into the alternate screen is
+/// the way out of it.
+fn assert_restored(np: &Netplay) {
     let term = np.term();
     assert!(
         !term.parser.screen().alternate_screen(),

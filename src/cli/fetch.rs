@@ -11,6 +11,7 @@ use crate::narrate::Kind;
 use crate::net::http::request::{build_wire, parse_url};
 use crate::net::http::{self, BodyTarget, FetchRequest, Head, HttpEvent, Timings, TlsOptions};
 use crate::net::{Engine, Event};
+use crate::shutdown::Shutdown;
 use crate::text::sanitize;
 
 /// curl's exit status for `--fail` on an HTTP error.
@@ -33,9 +34,9 @@ fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, String> {
 }
 
 /// Runs one request and prints what curl would (see `netplay fetch --help`).
-pub async fn run(args: FetchArgs, out: Output) -> ExitCode {
+pub async fn run(args: FetchArgs, out: Output, stop: Shutdown) -> ExitCode {
     match prepare(&args) {
-        Ok(request) => exchange(&args, request, out).await,
+        Ok(request) => exchange(&args, request, out, stop).await,
         Err(reason) => {
             out.error(&reason);
             ExitCode::from(2)
@@ -75,7 +76,12 @@ fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
     })
 }
 
-async fn exchange(args: &FetchArgs, mut request: FetchRequest, out: Output) -> ExitCode {
+async fn exchange(
+    args: &FetchArgs,
+    mut request: FetchRequest,
+    out: Output,
+    mut stop: Shutdown,
+) -> ExitCode {
     let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
     // Without -o the body streams to stdout as it arrives; the bounded
     // channel slows the download rather than buffering a slow reader's data.
@@ -88,10 +94,6 @@ async fn exchange(args: &FetchArgs, mut request: FetchRequest, out: Output) -> E
     let handle = http::fetch(&engine, request);
     let mut head: Option<Head> = None;
     let mut body_open = args.output.is_none();
-    // One signal listener for the whole exchange (not one per loop turn:
-    // the loop turns once per body piece).
-    let stop = super::shutdown_signal();
-    tokio::pin!(stop);
     let mut stopping = false;
     loop {
         let event = tokio::select! {
@@ -110,7 +112,7 @@ async fn exchange(args: &FetchArgs, mut request: FetchRequest, out: Output) -> E
                 }
                 continue;
             }
-            () = &mut stop, if !stopping => {
+            _ = stop.recv(), if !stopping => {
                 stopping = true;
                 handle.cancel();
                 continue;

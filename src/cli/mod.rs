@@ -10,6 +10,7 @@ pub mod udp;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::shutdown::Shutdown;
 use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// A terminal network playground: HTTP, TCP server, TCP client and UDP
@@ -250,9 +251,12 @@ impl Eol {
 pub const FAILURE: u8 = 1;
 
 /// Runs a headless command to completion.
-pub async fn run(command: Command, out: output::Output) -> ExitCode {
+///
+/// `stop` was installed at process start (see [`crate::shutdown`]), so a
+/// stop signal is handled cleanly from the first event on.
+pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitCode {
     match command {
-        Command::Fetch(args) => fetch::run(args, out).await,
+        Command::Fetch(args) => fetch::run(args, out, stop).await,
         Command::Tcp {
             command:
                 TcpCommand::Serve {
@@ -261,7 +265,7 @@ pub async fn run(command: Command, out: output::Output) -> ExitCode {
                     delay,
                     max_conn,
                 },
-        } => tcp::serve(&addr, mode, delay, max_conn, out).await,
+        } => tcp::serve(&addr, mode, delay, max_conn, out, stop).await,
         Command::Tcp {
             command:
                 TcpCommand::Connect {
@@ -270,10 +274,10 @@ pub async fn run(command: Command, out: output::Output) -> ExitCode {
                     raw,
                     timeout,
                 },
-        } => tcp::connect(&addr, eol, raw, timeout, out).await,
+        } => tcp::connect(&addr, eol, raw, timeout, out, stop).await,
         Command::Udp {
             command: UdpCommand::Serve { addr, mode },
-        } => udp::serve(&addr, mode, out).await,
+        } => udp::serve(&addr, mode, out, stop).await,
         Command::Udp {
             command:
                 UdpCommand::Send {
@@ -281,7 +285,7 @@ pub async fn run(command: Command, out: output::Output) -> ExitCode {
                     messages,
                     wait,
                 },
-        } => udp::send(&addr, &messages, wait, out).await,
+        } => udp::send(&addr, &messages, wait, out, stop).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -299,29 +303,6 @@ pub async fn run(command: Command, out: output::Output) -> ExitCode {
                 ExitCode::from(FAILURE)
             }
         },
-    }
-}
-
-/// Resolves when Ctrl+C or SIGTERM arrives.
-pub async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

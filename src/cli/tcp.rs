@@ -7,12 +7,13 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 use super::output::{Output, Value};
-use super::{seconds, shutdown_signal, Eol, ServeMode, FAILURE};
+use super::{seconds, Eol, ServeMode, FAILURE};
 use crate::narrate::{Kind, ServerNarrator};
 use crate::net::greet::ServerConfig;
 use crate::net::tcp_client::{self, ClientEvent};
 use crate::net::tcp_server::{self, ServerEvent};
 use crate::net::{CloseReason, Engine, Event};
+use crate::shutdown::Shutdown;
 use crate::text::sanitize;
 
 fn event_name(event: &ServerEvent) -> &'static str {
@@ -69,6 +70,7 @@ pub async fn serve(
     delay_ms: u64,
     max_conn: Option<usize>,
     out: Output,
+    mut stop: Shutdown,
 ) -> ExitCode {
     let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
     let config = ServerConfig {
@@ -79,12 +81,10 @@ pub async fn serve(
     let server = tcp_server::start(&engine, addr, config);
     let mut narrator = ServerNarrator::new();
     let mode_name = config.behaviour.name();
-    let stop = shutdown_signal();
-    tokio::pin!(stop);
     let mut stopping = false;
     loop {
         let event = tokio::select! {
-            () = &mut stop, if !stopping => {
+            _ = stop.recv(), if !stopping => {
                 stopping = true;
                 server.stop();
                 continue;
@@ -113,7 +113,14 @@ pub async fn serve(
 
 /// Connects and pipes: stdin to the socket, the socket to stdout. Exits 0
 /// when the peer closes; stdin's end half-closes (FIN) and keeps reading.
-pub async fn connect(addr: &str, eol: Eol, raw: bool, timeout: f64, out: Output) -> ExitCode {
+pub async fn connect(
+    addr: &str,
+    eol: Eol,
+    raw: bool,
+    timeout: f64,
+    out: Output,
+    mut stop: Shutdown,
+) -> ExitCode {
     let limit = match seconds(timeout, "--timeout") {
         Ok(limit) => limit,
         Err(reason) => {
@@ -125,13 +132,11 @@ pub async fn connect(addr: &str, eol: Eol, raw: bool, timeout: f64, out: Output)
     let client = tcp_client::connect(&engine, addr, limit);
     let (input_tx, mut input) = tokio::sync::mpsc::channel::<Option<Vec<u8>>>(64);
     let mut reading_stdin = false;
-    let stop = shutdown_signal();
-    tokio::pin!(stop);
     let mut stopping = false;
     loop {
         tokio::select! {
-            // A finished future must not be polled again: the guard.
-            () = &mut stop, if !stopping => {
+            // One disconnect is enough; later signals wait for the close.
+            _ = stop.recv(), if !stopping => {
                 stopping = true;
                 client.disconnect();
             }

@@ -4,14 +4,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::output::{Output, Value};
-use super::{shutdown_signal, UdpServeMode, FAILURE};
+use super::{UdpServeMode, FAILURE};
 use crate::narrate::Kind;
 use crate::net::udp::{self, Bind, UdpEvent, UdpMode};
 use crate::net::{Engine, Event};
+use crate::shutdown::Shutdown;
 use crate::text::sanitize;
 
 /// Binds and answers until Ctrl+C or SIGTERM (exit 0); a bind failure exits 1.
-pub async fn serve(addr: &str, mode: UdpServeMode, out: Output) -> ExitCode {
+pub async fn serve(addr: &str, mode: UdpServeMode, out: Output, mut stop: Shutdown) -> ExitCode {
     let mode = match mode {
         UdpServeMode::Greet => UdpMode::Greet,
         UdpServeMode::Echo => UdpMode::Echo,
@@ -19,11 +20,9 @@ pub async fn serve(addr: &str, mode: UdpServeMode, out: Output) -> ExitCode {
     };
     let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
     let socket = udp::open(&engine, Bind::Address(addr.to_string()), mode, None);
-    let stop = shutdown_signal();
-    tokio::pin!(stop);
     loop {
         let event = tokio::select! {
-            () = &mut stop => {
+            _ = stop.recv() => {
                 socket.close();
                 out.event("closed", Kind::Info, "Socket closed", &[]);
                 return ExitCode::SUCCESS;
@@ -94,7 +93,13 @@ pub async fn serve(addr: &str, mode: UdpServeMode, out: Output) -> ExitCode {
 /// Sends each message as one datagram from an ephemeral socket connected to
 /// `addr`, printing each reply with its sender (waiting up to `wait_ms` for
 /// each). Exits 1 when the target refuses (ICMP) or cannot be reached.
-pub async fn send(addr: &str, messages: &[String], wait_ms: u64, out: Output) -> ExitCode {
+pub async fn send(
+    addr: &str,
+    messages: &[String],
+    wait_ms: u64,
+    out: Output,
+    mut stop: Shutdown,
+) -> ExitCode {
     let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
     let socket = udp::open(
         &engine,
@@ -108,7 +113,14 @@ pub async fn send(addr: &str, messages: &[String], wait_ms: u64, out: Output) ->
         socket.send(addr, message.as_bytes().to_vec());
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            let event = match tokio::time::timeout_at(deadline, events.recv()).await {
+            let next = tokio::select! {
+                next = tokio::time::timeout_at(deadline, events.recv()) => next,
+                _ = stop.recv() => {
+                    drop(socket);
+                    return ExitCode::SUCCESS;
+                }
+            };
+            let event = match next {
                 Ok(Some(Event::Udp(_, event))) => event,
                 Ok(_) => continue,
                 Err(_) => {
