@@ -98,7 +98,9 @@ impl ServerNarrator {
             ServerEvent::StartFailed { reason } => {
                 Narration::new(Kind::Error, format!("Cannot listen: {reason}"))
             }
-            ServerEvent::AcceptFailed { reason } => Narration::new(Kind::Error, reason.clone()),
+            ServerEvent::AcceptFailed { reason } | ServerEvent::Warning { reason } => {
+                Narration::new(Kind::Error, reason.clone())
+            }
             ServerEvent::Accepted {
                 conn, peer, local, ..
             } => {

@@ -70,9 +70,9 @@ async fn against_a_plain_std_listener_with_half_close() {
         other => panic!("expected Connected, got {other:?}"),
     }
     received_text(&mut rx, client.id(), "hi\x1b]0;owned\x07").await;
-    client.send(b"one".to_vec());
-    client.send(b"two".to_vec());
-    client.shutdown_write();
+    client.send(b"one".to_vec()).expect("queued");
+    client.send(b"two".to_vec()).expect("queued");
+    client.shutdown_write().expect("queued");
     let mut saw_shutdown = false;
     let mut sent = Vec::new();
     let mut got = Vec::new();
@@ -101,9 +101,9 @@ async fn chats_with_netplays_own_server() {
     let addr = listening(&mut rx, server.id()).await;
     let client = tcp_client::connect(&engine, &addr.to_string(), DEFAULT_CONNECT_TIMEOUT);
     received_text(&mut rx, client.id(), "Welcome!").await;
-    client.send(b"Michael".to_vec());
+    client.send(b"Michael".to_vec()).expect("queued");
     received_text(&mut rx, client.id(), "Hello, Michael!").await;
-    client.send(b"exit".to_vec());
+    client.send(b"exit".to_vec()).expect("queued");
     loop {
         if let ClientEvent::Closed { reason } = next_outcome(&mut rx, client.id()).await {
             assert_eq!(reason, CloseReason::Peer);
@@ -156,7 +156,9 @@ async fn reset_by_peer_is_reported_as_such() {
         next_outcome(&mut rx, client.id()).await,
         ClientEvent::Connected { .. }
     ));
-    client.send(b"xmore bytes than the peer reads".to_vec());
+    client
+        .send(b"xmore bytes than the peer reads".to_vec())
+        .expect("queued");
     peer.join().unwrap();
     let reason = loop {
         if let ClientEvent::Closed { reason } = next_outcome(&mut rx, client.id()).await {
@@ -190,4 +192,39 @@ async fn connect_errors_are_clear() {
             other => panic!("{target}: expected failure, got {other:?}"),
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_never_reads_fills_a_bounded_send_queue() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Accepts, then never reads: the kernel buffers fill, then our queue.
+    let peer = std::thread::spawn(move || listener.accept().unwrap().0);
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let client = tcp_client::connect(&engine, &addr.to_string(), DEFAULT_CONNECT_TIMEOUT);
+    assert!(matches!(
+        next_outcome(&mut rx, client.id()).await,
+        ClientEvent::Connected { .. }
+    ));
+    let chunk = vec![b'x'; 64 * 1024];
+    let mut accepted = 0usize;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        match client.send(chunk.clone()) {
+            Ok(()) => accepted += 1,
+            Err(busy) => {
+                assert!(busy.to_string().contains("waiting for the peer"));
+                break;
+            }
+        }
+        assert!(
+            accepted < 4000,
+            "4000 × 64 KiB accepted: the queue is not bounded"
+        );
+        assert!(tokio::time::Instant::now() < deadline, "never refused");
+        // Let the connection task write what the kernel will take.
+        tokio::task::yield_now().await;
+    }
+    assert!(accepted >= tcp_client::SEND_QUEUE, "{accepted}");
+    drop(peer.join());
 }

@@ -153,9 +153,9 @@ async fn manual_mode_send_kick_and_broadcast() {
     let mut second = tutorial_client(addr);
     let second_id = accepted(&mut rx).await;
 
-    server.send(first_id, b"just you".to_vec());
+    server.send(first_id, b"just you".to_vec()).expect("queued");
     expect_bytes(&mut first, b"just you");
-    server.broadcast(b"everyone".to_vec());
+    server.broadcast(b"everyone".to_vec()).expect("queued");
     expect_bytes(&mut first, b"everyone");
     expect_bytes(&mut second, b"everyone");
 
@@ -166,16 +166,18 @@ async fn manual_mode_send_kick_and_broadcast() {
         _ => None,
     })
     .await;
-    server.send(second_id, b"still here".to_vec());
+    server
+        .send(second_id, b"still here".to_vec())
+        .expect("queued");
     expect_bytes(&mut second, b"still here");
 
-    server.kick(first_id);
+    server.kick(first_id).expect("queued");
     assert_eq!(
         closed(&mut rx, first_id).await,
         CloseReason::Local("kicked".into())
     );
     assert!(read_to_close(&mut first).is_empty());
-    server.kick(second_id);
+    server.kick(second_id).expect("queued");
     assert_eq!(
         closed(&mut rx, second_id).await,
         CloseReason::Local("kicked".into())
@@ -354,4 +356,29 @@ async fn a_slow_reader_loses_previews_not_counts() {
         engine.dropped_events() > 0,
         "the flood overflowed the channel"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_to_a_peer_that_never_reads_are_refused_past_the_queue() {
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let server = tcp_server::start(&engine, "127.0.0.1:0", config(Behaviour::Manual));
+    let addr = listening(&mut rx, server.id()).await;
+    let never_reads = tutorial_client(addr);
+    let conn = accepted(&mut rx).await;
+    let chunk = vec![b'x'; 64 * 1024];
+    // More than the kernel buffers plus the queue can hold.
+    for _ in 0..(tcp_server::CONN_QUEUE + 400) {
+        if server.send(conn, chunk.clone()).is_err() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let reason = wait_for(&mut rx, "a queue-full warning", |event| match event {
+        Event::Server(_, ServerEvent::Warning { reason }) => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(reason.contains(&format!("Not sent to {conn}")), "{reason}");
+    server.stop();
+    drop(never_reads);
 }

@@ -9,6 +9,7 @@ use super::output::{Output, Value};
 use super::{seconds, FetchArgs, FAILURE};
 use crate::narrate::Kind;
 use crate::net::http::request::{build_wire, parse_url};
+use crate::net::http::tls::UNTRUSTED_ISSUER;
 use crate::net::http::{self, BodyTarget, FetchRequest, Head, HttpEvent, Timings, TlsOptions};
 use crate::net::{Engine, Event};
 use crate::shutdown::Shutdown;
@@ -235,7 +236,13 @@ async fn exchange(
                 if args.timing {
                     print_timings(&out, &timings);
                 }
-                out.error(&reason);
+                if reason.starts_with(UNTRUSTED_ISSUER) {
+                    out.error(&format!(
+                        "{reason}: trust its CA with --cacert FILE, or skip verification with -k (insecure)"
+                    ));
+                } else {
+                    out.error(&reason);
+                }
                 return ExitCode::from(FAILURE);
             }
             HttpEvent::Saved(_) | HttpEvent::SaveFailed(_) => {}
@@ -248,7 +255,7 @@ fn diag(out: &Output, event: &str, text: &str) {
     if out.json {
         out.event_to_stderr(event, Kind::Info, text, &[]);
     } else {
-        eprintln!("{text}");
+        super::output::to_stderr(text);
     }
 }
 
@@ -271,12 +278,12 @@ fn print_timings(out: &Output, t: &Timings) {
         return;
     }
     let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3} ms"));
-    eprintln!(
+    super::output::to_stderr(&format!(
         "dns: {}  connect: {}  tls: {}  first byte: {}  total: {}",
         show(ms(t.dns)),
         show(ms(t.connect)),
         show(ms(t.tls)),
         show(ms(t.first_byte)),
         show(ms(Some(t.total)))
-    );
+    ));
 }

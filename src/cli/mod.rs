@@ -247,6 +247,25 @@ impl Eol {
     }
 }
 
+/// The engine every headless command runs on: lossless (a data event waits
+/// for room rather than being dropped, so the network slows to stdout's
+/// pace), with a small channel so memory stays bounded. `whole` puts every
+/// byte of each read or datagram in its event, for the commands whose
+/// stdout is data; the others carry the display preview.
+pub fn headless_engine(
+    whole: bool,
+) -> (
+    crate::net::Engine,
+    tokio::sync::mpsc::Receiver<crate::net::Event>,
+) {
+    let limit = if whole {
+        usize::MAX
+    } else {
+        crate::net::PREVIEW_LIMIT
+    };
+    crate::net::Engine::lossless(tokio::runtime::Handle::current(), 256, limit)
+}
+
 /// Exit status for a failure (bad arguments exit 2, from clap).
 pub const FAILURE: u8 = 1;
 

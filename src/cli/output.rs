@@ -73,7 +73,7 @@ impl Output {
         if self.quiet {
             return;
         }
-        eprintln!("{}", self.format_event(event, kind, text, fields));
+        to_stderr(&self.format_event(event, kind, text, fields));
     }
 
     fn format_event(
@@ -101,7 +101,7 @@ impl Output {
     /// A one-line error on stderr: `netplay: reason`. Reasons are built
     /// from already-gated text; any control character left is escaped anyway.
     pub fn error(&self, reason: &str) {
-        eprintln!("netplay: {}", crate::text::escape_unsafe(reason));
+        to_stderr(&format!("netplay: {}", crate::text::escape_unsafe(reason)));
     }
 
     /// Writes bytes from the network to stdout: exact to a pipe or file,
@@ -124,6 +124,14 @@ impl Output {
         }
         out.flush()
     }
+}
+
+/// Writes one diagnostic line to stderr. A closed stderr (`2>&1 | head -1`)
+/// is ignored: diagnostics are never worth a crash, and the data on stdout
+/// goes on (`eprintln!` would panic on EPIPE).
+pub fn to_stderr(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
 }
 
 /// One JSON object on one line. Strings escape `"`, `\`, every control

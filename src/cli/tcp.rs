@@ -10,9 +10,9 @@ use super::output::{Output, Value};
 use super::{seconds, Eol, ServeMode, FAILURE};
 use crate::narrate::{Kind, ServerNarrator};
 use crate::net::greet::ServerConfig;
-use crate::net::tcp_client::{self, ClientEvent};
+use crate::net::tcp_client::{self, ClientEvent, ClientWriter};
 use crate::net::tcp_server::{self, ServerEvent};
-use crate::net::{CloseReason, Engine, Event};
+use crate::net::{CloseReason, Event};
 use crate::shutdown::Shutdown;
 use crate::text::sanitize;
 
@@ -21,6 +21,7 @@ fn event_name(event: &ServerEvent) -> &'static str {
         ServerEvent::Listening { .. } => "listening",
         ServerEvent::StartFailed { .. } => "start_failed",
         ServerEvent::AcceptFailed { .. } => "accept_failed",
+        ServerEvent::Warning { .. } => "warning",
         ServerEvent::Rejected { .. } => "rejected",
         ServerEvent::Accepted { .. } => "accepted",
         ServerEvent::Received { .. } => "received",
@@ -55,7 +56,9 @@ fn server_fields(event: &ServerEvent) -> Vec<(&'static str, Value)> {
             ("conn", conn.0.into()),
             ("reason", reason.to_string().into()),
         ],
-        ServerEvent::StartFailed { reason } | ServerEvent::AcceptFailed { reason } => {
+        ServerEvent::StartFailed { reason }
+        | ServerEvent::AcceptFailed { reason }
+        | ServerEvent::Warning { reason } => {
             vec![("reason", reason.clone().into())]
         }
         ServerEvent::Stopped => Vec::new(),
@@ -72,7 +75,7 @@ pub async fn serve(
     out: Output,
     mut stop: Shutdown,
 ) -> ExitCode {
-    let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
+    let (engine, mut events) = super::headless_engine(false);
     let config = ServerConfig {
         behaviour: mode.behaviour(),
         reply_delay: Duration::from_millis(delay_ms),
@@ -128,10 +131,8 @@ pub async fn connect(
             return ExitCode::from(2);
         }
     };
-    let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
+    let (engine, mut events) = super::headless_engine(true);
     let client = tcp_client::connect(&engine, addr, limit);
-    let (input_tx, mut input) = tokio::sync::mpsc::channel::<Option<Vec<u8>>>(64);
-    let mut reading_stdin = false;
     let mut stopping = false;
     loop {
         tokio::select! {
@@ -140,13 +141,6 @@ pub async fn connect(
                 stopping = true;
                 client.disconnect();
             }
-            chunk = input.recv(), if reading_stdin => match chunk {
-                Some(Some(bytes)) => client.send(bytes),
-                Some(None) | None => {
-                    reading_stdin = false;
-                    client.shutdown_write();
-                }
-            },
             event = events.recv() => {
                 let Some(Event::Client(_, event)) = event else { continue };
                 match event {
@@ -155,8 +149,7 @@ pub async fn connect(
                         let text = format!("Connected: local {local} (you) ⇄ remote {remote} (server)");
                         let fields = [("local", Value::from(local.to_string())), ("remote", Value::from(remote.to_string()))];
                         emit(&out, "connected", Kind::Good, &text, &fields);
-                        reading_stdin = true;
-                        tokio::spawn(read_stdin(input_tx.clone(), eol, raw));
+                        tokio::spawn(read_stdin(client.writer(), eol, raw));
                     }
                     ClientEvent::ConnectFailed { reason } => {
                         out.error(&reason);
@@ -209,9 +202,9 @@ fn emit(out: &Output, event: &str, kind: Kind, text: &str, fields: &[(&str, Valu
     }
 }
 
-/// Feeds stdin to the connection: line by line with `eol`, or raw chunks;
-/// `None` marks its end.
-async fn read_stdin(tx: tokio::sync::mpsc::Sender<Option<Vec<u8>>>, eol: Eol, raw: bool) {
+/// Feeds stdin to the connection, line by line with `eol` or raw chunks,
+/// at the pace the peer reads; stdin's end half-closes (FIN).
+async fn read_stdin(writer: ClientWriter, eol: Eol, raw: bool) {
     let mut stdin = BufReader::new(tokio::io::stdin());
     if raw {
         let mut buffer = vec![0u8; 16 * 1024];
@@ -219,7 +212,7 @@ async fn read_stdin(tx: tokio::sync::mpsc::Sender<Option<Vec<u8>>>, eol: Eol, ra
             match stdin.read(&mut buffer).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    if tx.send(Some(buffer[..n].to_vec())).await.is_err() {
+                    if !writer.send(buffer[..n].to_vec()).await {
                         return;
                     }
                 }
@@ -238,12 +231,12 @@ async fn read_stdin(tx: tokio::sync::mpsc::Sender<Option<Vec<u8>>>, eol: Eol, ra
                         .unwrap_or(&line);
                     let mut bytes = body.to_vec();
                     bytes.extend_from_slice(eol.bytes());
-                    if tx.send(Some(bytes)).await.is_err() {
+                    if !writer.send(bytes).await {
                         return;
                     }
                 }
             }
         }
     }
-    let _ = tx.send(None).await;
+    writer.shutdown_write().await;
 }

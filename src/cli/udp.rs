@@ -7,7 +7,7 @@ use super::output::{Output, Value};
 use super::{UdpServeMode, FAILURE};
 use crate::narrate::Kind;
 use crate::net::udp::{self, Bind, UdpEvent, UdpMode};
-use crate::net::{Engine, Event};
+use crate::net::Event;
 use crate::shutdown::Shutdown;
 use crate::text::sanitize;
 
@@ -18,7 +18,7 @@ pub async fn serve(addr: &str, mode: UdpServeMode, out: Output, mut stop: Shutdo
         UdpServeMode::Echo => UdpMode::Echo,
         UdpServeMode::Silent => UdpMode::Silent,
     };
-    let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
+    let (engine, mut events) = super::headless_engine(false);
     let socket = udp::open(&engine, Bind::Address(addr.to_string()), mode, None);
     loop {
         let event = tokio::select! {
@@ -100,7 +100,7 @@ pub async fn send(
     out: Output,
     mut stop: Shutdown,
 ) -> ExitCode {
-    let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
+    let (engine, mut events) = super::headless_engine(true);
     let socket = udp::open(
         &engine,
         Bind::EphemeralFor(addr.to_string()),

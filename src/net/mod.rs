@@ -10,10 +10,18 @@
 //!
 //! Events travel on one bounded channel. Lifecycle events (listening,
 //! accepted, closed, errors) wait for room, so they are never lost. Data
-//! events (each read and write) are offered without waiting: when the front
-//! end falls behind they are counted in [`Engine::dropped_events`] instead of
-//! slowing the network. Byte and message counters live in [`ConnStats`],
-//! shared atomics that are exact whatever the channel does.
+//! events (each read and write) are delivered one of two ways, chosen when
+//! the engine is made:
+//! - **for a screen** ([`Engine::new`]): offered without waiting. When the
+//!   front end falls behind they are counted in [`Engine::dropped_events`]
+//!   instead of slowing the network, and carry a [`PREVIEW_LIMIT`] preview.
+//! - **for data** ([`Engine::lossless`], the headless commands): every data
+//!   event waits for room, so none is lost and the network slows to the
+//!   reader's pace (TCP back-pressure, as `nc` does). With an unlimited
+//!   preview each event carries the whole read, so stdout gets every byte.
+//!
+//! Byte and message counters live in [`ConnStats`], shared atomics that are
+//! exact whatever the channel does.
 
 pub mod burst;
 pub mod error;
@@ -192,6 +200,8 @@ pub enum Event {
 #[derive(Clone)]
 pub struct Engine {
     events: mpsc::Sender<Event>,
+    lossless: bool,
+    preview_limit: usize,
     dropped: Arc<AtomicU64>,
     next_id: Arc<AtomicU64>,
     runtime: tokio::runtime::Handle,
@@ -214,12 +224,34 @@ impl Engine {
         (
             Self {
                 events,
+                lossless: false,
+                preview_limit: PREVIEW_LIMIT,
                 dropped: Arc::new(AtomicU64::new(0)),
                 next_id: Arc::new(AtomicU64::new(1)),
                 runtime,
             },
             rx,
         )
+    }
+
+    /// An engine whose data events are never dropped: each waits for room
+    /// on a channel of `capacity`, and carries at most `preview_limit` bytes
+    /// (`usize::MAX`: the whole read or datagram, which a read buffer
+    /// bounds). Memory stays bounded by `capacity` times the largest read.
+    pub fn lossless(
+        runtime: tokio::runtime::Handle,
+        capacity: usize,
+        preview_limit: usize,
+    ) -> (Self, mpsc::Receiver<Event>) {
+        let (mut engine, rx) = Self::with_capacity(runtime, capacity);
+        engine.lossless = true;
+        engine.preview_limit = preview_limit;
+        (engine, rx)
+    }
+
+    /// The part of `bytes` a data event carries.
+    fn payload(&self, bytes: &[u8]) -> Payload {
+        Payload::first(bytes, self.preview_limit)
     }
 
     /// Data events not delivered because the receiver was behind. Counters
@@ -244,9 +276,12 @@ impl Engine {
         let _ = self.events.send(event).await;
     }
 
-    /// Offers a data event without waiting; counts it when there is no room.
-    fn offer(&self, event: Event) {
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.events.try_send(event) {
+    /// Delivers a data event: in a lossless engine it waits for room; else
+    /// it is offered without waiting and counted when there is no room.
+    async fn offer(&self, event: Event) {
+        if self.lossless {
+            let _ = self.events.send(event).await;
+        } else if let Err(mpsc::error::TrySendError::Full(_)) = self.events.try_send(event) {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }

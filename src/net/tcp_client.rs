@@ -11,10 +11,15 @@ use tokio::sync::{mpsc, watch};
 
 use super::error::{connect_error, connect_timeout, stream_error};
 use super::resolve::resolve;
+pub use super::tcp_server::Busy;
 use super::{ClientId, CloseReason, ConnStats, Engine, Event, Payload, StopSignal};
 
 /// The default limit for resolving and connecting.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Sends that may wait for the connection task (a peer that never reads
+/// stops the writes; past this, sends are refused instead of piling up).
+pub const SEND_QUEUE: usize = 64;
 
 /// Bytes asked for per read.
 const READ_BUFFER: usize = 16 * 1024;
@@ -69,7 +74,7 @@ enum ClientCommand {
 /// [`ClientHandle::disconnect`]) closes the connection.
 pub struct ClientHandle {
     id: ClientId,
-    commands: mpsc::UnboundedSender<ClientCommand>,
+    commands: mpsc::Sender<ClientCommand>,
     stop: watch::Sender<bool>,
 }
 
@@ -80,18 +85,50 @@ impl ClientHandle {
     }
 
     /// Writes bytes to the connection (in order with earlier sends).
-    pub fn send(&self, bytes: Vec<u8>) {
-        let _ = self.commands.send(ClientCommand::Send(bytes));
+    /// `Err` when [`SEND_QUEUE`] sends are already waiting: the peer is not
+    /// reading (or the connection has ended).
+    pub fn send(&self, bytes: Vec<u8>) -> Result<(), Busy> {
+        self.commands
+            .try_send(ClientCommand::Send(bytes))
+            .map_err(|_| Busy)
     }
 
-    /// Shuts down the write side only: the peer reads EOF, replies still arrive.
-    pub fn shutdown_write(&self) {
-        let _ = self.commands.send(ClientCommand::ShutdownWrite);
+    /// A writer for a producer that must not lose data (stdin in `netplay
+    /// tcp connect`): it waits for room instead of refusing.
+    pub fn writer(&self) -> ClientWriter {
+        ClientWriter(self.commands.clone())
+    }
+
+    /// Shuts down the write side only: the peer reads EOF, replies still
+    /// arrive. Queued after every send made before it.
+    pub fn shutdown_write(&self) -> Result<(), Busy> {
+        self.commands
+            .try_send(ClientCommand::ShutdownWrite)
+            .map_err(|_| Busy)
     }
 
     /// Closes the connection (or abandons the attempt) at once.
     pub fn disconnect(&self) {
         self.stop.send_replace(true);
+    }
+}
+
+/// Writes to a connection with back-pressure: each call waits until the
+/// connection task has room, so a peer that reads slowly slows the producer
+/// down and memory stays at [`SEND_QUEUE`] messages. Holding one does not
+/// keep the connection open.
+#[derive(Clone)]
+pub struct ClientWriter(mpsc::Sender<ClientCommand>);
+
+impl ClientWriter {
+    /// Queues `bytes`, waiting for room; `false` when the connection ended.
+    pub async fn send(&self, bytes: Vec<u8>) -> bool {
+        self.0.send(ClientCommand::Send(bytes)).await.is_ok()
+    }
+
+    /// Queues the half-close (FIN) after everything sent before it.
+    pub async fn shutdown_write(&self) {
+        let _ = self.0.send(ClientCommand::ShutdownWrite).await;
     }
 }
 
@@ -105,7 +142,7 @@ impl Drop for ClientHandle {
 /// once; the outcome arrives as events.
 pub fn connect(engine: &Engine, target: &str, timeout: Duration) -> ClientHandle {
     let id = ClientId(engine.next_id());
-    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (commands, command_rx) = mpsc::channel(SEND_QUEUE);
     let (stop_tx, stop) = StopSignal::new();
     let task = Client {
         engine: engine.clone(),
@@ -131,16 +168,11 @@ impl Client {
         self.engine.emit(Event::Client(self.id, event)).await;
     }
 
-    fn offer(&self, event: ClientEvent) {
-        self.engine.offer(Event::Client(self.id, event));
+    async fn offer(&self, event: ClientEvent) {
+        self.engine.offer(Event::Client(self.id, event)).await;
     }
 
-    async fn run(
-        self,
-        target: String,
-        timeout: Duration,
-        commands: mpsc::UnboundedReceiver<ClientCommand>,
-    ) {
+    async fn run(self, target: String, timeout: Duration, commands: mpsc::Receiver<ClientCommand>) {
         let mut stop = self.stop.clone();
         let stream = tokio::select! {
             biased;
@@ -188,7 +220,7 @@ impl Client {
     async fn converse(
         &self,
         stream: TcpStream,
-        mut commands: mpsc::UnboundedReceiver<ClientCommand>,
+        mut commands: mpsc::Receiver<ClientCommand>,
     ) -> CloseReason {
         let (local, remote) = match (stream.local_addr(), stream.peer_addr()) {
             (Ok(local), Ok(remote)) => (local, remote),
@@ -222,7 +254,7 @@ impl Client {
                             return CloseReason::Error(stream_error(&err));
                         }
                         stats.record_write(bytes.len());
-                        self.offer(ClientEvent::Sent(Payload::of(&bytes)));
+                        self.offer(ClientEvent::Sent(self.engine.payload(&bytes))).await;
                     }
                     Some(ClientCommand::Send(_)) => {}
                     Some(ClientCommand::ShutdownWrite) => {
@@ -239,7 +271,7 @@ impl Client {
                     Ok(0) => return CloseReason::Peer,
                     Ok(n) => {
                         stats.record_read(n);
-                        self.offer(ClientEvent::Received(Payload::of(&buffer[..n])));
+                        self.offer(ClientEvent::Received(self.engine.payload(&buffer[..n]))).await;
                     }
                     Err(err) => return CloseReason::Error(stream_error(&err)),
                 },

@@ -27,6 +27,14 @@ use super::{CloseReason, ConnId, ConnStats, Engine, Event, Payload, ServerId, St
 /// throughput close to a plain tokio echo server).
 pub const READ_BUFFER: usize = 16 * 1024;
 
+/// Messages that may wait for one connection to take them (a peer that
+/// never reads stops its connection's writes; past this, sends to it are
+/// refused with a warning instead of piling up in memory).
+pub const CONN_QUEUE: usize = 256;
+
+/// Commands that may wait for the listener task.
+const COMMAND_QUEUE: usize = 1024;
+
 /// How long a name lookup for a bind address may take.
 const RESOLVE_LIMIT: Duration = Duration::from_secs(5);
 
@@ -94,6 +102,12 @@ pub enum ServerEvent {
         /// Who or what ended it.
         reason: CloseReason,
     },
+    /// Something went wrong that ends nothing: a send refused because the
+    /// connection's queue is full, accept backing off, …
+    Warning {
+        /// One-line reason.
+        reason: String,
+    },
     /// The listener stopped and every connection is closed.
     Stopped,
 }
@@ -116,7 +130,7 @@ enum ConnCommand {
 /// stops the listener and closes every connection.
 pub struct ServerHandle {
     id: ServerId,
-    commands: mpsc::UnboundedSender<ServerCommand>,
+    commands: mpsc::Sender<ServerCommand>,
     config: watch::Sender<ServerConfig>,
     stop: watch::Sender<bool>,
 }
@@ -132,19 +146,24 @@ impl ServerHandle {
         self.config.send_replace(config);
     }
 
-    /// Sends bytes to one connection.
-    pub fn send(&self, conn: ConnId, bytes: Vec<u8>) {
-        let _ = self.commands.send(ServerCommand::Send(conn, bytes));
+    /// Sends bytes to one connection. `Err` when the listener has
+    /// [`COMMAND_QUEUE`] commands waiting already (or has ended).
+    pub fn send(&self, conn: ConnId, bytes: Vec<u8>) -> Result<(), Busy> {
+        self.command(ServerCommand::Send(conn, bytes))
     }
 
     /// Sends bytes to every open connection.
-    pub fn broadcast(&self, bytes: Vec<u8>) {
-        let _ = self.commands.send(ServerCommand::Broadcast(bytes));
+    pub fn broadcast(&self, bytes: Vec<u8>) -> Result<(), Busy> {
+        self.command(ServerCommand::Broadcast(bytes))
     }
 
     /// Closes one connection from the server side.
-    pub fn kick(&self, conn: ConnId) {
-        let _ = self.commands.send(ServerCommand::Kick(conn));
+    pub fn kick(&self, conn: ConnId) -> Result<(), Busy> {
+        self.command(ServerCommand::Kick(conn))
+    }
+
+    fn command(&self, command: ServerCommand) -> Result<(), Busy> {
+        self.commands.try_send(command).map_err(|_| Busy)
     }
 
     /// Stops listening and closes every connection; a [`ServerEvent::Stopped`]
@@ -160,12 +179,22 @@ impl Drop for ServerHandle {
     }
 }
 
+/// A command was not taken: its queue is full (or the task has ended).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+impl std::fmt::Display for Busy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "too many sends are still waiting for the peer to read")
+    }
+}
+
 /// Starts a listener on `addr` (resolved first) and returns its handle at
 /// once; the outcome arrives as [`ServerEvent::Listening`] or
 /// [`ServerEvent::StartFailed`].
 pub fn start(engine: &Engine, addr: &str, config: ServerConfig) -> ServerHandle {
     let id = ServerId(engine.next_id());
-    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (config_tx, config_rx) = watch::channel(config);
     let (stop_tx, stop) = StopSignal::new();
     let task = Listener {
@@ -192,7 +221,7 @@ struct Listener {
 }
 
 struct ConnEntry {
-    commands: mpsc::UnboundedSender<ConnCommand>,
+    commands: mpsc::Sender<ConnCommand>,
     kick: watch::Sender<bool>,
 }
 
@@ -201,7 +230,7 @@ impl Listener {
         self.engine.emit(Event::Server(self.id, event)).await;
     }
 
-    async fn run(self, addr: String, mut commands: mpsc::UnboundedReceiver<ServerCommand>) {
+    async fn run(self, addr: String, mut commands: mpsc::Receiver<ServerCommand>) {
         let listener = match self.bind(&addr).await {
             Ok(listener) => listener,
             Err(reason) => {
@@ -227,7 +256,11 @@ impl Listener {
                 () = stop.stopped() => break,
                 command = commands.recv() => match command {
                     None => break,
-                    Some(command) => Self::dispatch(&conns, command),
+                    Some(command) => {
+                        if let Some(reason) = Self::dispatch(&conns, command) {
+                            self.emit(ServerEvent::Warning { reason }).await;
+                        }
+                    }
                 },
                 Some(done) = tasks.join_next() => {
                     if let Ok(conn) = done {
@@ -243,7 +276,7 @@ impl Listener {
                             continue;
                         }
                         let conn = ConnId(self.engine.next_id());
-                        let (commands_tx, commands_rx) = mpsc::unbounded_channel();
+                        let (commands_tx, commands_rx) = mpsc::channel(CONN_QUEUE);
                         let (kick_tx, kick) = StopSignal::new();
                         conns.insert(conn, ConnEntry { commands: commands_tx, kick: kick_tx });
                         let connection = Connection {
@@ -286,16 +319,26 @@ impl Listener {
         Err(last_error)
     }
 
-    fn dispatch(conns: &HashMap<ConnId, ConnEntry>, command: ServerCommand) {
+    /// Hands a command to its connection(s); returns a warning for the
+    /// connections whose queue was full (those sends are not made).
+    fn dispatch(conns: &HashMap<ConnId, ConnEntry>, command: ServerCommand) -> Option<String> {
+        let mut refused = Vec::new();
+        let mut hand = |conn: ConnId, entry: &ConnEntry, bytes: Vec<u8>| {
+            if let Err(mpsc::error::TrySendError::Full(_)) =
+                entry.commands.try_send(ConnCommand::Send(bytes))
+            {
+                refused.push(conn);
+            }
+        };
         match command {
             ServerCommand::Send(conn, bytes) => {
                 if let Some(entry) = conns.get(&conn) {
-                    let _ = entry.commands.send(ConnCommand::Send(bytes));
+                    hand(conn, entry, bytes);
                 }
             }
             ServerCommand::Broadcast(bytes) => {
-                for entry in conns.values() {
-                    let _ = entry.commands.send(ConnCommand::Send(bytes.clone()));
+                for (conn, entry) in conns {
+                    hand(*conn, entry, bytes.clone());
                 }
             }
             ServerCommand::Kick(conn) => {
@@ -304,6 +347,15 @@ impl Listener {
                 }
             }
         }
+        if refused.is_empty() {
+            return None;
+        }
+        refused.sort();
+        let list: Vec<String> = refused.iter().map(ToString::to_string).collect();
+        Some(format!(
+            "Not sent to {}: {CONN_QUEUE} messages already wait for the peer to read",
+            list.join(", ")
+        ))
     }
 }
 
@@ -327,8 +379,8 @@ impl Connection {
         self.engine.emit(Event::Server(self.server, event)).await;
     }
 
-    fn offer(&self, event: ServerEvent) {
-        self.engine.offer(Event::Server(self.server, event));
+    async fn offer(&self, event: ServerEvent) {
+        self.engine.offer(Event::Server(self.server, event)).await;
     }
 
     /// Resolves when the server stops or this connection is kicked.
@@ -350,7 +402,7 @@ impl Connection {
         self,
         stream: TcpStream,
         peer: SocketAddr,
-        mut commands: mpsc::UnboundedReceiver<ConnCommand>,
+        mut commands: mpsc::Receiver<ConnCommand>,
     ) -> ConnId {
         let conn = self.conn;
         let local = stream
@@ -421,7 +473,7 @@ impl Connection {
                         Ok(n) => {
                             let chunk = &buffer[..n];
                             stats.record_read(n);
-                            self.offer(ServerEvent::Received { conn, data: Payload::of(chunk) });
+                            self.offer(ServerEvent::Received { conn, data: self.engine.payload(chunk) }).await;
                             let config = *self.config.borrow();
                             let outcome = match config.behaviour {
                                 Behaviour::Greet => match greet(chunk) {
@@ -483,7 +535,7 @@ impl Connection {
         tokio::select! {
             result = work => {
                 result.map_err(|err| CloseReason::Error(stream_error(&err)))?;
-                self.offer(ServerEvent::Sent { conn: self.conn, data: Payload::of(bytes) });
+                self.offer(ServerEvent::Sent { conn: self.conn, data: self.engine.payload(bytes) }).await;
                 Ok(())
             }
             interrupt = Self::interrupted(server_stop, kick) => Err(match interrupt {

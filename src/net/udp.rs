@@ -290,8 +290,8 @@ impl Task {
         self.engine.emit(Event::Udp(self.id, event)).await;
     }
 
-    fn offer(&self, event: UdpEvent) {
-        self.engine.offer(Event::Udp(self.id, event));
+    async fn offer(&self, event: UdpEvent) {
+        self.engine.offer(Event::Udp(self.id, event)).await;
     }
 
     async fn run(
@@ -513,8 +513,9 @@ impl Task {
                     .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                 self.offer(UdpEvent::Sent {
                     to,
-                    data: Payload::of(bytes),
-                });
+                    data: self.engine.payload(bytes),
+                })
+                .await;
                 true
             }
             Err(err) => {
@@ -548,7 +549,8 @@ impl Task {
             self.offer(UdpEvent::Lost {
                 from,
                 len: bytes.len(),
-            });
+            })
+            .await;
             return;
         }
         let copies = if fate.duplicated {
@@ -593,9 +595,10 @@ impl Task {
     ) {
         self.offer(UdpEvent::Received {
             from,
-            data: Payload::of(bytes),
+            data: self.engine.payload(bytes),
             note,
-        });
+        })
+        .await;
         if let Some(burst) = &mut self.burst {
             if burst.tracker.reply(bytes) {
                 burst.deadline = tokio::time::Instant::now() + burst.wait;

@@ -32,6 +32,7 @@ use super::{count, ctrl, plain, theme, Hint, Status};
 use crate::net::http::request::{
     default_request, file_name_for, method_of, parse_url, to_wire, with_method, METHODS,
 };
+use crate::net::http::tls::UNTRUSTED_ISSUER;
 use crate::net::http::{
     self, BodySummary, FetchHandle, FetchRequest, Head, HttpEvent, Timings, TlsInfo, TlsOptions,
     DEFAULT_TIMEOUT,
@@ -476,6 +477,11 @@ impl HttpTab {
                 exchange.finished = true;
                 exchange.timings = Some(timings);
                 exchange.body = body;
+                let reason = if reason.starts_with(UNTRUSTED_ISSUER) {
+                    format!("{reason}: add its CA file (F6) or skip verification (F7, insecure)")
+                } else {
+                    reason
+                };
                 self.status = Status::new(Kind::Error, reason.clone());
                 exchange.error = Some(reason);
             }

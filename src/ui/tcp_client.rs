@@ -220,7 +220,11 @@ impl ClientTab {
 
     fn half_close(&mut self) {
         match (&self.handle, &self.phase) {
-            (Some(handle), Phase::Connected) => handle.shutdown_write(),
+            (Some(handle), Phase::Connected) => {
+                if let Err(busy) = handle.shutdown_write() {
+                    self.status = Status::new(Kind::Error, format!("FIN not sent yet: {busy}"));
+                }
+            }
             (_, Phase::WriteShut) => {
                 self.status = Status::new(Kind::Info, "Write side already shut down (FIN sent)")
             }
@@ -247,7 +251,14 @@ impl ClientTab {
             }
         };
         match self.composer.take() {
-            Ok(Some(bytes)) => handle.send(bytes),
+            Ok(Some(bytes)) => {
+                if let Err(busy) = handle.send(bytes) {
+                    self.status = Status::new(
+                        Kind::Error,
+                        format!("Not sent: {busy} (Up recalls the message)"),
+                    );
+                }
+            }
             Ok(None) => {}
             Err(reason) => self.status = Status::new(Kind::Error, format!("Not sent: {reason}")),
         }

@@ -309,7 +309,11 @@ impl ServerTab {
             return false;
         };
         match (&self.handle, open) {
-            (Some(handle), true) => handle.kick(id),
+            (Some(handle), true) => {
+                if let Err(busy) = handle.kick(id) {
+                    self.status = Status::new(Kind::Error, format!("Not kicked: {busy}"));
+                }
+            }
             _ => self.status = Status::new(Kind::Error, format!("{id} is already closed")),
         }
         true
@@ -335,10 +339,18 @@ impl ServerTab {
             }
         };
         match self.composer.take() {
-            Ok(Some(bytes)) => match target {
-                Some(id) => handle.send(id, bytes),
-                None => handle.broadcast(bytes),
-            },
+            Ok(Some(bytes)) => {
+                let sent = match target {
+                    Some(id) => handle.send(id, bytes),
+                    None => handle.broadcast(bytes),
+                };
+                if let Err(busy) = sent {
+                    self.status = Status::new(
+                        Kind::Error,
+                        format!("Not sent: {busy} (Up recalls the message)"),
+                    );
+                }
+            }
             Ok(None) => {}
             Err(reason) => self.status = Status::new(Kind::Error, format!("Not sent: {reason}")),
         }
@@ -379,7 +391,7 @@ impl ServerTab {
                 self.phase = Phase::Stopped;
                 self.status = Status::new(Kind::Info, "Stopped. Enter starts listening again.");
             }
-            ServerEvent::AcceptFailed { reason } => {
+            ServerEvent::AcceptFailed { reason } | ServerEvent::Warning { reason } => {
                 self.status = Status::new(Kind::Error, reason);
             }
             ServerEvent::Rejected { .. } => self.status = Status::new(Kind::Error, line.text),

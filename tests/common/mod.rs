@@ -2,6 +2,8 @@
 //! deadline (never a fixed sleep), and tutorial-style blocking clients.
 #![allow(dead_code)]
 
+pub mod tls;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;

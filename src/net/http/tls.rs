@@ -154,6 +154,11 @@ pub fn summarize(der: &[u8]) -> Option<CertSummary> {
     })
 }
 
+/// How an unknown-issuer failure starts. The engine names no front end's
+/// keys or flags; each front end recognises this and adds its own fix (the
+/// TUI its F-keys, the CLI `--cacert` and `-k`).
+pub const UNTRUSTED_ISSUER: &str = "TLS: certificate not trusted (unknown issuer)";
+
 /// A TLS failure in words, saying which check failed and what to try.
 pub fn describe_error(err: &std::io::Error) -> String {
     let Some(tls) = err
@@ -167,23 +172,40 @@ pub fn describe_error(err: &std::io::Error) -> String {
     };
     match tls {
         rustls::Error::InvalidCertificate(cert) => match cert {
-            CertificateError::UnknownIssuer => "TLS: certificate not trusted (unknown issuer): add its CA file (F6) or skip verification (F7, insecure)".into(),
+            CertificateError::UnknownIssuer => UNTRUSTED_ISSUER.into(),
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                format!("TLS: certificate name mismatch: {}", crate::text::sanitize_str(&cert.to_string()))
+                format!(
+                    "TLS: certificate name mismatch: {}",
+                    crate::text::sanitize_str(&cert.to_string())
+                )
             }
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                format!("TLS: certificate expired: {}", crate::text::sanitize_str(&cert.to_string()))
+                format!(
+                    "TLS: certificate expired: {}",
+                    crate::text::sanitize_str(&cert.to_string())
+                )
             }
             CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                format!("TLS: certificate not valid yet: {}", crate::text::sanitize_str(&cert.to_string()))
+                format!(
+                    "TLS: certificate not valid yet: {}",
+                    crate::text::sanitize_str(&cert.to_string())
+                )
             }
-            other => format!("TLS: bad certificate: {}", crate::text::sanitize_str(&other.to_string())),
+            other => format!(
+                "TLS: bad certificate: {}",
+                crate::text::sanitize_str(&other.to_string())
+            ),
         },
-        rustls::Error::AlertReceived(alert) => format!("TLS: the server refused the handshake (alert {alert:?})"),
+        rustls::Error::AlertReceived(alert) => {
+            format!("TLS: the server refused the handshake (alert {alert:?})")
+        }
         rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
             "TLS: the server did not answer with TLS (is this an http:// port?)".into()
         }
-        other => format!("TLS handshake failed: {}", crate::text::sanitize_str(&other.to_string())),
+        other => format!(
+            "TLS handshake failed: {}",
+            crate::text::sanitize_str(&other.to_string())
+        ),
     }
 }
 

@@ -1,0 +1,209 @@
+//! The headless data path: what goes to stdout is the whole payload, byte
+//! for byte, however fast the peer writes and however slowly stdout is read.
+//! Diagnostics never crash the data path.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_netplay");
+
+/// A deterministic byte stream with every byte value in it (NUL, 0xFF, ESC,
+/// …): xorshift64, one byte per step.
+struct Noise(u64);
+
+impl Noise {
+    fn fill(&mut self, buf: &mut [u8]) {
+        for byte in buf {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            *byte = (self.0 >> 24) as u8;
+        }
+    }
+}
+
+/// Runs `child`'s stdout through `check` on a thread, failing the test if
+/// the whole run takes longer than `limit`.
+fn with_deadline<T: Send + 'static>(
+    limit: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(work());
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("did not finish in {limit:?}"))
+}
+
+#[test]
+fn tcp_connect_writes_100_mib_of_binary_to_stdout_exactly_even_for_a_slow_reader() {
+    const TOTAL: usize = 100 * 1024 * 1024;
+    const SEED: u64 = 0x9E37_79B9_7F4A_7C15;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut noise = Noise(SEED);
+        let mut chunk = vec![0u8; 256 * 1024];
+        let mut sent = 0;
+        while sent < TOTAL {
+            let n = chunk.len().min(TOTAL - sent);
+            noise.fill(&mut chunk[..n]);
+            stream.write_all(&chunk[..n]).unwrap();
+            sent += n;
+        }
+        // Dropping the stream closes it: netplay exits at EOF.
+    });
+    let mut child = Command::new(BIN)
+        .args(["--quiet", "tcp", "connect", &addr.to_string()])
+        .stdin(Stdio::piped()) // held open: only the peer's close ends it
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take();
+    let mut stdout = child.stdout.take().unwrap();
+    let (received, mismatch) = with_deadline(Duration::from_secs(240), move || {
+        let mut expected = Noise(SEED);
+        let mut want = vec![0u8; 64 * 1024];
+        let mut got = vec![0u8; 64 * 1024];
+        let mut received = 0usize;
+        let mut mismatch = None;
+        loop {
+            let n = stdout.read(&mut got).unwrap();
+            if n == 0 {
+                break;
+            }
+            expected.fill(&mut want[..n]);
+            if mismatch.is_none() && got[..n] != want[..n] {
+                let at = (0..n).find(|i| got[*i] != want[*i]).unwrap_or(0);
+                mismatch = Some(received + at);
+            }
+            received += n;
+            // The first 8 MiB are read slowly, far slower than the peer
+            // writes: netplay must hold back (TCP back-pressure), not drop.
+            if received < 8 * 1024 * 1024 {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+        (received, mismatch)
+    });
+    peer.join().unwrap();
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert_eq!(mismatch, None, "first differing byte offset");
+    assert_eq!(received, TOTAL, "every byte on stdout");
+    assert!(status.success());
+}
+
+#[test]
+fn tcp_connect_json_counts_every_byte_exactly() {
+    const TOTAL: usize = 3 * 1024 * 1024 + 17;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.write_all(&vec![0xffu8; TOTAL]).unwrap();
+    });
+    let output = with_deadline(Duration::from_secs(60), move || {
+        Command::new(BIN)
+            .args(["--json", "tcp", "connect", &addr.to_string()])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    });
+    peer.join().unwrap();
+    assert!(output.status.success());
+    let mut total = 0u64;
+    for line in String::from_utf8(output.stdout).unwrap().lines() {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        if value["event"] == "received" {
+            total += value["len"].as_u64().unwrap();
+        }
+    }
+    assert_eq!(
+        total, TOTAL as u64,
+        "the received lens add up to every byte"
+    );
+}
+
+#[test]
+fn udp_send_prints_a_whole_65507_byte_reply() {
+    let server = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    server.set_read_timeout(Some(common::WAIT)).unwrap();
+    let addr = server.local_addr().unwrap();
+    let mut reply = vec![0u8; 65_507];
+    Noise(7).fill(&mut reply);
+    let answer = reply.clone();
+    let peer = std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        let (_, from) = server.recv_from(&mut buf).unwrap();
+        server.send_to(&answer, from).unwrap();
+        addr
+    });
+    let output = with_deadline(Duration::from_secs(60), move || {
+        Command::new(BIN)
+            .args(["udp", "send", &addr.to_string(), "big?"])
+            .output()
+            .unwrap()
+    });
+    let addr = peer.join().unwrap();
+    assert!(output.status.success());
+    let mut expected = format!("{addr}: ").into_bytes();
+    expected.extend_from_slice(&reply);
+    expected.push(b'\n');
+    assert_eq!(output.stdout.len(), expected.len());
+    assert!(
+        output.stdout == expected,
+        "the whole datagram, byte for byte"
+    );
+}
+
+#[test]
+fn fetch_verbose_survives_a_closed_stderr() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request);
+        let _ =
+            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nA: 1\r\nB: 2\r\n\r\nhello");
+    });
+    let mut child = Command::new(BIN)
+        .args(["fetch", "-v", &format!("http://{addr}/")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `2>&1 >/dev/null | head -1`: the stderr reader is gone at once.
+    drop(child.stderr.take());
+    let output = with_deadline(Duration::from_secs(30), move || {
+        child.wait_with_output().unwrap()
+    });
+    assert_eq!(output.status.code(), Some(0), "no panic on EPIPE");
+    assert_eq!(output.stdout, b"hello");
+}
+
+#[test]
+fn fetch_tls_errors_name_the_command_line_fixes() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let pki = common::tls::pki(&["127.0.0.1", "localhost"], false);
+    let addr = runtime.block_on(common::tls::tls_server(&pki));
+    let output = with_deadline(Duration::from_secs(30), move || {
+        Command::new(BIN)
+            .args(["fetch", &format!("https://127.0.0.1:{}/", addr.port())])
+            .output()
+            .unwrap()
+    });
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(err.contains("--cacert") && err.contains("-k"), "{err}");
+    assert!(!err.contains("F6") && !err.contains("F7"), "{err}");
+    drop(runtime);
+}
