@@ -519,3 +519,86 @@ async fn against_netplays_own_http_mode() {
     let body = String::from_utf8(ok_body(&outcome)).unwrap();
     assert!(body.contains("Request: GET /x?y=1 HTTP/1.1"), "{body}");
 }
+
+/// A raw server that answers one connection with whatever `write` writes
+/// (which may write forever: a write error ends it).
+fn scripted_server(write: impl FnOnce(&mut std::net::TcpStream) + Send + 'static) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            write(&mut stream);
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_interim_responses_are_refused_not_remembered() {
+    let addr = scripted_server(|stream| {
+        let burst = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(1000);
+        while stream.write_all(&burst).is_ok() {}
+    });
+    let (engine, mut rx) = engine();
+    let outcome = get(&engine, &mut rx, request(&format!("http://{addr}/"), "GET")).await;
+    let error = outcome.error.expect("refused");
+    assert!(error.contains("interim (1xx)"), "{error}");
+    assert!(
+        outcome.interims.len() <= http::response::MAX_INTERIMS,
+        "{} interims kept",
+        outcome.interims.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_of_one_byte_chunks_arrives_whole() {
+    const SIZE: usize = 1_700_000;
+    let addr = scripted_server(|stream| {
+        let mut wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        for i in 0..SIZE {
+            wire.extend_from_slice(b"1\r\n");
+            wire.push(b'a' + (i % 26) as u8);
+            wire.extend_from_slice(b"\r\n");
+        }
+        wire.extend_from_slice(b"0\r\n\r\n");
+        let _ = stream.write_all(&wire);
+    });
+    let (engine, mut rx) = engine();
+    let outcome = get(&engine, &mut rx, request(&format!("http://{addr}/"), "GET")).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let body = outcome.body.unwrap();
+    assert_eq!(body.size, SIZE as u64);
+    let saved = std::fs::read(body.spool.as_ref().expect("spooled").path()).unwrap();
+    assert_eq!(saved.len(), SIZE);
+    assert!(saved
+        .iter()
+        .enumerate()
+        .all(|(i, b)| *b == b'a' + (i % 26) as u8));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gzip_bomb_is_decoded_only_as_far_as_the_preview() {
+    // One 8 MiB member of zeros, repeated: 1 GiB once inflated.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(&vec![0u8; 8 * 1024 * 1024]).unwrap();
+    let member = encoder.finish().unwrap();
+    let bomb = member.repeat(128);
+    let sent = bomb.len();
+    let addr = scripted_server(move |stream| {
+        let head =
+            format!("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {sent}\r\n\r\n");
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(&bomb);
+    });
+    let (engine, mut rx) = engine();
+    let outcome = get(&engine, &mut rx, request(&format!("http://{addr}/"), "GET")).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let body = outcome.body.unwrap();
+    assert_eq!(body.size, sent as u64, "the body itself is kept whole");
+    let decoded = body.decoded.expect("decoded view");
+    assert!(!decoded.complete, "decoding stopped early");
+    assert_eq!(decoded.preview.len(), http::body::BODY_PREVIEW);
+    assert!(decoded.size <= 1024 * 1024, "decoded {} B", decoded.size);
+}

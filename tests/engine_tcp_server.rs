@@ -382,3 +382,47 @@ async fn sends_to_a_peer_that_never_reads_are_refused_past_the_queue() {
     server.stop();
     drop(never_reads);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_pipelined_requests_in_one_write_are_all_answered() {
+    const REQUESTS: usize = 10_000;
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let server = tcp_server::start(&engine, "127.0.0.1:0", config(Behaviour::Http));
+    let addr = listening(&mut rx, server.id()).await;
+    let stream = tutorial_client(addr);
+    let mut reader = stream.try_clone().unwrap();
+    // The answers are read while the requests are still being written: a
+    // peer that only writes would fill both directions' buffers.
+    let counter = std::thread::spawn(move || {
+        let needle = b"HTTP/1.1 200 OK\r\n";
+        let mut seen = 0usize;
+        let mut window: Vec<u8> = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        while seen < REQUESTS {
+            let n = reader.read(&mut buf).expect("read answers");
+            assert!(n > 0, "closed after {seen} answers");
+            window.extend_from_slice(&buf[..n]);
+            let mut last = 0;
+            for (at, piece) in window.windows(needle.len()).enumerate() {
+                if piece == needle {
+                    seen += 1;
+                    last = at + needle.len();
+                }
+            }
+            window.drain(..last.max(window.len().saturating_sub(needle.len())));
+        }
+        (seen, reader)
+    });
+    let mut writer = stream;
+    writer
+        .write_all(&b"A / HTTP/1.1\r\n\r\n".repeat(REQUESTS))
+        .unwrap();
+    let (seen, mut reader) = counter.join().unwrap();
+    assert_eq!(seen, REQUESTS);
+    // Still alive: one more request on the same connection is answered.
+    writer.write_all(b"GET /again HTTP/1.1\r\n\r\n").unwrap();
+    let mut buf = [0u8; 4096];
+    let n = reader.read(&mut buf).unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
+    server.stop();
+}

@@ -51,3 +51,67 @@ proptest! {
         }
     }
 }
+
+/// One pipelined request for the test server, and whether it is valid.
+fn request() -> impl Strategy<Value = (Vec<u8>, bool)> {
+    prop_oneof![
+        "[a-z]{0,8}".prop_map(|path| (
+            format!("GET /{path} HTTP/1.1\r\nHost: x\r\n\r\n").into_bytes(),
+            true
+        )),
+        prop::collection::vec(any::<u8>(), 0..40).prop_map(|body| {
+            let mut bytes =
+                format!("POST / HTTP/1.1\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+            bytes.extend_from_slice(&body);
+            (bytes, true)
+        }),
+        Just((b"HEAD / HTTP/1.1\r\n\r\n".to_vec(), true)),
+        Just((b"A / HTTP/1.1\r\n\r\n".to_vec(), true)),
+        Just((b"\x00garbage\r\n\r\n".to_vec(), false)),
+        Just((
+            b"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n".to_vec(),
+            false
+        )),
+    ]
+}
+
+fn status_lines(replies: &[netplay::net::http_responder::HttpReply]) -> Vec<(String, bool)> {
+    replies
+        .iter()
+        .map(|reply| {
+            let text = String::from_utf8_lossy(&reply.bytes);
+            (text.lines().next().unwrap_or("").to_string(), reply.close)
+        })
+        .collect()
+}
+
+proptest! {
+    #[test]
+    fn pipelined_requests_get_the_same_answers_however_split(
+        requests in prop::collection::vec(request(), 1..40),
+        cuts in prop::collection::vec(any::<usize>(), 0..12),
+    ) {
+        use netplay::net::http_responder::HttpResponder;
+        let peer = "127.0.0.1:5555".parse().unwrap();
+        let local = "127.0.0.1:9999".parse().unwrap();
+        let wire: Vec<u8> = requests.iter().flat_map(|(bytes, _)| bytes.clone()).collect();
+        // Answered: every valid request up to the first invalid one, which
+        // gets an error and closes the connection.
+        let valid_prefix = requests.iter().take_while(|(_, ok)| *ok).count();
+        let expected = valid_prefix + usize::from(valid_prefix < requests.len());
+
+        let whole = HttpResponder::new(peer, local).feed(&wire);
+        prop_assert_eq!(whole.len(), expected);
+
+        let mut split = HttpResponder::new(peer, local);
+        let mut replies = Vec::new();
+        let mut points: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+        points.sort_unstable();
+        let mut from = 0;
+        for point in points.into_iter().chain(std::iter::once(wire.len())) {
+            replies.extend(split.feed(&wire[from..point]));
+            from = point;
+        }
+        prop_assert_eq!(status_lines(&replies), status_lines(&whole));
+    }
+}

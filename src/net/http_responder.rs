@@ -46,115 +46,73 @@ impl HttpResponder {
     }
 
     /// Takes the bytes of one read and returns the responses now due.
+    ///
+    /// A loop, not recursion: a peer can pipeline thousands of requests in
+    /// one write, and each costs one turn here, never a stack frame. Work
+    /// per call is linear in `data` (one cursor over the buffer, one drain
+    /// at the end), and the buffer holds at most one unparsed head.
     pub fn feed(&mut self, data: &[u8]) -> Vec<HttpReply> {
         let mut replies = Vec::new();
-        self.feed_into(data, &mut replies);
-        replies
-    }
-
-    fn feed_into(&mut self, mut data: &[u8], replies: &mut Vec<HttpReply>) {
         if self.closed {
-            return;
-        }
-        if self.body_left > 0 {
-            let take = usize::try_from(self.body_left)
-                .unwrap_or(usize::MAX)
-                .min(data.len());
-            self.body_left -= take as u64;
-            data = &data[take..];
-            if self.body_left > 0 {
-                return;
-            }
-        }
-        if let Some(reply) = self.pending.take() {
-            self.push(reply, replies);
-            if self.closed {
-                return;
-            }
+            return replies;
         }
         self.head.extend_from_slice(data);
-        if self.head.is_empty() {
-            return;
-        }
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut request = httparse::Request::new(&mut headers);
-        let head_len = match request.parse(&self.head) {
-            Ok(httparse::Status::Partial) => {
-                if self.head.len() > MAX_HEAD {
-                    self.push(
-                        error_reply(431, "Request Header Fields Too Large", "head over 64 KiB"),
-                        replies,
-                    );
+        let mut at = 0;
+        loop {
+            if self.body_left > 0 {
+                let available = (self.head.len() - at) as u64;
+                let take = self.body_left.min(available);
+                at += take as usize;
+                self.body_left -= take;
+                if self.body_left > 0 {
+                    break;
                 }
-                return;
             }
-            Err(httparse::Error::TooManyHeaders) => {
-                self.push(
-                    error_reply(431, "Request Header Fields Too Large", "over 100 headers"),
-                    replies,
-                );
-                return;
+            if let Some(reply) = self.pending.take() {
+                self.push(reply, &mut replies);
+                if self.closed {
+                    break;
+                }
             }
-            Err(err) => {
-                self.push(
-                    error_reply(400, "Bad Request", &format!("not an HTTP request: {err}")),
-                    replies,
-                );
-                return;
+            if at == self.head.len() {
+                break;
             }
-            Ok(httparse::Status::Complete(len)) => len,
-        };
-        self.requests += 1;
-        let method = request.method.unwrap_or("GET").to_string();
-        let path = request.path.unwrap_or("/").to_string();
-        let minor = request.version.unwrap_or(1);
-        let mut content_length: u64 = 0;
-        let mut keep_alive = minor == 1;
-        let mut chunked = false;
-        for header in request.headers.iter() {
-            let value = String::from_utf8_lossy(header.value);
-            if header.name.eq_ignore_ascii_case("content-length") {
-                match value.trim().parse::<u64>() {
-                    Ok(n) => content_length = n,
-                    Err(_) => {
+            match parse_request(&self.head[at..]) {
+                Parsed::Partial => {
+                    if self.head.len() - at > MAX_HEAD {
                         self.push(
-                            error_reply(400, "Bad Request", "invalid Content-Length"),
-                            replies,
+                            error_reply(431, "Request Header Fields Too Large", "head over 64 KiB"),
+                            &mut replies,
                         );
-                        return;
                     }
+                    break;
                 }
-            } else if header.name.eq_ignore_ascii_case("connection") {
-                let value = value.to_ascii_lowercase();
-                if value.contains("close") {
-                    keep_alive = false;
-                } else if value.contains("keep-alive") {
-                    keep_alive = true;
+                Parsed::Refused(reply) => {
+                    self.push(reply, &mut replies);
+                    break;
                 }
-            } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = true;
+                Parsed::Request(request) => {
+                    self.requests += 1;
+                    at += request.head_len;
+                    self.body_left = request.content_length;
+                    self.pending = Some(HttpReply {
+                        bytes: self.response(
+                            &request.method,
+                            &request.path,
+                            request.minor,
+                            request.keep_alive,
+                        ),
+                        close: !request.keep_alive,
+                    });
+                }
             }
         }
-        if chunked {
-            self.push(
-                error_reply(
-                    501,
-                    "Not Implemented",
-                    "chunked request bodies are not supported by netplay's test server",
-                ),
-                replies,
-            );
-            return;
+        if self.closed {
+            self.head = Vec::new();
+        } else {
+            self.head.drain(..at);
         }
-        let reply = HttpReply {
-            bytes: self.response(&method, &path, minor, keep_alive),
-            close: !keep_alive,
-        };
-        let rest = self.head.split_off(head_len);
-        self.head.clear();
-        self.body_left = content_length;
-        self.pending = Some(reply);
-        self.feed_into(&rest, replies);
+        replies
     }
 
     fn push(&mut self, reply: HttpReply, replies: &mut Vec<HttpReply>) {
@@ -184,6 +142,86 @@ impl HttpResponder {
         }
         bytes
     }
+}
+
+/// What one request head says, as far as the test server cares.
+struct Request {
+    head_len: usize,
+    method: String,
+    path: String,
+    minor: u8,
+    content_length: u64,
+    keep_alive: bool,
+}
+
+enum Parsed {
+    /// More bytes are needed.
+    Partial,
+    /// The request is answered with an error, and the connection closes.
+    Refused(HttpReply),
+    Request(Request),
+}
+
+fn parse_request(bytes: &[u8]) -> Parsed {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut headers);
+    let head_len = match request.parse(bytes) {
+        Ok(httparse::Status::Partial) => return Parsed::Partial,
+        Ok(httparse::Status::Complete(len)) => len,
+        Err(httparse::Error::TooManyHeaders) => {
+            return Parsed::Refused(error_reply(
+                431,
+                "Request Header Fields Too Large",
+                "over 100 headers",
+            ))
+        }
+        Err(err) => {
+            return Parsed::Refused(error_reply(
+                400,
+                "Bad Request",
+                &format!("not an HTTP request: {err}"),
+            ))
+        }
+    };
+    let minor = request.version.unwrap_or(1);
+    let mut content_length: u64 = 0;
+    let mut keep_alive = minor == 1;
+    for header in request.headers.iter() {
+        let value = String::from_utf8_lossy(header.value);
+        if header.name.eq_ignore_ascii_case("content-length") {
+            match value.trim().parse::<u64>() {
+                Ok(n) => content_length = n,
+                Err(_) => {
+                    return Parsed::Refused(error_reply(
+                        400,
+                        "Bad Request",
+                        "invalid Content-Length",
+                    ))
+                }
+            }
+        } else if header.name.eq_ignore_ascii_case("connection") {
+            let value = value.to_ascii_lowercase();
+            if value.contains("close") {
+                keep_alive = false;
+            } else if value.contains("keep-alive") {
+                keep_alive = true;
+            }
+        } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+            return Parsed::Refused(error_reply(
+                501,
+                "Not Implemented",
+                "chunked request bodies are not supported by netplay's test server",
+            ));
+        }
+    }
+    Parsed::Request(Request {
+        head_len,
+        method: request.method.unwrap_or("GET").to_string(),
+        path: request.path.unwrap_or("/").to_string(),
+        minor,
+        content_length,
+        keep_alive,
+    })
 }
 
 fn error_reply(code: u16, reason: &str, detail: &str) -> HttpReply {

@@ -735,7 +735,7 @@ impl HttpTab {
         };
         let mut title = format!("body · {} B", count(body.size));
         let (preview, decoded_note) = match &body.decoded {
-            Some(decoded) => {
+            Some(decoded) if decoded.complete => {
                 title.push_str(&format!(
                     " {} → {} B decoded",
                     decoded.encoding,
@@ -743,9 +743,18 @@ impl HttpTab {
                 ));
                 (&decoded.preview, decoded.error.clone())
             }
+            Some(decoded) => {
+                title.push_str(&format!(
+                    " {} → first {} B decoded (decoding stops after the preview)",
+                    decoded.encoding,
+                    count(decoded.size)
+                ));
+                (&decoded.preview, decoded.error.clone())
+            }
             None => (&body.preview, None),
         };
-        if (preview.len() as u64) < body.decoded.as_ref().map_or(body.size, |d| d.size) {
+        let shown_of = body.decoded.as_ref().map_or(body.size, |d| d.size);
+        if body.decoded.as_ref().is_none_or(|d| d.complete) && (preview.len() as u64) < shown_of {
             title.push_str(&format!(" · first {} B shown", count(preview.len() as u64)));
         }
         out.push(section(&title));

@@ -57,27 +57,40 @@ pub struct BodySummary {
 pub struct Decoded {
     /// `gzip` or `deflate`.
     pub encoding: String,
-    /// Decoded bytes produced (exact).
+    /// Decoded bytes produced: exact when `complete`, else how far
+    /// decoding went before it stopped.
     pub size: u64,
     /// The first [`BODY_PREVIEW`] decoded bytes.
     pub preview: Vec<u8>,
-    /// Why decoding stopped early, if it did.
+    /// Why decoding failed, if it did.
     pub error: Option<String>,
+    /// False when decoding stopped once the preview was full: decoding is
+    /// for display, and a compression bomb (a few KiB that inflate to
+    /// gigabytes) must not cost more than one preview's worth of CPU. The
+    /// body itself is always kept exactly as received.
+    pub complete: bool,
 }
 
-/// Keeps the first bytes written and counts them all.
+/// Keeps the first [`BODY_PREVIEW`] decoded bytes; once they are there it
+/// refuses more, which stops the decoder at once.
 #[derive(Debug, Default)]
 struct PreviewSink {
     kept: Vec<u8>,
     total: u64,
+    full: bool,
 }
 
 impl Write for PreviewSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let room = BODY_PREVIEW.saturating_sub(self.kept.len());
-        self.kept.extend_from_slice(&buf[..room.min(buf.len())]);
-        self.total += buf.len() as u64;
-        Ok(buf.len())
+        if room == 0 {
+            self.full = true;
+            return Err(std::io::Error::other("decoded preview full"));
+        }
+        let take = room.min(buf.len());
+        self.kept.extend_from_slice(&buf[..take]);
+        self.total += take as u64;
+        Ok(take)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -95,6 +108,8 @@ pub struct BodyCollector {
     size: u64,
     preview: Vec<u8>,
     decoder: Option<(String, Decoder)>,
+    /// The decoded view, once decoding stopped at a full preview.
+    decoded_early: Option<Decoded>,
     decode_error: Option<String>,
     spool: Option<(std::fs::File, Arc<Spool>)>,
     spool_error: Option<String>,
@@ -154,6 +169,7 @@ impl BodyCollector {
             size: 0,
             preview: Vec::new(),
             decoder,
+            decoded_early: None,
             decode_error: None,
             spool: None,
             spool_error: None,
@@ -179,10 +195,33 @@ impl BodyCollector {
                     Decoder::Gzip(d) => d.write_all(piece),
                     Decoder::Deflate(d) => d.write_all(piece),
                 };
-                if let Err(err) = result {
+                let full = match decoder {
+                    Decoder::Gzip(d) => d.get_ref().full,
+                    Decoder::Deflate(d) => d.get_ref().full,
+                };
+                if full {
+                    self.stop_decoding();
+                } else if let Err(err) = result {
                     self.decode_error = Some(format!("decoding failed: {err}"));
                 }
             }
+        }
+    }
+
+    /// The preview is full: keep what was decoded, drop the decoder.
+    fn stop_decoding(&mut self) {
+        if let Some((encoding, mut decoder)) = self.decoder.take() {
+            let sink = std::mem::take(match &mut decoder {
+                Decoder::Gzip(d) => d.get_mut(),
+                Decoder::Deflate(d) => d.get_mut(),
+            });
+            self.decoded_early = Some(Decoded {
+                encoding,
+                size: sink.total,
+                preview: sink.kept,
+                error: None,
+                complete: false,
+            });
         }
     }
 
@@ -199,6 +238,7 @@ impl BodyCollector {
                 self.spool = None;
             }
         }
+        let early = self.decoded_early.take();
         let decoded = self.decoder.take().map(|(encoding, decoder)| {
             let (sink, error) = match decoder {
                 Decoder::Gzip(d) => match d.finish() {
@@ -215,8 +255,10 @@ impl BodyCollector {
                 size: sink.total,
                 preview: sink.kept,
                 error: self.decode_error.clone().or(error),
+                complete: true,
             }
         });
+        let decoded = early.or(decoded);
         BodySummary {
             size: self.size,
             preview: self.preview,

@@ -11,6 +11,9 @@ pub const MAX_HEAD: usize = 64 * 1024;
 pub const MAX_HEADERS: usize = 100;
 /// The longest chunk-size line accepted (extensions included).
 pub const MAX_CHUNK_LINE: usize = 4096;
+/// The most 1xx interim responses accepted before the final one: a server
+/// that sends `100 Continue` forever is refused, not remembered forever.
+pub const MAX_INTERIMS: usize = 64;
 
 /// How the body of a response is delimited.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +119,12 @@ enum State {
 #[derive(Debug)]
 pub struct ResponseParser {
     state: State,
+    /// Bytes received and not yet parsed start at `start`: parsing moves a
+    /// cursor, and the buffer is compacted once per [`ResponseParser::feed`],
+    /// so a read of many tiny chunks costs linear time, not quadratic.
     buffer: Vec<u8>,
+    start: usize,
+    interims: usize,
     head_request: bool,
     body_bytes: u64,
     expected: Option<u64>,
@@ -129,23 +137,57 @@ impl ResponseParser {
         Self {
             state: State::Head,
             buffer: Vec::new(),
+            start: 0,
+            interims: 0,
             head_request,
             body_bytes: 0,
             expected: None,
         }
     }
 
-    /// Takes the next bytes read from the connection.
+    /// Takes the next bytes read from the connection. Body pieces that
+    /// follow each other come out as one (a body of 1-byte chunks is one
+    /// piece per read, not one per chunk).
     pub fn feed(&mut self, data: &[u8]) -> Result<Vec<Output>, ParseError> {
+        let result = self.feed_inner(data);
+        if self.start > 0 {
+            self.buffer.drain(..self.start);
+            self.start = 0;
+        }
+        result
+    }
+
+    /// The bytes received and not yet parsed.
+    fn pending(&self) -> &[u8] {
+        &self.buffer[self.start..]
+    }
+
+    /// Takes every pending byte out of the buffer.
+    fn take_pending(&mut self) -> Vec<u8> {
+        let mut all = std::mem::take(&mut self.buffer);
+        all.drain(..self.start);
+        self.start = 0;
+        all
+    }
+
+    /// Passes `take` pending bytes on as body.
+    fn pass_body(&mut self, take: usize, out: &mut Vec<Output>) {
+        let end = self.start + take;
+        push_body(out, &self.buffer[self.start..end]);
+        self.start = end;
+        self.body_bytes += take as u64;
+    }
+
+    fn feed_inner(&mut self, data: &[u8]) -> Result<Vec<Output>, ParseError> {
         let mut out = Vec::new();
         let mut data = data;
         // Bodies of known length pass straight through without buffering.
         loop {
             match self.state {
-                State::Length(remaining) if self.buffer.is_empty() => {
+                State::Length(remaining) if self.pending().is_empty() => {
                     let take = clamp(remaining, data.len());
                     if take > 0 {
-                        out.push(Output::Body(data[..take].to_vec()));
+                        push_body(&mut out, &data[..take]);
                         self.body_bytes += take as u64;
                     }
                     let left = remaining - take as u64;
@@ -157,11 +199,11 @@ impl ResponseParser {
                     return Ok(out);
                 }
                 State::UntilClose => {
-                    let mut piece = std::mem::take(&mut self.buffer);
+                    let mut piece = self.take_pending();
                     piece.extend_from_slice(data);
                     if !piece.is_empty() {
                         self.body_bytes += piece.len() as u64;
-                        out.push(Output::Body(piece));
+                        push_body(&mut out, &piece);
                     }
                     return Ok(out);
                 }
@@ -184,11 +226,9 @@ impl ResponseParser {
             State::Head => self.parse_head(out),
             State::Length(remaining) => {
                 // Bytes that arrived with the head.
-                let take = clamp(remaining, self.buffer.len());
-                let piece: Vec<u8> = self.buffer.drain(..take).collect();
-                self.body_bytes += take as u64;
-                if !piece.is_empty() {
-                    out.push(Output::Body(piece));
+                let take = clamp(remaining, self.pending().len());
+                if take > 0 {
+                    self.pass_body(take, out);
                 }
                 let left = remaining - take as u64;
                 self.state = if left == 0 {
@@ -197,19 +237,19 @@ impl ResponseParser {
                 } else {
                     State::Length(left)
                 };
-                Ok(left == 0 || !self.buffer.is_empty())
+                Ok(left == 0 || !self.pending().is_empty())
             }
             State::UntilClose => {
-                let piece = std::mem::take(&mut self.buffer);
+                let piece = self.take_pending();
                 self.body_bytes += piece.len() as u64;
                 if !piece.is_empty() {
-                    out.push(Output::Body(piece));
+                    push_body(out, &piece);
                 }
                 Ok(false)
             }
-            State::ChunkSize => match httparse::parse_chunk_size(&self.buffer) {
+            State::ChunkSize => match httparse::parse_chunk_size(self.pending()) {
                 Ok(httparse::Status::Complete((used, size))) => {
-                    self.buffer.drain(..used);
+                    self.start += used;
                     self.state = if size == 0 {
                         State::Trailers
                     } else {
@@ -218,7 +258,7 @@ impl ResponseParser {
                     Ok(true)
                 }
                 Ok(httparse::Status::Partial) => {
-                    if self.buffer.len() > MAX_CHUNK_LINE {
+                    if self.pending().len() > MAX_CHUNK_LINE {
                         return Err(ParseError(format!(
                             "chunk-size line longer than {MAX_CHUNK_LINE} bytes"
                         )));
@@ -227,17 +267,15 @@ impl ResponseParser {
                 }
                 Err(_) => Err(ParseError(format!(
                     "bad chunk size line: {}",
-                    crate::text::sanitize(line_start(&self.buffer))
+                    crate::text::sanitize(line_start(self.pending()))
                 ))),
             },
             State::ChunkData(remaining) => {
-                if self.buffer.is_empty() {
+                if self.pending().is_empty() {
                     return Ok(false);
                 }
-                let take = clamp(remaining, self.buffer.len());
-                let piece: Vec<u8> = self.buffer.drain(..take).collect();
-                self.body_bytes += take as u64;
-                out.push(Output::Body(piece));
+                let take = clamp(remaining, self.pending().len());
+                self.pass_body(take, out);
                 let left = remaining - take as u64;
                 self.state = if left == 0 {
                     State::ChunkEnd
@@ -247,7 +285,7 @@ impl ResponseParser {
                 Ok(true)
             }
             State::ChunkEnd => {
-                let bad = match self.buffer.as_slice() {
+                let bad = match self.pending() {
                     [] | [b'\r'] => return Ok(false),
                     [b'\r', second, ..] => *second != b'\n',
                     _ => true,
@@ -257,19 +295,19 @@ impl ResponseParser {
                         "chunk data not followed by CRLF: the chunk size was wrong".into(),
                     ));
                 }
-                self.buffer.drain(..2);
+                self.start += 2;
                 self.state = State::ChunkSize;
                 Ok(true)
             }
             State::Trailers => {
                 let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-                match httparse::parse_headers(&self.buffer, &mut headers) {
+                match httparse::parse_headers(self.pending(), &mut headers) {
                     Ok(httparse::Status::Complete((used, fields))) => {
                         let trailers: Vec<(String, Vec<u8>)> = fields
                             .iter()
                             .map(|h| (h.name.to_string(), h.value.to_vec()))
                             .collect();
-                        self.buffer.drain(..used);
+                        self.start += used;
                         if !trailers.is_empty() {
                             out.push(Output::Trailers(trailers));
                         }
@@ -278,7 +316,7 @@ impl ResponseParser {
                         Ok(true)
                     }
                     Ok(httparse::Status::Partial) => {
-                        if self.buffer.len() > MAX_HEAD {
+                        if self.pending().len() > MAX_HEAD {
                             return Err(ParseError(format!(
                                 "trailer section larger than {} KiB",
                                 MAX_HEAD / 1024
@@ -294,19 +332,20 @@ impl ResponseParser {
     }
 
     fn parse_head(&mut self, out: &mut Vec<Output>) -> Result<bool, ParseError> {
-        if self.buffer.is_empty() {
+        let pending = &self.buffer[self.start..];
+        if pending.is_empty() {
             return Ok(false);
         }
-        let prefix = &self.buffer[..self.buffer.len().min(5)];
+        let prefix = &pending[..pending.len().min(5)];
         if !b"HTTP/".starts_with(prefix) {
-            return Err(not_http(&self.buffer));
+            return Err(not_http(pending));
         }
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut response = httparse::Response::new(&mut headers);
-        let used = match response.parse(&self.buffer) {
+        let used = match response.parse(pending) {
             Ok(httparse::Status::Complete(used)) => used,
             Ok(httparse::Status::Partial) => {
-                if self.buffer.len() > MAX_HEAD {
+                if pending.len() > MAX_HEAD {
                     return Err(ParseError(format!(
                         "response head larger than {} KiB",
                         MAX_HEAD / 1024
@@ -322,7 +361,7 @@ impl ResponseParser {
             Err(err) => {
                 return Err(ParseError(format!(
                     "malformed response head ({err}): {}",
-                    crate::text::sanitize(line_start(&self.buffer))
+                    crate::text::sanitize(line_start(pending))
                 )))
             }
         };
@@ -336,12 +375,18 @@ impl ResponseParser {
                 .iter()
                 .map(|h| (h.name.to_string(), h.value.to_vec()))
                 .collect(),
-            raw: self.buffer[..used].to_vec(),
+            raw: pending[..used].to_vec(),
             framing: Framing::None,
             warnings: Vec::new(),
         };
-        self.buffer.drain(..used);
+        self.start += used;
         if (100..200).contains(&status) && status != 101 {
+            self.interims += 1;
+            if self.interims > MAX_INTERIMS {
+                return Err(ParseError(format!(
+                    "more than {MAX_INTERIMS} interim (1xx) responses and no final one: the server keeps answering 1xx"
+                )));
+            }
             out.push(Output::Interim(head));
             return Ok(true);
         }
@@ -450,8 +495,8 @@ impl ResponseParser {
             State::Done => Ok(Vec::new()),
             State::UntilClose => {
                 let mut out = Vec::new();
-                if !self.buffer.is_empty() {
-                    let piece = std::mem::take(&mut self.buffer);
+                if !self.pending().is_empty() {
+                    let piece = self.take_pending();
                     self.body_bytes += piece.len() as u64;
                     out.push(Output::Body(piece));
                 }
@@ -459,12 +504,12 @@ impl ResponseParser {
                 out.push(Output::Done);
                 Ok(out)
             }
-            State::Head if self.buffer.is_empty() => Err(ParseError(
+            State::Head if self.pending().is_empty() => Err(ParseError(
                 "the server closed the connection without sending a response".into(),
             )),
             State::Head => Err(ParseError(format!(
                 "the connection closed in the middle of the response head ({} bytes received)",
-                self.buffer.len()
+                self.pending().len()
             ))),
             State::Length(_) => Err(ParseError(format!(
                 "truncated body: {} of {} bytes arrived before the connection closed",
@@ -478,6 +523,15 @@ impl ResponseParser {
                 )))
             }
         }
+    }
+}
+
+/// Appends a body piece, joining it to a body piece just before it.
+fn push_body(out: &mut Vec<Output>, piece: &[u8]) {
+    if let Some(Output::Body(last)) = out.last_mut() {
+        last.extend_from_slice(piece);
+    } else {
+        out.push(Output::Body(piece.to_vec()));
     }
 }
 
