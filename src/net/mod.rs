@@ -28,6 +28,7 @@ pub mod error;
 pub mod greet;
 pub mod http;
 pub mod http_responder;
+pub mod loop_guard;
 pub mod lossy;
 pub mod resolve;
 pub mod tcp_client;

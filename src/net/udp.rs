@@ -16,9 +16,15 @@ use tokio::sync::mpsc;
 use super::burst::{self, BurstReport, BurstTracker, MAX_BURST};
 use super::error::{bind_error, plain};
 use super::greet::hello;
+use super::loop_guard::{LoopGuard, Verdict};
 use super::lossy::{Lossy, LossyConfig};
 use super::resolve::resolve;
 use super::{Engine, Event, Payload, SocketId, StopSignal};
+
+/// Datagrams the lossy switch may hold back at once; past it a delayed
+/// datagram is dropped and counted (`overflow`), so a flood cannot grow
+/// memory while delays are on.
+pub const MAX_HELD: usize = 1024;
 
 /// The largest UDP payload over IPv4 (65,535 − 8 UDP − 20 IP header bytes).
 pub const MAX_DATAGRAM_V4: usize = 65_507;
@@ -72,6 +78,7 @@ pub struct UdpStats {
     bytes_out: AtomicU64,
     lost: AtomicU64,
     duplicated: AtomicU64,
+    overflow: AtomicU64,
 }
 
 /// A copy of [`UdpStats`].
@@ -89,6 +96,9 @@ pub struct UdpSnapshot {
     pub lost: u64,
     /// Received datagrams delivered twice by the lossy switch.
     pub duplicated: u64,
+    /// Of `lost`: those dropped because the lossy switch already held
+    /// [`MAX_HELD`] delayed datagrams.
+    pub overflow: u64,
 }
 
 impl UdpStats {
@@ -101,6 +111,7 @@ impl UdpStats {
             bytes_out: self.bytes_out.load(Ordering::Relaxed),
             lost: self.lost.load(Ordering::Relaxed),
             duplicated: self.duplicated.load(Ordering::Relaxed),
+            overflow: self.overflow.load(Ordering::Relaxed),
         }
     }
 }
@@ -248,6 +259,8 @@ pub fn open(engine: &Engine, bind: Bind, mode: UdpMode, lossy: Option<LossyConfi
         stats: Arc::new(UdpStats::default()),
         connected: None,
         local: None,
+        guard: LoopGuard::new(),
+        held: 0,
         burst: None,
         next_burst: 1,
     };
@@ -276,6 +289,10 @@ struct Task {
     local: Option<SocketAddr>,
     burst: Option<ActiveBurst>,
     next_burst: u64,
+    guard: LoopGuard,
+    /// Datagrams the lossy switch holds back right now (at most
+    /// [`MAX_HELD`]).
+    held: usize,
 }
 
 /// A datagram held back by the lossy switch.
@@ -340,6 +357,7 @@ impl Task {
                     Err(err) => self.receive_error(&err).await,
                 },
                 Some(delayed) = delayed_rx.recv() => {
+                    self.held = self.held.saturating_sub(1);
                     self.deliver(&socket, delayed.from, &delayed.bytes, Some(delayed.note)).await;
                 }
                 () = sleep_until(burst_deadline), if burst_deadline.is_some() => self.finish_burst().await,
@@ -567,7 +585,17 @@ impl Task {
             if fate.delay.is_zero() {
                 let note = (!note.is_empty()).then(|| note.join(", "));
                 self.deliver(socket, from, bytes, note).await;
+            } else if self.held >= MAX_HELD {
+                // The delay queue is full: this copy is lost, and counted.
+                self.stats.lost.fetch_add(1, Ordering::Relaxed);
+                self.stats.overflow.fetch_add(1, Ordering::Relaxed);
+                self.offer(UdpEvent::Lost {
+                    from,
+                    len: bytes.len(),
+                })
+                .await;
             } else {
+                self.held += 1;
                 note.push(format!("delayed {} ms (lossy)", fate.delay.as_millis()));
                 let item = Delayed {
                     from,
@@ -609,25 +637,31 @@ impl Task {
                 return;
             }
         }
-        if self.is_self(from) {
-            // Answering our own datagrams would ping-pong forever.
+        if self.mode == UdpMode::Silent {
             return;
+        }
+        if let Some(local) = self.local {
+            if self.guard.is_own(local, from) {
+                // Answering our own datagrams would ping-pong forever.
+                return;
+            }
+        }
+        match self.guard.check(from, bytes, std::time::Instant::now()) {
+            Verdict::Reply => {}
+            Verdict::Skip => return,
+            Verdict::Pause(reason) => {
+                self.emit(UdpEvent::Error { reason }).await;
+                return;
+            }
         }
         let reply = match self.mode {
             UdpMode::Greet => hello(bytes),
             UdpMode::Echo => bytes.to_vec(),
             UdpMode::Silent => return,
         };
-        self.send(socket, from, &reply).await;
-    }
-
-    fn is_self(&self, from: SocketAddr) -> bool {
-        self.local.is_some_and(|local| {
-            local == from
-                || (local.ip().is_unspecified()
-                    && local.port() == from.port()
-                    && from.ip().is_loopback())
-        })
+        if self.send(socket, from, &reply).await {
+            self.guard.replied(from, &reply);
+        }
     }
 
     async fn receive_error(&self, err: &std::io::Error) {

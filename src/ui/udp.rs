@@ -634,6 +634,12 @@ impl UdpTab {
                     theme::warn(),
                 ));
             }
+            if s.overflow > 0 {
+                spans.push(Span::styled(
+                    format!(" (delay queue full: {})", count(s.overflow)),
+                    theme::warn(),
+                ));
+            }
         }
         Line::from(spans)
     }

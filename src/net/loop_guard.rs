@@ -1,0 +1,247 @@
+//! Keeps automatic UDP replies (greet, echo) from feeding an endless loop.
+//!
+//! A UDP server that answers every datagram can be turned against itself or
+//! against another answering server: one forged datagram, from one server's
+//! address to the other's, and the two bounce it back and forth forever at
+//! full speed. Three guards, each cheap per datagram:
+//! - **own addresses**: a datagram whose source is this socket itself (any
+//!   of the machine's addresses, not only loopback) is never answered;
+//! - **ping-pong**: a peer whose datagrams are our last reply to it (echo)
+//!   or that reply wrapped in a greeting, three times running, is paused;
+//! - **budget**: at most [`REPLY_BUDGET`] automatic replies per peer per
+//!   second. A loop needs *every* datagram answered, so one skipped reply
+//!   ends any loop the other two guards did not recognise.
+//!
+//! Every pause is reported once, in words, and every table here is bounded.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+/// Automatic replies one peer may get per second.
+pub const REPLY_BUDGET: u32 = 20_000;
+/// Bounces in a row that count as a ping-pong loop.
+pub const PING_PONG_STREAK: u32 = 3;
+/// How long automatic replies to a looping peer stay paused.
+pub const PAUSE: Duration = Duration::from_secs(5);
+/// Peers remembered at once (a flood of forged sources only resets it).
+const MAX_PEERS: usize = 4096;
+/// Addresses whose "is it ours?" answer is remembered.
+const MAX_OWN_CACHE: usize = 256;
+
+/// What to do with a datagram that would be answered automatically.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Answer it.
+    Reply,
+    /// Do not answer; already reported.
+    Skip,
+    /// Do not answer, and say so once: the reason in words.
+    Pause(String),
+}
+
+#[derive(Debug)]
+struct Peer {
+    last_reply: Option<u64>,
+    streak: u32,
+    window_start: Instant,
+    replies_in_window: u32,
+    paused_until: Option<Instant>,
+}
+
+/// The loop guards of one socket.
+#[derive(Debug, Default)]
+pub struct LoopGuard {
+    peers: HashMap<SocketAddr, Peer>,
+    own_ips: HashMap<IpAddr, bool>,
+}
+
+impl LoopGuard {
+    /// A guard with nothing remembered.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether a datagram from `from` was sent by the socket bound to
+    /// `local` itself. A socket bound to a wildcard address receives its own
+    /// datagrams with any of the machine's addresses as source; whether an
+    /// address is the machine's is asked of the kernel (binding to it
+    /// succeeds only then), once per address.
+    pub fn is_own(&mut self, local: SocketAddr, from: SocketAddr) -> bool {
+        if local == from {
+            return true;
+        }
+        if local.port() != from.port() || !local.ip().is_unspecified() {
+            return false;
+        }
+        if from.ip().is_loopback() {
+            return true;
+        }
+        if let Some(known) = self.own_ips.get(&from.ip()) {
+            return *known;
+        }
+        let ours = is_local_address(from.ip());
+        if self.own_ips.len() >= MAX_OWN_CACHE {
+            self.own_ips.clear();
+        }
+        self.own_ips.insert(from.ip(), ours);
+        ours
+    }
+
+    /// Decides whether `incoming` from `from` gets an automatic reply.
+    pub fn check(&mut self, from: SocketAddr, incoming: &[u8], now: Instant) -> Verdict {
+        if self.peers.len() >= MAX_PEERS && !self.peers.contains_key(&from) {
+            self.peers.clear();
+        }
+        let peer = self.peers.entry(from).or_insert_with(|| Peer {
+            last_reply: None,
+            streak: 0,
+            window_start: now,
+            replies_in_window: 0,
+            paused_until: None,
+        });
+        if let Some(until) = peer.paused_until {
+            if now < until {
+                return Verdict::Skip;
+            }
+            peer.paused_until = None;
+            peer.streak = 0;
+        }
+        if peer.last_reply.is_some_and(|last| bounces(incoming, last)) {
+            peer.streak += 1;
+        } else {
+            peer.streak = 0;
+        }
+        if peer.streak >= PING_PONG_STREAK {
+            peer.paused_until = Some(now + PAUSE);
+            peer.last_reply = None;
+            return Verdict::Pause(format!(
+                "Automatic replies to {from} paused for {} s: it sends our replies back (a ping-pong loop)",
+                PAUSE.as_secs()
+            ));
+        }
+        if now.duration_since(peer.window_start) >= Duration::from_secs(1) {
+            peer.window_start = now;
+            peer.replies_in_window = 0;
+        }
+        if peer.replies_in_window >= REPLY_BUDGET {
+            peer.paused_until = Some(peer.window_start + Duration::from_secs(1));
+            return Verdict::Pause(format!(
+                "Automatic replies to {from} paused for the rest of this second: over {REPLY_BUDGET} replies/s (loop guard)"
+            ));
+        }
+        peer.replies_in_window += 1;
+        Verdict::Reply
+    }
+
+    /// Remembers the reply sent to `to`, to recognise it coming back.
+    pub fn replied(&mut self, to: SocketAddr, reply: &[u8]) {
+        if let Some(peer) = self.peers.get_mut(&to) {
+            peer.last_reply = Some(digest(reply));
+        }
+    }
+}
+
+/// Whether `incoming` is `last` sent back: as it is (an echo), or inside the
+/// tutorial's greeting (`Hello, <last>!`).
+fn bounces(incoming: &[u8], last: u64) -> bool {
+    if digest(incoming) == last {
+        return true;
+    }
+    incoming
+        .strip_prefix(b"Hello, ")
+        .and_then(|rest| rest.strip_suffix(b"!"))
+        .is_some_and(|inner| digest(inner) == last)
+}
+
+fn digest(bytes: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Whether `ip` is one of this machine's addresses: binding a socket to it
+/// succeeds only then (EADDRNOTAVAIL otherwise). Nothing is sent.
+pub fn is_local_address(ip: IpAddr) -> bool {
+    std::net::UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer() -> SocketAddr {
+        "127.0.0.1:4000".parse().unwrap()
+    }
+
+    #[test]
+    fn an_echo_coming_back_three_times_pauses_that_peer_once() {
+        let mut guard = LoopGuard::new();
+        let now = Instant::now();
+        assert_eq!(guard.check(peer(), b"ping", now), Verdict::Reply);
+        guard.replied(peer(), b"ping");
+        assert_eq!(guard.check(peer(), b"ping", now), Verdict::Reply);
+        guard.replied(peer(), b"ping");
+        assert_eq!(guard.check(peer(), b"ping", now), Verdict::Reply);
+        guard.replied(peer(), b"ping");
+        assert!(matches!(
+            guard.check(peer(), b"ping", now),
+            Verdict::Pause(reason) if reason.contains("ping-pong")
+        ));
+        assert_eq!(guard.check(peer(), b"ping", now), Verdict::Skip);
+        assert_eq!(guard.check(peer(), b"ping", now + PAUSE), Verdict::Reply);
+    }
+
+    #[test]
+    fn growing_greetings_are_a_loop_but_a_burst_is_not() {
+        let mut guard = LoopGuard::new();
+        let now = Instant::now();
+        let mut message = b"x".to_vec();
+        let mut verdicts = Vec::new();
+        for _ in 0..4 {
+            verdicts.push(guard.check(peer(), &message, now));
+            let reply = [b"Hello, ".as_slice(), &message, b"!"].concat();
+            guard.replied(peer(), &reply);
+            message = [b"Hello, ".as_slice(), &reply, b"!"].concat();
+        }
+        assert!(matches!(verdicts.last(), Some(Verdict::Pause(_))));
+
+        let mut guard = LoopGuard::new();
+        for seq in 0..1000u32 {
+            let datagram = seq.to_be_bytes();
+            assert_eq!(guard.check(peer(), &datagram, now), Verdict::Reply);
+            guard.replied(peer(), &[b"Hello, ".as_slice(), &datagram, b"!"].concat());
+        }
+    }
+
+    #[test]
+    fn the_budget_caps_replies_per_second() {
+        let mut guard = LoopGuard::new();
+        let now = Instant::now();
+        for seq in 0..REPLY_BUDGET {
+            assert_eq!(guard.check(peer(), &seq.to_be_bytes(), now), Verdict::Reply);
+        }
+        assert!(matches!(
+            guard.check(peer(), b"more", now),
+            Verdict::Pause(_)
+        ));
+        assert_eq!(guard.check(peer(), b"more", now), Verdict::Skip);
+        let later = now + Duration::from_secs(1);
+        assert_eq!(guard.check(peer(), b"more", later), Verdict::Reply);
+    }
+
+    #[test]
+    fn own_addresses_are_recognised_by_asking_the_kernel() {
+        let mut guard = LoopGuard::new();
+        let wildcard: SocketAddr = "0.0.0.0:5000".parse().unwrap();
+        assert!(guard.is_own(wildcard, "127.0.0.1:5000".parse().unwrap()));
+        assert!(!guard.is_own(wildcard, "127.0.0.1:5001".parse().unwrap()));
+        // TEST-NET-1 is never assigned to a machine.
+        assert!(!guard.is_own(wildcard, "192.0.2.1:5000".parse().unwrap()));
+        assert!(is_local_address("127.0.0.1".parse().unwrap()));
+        assert!(!is_local_address("192.0.2.1".parse().unwrap()));
+        let bound: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        assert!(guard.is_own(bound, bound));
+    }
+}
