@@ -17,6 +17,7 @@ fn config(behaviour: Behaviour) -> ServerConfig {
         behaviour,
         reply_delay: Duration::ZERO,
         max_connections: None,
+        idle_timeout: None,
     }
 }
 

@@ -139,6 +139,9 @@ pub enum TcpCommand {
         /// Connections open at once; more are closed at accept.
         #[arg(long, value_name = "N")]
         max_conn: Option<usize>,
+        /// Close a connection that sends nothing for this many seconds.
+        #[arg(long, value_name = "SECS")]
+        idle_timeout: Option<f64>,
     },
     /// Connect: stdin to the socket, the socket to stdout (like nc).
     #[command(
@@ -283,8 +286,27 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     mode,
                     delay,
                     max_conn,
+                    idle_timeout,
                 },
-        } => tcp::serve(&addr, mode, delay, max_conn, out, stop).await,
+        } => {
+            let idle_timeout = match idle_timeout
+                .map(|s| seconds(s, "--idle-timeout"))
+                .transpose()
+            {
+                Ok(limit) => limit,
+                Err(reason) => {
+                    out.error(&reason);
+                    return ExitCode::from(2);
+                }
+            };
+            let config = crate::net::greet::ServerConfig {
+                behaviour: mode.behaviour(),
+                reply_delay: std::time::Duration::from_millis(delay),
+                max_connections: max_conn,
+                idle_timeout,
+            };
+            tcp::serve(&addr, config, out, stop).await
+        }
         Command::Tcp {
             command:
                 TcpCommand::Connect {

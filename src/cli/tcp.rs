@@ -2,12 +2,11 @@
 //! stdout for a screen.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 use super::output::{Output, Value};
-use super::{seconds, Eol, ServeMode, FAILURE};
+use super::{seconds, Eol, FAILURE};
 use crate::narrate::{Kind, ServerNarrator};
 use crate::net::greet::ServerConfig;
 use crate::net::tcp_client::{self, ClientEvent, ClientWriter};
@@ -67,20 +66,8 @@ fn server_fields(event: &ServerEvent) -> Vec<(&'static str, Value)> {
 
 /// Runs the server until Ctrl+C or SIGTERM, then closes every connection
 /// and exits 0; a failure to listen exits 1.
-pub async fn serve(
-    addr: &str,
-    mode: ServeMode,
-    delay_ms: u64,
-    max_conn: Option<usize>,
-    out: Output,
-    mut stop: Shutdown,
-) -> ExitCode {
+pub async fn serve(addr: &str, config: ServerConfig, out: Output, mut stop: Shutdown) -> ExitCode {
     let (engine, mut events) = super::headless_engine(false);
-    let config = ServerConfig {
-        behaviour: mode.behaviour(),
-        reply_delay: Duration::from_millis(delay_ms),
-        max_connections: max_conn,
-    };
     let server = tcp_server::start(&engine, addr, config);
     let mut narrator = ServerNarrator::new();
     let mode_name = config.behaviour.name();

@@ -57,6 +57,9 @@ pub struct ServerConfig {
     pub reply_delay: Duration,
     /// Connections open at once; beyond it new ones are closed at accept.
     pub max_connections: Option<usize>,
+    /// Close a connection after this long with nothing read (fixed for each
+    /// connection when it is accepted).
+    pub idle_timeout: Option<Duration>,
 }
 
 /// The greeting sent on accept in greet mode.

@@ -11,21 +11,27 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::error::{accept_error, bind_error, is_too_many_files, stream_error};
+use super::error::{accept_error, bind_error, human_duration, is_too_many_files, stream_error};
 use super::greet::{greet, Behaviour, GreetAction, ServerConfig, WELCOME};
 use super::http_responder::HttpResponder;
 use super::resolve::resolve;
 use super::{CloseReason, ConnId, ConnStats, Engine, Event, Payload, ServerId, StopSignal};
 
-/// Bytes asked for per read (the tutorial used 1024; larger reads keep
-/// throughput close to a plain tokio echo server).
+/// The largest read (the tutorial used 1024; larger reads keep throughput
+/// close to a plain tokio echo server).
 pub const READ_BUFFER: usize = 16 * 1024;
+
+/// The first read buffer of a connection, allocated when the peer first
+/// sends: an idle connection holds no read buffer at all, and one that only
+/// chats holds this much. A read that fills it doubles it, up to
+/// [`READ_BUFFER`].
+pub const FIRST_READ: usize = 2 * 1024;
 
 /// Messages that may wait for one connection to take them (a peer that
 /// never reads stops its connection's writes; past this, sends to it are
@@ -251,9 +257,14 @@ impl Listener {
         let mut conns: HashMap<ConnId, ConnEntry> = HashMap::new();
         let mut tasks: JoinSet<ConnId> = JoinSet::new();
         let mut stop = self.stop.clone();
+        let mut out_of_files = FdPressure::default();
         loop {
+            let resume = out_of_files.resume_at;
             tokio::select! {
                 () = stop.stopped() => break,
+                () = tokio::time::sleep_until(resume.unwrap_or_else(tokio::time::Instant::now)), if resume.is_some() => {
+                    out_of_files.resume_at = None;
+                }
                 command = commands.recv() => match command {
                     None => break,
                     Some(command) => {
@@ -267,8 +278,11 @@ impl Listener {
                         conns.remove(&conn);
                     }
                 }
-                accepted = listener.accept() => match accepted {
+                accepted = listener.accept(), if resume.is_none() => match accepted {
                     Ok((stream, peer)) => {
+                        if let Some(reason) = out_of_files.recovered() {
+                            self.emit(ServerEvent::Warning { reason }).await;
+                        }
                         let limit = self.config.borrow().max_connections;
                         if let Some(limit) = limit.filter(|limit| conns.len() >= *limit) {
                             drop(stream);
@@ -289,12 +303,15 @@ impl Listener {
                         };
                         tasks.spawn_on(connection.run(stream, peer, commands_rx), &self.engine.runtime);
                     }
+                    Err(err) if is_too_many_files(&err) => {
+                        // Back off instead of spinning on a full descriptor
+                        // table; the waiting peers stay in the backlog.
+                        if let Some(reason) = out_of_files.failed(&err) {
+                            self.emit(ServerEvent::AcceptFailed { reason }).await;
+                        }
+                    }
                     Err(err) => {
                         self.emit(ServerEvent::AcceptFailed { reason: accept_error(&err) }).await;
-                        if is_too_many_files(&err) {
-                            // Back off instead of spinning on a full descriptor table.
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                        }
                     }
                 },
             }
@@ -359,6 +376,52 @@ impl Listener {
     }
 }
 
+/// The accept loop's state while the process is out of file descriptors:
+/// it waits (100 ms, doubling to 1 s) instead of spinning, reports at most
+/// one line a second with a count, and one line when accepting works again.
+#[derive(Default)]
+struct FdPressure {
+    resume_at: Option<tokio::time::Instant>,
+    backoff: Duration,
+    unreported: u64,
+    total: u64,
+    last_report: Option<tokio::time::Instant>,
+}
+
+impl FdPressure {
+    fn failed(&mut self, err: &std::io::Error) -> Option<String> {
+        let now = tokio::time::Instant::now();
+        self.backoff = (self.backoff * 2).clamp(Duration::from_millis(100), Duration::from_secs(1));
+        self.resume_at = Some(now + self.backoff);
+        self.unreported += 1;
+        self.total += 1;
+        if self
+            .last_report
+            .is_some_and(|last| now.duration_since(last) < Duration::from_secs(1))
+        {
+            return None;
+        }
+        self.last_report = Some(now);
+        let count = std::mem::take(&mut self.unreported);
+        Some(format!(
+            "{} ({count} failed attempt(s) since the last line; retrying every {} ms)",
+            accept_error(err),
+            self.backoff.as_millis()
+        ))
+    }
+
+    fn recovered(&mut self) -> Option<String> {
+        if self.total == 0 {
+            return None;
+        }
+        let total = std::mem::take(&mut self.total);
+        *self = Self::default();
+        Some(format!(
+            "Accepting again: file descriptors freed up after {total} failed attempt(s)"
+        ))
+    }
+}
+
 struct Connection {
     engine: Engine,
     server: ServerId,
@@ -417,14 +480,17 @@ impl Connection {
             stats: Arc::clone(&stats),
         })
         .await;
-        let (mut reader, mut writer) = stream.into_split();
+        let (reader, mut writer) = stream.into_split();
         let mut io = Writer {
             writer: &mut writer,
             stats: &stats,
         };
         let mut http = HttpResponder::new(peer, local);
-        let mut buffer = vec![0u8; READ_BUFFER];
+        let mut buffer: Vec<u8> = Vec::new();
         let mut peer_done = false;
+        let idle_limit = self.config.borrow().idle_timeout;
+        let idle = tokio::time::sleep(idle_limit.unwrap_or(Duration::MAX / 4));
+        tokio::pin!(idle);
         let mut server_stop = self.server_stop.clone();
         let mut kick = self.kick.clone();
 
@@ -453,6 +519,10 @@ impl Connection {
                             Interrupt::Kick => CloseReason::Local("kicked".into()),
                         };
                     }
+                    () = &mut idle, if idle_limit.is_some() => {
+                        let limit = idle_limit.unwrap_or_default();
+                        break 'conn CloseReason::Local(format!("idle for {} (--idle-timeout)", human_duration(limit)));
+                    }
                     command = commands.recv() => match command {
                         Some(ConnCommand::Send(bytes)) => {
                             if let Err(reason) = self.reply(&mut io, &bytes, Duration::ZERO, &mut server_stop, &mut kick).await {
@@ -461,7 +531,22 @@ impl Connection {
                         }
                         None => break 'conn CloseReason::ServerStopped,
                     },
-                    read = reader.read(&mut buffer), if !peer_done => match read {
+                    ready = reader.readable(), if !peer_done => {
+                        if let Err(err) = ready {
+                            break 'conn CloseReason::Error(stream_error(&err));
+                        }
+                        if buffer.is_empty() {
+                            buffer = vec![0u8; FIRST_READ];
+                        }
+                        let read = match reader.try_read(&mut buffer) {
+                            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => continue,
+                            read => read,
+                        };
+                        if let Some(limit) = idle_limit {
+                            idle.as_mut().reset(tokio::time::Instant::now() + limit);
+                        }
+                        let grow = matches!(read, Ok(n) if n == buffer.len() && n < READ_BUFFER);
+                        match read {
                         Ok(0) => {
                             if self.config.borrow().behaviour == Behaviour::Manual {
                                 peer_done = true;
@@ -504,7 +589,11 @@ impl Connection {
                             }
                         }
                         Err(err) => break 'conn CloseReason::Error(stream_error(&err)),
-                    },
+                        }
+                        if grow {
+                            buffer.resize(buffer.len() * 2, 0);
+                        }
+                    }
                 }
             }
         };
