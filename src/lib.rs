@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod clock;
+pub mod files;
 pub mod narrate;
 pub mod net;
 pub mod ring;

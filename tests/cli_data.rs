@@ -207,3 +207,60 @@ fn fetch_tls_errors_name_the_command_line_fixes() {
     assert!(!err.contains("F6") && !err.contains("F7"), "{err}");
     drop(runtime);
 }
+
+#[test]
+fn fetch_dash_o_keeps_an_existing_file_when_the_download_fails() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request);
+        // Promises 100 bytes, sends 4, closes: a truncated download.
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhalf");
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("page.html");
+    std::fs::write(&target, b"the good copy").unwrap();
+    let output = with_deadline(Duration::from_secs(30), {
+        let target = target.clone();
+        move || {
+            Command::new(BIN)
+                .args(["fetch", "-o"])
+                .arg(&target)
+                .arg(format!("http://{addr}/"))
+                .output()
+                .unwrap()
+        }
+    });
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("truncated"));
+    assert_eq!(std::fs::read(&target).unwrap(), b"the good copy");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "no partial file left behind");
+}
+
+#[test]
+fn fetch_dash_o_into_a_missing_directory_fails_at_once() {
+    // A server that accepts and never answers: only an early check can end
+    // the command before the 30 s timeout.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let started = std::time::Instant::now();
+    let output = with_deadline(Duration::from_secs(20), move || {
+        Command::new(BIN)
+            .args([
+                "fetch",
+                "-o",
+                "/nonexistent-netplay-dir/x",
+                &format!("http://{addr}/"),
+            ])
+            .output()
+            .unwrap()
+    });
+    assert_eq!(output.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("/nonexistent-netplay-dir"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    drop(listener);
+}

@@ -177,6 +177,38 @@ fn sigterm_and_sighup_exit_zero_and_restore_the_terminal() {
     }
 }
 
+#[test]
+fn sigterm_removes_the_body_spool() {
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in server.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nspooled-body");
+        }
+    });
+    let temp = tempfile::tempdir().unwrap();
+    let tmpdir = temp.path().to_string_lossy().into_owned();
+    let url = format!("http://{addr}/");
+    let mut np = Netplay::start_with_env(120, 40, &["--addr", &url], &[("TMPDIR", &tmpdir)]);
+    np.wait_for_text("Method");
+    np.press_enter();
+    np.wait_for_text("spooled-bod");
+    let spools: Vec<_> = std::fs::read_dir(temp.path()).unwrap().collect();
+    assert_eq!(spools.len(), 1, "one private spool directory while running");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &np.pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    assert_eq!(np.wait_exit(), 0);
+    assert_restored(&np);
+    let left: Vec<_> = std::fs::read_dir(temp.path()).unwrap().collect();
+    assert!(left.is_empty(), "spool left behind: {left:?}");
+}
+
 /// The terminal is as netplay found it: main screen, cursor shown, and the
 /// last thing written after the last entry into the alternate screen is
 /// the way out of it.

@@ -36,8 +36,10 @@ pub mod tcp_server;
 pub mod udp;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
+
+use crate::files::PrivateDir;
 
 use tokio::sync::{mpsc, watch};
 
@@ -201,6 +203,9 @@ pub enum Event {
 #[derive(Clone)]
 pub struct Engine {
     events: mpsc::Sender<Event>,
+    /// Made on first use; removed when the engine and every spool in it are
+    /// gone.
+    spool_dir: Arc<OnceLock<Result<Arc<PrivateDir>, String>>>,
     lossless: bool,
     preview_limit: usize,
     dropped: Arc<AtomicU64>,
@@ -225,6 +230,7 @@ impl Engine {
         (
             Self {
                 events,
+                spool_dir: Arc::new(OnceLock::new()),
                 lossless: false,
                 preview_limit: PREVIEW_LIMIT,
                 dropped: Arc::new(AtomicU64::new(0)),
@@ -248,6 +254,13 @@ impl Engine {
         engine.lossless = true;
         engine.preview_limit = preview_limit;
         (engine, rx)
+    }
+
+    /// The private directory (mode 0700) that body spools go in.
+    fn spool_dir(&self) -> Result<Arc<PrivateDir>, String> {
+        self.spool_dir
+            .get_or_init(|| PrivateDir::create().map(Arc::new))
+            .clone()
     }
 
     /// The part of `bytes` a data event carries.

@@ -2,7 +2,6 @@
 //! totals, pausable without losing entries, scrollable, with a hex view of
 //! the bytes each entry carries, and saving to a text file.
 
-use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -309,7 +308,8 @@ impl LogView {
     }
 
     /// Writes every held entry to a new file in `dir` named after the log and
-    /// the time; never overwrites (a numbered name is used instead).
+    /// the time; never overwrites (a numbered name is used instead; see
+    /// [`crate::files::save_new`]).
     pub fn save(&self, dir: &Path, prefix: &str) -> Result<PathBuf, String> {
         let stamp = Stamp::now();
         let mut contents = format!(
@@ -324,25 +324,8 @@ impl LogView {
             contents.push_str(&entry.plain());
             contents.push('\n');
         }
-        for attempt in 1..1000 {
-            let name = if attempt == 1 {
-                format!("netplay-{prefix}-{}.log", stamp.file_part())
-            } else {
-                format!("netplay-{prefix}-{}-{attempt}.log", stamp.file_part())
-            };
-            let path = dir.join(name);
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut file) => {
-                    return file
-                        .write_all(contents.as_bytes())
-                        .map(|()| path.clone())
-                        .map_err(|err| format!("cannot write {}: {err}", path.display()));
-                }
-                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(err) => return Err(format!("cannot create {}: {err}", path.display())),
-            }
-        }
-        Err("too many saved logs with the same time stamp".into())
+        let name = format!("netplay-{prefix}-{}.log", stamp.file_part());
+        crate::files::save_new(dir, &name, |file| file.write_all(contents.as_bytes()))
     }
 }
 

@@ -7,33 +7,27 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Spool files made by this process: part of each name, so engines that
-/// share a process (tests, several front ends) never collide.
-static SPOOLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+use crate::files::{PrivateDir, Replacing};
 
 /// Bytes of the body (raw and decoded) kept in memory for display.
 pub const BODY_PREVIEW: usize = 64 * 1024;
 
-/// A body on disk: a temporary spool (deleted when the last holder drops
-/// it) or a file the user named (kept).
+/// A body on disk: a temporary spool in the engine's private directory
+/// (mode 0600; removed when the last holder drops it), or the file the
+/// user named.
 #[derive(Debug)]
 pub struct Spool {
     path: PathBuf,
-    keep: bool,
+    /// Removes the spool file when dropped; `None` for the user's file.
+    _temp: Option<tempfile::TempPath>,
+    /// Keeps the private directory alive while a spool is in it.
+    _dir: Option<Arc<PrivateDir>>,
 }
 
 impl Spool {
     /// Where the body is.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_file(&self.path);
-        }
     }
 }
 
@@ -112,41 +106,47 @@ pub struct BodyCollector {
     decoded_early: Option<Decoded>,
     decode_error: Option<String>,
     spool: Option<(std::fs::File, Arc<Spool>)>,
+    /// The user's file (`fetch -o`), written beside its final name and put
+    /// in place only when the body is complete.
+    target: Option<Replacing>,
     spool_error: Option<String>,
 }
 
+/// Where a collector writes the whole body.
+pub enum BodyFile {
+    /// A new spool file in this private directory.
+    Spool(Arc<PrivateDir>),
+    /// The user's file.
+    Target(Replacing),
+    /// Nowhere: the body goes elsewhere.
+    None,
+    /// Nowhere, because the spool could not be made: why.
+    Unavailable(String),
+}
+
 impl BodyCollector {
-    /// A collector for a body with this `Content-Encoding` (if any), writing
-    /// the body to `target` (created or truncated, kept) or else to a new
-    /// temporary spool file named after `id`.
-    pub fn new(content_encoding: Option<&str>, id: u64, target: Option<&Path>) -> Self {
-        let (path, keep) = match target {
-            Some(path) => (path.to_path_buf(), true),
-            None => (
-                std::env::temp_dir().join(format!(
-                    "netplay-body-{}-{id}-{}.part",
-                    std::process::id(),
-                    SPOOLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-                )),
-                false,
-            ),
-        };
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true);
-        if keep {
-            options.create(true).truncate(true);
-        } else {
-            options.create_new(true);
-        }
+    /// A collector for a body with this `Content-Encoding` (if any),
+    /// writing the whole body to `file`.
+    pub fn new(content_encoding: Option<&str>, file: BodyFile) -> Self {
         let mut collector = Self::preview_only(content_encoding);
-        match options.open(&path) {
-            Ok(file) => collector.spool = Some((file, Arc::new(Spool { path, keep }))),
-            Err(err) => {
-                collector.spool_error = Some(format!(
-                    "cannot write the body to {}: {err}",
-                    path.display()
-                ))
-            }
+        match file {
+            BodyFile::Spool(dir) => match dir.file() {
+                Ok(temp) => {
+                    let (file, path) = temp.into_parts();
+                    collector.spool = Some((
+                        file,
+                        Arc::new(Spool {
+                            path: path.to_path_buf(),
+                            _temp: Some(path),
+                            _dir: Some(dir),
+                        }),
+                    ));
+                }
+                Err(reason) => collector.spool_error = Some(reason),
+            },
+            BodyFile::Target(target) => collector.target = Some(target),
+            BodyFile::None => {}
+            BodyFile::Unavailable(reason) => collector.spool_error = Some(reason),
         }
         collector
     }
@@ -172,6 +172,7 @@ impl BodyCollector {
             decoded_early: None,
             decode_error: None,
             spool: None,
+            target: None,
             spool_error: None,
         }
     }
@@ -187,6 +188,13 @@ impl BodyCollector {
             if let Err(err) = file.write_all(piece) {
                 self.spool_error = Some(format!("writing the spool file failed: {err}"));
                 self.spool = None;
+            }
+        }
+        if let Some(target) = &mut self.target {
+            if let Err(err) = target.file().write_all(piece) {
+                self.spool_error =
+                    Some(format!("cannot write {}: {err}", target.target().display()));
+                self.target = None;
             }
         }
         if self.decode_error.is_none() {
@@ -230,8 +238,19 @@ impl BodyCollector {
         self.size
     }
 
-    /// Finishes: flushes the spool and the decoder.
-    pub fn finish(mut self) -> BodySummary {
+    /// Finishes: flushes the spool and the decoder. The user's file takes
+    /// its final name only when `complete`; an incomplete body is removed
+    /// and a file that was there before stays as it was.
+    pub fn finish(mut self, complete: bool) -> BodySummary {
+        let mut saved_as = None;
+        if let Some(target) = self.target.take() {
+            if complete {
+                match target.finish() {
+                    Ok(path) => saved_as = Some(path),
+                    Err(reason) => self.spool_error = Some(reason),
+                }
+            }
+        }
         if let Some((file, _)) = &mut self.spool {
             if let Err(err) = file.flush() {
                 self.spool_error = Some(format!("writing the spool file failed: {err}"));
@@ -263,62 +282,27 @@ impl BodyCollector {
             size: self.size,
             preview: self.preview,
             decoded,
-            spool: self.spool.map(|(_, spool)| spool),
+            spool: self.spool.map(|(_, spool)| spool).or_else(|| {
+                saved_as.map(|path| {
+                    Arc::new(Spool {
+                        path,
+                        _temp: None,
+                        _dir: None,
+                    })
+                })
+            }),
             spool_error: self.spool_error,
         }
     }
 }
 
-/// Copies a spooled body to `dir/name` without overwriting anything: an
-/// existing name gets ` (1)`, ` (2)`… before its extension. Written to a
-/// temporary file in `dir`, then renamed. Returns the final path.
+/// Copies a spooled body to a new file `name` in `dir`, never replacing
+/// anything (see [`crate::files::save_new`]). Returns the final path.
 pub fn save_spool(spool: &Spool, dir: &Path, name: &str) -> Result<PathBuf, String> {
-    let target = free_name(dir, name)?;
-    let partial = dir.join(format!(".{}.netplay-partial", file_part(&target)));
-    std::fs::copy(spool.path(), &partial).map_err(|err| {
-        let _ = std::fs::remove_file(&partial);
-        format!("cannot write {}: {err}", partial.display())
-    })?;
-    std::fs::rename(&partial, &target).map_err(|err| {
-        let _ = std::fs::remove_file(&partial);
-        format!("cannot rename to {}: {err}", target.display())
-    })?;
-    Ok(target)
-}
-
-fn file_part(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-/// Reserves a name in `dir` that does not exist yet (created empty, so a
-/// concurrent save cannot take it).
-fn free_name(dir: &Path, name: &str) -> Result<PathBuf, String> {
-    let (stem, ext) = match name.rfind('.') {
-        Some(at) if at > 0 => (&name[..at], &name[at..]),
-        _ => (name, ""),
-    };
-    for n in 0..10_000 {
-        let candidate = if n == 0 {
-            dir.join(name)
-        } else {
-            dir.join(format!("{stem} ({n}){ext}"))
-        };
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
-            Ok(_) => return Ok(candidate),
-            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(err) => return Err(format!("cannot create {}: {err}", candidate.display())),
-        }
-    }
-    Err(format!(
-        "no free file name like {name} in {}",
-        dir.display()
-    ))
+    crate::files::save_new(dir, name, |file| {
+        let mut source = std::fs::File::open(spool.path())?;
+        std::io::copy(&mut source, file).map(|_| ())
+    })
 }
 
 #[cfg(test)]
@@ -326,20 +310,34 @@ mod tests {
     use super::*;
     use flate2::write::GzEncoder;
 
+    fn spooled(encoding: Option<&str>) -> (BodyCollector, Arc<PrivateDir>) {
+        let dir = Arc::new(PrivateDir::create().unwrap());
+        (
+            BodyCollector::new(encoding, BodyFile::Spool(Arc::clone(&dir))),
+            dir,
+        )
+    }
+
     #[test]
     fn preview_is_bounded_and_size_exact() {
-        let mut body = BodyCollector::new(None, u64::MAX - 1, None);
+        let (mut body, dir) = spooled(None);
         for _ in 0..100 {
             body.push(&[b'x'; 4096]);
         }
-        let summary = body.finish();
+        let summary = body.finish(true);
         assert_eq!(summary.size, 409_600);
         assert_eq!(summary.preview.len(), BODY_PREVIEW);
         let spool = summary.spool.expect("spooled");
         assert_eq!(std::fs::metadata(spool.path()).unwrap().len(), 409_600);
         let path = spool.path().to_path_buf();
+        let dir_path = dir.path().to_path_buf();
         drop(spool);
         assert!(!path.exists(), "spool removed when dropped");
+        drop(dir);
+        assert!(
+            !dir_path.exists(),
+            "private directory removed with its last spool"
+        );
     }
 
     #[test]
@@ -347,11 +345,11 @@ mod tests {
         let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
         encoder.write_all(&b"hello gzip ".repeat(1000)).unwrap();
         let compressed = encoder.finish().unwrap();
-        let mut body = BodyCollector::new(Some("gzip"), u64::MAX - 2, None);
+        let (mut body, _dir) = spooled(Some("gzip"));
         for piece in compressed.chunks(7) {
             body.push(piece);
         }
-        let summary = body.finish();
+        let summary = body.finish(true);
         let decoded = summary.decoded.unwrap();
         assert_eq!(decoded.size, 11_000);
         assert!(decoded.preview.starts_with(b"hello gzip hello"));
@@ -361,17 +359,16 @@ mod tests {
 
     #[test]
     fn save_never_overwrites() {
-        let dir = std::env::temp_dir().join(format!("netplay-save-body-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut body = BodyCollector::new(None, u64::MAX - 3, None);
+        let saves = tempfile::tempdir().unwrap();
+        let dir = saves.path().to_path_buf();
+        let (mut body, _spools) = spooled(None);
         body.push(b"<html>");
-        let summary = body.finish();
+        let summary = body.finish(true);
         let spool = summary.spool.unwrap();
         let first = save_spool(&spool, &dir, "index.html").unwrap();
         let second = save_spool(&spool, &dir, "index.html").unwrap();
         assert_eq!(first.file_name().unwrap(), "index.html");
         assert_eq!(second.file_name().unwrap(), "index (1).html");
         assert_eq!(std::fs::read(&second).unwrap(), b"<html>");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

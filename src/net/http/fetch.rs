@@ -9,10 +9,11 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use url::Url;
 
-use super::body::BodyCollector;
+use super::body::{BodyCollector, BodyFile};
 use super::response::{Output, ResponseParser};
 use super::tls::{self, TlsOptions};
 use super::{HttpEvent, Timings};
+use crate::files::Replacing;
 use crate::net::error::{connect_error, human_duration, stream_error};
 use crate::net::resolve::resolve;
 use crate::net::{Engine, Event, Payload, RequestId, StopSignal};
@@ -41,7 +42,9 @@ pub enum BodyTarget {
     /// drops it (the TUI saves from it).
     #[default]
     Spool,
-    /// This file, created or truncated, and kept.
+    /// This file: written beside it under a temporary name, and put in its
+    /// place only when the body is complete (a failed download leaves a
+    /// file that was there intact). A missing directory fails at once.
     File(std::path::PathBuf),
     /// Each piece, in order, on this channel; a full channel slows the
     /// download (back-pressure) instead of growing memory.
@@ -83,6 +86,7 @@ pub fn fetch(engine: &Engine, request: FetchRequest) -> FetchHandle {
         timings: Timings::default(),
         phase: "resolving",
         body: None,
+        target: None,
     };
     engine.spawn(task.run(request, stop));
     FetchHandle { id, stop: stop_tx }
@@ -98,6 +102,8 @@ struct Fetch {
     timings: Timings,
     phase: &'static str,
     body: Option<BodyCollector>,
+    /// The user's file for [`BodyTarget::File`], opened before connecting.
+    target: Option<Replacing>,
 }
 
 const READ_BUFFER: usize = 64 * 1024;
@@ -112,6 +118,23 @@ impl Fetch {
     }
 
     async fn run(mut self, request: FetchRequest, mut stop: StopSignal) {
+        if let BodyTarget::File(path) = &request.body {
+            // A file that cannot be written fails the request before any
+            // byte is downloaded.
+            match Replacing::create(path) {
+                Ok(target) => self.target = Some(target),
+                Err(reason) => {
+                    self.timings.total = self.elapsed();
+                    self.emit(HttpEvent::Failed {
+                        reason,
+                        timings: self.timings,
+                        body: None,
+                    })
+                    .await;
+                    return;
+                }
+            }
+        }
         let limit = request.timeout;
         let outcome = tokio::select! {
             biased;
@@ -122,7 +145,8 @@ impl Fetch {
             },
         };
         self.timings.total = self.elapsed();
-        let body = self.body.take().map(BodyCollector::finish);
+        let complete = outcome.is_ok();
+        let body = self.body.take().map(|body| body.finish(complete));
         let event = match (outcome, body) {
             (Ok(()), Some(body)) => HttpEvent::Done {
                 body,
@@ -247,17 +271,15 @@ impl Fetch {
                         let encoding = head
                             .header("content-encoding")
                             .map(|v| String::from_utf8_lossy(v).into_owned());
-                        self.body = Some(match &request.body {
-                            BodyTarget::Spool => {
-                                BodyCollector::new(encoding.as_deref(), self.id.0, None)
-                            }
-                            BodyTarget::File(path) => {
-                                BodyCollector::new(encoding.as_deref(), self.id.0, Some(path))
-                            }
-                            BodyTarget::Stream(_) => {
-                                BodyCollector::preview_only(encoding.as_deref())
-                            }
-                        });
+                        let file = match (&request.body, self.target.take()) {
+                            (_, Some(target)) => BodyFile::Target(target),
+                            (BodyTarget::Spool, None) => match self.engine.spool_dir() {
+                                Ok(dir) => BodyFile::Spool(dir),
+                                Err(reason) => BodyFile::Unavailable(reason),
+                            },
+                            _ => BodyFile::None,
+                        };
+                        self.body = Some(BodyCollector::new(encoding.as_deref(), file));
                         self.phase = "reading the body";
                         self.emit(HttpEvent::Head(head)).await;
                     }
