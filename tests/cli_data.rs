@@ -264,3 +264,49 @@ fn fetch_dash_o_into_a_missing_directory_fails_at_once() {
     assert!(started.elapsed() < Duration::from_secs(10));
     drop(listener);
 }
+
+#[test]
+fn fetch_shows_an_invalid_head_warns_and_strict_refuses() {
+    let serve = || {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nX-Evil: \x1b]2;PWNED\x07x\r\nContent-Length: 4\r\n\r\nbody",
+            );
+        });
+        format!("http://{addr}/")
+    };
+    let url = serve();
+    let output = with_deadline(Duration::from_secs(30), move || {
+        Command::new(BIN)
+            .args(["fetch", "-v", &url])
+            .output()
+            .unwrap()
+    });
+    let err = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert_eq!(output.stdout, b"body");
+    assert!(
+        err.contains("warning: not valid HTTP/1.1: line 2: control byte 0x1b"),
+        "{err}"
+    );
+    assert!(
+        !output.stderr.contains(&0x1b) && !output.stderr.contains(&0x07),
+        "inert: {err}"
+    );
+
+    let url = serve();
+    let output = with_deadline(Duration::from_secs(30), move || {
+        Command::new(BIN)
+            .args(["fetch", "--strict", &url])
+            .output()
+            .unwrap()
+    });
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("(--strict)"));
+}

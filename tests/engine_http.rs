@@ -602,3 +602,59 @@ async fn a_gzip_bomb_is_decoded_only_as_far_as_the_preview() {
     assert_eq!(decoded.preview.len(), http::body::BODY_PREVIEW);
     assert!(decoded.size <= 1024 * 1024, "decoded {} B", decoded.size);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_head_is_shown_framed_and_marked_line_by_line() {
+    // (head, the problem named, its line)
+    let cases: [(&'static [u8], &str, usize); 5] = [
+        (
+            b"HTTP/1.1 200 OK\r\nX-Evil: \x1b]2;PWNED\x07x\r\nContent-Length: 4\r\n\r\nbody",
+            "control byte 0x1b at offset 8",
+            1,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nX-A: one\r\n two\r\nContent-Length: 4\r\n\r\nbody",
+            "obs-fold",
+            2,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nX-A : v\r\nContent-Length: 4\r\n\r\nbody",
+            "space before the colon",
+            1,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nX-A: \xff\x01\r\nContent-Length: 4\r\n\r\nbody",
+            "control byte 0x01",
+            1,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nnot a header\r\nContent-Length: 4\r\n\r\nbody",
+            "no colon",
+            1,
+        ),
+    ];
+    let (engine, mut rx) = engine();
+    for (wire, problem, line) in cases {
+        let addr = fake_server(wire);
+        let outcome = get(&engine, &mut rx, request(&format!("http://{addr}/"), "GET")).await;
+        assert!(outcome.error.is_none(), "{problem}: {:?}", outcome.error);
+        let head = outcome.head.clone().expect("head shown");
+        assert_eq!(head.status, 200);
+        assert!(
+            head.invalid
+                .iter()
+                .any(|p| p.line == line && p.reason.contains(problem)),
+            "{problem}: {:?}",
+            head.invalid
+        );
+        assert!(head
+            .invalid_summary()
+            .unwrap()
+            .starts_with("not valid HTTP/1.1: line"));
+        assert_eq!(
+            ok_body(&outcome),
+            b"body",
+            "{problem}: framed by Content-Length"
+        );
+    }
+}

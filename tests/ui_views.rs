@@ -621,3 +621,33 @@ async fn http_response_pane_scrolls_past_65536_lines() {
     );
     assert!(text.contains("│\\n"), "the last body lines:\n{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_tab_shows_an_invalid_head_with_each_problem_marked() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = std::io::Read::read(&mut stream, &mut request);
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nX-Evil: \x1b]2;PWNED\x07x\r\nX-Fold: a\r\n b\r\nContent-Length: 9\r\n\r\nthe body!",
+        );
+    });
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('1'));
+    set_field(&mut app, &format!("http://{addr}/"));
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "the body!").await;
+    assert!(
+        text.contains("not valid HTTP/1.1: line 2: control byte 0x1b at offset 8"),
+        "{text}"
+    );
+    assert!(text.contains("↑ control byte 0x1b at offset 8"), "{text}");
+    assert!(text.contains("↑ obs-fold"), "{text}");
+    assert!(
+        text.contains("X-Evil: \\x1b]2;PWNED\\x07x"),
+        "sanitized:\n{text}"
+    );
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "inert");
+}

@@ -179,12 +179,26 @@ async fn exchange(
                 }
             }
             HttpEvent::Head(response) => {
+                if let Some(summary) = response.invalid_summary() {
+                    if args.strict {
+                        out.error(&format!("{summary} (--strict)"));
+                        return ExitCode::from(FAILURE);
+                    }
+                    out.error(&format!("warning: {summary}; the body follows as received"));
+                }
                 if args.verbose {
                     for line in response.raw.split_inclusive(|b| *b == b'\n') {
                         diag(&out, "head", &format!("< {}", sanitize(line)));
                     }
                     for warning in &response.warnings {
                         diag(&out, "warning", &format!("* warning: {warning}"));
+                    }
+                    for problem in &response.invalid {
+                        diag(
+                            &out,
+                            "invalid",
+                            &format!("* line {}: {}", problem.line + 1, problem.reason),
+                        );
                     }
                 }
                 if args.include && out.data(&response.raw).is_err() {

@@ -118,6 +118,10 @@ pub struct FetchArgs {
     /// Exit 22 on an HTTP status of 400 or more (as curl --fail).
     #[arg(long)]
     pub fail: bool,
+    /// Refuse a response head that is not valid HTTP/1.1 (exit 1). Without
+    /// it such a head is warned about on stderr and the body delivered.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `netplay tcp …`.

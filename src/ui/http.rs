@@ -441,8 +441,13 @@ impl HttpTab {
             HttpEvent::RequestSent(bytes) => exchange.sent = Some(bytes),
             HttpEvent::Interim(head) => exchange.interims.push(head),
             HttpEvent::Head(head) => {
-                self.status =
-                    Status::new(Kind::Info, format!("{} · receiving…", status_text(&head)));
+                self.status = match head.invalid_summary() {
+                    Some(summary) => Status::new(
+                        Kind::Error,
+                        format!("{} · receiving… · ⚠ {summary}", status_text(&head)),
+                    ),
+                    None => Status::new(Kind::Info, format!("{} · receiving…", status_text(&head))),
+                };
                 exchange.head = Some(head);
             }
             HttpEvent::Trailers(trailers) => exchange.trailers = trailers,
@@ -457,11 +462,14 @@ impl HttpTab {
                     .and_then(Head::location)
                     .map(|l| format!(" · redirect to {} (F9 follows)", sanitize_str(&l)))
                     .unwrap_or_default();
-                let ok = exchange.head.as_ref().is_some_and(|h| h.status < 400);
+                let invalid = exchange.head.as_ref().and_then(Head::invalid_summary);
+                let ok =
+                    invalid.is_none() && exchange.head.as_ref().is_some_and(|h| h.status < 400);
+                let invalid = invalid.map(|s| format!(" · ⚠ {s}")).unwrap_or_default();
                 self.status = Status::new(
                     if ok { Kind::Good } else { Kind::Error },
                     format!(
-                        "{head_text} · {} B · total {}{redirect}",
+                        "{head_text} · {} B · total {}{redirect}{invalid}",
                         count(body.size),
                         precise(timings.total)
                     ),
@@ -709,12 +717,30 @@ impl HttpTab {
                 theme::warn(),
             );
         }
+        if let Some(summary) = head.invalid_summary() {
+            push_wrapped(
+                out,
+                &format!("⚠ {summary}: shown as received, framed by {}", head.framing),
+                width,
+                theme::warn(),
+            );
+        }
         out.push(section(&format!(
             "raw head · {} bytes exactly as received · {}",
             count(head.raw.len() as u64),
             head.framing
         )));
-        raw_lines(&head.raw, width, false, out);
+        for (index, piece) in head.raw.split_inclusive(|b| *b == b'\n').enumerate() {
+            push_wrapped(out, &sanitize(piece), width, Style::default());
+            for problem in head.invalid.iter().filter(|p| p.line == index) {
+                push_wrapped(
+                    out,
+                    &format!("  ↑ {}", problem.reason),
+                    width,
+                    theme::warn(),
+                );
+            }
+        }
         out.push(section(&format!("headers · {}", head.headers.len())));
         let name_width = head
             .headers

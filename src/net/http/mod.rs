@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod fetch;
+pub mod lenient;
 pub mod request;
 pub mod response;
 pub mod tls;

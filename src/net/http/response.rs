@@ -5,6 +5,8 @@
 //! Nothing is ever allocated from a number the peer sent: chunk sizes and
 //! Content-Length only count down what has arrived.
 
+use super::lenient::{self, Lenient, Problem};
+
 /// The largest response head accepted.
 pub const MAX_HEAD: usize = 64 * 1024;
 /// The most headers accepted in a head.
@@ -56,9 +58,28 @@ pub struct Head {
     pub framing: Framing,
     /// Framing problems worth a warning (and what was done about them).
     pub warnings: Vec<String>,
+    /// Lines that are not valid HTTP/1.1 (empty for a valid head). A head
+    /// strict parsing refused is still shown and framed, as curl does, with
+    /// each offending line named here.
+    pub invalid: Vec<Problem>,
 }
 
 impl Head {
+    /// `not valid HTTP/1.1: <first problem> (+N more)`, for a status line;
+    /// `None` for a valid head.
+    pub fn invalid_summary(&self) -> Option<String> {
+        let first = self.invalid.first()?;
+        let more = match self.invalid.len() - 1 {
+            0 => String::new(),
+            n => format!(" (+{n} more)"),
+        };
+        Some(format!(
+            "not valid HTTP/1.1: line {}: {}{more}",
+            first.line + 1,
+            first.reason
+        ))
+    }
+
     /// The first value of header `name` (case-insensitive), if any.
     pub fn header(&self, name: &str) -> Option<&[u8]> {
         self.headers
@@ -342,8 +363,8 @@ impl ResponseParser {
         }
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut response = httparse::Response::new(&mut headers);
-        let used = match response.parse(pending) {
-            Ok(httparse::Status::Complete(used)) => used,
+        let strict = match response.parse(pending) {
+            Ok(httparse::Status::Complete(used)) => Ok(used),
             Ok(httparse::Status::Partial) => {
                 if pending.len() > MAX_HEAD {
                     return Err(ParseError(format!(
@@ -358,27 +379,45 @@ impl ResponseParser {
                     "response head has more than {MAX_HEADERS} headers"
                 )))
             }
-            Err(err) => {
-                return Err(ParseError(format!(
-                    "malformed response head ({err}): {}",
-                    crate::text::sanitize(line_start(pending))
-                )))
-            }
+            Err(err) => Err(err),
         };
-        let status = response.code.unwrap_or(0);
-        let mut head = Head {
-            minor_version: response.version.unwrap_or(1),
-            status,
-            reason: response.reason.unwrap_or("").as_bytes().to_vec(),
-            headers: response
-                .headers
-                .iter()
-                .map(|h| (h.name.to_string(), h.value.to_vec()))
-                .collect(),
-            raw: pending[..used].to_vec(),
-            framing: Framing::None,
-            warnings: Vec::new(),
+        let mut head = match strict {
+            Ok(used) => Head {
+                minor_version: response.version.unwrap_or(1),
+                status: response.code.unwrap_or(0),
+                reason: response.reason.unwrap_or("").as_bytes().to_vec(),
+                headers: response
+                    .headers
+                    .iter()
+                    .map(|h| (h.name.to_string(), h.value.to_vec()))
+                    .collect(),
+                raw: pending[..used].to_vec(),
+                framing: Framing::None,
+                warnings: Vec::new(),
+                invalid: Vec::new(),
+            },
+            Err(err) => match lenient::parse(pending) {
+                Lenient::Head(lenient) => Head {
+                    minor_version: lenient.minor_version,
+                    status: lenient.status,
+                    reason: lenient.reason,
+                    headers: lenient.headers,
+                    raw: pending[..lenient.len].to_vec(),
+                    framing: Framing::None,
+                    warnings: Vec::new(),
+                    invalid: lenient.problems,
+                },
+                Lenient::Partial if pending.len() <= MAX_HEAD => return Ok(false),
+                Lenient::Partial | Lenient::NotHttp => {
+                    return Err(ParseError(format!(
+                        "malformed response head ({err}): {}",
+                        crate::text::sanitize(line_start(pending))
+                    )))
+                }
+            },
         };
+        let used = head.raw.len();
+        let status = head.status;
         self.start += used;
         if (100..200).contains(&status) && status != 101 {
             self.interims += 1;
