@@ -1,22 +1,40 @@
-//! Echo throughput: netplay's TCP server in echo mode against a plain tokio
-//! echo server doing the same work, over loopback. Run with
-//! `cargo bench --bench echo`; prints MiB/s for each and the ratio.
+//! netplay's TCP server in echo mode against a plain tokio echo server doing
+//! the same work, side by side in one run over loopback. Run with
+//! `cargo bench --bench echo`; prints each load, both rates and the ratio.
 //!
-//! The engine's event channel is drained by a task, as the UI would.
+//! netplay runs as it does for a person: the TCP Server tab of a real `App`
+//! started the listener, and the real UI loop (`app::run`, drawing into a
+//! TestBackend at its frame pace) folds every event into the tab's log and
+//! table on this thread, while the runtime's two workers carry the traffic.
+//!
+//! Loads (closed loop: each connection sends, waits for the whole echo,
+//! sends again):
+//! - 1, 50 and 200 connections × 64-byte messages (messages per second);
+//! - 4 connections × 1 MiB messages (MiB per second).
+//!
+//! Each load alternates plain and netplay windows of one second, seven
+//! rounds; each round's pair gives a ratio, and the median ratio is the
+//! number to read (absolute rates on a shared machine are noise, and a pair
+//! of neighbouring windows shares most of it).
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use netplay::net::greet::{Behaviour, ServerConfig};
-use netplay::net::tcp_server::{self, ServerEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use netplay::app::{self, App, StartOptions, Tab};
+use netplay::net::greet::Behaviour;
+use netplay::net::tcp_server::ServerEvent;
 use netplay::net::{Engine, Event};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-const CONNECTIONS: usize = 4;
-const BYTES_PER_CONNECTION: usize = 64 * 1024 * 1024;
-const CHUNK: usize = 16 * 1024;
-const ROUNDS: usize = 3;
+const WINDOW: Duration = Duration::from_secs(1);
+const ROUNDS: usize = 7;
+const PLAIN_BUFFER: usize = 16 * 1024;
 
 async fn plain_echo_server() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -28,7 +46,7 @@ async fn plain_echo_server() -> SocketAddr {
             };
             tokio::spawn(async move {
                 let _ = stream.set_nodelay(true);
-                let mut buffer = vec![0u8; CHUNK];
+                let mut buffer = vec![0u8; PLAIN_BUFFER];
                 loop {
                     match stream.read(&mut buffer).await {
                         Ok(0) | Err(_) => return,
@@ -45,43 +63,61 @@ async fn plain_echo_server() -> SocketAddr {
     addr
 }
 
-/// Pushes the bytes through `CONNECTIONS` echo connections at once and
-/// returns the time taken.
-async fn drive(addr: SocketAddr) -> Duration {
-    let started = Instant::now();
+/// `connections` closed-loop clients of `size`-byte messages for
+/// [`WINDOW`]; returns round trips per second.
+async fn closed_loop(addr: SocketAddr, connections: usize, size: usize) -> f64 {
+    let done = Arc::new(AtomicBool::new(false));
+    let trips = Arc::new(AtomicU64::new(0));
     let mut clients = Vec::new();
-    for _ in 0..CONNECTIONS {
+    let mut streams = Vec::new();
+    for _ in 0..connections {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        streams.push(stream);
+    }
+    let started = Instant::now();
+    for mut stream in streams {
+        let done = Arc::clone(&done);
+        let trips = Arc::clone(&trips);
         clients.push(tokio::spawn(async move {
-            let stream = TcpStream::connect(addr).await.unwrap();
-            stream.set_nodelay(true).unwrap();
-            let (mut reader, mut writer) = stream.into_split();
-            let send = tokio::spawn(async move {
-                let chunk = vec![0x5au8; CHUNK];
-                let mut sent = 0;
-                while sent < BYTES_PER_CONNECTION {
-                    writer.write_all(&chunk).await.unwrap();
-                    sent += CHUNK;
-                }
-                writer
-            });
-            let mut buffer = vec![0u8; CHUNK];
-            let mut received = 0;
-            while received < BYTES_PER_CONNECTION {
-                let n = reader.read(&mut buffer).await.unwrap();
-                assert!(n > 0, "echo closed early");
-                received += n;
+            let message = vec![0x5au8; size];
+            let mut echo = vec![0u8; size];
+            while !done.load(Ordering::Relaxed) {
+                stream.write_all(&message).await.unwrap();
+                stream.read_exact(&mut echo).await.unwrap();
+                trips.fetch_add(1, Ordering::Relaxed);
             }
-            drop(send.await.unwrap());
         }));
     }
+    tokio::time::sleep(WINDOW).await;
+    done.store(true, Ordering::Relaxed);
+    let elapsed = started.elapsed();
     for client in clients {
         client.await.unwrap();
     }
-    started.elapsed()
+    trips.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64()
 }
 
-fn mib_per_s(elapsed: Duration) -> f64 {
-    (CONNECTIONS * BYTES_PER_CONNECTION * 2) as f64 / (1024.0 * 1024.0) / elapsed.as_secs_f64()
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+struct Load {
+    name: &'static str,
+    connections: usize,
+    size: usize,
+}
+
+impl Load {
+    fn rate(&self, trips_per_s: f64) -> String {
+        if self.size >= 1024 * 1024 {
+            let mib = trips_per_s * (self.size as f64) / (1024.0 * 1024.0);
+            format!("{mib:9.1} MiB/s")
+        } else {
+            format!("{:9.0} msg/s", trips_per_s)
+        }
+    }
 }
 
 fn main() {
@@ -90,58 +126,102 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    let loads = [
+        Load {
+            name: "1 × 64 B",
+            connections: 1,
+            size: 64,
+        },
+        Load {
+            name: "50 × 64 B",
+            connections: 50,
+            size: 64,
+        },
+        Load {
+            name: "200 × 64 B",
+            connections: 200,
+            size: 64,
+        },
+        Load {
+            name: "4 × 1 MiB",
+            connections: 4,
+            size: 1024 * 1024,
+        },
+    ];
     runtime.block_on(async {
         let plain = plain_echo_server().await;
         let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
-        let server = tcp_server::start(
-            &engine,
-            "127.0.0.1:0",
-            ServerConfig {
-                behaviour: Behaviour::Echo,
-                reply_delay: Duration::ZERO,
-                ..Default::default()
+        let mut app = App::new(
+            engine.clone(),
+            StartOptions {
+                tab: Tab::TcpServer,
+                server_addr: "127.0.0.1:0".into(),
+                ..StartOptions::default()
             },
         );
-        let netplay_addr = loop {
-            match events.recv().await {
-                Some(Event::Server(_, ServerEvent::Listening { local })) => break local,
-                Some(_) => continue,
-                None => panic!("engine gone"),
+        app.server.set_behaviour(Behaviour::Echo);
+        app.on_key(KeyEvent::new(KeyCode::F(8), KeyModifiers::NONE));
+        let netplay = loop {
+            let event = events.recv().await.expect("engine");
+            let listening = match &event {
+                Event::Server(_, ServerEvent::Listening { local }) => Some(*local),
+                _ => None,
+            };
+            app.on_engine(event);
+            if let Some(local) = listening {
+                break local;
             }
         };
-        let drain = tokio::spawn(async move {
-            let mut count = 0u64;
-            while events.recv().await.is_some() {
-                count += 1;
-            }
-            count
-        });
-        println!(
-            "echo over loopback: {CONNECTIONS} connections × {} MiB each way, {ROUNDS} rounds",
-            BYTES_PER_CONNECTION / (1024 * 1024)
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        let ui = app::run(
+            &mut terminal,
+            &mut app,
+            futures_util::stream::pending(),
+            events,
         );
-        let mut best_plain = Duration::MAX;
-        let mut best_netplay = Duration::MAX;
-        for round in 1..=ROUNDS {
-            let p = drive(plain).await;
-            let n = drive(netplay_addr).await;
+        let bench = async {
             println!(
-                "round {round}: plain tokio {:8.1} MiB/s · netplay {:8.1} MiB/s",
-                mib_per_s(p),
-                mib_per_s(n)
+                "echo over loopback, closed loop, {ROUNDS} rounds of {} s windows each; netplay with its UI folding every event",
+                WINDOW.as_secs()
             );
-            best_plain = best_plain.min(p);
-            best_netplay = best_netplay.min(n);
+            println!();
+            println!("| load | plain tokio (median) | netplay, UI logging (median) | ratio (median of rounds) |");
+            println!("| --- | ---: | ---: | ---: |");
+            for load in &loads {
+                let mut plains = Vec::new();
+                let mut netplays = Vec::new();
+                let mut ratios = Vec::new();
+                for round in 0..ROUNDS {
+                    // Alternate which goes first, so neither always gets
+                    // the warmer machine.
+                    let (p, n) = if round % 2 == 0 {
+                        let p = closed_loop(plain, load.connections, load.size).await;
+                        (p, closed_loop(netplay, load.connections, load.size).await)
+                    } else {
+                        let n = closed_loop(netplay, load.connections, load.size).await;
+                        (closed_loop(plain, load.connections, load.size).await, n)
+                    };
+                    plains.push(p);
+                    netplays.push(n);
+                    ratios.push(n / p);
+                }
+                println!(
+                    "| {} | {} | {} | {:.2}× |",
+                    load.name,
+                    load.rate(median(&mut plains)).trim(),
+                    load.rate(median(&mut netplays)).trim(),
+                    median(&mut ratios)
+                );
+            }
+            println!();
+            println!(
+                "{} data events were dropped for display (counters stay exact)",
+                engine.dropped_events()
+            );
+        };
+        tokio::select! {
+            outcome = ui => panic!("the UI loop ended: {outcome:?}"),
+            () = bench => {}
         }
-        println!(
-            "best: plain tokio {:.1} MiB/s, netplay {:.1} MiB/s — netplay at {:.0}% of plain; {} events dropped for display",
-            mib_per_s(best_plain),
-            mib_per_s(best_netplay),
-            100.0 * best_plain.as_secs_f64() / best_netplay.as_secs_f64(),
-            engine.dropped_events()
-        );
-        drop(server);
-        drop(engine);
-        drain.abort();
     });
 }

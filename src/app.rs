@@ -22,7 +22,7 @@ use crate::ui::udp::UdpTab;
 pub const FRAME: Duration = Duration::from_micros(16_667);
 
 /// Engine events folded per wake-up before input gets another look.
-pub const EVENT_BATCH: usize = 2048;
+pub const EVENT_BATCH: usize = 512;
 
 /// The four tabs, in Alt+1..4 order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,6 +249,11 @@ where
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut engine_open = true;
+    // Engine events are taken in at most once per frame: a busy connection
+    // then costs the UI one wake-up per frame, not one per read, and the
+    // network threads keep the CPU (the channel holds what arrives in
+    // between; keys are still answered at once).
+    let mut intake_at = Instant::now();
     loop {
         if dirty && Instant::now() >= next_frame {
             terminal.draw(|frame| crate::ui::frame::draw(frame, app))?;
@@ -259,6 +264,7 @@ where
             return Ok(());
         }
         let ticking = app.needs_tick();
+        let intake_open = Instant::now() >= intake_at;
         tokio::select! {
             biased;
             term = input.next() => match term {
@@ -272,7 +278,7 @@ where
                 Some(Err(err)) => return Err(err.into()),
                 None => return Ok(()),
             },
-            event = events.recv(), if engine_open => match event {
+            event = events.recv(), if engine_open && intake_open => match event {
                 Some(event) => {
                     app.on_engine(event);
                     for _ in 1..EVENT_BATCH {
@@ -282,9 +288,11 @@ where
                         }
                     }
                     dirty = true;
+                    intake_at = Instant::now() + FRAME;
                 }
                 None => engine_open = false,
             },
+            () = tokio::time::sleep_until(intake_at), if engine_open && !intake_open => {}
             () = tokio::time::sleep_until(next_frame), if dirty => {}
             _ = tick.tick(), if ticking => dirty = true,
         }

@@ -4,7 +4,6 @@
 //! `Connection from 127.0.0.1:35985 closed.`
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 use crate::net::tcp_server::ServerEvent;
 use crate::net::{CloseReason, ConnId, Payload};
@@ -70,10 +69,11 @@ impl Narration {
     }
 }
 
-/// Turns server events into sentences, remembering each connection's peer.
+/// Turns server events into sentences, remembering each connection's peer
+/// (already written out: a busy connection's every read names it).
 #[derive(Debug, Default)]
 pub struct ServerNarrator {
-    peers: HashMap<ConnId, SocketAddr>,
+    peers: HashMap<ConnId, String>,
 }
 
 impl ServerNarrator {
@@ -82,10 +82,11 @@ impl ServerNarrator {
         Self::default()
     }
 
-    fn peer(&self, conn: ConnId) -> String {
-        self.peers
-            .get(&conn)
-            .map_or_else(|| conn.to_string(), ToString::to_string)
+    fn peer(&self, conn: ConnId) -> std::borrow::Cow<'_, str> {
+        match self.peers.get(&conn) {
+            Some(peer) => std::borrow::Cow::Borrowed(peer),
+            None => std::borrow::Cow::Owned(conn.to_string()),
+        }
     }
 
     /// The sentence for `event`; `mode` names the server's behaviour.
@@ -104,7 +105,7 @@ impl ServerNarrator {
             ServerEvent::Accepted {
                 conn, peer, local, ..
             } => {
-                self.peers.insert(*conn, *peer);
+                self.peers.insert(*conn, peer.to_string());
                 Narration::new(
                     Kind::Info,
                     format!("Accept new connection from {peer}... ({conn}, local {local})"),
@@ -132,7 +133,7 @@ impl ServerNarrator {
                 ),
             ),
             ServerEvent::Closed { conn, reason } => {
-                let peer = self.peer(*conn);
+                let peer = self.peer(*conn).into_owned();
                 self.peers.remove(conn);
                 let kind = if matches!(reason, CloseReason::Error(_)) {
                     Kind::Error

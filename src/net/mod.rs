@@ -208,7 +208,7 @@ pub struct Engine {
     spool_dir: Arc<OnceLock<Result<Arc<PrivateDir>, String>>>,
     lossless: bool,
     preview_limit: usize,
-    dropped: Arc<AtomicU64>,
+    dropped: Arc<DropShards>,
     next_id: Arc<AtomicU64>,
     runtime: tokio::runtime::Handle,
 }
@@ -233,7 +233,7 @@ impl Engine {
                 spool_dir: Arc::new(OnceLock::new()),
                 lossless: false,
                 preview_limit: PREVIEW_LIMIT,
-                dropped: Arc::new(AtomicU64::new(0)),
+                dropped: Arc::new(DropShards::default()),
                 next_id: Arc::new(AtomicU64::new(1)),
                 runtime,
             },
@@ -271,7 +271,7 @@ impl Engine {
     /// Data events not delivered because the receiver was behind. Counters
     /// in [`ConnStats`] still include them.
     pub fn dropped_events(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.dropped.sum()
     }
 
     /// A read-only handle on the drop count that does not keep the event
@@ -292,11 +292,19 @@ impl Engine {
 
     /// Delivers a data event: in a lossless engine it waits for room; else
     /// it is offered without waiting and counted when there is no room.
-    async fn offer(&self, event: Event) {
+    /// `make` builds the event only when it will be sent, so a busy front
+    /// end costs the network no preview copies.
+    async fn offer(&self, make: impl FnOnce() -> Event) {
         if self.lossless {
-            let _ = self.events.send(event).await;
-        } else if let Err(mpsc::error::TrySendError::Full(_)) = self.events.try_send(event) {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+            let _ = self.events.send(make()).await;
+            return;
+        }
+        match self.events.try_reserve() {
+            Ok(permit) => permit.send(make()),
+            Err(mpsc::error::TrySendError::Full(())) => {
+                self.dropped.add_one();
+            }
+            Err(mpsc::error::TrySendError::Closed(())) => {}
         }
     }
 
@@ -310,12 +318,40 @@ impl Engine {
 
 /// Reads [`Engine::dropped_events`] without holding the engine.
 #[derive(Clone)]
-pub struct DropCounter(Arc<AtomicU64>);
+pub struct DropCounter(Arc<DropShards>);
 
 impl DropCounter {
     /// Data events dropped so far.
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.0.sum()
+    }
+}
+
+/// The drop count, spread over cache lines: when the front end is behind,
+/// every read on every connection counts a drop, and one shared counter
+/// would bounce its cache line between the cores on each. Each thread adds
+/// to its own shard; a read adds them up (exact once the adds are done).
+#[derive(Default)]
+struct DropShards([Shard; DROP_SHARDS]);
+
+const DROP_SHARDS: usize = 8;
+
+#[derive(Default)]
+#[repr(align(64))]
+struct Shard(AtomicU64);
+
+impl DropShards {
+    fn add_one(&self) {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        thread_local! {
+            static SHARD: usize = (NEXT.fetch_add(1, Ordering::Relaxed) as usize) % DROP_SHARDS;
+        }
+        let shard = SHARD.with(|shard| *shard);
+        self.0[shard].0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn sum(&self) -> u64 {
+        self.0.iter().map(|s| s.0.load(Ordering::Relaxed)).sum()
     }
 }
 
@@ -328,11 +364,6 @@ impl StopSignal {
     pub(crate) fn new() -> (watch::Sender<bool>, Self) {
         let (tx, rx) = watch::channel(false);
         (tx, Self(rx))
-    }
-
-    /// Whether a stop was explicitly requested (not merely the sender gone).
-    pub(crate) fn requested(&self) -> bool {
-        *self.0.borrow()
     }
 
     /// Resolves once the stop was requested or the sender is gone.

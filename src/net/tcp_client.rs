@@ -168,8 +168,8 @@ impl Client {
         self.engine.emit(Event::Client(self.id, event)).await;
     }
 
-    async fn offer(&self, event: ClientEvent) {
-        self.engine.offer(Event::Client(self.id, event)).await;
+    async fn offer(&self, make: impl FnOnce() -> ClientEvent) {
+        self.engine.offer(|| Event::Client(self.id, make())).await;
     }
 
     async fn run(self, target: String, timeout: Duration, commands: mpsc::Receiver<ClientCommand>) {
@@ -254,7 +254,7 @@ impl Client {
                             return CloseReason::Error(stream_error(&err));
                         }
                         stats.record_write(bytes.len());
-                        self.offer(ClientEvent::Sent(self.engine.payload(&bytes))).await;
+                        self.offer(|| ClientEvent::Sent(self.engine.payload(&bytes))).await;
                     }
                     Some(ClientCommand::Send(_)) => {}
                     Some(ClientCommand::ShutdownWrite) => {
@@ -271,7 +271,7 @@ impl Client {
                     Ok(0) => return CloseReason::Peer,
                     Ok(n) => {
                         stats.record_read(n);
-                        self.offer(ClientEvent::Received(self.engine.payload(&buffer[..n]))).await;
+                        self.offer(|| ClientEvent::Received(self.engine.payload(&buffer[..n]))).await;
                     }
                     Err(err) => return CloseReason::Error(stream_error(&err)),
                 },

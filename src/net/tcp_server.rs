@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 use super::error::{accept_error, bind_error, human_duration, is_too_many_files, stream_error};
@@ -228,7 +228,10 @@ struct Listener {
 
 struct ConnEntry {
     commands: mpsc::Sender<ConnCommand>,
-    kick: watch::Sender<bool>,
+    /// Sending kicks the connection; dropping it (the listener stopping)
+    /// stops it. A oneshot: the connection waits on it without touching
+    /// anything shared.
+    kick: Option<oneshot::Sender<()>>,
 }
 
 impl Listener {
@@ -268,7 +271,7 @@ impl Listener {
                 command = commands.recv() => match command {
                     None => break,
                     Some(command) => {
-                        if let Some(reason) = Self::dispatch(&conns, command) {
+                        if let Some(reason) = Self::dispatch(&mut conns, command) {
                             self.emit(ServerEvent::Warning { reason }).await;
                         }
                     }
@@ -291,17 +294,15 @@ impl Listener {
                         }
                         let conn = ConnId(self.engine.next_id());
                         let (commands_tx, commands_rx) = mpsc::channel(CONN_QUEUE);
-                        let (kick_tx, kick) = StopSignal::new();
-                        conns.insert(conn, ConnEntry { commands: commands_tx, kick: kick_tx });
+                        let (kick_tx, kick) = oneshot::channel();
+                        conns.insert(conn, ConnEntry { commands: commands_tx, kick: Some(kick_tx) });
                         let connection = Connection {
                             engine: self.engine.clone(),
                             server: self.id,
                             conn,
                             config: self.config.clone(),
-                            server_stop: self.stop.clone(),
-                            kick,
                         };
-                        tasks.spawn_on(connection.run(stream, peer, commands_rx), &self.engine.runtime);
+                        tasks.spawn_on(connection.run(stream, peer, commands_rx, kick), &self.engine.runtime);
                     }
                     Err(err) if is_too_many_files(&err) => {
                         // Back off instead of spinning on a full descriptor
@@ -338,7 +339,7 @@ impl Listener {
 
     /// Hands a command to its connection(s); returns a warning for the
     /// connections whose queue was full (those sends are not made).
-    fn dispatch(conns: &HashMap<ConnId, ConnEntry>, command: ServerCommand) -> Option<String> {
+    fn dispatch(conns: &mut HashMap<ConnId, ConnEntry>, command: ServerCommand) -> Option<String> {
         let mut refused = Vec::new();
         let mut hand = |conn: ConnId, entry: &ConnEntry, bytes: Vec<u8>| {
             if let Err(mpsc::error::TrySendError::Full(_)) =
@@ -354,13 +355,15 @@ impl Listener {
                 }
             }
             ServerCommand::Broadcast(bytes) => {
-                for (conn, entry) in conns {
+                for (conn, entry) in conns.iter() {
                     hand(*conn, entry, bytes.clone());
                 }
             }
             ServerCommand::Kick(conn) => {
-                if let Some(entry) = conns.get(&conn) {
-                    entry.kick.send_replace(true);
+                if let Some(entry) = conns.get_mut(&conn) {
+                    if let Some(kick) = entry.kick.take() {
+                        let _ = kick.send(());
+                    }
                 }
             }
         }
@@ -426,9 +429,9 @@ struct Connection {
     engine: Engine,
     server: ServerId,
     conn: ConnId,
+    /// This connection's own receiver (cloned at accept, so `has_changed`
+    /// tracks what this connection has seen).
     config: watch::Receiver<ServerConfig>,
-    server_stop: StopSignal,
-    kick: StopSignal,
 }
 
 /// Why a connection task must end now.
@@ -442,30 +445,30 @@ impl Connection {
         self.engine.emit(Event::Server(self.server, event)).await;
     }
 
-    async fn offer(&self, event: ServerEvent) {
-        self.engine.offer(Event::Server(self.server, event)).await;
+    async fn offer(&self, make: impl FnOnce() -> ServerEvent) {
+        self.engine
+            .offer(|| Event::Server(self.server, make()))
+            .await;
     }
 
-    /// Resolves when the server stops or this connection is kicked.
-    async fn interrupted(server_stop: &mut StopSignal, kick: &mut StopSignal) -> Interrupt {
-        tokio::select! {
-            biased;
-            () = server_stop.stopped() => Interrupt::Stop,
-            // A kick signal that ended because its sender went away (the
-            // listener dropping its table while stopping) is a stop, not a kick.
-            () = kick.stopped() => if kick.requested() && !server_stop.requested() {
-                Interrupt::Kick
-            } else {
-                Interrupt::Stop
-            },
+    /// Resolves when the server stops or this connection is kicked. Made
+    /// once per connection and polled by reference from every wait, so a
+    /// read or a reply costs no new watch futures.
+    async fn interrupted(kick: oneshot::Receiver<()>) -> Interrupt {
+        match kick.await {
+            Ok(()) => Interrupt::Kick,
+            // The sender went away: the listener dropped its table while
+            // stopping (or ended), which is a stop, not a kick.
+            Err(_) => Interrupt::Stop,
         }
     }
 
     async fn run(
-        self,
+        mut self,
         stream: TcpStream,
         peer: SocketAddr,
         mut commands: mpsc::Receiver<ConnCommand>,
+        kick: oneshot::Receiver<()>,
     ) -> ConnId {
         let conn = self.conn;
         let local = stream
@@ -489,22 +492,18 @@ impl Connection {
         let mut buffer: Vec<u8> = Vec::new();
         let mut peer_done = false;
         let idle_limit = self.config.borrow().idle_timeout;
+        let mut config: ServerConfig;
         let idle = tokio::time::sleep(idle_limit.unwrap_or(Duration::MAX / 4));
         tokio::pin!(idle);
-        let mut server_stop = self.server_stop.clone();
-        let mut kick = self.kick.clone();
+        let interrupted = Self::interrupted(kick);
+        tokio::pin!(interrupted);
 
         let reason = 'conn: {
-            let first = *self.config.borrow();
+            let first = *self.config.borrow_and_update();
+            config = first;
             if first.behaviour == Behaviour::Greet {
                 if let Err(reason) = self
-                    .reply(
-                        &mut io,
-                        WELCOME,
-                        first.reply_delay,
-                        &mut server_stop,
-                        &mut kick,
-                    )
+                    .reply(&mut io, WELCOME, first.reply_delay, &mut interrupted)
                     .await
                 {
                     break 'conn reason;
@@ -513,7 +512,7 @@ impl Connection {
             loop {
                 tokio::select! {
                     biased;
-                    interrupt = Self::interrupted(&mut server_stop, &mut kick) => {
+                    interrupt = &mut interrupted => {
                         break 'conn match interrupt {
                             Interrupt::Stop => CloseReason::ServerStopped,
                             Interrupt::Kick => CloseReason::Local("kicked".into()),
@@ -525,7 +524,7 @@ impl Connection {
                     }
                     command = commands.recv() => match command {
                         Some(ConnCommand::Send(bytes)) => {
-                            if let Err(reason) = self.reply(&mut io, &bytes, Duration::ZERO, &mut server_stop, &mut kick).await {
+                            if let Err(reason) = self.reply(&mut io, &bytes, Duration::ZERO, &mut interrupted).await {
                                 break 'conn reason;
                             }
                         }
@@ -548,7 +547,7 @@ impl Connection {
                         let grow = matches!(read, Ok(n) if n == buffer.len() && n < READ_BUFFER);
                         match read {
                         Ok(0) => {
-                            if self.config.borrow().behaviour == Behaviour::Manual {
+                            if self.config.borrow_and_update().behaviour == Behaviour::Manual {
                                 peer_done = true;
                                 self.emit(ServerEvent::PeerHalfClosed { conn }).await;
                             } else {
@@ -558,22 +557,24 @@ impl Connection {
                         Ok(n) => {
                             let chunk = &buffer[..n];
                             stats.record_read(n);
-                            self.offer(ServerEvent::Received { conn, data: self.engine.payload(chunk) }).await;
-                            let config = *self.config.borrow();
+                            self.offer(|| ServerEvent::Received { conn, data: self.engine.payload(chunk) }).await;
+                            // The shared config is read only when it changed:
+                            // every connection reading its lock per message
+                            // would bounce one cache line between the cores.
+                            if self.config.has_changed().unwrap_or(false) {
+                                config = *self.config.borrow_and_update();
+                            }
                             let outcome = match config.behaviour {
                                 Behaviour::Greet => match greet(chunk) {
-                                    GreetAction::Reply(reply) => self.reply(&mut io, &reply, config.reply_delay, &mut server_stop, &mut kick).await,
+                                    GreetAction::Reply(reply) => self.reply(&mut io, &reply, config.reply_delay, &mut interrupted).await,
                                     GreetAction::Close => Err(CloseReason::Local("client sent exit".into())),
                                 },
-                                Behaviour::Echo => {
-                                    let echo = chunk.to_vec();
-                                    self.reply(&mut io, &echo, config.reply_delay, &mut server_stop, &mut kick).await
-                                }
+                                Behaviour::Echo => self.reply(&mut io, chunk, config.reply_delay, &mut interrupted).await,
                                 Behaviour::Discard | Behaviour::Manual => Ok(()),
                                 Behaviour::Http => {
                                     let mut outcome = Ok(());
                                     for reply in http.feed(chunk) {
-                                        outcome = self.reply(&mut io, &reply.bytes, config.reply_delay, &mut server_stop, &mut kick).await;
+                                        outcome = self.reply(&mut io, &reply.bytes, config.reply_delay, &mut interrupted).await;
                                         if outcome.is_ok() && reply.close {
                                             outcome = Err(CloseReason::Local("HTTP response sent with Connection: close".into()));
                                         }
@@ -607,44 +608,62 @@ impl Connection {
     }
 
     /// Waits `delay`, then writes `bytes`; a stop or kick interrupts either.
-    async fn reply(
+    /// Without a delay the kernel usually takes the whole reply at once, and
+    /// then no waiting is set up at all.
+    async fn reply<F: std::future::Future<Output = Interrupt>>(
         &self,
         io: &mut Writer<'_>,
         bytes: &[u8],
         delay: Duration,
-        server_stop: &mut StopSignal,
-        kick: &mut StopSignal,
+        interrupted: &mut std::pin::Pin<&mut F>,
     ) -> Result<(), CloseReason> {
-        let work = async {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-            io.write(bytes).await
+        let written = if delay.is_zero() {
+            io.try_write(bytes)
+        } else {
+            0
         };
-        tokio::select! {
-            result = work => {
-                result.map_err(|err| CloseReason::Error(stream_error(&err)))?;
-                self.offer(ServerEvent::Sent { conn: self.conn, data: self.engine.payload(bytes) }).await;
-                Ok(())
+        if written < bytes.len() {
+            let rest = &bytes[written..];
+            let work = async {
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                io.writer.write_all(rest).await
+            };
+            tokio::select! {
+                result = work => result.map_err(|err| CloseReason::Error(stream_error(&err)))?,
+                interrupt = interrupted.as_mut() => return Err(match interrupt {
+                    Interrupt::Stop => CloseReason::ServerStopped,
+                    Interrupt::Kick => CloseReason::Local("kicked".into()),
+                }),
             }
-            interrupt = Self::interrupted(server_stop, kick) => Err(match interrupt {
-                Interrupt::Stop => CloseReason::ServerStopped,
-                Interrupt::Kick => CloseReason::Local("kicked".into()),
-            }),
         }
+        io.stats.record_write(bytes.len());
+        self.offer(|| ServerEvent::Sent {
+            conn: self.conn,
+            data: self.engine.payload(bytes),
+        })
+        .await;
+        Ok(())
     }
 }
 
-/// A write half that keeps the counters exact.
+/// A connection's write half and its counters.
 struct Writer<'a> {
     writer: &'a mut OwnedWriteHalf,
     stats: &'a ConnStats,
 }
 
 impl Writer<'_> {
-    async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.writer.write_all(bytes).await?;
-        self.stats.record_write(bytes.len());
-        Ok(())
+    /// Writes what the kernel takes now, without waiting; returns how much.
+    fn try_write(&mut self, bytes: &[u8]) -> usize {
+        let mut written = 0;
+        while written < bytes.len() {
+            match self.writer.try_write(&bytes[written..]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => written += n,
+            }
+        }
+        written
     }
 }

@@ -307,8 +307,8 @@ impl Task {
         self.engine.emit(Event::Udp(self.id, event)).await;
     }
 
-    async fn offer(&self, event: UdpEvent) {
-        self.engine.offer(Event::Udp(self.id, event)).await;
+    async fn offer(&self, make: impl FnOnce() -> UdpEvent) {
+        self.engine.offer(|| Event::Udp(self.id, make())).await;
     }
 
     async fn run(
@@ -529,7 +529,7 @@ impl Task {
                 self.stats
                     .bytes_out
                     .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                self.offer(UdpEvent::Sent {
+                self.offer(|| UdpEvent::Sent {
                     to,
                     data: self.engine.payload(bytes),
                 })
@@ -564,7 +564,7 @@ impl Task {
         let fate = lossy.decide();
         if fate.dropped {
             self.stats.lost.fetch_add(1, Ordering::Relaxed);
-            self.offer(UdpEvent::Lost {
+            self.offer(|| UdpEvent::Lost {
                 from,
                 len: bytes.len(),
             })
@@ -589,7 +589,7 @@ impl Task {
                 // The delay queue is full: this copy is lost, and counted.
                 self.stats.lost.fetch_add(1, Ordering::Relaxed);
                 self.stats.overflow.fetch_add(1, Ordering::Relaxed);
-                self.offer(UdpEvent::Lost {
+                self.offer(|| UdpEvent::Lost {
                     from,
                     len: bytes.len(),
                 })
@@ -621,7 +621,7 @@ impl Task {
         bytes: &[u8],
         note: Option<String>,
     ) {
-        self.offer(UdpEvent::Received {
+        self.offer(|| UdpEvent::Received {
             from,
             data: self.engine.payload(bytes),
             note,

@@ -372,9 +372,10 @@ impl ServerTab {
             return; // a replaced listener's start or stop
         }
         let line = self.narrator.narrate(&event, self.config.behaviour.name());
+        let rejected = matches!(event, ServerEvent::Rejected { .. }).then(|| line.text.clone());
         match line.data {
-            Some(data) => self.log.push_data(line.kind, line.text.clone(), data),
-            None => self.log.push(line.kind, line.text.clone()),
+            Some(data) => self.log.push_data(line.kind, line.text, data),
+            None => self.log.push(line.kind, line.text),
         }
         match event {
             ServerEvent::Listening { local } => {
@@ -394,7 +395,9 @@ impl ServerTab {
             ServerEvent::AcceptFailed { reason } | ServerEvent::Warning { reason } => {
                 self.status = Status::new(Kind::Error, reason);
             }
-            ServerEvent::Rejected { .. } => self.status = Status::new(Kind::Error, line.text),
+            ServerEvent::Rejected { .. } => {
+                self.status = Status::new(Kind::Error, rejected.unwrap_or_default());
+            }
             ServerEvent::Accepted {
                 conn,
                 peer,
