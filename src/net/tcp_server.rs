@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
@@ -483,7 +483,7 @@ impl Connection {
             stats: Arc::clone(&stats),
         })
         .await;
-        let (reader, mut writer) = stream.into_split();
+        let (mut reader, mut writer) = stream.into_split();
         let mut io = Writer {
             writer: &mut writer,
             stats: &stats,
@@ -530,17 +530,7 @@ impl Connection {
                         }
                         None => break 'conn CloseReason::ServerStopped,
                     },
-                    ready = reader.readable(), if !peer_done => {
-                        if let Err(err) = ready {
-                            break 'conn CloseReason::Error(stream_error(&err));
-                        }
-                        if buffer.is_empty() {
-                            buffer = vec![0u8; FIRST_READ];
-                        }
-                        let read = match reader.try_read(&mut buffer) {
-                            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => continue,
-                            read => read,
-                        };
+                    read = read_lazily(&mut reader, &mut buffer), if !peer_done => {
                         if let Some(limit) = idle_limit {
                             idle.as_mut().reset(tokio::time::Instant::now() + limit);
                         }
@@ -646,6 +636,16 @@ impl Connection {
         .await;
         Ok(())
     }
+}
+
+/// Reads into `buffer`, which stays empty (no memory) until the peer first
+/// sends: an idle connection waits for readability alone.
+async fn read_lazily(reader: &mut OwnedReadHalf, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
+    if buffer.is_empty() {
+        reader.readable().await?;
+        *buffer = vec![0u8; FIRST_READ];
+    }
+    reader.read(buffer).await
 }
 
 /// A connection's write half and its counters.
