@@ -268,8 +268,11 @@ where
         tokio::select! {
             biased;
             term = input.next() => match term {
-                Some(Ok(TermEvent::Key(key))) => { app.on_key(key); dirty = true; }
-                Some(Ok(TermEvent::Paste(text))) => { app.on_paste(&text); dirty = true; }
+                // A key is drawn at once, not at the next frame: the frame
+                // cap is for floods of engine events, and a person types
+                // far below it.
+                Some(Ok(TermEvent::Key(key))) => { app.on_key(key); dirty = true; next_frame = Instant::now(); }
+                Some(Ok(TermEvent::Paste(text))) => { app.on_paste(&text); dirty = true; next_frame = Instant::now(); }
                 Some(Ok(TermEvent::Resize(..))) => {
                     terminal.autoresize()?;
                     dirty = true;
