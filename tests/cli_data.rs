@@ -146,22 +146,35 @@ fn udp_send_prints_a_whole_65507_byte_reply() {
         server.send_to(&answer, from).unwrap();
         addr
     });
-    let output = with_deadline(Duration::from_secs(60), move || {
-        Command::new(BIN)
+    let (status, stdout) = with_deadline(Duration::from_secs(60), move || {
+        let mut child = Command::new(BIN)
             .args(["udp", "send", &addr.to_string(), "big?"])
-            .output()
-            .unwrap()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // A reader slower than the writer: 1 KiB at a time, with pauses,
+        // so netplay's write to stdout blocks on a full pipe.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut all = Vec::new();
+        let mut piece = [0u8; 1024];
+        loop {
+            let n = stdout.read(&mut piece).unwrap();
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&piece[..n]);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        (child.wait().unwrap(), all)
     });
     let addr = peer.join().unwrap();
-    assert!(output.status.success());
+    assert!(status.success());
     let mut expected = format!("{addr}: ").into_bytes();
     expected.extend_from_slice(&reply);
     expected.push(b'\n');
-    assert_eq!(output.stdout.len(), expected.len());
-    assert!(
-        output.stdout == expected,
-        "the whole datagram, byte for byte"
-    );
+    assert_eq!(stdout.len(), expected.len());
+    assert!(stdout == expected, "the whole datagram, byte for byte");
 }
 
 #[test]
@@ -263,6 +276,60 @@ fn fetch_dash_o_into_a_missing_directory_fails_at_once() {
     assert!(err.contains("/nonexistent-netplay-dir"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
     drop(listener);
+}
+
+/// Heads strict parsing refuses, each with the problem netplay names; every
+/// one frames a 4-byte body.
+const MALFORMED: [(&[u8], &str); 5] = [
+    (
+        b"HTTP/1.1 200 OK\r\nX-Evil: \x1b]2;PWNED\x07x\r\nContent-Length: 4\r\n\r\n",
+        "control byte 0x1b at offset 8",
+    ),
+    (
+        b"HTTP/1.1 200 OK\r\nX-A: one\r\n two\r\nContent-Length: 4\r\n\r\n",
+        "obs-fold",
+    ),
+    (
+        b"HTTP/1.1 200 OK\r\nX-A : v\r\nContent-Length: 4\r\n\r\n",
+        "space before the colon",
+    ),
+    (
+        b"HTTP/1.1 200 OK\r\nX-A: \xff\x01\r\nContent-Length: 4\r\n\r\n",
+        "control byte 0x01",
+    ),
+    (
+        b"HTTP/1.1 200 OK\r\nnot a header\r\nContent-Length: 4\r\n\r\n",
+        "no colon",
+    ),
+];
+
+#[test]
+fn fetch_warns_about_each_kind_of_malformed_head_and_delivers_the_body() {
+    for (head, problem) in MALFORMED {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(head);
+            let _ = stream.write_all(b"body");
+        });
+        let output = with_deadline(Duration::from_secs(30), move || {
+            Command::new(BIN)
+                .args(["fetch", &format!("http://{addr}/")])
+                .output()
+                .unwrap()
+        });
+        let err = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(0), "{problem}: {err}");
+        assert_eq!(output.stdout, b"body", "{problem}");
+        assert!(
+            err.contains("warning: not valid HTTP/1.1") && err.contains(problem),
+            "{err}"
+        );
+        assert!(!output.stderr.contains(&0x1b), "inert: {err}");
+    }
 }
 
 #[test]

@@ -623,6 +623,45 @@ async fn http_response_pane_scrolls_past_65536_lines() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_tab_marks_each_kind_of_malformed_head() {
+    let cases: [(&'static [u8], &str); 4] = [
+        (
+            b"HTTP/1.1 200 OK\r\nX-A : v\r\nContent-Length: 4\r\n\r\nbody",
+            "space before the colon",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nX-A: \xff\x01\r\nContent-Length: 4\r\n\r\nbody",
+            "control byte 0x01 at offset 6",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nnot a header\r\nContent-Length: 4\r\n\r\nbody",
+            "no colon: not a header field",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nX-A: one\r\n two\r\nContent-Length: 4\r\n\r\nbody",
+            "obs-fold",
+        ),
+    ];
+    for (wire, problem) in cases {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut request);
+            let _ = stream.write_all(wire);
+        });
+        let (mut app, mut rx) = new_app();
+        app.on_key(alt('1'));
+        set_field(&mut app, &format!("http://{addr}/"));
+        app.on_key(key(KeyCode::Enter));
+        let text = pump_until(&mut app, &mut rx, "body · 4 B").await;
+        assert!(text.contains(&format!("↑ {problem}")), "{text}");
+        assert!(text.contains("⚠ not valid HTTP/1.1: line "), "{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_tab_shows_an_invalid_head_with_each_problem_marked() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
