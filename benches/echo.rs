@@ -155,11 +155,10 @@ fn main() {
             engine.clone(),
             StartOptions {
                 tab: Tab::TcpServer,
-                server_addr: "127.0.0.1:0".into(),
-                ..StartOptions::default()
+                addr: Some("127.0.0.1:0".into()),
+                server_mode: Some(Behaviour::Echo),
             },
         );
-        app.server.set_behaviour(Behaviour::Echo);
         app.on_key(KeyEvent::new(KeyCode::F(8), KeyModifiers::NONE));
         let netplay = loop {
             let event = events.recv().await.expect("engine");

@@ -60,21 +60,12 @@ fn run_ui(args: Args, runtime: &tokio::runtime::Runtime, mut shutdown: Shutdown)
     let mut options = StartOptions::default();
     if let Some(name) = &args.tab {
         options.tab = Tab::from_name(name)
-            .ok_or_else(|| anyhow!("unknown tab '{name}': use http, server, client or udp"))?;
+            .ok_or_else(|| anyhow!("unknown tab '{name}': use {}", Tab::choices()))?;
     }
-    if let Some(addr) = args.addr {
-        match options.tab {
-            Tab::TcpClient => options.client_target = addr,
-            Tab::Http => options.http_url = addr,
-            Tab::Udp => options.udp_bind = addr,
-            Tab::TcpServer => options.server_addr = addr,
-        }
-    }
+    options.addr = args.addr;
+    options.server_mode = args.mode.map(|mode| mode.behaviour());
     let (engine, events) = Engine::new(runtime.handle().clone());
     let mut app = App::new(engine, options);
-    if let Some(mode) = args.mode {
-        app.server.set_behaviour(mode.behaviour());
-    }
 
     let mut tui = terminal::enter().context("entering the terminal UI")?;
     if std::env::var_os("NETPLAY_PANIC_AFTER_START").is_some() {

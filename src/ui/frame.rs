@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Tabs, Wrap};
 use ratatui::Frame;
 
-use super::{help, theme, Hint};
-use crate::app::{App, Tab};
+use super::app::{App, Tab};
+use super::{help, theme};
 
 /// The smallest terminal the layout fits in.
 pub const MIN_WIDTH: u16 = 60;
@@ -28,15 +28,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     ])
     .areas(area);
     draw_tab_bar(frame, bar, app);
-    match app.tab {
-        Tab::Http => app.http.render(frame, body),
-        Tab::TcpServer => app.server.render(frame, body),
-        Tab::TcpClient => app.client.render(frame, body),
-        Tab::Udp => app.udp.render(frame, body),
-    }
+    app.active_mut().render(frame, body);
     draw_footer(frame, footer, app);
     if app.help {
-        help::render(frame, body, &mut app.help_scroll);
+        let sections = help::sections(app);
+        help::render(frame, body, &sections, &mut app.help_scroll);
     }
 }
 
@@ -55,16 +51,9 @@ fn draw_too_small(frame: &mut Frame, area: Rect) {
 fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &App) {
     let titles: Vec<Line> = Tab::ALL
         .iter()
-        .enumerate()
-        .map(|(index, tab)| {
-            let live = match tab {
-                Tab::TcpServer => app.server.is_listening(),
-                Tab::TcpClient => app.client.is_live(),
-                Tab::Http => app.http.in_flight(),
-                Tab::Udp => app.udp.is_open(),
-            };
-            let mut spans = vec![Span::raw(format!("{} {}", index + 1, tab.title()))];
-            if live {
+        .map(|tab| {
+            let mut spans = vec![Span::raw(format!("{} {}", tab.number(), tab.title()))];
+            if app.view(*tab).is_active() {
                 spans.push(Span::styled(" ●", theme::good()));
             }
             Line::from(spans)
@@ -86,14 +75,10 @@ fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
-    let mut hints: Vec<Hint> = match app.tab {
-        Tab::TcpServer => app.server.hints(),
-        Tab::TcpClient => app.client.hints(),
-        Tab::Http => app.http.hints(),
-        Tab::Udp => app.udp.hints(),
-    };
+    let tabs = format!("Alt+1-{}", Tab::ALL.len());
+    let mut hints: Vec<(&str, &str)> = app.active().hints();
     hints.extend([
-        ("Alt+1-4", "tabs"),
+        (tabs.as_str(), "tabs"),
         ("Tab", "focus"),
         ("F1", "help"),
         ("Ctrl+C", "quit"),

@@ -5,16 +5,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::{
-    http::HttpTab, tcp_client::ClientTab, tcp_server::ServerTab, theme, udp::UdpTab, Hint,
-};
+use super::app::{App, Tab};
+use super::{theme, Hint};
 
-/// Keys that work everywhere.
+/// Keys that work everywhere (Alt+N is listed from the registry).
 pub const GLOBAL: &[Hint] = &[
-    (
-        "Alt+1 / Alt+2 / Alt+3 / Alt+4",
-        "HTTP / TCP Server / TCP Client / UDP, even while typing",
-    ),
     (
         "Tab / Shift+Tab",
         "move focus between the fields and panes of the tab",
@@ -27,18 +22,42 @@ pub const GLOBAL: &[Hint] = &[
     ("Ctrl+C", "quit at once, terminal restored"),
 ];
 
-/// Every section of the help: a title and its keys.
-const SECTIONS: [(&str, &[Hint]); 5] = [
-    ("Everywhere", GLOBAL),
-    ("HTTP (Alt+1)", HttpTab::HELP),
-    ("TCP Server (Alt+2)", ServerTab::HELP),
-    ("TCP Client (Alt+3)", ClientTab::HELP),
-    ("UDP (Alt+4)", UdpTab::HELP),
-];
+/// A titled list of keys and what they do.
+pub type Section = (String, Vec<(String, String)>);
+
+/// Every section of the help, built from the tab registry: the global keys
+/// (with one Alt+N per tab), then each tab's own keys.
+pub fn sections(app: &App) -> Vec<Section> {
+    let alt_keys: Vec<String> = Tab::ALL
+        .iter()
+        .map(|tab| format!("Alt+{}", tab.number()))
+        .collect();
+    let titles: Vec<&str> = Tab::ALL.iter().map(|tab| tab.title()).collect();
+    let mut global = vec![(
+        alt_keys.join(" / "),
+        format!("{}, even while typing", titles.join(" / ")),
+    )];
+    global.extend(owned(GLOBAL));
+    let mut sections = vec![("Everywhere".to_string(), global)];
+    for tab in Tab::ALL {
+        sections.push((
+            format!("{} (Alt+{})", tab.title(), tab.number()),
+            owned(app.view(*tab).help()),
+        ));
+    }
+    sections
+}
+
+fn owned(hints: &[Hint]) -> Vec<(String, String)> {
+    hints
+        .iter()
+        .map(|(key, does)| (key.to_string(), does.to_string()))
+        .collect()
+}
 
 /// Every line of the help text, keys in one aligned column.
-pub fn lines() -> Vec<Line<'static>> {
-    let width = SECTIONS
+pub fn lines(sections: &[Section]) -> Vec<Line<'static>> {
+    let width = sections
         .iter()
         .flat_map(|(_, hints)| hints.iter())
         .map(|(key, _)| key.chars().count())
@@ -46,12 +65,12 @@ pub fn lines() -> Vec<Line<'static>> {
         .unwrap_or(0)
         + 2;
     let mut lines = Vec::new();
-    for (title, hints) in SECTIONS {
-        lines.push(Line::styled(title.to_string(), theme::good()));
+    for (title, hints) in sections {
+        lines.push(Line::styled(title.clone(), theme::good()));
         for (key, does) in hints {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {key:<width$}"), theme::key()),
-                Span::raw(does.to_string()),
+                Span::raw(does.clone()),
             ]));
         }
         lines.push(Line::raw(""));
@@ -69,8 +88,8 @@ pub fn lines() -> Vec<Line<'static>> {
 
 /// Draws the overlay centred over `area`, scrolled down by `scroll` lines
 /// (clamped so the last line stays in view).
-pub fn render(frame: &mut Frame, area: Rect, scroll: &mut u16) {
-    let text = lines();
+pub fn render(frame: &mut Frame, area: Rect, sections: &[Section], scroll: &mut u16) {
+    let text = lines(sections);
     let total = text.len() as u16;
     let height = (total + 2).min(area.height);
     *scroll = (*scroll).min(total.saturating_sub(height.saturating_sub(2)));

@@ -926,3 +926,39 @@ fn status_text(head: &Head) -> String {
         sanitize(&head.reason)
     )
 }
+
+impl super::tab::TabView for HttpTab {
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        HttpTab::on_key(self, key, engine)
+    }
+    fn on_paste(&mut self, text: &str) {
+        HttpTab::on_paste(self, text);
+    }
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
+        HttpTab::render(self, frame, area);
+    }
+    fn hints(&self) -> Vec<Hint> {
+        HttpTab::hints(self)
+    }
+    fn help(&self) -> &'static [Hint] {
+        Self::HELP
+    }
+    fn is_active(&self) -> bool {
+        self.in_flight()
+    }
+    fn needs_tick(&self) -> bool {
+        false
+    }
+    fn focus_first(&mut self) {
+        HttpTab::focus_first(self);
+    }
+    fn typing(&self) -> bool {
+        HttpTab::typing(self)
+    }
+}
+
+impl super::app::StartTab for HttpTab {
+    fn start(options: &super::app::StartOptions, me: super::app::Tab) -> Self {
+        HttpTab::new(&options.addr_for(me, "http://127.0.0.1:9999/"))
+    }
+}

@@ -9,12 +9,14 @@
 //!  Enter start · Tab focus · F1 help · Ctrl+C quit                            footer
 //! ```
 
+pub mod app;
 pub mod composer;
 pub mod frame;
 pub mod help;
 pub mod http;
 pub mod input;
 pub mod log_view;
+pub mod tab;
 pub mod tcp_client;
 pub mod tcp_server;
 pub mod theme;

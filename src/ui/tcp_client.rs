@@ -491,3 +491,39 @@ impl ClientTab {
         vec![Line::from(first), second]
     }
 }
+
+impl super::tab::TabView for ClientTab {
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        ClientTab::on_key(self, key, engine)
+    }
+    fn on_paste(&mut self, text: &str) {
+        ClientTab::on_paste(self, text);
+    }
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
+        ClientTab::render(self, frame, area);
+    }
+    fn hints(&self) -> Vec<Hint> {
+        ClientTab::hints(self)
+    }
+    fn help(&self) -> &'static [Hint] {
+        Self::HELP
+    }
+    fn is_active(&self) -> bool {
+        self.is_live()
+    }
+    fn needs_tick(&self) -> bool {
+        self.is_live()
+    }
+    fn focus_first(&mut self) {
+        ClientTab::focus_first(self);
+    }
+    fn typing(&self) -> bool {
+        ClientTab::typing(self)
+    }
+}
+
+impl super::app::StartTab for ClientTab {
+    fn start(options: &super::app::StartOptions, me: super::app::Tab) -> Self {
+        ClientTab::new(&options.addr_for(me, "127.0.0.1:9999"))
+    }
+}

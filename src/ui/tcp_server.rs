@@ -631,3 +631,45 @@ fn short_reason(reason: &CloseReason) -> String {
         CloseReason::Error(_) => "closed·err".into(),
     }
 }
+
+impl super::tab::TabView for ServerTab {
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        ServerTab::on_key(self, key, engine)
+    }
+    fn on_paste(&mut self, text: &str) {
+        ServerTab::on_paste(self, text);
+    }
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
+        ServerTab::render(self, frame, area);
+    }
+    fn hints(&self) -> Vec<Hint> {
+        ServerTab::hints(self)
+    }
+    fn help(&self) -> &'static [Hint] {
+        Self::HELP
+    }
+    fn is_active(&self) -> bool {
+        self.is_listening()
+    }
+    fn needs_tick(&self) -> bool {
+        self.is_live()
+    }
+    fn focus_first(&mut self) {
+        ServerTab::focus_first(self);
+    }
+    fn typing(&self) -> bool {
+        ServerTab::typing(self)
+    }
+}
+
+impl super::app::StartTab for ServerTab {
+    fn start(options: &super::app::StartOptions, me: super::app::Tab) -> Self {
+        {
+            let mut tab = ServerTab::new(&options.addr_for(me, "127.0.0.1:9999"));
+            if let Some(mode) = options.server_mode {
+                tab.set_behaviour(mode);
+            }
+            tab
+        }
+    }
+}

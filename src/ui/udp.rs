@@ -798,6 +798,42 @@ pub fn parse_burst(text: &str) -> Result<(u32, usize), String> {
     Ok((count, size))
 }
 
+impl super::tab::TabView for UdpTab {
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        UdpTab::on_key(self, key, engine)
+    }
+    fn on_paste(&mut self, text: &str) {
+        UdpTab::on_paste(self, text);
+    }
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
+        UdpTab::render(self, frame, area);
+    }
+    fn hints(&self) -> Vec<Hint> {
+        UdpTab::hints(self)
+    }
+    fn help(&self) -> &'static [Hint] {
+        Self::HELP
+    }
+    fn is_active(&self) -> bool {
+        self.is_open()
+    }
+    fn needs_tick(&self) -> bool {
+        false
+    }
+    fn focus_first(&mut self) {
+        UdpTab::focus_first(self);
+    }
+    fn typing(&self) -> bool {
+        UdpTab::typing(self)
+    }
+}
+
+impl super::app::StartTab for UdpTab {
+    fn start(options: &super::app::StartOptions, me: super::app::Tab) -> Self {
+        UdpTab::new(&options.addr_for(me, "127.0.0.1:9999"), "127.0.0.1:9999")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

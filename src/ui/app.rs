@@ -1,0 +1,297 @@
+//! The application state: which tab is active, where keys go, and how
+//! engine events are folded into the tabs. The tabs are listed once, in the
+//! registry at the bottom of this file; the `Tab` enum, Alt+N, the tab bar,
+//! the footer's "Alt+1-N", the help sections and `--tab NAME` all follow it.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::http::HttpTab;
+use super::tab::TabView;
+use super::tcp_client::ClientTab;
+use super::tcp_server::ServerTab;
+use super::udp::UdpTab;
+use crate::net::greet::Behaviour;
+use crate::net::{Engine, Event};
+
+/// How netplay starts: which tab, and what the command line put in it.
+#[derive(Debug, Clone)]
+pub struct StartOptions {
+    /// The tab shown first.
+    pub tab: Tab,
+    /// Fills the first field of `tab` (URL, listen address, target or bind
+    /// address); the other tabs keep their defaults.
+    pub addr: Option<String>,
+    /// The TCP server's starting behaviour (`--mode`).
+    pub server_mode: Option<Behaviour>,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        Self {
+            tab: Tab::Http,
+            addr: None,
+            server_mode: None,
+        }
+    }
+}
+
+impl StartOptions {
+    /// The first field's text for `tab`: the command line's, when it named
+    /// that tab, else `default`.
+    pub fn addr_for(&self, tab: Tab, default: &str) -> String {
+        match &self.addr {
+            Some(addr) if self.tab == tab => addr.clone(),
+            _ => default.to_string(),
+        }
+    }
+}
+
+/// Makes a tab from the start options (one constructor shape for all, so
+/// the registry can build every tab the same way).
+pub trait StartTab {
+    /// The tab `me`, as the start options ask.
+    fn start(options: &StartOptions, me: Tab) -> Self;
+}
+
+/// Declares the tabs once: the `Tab` enum, its order and names, the `App`
+/// that holds one of each, and the dispatch from a `Tab` to its view.
+macro_rules! registry {
+    ($($variant:ident => $field:ident: $ty:ty, $title:literal, [$($name:literal),+];)+) => {
+        /// The tabs, in Alt+1… order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Tab {
+            $(
+                #[doc = $title]
+                $variant,
+            )+
+        }
+
+        impl Tab {
+            /// Every tab, in Alt+1… order.
+            pub const ALL: &'static [Tab] = &[$(Tab::$variant),+];
+
+            /// The name on the tab bar.
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(Tab::$variant => $title,)+
+                }
+            }
+
+            /// The names `--tab` takes for it (its number works too).
+            pub fn names(self) -> &'static [&'static str] {
+                match self {
+                    $(Tab::$variant => &[$($name),+],)+
+                }
+            }
+        }
+
+        /// All UI state.
+        pub struct App {
+            /// The engine every tab starts its sockets on.
+            pub engine: Engine,
+            /// The tab shown.
+            pub tab: Tab,
+            /// Whether the help overlay is open.
+            pub help: bool,
+            /// Lines the help overlay is scrolled down by.
+            pub help_scroll: u16,
+            /// Set by Ctrl+C; the loop ends.
+            pub quit: bool,
+            $(
+                #[doc = concat!("The ", $title, " tab.")]
+                pub $field: $ty,
+            )+
+        }
+
+        impl App {
+            /// A fresh app on `engine`.
+            pub fn new(engine: Engine, options: StartOptions) -> Self {
+                Self {
+                    engine,
+                    tab: options.tab,
+                    help: false,
+                    help_scroll: 0,
+                    quit: false,
+                    $($field: <$ty as StartTab>::start(&options, Tab::$variant),)+
+                }
+            }
+
+            /// The view of `tab`.
+            pub fn view(&self, tab: Tab) -> &dyn TabView {
+                match tab {
+                    $(Tab::$variant => &self.$field,)+
+                }
+            }
+
+            /// The view of `tab`, to change it.
+            pub fn view_mut(&mut self, tab: Tab) -> &mut dyn TabView {
+                match tab {
+                    $(Tab::$variant => &mut self.$field,)+
+                }
+            }
+        }
+    };
+}
+
+// The registry: adding a tab is one line here, its modules (a `TabView`
+// and `StartTab` implementation), and its `Event` variant routed in
+// `App::on_engine`.
+registry! {
+    Http => http: HttpTab, "HTTP", ["http"];
+    TcpServer => server: ServerTab, "TCP Server", ["server", "tcp-server"];
+    TcpClient => client: ClientTab, "TCP Client", ["client", "tcp-client"];
+    Udp => udp: UdpTab, "UDP", ["udp"];
+}
+
+impl Tab {
+    /// The tab for `--tab`: a name or its number (`1` is the first).
+    pub fn from_name(name: &str) -> Option<Tab> {
+        let name = name.to_ascii_lowercase();
+        Tab::ALL.iter().enumerate().find_map(|(index, tab)| {
+            let by_number = name == (index + 1).to_string();
+            (by_number || tab.names().contains(&name.as_str())).then_some(*tab)
+        })
+    }
+
+    /// `http, server, client or udp`: the names `--tab` takes, for messages.
+    pub fn choices() -> String {
+        let names: Vec<&str> = Tab::ALL.iter().map(|tab| tab.names()[0]).collect();
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.join(""),
+        }
+    }
+
+    /// Its number on the tab bar (Alt+N).
+    pub fn number(self) -> usize {
+        Tab::ALL.iter().position(|tab| *tab == self).unwrap_or(0) + 1
+    }
+}
+
+impl App {
+    /// The active tab's view.
+    pub fn active(&self) -> &dyn TabView {
+        self.view(self.tab)
+    }
+
+    /// The active tab's view, to change it.
+    pub fn active_mut(&mut self) -> &mut dyn TabView {
+        self.view_mut(self.tab)
+    }
+
+    /// Handles one key press.
+    pub fn on_key(&mut self, key: KeyEvent) {
+        if key.kind != KeyEventKind::Press {
+            return;
+        }
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            self.quit = true;
+            return;
+        }
+        if key.modifiers.contains(KeyModifiers::ALT) {
+            if let Some(tab) = alt_digit(&key).and_then(|n| Tab::ALL.get(n - 1)) {
+                self.switch_to(*tab);
+                return;
+            }
+        }
+        if key.code == KeyCode::F(1) {
+            self.help = !self.help;
+            self.help_scroll = 0;
+            return;
+        }
+        if self.help {
+            match key.code {
+                KeyCode::Esc => self.help = false,
+                KeyCode::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                KeyCode::Down => self.help_scroll = self.help_scroll.saturating_add(1),
+                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                KeyCode::PageDown => self.help_scroll = self.help_scroll.saturating_add(10),
+                KeyCode::Home => self.help_scroll = 0,
+                KeyCode::End => self.help_scroll = u16::MAX,
+                _ => {}
+            }
+            return;
+        }
+        let engine = self.engine.clone();
+        self.active_mut().on_key(key, &engine);
+    }
+
+    /// Goes to `tab` with the keyboard on its first field.
+    pub fn switch_to(&mut self, tab: Tab) {
+        self.help = false;
+        self.tab = tab;
+        self.active_mut().focus_first();
+    }
+
+    /// Handles pasted text (bracketed paste).
+    pub fn on_paste(&mut self, text: &str) {
+        if !self.help {
+            self.active_mut().on_paste(text);
+        }
+    }
+
+    /// Folds one engine event into the tab it concerns: the one typed
+    /// routing point (each tab folds its own kind of event).
+    pub fn on_engine(&mut self, event: Event) {
+        match event {
+            Event::Server(id, event) => self.server.on_event(id, event),
+            Event::Client(id, event) => self.client.on_event(id, event),
+            Event::Http(id, event) => self.http.on_event(id, event),
+            Event::Udp(id, event) => self.udp.on_event(id, event),
+        }
+    }
+
+    /// Whether the screen changes with time alone (connection ages), so the
+    /// loop needs a once-a-second tick; when false, idle netplay sleeps.
+    pub fn needs_tick(&self) -> bool {
+        Tab::ALL.iter().any(|tab| self.view(*tab).needs_tick())
+    }
+
+    /// Whether a text field has the keyboard on the active tab.
+    pub fn typing(&self) -> bool {
+        self.active().typing()
+    }
+}
+
+/// The digit of Alt+1 … Alt+9.
+fn alt_digit(key: &KeyEvent) -> Option<usize> {
+    match key.code {
+        KeyCode::Char(c @ '1'..='9') => Some(c as usize - '0' as usize),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_gives_order_names_and_numbers() {
+        assert_eq!(Tab::ALL.len(), 4);
+        for (index, tab) in Tab::ALL.iter().enumerate() {
+            assert_eq!(tab.number(), index + 1);
+            assert_eq!(Tab::from_name(&(index + 1).to_string()), Some(*tab));
+            for name in tab.names() {
+                assert_eq!(Tab::from_name(name), Some(*tab));
+                assert_eq!(Tab::from_name(&name.to_ascii_uppercase()), Some(*tab));
+            }
+        }
+        assert_eq!(Tab::from_name("relay"), None);
+        assert_eq!(Tab::from_name("0"), None);
+        assert_eq!(Tab::choices(), "http, server, client or udp");
+    }
+
+    #[test]
+    fn start_options_fill_only_the_named_tab() {
+        let options = StartOptions {
+            tab: Tab::TcpClient,
+            addr: Some("[::1]:7".into()),
+            server_mode: None,
+        };
+        assert_eq!(options.addr_for(Tab::TcpClient, "x"), "[::1]:7");
+        assert_eq!(
+            options.addr_for(Tab::TcpServer, "127.0.0.1:9999"),
+            "127.0.0.1:9999"
+        );
+    }
+}

@@ -1,0 +1,37 @@
+//! The one interface every tab implements, so that the app, the tab bar,
+//! the footer and the help reach each tab the same way (the `Component`
+//! idea of gitui: one dispatch point). Engine events are the exception: each
+//! tab folds its own typed events, routed by `App::on_engine`.
+
+use crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use ratatui::Frame;
+
+use super::Hint;
+use crate::net::Engine;
+
+/// A tab of the terminal UI.
+pub trait TabView {
+    /// Handles a key; `true` when the tab used it.
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool;
+    /// Handles pasted text (bracketed paste) in the focused field.
+    fn on_paste(&mut self, text: &str);
+    /// Draws the tab into `area`.
+    fn render(&mut self, frame: &mut Frame, area: Rect);
+    /// The keys worth showing in the footer now (they depend on focus).
+    fn hints(&self) -> Vec<Hint>;
+    /// Every key of the tab, for the help overlay.
+    fn help(&self) -> &'static [Hint];
+    /// Whether the tab has something live (listening, connected, a request
+    /// in flight, a bound socket): the tab bar marks it with a dot.
+    fn is_active(&self) -> bool;
+    /// Whether the screen changes with time alone while nothing happens
+    /// (connection ages), so the loop needs its once-a-second tick.
+    fn needs_tick(&self) -> bool {
+        false
+    }
+    /// Puts the keyboard on the tab's first field (Alt+N).
+    fn focus_first(&mut self);
+    /// Whether a text field has the keyboard (single-letter keys type).
+    fn typing(&self) -> bool;
+}
