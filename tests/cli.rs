@@ -76,7 +76,12 @@ impl Server {
             .expect("kill");
         assert!(status.success());
         let code = self.child.wait().expect("wait").code().unwrap_or(-1);
-        let rest: Vec<String> = self.lines.try_iter().collect();
+        // The reader thread may still be forwarding the last lines: read
+        // until it sees the end of stdout (the channel then disconnects).
+        let mut rest = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(common::WAIT) {
+            rest.push(line);
+        }
         (code, rest)
     }
 }
