@@ -1,5 +1,54 @@
-//! netplay: a terminal network playground. The engine (`net`) drives real
-//! sockets on tokio tasks; the UI (`app`, `ui`) shows what happens, live.
+//! netplay: a terminal network playground. Real sockets on tokio tasks, a
+//! full-screen UI that shows what happens on them live, and the same engine
+//! headless for scripts.
+//!
+//! # The crate map
+//!
+//! - [`net`] — the engine. Typed commands in, typed [`net::Event`]s out, one
+//!   tokio task per listener, connection, request or socket. It never
+//!   imports the UI, so it is driven and tested alone over loopback.
+//! - [`ui`] — the terminal UI: [`ui::app::App`] (which tab, where keys go),
+//!   one module per tab behind the [`ui::tab::TabView`] trait, and the
+//!   frame (tab bar, footer, help) drawn around them.
+//! - [`app`] — the event loop: input, engine events and a frame clock, with
+//!   nothing awaited on the network.
+//! - [`cli`] — the headless commands (`fetch`, `tcp`, `udp`): the same
+//!   engine, stdout for data, stderr for diagnostics.
+//! - [`narrate`] — the server log's sentences, one narrator for the TUI and
+//!   the CLI so both say the same thing.
+//! - [`text`] — the one gate for untrusted bytes ([`text::sanitize`]) and
+//!   the escape syntax that writes any byte back.
+//! - [`files`], [`format`](mod@format), [`ring`], [`clock`], [`shutdown`],
+//!   [`terminal`] — files written safely, numbers for people, bounded rings
+//!   with exact totals, timestamps, stop signals, and raw mode restored on
+//!   every way out.
+//!
+//! # The data flow
+//!
+//! ```text
+//! key ─► App::on_key ─► the active TabView ─► engine command (a handle call,
+//!        never awaited) ─► tokio task ─► real socket
+//!                                              │
+//! draw ◄─ tab state ◄─ App::on_engine ◄─ Event (bounded channel) ◄┘
+//! ```
+//!
+//! The UI never waits on the network: a handle call only queues a command
+//! on a bounded channel (a full one is refused with a reason), and events
+//! are taken in at most once a frame. The engine's event channel is bounded
+//! too: lifecycle events wait for room; data events for the screen are
+//! dropped and counted when the UI is behind (counters stay exact), while
+//! the headless engine waits instead, because its stdout is data.
+//!
+//! # Errors
+//!
+//! Two kinds, on purpose. What a person reads — a refused connection, a TLS
+//! failure, a malformed response — travels as a `String` reason already
+//! written for display (and already through the untrusted-bytes gate): the
+//! front ends show it and never branch on it. Where code does branch, the
+//! type is an enum or a struct ([`net::CloseReason`],
+//! [`net::http::response::ParseError`], [`net::tcp_server::Busy`],
+//! [`shutdown::StopSignal`]). `anyhow` is kept for the binary's own
+//! start-up failures.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -7,6 +56,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod files;
+pub mod format;
 pub mod narrate;
 pub mod net;
 pub mod ring;

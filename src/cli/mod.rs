@@ -195,7 +195,7 @@ pub enum UdpCommand {
 /// The TCP server's behaviours on the command line.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServeMode {
-    /// Welcome!, Hello, <chunk>!, exit closes.
+    /// `Welcome!`, `Hello, <chunk>!`, `exit` closes.
     Greet,
     /// Send every read back.
     Echo,
@@ -224,7 +224,7 @@ impl ServeMode {
 /// UDP behaviours on the command line.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UdpServeMode {
-    /// Hello, <data>! to the sender.
+    /// `Hello, <data>!` to the sender.
     Greet,
     /// Each datagram back.
     Echo,

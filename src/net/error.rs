@@ -1,6 +1,7 @@
 //! One-line, human reasons for socket errors, naming the address concerned,
 //! so every pane can show what went wrong and what to try.
 
+pub use crate::format::human_duration;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -24,7 +25,7 @@ pub fn bind_error(err: &io::Error, addr: SocketAddr) -> String {
             "address {} is not available on this machine: use 127.0.0.1, ::1, 0.0.0.0 or one of this host's addresses",
             addr.ip()
         ),
-        _ => format!("cannot bind {addr}: {}", plain(err)),
+        _ => format!("cannot bind {addr}: {}", os_reason(err)),
     }
 }
 
@@ -38,8 +39,8 @@ pub fn connect_error(err: &io::Error, addr: SocketAddr) -> String {
         io::ErrorKind::AddrNotAvailable => {
             format!("cannot reach {addr}: address not available from this machine")
         }
-        _ if is_unreachable(err) => format!("{addr} is unreachable: {}", plain(err)),
-        _ => format!("cannot connect to {addr}: {}", plain(err)),
+        _ if is_unreachable(err) => format!("{addr} is unreachable: {}", os_reason(err)),
+        _ => format!("cannot connect to {addr}: {}", os_reason(err)),
     }
 }
 
@@ -58,7 +59,7 @@ pub fn stream_error(err: &io::Error) -> String {
         io::ErrorKind::ConnectionAborted => "connection aborted".to_string(),
         io::ErrorKind::BrokenPipe => "broken pipe: the peer is gone".to_string(),
         io::ErrorKind::TimedOut => "connection timed out".to_string(),
-        _ => plain(err),
+        _ => os_reason(err),
     }
 }
 
@@ -68,7 +69,7 @@ pub fn accept_error(err: &io::Error) -> String {
         "too many open files: cannot accept more connections until some close (raise `ulimit -n`)"
             .to_string()
     } else {
-        format!("accept failed: {}", plain(err))
+        format!("accept failed: {}", os_reason(err))
     }
 }
 
@@ -83,23 +84,11 @@ fn is_unreachable(err: &io::Error) -> bool {
 }
 
 /// The OS error text without Rust's "(os error N)" suffix.
-pub fn plain(err: &io::Error) -> String {
+pub fn os_reason(err: &io::Error) -> String {
     let text = err.to_string();
     match text.find(" (os error") {
         Some(at) => text[..at].to_string(),
         None => text,
-    }
-}
-
-/// `1.5 s`, `250 ms`, `5 s`.
-pub fn human_duration(duration: Duration) -> String {
-    let ms = duration.as_millis();
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else if ms % 1000 == 0 {
-        format!("{} s", ms / 1000)
-    } else {
-        format!("{:.1} s", duration.as_secs_f64())
     }
 }
 

@@ -126,7 +126,7 @@ pub async fn resolve(text: &str, limit: Duration) -> Result<Vec<SocketAddr>, Str
         Ok(Err(err)) => Err(format!(
             "unknown host '{}': {}",
             sanitize_str(&host),
-            sanitize_str(&super::error::plain(&err))
+            sanitize_str(&super::error::os_reason(&err))
         )),
         Ok(Ok(addrs)) => {
             let addrs: Vec<SocketAddr> = addrs.collect();

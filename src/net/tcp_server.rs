@@ -153,7 +153,7 @@ impl ServerHandle {
     }
 
     /// Sends bytes to one connection. `Err` when the listener has
-    /// [`COMMAND_QUEUE`] commands waiting already (or has ended).
+    /// `COMMAND_QUEUE` (1,024) commands waiting already (or has ended).
     pub fn send(&self, conn: ConnId, bytes: Vec<u8>) -> Result<(), Busy> {
         self.command(ServerCommand::Send(conn, bytes))
     }

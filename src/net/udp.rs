@@ -14,7 +14,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use super::burst::{self, BurstReport, BurstTracker, MAX_BURST};
-use super::error::{bind_error, plain};
+use super::error::{bind_error, os_reason};
 use super::greet::hello;
 use super::loop_guard::{LoopGuard, Verdict};
 use super::lossy::{Lossy, LossyConfig};
@@ -84,13 +84,13 @@ pub struct UdpStats {
 /// A copy of [`UdpStats`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UdpSnapshot {
-    /// Datagrams received from the network.
+    /// Datagrams received from the network (before the lossy switch).
     pub datagrams_in: u64,
-    /// Their bytes.
+    /// Bytes in those datagrams.
     pub bytes_in: u64,
     /// Datagrams sent.
     pub datagrams_out: u64,
-    /// Their bytes.
+    /// Bytes in those datagrams.
     pub bytes_out: u64,
     /// Received datagrams dropped by the lossy switch.
     pub lost: u64,
@@ -135,25 +135,25 @@ pub enum UdpEvent {
     },
     /// A datagram was delivered (after the lossy switch, if on).
     Received {
-        /// Sender.
+        /// The source address and port (what a reply goes back to).
         from: SocketAddr,
-        /// What arrived.
+        /// The datagram, or its preview, with its exact length.
         data: Payload,
         /// Set when the lossy switch duplicated or delayed it.
         note: Option<String>,
     },
     /// A datagram was sent.
     Sent {
-        /// Where to.
+        /// The destination address and port.
         to: SocketAddr,
-        /// What.
+        /// The datagram, or its preview, with its exact length.
         data: Payload,
     },
     /// The lossy switch dropped a received datagram.
     Lost {
-        /// Sender.
+        /// The source address and port of the dropped datagram.
         from: SocketAddr,
-        /// Its size.
+        /// Its exact length.
         len: usize,
     },
     /// A send or receive failed; the socket keeps running.
@@ -167,7 +167,7 @@ pub enum UdpEvent {
     Closed,
 }
 
-enum UdpCommand {
+enum SocketCommand {
     Send {
         target: String,
         bytes: Vec<u8>,
@@ -185,7 +185,7 @@ enum UdpCommand {
 /// Controls one UDP socket; dropping it closes the socket.
 pub struct UdpHandle {
     id: SocketId,
-    commands: mpsc::UnboundedSender<UdpCommand>,
+    commands: mpsc::UnboundedSender<SocketCommand>,
     stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -197,7 +197,7 @@ impl UdpHandle {
 
     /// Sends one datagram to `target` (`host:port`, resolved).
     pub fn send(&self, target: &str, bytes: Vec<u8>) {
-        let _ = self.commands.send(UdpCommand::Send {
+        let _ = self.commands.send(SocketCommand::Send {
             target: target.to_string(),
             bytes,
         });
@@ -205,18 +205,18 @@ impl UdpHandle {
 
     /// Changes what is done with received datagrams.
     pub fn set_mode(&self, mode: UdpMode) {
-        let _ = self.commands.send(UdpCommand::Mode(mode));
+        let _ = self.commands.send(SocketCommand::Mode(mode));
     }
 
     /// Turns the lossy switch on (with a fresh generator) or off.
     pub fn set_lossy(&self, lossy: Option<LossyConfig>) {
-        let _ = self.commands.send(UdpCommand::Lossy(lossy));
+        let _ = self.commands.send(SocketCommand::Lossy(lossy));
     }
 
     /// Sends `count` numbered datagrams of `size` bytes to `target` and
     /// reports the replies `wait` after the last activity.
     pub fn burst(&self, target: &str, count: u32, size: usize, wait: Duration) {
-        let _ = self.commands.send(UdpCommand::Burst {
+        let _ = self.commands.send(SocketCommand::Burst {
             target: target.to_string(),
             count,
             size,
@@ -314,7 +314,7 @@ impl Task {
     async fn run(
         mut self,
         bind: Bind,
-        mut commands: mpsc::UnboundedReceiver<UdpCommand>,
+        mut commands: mpsc::UnboundedReceiver<SocketCommand>,
         mut stop: StopSignal,
     ) {
         let socket = match self.open(&bind).await {
@@ -328,7 +328,7 @@ impl Task {
             Ok(local) => local,
             Err(err) => {
                 self.emit(UdpEvent::BindFailed {
-                    reason: plain(&err),
+                    reason: os_reason(&err),
                 })
                 .await;
                 return;
@@ -393,7 +393,10 @@ impl Task {
                     .await
                     .map_err(|err| bind_error(&err, any))?;
                 socket.connect(remote).await.map_err(|err| {
-                    format!("cannot connect the UDP socket to {remote}: {}", plain(&err))
+                    format!(
+                        "cannot connect the UDP socket to {remote}: {}",
+                        os_reason(&err)
+                    )
                 })?;
                 self.connected = Some(remote);
                 Ok(socket)
@@ -404,19 +407,19 @@ impl Task {
     async fn command(
         &mut self,
         socket: &UdpSocket,
-        command: UdpCommand,
+        command: SocketCommand,
         buffer: &mut [u8],
         delayed: &mpsc::UnboundedSender<Delayed>,
     ) {
         match command {
-            UdpCommand::Mode(mode) => self.mode = mode,
-            UdpCommand::Lossy(lossy) => self.lossy = lossy.map(Lossy::new),
-            UdpCommand::Send { target, bytes } => {
+            SocketCommand::Mode(mode) => self.mode = mode,
+            SocketCommand::Lossy(lossy) => self.lossy = lossy.map(Lossy::new),
+            SocketCommand::Send { target, bytes } => {
                 if let Some(to) = self.target(socket, &target).await {
                     self.send(socket, to, &bytes).await;
                 }
             }
-            UdpCommand::Burst {
+            SocketCommand::Burst {
                 target,
                 count,
                 size,
@@ -489,7 +492,10 @@ impl Task {
                 }
                 if let Err(err) = socket.connect(to).await {
                     self.emit(UdpEvent::Error {
-                        reason: format!("cannot connect the UDP socket to {to}: {}", plain(&err)),
+                        reason: format!(
+                            "cannot connect the UDP socket to {to}: {}",
+                            os_reason(&err)
+                        ),
                     })
                     .await;
                     return None;
@@ -669,7 +675,7 @@ impl Task {
             (std::io::ErrorKind::ConnectionRefused, Some(peer)) => format!(
                 "connection refused: ICMP port unreachable from {peer} — nothing listens there"
             ),
-            _ => format!("receive failed: {}", plain(err)),
+            _ => format!("receive failed: {}", os_reason(err)),
         };
         self.emit(UdpEvent::Error { reason }).await;
     }
@@ -704,6 +710,6 @@ fn send_error(err: &std::io::Error, to: SocketAddr) -> String {
         _ if err.raw_os_error() == Some(90) => {
             format!("datagram too large for {to} (EMSGSIZE)")
         }
-        _ => format!("sending to {to} failed: {}", plain(err)),
+        _ => format!("sending to {to} failed: {}", os_reason(err)),
     }
 }

@@ -1,5 +1,6 @@
-//! The message input shared by the TCP tabs: history, a selectable line
-//! ending, and optional escapes, turning what the user typed into bytes.
+//! The message input of the TCP Server, TCP Client and UDP tabs: history,
+//! a selectable line ending, and optional escapes (the sanitizer's own
+//! syntax), turning what the user typed into bytes.
 
 use std::collections::VecDeque;
 

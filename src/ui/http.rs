@@ -28,7 +28,8 @@ use url::Url;
 
 use super::input::{title, InputField};
 use super::log_view::{wrap, Kind};
-use super::{count, ctrl, plain, theme, Hint, Status};
+use super::{count, ctrl, is_plain_key, theme, Hint, Status};
+use crate::format::precise;
 use crate::net::http::request::{
     default_request, file_name_for, method_of, parse_url, to_wire, with_method, METHODS,
 };
@@ -267,7 +268,7 @@ impl HttpTab {
     fn on_focused_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
         match self.focus {
             Focus::Url => {
-                if plain(&key, KeyCode::Enter) {
+                if is_plain_key(&key, KeyCode::Enter) {
                     self.send(engine);
                     return true;
                 }
@@ -278,7 +279,7 @@ impl HttpTab {
                 changed
             }
             Focus::CaFile => {
-                if plain(&key, KeyCode::Enter) {
+                if is_plain_key(&key, KeyCode::Enter) {
                     self.send(engine);
                     return true;
                 }
@@ -905,15 +906,6 @@ fn raw_lines(bytes: &[u8], width: usize, hex: bool, out: &mut Vec<Line<'static>>
     }
     for piece in bytes.split_inclusive(|b| *b == b'\n') {
         push_wrapped(out, &sanitize(piece), width, Style::default());
-    }
-}
-
-/// `0.6 ms`, `12.3 ms`, `1.25 s`: request times deserve a decimal.
-fn precise(duration: Duration) -> String {
-    if duration < Duration::from_secs(1) {
-        format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
-    } else {
-        format!("{:.2} s", duration.as_secs_f64())
     }
 }
 

@@ -59,7 +59,7 @@ pub struct Entry {
 
 impl Entry {
     /// The entry as plain text, for saving.
-    fn plain(&self) -> String {
+    fn saved_line(&self) -> String {
         let mut line = format!("{} {} {}", self.at.full(), self.kind.marker(), self.text);
         if let Some(data) = &self.data {
             line.push_str(&sanitize(&data.bytes));
@@ -149,7 +149,7 @@ impl LogView {
     /// The keys of a focused log pane: Space pauses or resumes, the arrows,
     /// PgUp/PgDn, Home and End scroll. Returns whether the key was used.
     pub fn pane_key(&mut self, key: KeyEvent) -> bool {
-        if super::plain(&key, KeyCode::Char(' ')) {
+        if super::is_plain_key(&key, KeyCode::Char(' ')) {
             self.toggle_pause();
             return true;
         }
@@ -321,7 +321,7 @@ impl LogView {
             self.ring.dropped()
         );
         for entry in self.ring.iter() {
-            contents.push_str(&entry.plain());
+            contents.push_str(&entry.saved_line());
             contents.push('\n');
         }
         let name = format!("netplay-{prefix}-{}.log", stamp.file_part());

@@ -24,6 +24,8 @@ pub mod udp;
 
 use std::time::Duration;
 
+pub use crate::format::{age, count, plural};
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::text::{Line, Span};
 
@@ -31,7 +33,7 @@ use ratatui::text::{Line, Span};
 pub type Hint = (&'static str, &'static str);
 
 /// Whether `key` is `code` with no modifier but Shift.
-pub fn plain(key: &KeyEvent, code: KeyCode) -> bool {
+pub fn is_plain_key(key: &KeyEvent, code: KeyCode) -> bool {
     key.code == code
         && !key
             .modifiers
@@ -57,7 +59,7 @@ pub fn address_key(key: KeyEvent, locked: bool, field: &mut input::InputField) -
         && !key
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-    if plain(&key, KeyCode::Enter) {
+    if is_plain_key(&key, KeyCode::Enter) {
         AddressKey::Action
     } else if locked && typing {
         AddressKey::ToMessage
@@ -112,40 +114,6 @@ impl Status {
             ),
             Err(reason) => Self::new(log_view::Kind::Error, format!("Save failed: {reason}")),
         }
-    }
-}
-
-/// `7s`, `2m05s`, `1h02m` — a connection's age at a glance.
-pub fn age(duration: Duration) -> String {
-    let secs = duration.as_secs();
-    if secs < 60 {
-        format!("{secs}s")
-    } else if secs < 3600 {
-        format!("{}m{:02}s", secs / 60, secs % 60)
-    } else {
-        format!("{}h{:02}m", secs / 3600, (secs / 60) % 60)
-    }
-}
-
-/// An exact count with thousands separators: `2,000,000`.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, c) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `1 read`, `2 reads`: an exact count with its noun.
-pub fn plural(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{} {noun}s", count(n))
     }
 }
 

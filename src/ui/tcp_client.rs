@@ -29,7 +29,8 @@ use super::composer::Composer;
 use super::input::{title, InputField};
 use super::log_view::{Kind, LogView};
 use super::{
-    age, count, ctrl, cycle, plain, plural, theme, AddressKey, Hint, Status, CONNECT_TIMEOUTS,
+    age, count, ctrl, cycle, is_plain_key, plural, theme, AddressKey, Hint, Status,
+    CONNECT_TIMEOUTS,
 };
 use crate::net::error::human_duration;
 use crate::net::tcp_client::{self, ClientEvent, ClientHandle, DEFAULT_CONNECT_TIMEOUT};
@@ -168,7 +169,7 @@ impl ClientTab {
                 }
             }
             Focus::Message => {
-                if plain(&key, KeyCode::Enter) {
+                if is_plain_key(&key, KeyCode::Enter) {
                     self.send_message();
                     true
                 } else {

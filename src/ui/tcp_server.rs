@@ -29,7 +29,7 @@ use ratatui::Frame;
 use super::composer::Composer;
 use super::input::{title, InputField};
 use super::log_view::{Kind, LogView};
-use super::{age, count, ctrl, cycle, plain, theme, AddressKey, Hint, Status, REPLY_DELAYS};
+use super::{age, count, ctrl, cycle, is_plain_key, theme, AddressKey, Hint, Status, REPLY_DELAYS};
 use crate::narrate::ServerNarrator;
 use crate::net::error::human_duration;
 use crate::net::greet::{Behaviour, ServerConfig};
@@ -198,7 +198,7 @@ impl ServerTab {
                 }
             }
             Focus::Message => {
-                if plain(&key, KeyCode::Enter) {
+                if is_plain_key(&key, KeyCode::Enter) {
                     self.send_message();
                     true
                 } else {

@@ -10,7 +10,7 @@ pub fn pane<'a>(title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
-        .border_style(if focused { focused_border() } else { border() })
+        .border_style(if focused { focused_border() } else { dim() })
         .title(title)
 }
 
@@ -19,11 +19,6 @@ pub fn focused_border() -> Style {
     Style::default()
         .fg(Color::Cyan)
         .add_modifier(Modifier::BOLD)
-}
-
-/// Border of every other field or pane.
-pub fn border() -> Style {
-    Style::default().fg(Color::DarkGray)
 }
 
 /// Key names in hints and help.

@@ -26,7 +26,7 @@ use ratatui::Frame;
 use super::composer::Composer;
 use super::input::{title, InputField};
 use super::log_view::{wrap, Kind, LogView};
-use super::{count, ctrl, plain, theme, Hint, Status};
+use super::{count, ctrl, is_plain_key, theme, Hint, Status};
 use crate::clock::Stamp;
 use crate::net::burst::MAX_BURST;
 use crate::net::lossy::LossyConfig;
@@ -91,7 +91,7 @@ pub struct Packet {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kindof {
+enum SocketKind {
     Bound,
     Ephemeral,
 }
@@ -106,7 +106,7 @@ pub struct UdpTab {
     burst: InputField,
     mode: UdpMode,
     lossy: Option<usize>,
-    socket: Option<(UdpHandle, Kindof)>,
+    socket: Option<(UdpHandle, SocketKind)>,
     local: Option<SocketAddr>,
     connected: Option<SocketAddr>,
     stats: Option<Arc<UdpStats>>,
@@ -206,7 +206,7 @@ impl UdpTab {
     }
 
     fn on_focused_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        let enter = plain(&key, KeyCode::Enter);
+        let enter = is_plain_key(&key, KeyCode::Enter);
         match self.focus {
             Focus::Bind if enter => self.toggle_bind(engine),
             Focus::Bind => return self.bind.input(key),
@@ -286,7 +286,7 @@ impl UdpTab {
             self.local = None;
             self.connected = None;
             self.stats = None;
-            if kind == Kindof::Bound {
+            if kind == SocketKind::Bound {
                 self.log.push(Kind::Info, "Socket closed");
                 self.status = Status::new(Kind::Info, "Not bound. Enter binds; or just send.");
                 return;
@@ -301,7 +301,7 @@ impl UdpTab {
             self.mode,
             self.lossy_config(),
         );
-        self.socket = Some((handle, Kindof::Bound));
+        self.socket = Some((handle, SocketKind::Bound));
         self.status = Status::new(Kind::Info, format!("Binding {address}…"));
     }
 
@@ -324,7 +324,7 @@ impl UdpTab {
                 UdpMode::Silent,
                 lossy,
             );
-            (handle, Kindof::Ephemeral)
+            (handle, SocketKind::Ephemeral)
         });
         handle
     }

@@ -123,6 +123,8 @@ impl std::fmt::Display for ParseError {
     }
 }
 
+impl std::error::Error for ParseError {}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
     Head,
