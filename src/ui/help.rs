@@ -42,7 +42,7 @@ pub fn sections(app: &App) -> Vec<Section> {
     for tab in Tab::ALL {
         sections.push((
             format!("{} (Alt+{})", tab.title(), tab.number()),
-            owned(app.view(*tab).help()),
+            owned(&app.view(*tab).help()),
         ));
     }
     sections

@@ -932,8 +932,8 @@ impl super::tab::TabView for HttpTab {
     fn hints(&self) -> Vec<Hint> {
         HttpTab::hints(self)
     }
-    fn help(&self) -> &'static [Hint] {
-        Self::HELP
+    fn help(&self) -> Vec<Hint> {
+        Self::HELP.to_vec()
     }
     fn is_active(&self) -> bool {
         self.in_flight()

@@ -15,6 +15,7 @@ pub mod frame;
 pub mod help;
 pub mod http;
 pub mod input;
+pub mod keys;
 pub mod log_view;
 pub mod tab;
 pub mod tcp_client;

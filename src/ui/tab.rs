@@ -21,7 +21,7 @@ pub trait TabView {
     /// The keys worth showing in the footer now (they depend on focus).
     fn hints(&self) -> Vec<Hint>;
     /// Every key of the tab, for the help overlay.
-    fn help(&self) -> &'static [Hint];
+    fn help(&self) -> Vec<Hint>;
     /// Whether the tab has something live (listening, connected, a request
     /// in flight, a bound socket): the tab bar marks it with a dot.
     fn is_active(&self) -> bool;

@@ -27,11 +27,9 @@ use ratatui::Frame;
 
 use super::composer::Composer;
 use super::input::{title, InputField};
+use super::keys::{self, Binding, Key, Scope};
 use super::log_view::{Kind, LogView};
-use super::{
-    age, count, ctrl, cycle, is_plain_key, plural, theme, AddressKey, Hint, Status,
-    CONNECT_TIMEOUTS,
-};
+use super::{age, count, cycle, plural, theme, AddressKey, Hint, Status, CONNECT_TIMEOUTS};
 use crate::net::error::human_duration;
 use crate::net::tcp_client::{self, ClientEvent, ClientHandle, DEFAULT_CONNECT_TIMEOUT};
 use crate::net::{ClientId, CloseReason, ConnStats, Engine};
@@ -99,6 +97,33 @@ pub struct ClientTab {
     status: Status,
 }
 
+/// What a key does on this tab (see [`ClientTab::BINDINGS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Next field.
+    FocusNext,
+    /// Previous field.
+    FocusPrevious,
+    /// Transcript text / hex.
+    Hex,
+    /// F3 line ending, F4 escapes (the composer tells them apart).
+    ComposerSetting,
+    /// Cycle the connect timeout.
+    Timeout,
+    /// Send FIN, keep reading.
+    HalfClose,
+    /// Connect or disconnect.
+    Connect,
+    /// Pause or resume the transcript.
+    Pause,
+    /// Save the transcript.
+    Save,
+    /// Send the message.
+    Send,
+    /// Handled by the focused field itself (listed for the help).
+    Field,
+}
+
 impl ClientTab {
     /// The tab, with `target` in the target field.
     pub fn new(target: &str) -> Self {
@@ -134,33 +159,43 @@ impl ClientTab {
         self.focus = Focus::Target;
     }
 
-    /// Handles a key; returns whether it was used.
+    /// Handles a key; returns whether it was used. The bindings table
+    /// ([`ClientTab::BINDINGS`]) decides; other keys go to the focused field.
     pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        match key.code {
-            KeyCode::Tab => self.focus = self.focus.next(),
-            KeyCode::BackTab => self.focus = self.focus.previous(),
-            KeyCode::F(2) => self.transcript.hex = !self.transcript.hex,
-            KeyCode::F(3) | KeyCode::F(4) => {
-                self.composer.settings_key(key);
+        match keys::action(Self::BINDINGS, &key, self.focus) {
+            Some(action) => {
+                self.perform(action, key, engine);
+                true
             }
-            KeyCode::F(5) => self.timeout = cycle(&CONNECT_TIMEOUTS, self.timeout),
-            KeyCode::F(6) => self.half_close(),
-            KeyCode::F(8) => self.toggle(engine),
-            KeyCode::F(9) => self.transcript.toggle_pause(),
-            _ if ctrl(&key, 's') => self.save(Path::new(".")),
-            _ => return self.on_focused_key(key, engine),
+            None => self.on_focused_key(key),
         }
-        true
     }
 
-    fn on_focused_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+    fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) {
+        match action {
+            Action::FocusNext => self.focus = self.focus.next(),
+            Action::FocusPrevious => self.focus = self.focus.previous(),
+            Action::Hex => self.transcript.hex = !self.transcript.hex,
+            Action::ComposerSetting => {
+                self.composer.settings_key(key);
+            }
+            Action::Timeout => self.timeout = cycle(&CONNECT_TIMEOUTS, self.timeout),
+            Action::HalfClose => self.half_close(),
+            Action::Connect => self.toggle(engine),
+            Action::Pause => self.transcript.toggle_pause(),
+            Action::Save => self.save(Path::new(".")),
+            Action::Send => self.send_message(),
+            Action::Field => {}
+        }
+    }
+
+    /// Keys no binding took: typing, history and scrolling.
+    fn on_focused_key(&mut self, key: KeyEvent) -> bool {
         match self.focus {
             Focus::Target => {
                 match super::address_key(key, self.phase != Phase::Idle, &mut self.target) {
-                    AddressKey::Action => {
-                        self.toggle(engine);
-                        true
-                    }
+                    // Enter is bound (Action::Connect) before this is reached.
+                    AddressKey::Action => false,
                     AddressKey::ToMessage => {
                         self.focus = Focus::Message;
                         self.composer.input(key)
@@ -168,14 +203,7 @@ impl ClientTab {
                     AddressKey::Edited(changed) => changed,
                 }
             }
-            Focus::Message => {
-                if is_plain_key(&key, KeyCode::Enter) {
-                    self.send_message();
-                    true
-                } else {
-                    self.composer.input(key)
-                }
-            }
+            Focus::Message => self.composer.input(key),
             Focus::Transcript => self.transcript.pane_key(key),
         }
     }
@@ -367,50 +395,132 @@ impl ClientTab {
         }
     }
 
-    /// Keys worth showing in the footer now.
+    /// Keys worth showing in the footer now, from the bindings table.
     pub fn hints(&self) -> Vec<Hint> {
-        let mut hints: Vec<Hint> = match self.focus {
-            Focus::Target => vec![(
-                "Enter",
-                if matches!(self.phase, Phase::Idle) {
-                    "connect"
-                } else {
-                    "disconnect"
-                },
-            )],
-            Focus::Message => vec![("Enter", "send"), ("↑↓", "history"), ("F3", "EOL")],
-            Focus::Transcript => vec![("↑↓ PgUp/Dn", "scroll"), ("Space", "pause")],
-        };
-        hints.extend([
-            ("F2", "hex"),
-            ("F6", "half-close"),
-            ("F8", "dis/connect"),
-            ("Ctrl+S", "save"),
-        ]);
-        hints
+        let idle = matches!(self.phase, Phase::Idle);
+        keys::footer(Self::BINDINGS, self.focus, |action, label| {
+            Some(match action {
+                Action::Connect if label == "connect" && !idle => "disconnect",
+                _ => label,
+            })
+        })
     }
 
-    /// Every key of this tab, for the help overlay.
-    pub const HELP: &'static [Hint] = &[
-        ("Enter (target)", "connect / disconnect"),
-        ("F8", "connect / disconnect from anywhere on the tab"),
-        ("F5", "connect timeout: 1 / 2 / 5 / 10 / 30 s"),
-        ("Enter (message)", "send and clear; ↑ ↓ recall history"),
-        (
-            "F3 / F4",
-            "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
-        ),
-        ("F6", "half-close: send FIN, keep reading replies"),
-        ("F2", "transcript: text / hex view"),
-        (
-            "Space (transcript) / F9",
-            "pause / resume the live transcript",
-        ),
-        ("↑ ↓ PgUp PgDn Home End", "scroll the transcript"),
-        (
-            "Ctrl+S",
-            "save the transcript to netplay-tcp-client-<time>.log",
-        ),
+    /// Every key of this tab: one table drives [`ClientTab::on_key`], the
+    /// footer and the help overlay.
+    pub const BINDINGS: &'static [Binding<Action, Focus>] = &[
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "connect",
+            help: "on the target: connect / disconnect",
+            scope: Scope::Focus(Focus::Target),
+            action: Action::Connect,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "send",
+            help: "on the message: send it and clear the input",
+            scope: Scope::Focus(Focus::Message),
+            action: Action::Send,
+        },
+        Binding {
+            keys: &[],
+            name: "↑↓",
+            label: "history",
+            help: "on the message: recall earlier messages",
+            scope: Scope::Focus(Focus::Message),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Char(' '))],
+            name: "Space",
+            label: "pause",
+            help: "on the transcript: pause / resume it (F9 from anywhere)",
+            scope: Scope::Focus(Focus::Transcript),
+            action: Action::Pause,
+        },
+        Binding {
+            keys: &[],
+            name: "↑↓ PgUp/Dn",
+            label: "scroll",
+            help: "on the transcript: scroll (Home / End: oldest / live)",
+            scope: Scope::Focus(Focus::Transcript),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Tab)],
+            name: "Tab",
+            label: "",
+            help: "",
+            scope: Scope::Tab,
+            action: Action::FocusNext,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::BackTab)],
+            name: "Shift+Tab",
+            label: "",
+            help: "",
+            scope: Scope::Tab,
+            action: Action::FocusPrevious,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(2))],
+            name: "F2",
+            label: "hex",
+            help: "transcript: text / hex view",
+            scope: Scope::Tab,
+            action: Action::Hex,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(3)), Key::Plain(KeyCode::F(4))],
+            name: "F3 / F4",
+            label: "",
+            help: "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
+            scope: Scope::Tab,
+            action: Action::ComposerSetting,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(5))],
+            name: "F5",
+            label: "",
+            help: "connect timeout: 1 / 2 / 5 / 10 / 30 s",
+            scope: Scope::Tab,
+            action: Action::Timeout,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(6))],
+            name: "F6",
+            label: "half-close",
+            help: "half-close: send FIN, keep reading replies",
+            scope: Scope::Tab,
+            action: Action::HalfClose,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(8))],
+            name: "F8",
+            label: "dis/connect",
+            help: "connect / disconnect from anywhere on the tab",
+            scope: Scope::Tab,
+            action: Action::Connect,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(9))],
+            name: "F9",
+            label: "",
+            help: "pause / resume the live transcript",
+            scope: Scope::Tab,
+            action: Action::Pause,
+        },
+        Binding {
+            keys: &[Key::Ctrl('s')],
+            name: "Ctrl+S",
+            label: "save",
+            help: "save the transcript to netplay-tcp-client-<time>.log",
+            scope: Scope::Tab,
+            action: Action::Save,
+        },
     ];
 
     /// Draws the tab.
@@ -506,8 +616,8 @@ impl super::tab::TabView for ClientTab {
     fn hints(&self) -> Vec<Hint> {
         ClientTab::hints(self)
     }
-    fn help(&self) -> &'static [Hint] {
-        Self::HELP
+    fn help(&self) -> Vec<Hint> {
+        keys::help(Self::BINDINGS)
     }
     fn is_active(&self) -> bool {
         self.is_live()

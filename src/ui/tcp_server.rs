@@ -645,8 +645,8 @@ impl super::tab::TabView for ServerTab {
     fn hints(&self) -> Vec<Hint> {
         ServerTab::hints(self)
     }
-    fn help(&self) -> &'static [Hint] {
-        Self::HELP
+    fn help(&self) -> Vec<Hint> {
+        Self::HELP.to_vec()
     }
     fn is_active(&self) -> bool {
         self.is_listening()

@@ -811,8 +811,8 @@ impl super::tab::TabView for UdpTab {
     fn hints(&self) -> Vec<Hint> {
         UdpTab::hints(self)
     }
-    fn help(&self) -> &'static [Hint] {
-        Self::HELP
+    fn help(&self) -> Vec<Hint> {
+        Self::HELP.to_vec()
     }
     fn is_active(&self) -> bool {
         self.is_open()
