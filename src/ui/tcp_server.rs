@@ -28,8 +28,9 @@ use ratatui::Frame;
 
 use super::composer::Composer;
 use super::input::{title, InputField};
+use super::keys::{self, Binding, Key, Scope};
 use super::log_view::{Kind, LogView};
-use super::{age, count, ctrl, cycle, is_plain_key, theme, AddressKey, Hint, Status, REPLY_DELAYS};
+use super::{age, count, cycle, theme, AddressKey, Hint, Status, REPLY_DELAYS};
 use crate::narrate::ServerNarrator;
 use crate::net::error::human_duration;
 use crate::net::greet::{Behaviour, ServerConfig};
@@ -121,6 +122,47 @@ pub struct ServerTab {
     status: Status,
 }
 
+/// What a key does on this tab (see [`ServerTab::BINDINGS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Next field.
+    FocusNext,
+    /// Previous field.
+    FocusPrevious,
+    /// Log text / hex.
+    Hex,
+    /// F3 line ending, F4 escapes (the composer tells them apart).
+    ComposerSetting,
+    /// Cycle the server's behaviour.
+    Mode,
+    /// Cycle the reply delay.
+    Delay,
+    /// Toggle sending to every connection.
+    Broadcast,
+    /// Start or stop listening.
+    Listen,
+    /// Pause or resume the log.
+    Pause,
+    /// Save the log.
+    Save,
+    /// Send the message.
+    Send,
+    /// Select the connection above.
+    SelectUp,
+    /// Select the connection below.
+    SelectDown,
+    /// Select the first connection.
+    SelectFirst,
+    /// Select the last connection.
+    SelectLast,
+    /// Close the selected connection.
+    Kick,
+    /// Go to the message input to write to the selection.
+    ToMessage,
+    /// Handled by the focused field itself (listed for the help).
+    Field,
+}
+
 impl ServerTab {
     /// The tab, with `address` in the listen field.
     pub fn new(address: &str) -> Self {
@@ -158,38 +200,51 @@ impl ServerTab {
 
     /// Handles a key; returns whether it was used.
     pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        match key.code {
-            KeyCode::Tab => self.focus = self.focus.next(),
-            KeyCode::BackTab => self.focus = self.focus.previous(),
-            KeyCode::F(2) => self.log.hex = !self.log.hex,
-            KeyCode::F(3) | KeyCode::F(4) => {
+        match keys::action(Self::BINDINGS, &key, self.focus) {
+            Some(action) => self.perform(action, key, engine),
+            None => self.on_focused_key(key),
+        }
+    }
+
+    fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) -> bool {
+        match action {
+            Action::FocusNext => self.focus = self.focus.next(),
+            Action::FocusPrevious => self.focus = self.focus.previous(),
+            Action::Hex => self.log.hex = !self.log.hex,
+            Action::ComposerSetting => {
                 self.composer.settings_key(key);
             }
-            KeyCode::F(5) => {
+            Action::Mode => {
                 self.config.behaviour = self.config.behaviour.next();
                 self.apply_config();
             }
-            KeyCode::F(6) => {
+            Action::Delay => {
                 self.config.reply_delay = cycle(&REPLY_DELAYS, self.config.reply_delay);
                 self.apply_config();
             }
-            KeyCode::F(7) => self.broadcast = !self.broadcast,
-            KeyCode::F(8) => self.toggle(engine),
-            KeyCode::F(9) => self.log.toggle_pause(),
-            _ if ctrl(&key, 's') => self.save(Path::new(".")),
-            _ => return self.on_focused_key(key, engine),
+            Action::Broadcast => self.broadcast = !self.broadcast,
+            Action::Listen => self.toggle(engine),
+            Action::Pause => self.log.toggle_pause(),
+            Action::Save => self.save(Path::new(".")),
+            Action::Send => self.send_message(),
+            Action::SelectUp => return self.select_step(-1),
+            Action::SelectDown => return self.select_step(1),
+            Action::SelectFirst => return self.select_index(0),
+            Action::SelectLast => return self.select_index(self.rows.len().saturating_sub(1)),
+            Action::Kick => return self.kick_selected(),
+            Action::ToMessage => self.focus = Focus::Message,
+            Action::Field => return false,
         }
         true
     }
 
-    fn on_focused_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+    /// Keys no binding took: typing, history and scrolling.
+    fn on_focused_key(&mut self, key: KeyEvent) -> bool {
         match self.focus {
             Focus::Address => {
                 match super::address_key(key, self.phase != Phase::Stopped, &mut self.address) {
-                    AddressKey::Action => {
-                        self.toggle(engine);
-                        true
-                    }
+                    // Enter is bound (Action::Listen) before this is reached.
+                    AddressKey::Action => false,
                     AddressKey::ToMessage => {
                         self.focus = Focus::Message;
                         self.composer.input(key)
@@ -197,30 +252,8 @@ impl ServerTab {
                     AddressKey::Edited(changed) => changed,
                 }
             }
-            Focus::Message => {
-                if is_plain_key(&key, KeyCode::Enter) {
-                    self.send_message();
-                    true
-                } else {
-                    self.composer.input(key)
-                }
-            }
-            Focus::Connections => match key.code {
-                KeyCode::Up => self.select_step(-1),
-                KeyCode::Down => self.select_step(1),
-                KeyCode::Home => self.select_index(0),
-                KeyCode::End => self.select_index(self.rows.len().saturating_sub(1)),
-                KeyCode::Delete | KeyCode::Char('k') => self.kick_selected(),
-                KeyCode::Char(' ') => {
-                    self.log.toggle_pause();
-                    true
-                }
-                KeyCode::Enter => {
-                    self.focus = Focus::Message;
-                    true
-                }
-                _ => false,
-            },
+            Focus::Message => self.composer.input(key),
+            Focus::Connections => false,
             Focus::Log => self.log.pane_key(key),
         }
     }
@@ -452,43 +485,204 @@ impl ServerTab {
         self.table.select(index);
     }
 
-    /// Keys worth showing in the footer now.
+    /// Keys worth showing in the footer now, from the bindings table.
     pub fn hints(&self) -> Vec<Hint> {
-        let mut hints: Vec<Hint> = match self.focus {
-            Focus::Address => vec![(
-                "Enter",
-                if matches!(self.phase, Phase::Stopped) {
-                    "start"
-                } else {
-                    "stop"
-                },
-            )],
-            Focus::Connections => vec![("↑↓", "select"), ("k/Del", "kick"), ("Space", "pause")],
-            Focus::Message => vec![("Enter", "send"), ("↑↓", "history"), ("F7", "broadcast")],
-            Focus::Log => vec![("↑↓ PgUp/Dn", "scroll"), ("Space", "pause"), ("F2", "hex")],
-        };
-        hints.extend([("F5", "mode"), ("F8", "start/stop"), ("Ctrl+S", "save log")]);
-        hints
+        let stopped = matches!(self.phase, Phase::Stopped);
+        keys::footer(Self::BINDINGS, self.focus, |action, label| {
+            Some(match action {
+                Action::Listen if label == "start" && !stopped => "stop",
+                _ => label,
+            })
+        })
     }
 
-    /// Every key of this tab, for the help overlay.
-    pub const HELP: &'static [Hint] = &[
-        ("Enter (address)", "start / stop listening"),
-        ("F8", "start / stop listening from anywhere on the tab"),
-        ("F5", "mode: greet → echo → discard → manual → http (live)"),
-        ("F6", "reply delay: 0 / 100 ms / 500 ms / 1 s / 2 s"),
-        ("↑ ↓ (table)", "select a connection"),
-        ("k or Del (table)", "kick (close) the selected connection"),
-        ("Enter (message)", "send to the selected connection"),
-        ("F7", "toggle broadcast: send to every open connection"),
-        (
-            "F3 / F4",
-            "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
-        ),
-        ("F2", "log: text / hex view"),
-        ("Space (table, log) / F9", "pause / resume the live log"),
-        ("↑ ↓ PgUp PgDn Home End (log)", "scroll the log"),
-        ("Ctrl+S", "save the log to netplay-tcp-server-<time>.log"),
+    /// Every key of this tab: one table drives [`ServerTab::on_key`], the
+    /// footer and the help overlay.
+    pub const BINDINGS: &'static [Binding<Action, Focus>] = &[
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "start",
+            help: "on the address: start / stop listening",
+            scope: Scope::Focus(Focus::Address),
+            action: Action::Listen,
+        },
+        Binding {
+            keys: &[],
+            name: "↑↓",
+            label: "select",
+            help: "on the table: select a connection (Home / End: first / last)",
+            scope: Scope::Focus(Focus::Connections),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Up)],
+            name: "Up",
+            label: "",
+            help: "",
+            scope: Scope::Focus(Focus::Connections),
+            action: Action::SelectUp,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Down)],
+            name: "Down",
+            label: "",
+            help: "",
+            scope: Scope::Focus(Focus::Connections),
+            action: Action::SelectDown,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Home)],
+            name: "Home",
+            label: "",
+            help: "",
+            scope: Scope::Focus(Focus::Connections),
+            action: Action::SelectFirst,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::End)],
+            name: "End",
+            label: "",
+            help: "",
+            scope: Scope::Focus(Focus::Connections),
+            action: Action::SelectLast,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Char('k')), Key::Plain(KeyCode::Delete)],
+            name: "k/Del",
+            label: "kick",
+            help: "on the table: kick (close) the selected connection",
+            scope: Scope::Focus(Focus::Connections),
+            action: Action::Kick,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Char(' '))],
+            name: "Space",
+            label: "pause",
+            help: "on the table or the log: pause / resume the live log",
+            scope: Scope::Focus(Focus::Connections),
+            action: Action::Pause,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "reply",
+            help: "on the table: write to the selected connection",
+            scope: Scope::Focus(Focus::Connections),
+            action: Action::ToMessage,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "send",
+            help: "on the message: send to the selected connection (or all, F7)",
+            scope: Scope::Focus(Focus::Message),
+            action: Action::Send,
+        },
+        Binding {
+            keys: &[],
+            name: "↑↓",
+            label: "history",
+            help: "on the message: recall earlier messages",
+            scope: Scope::Focus(Focus::Message),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(7))],
+            name: "F7",
+            label: "broadcast",
+            help: "toggle broadcast: send to every open connection",
+            scope: Scope::Focus(Focus::Message),
+            action: Action::Broadcast,
+        },
+        Binding {
+            keys: &[],
+            name: "↑↓ PgUp/Dn",
+            label: "scroll",
+            help: "on the log: scroll (Home / End: oldest / live; Space pauses)",
+            scope: Scope::Focus(Focus::Log),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Tab)],
+            name: "Tab",
+            label: "",
+            help: "",
+            scope: Scope::Tab,
+            action: Action::FocusNext,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::BackTab)],
+            name: "Shift+Tab",
+            label: "",
+            help: "",
+            scope: Scope::Tab,
+            action: Action::FocusPrevious,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(2))],
+            name: "F2",
+            label: "",
+            help: "log: text / hex view",
+            scope: Scope::Tab,
+            action: Action::Hex,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(3)), Key::Plain(KeyCode::F(4))],
+            name: "F3 / F4",
+            label: "",
+            help: "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
+            scope: Scope::Tab,
+            action: Action::ComposerSetting,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(5))],
+            name: "F5",
+            label: "mode",
+            help: "mode: greet → echo → discard → manual → http (live)",
+            scope: Scope::Tab,
+            action: Action::Mode,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(6))],
+            name: "F6",
+            label: "",
+            help: "reply delay: 0 / 100 ms / 500 ms / 1 s / 2 s",
+            scope: Scope::Tab,
+            action: Action::Delay,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(7))],
+            name: "F7",
+            label: "",
+            help: "toggle broadcast from anywhere on the tab",
+            scope: Scope::Tab,
+            action: Action::Broadcast,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(8))],
+            name: "F8",
+            label: "start/stop",
+            help: "start / stop listening from anywhere on the tab",
+            scope: Scope::Tab,
+            action: Action::Listen,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(9))],
+            name: "F9",
+            label: "",
+            help: "pause / resume the live log from anywhere on the tab",
+            scope: Scope::Tab,
+            action: Action::Pause,
+        },
+        Binding {
+            keys: &[Key::Ctrl('s')],
+            name: "Ctrl+S",
+            label: "save log",
+            help: "save the log to netplay-tcp-server-<time>.log",
+            scope: Scope::Tab,
+            action: Action::Save,
+        },
     ];
 
     /// Draws the tab.
@@ -646,7 +840,7 @@ impl super::tab::TabView for ServerTab {
         ServerTab::hints(self)
     }
     fn help(&self) -> Vec<Hint> {
-        Self::HELP.to_vec()
+        keys::help(Self::BINDINGS)
     }
     fn is_active(&self) -> bool {
         self.is_listening()
