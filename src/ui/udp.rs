@@ -25,8 +25,9 @@ use ratatui::Frame;
 
 use super::composer::Composer;
 use super::input::{title, InputField};
+use super::keys::{self, Binding, Key, Scope};
 use super::log_view::{wrap, Kind, LogView};
-use super::{count, ctrl, is_plain_key, theme, Hint, Status};
+use super::{count, theme, Hint, Status};
 use crate::clock::Stamp;
 use crate::net::burst::MAX_BURST;
 use crate::net::lossy::LossyConfig;
@@ -119,6 +120,31 @@ pub struct UdpTab {
     status: Status,
 }
 
+/// What a key does on this tab (see [`UdpTab::BINDINGS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Next field.
+    FocusNext,
+    /// Previous field.
+    FocusPrevious,
+    /// F3 line ending, F4 escapes (the composer tells them apart).
+    ComposerSetting,
+    /// Cycle what is done with incoming datagrams.
+    Mode,
+    /// Cycle the lossy network profiles.
+    Lossy,
+    /// Send the burst.
+    Burst,
+    /// Bind or unbind.
+    Bind,
+    /// Send the message.
+    Send,
+    /// Save the packet list.
+    Save,
+    /// Move in the packet table (the key says where).
+    Packets,
+}
+
 impl UdpTab {
     /// The tab, binding `bind` and sending to `target` by default.
     pub fn new(bind: &str, target: &str) -> Self {
@@ -166,58 +192,66 @@ impl UdpTab {
 
     /// Handles a key; returns whether it was used.
     pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        match key.code {
-            KeyCode::Tab => self.focus = self.focus.step(1),
-            KeyCode::BackTab => self.focus = self.focus.step(-1),
-            KeyCode::F(3) | KeyCode::F(4) => {
+        match keys::action(Self::BINDINGS, &key, self.focus) {
+            Some(action) => self.perform(action, key, engine),
+            None => self.on_focused_key(key),
+        }
+    }
+
+    fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) -> bool {
+        match action {
+            Action::FocusNext => self.focus = self.focus.step(1),
+            Action::FocusPrevious => self.focus = self.focus.step(-1),
+            Action::ComposerSetting => {
                 self.composer.settings_key(key);
             }
-            KeyCode::F(5) => {
-                self.mode = self.mode.next();
-                if let Some((handle, _)) = &self.socket {
-                    handle.set_mode(self.mode);
-                }
-                self.log
-                    .push(Kind::Info, format!("Mode now {}", self.mode.name()));
-            }
-            KeyCode::F(6) => {
-                self.lossy = match self.lossy {
-                    None => Some(0),
-                    Some(i) if i + 1 < LossyConfig::profiles().len() => Some(i + 1),
-                    Some(_) => None,
-                };
-                if let Some((handle, _)) = &self.socket {
-                    handle.set_lossy(self.lossy_config());
-                }
-                self.log.push(
-                    Kind::Info,
-                    match self.lossy_config() {
-                        Some(config) => format!("Lossy network ON: {}", config.describe()),
-                        None => "Lossy network off".to_string(),
-                    },
-                );
-            }
-            KeyCode::F(7) => self.run_burst(engine),
-            KeyCode::F(8) => self.toggle_bind(engine),
-            _ if ctrl(&key, 's') => self.save(Path::new(".")),
-            _ => return self.on_focused_key(key, engine),
+            Action::Mode => self.next_mode(),
+            Action::Lossy => self.next_lossy(),
+            Action::Burst => self.run_burst(engine),
+            Action::Bind => self.toggle_bind(engine),
+            Action::Send => self.send_message(engine),
+            Action::Save => self.save(Path::new(".")),
+            Action::Packets => return self.packet_key(key),
         }
         true
     }
 
-    fn on_focused_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        let enter = is_plain_key(&key, KeyCode::Enter);
+    /// Keys no binding took: typing in the focused field.
+    fn on_focused_key(&mut self, key: KeyEvent) -> bool {
         match self.focus {
-            Focus::Bind if enter => self.toggle_bind(engine),
-            Focus::Bind => return self.bind.input(key),
-            Focus::Target | Focus::Message if enter => self.send_message(engine),
-            Focus::Target => return self.target.input(key),
-            Focus::Message => return self.composer.input(key),
-            Focus::Burst if enter => self.run_burst(engine),
-            Focus::Burst => return self.burst.input(key),
-            Focus::Packets => return self.packet_key(key),
+            Focus::Bind => self.bind.input(key),
+            Focus::Target => self.target.input(key),
+            Focus::Message => self.composer.input(key),
+            Focus::Burst => self.burst.input(key),
+            Focus::Packets => false,
         }
-        true
+    }
+
+    fn next_mode(&mut self) {
+        self.mode = self.mode.next();
+        if let Some((handle, _)) = &self.socket {
+            handle.set_mode(self.mode);
+        }
+        self.log
+            .push(Kind::Info, format!("Mode now {}", self.mode.name()));
+    }
+
+    fn next_lossy(&mut self) {
+        self.lossy = match self.lossy {
+            None => Some(0),
+            Some(i) if i + 1 < LossyConfig::profiles().len() => Some(i + 1),
+            Some(_) => None,
+        };
+        if let Some((handle, _)) = &self.socket {
+            handle.set_lossy(self.lossy_config());
+        }
+        self.log.push(
+            Kind::Info,
+            match self.lossy_config() {
+                Some(config) => format!("Lossy network ON: {}", config.describe()),
+                None => "Lossy network off".to_string(),
+            },
+        );
     }
 
     fn packet_key(&mut self, key: KeyEvent) -> bool {
@@ -490,65 +524,132 @@ impl UdpTab {
         }
     }
 
-    /// Keys worth showing in the footer now.
+    /// Keys worth showing in the footer now, from the bindings table.
     pub fn hints(&self) -> Vec<Hint> {
-        let mut hints: Vec<Hint> = match self.focus {
-            Focus::Bind => vec![(
-                "Enter",
-                if self.socket.is_some() {
-                    "unbind"
-                } else {
-                    "bind"
-                },
-            )],
-            Focus::Target | Focus::Message => vec![("Enter", "send")],
-            Focus::Burst => vec![("Enter", "burst")],
-            Focus::Packets => vec![("↑↓", "select"), ("Space", "follow")],
-        };
-        hints.extend([
-            ("F5", "mode"),
-            ("F6", "lossy"),
-            ("F7", "burst"),
-            ("Ctrl+S", "save"),
-        ]);
-        hints
+        let bound = self.socket.is_some();
+        keys::footer(Self::BINDINGS, self.focus, |action, label| {
+            Some(match action {
+                Action::Bind if label == "bind" && bound => "unbind",
+                _ => label,
+            })
+        })
     }
 
-    /// Every key of this tab, for the help overlay.
-    pub const HELP: &'static [Hint] = &[
-        (
-            "Enter (bind) / F8",
-            "bind / unbind (port 0: the OS picks; TCP and UDP may share 9999)",
-        ),
-        (
-            "Enter (target, message)",
-            "send one datagram (unbound: from an ephemeral port)",
-        ),
-        (
-            "Enter (burst) / F7",
-            "send N numbered datagrams; report replies, missing, dups, order",
-        ),
-        ("F5", "incoming: greet → echo → silent"),
-        (
-            "F6",
-            "lossy network on receive: off → 10% → 30% + dup + delay → 50% …",
-        ),
-        (
-            "F3 / F4",
-            "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
-        ),
-        (
-            "↑ ↓ PgUp PgDn (packets)",
-            "select a datagram: text and hex in the detail pane",
-        ),
-        (
-            "Space (packets)",
-            "follow the newest / stay on the selection",
-        ),
-        (
-            "Ctrl+S",
-            "save the packet list to netplay-udp-packets-<time>.log",
-        ),
+    /// Every key of this tab: one table drives [`UdpTab::on_key`], the
+    /// footer and the help overlay.
+    pub const BINDINGS: &'static [Binding<Action, Focus>] = &[
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "bind",
+            help: "on the bind address: bind / unbind (port 0: the OS picks; TCP and UDP may share 9999)",
+            scope: Scope::Focus(Focus::Bind),
+            action: Action::Bind,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "send",
+            help: "on the target: send the message as one datagram (unbound: from an ephemeral port)",
+            scope: Scope::Focus(Focus::Target),
+            action: Action::Send,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "send",
+            help: "on the message: send it as one datagram",
+            scope: Scope::Focus(Focus::Message),
+            action: Action::Send,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "burst",
+            help: "on the burst: send N numbered datagrams; report replies, missing, dups, order",
+            scope: Scope::Focus(Focus::Burst),
+            action: Action::Burst,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Up), Key::Plain(KeyCode::Down), Key::Plain(KeyCode::PageUp), Key::Plain(KeyCode::PageDown), Key::Plain(KeyCode::Home), Key::Plain(KeyCode::End), Key::Plain(KeyCode::Char(' '))],
+            name: "↑↓",
+            label: "select",
+            help: "on the packets: select a datagram (PgUp/PgDn, Home/End); its text and hex below",
+            scope: Scope::Focus(Focus::Packets),
+            action: Action::Packets,
+        },
+        Binding {
+            keys: &[],
+            name: "Space",
+            label: "follow",
+            help: "on the packets: follow the newest / stay on the selection",
+            scope: Scope::Focus(Focus::Packets),
+            action: Action::Packets,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Tab)],
+            name: "Tab",
+            label: "",
+            help: "",
+            scope: Scope::Tab,
+            action: Action::FocusNext,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::BackTab)],
+            name: "Shift+Tab",
+            label: "",
+            help: "",
+            scope: Scope::Tab,
+            action: Action::FocusPrevious,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(3)), Key::Plain(KeyCode::F(4))],
+            name: "F3 / F4",
+            label: "",
+            help: "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
+            scope: Scope::Tab,
+            action: Action::ComposerSetting,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(5))],
+            name: "F5",
+            label: "mode",
+            help: "incoming: greet → echo → silent",
+            scope: Scope::Tab,
+            action: Action::Mode,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(6))],
+            name: "F6",
+            label: "lossy",
+            help: "lossy network on receive: off → 10% → 30% + dup + delay → 50% …",
+            scope: Scope::Tab,
+            action: Action::Lossy,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(7))],
+            name: "F7",
+            label: "burst",
+            help: "send the burst from anywhere on the tab",
+            scope: Scope::Tab,
+            action: Action::Burst,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(8))],
+            name: "F8",
+            label: "",
+            help: "bind / unbind from anywhere on the tab",
+            scope: Scope::Tab,
+            action: Action::Bind,
+        },
+        Binding {
+            keys: &[Key::Ctrl('s')],
+            name: "Ctrl+S",
+            label: "save",
+            help: "save the packet list to netplay-udp-packets-<time>.log",
+            scope: Scope::Tab,
+            action: Action::Save,
+        },
     ];
 
     /// Draws the tab.
@@ -812,7 +913,7 @@ impl super::tab::TabView for UdpTab {
         UdpTab::hints(self)
     }
     fn help(&self) -> Vec<Hint> {
-        Self::HELP.to_vec()
+        keys::help(Self::BINDINGS)
     }
     fn is_active(&self) -> bool {
         self.is_open()
