@@ -377,3 +377,45 @@ fn fetch_shows_an_invalid_head_warns_and_strict_refuses() {
     assert!(output.stdout.is_empty());
     assert!(String::from_utf8_lossy(&output.stderr).contains("(--strict)"));
 }
+
+#[test]
+fn tcp_connect_with_a_peer_that_writes_before_it_reads_moves_both_ways() {
+    const EACH_WAY: usize = 8 * 1024 * 1024;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Writes everything first, reads only afterwards: a client that stops
+    // reading while it writes deadlocks with it.
+    let peer = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.write_all(&vec![b'p'; EACH_WAY]).unwrap();
+        // netplay half-closes when its stdin ends; then this side closes.
+        let mut got = Vec::new();
+        stream.read_to_end(&mut got).unwrap();
+        got.len()
+    });
+    let (status, stdout_len) = with_deadline(Duration::from_secs(60), move || {
+        let mut child = Command::new(BIN)
+            .args(["--quiet", "tcp", "connect", "--raw", &addr.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&vec![b'c'; EACH_WAY]);
+        });
+        let mut stdout = child.stdout.take().unwrap();
+        let mut out = Vec::new();
+        stdout.read_to_end(&mut out).unwrap();
+        writer.join().unwrap();
+        (child.wait().unwrap(), out.len())
+    });
+    assert!(status.success());
+    assert_eq!(stdout_len, EACH_WAY, "every byte of the peer's on stdout");
+    assert_eq!(
+        peer.join().unwrap(),
+        EACH_WAY,
+        "every byte of stdin to the peer"
+    );
+}

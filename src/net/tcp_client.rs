@@ -237,36 +237,48 @@ impl Client {
         let (mut reader, mut writer) = stream.into_split();
         let mut buffer = vec![0u8; READ_BUFFER];
         let mut stop = self.stop.clone();
-        let mut write_open = true;
+        // The write side runs beside the reads, never instead of them: a
+        // peer that writes before it reads would otherwise deadlock with
+        // us (both blocked writing, neither reading).
+        let write_side = async {
+            let mut write_open = true;
+            while let Some(command) = commands.recv().await {
+                match command {
+                    ClientCommand::Send(bytes) if write_open => {
+                        writer
+                            .write_all(&bytes)
+                            .await
+                            .map_err(|err| CloseReason::Error(stream_error(&err)))?;
+                        stats.record_write(bytes.len());
+                        self.offer(|| ClientEvent::Sent(self.engine.payload(&bytes)))
+                            .await;
+                    }
+                    ClientCommand::Send(_) => {}
+                    ClientCommand::ShutdownWrite if write_open => {
+                        write_open = false;
+                        writer
+                            .shutdown()
+                            .await
+                            .map_err(|err| CloseReason::Error(stream_error(&err)))?;
+                        self.emit(ClientEvent::WriteShutdown).await;
+                    }
+                    ClientCommand::ShutdownWrite => {}
+                }
+            }
+            // Every sender is gone: the handle was dropped.
+            Ok::<(), CloseReason>(())
+        };
+        tokio::pin!(write_side);
         loop {
             tokio::select! {
                 biased;
                 () = stop.stopped() => return CloseReason::Local("disconnected".into()),
-                command = commands.recv() => match command {
-                    None => return CloseReason::Local("disconnected".into()),
-                    Some(ClientCommand::Send(bytes)) if write_open => {
-                        let written = tokio::select! {
-                            biased;
-                            () = stop.stopped() => return CloseReason::Local("disconnected".into()),
-                            written = writer.write_all(&bytes) => written,
-                        };
-                        if let Err(err) = written {
-                            return CloseReason::Error(stream_error(&err));
-                        }
-                        stats.record_write(bytes.len());
-                        self.offer(|| ClientEvent::Sent(self.engine.payload(&bytes))).await;
-                    }
-                    Some(ClientCommand::Send(_)) => {}
-                    Some(ClientCommand::ShutdownWrite) => {
-                        if write_open {
-                            write_open = false;
-                            if let Err(err) = writer.shutdown().await {
-                                return CloseReason::Error(stream_error(&err));
-                            }
-                            self.emit(ClientEvent::WriteShutdown).await;
-                        }
-                    }
-                },
+                done = &mut write_side => {
+                    return match done {
+                        Ok(()) => CloseReason::Local("disconnected".into()),
+                        Err(reason) => reason,
+                    };
+                }
                 read = reader.read(&mut buffer) => match read {
                     Ok(0) => return CloseReason::Peer,
                     Ok(n) => {
