@@ -38,10 +38,18 @@ fn main() -> ExitCode {
         }
     };
     if let Some(command) = args.command.take() {
+        if let Err(err) = netplay::shutdown::watchdog(&runtime, || {}) {
+            eprintln!("netplay: cannot install the signal handlers: {err}");
+            return ExitCode::FAILURE;
+        }
         let out = Output::new(args.json, args.quiet);
         let code = runtime.block_on(cli::run(command, out, shutdown));
         runtime.shutdown_timeout(std::time::Duration::from_millis(500));
         return code;
+    }
+    if let Err(err) = netplay::shutdown::watchdog(&runtime, terminal::restore) {
+        eprintln!("netplay: cannot install the signal handlers: {err}");
+        return ExitCode::FAILURE;
     }
     let outcome = run_ui(args, &runtime, shutdown);
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));

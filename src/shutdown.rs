@@ -80,3 +80,30 @@ impl Shutdown {
         }
     }
 }
+
+/// How long a stop signal waits for the clean stop before netplay exits
+/// anyway.
+pub const GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Makes every stop signal final: on the first one, a task on the runtime
+/// waits [`GRACE`] for the clean stop, then runs `last_words` (the UI
+/// restores the terminal there) and exits with status 0.
+///
+/// Why: the clean stop runs on the main thread, and that thread can be
+/// stuck in a blocking write to a stdout nobody reads (`netplay tcp connect
+/// | sleep 60`). The signal is then recorded but never acted on, and with
+/// the handlers installed the default action is gone too. The watchdog runs
+/// on a runtime worker, which a blocked stdout does not hold.
+pub fn watchdog(runtime: &tokio::runtime::Runtime, last_words: fn()) -> io::Result<()> {
+    let mut signals = {
+        let _context = runtime.enter();
+        Shutdown::install()?
+    };
+    runtime.spawn(async move {
+        signals.recv().await;
+        tokio::time::sleep(GRACE).await;
+        last_words();
+        std::process::exit(0);
+    });
+    Ok(())
+}

@@ -419,3 +419,42 @@ fn tcp_connect_with_a_peer_that_writes_before_it_reads_moves_both_ways() {
         "every byte of stdin to the peer"
     );
 }
+
+#[test]
+fn a_stop_signal_ends_netplay_even_while_stdout_is_blocked() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Sends until netplay goes away.
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let block = vec![b'x'; 64 * 1024];
+        while stream.write_all(&block).is_ok() {}
+    });
+    let mut child = Command::new(BIN)
+        .args(["--quiet", "tcp", "connect", &addr.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped()) // never read: the pipe fills, writes block
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until netplay's main thread is blocked writing to the pipe.
+    let wchan = format!("/proc/{}/wchan", child.id());
+    let deadline = std::time::Instant::now() + common::WAIT;
+    loop {
+        let state = std::fs::read_to_string(&wchan).unwrap_or_default();
+        if state.contains("pipe") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never blocked: {state}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let stopped = std::time::Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let code = with_deadline(Duration::from_secs(20), move || child.wait().unwrap().code());
+    assert_eq!(code, Some(0), "a clean exit status, not the signal's");
+    assert!(stopped.elapsed() < Duration::from_secs(10));
+}
