@@ -458,3 +458,47 @@ fn a_stop_signal_ends_netplay_even_while_stdout_is_blocked() {
     assert_eq!(code, Some(0), "a clean exit status, not the signal's");
     assert!(stopped.elapsed() < Duration::from_secs(10));
 }
+
+#[test]
+fn strict_and_fail_never_replace_the_output_file() {
+    let cases: [(&str, &'static [u8], i32); 2] = [
+        (
+            "--strict",
+            b"HTTP/1.1 200 OK\r\nX-Evil: \x1b]2;x\x07\r\nContent-Length: 2\r\n\r\nok",
+            1,
+        ),
+        (
+            "--fail",
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found",
+            22,
+        ),
+    ];
+    for (flag, response, expected) in cases {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(response);
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let kept = dir.path().join("page.html");
+        std::fs::write(&kept, b"the good copy").unwrap();
+        let fresh = dir.path().join("new.html");
+        let args = (kept.clone(), flag.to_string());
+        let output = with_deadline(Duration::from_secs(30), move || {
+            Command::new(BIN)
+                .args(["fetch", &args.1, "-o"])
+                .arg(&args.0)
+                .arg(format!("http://{addr}/"))
+                .output()
+                .unwrap()
+        });
+        assert_eq!(output.status.code(), Some(expected), "{flag}");
+        assert_eq!(std::fs::read(&kept).unwrap(), b"the good copy", "{flag}");
+        assert!(!fresh.exists());
+        let left = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(left, 1, "{flag}: no partial file left");
+    }
+}

@@ -152,6 +152,7 @@ async fn run(rx: &mut Receiver<Event>, id: RequestId) -> Outcome {
 fn request(url: &str, method: &str) -> FetchRequest {
     let url = parse_url(url).unwrap();
     FetchRequest {
+        refuse: Default::default(),
         wire: to_wire(&default_request(&url, method)),
         head_request: method == "HEAD",
         url,

@@ -10,7 +10,9 @@ use super::{seconds, FetchArgs, FAILURE};
 use crate::narrate::Kind;
 use crate::net::http::request::{build_wire, parse_url};
 use crate::net::http::tls::UNTRUSTED_ISSUER;
-use crate::net::http::{self, BodyTarget, FetchRequest, Head, HttpEvent, Timings, TlsOptions};
+use crate::net::http::{
+    self, BodyTarget, FetchRequest, Head, HttpEvent, Refuse, Timings, TlsOptions,
+};
 use crate::net::{Engine, Event};
 use crate::shutdown::Shutdown;
 use crate::text::sanitize;
@@ -62,6 +64,10 @@ fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
         .unwrap_or_else(|| if has_body { "POST" } else { "GET" }.to_string())
         .to_ascii_uppercase();
     Ok(FetchRequest {
+        refuse: Refuse {
+            invalid_head: args.strict,
+            error_status: args.fail,
+        },
         wire: build_wire(&url, &method, &headers, &body),
         head_request: method == "HEAD",
         url,
@@ -185,6 +191,15 @@ async fn exchange(
                         return ExitCode::from(FAILURE);
                     }
                     out.error(&format!("warning: {summary}; the body follows as received"));
+                }
+                if args.fail && response.status >= 400 {
+                    // As curl --fail: no body, no file, exit 22.
+                    out.error(&format!(
+                        "HTTP {} {} (--fail)",
+                        response.status,
+                        sanitize(&response.reason)
+                    ));
+                    return ExitCode::from(HTTP_ERROR);
                 }
                 if args.verbose {
                     for line in response.raw.split_inclusive(|b| *b == b'\n') {

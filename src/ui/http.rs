@@ -344,6 +344,7 @@ impl HttpTab {
         let text = self.request_text();
         let extra_ca = self.ca_file.text().trim();
         let request = FetchRequest {
+            refuse: Default::default(),
             head_request: method_of(&text).eq_ignore_ascii_case("HEAD"),
             wire: to_wire(&text),
             url: url.clone(),

@@ -33,6 +33,36 @@ pub struct FetchRequest {
     pub timeout: Duration,
     /// Where the body goes besides the in-memory preview.
     pub body: BodyTarget,
+    /// Heads that end the request before any body is kept (so a refused
+    /// response never replaces a file).
+    pub refuse: Refuse,
+}
+
+/// Responses a front end refuses (`fetch --strict`, `fetch --fail`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Refuse {
+    /// A head that is not valid HTTP/1.1.
+    pub invalid_head: bool,
+    /// A status of 400 or more.
+    pub error_status: bool,
+}
+
+impl Refuse {
+    /// Why `head` is refused, if it is.
+    pub fn reason(&self, head: &super::Head) -> Option<String> {
+        if self.invalid_head {
+            if let Some(summary) = head.invalid_summary() {
+                return Some(format!("{summary} (--strict)"));
+            }
+        }
+        if self.error_status && head.status >= 400 {
+            return Some(format!(
+                "the server answered {} (--fail)",
+                head.status
+            ));
+        }
+        None
+    }
 }
 
 /// Where a response body is written as it arrives.
@@ -268,6 +298,10 @@ impl Fetch {
                 match output {
                     Output::Interim(head) => self.emit(HttpEvent::Interim(head)).await,
                     Output::Head(head) => {
+                        if let Some(reason) = request.refuse.reason(&head) {
+                            self.emit(HttpEvent::Head(head)).await;
+                            return Err(reason);
+                        }
                         let encoding = head
                             .header("content-encoding")
                             .map(|v| String::from_utf8_lossy(v).into_owned());

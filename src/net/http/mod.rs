@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use body::{BodySummary, Spool};
-pub use fetch::{fetch, BodyTarget, FetchHandle, FetchRequest};
+pub use fetch::{fetch, BodyTarget, FetchHandle, FetchRequest, Refuse};
 pub use response::Head;
 pub use tls::{TlsInfo, TlsOptions};
 
