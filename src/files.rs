@@ -57,26 +57,63 @@ pub fn save_new(
 /// A file being written that replaces `target` only once complete (as
 /// `curl -o` would write it, but a failed download leaves an existing file
 /// intact).
+///
+/// - A regular file (or a symlink to one) is replaced atomically: the bytes
+///   go to a temporary file beside the real file, which is renamed over it
+///   when complete and given the old file's permissions. (A hard link to
+///   the old file keeps the old content: the rename makes a new file.)
+/// - A new file gets the usual permissions (0666 less the umask).
+/// - Anything else that exists — `/dev/null`, a FIFO, a terminal — is
+///   written in place, as curl writes it; it is never replaced.
 #[derive(Debug)]
 pub struct Replacing {
-    temp: NamedTempFile,
     target: PathBuf,
+    how: Writing,
+}
+
+#[derive(Debug)]
+enum Writing {
+    Atomic {
+        temp: NamedTempFile,
+        real: PathBuf,
+        mode: Option<std::fs::Permissions>,
+    },
+    InPlace(std::fs::File),
 }
 
 impl Replacing {
     /// Starts writing towards `target`. Fails at once when its directory
     /// is missing or not writable, before anything is downloaded.
     pub fn create(target: &Path) -> Result<Self, String> {
-        let dir = match target.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
         if target.file_name().is_none() {
             return Err(format!("{} names no file", target.display()));
         }
+        let how = match std::fs::metadata(target) {
+            Ok(meta) if !meta.is_file() => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(target)
+                    .map_err(|err| format!("cannot write {}: {err}", target.display()))?;
+                Writing::InPlace(file)
+            }
+            Ok(meta) => {
+                let real = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
+                Writing::Atomic {
+                    temp: temporary_in(parent_of(&real))?,
+                    real,
+                    mode: Some(meta.permissions()),
+                }
+            }
+            Err(_) => Writing::Atomic {
+                temp: temporary_in(parent_of(target))?,
+                real: target.to_path_buf(),
+                mode: new_file_mode(),
+            },
+        };
         Ok(Self {
-            temp: temporary_in(dir)?,
             target: target.to_path_buf(),
+            how,
         })
     }
 
@@ -87,19 +124,52 @@ impl Replacing {
 
     /// The file to write to.
     pub fn file(&mut self) -> &mut std::fs::File {
-        self.temp.as_file_mut()
+        match &mut self.how {
+            Writing::Atomic { temp, .. } => temp.as_file_mut(),
+            Writing::InPlace(file) => file,
+        }
     }
 
     /// Puts the complete file in place of `target`.
     pub fn finish(mut self) -> Result<PathBuf, String> {
-        self.temp
-            .as_file_mut()
+        self.file()
             .flush()
             .map_err(|err| format!("cannot write {}: {err}", self.target.display()))?;
-        self.temp
-            .persist(&self.target)
-            .map_err(|err| format!("cannot write {}: {}", self.target.display(), err.error))?;
+        if let Writing::Atomic { temp, real, mode } = self.how {
+            if let Some(mode) = mode {
+                // Best effort: the content matters more than the mode.
+                let _ = temp.as_file().set_permissions(mode);
+            }
+            temp.persist(&real)
+                .map_err(|err| format!("cannot write {}: {}", self.target.display(), err.error))?;
+        }
         Ok(self.target)
+    }
+}
+
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// 0666 less the process's umask (read from /proc: std has no umask call,
+/// and this needs no unsafe); `None` leaves tempfile's private 0600.
+fn new_file_mode() -> Option<std::fs::Permissions> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let umask = status
+            .lines()
+            .find_map(|line| line.strip_prefix("Umask:"))
+            .and_then(|value| u32::from_str_radix(value.trim(), 8).ok())?;
+        Some(std::fs::Permissions::from_mode(0o666 & !umask))
+    }
+    #[cfg(not(unix))]
+    {
+        None
     }
 }
 
@@ -224,6 +294,47 @@ mod tests {
         assert_eq!(std::fs::read(&target).unwrap(), b"new");
         let missing = Replacing::create(&dir.path().join("missing/dir/x"));
         assert!(missing.unwrap_err().contains("missing/dir"));
+    }
+
+    #[test]
+    fn replacing_writes_devices_in_place_and_keeps_modes_and_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        // /dev/null stays a device: written in place, never replaced.
+        let mut null = Replacing::create(Path::new("/dev/null")).unwrap();
+        null.file().write_all(b"gone").unwrap();
+        null.finish().unwrap();
+        assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
+        // An executable keeps its mode.
+        let script = dir.path().join("run.sh");
+        std::fs::write(&script, b"old").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut new = Replacing::create(&script).unwrap();
+        new.file().write_all(b"new").unwrap();
+        new.finish().unwrap();
+        let mode = std::fs::metadata(&script).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o755);
+        // Through a symlink: the link stays, the file it names is replaced.
+        let real = dir.path().join("real.txt");
+        std::fs::write(&real, b"old").unwrap();
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let mut through = Replacing::create(&link).unwrap();
+        through.file().write_all(b"new").unwrap();
+        through.finish().unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read(&real).unwrap(), b"new");
+        // A new file: 0666 less the umask, not 0600.
+        let fresh = dir.path().join("fresh.txt");
+        let mut created = Replacing::create(&fresh).unwrap();
+        created.file().write_all(b"x").unwrap();
+        created.finish().unwrap();
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+        if let Some(expected) = new_file_mode() {
+            assert_eq!(mode, expected.mode() & 0o777);
+        }
     }
 
     #[test]

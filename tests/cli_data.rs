@@ -445,7 +445,10 @@ fn a_stop_signal_ends_netplay_even_while_stdout_is_blocked() {
         if state.contains("pipe") {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "never blocked: {state}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never blocked: {state}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let stopped = std::time::Instant::now();
@@ -454,7 +457,9 @@ fn a_stop_signal_ends_netplay_even_while_stdout_is_blocked() {
         .status()
         .unwrap();
     assert!(status.success());
-    let code = with_deadline(Duration::from_secs(20), move || child.wait().unwrap().code());
+    let code = with_deadline(Duration::from_secs(20), move || {
+        child.wait().unwrap().code()
+    });
     assert_eq!(code, Some(0), "a clean exit status, not the signal's");
     assert!(stopped.elapsed() < Duration::from_secs(10));
 }

@@ -76,7 +76,7 @@ fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
             insecure: args.insecure,
         },
         timeout: seconds(args.timeout, "--timeout")?,
-        body: match &args.output {
+        body: match output_file(args) {
             Some(path) => BodyTarget::File(path.clone()),
             None => BodyTarget::Spool, // replaced by a stream to stdout in `exchange`
         },
@@ -93,14 +93,14 @@ async fn exchange(
     // Without -o the body streams to stdout as it arrives; the bounded
     // channel slows the download rather than buffering a slow reader's data.
     let (body_tx, mut body_rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
-    if args.output.is_none() {
+    if output_file(args).is_none() {
         request.body = BodyTarget::Stream(body_tx);
     } else {
         drop(body_tx);
     }
     let handle = http::fetch(&engine, request);
     let mut head: Option<Head> = None;
-    let mut body_open = args.output.is_none();
+    let mut body_open = output_file(args).is_none();
     let mut stopping = false;
     loop {
         let event = tokio::select! {
@@ -277,6 +277,11 @@ async fn exchange(
             HttpEvent::Saved(_) | HttpEvent::SaveFailed(_) => {}
         }
     }
+}
+
+/// The file `-o` names; `-o -` (or no `-o`) means stdout, as in curl.
+fn output_file(args: &FetchArgs) -> Option<&std::path::PathBuf> {
+    args.output.as_ref().filter(|path| path.as_os_str() != "-")
 }
 
 fn diag(out: &Output, event: &str, text: &str) {

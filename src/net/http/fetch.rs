@@ -56,10 +56,7 @@ impl Refuse {
             }
         }
         if self.error_status && head.status >= 400 {
-            return Some(format!(
-                "the server answered {} (--fail)",
-                head.status
-            ));
+            return Some(format!("the server answered {} (--fail)", head.status));
         }
         None
     }
