@@ -174,3 +174,33 @@ fn an_idle_connection_costs_at_most_8_kib() {
     );
     drop((warm, idle));
 }
+
+#[test]
+fn idle_timeout_also_closes_a_peer_that_never_reads_our_replies() {
+    let (serve, addr) = Serve::start("--mode echo --idle-timeout 0.5 --max-conn 1", None);
+    let mut hog = TcpStream::connect(addr).expect("connect");
+    // Sends until netplay's echo writes stall (it never reads them back).
+    let writer = {
+        let mut hog = hog.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let block = vec![b'h'; 64 * 1024];
+            for _ in 0..1024 {
+                if std::io::Write::write_all(&mut hog, &block).is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    let line = serve.line_with("the peer read nothing for 500 ms");
+    assert!(line.contains("closed."), "{line}");
+    let _ = hog.shutdown(std::net::Shutdown::Both);
+    let _ = writer.join();
+    // The slot is free again: a new peer is served.
+    let mut next = TcpStream::connect(addr).expect("connect");
+    next.set_read_timeout(Some(common::WAIT)).unwrap();
+    std::io::Write::write_all(&mut next, b"ping").unwrap();
+    let mut echo = [0u8; 4];
+    next.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"ping");
+    drop(hog);
+}

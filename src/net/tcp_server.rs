@@ -495,6 +495,10 @@ impl Connection {
         let mut config: ServerConfig;
         let idle = tokio::time::sleep(idle_limit.unwrap_or(Duration::MAX / 4));
         tokio::pin!(idle);
+        // A reply blocked on a peer that reads nothing counts as idle too:
+        // otherwise such a peer would hold its slot (`--max-conn`) forever.
+        let stall = tokio::time::sleep(Duration::MAX / 4);
+        tokio::pin!(stall);
         let interrupted = Self::interrupted(kick);
         tokio::pin!(interrupted);
 
@@ -503,7 +507,13 @@ impl Connection {
             config = first;
             if first.behaviour == Behaviour::Greet {
                 if let Err(reason) = self
-                    .reply(&mut io, WELCOME, first.reply_delay, &mut interrupted)
+                    .reply(
+                        &mut io,
+                        WELCOME,
+                        first.reply_delay,
+                        &mut interrupted,
+                        &mut stall,
+                    )
                     .await
                 {
                     break 'conn reason;
@@ -524,7 +534,7 @@ impl Connection {
                     }
                     command = commands.recv() => match command {
                         Some(ConnCommand::Send(bytes)) => {
-                            if let Err(reason) = self.reply(&mut io, &bytes, Duration::ZERO, &mut interrupted).await {
+                            if let Err(reason) = self.reply(&mut io, &bytes, Duration::ZERO, &mut interrupted, &mut stall).await {
                                 break 'conn reason;
                             }
                         }
@@ -556,15 +566,15 @@ impl Connection {
                             }
                             let outcome = match config.behaviour {
                                 Behaviour::Greet => match greet(chunk) {
-                                    GreetAction::Reply(reply) => self.reply(&mut io, &reply, config.reply_delay, &mut interrupted).await,
+                                    GreetAction::Reply(reply) => self.reply(&mut io, &reply, config.reply_delay, &mut interrupted, &mut stall).await,
                                     GreetAction::Close => Err(CloseReason::Local("client sent exit".into())),
                                 },
-                                Behaviour::Echo => self.reply(&mut io, chunk, config.reply_delay, &mut interrupted).await,
+                                Behaviour::Echo => self.reply(&mut io, chunk, config.reply_delay, &mut interrupted, &mut stall).await,
                                 Behaviour::Discard | Behaviour::Manual => Ok(()),
                                 Behaviour::Http => {
                                     let mut outcome = Ok(());
                                     for reply in http.feed(chunk) {
-                                        outcome = self.reply(&mut io, &reply.bytes, config.reply_delay, &mut interrupted).await;
+                                        outcome = self.reply(&mut io, &reply.bytes, config.reply_delay, &mut interrupted, &mut stall).await;
                                         if outcome.is_ok() && reply.close {
                                             outcome = Err(CloseReason::Local("HTTP response sent with Connection: close".into()));
                                         }
@@ -606,6 +616,7 @@ impl Connection {
         bytes: &[u8],
         delay: Duration,
         interrupted: &mut std::pin::Pin<&mut F>,
+        stall: &mut std::pin::Pin<&mut tokio::time::Sleep>,
     ) -> Result<(), CloseReason> {
         let written = if delay.is_zero() {
             io.try_write(bytes)
@@ -613,19 +624,46 @@ impl Connection {
             0
         };
         if written < bytes.len() {
+            let stall_limit = self.config.borrow().idle_timeout;
+            if let Some(limit) = stall_limit {
+                stall
+                    .as_mut()
+                    .reset(tokio::time::Instant::now() + delay + limit);
+            }
             let rest = &bytes[written..];
-            let work = async {
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                io.writer.write_all(rest).await
+            let interrupt_reason = |interrupt| match interrupt {
+                Interrupt::Stop => CloseReason::ServerStopped,
+                Interrupt::Kick => CloseReason::Local("kicked".into()),
             };
-            tokio::select! {
-                result = work => result.map_err(|err| CloseReason::Error(stream_error(&err)))?,
-                interrupt = interrupted.as_mut() => return Err(match interrupt {
-                    Interrupt::Stop => CloseReason::ServerStopped,
-                    Interrupt::Kick => CloseReason::Local("kicked".into()),
-                }),
+            if !delay.is_zero() {
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    interrupt = interrupted.as_mut() => return Err(interrupt_reason(interrupt)),
+                }
+            }
+            // Written piece by piece, so that progress (a slow reader) is
+            // told apart from a stall (a peer that reads nothing).
+            let mut offset = 0;
+            while offset < rest.len() {
+                tokio::select! {
+                    written = io.writer.write(&rest[offset..]) => {
+                        match written {
+                            Ok(0) => return Err(CloseReason::Error("the peer stopped taking data".into())),
+                            Ok(n) => offset += n,
+                            Err(err) => return Err(CloseReason::Error(stream_error(&err))),
+                        }
+                        if let Some(limit) = stall_limit {
+                            stall.as_mut().reset(tokio::time::Instant::now() + limit);
+                        }
+                    }
+                    () = stall.as_mut(), if stall_limit.is_some() => {
+                        return Err(CloseReason::Local(format!(
+                            "the peer read nothing for {} (--idle-timeout)",
+                            human_duration(stall_limit.unwrap_or_default())
+                        )));
+                    }
+                    interrupt = interrupted.as_mut() => return Err(interrupt_reason(interrupt)),
+                }
             }
         }
         io.stats.record_write(bytes.len());
