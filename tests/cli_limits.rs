@@ -178,7 +178,7 @@ fn an_idle_connection_costs_at_most_8_kib() {
 #[test]
 fn idle_timeout_also_closes_a_peer_that_never_reads_our_replies() {
     let (serve, addr) = Serve::start("--mode echo --idle-timeout 0.5 --max-conn 1", None);
-    let mut hog = TcpStream::connect(addr).expect("connect");
+    let hog = TcpStream::connect(addr).expect("connect");
     // Sends until netplay's echo writes stall (it never reads them back).
     let writer = {
         let mut hog = hog.try_clone().unwrap();
