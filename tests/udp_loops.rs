@@ -77,12 +77,12 @@ async fn quiet_within(stats: [&UdpStats; 2], within: Duration) -> Duration {
     }
 }
 
-async fn forged_loop_goes_quiet(a_mode: UdpMode, b_mode: UdpMode) {
+async fn forged_loop_goes_quiet(a_mode: UdpMode, b_mode: UdpMode, payload: &[u8]) {
     let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
     let (_a, a_addr, a_stats) = open(&engine, &mut rx, a_mode, None).await;
     let (_b, b_addr, b_stats) = open(&engine, &mut rx, b_mode, None).await;
     // B believes A sent this, so B answers A, A answers B, …
-    if forge(a_addr, b_addr, b"loop?").is_none() {
+    if forge(a_addr, b_addr, payload).is_none() {
         eprintln!("skipped: raw sockets need root (CAP_NET_RAW)");
         return;
     }
@@ -101,12 +101,18 @@ async fn forged_loop_goes_quiet(a_mode: UdpMode, b_mode: UdpMode) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_echo_servers_and_one_forged_datagram_go_quiet() {
-    forged_loop_goes_quiet(UdpMode::Echo, UdpMode::Echo).await;
+    forged_loop_goes_quiet(UdpMode::Echo, UdpMode::Echo, b"loop?").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_greet_and_an_echo_server_go_quiet() {
-    forged_loop_goes_quiet(UdpMode::Greet, UdpMode::Echo).await;
+    forged_loop_goes_quiet(UdpMode::Greet, UdpMode::Echo, b"loop?").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_greet_servers_and_a_line_go_quiet() {
+    // greet moves the line ending after the `!`: the guard must see that.
+    forged_loop_goes_quiet(UdpMode::Greet, UdpMode::Greet, b"x\n").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,10 @@
 //! - **own addresses**: a datagram whose source is this socket itself (any
 //!   of the machine's addresses, not only loopback) is never answered;
 //! - **ping-pong**: a peer whose datagrams are our last reply to it (echo)
-//!   or that reply wrapped in a greeting, three times running, is paused;
+//!   or that reply greeted (`Hello, <reply>!`, line ending kept as greet
+//!   keeps it), each within a moment of our reply, [`PING_PONG_STREAK`]
+//!   times running, is paused. A client that merely repeats itself a few
+//!   times (retransmits, `udp send ping ping ping`) stays below it;
 //! - **budget**: at most [`REPLY_BUDGET`] automatic replies per peer per
 //!   second. A loop needs *every* datagram answered, so one skipped reply
 //!   ends any loop the other two guards did not recognise.
@@ -22,7 +25,10 @@ use std::time::{Duration, Instant};
 /// Automatic replies one peer may get per second.
 pub const REPLY_BUDGET: u32 = 20_000;
 /// Bounces in a row that count as a ping-pong loop.
-pub const PING_PONG_STREAK: u32 = 3;
+pub const PING_PONG_STREAK: u32 = 16;
+/// How soon after our reply a datagram must come to count as a bounce (a
+/// loop between two machines answers within a round trip; a person does not).
+pub const BOUNCE_WINDOW: Duration = Duration::from_millis(250);
 /// How long automatic replies to a looping peer stay paused.
 pub const PAUSE: Duration = Duration::from_secs(5);
 /// Peers remembered at once (a flood of forged sources only resets it).
@@ -41,9 +47,17 @@ pub enum Verdict {
     Pause(String),
 }
 
+/// What we last sent a peer: its digest, the digest of it greeted, and when.
+#[derive(Debug, Clone, Copy)]
+struct LastReply {
+    echoed: u64,
+    greeted: u64,
+    at: Instant,
+}
+
 #[derive(Debug)]
 struct Peer {
-    last_reply: Option<u64>,
+    last_reply: Option<LastReply>,
     streak: u32,
     window_start: Instant,
     replies_in_window: u32,
@@ -108,7 +122,13 @@ impl LoopGuard {
             peer.paused_until = None;
             peer.streak = 0;
         }
-        if peer.last_reply.is_some_and(|last| bounces(incoming, last)) {
+        let bounced = peer.last_reply.is_some_and(|last| {
+            now.duration_since(last.at) <= BOUNCE_WINDOW && {
+                let digest = digest(incoming);
+                digest == last.echoed || digest == last.greeted
+            }
+        });
+        if bounced {
             peer.streak += 1;
         } else {
             peer.streak = 0;
@@ -135,24 +155,17 @@ impl LoopGuard {
         Verdict::Reply
     }
 
-    /// Remembers the reply sent to `to`, to recognise it coming back.
-    pub fn replied(&mut self, to: SocketAddr, reply: &[u8]) {
+    /// Remembers the reply sent to `to` at `now`, to recognise it coming
+    /// back: as it is (an echo server) or greeted (a greet server).
+    pub fn replied(&mut self, to: SocketAddr, reply: &[u8], now: Instant) {
         if let Some(peer) = self.peers.get_mut(&to) {
-            peer.last_reply = Some(digest(reply));
+            peer.last_reply = Some(LastReply {
+                echoed: digest(reply),
+                greeted: digest(&super::greet::hello(reply)),
+                at: now,
+            });
         }
     }
-}
-
-/// Whether `incoming` is `last` sent back: as it is (an echo), or inside the
-/// tutorial's greeting (`Hello, <last>!`).
-fn bounces(incoming: &[u8], last: u64) -> bool {
-    if digest(incoming) == last {
-        return true;
-    }
-    incoming
-        .strip_prefix(b"Hello, ")
-        .and_then(|rest| rest.strip_suffix(b"!"))
-        .is_some_and(|inner| digest(inner) == last)
 }
 
 fn digest(bytes: &[u8]) -> u64 {
@@ -176,15 +189,14 @@ mod tests {
     }
 
     #[test]
-    fn an_echo_coming_back_three_times_pauses_that_peer_once() {
+    fn an_echo_bouncing_back_at_once_pauses_that_peer_once() {
         let mut guard = LoopGuard::new();
         let now = Instant::now();
-        assert_eq!(guard.check(peer(), b"ping", now), Verdict::Reply);
-        guard.replied(peer(), b"ping");
-        assert_eq!(guard.check(peer(), b"ping", now), Verdict::Reply);
-        guard.replied(peer(), b"ping");
-        assert_eq!(guard.check(peer(), b"ping", now), Verdict::Reply);
-        guard.replied(peer(), b"ping");
+        // The first datagram is no bounce; then each one is our reply back.
+        for _ in 0..=PING_PONG_STREAK - 1 {
+            assert_eq!(guard.check(peer(), b"ping", now), Verdict::Reply);
+            guard.replied(peer(), b"ping", now);
+        }
         assert!(matches!(
             guard.check(peer(), b"ping", now),
             Verdict::Pause(reason) if reason.contains("ping-pong")
@@ -194,15 +206,49 @@ mod tests {
     }
 
     #[test]
+    fn a_client_repeating_itself_slowly_or_a_few_times_is_answered() {
+        let mut guard = LoopGuard::new();
+        let mut now = Instant::now();
+        for _ in 0..100 {
+            assert_eq!(guard.check(peer(), b"ping", now), Verdict::Reply);
+            guard.replied(peer(), b"ping", now);
+            now += BOUNCE_WINDOW * 2; // a heartbeat, not a bounce
+        }
+        let mut guard = LoopGuard::new();
+        for _ in 0..6 {
+            assert_eq!(guard.check(peer(), b"ping", now), Verdict::Reply);
+            guard.replied(peer(), b"ping", now);
+        }
+    }
+
+    #[test]
+    fn greetings_with_a_line_ending_are_recognised() {
+        let mut guard = LoopGuard::new();
+        let now = Instant::now();
+        let mut message = b"x\n".to_vec();
+        let mut last = Verdict::Reply;
+        for _ in 0..=PING_PONG_STREAK {
+            last = guard.check(peer(), &message, now);
+            if last != Verdict::Reply {
+                break;
+            }
+            let reply = crate::net::greet::hello(&message);
+            guard.replied(peer(), &reply, now);
+            message = crate::net::greet::hello(&reply);
+        }
+        assert!(matches!(last, Verdict::Pause(_)), "{last:?}");
+    }
+
+    #[test]
     fn growing_greetings_are_a_loop_but_a_burst_is_not() {
         let mut guard = LoopGuard::new();
         let now = Instant::now();
         let mut message = b"x".to_vec();
         let mut verdicts = Vec::new();
-        for _ in 0..4 {
+        for _ in 0..=PING_PONG_STREAK {
             verdicts.push(guard.check(peer(), &message, now));
             let reply = [b"Hello, ".as_slice(), &message, b"!"].concat();
-            guard.replied(peer(), &reply);
+            guard.replied(peer(), &reply, now);
             message = [b"Hello, ".as_slice(), &reply, b"!"].concat();
         }
         assert!(matches!(verdicts.last(), Some(Verdict::Pause(_))));
@@ -211,7 +257,11 @@ mod tests {
         for seq in 0..1000u32 {
             let datagram = seq.to_be_bytes();
             assert_eq!(guard.check(peer(), &datagram, now), Verdict::Reply);
-            guard.replied(peer(), &[b"Hello, ".as_slice(), &datagram, b"!"].concat());
+            guard.replied(
+                peer(),
+                &[b"Hello, ".as_slice(), &datagram, b"!"].concat(),
+                now,
+            );
         }
     }
 

@@ -26,6 +26,10 @@ use super::{Engine, Event, Payload, SocketId, StopSignal};
 /// memory while delays are on.
 pub const MAX_HELD: usize = 1024;
 
+/// Bytes the lossy switch may hold back at once (1,024 full-size datagrams
+/// would be 64 MiB).
+pub const MAX_HELD_BYTES: usize = 4 * 1024 * 1024;
+
 /// The largest UDP payload over IPv4 (65,535 − 8 UDP − 20 IP header bytes).
 pub const MAX_DATAGRAM_V4: usize = 65_507;
 /// The largest UDP payload over IPv6 (without jumbograms).
@@ -261,6 +265,7 @@ pub fn open(engine: &Engine, bind: Bind, mode: UdpMode, lossy: Option<LossyConfi
         local: None,
         guard: LoopGuard::new(),
         held: 0,
+        held_bytes: 0,
         burst: None,
         next_burst: 1,
     };
@@ -293,6 +298,8 @@ struct Task {
     /// Datagrams the lossy switch holds back right now (at most
     /// [`MAX_HELD`]).
     held: usize,
+    /// Their bytes (at most [`MAX_HELD_BYTES`]).
+    held_bytes: usize,
 }
 
 /// A datagram held back by the lossy switch.
@@ -358,6 +365,7 @@ impl Task {
                 },
                 Some(delayed) = delayed_rx.recv() => {
                     self.held = self.held.saturating_sub(1);
+                    self.held_bytes = self.held_bytes.saturating_sub(delayed.bytes.len());
                     self.deliver(&socket, delayed.from, &delayed.bytes, Some(delayed.note)).await;
                 }
                 () = sleep_until(burst_deadline), if burst_deadline.is_some() => self.finish_burst().await,
@@ -591,7 +599,7 @@ impl Task {
             if fate.delay.is_zero() {
                 let note = (!note.is_empty()).then(|| note.join(", "));
                 self.deliver(socket, from, bytes, note).await;
-            } else if self.held >= MAX_HELD {
+            } else if self.held >= MAX_HELD || self.held_bytes + bytes.len() > MAX_HELD_BYTES {
                 // The delay queue is full: this copy is lost, and counted.
                 self.stats.lost.fetch_add(1, Ordering::Relaxed);
                 self.stats.overflow.fetch_add(1, Ordering::Relaxed);
@@ -602,6 +610,7 @@ impl Task {
                 .await;
             } else {
                 self.held += 1;
+                self.held_bytes += bytes.len();
                 note.push(format!("delayed {} ms (lossy)", fate.delay.as_millis()));
                 let item = Delayed {
                     from,
@@ -652,7 +661,8 @@ impl Task {
                 return;
             }
         }
-        match self.guard.check(from, bytes, std::time::Instant::now()) {
+        let now = std::time::Instant::now();
+        match self.guard.check(from, bytes, now) {
             Verdict::Reply => {}
             Verdict::Skip => return,
             Verdict::Pause(reason) => {
@@ -666,7 +676,7 @@ impl Task {
             UdpMode::Silent => return,
         };
         if self.send(socket, from, &reply).await {
-            self.guard.replied(from, &reply);
+            self.guard.replied(from, &reply, now);
         }
     }
 
