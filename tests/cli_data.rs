@@ -507,3 +507,40 @@ fn strict_and_fail_never_replace_the_output_file() {
         assert_eq!(left, 1, "{flag}: no partial file left");
     }
 }
+
+#[test]
+fn udp_send_prints_every_reply_even_two_per_message() {
+    let server = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    server.set_read_timeout(Some(common::WAIT)).unwrap();
+    let addr = server.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        for _ in 0..2 {
+            let Ok((n, from)) = server.recv_from(&mut buf) else {
+                return;
+            };
+            for copy in 1..=2 {
+                let reply = [&buf[..n], format!("-reply{copy}").as_bytes()].concat();
+                let _ = server.send_to(&reply, from);
+            }
+        }
+    });
+    let output = with_deadline(Duration::from_secs(30), move || {
+        Command::new(BIN)
+            .args(["udp", "send", &addr.to_string(), "first", "second"])
+            .output()
+            .unwrap()
+    });
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{addr}: first-reply1"),
+            format!("{addr}: first-reply2"),
+            format!("{addr}: second-reply1"),
+            format!("{addr}: second-reply2"),
+        ]
+    );
+}

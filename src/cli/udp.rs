@@ -11,6 +11,10 @@ use crate::net::Event;
 use crate::shutdown::Shutdown;
 use crate::text::sanitize;
 
+/// How long `udp send` keeps listening after a message's first reply, for
+/// more replies to it.
+const REPLY_LINGER: Duration = Duration::from_millis(100);
+
 /// Binds and answers until Ctrl+C or SIGTERM (exit 0); a bind failure exits 1.
 pub async fn serve(addr: &str, mode: UdpServeMode, out: Output, mut stop: Shutdown) -> ExitCode {
     let mode = match mode {
@@ -111,7 +115,8 @@ pub async fn send(
     let mut failed = false;
     for message in messages {
         socket.send(addr, message.as_bytes().to_vec());
-        let deadline = tokio::time::Instant::now() + wait;
+        let mut deadline = tokio::time::Instant::now() + wait;
+        let mut replies = 0u32;
         loop {
             let next = tokio::select! {
                 next = tokio::time::timeout_at(deadline, events.recv()) => next,
@@ -123,6 +128,7 @@ pub async fn send(
             let event = match next {
                 Ok(Some(Event::Udp(_, event))) => event,
                 Ok(_) => continue,
+                Err(_) if replies > 0 => break,
                 Err(_) => {
                     out.event_to_stderr(
                         "no_reply",
@@ -165,7 +171,11 @@ pub async fn send(
                             return ExitCode::from(FAILURE);
                         }
                     }
-                    break;
+                    // UDP may answer once, twice or not at all: after the
+                    // first reply, every reply that follows within a short
+                    // linger is printed too, never dropped.
+                    replies += 1;
+                    deadline = deadline.min(tokio::time::Instant::now() + REPLY_LINGER);
                 }
                 UdpEvent::Sent { .. }
                 | UdpEvent::Lost { .. }
