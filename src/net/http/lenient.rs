@@ -42,6 +42,8 @@ pub enum Lenient {
     NotHttp,
     /// A head, with its problems.
     Head(LenientHead),
+    /// More lines than a head may have ([`super::response::MAX_HEADERS`]).
+    TooManyLines,
 }
 
 /// Reads `bytes` as a response head, as leniently as can still be framed.
@@ -60,6 +62,9 @@ pub fn parse(bytes: &[u8]) -> Lenient {
     let mut headers: Vec<(String, Vec<u8>)> = Vec::new();
     for (index, raw) in lines.enumerate() {
         let line = index + 1;
+        if line > super::response::MAX_HEADERS + 1 {
+            return Lenient::TooManyLines;
+        }
         let (text, crlf) = match raw.strip_suffix(b"\r\n") {
             Some(text) => (text, true),
             None => (raw.strip_suffix(b"\n").unwrap_or(raw), false),

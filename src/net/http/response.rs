@@ -235,7 +235,18 @@ impl ResponseParser {
             }
             if !data.is_empty() {
                 self.buffer.extend_from_slice(data);
+                // A head can only complete with a line end: a piece without
+                // one (a head trickled byte by byte) is not parsed again.
+                let waiting_for_head = self.state == State::Head
+                    && !data.contains(&b'\n')
+                    && self.pending().starts_with(b"HTTP/");
                 data = &[];
+                if waiting_for_head {
+                    if self.pending().len() > MAX_HEAD {
+                        return Err(head_too_large());
+                    }
+                    return Ok(out);
+                }
             }
             if !self.step(&mut out)? {
                 return Ok(out);
@@ -410,6 +421,11 @@ impl ResponseParser {
                     invalid: lenient.problems,
                 },
                 Lenient::Partial if pending.len() <= MAX_HEAD => return Ok(false),
+                Lenient::TooManyLines => {
+                    return Err(ParseError(format!(
+                        "response head has more than {MAX_HEADERS} lines"
+                    )))
+                }
                 Lenient::Partial | Lenient::NotHttp => {
                     return Err(ParseError(format!(
                         "malformed response head ({err}): {}",
@@ -419,6 +435,9 @@ impl ResponseParser {
             },
         };
         let used = head.raw.len();
+        if used > MAX_HEAD {
+            return Err(head_too_large());
+        }
         let status = head.status;
         self.start += used;
         if (100..200).contains(&status) && status != 101 {
@@ -574,6 +593,10 @@ fn push_body(out: &mut Vec<Output>, piece: &[u8]) {
     } else {
         out.push(Output::Body(piece.to_vec()));
     }
+}
+
+fn head_too_large() -> ParseError {
+    ParseError(format!("response head larger than {} KiB", MAX_HEAD / 1024))
 }
 
 fn clamp(remaining: u64, available: usize) -> usize {
