@@ -497,8 +497,12 @@ impl Connection {
         tokio::pin!(idle);
         // A reply blocked on a peer that reads nothing counts as idle too:
         // otherwise such a peer would hold its slot (`--max-conn`) forever.
-        let stall = tokio::time::sleep(Duration::MAX / 4);
-        tokio::pin!(stall);
+        let stall_timer = tokio::time::sleep(Duration::MAX / 4);
+        tokio::pin!(stall_timer);
+        let mut stall = Stall {
+            timer: stall_timer,
+            limit: idle_limit,
+        };
         let interrupted = Self::interrupted(kick);
         tokio::pin!(interrupted);
 
@@ -616,7 +620,7 @@ impl Connection {
         bytes: &[u8],
         delay: Duration,
         interrupted: &mut std::pin::Pin<&mut F>,
-        stall: &mut std::pin::Pin<&mut tokio::time::Sleep>,
+        stall: &mut Stall<'_>,
     ) -> Result<(), CloseReason> {
         let written = if delay.is_zero() {
             io.try_write(bytes)
@@ -624,9 +628,10 @@ impl Connection {
             0
         };
         if written < bytes.len() {
-            let stall_limit = self.config.borrow().idle_timeout;
+            let stall_limit = stall.limit;
             if let Some(limit) = stall_limit {
                 stall
+                    .timer
                     .as_mut()
                     .reset(tokio::time::Instant::now() + delay + limit);
             }
@@ -653,10 +658,10 @@ impl Connection {
                             Err(err) => return Err(CloseReason::Error(stream_error(&err))),
                         }
                         if let Some(limit) = stall_limit {
-                            stall.as_mut().reset(tokio::time::Instant::now() + limit);
+                            stall.timer.as_mut().reset(tokio::time::Instant::now() + limit);
                         }
                     }
-                    () = stall.as_mut(), if stall_limit.is_some() => {
+                    () = stall.timer.as_mut(), if stall_limit.is_some() => {
                         return Err(CloseReason::Local(format!(
                             "the peer read nothing for {} (--idle-timeout)",
                             human_duration(stall_limit.unwrap_or_default())
@@ -684,6 +689,13 @@ async fn read_lazily(reader: &mut OwnedReadHalf, buffer: &mut Vec<u8>) -> std::i
         *buffer = vec![0u8; FIRST_READ];
     }
     reader.read(buffer).await
+}
+
+/// The write-stall timer of a connection: a reply that makes no progress
+/// for `limit` (the idle timeout) ends the connection.
+struct Stall<'a> {
+    timer: std::pin::Pin<&'a mut tokio::time::Sleep>,
+    limit: Option<Duration>,
 }
 
 /// A connection's write half and its counters.
