@@ -694,3 +694,13 @@ async fn http_tab_shows_an_invalid_head_with_each_problem_marked() {
     );
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "inert");
 }
+
+#[test]
+fn every_tab_binds_each_key_once_per_scope() {
+    use netplay::ui::keys::conflicts;
+    use netplay::ui::{http::HttpTab, tcp_client::ClientTab, tcp_server::ServerTab, udp::UdpTab};
+    assert_eq!(conflicts(HttpTab::BINDINGS), Vec::<String>::new());
+    assert_eq!(conflicts(ServerTab::BINDINGS), Vec::<String>::new());
+    assert_eq!(conflicts(ClientTab::BINDINGS), Vec::<String>::new());
+    assert_eq!(conflicts(UdpTab::BINDINGS), Vec::<String>::new());
+}

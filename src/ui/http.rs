@@ -27,8 +27,9 @@ use tui_textarea::TextArea;
 use url::Url;
 
 use super::input::{title, InputField};
+use super::keys::{self, Binding, Key, Scope};
 use super::log_view::{wrap, Kind};
-use super::{count, ctrl, is_plain_key, theme, Hint, Status};
+use super::{count, is_plain_key, theme, Hint, Status};
 use crate::format::precise;
 use crate::net::http::request::{
     default_request, file_name_for, method_of, parse_url, to_wire, with_method, METHODS,
@@ -151,6 +152,37 @@ pub struct HttpTab {
     url_error: Option<String>,
 }
 
+/// What a key does on this tab (see [`HttpTab::BINDINGS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Next field.
+    FocusNext,
+    /// Previous field.
+    FocusPrevious,
+    /// Cycle the response pane's view.
+    View,
+    /// Body preview text / hex.
+    Hex,
+    /// Rebuild the request from URL and method.
+    Reset,
+    /// Cycle the method.
+    Method,
+    /// Go to the CA file field.
+    CaFile,
+    /// Toggle skipping certificate verification.
+    Insecure,
+    /// Send the request.
+    Send,
+    /// Follow the redirect.
+    Follow,
+    /// Cancel the request in flight.
+    Cancel,
+    /// Save the body.
+    Save,
+    /// Handled by the focused field itself (listed for the help).
+    Field,
+}
+
 impl HttpTab {
     /// The tab, with `url` in the URL field.
     pub fn new(url: &str) -> Self {
@@ -232,16 +264,23 @@ impl HttpTab {
 
     /// Handles a key; returns whether it was used.
     pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        match key.code {
-            KeyCode::Tab => self.focus = self.focus.next(),
-            KeyCode::BackTab => self.focus = self.focus.previous(),
-            KeyCode::F(2) => {
+        match keys::action(Self::BINDINGS, &key, self.focus) {
+            Some(action) => self.perform(action, key, engine),
+            None => self.on_focused_key(key, engine),
+        }
+    }
+
+    fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) -> bool {
+        match action {
+            Action::FocusNext => self.focus = self.focus.next(),
+            Action::FocusPrevious => self.focus = self.focus.previous(),
+            Action::View => {
                 self.view = self.view.next();
                 self.scroll = 0;
             }
-            KeyCode::F(3) => self.hex = !self.hex,
-            KeyCode::F(4) => self.regenerate(),
-            KeyCode::F(5) => {
+            Action::Hex => self.hex = !self.hex,
+            Action::Reset => self.regenerate(),
+            Action::Method => {
                 self.method = (self.method + 1) % METHODS.len();
                 if self.edited {
                     let text = with_method(&self.request_text(), METHODS[self.method]);
@@ -250,17 +289,16 @@ impl HttpTab {
                     self.regenerate();
                 }
             }
-            KeyCode::F(6) => self.focus = Focus::CaFile,
-            KeyCode::F(7) => self.insecure = !self.insecure,
-            KeyCode::F(8) => self.send(engine),
-            KeyCode::F(9) => self.follow_redirect(engine),
-            KeyCode::Esc if self.handle.is_some() => {
-                if let Some(handle) = &self.handle {
-                    handle.cancel();
-                }
-            }
-            _ if ctrl(&key, 's') => self.save(engine),
-            _ => return self.on_focused_key(key, engine),
+            Action::CaFile => self.focus = Focus::CaFile,
+            Action::Insecure => self.insecure = !self.insecure,
+            Action::Send => self.send(engine),
+            Action::Follow => self.follow_redirect(engine),
+            Action::Cancel => match &self.handle {
+                Some(handle) => handle.cancel(),
+                None => return false,
+            },
+            Action::Save => self.save(engine),
+            Action::Field => return self.on_focused_key(key, engine),
         }
         true
     }
@@ -505,51 +543,170 @@ impl HttpTab {
         }
     }
 
-    /// Keys worth showing in the footer now.
+    /// Keys worth showing in the footer now, from the bindings table.
     pub fn hints(&self) -> Vec<Hint> {
-        let mut hints: Vec<Hint> = Vec::new();
-        if self.handle.is_some() {
-            hints.push(("Esc", "cancel"));
-        }
-        hints.extend(match self.focus {
-            Focus::Url | Focus::CaFile => vec![("Enter", "send")],
-            Focus::Request => vec![("F8", "send"), ("F4", "reset")],
-            Focus::Response => vec![("↑↓ PgUp/Dn", "scroll"), ("F3", "hex")],
-        });
-        hints.extend([
-            ("F5", "method"),
-            ("F2", "view"),
-            ("F9", "follow"),
-            ("Ctrl+S", "save body"),
-        ]);
-        hints
+        let in_flight = self.handle.is_some();
+        keys::footer(Self::BINDINGS, self.focus, |action, label| match action {
+            Action::Cancel if !in_flight => None,
+            _ => Some(label),
+        })
     }
 
-    /// Every key of this tab, for the help overlay.
-    pub const HELP: &'static [Hint] = &[
-        ("Enter (URL) / F8", "send the request in the editor"),
-        ("Esc", "cancel a request in flight (timeout 30 s)"),
-        ("F5", "method: GET HEAD POST PUT PATCH DELETE OPTIONS"),
-        ("F4", "reset the request text from URL and method"),
-        (
-            "Enter (request editor)",
-            "a new line: edit headers and body freely",
-        ),
-        (
-            "F2",
-            "response pane: response / request as sent / timing & TLS",
-        ),
-        ("F3", "body preview: text / hex"),
-        (
-            "F6 / F7",
-            "extra CA file field · skip certificate verification",
-        ),
-        ("F9", "follow the redirect's Location (a new request)"),
-        ("↑ ↓ PgUp PgDn Home End", "scroll the response pane"),
-        (
-            "Ctrl+S",
-            "save the body (name from the URL; never overwrites)",
-        ),
+    /// Every key of this tab: one table drives [`HttpTab::on_key`], the
+    /// footer and the help overlay.
+    pub const BINDINGS: &'static [Binding<Action, Focus>] = &[
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "send",
+            help: "on the URL or the CA file: send the request in the editor",
+            scope: Scope::Focus(Focus::Url),
+            action: Action::Send,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "send",
+            help: "",
+            scope: Scope::Focus(Focus::CaFile),
+            action: Action::Send,
+        },
+        Binding {
+            keys: &[],
+            name: "Enter",
+            label: "",
+            help: "in the request editor: a new line (edit headers and body freely)",
+            scope: Scope::Focus(Focus::Request),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[],
+            name: "F8",
+            label: "send",
+            help: "",
+            scope: Scope::Focus(Focus::Request),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[],
+            name: "F4",
+            label: "reset",
+            help: "",
+            scope: Scope::Focus(Focus::Request),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[],
+            name: "↑↓ PgUp/Dn",
+            label: "scroll",
+            help: "on the response: scroll (Home / End: top / bottom)",
+            scope: Scope::Focus(Focus::Response),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[],
+            name: "F3",
+            label: "hex",
+            help: "",
+            scope: Scope::Focus(Focus::Response),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Esc)],
+            name: "Esc",
+            label: "cancel",
+            help: "cancel a request in flight (timeout 30 s)",
+            scope: Scope::Tab,
+            action: Action::Cancel,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Tab)],
+            name: "Tab",
+            label: "",
+            help: "",
+            scope: Scope::Tab,
+            action: Action::FocusNext,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::BackTab)],
+            name: "Shift+Tab",
+            label: "",
+            help: "",
+            scope: Scope::Tab,
+            action: Action::FocusPrevious,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(8))],
+            name: "F8",
+            label: "",
+            help: "send the request from anywhere on the tab",
+            scope: Scope::Tab,
+            action: Action::Send,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(5))],
+            name: "F5",
+            label: "method",
+            help: "method: GET HEAD POST PUT PATCH DELETE OPTIONS",
+            scope: Scope::Tab,
+            action: Action::Method,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(4))],
+            name: "F4",
+            label: "",
+            help: "reset the request text from URL and method",
+            scope: Scope::Tab,
+            action: Action::Reset,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(2))],
+            name: "F2",
+            label: "view",
+            help: "response pane: response / request as sent / timing & TLS",
+            scope: Scope::Tab,
+            action: Action::View,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(3))],
+            name: "F3",
+            label: "",
+            help: "body preview: text / hex",
+            scope: Scope::Tab,
+            action: Action::Hex,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(6))],
+            name: "F6",
+            label: "",
+            help: "jump to the extra CA file field",
+            scope: Scope::Tab,
+            action: Action::CaFile,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(7))],
+            name: "F7",
+            label: "",
+            help: "skip certificate verification (insecure; red while on)",
+            scope: Scope::Tab,
+            action: Action::Insecure,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(9))],
+            name: "F9",
+            label: "follow",
+            help: "follow the redirect's Location (a new request)",
+            scope: Scope::Tab,
+            action: Action::Follow,
+        },
+        Binding {
+            keys: &[Key::Ctrl('s')],
+            name: "Ctrl+S",
+            label: "save body",
+            help: "save the body (name from the URL; never overwrites)",
+            scope: Scope::Tab,
+            action: Action::Save,
+        },
     ];
 
     /// Draws the tab.
@@ -934,7 +1091,7 @@ impl super::tab::TabView for HttpTab {
         HttpTab::hints(self)
     }
     fn help(&self) -> Vec<Hint> {
-        Self::HELP.to_vec()
+        keys::help(Self::BINDINGS)
     }
     fn is_active(&self) -> bool {
         self.in_flight()

@@ -3,7 +3,7 @@
 //! the help overlay, so the three cannot disagree (the idea of trippy's
 //! `binding.rs`, where the help is built from the bindings).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 use super::Hint;
 
@@ -99,6 +99,23 @@ pub fn help<A, F>(table: &[Binding<A, F>]) -> Vec<Hint> {
         .collect()
 }
 
+/// Keys bound twice in one scope (the second binding could never act):
+/// each as `scope: key`. Empty for a sound table.
+pub fn conflicts<A, F: PartialEq + Copy + std::fmt::Debug>(table: &[Binding<A, F>]) -> Vec<String> {
+    let mut seen: Vec<(Scope<F>, Key)> = Vec::new();
+    let mut twice = Vec::new();
+    for binding in table {
+        for key in binding.keys {
+            if seen.contains(&(binding.scope, *key)) {
+                twice.push(format!("{:?}: {}", binding.scope, describe(*key)));
+            } else {
+                seen.push((binding.scope, *key));
+            }
+        }
+    }
+    twice
+}
+
 /// Keys written the way the help names them: Ctrl+letter, F-keys and the
 /// named keys; for tests and the help's own consistency check.
 pub fn describe(key: Key) -> String {
@@ -112,11 +129,6 @@ pub fn describe(key: Key) -> String {
         Key::Plain(KeyCode::Delete) => "Del".into(),
         Key::Plain(other) => format!("{other:?}"),
     }
-}
-
-/// Whether `modifiers` hold neither Ctrl nor Alt.
-pub fn unmodified(modifiers: KeyModifiers) -> bool {
-    !modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
 }
 
 #[cfg(test)]
@@ -162,6 +174,8 @@ mod tests {
             action: Act::Save,
         },
     ];
+
+    use crossterm::event::KeyModifiers;
 
     fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, modifiers)
