@@ -14,14 +14,18 @@ pub mod composer;
 pub mod frame;
 pub mod help;
 pub mod http;
+pub mod http_keys;
 pub mod input;
 pub mod keys;
 pub mod log_view;
 pub mod tab;
 pub mod tcp_client;
+pub mod tcp_client_keys;
 pub mod tcp_server;
+pub mod tcp_server_keys;
 pub mod theme;
 pub mod udp;
+pub mod udp_keys;
 
 use std::time::Duration;
 

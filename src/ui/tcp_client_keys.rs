@@ -1,0 +1,153 @@
+//! The keys of the TCP Client tab, as data: this one table drives the tab's
+//! key handling, its footer hints and its part of the help overlay.
+
+use crossterm::event::KeyCode;
+
+use super::keys::{Binding, Key, Scope};
+use super::tcp_client::{ClientTab, Focus};
+
+/// What a key does on this tab (see [`ClientTab::BINDINGS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Next field.
+    FocusNext,
+    /// Previous field.
+    FocusPrevious,
+    /// Transcript text / hex.
+    Hex,
+    /// F3 line ending, F4 escapes (the composer tells them apart).
+    ComposerSetting,
+    /// Cycle the connect timeout.
+    Timeout,
+    /// Send FIN, keep reading.
+    HalfClose,
+    /// Connect or disconnect.
+    Connect,
+    /// Pause or resume the transcript.
+    Pause,
+    /// Save the transcript.
+    Save,
+    /// Send the message.
+    Send,
+    /// Handled by the focused field itself (listed for the help).
+    Field,
+}
+
+impl ClientTab {
+    /// Every key of this tab: one table drives [`ClientTab::on_key`], the
+    /// footer and the help overlay.
+    pub const BINDINGS: &'static [Binding<Action, Focus>] = &[
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "connect",
+            help: "on the target: connect / disconnect",
+            scope: Scope::Focus(Focus::Target),
+            action: Action::Connect,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "send",
+            help: "on the message: send it and clear the input",
+            scope: Scope::Focus(Focus::Message),
+            action: Action::Send,
+        },
+        Binding {
+            keys: &[],
+            name: "↑↓",
+            label: "history",
+            help: "on the message: recall earlier messages",
+            scope: Scope::Focus(Focus::Message),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Char(' '))],
+            name: "Space",
+            label: "pause",
+            help: "on the transcript: pause / resume it (F9 from anywhere)",
+            scope: Scope::Focus(Focus::Transcript),
+            action: Action::Pause,
+        },
+        Binding {
+            keys: &[],
+            name: "↑↓ PgUp/Dn",
+            label: "scroll",
+            help: "on the transcript: scroll (Home / End: oldest / live)",
+            scope: Scope::Focus(Focus::Transcript),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Tab)],
+            name: "Tab",
+            label: "",
+            help: "",
+            scope: Scope::Tab,
+            action: Action::FocusNext,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::BackTab)],
+            name: "Shift+Tab",
+            label: "",
+            help: "",
+            scope: Scope::Tab,
+            action: Action::FocusPrevious,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(2))],
+            name: "F2",
+            label: "hex",
+            help: "transcript: text / hex view",
+            scope: Scope::Tab,
+            action: Action::Hex,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(3)), Key::Plain(KeyCode::F(4))],
+            name: "F3 / F4",
+            label: "",
+            help: "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
+            scope: Scope::Tab,
+            action: Action::ComposerSetting,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(5))],
+            name: "F5",
+            label: "",
+            help: "connect timeout: 1 / 2 / 5 / 10 / 30 s",
+            scope: Scope::Tab,
+            action: Action::Timeout,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(6))],
+            name: "F6",
+            label: "half-close",
+            help: "half-close: send FIN, keep reading replies",
+            scope: Scope::Tab,
+            action: Action::HalfClose,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(8))],
+            name: "F8",
+            label: "dis/connect",
+            help: "connect / disconnect from anywhere on the tab",
+            scope: Scope::Tab,
+            action: Action::Connect,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(9))],
+            name: "F9",
+            label: "",
+            help: "pause / resume the live transcript",
+            scope: Scope::Tab,
+            action: Action::Pause,
+        },
+        Binding {
+            keys: &[Key::Ctrl('s')],
+            name: "Ctrl+S",
+            label: "save",
+            help: "save the transcript to netplay-tcp-client-<time>.log",
+            scope: Scope::Tab,
+            action: Action::Save,
+        },
+    ];
+}

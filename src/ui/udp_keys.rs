@@ -1,0 +1,151 @@
+//! The keys of the UDP tab, as data: this one table drives the tab's
+//! key handling, its footer hints and its part of the help overlay.
+
+use crossterm::event::KeyCode;
+
+use super::keys::{Binding, Key, Scope};
+use super::udp::{Focus, UdpTab};
+
+/// What a key does on this tab (see [`UdpTab::BINDINGS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Next field.
+    FocusNext,
+    /// Previous field.
+    FocusPrevious,
+    /// F3 line ending, F4 escapes (the composer tells them apart).
+    ComposerSetting,
+    /// Cycle what is done with incoming datagrams.
+    Mode,
+    /// Cycle the lossy network profiles.
+    Lossy,
+    /// Send the burst.
+    Burst,
+    /// Bind or unbind.
+    Bind,
+    /// Send the message.
+    Send,
+    /// Save the packet list.
+    Save,
+    /// Move in the packet table (the key says where).
+    Packets,
+}
+
+impl UdpTab {
+    /// Every key of this tab: one table drives [`UdpTab::on_key`], the
+    /// footer and the help overlay.
+    pub const BINDINGS: &'static [Binding<Action, Focus>] = &[
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "bind",
+            help: "on the bind address: bind / unbind (port 0: the OS picks; TCP and UDP may share 9999)",
+            scope: Scope::Focus(Focus::Bind),
+            action: Action::Bind,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "send",
+            help: "on the target: send the message as one datagram (unbound: from an ephemeral port)",
+            scope: Scope::Focus(Focus::Target),
+            action: Action::Send,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "send",
+            help: "on the message: send it as one datagram",
+            scope: Scope::Focus(Focus::Message),
+            action: Action::Send,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "burst",
+            help: "on the burst: send N numbered datagrams; report replies, missing, dups, order",
+            scope: Scope::Focus(Focus::Burst),
+            action: Action::Burst,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Up), Key::Plain(KeyCode::Down), Key::Plain(KeyCode::PageUp), Key::Plain(KeyCode::PageDown), Key::Plain(KeyCode::Home), Key::Plain(KeyCode::End), Key::Plain(KeyCode::Char(' '))],
+            name: "↑↓",
+            label: "select",
+            help: "on the packets: select a datagram (PgUp/PgDn, Home/End); its text and hex below",
+            scope: Scope::Focus(Focus::Packets),
+            action: Action::Packets,
+        },
+        Binding {
+            keys: &[],
+            name: "Space",
+            label: "follow",
+            help: "on the packets: follow the newest / stay on the selection",
+            scope: Scope::Focus(Focus::Packets),
+            action: Action::Packets,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Tab)],
+            name: "Tab",
+            label: "",
+            help: "",
+            scope: Scope::Tab,
+            action: Action::FocusNext,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::BackTab)],
+            name: "Shift+Tab",
+            label: "",
+            help: "",
+            scope: Scope::Tab,
+            action: Action::FocusPrevious,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(3)), Key::Plain(KeyCode::F(4))],
+            name: "F3 / F4",
+            label: "",
+            help: "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
+            scope: Scope::Tab,
+            action: Action::ComposerSetting,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(5))],
+            name: "F5",
+            label: "mode",
+            help: "incoming: greet → echo → silent",
+            scope: Scope::Tab,
+            action: Action::Mode,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(6))],
+            name: "F6",
+            label: "lossy",
+            help: "lossy network on receive: off → 10% → 30% + dup + delay → 50% …",
+            scope: Scope::Tab,
+            action: Action::Lossy,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(7))],
+            name: "F7",
+            label: "burst",
+            help: "send the burst from anywhere on the tab",
+            scope: Scope::Tab,
+            action: Action::Burst,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(8))],
+            name: "F8",
+            label: "",
+            help: "bind / unbind from anywhere on the tab",
+            scope: Scope::Tab,
+            action: Action::Bind,
+        },
+        Binding {
+            keys: &[Key::Ctrl('s')],
+            name: "Ctrl+S",
+            label: "save",
+            help: "save the packet list to netplay-udp-packets-<time>.log",
+            scope: Scope::Tab,
+            action: Action::Save,
+        },
+    ];
+}
