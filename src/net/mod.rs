@@ -23,6 +23,7 @@
 //! Byte and message counters live in [`ConnStats`], shared atomics that are
 //! exact whatever the channel does.
 
+pub mod accept_backoff;
 pub mod burst;
 pub mod error;
 pub mod greet;
@@ -34,6 +35,7 @@ pub mod resolve;
 pub mod tcp_client;
 pub mod tcp_server;
 pub mod udp;
+pub mod udp_stats;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};

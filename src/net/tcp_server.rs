@@ -17,6 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
+use super::accept_backoff::FdPressure;
 use super::error::{accept_error, bind_error, human_duration, is_too_many_files, stream_error};
 use super::greet::{greet, Behaviour, GreetAction, ServerConfig, WELCOME};
 use super::http_responder::HttpResponder;
@@ -375,52 +376,6 @@ impl Listener {
         Some(format!(
             "Not sent to {}: {CONN_QUEUE} messages already wait for the peer to read",
             list.join(", ")
-        ))
-    }
-}
-
-/// The accept loop's state while the process is out of file descriptors:
-/// it waits (100 ms, doubling to 1 s) instead of spinning, reports at most
-/// one line a second with a count, and one line when accepting works again.
-#[derive(Default)]
-struct FdPressure {
-    resume_at: Option<tokio::time::Instant>,
-    backoff: Duration,
-    unreported: u64,
-    total: u64,
-    last_report: Option<tokio::time::Instant>,
-}
-
-impl FdPressure {
-    fn failed(&mut self, err: &std::io::Error) -> Option<String> {
-        let now = tokio::time::Instant::now();
-        self.backoff = (self.backoff * 2).clamp(Duration::from_millis(100), Duration::from_secs(1));
-        self.resume_at = Some(now + self.backoff);
-        self.unreported += 1;
-        self.total += 1;
-        if self
-            .last_report
-            .is_some_and(|last| now.duration_since(last) < Duration::from_secs(1))
-        {
-            return None;
-        }
-        self.last_report = Some(now);
-        let count = std::mem::take(&mut self.unreported);
-        Some(format!(
-            "{} ({count} failed attempt(s) since the last line; retrying every {} ms)",
-            accept_error(err),
-            self.backoff.as_millis()
-        ))
-    }
-
-    fn recovered(&mut self) -> Option<String> {
-        if self.total == 0 {
-            return None;
-        }
-        let total = std::mem::take(&mut self.total);
-        *self = Self::default();
-        Some(format!(
-            "Accepting again: file descriptors freed up after {total} failed attempt(s)"
         ))
     }
 }

@@ -6,7 +6,7 @@
 //! hears of it). The lossy switch applies on receive.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -73,52 +73,7 @@ impl UdpMode {
     }
 }
 
-/// Exact counters of one socket, read by the UI at draw time.
-#[derive(Debug, Default)]
-pub struct UdpStats {
-    datagrams_in: AtomicU64,
-    bytes_in: AtomicU64,
-    datagrams_out: AtomicU64,
-    bytes_out: AtomicU64,
-    lost: AtomicU64,
-    duplicated: AtomicU64,
-    overflow: AtomicU64,
-}
-
-/// A copy of [`UdpStats`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct UdpSnapshot {
-    /// Datagrams received from the network (before the lossy switch).
-    pub datagrams_in: u64,
-    /// Bytes in those datagrams.
-    pub bytes_in: u64,
-    /// Datagrams sent.
-    pub datagrams_out: u64,
-    /// Bytes in those datagrams.
-    pub bytes_out: u64,
-    /// Received datagrams dropped by the lossy switch.
-    pub lost: u64,
-    /// Received datagrams delivered twice by the lossy switch.
-    pub duplicated: u64,
-    /// Of `lost`: those dropped because the lossy switch already held
-    /// [`MAX_HELD`] delayed datagrams.
-    pub overflow: u64,
-}
-
-impl UdpStats {
-    /// Reads the counters now.
-    pub fn snapshot(&self) -> UdpSnapshot {
-        UdpSnapshot {
-            datagrams_in: self.datagrams_in.load(Ordering::Relaxed),
-            bytes_in: self.bytes_in.load(Ordering::Relaxed),
-            datagrams_out: self.datagrams_out.load(Ordering::Relaxed),
-            bytes_out: self.bytes_out.load(Ordering::Relaxed),
-            lost: self.lost.load(Ordering::Relaxed),
-            duplicated: self.duplicated.load(Ordering::Relaxed),
-            overflow: self.overflow.load(Ordering::Relaxed),
-        }
-    }
-}
+pub use super::udp_stats::{UdpSnapshot, UdpStats};
 
 /// What a UDP socket reports.
 #[derive(Debug, Clone)]
