@@ -142,6 +142,24 @@ pub async fn resolve(text: &str, limit: Duration) -> Result<Vec<SocketAddr>, Str
     }
 }
 
+/// Resolves `text` and binds the first address that works, with `bind`
+/// (a TCP listener, a UDP socket); the last failure, in words, if none
+/// does. One loop for every kind of socket.
+pub async fn bind_first<T, F, Fut>(text: &str, limit: Duration, mut bind: F) -> Result<T, String>
+where
+    F: FnMut(SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<T>>,
+{
+    let mut last_error = format!("{text} resolved to no address");
+    for candidate in resolve(text, limit).await? {
+        match bind(candidate).await {
+            Ok(socket) => return Ok(socket),
+            Err(err) => last_error = super::error::bind_error(&err, candidate),
+        }
+    }
+    Err(last_error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

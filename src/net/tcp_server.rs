@@ -18,10 +18,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 use super::accept_backoff::FdPressure;
-use super::error::{accept_error, bind_error, human_duration, is_too_many_files, stream_error};
+use super::error::{accept_error, human_duration, is_too_many_files, stream_error};
 use super::greet::{greet, Behaviour, GreetAction, ServerConfig, WELCOME};
 use super::http_responder::HttpResponder;
-use super::resolve::resolve;
+use super::resolve::bind_first;
 use super::{CloseReason, ConnId, ConnStats, Engine, Event, Payload, ServerId, StopSignal};
 
 /// The largest read (the tutorial used 1024; larger reads keep throughput
@@ -327,15 +327,7 @@ impl Listener {
     }
 
     async fn bind(&self, addr: &str) -> Result<TcpListener, String> {
-        let candidates = resolve(addr, RESOLVE_LIMIT).await?;
-        let mut last_error = String::new();
-        for candidate in candidates {
-            match TcpListener::bind(candidate).await {
-                Ok(listener) => return Ok(listener),
-                Err(err) => last_error = bind_error(&err, candidate),
-            }
-        }
-        Err(last_error)
+        bind_first(addr, RESOLVE_LIMIT, TcpListener::bind).await
     }
 
     /// Hands a command to its connection(s); returns a warning for the

@@ -18,7 +18,7 @@ use super::error::{bind_error, os_reason};
 use super::greet::hello;
 use super::loop_guard::{LoopGuard, Verdict};
 use super::lossy::{Lossy, LossyConfig};
-use super::resolve::resolve;
+use super::resolve::{bind_first, resolve};
 use super::{Engine, Event, Payload, SocketId, StopSignal};
 
 /// Datagrams the lossy switch may hold back at once; past it a delayed
@@ -334,17 +334,7 @@ impl Task {
 
     async fn open(&mut self, bind: &Bind) -> Result<UdpSocket, String> {
         match bind {
-            Bind::Address(text) => {
-                let addrs = resolve(text, RESOLVE_LIMIT).await?;
-                let mut last = String::new();
-                for addr in addrs {
-                    match UdpSocket::bind(addr).await {
-                        Ok(socket) => return Ok(socket),
-                        Err(err) => last = bind_error(&err, addr),
-                    }
-                }
-                Err(last)
-            }
+            Bind::Address(text) => bind_first(text, RESOLVE_LIMIT, UdpSocket::bind).await,
             Bind::EphemeralFor(target) => {
                 let remote = resolve(target, RESOLVE_LIMIT)
                     .await?
