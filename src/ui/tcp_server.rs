@@ -562,8 +562,12 @@ impl ServerTab {
             .highlight_symbol("▶ ");
         frame.render_stateful_widget(table, area, &mut self.table);
         if self.rows.is_empty() {
+            let target = match self.phase {
+                Phase::Listening(local) => format!("{} {}", local.ip(), local.port()),
+                _ => "127.0.0.1 9999".to_string(),
+            };
             let hint = Paragraph::new(Line::styled(
-                "  No connections yet. Try: nc 127.0.0.1 9999, or the TCP Client tab (Alt+3).",
+                format!("  No connections yet. Try: nc {target}, or the TCP Client tab (Alt+3)."),
                 theme::dim(),
             ));
             let inner = Rect {
