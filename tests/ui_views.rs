@@ -704,3 +704,20 @@ fn every_tab_binds_each_key_once_per_scope() {
     assert_eq!(conflicts(ClientTab::BINDINGS), Vec::<String>::new());
     assert_eq!(conflicts(UdpTab::BINDINGS), Vec::<String>::new());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn udp_tab_leaves_the_size_limit_to_the_engine_and_keeps_the_message() {
+    let target = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = target.local_addr().unwrap();
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('4'));
+    app.on_key(key(KeyCode::Tab)); // bind → target
+    set_field(&mut app, &addr.to_string());
+    app.on_key(key(KeyCode::Tab)); // → message
+    app.on_paste(&"x".repeat(70_000));
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "datagram too large: 70000 bytes").await;
+    app.on_key(key(KeyCode::Up)); // the history has it back
+    assert!(show(&mut app).contains("xxxxxxxx"));
+    drop(target);
+}

@@ -352,16 +352,9 @@ impl UdpTab {
                 return;
             }
         };
-        if bytes.len() > MAX_DATAGRAM_V4 && !target.contains('[') {
-            self.status = Status::new(
-                Kind::Error,
-                format!(
-                    "datagram too large: {} bytes; a UDP/IPv4 datagram carries at most {MAX_DATAGRAM_V4}",
-                    bytes.len()
-                ),
-            );
-            return;
-        }
+        // The size limit depends on the IP version the target resolves to:
+        // the engine checks it and reports "datagram too large" (the text
+        // stays in the history: Up recalls it).
         let _ = self.composer.take();
         self.sender(engine, &target).send(&target, bytes);
     }
