@@ -427,3 +427,41 @@ async fn ten_thousand_pipelined_requests_in_one_write_are_all_answered() {
     assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
     server.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saves_go_through_the_engine_and_never_overwrite() {
+    use netplay::net::SaveFor;
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let dir = tempfile::tempdir().unwrap();
+    let mut saved = Vec::new();
+    for text in ["first", "second"] {
+        engine.save(
+            SaveFor::ServerLog,
+            dir.path().to_path_buf(),
+            "netplay-tcp-server-x.log".into(),
+            text.as_bytes().to_vec(),
+        );
+        let path = wait_for(&mut rx, "Saved", |event| match event {
+            Event::Saved(SaveFor::ServerLog, outcome) => Some(outcome.clone()),
+            _ => None,
+        })
+        .await
+        .expect("saved");
+        saved.push(path);
+    }
+    assert_eq!(saved[0], dir.path().join("netplay-tcp-server-x.log"));
+    assert_eq!(saved[1], dir.path().join("netplay-tcp-server-x (1).log"));
+    assert_eq!(std::fs::read(&saved[0]).unwrap(), b"first");
+    engine.save(
+        SaveFor::UdpPackets,
+        dir.path().join("missing"),
+        "x.log".into(),
+        b"x".to_vec(),
+    );
+    let failed = wait_for(&mut rx, "a failed save", |event| match event {
+        Event::Saved(SaveFor::UdpPackets, outcome) => Some(outcome.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(failed.unwrap_err().contains("missing"));
+}

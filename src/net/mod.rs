@@ -198,6 +198,19 @@ pub enum Event {
     Http(RequestId, http::HttpEvent),
     /// From a UDP socket.
     Udp(SocketId, udp::UdpEvent),
+    /// A save asked for with [`Engine::save`] is done: the file, or why not.
+    Saved(SaveFor, Result<std::path::PathBuf, String>),
+}
+
+/// Who asked for a save: the outcome is routed back to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveFor {
+    /// The TCP Server tab's log.
+    ServerLog,
+    /// The TCP Client tab's transcript.
+    ClientTranscript,
+    /// The UDP tab's packet list.
+    UdpPackets,
 }
 
 /// The engine's shared context: where events go, and the id counter. Cheap to
@@ -256,6 +269,37 @@ impl Engine {
         engine.lossless = true;
         engine.preview_limit = preview_limit;
         (engine, rx)
+    }
+
+    /// Saves `contents` as a new file `name` in `dir` — never over an
+    /// existing file ([`crate::files::save_new`]) — on a blocking thread, so
+    /// a slow disk never holds up the UI. [`Event::Saved`] reports it.
+    pub fn save(&self, asker: SaveFor, dir: std::path::PathBuf, name: String, contents: Vec<u8>) {
+        self.save_with(
+            move || {
+                crate::files::save_new(&dir, &name, |file| {
+                    std::io::Write::write_all(file, &contents)
+                })
+            },
+            move |result| Event::Saved(asker, result),
+        );
+    }
+
+    /// The one way netplay saves: `job` runs on a blocking thread, and its
+    /// outcome comes back as the event `report` makes of it.
+    pub(crate) fn save_with(
+        &self,
+        job: impl FnOnce() -> Result<std::path::PathBuf, String> + Send + 'static,
+        report: impl FnOnce(Result<std::path::PathBuf, String>) -> Event + Send + 'static,
+    ) {
+        let engine = self.clone();
+        self.spawn(async move {
+            let outcome = match tokio::task::spawn_blocking(job).await {
+                Ok(outcome) => outcome,
+                Err(err) => Err(format!("the save failed: {err}")),
+            };
+            engine.emit(report(outcome)).await;
+        });
     }
 
     /// The private directory (mode 0700) that body spools go in.

@@ -11,7 +11,7 @@ use super::tcp_client::ClientTab;
 use super::tcp_server::ServerTab;
 use super::udp::UdpTab;
 use crate::net::greet::Behaviour;
-use crate::net::{Engine, Event};
+use crate::net::{Engine, Event, SaveFor};
 
 /// How netplay starts: which tab, and what the command line put in it.
 #[derive(Debug, Clone)]
@@ -238,6 +238,11 @@ impl App {
             Event::Client(id, event) => self.client.on_event(id, event),
             Event::Http(id, event) => self.http.on_event(id, event),
             Event::Udp(id, event) => self.udp.on_event(id, event),
+            Event::Saved(asker, outcome) => match asker {
+                SaveFor::ServerLog => self.server.on_saved(outcome),
+                SaveFor::ClientTranscript => self.client.on_saved(outcome),
+                SaveFor::UdpPackets => self.udp.on_saved(outcome),
+            },
         }
     }
 

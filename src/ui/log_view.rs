@@ -2,9 +2,6 @@
 //! totals, pausable without losing entries, scrollable, with a hex view of
 //! the bytes each entry carries, and saving to a text file.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -307,10 +304,10 @@ impl LogView {
         lines
     }
 
-    /// Writes every held entry to a new file in `dir` named after the log and
-    /// the time; never overwrites (a numbered name is used instead; see
-    /// [`crate::files::save_new`]).
-    pub fn save(&self, dir: &Path, prefix: &str) -> Result<PathBuf, String> {
+    /// What saving the log writes: a file name made of `prefix` and the
+    /// time, and every held entry with full timestamps. The writing itself
+    /// is the engine's ([`crate::net::Engine::save`]), off the UI thread.
+    pub fn saved_file(&self, prefix: &str) -> (String, Vec<u8>) {
         let stamp = Stamp::now();
         let mut contents = format!(
             "# netplay {} saved {} — {} entries held of {} recorded ({} dropped)\n",
@@ -324,8 +321,10 @@ impl LogView {
             contents.push_str(&entry.saved_line());
             contents.push('\n');
         }
-        let name = format!("netplay-{prefix}-{}.log", stamp.file_part());
-        crate::files::save_new(dir, &name, |file| file.write_all(contents.as_bytes()))
+        (
+            format!("netplay-{prefix}-{}.log", stamp.file_part()),
+            contents.into_bytes(),
+        )
     }
 }
 
@@ -440,16 +439,21 @@ mod tests {
     }
 
     #[test]
-    fn save_never_overwrites() {
-        let dir = std::env::temp_dir().join(format!("netplay-save-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+    fn the_saved_file_holds_every_entry_with_a_header() {
         let mut view = LogView::new("log");
         view.push(Kind::Info, "one");
-        let first = view.save(&dir, "t").unwrap();
-        let second = view.save(&dir, "t").unwrap();
-        assert_ne!(first, second);
-        let text = std::fs::read_to_string(&first).unwrap();
-        assert!(text.contains("one") && text.starts_with("# netplay log saved"));
-        std::fs::remove_dir_all(&dir).unwrap();
+        view.push_data(Kind::In, "got: ", Payload::of(b"\x1b]0;x\x07hi"));
+        let (name, contents) = view.saved_file("t");
+        assert!(
+            name.starts_with("netplay-t-") && name.ends_with(".log"),
+            "{name}"
+        );
+        let text = String::from_utf8(contents).unwrap();
+        assert!(text.starts_with("# netplay log saved"), "{text}");
+        assert!(
+            text.contains("one") && text.contains("\\x1b]0;x\\x07hi"),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "saved text is sanitized too");
     }
 }

@@ -15,7 +15,7 @@
 //! ```
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,7 +33,7 @@ pub use super::tcp_client_keys::Action;
 use super::{age, count, cycle, plural, theme, AddressKey, Hint, Status, CONNECT_TIMEOUTS};
 use crate::net::error::human_duration;
 use crate::net::tcp_client::{self, ClientEvent, ClientHandle, DEFAULT_CONNECT_TIMEOUT};
-use crate::net::{ClientId, CloseReason, ConnStats, Engine};
+use crate::net::{ClientId, CloseReason, ConnStats, Engine, SaveFor};
 
 /// Which part of the tab has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +96,8 @@ pub struct ClientTab {
     /// The conversation.
     pub transcript: LogView,
     status: Status,
+    /// Entries in the save under way (for its status line).
+    saving: usize,
 }
 
 impl ClientTab {
@@ -114,6 +116,7 @@ impl ClientTab {
             closed_first: None,
             composer: Composer::new("type a message, Enter sends"),
             transcript: LogView::new("Transcript"),
+            saving: 0,
             status: Status::new(Kind::Info, "Not connected. Enter connects."),
         }
     }
@@ -157,7 +160,7 @@ impl ClientTab {
             Action::HalfClose => self.half_close(),
             Action::Connect => self.toggle(engine),
             Action::Pause => self.transcript.toggle_pause(),
-            Action::Save => self.save(Path::new(".")),
+            Action::Save => self.save(engine),
             Action::Send => self.send_message(),
             Action::Field => {}
         }
@@ -267,12 +270,21 @@ impl ClientTab {
         }
     }
 
-    fn save(&mut self, dir: &Path) {
-        self.status = Status::saved(
-            self.transcript.save(dir, "tcp-client"),
-            self.transcript.ring().len(),
-            "transcript entries",
+    fn save(&mut self, engine: &Engine) {
+        let (name, contents) = self.transcript.saved_file("tcp-client");
+        self.saving = self.transcript.ring().len();
+        engine.save(
+            SaveFor::ClientTranscript,
+            PathBuf::from("."),
+            name,
+            contents,
         );
+        self.status = Status::new(Kind::Info, "Saving the transcript…");
+    }
+
+    /// The outcome of the save asked for with Ctrl+S.
+    pub fn on_saved(&mut self, outcome: Result<PathBuf, String>) {
+        self.status = Status::saved(outcome, self.saving, "transcript entries");
     }
 
     /// Folds one engine event into the tab; events of an older connection

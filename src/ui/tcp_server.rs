@@ -16,7 +16,7 @@
 //! ```
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -36,7 +36,7 @@ use crate::narrate::ServerNarrator;
 use crate::net::error::human_duration;
 use crate::net::greet::{Behaviour, ServerConfig};
 use crate::net::tcp_server::{self, ServerEvent, ServerHandle};
-use crate::net::{CloseReason, ConnId, ConnStats, Engine, ServerId};
+use crate::net::{CloseReason, ConnId, ConnStats, Engine, SaveFor, ServerId};
 
 /// Closed connections kept in the table (oldest go first); open ones all stay.
 pub const CLOSED_ROWS_KEPT: usize = 200;
@@ -121,6 +121,8 @@ pub struct ServerTab {
     /// The server log.
     pub log: LogView,
     status: Status,
+    /// Entries in the save under way (for its status line).
+    saving: usize,
 }
 
 impl ServerTab {
@@ -139,6 +141,7 @@ impl ServerTab {
             broadcast: false,
             composer: Composer::new("reply to the selected connection (manual mode, or any time)"),
             log: LogView::new("Server log"),
+            saving: 0,
             status: Status::new(Kind::Info, "Stopped. Enter starts listening."),
         }
     }
@@ -185,7 +188,7 @@ impl ServerTab {
             Action::Broadcast => self.broadcast = !self.broadcast,
             Action::Listen => self.toggle(engine),
             Action::Pause => self.log.toggle_pause(),
-            Action::Save => self.save(Path::new(".")),
+            Action::Save => self.save(engine),
             Action::Send => self.send_message(),
             Action::SelectUp => return self.select_step(-1),
             Action::SelectDown => return self.select_step(1),
@@ -269,12 +272,16 @@ impl ServerTab {
         }
     }
 
-    fn save(&mut self, dir: &Path) {
-        self.status = Status::saved(
-            self.log.save(dir, "tcp-server"),
-            self.log.ring().len(),
-            "log entries",
-        );
+    fn save(&mut self, engine: &Engine) {
+        let (name, contents) = self.log.saved_file("tcp-server");
+        self.saving = self.log.ring().len();
+        engine.save(SaveFor::ServerLog, PathBuf::from("."), name, contents);
+        self.status = Status::new(Kind::Info, "Saving the log…");
+    }
+
+    /// The outcome of the save asked for with Ctrl+S.
+    pub fn on_saved(&mut self, outcome: Result<PathBuf, String>) {
+        self.status = Status::saved(outcome, self.saving, "log entries");
     }
 
     fn select_step(&mut self, step: isize) -> bool {

@@ -12,7 +12,7 @@
 //! ```
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,7 +33,7 @@ use crate::clock::Stamp;
 use crate::net::burst::MAX_BURST;
 use crate::net::lossy::LossyConfig;
 use crate::net::udp::{self, Bind, UdpEvent, UdpHandle, UdpMode, UdpStats, MAX_DATAGRAM_V4};
-use crate::net::{Engine, Payload, SocketId};
+use crate::net::{Engine, Payload, SaveFor, SocketId};
 use crate::ring::{Ring, DEFAULT_CAPACITY};
 use crate::text::sanitize;
 
@@ -119,6 +119,8 @@ pub struct UdpTab {
     /// Binds, errors, losses and burst reports.
     pub log: LogView,
     status: Status,
+    /// Entries in the save under way (for its status line).
+    saving: usize,
 }
 
 impl UdpTab {
@@ -140,6 +142,7 @@ impl UdpTab {
             selected: None,
             follow: true,
             log: LogView::new("UDP log"),
+            saving: 0,
             status: Status::new(
                 Kind::Info,
                 "Not bound. Enter binds; or just send (an ephemeral port is used).",
@@ -186,7 +189,7 @@ impl UdpTab {
             Action::Burst => self.run_burst(engine),
             Action::Bind => self.toggle_bind(engine),
             Action::Send => self.send_message(engine),
-            Action::Save => self.save(Path::new(".")),
+            Action::Save => self.save(engine),
             Action::Packets => return self.packet_key(key),
         }
         true
@@ -380,7 +383,7 @@ impl UdpTab {
             .burst(&target, count, size, BURST_WAIT);
     }
 
-    fn save(&mut self, dir: &Path) {
+    fn save(&mut self, engine: &Engine) {
         let mut view = LogView::with_capacity("UDP packets", self.packets.len().max(1));
         for packet in self.packets.iter() {
             let (kind, verb) = match packet.direction {
@@ -398,7 +401,15 @@ impl UdpTab {
                 ),
             );
         }
-        self.status = Status::saved(view.save(dir, "udp-packets"), self.packets.len(), "packets");
+        let (name, contents) = view.saved_file("udp-packets");
+        self.saving = self.packets.len();
+        engine.save(SaveFor::UdpPackets, PathBuf::from("."), name, contents);
+        self.status = Status::new(Kind::Info, "Saving the packet list…");
+    }
+
+    /// The outcome of the save asked for with Ctrl+S.
+    pub fn on_saved(&mut self, outcome: Result<PathBuf, String>) {
+        self.status = Status::saved(outcome, self.saving, "packets");
     }
 
     fn record(

@@ -96,17 +96,14 @@ pub fn save_body(
     dir: std::path::PathBuf,
     name: String,
 ) {
-    let engine_for_task = engine.clone();
-    engine.spawn(async move {
-        let saved =
-            tokio::task::spawn_blocking(move || body::save_spool(&spool, &dir, &name)).await;
-        let event = match saved {
-            Ok(Ok(path)) => HttpEvent::Saved(path),
-            Ok(Err(reason)) => HttpEvent::SaveFailed(reason),
-            Err(err) => HttpEvent::SaveFailed(format!("save task failed: {err}")),
-        };
-        engine_for_task
-            .emit(crate::net::Event::Http(id, event))
-            .await;
-    });
+    engine.save_with(
+        move || body::save_spool(&spool, &dir, &name),
+        move |outcome| {
+            let event = match outcome {
+                Ok(path) => HttpEvent::Saved(path),
+                Err(reason) => HttpEvent::SaveFailed(reason),
+            };
+            crate::net::Event::Http(id, event)
+        },
+    );
 }
