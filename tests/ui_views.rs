@@ -13,6 +13,15 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
+// The function keys by name, as the footer and help write them.
+const F1: KeyCode = KeyCode::F(1);
+const F2: KeyCode = KeyCode::F(2);
+const F3: KeyCode = KeyCode::F(3);
+const F4: KeyCode = KeyCode::F(4);
+const F5: KeyCode = KeyCode::F(5);
+const F6: KeyCode = KeyCode::F(6);
+const F7: KeyCode = KeyCode::F(7);
+
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }
@@ -141,7 +150,7 @@ async fn alt_digits_work_while_typing_and_letters_type() {
 #[tokio::test]
 async fn help_overlay_lists_every_global_key() {
     let (mut app, _rx) = new_app();
-    app.on_key(key(KeyCode::F(1)));
+    app.on_key(key(F1));
     let text = show(&mut app);
     for needle in ["Alt+1", "Tab / Shift+Tab", "Enter", "F1", "Ctrl+C"] {
         assert!(text.contains(needle), "help shows {needle}:\n{text}");
@@ -243,7 +252,7 @@ async fn hostile_bytes_never_reach_a_cell() {
             "{c:?} on screen"
         );
     }
-    app.on_key(key(KeyCode::F(2)));
+    app.on_key(key(F2));
     assert!(
         show(&mut app).contains("1b 5d 30 3b"),
         "hex view shows the bytes"
@@ -342,7 +351,7 @@ async fn http_tab_edits_and_fetches_from_the_own_server() {
     app.on_key(alt('2'));
     set_field(&mut app, "127.0.0.1:0");
     for _ in 0..4 {
-        app.on_key(key(KeyCode::F(5))); // greet → echo → discard → manual → http
+        app.on_key(key(F5)); // greet → echo → discard → manual → http
     }
     app.on_key(key(KeyCode::Enter));
     let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
@@ -357,23 +366,23 @@ async fn http_tab_edits_and_fetches_from_the_own_server() {
         "editor follows the URL:\n{text}"
     );
     assert!(text.contains(&format!("Host: 127.0.0.1:{port}")));
-    app.on_key(key(KeyCode::F(5)));
+    app.on_key(key(F5));
     assert!(show(&mut app).contains("HEAD /hello?x=1 HTTP/1.1"));
-    app.on_key(key(KeyCode::F(5))); // POST
-    app.on_key(key(KeyCode::F(5))); // PUT
+    app.on_key(key(F5)); // POST
+    app.on_key(key(F5)); // PUT
     for _ in 0..4 {
-        app.on_key(key(KeyCode::F(5))); // PATCH DELETE OPTIONS, back to GET
+        app.on_key(key(F5)); // PATCH DELETE OPTIONS, back to GET
     }
     app.on_key(key(KeyCode::Enter));
     let text = pump_until(&mut app, &mut rx, "Request: GET /hello?x=1 HTTP/1.1").await;
     assert!(text.contains("HTTP/1.1 200 OK\\r\\n"), "{text}");
     assert!(text.contains("Content-Type    text/plain"), "{text}");
-    app.on_key(key(KeyCode::F(2)));
+    app.on_key(key(F2));
     assert!(
         show(&mut app).contains("GET /hello?x=1 HTTP/1.1\\r\\n"),
         "request as sent"
     );
-    app.on_key(key(KeyCode::F(2)));
+    app.on_key(key(F2));
     let text = show(&mut app);
     assert!(
         text.contains("first byte") && text.contains("(you)"),
@@ -437,7 +446,7 @@ async fn udp_tab_binds_answers_and_shows_hex() {
     assert!(text.contains("in 3 (17 B) · out 3 (41 B)"), "{text}");
     // the newest packet is selected: its hex is in the detail pane
     assert!(text.contains("48 65 6c 6c 6f 2c 20 53"), "{text}");
-    app.on_key(key(KeyCode::F(6)));
+    app.on_key(key(F6));
     assert!(show(&mut app).contains("LOSSY NETWORK ON"));
 }
 
@@ -447,7 +456,7 @@ async fn udp_flood_is_absorbed_with_bounded_memory() {
     app.on_key(alt('4'));
     set_field(&mut app, "127.0.0.1:0");
     for _ in 0..2 {
-        app.on_key(key(KeyCode::F(5))); // greet → echo → silent
+        app.on_key(key(F5)); // greet → echo → silent
     }
     app.on_key(key(KeyCode::Enter));
     let text = pump_until(&mut app, &mut rx, "Bound 127.0.0.1:").await;
@@ -498,7 +507,7 @@ async fn server_tab_manual_reply_broadcast_and_kick() {
     app.on_key(alt('2'));
     set_field(&mut app, "127.0.0.1:0");
     for _ in 0..3 {
-        app.on_key(key(KeyCode::F(5))); // greet → echo → discard → manual
+        app.on_key(key(F5)); // greet → echo → discard → manual
     }
     app.on_key(key(KeyCode::Enter));
     let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
@@ -518,7 +527,7 @@ async fn server_tab_manual_reply_broadcast_and_kick() {
     common::expect_bytes(&mut first, b"just you");
     pump_until(&mut app, &mut rx, "sent 8 B to").await;
 
-    app.on_key(key(KeyCode::F(7))); // broadcast
+    app.on_key(key(F7)); // broadcast
     assert!(show(&mut app).contains("Broadcast to all open connections"));
     type_text(&mut app, "all");
     app.on_key(key(KeyCode::Enter));
@@ -573,8 +582,8 @@ async fn client_tab_escapes_line_endings_half_close_and_hex() {
     set_field(&mut app, &addr.to_string());
     app.on_key(key(KeyCode::Enter));
     pump_until(&mut app, &mut rx, "Connected: local").await;
-    app.on_key(key(KeyCode::F(4))); // escapes on
-    app.on_key(key(KeyCode::F(3))); // EOL: LF
+    app.on_key(key(F4)); // escapes on
+    app.on_key(key(F3)); // EOL: LF
     assert!(show(&mut app).contains("EOL LF (F3) · escapes on (F4)"));
     type_text(&mut app, "\\x41\\x00B");
     app.on_key(key(KeyCode::Enter));
@@ -582,12 +591,12 @@ async fn client_tab_escapes_line_endings_half_close_and_hex() {
     type_text(&mut app, "\\q");
     app.on_key(key(KeyCode::Enter));
     assert!(show(&mut app).contains("Not sent: unknown escape \\q"));
-    app.on_key(key(KeyCode::F(6))); // half-close
+    app.on_key(key(F6)); // half-close
     pump_until(&mut app, &mut rx, "FIN sent").await;
     let text = pump_until(&mut app, &mut rx, "late reply").await;
     assert!(text.contains("you closed first"), "{text}");
     pump_until(&mut app, &mut rx, "Connection closed by peer").await;
-    app.on_key(key(KeyCode::F(2)));
+    app.on_key(key(F2));
     assert!(
         show(&mut app).contains("6c 61 74 65 20 72 65 70"),
         "hex of 'late rep'"
