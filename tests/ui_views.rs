@@ -712,6 +712,10 @@ fn every_tab_binds_each_key_once_per_scope() {
     assert_eq!(conflicts(ServerTab::BINDINGS), Vec::<String>::new());
     assert_eq!(conflicts(ClientTab::BINDINGS), Vec::<String>::new());
     assert_eq!(conflicts(UdpTab::BINDINGS), Vec::<String>::new());
+    assert_eq!(
+        conflicts(netplay::ui::app::GLOBAL_BINDINGS),
+        Vec::<String>::new()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,9 +3,10 @@
 //! registry at the bottom of this file; the `Tab` enum, Alt+N, the tab bar,
 //! the footer's "Alt+1-N", the help sections and `--tab NAME` all follow it.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use super::http::HttpTab;
+use super::keys::{self, Binding, Key, Scope};
 use super::tab::TabView;
 use super::tcp_client::ClientTab;
 use super::tcp_server::ServerTab;
@@ -179,41 +180,42 @@ impl App {
         self.view_mut(self.tab)
     }
 
-    /// Handles one key press.
+    /// Handles one key press: the global table first (in the help overlay,
+    /// its own keys), then the active tab's.
     pub fn on_key(&mut self, key: KeyEvent) {
         if key.kind != KeyEventKind::Press {
             return;
         }
-        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-            self.quit = true;
-            return;
-        }
-        if key.modifiers.contains(KeyModifiers::ALT) {
-            if let Some(tab) = alt_digit(&key).and_then(|n| Tab::ALL.get(n - 1)) {
-                self.switch_to(*tab);
-                return;
+        let layer = if self.help { Layer::Help } else { Layer::Tabs };
+        match keys::action(GLOBAL_BINDINGS, &key, layer) {
+            Some(action) => self.perform(action, &key),
+            None if self.help => {}
+            None => {
+                let engine = self.engine.clone();
+                self.active_mut().on_key(key, &engine);
             }
         }
-        if key.code == KeyCode::F(1) {
-            self.help = !self.help;
-            self.help_scroll = 0;
-            return;
-        }
-        if self.help {
-            match key.code {
-                KeyCode::Esc => self.help = false,
-                KeyCode::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
-                KeyCode::Down => self.help_scroll = self.help_scroll.saturating_add(1),
-                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
-                KeyCode::PageDown => self.help_scroll = self.help_scroll.saturating_add(10),
-                KeyCode::Home => self.help_scroll = 0,
-                KeyCode::End => self.help_scroll = u16::MAX,
-                _ => {}
+    }
+
+    fn perform(&mut self, action: Global, key: &KeyEvent) {
+        match action {
+            Global::Quit => self.quit = true,
+            Global::SwitchTab => {
+                if let Some(tab) = alt_digit(key).and_then(|n| Tab::ALL.get(n - 1)) {
+                    self.switch_to(*tab);
+                }
             }
-            return;
+            Global::Help => {
+                self.help = !self.help;
+                self.help_scroll = 0;
+            }
+            Global::CloseHelp => self.help = false,
+            Global::ScrollUp(lines) => self.help_scroll = self.help_scroll.saturating_sub(lines),
+            Global::ScrollDown(lines) => self.help_scroll = self.help_scroll.saturating_add(lines),
+            Global::ScrollTop => self.help_scroll = 0,
+            Global::ScrollBottom => self.help_scroll = u16::MAX,
+            Global::Listed => {}
         }
-        let engine = self.engine.clone();
-        self.active_mut().on_key(key, &engine);
     }
 
     /// Goes to `tab` with the keyboard on its first field.
@@ -257,6 +259,148 @@ impl App {
         self.active().typing()
     }
 }
+
+/// Where the global keys are looked up: over the tabs, or in the help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// A tab has the keyboard.
+    Tabs,
+    /// The help overlay is open.
+    Help,
+}
+
+/// What a global key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Global {
+    /// Quit at once.
+    Quit,
+    /// Go to the tab of the Alt+digit pressed.
+    SwitchTab,
+    /// Open or close the help.
+    Help,
+    /// Close the help.
+    CloseHelp,
+    /// Scroll the help up by this many lines.
+    ScrollUp(u16),
+    /// Scroll the help down by this many lines.
+    ScrollDown(u16),
+    /// The help's first line.
+    ScrollTop,
+    /// The help's last line.
+    ScrollBottom,
+    /// Listed in the help for every tab; each tab binds it itself.
+    Listed,
+}
+
+/// The keys that work everywhere, and the help overlay's own: one table for
+/// the key handling and the help's first section. Tab, Shift+Tab and Enter
+/// are listed for the help; each tab binds them itself.
+pub const GLOBAL_BINDINGS: &[Binding<Global, Layer>] = &[
+    Binding {
+        keys: &[Key::AltDigit],
+        name: "Alt+N",
+        label: "tabs",
+        help: "go to tab N (the tab bar numbers them), even while typing",
+        scope: Scope::Focus(Layer::Tabs),
+        action: Global::SwitchTab,
+    },
+    Binding {
+        keys: &[Key::AltDigit],
+        name: "Alt+N",
+        label: "",
+        help: "",
+        scope: Scope::Focus(Layer::Help),
+        action: Global::SwitchTab,
+    },
+    Binding {
+        keys: &[],
+        name: "Tab / Shift+Tab",
+        label: "focus",
+        help: "move focus between the fields and panes of the tab",
+        scope: Scope::Focus(Layer::Tabs),
+        action: Global::Listed,
+    },
+    Binding {
+        keys: &[],
+        name: "Enter",
+        label: "",
+        help: "the focused field's action: start/stop, connect/disconnect, send",
+        scope: Scope::Focus(Layer::Tabs),
+        action: Global::Listed,
+    },
+    Binding {
+        keys: &[Key::Plain(KeyCode::F(1))],
+        name: "F1",
+        label: "help",
+        help: "this help (Esc or F1 closes it; ↑↓ PgUp PgDn Home End scroll)",
+        scope: Scope::Tab,
+        action: Global::Help,
+    },
+    Binding {
+        keys: &[Key::Ctrl('c')],
+        name: "Ctrl+C",
+        label: "quit",
+        help: "quit at once, terminal restored",
+        scope: Scope::Tab,
+        action: Global::Quit,
+    },
+    Binding {
+        keys: &[Key::Plain(KeyCode::Esc)],
+        name: "Esc",
+        label: "close",
+        help: "",
+        scope: Scope::Focus(Layer::Help),
+        action: Global::CloseHelp,
+    },
+    Binding {
+        keys: &[Key::Plain(KeyCode::Up)],
+        name: "↑",
+        label: "",
+        help: "",
+        scope: Scope::Focus(Layer::Help),
+        action: Global::ScrollUp(1),
+    },
+    Binding {
+        keys: &[Key::Plain(KeyCode::Down)],
+        name: "↓",
+        label: "",
+        help: "",
+        scope: Scope::Focus(Layer::Help),
+        action: Global::ScrollDown(1),
+    },
+    Binding {
+        keys: &[Key::Plain(KeyCode::PageUp)],
+        name: "PgUp",
+        label: "",
+        help: "",
+        scope: Scope::Focus(Layer::Help),
+        action: Global::ScrollUp(10),
+    },
+    Binding {
+        keys: &[Key::Plain(KeyCode::PageDown)],
+        name: "PgDn",
+        label: "",
+        help: "",
+        scope: Scope::Focus(Layer::Help),
+        action: Global::ScrollDown(10),
+    },
+    Binding {
+        keys: &[Key::Plain(KeyCode::Home)],
+        name: "Home",
+        label: "",
+        help: "",
+        scope: Scope::Focus(Layer::Help),
+        action: Global::ScrollTop,
+    },
+    Binding {
+        keys: &[Key::Plain(KeyCode::End)],
+        name: "End",
+        label: "",
+        help: "",
+        scope: Scope::Focus(Layer::Help),
+        action: Global::ScrollBottom,
+    },
+];
 
 /// The digit of Alt+1 … Alt+9.
 fn alt_digit(key: &KeyEvent) -> Option<usize> {

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Tabs, Wrap};
 use ratatui::Frame;
 
-use super::app::{App, Tab};
+use super::app::{App, Layer, Tab, GLOBAL_BINDINGS};
 use super::{help, theme};
 
 /// The smallest terminal the layout fits in.
@@ -77,12 +77,12 @@ fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &App) {
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
     let tabs = format!("Alt+1-{}", Tab::ALL.len());
     let mut hints: Vec<(&str, &str)> = app.active().hints();
-    hints.extend([
-        (tabs.as_str(), "tabs"),
-        ("Tab", "focus"),
-        ("F1", "help"),
-        ("Ctrl+C", "quit"),
-    ]);
+    let global = super::keys::footer(GLOBAL_BINDINGS, Layer::Tabs, |_, label| Some(label));
+    hints.extend(global.into_iter().map(|(key, does)| match key {
+        "Alt+N" => (tabs.as_str(), does),
+        "Tab / Shift+Tab" => ("Tab", does),
+        _ => (key, does),
+    }));
     let mut spans = Vec::new();
     let dropped = app.engine.dropped_events();
     if dropped > 0 {

@@ -5,22 +5,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::app::{App, Tab};
+use super::app::{App, Tab, GLOBAL_BINDINGS};
+use super::keys;
 use super::{theme, Hint};
-
-/// Keys that work everywhere (Alt+N is listed from the registry).
-pub const GLOBAL: &[Hint] = &[
-    (
-        "Tab / Shift+Tab",
-        "move focus between the fields and panes of the tab",
-    ),
-    (
-        "Enter",
-        "the focused field's action: start/stop, connect/disconnect, send",
-    ),
-    ("F1", "this help (Esc or F1 closes it)"),
-    ("Ctrl+C", "quit at once, terminal restored"),
-];
 
 /// A titled list of keys and what they do.
 pub type Section = (String, Vec<(String, String)>);
@@ -33,11 +20,17 @@ pub fn sections(app: &App) -> Vec<Section> {
         .map(|tab| format!("Alt+{}", tab.number()))
         .collect();
     let titles: Vec<&str> = Tab::ALL.iter().map(|tab| tab.title()).collect();
-    let mut global = vec![(
-        alt_keys.join(" / "),
-        format!("{}, even while typing", titles.join(" / ")),
-    )];
-    global.extend(owned(GLOBAL));
+    // The global table, with Alt+N written out from the registry.
+    let global = keys::help(GLOBAL_BINDINGS)
+        .into_iter()
+        .map(|(key, does)| match key {
+            "Alt+N" => (
+                alt_keys.join(" / "),
+                format!("{}, even while typing", titles.join(" / ")),
+            ),
+            _ => (key.to_string(), does.to_string()),
+        })
+        .collect();
     let mut sections = vec![("Everywhere".to_string(), global)];
     for tab in Tab::ALL {
         sections.push((

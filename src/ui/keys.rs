@@ -15,6 +15,8 @@ pub enum Key {
     Plain(KeyCode),
     /// Ctrl + a letter.
     Ctrl(char),
+    /// Alt + any digit 1–9 (the digit is read from the event).
+    AltDigit,
 }
 
 impl Key {
@@ -23,6 +25,12 @@ impl Key {
         match self {
             Key::Plain(code) => super::is_plain_key(event, code),
             Key::Ctrl(c) => super::ctrl(event, c),
+            Key::AltDigit => {
+                event
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::ALT)
+                    && matches!(event.code, KeyCode::Char('1'..='9'))
+            }
         }
     }
 }
@@ -121,6 +129,7 @@ pub fn conflicts<A, F: PartialEq + Copy + std::fmt::Debug>(table: &[Binding<A, F
 pub fn describe(key: Key) -> String {
     match key {
         Key::Ctrl(c) => format!("Ctrl+{}", c.to_ascii_uppercase()),
+        Key::AltDigit => "Alt+N".into(),
         Key::Plain(KeyCode::F(n)) => format!("F{n}"),
         Key::Plain(KeyCode::Char(' ')) => "Space".into(),
         Key::Plain(KeyCode::Char(c)) => c.to_string(),
