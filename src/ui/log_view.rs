@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use unicode_width::UnicodeWidthChar;
 
+use super::follow::Follow;
 use super::theme;
 use crate::clock::Stamp;
 use crate::net::Payload;
@@ -77,9 +78,10 @@ pub struct LogView {
     ring: Ring<Entry>,
     /// Entries counted when the view was paused; the view shows nothing newer.
     paused_at: Option<u64>,
-    /// When scrolled back: one past the sequence number of the bottom entry
-    /// shown. Anchored to entries, so new arrivals do not move the text.
-    anchor: Option<u64>,
+    /// Where the bottom of the view is, as one past an entry's sequence
+    /// number: following the newest, or held (scrolled back) on an entry,
+    /// so new arrivals do not move the text.
+    scroll: Follow,
     /// Whether entries with bytes show a hex dump.
     pub hex: bool,
 }
@@ -96,7 +98,7 @@ impl LogView {
             name,
             ring: Ring::new(capacity),
             paused_at: None,
-            anchor: None,
+            scroll: Follow::default(),
             hex: false,
         }
     }
@@ -140,7 +142,7 @@ impl LogView {
             Some(_) => None,
             None => Some(self.ring.total()),
         };
-        self.anchor = None;
+        self.scroll.follow();
     }
 
     /// The keys of a focused log pane: Space pauses or resumes, the arrows,
@@ -155,21 +157,15 @@ impl LogView {
 
     /// Scrolling keys when the pane has focus; returns whether the key was used.
     pub fn scroll_key(&mut self, key: KeyEvent, page: u64) -> bool {
-        let live_end = self.live_end();
-        let oldest_end = (self.ring.dropped() + 1).min(live_end);
-        let end = self.shown_end();
-        let moved = match key.code {
-            KeyCode::Up => end.saturating_sub(1),
-            KeyCode::PageUp => end.saturating_sub(page),
-            KeyCode::Down => end + 1,
-            KeyCode::PageDown => end + page,
-            KeyCode::Home => oldest_end,
-            KeyCode::End => live_end,
-            _ => return false,
-        };
-        let moved = moved.clamp(oldest_end, live_end);
-        self.anchor = (moved < live_end).then_some(moved);
-        true
+        let (oldest, live) = self.end_range();
+        self.scroll.key(&key, page, oldest, Some(live))
+    }
+
+    /// The positions the bottom of the view can take: one past the oldest
+    /// entry held, to one past the newest that may be shown.
+    fn end_range(&self) -> (u64, u64) {
+        let live = self.live_end();
+        ((self.ring.dropped() + 1).min(live), live)
     }
 
     /// One past the newest entry that may be shown: everything, or what
@@ -181,11 +177,8 @@ impl LogView {
     /// One past the bottom entry shown now (scrolling, pausing, and entries
     /// dropped from the ring all taken into account).
     fn shown_end(&self) -> u64 {
-        let live = self.live_end();
-        match self.anchor {
-            Some(anchor) => anchor.clamp((self.ring.dropped() + 1).min(live), live),
-            None => live,
-        }
+        let (oldest, live) = self.end_range();
+        self.scroll.at(oldest, Some(live)).unwrap_or(live)
     }
 
     /// Entries between the bottom one shown and the newest.

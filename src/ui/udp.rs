@@ -21,6 +21,7 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 
 use super::composer::Composer;
+use super::follow::Follow;
 use super::input::InputField;
 use super::keys;
 
@@ -114,8 +115,8 @@ pub struct UdpTab {
     stats: Option<Arc<UdpStats>>,
     /// Every datagram seen, newest last.
     pub packets: Ring<Packet>,
-    selected: Option<u64>,
-    follow: bool,
+    /// Which packet the table and detail show (the newest, or one held).
+    packets_at: Follow,
     /// Binds, errors, losses and burst reports.
     pub log: LogView,
     status: Status,
@@ -139,8 +140,7 @@ impl UdpTab {
             connected: None,
             stats: None,
             packets: Ring::new(DEFAULT_CAPACITY),
-            selected: None,
-            follow: true,
+            packets_at: Follow::default(),
             log: LogView::new("UDP log"),
             saving: 0,
             status: Status::new(
@@ -233,44 +233,24 @@ impl UdpTab {
         );
     }
 
+    /// The packet list's range: the oldest held and the newest, if any.
+    fn packet_range(&self) -> (u64, Option<u64>) {
+        (self.packets.dropped(), self.packets.total().checked_sub(1))
+    }
+
+    /// The packet the table and the detail pane show.
+    fn selected(&self) -> Option<u64> {
+        let (oldest, newest) = self.packet_range();
+        self.packets_at.at(oldest, newest)
+    }
+
     fn packet_key(&mut self, key: KeyEvent) -> bool {
-        let newest = self.packets.total().checked_sub(1);
-        let oldest = self.packets.dropped();
-        let current = self.selected.or(newest);
-        match key.code {
-            KeyCode::Up => {
-                self.follow = false;
-                self.selected = current.map(|s| s.saturating_sub(1).max(oldest));
-            }
-            KeyCode::Down => {
-                self.selected = current.map(|s| (s + 1).min(newest.unwrap_or(0)));
-                self.follow = self.selected == newest;
-            }
-            KeyCode::PageUp => {
-                self.follow = false;
-                self.selected = current.map(|s| s.saturating_sub(10).max(oldest));
-            }
-            KeyCode::PageDown => {
-                self.selected = current.map(|s| (s + 10).min(newest.unwrap_or(0)));
-                self.follow = self.selected == newest;
-            }
-            KeyCode::Home => {
-                self.follow = false;
-                self.selected = newest.map(|_| oldest);
-            }
-            KeyCode::End => {
-                self.follow = true;
-                self.selected = newest;
-            }
-            KeyCode::Char(' ') => {
-                self.follow = !self.follow;
-                if self.follow {
-                    self.selected = newest;
-                }
-            }
-            _ => return false,
+        let (oldest, newest) = self.packet_range();
+        if super::is_plain_key(&key, KeyCode::Char(' ')) {
+            self.packets_at.toggle(oldest, newest);
+            return true;
         }
-        true
+        self.packets_at.key(&key, 10, oldest, newest)
     }
 
     /// Inserts pasted text into the focused field.
@@ -427,9 +407,6 @@ impl UdpTab {
             bytes: data.preview,
             note,
         });
-        if self.follow {
-            self.selected = self.packets.total().checked_sub(1);
-        }
     }
 
     /// Folds one engine event into the tab; events of a closed socket are

@@ -128,7 +128,7 @@ impl UdpTab {
             } else {
                 String::new()
             },
-            if self.follow {
+            if self.packets_at.following() {
                 ""
             } else {
                 " · held (Space follows)"
@@ -137,10 +137,8 @@ impl UdpTab {
         let block = theme::pane(title, self.focus == Focus::Packets);
         let inner_rows = area.height.saturating_sub(3) as u64;
         let total = self.packets.total();
-        let selected = self
-            .selected
-            .filter(|s| *s >= self.packets.dropped() && *s < total);
-        let end = match (self.follow, selected) {
+        let selected = self.selected();
+        let end = match (self.packets_at.following(), selected) {
             (false, Some(s)) => (s + 1).max(inner_rows.min(total)).min(total),
             _ => total,
         };
@@ -190,7 +188,7 @@ impl UdpTab {
         let inner = block.inner(area);
         let width = inner.width.max(1) as usize;
         let mut lines: Vec<Line> = Vec::new();
-        match self.selected.and_then(|s| self.packets.get_seq(s)) {
+        match self.selected().and_then(|s| self.packets.get_seq(s)) {
             Some(p) => {
                 let verb = match p.direction {
                     Direction::In => "from",
