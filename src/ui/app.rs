@@ -214,6 +214,7 @@ impl App {
             Global::ScrollDown(lines) => self.help_scroll = self.help_scroll.saturating_add(lines),
             Global::ScrollTop => self.help_scroll = 0,
             Global::ScrollBottom => self.help_scroll = u16::MAX,
+            Global::Focus(forward) => self.active_mut().focus_step(forward),
             Global::Listed => {}
         }
     }
@@ -276,6 +277,8 @@ pub enum Global {
     Quit,
     /// Go to the tab of the Alt+digit pressed.
     SwitchTab,
+    /// Move the focus on the active tab: forward (Tab) or back.
+    Focus(bool),
     /// Open or close the help.
     Help,
     /// Close the help.
@@ -313,12 +316,20 @@ pub const GLOBAL_BINDINGS: &[Binding<Global, Layer>] = &[
         action: Global::SwitchTab,
     },
     Binding {
-        keys: &[],
+        keys: &[Key::Plain(KeyCode::Tab)],
         name: "Tab / Shift+Tab",
         label: "focus",
         help: "move focus between the fields and panes of the tab",
         scope: Scope::Focus(Layer::Tabs),
-        action: Global::Listed,
+        action: Global::Focus(true),
+    },
+    Binding {
+        keys: &[Key::Plain(KeyCode::BackTab)],
+        name: "Shift+Tab",
+        label: "",
+        help: "",
+        scope: Scope::Focus(Layer::Tabs),
+        action: Global::Focus(false),
     },
     Binding {
         keys: &[],

@@ -245,8 +245,6 @@ impl HttpTab {
 
     fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) -> bool {
         match action {
-            Action::FocusNext => self.focus = self.focus.next(),
-            Action::FocusPrevious => self.focus = self.focus.previous(),
             Action::View => {
                 self.view = self.view.next();
                 self.scroll = 0;
@@ -661,6 +659,13 @@ impl super::tab::TabView for HttpTab {
     }
     fn focus_first(&mut self) {
         HttpTab::focus_first(self);
+    }
+    fn focus_step(&mut self, forward: bool) {
+        self.focus = if forward {
+            self.focus.next()
+        } else {
+            self.focus.previous()
+        };
     }
     fn typing(&self) -> bool {
         HttpTab::typing(self)

@@ -9,10 +9,6 @@ use super::keys::{Binding, Key, Scope};
 /// What a key does on this tab (see [`HttpTab::BINDINGS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Next field.
-    FocusNext,
-    /// Previous field.
-    FocusPrevious,
     /// Cycle the response pane's view.
     View,
     /// Body preview text / hex.
@@ -104,22 +100,6 @@ impl HttpTab {
             help: "cancel a request in flight (timeout 30 s)",
             scope: Scope::Tab,
             action: Action::Cancel,
-        },
-        Binding {
-            keys: &[Key::Plain(KeyCode::Tab)],
-            name: "Tab",
-            label: "",
-            help: "",
-            scope: Scope::Tab,
-            action: Action::FocusNext,
-        },
-        Binding {
-            keys: &[Key::Plain(KeyCode::BackTab)],
-            name: "Shift+Tab",
-            label: "",
-            help: "",
-            scope: Scope::Tab,
-            action: Action::FocusPrevious,
         },
         Binding {
             keys: &[Key::Plain(KeyCode::F(8))],

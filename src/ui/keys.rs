@@ -63,6 +63,19 @@ pub struct Binding<A, F> {
     pub action: A,
 }
 
+/// F3 / F4, the composer's line ending and escapes: the same binding on
+/// every tab with a message input.
+pub const fn composer_settings<A, F>(action: A) -> Binding<A, F> {
+    Binding {
+        keys: &[Key::Plain(KeyCode::F(3)), Key::Plain(KeyCode::F(4))],
+        name: "F3 / F4",
+        label: "",
+        help: "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
+        scope: Scope::Tab,
+        action,
+    }
+}
+
 /// The action bound to `event` for a tab whose focus is `focus`: a
 /// focus-scoped binding of the focused field first, then a tab-wide one.
 pub fn action<A: Copy, F: PartialEq + Copy>(

@@ -32,6 +32,9 @@ pub trait TabView {
     }
     /// Puts the keyboard on the tab's first field (Alt+N).
     fn focus_first(&mut self);
+    /// Moves the keyboard to the next field (Tab) or the previous one
+    /// (Shift+Tab): every tab's fields, one global binding.
+    fn focus_step(&mut self, forward: bool);
     /// Whether a text field has the keyboard (single-letter keys type).
     fn typing(&self) -> bool;
 }

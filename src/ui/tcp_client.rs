@@ -150,8 +150,6 @@ impl ClientTab {
 
     fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) {
         match action {
-            Action::FocusNext => self.focus = self.focus.next(),
-            Action::FocusPrevious => self.focus = self.focus.previous(),
             Action::Hex => self.transcript.hex = !self.transcript.hex,
             Action::ComposerSetting => {
                 self.composer.settings_key(key);
@@ -496,6 +494,13 @@ impl super::tab::TabView for ClientTab {
     }
     fn focus_first(&mut self) {
         ClientTab::focus_first(self);
+    }
+    fn focus_step(&mut self, forward: bool) {
+        self.focus = if forward {
+            self.focus.next()
+        } else {
+            self.focus.previous()
+        };
     }
     fn typing(&self) -> bool {
         ClientTab::typing(self)

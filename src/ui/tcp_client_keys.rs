@@ -3,16 +3,12 @@
 
 use crossterm::event::KeyCode;
 
-use super::keys::{Binding, Key, Scope};
+use super::keys::{self, Binding, Key, Scope};
 use super::tcp_client::{ClientTab, Focus};
 
 /// What a key does on this tab (see [`ClientTab::BINDINGS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Next field.
-    FocusNext,
-    /// Previous field.
-    FocusPrevious,
     /// Transcript text / hex.
     Hex,
     /// F3 line ending, F4 escapes (the composer tells them apart).
@@ -78,22 +74,6 @@ impl ClientTab {
             action: Action::Field,
         },
         Binding {
-            keys: &[Key::Plain(KeyCode::Tab)],
-            name: "Tab",
-            label: "",
-            help: "",
-            scope: Scope::Tab,
-            action: Action::FocusNext,
-        },
-        Binding {
-            keys: &[Key::Plain(KeyCode::BackTab)],
-            name: "Shift+Tab",
-            label: "",
-            help: "",
-            scope: Scope::Tab,
-            action: Action::FocusPrevious,
-        },
-        Binding {
             keys: &[Key::Plain(KeyCode::F(2))],
             name: "F2",
             label: "hex",
@@ -101,14 +81,7 @@ impl ClientTab {
             scope: Scope::Tab,
             action: Action::Hex,
         },
-        Binding {
-            keys: &[Key::Plain(KeyCode::F(3)), Key::Plain(KeyCode::F(4))],
-            name: "F3 / F4",
-            label: "",
-            help: "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
-            scope: Scope::Tab,
-            action: Action::ComposerSetting,
-        },
+        keys::composer_settings(Action::ComposerSetting),
         Binding {
             keys: &[Key::Plain(KeyCode::F(5))],
             name: "F5",

@@ -171,8 +171,6 @@ impl ServerTab {
 
     fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) -> bool {
         match action {
-            Action::FocusNext => self.focus = self.focus.next(),
-            Action::FocusPrevious => self.focus = self.focus.previous(),
             Action::Hex => self.log.hex = !self.log.hex,
             Action::ComposerSetting => {
                 self.composer.settings_key(key);
@@ -632,6 +630,13 @@ impl super::tab::TabView for ServerTab {
     }
     fn focus_first(&mut self) {
         ServerTab::focus_first(self);
+    }
+    fn focus_step(&mut self, forward: bool) {
+        self.focus = if forward {
+            self.focus.next()
+        } else {
+            self.focus.previous()
+        };
     }
     fn typing(&self) -> bool {
         ServerTab::typing(self)

@@ -3,16 +3,12 @@
 
 use crossterm::event::KeyCode;
 
-use super::keys::{Binding, Key, Scope};
+use super::keys::{self, Binding, Key, Scope};
 use super::tcp_server::{Focus, ServerTab};
 
 /// What a key does on this tab (see [`ServerTab::BINDINGS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Next field.
-    FocusNext,
-    /// Previous field.
-    FocusPrevious,
     /// Log text / hex.
     Hex,
     /// F3 line ending, F4 escapes (the composer tells them apart).
@@ -156,22 +152,6 @@ impl ServerTab {
             action: Action::Field,
         },
         Binding {
-            keys: &[Key::Plain(KeyCode::Tab)],
-            name: "Tab",
-            label: "",
-            help: "",
-            scope: Scope::Tab,
-            action: Action::FocusNext,
-        },
-        Binding {
-            keys: &[Key::Plain(KeyCode::BackTab)],
-            name: "Shift+Tab",
-            label: "",
-            help: "",
-            scope: Scope::Tab,
-            action: Action::FocusPrevious,
-        },
-        Binding {
             keys: &[Key::Plain(KeyCode::F(2))],
             name: "F2",
             label: "",
@@ -179,14 +159,7 @@ impl ServerTab {
             scope: Scope::Tab,
             action: Action::Hex,
         },
-        Binding {
-            keys: &[Key::Plain(KeyCode::F(3)), Key::Plain(KeyCode::F(4))],
-            name: "F3 / F4",
-            label: "",
-            help: "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
-            scope: Scope::Tab,
-            action: Action::ComposerSetting,
-        },
+        keys::composer_settings(Action::ComposerSetting),
         Binding {
             keys: &[Key::Plain(KeyCode::F(5))],
             name: "F5",

@@ -179,8 +179,6 @@ impl UdpTab {
 
     fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) -> bool {
         match action {
-            Action::FocusNext => self.focus = self.focus.step(1),
-            Action::FocusPrevious => self.focus = self.focus.step(-1),
             Action::ComposerSetting => {
                 self.composer.settings_key(key);
             }
@@ -546,6 +544,9 @@ impl super::tab::TabView for UdpTab {
     }
     fn focus_first(&mut self) {
         UdpTab::focus_first(self);
+    }
+    fn focus_step(&mut self, forward: bool) {
+        self.focus = self.focus.step(if forward { 1 } else { -1 });
     }
     fn typing(&self) -> bool {
         UdpTab::typing(self)

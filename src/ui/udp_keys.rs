@@ -3,16 +3,12 @@
 
 use crossterm::event::KeyCode;
 
-use super::keys::{Binding, Key, Scope};
+use super::keys::{self, Binding, Key, Scope};
 use super::udp::{Focus, UdpTab};
 
 /// What a key does on this tab (see [`UdpTab::BINDINGS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Next field.
-    FocusNext,
-    /// Previous field.
-    FocusPrevious,
     /// F3 line ending, F4 escapes (the composer tells them apart).
     ComposerSetting,
     /// Cycle what is done with incoming datagrams.
@@ -83,30 +79,7 @@ impl UdpTab {
             scope: Scope::Focus(Focus::Packets),
             action: Action::Packets,
         },
-        Binding {
-            keys: &[Key::Plain(KeyCode::Tab)],
-            name: "Tab",
-            label: "",
-            help: "",
-            scope: Scope::Tab,
-            action: Action::FocusNext,
-        },
-        Binding {
-            keys: &[Key::Plain(KeyCode::BackTab)],
-            name: "Shift+Tab",
-            label: "",
-            help: "",
-            scope: Scope::Tab,
-            action: Action::FocusPrevious,
-        },
-        Binding {
-            keys: &[Key::Plain(KeyCode::F(3)), Key::Plain(KeyCode::F(4))],
-            name: "F3 / F4",
-            label: "",
-            help: "line ending none/LF/CRLF · escapes \\xNN \\u{…} \\r \\n \\t \\0 \\\\",
-            scope: Scope::Tab,
-            action: Action::ComposerSetting,
-        },
+        keys::composer_settings(Action::ComposerSetting),
         Binding {
             keys: &[Key::Plain(KeyCode::F(5))],
             name: "F5",
