@@ -99,7 +99,7 @@ pub fn hello(chunk: &[u8]) -> Vec<u8> {
     reply
 }
 
-fn split_line_ending(chunk: &[u8]) -> (&[u8], &[u8]) {
+pub(crate) fn split_line_ending(chunk: &[u8]) -> (&[u8], &[u8]) {
     if let Some(body) = chunk.strip_suffix(b"\r\n") {
         (body, b"\r\n")
     } else if let Some(body) = chunk.strip_suffix(b"\n") {

@@ -18,7 +18,7 @@
 //! Every pause is reported once, in words, and every table here is bounded.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{DefaultHasher, Hasher};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -161,7 +161,7 @@ impl LoopGuard {
         if let Some(peer) = self.peers.get_mut(&to) {
             peer.last_reply = Some(LastReply {
                 echoed: digest(reply),
-                greeted: digest(&super::greet::hello(reply)),
+                greeted: greeted_digest(reply),
                 at: now,
             });
         }
@@ -169,8 +169,23 @@ impl LoopGuard {
 }
 
 fn digest(bytes: &[u8]) -> u64 {
+    digest_parts(&[bytes])
+}
+
+/// The digest of `greet::hello(reply)`, hashed piece by piece instead of
+/// building the greeting (this runs once per automatic reply).
+fn greeted_digest(reply: &[u8]) -> u64 {
+    let (body, eol) = super::greet::split_line_ending(reply);
+    digest_parts(&[b"Hello, ", body, b"!", eol])
+}
+
+/// One hash over the concatenation of `parts` (no length prefixes, so the
+/// same bytes hash the same however they are cut).
+fn digest_parts(parts: &[&[u8]]) -> u64 {
     let mut hasher = DefaultHasher::new();
-    bytes.hash(&mut hasher);
+    for part in parts {
+        hasher.write(part);
+    }
     hasher.finish()
 }
 
@@ -261,6 +276,16 @@ mod tests {
                 peer(),
                 &[b"Hello, ".as_slice(), &datagram, b"!"].concat(),
                 now,
+            );
+        }
+    }
+
+    #[test]
+    fn the_greeted_digest_is_the_digest_of_the_greeting() {
+        for reply in [&b"x"[..], b"x\n", b"x\r\n", b""] {
+            assert_eq!(
+                greeted_digest(reply),
+                digest(&crate::net::greet::hello(reply))
             );
         }
     }
