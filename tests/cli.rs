@@ -250,25 +250,11 @@ fn exit_codes_and_one_line_reasons() {
     );
 }
 
-/// A one-shot raw HTTP server for fetch tests.
-fn http_once(response: Vec<u8>) -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut request = [0u8; 8192];
-            let _ = stream.read(&mut request);
-            let _ = stream.write_all(&response);
-        }
-    });
-    addr
-}
-
 #[test]
 fn fetch_prints_the_body_and_head_and_honours_fail() {
-    let addr =
-        http_once(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nX-Test: yes\r\n\r\nhello\n".to_vec());
+    let addr = common::answering_server(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nX-Test: yes\r\n\r\nhello\n".to_vec(),
+    );
     let output = netplay(&["fetch", &format!("http://{addr}/")])
         .output()
         .unwrap();
@@ -291,7 +277,9 @@ fn fetch_prints_the_body_and_head_and_honours_fail() {
         "{err}"
     );
 
-    let missing = http_once(b"HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope".to_vec());
+    let missing = common::answering_server(
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope".to_vec(),
+    );
     let output = netplay(&["fetch", &format!("http://{missing}/")])
         .output()
         .unwrap();

@@ -179,15 +179,9 @@ fn udp_send_prints_a_whole_65507_byte_reply() {
 
 #[test]
 fn fetch_verbose_survives_a_closed_stderr() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        let mut request = [0u8; 4096];
-        let _ = stream.read(&mut request);
-        let _ =
-            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nA: 1\r\nB: 2\r\n\r\nhello");
-    });
+    let addr = common::answering_server(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nA: 1\r\nB: 2\r\n\r\nhello".to_vec(),
+    );
     let mut child = Command::new(BIN)
         .args(["fetch", "-v", &format!("http://{addr}/")])
         .stdout(Stdio::piped())
@@ -223,15 +217,9 @@ fn fetch_tls_errors_name_the_command_line_fixes() {
 
 #[test]
 fn fetch_dash_o_keeps_an_existing_file_when_the_download_fails() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        let mut request = [0u8; 4096];
-        let _ = stream.read(&mut request);
-        // Promises 100 bytes, sends 4, closes: a truncated download.
-        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhalf");
-    });
+    // Promises 100 bytes, sends 4, closes: a truncated download.
+    let addr =
+        common::answering_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhalf".to_vec());
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("page.html");
     std::fs::write(&target, b"the good copy").unwrap();
@@ -306,15 +294,7 @@ const MALFORMED: [(&[u8], &str); 5] = [
 #[test]
 fn fetch_warns_about_each_kind_of_malformed_head_and_delivers_the_body() {
     for (head, problem) in MALFORMED {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            let (mut stream, _) = listener.accept().unwrap();
-            let mut request = [0u8; 4096];
-            let _ = stream.read(&mut request);
-            let _ = stream.write_all(head);
-            let _ = stream.write_all(b"body");
-        });
+        let addr = common::answering_server([head, b"body"].concat());
         let output = with_deadline(Duration::from_secs(30), move || {
             Command::new(BIN)
                 .args(["fetch", &format!("http://{addr}/")])
@@ -335,16 +315,10 @@ fn fetch_warns_about_each_kind_of_malformed_head_and_delivers_the_body() {
 #[test]
 fn fetch_shows_an_invalid_head_warns_and_strict_refuses() {
     let serve = || {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            let (mut stream, _) = listener.accept().unwrap();
-            let mut request = [0u8; 4096];
-            let _ = stream.read(&mut request);
-            let _ = stream.write_all(
-                b"HTTP/1.1 200 OK\r\nX-Evil: \x1b]2;PWNED\x07x\r\nContent-Length: 4\r\n\r\nbody",
-            );
-        });
+        let addr = common::answering_server(
+            b"HTTP/1.1 200 OK\r\nX-Evil: \x1b]2;PWNED\x07x\r\nContent-Length: 4\r\n\r\nbody"
+                .to_vec(),
+        );
         format!("http://{addr}/")
     };
     let url = serve();
@@ -479,14 +453,7 @@ fn strict_and_fail_never_replace_the_output_file() {
         ),
     ];
     for (flag, response, expected) in cases {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            let (mut stream, _) = listener.accept().unwrap();
-            let mut request = [0u8; 4096];
-            let _ = stream.read(&mut request);
-            let _ = stream.write_all(response);
-        });
+        let addr = common::answering_server(response.to_vec());
         let dir = tempfile::tempdir().unwrap();
         let kept = dir.path().join("page.html");
         std::fs::write(&kept, b"the good copy").unwrap();

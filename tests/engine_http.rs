@@ -301,17 +301,7 @@ async fn slow_server_hits_the_timeout_and_cancel_stops() {
 
 /// A raw server that answers every connection with `reply` and closes.
 fn fake_server(reply: &'static [u8]) -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut request = [0u8; 4096];
-            let _ = stream.read(&mut request);
-            let _ = stream.write_all(reply);
-        }
-    });
-    addr
+    common::answering_server(reply.to_vec())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

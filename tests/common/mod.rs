@@ -48,6 +48,23 @@ pub async fn listening(rx: &mut mpsc::Receiver<Event>, id: ServerId) -> SocketAd
     .await
 }
 
+/// A raw TCP server that reads each connection's request (one read) and
+/// answers it with `reply` exactly as given, then closes: a peer for bytes
+/// no server library would send.
+pub fn answering_server(reply: Vec<u8>) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("local address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(&reply);
+        }
+    });
+    addr
+}
+
 /// A blocking client with a read timeout, as the tutorial's Python client.
 pub fn tutorial_client(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect(addr).expect("connect");
