@@ -43,18 +43,6 @@ fn engine() -> (Engine, Receiver<Event>) {
     Engine::new(tokio::runtime::Handle::current())
 }
 
-/// Binds a socket on 127.0.0.1 with an OS-chosen port and waits for it.
-async fn open_local(
-    engine: &Engine,
-    rx: &mut Receiver<Event>,
-    mode: UdpMode,
-    lossy: Option<LossyConfig>,
-) -> (UdpHandle, SocketAddr, Arc<UdpStats>) {
-    let socket = udp::open(engine, Bind::Address("127.0.0.1:0".into()), mode, lossy);
-    let (addr, stats) = bound(rx, &socket).await;
-    (socket, addr, stats)
-}
-
 /// Opens a silent ephemeral socket connected to `target` and waits for it.
 async fn open_ephemeral(
     engine: &Engine,
@@ -100,7 +88,8 @@ fn tutorial_client(server: SocketAddr, expect: &[(&str, &str)]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tutorial_client_against_greet_and_echo() {
     let (engine, mut rx) = engine();
-    let (server, addr, stats) = open_local(&engine, &mut rx, UdpMode::Greet, None).await;
+    let (server, addr, stats) =
+        common::open_local_udp(&engine, &mut rx, UdpMode::Greet, None).await;
     tokio::task::spawn_blocking(move || {
         tutorial_client(
             addr,
@@ -153,7 +142,7 @@ async fn ipv6_round_trip_or_a_clean_skip() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unbound_send_uses_a_connected_ephemeral_socket() {
     let (engine, mut rx) = engine();
-    let (_server, addr, _) = open_local(&engine, &mut rx, UdpMode::Greet, None).await;
+    let (_server, addr, _) = common::open_local_udp(&engine, &mut rx, UdpMode::Greet, None).await;
     let client = udp::open(
         &engine,
         Bind::EphemeralFor(addr.to_string()),
@@ -193,7 +182,8 @@ fn expected_fates(config: LossyConfig, count: u32) -> (u32, u32) {
 
 async fn burst_through(config: LossyConfig, count: u32) -> netplay::net::burst::BurstReport {
     let (engine, mut rx) = engine();
-    let (_server, addr, _) = open_local(&engine, &mut rx, UdpMode::Greet, Some(config)).await;
+    let (_server, addr, _) =
+        common::open_local_udp(&engine, &mut rx, UdpMode::Greet, Some(config)).await;
     let client = open_ephemeral(&engine, &mut rx, addr).await;
     client.burst(&addr.to_string(), count, 48, Duration::from_millis(400));
     udp_event(&mut rx, client.id(), "BurstDone", |e| match e {
@@ -248,7 +238,7 @@ async fn burst_counts_are_exact_at_fixed_seeds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_100k_datagrams_is_counted_exactly() {
     let (engine, mut rx) = engine();
-    let (sink, addr, stats) = open_local(&engine, &mut rx, UdpMode::Silent, None).await;
+    let (sink, addr, stats) = common::open_local_udp(&engine, &mut rx, UdpMode::Silent, None).await;
     let sink_id = sink.id();
     // The receiving side folds events as the UI would, concurrently.
     let absorb = tokio::spawn(async move {
@@ -322,7 +312,7 @@ async fn errors_are_one_line_reasons() {
     assert!(reason.contains("already in use"), "{reason}");
 
     // too large
-    let (socket, addr, _) = open_local(&engine, &mut rx, UdpMode::Silent, None).await;
+    let (socket, addr, _) = common::open_local_udp(&engine, &mut rx, UdpMode::Silent, None).await;
     socket.send(&addr.to_string(), vec![0u8; 70_000]);
     let reason = next_error(&mut rx, socket.id()).await;
     assert!(

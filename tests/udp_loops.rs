@@ -4,31 +4,11 @@
 mod common;
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
-use std::sync::Arc;
 use std::time::Duration;
 
 use netplay::net::lossy::LossyConfig;
-use netplay::net::udp::{self, Bind, UdpEvent, UdpHandle, UdpMode, UdpStats, MAX_HELD};
+use netplay::net::udp::{UdpEvent, UdpMode, UdpStats, MAX_HELD};
 use netplay::net::{Engine, Event};
-use tokio::sync::mpsc::Receiver;
-
-async fn open(
-    engine: &Engine,
-    rx: &mut Receiver<Event>,
-    mode: UdpMode,
-    lossy: Option<LossyConfig>,
-) -> (UdpHandle, SocketAddr, Arc<UdpStats>) {
-    let socket = udp::open(engine, Bind::Address("127.0.0.1:0".into()), mode, lossy);
-    let id = socket.id();
-    let (addr, stats) = common::wait_for(rx, "Bound", |event| match event {
-        Event::Udp(got, UdpEvent::Bound { local, stats, .. }) if *got == id => {
-            Some((*local, stats.clone()))
-        }
-        _ => None,
-    })
-    .await;
-    (socket, addr, stats)
-}
 
 /// Sends one UDP datagram whose IPv4 source is `from`, through a raw
 /// socket with `IP_HDRINCL`; `None` when raw sockets are not allowed.
@@ -79,8 +59,8 @@ async fn quiet_within(stats: [&UdpStats; 2], within: Duration) -> Duration {
 
 async fn forged_loop_goes_quiet(a_mode: UdpMode, b_mode: UdpMode, payload: &[u8]) {
     let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
-    let (_a, a_addr, a_stats) = open(&engine, &mut rx, a_mode, None).await;
-    let (_b, b_addr, b_stats) = open(&engine, &mut rx, b_mode, None).await;
+    let (_a, a_addr, a_stats) = common::open_local_udp(&engine, &mut rx, a_mode, None).await;
+    let (_b, b_addr, b_stats) = common::open_local_udp(&engine, &mut rx, b_mode, None).await;
     // B believes A sent this, so B answers A, A answers B, …
     if forge(a_addr, b_addr, payload).is_none() {
         eprintln!("skipped: raw sockets need root (CAP_NET_RAW)");
@@ -126,7 +106,8 @@ async fn the_lossy_delay_queue_is_bounded_and_overflow_is_counted() {
         max_delay: Duration::from_secs(3600),
         seed: 7,
     };
-    let (_server, addr, stats) = open(&engine, &mut rx, UdpMode::Silent, Some(delays)).await;
+    let (_server, addr, stats) =
+        common::open_local_udp(&engine, &mut rx, UdpMode::Silent, Some(delays)).await;
     let flood = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let sent = 3 * MAX_HELD as u64;
     for seq in 0..sent {

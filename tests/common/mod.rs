@@ -36,6 +36,34 @@ pub async fn wait_for<T>(
     }
 }
 
+/// Binds a UDP socket on 127.0.0.1 with an OS-chosen port and waits for
+/// it: the handle, its address and its live counters.
+pub async fn open_local_udp(
+    engine: &netplay::net::Engine,
+    rx: &mut mpsc::Receiver<Event>,
+    mode: netplay::net::udp::UdpMode,
+    lossy: Option<netplay::net::lossy::LossyConfig>,
+) -> (
+    netplay::net::udp::UdpHandle,
+    SocketAddr,
+    std::sync::Arc<netplay::net::udp::UdpStats>,
+) {
+    use netplay::net::udp::{self, Bind, UdpEvent};
+    let socket = udp::open(engine, Bind::Address("127.0.0.1:0".into()), mode, lossy);
+    let id = socket.id();
+    let bound = wait_for(rx, "Bound", |event| match event {
+        Event::Udp(got, UdpEvent::Bound { local, stats, .. }) if *got == id => {
+            Some((*local, stats.clone()))
+        }
+        Event::Udp(got, UdpEvent::BindFailed { reason }) if *got == id => {
+            panic!("bind failed: {reason}")
+        }
+        _ => None,
+    })
+    .await;
+    (socket, bound.0, bound.1)
+}
+
 /// Waits for the server `id` to report it is listening, returning the address.
 pub async fn listening(rx: &mut mpsc::Receiver<Event>, id: ServerId) -> SocketAddr {
     wait_for(rx, "Listening", |event| match event {
