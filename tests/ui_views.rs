@@ -341,8 +341,8 @@ async fn input_is_answered_under_an_event_flood() {
     drop(quit.await);
     let sent = producer.await.unwrap();
     assert!(sent >= 50_000);
-    assert!(app.server.log.ring().total() >= 50_000 - 16_384);
-    assert!(app.server.log.ring().len() <= netplay::ring::DEFAULT_CAPACITY);
+    assert!(app.server.console.log.ring().total() >= 50_000 - 16_384);
+    assert!(app.server.console.log.ring().len() <= netplay::ring::DEFAULT_CAPACITY);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -499,6 +499,42 @@ async fn udp_flood_is_absorbed_with_bounded_memory() {
     let text = show(&mut app);
     assert!(text.contains("in 100,000 (500,000 B)"), "{text}");
     assert!(text.contains("oldest dropped"), "{text}");
+}
+
+/// The table's selection holds a connection by its id: arrivals do not move
+/// it; once its connection is closed, the next arrival takes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_table_selection_holds_its_connection() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    for _ in 0..3 {
+        app.on_key(key(F5)); // greet → echo → discard → manual
+    }
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    let addr: std::net::SocketAddr =
+        ([127, 0, 0, 1], port_after(&text, "Listening on 127.0.0.1:")).into();
+    let mut first = common::tutorial_client(addr);
+    pump_until(&mut app, &mut rx, "1 open").await;
+    let _second = common::tutorial_client(addr);
+    pump_until(&mut app, &mut rx, "2 open").await;
+    app.on_key(key(KeyCode::Tab)); // address → connections
+    app.on_key(key(KeyCode::Up)); // hold the first
+    let _third = common::tutorial_client(addr);
+    let _fourth = common::tutorial_client(addr);
+    pump_until(&mut app, &mut rx, "4 open").await;
+    app.on_key(key(KeyCode::Char('k')));
+    pump_until(&mut app, &mut rx, "3 open").await;
+    let mut buf = [0u8; 1];
+    assert_eq!(std::io::Read::read(&mut first, &mut buf).unwrap(), 0);
+
+    // The held row is closed now: a new arrival is selected.
+    let mut fifth = common::tutorial_client(addr);
+    pump_until(&mut app, &mut rx, "4 open").await;
+    app.on_key(key(KeyCode::Char('k')));
+    pump_until(&mut app, &mut rx, "3 open").await;
+    assert_eq!(std::io::Read::read(&mut fifth, &mut buf).unwrap(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

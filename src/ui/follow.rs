@@ -77,6 +77,48 @@ impl Follow {
     }
 }
 
+/// The same model for a list whose rows carry increasing keys (connection
+/// ids) and can be removed from the middle (pruned closed rows): a held view
+/// holds a row by its key, so removing rows above it never moves it onto
+/// another row; a removed held row gives way to the next one still there.
+impl Follow {
+    /// The index looked at in `keys` (ascending): the held row, or the first
+    /// after it if it is gone, or the newest while following.
+    pub fn index_in(&self, keys: &[u64]) -> Option<usize> {
+        let last = keys.len().checked_sub(1)?;
+        Some(match self.held {
+            None => last,
+            Some(held) => keys.partition_point(|key| *key < held).min(last),
+        })
+    }
+
+    /// The key looked at in `keys`.
+    pub fn key_in(&self, keys: &[u64]) -> Option<u64> {
+        self.index_in(keys).map(|at| keys[at])
+    }
+
+    /// Moves `by` rows in `keys`; reaching the newest follows again.
+    pub fn step_in(&mut self, by: i64, keys: &[u64]) {
+        if let Some(at) = self.index_in(keys) {
+            let last = keys.len() - 1;
+            let moved = at.saturating_add_signed(by as isize).min(last);
+            self.held = (moved < last).then(|| keys[moved]);
+        }
+    }
+
+    /// Holds on the first row of `keys`.
+    pub fn to_first_in(&mut self, keys: &[u64]) {
+        if keys.len() > 1 {
+            self.held = Some(keys[0]);
+        }
+    }
+
+    /// Holds on the row keyed `key` (a click, a search hit).
+    pub fn hold(&mut self, key: u64) {
+        self.held = Some(key);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +144,27 @@ mod tests {
         assert_eq!(view.at(0, Some(8)), Some(5), "held where it was");
         view.toggle(0, Some(8));
         assert!(view.following());
+    }
+
+    #[test]
+    fn keyed_rows_hold_by_identity() {
+        let mut view = Follow::default();
+        assert_eq!(view.index_in(&[]), None);
+        assert_eq!(view.key_in(&[3, 5, 9]), Some(9), "follows the newest");
+        view.step_in(-1, &[3, 5, 9]);
+        assert_eq!(view.key_in(&[3, 5, 9]), Some(5));
+        // A new row and a pruned row above do not move the view off row 5.
+        assert_eq!(view.key_in(&[5, 9, 12]), Some(5));
+        assert_eq!(view.index_in(&[5, 9, 12]), Some(0));
+        // Row 5 itself pruned: the next row still there.
+        assert_eq!(view.key_in(&[9, 12]), Some(9));
+        view.step_in(-10, &[3, 5, 9]);
+        assert_eq!(view.key_in(&[3, 5, 9]), Some(3), "stops at the first");
+        view.step_in(10, &[3, 5, 9]);
+        assert!(view.following(), "reaching the newest follows again");
+        view.to_first_in(&[3, 5, 9]);
+        assert_eq!(view.key_in(&[3, 5, 9, 10]), Some(3));
+        view.hold(9);
+        assert_eq!(view.key_in(&[3, 5, 9, 10]), Some(9));
     }
 }

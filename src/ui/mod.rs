@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod composer;
+pub mod console;
 pub mod follow;
 pub mod frame;
 pub mod help;

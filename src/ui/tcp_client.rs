@@ -25,12 +25,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::composer::Composer;
-use super::input::{title, InputField};
+use super::console::{Console, ConsoleFocus, Part, SaveAs};
+use super::input::title;
 use super::keys;
-use super::log_view::{Kind, LogView};
+use super::log_view::Kind;
 pub use super::tcp_client_keys::Action;
-use super::{age, count, cycle, plural, theme, AddressKey, Hint, Status, CONNECT_TIMEOUTS};
+use super::{age, count, cycle, plural, theme, Hint, Status, CONNECT_TIMEOUTS};
 use crate::net::error::human_duration;
 use crate::net::tcp_client::{self, ClientEvent, ClientHandle, DEFAULT_CONNECT_TIMEOUT};
 use crate::net::{ClientId, CloseReason, ConnStats, Engine, SaveFor};
@@ -64,6 +64,24 @@ impl Focus {
     }
 }
 
+impl ConsoleFocus for Focus {
+    fn part(self) -> Option<Part> {
+        Some(match self {
+            Focus::Target => Part::Address,
+            Focus::Message => Part::Message,
+            Focus::Transcript => Part::Log,
+        })
+    }
+
+    fn on(part: Part) -> Self {
+        match part {
+            Part::Address => Focus::Target,
+            Part::Message => Focus::Message,
+            Part::Log => Focus::Transcript,
+        }
+    }
+}
+
 /// Where the connection is in its life.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
@@ -85,19 +103,14 @@ struct Link {
 pub struct ClientTab {
     /// Which part has the keyboard.
     pub focus: Focus,
-    target: InputField,
     timeout: Duration,
     handle: Option<ClientHandle>,
     phase: Phase,
     link: Option<Link>,
     /// Who closed first in the last connection, once known.
     closed_first: Option<&'static str>,
-    composer: Composer,
-    /// The conversation.
-    pub transcript: LogView,
-    status: Status,
-    /// Entries in the save under way (for its status line).
-    saving: usize,
+    /// Target field, message composer and the transcript.
+    pub console: Console,
 }
 
 impl ClientTab {
@@ -105,19 +118,25 @@ impl ClientTab {
     pub fn new(target: &str) -> Self {
         Self {
             focus: Focus::Target,
-            target: InputField::new(
-                target,
-                "host:port, e.g. 127.0.0.1:9999, localhost:80, [::1]:9999",
-            ),
             timeout: DEFAULT_CONNECT_TIMEOUT,
             handle: None,
             phase: Phase::Idle,
             link: None,
             closed_first: None,
-            composer: Composer::new("type a message, Enter sends"),
-            transcript: LogView::new("Transcript"),
-            saving: 0,
-            status: Status::new(Kind::Info, "Not connected. Enter connects."),
+            console: Console::new(
+                (
+                    target,
+                    "host:port, e.g. 127.0.0.1:9999, localhost:80, [::1]:9999",
+                ),
+                "type a message, Enter sends",
+                "Transcript",
+                SaveAs {
+                    asker: SaveFor::ClientTranscript,
+                    stem: "tcp-client",
+                    noun: "transcript entries",
+                },
+                Status::new(Kind::Info, "Not connected. Enter connects."),
+            ),
         }
     }
 
@@ -150,15 +169,15 @@ impl ClientTab {
 
     fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) {
         match action {
-            Action::Hex => self.transcript.hex = !self.transcript.hex,
+            Action::Hex => self.console.log.hex = !self.console.log.hex,
             Action::ComposerSetting => {
-                self.composer.settings_key(key);
+                self.console.composer.settings_key(key);
             }
             Action::Timeout => self.timeout = cycle(&CONNECT_TIMEOUTS, self.timeout),
             Action::HalfClose => self.half_close(),
             Action::Connect => self.toggle(engine),
-            Action::Pause => self.transcript.toggle_pause(),
-            Action::Save => self.save(engine),
+            Action::Pause => self.console.log.toggle_pause(),
+            Action::Save => self.console.save(engine),
             Action::Send => self.send_message(),
             Action::Field => {}
         }
@@ -166,48 +185,25 @@ impl ClientTab {
 
     /// Keys no binding took: typing, history and scrolling.
     fn on_focused_key(&mut self, key: KeyEvent) -> bool {
-        match self.focus {
-            Focus::Target => {
-                match super::address_key(key, self.phase != Phase::Idle, &mut self.target) {
-                    // Enter is bound (Action::Connect) before this is reached.
-                    AddressKey::Action => false,
-                    AddressKey::ToMessage => {
-                        self.focus = Focus::Message;
-                        self.composer.input(key)
-                    }
-                    AddressKey::Edited(changed) => changed,
-                }
-            }
-            Focus::Message => self.composer.input(key),
-            Focus::Transcript => self.transcript.pane_key(key),
-        }
+        let locked = self.phase != Phase::Idle;
+        self.console.key(&mut self.focus, key, locked)
     }
 
     /// Inserts pasted text into the focused field.
     pub fn on_paste(&mut self, text: &str) {
-        match self.focus {
-            Focus::Target if self.phase != Phase::Idle => {
-                self.focus = Focus::Message;
-                self.composer.paste(text);
-            }
-            Focus::Target => {
-                self.target.paste(text);
-            }
-            Focus::Message => {
-                self.composer.paste(text);
-            }
-            Focus::Transcript => {}
-        }
+        let locked = self.phase != Phase::Idle;
+        self.console.paste(&mut self.focus, text, locked);
     }
 
     /// Connects, or disconnects if connected or connecting.
     fn toggle(&mut self, engine: &Engine) {
         match self.phase {
             Phase::Idle => {
-                let target = self.target.text().trim().to_string();
+                let target = self.console.address();
                 self.closed_first = None;
                 self.link = None;
-                self.status = Status::new(Kind::Info, format!("Connecting to {target}…"));
+                self.console
+                    .say(Kind::Info, format!("Connecting to {target}…"));
                 self.handle = Some(tcp_client::connect(engine, &target, self.timeout));
                 self.phase = Phase::Connecting;
             }
@@ -216,7 +212,7 @@ impl ClientTab {
                     handle.disconnect();
                 }
                 self.phase = Phase::Closing;
-                self.status = Status::new(Kind::Info, "Disconnecting…");
+                self.console.say(Kind::Info, "Disconnecting…");
             }
             Phase::Closing => {}
         }
@@ -226,13 +222,16 @@ impl ClientTab {
         match (&self.handle, &self.phase) {
             (Some(handle), Phase::Connected) => {
                 if let Err(busy) = handle.shutdown_write() {
-                    self.status = Status::new(Kind::Error, format!("FIN not sent yet: {busy}"));
+                    self.console
+                        .say(Kind::Error, format!("FIN not sent yet: {busy}"));
                 }
             }
-            (_, Phase::WriteShut) => {
-                self.status = Status::new(Kind::Info, "Write side already shut down (FIN sent)")
-            }
-            _ => self.status = Status::new(Kind::Error, "Not connected: nothing to half-close"),
+            (_, Phase::WriteShut) => self
+                .console
+                .say(Kind::Info, "Write side already shut down (FIN sent)"),
+            _ => self
+                .console
+                .say(Kind::Error, "Not connected: nothing to half-close"),
         }
     }
 
@@ -240,49 +239,24 @@ impl ClientTab {
         let handle = match (&self.handle, &self.phase) {
             (Some(handle), Phase::Connected) => handle,
             (_, Phase::WriteShut) => {
-                self.status = Status::new(
+                return self.console.say(
                     Kind::Error,
                     "Cannot send: you shut down your write side (F6). F8 disconnects.",
-                );
-                return;
+                )
             }
             _ => {
-                self.status = Status::new(
+                return self.console.say(
                     Kind::Error,
                     "Not connected: Enter on the target (or F8) connects first",
-                );
-                return;
+                )
             }
         };
-        match self.composer.take() {
-            Ok(Some(bytes)) => {
-                if let Err(busy) = handle.send(bytes) {
-                    self.status = Status::new(
-                        Kind::Error,
-                        format!("Not sent: {busy} (Up recalls the message)"),
-                    );
-                }
-            }
-            Ok(None) => {}
-            Err(reason) => self.status = Status::new(Kind::Error, format!("Not sent: {reason}")),
-        }
-    }
-
-    fn save(&mut self, engine: &Engine) {
-        let (name, contents) = self.transcript.saved_file("tcp-client");
-        self.saving = self.transcript.ring().len();
-        engine.save(
-            SaveFor::ClientTranscript,
-            PathBuf::from("."),
-            name,
-            contents,
-        );
-        self.status = Status::new(Kind::Info, "Saving the transcript…");
+        self.console.send(|bytes| handle.send(bytes));
     }
 
     /// The outcome of the save asked for with Ctrl+S.
     pub fn on_saved(&mut self, outcome: Result<PathBuf, String>) {
-        self.status = Status::saved(outcome, self.saving, "transcript entries");
+        self.console.on_saved(outcome);
     }
 
     /// Folds one engine event into the tab; events of an older connection
@@ -293,22 +267,23 @@ impl ClientTab {
         }
         match event {
             ClientEvent::Resolved { addrs } => {
-                let typed = self.target.text().trim();
+                let typed = self.console.address();
                 if addrs.len() == 1 && addrs[0].to_string() == typed {
                     return; // an address literal: nothing was looked up
                 }
                 let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
-                self.transcript.push(
+                self.console.log.push(
                     Kind::Info,
                     format!(
                         "Resolved {} → {}",
-                        crate::text::sanitize_str(self.target.text().trim()),
+                        crate::text::sanitize_str(&typed),
                         list.join(", ")
                     ),
                 );
             }
             ClientEvent::Connecting { remote } => {
-                self.transcript
+                self.console
+                    .log
                     .push(Kind::Info, format!("Connecting to {remote}…"));
             }
             ClientEvent::Connected {
@@ -317,8 +292,9 @@ impl ClientTab {
                 stats,
             } => {
                 self.phase = Phase::Connected;
-                self.status = Status::new(Kind::Good, format!("Connected to {remote}"));
-                self.transcript.push(
+                self.console
+                    .say(Kind::Good, format!("Connected to {remote}"));
+                self.console.log.push(
                     Kind::Good,
                     format!("Connected: local {local} (you) ⇄ remote {remote} (server)"),
                 );
@@ -332,22 +308,23 @@ impl ClientTab {
             ClientEvent::ConnectFailed { reason } => {
                 self.handle = None;
                 self.phase = Phase::Idle;
-                self.status = Status::new(Kind::Error, reason.clone());
-                self.transcript.push(Kind::Error, reason);
+                self.console.say(Kind::Error, reason.clone());
+                self.console.log.push(Kind::Error, reason);
             }
             ClientEvent::Received(data) => {
                 let text = format!("{} B: ", data.len);
-                self.transcript.push_data(Kind::In, text, data);
+                self.console.log.push_data(Kind::In, text, data);
             }
             ClientEvent::Sent(data) => {
                 let text = format!("{} B: ", data.len);
-                self.transcript.push_data(Kind::Out, text, data);
+                self.console.log.push_data(Kind::Out, text, data);
             }
             ClientEvent::WriteShutdown => {
                 self.phase = Phase::WriteShut;
                 self.closed_first = Some("you closed first");
-                self.status = Status::new(Kind::Info, "Half-closed: FIN sent, still reading");
-                self.transcript.push(
+                self.console
+                    .say(Kind::Info, "Half-closed: FIN sent, still reading");
+                self.console.log.push(
                     Kind::Out,
                     "FIN sent: your write side is shut down; replies can still arrive",
                 );
@@ -368,8 +345,9 @@ impl ClientTab {
                     CloseReason::Error(why) => (Kind::Error, format!("Connection lost: {why}")),
                     CloseReason::ServerStopped => (Kind::Info, "Connection closed".to_string()),
                 };
-                self.status = Status::new(kind, text.split(" — ").next().unwrap_or(&text));
-                self.transcript.push(kind, text);
+                self.console
+                    .say(kind, text.split(" — ").next().unwrap_or(&text));
+                self.console.log.push(kind, text);
                 self.handle = None;
                 self.phase = Phase::Idle;
                 if self.focus == Focus::Message {
@@ -399,7 +377,7 @@ impl ClientTab {
             Constraint::Min(5),
         ])
         .areas(area);
-        self.target.render(
+        self.console.render_address(
             frame,
             target,
             title("Target", Vec::new()),
@@ -411,10 +389,10 @@ impl ClientTab {
             (Phase::WriteShut, _) => "Message (write side shut down)".to_string(),
             _ => "Message (not connected)".to_string(),
         };
-        self.composer
-            .render(frame, message, &name, self.focus == Focus::Message);
-        self.transcript
-            .render(frame, transcript, self.focus == Focus::Transcript);
+        self.console
+            .render_message(frame, message, &name, self.focus == Focus::Message);
+        self.console
+            .render_log(frame, transcript, self.focus == Focus::Transcript);
     }
 
     fn status_lines(&self) -> Vec<Line<'static>> {
@@ -425,7 +403,7 @@ impl ClientTab {
             Phase::Idle => ("○ ", theme::dim()),
         };
         let mut first = vec![Span::styled(dot, dot_style)];
-        first.extend(self.status.line().spans);
+        first.extend(self.console.status.line().spans);
         if let (true, Some(link)) = (self.is_live(), &self.link) {
             first.push(Span::styled(
                 format!(" · up {}", age(link.stats.opened.elapsed())),

@@ -26,12 +26,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
-use super::composer::Composer;
-use super::input::{title, InputField};
+use super::console::{Console, ConsoleFocus, Part, SaveAs};
+use super::follow::Follow;
+use super::input::title;
 use super::keys;
-use super::log_view::{Kind, LogView};
+use super::log_view::Kind;
 pub use super::tcp_server_keys::Action;
-use super::{age, count, cycle, theme, AddressKey, Hint, Status, REPLY_DELAYS};
+use super::{age, count, cycle, theme, Hint, Status, REPLY_DELAYS};
 use crate::narrate::ServerNarrator;
 use crate::net::error::human_duration;
 use crate::net::greet::{Behaviour, ServerConfig};
@@ -74,6 +75,25 @@ impl Focus {
     }
 }
 
+impl ConsoleFocus for Focus {
+    fn part(self) -> Option<Part> {
+        match self {
+            Focus::Address => Some(Part::Address),
+            Focus::Message => Some(Part::Message),
+            Focus::Log => Some(Part::Log),
+            Focus::Connections => None,
+        }
+    }
+
+    fn on(part: Part) -> Self {
+        match part {
+            Part::Address => Focus::Address,
+            Part::Message => Focus::Message,
+            Part::Log => Focus::Log,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Stopped,
@@ -108,21 +128,18 @@ impl ConnRow {
 pub struct ServerTab {
     /// Which part has the keyboard.
     pub focus: Focus,
-    address: InputField,
     config: ServerConfig,
     handle: Option<ServerHandle>,
     phase: Phase,
     narrator: ServerNarrator,
     rows: Vec<ConnRow>,
+    /// Which row is selected: the newest, or one held by its id.
+    selection: Follow,
     table: TableState,
     accepted: u64,
     broadcast: bool,
-    composer: Composer,
-    /// The server log.
-    pub log: LogView,
-    status: Status,
-    /// Entries in the save under way (for its status line).
-    saving: usize,
+    /// Listen address, message composer and the server log.
+    pub console: Console,
 }
 
 impl ServerTab {
@@ -130,19 +147,26 @@ impl ServerTab {
     pub fn new(address: &str) -> Self {
         Self {
             focus: Focus::Address,
-            address: InputField::new(address, "host:port, e.g. 127.0.0.1:9999 or [::1]:9999"),
             config: ServerConfig::default(),
             handle: None,
             phase: Phase::Stopped,
             narrator: ServerNarrator::new(),
             rows: Vec::new(),
+            selection: Follow::default(),
             table: TableState::default(),
             accepted: 0,
             broadcast: false,
-            composer: Composer::new("reply to the selected connection (manual mode, or any time)"),
-            log: LogView::new("Server log"),
-            saving: 0,
-            status: Status::new(Kind::Info, "Stopped. Enter starts listening."),
+            console: Console::new(
+                (address, "host:port, e.g. 127.0.0.1:9999 or [::1]:9999"),
+                "reply to the selected connection (manual mode, or any time)",
+                "Server log",
+                SaveAs {
+                    asker: SaveFor::ServerLog,
+                    stem: "tcp-server",
+                    noun: "log entries",
+                },
+                Status::new(Kind::Info, "Stopped. Enter starts listening."),
+            ),
         }
     }
 
@@ -171,9 +195,9 @@ impl ServerTab {
 
     fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) -> bool {
         match action {
-            Action::Hex => self.log.hex = !self.log.hex,
+            Action::Hex => self.console.log.hex = !self.console.log.hex,
             Action::ComposerSetting => {
-                self.composer.settings_key(key);
+                self.console.composer.settings_key(key);
             }
             Action::Mode => {
                 self.config.behaviour = self.config.behaviour.next();
@@ -185,13 +209,13 @@ impl ServerTab {
             }
             Action::Broadcast => self.broadcast = !self.broadcast,
             Action::Listen => self.toggle(engine),
-            Action::Pause => self.log.toggle_pause(),
-            Action::Save => self.save(engine),
+            Action::Pause => self.console.log.toggle_pause(),
+            Action::Save => self.console.save(engine),
             Action::Send => self.send_message(),
-            Action::SelectUp => return self.select_step(-1),
-            Action::SelectDown => return self.select_step(1),
-            Action::SelectFirst => return self.select_index(0),
-            Action::SelectLast => return self.select_index(self.rows.len().saturating_sub(1)),
+            Action::SelectUp => return self.select(|view, keys| view.step_in(-1, keys)),
+            Action::SelectDown => return self.select(|view, keys| view.step_in(1, keys)),
+            Action::SelectFirst => return self.select(Follow::to_first_in),
+            Action::SelectLast => return self.select(|view, _| view.follow()),
             Action::Kick => return self.kick_selected(),
             Action::ToMessage => self.focus = Focus::Message,
             Action::Field => return false,
@@ -201,45 +225,20 @@ impl ServerTab {
 
     /// Keys no binding took: typing, history and scrolling.
     fn on_focused_key(&mut self, key: KeyEvent) -> bool {
-        match self.focus {
-            Focus::Address => {
-                match super::address_key(key, self.phase != Phase::Stopped, &mut self.address) {
-                    // Enter is bound (Action::Listen) before this is reached.
-                    AddressKey::Action => false,
-                    AddressKey::ToMessage => {
-                        self.focus = Focus::Message;
-                        self.composer.input(key)
-                    }
-                    AddressKey::Edited(changed) => changed,
-                }
-            }
-            Focus::Message => self.composer.input(key),
-            Focus::Connections => false,
-            Focus::Log => self.log.pane_key(key),
-        }
+        let locked = self.phase != Phase::Stopped;
+        self.console.key(&mut self.focus, key, locked)
     }
 
     /// Inserts pasted text into the focused field.
     pub fn on_paste(&mut self, text: &str) {
-        match self.focus {
-            Focus::Address if self.phase != Phase::Stopped => {
-                self.focus = Focus::Message;
-                self.composer.paste(text);
-            }
-            Focus::Address => {
-                self.address.paste(text);
-            }
-            Focus::Message => {
-                self.composer.paste(text);
-            }
-            _ => {}
-        }
+        let locked = self.phase != Phase::Stopped;
+        self.console.paste(&mut self.focus, text, locked);
     }
 
     fn apply_config(&mut self) {
         if let Some(handle) = &self.handle {
             handle.set_config(self.config);
-            self.log.push(
+            self.console.log.push(
                 Kind::Info,
                 format!(
                     "Mode now {} · reply delay {}",
@@ -254,8 +253,9 @@ impl ServerTab {
     fn toggle(&mut self, engine: &Engine) {
         match self.phase {
             Phase::Stopped => {
-                let address = self.address.text().trim().to_string();
-                self.status = Status::new(Kind::Info, format!("Starting on {address}…"));
+                let address = self.console.address();
+                self.console
+                    .say(Kind::Info, format!("Starting on {address}…"));
                 self.handle = Some(tcp_server::start(engine, &address, self.config));
                 self.phase = Phase::Starting;
             }
@@ -264,42 +264,33 @@ impl ServerTab {
                     handle.stop();
                 }
                 self.phase = Phase::Stopping;
-                self.status = Status::new(Kind::Info, "Stopping…");
+                self.console.say(Kind::Info, "Stopping…");
             }
             Phase::Stopping => {}
         }
     }
 
-    fn save(&mut self, engine: &Engine) {
-        let (name, contents) = self.log.saved_file("tcp-server");
-        self.saving = self.log.ring().len();
-        engine.save(SaveFor::ServerLog, PathBuf::from("."), name, contents);
-        self.status = Status::new(Kind::Info, "Saving the log…");
-    }
-
     /// The outcome of the save asked for with Ctrl+S.
     pub fn on_saved(&mut self, outcome: Result<PathBuf, String>) {
-        self.status = Status::saved(outcome, self.saving, "log entries");
+        self.console.on_saved(outcome);
     }
 
-    fn select_step(&mut self, step: isize) -> bool {
-        if self.rows.is_empty() {
-            return false;
-        }
-        let at = self.table.selected().unwrap_or(0) as isize + step;
-        self.select_index(at.clamp(0, self.rows.len() as isize - 1) as usize)
+    /// The rows' ids, oldest first: what the selection holds on to.
+    fn keys(&self) -> Vec<u64> {
+        self.rows.iter().map(|row| row.id.0).collect()
     }
 
-    fn select_index(&mut self, index: usize) -> bool {
-        if self.rows.is_empty() {
-            return false;
-        }
-        self.table.select(Some(index.min(self.rows.len() - 1)));
-        true
+    /// Moves the selection with `how`; whether there was a row to select.
+    fn select(&mut self, how: impl FnOnce(&mut Follow, &[u64])) -> bool {
+        let keys = self.keys();
+        how(&mut self.selection, &keys);
+        !keys.is_empty()
     }
 
     fn selected(&self) -> Option<&ConnRow> {
-        self.table.selected().and_then(|at| self.rows.get(at))
+        self.selection
+            .index_in(&self.keys())
+            .and_then(|at| self.rows.get(at))
     }
 
     fn kick_selected(&mut self) -> bool {
@@ -309,49 +300,38 @@ impl ServerTab {
         match (&self.handle, open) {
             (Some(handle), true) => {
                 if let Err(busy) = handle.kick(id) {
-                    self.status = Status::new(Kind::Error, format!("Not kicked: {busy}"));
+                    self.console.say(Kind::Error, format!("Not kicked: {busy}"));
                 }
             }
-            _ => self.status = Status::new(Kind::Error, format!("{id} is already closed")),
+            _ => self
+                .console
+                .say(Kind::Error, format!("{id} is already closed")),
         }
         true
     }
 
     fn send_message(&mut self) {
         let Some(handle) = &self.handle else {
-            self.status = Status::new(Kind::Error, "Not listening: nothing to send to");
-            return;
+            return self
+                .console
+                .say(Kind::Error, "Not listening: nothing to send to");
         };
-        let target = if self.broadcast {
-            None
-        } else {
-            match self.selected() {
-                Some(row) if row.is_open() => Some(row.id),
-                _ => {
-                    self.status = Status::new(
+        let target =
+            if self.broadcast {
+                None
+            } else {
+                match self.selected() {
+                    Some(row) if row.is_open() => Some(row.id),
+                    _ => return self.console.say(
                         Kind::Error,
                         "Select an open connection (Tab to the table, Up/Down) or broadcast (F7)",
-                    );
-                    return;
+                    ),
                 }
-            }
-        };
-        match self.composer.take() {
-            Ok(Some(bytes)) => {
-                let sent = match target {
-                    Some(id) => handle.send(id, bytes),
-                    None => handle.broadcast(bytes),
-                };
-                if let Err(busy) = sent {
-                    self.status = Status::new(
-                        Kind::Error,
-                        format!("Not sent: {busy} (Up recalls the message)"),
-                    );
-                }
-            }
-            Ok(None) => {}
-            Err(reason) => self.status = Status::new(Kind::Error, format!("Not sent: {reason}")),
-        }
+            };
+        self.console.send(|bytes| match target {
+            Some(id) => handle.send(id, bytes),
+            None => handle.broadcast(bytes),
+        });
     }
 
     fn row_mut(&mut self, id: ConnId) -> Option<&mut ConnRow> {
@@ -372,29 +352,32 @@ impl ServerTab {
         let line = self.narrator.narrate(&event, self.config.behaviour.name());
         let rejected = matches!(event, ServerEvent::Rejected { .. }).then(|| line.text.clone());
         match line.data {
-            Some(data) => self.log.push_data(line.kind, line.text, data),
-            None => self.log.push(line.kind, line.text),
+            Some(data) => self.console.log.push_data(line.kind, line.text, data),
+            None => self.console.log.push(line.kind, line.text),
         }
         match event {
             ServerEvent::Listening { local } => {
                 self.phase = Phase::Listening(local);
-                self.status = Status::new(Kind::Good, format!("Listening on {local}"));
+                self.console
+                    .say(Kind::Good, format!("Listening on {local}"));
             }
             ServerEvent::StartFailed { reason } => {
                 self.handle = None;
                 self.phase = Phase::Stopped;
-                self.status = Status::new(Kind::Error, format!("Cannot listen: {reason}"));
+                self.console
+                    .say(Kind::Error, format!("Cannot listen: {reason}"));
             }
             ServerEvent::Stopped => {
                 self.handle = None;
                 self.phase = Phase::Stopped;
-                self.status = Status::new(Kind::Info, "Stopped. Enter starts listening again.");
+                self.console.status =
+                    Status::new(Kind::Info, "Stopped. Enter starts listening again.");
             }
             ServerEvent::AcceptFailed { reason } | ServerEvent::Warning { reason } => {
-                self.status = Status::new(Kind::Error, reason);
+                self.console.say(Kind::Error, reason);
             }
             ServerEvent::Rejected { .. } => {
-                self.status = Status::new(Kind::Error, rejected.unwrap_or_default());
+                self.console.say(Kind::Error, rejected.unwrap_or_default());
             }
             ServerEvent::Accepted {
                 conn,
@@ -411,7 +394,7 @@ impl ServerTab {
                     stats,
                 });
                 if self.selected().is_none_or(|row| !row.is_open()) {
-                    self.table.select(Some(self.rows.len() - 1));
+                    self.selection.follow();
                 }
             }
             ServerEvent::Received { .. } | ServerEvent::Sent { .. } => {}
@@ -434,7 +417,6 @@ impl ServerTab {
         if closed <= CLOSED_ROWS_KEPT {
             return;
         }
-        let selected_id = self.selected().map(|row| row.id);
         let mut excess = closed - CLOSED_ROWS_KEPT;
         self.rows.retain(|row| {
             if excess > 0 && !row.is_open() {
@@ -444,10 +426,6 @@ impl ServerTab {
                 true
             }
         });
-        let index = selected_id
-            .and_then(|id| self.rows.iter().position(|row| row.id == id))
-            .or(if self.rows.is_empty() { None } else { Some(0) });
-        self.table.select(index);
     }
 
     /// Keys worth showing in the footer now, from the bindings table.
@@ -472,8 +450,8 @@ impl ServerTab {
         ])
         .areas(area);
         let listen_title = title("Listen on", Vec::new());
-        self.address
-            .render(frame, address, listen_title, self.focus == Focus::Address);
+        self.console
+            .render_address(frame, address, listen_title, self.focus == Focus::Address);
         frame.render_widget(Paragraph::new(self.status_line()), status);
         self.render_table(frame, table);
         let target = if self.broadcast {
@@ -484,9 +462,10 @@ impl ServerTab {
                 _ => "Send (select a connection)".to_string(),
             }
         };
-        self.composer
-            .render(frame, message, &target, self.focus == Focus::Message);
-        self.log.render(frame, log, self.focus == Focus::Log);
+        self.console
+            .render_message(frame, message, &target, self.focus == Focus::Message);
+        self.console
+            .render_log(frame, log, self.focus == Focus::Log);
     }
 
     fn status_line(&self) -> Line<'static> {
@@ -496,7 +475,7 @@ impl ServerTab {
             Phase::Stopped => ("○ ", theme::dim()),
         };
         let mut spans = vec![Span::styled(dot, dot_style)];
-        spans.extend(self.status.line().spans);
+        spans.extend(self.console.status.line().spans);
         spans.push(Span::styled(" · mode ", theme::dim()));
         spans.push(Span::styled(self.config.behaviour.name(), theme::key()));
         spans.push(Span::styled(" (F5) · delay ", theme::dim()));
@@ -565,6 +544,7 @@ impl ServerTab {
             .block(block)
             .row_highlight_style(theme::highlight())
             .highlight_symbol("▶ ");
+        self.table.select(self.selection.index_in(&self.keys()));
         frame.render_stateful_widget(table, area, &mut self.table);
         if self.rows.is_empty() {
             let target = match self.phase {
