@@ -58,6 +58,7 @@ pub mod clock;
 pub mod files;
 pub mod format;
 pub mod narrate;
+pub mod narrate_relay;
 pub mod net;
 pub mod ring;
 pub mod shutdown;

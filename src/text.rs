@@ -132,6 +132,36 @@ fn push_str_escaped(out: &mut String, text: &str, column: &mut usize) {
     }
 }
 
+/// Writes `bytes` in netplay's escape syntax so that [`parse_escapes`]
+/// gives exactly `bytes` back (an edit of held relay bytes starts from
+/// it). Unlike [`sanitize`], tabs are kept as `\t`, so nothing is lost; the
+/// result holds no unsafe character either.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\0' => out.push_str("\\0"),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x80 && c.is_control() => {
+                    let _ = write!(out, "\\x{:02x}", c as u32);
+                }
+                c if is_unsafe_char(c) => {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out
+}
+
 /// Why a message the user typed could not be turned into bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EscapeError {

@@ -26,6 +26,14 @@ fn hostile_bytes() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
+    /// What an edit of held relay bytes starts from gives the same bytes back.
+    #[test]
+    fn escaped_bytes_parse_back_exactly(bytes in hostile_bytes()) {
+        let text = netplay::text::escape_bytes(&bytes);
+        prop_assert!(!text.chars().any(is_unsafe_char), "{:?}", text);
+        prop_assert_eq!(netplay::text::parse_escapes(&text).unwrap(), bytes);
+    }
+
     #[test]
     fn sanitized_text_has_no_unsafe_character(bytes in hostile_bytes()) {
         let shown = sanitize(&bytes);

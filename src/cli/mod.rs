@@ -4,6 +4,7 @@
 
 pub mod fetch;
 pub mod output;
+pub mod relay;
 pub mod tcp;
 pub mod udp;
 
@@ -64,6 +65,12 @@ pub enum Command {
         #[command(subcommand)]
         command: UdpCommand,
     },
+    /// Sit between a client and a server: watch every read both ways, and
+    /// add faults (latency, bandwidth, slicing, a byte limit).
+    #[command(
+        after_help = "Examples:\n  netplay relay 127.0.0.1:9998 127.0.0.1:9999\n  netplay relay 127.0.0.1:9998 127.0.0.1:9999 --latency 200 --jitter 50\n  netplay relay 127.0.0.1:9998 127.0.0.1:9999 --slice 1 --direction down\n  netplay --json relay [::1]:8443 example.test:443 --bandwidth 10000"
+    )]
+    Relay(RelayArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  netplay completions bash > /etc/bash_completion.d/netplay"
@@ -122,6 +129,50 @@ pub struct FetchArgs {
     /// it such a head is warned about on stderr and the body delivered.
     #[arg(long)]
     pub strict: bool,
+}
+
+/// `netplay relay`.
+#[derive(ClapArgs, Debug)]
+pub struct RelayArgs {
+    /// Address to listen on (clients connect here).
+    pub listen: String,
+    /// host:port each client is relayed to.
+    pub target: String,
+    /// Delay every chunk by this many milliseconds (order is kept).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency: u64,
+    /// A random extra delay of up to ± this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub jitter: u64,
+    /// At most this many bytes a second.
+    #[arg(long, value_name = "BYTES_PER_S")]
+    pub bandwidth: Option<u64>,
+    /// Write each chunk in pieces of this many bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub slice: Option<usize>,
+    /// The pause between slices, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10)]
+    pub slice_delay: u64,
+    /// Close the pair once this many bytes went one way.
+    #[arg(long, value_name = "BYTES")]
+    pub limit: Option<u64>,
+    /// Where the faults apply: up = client → server, down = server → client.
+    #[arg(long, value_enum, default_value_t = RelayDirection::Both)]
+    pub direction: RelayDirection,
+    /// Limit for reaching the target, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub timeout: f64,
+}
+
+/// `--direction`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelayDirection {
+    /// Both ways.
+    Both,
+    /// Client → server.
+    Up,
+    /// Server → client.
+    Down,
 }
 
 /// `netplay tcp …`.
@@ -331,6 +382,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     wait,
                 },
         } => udp::send(&addr, &messages, wait, out, stop).await,
+        Command::Relay(args) => relay::run(args, out, stop).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -31,6 +31,10 @@ pub mod http;
 pub mod http_responder;
 pub mod loop_guard;
 pub mod lossy;
+pub mod relay;
+mod relay_faults;
+mod relay_pair;
+mod relay_pump;
 pub mod resolve;
 pub mod tcp_client;
 pub mod tcp_server;
@@ -131,7 +135,7 @@ pub struct StatsSnapshot {
 }
 
 impl ConnStats {
-    fn new() -> Arc<Self> {
+    pub(crate) fn new() -> Arc<Self> {
         Arc::new(Self {
             opened: Instant::now(),
             bytes_in: AtomicU64::new(0),
@@ -198,6 +202,8 @@ pub enum Event {
     Http(RequestId, http::HttpEvent),
     /// From a UDP socket.
     Udp(SocketId, udp::UdpEvent),
+    /// From a relay listener or one of its pairs.
+    Relay(relay::RelayId, relay::RelayEvent),
     /// A save asked for with [`Engine::save`] is done: the file, or why not.
     Saved(SaveFor, Result<std::path::PathBuf, String>),
 }
@@ -211,6 +217,8 @@ pub enum SaveFor {
     ClientTranscript,
     /// The UDP tab's packet list.
     UdpPackets,
+    /// The Relay tab's log.
+    RelayLog,
 }
 
 /// The engine's shared context: where events go, and the id counter. Cheap to

@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use super::http::HttpTab;
 use super::keys::{self, Binding, Key, Scope};
+use super::relay::RelayTab;
 use super::tab::TabView;
 use super::tcp_client::ClientTab;
 use super::tcp_server::ServerTab;
@@ -142,6 +143,7 @@ registry! {
     TcpServer => server: ServerTab, "TCP Server", ["server", "tcp-server"];
     TcpClient => client: ClientTab, "TCP Client", ["client", "tcp-client"];
     Udp => udp: UdpTab, "UDP", ["udp"];
+    Relay => relay: RelayTab, "Relay", ["relay"];
 }
 
 impl Tab {
@@ -241,10 +243,12 @@ impl App {
             Event::Client(id, event) => self.client.on_event(id, event),
             Event::Http(id, event) => self.http.on_event(id, event),
             Event::Udp(id, event) => self.udp.on_event(id, event),
+            Event::Relay(id, event) => self.relay.on_event(id, event),
             Event::Saved(asker, outcome) => match asker {
                 SaveFor::ServerLog => self.server.on_saved(outcome),
                 SaveFor::ClientTranscript => self.client.on_saved(outcome),
                 SaveFor::UdpPackets => self.udp.on_saved(outcome),
+                SaveFor::RelayLog => self.relay.on_saved(outcome),
             },
         }
     }

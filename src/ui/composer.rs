@@ -113,6 +113,15 @@ impl Composer {
         true
     }
 
+    /// Replaces the text with `text` written in escape syntax, escapes on
+    /// and no line ending added: what editing held bytes starts from.
+    pub fn load_escaped(&mut self, text: &str) {
+        self.field.set_text(text);
+        self.escapes = true;
+        self.line_ending = LineEnding::None;
+        self.browsing = None;
+    }
+
     /// Inserts pasted text as one line.
     pub fn paste(&mut self, text: &str) -> bool {
         self.field.paste(text)

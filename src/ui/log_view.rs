@@ -53,6 +53,8 @@ pub struct Entry {
     pub text: String,
     /// Bytes read or written, if any.
     pub data: Option<Data>,
+    /// What the entry is about (a relay pair), for a view showing only that.
+    pub tag: Option<u64>,
 }
 
 impl Entry {
@@ -84,6 +86,8 @@ pub struct LogView {
     scroll: Follow,
     /// Whether entries with bytes show a hex dump.
     pub hex: bool,
+    /// Show only the entries with this tag (one relay pair's transcript).
+    only: Option<u64>,
 }
 
 impl LogView {
@@ -100,6 +104,7 @@ impl LogView {
             paused_at: None,
             scroll: Follow::default(),
             hex: false,
+            only: None,
         }
     }
 
@@ -110,20 +115,46 @@ impl LogView {
             kind,
             text: text.into(),
             data: None,
+            tag: None,
         });
     }
 
     /// Adds a line describing `payload`, which passes the untrusted-bytes gate here.
     pub fn push_data(&mut self, kind: Kind, text: impl Into<String>, payload: Payload) {
+        self.push_tagged(kind, text, Some(payload), None);
+    }
+
+    /// Adds a line about `tag` (a relay pair), with bytes if any.
+    pub fn push_tagged(
+        &mut self,
+        kind: Kind,
+        text: impl Into<String>,
+        payload: Option<Payload>,
+        tag: Option<u64>,
+    ) {
         self.ring.push(Entry {
             at: Stamp::now(),
             kind,
             text: text.into(),
-            data: Some(Data {
+            data: payload.map(|payload| Data {
                 len: payload.len,
                 bytes: payload.preview,
             }),
+            tag,
         });
+    }
+
+    /// Shows only the entries tagged `tag` (all with `None`); a change of
+    /// view follows the newest again.
+    pub fn show_only(&mut self, tag: Option<u64>) {
+        if self.only != tag {
+            self.only = tag;
+            self.scroll.follow();
+        }
+    }
+
+    fn shown(&self, entry: &Entry) -> bool {
+        self.only.is_none() || entry.tag == self.only
     }
 
     /// The ring behind the view.
@@ -158,7 +189,49 @@ impl LogView {
     /// Scrolling keys when the pane has focus; returns whether the key was used.
     pub fn scroll_key(&mut self, key: KeyEvent, page: u64) -> bool {
         let (oldest, live) = self.end_range();
+        if self.only.is_some() {
+            let by = match key.code {
+                KeyCode::Up => -1,
+                KeyCode::Down => 1,
+                KeyCode::PageUp => -(page as i64),
+                KeyCode::PageDown => page as i64,
+                _ => return self.scroll.key(&key, page, oldest, Some(live)),
+            };
+            let end = self.shown_end();
+            let target = self.filtered_end(end, by);
+            self.scroll
+                .step(target as i64 - end as i64, oldest, Some(live));
+            return true;
+        }
         self.scroll.key(&key, page, oldest, Some(live))
+    }
+
+    /// The view's end after moving `by` shown entries from `end`: the arrows
+    /// step over the entries a filtered view hides.
+    fn filtered_end(&self, end: u64, by: i64) -> u64 {
+        let (oldest, live) = self.end_range();
+        let shown = |seq: u64| self.ring.get_seq(seq).is_some_and(|e| self.shown(e));
+        let mut end = end;
+        if by < 0 {
+            for _ in 0..by.unsigned_abs() {
+                // The bottom entry now is the last shown one before `end`;
+                // the new bottom is the shown one before that.
+                let bottom = (oldest.saturating_sub(1)..end).rev().find(|s| shown(*s));
+                let Some(bottom) = bottom else { break };
+                match (oldest.saturating_sub(1)..bottom).rev().find(|s| shown(*s)) {
+                    Some(above) => end = above + 1,
+                    None => break,
+                }
+            }
+        } else {
+            for _ in 0..by {
+                match (end..live).find(|s| shown(*s)) {
+                    Some(below) => end = below + 1,
+                    None => return live,
+                }
+            }
+        }
+        end
     }
 
     /// The positions the bottom of the view can take: one past the oldest
@@ -242,6 +315,9 @@ impl LogView {
             let Some(entry) = self.ring.get_seq(seq) else {
                 break;
             };
+            if !self.shown(entry) {
+                continue;
+            }
             let mut lines = self.entry_lines(entry, width);
             let take = lines.len().min(height - out.len());
             // Keep the top of a tall entry out of view, not its bottom.

@@ -1,0 +1,156 @@
+//! `netplay relay LISTEN TARGET`: the relay engine with stdout for a
+//! screen — one line per read, like `socat -v`, with faults from flags.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::output::{Output, Value};
+use super::{RelayArgs, RelayDirection, FAILURE};
+use crate::narrate_relay::{event_name, narrate};
+use crate::net::relay::{self, Dir, Faults, RelayConfig, RelayEvent};
+use crate::net::Event;
+use crate::shutdown::Shutdown;
+use crate::text::sanitize;
+
+/// The relay's settings from the flags: the faults, on the directions
+/// `--direction` names.
+pub fn config(args: &RelayArgs) -> Result<RelayConfig, String> {
+    let faults = Faults {
+        latency: Duration::from_millis(args.latency),
+        jitter: Duration::from_millis(args.jitter),
+        bandwidth: args.bandwidth,
+        slice: args.slice,
+        slice_delay: Duration::from_millis(args.slice_delay),
+        limit: args.limit,
+        ..Faults::default()
+    };
+    if args.bandwidth == Some(0) {
+        return Err("--bandwidth must be at least 1 byte a second".into());
+    }
+    if args.slice == Some(0) {
+        return Err("--slice must be at least 1 byte".into());
+    }
+    let on = |dir: Dir| match args.direction {
+        RelayDirection::Both => true,
+        RelayDirection::Up => dir == Dir::Up,
+        RelayDirection::Down => dir == Dir::Down,
+    };
+    let mut config = RelayConfig::default();
+    for dir in Dir::BOTH {
+        if on(dir) {
+            config.faults[dir.index()] = faults;
+        }
+    }
+    Ok(config)
+}
+
+fn fields(event: &RelayEvent) -> Vec<(&'static str, Value)> {
+    let conn = |pair: &crate::net::ConnId| ("conn", Value::from(pair.0));
+    match event {
+        RelayEvent::Listening { local } => vec![("local", local.to_string().into())],
+        RelayEvent::StartFailed { reason }
+        | RelayEvent::AcceptFailed { reason }
+        | RelayEvent::Warning { reason } => vec![("reason", reason.clone().into())],
+        RelayEvent::Stopped => Vec::new(),
+        RelayEvent::Accepted {
+            pair,
+            client,
+            local,
+        } => vec![
+            conn(pair),
+            ("client", client.to_string().into()),
+            ("local", local.to_string().into()),
+        ],
+        RelayEvent::UpstreamOpen {
+            pair,
+            local,
+            remote,
+            ..
+        } => vec![
+            conn(pair),
+            ("local", local.to_string().into()),
+            ("remote", remote.to_string().into()),
+        ],
+        RelayEvent::UpstreamFailed { pair, reason } | RelayEvent::Fault { pair, what: reason } => {
+            vec![conn(pair), ("reason", reason.clone().into())]
+        }
+        RelayEvent::Relayed { pair, dir, data } | RelayEvent::Injected { pair, dir, data } => vec![
+            conn(pair),
+            ("dir", dir.name().into()),
+            ("len", (data.len as u64).into()),
+            ("data", sanitize(&data.preview).into()),
+        ],
+        RelayEvent::Held { pair, dir, chunk } | RelayEvent::Edited { pair, dir, chunk } => vec![
+            conn(pair),
+            ("dir", dir.name().into()),
+            ("seq", chunk.seq.into()),
+            ("len", (chunk.bytes.len() as u64).into()),
+        ],
+        RelayEvent::Unheld { pair, dir, seq, .. } => vec![
+            conn(pair),
+            ("dir", dir.name().into()),
+            ("seq", (*seq).into()),
+        ],
+        RelayEvent::FinReceived { pair, side } | RelayEvent::FinSent { pair, side } => {
+            vec![conn(pair), ("side", side.name().into())]
+        }
+        RelayEvent::Closed { pair, reason, .. } => {
+            vec![conn(pair), ("reason", reason.clone().into())]
+        }
+    }
+}
+
+/// Relays until Ctrl+C or SIGTERM, then closes every pair and exits 0; a
+/// failure to listen exits 1.
+pub async fn run(args: RelayArgs, out: Output, mut stop: Shutdown) -> ExitCode {
+    let config = match config(&args) {
+        Ok(config) => config,
+        Err(reason) => {
+            out.error(&reason);
+            return ExitCode::from(2);
+        }
+    };
+    let timeout = match super::seconds(args.timeout, "--timeout") {
+        Ok(limit) => limit,
+        Err(reason) => {
+            out.error(&reason);
+            return ExitCode::from(2);
+        }
+    };
+    // With nothing printed, read events are only counted, never waited for:
+    // the relay then runs at the sockets' pace.
+    let (engine, mut events) = if out.quiet {
+        crate::net::Engine::new(tokio::runtime::Handle::current())
+    } else {
+        super::headless_engine(false)
+    };
+    let relay = relay::start(&engine, &args.listen, &args.target, config, timeout);
+    let mut stopping = false;
+    loop {
+        let event = tokio::select! {
+            _ = stop.recv(), if !stopping => {
+                stopping = true;
+                relay.stop();
+                continue;
+            }
+            event = events.recv() => event,
+        };
+        let Some(Event::Relay(_, event)) = event else {
+            continue;
+        };
+        let line = narrate(&event, &args.target);
+        let mut text = line.text.clone();
+        if let Some(data) = &line.data {
+            text.push_str(&sanitize(&data.preview));
+        }
+        out.event(event_name(&event), line.kind, &text, &fields(&event));
+        match event {
+            RelayEvent::StartFailed { reason } => {
+                out.error(&format!("cannot listen: {reason}"));
+                return ExitCode::from(FAILURE);
+            }
+            RelayEvent::Stopped => return ExitCode::SUCCESS,
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! One relayed pair: the accepted client, its own upstream connection, and
+//! the two pumps between them, from the upstream connect to the close of
+//! both sides.
+
+use std::net::SocketAddr;
+
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+use super::error::{connect_error, human_duration};
+use super::relay::{Context, Dir, PairCommand, PairStats, RelayEvent};
+use super::relay_pump::{Pump, PumpEnd};
+use super::resolve::resolve;
+use super::{ConnId, ConnStats};
+
+/// Commands one direction may have waiting inside the pair.
+const DIR_QUEUE: usize = 64;
+
+/// How a pair ends.
+enum Outcome {
+    /// Both FINs forwarded: a clean close.
+    Finished,
+    /// Closed by us (a command, the relay stopping); FIN to both.
+    Closed(String),
+    /// Closed with RST to both sides.
+    Reset(String),
+}
+
+pub(crate) struct Pair {
+    context: Context,
+    pair: ConnId,
+}
+
+impl Pair {
+    pub(crate) fn new(context: Context, pair: ConnId) -> Self {
+        Self { context, pair }
+    }
+
+    /// Runs the pair to its end; returns its id for the listener's books.
+    pub(crate) async fn run(
+        self,
+        client: TcpStream,
+        client_addr: SocketAddr,
+        mut commands: mpsc::Receiver<PairCommand>,
+    ) -> ConnId {
+        let pair = self.pair;
+        let local = client.local_addr().unwrap_or(client_addr);
+        self.context
+            .emit(RelayEvent::Accepted {
+                pair,
+                client: client_addr,
+                local,
+            })
+            .await;
+        let mut stop = self.context.stop.clone();
+        let upstream = tokio::select! {
+            biased;
+            () = stop.stopped() => Err("relay stopped before the upstream answered".to_string()),
+            result = self.connect() => result,
+        };
+        let upstream = match upstream {
+            Ok(upstream) => upstream,
+            Err(reason) => {
+                drop(client);
+                let reason = format!("{reason}: closed client {pair}");
+                self.context
+                    .emit(RelayEvent::UpstreamFailed {
+                        pair,
+                        reason: reason.clone(),
+                    })
+                    .await;
+                self.closed(reason, true).await;
+                return pair;
+            }
+        };
+        let _ = client.set_nodelay(true);
+        let _ = upstream.set_nodelay(true);
+        let stats: PairStats = [ConnStats::new(), ConnStats::new()];
+        let (up_local, up_remote) = match (upstream.local_addr(), upstream.peer_addr()) {
+            (Ok(local), Ok(remote)) => (local, remote),
+            (Err(err), _) | (_, Err(err)) => {
+                self.closed(format!("upstream socket: {err}"), true).await;
+                return pair;
+            }
+        };
+        self.context
+            .emit(RelayEvent::UpstreamOpen {
+                pair,
+                local: up_local,
+                remote: up_remote,
+                stats: stats.clone(),
+            })
+            .await;
+        let (mut client_read, mut client_write) = client.into_split();
+        let (mut server_read, mut server_write) = upstream.into_split();
+        let outcome = self
+            .relay(
+                (&mut client_read, &mut client_write),
+                (&mut server_read, &mut server_write),
+                &stats,
+                &mut commands,
+            )
+            .await;
+        match outcome {
+            Outcome::Finished => self.closed("both sides closed".into(), false).await,
+            Outcome::Closed(why) => {
+                drop((client_write, server_write));
+                self.closed(why, false).await;
+            }
+            Outcome::Reset(why) => {
+                // SO_LINGER 0: the close sends RST instead of FIN. The halves
+                // are put back together first: a write half dropped alone
+                // would send a FIN before the RST.
+                for (read, write) in [(client_read, client_write), (server_read, server_write)] {
+                    if let Ok(stream) = read.reunite(write) {
+                        let _ = stream.set_zero_linger();
+                    }
+                }
+                self.closed(why, true).await;
+            }
+        }
+        pair
+    }
+
+    async fn closed(&self, reason: String, error: bool) {
+        let pair = self.pair;
+        self.context
+            .emit(RelayEvent::Closed {
+                pair,
+                reason,
+                error,
+            })
+            .await;
+    }
+
+    /// Opens the upstream connection, trying each resolved address in turn.
+    async fn connect(&self) -> Result<TcpStream, String> {
+        let target = &self.context.target;
+        let limit = self.context.connect_timeout;
+        let addrs = resolve(target, limit)
+            .await
+            .map_err(|reason| format!("upstream {target}: {reason}"))?;
+        let mut last = format!("upstream {target}: no address to try");
+        for addr in addrs {
+            match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
+                Ok(Ok(stream)) => return Ok(stream),
+                Ok(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    last = format!("upstream {addr} refused the connection (nothing listening)");
+                }
+                Ok(Err(err)) => last = format!("upstream {}", connect_error(&err, addr)),
+                Err(_) => {
+                    last = format!(
+                        "upstream {addr} did not answer within {}",
+                        human_duration(limit)
+                    )
+                }
+            }
+        }
+        Err(last)
+    }
+
+    async fn relay(
+        &self,
+        client: (&mut OwnedReadHalf, &mut OwnedWriteHalf),
+        server: (&mut OwnedReadHalf, &mut OwnedWriteHalf),
+        stats: &PairStats,
+        commands: &mut mpsc::Receiver<PairCommand>,
+    ) -> Outcome {
+        let hold = self.context.config.borrow().hold_new;
+        let (up_tx, up_rx) = mpsc::channel(DIR_QUEUE);
+        let (down_tx, down_rx) = mpsc::channel(DIR_QUEUE);
+        let pump = |dir: Dir, rx| {
+            let stats = std::sync::Arc::clone(&stats[dir.index()]);
+            Pump::new(
+                self.context.clone(),
+                self.pair,
+                dir,
+                stats,
+                rx,
+                hold[dir.index()],
+            )
+        };
+        let up = pump(Dir::Up, up_rx).run(client.0, server.1);
+        let down = pump(Dir::Down, down_rx).run(server.0, client.1);
+        tokio::pin!(up, down);
+        let (mut up_done, mut down_done) = (false, false);
+        let mut stop = self.context.stop.clone();
+        loop {
+            if up_done && down_done {
+                return Outcome::Finished;
+            }
+            let (dir, end) = tokio::select! {
+                () = stop.stopped() => return Outcome::Closed("relay stopped".into()),
+                command = commands.recv() => match command {
+                    None => return Outcome::Closed("relay stopped".into()),
+                    Some(PairCommand::Close) => return Outcome::Closed("closed by netplay".into()),
+                    Some(PairCommand::Reset) => return Outcome::Reset("reset by netplay: RST sent to both sides".into()),
+                    Some(PairCommand::Dir(dir, command)) => {
+                        let queue = match dir { Dir::Up => &up_tx, Dir::Down => &down_tx };
+                        if queue.try_send(command).is_err() {
+                            self.warn_busy(dir).await;
+                        }
+                        continue;
+                    }
+                },
+                end = &mut up, if !up_done => (Dir::Up, end),
+                end = &mut down, if !down_done => (Dir::Down, end),
+            };
+            match end {
+                PumpEnd::Finished => match dir {
+                    Dir::Up => up_done = true,
+                    Dir::Down => down_done = true,
+                },
+                PumpEnd::Limit(sent) => {
+                    let what = format!("limit: {sent} B went {}; closed both sides", dir.arrow());
+                    self.fault(what).await;
+                    return Outcome::Closed("limit reached".into());
+                }
+                PumpEnd::Reset => {
+                    self.fault("reset: RST sent to both sides".into()).await;
+                    return Outcome::Reset("reset fault".into());
+                }
+                // One side failed: the other is told the same way (RST), as
+                // a direct connection would have told it.
+                PumpEnd::Failed(reason) => return Outcome::Reset(reason),
+            }
+        }
+    }
+
+    async fn fault(&self, what: String) {
+        let pair = self.pair;
+        self.context.emit(RelayEvent::Fault { pair, what }).await;
+    }
+
+    async fn warn_busy(&self, dir: Dir) {
+        let reason = format!(
+            "{}: too many commands waiting {} (the peer is not reading)",
+            self.pair,
+            dir.arrow()
+        );
+        self.context.emit(RelayEvent::Warning { reason }).await;
+    }
+}

@@ -1,0 +1,720 @@
+//! The Relay tab: sit between a real client and a real server, watch every
+//! read both ways, hold / step / edit / drop / inject bytes, and switch
+//! faults on live per direction.
+//!
+//! ```text
+//! ╭ Listen on ─────────────────╮╭ Forward to ────────────────╮
+//! ╰────────────────────────────╯╰────────────────────────────╯
+//!  ● Relaying 127.0.0.1:9998 → 127.0.0.1:9999 · direction client → server (F5) · hold new off (F7)
+//!    faults: client → server latency 200 ms
+//! ╭ Pairs · 1 open · 3 accepted ─────────────────╮╭ Faults · 1 on ─────╮
+//! ╰──────────────────────────────────────────────╯╰────────────────────╯
+//! ╭ Held #3 client → server · 2 chunks, 12 B ────────────────────────────╮
+//! ╭ Inject into #3 client → server · EOL none (F3) · escapes off (F4) ───╮
+//! ╭ Transcript #3 · … ───────────────────────────────────────────────────╮
+//! ```
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crossterm::event::KeyEvent;
+use ratatui::widgets::TableState;
+
+use super::console::{Console, ConsoleFocus, Part, SaveAs};
+use super::follow::Follow;
+use super::input::InputField;
+use super::keys;
+use super::log_view::Kind;
+use super::relay_faults::FaultCursor;
+pub use super::relay_keys::Action;
+use super::{Hint, Status};
+use crate::narrate_relay::{narrate, pair_of};
+use crate::net::relay::{
+    self, Dir, DirCommand, HeldChunk, PairCommand, PairStats, RelayConfig, RelayEvent, RelayHandle,
+    RelayId, Side,
+};
+use crate::net::{ConnId, Engine, SaveFor};
+
+/// Closed pairs kept in the table (oldest go first); open ones all stay.
+pub const CLOSED_PAIRS_KEPT: usize = 200;
+
+/// Which part of the tab has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The listen address.
+    Listen,
+    /// The target address.
+    Target,
+    /// The pairs table.
+    Pairs,
+    /// The faults pane.
+    Faults,
+    /// The message input (inject, edit).
+    Message,
+    /// The transcript.
+    Transcript,
+}
+
+impl Focus {
+    const ORDER: [Focus; 6] = [
+        Focus::Listen,
+        Focus::Target,
+        Focus::Pairs,
+        Focus::Faults,
+        Focus::Message,
+        Focus::Transcript,
+    ];
+
+    fn step(self, forward: bool) -> Self {
+        let at = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        let len = Self::ORDER.len();
+        Self::ORDER[if forward {
+            (at + 1) % len
+        } else {
+            (at + len - 1) % len
+        }]
+    }
+}
+
+impl ConsoleFocus for Focus {
+    fn part(self) -> Option<Part> {
+        match self {
+            Focus::Listen => Some(Part::Address),
+            Focus::Message => Some(Part::Message),
+            Focus::Transcript => Some(Part::Log),
+            Focus::Target | Focus::Pairs | Focus::Faults => None,
+        }
+    }
+
+    fn on(part: Part) -> Self {
+        match part {
+            Part::Address => Focus::Listen,
+            Part::Message => Focus::Message,
+            Part::Log => Focus::Transcript,
+        }
+    }
+}
+
+/// Where the relay is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Stopped,
+    Starting,
+    Relaying(SocketAddr),
+    Stopping,
+}
+
+/// One side of a pair, as the table shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct SideState {
+    pub(crate) open: bool,
+    /// It sent its FIN to us.
+    pub(crate) fin_in: bool,
+    /// We forwarded a FIN to it.
+    pub(crate) fin_out: bool,
+    pub(crate) closed: bool,
+    pub(crate) reset: bool,
+}
+
+impl SideState {
+    /// The state in a word or two.
+    pub(crate) fn word(&self, connecting: bool) -> &'static str {
+        match (self.reset, self.closed, self.fin_in, self.fin_out) {
+            (true, ..) => "reset",
+            (_, true, ..) => "closed",
+            (_, _, true, true) => "FIN both",
+            (_, _, true, false) => "FIN rcvd",
+            (_, _, false, true) => "FIN sent",
+            _ if connecting => "connecting",
+            _ if self.open => "open",
+            _ => "failed",
+        }
+    }
+}
+
+/// One relayed pair.
+pub(crate) struct PairRow {
+    pub(crate) id: ConnId,
+    pub(crate) client: SocketAddr,
+    pub(crate) local: SocketAddr,
+    /// Our address and the server's, once the upstream is open.
+    pub(crate) upstream: Option<(SocketAddr, SocketAddr)>,
+    /// `[client, server]`.
+    pub(crate) sides: [SideState; 2],
+    pub(crate) stats: Option<PairStats>,
+    pub(crate) opened: Instant,
+    pub(crate) closed_at: Option<Instant>,
+    /// Held chunks per direction, oldest first (the engine bounds them).
+    pub(crate) held: [VecDeque<HeldChunk>; 2],
+    /// Whether each direction is held.
+    pub(crate) hold: [bool; 2],
+}
+
+impl PairRow {
+    pub(crate) fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
+
+    fn side_mut(&mut self, side: Side) -> &mut SideState {
+        &mut self.sides[match side {
+            Side::Client => 0,
+            Side::Server => 1,
+        }]
+    }
+}
+
+/// The Relay tab's state.
+pub struct RelayTab {
+    /// Which part has the keyboard.
+    pub focus: Focus,
+    /// Listen address, message composer and the relay log.
+    pub console: Console,
+    pub(crate) target: InputField,
+    handle: Option<RelayHandle>,
+    pub(crate) phase: Phase,
+    /// The target of the running relay (for its log lines).
+    running_target: String,
+    pub(crate) config: RelayConfig,
+    pub(crate) pairs: Vec<PairRow>,
+    pub(crate) selection: Follow,
+    pub(crate) table: TableState,
+    pub(crate) accepted: u64,
+    /// The direction hold, inject and edit act on.
+    pub(crate) dir: Dir,
+    /// The held chunk being edited in the message input.
+    pub(crate) editing: Option<(ConnId, Dir, u64)>,
+    pub(crate) faults_cursor: FaultCursor,
+}
+
+impl RelayTab {
+    /// The tab, listening on `listen` and forwarding to `target` once started.
+    pub fn new(listen: &str, target: &str) -> Self {
+        Self {
+            focus: Focus::Listen,
+            console: Console::new(
+                (listen, "host:port to listen on, e.g. 127.0.0.1:9998"),
+                "bytes to inject into the selected pair (i on the pairs)",
+                "Relay log",
+                SaveAs {
+                    asker: SaveFor::RelayLog,
+                    stem: "relay",
+                    noun: "log entries",
+                },
+                Status::new(Kind::Info, "Stopped. Enter starts relaying."),
+            ),
+            target: InputField::new(target, "host:port each client is relayed to"),
+            handle: None,
+            phase: Phase::Stopped,
+            running_target: String::new(),
+            config: RelayConfig::default(),
+            pairs: Vec::new(),
+            selection: Follow::default(),
+            table: TableState::default(),
+            accepted: 0,
+            dir: Dir::Up,
+            editing: None,
+            faults_cursor: FaultCursor::default(),
+        }
+    }
+
+    /// Whether the relay is listening.
+    pub fn is_relaying(&self) -> bool {
+        matches!(self.phase, Phase::Relaying(_))
+    }
+
+    /// Whether anything changes with time alone (pair ages).
+    pub fn is_live(&self) -> bool {
+        self.pairs.iter().any(PairRow::is_open)
+    }
+
+    /// Handles a key; returns whether it was used.
+    pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        match keys::action(Self::BINDINGS, &key, self.focus) {
+            Some(action) => self.perform(action, key, engine),
+            None => self.on_focused_key(key),
+        }
+    }
+
+    fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) -> bool {
+        match action {
+            Action::Start => self.toggle(engine),
+            Action::Hex => self.console.log.hex = !self.console.log.hex,
+            Action::ComposerSetting => {
+                self.console.composer.settings_key(key);
+            }
+            Action::Direction => self.dir = self.dir.reverse(),
+            Action::Hold => self.hold(),
+            Action::HoldNew => {
+                let at = self.dir.index();
+                self.config.hold_new[at] = !self.config.hold_new[at];
+                self.apply_config();
+            }
+            Action::Pause => self.console.log.toggle_pause(),
+            Action::Save => self.console.save(engine),
+            Action::Send => self.send(),
+            Action::Release => return self.on_held(|_| Some(DirCommand::ReleaseAll)),
+            Action::Step => return self.on_held(|_| Some(DirCommand::Step)),
+            Action::DropChunk => {
+                return self.on_held(|held| held.front().map(|c| DirCommand::Drop(c.seq)))
+            }
+            Action::Edit => return self.edit(),
+            Action::Reset => return self.pair_command(PairCommand::Reset),
+            Action::Close => return self.pair_command(PairCommand::Close),
+            Action::SelectUp => return self.select(|view, keys| view.step_in(-1, keys)),
+            Action::SelectDown => return self.select(|view, keys| view.step_in(1, keys)),
+            Action::SelectFirst => return self.select(Follow::to_first_in),
+            Action::SelectLast => return self.select(|view, _| view.follow()),
+            Action::ToMessage => self.focus = Focus::Message,
+            Action::CancelEdit => {
+                if self.editing.take().is_none() {
+                    return false;
+                }
+                self.console.composer.load_escaped("");
+                self.console
+                    .say(Kind::Info, "Edit cancelled: the chunk stays held");
+            }
+            Action::FaultNext | Action::FaultOff => {
+                let fault = self.faults_cursor.fault();
+                let faults = &mut self.config.faults[self.faults_cursor.dir.index()];
+                if action == Action::FaultNext {
+                    fault.cycle(faults);
+                } else {
+                    fault.clear(faults);
+                }
+                self.apply_config();
+            }
+            Action::Field => return false,
+        }
+        true
+    }
+
+    /// Keys no binding took: typing, history and scrolling.
+    fn on_focused_key(&mut self, key: KeyEvent) -> bool {
+        let locked = self.phase != Phase::Stopped;
+        match self.focus {
+            Focus::Target if locked => false,
+            Focus::Target => self.target.input(key),
+            Focus::Faults => self.faults_cursor.key(key.code),
+            Focus::Pairs => false,
+            _ => self.console.key(&mut self.focus, key, locked),
+        }
+    }
+
+    /// Inserts pasted text into the focused field.
+    pub fn on_paste(&mut self, text: &str) {
+        let locked = self.phase != Phase::Stopped;
+        match self.focus {
+            Focus::Target if !locked => {
+                self.target.paste(text);
+            }
+            Focus::Target => {
+                self.focus = Focus::Message;
+                self.console.composer.paste(text);
+            }
+            _ => self.console.paste(&mut self.focus, text, locked),
+        }
+    }
+
+    fn toggle(&mut self, engine: &Engine) {
+        match self.phase {
+            Phase::Stopped => {
+                let listen = self.console.address();
+                let target = self.target.text().trim().to_string();
+                if target.is_empty() {
+                    self.focus = Focus::Target;
+                    return self
+                        .console
+                        .say(Kind::Error, "Forward to is empty: type host:port");
+                }
+                self.console.say(
+                    Kind::Info,
+                    format!(
+                        "Starting on {} → {}…",
+                        crate::text::sanitize_str(&listen),
+                        crate::text::sanitize_str(&target)
+                    ),
+                );
+                self.handle = Some(relay::start(
+                    engine,
+                    &listen,
+                    &target,
+                    self.config,
+                    relay::DEFAULT_CONNECT_TIMEOUT,
+                ));
+                self.running_target = target;
+                self.phase = Phase::Starting;
+            }
+            Phase::Starting | Phase::Relaying(_) => {
+                if let Some(handle) = &self.handle {
+                    handle.stop();
+                }
+                self.phase = Phase::Stopping;
+                self.console.say(Kind::Info, "Stopping…");
+            }
+            Phase::Stopping => {}
+        }
+    }
+
+    fn apply_config(&mut self) {
+        if let Some(handle) = &self.handle {
+            handle.set_config(self.config);
+        }
+    }
+
+    /// The rows' ids, oldest first: what the selection holds on to.
+    fn keys(&self) -> Vec<u64> {
+        self.pairs.iter().map(|row| row.id.0).collect()
+    }
+
+    fn select(&mut self, how: impl FnOnce(&mut Follow, &[u64])) -> bool {
+        let keys = self.keys();
+        how(&mut self.selection, &keys);
+        self.console.log.show_only(self.selection.key_in(&keys));
+        !keys.is_empty()
+    }
+
+    pub(crate) fn selected_index(&self) -> Option<usize> {
+        self.selection.index_in(&self.keys())
+    }
+
+    pub(crate) fn selected(&self) -> Option<&PairRow> {
+        self.selected_index().and_then(|at| self.pairs.get(at))
+    }
+
+    /// The selected pair if it is open, else a reason in the status.
+    fn open_pair(&mut self) -> Option<ConnId> {
+        match self.selected() {
+            Some(row) if row.is_open() => Some(row.id),
+            Some(row) => {
+                let id = row.id;
+                self.console.say(Kind::Error, format!("{id} is closed"));
+                None
+            }
+            None => {
+                self.console.say(
+                    Kind::Error,
+                    "No pair selected: connect a client to the relay first",
+                );
+                None
+            }
+        }
+    }
+
+    fn pair_command(&mut self, command: PairCommand) -> bool {
+        let Some(pair) = self.open_pair() else {
+            return true;
+        };
+        if let Some(handle) = &self.handle {
+            if let Err(busy) = handle.command(pair, command) {
+                self.console.say(Kind::Error, format!("Not done: {busy}"));
+            }
+        }
+        true
+    }
+
+    fn hold(&mut self) {
+        let Some(pair) = self.open_pair() else {
+            return;
+        };
+        let at = self.dir.index();
+        let on = self.selected().is_some_and(|row| !row.hold[at]);
+        if self.pair_command(PairCommand::Dir(self.dir, DirCommand::Hold(on))) {
+            if let Some(row) = self.pairs.iter_mut().find(|row| row.id == pair) {
+                row.hold[at] = on;
+            }
+            let what = if on { "held" } else { "flowing again" };
+            self.console
+                .say(Kind::Info, format!("{pair} {} {what}", self.dir.arrow()));
+        }
+    }
+
+    /// Sends the command `make` builds from the selected pair's held chunks.
+    fn on_held(&mut self, make: impl FnOnce(&VecDeque<HeldChunk>) -> Option<DirCommand>) -> bool {
+        let at = self.dir.index();
+        let command = match self.selected() {
+            Some(row) => make(&row.held[at]),
+            None => None,
+        };
+        match command {
+            Some(command) => self.pair_command(PairCommand::Dir(self.dir, command)),
+            None => {
+                self.console.say(
+                    Kind::Error,
+                    format!("Nothing held {} on this pair (F6 holds)", self.dir.arrow()),
+                );
+                true
+            }
+        }
+    }
+
+    fn edit(&mut self) -> bool {
+        let at = self.dir.index();
+        let chunk = self
+            .selected()
+            .and_then(|row| row.held[at].front().map(|chunk| (row.id, chunk.clone())));
+        let Some((pair, chunk)) = chunk else {
+            return self.on_held(|_| None);
+        };
+        self.console
+            .composer
+            .load_escaped(&crate::text::escape_bytes(&chunk.bytes));
+        self.editing = Some((pair, self.dir, chunk.seq));
+        self.focus = Focus::Message;
+        self.console.say(
+            Kind::Info,
+            format!(
+                "Editing chunk {} of {pair}: Enter applies (it stays held), Esc cancels",
+                chunk.seq
+            ),
+        );
+        true
+    }
+
+    fn send(&mut self) {
+        let Some(handle) = &self.handle else {
+            return self
+                .console
+                .say(Kind::Error, "Not relaying: Enter on Listen on starts");
+        };
+        if let Some((pair, dir, seq)) = self.editing.take() {
+            return self.console.send(|bytes| {
+                handle.command(pair, PairCommand::Dir(dir, DirCommand::Edit(seq, bytes)))
+            });
+        }
+        let pair = match self.selected() {
+            Some(row) if row.is_open() => row.id,
+            _ => {
+                return self.console.say(
+                    Kind::Error,
+                    "Select an open pair to inject into (Tab to the pairs)",
+                )
+            }
+        };
+        let dir = self.dir;
+        self.console
+            .send(|bytes| handle.command(pair, PairCommand::Dir(dir, DirCommand::Inject(bytes))));
+    }
+
+    /// The outcome of the save asked for with Ctrl+S.
+    pub fn on_saved(&mut self, outcome: Result<PathBuf, String>) {
+        self.console.on_saved(outcome);
+    }
+
+    fn row_mut(&mut self, id: ConnId) -> Option<&mut PairRow> {
+        self.pairs.iter_mut().find(|row| row.id == id)
+    }
+
+    /// Folds one engine event into the tab; the log's words come from the
+    /// shared narrator, so `netplay relay` says the same.
+    pub fn on_event(&mut self, relay: RelayId, event: RelayEvent) {
+        if self.handle.as_ref().map(RelayHandle::id) != Some(relay) {
+            return; // a replaced relay's late events
+        }
+        let line = narrate(&event, &self.running_target);
+        let tag = pair_of(&event).map(|pair| pair.0);
+        let status = line.text.clone();
+        self.console
+            .log
+            .push_tagged(line.kind, line.text, line.data, tag);
+        match event {
+            RelayEvent::Listening { local } => {
+                self.phase = Phase::Relaying(local);
+                self.console.say(Kind::Good, status);
+            }
+            RelayEvent::StartFailed { .. } => {
+                self.handle = None;
+                self.phase = Phase::Stopped;
+                self.console.say(Kind::Error, status);
+            }
+            RelayEvent::Stopped => {
+                self.handle = None;
+                self.phase = Phase::Stopped;
+                self.editing = None;
+                self.console
+                    .say(Kind::Info, "Stopped. Enter starts relaying again.");
+            }
+            RelayEvent::AcceptFailed { .. }
+            | RelayEvent::Warning { .. }
+            | RelayEvent::UpstreamFailed { .. }
+            | RelayEvent::Fault { .. } => self.console.say(Kind::Error, status),
+            RelayEvent::Accepted {
+                pair,
+                client,
+                local,
+            } => self.accepted(pair, client, local),
+            RelayEvent::UpstreamOpen {
+                pair,
+                local,
+                remote,
+                stats,
+            } => {
+                let hold = self.config.hold_new;
+                if let Some(row) = self.row_mut(pair) {
+                    row.upstream = Some((local, remote));
+                    row.stats = Some(stats);
+                    row.sides[1].open = true;
+                    row.hold = hold;
+                }
+            }
+            RelayEvent::Relayed { .. } | RelayEvent::Injected { .. } => {}
+            RelayEvent::Held { pair, dir, chunk } => {
+                if let Some(row) = self.row_mut(pair) {
+                    row.held[dir.index()].push_back(chunk);
+                }
+            }
+            RelayEvent::Edited { pair, dir, chunk } => {
+                if let Some(row) = self.row_mut(pair) {
+                    let held = &mut row.held[dir.index()];
+                    if let Some(old) = held.iter_mut().find(|c| c.seq == chunk.seq) {
+                        *old = chunk;
+                    }
+                }
+            }
+            RelayEvent::Unheld { pair, dir, seq, .. } => {
+                if let Some(row) = self.row_mut(pair) {
+                    row.held[dir.index()].retain(|chunk| chunk.seq != seq);
+                }
+                if self.editing == Some((pair, dir, seq)) {
+                    self.editing = None;
+                    self.console
+                        .say(Kind::Error, "The chunk being edited left the queue");
+                }
+            }
+            RelayEvent::FinReceived { pair, side } => {
+                if let Some(row) = self.row_mut(pair) {
+                    row.side_mut(side).fin_in = true;
+                }
+            }
+            RelayEvent::FinSent { pair, side } => {
+                if let Some(row) = self.row_mut(pair) {
+                    row.side_mut(side).fin_out = true;
+                }
+            }
+            RelayEvent::Closed { pair, error, .. } => {
+                if let Some(row) = self.row_mut(pair) {
+                    row.closed_at = Some(Instant::now());
+                    for side in &mut row.sides {
+                        side.closed = true;
+                        side.reset = error && side.open;
+                    }
+                    row.held = Default::default();
+                }
+                if self.editing.is_some_and(|(p, ..)| p == pair) {
+                    self.editing = None;
+                }
+                self.prune_closed();
+            }
+        }
+    }
+
+    fn accepted(&mut self, pair: ConnId, client: SocketAddr, local: SocketAddr) {
+        self.accepted += 1;
+        self.pairs.push(PairRow {
+            id: pair,
+            client,
+            local,
+            upstream: None,
+            sides: [
+                SideState {
+                    open: true,
+                    ..SideState::default()
+                },
+                SideState::default(),
+            ],
+            stats: None,
+            opened: Instant::now(),
+            closed_at: None,
+            held: Default::default(),
+            hold: [false; 2],
+        });
+        if self.selected().is_none_or(|row| !row.is_open()) {
+            self.selection.follow();
+        }
+        let shown = self.selection.key_in(&self.keys());
+        self.console.log.show_only(shown);
+    }
+
+    fn prune_closed(&mut self) {
+        let closed = self.pairs.iter().filter(|row| !row.is_open()).count();
+        let mut excess = closed.saturating_sub(CLOSED_PAIRS_KEPT);
+        self.pairs.retain(|row| {
+            if excess > 0 && !row.is_open() {
+                excess -= 1;
+                false
+            } else {
+                true
+            }
+        });
+        let shown = self.selection.key_in(&self.keys());
+        self.console.log.show_only(shown);
+    }
+
+    /// Keys worth showing in the footer now, from the bindings table.
+    pub fn hints(&self) -> Vec<Hint> {
+        let stopped = self.phase == Phase::Stopped;
+        let editing = self.editing.is_some();
+        keys::footer(Self::BINDINGS, self.focus, |action, label| {
+            Some(match action {
+                Action::Start if label == "start" && !stopped => "stop",
+                Action::Send if editing => "apply edit",
+                Action::CancelEdit if editing => "cancel edit",
+                _ => label,
+            })
+        })
+    }
+
+    /// Puts the keyboard on the listen field (Alt+5).
+    pub fn focus_first(&mut self) {
+        self.focus = Focus::Listen;
+    }
+
+    /// Whether a text field has the keyboard.
+    pub fn typing(&self) -> bool {
+        matches!(self.focus, Focus::Listen | Focus::Target | Focus::Message)
+    }
+
+    pub(crate) fn running_target(&self) -> &str {
+        &self.running_target
+    }
+}
+
+impl super::tab::TabView for RelayTab {
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        RelayTab::on_key(self, key, engine)
+    }
+    fn on_paste(&mut self, text: &str) {
+        RelayTab::on_paste(self, text);
+    }
+    fn render(&mut self, frame: &mut ratatui::Frame, area: ratatui::layout::Rect) {
+        super::relay_view::render(self, frame, area);
+    }
+    fn hints(&self) -> Vec<Hint> {
+        RelayTab::hints(self)
+    }
+    fn help(&self) -> Vec<Hint> {
+        keys::help(Self::BINDINGS)
+    }
+    fn is_active(&self) -> bool {
+        self.is_relaying()
+    }
+    fn needs_tick(&self) -> bool {
+        self.is_live()
+    }
+    fn focus_first(&mut self) {
+        RelayTab::focus_first(self);
+    }
+    fn focus_step(&mut self, forward: bool) {
+        self.focus = self.focus.step(forward);
+    }
+    fn typing(&self) -> bool {
+        RelayTab::typing(self)
+    }
+}
+
+impl super::app::StartTab for RelayTab {
+    fn start(options: &super::app::StartOptions, me: super::app::Tab) -> Self {
+        RelayTab::new(&options.addr_for(me, "127.0.0.1:9998"), "127.0.0.1:9999")
+    }
+}
