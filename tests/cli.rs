@@ -3,95 +3,12 @@
 
 mod common;
 
+use common::cli::*;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_netplay");
-
-fn netplay(args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
-    command.args(args);
-    command
-}
-
-/// A running `netplay … serve`, its stdout lines arriving on a channel.
-struct Server {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Server {
-    fn start(args: &[&str]) -> Self {
-        let mut child = netplay(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn netplay");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        Self { child, lines }
-    }
-
-    /// Waits for a stdout line containing `needle`.
-    fn line_with(&self, needle: &str) -> String {
-        loop {
-            match self.lines.recv_timeout(common::WAIT) {
-                Ok(line) if line.contains(needle) => return line,
-                Ok(_) => continue,
-                Err(_) => panic!("no stdout line with {needle:?}"),
-            }
-        }
-    }
-
-    /// The address from the "Listening on" / "Bind UDP on" line.
-    fn address(&self, marker: &str) -> SocketAddr {
-        let line = self.line_with(marker);
-        let rest = line.split(marker).nth(1).expect("address");
-        rest.split_whitespace()
-            .next()
-            .and_then(|addr| addr.trim_end_matches("...").parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-    }
-
-    /// SIGTERM, then the exit status and everything left on stdout.
-    fn terminate(self) -> (i32, Vec<String>) {
-        self.stop_with("-TERM")
-    }
-
-    /// `kill SIGNAL`, then the exit status and everything left on stdout.
-    fn stop_with(mut self, signal: &str) -> (i32, Vec<String>) {
-        let status = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        let code = self.child.wait().expect("wait").code().unwrap_or(-1);
-        // The reader thread may still be forwarding the last lines: read
-        // until it sees the end of stdout (the channel then disconnects).
-        let mut rest = Vec::new();
-        while let Ok(line) = self.lines.recv_timeout(common::WAIT) {
-            rest.push(line);
-        }
-        (code, rest)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn run_with_input(args: &[&str], input: &[u8]) -> Output {
     let mut child = netplay(args)
@@ -108,24 +25,6 @@ fn run_with_input(args: &[&str], input: &[u8]) -> Output {
     let output = wait_output(child);
     writer.join().unwrap();
     output
-}
-
-/// Waits for a child with a deadline (a hung command fails the test).
-fn wait_output(child: Child) -> Output {
-    let (tx, rx) = mpsc::channel();
-    let id = child.id();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(Duration::from_secs(30)) {
-        Ok(output) => output.expect("output"),
-        Err(_) => {
-            let _ = Command::new("kill")
-                .args(["-KILL", &id.to_string()])
-                .status();
-            panic!("netplay did not finish in 30 s");
-        }
-    }
 }
 
 fn stderr(output: &Output) -> String {

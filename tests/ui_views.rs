@@ -6,107 +6,13 @@ mod common;
 use std::io::Write;
 use std::time::Duration;
 
+use common::ui::*;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use netplay::app::{self, App, StartOptions, Tab};
 use netplay::net::{Engine, Event};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
-
-// The function keys by name, as the footer and help write them.
-const F1: KeyCode = KeyCode::F(1);
-const F2: KeyCode = KeyCode::F(2);
-const F3: KeyCode = KeyCode::F(3);
-const F4: KeyCode = KeyCode::F(4);
-const F5: KeyCode = KeyCode::F(5);
-const F6: KeyCode = KeyCode::F(6);
-const F7: KeyCode = KeyCode::F(7);
-
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn alt(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        app.on_key(key(KeyCode::Char(c)));
-    }
-}
-
-/// Renders the app and returns the screen as lines of text.
-fn screen(app: &mut App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| netplay::ui::frame::draw(frame, app))
-        .unwrap();
-    let buffer = terminal.backend().buffer();
-    let mut text = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            text.push_str(buffer[(x, y)].symbol());
-        }
-        text.push('\n');
-    }
-    text
-}
-
-fn show(app: &mut App) -> String {
-    screen(app, 120, 40)
-}
-
-/// Folds engine events into the app until the screen contains `needle`.
-async fn pump_until(app: &mut App, rx: &mut mpsc::Receiver<Event>, needle: &str) -> String {
-    pump_until_count(app, rx, needle, 1).await
-}
-
-/// Folds engine events until `needle` appears `times` times on screen.
-async fn pump_until_count(
-    app: &mut App,
-    rx: &mut mpsc::Receiver<Event>,
-    needle: &str,
-    times: usize,
-) -> String {
-    let deadline = tokio::time::Instant::now() + common::WAIT;
-    loop {
-        let text = show(app);
-        if text.matches(needle).count() >= times {
-            return text;
-        }
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(event)) => app.on_engine(event),
-            Ok(None) => panic!("engine closed"),
-            Err(_) => panic!("timed out waiting for {times}× {needle:?}; screen:\n{text}"),
-        }
-    }
-}
-
-/// The port number printed right after `marker` on the screen.
-fn port_after(text: &str, marker: &str) -> u16 {
-    text.split(marker)
-        .nth(1)
-        .map(|rest| {
-            rest.chars()
-                .take_while(char::is_ascii_digit)
-                .collect::<String>()
-        })
-        .and_then(|digits| digits.parse().ok())
-        .unwrap_or_else(|| panic!("no port after {marker:?} on screen:\n{text}"))
-}
-
-fn new_app() -> (App, mpsc::Receiver<Event>) {
-    let (engine, rx) = Engine::new(tokio::runtime::Handle::current());
-    (App::new(engine, StartOptions::default()), rx)
-}
-
-fn set_field(app: &mut App, text: &str) {
-    // Ctrl+U in tui-textarea deletes to line head; End first.
-    app.on_key(key(KeyCode::End));
-    app.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
-    type_text(app, text);
-}
 
 #[tokio::test]
 async fn tabs_switch_with_alt_digits() {

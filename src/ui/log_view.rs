@@ -261,8 +261,12 @@ impl LogView {
 
     /// The pane's title: name, counts, and state.
     fn title(&self) -> Line<'static> {
+        let showing = self
+            .only
+            .map(|tag| format!(" · showing #{tag}"))
+            .unwrap_or_default();
         let mut spans = vec![Span::raw(format!(
-            " {} · {} entries",
+            " {}{showing} · {} entries",
             self.name,
             self.ring.total()
         ))];

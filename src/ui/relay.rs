@@ -124,10 +124,10 @@ impl SideState {
         match (self.reset, self.closed, self.fin_in, self.fin_out) {
             (true, ..) => "reset",
             (_, true, ..) => "closed",
-            (_, _, true, true) => "FIN both",
-            (_, _, true, false) => "FIN rcvd",
-            (_, _, false, true) => "FIN sent",
-            _ if connecting => "connecting",
+            (_, _, true, true) => "FIN ⇅",
+            (_, _, true, false) => "FIN in",
+            (_, _, false, true) => "FIN out",
+            _ if connecting => "conn…",
             _ if self.open => "open",
             _ => "failed",
         }
@@ -565,6 +565,13 @@ impl RelayTab {
                 }
             }
             RelayEvent::Edited { pair, dir, chunk } => {
+                self.console.say(
+                    Kind::Info,
+                    format!(
+                        "Chunk {} of {pair} edited; it stays held (s on the pairs sends it)",
+                        chunk.seq
+                    ),
+                );
                 if let Some(row) = self.row_mut(pair) {
                     let held = &mut row.held[dir.index()];
                     if let Some(old) = held.iter_mut().find(|c| c.seq == chunk.seq) {

@@ -66,10 +66,10 @@ impl Fault {
         match self {
             Fault::Latency => ms(faults.latency),
             Fault::Jitter => ms(faults.jitter).map(|d| format!("± {d}")),
-            Fault::Bandwidth => faults.bandwidth.map(|b| format!("{} B/s", count(b))),
+            Fault::Bandwidth => faults.bandwidth.map(rate),
             Fault::Slicer => faults
                 .slice
-                .map(|n| format!("{n} B / {}", human_duration(faults.slice_delay))),
+                .map(|n| format!("{n} B/{}", human_duration(faults.slice_delay))),
             Fault::Limit => faults.limit.map(|n| format!("{} B", count(n))),
             Fault::Reset => faults.reset.then(|| "on".to_string()),
             Fault::Blackhole => faults.blackhole.then(|| "on".to_string()),
@@ -134,6 +134,20 @@ impl Fault {
     }
 }
 
+/// A rate in few columns: `500 B/s`, `10 kB/s`, `1.5 MB/s`.
+fn rate(bytes_per_second: u64) -> String {
+    match bytes_per_second {
+        n if n >= 1_000_000 => format!("{} MB/s", trim(n as f64 / 1e6)),
+        n if n >= 1_000 => format!("{} kB/s", trim(n as f64 / 1e3)),
+        n => format!("{n} B/s"),
+    }
+}
+
+fn trim(value: f64) -> String {
+    let text = format!("{value:.1}");
+    text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
+}
+
 /// Where the faults pane's cursor is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FaultCursor {
@@ -191,7 +205,7 @@ pub fn render(
         format!(" Faults · {on} on ")
     };
     let block = theme::pane(title, focused);
-    let header = Row::new(["", "client → server", "server → client"]).style(theme::dim());
+    let header = Row::new(["", "→ server", "→ client"]).style(theme::dim());
     let rows: Vec<Row> = Fault::ALL
         .iter()
         .enumerate()
@@ -218,8 +232,8 @@ pub fn render(
         .collect();
     let widths = [
         Constraint::Length(10),
-        Constraint::Min(12),
-        Constraint::Min(12),
+        Constraint::Length(11),
+        Constraint::Length(11),
     ];
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }

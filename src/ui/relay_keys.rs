@@ -168,9 +168,9 @@ impl RelayTab {
         ),
         table_key(
             &[Key::Plain(KeyCode::Char('k')), Key::Plain(KeyCode::Delete)],
-            "k / Del",
+            "k",
             "close",
-            "on the pairs: close the pair (FIN both ways)",
+            "on the pairs: close the pair (FIN both ways; Del too)",
             Action::Close,
         ),
         Binding {

@@ -22,7 +22,7 @@ pub fn render(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
         Constraint::Length(3),
         Constraint::Length(2),
         Constraint::Length(11),
-        Constraint::Length(3),
+        Constraint::Length(4),
         Constraint::Length(3),
         Constraint::Min(5),
     ])
@@ -44,7 +44,7 @@ pub fn render(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
     );
     frame.render_widget(Paragraph::new(status_lines(tab)), status);
     let [pairs, faults] =
-        Layout::horizontal([Constraint::Min(60), Constraint::Length(46)]).areas(middle);
+        Layout::horizontal([Constraint::Min(60), Constraint::Length(36)]).areas(middle);
     render_pairs(tab, frame, pairs);
     relay_faults::render(
         frame,
@@ -113,8 +113,18 @@ fn message_title(tab: &RelayTab) -> String {
 
 fn render_held(tab: &RelayTab, frame: &mut Frame, area: Rect) {
     let dir = tab.dir;
-    let (title, line) = match tab.selected() {
+    let (title, lines) = match tab.selected() {
         Some(row) => {
+            let tuple = Line::from(vec![
+                Span::styled("client ", theme::dim()),
+                Span::raw(format!("{} → {}", row.client, row.local)),
+                Span::styled("  ⇄  upstream ", theme::dim()),
+                Span::raw(
+                    row.upstream
+                        .map(|(local, remote)| format!("{local} → {remote}"))
+                        .unwrap_or_else(|| "connecting…".into()),
+                ),
+            ]);
             let held = &row.held[dir.index()];
             let bytes: usize = held.iter().map(|chunk| chunk.bytes.len()).sum();
             let state = if row.hold[dir.index()] {
@@ -140,11 +150,11 @@ fn render_held(tab: &RelayTab, frame: &mut Frame, area: Rect) {
                     theme::dim(),
                 ),
             };
-            (title, line)
+            (title, vec![tuple, line])
         }
         None => (
             " Held ".to_string(),
-            Line::styled("no pair selected", theme::dim()),
+            vec![Line::styled("no pair selected", theme::dim())],
         ),
     };
     let style = if title.contains("HELD") {
@@ -153,7 +163,7 @@ fn render_held(tab: &RelayTab, frame: &mut Frame, area: Rect) {
         Style::default()
     };
     let block = theme::pane(Line::styled(title, style), false);
-    frame.render_widget(Paragraph::new(line).block(block), area);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 fn side_cell(row: &PairRow, side: usize) -> Cell<'static> {
@@ -162,6 +172,7 @@ fn side_cell(row: &PairRow, side: usize) -> Cell<'static> {
     let word = state.word(connecting);
     let style = match word {
         "reset" | "failed" => theme::error(),
+        "closed" => theme::dim(),
         "open" => Style::default(),
         _ => theme::warn(),
     };
@@ -176,12 +187,11 @@ fn render_pairs(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
     );
     let header = Row::new([
         "ID",
-        "CLIENT → US",
-        "US → SERVER",
+        "CLIENT ⇄ UPSTREAM",
         "CLIENT",
         "SERVER",
-        "UP B/rd",
-        "DOWN B/rd",
+        "UP B/reads",
+        "DOWN B/reads",
         "AGE",
     ])
     .style(theme::dim());
@@ -195,17 +205,19 @@ fn render_pairs(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
                 .as_ref()
                 .map(|stats| [stats[0].snapshot(), stats[1].snapshot()])
                 .unwrap_or_default();
-            let upstream = row
-                .upstream
-                .map(|(local, remote)| format!("{local} → {remote}"))
-                .unwrap_or_else(|| "…".into());
+            // Our listen address and the target are the same for every
+            // pair: the table shows what differs (the selected pair's full
+            // 4-tuples are in the pane below).
+            let tuple = match row.upstream {
+                Some((local, _)) => format!("{} ⇄ :{}", row.client, local.port()),
+                None => format!("{} ⇄ …", row.client),
+            };
             let ended = row.closed_at.unwrap_or(now);
             let held = row.hold.iter().any(|h| *h) && row.is_open();
             let id = format!("{}{}", row.id, if held { " H" } else { "" });
             Row::new([
                 Cell::from(id),
-                Cell::from(format!("{} → {}", row.client, row.local)),
-                Cell::from(upstream),
+                Cell::from(tuple),
                 side_cell(row, 0),
                 side_cell(row, 1),
                 Cell::from(format!("{}/{}", count(up.bytes_in), count(up.reads))),
@@ -220,14 +232,13 @@ fn render_pairs(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
         })
         .collect();
     let widths = [
-        Constraint::Length(6),
-        Constraint::Min(14),
-        Constraint::Min(14),
-        Constraint::Length(10),
-        Constraint::Length(10),
-        Constraint::Length(11),
-        Constraint::Length(11),
-        Constraint::Length(6),
+        Constraint::Length(5),
+        Constraint::Min(22),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(12),
+        Constraint::Length(12),
+        Constraint::Length(5),
     ];
     let table = Table::new(rows, widths)
         .header(header)

@@ -2,7 +2,9 @@
 //! deadline (never a fixed sleep), and tutorial-style blocking clients.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod tls;
+pub mod ui;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
