@@ -62,8 +62,7 @@ async fn relay_tab_shows_the_pair_both_ways_and_its_four_tuples() {
     assert!(text.contains("client → server 7 B: Michael"), "{text}");
     assert!(text.contains("1 open · 1 accepted"), "{text}");
     assert!(
-        text.contains(&format!("upstream 127.0.0.1:"))
-            && text.contains(&format!("→ {server_addr}")),
+        text.contains("upstream 127.0.0.1:") && text.contains(&format!("→ {server_addr}")),
         "the selected pair's 4-tuples:\n{text}"
     );
 
