@@ -441,6 +441,32 @@ async fn reset_fault_makes_the_client_see_a_reset() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_switched_on_live_resets_open_pairs_at_once() {
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let (_server, server_addr) = greet_server(&engine, &mut rx).await;
+    let (relay, relay_addr) =
+        start_relay(&engine, &mut rx, server_addr, RelayConfig::default()).await;
+    let mut client = tutorial_client(relay_addr);
+    expect_bytes(&mut client, b"Welcome!");
+    let faults = Faults {
+        reset: true,
+        ..Faults::default()
+    };
+    relay.set_config(RelayConfig {
+        faults: [Faults::default(), faults],
+        ..RelayConfig::default()
+    });
+    // The client only reads: the reset reaches it without any new bytes.
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut buf = [0u8; 16];
+        client.read(&mut buf).map_err(|err| err.kind())
+    })
+    .await
+    .unwrap();
+    assert_eq!(outcome, Err(ErrorKind::ConnectionReset));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blackhole_keeps_both_sides_open_and_forwards_nothing() {
     let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
     let (_server, server_addr) = greet_server(&engine, &mut rx).await;

@@ -67,8 +67,8 @@ pub struct Faults {
     pub slice_delay: Duration,
     /// The pair is closed once this many bytes went this way.
     pub limit: Option<u64>,
-    /// Both sides are closed with RST at the next read (and at once for
-    /// live pairs when it is switched on).
+    /// Both sides are closed with RST: at the first read of a pair opened
+    /// with it on, at once for live pairs when it is switched on.
     pub reset: bool,
     /// Bytes read this way are dropped; both sides stay open.
     pub blackhole: bool,

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::error::{connect_error, human_duration};
 use super::relay::{Context, Dir, PairCommand, PairStats, RelayEvent};
-use super::relay_pump::{Pump, PumpEnd};
+use super::relay_pump::{Pump, PumpCommand, PumpEnd};
 use super::resolve::resolve;
 use super::{ConnId, ConnStats};
 
@@ -186,6 +186,8 @@ impl Pair {
         tokio::pin!(up, down);
         let (mut up_done, mut down_done) = (false, false);
         let mut stop = self.context.stop.clone();
+        let mut config = self.context.config.clone();
+        let mut config_open = true;
         loop {
             if up_done && down_done {
                 return Outcome::Finished;
@@ -198,12 +200,19 @@ impl Pair {
                     Some(PairCommand::Reset) => return Outcome::Reset("reset by netplay: RST sent to both sides".into()),
                     Some(PairCommand::Dir(dir, command)) => {
                         let queue = match dir { Dir::Up => &up_tx, Dir::Down => &down_tx };
-                        if queue.try_send(command).is_err() {
+                        if queue.try_send(PumpCommand::Do(command)).is_err() {
                             self.warn_busy(dir).await;
                         }
                         continue;
                     }
                 },
+                changed = config.changed(), if config_open => {
+                    config_open = changed.is_ok();
+                    // A full queue already wakes its pump.
+                    let _ = up_tx.try_send(PumpCommand::Refresh);
+                    let _ = down_tx.try_send(PumpCommand::Refresh);
+                    continue;
+                }
                 end = &mut up, if !up_done => (Dir::Up, end),
                 end = &mut down, if !down_done => (Dir::Down, end),
             };

@@ -28,6 +28,16 @@ const FIRST_READ: usize = 4 * 1024;
 /// The most bytes asked for per read.
 const READ_BUFFER: usize = 16 * 1024;
 
+/// What the pair tells a pump.
+#[derive(Debug)]
+pub(crate) enum PumpCommand {
+    /// A user's command for this direction.
+    Do(DirCommand),
+    /// The relay's settings changed: read them again now (a pump waiting
+    /// on a read would otherwise see them only at its next read).
+    Refresh,
+}
+
 /// How a direction ended.
 #[derive(Debug)]
 pub(crate) enum PumpEnd {
@@ -60,7 +70,7 @@ pub(crate) struct Pump {
     pair: ConnId,
     dir: Dir,
     stats: Arc<ConnStats>,
-    commands: mpsc::Receiver<DirCommand>,
+    commands: mpsc::Receiver<PumpCommand>,
     held: bool,
     queue: VecDeque<Chunk>,
     queued_bytes: usize,
@@ -80,7 +90,7 @@ impl Pump {
         pair: ConnId,
         dir: Dir,
         stats: Arc<ConnStats>,
-        commands: mpsc::Receiver<DirCommand>,
+        commands: mpsc::Receiver<PumpCommand>,
         held: bool,
     ) -> Self {
         let now = Instant::now();
@@ -125,11 +135,19 @@ impl Pump {
         let mut buffer = vec![0u8; FIRST_READ];
         let mut eof = false;
         let mut config: watch::Receiver<RelayConfig> = self.context.config.clone();
-        let mut config_open = true;
+        let mut faults = config.borrow_and_update().faults[self.dir.index()];
+        // A reset that was on when the pair opened fires at the first read
+        // (so the peer is mid-conversation, as a real reset would find it);
+        // one switched on later fires at once.
+        let reset_at_start = faults.reset;
         let mut commands_open = true;
         loop {
-            let faults = config.borrow_and_update().faults[self.dir.index()];
-            if faults.reset {
+            // One atomic load per turn; the settings are copied only when
+            // they changed.
+            if config.has_changed().unwrap_or(false) {
+                faults = config.borrow_and_update().faults[self.dir.index()];
+            }
+            if faults.reset && !reset_at_start {
                 return PumpEnd::Reset;
             }
             if let Some(due) = self.front_due() {
@@ -153,15 +171,16 @@ impl Pump {
             tokio::select! {
                 biased;
                 command = self.commands.recv(), if commands_open => match command {
-                    Some(command) => {
+                    Some(PumpCommand::Do(command)) => {
                         if let Err(end) = self.apply(command, writer).await {
                             return end;
                         }
                     }
+                    Some(PumpCommand::Refresh) => {}
                     None => commands_open = false,
                 },
-                changed = config.changed(), if config_open => config_open = changed.is_ok(),
-                () = tokio::time::sleep_until(due.unwrap_or_else(Instant::now)), if due.is_some() => {}
+                // Built only when polled: no timer is touched on the fast path.
+                () = async { tokio::time::sleep_until(due.unwrap_or_else(Instant::now)).await }, if due.is_some() => {}
                 read = reader.read(&mut buffer), if can_read => match read {
                     Ok(0) => {
                         eof = true;
@@ -175,6 +194,9 @@ impl Pump {
                         self.context
                             .offer(|| RelayEvent::Relayed { pair, dir, data: engine.payload(&buffer[..n]) })
                             .await;
+                        if faults.reset {
+                            return PumpEnd::Reset;
+                        }
                         if faults.blackhole {
                             continue;
                         }
