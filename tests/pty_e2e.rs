@@ -71,6 +71,51 @@ fn tutorial_chat_inside_one_netplay() {
 }
 
 #[test]
+fn tutorial_chat_through_the_relay_inside_one_netplay() {
+    let mut np = Netplay::launch();
+    np.wait_for_text("5 Relay");
+    np.press_alt('2');
+    np.wait_for_text("Listen on");
+    np.fill_field("127.0.0.1:0");
+    np.press_enter();
+    let server_port = np.listening_port();
+
+    np.press_alt('5');
+    np.wait_for_text("Forward to");
+    np.fill_field("127.0.0.1:0");
+    np.press_tab();
+    np.fill_field(&format!("127.0.0.1:{server_port}"));
+    np.press_enter();
+    let relay_port = np.port_after("Relaying ");
+    np.wait_for_text(&format!("→ 127.0.0.1:{server_port}"));
+
+    np.press_alt('3');
+    np.wait_for_text("Target");
+    np.fill_field(&format!("127.0.0.1:{relay_port}"));
+    np.press_enter();
+    np.wait_for_text("Welcome!");
+    np.type_text("Michael");
+    np.press_enter();
+    np.wait_for_text("Hello, Michael!");
+
+    np.press_alt('5');
+    np.wait_for_text("client → server 7 B: Michael");
+    np.wait_for_text("server → client 15 B: Hello, Michael!");
+    np.wait_for_text("1 open · 1 accepted");
+    np.wait_for_text("upstream 127.0.0.1:");
+
+    np.press_alt('3');
+    np.wait_for_text("Target");
+    np.press_tab();
+    np.type_text("exit");
+    np.press_enter();
+    np.wait_for_text("Connection closed by peer");
+    np.press_alt('5');
+    np.wait_for_text("0 open · 1 accepted");
+    np.wait_for_text("closed: both sides closed");
+}
+
+#[test]
 fn an_outside_peer_shows_up_at_once() {
     let mut np = Netplay::launch();
     np.press_alt('2');

@@ -276,9 +276,14 @@ impl Netplay {
 
     /// Reads the port out of "Listening on HOST:PORT" on the screen.
     pub fn listening_port(&self) -> u16 {
-        let screen = self.wait_for_text("Listening on ");
+        self.port_after("Listening on ")
+    }
+
+    /// Reads the port out of "MARKER HOST:PORT" on the screen.
+    pub fn port_after(&self, marker: &str) -> u16 {
+        let screen = self.wait_for_text(marker);
         screen
-            .split("Listening on ")
+            .split(marker)
             .nth(1)
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|addr| addr.rsplit(':').next())
