@@ -27,7 +27,7 @@ pub struct Args {
     /// What to run headless; none opens the terminal UI.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// UI: tab to open on (http, server, client or udp).
+    /// UI: tab to open on (http, server, client, udp or relay).
     #[arg(long, value_name = "TAB")]
     pub tab: Option<String>,
     /// UI: pre-fill the first field of that tab (URL, listen address,

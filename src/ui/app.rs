@@ -431,7 +431,7 @@ mod tests {
 
     #[test]
     fn the_registry_gives_order_names_and_numbers() {
-        assert_eq!(Tab::ALL.len(), 4);
+        assert_eq!(Tab::ALL.len(), 5);
         for (index, tab) in Tab::ALL.iter().enumerate() {
             assert_eq!(tab.number(), index + 1);
             assert_eq!(Tab::from_name(&(index + 1).to_string()), Some(*tab));
@@ -440,9 +440,11 @@ mod tests {
                 assert_eq!(Tab::from_name(&name.to_ascii_uppercase()), Some(*tab));
             }
         }
-        assert_eq!(Tab::from_name("relay"), None);
+        assert_eq!(Tab::from_name("relay"), Some(Tab::Relay));
+        assert_eq!(Tab::from_name("proxy"), None);
         assert_eq!(Tab::from_name("0"), None);
-        assert_eq!(Tab::choices(), "http, server, client or udp");
+        assert_eq!(Tab::from_name("6"), None);
+        assert_eq!(Tab::choices(), "http, server, client, udp or relay");
     }
 
     #[test]

@@ -74,19 +74,24 @@ fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &App) {
     );
 }
 
+/// The footer: the tab's hints on the left, the global ones on the right.
+/// When they do not all fit, the tab's last hints give way (an `…` says
+/// so) and F1 help and Ctrl+C quit stay: F1 lists everything.
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
     let tabs = format!("Alt+1-{}", Tab::ALL.len());
-    let mut hints: Vec<(&str, &str)> = app.active().hints();
     let global = super::keys::footer(GLOBAL_BINDINGS, Layer::Tabs, |_, label| Some(label));
-    hints.extend(global.into_iter().map(|(key, does)| match key {
-        "Alt+N" => (tabs.as_str(), does),
-        "Tab / Shift+Tab" => ("Tab", does),
-        _ => (key, does),
-    }));
-    let mut spans = Vec::new();
+    let global: Vec<(&str, &str)> = global
+        .into_iter()
+        .map(|(key, does)| match key {
+            "Alt+N" => (tabs.as_str(), does),
+            "Tab / Shift+Tab" => ("Tab", does),
+            _ => (key, does),
+        })
+        .collect();
+    let mut left = Vec::new();
     let dropped = app.engine.dropped_events();
     if dropped > 0 {
-        spans.push(Span::styled(
+        left.push(Span::styled(
             format!(
                 " {} live events not shown (UI behind; counters exact) ",
                 super::count(dropped)
@@ -94,9 +99,36 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
             theme::warn(),
         ));
     }
+    let right = Line::from(hint_spans(&global));
+    let room = usize::from(area.width).saturating_sub(right.width());
+    let mut used: usize = left.iter().map(Span::width).sum();
+    let hints = app.active().hints();
+    for (at, hint) in hints.iter().enumerate() {
+        let spans = hint_spans(std::slice::from_ref(hint));
+        let width: usize = spans.iter().map(Span::width).sum();
+        let last = at + 1 == hints.len();
+        // Keep room for the "…" unless this is the last hint.
+        if used + width + usize::from(!last) * 2 > room {
+            left.push(Span::styled(" …", theme::dim()));
+            break;
+        }
+        used += width;
+        left.extend(spans);
+    }
+    let [tab_area, global_area] = Layout::horizontal([
+        Constraint::Min(0),
+        Constraint::Length(u16::try_from(right.width()).unwrap_or(u16::MAX)),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(Line::from(left)), tab_area);
+    frame.render_widget(Paragraph::new(right), global_area);
+}
+
+fn hint_spans(hints: &[(&str, &str)]) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
     for (key, does) in hints {
         spans.push(Span::styled(format!(" {key}"), theme::key()));
         spans.push(Span::styled(format!(" {does} "), theme::dim()));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    spans
 }

@@ -2,7 +2,7 @@
 //! and the frame around them (tab bar, footer, help overlay).
 //!
 //! ```text
-//! ┌ netplay ─ 1 HTTP │ 2 TCP Server │ 3 TCP Client │ 4 UDP ───────────────┐  tab bar
+//! ┌ netplay ─ 1 HTTP │ 2 TCP Server │ 3 TCP Client │ 4 UDP │ 5 Relay ─────┐  tab bar
 //! │ the active tab's fields, status, tables and log                        │
 //! │ …                                                                      │
 //! └────────────────────────────────────────────────────────────────────────┘
