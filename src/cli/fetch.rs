@@ -9,7 +9,6 @@ use super::output::{Output, Value};
 use super::{seconds, FetchArgs, FAILURE};
 use crate::narrate::Kind;
 use crate::net::http::request::{build_wire, parse_url};
-use crate::net::http::tls::UNTRUSTED_ISSUER;
 use crate::net::http::{
     self, BodyTarget, FetchRequest, Head, HttpEvent, Refuse, Timings, TlsOptions,
 };
@@ -74,6 +73,7 @@ fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
         tls: TlsOptions {
             extra_ca: args.cacert.clone(),
             insecure: args.insecure,
+            ..TlsOptions::default()
         },
         timeout: seconds(args.timeout, "--timeout")?,
         body: match output_file(args) {
@@ -150,20 +150,9 @@ async fn exchange(
             }
             HttpEvent::TlsEstablished(info) => {
                 if args.verbose {
-                    let mut text = format!("* TLS {} · {}", info.version, info.cipher);
-                    if let Some(alpn) = &info.alpn {
-                        text.push_str(&format!(" · ALPN {}", crate::text::sanitize_str(alpn)));
+                    for line in info.lines() {
+                        diag(&out, "tls", &format!("* {line}"));
                     }
-                    if let Some(cert) = &info.certificate {
-                        text.push_str(&format!(
-                            " · subject {} · issuer {} · valid until {}",
-                            cert.subject, cert.issuer, cert.not_after
-                        ));
-                    }
-                    if info.insecure {
-                        text.push_str(" · INSECURE: not verified");
-                    }
-                    diag(&out, "tls", &text);
                 }
             }
             HttpEvent::RequestSent(sent) => {
@@ -265,13 +254,7 @@ async fn exchange(
                 if args.timing {
                     print_timings(&out, &timings);
                 }
-                if reason.starts_with(UNTRUSTED_ISSUER) {
-                    out.error(&format!(
-                        "{reason}: trust its CA with --cacert FILE, or skip verification with -k (insecure)"
-                    ));
-                } else {
-                    out.error(&reason);
-                }
+                out.error(&reason);
                 return ExitCode::from(FAILURE);
             }
             HttpEvent::Saved(_) | HttpEvent::SaveFailed(_) => {}

@@ -38,6 +38,7 @@ mod relay_pump;
 pub mod resolve;
 pub mod tcp_client;
 pub mod tcp_server;
+pub mod tls;
 pub mod udp;
 pub mod udp_stats;
 

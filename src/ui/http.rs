@@ -38,13 +38,19 @@ use crate::format::precise;
 use crate::net::http::request::{
     default_request, file_name_for, method_of, parse_url, to_wire, with_method, METHODS,
 };
-use crate::net::http::tls::UNTRUSTED_ISSUER;
 use crate::net::http::{
     self, BodySummary, FetchHandle, FetchRequest, Head, HttpEvent, Timings, TlsInfo, TlsOptions,
     DEFAULT_TIMEOUT,
 };
 use crate::net::{Engine, RequestId};
 use crate::text::{sanitize, sanitize_str};
+
+/// How TLS error sentences name this tab's fixes.
+const TLS_FIXES: crate::net::tls::Fixes = crate::net::tls::Fixes {
+    cacert: "a CA file (F6)",
+    insecure: "F7 (insecure)",
+    sni: None,
+};
 
 /// Which part of the tab has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -360,6 +366,8 @@ impl HttpTab {
             tls: TlsOptions {
                 extra_ca: (!extra_ca.is_empty()).then(|| PathBuf::from(extra_ca)),
                 insecure: self.insecure,
+                fixes: TLS_FIXES,
+                ..TlsOptions::default()
             },
             timeout: self.timeout,
             body: http::BodyTarget::Spool,
@@ -496,11 +504,6 @@ impl HttpTab {
                 exchange.finished = true;
                 exchange.timings = Some(timings);
                 exchange.body = body;
-                let reason = if reason.starts_with(UNTRUSTED_ISSUER) {
-                    format!("{reason}: add its CA file (F6) or skip verification (F7, insecure)")
-                } else {
-                    reason
-                };
                 self.status = Status::new(Kind::Error, reason.clone());
                 exchange.error = Some(reason);
             }

@@ -229,21 +229,8 @@ impl HttpTab {
                     theme::error(),
                 ));
             }
-            out.push(Line::raw(format!("version  {}", tls.version)));
-            out.push(Line::raw(format!("cipher   {}", tls.cipher)));
-            out.push(Line::raw(format!(
-                "ALPN     {}",
-                tls.alpn.clone().map_or("none".into(), |a| sanitize_str(&a))
-            )));
-            if let Some(cert) = &tls.certificate {
-                for text in [
-                    format!("subject  {}", cert.subject),
-                    format!("issuer   {}", cert.issuer),
-                    format!("valid    {} → {}", cert.not_before, cert.not_after),
-                    format!("names    {}", cert.names.join(", ")),
-                ] {
-                    push_wrapped(out, &text, width, Style::default());
-                }
+            for text in tls.lines() {
+                push_wrapped(out, &text, width, Style::default());
             }
         }
     }

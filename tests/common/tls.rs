@@ -40,6 +40,27 @@ pub fn pki(names: &[&str], expired: bool) -> Pki {
     }
 }
 
+/// What `openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost
+/// -addext "subjectAltName=…"` makes: one self-signed certificate marked
+/// CA:TRUE that is also the server's own. `ca_pem` is that same
+/// certificate.
+pub fn self_signed_ca_leaf(names: &[&str]) -> Pki {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params =
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    let cert = params.self_signed(&key).unwrap();
+    Pki {
+        ca_pem: cert.pem(),
+        server_cert: cert.der().clone(),
+        server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    }
+}
+
 /// A TLS server (tokio-rustls) answering every request with a fixed response.
 pub async fn tls_server(pki: &Pki) -> SocketAddr {
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(

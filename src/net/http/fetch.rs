@@ -205,8 +205,8 @@ impl Fetch {
             format!("{host}:{port}")
         };
         // A bad CA file is the user's to fix: say so before touching the network.
-        let tls_config = if url.scheme() == "https" {
-            Some(tls::client_config(&request.tls)?)
+        let tls_client = if url.scheme() == "https" {
+            Some(tls::client(&request.tls, &["http/1.1"])?)
         } else {
             None
         };
@@ -232,16 +232,16 @@ impl Fetch {
         let _ = stream.set_nodelay(true);
         self.emit(HttpEvent::Connected { local, remote }).await;
 
-        let mut io: Box<dyn Io> = if let Some(config) = tls_config {
+        let mut io: Box<dyn Io> = if let Some(client) = tls_client {
             self.phase = "in the TLS handshake";
-            let name = tls::server_name(&host)?;
-            let connector = tokio_rustls::TlsConnector::from(config);
+            let name = client.server_name(&host)?;
+            let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::clone(&client.config));
             let tls_stream = connector
-                .connect(name, stream)
+                .connect(name.clone(), stream)
                 .await
-                .map_err(|err| tls::describe_error(&err))?;
+                .map_err(|err| client.describe(&err))?;
             self.timings.tls = Some(self.elapsed());
-            let info = tls::info(tls_stream.get_ref().1, request.tls.insecure);
+            let info = client.info(tls_stream.get_ref().1, &name);
             self.emit(HttpEvent::TlsEstablished(info)).await;
             Box::new(tls_stream)
         } else {

@@ -7,7 +7,7 @@ pub mod fetch;
 pub mod lenient;
 pub mod request;
 pub mod response;
-pub mod tls;
+pub use super::tls;
 
 use std::net::SocketAddr;
 use std::time::Duration;
