@@ -149,6 +149,25 @@ impl ServerNarrator {
                 Kind::Info,
                 "Stopped listening; every connection is closed.".to_string(),
             ),
+            ServerEvent::TlsAccepted {
+                conn,
+                version,
+                cipher,
+                sni,
+                alpn,
+            } => Narration::new(
+                Kind::Good,
+                format!(
+                    "{conn} TLS handshake done with {}: {version} · {cipher} · SNI {} · ALPN {}",
+                    self.peer(*conn),
+                    sni.as_deref().unwrap_or("none"),
+                    alpn.as_deref().unwrap_or("none")
+                ),
+            ),
+            ServerEvent::TlsFailed { conn, reason } => Narration::new(
+                Kind::Error,
+                format!("{conn} TLS handshake with {} failed: {reason}", self.peer(*conn)),
+            ),
         }
     }
 }

@@ -180,7 +180,7 @@ pub enum RelayDirection {
 pub enum TcpCommand {
     /// Listen and answer, one log line per event (the TUI's words).
     #[command(
-        after_help = "Examples:\n  netplay tcp serve 127.0.0.1:9999\n  netplay tcp serve 0.0.0.0:8080 --mode http\n  netplay --json tcp serve [::1]:7000 --mode echo --max-conn 10"
+        after_help = "Examples:\n  netplay tcp serve 127.0.0.1:9999\n  netplay tcp serve 0.0.0.0:8080 --mode http\n  netplay --json tcp serve [::1]:7000 --mode echo --max-conn 10\n  netplay tcp serve 127.0.0.1:8443 --tls --mode http     (an offline HTTPS lab)\n  netplay tcp serve 0.0.0.0:993 --tls --cert cert.pem --key key.pem"
     )]
     Serve {
         /// Address to listen on.
@@ -197,10 +197,20 @@ pub enum TcpCommand {
         /// Close a connection that sends nothing for this many seconds.
         #[arg(long, value_name = "SECS")]
         idle_timeout: Option<f64>,
+        /// Speak TLS (like `openssl s_server`): with --cert and --key, or a
+        /// generated self-signed certificate for localhost, 127.0.0.1 and ::1.
+        #[arg(long)]
+        tls: bool,
+        /// The certificate chain (PEM) for --tls.
+        #[arg(long, value_name = "PEM", requires = "tls", requires = "key")]
+        cert: Option<PathBuf>,
+        /// The private key (PEM) for --tls.
+        #[arg(long, value_name = "PEM", requires = "tls", requires = "cert")]
+        key: Option<PathBuf>,
     },
     /// Connect: stdin to the socket, the socket to stdout (like nc).
     #[command(
-        after_help = "Examples:\n  echo Michael | netplay tcp connect 127.0.0.1:9999\n  netplay tcp connect --raw localhost:9999 < request.bin"
+        after_help = "Examples:\n  echo Michael | netplay tcp connect 127.0.0.1:9999\n  netplay tcp connect --raw localhost:9999 < request.bin\n  netplay tcp connect --tls example.com:443\n  netplay tcp connect --tls --cacert cert.pem --sni localhost 127.0.0.1:8443"
     )]
     Connect {
         /// host:port to connect to.
@@ -214,7 +224,47 @@ pub enum TcpCommand {
         /// Connect timeout in seconds.
         #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
         timeout: f64,
+        /// TLS settings.
+        #[command(flatten)]
+        tls: TlsArgs,
     },
+}
+
+/// `--tls` and its options (`tcp connect`).
+#[derive(ClapArgs, Debug, Clone, Default)]
+pub struct TlsArgs {
+    /// Speak TLS after connecting (like `openssl s_client`).
+    #[arg(long)]
+    pub tls: bool,
+    /// Trust the CA certificates in this PEM file too (a self-signed
+    /// certificate in it is pinned).
+    #[arg(long, value_name = "PEM", requires = "tls")]
+    pub cacert: Option<PathBuf>,
+    /// Skip certificate verification (insecure).
+    #[arg(short = 'k', long, requires = "tls")]
+    pub insecure: bool,
+    /// The server name to send and check (default: the host; none for an IP).
+    #[arg(long, value_name = "NAME", requires = "tls")]
+    pub sni: Option<String>,
+    /// ALPN protocols to offer, comma-separated (e.g. h2,http/1.1).
+    #[arg(long, value_name = "LIST", requires = "tls", value_delimiter = ',')]
+    pub alpn: Vec<String>,
+}
+
+impl TlsArgs {
+    /// The engine's TLS options, or `None` without `--tls`.
+    pub fn options(&self) -> Option<crate::net::tls::TlsOptions> {
+        self.tls.then(|| crate::net::tls::TlsOptions {
+            extra_ca: self.cacert.clone(),
+            insecure: self.insecure,
+            sni: self.sni.clone(),
+            alpn: self.alpn.clone(),
+            fixes: crate::net::tls::Fixes {
+                sni: Some("--sni NAME"),
+                ..crate::net::tls::CLI_FIXES
+            },
+        })
+    }
 }
 
 /// `netplay udp …`.
@@ -342,8 +392,21 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     delay,
                     max_conn,
                     idle_timeout,
+                    tls,
+                    cert,
+                    key,
                 },
         } => {
+            let tls = match tls
+                .then(|| crate::net::tls::server::server(cert.as_deref(), key.as_deref()))
+                .transpose()
+            {
+                Ok(tls) => tls,
+                Err(reason) => {
+                    out.error(&format!("cannot start TLS: {reason}"));
+                    return ExitCode::from(FAILURE);
+                }
+            };
             let idle_timeout = match idle_timeout
                 .map(|s| seconds(s, "--idle-timeout"))
                 .transpose()
@@ -360,7 +423,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                 max_connections: max_conn,
                 idle_timeout,
             };
-            tcp::serve(&addr, config, out, stop).await
+            tcp::serve(&addr, config, tls, out, stop).await
         }
         Command::Tcp {
             command:
@@ -369,8 +432,9 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     eol,
                     raw,
                     timeout,
+                    tls,
                 },
-        } => tcp::connect(&addr, eol, raw, timeout, out, stop).await,
+        } => tcp::connect(&addr, eol, raw, timeout, tls.options(), out, stop).await,
         Command::Udp {
             command: UdpCommand::Serve { addr, mode },
         } => udp::serve(&addr, mode, out, stop).await,

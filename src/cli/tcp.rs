@@ -28,6 +28,8 @@ fn event_name(event: &ServerEvent) -> &'static str {
         ServerEvent::PeerHalfClosed { .. } => "peer_half_closed",
         ServerEvent::Closed { .. } => "closed",
         ServerEvent::Stopped => "stopped",
+        ServerEvent::TlsAccepted { .. } => "tls",
+        ServerEvent::TlsFailed { .. } => "tls_failed",
     }
 }
 
@@ -61,14 +63,40 @@ fn server_fields(event: &ServerEvent) -> Vec<(&'static str, Value)> {
             vec![("reason", reason.clone().into())]
         }
         ServerEvent::Stopped => Vec::new(),
+        ServerEvent::TlsAccepted {
+            conn,
+            version,
+            cipher,
+            sni,
+            alpn,
+        } => vec![
+            ("conn", conn.0.into()),
+            ("version", version.clone().into()),
+            ("cipher", cipher.clone().into()),
+            ("sni", sni.clone().unwrap_or_default().into()),
+            ("alpn", alpn.clone().unwrap_or_default().into()),
+        ],
+        ServerEvent::TlsFailed { conn, reason } => {
+            vec![("conn", conn.0.into()), ("reason", reason.clone().into())]
+        }
     }
 }
 
 /// Runs the server until Ctrl+C or SIGTERM, then closes every connection
 /// and exits 0; a failure to listen exits 1.
-pub async fn serve(addr: &str, config: ServerConfig, out: Output, mut stop: Shutdown) -> ExitCode {
+pub async fn serve(
+    addr: &str,
+    config: ServerConfig,
+    tls: Option<crate::net::tls::server::TlsServer>,
+    out: Output,
+    mut stop: Shutdown,
+) -> ExitCode {
     let (engine, mut events) = super::headless_engine(false);
-    let server = tcp_server::start(&engine, addr, config);
+    if let Some(tls) = &tls {
+        let fields = [("sha256", Value::from(tls.sha256.clone()))];
+        out.event("tls_certificate", Kind::Info, &tls.describe(), &fields);
+    }
+    let server = tcp_server::start_with(&engine, addr, config, tls.map(|tls| tls.acceptor));
     let mut narrator = ServerNarrator::new();
     let mode_name = config.behaviour.name();
     let mut stopping = false;
@@ -108,6 +136,7 @@ pub async fn connect(
     eol: Eol,
     raw: bool,
     timeout: f64,
+    tls: Option<crate::net::tls::TlsOptions>,
     out: Output,
     mut stop: Shutdown,
 ) -> ExitCode {
@@ -119,7 +148,8 @@ pub async fn connect(
         }
     };
     let (engine, mut events) = super::headless_engine(true);
-    let client = tcp_client::connect(&engine, addr, limit);
+    let secure = tls.is_some();
+    let client = tcp_client::connect_with(&engine, addr, limit, tls);
     let mut stopping = false;
     loop {
         tokio::select! {
@@ -136,6 +166,30 @@ pub async fn connect(
                         let text = format!("Connected: local {local} (you) ⇄ remote {remote} (server)");
                         let fields = [("local", Value::from(local.to_string())), ("remote", Value::from(remote.to_string()))];
                         emit(&out, "connected", Kind::Good, &text, &fields);
+                        if !secure {
+                            tokio::spawn(read_stdin(client.writer(), eol, raw));
+                        }
+                    }
+                    ClientEvent::TlsEstablished { info, connect, handshake } => {
+                        let text = format!(
+                            "TLS handshake done in {} (TCP connect took {})",
+                            crate::format::human_duration(handshake),
+                            crate::format::human_duration(connect)
+                        );
+                        let micros = |d: std::time::Duration| Value::from(d.as_micros() as u64);
+                        let fields = [
+                            ("version", Value::from(info.version.clone())),
+                            ("cipher", Value::from(info.cipher.clone())),
+                            ("alpn", Value::from(info.alpn.clone().unwrap_or_default())),
+                            ("sni", Value::from(info.sni.clone().unwrap_or_default())),
+                            ("verification", Value::from(info.verification())),
+                            ("connect_us", micros(connect)),
+                            ("handshake_us", micros(handshake)),
+                        ];
+                        emit(&out, "tls", Kind::Good, &text, &fields);
+                        for line in info.lines() {
+                            emit(&out, "tls_detail", Kind::Info, &line, &[]);
+                        }
                         tokio::spawn(read_stdin(client.writer(), eol, raw));
                     }
                     ClientEvent::ConnectFailed { reason } => {

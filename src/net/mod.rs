@@ -25,6 +25,7 @@
 
 pub mod accept_backoff;
 pub mod burst;
+mod conn_io;
 pub mod error;
 pub mod greet;
 pub mod http;

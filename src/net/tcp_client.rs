@@ -5,13 +5,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 
 use super::error::{connect_error, connect_timeout, stream_error};
 use super::resolve::resolve;
 pub use super::tcp_server::Busy;
+use super::tls::{TlsInfo, TlsOptions};
 use super::{ClientId, CloseReason, ConnStats, Engine, Event, Payload, StopSignal};
 
 /// The default limit for resolving and connecting.
@@ -46,7 +47,16 @@ pub enum ClientEvent {
         /// Live counters.
         stats: Arc<ConnStats>,
     },
-    /// Lookup or connect failed; the task has ended.
+    /// The TLS handshake finished (a TLS connection only).
+    TlsEstablished {
+        /// What was negotiated, the chain and the verification result.
+        info: Box<TlsInfo>,
+        /// From the start to the TCP connection.
+        connect: Duration,
+        /// The TLS handshake alone.
+        handshake: Duration,
+    },
+    /// Lookup, connect or the TLS handshake failed; the task has ended.
     ConnectFailed {
         /// One-line reason.
         reason: String,
@@ -141,6 +151,17 @@ impl Drop for ClientHandle {
 /// Starts connecting to `target` (`host:port`) and returns the handle at
 /// once; the outcome arrives as events.
 pub fn connect(engine: &Engine, target: &str, timeout: Duration) -> ClientHandle {
+    connect_with(engine, target, timeout, None)
+}
+
+/// [`connect`], then a TLS handshake when `tls` is given; the session is
+/// then the same transcript, and a half-close sends `close_notify`, then FIN.
+pub fn connect_with(
+    engine: &Engine,
+    target: &str,
+    timeout: Duration,
+    tls: Option<TlsOptions>,
+) -> ClientHandle {
     let id = ClientId(engine.next_id());
     let (commands, command_rx) = mpsc::channel(SEND_QUEUE);
     let (stop_tx, stop) = StopSignal::new();
@@ -149,7 +170,7 @@ pub fn connect(engine: &Engine, target: &str, timeout: Duration) -> ClientHandle
         id,
         stop,
     };
-    engine.spawn(task.run(target.to_string(), timeout, command_rx));
+    engine.spawn(task.run(target.to_string(), timeout, tls, command_rx));
     ClientHandle {
         id,
         commands,
@@ -172,7 +193,25 @@ impl Client {
         self.engine.offer(|| Event::Client(self.id, make())).await;
     }
 
-    async fn run(self, target: String, timeout: Duration, commands: mpsc::Receiver<ClientCommand>) {
+    async fn run(
+        self,
+        target: String,
+        timeout: Duration,
+        tls: Option<TlsOptions>,
+        commands: mpsc::Receiver<ClientCommand>,
+    ) {
+        let started = tokio::time::Instant::now();
+        // A bad CA file is the user's to fix: say so before any traffic.
+        let tls = match tls
+            .map(|options| super::tls::client(&options, &[]))
+            .transpose()
+        {
+            Ok(tls) => tls,
+            Err(reason) => {
+                self.emit(ClientEvent::ConnectFailed { reason }).await;
+                return;
+            }
+        };
         let mut stop = self.stop.clone();
         let stream = tokio::select! {
             biased;
@@ -188,7 +227,68 @@ impl Client {
                 }
             },
         };
-        let reason = self.converse(stream, commands).await;
+        let (local, remote) = match (stream.local_addr(), stream.peer_addr()) {
+            (Ok(local), Ok(remote)) => (local, remote),
+            (Err(err), _) | (_, Err(err)) => {
+                let reason = CloseReason::Error(stream_error(&err));
+                self.emit(ClientEvent::Closed { reason }).await;
+                return;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let stats = ConnStats::new();
+        self.emit(ClientEvent::Connected {
+            local,
+            remote,
+            stats: Arc::clone(&stats),
+        })
+        .await;
+        let reason = match tls {
+            None => self.converse(stream, &stats, commands).await,
+            Some(client) => {
+                let connect = started.elapsed();
+                let host = target
+                    .rsplit_once(':')
+                    .map_or(target.as_str(), |(host, _)| host);
+                let name = match client.server_name(host) {
+                    Ok(name) => name,
+                    Err(reason) => {
+                        self.emit(ClientEvent::ConnectFailed { reason }).await;
+                        return;
+                    }
+                };
+                let connector = tokio_rustls::TlsConnector::from(Arc::clone(&client.config));
+                let handshake = tokio::select! {
+                    biased;
+                    () = stop.stopped() => Err("cancelled during the TLS handshake".to_string()),
+                    result = tokio::time::timeout(timeout, connector.connect(name.clone(), stream)) => match result {
+                        Ok(Ok(stream)) => Ok(stream),
+                        Ok(Err(err)) => Err(client.describe(&err)),
+                        Err(_) => Err(format!(
+                            "the TLS handshake with {remote} did not finish within {}",
+                            super::error::human_duration(timeout)
+                        )),
+                    },
+                };
+                match handshake {
+                    Ok(stream) => {
+                        let info = Box::new(client.info(stream.get_ref().1, &name));
+                        let handshake = started.elapsed().saturating_sub(connect);
+                        self.emit(ClientEvent::TlsEstablished {
+                            info,
+                            connect,
+                            handshake,
+                        })
+                        .await;
+                        self.converse(stream, &stats, commands).await
+                    }
+                    Err(reason) => {
+                        self.emit(ClientEvent::ConnectFailed { reason }).await;
+                        return;
+                    }
+                }
+            }
+        };
         self.emit(ClientEvent::Closed { reason }).await;
     }
 
@@ -217,24 +317,17 @@ impl Client {
         Err(reason)
     }
 
-    async fn converse(
+    /// The conversation over a plain or a TLS stream.
+    async fn converse<S>(
         &self,
-        stream: TcpStream,
+        stream: S,
+        stats: &ConnStats,
         mut commands: mpsc::Receiver<ClientCommand>,
-    ) -> CloseReason {
-        let (local, remote) = match (stream.local_addr(), stream.peer_addr()) {
-            (Ok(local), Ok(remote)) => (local, remote),
-            (Err(err), _) | (_, Err(err)) => return CloseReason::Error(stream_error(&err)),
-        };
-        let _ = stream.set_nodelay(true);
-        let stats = ConnStats::new();
-        self.emit(ClientEvent::Connected {
-            local,
-            remote,
-            stats: Arc::clone(&stats),
-        })
-        .await;
-        let (mut reader, mut writer) = stream.into_split();
+    ) -> CloseReason
+    where
+        S: AsyncRead + AsyncWrite + Send + Unpin,
+    {
+        let (mut reader, mut writer) = tokio::io::split(stream);
         let mut buffer = vec![0u8; READ_BUFFER];
         let mut stop = self.stop.clone();
         // The write side runs beside the reads, never instead of them: a
@@ -281,6 +374,13 @@ impl Client {
                 }
                 read = reader.read(&mut buffer) => match read {
                     Ok(0) => return CloseReason::Peer,
+                    // TLS: the peer closed the TCP connection without its
+                    // close_notify, so the end of the data is not proven.
+                    Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
+                        return CloseReason::Error(
+                            "the peer closed without a TLS close_notify (the data may be cut short)".into(),
+                        )
+                    }
                     Ok(n) => {
                         stats.record_read(n);
                         self.offer(|| ClientEvent::Received(self.engine.payload(&buffer[..n]))).await;

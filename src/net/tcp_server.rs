@@ -11,13 +11,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
 use super::accept_backoff::FdPressure;
+use super::conn_io::{self, ConnWriter};
 use super::error::{accept_error, human_duration, is_too_many_files, stream_error};
 use super::greet::{greet, Behaviour, GreetAction, ServerConfig, WELCOME};
 use super::http_responder::HttpResponder;
@@ -117,7 +117,30 @@ pub enum ServerEvent {
     },
     /// The listener stopped and every connection is closed.
     Stopped,
+    /// A TLS handshake finished (a TLS listener only).
+    TlsAccepted {
+        /// Which connection.
+        conn: ConnId,
+        /// `TLSv1.3`, `TLSv1.2`.
+        version: String,
+        /// The cipher suite.
+        cipher: String,
+        /// The server name the client asked for (SNI), if any.
+        sni: Option<String>,
+        /// The ALPN protocol agreed, if any.
+        alpn: Option<String>,
+    },
+    /// A TLS handshake failed; the connection is closed next.
+    TlsFailed {
+        /// Which connection.
+        conn: ConnId,
+        /// One-line reason ("client sent plain text to a TLS port").
+        reason: String,
+    },
 }
+
+/// How long a client has to finish its TLS handshake.
+pub const TLS_HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
 
 /// Commands a front end sends to a running server.
 #[derive(Debug)]
@@ -200,6 +223,17 @@ impl std::fmt::Display for Busy {
 /// once; the outcome arrives as [`ServerEvent::Listening`] or
 /// [`ServerEvent::StartFailed`].
 pub fn start(engine: &Engine, addr: &str, config: ServerConfig) -> ServerHandle {
+    start_with(engine, addr, config, None)
+}
+
+/// [`start`], speaking TLS on every connection when `tls` is given (the
+/// handshake first, then the behaviour as usual).
+pub fn start_with(
+    engine: &Engine,
+    addr: &str,
+    config: ServerConfig,
+    tls: Option<TlsAcceptor>,
+) -> ServerHandle {
     let id = ServerId(engine.next_id());
     let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (config_tx, config_rx) = watch::channel(config);
@@ -209,6 +243,7 @@ pub fn start(engine: &Engine, addr: &str, config: ServerConfig) -> ServerHandle 
         id,
         config: config_rx,
         stop,
+        tls,
     };
     let addr = addr.to_string();
     engine.spawn(task.run(addr, command_rx));
@@ -225,6 +260,7 @@ struct Listener {
     id: ServerId,
     config: watch::Receiver<ServerConfig>,
     stop: StopSignal,
+    tls: Option<TlsAcceptor>,
 }
 
 struct ConnEntry {
@@ -303,7 +339,7 @@ impl Listener {
                             conn,
                             config: self.config.clone(),
                         };
-                        tasks.spawn_on(connection.run(stream, peer, commands_rx, kick), &self.engine.runtime);
+                        tasks.spawn_on(connection.run(stream, peer, self.tls.clone(), commands_rx, kick), &self.engine.runtime);
                     }
                     Err(err) if is_too_many_files(&err) => {
                         // Back off instead of spinning on a full descriptor
@@ -414,6 +450,7 @@ impl Connection {
         mut self,
         stream: TcpStream,
         peer: SocketAddr,
+        tls: Option<TlsAcceptor>,
         mut commands: mpsc::Receiver<ConnCommand>,
         kick: oneshot::Receiver<()>,
     ) -> ConnId {
@@ -430,7 +467,55 @@ impl Connection {
             stats: Arc::clone(&stats),
         })
         .await;
-        let (mut reader, mut writer) = stream.into_split();
+        let interrupted = Self::interrupted(kick);
+        tokio::pin!(interrupted);
+        let (mut reader, mut writer) = match tls {
+            None => conn_io::plain(stream),
+            Some(acceptor) => {
+                let handshake = tokio::select! {
+                    interrupt = &mut interrupted => Err(match interrupt {
+                        Interrupt::Stop => CloseReason::ServerStopped,
+                        Interrupt::Kick => CloseReason::Local("kicked".into()),
+                    }),
+                    accepted = tokio::time::timeout(TLS_HANDSHAKE_LIMIT, acceptor.accept(stream)) => match accepted {
+                        Ok(Ok(stream)) => Ok(stream),
+                        Ok(Err(err)) => Err(CloseReason::Error(super::tls::errors::server_from_io(&err))),
+                        Err(_) => Err(CloseReason::Error(format!(
+                            "client did not finish its TLS handshake within {}",
+                            human_duration(TLS_HANDSHAKE_LIMIT)
+                        ))),
+                    },
+                };
+                match handshake {
+                    Ok(stream) => {
+                        let session = stream.get_ref().1;
+                        self.emit(ServerEvent::TlsAccepted {
+                            conn,
+                            version: super::tls::version_name(session.protocol_version()),
+                            cipher: session
+                                .negotiated_cipher_suite()
+                                .map(|suite| format!("{:?}", suite.suite()))
+                                .unwrap_or_else(|| "unknown".into()),
+                            sni: session.server_name().map(crate::text::sanitize_str),
+                            alpn: session.alpn_protocol().map(crate::text::sanitize),
+                        })
+                        .await;
+                        conn_io::tls(stream)
+                    }
+                    Err(reason) => {
+                        if let CloseReason::Error(why) = &reason {
+                            self.emit(ServerEvent::TlsFailed {
+                                conn,
+                                reason: why.clone(),
+                            })
+                            .await;
+                        }
+                        self.emit(ServerEvent::Closed { conn, reason }).await;
+                        return conn;
+                    }
+                }
+            }
+        };
         let mut io = Writer {
             writer: &mut writer,
             stats: &stats,
@@ -450,9 +535,6 @@ impl Connection {
             timer: stall_timer,
             limit: idle_limit,
         };
-        let interrupted = Self::interrupted(kick);
-        tokio::pin!(interrupted);
-
         let reason = 'conn: {
             let first = *self.config.borrow_and_update();
             config = first;
@@ -491,7 +573,7 @@ impl Connection {
                         }
                         None => break 'conn CloseReason::ServerStopped,
                     },
-                    read = read_lazily(&mut reader, &mut buffer), if !peer_done => {
+                    read = reader.read_lazily(&mut buffer), if !peer_done => {
                         if let Some(limit) = idle_limit {
                             idle.as_mut().reset(tokio::time::Instant::now() + limit);
                         }
@@ -570,7 +652,7 @@ impl Connection {
         stall: &mut Stall<'_>,
     ) -> Result<(), CloseReason> {
         let written = if delay.is_zero() {
-            io.try_write(bytes)
+            io.writer.try_write(bytes)
         } else {
             0
         };
@@ -628,16 +710,6 @@ impl Connection {
     }
 }
 
-/// Reads into `buffer`, which stays empty (no memory) until the peer first
-/// sends: an idle connection waits for readability alone.
-async fn read_lazily(reader: &mut OwnedReadHalf, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
-    if buffer.is_empty() {
-        reader.readable().await?;
-        *buffer = vec![0u8; FIRST_READ];
-    }
-    reader.read(buffer).await
-}
-
 /// The write-stall timer of a connection: a reply that makes no progress
 /// for `limit` (the idle timeout) ends the connection.
 struct Stall<'a> {
@@ -647,20 +719,6 @@ struct Stall<'a> {
 
 /// A connection's write half and its counters.
 struct Writer<'a> {
-    writer: &'a mut OwnedWriteHalf,
+    writer: &'a mut ConnWriter,
     stats: &'a ConnStats,
-}
-
-impl Writer<'_> {
-    /// Writes what the kernel takes now, without waiting; returns how much.
-    fn try_write(&mut self, bytes: &[u8]) -> usize {
-        let mut written = 0;
-        while written < bytes.len() {
-            match self.writer.try_write(&bytes[written..]) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => written += n,
-            }
-        }
-        written
-    }
 }

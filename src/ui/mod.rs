@@ -10,6 +10,7 @@
 //! ```
 
 pub mod app;
+pub mod client_tls;
 pub mod composer;
 pub mod console;
 pub mod follow;
@@ -24,6 +25,7 @@ pub mod relay;
 pub mod relay_faults;
 pub mod relay_keys;
 pub mod relay_view;
+pub mod server_tls;
 pub mod tab;
 pub mod tcp_client;
 pub mod tcp_client_keys;

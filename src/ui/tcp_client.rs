@@ -25,6 +25,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::client_tls::{ClientTls, TlsMode};
 use super::console::{Console, ConsoleFocus, Part, SaveAs};
 use super::input::title;
 use super::keys;
@@ -33,6 +34,7 @@ pub use super::tcp_client_keys::Action;
 use super::{age, count, cycle, plural, theme, Hint, Status, CONNECT_TIMEOUTS};
 use crate::net::error::human_duration;
 use crate::net::tcp_client::{self, ClientEvent, ClientHandle, DEFAULT_CONNECT_TIMEOUT};
+use crate::net::tls::TlsInfo;
 use crate::net::{ClientId, CloseReason, ConnStats, Engine, SaveFor};
 
 /// Which part of the tab has the keyboard.
@@ -40,6 +42,10 @@ use crate::net::{ClientId, CloseReason, ConnStats, Engine, SaveFor};
 pub enum Focus {
     /// The target address field.
     Target,
+    /// The TLS CA file field (only while TLS is on).
+    CaFile,
+    /// The TLS server name field (only while TLS is on).
+    Sni,
     /// The message input.
     Message,
     /// The transcript.
@@ -47,30 +53,40 @@ pub enum Focus {
 }
 
 impl Focus {
-    fn next(self) -> Self {
-        match self {
-            Focus::Target => Focus::Message,
-            Focus::Message => Focus::Transcript,
-            Focus::Transcript => Focus::Target,
-        }
-    }
+    const ORDER: [Focus; 5] = [
+        Focus::Target,
+        Focus::CaFile,
+        Focus::Sni,
+        Focus::Message,
+        Focus::Transcript,
+    ];
 
-    fn previous(self) -> Self {
-        match self {
-            Focus::Target => Focus::Transcript,
-            Focus::Message => Focus::Target,
-            Focus::Transcript => Focus::Message,
+    /// The next (or previous) focus; the TLS fields only while `tls` is on.
+    fn step(self, forward: bool, tls: bool) -> Self {
+        let len = Self::ORDER.len();
+        let mut at = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        loop {
+            at = if forward {
+                (at + 1) % len
+            } else {
+                (at + len - 1) % len
+            };
+            let next = Self::ORDER[at];
+            if tls || !matches!(next, Focus::CaFile | Focus::Sni) {
+                return next;
+            }
         }
     }
 }
 
 impl ConsoleFocus for Focus {
     fn part(self) -> Option<Part> {
-        Some(match self {
-            Focus::Target => Part::Address,
-            Focus::Message => Part::Message,
-            Focus::Transcript => Part::Log,
-        })
+        match self {
+            Focus::Target => Some(Part::Address),
+            Focus::Message => Some(Part::Message),
+            Focus::Transcript => Some(Part::Log),
+            Focus::CaFile | Focus::Sni => None,
+        }
     }
 
     fn on(part: Part) -> Self {
@@ -111,6 +127,10 @@ pub struct ClientTab {
     closed_first: Option<&'static str>,
     /// Target field, message composer and the transcript.
     pub console: Console,
+    /// TLS switch, CA file and SNI.
+    pub tls: ClientTls,
+    /// What the last TLS handshake negotiated.
+    tls_info: Option<Box<TlsInfo>>,
 }
 
 impl ClientTab {
@@ -137,6 +157,8 @@ impl ClientTab {
                 },
                 Status::new(Kind::Info, "Not connected. Enter connects."),
             ),
+            tls: ClientTls::default(),
+            tls_info: None,
         }
     }
 
@@ -147,7 +169,10 @@ impl ClientTab {
 
     /// Whether a text field has the keyboard.
     pub fn typing(&self) -> bool {
-        matches!(self.focus, Focus::Target | Focus::Message)
+        matches!(
+            self.focus,
+            Focus::Target | Focus::CaFile | Focus::Sni | Focus::Message
+        )
     }
 
     /// Puts the keyboard on the target field (what Alt+3 does).
@@ -179,6 +204,13 @@ impl ClientTab {
             Action::Pause => self.console.log.toggle_pause(),
             Action::Save => self.console.save(engine),
             Action::Send => self.send_message(),
+            Action::Tls => {
+                self.tls.mode = self.tls.mode.next();
+                if self.tls.mode == TlsMode::Off && matches!(self.focus, Focus::CaFile | Focus::Sni)
+                {
+                    self.focus = Focus::Target;
+                }
+            }
             Action::Field => {}
         }
     }
@@ -186,13 +218,26 @@ impl ClientTab {
     /// Keys no binding took: typing, history and scrolling.
     fn on_focused_key(&mut self, key: KeyEvent) -> bool {
         let locked = self.phase != Phase::Idle;
-        self.console.key(&mut self.focus, key, locked)
+        match self.focus {
+            Focus::CaFile if !locked => self.tls.ca_file.input(key),
+            Focus::Sni if !locked => self.tls.sni.input(key),
+            Focus::CaFile | Focus::Sni => false,
+            _ => self.console.key(&mut self.focus, key, locked),
+        }
     }
 
     /// Inserts pasted text into the focused field.
     pub fn on_paste(&mut self, text: &str) {
         let locked = self.phase != Phase::Idle;
-        self.console.paste(&mut self.focus, text, locked);
+        match self.focus {
+            Focus::CaFile if !locked => {
+                self.tls.ca_file.paste(text);
+            }
+            Focus::Sni if !locked => {
+                self.tls.sni.paste(text);
+            }
+            _ => self.console.paste(&mut self.focus, text, locked),
+        }
     }
 
     /// Connects, or disconnects if connected or connecting.
@@ -202,9 +247,15 @@ impl ClientTab {
                 let target = self.console.address();
                 self.closed_first = None;
                 self.link = None;
+                self.tls_info = None;
                 self.console
                     .say(Kind::Info, format!("Connecting to {target}…"));
-                self.handle = Some(tcp_client::connect(engine, &target, self.timeout));
+                self.handle = Some(tcp_client::connect_with(
+                    engine,
+                    &target,
+                    self.timeout,
+                    self.tls.options(),
+                ));
                 self.phase = Phase::Connecting;
             }
             Phase::Connecting | Phase::Connected | Phase::WriteShut => {
@@ -305,6 +356,35 @@ impl ClientTab {
                 });
                 self.focus = Focus::Message;
             }
+            ClientEvent::TlsEstablished {
+                info,
+                connect,
+                handshake,
+            } => {
+                self.console.say(
+                    Kind::Good,
+                    format!(
+                        "TLS {} with {}",
+                        info.version,
+                        self.link
+                            .as_ref()
+                            .map(|l| l.remote.to_string())
+                            .unwrap_or_default()
+                    ),
+                );
+                self.console.log.push(
+                    Kind::Good,
+                    format!(
+                        "TLS handshake done in {} (TCP connect took {})",
+                        human_duration(handshake),
+                        human_duration(connect)
+                    ),
+                );
+                for line in info.lines() {
+                    self.console.log.push(Kind::Info, line);
+                }
+                self.tls_info = Some(info);
+            }
             ClientEvent::ConnectFailed { reason } => {
                 self.handle = None;
                 self.phase = Phase::Idle;
@@ -370,13 +450,22 @@ impl ClientTab {
 
     /// Draws the tab.
     pub fn render(&mut self, frame: &mut Frame, area: Rect) {
-        let [target, status, message, transcript] = Layout::vertical([
+        let [fields, status, message, transcript] = Layout::vertical([
             Constraint::Length(3),
             Constraint::Length(2),
             Constraint::Length(3),
             Constraint::Min(5),
         ])
         .areas(area);
+        let [target, tls] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(fields);
+        self.tls.render(
+            frame,
+            tls,
+            self.focus == Focus::CaFile,
+            self.focus == Focus::Sni,
+        );
         self.console.render_address(
             frame,
             target,
@@ -413,6 +502,7 @@ impl ClientTab {
         first.push(Span::styled(" · timeout ", theme::dim()));
         first.push(Span::raw(human_duration(self.timeout)));
         first.push(Span::styled(" (F5)", theme::dim()));
+        first.extend(self.tls.status());
         let second = match &self.link {
             Some(link) => {
                 let stats = link.stats.snapshot();
@@ -431,6 +521,17 @@ impl ClientTab {
                         count(stats.bytes_out),
                         plural(stats.writes, "write")
                     )),
+                    Span::styled(
+                        self.tls_info
+                            .as_ref()
+                            .map(|info| format!(" · {} {}", info.version, info.cipher))
+                            .unwrap_or_default(),
+                        if self.tls_info.as_ref().is_some_and(|info| info.insecure) {
+                            theme::error()
+                        } else {
+                            theme::good()
+                        },
+                    ),
                     Span::styled(
                         self.closed_first
                             .map(|who| format!(" · {who}"))
@@ -474,11 +575,7 @@ impl super::tab::TabView for ClientTab {
         ClientTab::focus_first(self);
     }
     fn focus_step(&mut self, forward: bool) {
-        self.focus = if forward {
-            self.focus.next()
-        } else {
-            self.focus.previous()
-        };
+        self.focus = self.focus.step(forward, self.tls.mode != TlsMode::Off);
     }
     fn typing(&self) -> bool {
         ClientTab::typing(self)

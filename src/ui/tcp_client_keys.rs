@@ -25,6 +25,8 @@ pub enum Action {
     Save,
     /// Send the message.
     Send,
+    /// Cycle TLS: off → on → on without verification.
+    Tls,
     /// Handled by the focused field itself (listed for the help).
     Field,
 }
@@ -113,6 +115,14 @@ impl ClientTab {
             help: "pause / resume the live transcript",
             scope: Scope::Tab,
             action: Action::Pause,
+        },
+        Binding {
+            keys: &[Key::Ctrl('t')],
+            name: "Ctrl+T",
+            label: "TLS",
+            help: "TLS: off → on (verified) → on without verification (insecure); CA file and SNI fields take Tab while on",
+            scope: Scope::Tab,
+            action: Action::Tls,
         },
         Binding {
             keys: &[Key::Ctrl('s')],

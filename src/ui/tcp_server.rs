@@ -31,12 +31,14 @@ use super::follow::Follow;
 use super::input::title;
 use super::keys;
 use super::log_view::Kind;
+use super::server_tls::ServerTls;
 pub use super::tcp_server_keys::Action;
 use super::{age, count, cycle, theme, Hint, Status, REPLY_DELAYS};
 use crate::narrate::ServerNarrator;
 use crate::net::error::human_duration;
 use crate::net::greet::{Behaviour, ServerConfig};
 use crate::net::tcp_server::{self, ServerEvent, ServerHandle};
+use crate::net::tls::server::TlsServer;
 use crate::net::{CloseReason, ConnId, ConnStats, Engine, SaveFor, ServerId};
 
 /// Closed connections kept in the table (oldest go first); open ones all stay.
@@ -47,6 +49,10 @@ pub const CLOSED_ROWS_KEPT: usize = 200;
 pub enum Focus {
     /// The listen address field.
     Address,
+    /// The TLS certificate file field (only while TLS is on).
+    Cert,
+    /// The TLS key file field (only while TLS is on).
+    Key,
     /// The connection table.
     Connections,
     /// The message input.
@@ -56,21 +62,29 @@ pub enum Focus {
 }
 
 impl Focus {
-    fn next(self) -> Self {
-        match self {
-            Focus::Address => Focus::Connections,
-            Focus::Connections => Focus::Message,
-            Focus::Message => Focus::Log,
-            Focus::Log => Focus::Address,
-        }
-    }
+    const ORDER: [Focus; 6] = [
+        Focus::Address,
+        Focus::Cert,
+        Focus::Key,
+        Focus::Connections,
+        Focus::Message,
+        Focus::Log,
+    ];
 
-    fn previous(self) -> Self {
-        match self {
-            Focus::Address => Focus::Log,
-            Focus::Connections => Focus::Address,
-            Focus::Message => Focus::Connections,
-            Focus::Log => Focus::Message,
+    /// The next (or previous) focus; the TLS fields only while TLS is on.
+    fn step(self, forward: bool, tls: bool) -> Self {
+        let len = Self::ORDER.len();
+        let mut at = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        loop {
+            at = if forward {
+                (at + 1) % len
+            } else {
+                (at + len - 1) % len
+            };
+            let next = Self::ORDER[at];
+            if tls || !matches!(next, Focus::Cert | Focus::Key) {
+                return next;
+            }
         }
     }
 }
@@ -81,7 +95,7 @@ impl ConsoleFocus for Focus {
             Focus::Address => Some(Part::Address),
             Focus::Message => Some(Part::Message),
             Focus::Log => Some(Part::Log),
-            Focus::Connections => None,
+            Focus::Connections | Focus::Cert | Focus::Key => None,
         }
     }
 
@@ -116,6 +130,8 @@ struct ConnRow {
     local: SocketAddr,
     state: RowState,
     stats: Arc<ConnStats>,
+    /// TLS version and SNI, or "failed", on a TLS listener.
+    tls: Option<String>,
 }
 
 impl ConnRow {
@@ -140,6 +156,8 @@ pub struct ServerTab {
     broadcast: bool,
     /// Listen address, message composer and the server log.
     pub console: Console,
+    /// TLS switch, certificate and key.
+    pub tls: ServerTls,
 }
 
 impl ServerTab {
@@ -167,6 +185,7 @@ impl ServerTab {
                 },
                 Status::new(Kind::Info, "Stopped. Enter starts listening."),
             ),
+            tls: ServerTls::default(),
         }
     }
 
@@ -182,7 +201,10 @@ impl ServerTab {
 
     /// Whether a text field has the keyboard (single-letter keys type there).
     pub fn typing(&self) -> bool {
-        matches!(self.focus, Focus::Address | Focus::Message)
+        matches!(
+            self.focus,
+            Focus::Address | Focus::Cert | Focus::Key | Focus::Message
+        )
     }
 
     /// Handles a key; returns whether it was used.
@@ -218,6 +240,18 @@ impl ServerTab {
             Action::SelectLast => return self.select(|view, _| view.follow()),
             Action::Kick => return self.kick_selected(),
             Action::ToMessage => self.focus = Focus::Message,
+            Action::Tls => {
+                self.tls.on = !self.tls.on;
+                if !self.tls.on && matches!(self.focus, Focus::Cert | Focus::Key) {
+                    self.focus = Focus::Address;
+                }
+                if self.phase != Phase::Stopped {
+                    self.console.say(
+                        Kind::Info,
+                        "TLS changes apply at the next start (F8 stops, F8 starts)",
+                    );
+                }
+            }
             Action::Field => return false,
         }
         true
@@ -226,13 +260,26 @@ impl ServerTab {
     /// Keys no binding took: typing, history and scrolling.
     fn on_focused_key(&mut self, key: KeyEvent) -> bool {
         let locked = self.phase != Phase::Stopped;
-        self.console.key(&mut self.focus, key, locked)
+        match self.focus {
+            Focus::Cert if !locked => self.tls.cert.input(key),
+            Focus::Key if !locked => self.tls.key.input(key),
+            Focus::Cert | Focus::Key => false,
+            _ => self.console.key(&mut self.focus, key, locked),
+        }
     }
 
     /// Inserts pasted text into the focused field.
     pub fn on_paste(&mut self, text: &str) {
         let locked = self.phase != Phase::Stopped;
-        self.console.paste(&mut self.focus, text, locked);
+        match self.focus {
+            Focus::Cert if !locked => {
+                self.tls.cert.paste(text);
+            }
+            Focus::Key if !locked => {
+                self.tls.key.paste(text);
+            }
+            _ => self.console.paste(&mut self.focus, text, locked),
+        }
     }
 
     fn apply_config(&mut self) {
@@ -254,9 +301,27 @@ impl ServerTab {
         match self.phase {
             Phase::Stopped => {
                 let address = self.console.address();
+                let tls = match self.tls.server() {
+                    Ok(tls) => tls,
+                    Err(reason) => {
+                        return self
+                            .console
+                            .say(Kind::Error, format!("Cannot start TLS: {reason}"))
+                    }
+                };
+                self.tls.in_use = tls.as_ref().map(TlsServer::describe);
+                if let Some(words) = &self.tls.in_use {
+                    self.console.log.push(Kind::Info, words.clone());
+                }
                 self.console
                     .say(Kind::Info, format!("Starting on {address}…"));
-                self.handle = Some(tcp_server::start(engine, &address, self.config));
+                let acceptor = tls.map(|tls| tls.acceptor);
+                self.handle = Some(tcp_server::start_with(
+                    engine,
+                    &address,
+                    self.config,
+                    acceptor,
+                ));
                 self.phase = Phase::Starting;
             }
             Phase::Starting | Phase::Listening(_) => {
@@ -392,12 +457,29 @@ impl ServerTab {
                     local,
                     state: RowState::Open,
                     stats,
+                    tls: None,
                 });
                 if self.selected().is_none_or(|row| !row.is_open()) {
                     self.selection.follow();
                 }
             }
             ServerEvent::Received { .. } | ServerEvent::Sent { .. } => {}
+            ServerEvent::TlsAccepted {
+                conn, version, sni, ..
+            } => {
+                if let Some(row) = self.row_mut(conn) {
+                    row.tls = Some(match sni {
+                        Some(sni) => format!("{version} {sni}"),
+                        None => version,
+                    });
+                }
+            }
+            ServerEvent::TlsFailed { conn, reason } => {
+                if let Some(row) = self.row_mut(conn) {
+                    row.tls = Some("failed".into());
+                }
+                self.console.say(Kind::Error, format!("{conn}: {reason}"));
+            }
             ServerEvent::PeerHalfClosed { conn } => {
                 if let Some(row) = self.row_mut(conn) {
                     row.state = RowState::PeerHalfClosed;
@@ -449,9 +531,18 @@ impl ServerTab {
             Constraint::Min(5),
         ])
         .areas(area);
+        let [address, tls] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(address);
         let listen_title = title("Listen on", Vec::new());
         self.console
             .render_address(frame, address, listen_title, self.focus == Focus::Address);
+        self.tls.render(
+            frame,
+            tls,
+            self.focus == Focus::Cert,
+            self.focus == Focus::Key,
+        );
         frame.render_widget(Paragraph::new(self.status_line()), status);
         self.render_table(frame, table);
         let target = if self.broadcast {
@@ -481,6 +572,7 @@ impl ServerTab {
         spans.push(Span::styled(" (F5) · delay ", theme::dim()));
         spans.push(Span::raw(human_duration(self.config.reply_delay)));
         spans.push(Span::styled(" (F6)", theme::dim()));
+        spans.extend(self.tls.status());
         Line::from(spans)
     }
 
@@ -501,6 +593,7 @@ impl ServerTab {
             "AGE",
             "IN B/reads",
             "OUT B/writes",
+            "TLS",
         ])
         .style(theme::dim());
         let now = Instant::now();
@@ -526,6 +619,7 @@ impl ServerTab {
                         count(stats.bytes_out),
                         count(stats.writes)
                     )),
+                    Cell::from(row.tls.clone().unwrap_or_else(|| "—".into())),
                 ])
                 .style(style)
             })
@@ -538,6 +632,7 @@ impl ServerTab {
             Constraint::Length(7),
             Constraint::Length(14),
             Constraint::Length(14),
+            Constraint::Length(18),
         ];
         let table = Table::new(rows, widths)
             .header(header)
@@ -612,11 +707,7 @@ impl super::tab::TabView for ServerTab {
         ServerTab::focus_first(self);
     }
     fn focus_step(&mut self, forward: bool) {
-        self.focus = if forward {
-            self.focus.next()
-        } else {
-            self.focus.previous()
-        };
+        self.focus = self.focus.step(forward, self.tls.on);
     }
     fn typing(&self) -> bool {
         ServerTab::typing(self)

@@ -39,6 +39,8 @@ pub enum Action {
     Kick,
     /// Go to the message input to write to the selection.
     ToMessage,
+    /// Toggle TLS for the next start.
+    Tls,
     /// Handled by the focused field itself (listed for the help).
     Field,
 }
@@ -199,6 +201,14 @@ impl ServerTab {
             help: "pause / resume the live log from anywhere on the tab",
             scope: Scope::Tab,
             action: Action::Pause,
+        },
+        Binding {
+            keys: &[Key::Ctrl('t')],
+            name: "Ctrl+T",
+            label: "TLS",
+            help: "TLS on / off for the next start: the certificate and key files, or a generated self-signed one",
+            scope: Scope::Tab,
+            action: Action::Tls,
         },
         Binding {
             keys: &[Key::Ctrl('s')],

@@ -8,6 +8,9 @@ use std::sync::Arc;
 /// A CA and a server certificate for 127.0.0.1 / localhost, issued by it.
 pub struct Pki {
     pub ca_pem: String,
+    /// The server certificate and key as PEM, for `--cert` / `--key`.
+    pub server_pem: String,
+    pub key_pem: String,
     pub server_cert: rustls::pki_types::CertificateDer<'static>,
     pub server_key: rustls::pki_types::PrivateKeyDer<'static>,
 }
@@ -35,6 +38,8 @@ pub fn pki(names: &[&str], expired: bool) -> Pki {
     let cert = params.signed_by(&key, &issuer).unwrap();
     Pki {
         ca_pem: ca_cert.pem(),
+        server_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
         server_cert: cert.der().clone(),
         server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
     }
@@ -56,6 +61,8 @@ pub fn self_signed_ca_leaf(names: &[&str]) -> Pki {
     let cert = params.self_signed(&key).unwrap();
     Pki {
         ca_pem: cert.pem(),
+        server_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
         server_cert: cert.der().clone(),
         server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
     }
@@ -107,9 +114,25 @@ pub fn ca_file(pki: &Pki) -> PathBuf {
     path
 }
 
+/// The server certificate and key written to temporary PEM files.
+pub fn server_files(pki: &Pki) -> (PathBuf, PathBuf) {
+    let stem = std::env::temp_dir().join(format!(
+        "netplay-server-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let cert = stem.with_extension("cert.pem");
+    let key = stem.with_extension("key.pem");
+    std::fs::write(&cert, &pki.server_pem).unwrap();
+    std::fs::write(&key, &pki.key_pem).unwrap();
+    (cert, key)
+}
+
 fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_nanos()
+        .as_nanos();
+    nanos * 1000 + u128::from(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 1000)
 }

@@ -1,0 +1,305 @@
+//! TLS on the TCP engines over loopback: netplay's TLS server and client
+//! with each other in every mode, against tokio-rustls and the HTTP engine,
+//! and against the failures people meet (plain text on a TLS port, TLS on
+//! a plain port, unknown CA, wrong name, expired, a pinned self-signed CA).
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::tls::{ca_file, pki, self_signed_ca_leaf, server_files, Pki};
+use common::*;
+use netplay::net::greet::{Behaviour, ServerConfig};
+use netplay::net::tcp_client::{self, ClientEvent, ClientHandle};
+use netplay::net::tcp_server::{self, ServerEvent, ServerHandle};
+use netplay::net::tls::{self, TlsInfo, TlsOptions, Verdict};
+use netplay::net::{CloseReason, Engine, Event};
+use tokio::sync::mpsc::Receiver;
+
+fn config(behaviour: Behaviour) -> ServerConfig {
+    ServerConfig {
+        behaviour,
+        reply_delay: Duration::ZERO,
+        ..ServerConfig::default()
+    }
+}
+
+/// A netplay TLS server with `pki`'s certificate and key files.
+async fn tls_server(
+    engine: &Engine,
+    rx: &mut Receiver<Event>,
+    behaviour: Behaviour,
+    pki: &Pki,
+) -> (ServerHandle, SocketAddr) {
+    let (cert, key) = server_files(pki);
+    let tls = tls::server::server(Some(&cert), Some(&key)).expect("TLS server");
+    let server =
+        tcp_server::start_with(engine, "127.0.0.1:0", config(behaviour), Some(tls.acceptor));
+    let addr = listening(rx, server.id()).await;
+    (server, addr)
+}
+
+fn trusting(ca: &std::path::Path) -> TlsOptions {
+    TlsOptions {
+        extra_ca: Some(ca.to_path_buf()),
+        ..TlsOptions::default()
+    }
+}
+
+/// Connects with TLS; the handshake's outcome.
+async fn tls_client(
+    engine: &Engine,
+    rx: &mut Receiver<Event>,
+    addr: SocketAddr,
+    options: TlsOptions,
+) -> (ClientHandle, Result<TlsInfo, String>) {
+    let client = tcp_client::connect_with(engine, &addr.to_string(), WAIT, Some(options));
+    let id = client.id();
+    let outcome = wait_for(rx, "TlsEstablished or ConnectFailed", |event| match event {
+        Event::Client(got, ClientEvent::TlsEstablished { info, .. }) if *got == id => {
+            Some(Ok((**info).clone()))
+        }
+        Event::Client(got, ClientEvent::ConnectFailed { reason }) if *got == id => {
+            Some(Err(reason.clone()))
+        }
+        _ => None,
+    })
+    .await;
+    (client, outcome)
+}
+
+/// Collects what the client receives until `expected` arrived whole.
+async fn client_receives(rx: &mut Receiver<Event>, expected: &[u8]) {
+    let mut got = Vec::new();
+    wait_for(rx, "client bytes", |event| match event {
+        Event::Client(_, ClientEvent::Received(data)) => {
+            got.extend_from_slice(&data.preview);
+            got.starts_with(expected).then_some(())
+        }
+        _ => None,
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_mode_over_tls_between_netplay_peers() {
+    let pki = pki(&["127.0.0.1", "localhost"], false);
+    let ca = ca_file(&pki);
+    for behaviour in [
+        Behaviour::Greet,
+        Behaviour::Echo,
+        Behaviour::Discard,
+        Behaviour::Manual,
+        Behaviour::Http,
+    ] {
+        let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+        let (server, addr) = tls_server(&engine, &mut rx, behaviour, &pki).await;
+        let (client, info) = tls_client(&engine, &mut rx, addr, trusting(&ca)).await;
+        let info = info.unwrap_or_else(|reason| panic!("{behaviour:?}: {reason}"));
+        assert_eq!(info.version, "TLSv1.3");
+        assert_eq!(info.verdict, Some(Verdict::Trusted));
+        assert_eq!(info.chain[0].names, ["IP:127.0.0.1", "DNS:localhost"]);
+        let conn = wait_for(&mut rx, "server TlsAccepted", |event| match event {
+            Event::Server(_, ServerEvent::TlsAccepted { conn, version, .. }) => {
+                assert_eq!(version, "TLSv1.3");
+                Some(*conn)
+            }
+            _ => None,
+        })
+        .await;
+        match behaviour {
+            Behaviour::Greet => {
+                client_receives(&mut rx, b"Welcome!").await;
+                client.send(b"Michael".to_vec()).unwrap();
+                client_receives(&mut rx, b"Hello, Michael!").await;
+            }
+            Behaviour::Echo => {
+                client.send(b"ping".to_vec()).unwrap();
+                client_receives(&mut rx, b"ping").await;
+            }
+            Behaviour::Discard => {
+                client.send(b"into the void".to_vec()).unwrap();
+                wait_for(&mut rx, "server Received", |event| match event {
+                    Event::Server(_, ServerEvent::Received { data, .. }) => {
+                        (data.preview == b"into the void").then_some(())
+                    }
+                    _ => None,
+                })
+                .await;
+            }
+            Behaviour::Manual => {
+                server.send(conn, b"typed by hand".to_vec()).unwrap();
+                client_receives(&mut rx, b"typed by hand").await;
+            }
+            Behaviour::Http => {
+                client
+                    .send(b"GET /tls HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n".to_vec())
+                    .unwrap();
+                client_receives(&mut rx, b"HTTP/1.1 200 OK").await;
+            }
+        }
+        // Half-close: close_notify, then FIN; the server reads its end.
+        client.shutdown_write().unwrap();
+        let reason = wait_for(&mut rx, "client Closed", |event| match event {
+            Event::Client(_, ClientEvent::Closed { reason }) => Some(reason.clone()),
+            Event::Server(_, ServerEvent::PeerHalfClosed { conn: got }) if *got == conn => {
+                server.kick(conn).unwrap(); // manual mode waits for us
+                None
+            }
+            _ => None,
+        })
+        .await;
+        assert_eq!(reason, CloseReason::Peer, "{behaviour:?}");
+    }
+    std::fs::remove_file(ca).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokio_rustls_and_the_http_engine_against_the_tls_http_mode() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let pki = pki(&["localhost"], false);
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let (_server, addr) = tls_server(&engine, &mut rx, Behaviour::Http, &pki).await;
+
+    let mut roots = rustls::RootCertStore::empty();
+    use rustls::pki_types::pem::PemObject;
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(pki.ca_pem.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls_stream = connector.connect(name, stream).await.unwrap();
+    tls_stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    tls_stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    let sni = wait_for(&mut rx, "TlsAccepted", |event| match event {
+        Event::Server(_, ServerEvent::TlsAccepted { sni, .. }) => Some(sni.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        sni.as_deref(),
+        Some("localhost"),
+        "the SNI received is shown"
+    );
+
+    // The HTTP engine, verification on, through the extra CA.
+    let ca = ca_file(&pki);
+    use netplay::net::http::request::{default_request, parse_url, to_wire};
+    let url = parse_url(&format!("https://localhost:{}/", addr.port())).unwrap();
+    let request = netplay::net::http::FetchRequest {
+        refuse: Default::default(),
+        wire: to_wire(&default_request(&url, "GET")),
+        head_request: false,
+        url,
+        tls: TlsOptions {
+            extra_ca: Some(ca.clone()),
+            ..TlsOptions::default()
+        },
+        timeout: WAIT,
+        body: netplay::net::http::BodyTarget::Spool,
+    };
+    let handle = netplay::net::http::fetch(&engine, request);
+    let id = handle.id();
+    let status = wait_for(&mut rx, "the response head", |event| match event {
+        Event::Http(got, netplay::net::http::HttpEvent::Head(head)) if *got == id => {
+            Some(head.status)
+        }
+        Event::Http(got, netplay::net::http::HttpEvent::Failed { reason, .. }) if *got == id => {
+            panic!("{reason}")
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!(status, 200);
+    std::fs::remove_file(ca).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_text_on_a_tls_port_and_tls_on_a_plain_port() {
+    let pki = pki(&["127.0.0.1"], false);
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let (_server, addr) = tls_server(&engine, &mut rx, Behaviour::Greet, &pki).await;
+    let plain = tcp_client::connect(&engine, &addr.to_string(), WAIT);
+    plain.send(b"hello?\n".to_vec()).unwrap();
+    let reason = wait_for(&mut rx, "TlsFailed", |event| match event {
+        Event::Server(_, ServerEvent::TlsFailed { reason, .. }) => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason, "client sent plain text to a TLS port");
+
+    let plain_server = tcp_server::start(&engine, "127.0.0.1:0", config(Behaviour::Greet));
+    let plain_addr = listening(&mut rx, plain_server.id()).await;
+    let (_client, outcome) = tls_client(&engine, &mut rx, plain_addr, TlsOptions::default()).await;
+    let reason = outcome.unwrap_err();
+    assert!(reason.contains("did not answer with TLS"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_ca_wrong_name_expired_and_pinned_over_tcp() {
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+
+    let good = pki(&["127.0.0.1"], false);
+    let (_server, addr) = tls_server(&engine, &mut rx, Behaviour::Echo, &good).await;
+    let (_client, outcome) = tls_client(&engine, &mut rx, addr, TlsOptions::default()).await;
+    let reason = outcome.unwrap_err();
+    assert!(
+        reason.contains("signed by an unknown authority (CN=netplay test CA)")
+            && reason.contains("--cacert FILE"),
+        "{reason}"
+    );
+    let mut insecure = TlsOptions::default();
+    insecure.insecure = true;
+    let (_client, outcome) = tls_client(&engine, &mut rx, addr, insecure).await;
+    let info = outcome.unwrap();
+    assert!(info.insecure && info.verification().starts_with("NOT verified"));
+
+    let wrong = pki(&["example.test"], false);
+    let (_server, addr) = tls_server(&engine, &mut rx, Behaviour::Echo, &wrong).await;
+    let ca = ca_file(&wrong);
+    let (_client, outcome) = tls_client(&engine, &mut rx, addr, trusting(&ca)).await;
+    let reason = outcome.unwrap_err();
+    assert!(
+        reason.contains("is not valid for 127.0.0.1: it is for DNS:example.test"),
+        "{reason}"
+    );
+    // …and right when the expected name is sent (SNI).
+    let mut named = trusting(&ca);
+    named.sni = Some("example.test".into());
+    let (_client, outcome) = tls_client(&engine, &mut rx, addr, named).await;
+    assert_eq!(outcome.unwrap().sni.as_deref(), Some("example.test"));
+    std::fs::remove_file(ca).unwrap();
+
+    let expired = pki(&["127.0.0.1"], true);
+    let (_server, addr) = tls_server(&engine, &mut rx, Behaviour::Echo, &expired).await;
+    let ca = ca_file(&expired);
+    let (_client, outcome) = tls_client(&engine, &mut rx, addr, trusting(&ca)).await;
+    let reason = outcome.unwrap_err();
+    assert!(reason.contains("expired on"), "{reason}");
+    std::fs::remove_file(ca).unwrap();
+
+    let pinned = self_signed_ca_leaf(&["localhost", "127.0.0.1"]);
+    let (_server, addr) = tls_server(&engine, &mut rx, Behaviour::Echo, &pinned).await;
+    let ca = ca_file(&pinned);
+    let (_client, outcome) = tls_client(&engine, &mut rx, addr, trusting(&ca)).await;
+    let info = outcome.unwrap();
+    assert_eq!(info.verdict, Some(Verdict::Pinned));
+    assert!(info.chain[0].is_ca);
+    std::fs::remove_file(ca).unwrap();
+}
