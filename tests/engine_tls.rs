@@ -264,8 +264,10 @@ async fn unknown_ca_wrong_name_expired_and_pinned_over_tcp() {
             && reason.contains("--cacert FILE"),
         "{reason}"
     );
-    let mut insecure = TlsOptions::default();
-    insecure.insecure = true;
+    let insecure = TlsOptions {
+        insecure: true,
+        ..TlsOptions::default()
+    };
     let (_client, outcome) = tls_client(&engine, &mut rx, addr, insecure).await;
     let info = outcome.unwrap();
     assert!(info.insecure && info.verification().starts_with("NOT verified"));
