@@ -37,6 +37,7 @@ mod relay_faults;
 mod relay_pair;
 mod relay_pump;
 pub mod resolve;
+mod server_conn;
 pub mod tcp_client;
 pub mod tcp_server;
 pub mod tls;

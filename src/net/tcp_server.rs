@@ -11,17 +11,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use super::accept_backoff::FdPressure;
-use super::conn_io::{self, ConnWriter};
-use super::error::{accept_error, human_duration, is_too_many_files, stream_error};
-use super::greet::{greet, Behaviour, GreetAction, ServerConfig, WELCOME};
-use super::http_responder::HttpResponder;
+use super::error::{accept_error, is_too_many_files};
+use super::greet::ServerConfig;
 use super::resolve::bind_first;
+use super::server_conn::Connection;
 use super::{CloseReason, ConnId, ConnStats, Engine, Event, Payload, ServerId, StopSignal};
 
 /// The largest read (the tutorial used 1024; larger reads keep throughput
@@ -152,7 +151,7 @@ enum ServerCommand {
 
 /// Commands the listener forwards to one connection.
 #[derive(Debug)]
-enum ConnCommand {
+pub(crate) enum ConnCommand {
     Send(Vec<u8>),
 }
 
@@ -333,12 +332,12 @@ impl Listener {
                         let (commands_tx, commands_rx) = mpsc::channel(CONN_QUEUE);
                         let (kick_tx, kick) = oneshot::channel();
                         conns.insert(conn, ConnEntry { commands: commands_tx, kick: Some(kick_tx) });
-                        let connection = Connection {
-                            engine: self.engine.clone(),
-                            server: self.id,
+                        let connection = Connection::new(
+                            self.engine.clone(),
+                            self.id,
                             conn,
-                            config: self.config.clone(),
-                        };
+                            self.config.clone(),
+                        );
                         tasks.spawn_on(connection.run(stream, peer, self.tls.clone(), commands_rx, kick), &self.engine.runtime);
                     }
                     Err(err) if is_too_many_files(&err) => {
@@ -406,319 +405,4 @@ impl Listener {
             list.join(", ")
         ))
     }
-}
-
-struct Connection {
-    engine: Engine,
-    server: ServerId,
-    conn: ConnId,
-    /// This connection's own receiver (cloned at accept, so `has_changed`
-    /// tracks what this connection has seen).
-    config: watch::Receiver<ServerConfig>,
-}
-
-/// Why a connection task must end now.
-enum Interrupt {
-    Stop,
-    Kick,
-}
-
-impl Connection {
-    async fn emit(&self, event: ServerEvent) {
-        self.engine.emit(Event::Server(self.server, event)).await;
-    }
-
-    async fn offer(&self, make: impl FnOnce() -> ServerEvent) {
-        self.engine
-            .offer(|| Event::Server(self.server, make()))
-            .await;
-    }
-
-    /// Resolves when the server stops or this connection is kicked. Made
-    /// once per connection and polled by reference from every wait, so a
-    /// read or a reply costs no new watch futures.
-    async fn interrupted(kick: oneshot::Receiver<()>) -> Interrupt {
-        match kick.await {
-            Ok(()) => Interrupt::Kick,
-            // The sender went away: the listener dropped its table while
-            // stopping (or ended), which is a stop, not a kick.
-            Err(_) => Interrupt::Stop,
-        }
-    }
-
-    async fn run(
-        mut self,
-        stream: TcpStream,
-        peer: SocketAddr,
-        tls: Option<TlsAcceptor>,
-        mut commands: mpsc::Receiver<ConnCommand>,
-        kick: oneshot::Receiver<()>,
-    ) -> ConnId {
-        let conn = self.conn;
-        let local = stream
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-        let _ = stream.set_nodelay(true);
-        let stats = ConnStats::new();
-        self.emit(ServerEvent::Accepted {
-            conn,
-            peer,
-            local,
-            stats: Arc::clone(&stats),
-        })
-        .await;
-        let interrupted = Self::interrupted(kick);
-        tokio::pin!(interrupted);
-        let (mut reader, mut writer) = match tls {
-            None => conn_io::plain(stream),
-            Some(acceptor) => {
-                let handshake = tokio::select! {
-                    interrupt = &mut interrupted => Err(match interrupt {
-                        Interrupt::Stop => CloseReason::ServerStopped,
-                        Interrupt::Kick => CloseReason::Local("kicked".into()),
-                    }),
-                    accepted = tokio::time::timeout(TLS_HANDSHAKE_LIMIT, acceptor.accept(stream)) => match accepted {
-                        Ok(Ok(stream)) => Ok(stream),
-                        Ok(Err(err)) => Err(CloseReason::Error(super::tls::errors::server_from_io(&err))),
-                        Err(_) => Err(CloseReason::Error(format!(
-                            "client did not finish its TLS handshake within {}",
-                            human_duration(TLS_HANDSHAKE_LIMIT)
-                        ))),
-                    },
-                };
-                match handshake {
-                    Ok(stream) => {
-                        let session = stream.get_ref().1;
-                        self.emit(ServerEvent::TlsAccepted {
-                            conn,
-                            version: super::tls::version_name(session.protocol_version()),
-                            cipher: session
-                                .negotiated_cipher_suite()
-                                .map(|suite| format!("{:?}", suite.suite()))
-                                .unwrap_or_else(|| "unknown".into()),
-                            sni: session.server_name().map(crate::text::sanitize_str),
-                            alpn: session.alpn_protocol().map(crate::text::sanitize),
-                        })
-                        .await;
-                        conn_io::tls(stream)
-                    }
-                    Err(reason) => {
-                        if let CloseReason::Error(why) = &reason {
-                            self.emit(ServerEvent::TlsFailed {
-                                conn,
-                                reason: why.clone(),
-                            })
-                            .await;
-                        }
-                        self.emit(ServerEvent::Closed { conn, reason }).await;
-                        return conn;
-                    }
-                }
-            }
-        };
-        let mut io = Writer {
-            writer: &mut writer,
-            stats: &stats,
-        };
-        let mut http = HttpResponder::new(peer, local);
-        let mut buffer: Vec<u8> = Vec::new();
-        let mut peer_done = false;
-        let idle_limit = self.config.borrow().idle_timeout;
-        let mut config: ServerConfig;
-        let idle = tokio::time::sleep(idle_limit.unwrap_or(Duration::MAX / 4));
-        tokio::pin!(idle);
-        // A reply blocked on a peer that reads nothing counts as idle too:
-        // otherwise such a peer would hold its slot (`--max-conn`) forever.
-        let stall_timer = tokio::time::sleep(Duration::MAX / 4);
-        tokio::pin!(stall_timer);
-        let mut stall = Stall {
-            timer: stall_timer,
-            limit: idle_limit,
-        };
-        let reason = 'conn: {
-            let first = *self.config.borrow_and_update();
-            config = first;
-            if first.behaviour == Behaviour::Greet {
-                if let Err(reason) = self
-                    .reply(
-                        &mut io,
-                        WELCOME,
-                        first.reply_delay,
-                        &mut interrupted,
-                        &mut stall,
-                    )
-                    .await
-                {
-                    break 'conn reason;
-                }
-            }
-            loop {
-                tokio::select! {
-                    biased;
-                    interrupt = &mut interrupted => {
-                        break 'conn match interrupt {
-                            Interrupt::Stop => CloseReason::ServerStopped,
-                            Interrupt::Kick => CloseReason::Local("kicked".into()),
-                        };
-                    }
-                    () = &mut idle, if idle_limit.is_some() => {
-                        let limit = idle_limit.unwrap_or_default();
-                        break 'conn CloseReason::Local(format!("idle for {} (--idle-timeout)", human_duration(limit)));
-                    }
-                    command = commands.recv() => match command {
-                        Some(ConnCommand::Send(bytes)) => {
-                            if let Err(reason) = self.reply(&mut io, &bytes, Duration::ZERO, &mut interrupted, &mut stall).await {
-                                break 'conn reason;
-                            }
-                        }
-                        None => break 'conn CloseReason::ServerStopped,
-                    },
-                    read = reader.read_lazily(&mut buffer), if !peer_done => {
-                        if let Some(limit) = idle_limit {
-                            idle.as_mut().reset(tokio::time::Instant::now() + limit);
-                        }
-                        let grow = matches!(read, Ok(n) if n == buffer.len() && n < READ_BUFFER);
-                        match read {
-                        Ok(0) => {
-                            if self.config.borrow_and_update().behaviour == Behaviour::Manual {
-                                peer_done = true;
-                                self.emit(ServerEvent::PeerHalfClosed { conn }).await;
-                            } else {
-                                break 'conn CloseReason::Peer;
-                            }
-                        }
-                        Ok(n) => {
-                            let chunk = &buffer[..n];
-                            stats.record_read(n);
-                            self.offer(|| ServerEvent::Received { conn, data: self.engine.payload(chunk) }).await;
-                            // The shared config is read only when it changed:
-                            // every connection reading its lock per message
-                            // would bounce one cache line between the cores.
-                            if self.config.has_changed().unwrap_or(false) {
-                                config = *self.config.borrow_and_update();
-                            }
-                            let outcome = match config.behaviour {
-                                Behaviour::Greet => match greet(chunk) {
-                                    GreetAction::Reply(reply) => self.reply(&mut io, &reply, config.reply_delay, &mut interrupted, &mut stall).await,
-                                    GreetAction::Close => Err(CloseReason::Local("client sent exit".into())),
-                                },
-                                Behaviour::Echo => self.reply(&mut io, chunk, config.reply_delay, &mut interrupted, &mut stall).await,
-                                Behaviour::Discard | Behaviour::Manual => Ok(()),
-                                Behaviour::Http => {
-                                    let mut outcome = Ok(());
-                                    for reply in http.feed(chunk) {
-                                        outcome = self.reply(&mut io, &reply.bytes, config.reply_delay, &mut interrupted, &mut stall).await;
-                                        if outcome.is_ok() && reply.close {
-                                            outcome = Err(CloseReason::Local("HTTP response sent with Connection: close".into()));
-                                        }
-                                        if outcome.is_err() {
-                                            break;
-                                        }
-                                    }
-                                    outcome
-                                }
-                            };
-                            if let Err(reason) = outcome {
-                                break 'conn reason;
-                            }
-                        }
-                        Err(err) => break 'conn CloseReason::Error(stream_error(&err)),
-                        }
-                        if grow {
-                            buffer.resize(buffer.len() * 2, 0);
-                        }
-                    }
-                }
-            }
-        };
-        if !matches!(reason, CloseReason::Error(_)) {
-            let _ = writer.shutdown().await;
-        }
-        drop(writer);
-        drop(reader);
-        self.emit(ServerEvent::Closed { conn, reason }).await;
-        conn
-    }
-
-    /// Waits `delay`, then writes `bytes`; a stop or kick interrupts either.
-    /// Without a delay the kernel usually takes the whole reply at once, and
-    /// then no waiting is set up at all.
-    async fn reply<F: std::future::Future<Output = Interrupt>>(
-        &self,
-        io: &mut Writer<'_>,
-        bytes: &[u8],
-        delay: Duration,
-        interrupted: &mut std::pin::Pin<&mut F>,
-        stall: &mut Stall<'_>,
-    ) -> Result<(), CloseReason> {
-        let written = if delay.is_zero() {
-            io.writer.try_write(bytes)
-        } else {
-            0
-        };
-        if written < bytes.len() {
-            let stall_limit = stall.limit;
-            if let Some(limit) = stall_limit {
-                stall
-                    .timer
-                    .as_mut()
-                    .reset(tokio::time::Instant::now() + delay + limit);
-            }
-            let rest = &bytes[written..];
-            let interrupt_reason = |interrupt| match interrupt {
-                Interrupt::Stop => CloseReason::ServerStopped,
-                Interrupt::Kick => CloseReason::Local("kicked".into()),
-            };
-            if !delay.is_zero() {
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    interrupt = interrupted.as_mut() => return Err(interrupt_reason(interrupt)),
-                }
-            }
-            // Written piece by piece, so that progress (a slow reader) is
-            // told apart from a stall (a peer that reads nothing).
-            let mut offset = 0;
-            while offset < rest.len() {
-                tokio::select! {
-                    written = io.writer.write(&rest[offset..]) => {
-                        match written {
-                            Ok(0) => return Err(CloseReason::Error("the peer stopped taking data".into())),
-                            Ok(n) => offset += n,
-                            Err(err) => return Err(CloseReason::Error(stream_error(&err))),
-                        }
-                        if let Some(limit) = stall_limit {
-                            stall.timer.as_mut().reset(tokio::time::Instant::now() + limit);
-                        }
-                    }
-                    () = stall.timer.as_mut(), if stall_limit.is_some() => {
-                        return Err(CloseReason::Local(format!(
-                            "the peer read nothing for {} (--idle-timeout)",
-                            human_duration(stall_limit.unwrap_or_default())
-                        )));
-                    }
-                    interrupt = interrupted.as_mut() => return Err(interrupt_reason(interrupt)),
-                }
-            }
-        }
-        io.stats.record_write(bytes.len());
-        self.offer(|| ServerEvent::Sent {
-            conn: self.conn,
-            data: self.engine.payload(bytes),
-        })
-        .await;
-        Ok(())
-    }
-}
-
-/// The write-stall timer of a connection: a reply that makes no progress
-/// for `limit` (the idle timeout) ends the connection.
-struct Stall<'a> {
-    timer: std::pin::Pin<&'a mut tokio::time::Sleep>,
-    limit: Option<Duration>,
-}
-
-/// A connection's write half and its counters.
-struct Writer<'a> {
-    writer: &'a mut ConnWriter,
-    stats: &'a ConnStats,
 }

@@ -29,11 +29,12 @@ use super::keys;
 use super::log_view::Kind;
 use super::relay_faults::FaultCursor;
 pub use super::relay_keys::Action;
+
+#[path = "relay_fold.rs"]
+mod fold;
 use super::{Hint, Status};
-use crate::narrate_relay::{narrate, pair_of};
 use crate::net::relay::{
-    self, Dir, DirCommand, HeldChunk, PairCommand, PairStats, RelayConfig, RelayEvent, RelayHandle,
-    RelayId, Side,
+    self, Dir, DirCommand, HeldChunk, PairCommand, PairStats, RelayConfig, RelayHandle, Side,
 };
 use crate::net::{ConnId, Engine, SaveFor};
 
@@ -500,162 +501,6 @@ impl RelayTab {
     /// The outcome of the save asked for with Ctrl+S.
     pub fn on_saved(&mut self, outcome: Result<PathBuf, String>) {
         self.console.on_saved(outcome);
-    }
-
-    fn row_mut(&mut self, id: ConnId) -> Option<&mut PairRow> {
-        self.pairs.iter_mut().find(|row| row.id == id)
-    }
-
-    /// Folds one engine event into the tab; the log's words come from the
-    /// shared narrator, so `netplay relay` says the same.
-    pub fn on_event(&mut self, relay: RelayId, event: RelayEvent) {
-        if self.handle.as_ref().map(RelayHandle::id) != Some(relay) {
-            return; // a replaced relay's late events
-        }
-        let line = narrate(&event, &self.running_target);
-        let tag = pair_of(&event).map(|pair| pair.0);
-        let status = line.text.clone();
-        self.console
-            .log
-            .push_tagged(line.kind, line.text, line.data, tag);
-        match event {
-            RelayEvent::Listening { local } => {
-                self.phase = Phase::Relaying(local);
-                self.console.say(Kind::Good, status);
-            }
-            RelayEvent::StartFailed { .. } => {
-                self.handle = None;
-                self.phase = Phase::Stopped;
-                self.console.say(Kind::Error, status);
-            }
-            RelayEvent::Stopped => {
-                self.handle = None;
-                self.phase = Phase::Stopped;
-                self.editing = None;
-                self.console
-                    .say(Kind::Info, "Stopped. Enter starts relaying again.");
-            }
-            RelayEvent::AcceptFailed { .. }
-            | RelayEvent::Warning { .. }
-            | RelayEvent::UpstreamFailed { .. }
-            | RelayEvent::Fault { .. } => self.console.say(Kind::Error, status),
-            RelayEvent::Accepted {
-                pair,
-                client,
-                local,
-            } => self.accepted(pair, client, local),
-            RelayEvent::UpstreamOpen {
-                pair,
-                local,
-                remote,
-                stats,
-            } => {
-                let hold = self.config.hold_new;
-                if let Some(row) = self.row_mut(pair) {
-                    row.upstream = Some((local, remote));
-                    row.stats = Some(stats);
-                    row.sides[1].open = true;
-                    row.hold = hold;
-                }
-            }
-            RelayEvent::Relayed { .. } | RelayEvent::Injected { .. } => {}
-            RelayEvent::Held { pair, dir, chunk } => {
-                if let Some(row) = self.row_mut(pair) {
-                    row.held[dir.index()].push_back(chunk);
-                }
-            }
-            RelayEvent::Edited { pair, dir, chunk } => {
-                self.console.say(
-                    Kind::Info,
-                    format!(
-                        "Chunk {} of {pair} edited; it stays held (s on the pairs sends it)",
-                        chunk.seq
-                    ),
-                );
-                if let Some(row) = self.row_mut(pair) {
-                    let held = &mut row.held[dir.index()];
-                    if let Some(old) = held.iter_mut().find(|c| c.seq == chunk.seq) {
-                        *old = chunk;
-                    }
-                }
-            }
-            RelayEvent::Unheld { pair, dir, seq, .. } => {
-                if let Some(row) = self.row_mut(pair) {
-                    row.held[dir.index()].retain(|chunk| chunk.seq != seq);
-                }
-                if self.editing == Some((pair, dir, seq)) {
-                    self.editing = None;
-                    self.console
-                        .say(Kind::Error, "The chunk being edited left the queue");
-                }
-            }
-            RelayEvent::FinReceived { pair, side } => {
-                if let Some(row) = self.row_mut(pair) {
-                    row.side_mut(side).fin_in = true;
-                }
-            }
-            RelayEvent::FinSent { pair, side } => {
-                if let Some(row) = self.row_mut(pair) {
-                    row.side_mut(side).fin_out = true;
-                }
-            }
-            RelayEvent::Closed { pair, error, .. } => {
-                if let Some(row) = self.row_mut(pair) {
-                    row.closed_at = Some(Instant::now());
-                    for side in &mut row.sides {
-                        side.closed = true;
-                        side.reset = error && side.open;
-                    }
-                    row.held = Default::default();
-                }
-                if self.editing.is_some_and(|(p, ..)| p == pair) {
-                    self.editing = None;
-                }
-                self.prune_closed();
-            }
-        }
-    }
-
-    fn accepted(&mut self, pair: ConnId, client: SocketAddr, local: SocketAddr) {
-        self.accepted += 1;
-        self.pairs.push(PairRow {
-            id: pair,
-            client,
-            local,
-            upstream: None,
-            sides: [
-                SideState {
-                    open: true,
-                    ..SideState::default()
-                },
-                SideState::default(),
-            ],
-            stats: None,
-            opened: Instant::now(),
-            closed_at: None,
-            held: Default::default(),
-            hold: [false; 2],
-        });
-        if self.selected().is_none_or(|row| !row.is_open()) {
-            self.selection.follow();
-        }
-        let shown = self.selection.key_in(&self.keys());
-        self.console.log.show_only(shown);
-    }
-
-    fn prune_closed(&mut self) {
-        let closed = self.pairs.iter().filter(|row| !row.is_open()).count();
-        let mut excess = closed.saturating_sub(CLOSED_PAIRS_KEPT);
-        self.pairs.retain(|row| {
-            if excess > 0 && !row.is_open() {
-                excess -= 1;
-                false
-            } else {
-                true
-            }
-        });
-        let shown = self.selection.key_in(&self.keys());
-        self.console.log.show_only(shown);
     }
 
     /// Keys worth showing in the footer now, from the bindings table.
