@@ -115,6 +115,61 @@ fn tutorial_chat_through_the_relay_inside_one_netplay() {
     np.wait_for_text("closed: both sides closed");
 }
 
+/// TLS in one netplay: the server tab with a generated certificate, the
+/// client tab verifying it (this process trusts what it generated), the
+/// handshake details shown, and the HTTP tab fetching over HTTPS from the
+/// same server in http mode, verification on.
+#[test]
+fn tls_between_the_tabs_with_a_generated_certificate() {
+    let mut np = Netplay::launch();
+    np.wait_for_text("5 Relay");
+    np.press_alt('2');
+    np.wait_for_text("Listen on");
+    np.fill_field("127.0.0.1:0");
+    np.press_ctrl('t');
+    np.wait_for_text("TLS on (Ctrl+T)");
+    np.press_enter();
+    let port = np.listening_port();
+    np.wait_for_text("written to ./netplay-cert.pem");
+
+    np.press_alt('3');
+    np.wait_for_text("Target");
+    np.fill_field(&format!("127.0.0.1:{port}"));
+    np.press_ctrl('t');
+    np.wait_for_text("TLS on, verified (Ctrl+T)");
+    np.press_enter();
+    np.wait_for_text("TLS handshake done in");
+    np.wait_for_text("verified: netplay's own certificate");
+    np.wait_for_text("certificate 0: CN=netplay localhost");
+    np.wait_for_text("names    DNS:localhost, IP:127.0.0.1, IP:::1");
+    np.wait_for_text("Welcome!");
+    np.type_text("Michael");
+    np.press_enter();
+    np.wait_for_text("Hello, Michael!");
+
+    np.press_alt('2');
+    np.wait_for_text("TLS handshake done with 127.0.0.1:");
+    np.wait_for_text("TLSv1.3");
+    np.press_tab(); // the TLS fields: certificate
+    np.press_tab(); // key
+    np.press_tab(); // the table
+    np.press_tab(); // the message
+    np.press_f(5); // greet → echo
+    np.press_f(5); // → discard
+    np.press_f(5); // → manual
+    np.press_f(5); // → http
+    np.wait_for_text("mode http");
+
+    np.press_alt('1');
+    np.wait_for_text("URL");
+    np.fill_field(&format!("https://127.0.0.1:{port}/"));
+    np.press_enter();
+    np.wait_for_text("200 OK");
+    np.press_f(2);
+    np.press_f(2);
+    np.wait_for_text("verified: netplay's own certificate");
+}
+
 #[test]
 fn an_outside_peer_shows_up_at_once() {
     let mut np = Netplay::launch();

@@ -361,16 +361,14 @@ impl ClientTab {
                 connect,
                 handshake,
             } => {
+                let remote = self
+                    .link
+                    .as_ref()
+                    .map(|link| link.remote.to_string())
+                    .unwrap_or_default();
                 self.console.say(
                     Kind::Good,
-                    format!(
-                        "TLS {} with {}",
-                        info.version,
-                        self.link
-                            .as_ref()
-                            .map(|l| l.remote.to_string())
-                            .unwrap_or_default()
-                    ),
+                    format!("Connected to {remote} over {}", info.version),
                 );
                 self.console.log.push(
                     Kind::Good,

@@ -25,7 +25,13 @@ pub struct Server {
 
 impl Server {
     pub fn start(args: &[&str]) -> Self {
+        Self::start_in(std::path::Path::new("."), args)
+    }
+
+    /// [`Server::start`] with `dir` as the working directory.
+    pub fn start_in(dir: &std::path::Path, args: &[&str]) -> Self {
         let mut child = netplay(args)
+            .current_dir(dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
