@@ -466,13 +466,23 @@ impl ServerTab {
             }
             ServerEvent::Received { .. } | ServerEvent::Sent { .. } => {}
             ServerEvent::TlsAccepted {
-                conn, version, sni, ..
+                conn,
+                version,
+                cipher,
+                sni,
+                ..
             } => {
                 if let Some(row) = self.row_mut(conn) {
-                    row.tls = Some(match sni {
-                        Some(sni) => format!("{version} {sni}"),
-                        None => version,
-                    });
+                    let mut cell = format!(
+                        "{} {}",
+                        version.trim_start_matches("TLSv"),
+                        short_cipher(&cipher)
+                    );
+                    if let Some(sni) = sni {
+                        cell.push(' ');
+                        cell.push_str(&sni);
+                    }
+                    row.tls = Some(cell);
                 }
             }
             ServerEvent::TlsFailed { conn, reason } => {
@@ -577,4 +587,23 @@ impl super::app::StartTab for ServerTab {
             tab
         }
     }
+}
+
+/// A cipher suite's name for a narrow column, without the parts that say
+/// little there: `TLS13_AES_256_GCM_SHA384` → `AES_256_GCM` (the log line
+/// has the whole name).
+fn short_cipher(cipher: &str) -> &str {
+    let name = [
+        "TLS13_",
+        "TLS_ECDHE_ECDSA_WITH_",
+        "TLS_ECDHE_RSA_WITH_",
+        "TLS_",
+    ]
+    .iter()
+    .find_map(|prefix| cipher.strip_prefix(prefix))
+    .unwrap_or(cipher);
+    ["_SHA256", "_SHA384"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .unwrap_or(name)
 }

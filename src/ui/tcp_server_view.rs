@@ -126,7 +126,7 @@ impl ServerTab {
             Constraint::Length(7),
             Constraint::Length(14),
             Constraint::Length(14),
-            Constraint::Length(18),
+            Constraint::Min(24),
         ];
         let table = Table::new(rows, widths)
             .header(header)
