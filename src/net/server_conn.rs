@@ -10,7 +10,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_rustls::TlsAcceptor;
 
-use super::conn_io::{self, ConnWriter};
+use super::conn_io::{self, ConnReader, ConnWriter};
 use super::error::{human_duration, stream_error};
 use super::greet::{greet, Behaviour, GreetAction, ServerConfig, WELCOME};
 use super::http_responder::HttpResponder;
@@ -100,30 +100,15 @@ impl Connection {
                         Interrupt::Stop => CloseReason::ServerStopped,
                         Interrupt::Kick => CloseReason::Local("kicked".into()),
                     }),
-                    accepted = tokio::time::timeout(TLS_HANDSHAKE_LIMIT, acceptor.accept(stream)) => match accepted {
-                        Ok(Ok(stream)) => Ok(stream),
-                        Ok(Err(err)) => Err(CloseReason::Error(super::tls::errors::server_from_io(&err))),
-                        Err(_) => Err(CloseReason::Error(format!(
-                            "client did not finish its TLS handshake within {}",
-                            human_duration(TLS_HANDSHAKE_LIMIT)
-                        ))),
-                    },
+                    // Boxed: the handshake's state (a TLS session is a few
+                    // KiB) lives on the heap, for TLS connections only, so
+                    // a plain idle connection's task stays small.
+                    done = Box::pin(tls_handshake(acceptor, stream, conn)) => done,
                 };
                 match handshake {
-                    Ok(stream) => {
-                        let session = stream.get_ref().1;
-                        self.emit(ServerEvent::TlsAccepted {
-                            conn,
-                            version: super::tls::version_name(session.protocol_version()),
-                            cipher: session
-                                .negotiated_cipher_suite()
-                                .map(|suite| format!("{:?}", suite.suite()))
-                                .unwrap_or_else(|| "unknown".into()),
-                            sni: session.server_name().map(crate::text::sanitize_str),
-                            alpn: session.alpn_protocol().map(crate::text::sanitize),
-                        })
-                        .await;
-                        conn_io::tls(stream)
+                    Ok((halves, event)) => {
+                        self.emit(event).await;
+                        halves
                     }
                     Err(reason) => {
                         if let CloseReason::Error(why) = &reason {
@@ -344,4 +329,70 @@ struct Stall<'a> {
 struct Writer<'a> {
     writer: &'a mut ConnWriter,
     stats: &'a ConnStats,
+}
+
+/// Performs a TLS connection's handshake; the split halves and the event
+/// that tells what was negotiated, or why it failed.
+async fn tls_handshake(
+    acceptor: TlsAcceptor,
+    stream: TcpStream,
+    conn: ConnId,
+) -> Result<((ConnReader, ConnWriter), ServerEvent), CloseReason> {
+    match tokio::time::timeout(TLS_HANDSHAKE_LIMIT, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => {
+            let session = stream.get_ref().1;
+            let event = ServerEvent::TlsAccepted {
+                conn,
+                version: super::tls::version_name(session.protocol_version()),
+                cipher: session
+                    .negotiated_cipher_suite()
+                    .map(|suite| format!("{:?}", suite.suite()))
+                    .unwrap_or_else(|| "unknown".into()),
+                sni: session.server_name().map(crate::text::sanitize_str),
+                alpn: session.alpn_protocol().map(crate::text::sanitize),
+            };
+            Ok((conn_io::tls(stream), event))
+        }
+        Ok(Err(err)) => Err(CloseReason::Error(super::tls::errors::server_from_io(&err))),
+        Err(_) => Err(CloseReason::Error(format!(
+            "client did not finish its TLS handshake within {}",
+            human_duration(TLS_HANDSHAKE_LIMIT)
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every open connection is one of these futures: its size is most of
+    /// what an idle connection costs (the 5,000-connection test measures
+    /// the whole). A TLS session kept inline would add kilobytes to every
+    /// plain connection too.
+    #[test]
+    fn a_plain_connection_task_stays_small() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (engine, _events) = crate::net::Engine::new(tokio::runtime::Handle::current());
+            let (_config_tx, config) =
+                tokio::sync::watch::channel(crate::net::greet::ServerConfig::default());
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let stream = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            let (_commands_tx, commands) = tokio::sync::mpsc::channel(1);
+            let (_kick_tx, kick) = tokio::sync::oneshot::channel();
+            let conn = super::Connection::new(
+                engine,
+                crate::net::ServerId(1),
+                crate::net::ConnId(1),
+                config,
+            );
+            let peer = "127.0.0.1:1".parse().unwrap();
+            let task = conn.run(stream, peer, None, commands, kick);
+            let size = std::mem::size_of_val(&task);
+            assert!(size <= 3 * 1024, "a connection task is {size} B");
+        });
+    }
 }
