@@ -630,3 +630,187 @@ async fn hyper_bodies_are_byte_identical_through_the_relay() {
     let echoed = response.into_body().collect().await.unwrap().to_bytes();
     assert!(echoed[..] == upload[..], "the upload came back whole");
 }
+
+/// A client that writes until the relay stops taking its bytes (the
+/// server reads nothing); the stream, still open.
+fn flood_until_blocked(addr: SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_write_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let block = vec![b'f'; 64 * 1024];
+    while stream.write(&block).is_ok() {}
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_reaches_a_pair_whose_pump_waits_on_a_non_reading_server() {
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let (listener, server_addr) = silent_server();
+    let faults = Faults {
+        reset: true,
+        ..Faults::default()
+    };
+    // Reset on at the start, off, then on again: each switch-on counts.
+    let (relay, relay_addr) = start_relay(
+        &engine,
+        &mut rx,
+        server_addr,
+        faults_both(Faults::default()),
+    )
+    .await;
+    let client = tokio::task::spawn_blocking(move || flood_until_blocked(relay_addr));
+    let (_upstream, _) = listener.accept().unwrap();
+    let mut client = client.await.unwrap();
+    relay.set_config(faults_both(faults));
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut buf = [0u8; 16];
+        client.read(&mut buf).map_err(|err| err.kind())
+    })
+    .await
+    .unwrap();
+    assert_eq!(outcome, Err(ErrorKind::ConnectionReset));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_switched_off_and_on_again_fires_for_a_pair_opened_with_it() {
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let (_server, server_addr) = greet_server(&engine, &mut rx).await;
+    let on = Faults {
+        reset: true,
+        ..Faults::default()
+    };
+    let (relay, relay_addr) = start_relay(&engine, &mut rx, server_addr, faults_both(on)).await;
+    let mut client = tutorial_client(relay_addr);
+    wait_for(&mut rx, "UpstreamOpen", |event| {
+        matches!(event, Event::Relay(_, RelayEvent::UpstreamOpen { .. })).then_some(())
+    })
+    .await;
+    relay.set_config(RelayConfig::default());
+    relay.set_config(faults_both(on));
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut buf = [0u8; 64];
+        loop {
+            match client.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(_) => continue, // Welcome! may come first
+                Err(err) => return Err(err.kind()),
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(outcome, Err(ErrorKind::ConnectionReset));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_senders_reset_is_seen_while_its_bytes_wait_for_the_receiver() {
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let (listener, server_addr) = silent_server();
+    let (_relay, relay_addr) =
+        start_relay(&engine, &mut rx, server_addr, RelayConfig::default()).await;
+    let client = tokio::task::spawn_blocking(move || flood_until_blocked(relay_addr));
+    let (_upstream, _) = listener.accept().unwrap();
+    let client = client.await.unwrap();
+    socket2::SockRef::from(&client)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(client); // RST, with the relay's write to the server still blocked
+    let (_, reason, error) = pair_closed(&mut rx).await;
+    assert!(error && reason.contains("client"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_bytes_never_land_inside_a_sliced_chunk() {
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let (listener, server_addr) = silent_server();
+    let faults = Faults {
+        slice: Some(1),
+        slice_delay: Duration::from_millis(5),
+        ..Faults::default()
+    };
+    let config = RelayConfig {
+        faults: [faults, Faults::default()],
+        ..RelayConfig::default()
+    };
+    let (relay, relay_addr) = start_relay(&engine, &mut rx, server_addr, config).await;
+    let mut client = tutorial_client(relay_addr);
+    let (mut upstream, _) = listener.accept().unwrap();
+    upstream.set_read_timeout(Some(WAIT)).unwrap();
+    client.write_all(b"abcdefghijklmnopqrst").unwrap();
+    let pair = wait_for(&mut rx, "the read", |event| match event {
+        Event::Relay(
+            _,
+            RelayEvent::Relayed {
+                pair, dir: Dir::Up, ..
+            },
+        ) => Some(*pair),
+        _ => None,
+    })
+    .await;
+    let mut first = [0u8; 3];
+    upstream.read_exact(&mut first).unwrap(); // the slicing is under way
+    relay
+        .command(
+            pair,
+            PairCommand::Dir(Dir::Up, DirCommand::Inject(b"INJ".to_vec())),
+        )
+        .unwrap();
+    let mut rest = [0u8; 20];
+    upstream.read_exact(&mut rest).unwrap();
+    let mut got = first.to_vec();
+    got.extend_from_slice(&rest);
+    assert_eq!(got, b"abcdefghijklmnopqrstINJ");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_pairs_together_hold_at_most_the_relay_budget() {
+    use netplay::net::relay::RELAY_BUDGET;
+    const CLIENTS: usize = 80; // × 1 MiB each would be 80 MiB
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let (listener, server_addr) = silent_server();
+    let config = RelayConfig {
+        hold_new: [true, false],
+        ..RelayConfig::default()
+    };
+    let (_relay, relay_addr) = start_relay(&engine, &mut rx, server_addr, config).await;
+    let accept = std::thread::spawn(move || {
+        (0..CLIENTS)
+            .map(|_| listener.accept().unwrap().0)
+            .collect::<Vec<_>>()
+    });
+    let clients = std::thread::spawn(move || {
+        let floods: Vec<_> = (0..CLIENTS)
+            .map(|_| std::thread::spawn(move || flood_until_blocked(relay_addr)))
+            .collect();
+        floods
+            .into_iter()
+            .map(|flood| flood.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    // The UI's part: fold every event (held chunks wait for room).
+    let held = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&held);
+    tokio::spawn(async move {
+        while let Some(event) = rx.recv().await {
+            if let Event::Relay(_, RelayEvent::Held { chunk, .. }) = event {
+                counted.fetch_add(chunk.bytes.len(), std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    });
+    let clients = tokio::task::spawn_blocking(move || clients.join().unwrap())
+        .await
+        .unwrap();
+    let _upstreams = accept.join().unwrap();
+    let held = held.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        held <= RELAY_BUDGET + CLIENTS * 16 * 1024,
+        "{held} B held by {CLIENTS} pairs"
+    );
+    assert!(
+        held > RELAY_BUDGET / 2,
+        "{held} B: the pairs did fill the budget"
+    );
+    drop(clients);
+}

@@ -38,6 +38,12 @@ pub const HOLD_LIMIT: usize = 1024 * 1024;
 /// byte at a time must not grow the queue by a million entries).
 pub const MAX_QUEUED_CHUNKS: usize = 4096;
 
+/// Bytes all the pairs of one relay may hold together (held, delayed,
+/// paced): past it, directions that queue stop reading their senders
+/// until others drain, so a thousand flooding pairs cannot take a
+/// gigabyte.
+pub const RELAY_BUDGET: usize = 64 * 1024 * 1024;
+
 /// Commands one pair direction may have waiting.
 const PAIR_QUEUE: usize = 64;
 
@@ -318,6 +324,8 @@ pub fn start(
             connect_timeout,
             config: config_rx,
             stop,
+            budget: Arc::new(tokio::sync::Semaphore::new(RELAY_BUDGET)),
+            listening: None,
         },
     };
     engine.spawn(listener.run(listen.to_string(), command_rx));
@@ -338,6 +346,11 @@ pub(crate) struct Context {
     pub(crate) connect_timeout: Duration,
     pub(crate) config: watch::Receiver<RelayConfig>,
     pub(crate) stop: StopSignal,
+    /// The relay-wide byte budget of queued data ([`RELAY_BUDGET`]).
+    pub(crate) budget: Arc<tokio::sync::Semaphore>,
+    /// The address the relay listens on, once bound (a pair refuses to
+    /// relay to it: that would be itself).
+    pub(crate) listening: Option<SocketAddr>,
 }
 
 impl Context {
@@ -355,14 +368,17 @@ struct Listener {
 }
 
 impl Listener {
-    async fn run(self, addr: String, mut commands: mpsc::Receiver<RelayCommand>) {
-        let context = &self.context;
+    async fn run(mut self, addr: String, mut commands: mpsc::Receiver<RelayCommand>) {
+        let context = &mut self.context;
         let listener = match bind_first(&addr, context.connect_timeout, TcpListener::bind).await {
             Ok(listener) => listener,
             Err(reason) => return context.emit(RelayEvent::StartFailed { reason }).await,
         };
         match listener.local_addr() {
-            Ok(local) => context.emit(RelayEvent::Listening { local }).await,
+            Ok(local) => {
+                context.listening = Some(local);
+                context.emit(RelayEvent::Listening { local }).await
+            }
             Err(err) => {
                 let reason = format!("bound, but cannot read the local address: {err}");
                 return context.emit(RelayEvent::StartFailed { reason }).await;

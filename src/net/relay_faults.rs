@@ -154,19 +154,20 @@ impl Faults {
         piece
     }
 
-    /// How long to wait after writing a piece of `len` bytes, with `more`
-    /// of the chunk still to go: the slice delay between pieces, and the
-    /// time the bandwidth allows for `len` bytes.
-    pub fn pause_after(&self, len: usize, more: bool) -> Duration {
-        let mut pause = Duration::ZERO;
+    /// How long to wait after writing a piece with `more` of its chunk
+    /// still to go: the slice delay between pieces.
+    pub fn pause_after(&self, _len: usize, more: bool) -> Duration {
         if more && self.slice.is_some() {
-            pause = self.slice_delay;
+            self.slice_delay
+        } else {
+            Duration::ZERO
         }
-        if let Some(rate) = self.bandwidth.filter(|rate| *rate > 0) {
-            let paced = Duration::from_secs_f64(len as f64 / rate as f64);
-            pause = pause.max(paced);
-        }
-        pause
+    }
+
+    /// The time the bandwidth allows for `len` bytes, if it is limited.
+    pub fn paced(&self, len: usize) -> Option<Duration> {
+        let rate = self.bandwidth.filter(|rate| *rate > 0)?;
+        Some(Duration::from_secs_f64(len as f64 / rate as f64))
     }
 }
 
@@ -224,7 +225,7 @@ mod tests {
             100,
             "a twentieth of a second's worth"
         );
-        assert_eq!(faults.pause_after(100, false), Duration::from_millis(50));
+        assert_eq!(faults.paced(100), Some(Duration::from_millis(50)));
         faults.limit = Some(120);
         assert_eq!(faults.piece(1000, 50), 70);
         assert_eq!(faults.piece(1000, 120), 0);

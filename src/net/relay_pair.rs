@@ -143,6 +143,12 @@ impl Pair {
             .map_err(|reason| format!("upstream {target}: {reason}"))?;
         let mut last = format!("upstream {target}: no address to try");
         for addr in addrs {
+            if self.is_ourselves(addr) {
+                last = format!(
+                    "upstream {addr} is this relay's own listen address: it would relay to itself"
+                );
+                continue;
+            }
             match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
                 Ok(Ok(stream)) => return Ok(stream),
                 Ok(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
@@ -158,6 +164,15 @@ impl Pair {
             }
         }
         Err(last)
+    }
+
+    /// Whether `addr` is where this relay listens (a loop to itself).
+    fn is_ourselves(&self, addr: SocketAddr) -> bool {
+        self.context.listening.is_some_and(|listen| {
+            listen.port() == addr.port()
+                && (listen.ip() == addr.ip()
+                    || (listen.ip().is_unspecified() && addr.ip().is_loopback()))
+        })
     }
 
     async fn relay(
@@ -187,6 +202,7 @@ impl Pair {
         let (mut up_done, mut down_done) = (false, false);
         let mut stop = self.context.stop.clone();
         let mut config = self.context.config.clone();
+        let mut resets = config.borrow_and_update().faults.map(|faults| faults.reset);
         let mut config_open = true;
         loop {
             if up_done && down_done {
@@ -200,14 +216,25 @@ impl Pair {
                     Some(PairCommand::Reset) => return Outcome::Reset("reset by netplay: RST sent to both sides".into()),
                     Some(PairCommand::Dir(dir, command)) => {
                         let queue = match dir { Dir::Up => &up_tx, Dir::Down => &down_tx };
-                        if queue.try_send(PumpCommand::Do(command)).is_err() {
-                            self.warn_busy(dir).await;
+                        match queue.try_send(PumpCommand::Do(command)) {
+                            Ok(()) => {}
+                            Err(mpsc::error::TrySendError::Full(_)) => self.warn_busy(dir).await,
+                            Err(mpsc::error::TrySendError::Closed(_)) => self.warn_finished(dir).await,
                         }
                         continue;
                     }
                 },
                 changed = config.changed(), if config_open => {
                     config_open = changed.is_ok();
+                    // Reset switched on resets the pair now, even while a
+                    // pump waits on a receiver that reads nothing.
+                    let now = config.borrow_and_update().faults.map(|faults| faults.reset);
+                    let switched_on = (0..2).any(|at| now[at] && !resets[at]);
+                    resets = now;
+                    if switched_on {
+                        self.fault("reset: RST sent to both sides".into()).await;
+                        return Outcome::Reset("reset fault".into());
+                    }
                     // A full queue already wakes its pump.
                     let _ = up_tx.try_send(PumpCommand::Refresh);
                     let _ = down_tx.try_send(PumpCommand::Refresh);
@@ -240,6 +267,15 @@ impl Pair {
     async fn fault(&self, what: String) {
         let pair = self.pair;
         self.context.emit(RelayEvent::Fault { pair, what }).await;
+    }
+
+    async fn warn_finished(&self, dir: Dir) {
+        let reason = format!(
+            "{}: {} is finished (its FIN was forwarded): nothing more goes that way",
+            self.pair,
+            dir.arrow()
+        );
+        self.context.emit(RelayEvent::Warning { reason }).await;
     }
 
     async fn warn_busy(&self, dir: Dir) {

@@ -8,9 +8,11 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::{mpsc, watch};
+
+use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::time::Instant;
 
 use super::error::stream_error;
@@ -62,6 +64,11 @@ struct Chunk {
     announced: bool,
     /// Released while the hold stays on (step, release all).
     released: bool,
+    /// Typed by the user (inject), not read from the sender.
+    injected: bool,
+    /// Bytes of the relay-wide budget this chunk holds, returned when it
+    /// leaves the queue.
+    charged: usize,
 }
 
 /// One direction's state.
@@ -81,7 +88,70 @@ pub(crate) struct Pump {
     last_due: Instant,
     /// Pacing: nothing is written before this (slice delay, bandwidth).
     not_before: Instant,
+    /// The bandwidth's clock: when the bytes written so far may all have
+    /// gone at the set rate. Writes run ahead of it by up to
+    /// [`BANDWIDTH_BURST`], so tiny reads do not each wait for a timer.
+    paced_until: Instant,
     jitter: Jitter,
+    /// Every queued byte of the relay holds a permit: all pairs together
+    /// hold at most [`super::relay::RELAY_BUDGET`].
+    budget: Arc<Semaphore>,
+}
+
+/// How far writes may run ahead of the bandwidth's clock.
+const BANDWIDTH_BURST: Duration = Duration::from_millis(20);
+
+/// How often a write blocked on a receiver that reads nothing checks the
+/// sender for a reset.
+const SENDER_CHECK: Duration = Duration::from_millis(500);
+
+/// A write that failed, and on which side.
+enum Broken {
+    /// Writing to the receiver failed.
+    Receiver(std::io::Error),
+    /// The sender reset the connection while we were waiting to write.
+    Sender(std::io::Error),
+}
+
+/// Writes all of `bytes` to the receiver. While a receiver that reads
+/// nothing holds the write up, the sender is watched too: a reset from it
+/// must end the pair now, not when the receiver reads again.
+async fn write_watching(
+    writer: &mut OwnedWriteHalf,
+    bytes: &[u8],
+    reader: &OwnedReadHalf,
+) -> Result<(), Broken> {
+    let write = writer.write_all(bytes);
+    tokio::pin!(write);
+    let mut check_at: Option<Instant> = None;
+    loop {
+        tokio::select! {
+            biased;
+            done = &mut write => return done.map_err(Broken::Receiver),
+            ready = reader.readable(), if check_at.is_none() => {
+                let error = match ready {
+                    Err(err) => Some(err),
+                    Ok(()) => reader.as_ref().take_error().ok().flatten(),
+                };
+                if let Some(err) = error {
+                    return Err(Broken::Sender(err));
+                }
+                // Readable with data (not an error): check again later
+                // rather than spin on a readiness that stays set.
+                check_at = Some(Instant::now() + SENDER_CHECK);
+            }
+            () = async { tokio::time::sleep_until(check_at.unwrap_or_else(Instant::now)).await }, if check_at.is_some() => {
+                check_at = None;
+            }
+        }
+    }
+}
+
+impl Drop for Pump {
+    fn drop(&mut self) {
+        let charged: usize = self.queue.iter().map(|chunk| chunk.charged).sum();
+        self.budget.add_permits(charged);
+    }
 }
 
 impl Pump {
@@ -95,7 +165,6 @@ impl Pump {
     ) -> Self {
         let now = Instant::now();
         Self {
-            context,
             pair,
             dir,
             stats,
@@ -107,7 +176,10 @@ impl Pump {
             next_seq: 1,
             last_due: now,
             not_before: now,
+            paced_until: now,
             jitter: Jitter::new(pair.0.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ dir.index() as u64),
+            budget: Arc::clone(&context.budget),
+            context,
         }
     }
 
@@ -117,6 +189,13 @@ impl Pump {
 
     fn failed(&self, side: Side, err: &std::io::Error) -> PumpEnd {
         PumpEnd::Failed(format!("{}: {}", side.name(), stream_error(err)))
+    }
+
+    fn broken(&self, broken: Broken) -> PumpEnd {
+        match broken {
+            Broken::Receiver(err) => self.failed(self.receiver(), &err),
+            Broken::Sender(err) => self.failed(Side::reading(self.dir), &err),
+        }
     }
 
     /// When the front chunk may be written, if it may be at all (not held).
@@ -136,23 +215,20 @@ impl Pump {
         let mut eof = false;
         let mut config: watch::Receiver<RelayConfig> = self.context.config.clone();
         let mut faults = config.borrow_and_update().faults[self.dir.index()];
-        // A reset that was on when the pair opened fires at the first read
-        // (so the peer is mid-conversation, as a real reset would find it);
-        // one switched on later fires at once.
-        let reset_at_start = faults.reset;
+        // A reset that is on fires at the next read (so a new pair is reset
+        // mid-conversation, as a real reset would find it); switching it on
+        // resets live pairs at once, which the pair sees (see relay_pair).
         let mut commands_open = true;
+        let budget = Arc::clone(&self.budget);
         loop {
             // One atomic load per turn; the settings are copied only when
             // they changed.
             if config.has_changed().unwrap_or(false) {
                 faults = config.borrow_and_update().faults[self.dir.index()];
             }
-            if faults.reset && !reset_at_start {
-                return PumpEnd::Reset;
-            }
             if let Some(due) = self.front_due() {
                 if due <= Instant::now() {
-                    match self.write_front(writer, &faults).await {
+                    match self.write_front(reader, writer, &faults).await {
                         Ok(true) => continue,
                         Ok(false) => return PumpEnd::Limit(self.sent),
                         Err(end) => return end,
@@ -166,13 +242,18 @@ impl Pump {
                 return self.forward_fin(writer, &faults).await;
             }
             let due = self.front_due();
-            let can_read =
-                !eof && self.queued_bytes < HOLD_LIMIT && self.queue.len() < MAX_QUEUED_CHUNKS;
+            let room = self.queued_bytes < HOLD_LIMIT && self.queue.len() < MAX_QUEUED_CHUNKS;
+            // A read that may be queued needs the relay-wide budget too;
+            // without it the sender waits (back-pressure), as when full.
+            let queueing = self.held || !self.queue.is_empty() || !faults.is_plain();
+            let budgeted = !queueing || self.budget.available_permits() >= buffer.len();
+            let can_read = !eof && room && budgeted;
+            let waiting_for_budget = !eof && room && !budgeted;
             tokio::select! {
                 biased;
                 command = self.commands.recv(), if commands_open => match command {
                     Some(PumpCommand::Do(command)) => {
-                        if let Err(end) = self.apply(command, writer).await {
+                        if let Err(end) = self.apply(command, reader, writer).await {
                             return end;
                         }
                     }
@@ -181,6 +262,9 @@ impl Pump {
                 },
                 // Built only when polled: no timer is touched on the fast path.
                 () = async { tokio::time::sleep_until(due.unwrap_or_else(Instant::now)).await }, if due.is_some() => {}
+                // Wakes when other pairs give budget back (the permit is
+                // returned at once: this only waits).
+                _ = budget.acquire_many(READ_BUFFER as u32), if waiting_for_budget => {}
                 read = reader.read(&mut buffer), if can_read => match read {
                     Ok(0) => {
                         eof = true;
@@ -201,8 +285,8 @@ impl Pump {
                             continue;
                         }
                         if !self.held && self.queue.is_empty() && faults.is_plain() {
-                            if let Err(err) = writer.write_all(&buffer[..n]).await {
-                                return self.failed(self.receiver(), &err);
+                            if let Err(broken) = write_watching(writer, &buffer[..n], reader).await {
+                                return self.broken(broken);
                             }
                             self.stats.record_write(n);
                             self.sent += n as u64;
@@ -244,6 +328,7 @@ impl Pump {
         self.next_seq += 1;
         let bytes: Arc<[u8]> = Arc::from(bytes);
         self.queued_bytes += bytes.len();
+        let charged = self.charge(bytes.len());
         self.queue.push_back(Chunk {
             seq,
             bytes: Arc::clone(&bytes),
@@ -251,9 +336,34 @@ impl Pump {
             due,
             announced: self.held,
             released: false,
+            injected: false,
+            charged,
         });
         if self.held {
             self.announce(HeldChunk { seq, bytes }).await;
+        }
+    }
+
+    /// Takes `len` bytes of the relay-wide budget if it has them (the read
+    /// was allowed because it did; another pair may have taken them since,
+    /// and then this one read goes over by at most one buffer).
+    fn charge(&self, len: usize) -> usize {
+        let Ok(permits) = u32::try_from(len) else {
+            return 0;
+        };
+        match self.budget.try_acquire_many(permits) {
+            Ok(permit) => {
+                permit.forget();
+                len
+            }
+            Err(_) => 0,
+        }
+    }
+
+    /// Takes the front chunk off the queue and gives its budget back.
+    fn pop_front(&mut self) {
+        if let Some(chunk) = self.queue.pop_front() {
+            self.budget.add_permits(chunk.charged);
         }
     }
 
@@ -268,23 +378,36 @@ impl Pump {
     /// reached.
     async fn write_front(
         &mut self,
+        reader: &OwnedReadHalf,
         writer: &mut OwnedWriteHalf,
         faults: &Faults,
     ) -> Result<bool, PumpEnd> {
         let Some(front) = self.queue.front_mut() else {
             return Ok(true);
         };
-        let (seq, starting, announced) = (front.seq, front.offset == 0, front.announced);
+        let (seq, starting, announced, injected) = (
+            front.seq,
+            front.offset == 0,
+            front.announced,
+            front.injected,
+        );
         let remaining = front.bytes.len() - front.offset;
-        let piece = faults.piece(remaining, self.sent);
+        if remaining == 0 {
+            self.pop_front(); // edited down to nothing
+            return Ok(true);
+        }
+        let piece = if injected {
+            remaining // typed bytes go as typed
+        } else {
+            faults.piece(remaining, self.sent)
+        };
         if piece == 0 {
             return Ok(false);
         }
         let bytes = Arc::clone(&front.bytes);
         let start = front.offset;
         if starting && announced {
-            let pair = self.pair;
-            let dir = self.dir;
+            let (pair, dir) = (self.pair, self.dir);
             self.context
                 .emit(RelayEvent::Unheld {
                     pair,
@@ -294,8 +417,8 @@ impl Pump {
                 })
                 .await;
         }
-        if let Err(err) = writer.write_all(&bytes[start..start + piece]).await {
-            return Err(self.failed(self.receiver(), &err));
+        if let Err(broken) = write_watching(writer, &bytes[start..start + piece], reader).await {
+            return Err(self.broken(broken));
         }
         self.stats.record_write(piece);
         self.sent += piece as u64;
@@ -307,16 +430,32 @@ impl Pump {
             front.released = true;
         }
         if !more {
-            self.queue.pop_front();
+            self.pop_front();
         }
-        let pause = faults.pause_after(piece, more);
-        self.not_before = Instant::now() + pause;
+        if injected {
+            let (pair, dir) = (self.pair, self.dir);
+            let data = self.context.engine.payload(&bytes);
+            self.context
+                .emit(RelayEvent::Injected { pair, dir, data })
+                .await;
+            return Ok(true);
+        }
+        let now = Instant::now();
+        let mut not_before = now + faults.pause_after(piece, more);
+        if let Some(paced) = faults.paced(piece) {
+            self.paced_until = self.paced_until.max(now) + paced;
+            if let Some(ahead) = self.paced_until.checked_sub(BANDWIDTH_BURST) {
+                not_before = not_before.max(ahead);
+            }
+        }
+        self.not_before = not_before;
         Ok(faults.limit.is_none_or(|limit| self.sent < limit))
     }
 
     async fn apply(
         &mut self,
         command: DirCommand,
+        reader: &OwnedReadHalf,
         writer: &mut OwnedWriteHalf,
     ) -> Result<(), PumpEnd> {
         match command {
@@ -353,6 +492,7 @@ impl Pump {
                     .position(|chunk| chunk.seq == seq && chunk.offset == 0);
                 if let Some(chunk) = at.and_then(|at| self.queue.remove(at)) {
                     self.queued_bytes -= chunk.bytes.len();
+                    self.budget.add_permits(chunk.charged);
                     let (pair, dir) = (self.pair, self.dir);
                     self.context
                         .emit(RelayEvent::Unheld {
@@ -363,6 +503,10 @@ impl Pump {
                         })
                         .await;
                 }
+            }
+            // Edited down to nothing: nothing to send, as a drop.
+            DirCommand::Edit(seq, bytes) if bytes.is_empty() => {
+                return Box::pin(self.apply(DirCommand::Drop(seq), reader, writer)).await;
             }
             DirCommand::Edit(seq, bytes) => {
                 let found = self
@@ -380,9 +524,31 @@ impl Pump {
                         .await;
                 }
             }
+            DirCommand::Inject(bytes) if bytes.is_empty() => {}
+            // A chunk half written (sliced, paced) is finished first: the
+            // typed bytes go right after it, never inside it.
+            DirCommand::Inject(bytes) if self.queue.front().is_some_and(|c| c.offset > 0) => {
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                self.queued_bytes += bytes.len();
+                let at = 1.min(self.queue.len());
+                self.queue.insert(
+                    at,
+                    Chunk {
+                        seq,
+                        bytes: Arc::from(bytes),
+                        offset: 0,
+                        due: Instant::now(),
+                        announced: false,
+                        released: true,
+                        injected: true,
+                        charged: 0,
+                    },
+                );
+            }
             DirCommand::Inject(bytes) => {
-                if let Err(err) = writer.write_all(&bytes).await {
-                    return Err(self.failed(self.receiver(), &err));
+                if let Err(broken) = write_watching(writer, &bytes, reader).await {
+                    return Err(self.broken(broken));
                 }
                 self.stats.record_write(bytes.len());
                 self.sent += bytes.len() as u64;

@@ -22,6 +22,7 @@ use std::time::Instant;
 use crossterm::event::KeyEvent;
 use ratatui::widgets::TableState;
 
+use super::composer::LineEnding;
 use super::console::{Console, ConsoleFocus, Part, SaveAs};
 use super::follow::Follow;
 use super::input::InputField;
@@ -186,6 +187,9 @@ pub struct RelayTab {
     pub(crate) dir: Dir,
     /// The held chunk being edited in the message input.
     pub(crate) editing: Option<(ConnId, Dir, u64)>,
+    /// The composer's line ending and escapes before the edit (an edit
+    /// turns escapes on; injecting afterwards works as it did before).
+    before_edit: Option<(LineEnding, bool)>,
     pub(crate) faults_cursor: FaultCursor,
 }
 
@@ -216,6 +220,7 @@ impl RelayTab {
             accepted: 0,
             dir: Dir::Up,
             editing: None,
+            before_edit: None,
             faults_cursor: FaultCursor::default(),
         }
     }
@@ -273,6 +278,7 @@ impl RelayTab {
                     return false;
                 }
                 self.console.composer.load_escaped("");
+                self.end_edit();
                 self.console
                     .say(Kind::Info, "Edit cancelled: the chunk stays held");
             }
@@ -420,6 +426,22 @@ impl RelayTab {
             return;
         };
         let at = self.dir.index();
+        let receiver = match self.dir {
+            Dir::Up => 1,
+            Dir::Down => 0,
+        };
+        if self
+            .selected()
+            .is_some_and(|row| row.sides[receiver].fin_out)
+        {
+            return self.console.say(
+                Kind::Error,
+                format!(
+                    "{pair} {} is finished (its FIN was forwarded): nothing more to hold",
+                    self.dir.arrow()
+                ),
+            );
+        }
         let on = self.selected().is_some_and(|row| !row.hold[at]);
         if self.pair_command(PairCommand::Dir(self.dir, DirCommand::Hold(on))) {
             if let Some(row) = self.pairs.iter_mut().find(|row| row.id == pair) {
@@ -458,6 +480,10 @@ impl RelayTab {
         let Some((pair, chunk)) = chunk else {
             return self.on_held(|_| None);
         };
+        if self.before_edit.is_none() {
+            let composer = &self.console.composer;
+            self.before_edit = Some((composer.line_ending, composer.escapes));
+        }
         self.console
             .composer
             .load_escaped(&crate::text::escape_bytes(&chunk.bytes));
@@ -480,9 +506,18 @@ impl RelayTab {
                 .say(Kind::Error, "Not relaying: Enter on Listen on starts");
         };
         if let Some((pair, dir, seq)) = self.editing.take() {
-            return self.console.send(|bytes| {
-                handle.command(pair, PairCommand::Dir(dir, DirCommand::Edit(seq, bytes)))
-            });
+            if self.console.composer.text().is_empty() {
+                // Edited down to nothing: the chunk is dropped.
+                let command = PairCommand::Dir(dir, DirCommand::Edit(seq, Vec::new()));
+                if let Err(busy) = handle.command(pair, command) {
+                    self.console.say(Kind::Error, format!("Not done: {busy}"));
+                }
+            } else {
+                self.console.send(|bytes| {
+                    handle.command(pair, PairCommand::Dir(dir, DirCommand::Edit(seq, bytes)))
+                });
+            }
+            return self.end_edit();
         }
         let pair = match self.selected() {
             Some(row) if row.is_open() => row.id,
@@ -496,6 +531,14 @@ impl RelayTab {
         let dir = self.dir;
         self.console
             .send(|bytes| handle.command(pair, PairCommand::Dir(dir, DirCommand::Inject(bytes))));
+    }
+
+    /// Puts the composer's settings back as they were before the edit.
+    pub(crate) fn end_edit(&mut self) {
+        if let Some((line_ending, escapes)) = self.before_edit.take() {
+            self.console.composer.line_ending = line_ending;
+            self.console.composer.escapes = escapes;
+        }
     }
 
     /// The outcome of the save asked for with Ctrl+S.

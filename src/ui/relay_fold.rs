@@ -95,6 +95,7 @@ impl RelayTab {
                 }
                 if self.editing == Some((pair, dir, seq)) {
                     self.editing = None;
+                    self.end_edit();
                     self.console
                         .say(Kind::Error, "The chunk being edited left the queue");
                 }
@@ -120,6 +121,7 @@ impl RelayTab {
                 }
                 if self.editing.is_some_and(|(p, ..)| p == pair) {
                     self.editing = None;
+                    self.end_edit();
                 }
                 self.prune_closed();
             }

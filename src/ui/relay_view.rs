@@ -233,11 +233,11 @@ fn render_pairs(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
         .collect();
     let widths = [
         Constraint::Length(5),
-        Constraint::Min(22),
+        Constraint::Min(20),
         Constraint::Length(7),
         Constraint::Length(7),
-        Constraint::Length(12),
-        Constraint::Length(12),
+        Constraint::Length(15),
+        Constraint::Length(15),
         Constraint::Length(5),
     ];
     let table = Table::new(rows, widths)
