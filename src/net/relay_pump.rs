@@ -121,7 +121,20 @@ async fn write_watching(
     bytes: &[u8],
     reader: &OwnedReadHalf,
 ) -> Result<(), Broken> {
-    let write = writer.write_all(bytes);
+    // Usually the kernel takes it all at once: no future, no wait.
+    let mut written = 0;
+    while written < bytes.len() {
+        match writer.try_write(&bytes[written..]) {
+            Ok(0) => break,
+            Ok(n) => written += n,
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(err) => return Err(Broken::Receiver(err)),
+        }
+    }
+    if written == bytes.len() {
+        return Ok(());
+    }
+    let write = writer.write_all(&bytes[written..]);
     tokio::pin!(write);
     let mut check_at: Option<Instant> = None;
     loop {
