@@ -130,6 +130,11 @@ impl RelayTab {
 
     fn accepted(&mut self, pair: ConnId, client: SocketAddr, local: SocketAddr) {
         self.accepted += 1;
+        // An open pair that is selected stays selected; else the new one is.
+        let keep = self
+            .selected()
+            .filter(|row| row.is_open())
+            .map(|row| row.id.0);
         self.pairs.push(PairRow {
             id: pair,
             client,
@@ -148,8 +153,9 @@ impl RelayTab {
             held: Default::default(),
             hold: [false; 2],
         });
-        if self.selected().is_none_or(|row| !row.is_open()) {
-            self.selection.follow();
+        match keep {
+            Some(id) => self.selection.hold(id),
+            None => self.selection.follow(),
         }
         let shown = self.selection.key_in(&self.keys());
         self.console.log.show_only(shown);

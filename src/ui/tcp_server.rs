@@ -452,6 +452,12 @@ impl ServerTab {
                 stats,
             } => {
                 self.accepted += 1;
+                // An open connection that is selected stays selected (the
+                // message input keeps its target); else the new one is.
+                let keep = self
+                    .selected()
+                    .filter(|row| row.is_open())
+                    .map(|row| row.id.0);
                 self.rows.push(ConnRow {
                     id: conn,
                     peer,
@@ -460,8 +466,9 @@ impl ServerTab {
                     stats,
                     tls: None,
                 });
-                if self.selected().is_none_or(|row| !row.is_open()) {
-                    self.selection.follow();
+                match keep {
+                    Some(id) => self.selection.hold(id),
+                    None => self.selection.follow(),
                 }
             }
             ServerEvent::Received { .. } | ServerEvent::Sent { .. } => {}
