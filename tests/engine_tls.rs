@@ -70,15 +70,58 @@ async fn tls_client(
     (client, outcome)
 }
 
-/// Collects what the client receives until `expected` arrived whole.
-async fn client_receives(rx: &mut Receiver<Event>, expected: &[u8]) {
-    let mut got = Vec::new();
-    wait_for(rx, "client bytes", |event| match event {
-        Event::Client(_, ClientEvent::Received(data)) => {
-            got.extend_from_slice(&data.preview);
-            got.starts_with(expected).then_some(())
+/// What one TLS conversation has shown so far (events from both ends
+/// arrive interleaved on one channel, so nothing is waited for alone).
+#[derive(Default)]
+struct Seen {
+    client_tls: Option<TlsInfo>,
+    server_tls: Option<(netplay::net::ConnId, String)>,
+    client_bytes: Vec<u8>,
+    server_bytes: Vec<u8>,
+    half_closed: Option<netplay::net::ConnId>,
+    client_closed: Option<CloseReason>,
+}
+
+impl Seen {
+    fn fold(&mut self, event: &Event) {
+        match event {
+            Event::Client(_, ClientEvent::TlsEstablished { info, .. }) => {
+                self.client_tls = Some((**info).clone())
+            }
+            Event::Client(_, ClientEvent::ConnectFailed { reason }) => panic!("{reason}"),
+            Event::Client(_, ClientEvent::Received(data)) => {
+                self.client_bytes.extend_from_slice(&data.preview)
+            }
+            Event::Client(_, ClientEvent::Closed { reason }) => {
+                self.client_closed = Some(reason.clone())
+            }
+            Event::Server(_, ServerEvent::TlsAccepted { conn, version, .. }) => {
+                self.server_tls = Some((*conn, version.clone()))
+            }
+            Event::Server(_, ServerEvent::Received { data, .. }) => {
+                self.server_bytes.extend_from_slice(&data.preview)
+            }
+            Event::Server(_, ServerEvent::PeerHalfClosed { conn }) => {
+                self.half_closed = Some(*conn)
+            }
+            _ => {}
         }
-        _ => None,
+    }
+}
+
+/// Folds events into `seen` until `done` holds.
+async fn until(
+    rx: &mut Receiver<Event>,
+    seen: &mut Seen,
+    what: &str,
+    done: impl Fn(&Seen) -> bool,
+) {
+    if done(seen) {
+        return;
+    }
+    wait_for(rx, what, |event| {
+        seen.fold(event);
+        done(seen).then_some(())
     })
     .await;
 }
@@ -96,62 +139,73 @@ async fn every_mode_over_tls_between_netplay_peers() {
     ] {
         let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
         let (server, addr) = tls_server(&engine, &mut rx, behaviour, &pki).await;
-        let (client, info) = tls_client(&engine, &mut rx, addr, trusting(&ca)).await;
-        let info = info.unwrap_or_else(|reason| panic!("{behaviour:?}: {reason}"));
+        let client =
+            tcp_client::connect_with(&engine, &addr.to_string(), WAIT, Some(trusting(&ca)));
+        let mut seen = Seen::default();
+        until(&mut rx, &mut seen, "both handshakes", |seen| {
+            seen.client_tls.is_some() && seen.server_tls.is_some()
+        })
+        .await;
+        let info = seen.client_tls.clone().unwrap();
         assert_eq!(info.version, "TLSv1.3");
         assert_eq!(info.verdict, Some(Verdict::Trusted));
         assert_eq!(info.chain[0].names, ["IP:127.0.0.1", "DNS:localhost"]);
-        let conn = wait_for(&mut rx, "server TlsAccepted", |event| match event {
-            Event::Server(_, ServerEvent::TlsAccepted { conn, version, .. }) => {
-                assert_eq!(version, "TLSv1.3");
-                Some(*conn)
-            }
-            _ => None,
-        })
-        .await;
+        let (conn, version) = seen.server_tls.clone().unwrap();
+        assert_eq!(version, "TLSv1.3");
+        let expect =
+            |seen: &Seen, bytes: &[u8]| seen.client_bytes.windows(bytes.len()).any(|w| w == bytes);
         match behaviour {
             Behaviour::Greet => {
-                client_receives(&mut rx, b"Welcome!").await;
+                until(&mut rx, &mut seen, "Welcome!", |s| expect(s, b"Welcome!")).await;
                 client.send(b"Michael".to_vec()).unwrap();
-                client_receives(&mut rx, b"Hello, Michael!").await;
+                until(&mut rx, &mut seen, "the greeting", |s| {
+                    expect(s, b"Hello, Michael!")
+                })
+                .await;
             }
             Behaviour::Echo => {
                 client.send(b"ping".to_vec()).unwrap();
-                client_receives(&mut rx, b"ping").await;
+                until(&mut rx, &mut seen, "the echo", |s| expect(s, b"ping")).await;
             }
             Behaviour::Discard => {
                 client.send(b"into the void".to_vec()).unwrap();
-                wait_for(&mut rx, "server Received", |event| match event {
-                    Event::Server(_, ServerEvent::Received { data, .. }) => {
-                        (data.preview == b"into the void").then_some(())
-                    }
-                    _ => None,
+                until(&mut rx, &mut seen, "the server's read", |s| {
+                    s.server_bytes == b"into the void"
                 })
                 .await;
             }
             Behaviour::Manual => {
                 server.send(conn, b"typed by hand".to_vec()).unwrap();
-                client_receives(&mut rx, b"typed by hand").await;
+                until(&mut rx, &mut seen, "the manual reply", |s| {
+                    expect(s, b"typed by hand")
+                })
+                .await;
             }
             Behaviour::Http => {
                 client
                     .send(b"GET /tls HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n".to_vec())
                     .unwrap();
-                client_receives(&mut rx, b"HTTP/1.1 200 OK").await;
+                until(&mut rx, &mut seen, "the response", |s| {
+                    expect(s, b"HTTP/1.1 200 OK")
+                })
+                .await;
             }
         }
         // Half-close: close_notify, then FIN; the server reads its end.
-        client.shutdown_write().unwrap();
-        let reason = wait_for(&mut rx, "client Closed", |event| match event {
-            Event::Client(_, ClientEvent::Closed { reason }) => Some(reason.clone()),
-            Event::Server(_, ServerEvent::PeerHalfClosed { conn: got }) if *got == conn => {
-                server.kick(conn).unwrap(); // manual mode waits for us
-                None
-            }
-            _ => None,
+        // (The http mode may have closed already: Connection: close.)
+        let _ = client.shutdown_write();
+        if behaviour == Behaviour::Manual {
+            until(&mut rx, &mut seen, "the half-close", |s| {
+                s.half_closed == Some(conn)
+            })
+            .await;
+            server.kick(conn).unwrap(); // manual mode waits for us
+        }
+        until(&mut rx, &mut seen, "the close", |s| {
+            s.client_closed.is_some()
         })
         .await;
-        assert_eq!(reason, CloseReason::Peer, "{behaviour:?}");
+        assert_eq!(seen.client_closed, Some(CloseReason::Peer), "{behaviour:?}");
     }
     std::fs::remove_file(ca).unwrap();
 }
