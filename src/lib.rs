@@ -49,7 +49,9 @@
 //! [`net::http::response::ParseError`], [`net::tcp_server::Busy`],
 //! [`shutdown::StopSignal`]). `anyhow` is kept for the binary's own
 //! start-up failures.
-#![forbid(unsafe_code)]
+// `unsafe` is denied everywhere but `net::tcp_info` (one getsockopt call,
+// with its SAFETY notes).
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod app;

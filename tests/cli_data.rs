@@ -132,6 +132,80 @@ fn tcp_connect_json_counts_every_byte_exactly() {
     );
 }
 
+/// `--tcp-info`: the kernel's view at the close, as one line and as JSON
+/// with the fields the README names.
+#[test]
+fn tcp_connect_tcp_info_reports_the_kernels_view_at_the_close() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut got = Vec::new();
+            stream.read_to_end(&mut got).unwrap();
+            stream.write_all(&got).unwrap();
+        }
+    });
+    let run = |json: bool| {
+        let mut args = vec!["tcp", "connect", "--tcp-info"];
+        if json {
+            args.insert(0, "--json");
+        }
+        let addr = addr.to_string();
+        with_deadline(Duration::from_secs(30), move || {
+            let mut child = Command::new(BIN)
+                .args(&args)
+                .arg(&addr)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child.stdin.take().unwrap().write_all(b"ping\n").unwrap();
+            child.wait_with_output().unwrap()
+        })
+    };
+    let output = run(false);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr
+        .lines()
+        .find(|line| line.contains("tcp_info"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        line.contains("rtt ") && line.contains("cwnd ") && line.contains("segs out"),
+        "{line}"
+    );
+    let output = run(true);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let value: serde_json::Value = stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .rfind(|value| value["event"] == "tcp_info") // the close's (one also comes every second)
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let rtt = value["rtt_us"].as_u64().unwrap();
+    assert!(rtt > 0 && rtt < 10_000, "loopback rtt {rtt} µs");
+    for field in [
+        "rttvar_us",
+        "min_rtt_us",
+        "cwnd",
+        "ssthresh",
+        "mss",
+        "pmtu",
+        "retrans",
+        "total_retrans",
+        "unacked",
+        "bytes_acked",
+        "bytes_received",
+        "segs_out",
+        "segs_in",
+        "notsent_bytes",
+    ] {
+        assert!(value[field].is_u64(), "{field} in {value}");
+    }
+    assert!(value["bytes_received"].as_u64().unwrap() >= 5);
+    peer.join().unwrap();
+}
+
 #[test]
 fn udp_send_prints_a_whole_65507_byte_reply() {
     let server = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();

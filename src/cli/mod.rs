@@ -227,6 +227,10 @@ pub enum TcpCommand {
         /// TLS settings.
         #[command(flatten)]
         tls: TlsArgs,
+        /// Print the kernel's view of the connection (TCP_INFO: rtt, cwnd,
+        /// retransmits, segments, …) at the close; with --json, every second.
+        #[arg(long)]
+        tcp_info: bool,
     },
 }
 
@@ -433,8 +437,18 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     raw,
                     timeout,
                     tls,
+                    tcp_info,
                 },
-        } => tcp::connect(&addr, eol, raw, timeout, tls.options(), out, stop).await,
+        } => {
+            let how = tcp::ConnectHow {
+                eol,
+                raw,
+                timeout,
+                tls: tls.options(),
+                tcp_info,
+            };
+            tcp::connect(&addr, how, out, stop).await
+        }
         Command::Udp {
             command: UdpCommand::Serve { addr, mode },
         } => udp::serve(&addr, mode, out, stop).await,

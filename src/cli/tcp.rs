@@ -131,15 +131,14 @@ pub async fn serve(
 
 /// Connects and pipes: stdin to the socket, the socket to stdout. Exits 0
 /// when the peer closes; stdin's end half-closes (FIN) and keeps reading.
-pub async fn connect(
-    addr: &str,
-    eol: Eol,
-    raw: bool,
-    timeout: f64,
-    tls: Option<crate::net::tls::TlsOptions>,
-    out: Output,
-    mut stop: Shutdown,
-) -> ExitCode {
+pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdown) -> ExitCode {
+    let ConnectHow {
+        eol,
+        raw,
+        timeout,
+        tls,
+        tcp_info,
+    } = how;
     let limit = match seconds(timeout, "--timeout") {
         Ok(limit) => limit,
         Err(reason) => {
@@ -149,7 +148,12 @@ pub async fn connect(
     };
     let (engine, mut events) = super::headless_engine(true);
     let secure = tls.is_some();
-    let client = tcp_client::connect_with(&engine, addr, limit, tls);
+    let how = tcp_client::Connect {
+        timeout: limit,
+        tls,
+        tcp_info,
+    };
+    let client = tcp_client::open(&engine, addr, how);
     let mut stopping = false;
     loop {
         tokio::select! {
@@ -192,6 +196,12 @@ pub async fn connect(
                         }
                         tokio::spawn(read_stdin(client.writer(), eol, raw));
                     }
+                    ClientEvent::TcpInfo { info, last } => {
+                        if tcp_info && (last || out.json) {
+                            let fields = tcp_info_fields(&info);
+                            emit(&out, "tcp_info", Kind::Info, &info.line(), &fields);
+                        }
+                    }
                     ClientEvent::ConnectFailed { reason } => {
                         out.error(&reason);
                         return ExitCode::from(FAILURE);
@@ -231,6 +241,42 @@ pub async fn connect(
             }
         }
     }
+}
+
+/// How `tcp connect` talks, from its flags.
+pub struct ConnectHow {
+    /// The line ending after each stdin line.
+    pub eol: Eol,
+    /// Stdin as raw bytes, not lines.
+    pub raw: bool,
+    /// The connect timeout, seconds.
+    pub timeout: f64,
+    /// TLS, when asked for.
+    pub tls: Option<crate::net::tls::TlsOptions>,
+    /// `--tcp-info`.
+    pub tcp_info: bool,
+}
+
+/// The `tcp_info` event's fields, named as `ss -i` and the kernel do.
+fn tcp_info_fields(info: &crate::net::tcp_info::TcpInfo) -> Vec<(&'static str, Value)> {
+    vec![
+        ("state", Value::from(info.state_name())),
+        ("rtt_us", u64::from(info.rtt_us).into()),
+        ("rttvar_us", u64::from(info.rttvar_us).into()),
+        ("min_rtt_us", u64::from(info.min_rtt_us).into()),
+        ("cwnd", u64::from(info.cwnd).into()),
+        ("ssthresh", u64::from(info.ssthresh).into()),
+        ("mss", u64::from(info.mss).into()),
+        ("pmtu", u64::from(info.pmtu).into()),
+        ("retrans", u64::from(info.retrans).into()),
+        ("total_retrans", u64::from(info.total_retrans).into()),
+        ("unacked", u64::from(info.unacked).into()),
+        ("bytes_acked", info.bytes_acked.into()),
+        ("bytes_received", info.bytes_received.into()),
+        ("segs_out", u64::from(info.segs_out).into()),
+        ("segs_in", u64::from(info.segs_in).into()),
+        ("notsent_bytes", u64::from(info.notsent_bytes).into()),
+    ]
 }
 
 /// Status lines of `connect`: JSON on stdout with --json, else text on

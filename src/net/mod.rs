@@ -39,6 +39,7 @@ mod relay_pump;
 pub mod resolve;
 mod server_conn;
 pub mod tcp_client;
+pub mod tcp_info;
 pub mod tcp_server;
 pub mod tls;
 pub mod udp;

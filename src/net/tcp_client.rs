@@ -56,6 +56,14 @@ pub enum ClientEvent {
         /// The TLS handshake alone.
         handshake: Duration,
     },
+    /// The kernel's view of the connection (`TCP_INFO`), when asked for:
+    /// every second, and once more just before the close (`last`).
+    TcpInfo {
+        /// The sample.
+        info: super::tcp_info::TcpInfo,
+        /// Whether this is the sample taken at the close.
+        last: bool,
+    },
     /// Lookup, connect or the TLS handshake failed; the task has ended.
     ConnectFailed {
         /// One-line reason.
@@ -162,6 +170,31 @@ pub fn connect_with(
     timeout: Duration,
     tls: Option<TlsOptions>,
 ) -> ClientHandle {
+    open(
+        engine,
+        target,
+        Connect {
+            timeout,
+            tls,
+            tcp_info: false,
+        },
+    )
+}
+
+/// How to connect.
+#[derive(Debug, Clone, Default)]
+pub struct Connect {
+    /// Limit for the lookup, the connect and the TLS handshake each.
+    pub timeout: Duration,
+    /// TLS after connecting, when given.
+    pub tls: Option<TlsOptions>,
+    /// Report `TCP_INFO` every second and once more at the close
+    /// ([`ClientEvent::TcpInfo`]).
+    pub tcp_info: bool,
+}
+
+/// Connects as `how` says; the outcome arrives as events.
+pub fn open(engine: &Engine, target: &str, how: Connect) -> ClientHandle {
     let id = ClientId(engine.next_id());
     let (commands, command_rx) = mpsc::channel(SEND_QUEUE);
     let (stop_tx, stop) = StopSignal::new();
@@ -170,7 +203,7 @@ pub fn connect_with(
         id,
         stop,
     };
-    engine.spawn(task.run(target.to_string(), timeout, tls, command_rx));
+    engine.spawn(task.run(target.to_string(), how, command_rx));
     ClientHandle {
         id,
         commands,
@@ -193,13 +226,12 @@ impl Client {
         self.engine.offer(|| Event::Client(self.id, make())).await;
     }
 
-    async fn run(
-        self,
-        target: String,
-        timeout: Duration,
-        tls: Option<TlsOptions>,
-        commands: mpsc::Receiver<ClientCommand>,
-    ) {
+    async fn run(self, target: String, how: Connect, commands: mpsc::Receiver<ClientCommand>) {
+        let Connect {
+            timeout,
+            tls,
+            tcp_info,
+        } = how;
         let started = tokio::time::Instant::now();
         // A bad CA file is the user's to fix: say so before any traffic.
         let tls = match tls
@@ -236,6 +268,10 @@ impl Client {
             }
         };
         let _ = stream.set_nodelay(true);
+        let probe = Probe {
+            fd: std::os::fd::AsRawFd::as_raw_fd(&stream),
+            every_second: tcp_info,
+        };
         let stats = ConnStats::new();
         self.emit(ClientEvent::Connected {
             local,
@@ -244,7 +280,7 @@ impl Client {
         })
         .await;
         let reason = match tls {
-            None => self.converse(stream, &stats, commands).await,
+            None => self.converse(stream, &stats, probe, commands).await,
             Some(client) => {
                 let connect = started.elapsed();
                 let host = target
@@ -280,7 +316,7 @@ impl Client {
                             handshake,
                         })
                         .await;
-                        self.converse(stream, &stats, commands).await
+                        self.converse(stream, &stats, probe, commands).await
                     }
                     Err(reason) => {
                         self.emit(ClientEvent::ConnectFailed { reason }).await;
@@ -322,6 +358,7 @@ impl Client {
         &self,
         stream: S,
         stats: &ConnStats,
+        probe: Probe,
         mut commands: mpsc::Receiver<ClientCommand>,
     ) -> CloseReason
     where
@@ -362,22 +399,29 @@ impl Client {
             Ok::<(), CloseReason>(())
         };
         tokio::pin!(write_side);
-        loop {
+        let mut ticker = tokio::time::interval(Duration::from_secs(1));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let reason = loop {
             tokio::select! {
                 biased;
-                () = stop.stopped() => return CloseReason::Local("disconnected".into()),
+                () = stop.stopped() => break CloseReason::Local("disconnected".into()),
                 done = &mut write_side => {
-                    return match done {
+                    break match done {
                         Ok(()) => CloseReason::Local("disconnected".into()),
                         Err(reason) => reason,
                     };
                 }
+                _ = ticker.tick(), if probe.every_second => {
+                    if let Ok(info) = super::tcp_info::sample(&probe) {
+                        self.offer(|| ClientEvent::TcpInfo { info, last: false }).await;
+                    }
+                }
                 read = reader.read(&mut buffer) => match read {
-                    Ok(0) => return CloseReason::Peer,
+                    Ok(0) => break CloseReason::Peer,
                     // TLS: the peer closed the TCP connection without its
                     // close_notify, so the end of the data is not proven.
                     Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
-                        return CloseReason::Error(
+                        break CloseReason::Error(
                             "the peer closed without a TLS close_notify (the data may be cut short)".into(),
                         )
                     }
@@ -385,9 +429,30 @@ impl Client {
                         stats.record_read(n);
                         self.offer(|| ClientEvent::Received(self.engine.payload(&buffer[..n]))).await;
                     }
-                    Err(err) => return CloseReason::Error(stream_error(&err)),
+                    Err(err) => break CloseReason::Error(stream_error(&err)),
                 },
             }
+        };
+        // The socket is still open here: what the kernel saw, to the end.
+        if probe.every_second {
+            if let Ok(info) = super::tcp_info::sample(&probe) {
+                self.emit(ClientEvent::TcpInfo { info, last: true }).await;
+            }
         }
+        reason
+    }
+}
+
+/// Where `TCP_INFO` is read: the connection's socket (open for as long as
+/// the conversation runs), and whether every second.
+#[derive(Debug, Clone, Copy)]
+struct Probe {
+    fd: std::os::fd::RawFd,
+    every_second: bool,
+}
+
+impl std::os::fd::AsRawFd for Probe {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.fd
     }
 }

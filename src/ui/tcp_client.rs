@@ -131,6 +131,8 @@ pub struct ClientTab {
     pub tls: ClientTls,
     /// What the last TLS handshake negotiated.
     tls_info: Option<Box<TlsInfo>>,
+    /// The kernel's latest view of the connection (`TCP_INFO`).
+    tcp_info: Option<crate::net::tcp_info::TcpInfo>,
 }
 
 impl ClientTab {
@@ -159,6 +161,7 @@ impl ClientTab {
             ),
             tls: ClientTls::default(),
             tls_info: None,
+            tcp_info: None,
         }
     }
 
@@ -248,13 +251,17 @@ impl ClientTab {
                 self.closed_first = None;
                 self.link = None;
                 self.tls_info = None;
+                self.tcp_info = None;
                 self.console
                     .say(Kind::Info, format!("Connecting to {target}…"));
-                self.handle = Some(tcp_client::connect_with(
+                self.handle = Some(tcp_client::open(
                     engine,
                     &target,
-                    self.timeout,
-                    self.tls.options(),
+                    tcp_client::Connect {
+                        timeout: self.timeout,
+                        tls: self.tls.options(),
+                        tcp_info: true,
+                    },
                 ));
                 self.phase = Phase::Connecting;
             }
@@ -383,6 +390,12 @@ impl ClientTab {
                 }
                 self.tls_info = Some(info);
             }
+            ClientEvent::TcpInfo { info, last } => {
+                if last {
+                    self.console.log.push(Kind::Info, info.line());
+                }
+                self.tcp_info = Some(info);
+            }
             ClientEvent::ConnectFailed { reason } => {
                 self.handle = None;
                 self.phase = Phase::Idle;
@@ -496,6 +509,10 @@ impl ClientTab {
                 format!(" · up {}", age(link.stats.opened.elapsed())),
                 theme::dim(),
             ));
+            if let Some(info) = &self.tcp_info {
+                first.push(Span::styled(" · ", theme::dim()));
+                first.push(Span::raw(info.brief()));
+            }
         }
         first.push(Span::styled(" · timeout ", theme::dim()));
         first.push(Span::raw(human_duration(self.timeout)));
