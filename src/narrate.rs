@@ -164,6 +164,10 @@ impl ServerNarrator {
                     alpn.as_deref().unwrap_or("none")
                 ),
             ),
+            ServerEvent::TcpInfo { conn, info, .. } => Narration::new(
+                Kind::Info,
+                format!("{conn} {}", info.line()),
+            ),
             ServerEvent::TlsFailed { conn, reason } => Narration::new(
                 Kind::Error,
                 format!("{conn} TLS handshake with {} failed: {reason}", self.peer(*conn)),

@@ -204,6 +204,23 @@ fn tcp_connect_tcp_info_reports_the_kernels_view_at_the_close() {
     }
     assert!(value["bytes_received"].as_u64().unwrap() >= 5);
     peer.join().unwrap();
+
+    // The server side: each connection's sample at its close.
+    let server = common::cli::Server::start(&[
+        "tcp",
+        "serve",
+        "127.0.0.1:0",
+        "--mode",
+        "echo",
+        "--tcp-info",
+    ]);
+    let addr = server.address("Listening on ");
+    let mut client = common::tutorial_client(addr);
+    client.write_all(b"ping").unwrap();
+    common::expect_bytes(&mut client, b"ping");
+    drop(client);
+    let line = server.line_with("tcp_info");
+    assert!(line.contains("rtt ") && line.contains("segs out"), "{line}");
 }
 
 #[test]

@@ -22,6 +22,7 @@ async fn greet_server(engine: &Engine, rx: &mut Receiver<Event>) -> (ServerHandl
         reply_delay: Duration::ZERO,
         max_connections: None,
         idle_timeout: None,
+        tcp_info: false,
     };
     let server = tcp_server::start(engine, "127.0.0.1:0", config);
     let addr = listening(rx, server.id()).await;

@@ -18,6 +18,7 @@ fn config(behaviour: Behaviour) -> ServerConfig {
         reply_delay: Duration::ZERO,
         max_connections: None,
         idle_timeout: None,
+        tcp_info: false,
     }
 }
 

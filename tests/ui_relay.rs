@@ -25,6 +25,7 @@ async fn greet_server(app: &App, rx: &mut mpsc::Receiver<Event>) -> (ServerHandl
         reply_delay: Duration::ZERO,
         max_connections: None,
         idle_timeout: None,
+        tcp_info: false,
     };
     let server = tcp_server::start(&app.engine, "127.0.0.1:0", config);
     let addr = common::listening(rx, server.id()).await;

@@ -207,6 +207,10 @@ pub enum TcpCommand {
         /// The private key (PEM) for --tls.
         #[arg(long, value_name = "PEM", requires = "tls", requires = "cert")]
         key: Option<PathBuf>,
+        /// Print each connection's TCP_INFO (the kernel's view) at its close;
+        /// with --json, every second too.
+        #[arg(long)]
+        tcp_info: bool,
     },
     /// Connect: stdin to the socket, the socket to stdout (like nc).
     #[command(
@@ -399,6 +403,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     tls,
                     cert,
                     key,
+                    tcp_info,
                 },
         } => {
             let tls = match tls
@@ -426,6 +431,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                 reply_delay: std::time::Duration::from_millis(delay),
                 max_connections: max_conn,
                 idle_timeout,
+                tcp_info,
             };
             tcp::serve(&addr, config, tls, out, stop).await
         }

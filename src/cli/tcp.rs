@@ -30,6 +30,7 @@ fn event_name(event: &ServerEvent) -> &'static str {
         ServerEvent::Stopped => "stopped",
         ServerEvent::TlsAccepted { .. } => "tls",
         ServerEvent::TlsFailed { .. } => "tls_failed",
+        ServerEvent::TcpInfo { .. } => "tcp_info",
     }
 }
 
@@ -79,6 +80,11 @@ fn server_fields(event: &ServerEvent) -> Vec<(&'static str, Value)> {
         ServerEvent::TlsFailed { conn, reason } => {
             vec![("conn", conn.0.into()), ("reason", reason.clone().into())]
         }
+        ServerEvent::TcpInfo { conn, info, .. } => {
+            let mut fields = vec![("conn", conn.0.into())];
+            fields.extend(tcp_info_fields(info));
+            fields
+        }
     }
 }
 
@@ -112,6 +118,9 @@ pub async fn serve(
         let Some(Event::Server(_, event)) = event else {
             continue;
         };
+        if matches!(event, ServerEvent::TcpInfo { last: false, .. }) && !out.json {
+            continue; // the text mode prints the sample at the close only
+        }
         let line = narrator.narrate(&event, mode_name);
         let mut text = line.text.clone();
         if let Some(data) = &line.data {

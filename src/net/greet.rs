@@ -60,6 +60,9 @@ pub struct ServerConfig {
     /// Close a connection after this long with nothing read (fixed for each
     /// connection when it is accepted).
     pub idle_timeout: Option<Duration>,
+    /// Report each connection's `TCP_INFO` every second and at its close
+    /// (fixed for each connection when it is accepted).
+    pub tcp_info: bool,
 }
 
 /// The greeting sent on accept in greet mode.

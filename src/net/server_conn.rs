@@ -82,6 +82,7 @@ impl Connection {
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         let _ = stream.set_nodelay(true);
+        let fd = Fd(std::os::fd::AsRawFd::as_raw_fd(&stream));
         let stats = ConnStats::new();
         self.emit(ServerEvent::Accepted {
             conn,
@@ -132,6 +133,9 @@ impl Connection {
         let mut buffer: Vec<u8> = Vec::new();
         let mut peer_done = false;
         let idle_limit = self.config.borrow().idle_timeout;
+        let sampling = self.config.borrow().tcp_info;
+        let mut ticker = tokio::time::interval(Duration::from_secs(1));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut config: ServerConfig;
         let idle = tokio::time::sleep(idle_limit.unwrap_or(Duration::MAX / 4));
         tokio::pin!(idle);
@@ -172,6 +176,11 @@ impl Connection {
                     () = &mut idle, if idle_limit.is_some() => {
                         let limit = idle_limit.unwrap_or_default();
                         break 'conn CloseReason::Local(format!("idle for {} (--idle-timeout)", human_duration(limit)));
+                    }
+                    _ = ticker.tick(), if sampling => {
+                        if let Ok(info) = super::tcp_info::sample(&fd) {
+                            self.offer(|| ServerEvent::TcpInfo { conn, info, last: false }).await;
+                        }
                     }
                     command = commands.recv() => match command {
                         Some(ConnCommand::Send(bytes)) => {
@@ -241,6 +250,17 @@ impl Connection {
         };
         if !matches!(reason, CloseReason::Error(_)) {
             let _ = writer.shutdown().await;
+        }
+        // The socket is still open: what the kernel saw, to the end.
+        if sampling {
+            if let Ok(info) = super::tcp_info::sample(&fd) {
+                self.emit(ServerEvent::TcpInfo {
+                    conn,
+                    info,
+                    last: true,
+                })
+                .await;
+            }
         }
         drop(writer);
         drop(reader);
@@ -358,6 +378,16 @@ async fn tls_handshake(
             "client did not finish its TLS handshake within {}",
             human_duration(TLS_HANDSHAKE_LIMIT)
         ))),
+    }
+}
+
+/// A connection's socket, for `TCP_INFO` (open while the task runs).
+#[derive(Debug, Clone, Copy)]
+struct Fd(std::os::fd::RawFd);
+
+impl std::os::fd::AsRawFd for Fd {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0
     }
 }
 

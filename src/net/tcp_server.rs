@@ -129,6 +129,16 @@ pub enum ServerEvent {
         /// The ALPN protocol agreed, if any.
         alpn: Option<String>,
     },
+    /// The kernel's view of a connection (`TCP_INFO`), when asked for:
+    /// every second, and once more just before the close (`last`).
+    TcpInfo {
+        /// Which connection.
+        conn: ConnId,
+        /// The sample.
+        info: super::tcp_info::TcpInfo,
+        /// Whether this is the sample taken at the close.
+        last: bool,
+    },
     /// A TLS handshake failed; the connection is closed next.
     TlsFailed {
         /// Which connection.

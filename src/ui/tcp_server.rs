@@ -471,7 +471,9 @@ impl ServerTab {
                     None => self.selection.follow(),
                 }
             }
-            ServerEvent::Received { .. } | ServerEvent::Sent { .. } => {}
+            ServerEvent::Received { .. }
+            | ServerEvent::Sent { .. }
+            | ServerEvent::TcpInfo { .. } => {}
             ServerEvent::TlsAccepted {
                 conn,
                 version,
