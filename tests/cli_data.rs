@@ -132,6 +132,43 @@ fn tcp_connect_json_counts_every_byte_exactly() {
     );
 }
 
+/// An error gets a second line, `hint:`, saying what it means and what to
+/// try — except with `-q`.
+#[test]
+fn errors_come_with_a_hint_line_unless_quiet() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = dead.local_addr().unwrap().to_string();
+    drop(dead);
+    for quiet in [false, true] {
+        let mut args = vec!["tcp", "connect", addr.as_str()];
+        if quiet {
+            args.insert(0, "-q");
+        }
+        let output = with_deadline(Duration::from_secs(30), {
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            move || {
+                Command::new(BIN)
+                    .args(&args)
+                    .stdin(Stdio::null())
+                    .output()
+                    .unwrap()
+            }
+        });
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last_two: Vec<&str> = stderr.lines().rev().take(2).collect();
+        if quiet {
+            assert!(!stderr.contains("hint:"), "{stderr}");
+        } else {
+            assert!(
+                last_two[0].starts_with("hint: Nothing is listening")
+                    && last_two[1].contains("connection refused"),
+                "{stderr}"
+            );
+        }
+    }
+}
+
 /// `--tcp-info`: the kernel's view at the close, as one line and as JSON
 /// with the fields the README names.
 #[test]

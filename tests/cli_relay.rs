@@ -133,6 +133,11 @@ fn relay_bad_flags_and_busy_port_exit_with_one_line() {
     );
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("already in use"), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(lines[0].contains("already in use"), "{stderr}");
+    assert!(
+        lines[1].starts_with("hint: ") && lines[1].contains("pick another port"),
+        "the second line explains: {stderr}"
+    );
 }

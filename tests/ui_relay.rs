@@ -142,6 +142,9 @@ async fn upstream_refused_and_listen_in_use_are_one_line_each() {
     let _client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let text = pump_until(&mut app, &mut rx, "refused the connection").await;
     assert!(text.contains("closed client #"), "{text}");
+    // The error is explained right under it, in plain words.
+    let text = pump_until(&mut app, &mut rx, "why: Nothing is listening on that port").await;
+    assert!(text.contains("then try again"), "{text}");
 
     app.on_key(key(F8)); // stop
     pump_until(&mut app, &mut rx, "Stopped").await;

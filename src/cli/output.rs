@@ -102,6 +102,10 @@ impl Output {
     /// from already-gated text; any control character left is escaped anyway.
     pub fn error(&self, reason: &str) {
         to_stderr(&format!("netplay: {}", crate::text::escape_unsafe(reason)));
+        // What it means and what to try, on a second line (not with -q).
+        if let Some(hint) = crate::net::explain::hint(reason).filter(|_| !self.quiet) {
+            to_stderr(&format!("hint: {hint}"));
+        }
     }
 
     /// Writes bytes from the network to stdout: exact to a pipe or file,

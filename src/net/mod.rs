@@ -27,6 +27,7 @@ pub mod accept_backoff;
 pub mod burst;
 mod conn_io;
 pub mod error;
+pub mod explain;
 pub mod greet;
 pub mod http;
 pub mod http_responder;

@@ -374,6 +374,18 @@ impl LogView {
                 ]));
             }
         }
+        // An error the engine knows gets its meaning and what to try, in
+        // plain words, right under it.
+        if entry.kind == Kind::Error {
+            if let Some(why) = crate::net::explain::hint(&entry.text) {
+                for piece in wrap(&format!("why: {why}"), room) {
+                    lines.push(Line::from(vec![
+                        Span::raw(" ".repeat(indent)),
+                        Span::styled(piece, theme::dim()),
+                    ]));
+                }
+            }
+        }
         lines
     }
 
