@@ -42,6 +42,7 @@ mod server_conn;
 pub mod tcp_client;
 pub mod tcp_info;
 pub mod tcp_server;
+pub mod time_wait;
 pub mod tls;
 pub mod udp;
 pub mod udp_stats;

@@ -31,6 +31,7 @@ use super::input::title;
 use super::keys;
 use super::log_view::Kind;
 pub use super::tcp_client_keys::Action;
+use super::timeline::{what_the_kernel_keeps, Ending, Timeline};
 use super::{age, count, cycle, plural, theme, Hint, Status, CONNECT_TIMEOUTS};
 use crate::net::error::human_duration;
 use crate::net::tcp_client::{self, ClientEvent, ClientHandle, DEFAULT_CONNECT_TIMEOUT};
@@ -133,6 +134,8 @@ pub struct ClientTab {
     tls_info: Option<Box<TlsInfo>>,
     /// The kernel's latest view of the connection (`TCP_INFO`).
     tcp_info: Option<crate::net::tcp_info::TcpInfo>,
+    /// The life of the current connection, with timestamps.
+    timeline: Timeline,
 }
 
 impl ClientTab {
@@ -162,6 +165,7 @@ impl ClientTab {
             tls: ClientTls::default(),
             tls_info: None,
             tcp_info: None,
+            timeline: Timeline::default(),
         }
     }
 
@@ -249,6 +253,7 @@ impl ClientTab {
             Phase::Idle => {
                 let target = self.console.address();
                 self.closed_first = None;
+                self.timeline.start();
                 self.link = None;
                 self.tls_info = None;
                 self.tcp_info = None;
@@ -349,6 +354,7 @@ impl ClientTab {
                 remote,
                 stats,
             } => {
+                self.timeline.mark("connected (TCP handshake done)");
                 self.phase = Phase::Connected;
                 self.console
                     .say(Kind::Good, format!("Connected to {remote}"));
@@ -368,6 +374,10 @@ impl ClientTab {
                 connect,
                 handshake,
             } => {
+                self.timeline.mark(format!(
+                    "TLS handshake done (it took {})",
+                    human_duration(handshake)
+                ));
                 let remote = self
                     .link
                     .as_ref()
@@ -403,14 +413,18 @@ impl ClientTab {
                 self.console.log.push(Kind::Error, reason);
             }
             ClientEvent::Received(data) => {
+                self.timeline.mark_once("first byte in");
                 let text = format!("{} B: ", data.len);
                 self.console.log.push_data(Kind::In, text, data);
             }
             ClientEvent::Sent(data) => {
+                self.timeline.mark_once("first byte out");
                 let text = format!("{} B: ", data.len);
                 self.console.log.push_data(Kind::Out, text, data);
             }
             ClientEvent::WriteShutdown => {
+                self.timeline
+                    .mark("FIN sent: you shut down your write side");
                 self.phase = Phase::WriteShut;
                 self.closed_first = Some("you closed first");
                 self.console
@@ -439,12 +453,41 @@ impl ClientTab {
                 self.console
                     .say(kind, text.split(" — ").next().unwrap_or(&text));
                 self.console.log.push(kind, text);
+                self.close_timeline(&reason);
                 self.handle = None;
                 self.phase = Phase::Idle;
                 if self.focus == Focus::Message {
                     self.focus = Focus::Target;
                 }
             }
+        }
+    }
+
+    /// Ends the timeline, shows it, and says what the kernel keeps.
+    fn close_timeline(&mut self, reason: &CloseReason) {
+        let reset = matches!(reason, CloseReason::Error(why) if why.contains("reset"));
+        match reason {
+            CloseReason::Peer => self.timeline.mark("FIN received: the peer closed"),
+            _ if reset => self.timeline.mark("RST received: the connection was reset"),
+            _ => {}
+        }
+        self.timeline.mark("closed");
+        self.console
+            .log
+            .push(Kind::Info, "Timeline of this connection:");
+        for line in self.timeline.lines() {
+            self.console.log.push(Kind::Info, line);
+        }
+        let ending = if reset {
+            Ending::Reset
+        } else if self.closed_first == Some("you closed first") {
+            Ending::WeClosedFirst
+        } else {
+            Ending::PeerClosedFirst
+        };
+        if let Some(link) = &self.link {
+            let words = what_the_kernel_keeps(ending, link.local, link.remote);
+            self.console.log.push(Kind::Info, words);
         }
     }
 

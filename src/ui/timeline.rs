@@ -1,0 +1,92 @@
+//! The life of a connection, with timestamps: connect started, connected,
+//! the TLS handshake, the first byte each way, FIN sent and received (who
+//! closed first), RST, closed — and what the kernel keeps afterwards.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::format::human_duration;
+
+/// The marks of one connection, in the order they happened.
+#[derive(Debug, Default)]
+pub struct Timeline {
+    start: Option<Instant>,
+    marks: Vec<(Duration, String)>,
+    seen: Vec<&'static str>,
+}
+
+impl Timeline {
+    /// A new connection attempt: the clock starts.
+    pub fn start(&mut self) {
+        *self = Self::default();
+        self.start = Some(Instant::now());
+        self.mark("connect started");
+    }
+
+    /// Something happened now.
+    pub fn mark(&mut self, what: impl Into<String>) {
+        if let Some(start) = self.start {
+            self.marks.push((start.elapsed(), what.into()));
+        }
+    }
+
+    /// Something that counts only the first time (the first byte).
+    pub fn mark_once(&mut self, key: &'static str) {
+        if !self.seen.contains(&key) {
+            self.seen.push(key);
+            self.mark(key);
+        }
+    }
+
+    /// One line per mark: `+1.2 ms  first byte in`.
+    pub fn lines(&self) -> Vec<String> {
+        self.marks
+            .iter()
+            .map(|(at, what)| format!("  +{:<9} {what}", offset(*at)))
+            .collect()
+    }
+}
+
+fn offset(at: Duration) -> String {
+    if at < Duration::from_millis(1) {
+        format!("{} µs", at.as_micros())
+    } else if at < Duration::from_secs(1) {
+        format!("{:.1} ms", at.as_secs_f64() * 1000.0)
+    } else {
+        human_duration(at)
+    }
+}
+
+/// Who ended the connection, for the kernel's part of the story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// This side sent the first FIN.
+    WeClosedFirst,
+    /// The peer sent the first FIN.
+    PeerClosedFirst,
+    /// A reset ended it.
+    Reset,
+}
+
+/// What the kernel keeps after the close, in one sentence, checked against
+/// `/proc/net/tcp` where it can be.
+pub fn what_the_kernel_keeps(ending: Ending, local: SocketAddr, remote: SocketAddr) -> String {
+    match ending {
+        Ending::WeClosedFirst => {
+            let seen = match crate::net::time_wait::in_time_wait(local, remote) {
+                Some(true) => " (it is in /proc/net/tcp's TIME_WAIT list now)",
+                Some(false) => " (not in TIME_WAIT yet: the peer's FIN may still be on its way)",
+                None => "",
+            };
+            format!(
+                "You closed first, so the kernel keeps {local} ⇄ {remote} in TIME_WAIT for about 60 s{seen}: late segments of this connection cannot be taken for a new one."
+            )
+        }
+        Ending::PeerClosedFirst => format!(
+            "The peer closed first, so the peer's side keeps TIME_WAIT for about 60 s; {local} is free again at once."
+        ),
+        Ending::Reset => {
+            "A reset ends a connection at once: neither side keeps TIME_WAIT.".to_string()
+        }
+    }
+}
