@@ -57,3 +57,36 @@ async fn the_client_tab_shows_the_life_of_a_connection_in_order() {
         "the last sample is logged: {text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_l_lists_this_machines_addresses_and_fills_the_listen_field() {
+    let (mut app, _rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "0.0.0.0:8080");
+    app.on_key(ctrl('l'));
+    let text = show(&mut app);
+    assert!(text.contains("This machine's addresses"), "{text}");
+    assert!(
+        text.contains("every interface: reachable from every network"),
+        "{text}"
+    );
+    assert!(
+        text.contains("127.0.0.1") && text.contains("this machine only"),
+        "{text}"
+    );
+    // The wildcards come first (0.0.0.0, [::]), then loopback.
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Enter));
+    let text = show(&mut app);
+    assert!(!text.contains("This machine's addresses"), "closed: {text}");
+    assert!(text.contains("│127.0.0.1:8080"), "the port stays: {text}");
+    // Esc closes without a choice.
+    app.on_key(ctrl('l'));
+    app.on_key(key(KeyCode::Esc));
+    assert!(show(&mut app).contains("│127.0.0.1:8080"));
+    // Tabs that do not listen have no picker.
+    app.on_key(alt('1'));
+    app.on_key(ctrl('l'));
+    assert!(!show(&mut app).contains("This machine's addresses"));
+}

@@ -31,6 +31,7 @@ pub mod explain;
 pub mod greet;
 pub mod http;
 pub mod http_responder;
+pub mod interfaces;
 pub mod loop_guard;
 pub mod lossy;
 pub mod relay;

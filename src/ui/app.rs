@@ -99,6 +99,8 @@ macro_rules! registry {
             pub help_scroll: u16,
             /// Set by Ctrl+C; the loop ends.
             pub quit: bool,
+            /// The address picker, while open (Ctrl+L).
+            pub picker: Option<super::address_picker::AddressPicker>,
             $(
                 #[doc = concat!("The ", $title, " tab.")]
                 pub $field: $ty,
@@ -114,6 +116,7 @@ macro_rules! registry {
                     help: false,
                     help_scroll: 0,
                     quit: false,
+                    picker: None,
                     $($field: <$ty as StartTab>::start(&options, Tab::$variant),)+
                 }
             }
@@ -188,6 +191,9 @@ impl App {
         if key.kind != KeyEventKind::Press {
             return;
         }
+        if self.picker.is_some() && !super::ctrl(&key, 'c') {
+            return self.on_picker_key(&key);
+        }
         let layer = if self.help { Layer::Help } else { Layer::Tabs };
         match keys::action(GLOBAL_BINDINGS, &key, layer) {
             Some(action) => self.perform(action, &key),
@@ -212,12 +218,38 @@ impl App {
                 self.help_scroll = 0;
             }
             Global::CloseHelp => self.help = false,
+            Global::Addresses => {
+                if self.active_mut().listen_field().is_some() {
+                    self.picker = Some(super::address_picker::AddressPicker::open());
+                }
+            }
             Global::ScrollUp(lines) => self.help_scroll = self.help_scroll.saturating_sub(lines),
             Global::ScrollDown(lines) => self.help_scroll = self.help_scroll.saturating_add(lines),
             Global::ScrollTop => self.help_scroll = 0,
             Global::ScrollBottom => self.help_scroll = u16::MAX,
             Global::Focus(forward) => self.active_mut().focus_step(forward),
             Global::Listed => {}
+        }
+    }
+
+    /// A key while the address picker is open: it takes them all (Ctrl+C
+    /// still quits).
+    fn on_picker_key(&mut self, key: &KeyEvent) {
+        let Some(picker) = &mut self.picker else {
+            return;
+        };
+        match picker.key(key) {
+            super::address_picker::Picked::Moved => {}
+            super::address_picker::Picked::Closed => self.picker = None,
+            super::address_picker::Picked::Chosen(choice) => {
+                self.picker = None;
+                if let Some((field, locked)) = self.active_mut().listen_field() {
+                    if !locked {
+                        let text = super::address_picker::with_host(field.text(), &choice.host());
+                        field.set_text(&text);
+                    }
+                }
+            }
         }
     }
 
@@ -297,6 +329,8 @@ pub enum Global {
     ScrollBottom,
     /// Listed in the help for every tab; each tab binds it itself.
     Listed,
+    /// Open the address picker (tabs that listen or bind).
+    Addresses,
 }
 
 /// The keys that work everywhere, and the help overlay's own: one table for
@@ -350,6 +384,14 @@ pub const GLOBAL_BINDINGS: &[Binding<Global, Layer>] = &[
         help: "this help (Esc or F1 closes it; ↑↓ PgUp PgDn Home End scroll)",
         scope: Scope::Tab,
         action: Global::Help,
+    },
+    Binding {
+        keys: &[Key::Ctrl('l')],
+        name: "Ctrl+L",
+        label: "",
+        help: "server, UDP, relay: this machine's addresses and what each means; Enter fills the address (stopped first)",
+        scope: Scope::Focus(Layer::Tabs),
+        action: Global::Addresses,
     },
     Binding {
         keys: &[Key::Ctrl('c')],

@@ -30,6 +30,9 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     draw_tab_bar(frame, bar, app);
     app.active_mut().render(frame, body);
     draw_footer(frame, footer, app);
+    if let Some(picker) = &app.picker {
+        picker.render(frame, body);
+    }
     if app.help {
         let sections = help::sections(app);
         help::render(frame, body, &sections, &mut app.help_scroll);

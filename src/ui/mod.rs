@@ -9,6 +9,7 @@
 //!  Enter start · Tab focus · F1 help · Ctrl+C quit                            footer
 //! ```
 
+pub mod address_picker;
 pub mod app;
 pub mod client_tls;
 pub mod composer;

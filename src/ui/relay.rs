@@ -606,6 +606,10 @@ impl super::tab::TabView for RelayTab {
     fn typing(&self) -> bool {
         RelayTab::typing(self)
     }
+    fn listen_field(&mut self) -> Option<(&mut InputField, bool)> {
+        let locked = self.phase != Phase::Stopped;
+        Some((&mut self.console.address, locked))
+    }
 }
 
 impl super::app::StartTab for RelayTab {

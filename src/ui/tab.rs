@@ -37,4 +37,9 @@ pub trait TabView {
     fn focus_step(&mut self, forward: bool);
     /// Whether a text field has the keyboard (single-letter keys type).
     fn typing(&self) -> bool;
+    /// The field that says where the tab listens or binds, and whether it
+    /// is locked (the socket is live), for the address picker (Ctrl+L).
+    fn listen_field(&mut self) -> Option<(&mut super::input::InputField, bool)> {
+        None
+    }
 }

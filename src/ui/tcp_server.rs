@@ -584,6 +584,10 @@ impl super::tab::TabView for ServerTab {
     fn typing(&self) -> bool {
         ServerTab::typing(self)
     }
+    fn listen_field(&mut self) -> Option<(&mut super::input::InputField, bool)> {
+        let locked = self.phase != Phase::Stopped;
+        Some((&mut self.console.address, locked))
+    }
 }
 
 impl super::app::StartTab for ServerTab {

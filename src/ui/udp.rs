@@ -551,6 +551,10 @@ impl super::tab::TabView for UdpTab {
     fn typing(&self) -> bool {
         UdpTab::typing(self)
     }
+    fn listen_field(&mut self) -> Option<(&mut InputField, bool)> {
+        let locked = self.socket.is_some();
+        Some((&mut self.bind, locked))
+    }
 }
 
 impl super::app::StartTab for UdpTab {
