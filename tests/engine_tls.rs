@@ -359,3 +359,62 @@ async fn unknown_ca_wrong_name_expired_and_pinned_over_tcp() {
     assert!(info.chain[0].is_ca);
     std::fs::remove_file(ca).unwrap();
 }
+
+/// A TLS client that sends and never reads: the stalled-write timeout must
+/// still close it (the close_notify it will never take cannot hold the
+/// close forever).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_peer_that_never_reads_is_still_closed_by_the_idle_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let pki = pki(&["localhost"], false);
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let (cert, key) = server_files(&pki);
+    let tls = tls::server::server(Some(&cert), Some(&key)).unwrap();
+    let config = ServerConfig {
+        behaviour: Behaviour::Echo,
+        reply_delay: Duration::ZERO,
+        idle_timeout: Some(Duration::from_millis(500)),
+        ..ServerConfig::default()
+    };
+    let server = tcp_server::start_with(&engine, "127.0.0.1:0", config, Some(tls.acceptor));
+    let addr = listening(&mut rx, server.id()).await;
+    let mut roots = rustls::RootCertStore::empty();
+    use rustls::pki_types::pem::PemObject;
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(pki.ca_pem.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    socket.set_nonblocking(true).unwrap();
+    let stream = tokio::net::TcpStream::from_std(socket.into()).unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls_stream = connector.connect(name, stream).await.unwrap();
+    let flood = tokio::spawn(async move {
+        let block = vec![b'x'; 64 * 1024];
+        while tls_stream.write_all(&block).await.is_ok() {}
+    });
+    let reason = wait_for(&mut rx, "Closed", |event| match event {
+        Event::Server(_, ServerEvent::Closed { reason, .. }) => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(reason.to_string().contains("--idle-timeout"), "{reason}");
+    server.stop();
+    wait_for(&mut rx, "Stopped", |event| {
+        matches!(event, Event::Server(_, ServerEvent::Stopped)).then_some(())
+    })
+    .await;
+    flood.abort();
+    for file in [cert, key] {
+        std::fs::remove_file(file).unwrap();
+    }
+}

@@ -249,7 +249,11 @@ impl Connection {
             }
         };
         if !matches!(reason, CloseReason::Error(_)) {
-            let _ = writer.shutdown().await;
+            // Bounded: a TLS close must send close_notify, and a peer that
+            // reads nothing would otherwise hold the close (and a stop of
+            // the whole server) forever. Past the limit the socket is
+            // simply dropped.
+            let _ = tokio::time::timeout(CLOSE_LIMIT, writer.shutdown()).await;
         }
         // The socket is still open: what the kernel saw, to the end.
         if sampling {
@@ -380,6 +384,10 @@ async fn tls_handshake(
         ))),
     }
 }
+
+/// How long a close may wait for the peer to take our last bytes (TLS's
+/// close_notify included).
+const CLOSE_LIMIT: Duration = Duration::from_secs(1);
 
 /// A connection's socket, for `TCP_INFO` (open while the task runs).
 #[derive(Debug, Clone, Copy)]
