@@ -535,6 +535,10 @@ async fn https_pins_a_self_signed_ca_certificate_from_the_ca_file() {
     req.tls.extra_ca = Some(ca.clone());
     let error = get(&engine, &mut rx, req).await.error.unwrap();
     assert!(error.contains("is not valid for"), "{error}");
+    assert!(
+        error.contains("is not valid for 127.0.0.1: it is for DNS:localhost"),
+        "the expected name is said: {error}"
+    );
     std::fs::remove_file(ca).unwrap();
 }
 

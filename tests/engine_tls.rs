@@ -418,3 +418,29 @@ async fn a_tls_peer_that_never_reads_is_still_closed_by_the_idle_timeout() {
         std::fs::remove_file(file).unwrap();
     }
 }
+
+/// A pinned certificate whose validity starts in the future is "not valid
+/// yet", not "expired".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pinned_certificate_not_valid_yet_says_so() {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.not_before = rcgen::date_time_ymd(2090, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2091, 1, 1);
+    let cert = params.self_signed(&key).unwrap();
+    let future = Pki {
+        ca_pem: cert.pem(),
+        server_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+        server_cert: cert.der().clone(),
+        server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    };
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let (_server, addr) = tls_server(&engine, &mut rx, Behaviour::Echo, &future).await;
+    let ca = ca_file(&future);
+    let (_client, outcome) = tls_client(&engine, &mut rx, addr, trusting(&ca)).await;
+    let reason = outcome.unwrap_err();
+    assert!(reason.contains("is not valid until"), "{reason}");
+    std::fs::remove_file(ca).unwrap();
+}

@@ -93,12 +93,16 @@ pub fn fingerprint(der: &[u8]) -> String {
         .join(":")
 }
 
-/// Whether `der` is within its validity period at `unix_seconds`.
-pub fn valid_at(der: &[u8], unix_seconds: i64) -> Option<bool> {
+/// Where `unix_seconds` falls against `der`'s validity period: `Less`
+/// before it starts, `Equal` within it, `Greater` after it ended.
+pub fn validity_at(der: &[u8], unix_seconds: i64) -> Option<std::cmp::Ordering> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
     let validity = cert.validity();
-    Some(
-        validity.not_before.timestamp() <= unix_seconds
-            && unix_seconds <= validity.not_after.timestamp(),
-    )
+    Some(if unix_seconds < validity.not_before.timestamp() {
+        std::cmp::Ordering::Less
+    } else if unix_seconds > validity.not_after.timestamp() {
+        std::cmp::Ordering::Greater
+    } else {
+        std::cmp::Ordering::Equal
+    })
 }

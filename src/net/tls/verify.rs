@@ -94,21 +94,22 @@ impl Verifier {
         now: UnixTime,
     ) -> Result<(), rustls::Error> {
         let seconds = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-        match super::cert::valid_at(end_entity, seconds) {
-            Some(true) => {}
-            Some(false) => {
-                return Err(rustls::Error::InvalidCertificate(CertificateError::Expired))
-            }
-            None => {
-                return Err(rustls::Error::InvalidCertificate(
-                    CertificateError::BadEncoding,
-                ))
-            }
+        let invalid = |err| Err(rustls::Error::InvalidCertificate(err));
+        match super::cert::validity_at(end_entity, seconds) {
+            Some(std::cmp::Ordering::Equal) => {}
+            Some(std::cmp::Ordering::Less) => return invalid(CertificateError::NotValidYet),
+            Some(std::cmp::Ordering::Greater) => return invalid(CertificateError::Expired),
+            None => return invalid(CertificateError::BadEncoding),
         }
         let cert = webpki::EndEntityCert::try_from(end_entity)
             .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
         cert.verify_is_valid_for_subject_name(server_name)
-            .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::NotValidForName))
+            .map_err(|_| {
+                rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
+                    expected: server_name.to_owned(),
+                    presented: Vec::new(),
+                })
+            })
     }
 }
 
