@@ -150,6 +150,46 @@ pub const CONNECT_TIMEOUTS: [Duration; 5] = [
     Duration::from_secs(30),
 ];
 
+/// The focus after (or before) `now` in a tab's `order`, wrapping around
+/// and passing over the fields `hidden` says are not shown now (the TLS
+/// fields while TLS is off).
+pub fn step_focus<F: Copy + PartialEq>(
+    order: &[F],
+    now: F,
+    forward: bool,
+    hidden: impl Fn(F) -> bool,
+) -> F {
+    let len = order.len();
+    let mut at = order.iter().position(|f| *f == now).unwrap_or(0);
+    for _ in 0..len {
+        at = if forward {
+            (at + 1) % len
+        } else {
+            (at + len - 1) % len
+        };
+        if !hidden(order[at]) {
+            return order[at];
+        }
+    }
+    now
+}
+
+/// Drops the oldest rows for which `is_open` is false beyond the newest
+/// `kept` of them; open rows all stay (the server's connections, the
+/// relay's pairs).
+pub fn prune_closed<T>(rows: &mut Vec<T>, kept: usize, is_open: impl Fn(&T) -> bool) {
+    let closed = rows.iter().filter(|row| !is_open(row)).count();
+    let mut excess = closed.saturating_sub(kept);
+    rows.retain(|row| {
+        if excess > 0 && !is_open(row) {
+            excess -= 1;
+            false
+        } else {
+            true
+        }
+    });
+}
+
 /// The value after `current` in `choices`, wrapping around.
 pub fn cycle(choices: &[Duration], current: Duration) -> Duration {
     let at = choices.iter().position(|d| *d == current).unwrap_or(0);
@@ -169,5 +209,23 @@ mod tests {
         assert_eq!(count(999), "999");
         assert_eq!(count(2_000_000), "2,000,000");
         assert_eq!(cycle(&REPLY_DELAYS, Duration::from_secs(2)), Duration::ZERO);
+    }
+
+    #[test]
+    fn focus_steps_over_hidden_fields_and_pruning_keeps_open_rows() {
+        let order = [1, 2, 3, 4];
+        let hide_23 = |f: i32| f == 2 || f == 3;
+        assert_eq!(step_focus(&order, 1, true, hide_23), 4);
+        assert_eq!(step_focus(&order, 4, false, hide_23), 1);
+        assert_eq!(step_focus(&order, 4, true, |_| false), 1);
+        assert_eq!(
+            step_focus(&order, 2, true, |_| true),
+            2,
+            "nothing shown: stays"
+        );
+        // (id, open): the two oldest closed go, open ones stay.
+        let mut rows = vec![(1, false), (2, true), (3, false), (4, false), (5, true)];
+        prune_closed(&mut rows, 1, |row| row.1);
+        assert_eq!(rows, [(2, true), (4, false), (5, true)]);
     }
 }

@@ -70,13 +70,7 @@ impl Focus {
     ];
 
     fn step(self, forward: bool) -> Self {
-        let at = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
-        let len = Self::ORDER.len();
-        Self::ORDER[if forward {
-            (at + 1) % len
-        } else {
-            (at + len - 1) % len
-        }]
+        super::step_focus(&Self::ORDER, self, forward, |_| false)
     }
 }
 

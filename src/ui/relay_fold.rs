@@ -162,16 +162,7 @@ impl RelayTab {
     }
 
     fn prune_closed(&mut self) {
-        let closed = self.pairs.iter().filter(|row| !row.is_open()).count();
-        let mut excess = closed.saturating_sub(CLOSED_PAIRS_KEPT);
-        self.pairs.retain(|row| {
-            if excess > 0 && !row.is_open() {
-                excess -= 1;
-                false
-            } else {
-                true
-            }
-        });
+        super::super::prune_closed(&mut self.pairs, CLOSED_PAIRS_KEPT, PairRow::is_open);
         let shown = self.selection.key_in(&self.keys());
         self.console.log.show_only(shown);
     }

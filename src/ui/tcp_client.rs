@@ -64,19 +64,9 @@ impl Focus {
 
     /// The next (or previous) focus; the TLS fields only while `tls` is on.
     fn step(self, forward: bool, tls: bool) -> Self {
-        let len = Self::ORDER.len();
-        let mut at = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
-        loop {
-            at = if forward {
-                (at + 1) % len
-            } else {
-                (at + len - 1) % len
-            };
-            let next = Self::ORDER[at];
-            if tls || !matches!(next, Focus::CaFile | Focus::Sni) {
-                return next;
-            }
-        }
+        super::step_focus(&Self::ORDER, self, forward, |f| {
+            !tls && matches!(f, Focus::CaFile | Focus::Sni)
+        })
     }
 }
 

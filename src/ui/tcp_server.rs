@@ -74,19 +74,9 @@ impl Focus {
 
     /// The next (or previous) focus; the TLS fields only while TLS is on.
     fn step(self, forward: bool, tls: bool) -> Self {
-        let len = Self::ORDER.len();
-        let mut at = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
-        loop {
-            at = if forward {
-                (at + 1) % len
-            } else {
-                (at + len - 1) % len
-            };
-            let next = Self::ORDER[at];
-            if tls || !matches!(next, Focus::Cert | Focus::Key) {
-                return next;
-            }
-        }
+        super::step_focus(&Self::ORDER, self, forward, |f| {
+            !tls && matches!(f, Focus::Cert | Focus::Key)
+        })
     }
 }
 
@@ -515,19 +505,7 @@ impl ServerTab {
     }
 
     fn prune_closed_rows(&mut self) {
-        let closed = self.rows.iter().filter(|row| !row.is_open()).count();
-        if closed <= CLOSED_ROWS_KEPT {
-            return;
-        }
-        let mut excess = closed - CLOSED_ROWS_KEPT;
-        self.rows.retain(|row| {
-            if excess > 0 && !row.is_open() {
-                excess -= 1;
-                false
-            } else {
-                true
-            }
-        });
+        super::prune_closed(&mut self.rows, CLOSED_ROWS_KEPT, ConnRow::is_open);
     }
 
     /// Keys worth showing in the footer now, from the bindings table.
