@@ -17,7 +17,7 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{closed_loop, median, plain_echo_server, Load, ROUNDS, WINDOW};
+use common::{compare, plain_echo_server, Load, ROUNDS, WINDOW};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use netplay::app::{self, App, StartOptions, Tab};
 use netplay::net::relay::RelayEvent;
@@ -119,30 +119,7 @@ fn main() {
             println!();
             println!("| load | plain tokio relay (median) | netplay relay, UI logging (median) | ratio (median of rounds) |");
             println!("| --- | ---: | ---: | ---: |");
-            for load in &loads {
-                let mut plains = Vec::new();
-                let mut netplays = Vec::new();
-                let mut ratios = Vec::new();
-                for round in 0..ROUNDS {
-                    let (p, n) = if round % 2 == 0 {
-                        let p = closed_loop(plain, load.connections, load.size).await;
-                        (p, closed_loop(netplay, load.connections, load.size).await)
-                    } else {
-                        let n = closed_loop(netplay, load.connections, load.size).await;
-                        (closed_loop(plain, load.connections, load.size).await, n)
-                    };
-                    plains.push(p);
-                    netplays.push(n);
-                    ratios.push(n / p);
-                }
-                println!(
-                    "| {} | {} | {} | {:.2}× |",
-                    load.name,
-                    load.rate(median(&mut plains)).trim(),
-                    load.rate(median(&mut netplays)).trim(),
-                    median(&mut ratios)
-                );
-            }
+            compare(&loads, plain, netplay).await;
             println!();
             println!(
                 "{} data events were dropped for display (counters stay exact)",

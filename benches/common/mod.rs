@@ -97,3 +97,35 @@ impl Load {
         }
     }
 }
+
+/// Runs each load against `plain` and `netplay` in alternating windows,
+/// [`ROUNDS`] rounds, and prints a table row per load: both medians and the
+/// median of the rounds' ratios.
+pub async fn compare(loads: &[Load], plain: SocketAddr, netplay: SocketAddr) {
+    for load in loads {
+        let mut plains = Vec::new();
+        let mut netplays = Vec::new();
+        let mut ratios = Vec::new();
+        for round in 0..ROUNDS {
+            // Alternate which goes first, so neither always gets the
+            // warmer machine.
+            let (p, n) = if round % 2 == 0 {
+                let p = closed_loop(plain, load.connections, load.size).await;
+                (p, closed_loop(netplay, load.connections, load.size).await)
+            } else {
+                let n = closed_loop(netplay, load.connections, load.size).await;
+                (closed_loop(plain, load.connections, load.size).await, n)
+            };
+            plains.push(p);
+            netplays.push(n);
+            ratios.push(n / p);
+        }
+        println!(
+            "| {} | {} | {} | {:.2}× |",
+            load.name,
+            load.rate(median(&mut plains)).trim(),
+            load.rate(median(&mut netplays)).trim(),
+            median(&mut ratios)
+        );
+    }
+}
