@@ -28,6 +28,30 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// A number in at most five columns: exact below 10,000, else three
+/// significant digits with k, M, G, T (`12.3k`, `3.77G`), for tables.
+pub fn compact(n: u64) -> String {
+    if n < 10_000 {
+        return n.to_string();
+    }
+    let units = [("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12)];
+    let value = n as f64;
+    let (unit, scale) = units
+        .iter()
+        .rev()
+        .find(|(_, scale)| value >= *scale)
+        .copied()
+        .unwrap_or(("k", 1e3));
+    let scaled = value / scale;
+    if scaled >= 100.0 {
+        format!("{scaled:.0}{unit}")
+    } else if scaled >= 10.0 {
+        format!("{scaled:.1}{unit}")
+    } else {
+        format!("{scaled:.2}{unit}")
+    }
+}
+
 /// `1 read`, `2 reads`: an exact count with its noun.
 pub fn plural(n: u64, noun: &str) -> String {
     if n == 1 {
@@ -55,5 +79,18 @@ pub fn human_duration(duration: Duration) -> String {
         format!("{} s", ms / 1000)
     } else {
         format!("{:.1} s", duration.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_numbers_fit_five_columns() {
+        assert_eq!(compact(9_999), "9999");
+        assert_eq!(compact(12_345), "12.3k");
+        assert_eq!(compact(3_771_495_838), "3.77G");
+        assert_eq!(compact(250_000_000), "250M");
     }
 }

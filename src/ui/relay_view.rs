@@ -13,6 +13,7 @@ use ratatui::Frame;
 use super::input::title;
 use super::relay::{Focus, PairRow, Phase, RelayTab};
 use super::{age, count, relay_faults, theme};
+use crate::format::compact;
 use crate::net::relay::Dir;
 use crate::text::sanitize;
 
@@ -220,8 +221,13 @@ fn render_pairs(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
                 Cell::from(tuple),
                 side_cell(row, 0),
                 side_cell(row, 1),
-                Cell::from(format!("{}/{}", count(up.bytes_in), count(up.reads))),
-                Cell::from(format!("{}/{}", count(down.bytes_in), count(down.reads))),
+                // Compact: the exact counts fit no column at flood rates.
+                Cell::from(format!("{}/{}", compact(up.bytes_in), compact(up.reads))),
+                Cell::from(format!(
+                    "{}/{}",
+                    compact(down.bytes_in),
+                    compact(down.reads)
+                )),
                 Cell::from(age(ended.saturating_duration_since(row.opened))),
             ])
             .style(if row.is_open() {
@@ -236,8 +242,8 @@ fn render_pairs(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
         Constraint::Min(20),
         Constraint::Length(7),
         Constraint::Length(7),
-        Constraint::Length(15),
-        Constraint::Length(15),
+        Constraint::Length(12),
+        Constraint::Length(12),
         Constraint::Length(5),
     ];
     let table = Table::new(rows, widths)
