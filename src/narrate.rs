@@ -168,6 +168,10 @@ impl ServerNarrator {
                 Kind::Info,
                 format!("{conn} {}", info.line()),
             ),
+            ServerEvent::Options { conn, options } => match options {
+                Ok(options) => Narration::new(Kind::Info, format!("{conn} {}", options.line())),
+                Err(reason) => Narration::new(Kind::Error, format!("{conn} {reason}")),
+            },
             ServerEvent::TlsFailed { conn, reason } => Narration::new(
                 Kind::Error,
                 format!("{conn} TLS handshake with {} failed: {reason}", self.peer(*conn)),

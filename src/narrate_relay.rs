@@ -20,6 +20,8 @@ pub fn pair_of(event: &RelayEvent) -> Option<crate::net::ConnId> {
         | RelayEvent::FinReceived { pair, .. }
         | RelayEvent::FinSent { pair, .. }
         | RelayEvent::Fault { pair, .. }
+        | RelayEvent::TcpInfo { pair, .. }
+        | RelayEvent::Options { pair, .. }
         | RelayEvent::Closed { pair, .. } => Some(*pair),
         RelayEvent::Listening { .. }
         | RelayEvent::StartFailed { .. }
@@ -48,6 +50,8 @@ pub fn event_name(event: &RelayEvent) -> &'static str {
         RelayEvent::FinReceived { .. } => "fin_received",
         RelayEvent::FinSent { .. } => "fin_sent",
         RelayEvent::Fault { .. } => "fault",
+        RelayEvent::TcpInfo { .. } => "tcp_info",
+        RelayEvent::Options { .. } => "options",
         RelayEvent::Closed { .. } => "closed",
     }
 }
@@ -149,6 +153,21 @@ pub fn narrate(event: &RelayEvent, target: &str) -> Narration {
             format!("{pair} FIN forwarded to the {}", side.name()),
         ),
         RelayEvent::Fault { pair, what } => line(Kind::Error, format!("{pair} {what}")),
+        RelayEvent::TcpInfo { pair, side, info } => line(
+            Kind::Info,
+            format!("{pair} {} side {}", side.name(), info.line()),
+        ),
+        RelayEvent::Options {
+            pair,
+            side,
+            options,
+        } => match options {
+            Ok(options) => line(
+                Kind::Info,
+                format!("{pair} {} side {}", side.name(), options.line()),
+            ),
+            Err(reason) => line(Kind::Error, format!("{pair} {} side {reason}", side.name())),
+        },
         RelayEvent::Closed {
             pair,
             reason,

@@ -90,3 +90,123 @@ async fn ctrl_l_lists_this_machines_addresses_and_fills_the_listen_field() {
     app.on_key(ctrl('l'));
     assert!(!show(&mut app).contains("This machine's addresses"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_o_on_the_client_shows_tcp_info_and_changes_socket_options_live() {
+    let (mut app, mut rx) = new_app();
+    let server = tcp_server::start(&app.engine, "127.0.0.1:0", ServerConfig::default());
+    let addr = common::listening(&mut rx, server.id()).await;
+    app.on_key(alt('3'));
+    app.on_key(ctrl('o'));
+    assert!(
+        show(&mut app).contains("Not connected: the kernel's view shows a connection"),
+        "{}",
+        show(&mut app)
+    );
+    set_field(&mut app, &addr.to_string());
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Welcome!").await;
+    app.on_key(ctrl('o'));
+    let text = pump_until(&mut app, &mut rx, "(default here; the kernel's is off)").await;
+    assert!(text.contains("The kernel's view"), "{text}");
+    assert!(
+        text.contains("SO_KEEPALIVE") && text.contains("IP TTL"),
+        "{text}"
+    );
+    let text = pump_until(&mut app, &mut rx, "ESTABLISHED").await;
+    for field in [
+        "RTT",
+        "cwnd",
+        "MSS · PMTU",
+        "send-Q · recv-Q",
+        "segments out · in",
+    ] {
+        assert!(text.contains(field), "{field} missing:\n{text}");
+    }
+    assert!(
+        text.contains("connected (TCP handshake done)"),
+        "the timeline: {text}"
+    );
+    app.on_key(key(KeyCode::Char('n')));
+    let text = pump_until(&mut app, &mut rx, "off: Nagle holds small writes").await;
+    assert!(text.contains("(set here)"), "{text}");
+    app.on_key(key(KeyCode::Char('b')));
+    if cfg!(target_os = "linux") {
+        pump_until(
+            &mut app,
+            &mut rx,
+            "8192 B (you set 4096 B; Linux doubles it",
+        )
+        .await;
+    }
+    app.on_key(key(KeyCode::Char('k')));
+    pump_until(&mut app, &mut rx, "on: idle 10 s, every 5 s, 3 probes").await;
+    // Keys go to the view while it is open, not to the message input.
+    app.on_key(key(KeyCode::Esc));
+    let text = show(&mut app);
+    assert!(!text.contains("The kernel's view"), "Esc closes it: {text}");
+    assert!(
+        text.contains("options nodelay on"),
+        "read-backs are logged: {text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_row_has_a_timeline_and_a_kernel_view_with_close_by_rst() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    let port = port_after(&text, "Listening on 127.0.0.1:");
+    let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    pump_until(&mut app, &mut rx, "Accept new connection").await;
+    std::io::Write::write_all(&mut client, b"Michael").unwrap();
+    pump_until(&mut app, &mut rx, "Hello, Michael!").await;
+    app.on_key(ctrl('o'));
+    let text = pump_until(&mut app, &mut rx, "ESTABLISHED").await;
+    let order = [
+        "accepted (the kernel did the handshake)",
+        "first byte out",
+        "first byte in",
+    ];
+    let mut at = 0;
+    for mark in order {
+        at += text[at..]
+            .find(mark)
+            .unwrap_or_else(|| panic!("{mark:?} missing or out of order:\n{text}"));
+    }
+    pump_until(&mut app, &mut rx, "FIN (default)").await;
+    app.on_key(key(KeyCode::Char('r')));
+    pump_until(&mut app, &mut rx, "RST (SO_LINGER 0) (set here)").await;
+    app.on_key(key(KeyCode::Esc));
+    app.on_key(key(KeyCode::Tab)); // to the connections table
+    app.on_key(key(KeyCode::Char('k'))); // kick
+    client.set_read_timeout(Some(common::WAIT)).unwrap();
+    let mut buf = [0u8; 64];
+    let mut seen = Vec::new();
+    let outcome = loop {
+        match std::io::Read::read(&mut client, &mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+            Err(err) => break Err(err),
+        }
+    };
+    match outcome {
+        Err(err) => assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset, "{err}"),
+        Ok(()) => panic!("the client read a FIN, not a reset, after {seen:?}"),
+    }
+    pump_until(&mut app, &mut rx, "kicked").await;
+    app.on_key(ctrl('o'));
+    let text = show(&mut app);
+    assert!(text.contains("TCP_INFO, the last sample"), "{text}");
+    assert!(
+        text.contains("RST sent: the server closed with SO_LINGER 0"),
+        "{text}"
+    );
+    assert!(text.contains("neither side keeps"), "{text}");
+    assert!(
+        text.contains("RST (SO_LINGER 0) (set here)"),
+        "kept on reopening: {text}"
+    );
+}

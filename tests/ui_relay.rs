@@ -156,3 +156,40 @@ async fn upstream_refused_and_listen_in_use_are_one_line_each() {
     let text = pump_until(&mut app, &mut rx, "already in use").await;
     assert!(text.contains("Cannot listen"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_o_shows_a_pairs_two_sockets_and_its_timeline() {
+    let (mut app, mut rx) = new_app();
+    let (_server, server_addr) = greet_server(&app, &mut rx).await;
+    let port = start_relay(&mut app, &mut rx, &server_addr.to_string()).await;
+    let mut client = common::tutorial_client(([127, 0, 0, 1], port).into());
+    common::expect_bytes(&mut client, b"Welcome!");
+    client.write_all(b"Michael").unwrap();
+    common::expect_bytes(&mut client, b"Hello, Michael!");
+    pump_until(&mut app, &mut rx, "Hello, Michael!").await;
+    app.on_key(ctrl('o'));
+    let text = pump_until(&mut app, &mut rx, "ESTABLISHED").await;
+    assert!(text.contains("our socket to the client"), "{text}");
+    let order = [
+        "accepted: the client is connected",
+        "upstream connected",
+        "first byte server → client",
+        "first byte client → server",
+    ];
+    let mut at = 0;
+    for mark in order {
+        at += text[at..]
+            .find(mark)
+            .unwrap_or_else(|| panic!("{mark:?} missing or out of order:\n{text}"));
+    }
+    app.on_key(key(KeyCode::Tab));
+    let text = pump_until(&mut app, &mut rx, "our socket to the server").await;
+    assert!(text.contains(&format!("⇄ {server_addr}")), "{text}");
+    pump_until(&mut app, &mut rx, "t IP TTL       64 (default)").await;
+    app.on_key(key(KeyCode::Char('t')));
+    pump_until(&mut app, &mut rx, "t IP TTL       1 (set here)").await;
+    app.on_key(key(KeyCode::Esc));
+    drop(client);
+    let text = pump_until(&mut app, &mut rx, "0 open · 1 accepted").await;
+    assert!(!text.contains("The kernel's view"), "{text}");
+}

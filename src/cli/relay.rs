@@ -52,6 +52,9 @@ fn fields(event: &RelayEvent) -> Vec<(&'static str, Value)> {
         | RelayEvent::AcceptFailed { reason }
         | RelayEvent::Warning { reason } => vec![("reason", reason.clone().into())],
         RelayEvent::Stopped => Vec::new(),
+        RelayEvent::TcpInfo { pair, side, .. } | RelayEvent::Options { pair, side, .. } => {
+            vec![conn(pair), ("side", side.name().into())]
+        }
         RelayEvent::Accepted {
             pair,
             client,

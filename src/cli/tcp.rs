@@ -31,6 +31,7 @@ fn event_name(event: &ServerEvent) -> &'static str {
         ServerEvent::TlsAccepted { .. } => "tls",
         ServerEvent::TlsFailed { .. } => "tls_failed",
         ServerEvent::TcpInfo { .. } => "tcp_info",
+        ServerEvent::Options { .. } => "options",
     }
 }
 
@@ -64,6 +65,7 @@ fn server_fields(event: &ServerEvent) -> Vec<(&'static str, Value)> {
             vec![("reason", reason.clone().into())]
         }
         ServerEvent::Stopped => Vec::new(),
+        ServerEvent::Options { conn, .. } => vec![("conn", conn.0.into())],
         ServerEvent::TlsAccepted {
             conn,
             version,
@@ -211,6 +213,7 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                             emit(&out, "tcp_info", Kind::Info, &info.line(), &fields);
                         }
                     }
+                    ClientEvent::Options(_) => {}
                     ClientEvent::ConnectFailed { reason } => {
                         out.error(&reason);
                         return ExitCode::from(FAILURE);

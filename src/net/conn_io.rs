@@ -37,6 +37,17 @@ pub(crate) fn tls(stream: TlsStream<TcpStream>) -> (ConnReader, ConnWriter) {
     (ConnReader::Tls(reader), ConnWriter::Tls(writer))
 }
 
+/// Closes the connection with no shutdown of the write side first: a
+/// plain write half dropped alone sends FIN, which must not go out before
+/// the RST of a socket set to close with RST (`SO_LINGER` 0).
+pub(crate) fn close_whole(reader: ConnReader, writer: ConnWriter) {
+    match (reader, writer) {
+        (ConnReader::Plain(reader), ConnWriter::Plain(writer)) => drop(reader.reunite(writer)),
+        (ConnReader::Tls(reader), ConnWriter::Tls(writer)) => drop(reader.unsplit(writer)),
+        (reader, writer) => drop((reader, writer)),
+    }
+}
+
 impl ConnReader {
     /// Reads into `buffer`, which stays empty (no memory) until the peer
     /// first sends: an idle plain connection waits for readability alone.

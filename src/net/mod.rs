@@ -40,6 +40,7 @@ mod relay_pair;
 mod relay_pump;
 pub mod resolve;
 mod server_conn;
+pub mod sockopts;
 pub mod tcp_client;
 pub mod tcp_info;
 pub mod tcp_server;

@@ -220,6 +220,26 @@ pub enum RelayEvent {
         /// To whom.
         side: Side,
     },
+    /// The kernel's view of one side's socket, every second while
+    /// watched ([`PairCommand::Watch`]).
+    TcpInfo {
+        /// The pair.
+        pair: ConnId,
+        /// Whose socket: ours to the client, or ours to the server.
+        side: Side,
+        /// The sample.
+        info: super::tcp_info::TcpInfo,
+    },
+    /// One side's socket options as read back after
+    /// [`PairCommand::Option`] (or why the change failed).
+    Options {
+        /// The pair.
+        pair: ConnId,
+        /// Whose socket.
+        side: Side,
+        /// The read-back.
+        options: Result<super::sockopts::SockOptions, String>,
+    },
     /// A fault acted (a limit reached, a reset sent).
     Fault {
         /// The pair.
@@ -264,6 +284,10 @@ pub enum PairCommand {
     Close,
     /// Close both sides with RST.
     Reset,
+    /// Set an option on our socket to `Side` (or only read them back).
+    Option(Side, super::sockopts::SockOpt),
+    /// Sample `TCP_INFO` of our socket to `Side` every second, or stop.
+    Watch(Option<Side>),
 }
 
 enum RelayCommand {

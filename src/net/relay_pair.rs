@@ -9,9 +9,11 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 use super::error::{connect_error, human_duration};
+use super::relay::Side;
 use super::relay::{Context, Dir, PairCommand, PairStats, RelayEvent};
 use super::relay_pump::{Pump, PumpCommand, PumpEnd};
 use super::resolve::resolve;
+use super::tcp_info::SocketFd;
 use super::{ConnId, ConnStats};
 
 /// Commands one direction may have waiting inside the pair.
@@ -92,6 +94,7 @@ impl Pair {
                 stats: stats.clone(),
             })
             .await;
+        let sockets = [SocketFd::of(&client), SocketFd::of(&upstream)];
         let (mut client_read, mut client_write) = client.into_split();
         let (mut server_read, mut server_write) = upstream.into_split();
         let outcome = self
@@ -100,12 +103,24 @@ impl Pair {
                 (&mut server_read, &mut server_write),
                 &stats,
                 &mut commands,
+                sockets,
             )
             .await;
         match outcome {
             Outcome::Finished => self.closed("both sides closed".into(), false).await,
             Outcome::Closed(why) => {
-                drop((client_write, server_write));
+                // A side set to close with RST (SO_LINGER 0) gets no FIN
+                // first: its halves are put back together, then dropped.
+                for (socket, read, write) in [
+                    (sockets[0], client_read, client_write),
+                    (sockets[1], server_read, server_write),
+                ] {
+                    if super::sockopts::closes_with_reset(socket) {
+                        drop(read.reunite(write));
+                    } else {
+                        drop(write);
+                    }
+                }
                 self.closed(why, false).await;
             }
             Outcome::Reset(why) => {
@@ -181,7 +196,15 @@ impl Pair {
         server: (&mut OwnedReadHalf, &mut OwnedWriteHalf),
         stats: &PairStats,
         commands: &mut mpsc::Receiver<PairCommand>,
+        sockets: [SocketFd; 2],
     ) -> Outcome {
+        let socket = |side: Side| match side {
+            Side::Client => sockets[0],
+            Side::Server => sockets[1],
+        };
+        let mut watched: Option<Side> = None;
+        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let hold = self.context.config.borrow().hold_new;
         let (up_tx, up_rx) = mpsc::channel(DIR_QUEUE);
         let (down_tx, down_rx) = mpsc::channel(DIR_QUEUE);
@@ -214,6 +237,16 @@ impl Pair {
                     None => return Outcome::Closed("relay stopped".into()),
                     Some(PairCommand::Close) => return Outcome::Closed("closed by netplay".into()),
                     Some(PairCommand::Reset) => return Outcome::Reset("reset by netplay: RST sent to both sides".into()),
+                    Some(PairCommand::Option(side, opt)) => {
+                        let options = super::sockopts::apply_and_read(socket(side), opt);
+                        self.context.emit(RelayEvent::Options { pair: self.pair, side, options }).await;
+                        continue;
+                    }
+                    Some(PairCommand::Watch(side)) => {
+                        watched = side;
+                        ticker.reset_immediately();
+                        continue;
+                    }
                     Some(PairCommand::Dir(dir, command)) => {
                         let queue = match dir { Dir::Up => &up_tx, Dir::Down => &down_tx };
                         match queue.try_send(PumpCommand::Do(command)) {
@@ -224,6 +257,15 @@ impl Pair {
                         continue;
                     }
                 },
+                _ = ticker.tick(), if watched.is_some() => {
+                    if let Some(side) = watched {
+                        if let Ok(info) = super::tcp_info::sample(&socket(side)) {
+                            let pair = self.pair;
+                            self.context.offer(|| RelayEvent::TcpInfo { pair, side, info }).await;
+                        }
+                    }
+                    continue;
+                }
                 changed = config.changed(), if config_open => {
                     config_open = changed.is_ok();
                     // Reset switched on resets the pair now, even while a

@@ -14,6 +14,7 @@ use super::conn_io::{self, ConnReader, ConnWriter};
 use super::error::{human_duration, stream_error};
 use super::greet::{greet, Behaviour, GreetAction, ServerConfig, WELCOME};
 use super::http_responder::HttpResponder;
+use super::tcp_info::SocketFd;
 use super::tcp_server::{ConnCommand, ServerEvent, READ_BUFFER, TLS_HANDSHAKE_LIMIT};
 use super::{CloseReason, ConnId, ConnStats, Engine, Event, ServerId};
 
@@ -82,7 +83,7 @@ impl Connection {
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         let _ = stream.set_nodelay(true);
-        let fd = Fd(std::os::fd::AsRawFd::as_raw_fd(&stream));
+        let fd = SocketFd::of(&stream);
         let stats = ConnStats::new();
         self.emit(ServerEvent::Accepted {
             conn,
@@ -133,7 +134,8 @@ impl Connection {
         let mut buffer: Vec<u8> = Vec::new();
         let mut peer_done = false;
         let idle_limit = self.config.borrow().idle_timeout;
-        let sampling = self.config.borrow().tcp_info;
+        let always_sampling = self.config.borrow().tcp_info;
+        let mut sampling = always_sampling;
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut config: ServerConfig;
@@ -186,6 +188,16 @@ impl Connection {
                         Some(ConnCommand::Send(bytes)) => {
                             if let Err(reason) = self.reply(&mut io, &bytes, Duration::ZERO, &mut interrupted, &mut stall).await {
                                 break 'conn reason;
+                            }
+                        }
+                        Some(ConnCommand::Option(opt)) => {
+                            let options = super::sockopts::apply_and_read(fd, opt);
+                            self.emit(ServerEvent::Options { conn, options }).await;
+                        }
+                        Some(ConnCommand::Watch(on)) => {
+                            sampling = always_sampling || on;
+                            if sampling {
+                                ticker.reset_immediately();
                             }
                         }
                         None => break 'conn CloseReason::ServerStopped,
@@ -248,7 +260,15 @@ impl Connection {
                 }
             }
         };
-        if !matches!(reason, CloseReason::Error(_)) {
+        // An option asked for before the close still applies to it (close
+        // with RST, then kick), even if sends were queued ahead of it.
+        while let Ok(command) = commands.try_recv() {
+            if let ConnCommand::Option(opt) = command {
+                let _ = super::sockopts::apply(fd, opt);
+            }
+        }
+        // Closing with RST (SO_LINGER 0, set by the user) means no FIN first.
+        if !matches!(reason, CloseReason::Error(_)) && !super::sockopts::closes_with_reset(fd) {
             // Bounded: a TLS close must send close_notify, and a peer that
             // reads nothing would otherwise hold the close (and a stop of
             // the whole server) forever. Past the limit the socket is
@@ -266,8 +286,12 @@ impl Connection {
                 .await;
             }
         }
-        drop(writer);
-        drop(reader);
+        if super::sockopts::closes_with_reset(fd) {
+            conn_io::close_whole(reader, writer);
+        } else {
+            drop(writer);
+            drop(reader);
+        }
         self.emit(ServerEvent::Closed { conn, reason }).await;
         conn
     }
@@ -388,16 +412,6 @@ async fn tls_handshake(
 /// How long a close may wait for the peer to take our last bytes (TLS's
 /// close_notify included).
 const CLOSE_LIMIT: Duration = Duration::from_secs(1);
-
-/// A connection's socket, for `TCP_INFO` (open while the task runs).
-#[derive(Debug, Clone, Copy)]
-struct Fd(std::os::fd::RawFd);
-
-impl std::os::fd::AsRawFd for Fd {
-    fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.0
-    }
-}
 
 #[cfg(test)]
 mod tests {

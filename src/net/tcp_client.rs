@@ -11,6 +11,8 @@ use tokio::sync::{mpsc, watch};
 
 use super::error::{connect_error, connect_timeout, stream_error};
 use super::resolve::resolve;
+use super::sockopts::SockOpt;
+use super::tcp_info::SocketFd;
 pub use super::tcp_server::Busy;
 use super::tls::{TlsInfo, TlsOptions};
 use super::{ClientId, CloseReason, ConnStats, Engine, Event, Payload, StopSignal};
@@ -21,6 +23,9 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Sends that may wait for the connection task (a peer that never reads
 /// stops the writes; past this, sends are refused instead of piling up).
 pub const SEND_QUEUE: usize = 64;
+
+/// Option changes that may wait for the connection task.
+const OPTION_QUEUE: usize = 8;
 
 /// Bytes asked for per read.
 const READ_BUFFER: usize = 16 * 1024;
@@ -64,6 +69,9 @@ pub enum ClientEvent {
         /// Whether this is the sample taken at the close.
         last: bool,
     },
+    /// The socket's options as the kernel reports them, after a
+    /// [`ClientHandle::set_option`] (or `Err`: why it was not set).
+    Options(Result<super::sockopts::SockOptions, String>),
     /// Lookup, connect or the TLS handshake failed; the task has ended.
     ConnectFailed {
         /// One-line reason.
@@ -93,6 +101,7 @@ enum ClientCommand {
 pub struct ClientHandle {
     id: ClientId,
     commands: mpsc::Sender<ClientCommand>,
+    options: mpsc::Sender<SockOpt>,
     stop: watch::Sender<bool>,
 }
 
@@ -123,6 +132,13 @@ impl ClientHandle {
         self.commands
             .try_send(ClientCommand::ShutdownWrite)
             .map_err(|_| Busy)
+    }
+
+    /// Sets a socket option (or only reads them: [`SockOpt::Read`]); the
+    /// read-back arrives as [`ClientEvent::Options`]. Taken at once, even
+    /// while a write waits for a peer that does not read.
+    pub fn set_option(&self, opt: SockOpt) -> Result<(), Busy> {
+        self.options.try_send(opt).map_err(|_| Busy)
     }
 
     /// Closes the connection (or abandons the attempt) at once.
@@ -197,16 +213,18 @@ pub struct Connect {
 pub fn open(engine: &Engine, target: &str, how: Connect) -> ClientHandle {
     let id = ClientId(engine.next_id());
     let (commands, command_rx) = mpsc::channel(SEND_QUEUE);
+    let (options, option_rx) = mpsc::channel(OPTION_QUEUE);
     let (stop_tx, stop) = StopSignal::new();
     let task = Client {
         engine: engine.clone(),
         id,
         stop,
     };
-    engine.spawn(task.run(target.to_string(), how, command_rx));
+    engine.spawn(task.run(target.to_string(), how, command_rx, option_rx));
     ClientHandle {
         id,
         commands,
+        options,
         stop: stop_tx,
     }
 }
@@ -226,7 +244,13 @@ impl Client {
         self.engine.offer(|| Event::Client(self.id, make())).await;
     }
 
-    async fn run(self, target: String, how: Connect, commands: mpsc::Receiver<ClientCommand>) {
+    async fn run(
+        self,
+        target: String,
+        how: Connect,
+        commands: mpsc::Receiver<ClientCommand>,
+        options: mpsc::Receiver<SockOpt>,
+    ) {
         let Connect {
             timeout,
             tls,
@@ -269,8 +293,9 @@ impl Client {
         };
         let _ = stream.set_nodelay(true);
         let probe = Probe {
-            fd: std::os::fd::AsRawFd::as_raw_fd(&stream),
+            socket: SocketFd::of(&stream),
             every_second: tcp_info,
+            options,
         };
         let stats = ConnStats::new();
         self.emit(ClientEvent::Connected {
@@ -358,7 +383,7 @@ impl Client {
         &self,
         stream: S,
         stats: &ConnStats,
-        probe: Probe,
+        mut probe: Probe,
         mut commands: mpsc::Receiver<ClientCommand>,
     ) -> CloseReason
     where
@@ -412,9 +437,13 @@ impl Client {
                     };
                 }
                 _ = ticker.tick(), if probe.every_second => {
-                    if let Ok(info) = super::tcp_info::sample(&probe) {
+                    if let Ok(info) = super::tcp_info::sample(&probe.socket) {
                         self.offer(|| ClientEvent::TcpInfo { info, last: false }).await;
                     }
+                }
+                Some(opt) = probe.options.recv() => {
+                    let result = super::sockopts::apply_and_read(probe.socket, opt);
+                    self.emit(ClientEvent::Options(result)).await;
                 }
                 read = reader.read(&mut buffer) => match read {
                     Ok(0) => break CloseReason::Peer,
@@ -434,8 +463,13 @@ impl Client {
             }
         };
         // The socket is still open here: what the kernel saw, to the end.
+        // An option asked for just before the close still applies to it
+        // (close with RST, then disconnect).
+        while let Ok(opt) = probe.options.try_recv() {
+            let _ = super::sockopts::apply(probe.socket, opt);
+        }
         if probe.every_second {
-            if let Ok(info) = super::tcp_info::sample(&probe) {
+            if let Ok(info) = super::tcp_info::sample(&probe.socket) {
                 self.emit(ClientEvent::TcpInfo { info, last: true }).await;
             }
         }
@@ -443,16 +477,11 @@ impl Client {
     }
 }
 
-/// Where `TCP_INFO` is read: the connection's socket (open for as long as
-/// the conversation runs), and whether every second.
-#[derive(Debug, Clone, Copy)]
+/// The connection's socket for `TCP_INFO` and the live options (open for
+/// as long as the conversation runs), whether to sample every second, and
+/// the option changes asked for.
 struct Probe {
-    fd: std::os::fd::RawFd,
+    socket: SocketFd,
     every_second: bool,
-}
-
-impl std::os::fd::AsRawFd for Probe {
-    fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.fd
-    }
+    options: mpsc::Receiver<SockOpt>,
 }

@@ -6,8 +6,43 @@
 //! This is the one module with `unsafe`: `getsockopt` is a C call that
 //! writes into a struct we provide. No well-kept crate wraps `TCP_INFO`
 //! without a bindgen build (socket2 and nix do not offer it), and `libc`
-//! is already in the tree through tokio.
+//! is already in the tree through tokio. [`SocketFd`] lends the same
+//! socket to socket2 for the live options (`net::sockopts`).
 #![allow(unsafe_code)]
+
+use std::os::fd::{AsRawFd, RawFd};
+
+/// A connection's socket, by descriptor, for the kernel's view and the
+/// live options while the stream itself is split into halves (or wrapped
+/// in TLS) inside the connection task. Made only from a live stream, and
+/// kept only by the task that owns that stream, beside it: it is used
+/// while the stream is open, never after.
+#[derive(Debug, Clone, Copy)]
+pub struct SocketFd(RawFd);
+
+impl SocketFd {
+    /// The socket of `stream`, which the caller keeps open for as long as
+    /// it uses this.
+    pub fn of(stream: &impl std::os::fd::AsFd) -> Self {
+        Self(stream.as_fd().as_raw_fd())
+    }
+
+    /// The socket as socket2 sees it, for setting and reading options.
+    pub fn with<R>(&self, use_it: impl FnOnce(socket2::SockRef<'_>) -> R) -> R {
+        // SAFETY: a `SocketFd` is made from a live stream and used only by
+        // the task that owns that stream, while it is open (see the type's
+        // doc), so the descriptor is open and is this socket for the
+        // borrow's whole life, which ends with this call.
+        let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(self.0) };
+        use_it(socket2::SockRef::from(&fd))
+    }
+}
+
+impl AsRawFd for SocketFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
+    }
+}
 
 /// What the kernel knows about one connection, sampled at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -46,6 +81,12 @@ pub struct TcpInfo {
     pub delivery_rate: u64,
     /// Bytes written by us and not yet sent by the kernel.
     pub notsent_bytes: u32,
+    /// The send queue: bytes written and not yet acknowledged by the peer
+    /// (`ss`'s Send-Q).
+    pub send_queue: u32,
+    /// The receive queue: bytes arrived and not yet read by us (`ss`'s
+    /// Recv-Q).
+    pub recv_queue: u32,
 }
 
 /// The slow-start threshold's "not set yet" value.
@@ -83,7 +124,7 @@ impl TcpInfo {
             self.ssthresh.to_string()
         };
         format!(
-            "tcp_info {} · rtt {} ± {} (min {}) · cwnd {} · ssthresh {} · mss {} · pmtu {} · retrans {}/{} · unacked {} · acked {} B · received {} B · segs out {} / in {} · delivery {} B/s · notsent {} B",
+            "tcp_info {} · rtt {} ± {} (min {}) · cwnd {} · ssthresh {} · mss {} · pmtu {} · retrans {}/{} · unacked {} · acked {} B · received {} B · segs out {} / in {} · delivery {} B/s · notsent {} B · send-q {} B · recv-q {} B",
             self.state_name(),
             micros(self.rtt_us),
             micros(self.rttvar_us),
@@ -100,13 +141,15 @@ impl TcpInfo {
             self.segs_out,
             self.segs_in,
             self.delivery_rate,
-            self.notsent_bytes
+            self.notsent_bytes,
+            self.send_queue,
+            self.recv_queue
         )
     }
 }
 
 /// Microseconds for people: `40 µs`, `1.25 ms`.
-fn micros(us: u32) -> String {
+pub fn micros(us: u32) -> String {
     if us < 1000 {
         format!("{us} µs")
     } else {
@@ -116,7 +159,7 @@ fn micros(us: u32) -> String {
 
 /// Reads `TCP_INFO` from a connected socket.
 #[cfg(target_os = "linux")]
-pub fn sample(socket: &impl std::os::fd::AsRawFd) -> Result<TcpInfo, String> {
+pub fn sample(socket: &impl AsRawFd) -> Result<TcpInfo, String> {
     let fd = socket.as_raw_fd();
     // SAFETY: `tcp_info` is a plain C struct of integers, for which all
     // zeroes is a valid value.
@@ -140,6 +183,17 @@ pub fn sample(socket: &impl std::os::fd::AsRawFd) -> Result<TcpInfo, String> {
             super::error::os_reason(&std::io::Error::last_os_error())
         ));
     }
+    let queue = |request: libc::Ioctl| {
+        let mut bytes: libc::c_int = 0;
+        // SAFETY: SIOCOUTQ and SIOCINQ (FIONREAD) write one `int` through
+        // the pointer, which is valid for that write; `fd` is open as above.
+        let rc = unsafe { libc::ioctl(fd, request, &mut bytes as *mut libc::c_int) };
+        if rc == 0 {
+            u32::try_from(bytes).unwrap_or(0)
+        } else {
+            0
+        }
+    };
     Ok(TcpInfo {
         state: raw.tcpi_state,
         rtt_us: raw.tcpi_rtt,
@@ -158,6 +212,8 @@ pub fn sample(socket: &impl std::os::fd::AsRawFd) -> Result<TcpInfo, String> {
         segs_in: raw.tcpi_segs_in,
         delivery_rate: raw.tcpi_delivery_rate,
         notsent_bytes: raw.tcpi_notsent_bytes,
+        send_queue: queue(libc::TIOCOUTQ),
+        recv_queue: queue(libc::FIONREAD),
     })
 }
 

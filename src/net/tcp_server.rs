@@ -139,6 +139,14 @@ pub enum ServerEvent {
         /// Whether this is the sample taken at the close.
         last: bool,
     },
+    /// A connection's socket options as the kernel reports them, after a
+    /// [`ServerHandle::set_option`] (or `Err`: why it was not set).
+    Options {
+        /// Which connection.
+        conn: ConnId,
+        /// The read-back.
+        options: Result<super::sockopts::SockOptions, String>,
+    },
     /// A TLS handshake failed; the connection is closed next.
     TlsFailed {
         /// Which connection.
@@ -157,12 +165,17 @@ enum ServerCommand {
     Send(ConnId, Vec<u8>),
     Broadcast(Vec<u8>),
     Kick(ConnId),
+    Forward(ConnId, ConnCommand),
 }
 
 /// Commands the listener forwards to one connection.
 #[derive(Debug)]
 pub(crate) enum ConnCommand {
     Send(Vec<u8>),
+    /// Set a socket option (or only read them back).
+    Option(super::sockopts::SockOpt),
+    /// Sample `TCP_INFO` every second (the detail view is open on it).
+    Watch(bool),
 }
 
 /// Controls one running listener. Dropping it (or [`ServerHandle::stop`])
@@ -199,6 +212,19 @@ impl ServerHandle {
     /// Closes one connection from the server side.
     pub fn kick(&self, conn: ConnId) -> Result<(), Busy> {
         self.command(ServerCommand::Kick(conn))
+    }
+
+    /// Sets a socket option on one connection (or only reads them:
+    /// `SockOpt::Read`); the read-back arrives as [`ServerEvent::Options`].
+    /// Queued behind that connection's earlier sends.
+    pub fn set_option(&self, conn: ConnId, opt: super::sockopts::SockOpt) -> Result<(), Busy> {
+        self.command(ServerCommand::Forward(conn, ConnCommand::Option(opt)))
+    }
+
+    /// Samples one connection's `TCP_INFO` every second while `on`
+    /// ([`ServerEvent::TcpInfo`]), for a view that shows it.
+    pub fn watch(&self, conn: ConnId, on: bool) -> Result<(), Busy> {
+        self.command(ServerCommand::Forward(conn, ConnCommand::Watch(on)))
     }
 
     fn command(&self, command: ServerCommand) -> Result<(), Busy> {
@@ -379,22 +405,25 @@ impl Listener {
     /// connections whose queue was full (those sends are not made).
     fn dispatch(conns: &mut HashMap<ConnId, ConnEntry>, command: ServerCommand) -> Option<String> {
         let mut refused = Vec::new();
-        let mut hand = |conn: ConnId, entry: &ConnEntry, bytes: Vec<u8>| {
-            if let Err(mpsc::error::TrySendError::Full(_)) =
-                entry.commands.try_send(ConnCommand::Send(bytes))
-            {
+        let mut hand = |conn: ConnId, entry: &ConnEntry, command: ConnCommand| {
+            if let Err(mpsc::error::TrySendError::Full(_)) = entry.commands.try_send(command) {
                 refused.push(conn);
             }
         };
         match command {
             ServerCommand::Send(conn, bytes) => {
                 if let Some(entry) = conns.get(&conn) {
-                    hand(conn, entry, bytes);
+                    hand(conn, entry, ConnCommand::Send(bytes));
+                }
+            }
+            ServerCommand::Forward(conn, command) => {
+                if let Some(entry) = conns.get(&conn) {
+                    hand(conn, entry, command);
                 }
             }
             ServerCommand::Broadcast(bytes) => {
                 for (conn, entry) in conns.iter() {
-                    hand(*conn, entry, bytes.clone());
+                    hand(*conn, entry, ConnCommand::Send(bytes.clone()));
                 }
             }
             ServerCommand::Kick(conn) => {

@@ -194,6 +194,11 @@ impl App {
         if self.picker.is_some() && !super::ctrl(&key, 'c') {
             return self.on_picker_key(&key);
         }
+        if self.active().overlay_open() && !super::ctrl(&key, 'c') {
+            let engine = self.engine.clone();
+            self.active_mut().on_key(key, &engine);
+            return;
+        }
         let layer = if self.help { Layer::Help } else { Layer::Tabs };
         match keys::action(GLOBAL_BINDINGS, &key, layer) {
             Some(action) => self.perform(action, &key),
@@ -223,6 +228,7 @@ impl App {
                     self.picker = Some(super::address_picker::AddressPicker::open());
                 }
             }
+            Global::Kernel => self.active_mut().open_kernel_view(),
             Global::ScrollUp(lines) => self.help_scroll = self.help_scroll.saturating_sub(lines),
             Global::ScrollDown(lines) => self.help_scroll = self.help_scroll.saturating_add(lines),
             Global::ScrollTop => self.help_scroll = 0,
@@ -331,6 +337,8 @@ pub enum Global {
     Listed,
     /// Open the address picker (tabs that listen or bind).
     Addresses,
+    /// Open the kernel's view of the selected connection.
+    Kernel,
 }
 
 /// The keys that work everywhere, and the help overlay's own: one table for
@@ -392,6 +400,14 @@ pub const GLOBAL_BINDINGS: &[Binding<Global, Layer>] = &[
         help: "server, UDP, relay: this machine's addresses and what each means; Enter fills the address (stopped first)",
         scope: Scope::Focus(Layer::Tabs),
         action: Global::Addresses,
+    },
+    Binding {
+        keys: &[Key::Ctrl('o')],
+        name: "Ctrl+O",
+        label: "",
+        help: "client, server row, relay pair: the kernel's view — TCP_INFO every second, socket options to change (n k r b t), the timeline",
+        scope: Scope::Focus(Layer::Tabs),
+        action: Global::Kernel,
     },
     Binding {
         keys: &[Key::Ctrl('c')],

@@ -20,6 +20,7 @@ pub mod help;
 pub mod http;
 pub mod http_keys;
 pub mod input;
+pub mod kernel;
 pub mod keys;
 pub mod log_view;
 pub mod relay;

@@ -33,6 +33,8 @@ pub use super::relay_keys::Action;
 
 #[path = "relay_fold.rs"]
 mod fold;
+#[path = "relay_kernel.rs"]
+mod kernel_glue;
 use super::{Hint, Status};
 use crate::net::relay::{
     self, Dir, DirCommand, HeldChunk, PairCommand, PairStats, RelayConfig, RelayHandle, Side,
@@ -146,6 +148,8 @@ pub(crate) struct PairRow {
     pub(crate) held: [VecDeque<HeldChunk>; 2],
     /// Whether each direction is held.
     pub(crate) hold: [bool; 2],
+    /// The pair's life, with timestamps.
+    pub(crate) timeline: super::timeline::Timeline,
 }
 
 impl PairRow {
@@ -185,6 +189,8 @@ pub struct RelayTab {
     /// turns escapes on; injecting afterwards works as it did before).
     before_edit: Option<(LineEnding, bool)>,
     pub(crate) faults_cursor: FaultCursor,
+    /// The kernel's view of one pair's socket, while shown (Ctrl+O).
+    kernel: Option<kernel_glue::RelayKernel>,
 }
 
 impl RelayTab {
@@ -216,6 +222,7 @@ impl RelayTab {
             editing: None,
             before_edit: None,
             faults_cursor: FaultCursor::default(),
+            kernel: None,
         }
     }
 
@@ -231,6 +238,10 @@ impl RelayTab {
 
     /// Handles a key; returns whether it was used.
     pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        if self.kernel.is_some() {
+            self.kernel_key(&key);
+            return true;
+        }
         match keys::action(Self::BINDINGS, &key, self.focus) {
             Some(action) => self.perform(action, key, engine),
             None => self.on_focused_key(key),
@@ -578,6 +589,7 @@ impl super::tab::TabView for RelayTab {
     }
     fn render(&mut self, frame: &mut ratatui::Frame, area: ratatui::layout::Rect) {
         super::relay_view::render(self, frame, area);
+        self.render_kernel(frame, area);
     }
     fn hints(&self) -> Vec<Hint> {
         RelayTab::hints(self)
@@ -603,6 +615,12 @@ impl super::tab::TabView for RelayTab {
     fn listen_field(&mut self) -> Option<(&mut InputField, bool)> {
         let locked = self.phase != Phase::Stopped;
         Some((&mut self.console.address, locked))
+    }
+    fn open_kernel_view(&mut self) {
+        self.open_kernel();
+    }
+    fn overlay_open(&self) -> bool {
+        self.kernel.is_some()
     }
 }
 

@@ -12,8 +12,11 @@ use crate::net::relay::{RelayEvent, RelayHandle, RelayId};
 use crate::net::ConnId;
 
 impl RelayTab {
+    /// The row of `id`: rows are kept in id order, so this is a binary
+    /// search (every relayed chunk looks its row up).
     pub(super) fn row_mut(&mut self, id: ConnId) -> Option<&mut PairRow> {
-        self.pairs.iter_mut().find(|row| row.id == id)
+        let at = self.pairs.binary_search_by_key(&id, |row| row.id).ok()?;
+        self.pairs.get_mut(at)
     }
 
     /// Folds one engine event into the tab; the log's words come from the
@@ -21,6 +24,10 @@ impl RelayTab {
     pub fn on_event(&mut self, relay: RelayId, event: RelayEvent) {
         if self.handle.as_ref().map(RelayHandle::id) != Some(relay) {
             return; // a replaced relay's late events
+        }
+        self.kernel_event(&event);
+        if matches!(event, RelayEvent::TcpInfo { .. }) {
+            return; // the kernel's view shows these
         }
         let line = narrate(&event, &self.running_target);
         let tag = pair_of(&event).map(|pair| pair.0);
@@ -68,7 +75,10 @@ impl RelayTab {
                     row.hold = hold;
                 }
             }
-            RelayEvent::Relayed { .. } | RelayEvent::Injected { .. } => {}
+            RelayEvent::Relayed { .. }
+            | RelayEvent::Injected { .. }
+            | RelayEvent::TcpInfo { .. }
+            | RelayEvent::Options { .. } => {}
             RelayEvent::Held { pair, dir, chunk } => {
                 if let Some(row) = self.row_mut(pair) {
                     row.held[dir.index()].push_back(chunk);
@@ -135,24 +145,33 @@ impl RelayTab {
             .selected()
             .filter(|row| row.is_open())
             .map(|row| row.id.0);
-        self.pairs.push(PairRow {
-            id: pair,
-            client,
-            local,
-            upstream: None,
-            sides: [
-                SideState {
-                    open: true,
-                    ..SideState::default()
-                },
-                SideState::default(),
-            ],
-            stats: None,
-            opened: Instant::now(),
-            closed_at: None,
-            held: Default::default(),
-            hold: [false; 2],
-        });
+        let mut timeline = super::super::timeline::Timeline::default();
+        timeline.begin("accepted: the client is connected; connecting upstream");
+        // Accepts are reported by each pair's own task, so they may arrive
+        // out of id order: keep the rows sorted.
+        let at = self.pairs.partition_point(|row| row.id < pair);
+        self.pairs.insert(
+            at,
+            PairRow {
+                id: pair,
+                client,
+                local,
+                upstream: None,
+                sides: [
+                    SideState {
+                        open: true,
+                        ..SideState::default()
+                    },
+                    SideState::default(),
+                ],
+                stats: None,
+                opened: Instant::now(),
+                closed_at: None,
+                held: Default::default(),
+                hold: [false; 2],
+                timeline,
+            },
+        );
         match keep {
             Some(id) => self.selection.hold(id),
             None => self.selection.follow(),

@@ -42,4 +42,12 @@ pub trait TabView {
     fn listen_field(&mut self) -> Option<(&mut super::input::InputField, bool)> {
         None
     }
+    /// Opens the kernel's view of the selected connection (Ctrl+O); the
+    /// tab says why not when it cannot.
+    fn open_kernel_view(&mut self) {}
+    /// Whether an overlay of the tab's own (the kernel's view) is open and
+    /// takes every key but Ctrl+C.
+    fn overlay_open(&self) -> bool {
+        false
+    }
 }

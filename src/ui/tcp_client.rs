@@ -28,6 +28,7 @@ use ratatui::Frame;
 use super::client_tls::{ClientTls, TlsMode};
 use super::console::{Console, ConsoleFocus, Part, SaveAs};
 use super::input::title;
+use super::kernel::{KernelPanel, PanelKey, Touched};
 use super::keys;
 use super::log_view::Kind;
 pub use super::tcp_client_keys::Action;
@@ -126,6 +127,10 @@ pub struct ClientTab {
     tcp_info: Option<crate::net::tcp_info::TcpInfo>,
     /// The life of the current connection, with timestamps.
     timeline: Timeline,
+    /// The kernel's view of the current (or last) connection, and whether
+    /// it is shown (Ctrl+O).
+    kernel: Option<KernelPanel>,
+    kernel_open: bool,
 }
 
 impl ClientTab {
@@ -156,6 +161,8 @@ impl ClientTab {
             tls_info: None,
             tcp_info: None,
             timeline: Timeline::default(),
+            kernel: None,
+            kernel_open: false,
         }
     }
 
@@ -180,6 +187,21 @@ impl ClientTab {
     /// Handles a key; returns whether it was used. The bindings table
     /// ([`ClientTab::BINDINGS`]) decides; other keys go to the focused field.
     pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        if let (true, Some(panel)) = (self.kernel_open, &mut self.kernel) {
+            match panel.key(&key) {
+                PanelKey::Close => self.kernel_open = false,
+                PanelKey::Set(opt) => {
+                    if let Some(handle) = &self.handle {
+                        if handle.set_option(opt).is_err() {
+                            self.console
+                                .say(Kind::Error, "Option not set: the connection is busy");
+                        }
+                    }
+                }
+                PanelKey::Nothing => {}
+            }
+            return true;
+        }
         match keys::action(Self::BINDINGS, &key, self.focus) {
             Some(action) => {
                 self.perform(action, key, engine);
@@ -247,6 +269,8 @@ impl ClientTab {
                 self.link = None;
                 self.tls_info = None;
                 self.tcp_info = None;
+                self.kernel = None;
+                self.kernel_open = false;
                 self.console
                     .say(Kind::Info, format!("Connecting to {target}…"));
                 self.handle = Some(tcp_client::open(
@@ -345,6 +369,10 @@ impl ClientTab {
                 stats,
             } => {
                 self.timeline.mark("connected (TCP handshake done)");
+                self.kernel = Some(KernelPanel::new(
+                    format!("{local} (you) ⇄ {remote}"),
+                    Touched::default(),
+                ));
                 self.phase = Phase::Connected;
                 self.console
                     .say(Kind::Good, format!("Connected to {remote}"));
@@ -394,7 +422,19 @@ impl ClientTab {
                 if last {
                     self.console.log.push(Kind::Info, info.line());
                 }
+                if let Some(panel) = &mut self.kernel {
+                    panel.on_info(info);
+                }
                 self.tcp_info = Some(info);
+            }
+            ClientEvent::Options(options) => {
+                match &options {
+                    Ok(now) => self.console.log.push(Kind::Info, now.line()),
+                    Err(reason) => self.console.log.push(Kind::Error, reason.clone()),
+                }
+                if let Some(panel) = &mut self.kernel {
+                    panel.on_options(options);
+                }
             }
             ClientEvent::ConnectFailed { reason } => {
                 self.handle = None;
@@ -444,6 +484,9 @@ impl ClientTab {
                     .say(kind, text.split(" — ").next().unwrap_or(&text));
                 self.console.log.push(kind, text);
                 self.close_timeline(&reason);
+                if let Some(panel) = &mut self.kernel {
+                    panel.on_closed();
+                }
                 self.handle = None;
                 self.phase = Phase::Idle;
                 if self.focus == Focus::Message {
@@ -526,6 +569,9 @@ impl ClientTab {
             .render_message(frame, message, &name, self.focus == Focus::Message);
         self.console
             .render_log(frame, transcript, self.focus == Focus::Transcript);
+        if let (true, Some(panel)) = (self.kernel_open, &self.kernel) {
+            panel.render(frame, area, &self.timeline.lines());
+        }
     }
 
     fn status_lines(&self) -> Vec<Line<'static>> {
@@ -627,6 +673,23 @@ impl super::tab::TabView for ClientTab {
     }
     fn typing(&self) -> bool {
         ClientTab::typing(self)
+    }
+    fn open_kernel_view(&mut self) {
+        match (&self.kernel, &self.handle) {
+            (None, _) => self.console.say(
+                Kind::Error,
+                "Not connected: the kernel's view shows a connection",
+            ),
+            (Some(_), handle) => {
+                self.kernel_open = true;
+                if let Some(handle) = handle {
+                    let _ = handle.set_option(crate::net::sockopts::SockOpt::Read);
+                }
+            }
+        }
+    }
+    fn overlay_open(&self) -> bool {
+        self.kernel_open && self.kernel.is_some()
     }
 }
 

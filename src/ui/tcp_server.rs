@@ -27,11 +27,15 @@ use ratatui::Frame;
 
 use super::console::{Console, ConsoleFocus, Part, SaveAs};
 use super::follow::Follow;
+use super::kernel::KernelPanel;
 use super::keys;
 use super::log_view::Kind;
 use super::server_tls::ServerTls;
 pub use super::tcp_server_keys::Action;
+use super::timeline::Timeline;
 
+#[path = "tcp_server_kernel.rs"]
+mod kernel_glue;
 #[path = "tcp_server_view.rs"]
 mod view;
 use super::{cycle, Hint, Status, REPLY_DELAYS};
@@ -123,6 +127,15 @@ struct ConnRow {
     stats: Arc<ConnStats>,
     /// TLS version and SNI, or "failed", on a TLS listener.
     tls: Option<String>,
+    /// The connection's life, with timestamps.
+    timeline: Timeline,
+    /// The kernel's view as it was last shown (Ctrl+O): kept for the rows
+    /// that were looked at, so reopening it keeps history and settings.
+    kernel: Option<Box<KernelPanel>>,
+    /// Whether the last read-back said it closes with RST (`SO_LINGER` 0).
+    closes_with_reset: bool,
+    /// How it ended, once it has.
+    ending: Option<super::timeline::Ending>,
 }
 
 impl ConnRow {
@@ -149,6 +162,8 @@ pub struct ServerTab {
     pub console: Console,
     /// TLS switch, certificate and key.
     pub tls: ServerTls,
+    /// The kernel's view of one connection, while shown (Ctrl+O).
+    kernel: Option<(ConnId, KernelPanel)>,
 }
 
 impl ServerTab {
@@ -177,6 +192,7 @@ impl ServerTab {
                 Status::new(Kind::Info, "Stopped. Enter starts listening."),
             ),
             tls: ServerTls::default(),
+            kernel: None,
         }
     }
 
@@ -200,6 +216,10 @@ impl ServerTab {
 
     /// Handles a key; returns whether it was used.
     pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        if self.kernel.is_some() {
+            self.kernel_key(&key);
+            return true;
+        }
         match keys::action(Self::BINDINGS, &key, self.focus) {
             Some(action) => self.perform(action, key, engine),
             None => self.on_focused_key(key),
@@ -390,8 +410,11 @@ impl ServerTab {
         });
     }
 
+    /// The row of `id`: rows are kept in id order, so this is a binary
+    /// search (every received chunk marks its row's timeline).
     fn row_mut(&mut self, id: ConnId) -> Option<&mut ConnRow> {
-        self.rows.iter_mut().find(|row| row.id == id)
+        let at = self.rows.binary_search_by_key(&id, |row| row.id).ok()?;
+        self.rows.get_mut(at)
     }
 
     /// Folds one engine event into the tab. The log's words come from the
@@ -404,6 +427,10 @@ impl ServerTab {
         );
         if lifecycle && !current {
             return; // a replaced listener's start or stop
+        }
+        self.kernel_event(&event);
+        if matches!(event, ServerEvent::TcpInfo { last: false, .. }) {
+            return; // the kernel's view shows these; the log has the last
         }
         let line = self.narrator.narrate(&event, self.config.behaviour.name());
         let rejected = matches!(event, ServerEvent::Rejected { .. }).then(|| line.text.clone());
@@ -448,14 +475,26 @@ impl ServerTab {
                     .selected()
                     .filter(|row| row.is_open())
                     .map(|row| row.id.0);
-                self.rows.push(ConnRow {
-                    id: conn,
-                    peer,
-                    local,
-                    state: RowState::Open,
-                    stats,
-                    tls: None,
-                });
+                let mut timeline = Timeline::default();
+                timeline.begin("accepted (the kernel did the handshake)");
+                // Accepts are reported by each connection's own task, so
+                // they may arrive out of id order: keep the rows sorted.
+                let at = self.rows.partition_point(|row| row.id < conn);
+                self.rows.insert(
+                    at,
+                    ConnRow {
+                        id: conn,
+                        peer,
+                        local,
+                        state: RowState::Open,
+                        stats,
+                        tls: None,
+                        timeline,
+                        kernel: None,
+                        closes_with_reset: false,
+                        ending: None,
+                    },
+                );
                 match keep {
                     Some(id) => self.selection.hold(id),
                     None => self.selection.follow(),
@@ -463,7 +502,8 @@ impl ServerTab {
             }
             ServerEvent::Received { .. }
             | ServerEvent::Sent { .. }
-            | ServerEvent::TcpInfo { .. } => {}
+            | ServerEvent::TcpInfo { .. }
+            | ServerEvent::Options { .. } => {}
             ServerEvent::TlsAccepted {
                 conn,
                 version,
@@ -565,6 +605,12 @@ impl super::tab::TabView for ServerTab {
     fn listen_field(&mut self) -> Option<(&mut super::input::InputField, bool)> {
         let locked = self.phase != Phase::Stopped;
         Some((&mut self.console.address, locked))
+    }
+    fn open_kernel_view(&mut self) {
+        self.open_kernel();
+    }
+    fn overlay_open(&self) -> bool {
+        self.kernel.is_some()
     }
 }
 

@@ -51,6 +51,9 @@ impl ServerTab {
             .render_message(frame, message, &target, self.focus == Focus::Message);
         self.console
             .render_log(frame, log, self.focus == Focus::Log);
+        if let Some((_, panel)) = &self.kernel {
+            panel.render(frame, area, &self.kernel_timeline());
+        }
     }
 
     fn status_line(&self) -> Line<'static> {

@@ -18,9 +18,14 @@ pub struct Timeline {
 impl Timeline {
     /// A new connection attempt: the clock starts.
     pub fn start(&mut self) {
+        self.begin("connect started");
+    }
+
+    /// The clock starts with `what` (an accepted connection: "accepted").
+    pub fn begin(&mut self, what: &str) {
         *self = Self::default();
         self.start = Some(Instant::now());
-        self.mark("connect started");
+        self.mark(what);
     }
 
     /// Something happened now.
