@@ -64,7 +64,14 @@ where
                 // A key is drawn at once, not at the next frame: the frame
                 // cap is for floods of engine events, and a person types
                 // far below it.
-                Some(Ok(TermEvent::Key(key))) => { app.on_key(key); dirty = true; next_frame = Instant::now(); }
+                Some(Ok(TermEvent::Key(key))) => {
+                    app.on_key(key);
+                    if let Some(text) = app.clipboard.take() {
+                        copy_to_clipboard(&text);
+                    }
+                    dirty = true;
+                    next_frame = Instant::now();
+                }
                 Some(Ok(TermEvent::Paste(text))) => { app.on_paste(&text); dirty = true; next_frame = Instant::now(); }
                 Some(Ok(TermEvent::Resize(..))) => {
                     terminal.autoresize()?;
@@ -93,4 +100,13 @@ where
             _ = tick.tick(), if ticking => dirty = true,
         }
     }
+}
+
+/// Asks the terminal to put `text` on the clipboard (OSC 52), written
+/// straight to the terminal between two frames. Only ever on a key press.
+fn copy_to_clipboard(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = out.write_all(crate::ui::code_view::osc52(text).as_bytes());
+    let _ = out.flush();
 }

@@ -14,6 +14,9 @@
 //!   nothing awaited on the network.
 //! - [`cli`] — the headless commands (`fetch`, `tcp`, `udp`): the same
 //!   engine, stdout for data, stderr for diagnostics.
+//! - [`code`] — the code behind each tab (F12): a Python 3 script in the
+//!   socket tutorial's style, the one-liner, and a Rust/tokio program, for
+//!   the tab's current settings.
 //! - [`narrate`] — the server log's sentences, one narrator for the TUI and
 //!   the CLI so both say the same thing.
 //! - [`text`] — the one gate for untrusted bytes ([`text::sanitize`]) and
@@ -49,14 +52,15 @@
 //! [`net::http::response::ParseError`], [`net::tcp_server::Busy`],
 //! [`shutdown::StopSignal`]). `anyhow` is kept for the binary's own
 //! start-up failures.
-// `unsafe` is denied everywhere but `net::tcp_info` (one getsockopt call,
-// with its SAFETY notes).
+// `unsafe` is denied everywhere but `net::tcp_info` (getsockopt, two
+// ioctls and a borrowed descriptor, each with its SAFETY note).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod app;
 pub mod cli;
 pub mod clock;
+pub mod code;
 pub mod files;
 pub mod format;
 pub mod narrate;

@@ -406,3 +406,65 @@ fn udp_tab_answers_the_tutorial_client() {
     np.wait_for_text("Hello, Michael!");
     np.wait_for_text("in 1 (7 B)");
 }
+
+#[test]
+fn f12_shows_saves_and_copies_the_code_behind_a_tab() {
+    let mut np = Netplay::launch();
+    np.wait_for_text("4 UDP");
+    np.press_alt('2');
+    np.wait_for_text("Listen on");
+    np.press_f(12);
+    np.wait_for_text("Code · TCP Server");
+    np.wait_for_text("def tcplink(sock, addr):");
+    np.send(b"s");
+    np.wait_for_text("Saved to ./netplay-tcp-server.py");
+    let saved = std::fs::read_to_string(np.dir.join("netplay-tcp-server.py")).unwrap();
+    assert!(saved.contains("s.listen(5)"), "{saved}");
+    // c copies with OSC 52: the script, base64-encoded, goes to the terminal.
+    let mark = np.raw_len();
+    np.send(b"c");
+    np.wait_for_text("Copied the Python 3 page");
+    let raw = np.raw_since(mark);
+    let start = rfind(&raw, b"\x1b]52;c;").expect("an OSC 52 sequence") + 7;
+    let end = start + raw[start..].iter().position(|b| *b == 0x07).expect("BEL");
+    let copied = decode_base64(&raw[start..end]);
+    assert_eq!(
+        copied,
+        saved.as_bytes(),
+        "the clipboard gets the whole script"
+    );
+    np.press_f(12); // F12 closes it too; Right shows the one-liner
+    np.wait_for_no_text("Code · TCP Server");
+    np.press_f(12);
+    np.wait_for_text("Code · TCP Server");
+    np.send(b"\x1b[C");
+    np.wait_for_text("nc -l 127.0.0.1 9999");
+    np.press_esc();
+    np.wait_for_no_text("Code · TCP Server");
+}
+
+fn decode_base64(text: &[u8]) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let mut out = Vec::new();
+    for chunk in text.chunks(4) {
+        let digits: Vec<u8> = chunk
+            .iter()
+            .filter(|c| **c != b'=')
+            .map(|c| value(*c))
+            .collect();
+        let bits = digits
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, d)| acc | (u32::from(*d) << (18 - 6 * i)));
+        for i in 0..digits.len().saturating_sub(1) {
+            out.push((bits >> (16 - 8 * i)) as u8);
+        }
+    }
+    out
+}

@@ -210,3 +210,82 @@ async fn a_server_row_has_a_timeline_and_a_kernel_view_with_close_by_rst() {
         "kept on reopening: {text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f12_shows_the_code_behind_every_tab_for_its_settings() {
+    let (mut app, _rx) = new_app();
+    let expected = [
+        ('1', "HTTP", "s.sendall(REQUEST)", "curl -v"),
+        (
+            '2',
+            "TCP Server",
+            "def tcplink(sock, addr):",
+            "nc -l 127.0.0.1 9999",
+        ),
+        (
+            '3',
+            "TCP Client",
+            "MESSAGE = b'Michael'",
+            "| nc -N 127.0.0.1 9999",
+        ),
+        ('4', "UDP", "s.recvfrom(65535)", "nc -u -w1"),
+        (
+            '5',
+            "Relay",
+            "def pipe(src, dst, name):",
+            "socat -v TCP-LISTEN:9998",
+        ),
+    ];
+    for (digit, title, python, one_liner) in expected {
+        app.on_key(alt(digit));
+        app.on_key(key(KeyCode::F(12)));
+        let text = show(&mut app);
+        assert!(
+            text.contains(&format!("Code · {title}")),
+            "{title}:\n{text}"
+        );
+        assert!(
+            text.contains("import socket") && text.contains(python),
+            "{title}:\n{text}"
+        );
+        app.on_key(key(KeyCode::Right));
+        let text = show(&mut app);
+        assert!(text.contains(one_liner), "{title}:\n{text}");
+        app.on_key(key(KeyCode::Right));
+        let text = show(&mut app);
+        assert!(text.contains("#[tokio::main]"), "{title}:\n{text}");
+        app.on_key(key(KeyCode::Esc));
+        assert!(!show(&mut app).contains("Code · "), "Esc closes it");
+    }
+    // The settings follow the tab: a typed message and the server's mode.
+    app.on_key(alt('3'));
+    app.on_key(key(KeyCode::Tab)); // the message input
+    type_text(&mut app, "Tracy");
+    app.on_key(key(KeyCode::F(12)));
+    assert!(show(&mut app).contains("MESSAGE = b'Tracy'"));
+    app.on_key(key(KeyCode::Esc));
+    app.on_key(alt('2'));
+    app.on_key(key(KeyCode::F(5))); // mode: the next after greet
+    app.on_key(key(KeyCode::F(12)));
+    let text = show(&mut app);
+    assert!(
+        text.contains("(mode echo)") && text.contains("sock.sendall(data)"),
+        "{text}"
+    );
+    // s saves the page shown, c copies it (OSC 52 happens in the loop).
+    let dir = tempfile::tempdir().unwrap();
+    app.code.as_mut().unwrap().save_in(dir.path());
+    app.on_key(key(KeyCode::Char('s')));
+    let saved = dir.path().join("netplay-tcp-server.py");
+    let text = show(&mut app);
+    assert!(text.contains("Saved to"), "{text}");
+    assert!(std::fs::read_to_string(&saved)
+        .unwrap()
+        .contains("def tcplink"));
+    app.on_key(key(KeyCode::Char('c')));
+    assert!(app
+        .clipboard
+        .as_deref()
+        .is_some_and(|copied| copied.contains("def tcplink")));
+    assert!(show(&mut app).contains("Copied the Python 3 page"));
+}

@@ -101,6 +101,10 @@ macro_rules! registry {
             pub quit: bool,
             /// The address picker, while open (Ctrl+L).
             pub picker: Option<super::address_picker::AddressPicker>,
+            /// The Code overlay, while open (F12).
+            pub code: Option<super::code_view::CodeView>,
+            /// Text to copy to the clipboard (OSC 52) once the key is handled.
+            pub clipboard: Option<String>,
             $(
                 #[doc = concat!("The ", $title, " tab.")]
                 pub $field: $ty,
@@ -117,6 +121,8 @@ macro_rules! registry {
                     help_scroll: 0,
                     quit: false,
                     picker: None,
+                    code: None,
+                    clipboard: None,
                     $($field: <$ty as StartTab>::start(&options, Tab::$variant),)+
                 }
             }
@@ -194,6 +200,14 @@ impl App {
         if self.picker.is_some() && !super::ctrl(&key, 'c') {
             return self.on_picker_key(&key);
         }
+        if let (Some(view), false) = (&mut self.code, super::ctrl(&key, 'c')) {
+            match view.key(&key) {
+                super::code_view::CodeKey::Nothing => {}
+                super::code_view::CodeKey::Close => self.code = None,
+                super::code_view::CodeKey::Copy(text) => self.clipboard = Some(text),
+            }
+            return;
+        }
         if self.active().overlay_open() && !super::ctrl(&key, 'c') {
             let engine = self.engine.clone();
             self.active_mut().on_key(key, &engine);
@@ -229,6 +243,11 @@ impl App {
                 }
             }
             Global::Kernel => self.active_mut().open_kernel_view(),
+            Global::Code => {
+                let code = crate::code::code_for(&self.active().code_setting());
+                self.help = false;
+                self.code = Some(super::code_view::CodeView::new(self.tab.title(), code));
+            }
             Global::ScrollUp(lines) => self.help_scroll = self.help_scroll.saturating_sub(lines),
             Global::ScrollDown(lines) => self.help_scroll = self.help_scroll.saturating_add(lines),
             Global::ScrollTop => self.help_scroll = 0,
@@ -339,6 +358,8 @@ pub enum Global {
     Addresses,
     /// Open the kernel's view of the selected connection.
     Kernel,
+    /// Open the code behind the active tab.
+    Code,
 }
 
 /// The keys that work everywhere, and the help overlay's own: one table for
@@ -400,6 +421,14 @@ pub const GLOBAL_BINDINGS: &[Binding<Global, Layer>] = &[
         help: "server, UDP, relay: this machine's addresses and what each means; Enter fills the address (stopped first)",
         scope: Scope::Focus(Layer::Tabs),
         action: Global::Addresses,
+    },
+    Binding {
+        keys: &[Key::Plain(KeyCode::F(12))],
+        name: "F12",
+        label: "code",
+        help: "the code behind this tab, for its settings: Python 3 sockets, the one-liner, Rust/tokio (←→ switch, s save, c copy with OSC 52, Esc closes)",
+        scope: Scope::Tab,
+        action: Global::Code,
     },
     Binding {
         keys: &[Key::Ctrl('o')],

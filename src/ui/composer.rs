@@ -173,6 +173,23 @@ impl Composer {
         Ok(bytes)
     }
 
+    /// The message the Code overlay (F12) writes into its scripts: the text
+    /// being typed, else the last one sent, with escapes and line ending
+    /// applied; `Michael` (the tutorial's) when there is neither.
+    pub fn message_for_code(&self) -> Vec<u8> {
+        let text = match self.field.text() {
+            "" => self.history.back().map_or("Michael", String::as_str),
+            typed => typed,
+        };
+        let mut bytes = if self.escapes {
+            parse_escapes(text).unwrap_or_else(|_| text.as_bytes().to_vec())
+        } else {
+            text.as_bytes().to_vec()
+        };
+        bytes.extend_from_slice(self.line_ending.bytes());
+        bytes
+    }
+
     /// Takes the message to send: its bytes, then the field is cleared and
     /// the text goes to history. `Ok(None)` when there is nothing to send.
     pub fn take(&mut self) -> Result<Option<Vec<u8>>, String> {

@@ -33,6 +33,9 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     if let Some(picker) = &app.picker {
         picker.render(frame, body);
     }
+    if let Some(code) = &app.code {
+        code.render(frame, body);
+    }
     if app.help {
         let sections = help::sections(app);
         help::render(frame, body, &sections, &mut app.help_scroll);

@@ -642,6 +642,13 @@ impl super::tab::TabView for HttpTab {
     fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
         HttpTab::on_key(self, key, engine)
     }
+    fn code_setting(&self) -> crate::code::Setting {
+        crate::code::Setting::Http {
+            url: self.url.text().trim().to_string(),
+            request: self.request_text(),
+            insecure: self.insecure,
+        }
+    }
     fn on_paste(&mut self, text: &str) {
         HttpTab::on_paste(self, text);
     }

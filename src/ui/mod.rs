@@ -12,6 +12,7 @@
 pub mod address_picker;
 pub mod app;
 pub mod client_tls;
+pub mod code_view;
 pub mod composer;
 pub mod console;
 pub mod follow;

@@ -619,6 +619,12 @@ impl super::tab::TabView for RelayTab {
     fn open_kernel_view(&mut self) {
         self.open_kernel();
     }
+    fn code_setting(&self) -> crate::code::Setting {
+        crate::code::Setting::Relay {
+            listen: self.console.address(),
+            target: self.target.text().to_string(),
+        }
+    }
     fn overlay_open(&self) -> bool {
         self.kernel.is_some()
     }

@@ -42,6 +42,8 @@ pub trait TabView {
     fn listen_field(&mut self) -> Option<(&mut super::input::InputField, bool)> {
         None
     }
+    /// What the tab is set to do, for the Code overlay (F12).
+    fn code_setting(&self) -> crate::code::Setting;
     /// Opens the kernel's view of the selected connection (Ctrl+O); the
     /// tab says why not when it cannot.
     fn open_kernel_view(&mut self) {}

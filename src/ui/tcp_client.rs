@@ -674,6 +674,17 @@ impl super::tab::TabView for ClientTab {
     fn typing(&self) -> bool {
         ClientTab::typing(self)
     }
+    fn code_setting(&self) -> crate::code::Setting {
+        crate::code::Setting::TcpClient {
+            target: self.console.address(),
+            message: self.console.composer.message_for_code(),
+            tls: match self.tls.mode {
+                TlsMode::Off => None,
+                TlsMode::On => Some(false),
+                TlsMode::Insecure => Some(true),
+            },
+        }
+    }
     fn open_kernel_view(&mut self) {
         match (&self.kernel, &self.handle) {
             (None, _) => self.console.say(

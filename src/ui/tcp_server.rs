@@ -609,6 +609,13 @@ impl super::tab::TabView for ServerTab {
     fn open_kernel_view(&mut self) {
         self.open_kernel();
     }
+    fn code_setting(&self) -> crate::code::Setting {
+        crate::code::Setting::TcpServer {
+            listen: self.console.address(),
+            mode: self.config.behaviour,
+            delay: self.config.reply_delay,
+        }
+    }
     fn overlay_open(&self) -> bool {
         self.kernel.is_some()
     }

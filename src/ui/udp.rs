@@ -524,6 +524,14 @@ impl super::tab::TabView for UdpTab {
     fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
         UdpTab::on_key(self, key, engine)
     }
+    fn code_setting(&self) -> crate::code::Setting {
+        crate::code::Setting::Udp {
+            bind: self.bind.text().trim().to_string(),
+            mode: self.mode,
+            target: self.target.text().trim().to_string(),
+            message: self.composer.message_for_code(),
+        }
+    }
     fn on_paste(&mut self, text: &str) {
         UdpTab::on_paste(self, text);
     }

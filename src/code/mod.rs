@@ -1,0 +1,187 @@
+//! The code behind each tab (F12): the same socket work, written out as a
+//! runnable Python 3 script in the socket tutorial's style (a thread per
+//! connection), as the one-liner a developer would type (`nc`, `socat`,
+//! `curl -v`), and as a short Rust/tokio program — all for the tab's
+//! current settings.
+//!
+//! Pure text: no I/O here. The Python scripts are run against netplay's own
+//! engine in `tests/code_python.rs`.
+
+mod one_liner;
+mod python;
+mod rust;
+
+use std::time::Duration;
+
+use crate::net::greet::Behaviour;
+use crate::net::udp::UdpMode;
+
+/// What a tab is set to do, as far as the code needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setting {
+    /// The TCP Server tab.
+    TcpServer {
+        /// `host:port` to listen on.
+        listen: String,
+        /// What it answers.
+        mode: Behaviour,
+        /// The delay before each reply.
+        delay: Duration,
+    },
+    /// The TCP Client tab.
+    TcpClient {
+        /// `host:port` to connect to.
+        target: String,
+        /// The message to send (the composer's text, or the last one sent),
+        /// with its line ending.
+        message: Vec<u8>,
+        /// Whether TLS is on (and verification off: `-k`).
+        tls: Option<bool>,
+    },
+    /// The UDP tab: a server on `bind`, a client sending to `target`.
+    Udp {
+        /// `host:port` to bind.
+        bind: String,
+        /// What the server answers.
+        mode: UdpMode,
+        /// `host:port` to send to.
+        target: String,
+        /// The datagram to send.
+        message: Vec<u8>,
+    },
+    /// The HTTP tab.
+    Http {
+        /// The URL.
+        url: String,
+        /// The request editor's text (LF line endings).
+        request: String,
+        /// Whether certificate checks are off (`-k`).
+        insecure: bool,
+    },
+    /// The Relay tab.
+    Relay {
+        /// `host:port` to listen on.
+        listen: String,
+        /// `host:port` to forward to.
+        target: String,
+    },
+}
+
+/// The three versions of one setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Code {
+    /// A runnable Python 3 script.
+    pub python: String,
+    /// The one-liner(s), one per line, with a comment each.
+    pub one_liner: String,
+    /// A short Rust/tokio program.
+    pub rust: String,
+    /// A file name stem for saving: `netplay-tcp-server`.
+    pub stem: &'static str,
+}
+
+/// The code for `setting`.
+pub fn code_for(setting: &Setting) -> Code {
+    Code {
+        python: python::script(setting),
+        one_liner: one_liner::command(setting),
+        rust: rust::program(setting),
+        stem: match setting {
+            Setting::TcpServer { .. } => "netplay-tcp-server",
+            Setting::TcpClient { .. } => "netplay-tcp-client",
+            Setting::Udp { .. } => "netplay-udp",
+            Setting::Http { .. } => "netplay-http-get",
+            Setting::Relay { .. } => "netplay-relay",
+        },
+    }
+}
+
+/// `host:port` split for code: brackets off an IPv6 host; a missing or bad
+/// port becomes 9999 (the playground's default).
+pub(crate) fn host_port(addr: &str) -> (String, u16) {
+    let addr = addr.trim();
+    let (host, port) = match addr.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() || port.parse::<u16>().is_ok() => (host, port),
+        _ => (addr, ""),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let host = if host.is_empty() { "127.0.0.1" } else { host };
+    (host.to_string(), port.parse().unwrap_or(9999))
+}
+
+/// Whether a host is an IPv6 address (the socket family follows it).
+pub(crate) fn is_ipv6(host: &str) -> bool {
+    host.contains(':')
+}
+
+/// A byte string as printable text with `\r`, `\n`, `\t`, `\\`, `quote`
+/// and `\xNN` escapes (the same in Python, Rust and the shell's `printf`).
+pub(crate) fn escaped(bytes: &[u8], quote: u8) -> String {
+    let mut text = String::new();
+    for &b in bytes {
+        match b {
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            b'\\' => text.push_str("\\\\"),
+            _ if b == quote => {
+                text.push('\\');
+                text.push(char::from(b));
+            }
+            0x20..=0x7e => text.push(char::from(b)),
+            _ => text.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_split_and_bytes_escape() {
+        assert_eq!(host_port("127.0.0.1:9999"), ("127.0.0.1".into(), 9999));
+        assert_eq!(host_port("[::1]:80"), ("::1".into(), 80));
+        assert_eq!(host_port("localhost"), ("localhost".into(), 9999));
+        assert_eq!(host_port(":7"), ("127.0.0.1".into(), 7));
+        assert_eq!(escaped(b"a'b\\\n\x1b\xff", b'\''), "a\\'b\\\\\\n\\x1b\\xff");
+    }
+
+    #[test]
+    fn every_tab_has_all_three() {
+        let settings = [
+            Setting::TcpServer {
+                listen: "127.0.0.1:9999".into(),
+                mode: Behaviour::Greet,
+                delay: Duration::ZERO,
+            },
+            Setting::TcpClient {
+                target: "127.0.0.1:9999".into(),
+                message: b"Michael".to_vec(),
+                tls: None,
+            },
+            Setting::Udp {
+                bind: "127.0.0.1:9999".into(),
+                mode: UdpMode::Greet,
+                target: "127.0.0.1:9999".into(),
+                message: b"Michael".to_vec(),
+            },
+            Setting::Http {
+                url: "http://127.0.0.1:8080/".into(),
+                request: "GET / HTTP/1.1\nHost: 127.0.0.1:8080\nConnection: close\n\n".into(),
+                insecure: false,
+            },
+            Setting::Relay {
+                listen: "127.0.0.1:9998".into(),
+                target: "127.0.0.1:9999".into(),
+            },
+        ];
+        for setting in &settings {
+            let code = code_for(setting);
+            assert!(code.python.contains("import socket"), "{setting:?}");
+            assert!(code.rust.contains("#[tokio::main]"), "{setting:?}");
+            assert!(!code.one_liner.is_empty(), "{setting:?}");
+        }
+    }
+}
