@@ -84,6 +84,7 @@ pub fn narrate(event: &RelayEvent, target: &str) -> Narration {
             pair,
             client,
             local,
+            ..
         } => line(
             Kind::Info,
             format!(

@@ -59,6 +59,7 @@ fn fields(event: &RelayEvent) -> Vec<(&'static str, Value)> {
             pair,
             client,
             local,
+            ..
         } => vec![
             conn(pair),
             ("client", client.to_string().into()),

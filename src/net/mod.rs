@@ -126,6 +126,10 @@ pub struct ConnStats {
     bytes_out: AtomicU64,
     reads: AtomicU64,
     writes: AtomicU64,
+    /// When the first read and write happened: nanoseconds after `opened`,
+    /// plus one (0: not yet). Set once, for the connection's timeline.
+    first_read: AtomicU64,
+    first_write: AtomicU64,
 }
 
 /// A point-in-time copy of [`ConnStats`].
@@ -150,17 +154,49 @@ impl ConnStats {
             bytes_out: AtomicU64::new(0),
             reads: AtomicU64::new(0),
             writes: AtomicU64::new(0),
+            first_read: AtomicU64::new(0),
+            first_write: AtomicU64::new(0),
         })
     }
 
     fn record_read(&self, len: usize) {
         self.bytes_in.fetch_add(len as u64, Ordering::Relaxed);
-        self.reads.fetch_add(1, Ordering::Relaxed);
+        if self.reads.fetch_add(1, Ordering::Relaxed) == 0 {
+            self.first_read
+                .store(self.since_opened(), Ordering::Relaxed);
+        }
     }
 
     fn record_write(&self, len: usize) {
         self.bytes_out.fetch_add(len as u64, Ordering::Relaxed);
-        self.writes.fetch_add(1, Ordering::Relaxed);
+        if self.writes.fetch_add(1, Ordering::Relaxed) == 0 {
+            self.first_write
+                .store(self.since_opened(), Ordering::Relaxed);
+        }
+    }
+
+    fn since_opened(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_nanos())
+            .unwrap_or(u64::MAX - 1)
+            .saturating_add(1)
+    }
+
+    fn moment(&self, stored: &AtomicU64) -> Option<Instant> {
+        match stored.load(Ordering::Relaxed) {
+            0 => None,
+            nanos => Some(self.opened + std::time::Duration::from_nanos(nanos - 1)),
+        }
+    }
+
+    /// When the first read returned data (for the timeline: the event that
+    /// reports it may reach the screen a frame later).
+    pub fn first_read(&self) -> Option<Instant> {
+        self.moment(&self.first_read)
+    }
+
+    /// When the first write was made.
+    pub fn first_write(&self) -> Option<Instant> {
+        self.moment(&self.first_write)
     }
 
     /// Reads the counters now.

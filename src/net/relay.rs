@@ -140,6 +140,9 @@ pub enum RelayEvent {
         client: SocketAddr,
         /// Our address on the client's connection.
         local: SocketAddr,
+        /// When it was accepted (for the pair's timeline: the screen may
+        /// learn of it a frame later).
+        at: std::time::Instant,
     },
     /// The upstream connection is open: bytes flow from now on.
     UpstreamOpen {

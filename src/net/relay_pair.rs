@@ -53,6 +53,7 @@ impl Pair {
                 pair,
                 client: client_addr,
                 local,
+                at: std::time::Instant::now(),
             })
             .await;
         let mut stop = self.context.stop.clone();

@@ -187,25 +187,34 @@ impl KernelPanel {
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                 .areas(columns);
         let [numbers, rtt_label, rtt, cwnd_label, cwnd] = Layout::vertical([
-            Constraint::Min(0),
+            Constraint::Length(14),
             Constraint::Length(1),
-            Constraint::Length(2),
+            Constraint::Fill(1),
             Constraint::Length(1),
-            Constraint::Length(2),
+            Constraint::Fill(1),
         ])
         .areas(left);
         frame.render_widget(Paragraph::new(self.info_lines()), numbers);
         let shown = usize::from(left.width);
-        for (label_area, spark_area, label, unit, history) in [
-            (rtt_label, rtt, "RTT", " µs", &self.rtt),
-            (cwnd_label, cwnd, "cwnd", " segments", &self.cwnd),
+        let rtt_max = |max: u64| micros(u32::try_from(max).unwrap_or(u32::MAX));
+        let cwnd_max = |max: u64| format!("{max} segments");
+        for (label_area, spark_area, label, history, show_max) in [
+            (
+                rtt_label,
+                rtt,
+                "RTT",
+                &self.rtt,
+                &rtt_max as &dyn Fn(u64) -> String,
+            ),
+            (cwnd_label, cwnd, "cwnd", &self.cwnd, &cwnd_max),
         ] {
             let max = history.iter().max().copied().unwrap_or(0);
             frame.render_widget(
                 Paragraph::new(Line::styled(
                     format!(
-                        " {label}, last {} s (max {max}{unit})",
-                        history.len().min(shown)
+                        " {label}, last {} s (max {})",
+                        history.len().min(shown),
+                        show_max(max)
                     ),
                     theme::dim(),
                 )),

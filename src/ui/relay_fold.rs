@@ -60,7 +60,8 @@ impl RelayTab {
                 pair,
                 client,
                 local,
-            } => self.accepted(pair, client, local),
+                at,
+            } => self.accepted(pair, client, local, at),
             RelayEvent::UpstreamOpen {
                 pair,
                 local,
@@ -138,7 +139,7 @@ impl RelayTab {
         }
     }
 
-    fn accepted(&mut self, pair: ConnId, client: SocketAddr, local: SocketAddr) {
+    fn accepted(&mut self, pair: ConnId, client: SocketAddr, local: SocketAddr, at: Instant) {
         self.accepted += 1;
         // An open pair that is selected stays selected; else the new one is.
         let keep = self
@@ -146,7 +147,7 @@ impl RelayTab {
             .filter(|row| row.is_open())
             .map(|row| row.id.0);
         let mut timeline = super::super::timeline::Timeline::default();
-        timeline.begin("accepted: the client is connected; connecting upstream");
+        timeline.begin_at(at, "accepted: the client is connected; connecting upstream");
         // Accepts are reported by each pair's own task, so they may arrive
         // out of id order: keep the rows sorted.
         let at = self.pairs.partition_point(|row| row.id < pair);

@@ -152,7 +152,16 @@ impl RelayTab {
             _ => return,
         };
         if let Some(row) = self.row_mut(*pair) {
-            row.timeline.mark_once(what);
+            // The engine's own time for the first byte each way.
+            let at = match event {
+                RelayEvent::Relayed { dir, .. } => row
+                    .stats
+                    .as_ref()
+                    .and_then(|stats| stats[dir.index()].first_read()),
+                RelayEvent::UpstreamOpen { stats, .. } => Some(stats[0].opened),
+                _ => None,
+            };
+            row.timeline.mark_once_at(what, at);
         }
     }
 

@@ -368,7 +368,8 @@ impl ClientTab {
                 remote,
                 stats,
             } => {
-                self.timeline.mark("connected (TCP handshake done)");
+                self.timeline
+                    .mark_at(stats.opened, "connected (TCP handshake done)");
                 self.kernel = Some(KernelPanel::new(
                     format!("{local} (you) ⇄ {remote}"),
                     Touched::default(),
@@ -443,12 +444,14 @@ impl ClientTab {
                 self.console.log.push(Kind::Error, reason);
             }
             ClientEvent::Received(data) => {
-                self.timeline.mark_once("first byte in");
+                let at = self.link.as_ref().and_then(|link| link.stats.first_read());
+                self.timeline.mark_once_at("first byte in", at);
                 let text = format!("{} B: ", data.len);
                 self.console.log.push_data(Kind::In, text, data);
             }
             ClientEvent::Sent(data) => {
-                self.timeline.mark_once("first byte out");
+                let at = self.link.as_ref().and_then(|link| link.stats.first_write());
+                self.timeline.mark_once_at("first byte out", at);
                 let text = format!("{} B: ", data.len);
                 self.console.log.push_data(Kind::Out, text, data);
             }

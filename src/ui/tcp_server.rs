@@ -476,7 +476,7 @@ impl ServerTab {
                     .filter(|row| row.is_open())
                     .map(|row| row.id.0);
                 let mut timeline = Timeline::default();
-                timeline.begin("accepted (the kernel did the handshake)");
+                timeline.begin_at(stats.opened, "accepted (the kernel did the handshake)");
                 // Accepts are reported by each connection's own task, so
                 // they may arrive out of id order: keep the rows sorted.
                 let at = self.rows.partition_point(|row| row.id < conn);

@@ -105,7 +105,14 @@ impl ServerTab {
             _ => return,
         };
         if let Some(row) = self.row_mut(*conn) {
-            row.timeline.mark_once(what);
+            // The engine's own time for the first byte, not the frame the
+            // event reached the screen in.
+            let at = match event {
+                ServerEvent::Received { .. } => row.stats.first_read(),
+                ServerEvent::Sent { .. } => row.stats.first_write(),
+                _ => None,
+            };
+            row.timeline.mark_once_at(what, at);
         }
     }
 

@@ -11,7 +11,7 @@ use crate::format::human_duration;
 #[derive(Debug, Default)]
 pub struct Timeline {
     start: Option<Instant>,
-    marks: Vec<(Duration, String)>,
+    marks: Vec<(Instant, String)>,
     seen: Vec<&'static str>,
 }
 
@@ -23,31 +23,56 @@ impl Timeline {
 
     /// The clock starts with `what` (an accepted connection: "accepted").
     pub fn begin(&mut self, what: &str) {
+        self.begin_at(Instant::now(), what);
+    }
+
+    /// The clock starts at `at` with `what` (when the engine saw it).
+    pub fn begin_at(&mut self, at: Instant, what: &str) {
         *self = Self::default();
-        self.start = Some(Instant::now());
-        self.mark(what);
+        self.start = Some(at);
+        self.mark_at(at, what);
     }
 
     /// Something happened now.
     pub fn mark(&mut self, what: impl Into<String>) {
-        if let Some(start) = self.start {
-            self.marks.push((start.elapsed(), what.into()));
+        self.mark_at(Instant::now(), what);
+    }
+
+    /// Something happened at `at` (the engine's own time for it, which
+    /// may be earlier than the screen learns of it): kept in time order.
+    pub fn mark_at(&mut self, at: Instant, what: impl Into<String>) {
+        if self.start.is_some() {
+            let place = self.marks.partition_point(|(when, _)| *when <= at);
+            self.marks.insert(place, (at, what.into()));
         }
     }
 
     /// Something that counts only the first time (the first byte).
     pub fn mark_once(&mut self, key: &'static str) {
+        self.mark_once_at(key, None);
+    }
+
+    /// [`Timeline::mark_once`] at `at` when known, else now.
+    pub fn mark_once_at(&mut self, key: &'static str, at: Option<Instant>) {
         if !self.seen.contains(&key) {
             self.seen.push(key);
-            self.mark(key);
+            self.mark_at(at.unwrap_or_else(Instant::now), key);
         }
     }
 
     /// One line per mark: `+1.2 ms  first byte in`.
     pub fn lines(&self) -> Vec<String> {
+        let Some(start) = self.start else {
+            return Vec::new();
+        };
         self.marks
             .iter()
-            .map(|(at, what)| format!("  +{:<9} {what}", offset(*at)))
+            .map(|(at, what)| {
+                format!(
+                    "  +{:<9} {what}",
+                    offset(at.saturating_duration_since(start))
+                )
+            })
             .collect()
     }
 }
