@@ -178,11 +178,12 @@ impl CodeView {
         ])
         .areas(inner);
         // The code holds what the user typed (a message, a URL, headers):
-        // it is shown through the one gate like everything else.
+        // anything that could drive the terminal is escaped on the way to
+        // the screen; backslashes stay, they are the code's own escapes.
         let lines: Vec<Line> = self
             .text()
             .lines()
-            .map(|line| Line::raw(crate::text::sanitize_str(line)))
+            .map(|line| Line::raw(crate::text::escape_unsafe(line)))
             .collect();
         let last = u16::try_from(lines.len()).unwrap_or(u16::MAX);
         let scroll = self.scroll.min(last.saturating_sub(body.height));
