@@ -30,7 +30,7 @@ async fn the_client_tab_shows_the_life_of_a_connection_in_order() {
     app.on_key(key(KeyCode::Enter));
     pump_until(&mut app, &mut rx, "Hello, Michael!").await;
     app.on_key(key(KeyCode::F(6))); // half-close: we close first
-    let text = pump_until(&mut app, &mut rx, "late segments of this connection").await;
+    let text = pump_until(&mut app, &mut rx, "TIME_WAIT for about 60 s").await;
     let order = [
         "connect started",
         "connected (TCP handshake done)",

@@ -11,12 +11,26 @@ const TIME_WAIT: &str = "06";
 /// Whether the connection `local` ⇄ `remote` is in TIME_WAIT now; `None`
 /// where `/proc/net/tcp` cannot tell (not Linux, not readable).
 pub fn in_time_wait(local: SocketAddr, remote: SocketAddr) -> Option<bool> {
-    let table = match local {
-        SocketAddr::V4(_) => std::fs::read_to_string("/proc/net/tcp").ok()?,
-        SocketAddr::V6(_) => std::fs::read_to_string("/proc/net/tcp6").ok()?,
-    };
-    let found = time_wait_entries(&table).any(|(l, r)| l == local && r == remote);
+    let found = time_wait_entries(&table_for(local)?).any(|(l, r)| l == local && r == remote);
     Some(found)
+}
+
+/// How many connections with the local address `local` are in TIME_WAIT
+/// now (for a server: how many of its listener's past connections the
+/// kernel still keeps); `None` where `/proc/net/tcp` cannot tell.
+pub fn count_local(local: SocketAddr) -> Option<usize> {
+    Some(
+        time_wait_entries(&table_for(local)?)
+            .filter(|(l, _)| *l == local)
+            .count(),
+    )
+}
+
+fn table_for(local: SocketAddr) -> Option<String> {
+    match local {
+        SocketAddr::V4(_) => std::fs::read_to_string("/proc/net/tcp").ok(),
+        SocketAddr::V6(_) => std::fs::read_to_string("/proc/net/tcp6").ok(),
+    }
 }
 
 /// The (local, remote) pairs in TIME_WAIT in one `/proc/net/tcp*` table.
@@ -97,5 +111,12 @@ mod tests {
                 Some(false) => panic!("{local} ⇄ {remote} never showed TIME_WAIT"),
             }
         }
+        assert_eq!(count_local(local), Some(1), "one connection from {local}");
+        let server_side = listener.local_addr().unwrap();
+        assert_eq!(
+            count_local(server_side),
+            Some(0),
+            "the server closed second"
+        );
     }
 }
