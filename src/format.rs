@@ -52,6 +52,27 @@ pub fn compact(n: u64) -> String {
     }
 }
 
+/// Bytes in binary units for tables: `512 B`, `1.5 KiB`, `2.0 GiB` (at
+/// most eight columns; the exact count is in the detail views and in
+/// `--json`).
+pub fn bytes(n: u64) -> String {
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value >= 100.0 {
+        format!("{value:.0} {}", units[unit])
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
+
 /// `1 read`, `2 reads`: an exact count with its noun.
 pub fn plural(n: u64, noun: &str) -> String {
     if n == 1 {
@@ -92,5 +113,12 @@ mod tests {
         assert_eq!(compact(12_345), "12.3k");
         assert_eq!(compact(3_771_495_838), "3.77G");
         assert_eq!(compact(250_000_000), "250M");
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(2_171_600_896), "2.0 GiB");
+        assert_eq!(bytes(1_572_864), "1.5 MiB");
+        assert_eq!(bytes(1023 * 1024), "1023 KiB");
+        assert_eq!(bytes(u64::MAX), "16.0 EiB");
     }
 }

@@ -407,6 +407,14 @@ pub const GLOBAL_BINDINGS: &[Binding<Global, Layer>] = &[
         action: Global::Listed,
     },
     Binding {
+        keys: &[Key::Plain(KeyCode::F(12))],
+        name: "F12",
+        label: "code",
+        help: "the code behind this tab, for its settings: Python 3 sockets, the one-liner, Rust/tokio (←→ switch, s save, c copy with OSC 52, Esc closes)",
+        scope: Scope::Tab,
+        action: Global::Code,
+    },
+    Binding {
         keys: &[Key::Plain(KeyCode::F(1))],
         name: "F1",
         label: "help",
@@ -421,14 +429,6 @@ pub const GLOBAL_BINDINGS: &[Binding<Global, Layer>] = &[
         help: "server, UDP, relay: this machine's addresses and what each means; Enter fills the address (stopped first)",
         scope: Scope::Focus(Layer::Tabs),
         action: Global::Addresses,
-    },
-    Binding {
-        keys: &[Key::Plain(KeyCode::F(12))],
-        name: "F12",
-        label: "code",
-        help: "the code behind this tab, for its settings: Python 3 sockets, the one-liner, Rust/tokio (←→ switch, s save, c copy with OSC 52, Esc closes)",
-        scope: Scope::Tab,
-        action: Global::Code,
     },
     Binding {
         keys: &[Key::Ctrl('o')],

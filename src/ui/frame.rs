@@ -105,10 +105,27 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
             theme::warn(),
         ));
     }
+    let hints = app.active().hints();
+    // Narrow terminals: the tab's first hints matter more than the global
+    // ones everybody learns once (Tab, Alt+N, F12), which give way first;
+    // F1 help and Ctrl+C quit always stay (F1 lists everything).
+    let wanted: usize = hints
+        .iter()
+        .take(3)
+        .map(|hint| hint_width(hint))
+        .sum::<usize>()
+        + 2;
+    let mut global = global;
+    for optional in ["Tab", tabs.as_str(), "F12"] {
+        let width: usize = global.iter().map(hint_width).sum();
+        if width + wanted <= usize::from(area.width) {
+            break;
+        }
+        global.retain(|(key, _)| *key != optional);
+    }
     let right = Line::from(hint_spans(&global));
     let room = usize::from(area.width).saturating_sub(right.width());
     let mut used: usize = left.iter().map(Span::width).sum();
-    let hints = app.active().hints();
     for (at, hint) in hints.iter().enumerate() {
         let spans = hint_spans(std::slice::from_ref(hint));
         let width: usize = spans.iter().map(Span::width).sum();
@@ -128,6 +145,13 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
     .areas(area);
     frame.render_widget(Paragraph::new(Line::from(left)), tab_area);
     frame.render_widget(Paragraph::new(right), global_area);
+}
+
+fn hint_width(hint: &(&str, &str)) -> usize {
+    hint_spans(std::slice::from_ref(hint))
+        .iter()
+        .map(Span::width)
+        .sum()
 }
 
 fn hint_spans(hints: &[(&str, &str)]) -> Vec<Span<'static>> {

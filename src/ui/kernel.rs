@@ -166,8 +166,15 @@ impl KernelPanel {
         PanelKey::Set(opt)
     }
 
-    /// Draws the panel over `area`, with the connection's `timeline`.
-    pub fn render(&self, frame: &mut Frame, area: Rect, timeline: &[String]) {
+    /// Draws the panel over `area`, with netplay's exact `counts` for the
+    /// connection and its `timeline`.
+    pub fn render(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        counts: Option<String>,
+        timeline: &[String],
+    ) {
         let width = area.width.saturating_sub(4).min(120);
         let height = area.height.saturating_sub(2).min(30);
         let popup = Rect {
@@ -231,6 +238,11 @@ impl KernelPanel {
             );
         }
         let mut lines = self.option_lines();
+        if let Some(counts) = counts {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(" Counted by netplay (exact)", theme::key()));
+            lines.push(Line::raw(format!(" {counts}")));
+        }
         lines.push(Line::raw(""));
         lines.push(Line::styled(" Timeline", theme::key()));
         lines.extend(timeline.iter().map(|line| Line::raw(line.clone())));

@@ -192,6 +192,47 @@ pub fn prune_closed<T>(rows: &mut Vec<T>, kept: usize, is_open: impl Fn(&T) -> b
     });
 }
 
+/// Which columns of a table fit in `width` cells: each column has the
+/// width it needs and a priority (0: always shown; higher numbers go
+/// first). Columns are dropped whole, never cut mid-word.
+pub fn fit_columns(width: u16, columns: &[(u16, u8)]) -> Vec<bool> {
+    let mut keep = vec![true; columns.len()];
+    let needed = |keep: &[bool]| -> u16 {
+        let shown: Vec<u16> = columns
+            .iter()
+            .zip(keep)
+            .filter(|(_, kept)| **kept)
+            .map(|((width, _), _)| *width)
+            .collect();
+        let gaps = u16::try_from(shown.len().saturating_sub(1)).unwrap_or(u16::MAX);
+        shown.iter().sum::<u16>().saturating_add(gaps)
+    };
+    let mut priorities: Vec<u8> = columns.iter().map(|(_, p)| *p).filter(|p| *p > 0).collect();
+    priorities.sort_unstable();
+    priorities.dedup();
+    while needed(&keep) > width {
+        let Some(lowest) = priorities.pop() else {
+            break;
+        };
+        for (at, (_, priority)) in columns.iter().enumerate() {
+            if *priority == lowest {
+                keep[at] = false;
+            }
+        }
+    }
+    keep
+}
+
+/// Keeps the items whose `keep` flag is set (the columns [`fit_columns`]
+/// chose).
+pub fn kept<T>(items: impl IntoIterator<Item = T>, keep: &[bool]) -> Vec<T> {
+    items
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(item, kept)| kept.then_some(item))
+        .collect()
+}
+
 /// The value after `current` in `choices`, wrapping around.
 pub fn cycle(choices: &[Duration], current: Duration) -> Duration {
     let at = choices.iter().position(|d| *d == current).unwrap_or(0);
@@ -229,5 +270,18 @@ mod tests {
         let mut rows = vec![(1, false), (2, true), (3, false), (4, false), (5, true)];
         prune_closed(&mut rows, 1, |row| row.1);
         assert_eq!(rows, [(2, true), (4, false), (5, true)]);
+    }
+
+    #[test]
+    fn columns_give_way_by_priority_whole() {
+        let columns = [(6, 0), (15, 0), (15, 2), (11, 0), (24, 1)];
+        assert_eq!(fit_columns(200, &columns), [true; 5]);
+        // 6+15+15+11 + 3 gaps = 50: the priority-2 column goes first.
+        assert_eq!(fit_columns(60, &columns), [true, true, false, true, true]);
+        assert_eq!(fit_columns(40, &columns), [true, true, false, true, false]);
+        assert_eq!(
+            kept(["a", "b", "c", "d", "e"], &fit_columns(40, &columns)),
+            ["a", "b", "d"]
+        );
     }
 }

@@ -174,10 +174,26 @@ impl RelayTab {
             .unwrap_or_default()
     }
 
+    /// The pair's exact counters, both ways.
+    fn kernel_counts(&self) -> Option<String> {
+        let view = self.kernel.as_ref()?;
+        let row = self.pairs.iter().find(|row| row.id == view.pair)?;
+        let stats = row.stats.as_ref()?;
+        let [up, down] = [stats[0].snapshot(), stats[1].snapshot()];
+        Some(format!(
+            "client → server {} B / {} · server → client {} B / {}",
+            crate::format::count(up.bytes_in),
+            crate::format::plural(up.reads, "read"),
+            crate::format::count(down.bytes_in),
+            crate::format::plural(down.reads, "read")
+        ))
+    }
+
     /// Draws the open view.
     pub(super) fn render_kernel(&self, frame: &mut ratatui::Frame, area: ratatui::layout::Rect) {
         if let Some(view) = &self.kernel {
-            view.panel.render(frame, area, &self.kernel_timeline());
+            view.panel
+                .render(frame, area, self.kernel_counts(), &self.kernel_timeline());
         }
     }
 }

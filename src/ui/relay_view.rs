@@ -13,7 +13,7 @@ use ratatui::Frame;
 use super::input::title;
 use super::relay::{Focus, PairRow, Phase, RelayTab};
 use super::{age, count, relay_faults, theme};
-use crate::format::compact;
+use crate::format::{bytes, compact};
 use crate::net::relay::Dir;
 use crate::text::sanitize;
 
@@ -186,15 +186,24 @@ fn render_pairs(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
         format!(" Pairs · {open} open · {} accepted ", count(tab.accepted)),
         tab.focus == Focus::Pairs,
     );
-    let header = Row::new([
-        "ID",
-        "CLIENT ⇄ UPSTREAM",
-        "CLIENT",
-        "SERVER",
-        "UP B/reads",
-        "DOWN B/reads",
-        "AGE",
-    ])
+    // Narrow terminals: the side states (also in the pane below), then the
+    // age, give way before the counters.
+    let keep = super::fit_columns(
+        area.width.saturating_sub(4),
+        &[(5, 0), (20, 0), (7, 2), (7, 2), (14, 0), (14, 0), (5, 1)],
+    );
+    let header = Row::new(super::kept(
+        [
+            "ID",
+            "CLIENT ⇄ UPSTREAM",
+            "CLIENT",
+            "SERVER",
+            "UP/reads",
+            "DOWN/reads",
+            "AGE",
+        ],
+        &keep,
+    ))
     .style(theme::dim());
     let now = Instant::now();
     let rows: Vec<Row> = tab
@@ -216,36 +225,36 @@ fn render_pairs(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
             let ended = row.closed_at.unwrap_or(now);
             let held = row.hold.iter().any(|h| *h) && row.is_open();
             let id = format!("{}{}", row.id, if held { " H" } else { "" });
-            Row::new([
+            let cells = [
                 Cell::from(id),
                 Cell::from(tuple),
                 side_cell(row, 0),
                 side_cell(row, 1),
-                // Compact: the exact counts fit no column at flood rates.
-                Cell::from(format!("{}/{}", compact(up.bytes_in), compact(up.reads))),
-                Cell::from(format!(
-                    "{}/{}",
-                    compact(down.bytes_in),
-                    compact(down.reads)
-                )),
+                // Human units: the exact counts fit no column at flood
+                // rates (they are in the Ctrl+O view).
+                Cell::from(format!("{}/{}", bytes(up.bytes_in), compact(up.reads))),
+                Cell::from(format!("{}/{}", bytes(down.bytes_in), compact(down.reads))),
                 Cell::from(age(ended.saturating_duration_since(row.opened))),
-            ])
-            .style(if row.is_open() {
+            ];
+            Row::new(super::kept(cells, &keep)).style(if row.is_open() {
                 Style::default()
             } else {
                 theme::dim()
             })
         })
         .collect();
-    let widths = [
-        Constraint::Length(5),
-        Constraint::Min(20),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(12),
-        Constraint::Length(12),
-        Constraint::Length(5),
-    ];
+    let widths = super::kept(
+        [
+            Constraint::Length(5),
+            Constraint::Min(20),
+            Constraint::Length(7),
+            Constraint::Length(7),
+            Constraint::Length(14),
+            Constraint::Length(14),
+            Constraint::Length(5),
+        ],
+        &keep,
+    );
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)

@@ -163,6 +163,20 @@ impl ServerTab {
         }
     }
 
+    /// The exact counters of the connection the view is open on.
+    pub(super) fn kernel_counts(&self) -> Option<String> {
+        let (id, _) = self.kernel.as_ref()?;
+        let at = self.rows.binary_search_by_key(id, |row| row.id).ok()?;
+        let stats = self.rows.get(at)?.stats.snapshot();
+        Some(format!(
+            "in {} B / {} · out {} B / {}",
+            crate::format::count(stats.bytes_in),
+            crate::format::plural(stats.reads, "read"),
+            crate::format::count(stats.bytes_out),
+            crate::format::plural(stats.writes, "write")
+        ))
+    }
+
     /// The timeline of the connection the view is open on.
     pub(super) fn kernel_timeline(&self) -> Vec<String> {
         let Some((id, _)) = &self.kernel else {

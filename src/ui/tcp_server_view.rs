@@ -11,6 +11,7 @@ use ratatui::Frame;
 use super::super::input::title;
 use super::super::{age, count, theme};
 use super::{Focus, Phase, RowState, ServerTab};
+use crate::format::{bytes, compact};
 use crate::net::error::human_duration;
 use crate::net::CloseReason;
 
@@ -52,7 +53,7 @@ impl ServerTab {
         self.console
             .render_log(frame, log, self.focus == Focus::Log);
         if let Some((_, panel)) = &self.kernel {
-            panel.render(frame, area, &self.kernel_timeline());
+            panel.render(frame, area, self.kernel_counts(), &self.kernel_timeline());
         }
     }
 
@@ -82,16 +83,34 @@ impl ServerTab {
             ),
             self.focus == Focus::Connections,
         );
-        let header = Row::new([
-            "ID",
-            "PEER",
-            "LOCAL",
-            "STATE",
-            "AGE",
-            "IN B/reads",
-            "OUT B/writes",
-            "TLS",
-        ])
+        // Narrow terminals: LOCAL (the listen address, the same for every
+        // row unless it is a wildcard) and TLS (while off) give way first.
+        let tls_priority = if self.tls.on { 1 } else { 2 };
+        let columns = [
+            (6, 0),
+            (15, 0),
+            (15, 3),
+            (11, 0),
+            (7, 0),
+            (15, 0),
+            (15, 0),
+            (24, tls_priority),
+        ];
+        let inner = area.width.saturating_sub(4);
+        let keep = super::super::fit_columns(inner, &columns);
+        let header = Row::new(super::super::kept(
+            [
+                "ID",
+                "PEER",
+                "LOCAL",
+                "STATE",
+                "AGE",
+                "IN/reads",
+                "OUT/writes",
+                "TLS",
+            ],
+            &keep,
+        ))
         .style(theme::dim());
         let now = Instant::now();
         let rows: Vec<Row> = self
@@ -104,33 +123,41 @@ impl ServerTab {
                     RowState::PeerHalfClosed => ("peer FIN".to_string(), theme::warn(), now),
                     RowState::Closed(reason, at) => (short_reason(reason), theme::dim(), *at),
                 };
-                Row::new([
+                let cells = [
                     Cell::from(row.id.to_string()),
                     Cell::from(row.peer.to_string()),
                     Cell::from(row.local.to_string()),
                     Cell::from(state),
                     Cell::from(age(ended.saturating_duration_since(row.stats.opened))),
-                    Cell::from(format!("{}/{}", count(stats.bytes_in), count(stats.reads))),
+                    // Human units: exact counts are in the Ctrl+O view.
                     Cell::from(format!(
                         "{}/{}",
-                        count(stats.bytes_out),
-                        count(stats.writes)
+                        bytes(stats.bytes_in),
+                        compact(stats.reads)
+                    )),
+                    Cell::from(format!(
+                        "{}/{}",
+                        bytes(stats.bytes_out),
+                        compact(stats.writes)
                     )),
                     Cell::from(row.tls.clone().unwrap_or_else(|| "—".into())),
-                ])
-                .style(style)
+                ];
+                Row::new(super::super::kept(cells, &keep)).style(style)
             })
             .collect();
-        let widths = [
-            Constraint::Length(6),
-            Constraint::Min(15),
-            Constraint::Min(15),
-            Constraint::Length(11),
-            Constraint::Length(7),
-            Constraint::Length(14),
-            Constraint::Length(14),
-            Constraint::Min(24),
-        ];
+        let widths = super::super::kept(
+            [
+                Constraint::Length(6),
+                Constraint::Min(15),
+                Constraint::Min(15),
+                Constraint::Length(11),
+                Constraint::Length(7),
+                Constraint::Length(15),
+                Constraint::Length(15),
+                Constraint::Min(24),
+            ],
+            &keep,
+        );
         let table = Table::new(rows, widths)
             .header(header)
             .block(block)
