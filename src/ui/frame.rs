@@ -112,7 +112,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
     let wanted: usize = hints
         .iter()
         .take(3)
-        .map(|hint| hint_width(hint))
+        .map(hint_width)
         .sum::<usize>()
         + 2;
     let mut global = global;
