@@ -56,7 +56,7 @@ where
         if app.quit {
             return Ok(());
         }
-        let ticking = app.needs_tick();
+        let ticking = app.needs_tick() || app.state_pending();
         let intake_open = Instant::now() >= intake_at;
         tokio::select! {
             biased;
@@ -65,14 +65,21 @@ where
                 // cap is for floods of engine events, and a person types
                 // far below it.
                 Some(Ok(TermEvent::Key(key))) => {
+                    app.notice = None;
                     app.on_key(key);
+                    app.state_touched();
                     if let Some(text) = app.clipboard.take() {
                         copy_to_clipboard(&text);
                     }
                     dirty = true;
                     next_frame = Instant::now();
                 }
-                Some(Ok(TermEvent::Paste(text))) => { app.on_paste(&text); dirty = true; next_frame = Instant::now(); }
+                Some(Ok(TermEvent::Paste(text))) => {
+                    app.on_paste(&text);
+                    app.state_touched();
+                    dirty = true;
+                    next_frame = Instant::now();
+                }
                 Some(Ok(TermEvent::Resize(..))) => {
                     terminal.autoresize()?;
                     dirty = true;
@@ -97,7 +104,12 @@ where
             },
             () = tokio::time::sleep_until(intake_at), if engine_open && !intake_open => {}
             () = tokio::time::sleep_until(next_frame), if dirty => {}
-            _ = tick.tick(), if ticking => dirty = true,
+            _ = tick.tick(), if ticking => {
+                if app.state_pending() {
+                    app.flush_state();
+                }
+                dirty = true;
+            }
         }
     }
 }

@@ -68,6 +68,7 @@ pub mod narrate_relay;
 pub mod net;
 pub mod ring;
 pub mod shutdown;
+pub mod state;
 pub mod terminal;
 pub mod text;
 pub mod ui;

@@ -73,7 +73,12 @@ fn run_ui(args: Args, runtime: &tokio::runtime::Runtime, mut shutdown: Shutdown)
     options.addr = args.addr;
     options.server_mode = args.mode.map(|mode| mode.behaviour());
     let (engine, events) = Engine::new(runtime.handle().clone());
-    let mut app = App::new(engine, options);
+    let mut app = App::new(engine, options.clone());
+    if !args.no_state {
+        if let Some(path) = netplay::state::default_path() {
+            app.load_state(netplay::ui::remembered::StateFile::new(path), &options);
+        }
+    }
 
     let mut tui = terminal::enter().context("entering the terminal UI")?;
     if std::env::var_os("NETPLAY_PANIC_AFTER_START").is_some() {
@@ -94,6 +99,8 @@ fn run_ui(args: Args, runtime: &tokio::runtime::Runtime, mut shutdown: Shutdown)
     });
     terminal::restore();
     terminal::report_deferred_panics();
+    // Quit, Ctrl+C or a stop signal: what changed since the last write.
+    app.flush_state();
     drop(app);
     outcome
 }

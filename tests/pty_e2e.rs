@@ -468,3 +468,46 @@ fn decode_base64(text: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+#[test]
+fn the_last_target_is_remembered_across_runs_unless_no_state() {
+    let home = tempfile::tempdir().unwrap();
+    let state_home = home.path().to_str().unwrap().to_string();
+    let env = [("XDG_STATE_HOME", state_home.as_str())];
+    let mut np = Netplay::start_with_env(120, 40, &[], &env);
+    np.wait_for_text("4 UDP");
+    np.press_alt('3');
+    np.wait_for_text("Target");
+    np.fill_field("127.0.0.1:4242");
+    np.wait_for_text("127.0.0.1:4242");
+    np.press_ctrl('c');
+    assert_eq!(np.wait_exit(), 0);
+    let file = home.path().join("netplay/state");
+    let saved = std::fs::read_to_string(&file).expect("the state file");
+    assert!(saved.contains("client.target=127.0.0.1:4242"), "{saved}");
+
+    let mut np = Netplay::start_with_env(120, 40, &["--tab", "client"], &env);
+    np.wait_for_text("127.0.0.1:4242");
+    np.press_ctrl('c');
+    assert_eq!(np.wait_exit(), 0);
+
+    // --no-state: the default, and nothing written.
+    let mut np = Netplay::start_with_env(120, 40, &["--tab", "client", "--no-state"], &env);
+    np.wait_for_text("127.0.0.1:9999");
+    np.fill_field("127.0.0.1:5151");
+    np.wait_for_text("127.0.0.1:5151");
+    np.press_ctrl('c');
+    assert_eq!(np.wait_exit(), 0);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), saved);
+
+    // The command line wins over the remembered target.
+    let mut np = Netplay::start_with_env(
+        120,
+        40,
+        &["--tab", "client", "--addr", "127.0.0.1:6161"],
+        &env,
+    );
+    np.wait_for_text("127.0.0.1:6161");
+    np.press_ctrl('c');
+    assert_eq!(np.wait_exit(), 0);
+}

@@ -37,6 +37,10 @@ pub struct Args {
     /// UI: the TCP server's starting mode.
     #[arg(long, value_enum, value_name = "MODE")]
     pub mode: Option<ServeMode>,
+    /// UI: start clean and remember nothing (no addresses, modes or
+    /// histories read from or written to $XDG_STATE_HOME/netplay/state).
+    #[arg(long)]
+    pub no_state: bool,
     /// Every event line as one JSON object per line (fields in the README).
     #[arg(long, global = true)]
     pub json: bool,

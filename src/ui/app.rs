@@ -105,6 +105,11 @@ macro_rules! registry {
             pub code: Option<super::code_view::CodeView>,
             /// Text to copy to the clipboard (OSC 52) once the key is handled.
             pub clipboard: Option<String>,
+            /// Where the remembered state is written (none: `--no-state`).
+            pub state: Option<super::remembered::StateFile>,
+            /// A one-line notice in the footer until the next key (a state
+            /// file that could not be read).
+            pub notice: Option<String>,
             $(
                 #[doc = concat!("The ", $title, " tab.")]
                 pub $field: $ty,
@@ -123,6 +128,8 @@ macro_rules! registry {
                     picker: None,
                     code: None,
                     clipboard: None,
+                    state: None,
+                    notice: None,
                     $($field: <$ty as StartTab>::start(&options, Tab::$variant),)+
                 }
             }

@@ -2,19 +2,19 @@
 //! a selectable line ending, and optional escapes (the sanitizer's own
 //! syntax), turning what the user typed into bytes.
 
-use std::collections::VecDeque;
-
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::Span;
 use ratatui::Frame;
 
+use super::history::History;
 use super::input::{title, InputField};
 use super::theme;
+use crate::state::Memory;
 use crate::text::parse_escapes;
 
 /// Messages remembered for Up/Down recall.
-pub const HISTORY_LIMIT: usize = 200;
+pub const HISTORY_LIMIT: usize = super::history::HISTORY_LIMIT;
 
 /// What is appended to each message sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,6 +29,9 @@ pub enum LineEnding {
 }
 
 impl LineEnding {
+    /// Every line ending, in cycle order.
+    pub const ALL: [LineEnding; 3] = [LineEnding::None, LineEnding::Lf, LineEnding::CrLf];
+
     /// The bytes appended.
     pub fn bytes(self) -> &'static [u8] {
         match self {
@@ -60,9 +63,7 @@ impl LineEnding {
 /// A message input with history, line ending and escapes.
 pub struct Composer {
     field: InputField,
-    history: VecDeque<String>,
-    browsing: Option<usize>,
-    draft: String,
+    history: History,
     /// Appended to every message.
     pub line_ending: LineEnding,
     /// Whether `\xNN`, `\r`, `\n`, `\t`, `\0`, `\\` are decoded.
@@ -74,9 +75,7 @@ impl Composer {
     pub fn new(placeholder: &str) -> Self {
         Self {
             field: InputField::new("", placeholder),
-            history: VecDeque::new(),
-            browsing: None,
-            draft: String::new(),
+            history: History::default(),
             line_ending: LineEnding::None,
             escapes: false,
         }
@@ -90,12 +89,12 @@ impl Composer {
     /// Applies an editing key; Up/Down walk the history.
     pub fn input(&mut self, key: KeyEvent) -> bool {
         match key.code {
-            KeyCode::Up => self.recall_older(),
-            KeyCode::Down => self.recall_newer(),
+            KeyCode::Up => self.history.older(&mut self.field),
+            KeyCode::Down => self.history.newer(&mut self.field),
             _ => {
                 let changed = self.field.input(key);
                 if changed {
-                    self.browsing = None;
+                    self.history.edited();
                 }
                 changed
             }
@@ -119,46 +118,36 @@ impl Composer {
         self.field.set_text(text);
         self.escapes = true;
         self.line_ending = LineEnding::None;
-        self.browsing = None;
+        self.history.edited();
+    }
+
+    /// Keeps the line ending, escapes and history under `prefix` (`client`).
+    pub fn remember(&self, prefix: &str, memory: &mut Memory) {
+        memory.set(&format!("{prefix}.eol"), self.line_ending.name());
+        memory.set(
+            &format!("{prefix}.escapes"),
+            if self.escapes { "on" } else { "off" },
+        );
+        memory.set_list(&format!("{prefix}.history"), self.history.items());
+    }
+
+    /// Takes back what [`Composer::remember`] kept.
+    pub fn restore(&mut self, prefix: &str, memory: &Memory) {
+        if let Some(eol) = memory.get(&format!("{prefix}.eol")) {
+            if let Some(found) = LineEnding::ALL.into_iter().find(|e| e.name() == eol) {
+                self.line_ending = found;
+            }
+        }
+        if let Some(escapes) = memory.get(&format!("{prefix}.escapes")) {
+            self.escapes = escapes == "on";
+        }
+        self.history
+            .replace(memory.list(&format!("{prefix}.history")));
     }
 
     /// Inserts pasted text as one line.
     pub fn paste(&mut self, text: &str) -> bool {
         self.field.paste(text)
-    }
-
-    fn recall_older(&mut self) -> bool {
-        if self.history.is_empty() {
-            return false;
-        }
-        let next = match self.browsing {
-            None => {
-                self.draft = self.field.text().to_string();
-                self.history.len() - 1
-            }
-            Some(0) => return false,
-            Some(at) => at - 1,
-        };
-        self.browsing = Some(next);
-        let text = self.history[next].clone();
-        self.field.set_text(&text);
-        true
-    }
-
-    fn recall_newer(&mut self) -> bool {
-        let Some(at) = self.browsing else {
-            return false;
-        };
-        if at + 1 < self.history.len() {
-            self.browsing = Some(at + 1);
-            let text = self.history[at + 1].clone();
-            self.field.set_text(&text);
-        } else {
-            self.browsing = None;
-            let draft = std::mem::take(&mut self.draft);
-            self.field.set_text(&draft);
-        }
-        true
     }
 
     /// The bytes the current text stands for, without consuming it.
@@ -178,7 +167,7 @@ impl Composer {
     /// applied; `Michael` (the tutorial's) when there is neither.
     pub fn message_for_code(&self) -> Vec<u8> {
         let text = match self.field.text() {
-            "" => self.history.back().map_or("Michael", String::as_str),
+            "" => self.history.last().unwrap_or("Michael"),
             typed => typed,
         };
         let mut bytes = if self.escapes {
@@ -198,14 +187,7 @@ impl Composer {
             return Ok(None);
         }
         let text = self.field.text().to_string();
-        if !text.is_empty() && self.history.back() != Some(&text) {
-            if self.history.len() == HISTORY_LIMIT {
-                self.history.pop_front();
-            }
-            self.history.push_back(text);
-        }
-        self.browsing = None;
-        self.draft.clear();
+        self.history.push(&text);
         self.field.clear();
         Ok(Some(bytes))
     }

@@ -89,6 +89,21 @@ impl Console {
         self.status = Status::new(kind, text);
     }
 
+    /// Keeps the address as `prefix.field` and the composer's settings and
+    /// history under `prefix`.
+    pub fn remember(&self, prefix: &str, field: &str, memory: &mut crate::state::Memory) {
+        memory.set(&format!("{prefix}.{field}"), self.address());
+        self.composer.remember(prefix, memory);
+    }
+
+    /// Takes back what [`Console::remember`] kept.
+    pub fn restore(&mut self, prefix: &str, field: &str, memory: &crate::state::Memory) {
+        if let Some(address) = memory.get(&format!("{prefix}.{field}")) {
+            self.address.set_text(address);
+        }
+        self.composer.restore(prefix, memory);
+    }
+
     /// The address as typed, trimmed.
     pub fn address(&self) -> String {
         self.address.text().trim().to_string()

@@ -95,6 +95,9 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         })
         .collect();
     let mut left = Vec::new();
+    if let Some(notice) = &app.notice {
+        left.push(Span::styled(format!(" {notice} "), theme::warn()));
+    }
     let dropped = app.engine.dropped_events();
     if dropped > 0 {
         left.push(Span::styled(
@@ -109,13 +112,12 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
     // Narrow terminals: the tab's first hints matter more than the global
     // ones everybody learns once (Tab, Alt+N, F12), which give way first;
     // F1 help and Ctrl+C quit always stay (F1 lists everything).
-    let wanted: usize = hints
-        .iter()
-        .take(3)
-        .map(hint_width)
-        .sum::<usize>()
-        + 2;
+    let wanted: usize = hints.iter().take(3).map(hint_width).sum::<usize>() + 2;
     let mut global = global;
+    if app.notice.is_some() {
+        // The notice needs the room; it goes at the next key.
+        global.retain(|(key, _)| matches!(*key, "F1" | "Ctrl+C"));
+    }
     for optional in ["Tab", tabs.as_str(), "F12"] {
         let width: usize = global.iter().map(hint_width).sum();
         if width + wanted <= usize::from(area.width) {

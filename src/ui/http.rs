@@ -18,18 +18,20 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Block;
 use ratatui::Frame;
 use tui_textarea::TextArea;
 use url::Url;
 
+use super::history::History;
 pub use super::http_keys::Action;
-use super::input::{title, InputField};
+use super::input::InputField;
 use super::keys;
 
+#[path = "http_draw.rs"]
+mod draw;
 #[path = "http_view.rs"]
 mod view;
 use super::log_view::Kind;
@@ -160,6 +162,8 @@ pub struct HttpTab {
     redirects: Vec<String>,
     status: Status,
     url_error: Option<String>,
+    /// The URLs sent, for ↑↓ in the URL field (and the remembered state).
+    urls: History,
 }
 
 impl HttpTab {
@@ -185,6 +189,7 @@ impl HttpTab {
             redirects: Vec::new(),
             status: Status::new(Kind::Info, "Enter (or F8) sends. Tip: Alt+2, F5 to http mode, Enter — then fetch http://127.0.0.1:9999/"),
             url_error: parse_url(url).err(),
+            urls: History::default(),
         };
         tab.regenerate();
         tab
@@ -287,7 +292,17 @@ impl HttpTab {
                     self.send(engine);
                     return true;
                 }
-                let changed = self.url.input(key);
+                let changed = match key.code {
+                    KeyCode::Up => self.urls.older(&mut self.url),
+                    KeyCode::Down => self.urls.newer(&mut self.url),
+                    _ => {
+                        let changed = self.url.input(key);
+                        if changed {
+                            self.urls.edited();
+                        }
+                        changed
+                    }
+                };
                 if changed {
                     self.url_changed();
                 }
@@ -356,6 +371,7 @@ impl HttpTab {
                 return;
             }
         };
+        self.urls.push(self.url.text().trim());
         let text = self.request_text();
         let extra_ca = self.ca_file.text().trim();
         let request = FetchRequest {
@@ -525,106 +541,9 @@ impl HttpTab {
             _ => Some(label),
         })
     }
-
-    /// Draws the tab.
-    pub fn render(&mut self, frame: &mut Frame, area: Rect) {
-        let [top, status, options, main] = Layout::vertical([
-            Constraint::Length(3),
-            Constraint::Length(1),
-            Constraint::Length(3),
-            Constraint::Min(6),
-        ])
-        .areas(area);
-        let [url_area, method_area] =
-            Layout::horizontal([Constraint::Min(20), Constraint::Length(14)]).areas(top);
-        self.url.render(
-            frame,
-            url_area,
-            match &self.url_error {
-                Some(reason) => title(
-                    "URL",
-                    vec![Span::styled(format!("✗ {reason} "), theme::error())],
-                ),
-                None => title("URL", Vec::new()),
-            },
-            self.focus == Focus::Url,
-        );
-        let method = Paragraph::new(Line::from(vec![
-            Span::styled(format!(" {}", METHODS[self.method]), theme::key()),
-            Span::styled(" (F5)", theme::dim()),
-        ]))
-        .block(rounded(" Method ", false));
-        frame.render_widget(method, method_area);
-        let mut status_spans = vec![if self.handle.is_some() {
-            Span::styled("◌ ", theme::warn())
-        } else {
-            Span::raw("  ")
-        }];
-        status_spans.extend(self.status.line().spans);
-        frame.render_widget(Paragraph::new(Line::from(status_spans)), status);
-
-        let [ca_area, verify_area] =
-            Layout::horizontal([Constraint::Min(20), Constraint::Length(34)]).areas(options);
-        self.ca_file.render(
-            frame,
-            ca_area,
-            title("Extra CA file (PEM, F6)", Vec::new()),
-            self.focus == Focus::CaFile,
-        );
-        let verify = if self.insecure {
-            Line::styled(" INSECURE: verification off (F7)", theme::error())
-        } else {
-            Line::styled(" certificates verified (F7)", theme::dim())
-        };
-        frame.render_widget(
-            Paragraph::new(verify).block(rounded(" HTTPS ", false)),
-            verify_area,
-        );
-
-        let [request_area, response_area] =
-            Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
-                .areas(main);
-        let editor_title = if self.edited {
-            " Request (edited; F4 resets) "
-        } else {
-            " Request (edit freely) "
-        };
-        self.editor
-            .set_block(rounded(editor_title, self.focus == Focus::Request));
-        self.editor
-            .set_cursor_style(if self.focus == Focus::Request {
-                Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
-            } else {
-                Style::default()
-            });
-        frame.render_widget(&self.editor, request_area);
-
-        let block = rounded(
-            &format!(
-                " {} (F2){} ",
-                self.view.name(),
-                if self.hex { " · hex (F3)" } else { "" }
-            ),
-            self.focus == Focus::Response,
-        );
-        let inner = block.inner(response_area);
-        let width = inner.width.max(1) as usize;
-        let key = (self.revision, self.view, self.hex, width);
-        if self.rendered.as_ref().is_none_or(|(k, _)| *k != key) {
-            self.rendered = Some((key, self.response_lines(width)));
-        }
-        let lines = self
-            .rendered
-            .as_ref()
-            .map_or(&[][..], |(_, l)| l.as_slice());
-        let height = inner.height as usize;
-        self.scroll = self.scroll.min(lines.len().saturating_sub(height));
-        let visible = lines[self.scroll..(self.scroll + height).min(lines.len())].to_vec();
-        frame.render_widget(Paragraph::new(visible).block(block), response_area);
-    }
 }
 
-fn rounded(title: &str, focused: bool) -> Block<'static> {
+pub(super) fn rounded(title: &str, focused: bool) -> Block<'static> {
     theme::pane(title.to_string(), focused)
 }
 
@@ -641,6 +560,23 @@ pub(super) fn status_text(head: &Head) -> String {
 impl super::tab::TabView for HttpTab {
     fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
         HttpTab::on_key(self, key, engine)
+    }
+    fn remember(&self, memory: &mut crate::state::Memory) {
+        memory.set("http.url", self.url.text().trim());
+        memory.set_list("http.urls", self.urls.items());
+        memory.set("http.method", METHODS[self.method]);
+    }
+    fn restore(&mut self, memory: &crate::state::Memory) {
+        if let Some(url) = memory.get("http.url") {
+            self.url.set_text(url);
+        }
+        self.urls.replace(memory.list("http.urls"));
+        let method = memory.get("http.method");
+        if let Some(at) = METHODS.iter().position(|m| Some(*m) == method) {
+            self.method = at;
+        }
+        self.edited = false;
+        self.url_changed();
     }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::Http {

@@ -619,6 +619,16 @@ impl super::tab::TabView for RelayTab {
     fn open_kernel_view(&mut self) {
         self.open_kernel();
     }
+    fn remember(&self, memory: &mut crate::state::Memory) {
+        self.console.remember("relay", "listen", memory);
+        memory.set("relay.target", self.target.text().trim());
+    }
+    fn restore(&mut self, memory: &crate::state::Memory) {
+        self.console.restore("relay", "listen", memory);
+        if let Some(target) = memory.get("relay.target") {
+            self.target.set_text(target);
+        }
+    }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::Relay {
             listen: self.console.address(),

@@ -42,6 +42,11 @@ pub trait TabView {
     fn listen_field(&mut self) -> Option<(&mut super::input::InputField, bool)> {
         None
     }
+    /// Keeps what the next run should start with: addresses, modes, line
+    /// endings, histories (the remembered state).
+    fn remember(&self, memory: &mut crate::state::Memory);
+    /// Takes back what [`TabView::remember`] kept.
+    fn restore(&mut self, memory: &crate::state::Memory);
     /// What the tab is set to do, for the Code overlay (F12).
     fn code_setting(&self) -> crate::code::Setting;
     /// Opens the kernel's view of the selected connection (Ctrl+O); the

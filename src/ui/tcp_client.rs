@@ -20,20 +20,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::KeyEvent;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::layout::Rect;
 use ratatui::Frame;
 
 use super::client_tls::{ClientTls, TlsMode};
 use super::console::{Console, ConsoleFocus, Part, SaveAs};
-use super::input::title;
 use super::kernel::{KernelPanel, PanelKey, Touched};
 use super::keys;
+#[path = "tcp_client_view.rs"]
+mod view;
 use super::log_view::Kind;
 pub use super::tcp_client_keys::Action;
 use super::timeline::{what_the_kernel_keeps, Ending, Timeline};
-use super::{age, count, cycle, plural, theme, Hint, Status, CONNECT_TIMEOUTS};
+use super::{cycle, Hint, Status, CONNECT_TIMEOUTS};
 use crate::net::error::human_duration;
 use crate::net::tcp_client::{self, ClientEvent, ClientHandle, DEFAULT_CONNECT_TIMEOUT};
 use crate::net::tls::TlsInfo;
@@ -537,113 +536,6 @@ impl ClientTab {
             })
         })
     }
-
-    /// Draws the tab.
-    pub fn render(&mut self, frame: &mut Frame, area: Rect) {
-        let [fields, status, message, transcript] = Layout::vertical([
-            Constraint::Length(3),
-            Constraint::Length(2),
-            Constraint::Length(3),
-            Constraint::Min(5),
-        ])
-        .areas(area);
-        let [target, tls] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-                .areas(fields);
-        self.tls.render(
-            frame,
-            tls,
-            self.focus == Focus::CaFile,
-            self.focus == Focus::Sni,
-        );
-        self.console.render_address(
-            frame,
-            target,
-            title("Target", Vec::new()),
-            self.focus == Focus::Target,
-        );
-        frame.render_widget(Paragraph::new(self.status_lines()), status);
-        let name = match (&self.phase, &self.link) {
-            (Phase::Connected, Some(link)) => format!("Message to {}", link.remote),
-            (Phase::WriteShut, _) => "Message (write side shut down)".to_string(),
-            _ => "Message (not connected)".to_string(),
-        };
-        self.console
-            .render_message(frame, message, &name, self.focus == Focus::Message);
-        self.console
-            .render_log(frame, transcript, self.focus == Focus::Transcript);
-        if let (true, Some(panel)) = (self.kernel_open, &self.kernel) {
-            panel.render(frame, area, None, &self.timeline.lines());
-        }
-    }
-
-    fn status_lines(&self) -> Vec<Line<'static>> {
-        let (dot, dot_style) = match self.phase {
-            Phase::Connected => ("● ", theme::good()),
-            Phase::WriteShut => ("◐ ", theme::warn()),
-            Phase::Connecting | Phase::Closing => ("◌ ", theme::warn()),
-            Phase::Idle => ("○ ", theme::dim()),
-        };
-        let mut first = vec![Span::styled(dot, dot_style)];
-        first.extend(self.console.status.line().spans);
-        if let (true, Some(link)) = (self.is_live(), &self.link) {
-            first.push(Span::styled(
-                format!(" · up {}", age(link.stats.opened.elapsed())),
-                theme::dim(),
-            ));
-            if let Some(info) = &self.tcp_info {
-                first.push(Span::styled(" · ", theme::dim()));
-                first.push(Span::raw(info.brief()));
-            }
-        }
-        first.push(Span::styled(" · timeout ", theme::dim()));
-        first.push(Span::raw(human_duration(self.timeout)));
-        first.push(Span::styled(" (F5)", theme::dim()));
-        first.extend(self.tls.status());
-        let second = match &self.link {
-            Some(link) => {
-                let stats = link.stats.snapshot();
-                Line::from(vec![
-                    Span::styled("  TCP ", theme::dim()),
-                    Span::raw(format!("{} (you) ⇄ {} (server)", link.local, link.remote)),
-                    Span::styled(" · in ", theme::dim()),
-                    Span::raw(format!(
-                        "{} B / {}",
-                        count(stats.bytes_in),
-                        plural(stats.reads, "read")
-                    )),
-                    Span::styled(" · out ", theme::dim()),
-                    Span::raw(format!(
-                        "{} B / {}",
-                        count(stats.bytes_out),
-                        plural(stats.writes, "write")
-                    )),
-                    Span::styled(
-                        self.tls_info
-                            .as_ref()
-                            .map(|info| format!(" · {} {}", info.version, info.cipher))
-                            .unwrap_or_default(),
-                        if self.tls_info.as_ref().is_some_and(|info| info.insecure) {
-                            theme::error()
-                        } else {
-                            theme::good()
-                        },
-                    ),
-                    Span::styled(
-                        self.closed_first
-                            .map(|who| format!(" · {who}"))
-                            .unwrap_or_default(),
-                        theme::warn(),
-                    ),
-                ])
-            }
-            None => Line::styled(
-                "  The socket 4-tuple (your address:port ⇄ server address:port) shows here once connected.",
-                theme::dim(),
-            ),
-        };
-        vec![Line::from(first), second]
-    }
 }
 
 impl super::tab::TabView for ClientTab {
@@ -676,6 +568,12 @@ impl super::tab::TabView for ClientTab {
     }
     fn typing(&self) -> bool {
         ClientTab::typing(self)
+    }
+    fn remember(&self, memory: &mut crate::state::Memory) {
+        self.console.remember("client", "target", memory);
+    }
+    fn restore(&mut self, memory: &crate::state::Memory) {
+        self.console.restore("client", "target", memory);
     }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::TcpClient {

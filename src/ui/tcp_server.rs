@@ -609,6 +609,18 @@ impl super::tab::TabView for ServerTab {
     fn open_kernel_view(&mut self) {
         self.open_kernel();
     }
+    fn remember(&self, memory: &mut crate::state::Memory) {
+        self.console.remember("server", "listen", memory);
+        memory.set("server.mode", self.config.behaviour.name());
+    }
+    fn restore(&mut self, memory: &crate::state::Memory) {
+        self.console.restore("server", "listen", memory);
+        if let Some(mode) = memory.get("server.mode") {
+            if let Some(found) = Behaviour::ALL.into_iter().find(|b| b.name() == mode) {
+                self.config.behaviour = found;
+            }
+        }
+    }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::TcpServer {
             listen: self.console.address(),

@@ -524,6 +524,26 @@ impl super::tab::TabView for UdpTab {
     fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
         UdpTab::on_key(self, key, engine)
     }
+    fn remember(&self, memory: &mut crate::state::Memory) {
+        memory.set("udp.bind", self.bind.text().trim());
+        memory.set("udp.target", self.target.text().trim());
+        memory.set("udp.mode", self.mode.name());
+        self.composer.remember("udp", memory);
+    }
+    fn restore(&mut self, memory: &crate::state::Memory) {
+        if let Some(bind) = memory.get("udp.bind") {
+            self.bind.set_text(bind);
+        }
+        if let Some(target) = memory.get("udp.target") {
+            self.target.set_text(target);
+        }
+        if let Some(mode) = memory.get("udp.mode") {
+            if let Some(found) = UdpMode::ALL.into_iter().find(|m| m.name() == mode) {
+                self.mode = found;
+            }
+        }
+        self.composer.restore("udp", memory);
+    }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::Udp {
             bind: self.bind.text().trim().to_string(),

@@ -72,6 +72,8 @@ impl Netplay {
         command.args(args);
         command.cwd(&dir);
         command.env("TERM", "xterm-256color");
+        // Each run remembers into its own directory, never the user's.
+        command.env("XDG_STATE_HOME", dir.join("state"));
         for (key, value) in env {
             command.env(key, value);
         }

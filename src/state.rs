@@ -1,0 +1,197 @@
+//! Remembered state: the last address of each tab, its mode and line
+//! ending, the message histories and the URL history, kept across runs in
+//! `$XDG_STATE_HOME/netplay/state` (`~/.local/state/netplay/state`).
+//!
+//! The file is text, one `key=value` per line, each value in netplay's
+//! escape syntax ([`crate::text::escape_bytes`]), so any byte survives and
+//! a person can read and edit it. A line that does not parse is skipped
+//! and counted: a corrupt file costs a one-line notice, never a crash.
+//! Writes replace the file whole (a temporary file renamed into place).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The first line of the file: the format's version.
+const HEADER: &str = "# netplay state 1";
+
+/// Messages (and URLs) remembered per history.
+pub const HISTORY_KEPT: usize = 200;
+
+/// What the tabs remember: each key has one value or a list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Memory {
+    values: BTreeMap<String, Vec<String>>,
+}
+
+impl Memory {
+    /// Sets `key` to one value.
+    pub fn set(&mut self, key: &str, value: impl Into<String>) {
+        self.values.insert(key.to_string(), vec![value.into()]);
+    }
+
+    /// Sets `key` to a list, keeping its newest [`HISTORY_KEPT`] items.
+    pub fn set_list<'a>(&mut self, key: &str, items: impl IntoIterator<Item = &'a String>) {
+        let items: Vec<String> = items.into_iter().cloned().collect();
+        let skip = items.len().saturating_sub(HISTORY_KEPT);
+        self.values
+            .insert(key.to_string(), items.into_iter().skip(skip).collect());
+    }
+
+    /// The value of `key` (the last one, if it was a list).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values
+            .get(key)
+            .and_then(|values| values.last())
+            .map(String::as_str)
+    }
+
+    /// The list under `key`, oldest first (empty when none).
+    pub fn list(&self, key: &str) -> &[String] {
+        self.values.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// The file's text.
+    pub fn to_text(&self) -> String {
+        let mut text = format!("{HEADER}\n");
+        for (key, values) in &self.values {
+            for value in values {
+                text.push_str(key);
+                text.push('=');
+                text.push_str(&crate::text::escape_bytes(value.as_bytes()));
+                text.push('\n');
+            }
+        }
+        text
+    }
+
+    /// Reads a file's text; the second value counts the lines skipped.
+    pub fn from_text(text: &str) -> (Self, usize) {
+        let mut memory = Self::default();
+        let mut skipped = 0;
+        let mut lines = text.lines();
+        if lines.next() != Some(HEADER) {
+            return (memory, text.lines().count().max(1));
+        }
+        for line in lines {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let parsed = line.split_once('=').and_then(|(key, value)| {
+                let bytes = crate::text::parse_escapes(value).ok()?;
+                let value = String::from_utf8(bytes).ok()?;
+                let plain_key = !key.is_empty()
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_');
+                plain_key.then(|| (key.to_string(), value))
+            });
+            match parsed {
+                Some((key, value)) => memory.values.entry(key).or_default().push(value),
+                None => skipped += 1,
+            }
+        }
+        (memory, skipped)
+    }
+}
+
+/// Where the state file lives: `$XDG_STATE_HOME/netplay/state`, else
+/// `$HOME/.local/state/netplay/state` (the XDG base directory rules, a few
+/// lines that need no crate); `None` without a home.
+pub fn default_path() -> Option<PathBuf> {
+    let base = match std::env::var_os("XDG_STATE_HOME").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        _ => PathBuf::from(std::env::var_os("HOME")?).join(".local/state"),
+    };
+    Some(base.join("netplay").join("state"))
+}
+
+/// Reads the state at `path`: nothing there is a fresh start; anything
+/// wrong is a one-line notice beside what could be read.
+pub fn load(path: &Path) -> (Memory, Option<String>) {
+    match std::fs::read(path) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => (Memory::default(), None),
+        Err(err) => (
+            Memory::default(),
+            Some(format!(
+                "Remembered state not read ({}: {err}); starting fresh",
+                path.display()
+            )),
+        ),
+        Ok(bytes) => {
+            let Ok(text) = String::from_utf8(bytes) else {
+                return (
+                    Memory::default(),
+                    Some(format!(
+                        "Remembered state ignored: {} is not text; starting fresh",
+                        path.display()
+                    )),
+                );
+            };
+            let (memory, skipped) = Memory::from_text(&text);
+            let notice = (skipped > 0).then(|| {
+                format!(
+                    "Remembered state: {} not understood, ignored ({})",
+                    crate::format::plural(skipped as u64, "line"),
+                    path.display()
+                )
+            });
+            (memory, notice)
+        }
+    }
+}
+
+/// Writes `memory` to `path` whole (the directory made if needed, mode
+/// 0600 like every file netplay writes).
+pub fn save(path: &Path, memory: &Memory) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|err| format!("cannot make {}: {err}", dir.display()))?;
+    }
+    let mut file = crate::files::Replacing::create(path)?;
+    std::io::Write::write_all(file.file(), memory.to_text().as_bytes())
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    file.finish().map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_text_round_trips_and_bad_lines_are_counted() {
+        let mut memory = Memory::default();
+        memory.set("client.target", "[::1]:9999");
+        let history: Vec<String> = (0..250).map(|n| format!("line {n}\n=\\\u{1b}é")).collect();
+        memory.set_list("client.history", &history);
+        let text = memory.to_text();
+        assert!(!text.contains('\u{1b}'), "no raw control byte in the file");
+        let (back, skipped) = Memory::from_text(&text);
+        assert_eq!(skipped, 0);
+        assert_eq!(back, memory);
+        assert_eq!(back.list("client.history").len(), HISTORY_KEPT);
+        assert_eq!(back.list("client.history")[0], "line 50\n=\\\u{1b}é");
+        assert_eq!(back.get("client.target"), Some("[::1]:9999"));
+
+        let corrupt = format!("{HEADER}\nclient.target=ok\nno equals sign\nbad key!=x\nk=\\xZZ\n");
+        let (back, skipped) = Memory::from_text(&corrupt);
+        assert_eq!(skipped, 3);
+        assert_eq!(back.get("client.target"), Some("ok"));
+        let (_, skipped) = Memory::from_text("\u{0}\u{1}garbage");
+        assert_eq!(skipped, 1, "no header: ignored whole");
+    }
+
+    #[test]
+    fn the_file_is_written_whole_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deeper/netplay/state");
+        let mut memory = Memory::default();
+        memory.set("http.url", "http://127.0.0.1:9999/");
+        save(&path, &memory).unwrap();
+        assert_eq!(load(&path), (memory, None));
+        std::fs::write(&path, [0xff, 0xfe]).unwrap();
+        let (memory, notice) = load(&path);
+        assert_eq!(memory, Memory::default());
+        assert!(notice.unwrap().contains("not text"));
+        assert_eq!(load(&dir.path().join("none")), (Memory::default(), None));
+    }
+}
