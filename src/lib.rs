@@ -61,6 +61,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod code;
+pub mod curl;
 pub mod files;
 pub mod format;
 pub mod narrate;

@@ -306,6 +306,10 @@ fn every_setting() -> Vec<Setting> {
         listen: "127.0.0.1:9998".into(),
         target: "example.com:80".into(),
     });
+    all.push(Setting::Relay {
+        listen: "hôst-é\u{202e}\u{1b}'\"\\:0".into(),
+        target: "[::1]:80".into(),
+    });
     all
 }
 
@@ -361,6 +365,105 @@ fn every_rust_program_parses() {
             "{setting:?}\n{}\n{}",
             String::from_utf8_lossy(&out.stderr),
             code.rust
+        );
+    }
+}
+
+/// Runs `line` with `sh`, the tools it names replaced by stubs that write
+/// their arguments and standard input to files: what the one-liner would
+/// really do, without a network.
+fn run_with_stubs(line: &str) -> (tempfile::TempDir, String, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    for tool in ["nc", "curl", "socat", "openssl", "ncat"] {
+        let stub = bin.join(tool);
+        std::fs::write(
+            &stub,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"{0}/args\"\ncat > \"{0}/stdin\"\n",
+                dir.path().display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(line)
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .stdin(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{line}");
+    let args = std::fs::read_to_string(dir.path().join("args")).unwrap_or_default();
+    let stdin = std::fs::read(dir.path().join("stdin")).unwrap_or_default();
+    (dir, args, stdin)
+}
+
+#[test]
+fn one_liners_quote_everything_typed_so_nothing_becomes_a_command() {
+    let hostile =
+        b"it's 100% \"q\" \\n; touch PWNED #\r\n\x1b\xff$(touch PWNED2)`touch PWNED3`".to_vec();
+    let settings = [
+        Setting::TcpClient {
+            target: "x;touch PWNED4;#:9999".into(),
+            message: hostile.clone(),
+            tls: None,
+        },
+        Setting::Udp {
+            bind: "127.0.0.1:9999".into(),
+            mode: UdpMode::Greet,
+            target: "$(touch PWNED5):9".into(),
+            message: hostile.clone(),
+        },
+    ];
+    for setting in &settings {
+        let code = code_for(setting);
+        let line = code
+            .one_liner
+            .lines()
+            .find(|line| line.starts_with("printf"))
+            .unwrap();
+        let (dir, args, stdin) = run_with_stubs(line);
+        assert_eq!(stdin, hostile, "the peer gets exactly the message: {line}");
+        assert!(
+            args.lines()
+                .any(|arg| arg.starts_with("x;touch") || arg.starts_with("$(touch")),
+            "{args}"
+        );
+        for trap in ["PWNED", "PWNED2", "PWNED3", "PWNED4", "PWNED5"] {
+            assert!(
+                !dir.path().join(trap).exists(),
+                "{trap} was created by: {line}"
+            );
+        }
+    }
+    let code = code_for(&Setting::Http {
+        url: "http://127.0.0.1:9/x'$(touch PWNED6)".into(),
+        request:
+            "X$(touch${IFS}PWNED7)GET /x HTTP/1.1\nX-Evil: a'; touch PWNED8; '\n\n$(touch PWNED9)"
+                .into(),
+        insecure: false,
+    });
+    let line = code
+        .one_liner
+        .lines()
+        .find(|line| line.starts_with("curl"))
+        .unwrap();
+    let (dir, args, _) = run_with_stubs(line);
+    assert!(args.contains("X$(touch${IFS}PWNED7)GET"), "{args}");
+    for trap in ["PWNED6", "PWNED7", "PWNED8", "PWNED9"] {
+        assert!(
+            !dir.path().join(trap).exists(),
+            "{trap} was created by: {line}"
         );
     }
 }

@@ -110,7 +110,7 @@ async fn ctrl_o_on_the_client_shows_tcp_info_and_changes_socket_options_live() {
     let text = pump_until(&mut app, &mut rx, "(default here; the kernel's is off)").await;
     assert!(text.contains("The kernel's view"), "{text}");
     assert!(
-        text.contains("SO_KEEPALIVE") && text.contains("IP TTL"),
+        text.contains("SO_KEEPALIVE") && text.contains("TTL / hops"),
         "{text}"
     );
     let text = pump_until(&mut app, &mut rx, "ESTABLISHED").await;
@@ -288,4 +288,29 @@ async fn f12_shows_the_code_behind_every_tab_for_its_settings() {
         .as_deref()
         .is_some_and(|copied| copied.contains("def tcplink")));
     assert!(show(&mut app).contains("Copied the Python 3 page"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_set_to_close_with_rst_says_so_and_pastes_never_land_under_an_overlay() {
+    let (mut app, mut rx) = new_app();
+    let server = tcp_server::start(&app.engine, "127.0.0.1:0", ServerConfig::default());
+    let addr = common::listening(&mut rx, server.id()).await;
+    app.on_key(alt('3'));
+    set_field(&mut app, &addr.to_string());
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Welcome!").await;
+    app.on_key(ctrl('o'));
+    pump_until(&mut app, &mut rx, "FIN (default)").await;
+    app.on_paste("LEAKED-UNDER-THE-VIEW");
+    app.on_key(key(KeyCode::Char('r')));
+    pump_until(&mut app, &mut rx, "RST (SO_LINGER 0) (set here)").await;
+    app.on_key(key(KeyCode::Esc));
+    app.on_key(key(KeyCode::F(12)));
+    app.on_paste("LEAKED-UNDER-THE-CODE");
+    app.on_key(key(KeyCode::Esc));
+    assert!(!show(&mut app).contains("LEAKED"), "{}", show(&mut app));
+    app.on_key(key(KeyCode::F(8))); // disconnect
+    let text = pump_until(&mut app, &mut rx, "RST sent: you closed with SO_LINGER 0").await;
+    assert!(text.contains("neither side keeps"), "{text}");
+    assert!(!text.contains("You closed first"), "{text}");
 }

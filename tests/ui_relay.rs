@@ -185,9 +185,9 @@ async fn ctrl_o_shows_a_pairs_two_sockets_and_its_timeline() {
     app.on_key(key(KeyCode::Tab));
     let text = pump_until(&mut app, &mut rx, "our socket to the server").await;
     assert!(text.contains(&format!("⇄ {server_addr}")), "{text}");
-    pump_until(&mut app, &mut rx, "t IP TTL       64 (default)").await;
+    pump_until(&mut app, &mut rx, "t TTL / hops   64 (default)").await;
     app.on_key(key(KeyCode::Char('t')));
-    pump_until(&mut app, &mut rx, "t IP TTL       1 (set here)").await;
+    pump_until(&mut app, &mut rx, "t TTL / hops   1 (set here)").await;
     app.on_key(key(KeyCode::Esc));
     drop(client);
     let text = pump_until(&mut app, &mut rx, "0 open · 1 accepted").await;

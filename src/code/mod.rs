@@ -135,6 +135,36 @@ pub(crate) fn escaped(bytes: &[u8], quote: u8) -> String {
     text
 }
 
+/// Text as a Python or Rust string literal's inside: printable characters
+/// (non-ASCII too: both read UTF-8 source) as they are, the rest escaped
+/// as `\u{…}` (Rust) or `\uXXXX` (Python), and the quote and backslash.
+pub(crate) fn escaped_str(text: &str, quote: char, rust: bool) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            _ if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ if crate::text::is_unsafe_char(c) => {
+                if rust {
+                    out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+                } else if u32::from(c) > 0xffff {
+                    out.push_str(&format!("\\U{:08x}", u32::from(c)));
+                } else {
+                    out.push_str(&format!("\\u{:04x}", u32::from(c)));
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

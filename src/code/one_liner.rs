@@ -1,16 +1,23 @@
 //! The one-liners: what a developer would type instead (`nc`, `ncat`,
 //! `socat -v`, `curl -v`, `openssl s_client`), each with a comment.
 
-use super::{escaped, host_port, Setting};
+use super::{host_port, Setting};
+use crate::curl::quote;
 use crate::net::greet::Behaviour;
 use crate::net::udp::UdpMode;
 
-/// The command(s) for `setting`, one per line.
+/// The command(s) for `setting`, one per line. Every word that came from
+/// a field (an address, a message, a header) is quoted for a POSIX shell:
+/// nothing typed can become a command.
 pub fn command(setting: &Setting) -> String {
     match setting {
         Setting::TcpServer { listen, mode, .. } => {
             let (host, port) = host_port(listen);
-            let bind = format!("TCP-LISTEN:{port},bind={host},reuseaddr,fork");
+            let bind = quote(&format!(
+                "TCP-LISTEN:{port},bind={},reuseaddr,fork",
+                bracketed(&host)
+            ));
+            let host = quote(&host);
             match mode {
                 Behaviour::Echo => format!(
                     "# echo: every byte back; -v shows both directions\nsocat -v {bind} EXEC:cat\n"
@@ -32,11 +39,14 @@ pub fn command(setting: &Setting) -> String {
             let (host, port) = host_port(target);
             match tls {
                 Some(_) => format!(
-                    "# TLS: the handshake, the certificate chain, then type to send\nopenssl s_client -connect {target} -servername {host}\n"
+                    "# TLS: the handshake, the certificate chain, then type to send\nopenssl s_client -connect {} -servername {}\n",
+                    quote(&format!("{}:{port}", bracketed(&host))),
+                    quote(&host)
                 ),
                 None => format!(
-                    "# send the message, half-close (-N), print the replies\nprintf '{}' | nc -N {host} {port}\n# or type lines by hand\nnc {host} {port}\n",
-                    escaped(message, b'\'').replace('%', "%%")
+                    "# send the message, half-close (-N), print the replies\nprintf '%b' {} | nc -N {host} {port}\n# or type lines by hand\nnc {host} {port}\n",
+                    printf_b(message),
+                    host = quote(&host)
                 ),
             }
         }
@@ -50,13 +60,21 @@ pub fn command(setting: &Setting) -> String {
             let (host, port) = host_port(target);
             let server = match mode {
                 UdpMode::Echo => format!(
-                    "# an echo server\nsocat -v UDP-RECVFROM:{bind_port},bind={bind_host},fork EXEC:cat\n"
+                    "# an echo server\nsocat -v {} EXEC:cat\n",
+                    quote(&format!(
+                        "UDP-RECVFROM:{bind_port},bind={},fork",
+                        bracketed(&bind_host)
+                    ))
                 ),
-                _ => format!("# a server that prints each datagram\nnc -ul {bind_host} {bind_port}\n"),
+                _ => format!(
+                    "# a server that prints each datagram\nnc -ul {} {bind_port}\n",
+                    quote(&bind_host)
+                ),
             };
             format!(
-                "{server}# send one datagram and wait 1 s for a reply\nprintf '{}' | nc -u -w1 {host} {port}\n",
-                escaped(message, b'\'').replace('%', "%%")
+                "{server}# send one datagram and wait 1 s for a reply\nprintf '%b' {} | nc -u -w1 {} {port}\n",
+                printf_b(message),
+                quote(&host)
             )
         }
         Setting::Http {
@@ -68,15 +86,45 @@ pub fn command(setting: &Setting) -> String {
             let (host, port) = host_port(listen);
             let (target_host, target_port) = host_port(target);
             format!(
-                "# relay and show both directions (-v)\nsocat -v TCP-LISTEN:{port},bind={host},reuseaddr,fork TCP:{target_host}:{target_port}\n"
+                "# relay and show both directions (-v)\nsocat -v {} {}\n",
+                quote(&format!(
+                    "TCP-LISTEN:{port},bind={},reuseaddr,fork",
+                    bracketed(&host)
+                )),
+                quote(&format!("TCP:{}:{target_port}", bracketed(&target_host)))
             )
         }
     }
 }
 
+/// An IPv6 host in brackets (as socat and openssl want it), others as
+/// they are.
+fn bracketed(host: &str) -> String {
+    if super::is_ipv6(host) {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
+}
+
+/// The argument of `printf '%b'` that prints exactly `bytes`: backslash
+/// escapes that POSIX printf knows (octal `\0NNN` for anything not plain),
+/// then quoted for the shell.
+fn printf_b(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    for &b in bytes {
+        match b {
+            b'\\' => text.push_str("\\\\"),
+            b'\n' => text.push_str("\\n"),
+            0x20..=0x7e => text.push(char::from(b)),
+            _ => text.push_str(&format!("\\0{b:03o}")),
+        }
+    }
+    quote(&text)
+}
+
 /// `curl -v` with the editor's method, headers and body.
 fn curl(url: &str, request: &str, insecure: bool) -> String {
-    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
     let normalized = request.replace("\r\n", "\n");
     let (head, body) = normalized.split_once("\n\n").unwrap_or((&normalized, ""));
     let mut lines = head.lines();
@@ -91,7 +139,7 @@ fn curl(url: &str, request: &str, insecure: bool) -> String {
     match method {
         "GET" => {}
         "HEAD" => parts.push("-I".into()),
-        other => parts.push(format!("-X {other}")),
+        other => parts.push(format!("-X {}", quote(other))),
     }
     for line in lines {
         let name = line.split(':').next().unwrap_or("").trim();
@@ -143,7 +191,7 @@ mod tests {
         );
         assert!(!command.contains("Host:"), "{command}");
         assert!(
-            command.ends_with("'http://127.0.0.1:8080/api'\n"),
+            command.ends_with(" http://127.0.0.1:8080/api\n"),
             "{command}"
         );
     }

@@ -39,7 +39,7 @@ fn bytes(b: &[u8]) -> String {
 }
 
 fn text(t: &str) -> String {
-    format!("'{}'", escaped(t.as_bytes(), b'\''))
+    format!("'{}'", super::escaped_str(t, '\'', false))
 }
 
 fn family(host: &str) -> &'static str {

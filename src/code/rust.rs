@@ -30,7 +30,7 @@ fn literal(bytes: &[u8]) -> String {
 }
 
 fn text(t: &str) -> String {
-    format!("\"{}\"", escaped(t.trim().as_bytes(), b'"'))
+    format!("\"{}\"", super::escaped_str(t.trim(), '"', true))
 }
 
 fn tcp_server(listen: &str, mode: Behaviour) -> String {

@@ -294,7 +294,13 @@ impl App {
 
     /// Handles pasted text (bracketed paste).
     pub fn on_paste(&mut self, text: &str) {
-        if !self.help {
+        // An overlay takes every key; a paste must not land in a field
+        // hidden under it either.
+        let overlay = self.help
+            || self.picker.is_some()
+            || self.code.is_some()
+            || self.active().overlay_open();
+        if !overlay {
             self.active_mut().on_paste(text);
         }
     }

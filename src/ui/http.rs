@@ -354,7 +354,7 @@ impl HttpTab {
                 self.ca_file.paste(text);
             }
             Focus::Request => {
-                if self.editor.insert_str(text.replace("\r\n", "\n")) {
+                if self.editor.insert_str(super::input::multi_line(text)) {
                     self.edited = true;
                 }
             }

@@ -55,6 +55,9 @@ impl InputField {
             KeyCode::Enter | KeyCode::Tab | KeyCode::BackTab => false,
             KeyCode::Char('m') if ctrl => false,
             KeyCode::Char('u') if ctrl => self.textarea.delete_line_by_head(),
+            KeyCode::Char(c) if crate::text::is_unsafe_char(c) => self
+                .textarea
+                .insert_str(crate::text::escape_unsafe(&c.to_string())),
             _ => self.textarea.input(key),
         }
     }
@@ -83,17 +86,57 @@ pub fn title(name: &str, extra: Vec<Span<'static>>) -> Line<'static> {
     Line::from(spans)
 }
 
+/// Pasted (or remembered) text for a one-line field: line breaks and tabs
+/// become spaces, and every character that could drive the terminal is
+/// written as its escape (`\u{1b}`), which the composer's escapes mode
+/// turns back into the byte.
 fn single_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-        .collect::<String>()
-        .trim_end()
-        .to_string()
+    let flat: String = text
+        .chars()
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    crate::text::escape_unsafe(flat.trim_end())
+}
+
+/// Pasted text for a multi-line editor: CRLF becomes LF, line breaks and
+/// tabs stay, every other character that could drive the terminal is
+/// written as its escape.
+pub fn multi_line(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .split('\n')
+        .map(|line| {
+            line.split('\t')
+                .map(crate::text::escape_unsafe)
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pasted_controls_are_shown_as_escapes_never_raw() {
+        let mut field = InputField::new("", "");
+        field.paste("A\u{1b}[31mRED\u{1b}]0;pwn\u{7}\nL2\r\u{202e}Z\u{7f}");
+        let text = field.text().to_string();
+        assert!(!text.chars().any(crate::text::is_unsafe_char), "{text:?}");
+        assert!(text.starts_with("A\\u{1b}[31mRED"), "{text:?}");
+        let editor = multi_line("GET / HTTP/1.1\r\nX: \u{1b}]52;c;AAAA\u{7}\tok\n");
+        assert!(!editor
+            .chars()
+            .any(|c| c != '\n' && c != '\t' && crate::text::is_unsafe_char(c)));
+        assert!(editor.contains("\tok\n"));
+    }
     use crossterm::event::KeyEventKind;
 
     fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {

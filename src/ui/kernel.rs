@@ -111,6 +111,12 @@ impl KernelPanel {
         self.note = Some(note);
     }
 
+    /// Whether the last read-back says the socket closes with RST.
+    pub fn closes_with_reset(&self) -> bool {
+        self.options
+            .is_some_and(|options| options.closes_with_reset())
+    }
+
     /// Whether the connection has ended.
     pub fn is_closed(&self) -> bool {
         self.closed
@@ -262,10 +268,12 @@ impl KernelPanel {
 
     fn info_lines(&self) -> Vec<Line<'static>> {
         let Some(info) = &self.latest else {
-            let why = if cfg!(target_os = "linux") {
-                "waiting for the first sample (every second)"
-            } else {
+            let why = if !cfg!(target_os = "linux") {
                 "TCP_INFO: n/a on this OS"
+            } else if self.closed {
+                "no sample: the view was not open while it was connected"
+            } else {
+                "waiting for the first sample (every second)"
             };
             return vec![Line::styled(format!(" {why}"), theme::dim())];
         };
@@ -299,7 +307,10 @@ impl KernelPanel {
                 "segments out · in",
                 format!("{} · {}", info.segs_out, info.segs_in),
             ),
-            ("delivery rate", format!("{} B/s", info.delivery_rate)),
+            (
+                "delivery rate",
+                format!("{}/s", crate::format::bytes(info.delivery_rate)),
+            ),
             (
                 "send-Q · recv-Q",
                 format!("{} B · {} B", info.send_queue, info.recv_queue),
@@ -324,7 +335,12 @@ impl KernelPanel {
     fn option_lines(&self) -> Vec<Line<'static>> {
         let mut lines = vec![Line::styled(" Socket options (read back)", theme::key())];
         let Some(now) = &self.options else {
-            lines.push(Line::styled(" reading…", theme::dim()));
+            let why = if self.closed {
+                " not read: closed"
+            } else {
+                " reading…"
+            };
+            lines.push(Line::styled(why, theme::dim()));
             return lines;
         };
         let touched = self.touched;
@@ -381,7 +397,7 @@ impl KernelPanel {
             ("b SO_RCVBUF", format!("{} B{buffers}", now.recv_buffer)),
             ("  SO_SNDBUF", format!("{} B", now.send_buffer)),
             (
-                "t IP TTL",
+                "t TTL / hops",
                 format!("{}{}", now.ttl, default(touched.ttl, "")),
             ),
         ];

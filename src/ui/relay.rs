@@ -150,6 +150,9 @@ pub(crate) struct PairRow {
     pub(crate) hold: [bool; 2],
     /// The pair's life, with timestamps.
     pub(crate) timeline: super::timeline::Timeline,
+    /// The kernel's view of each side as last shown (`[client, server]`),
+    /// so that reopening it keeps its history and what was set.
+    pub(crate) kernel: [Option<Box<super::kernel::KernelPanel>>; 2],
 }
 
 impl PairRow {

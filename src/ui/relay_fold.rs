@@ -171,6 +171,7 @@ impl RelayTab {
                 held: Default::default(),
                 hold: [false; 2],
                 timeline,
+                kernel: [None, None],
             },
         );
         match keep {

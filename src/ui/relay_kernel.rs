@@ -33,7 +33,8 @@ impl RelayTab {
     }
 
     fn view_side(&mut self, pair: ConnId, side: Side) {
-        let Some(row) = self.pairs.iter().find(|row| row.id == pair) else {
+        self.put_back_kernel();
+        let Some(row) = self.row_mut(pair) else {
             return;
         };
         let (local, remote) = match side {
@@ -51,8 +52,10 @@ impl RelayTab {
             show(local),
             show(remote)
         );
-        let mut panel = KernelPanel::new(title, Touched::default());
         let live = row.is_open() && row.sides[side_index(side)].open;
+        let mut panel = row.kernel[side_index(side)]
+            .take()
+            .map_or_else(|| KernelPanel::new(title, Touched::default()), |kept| *kept);
         if live {
             self.command_to(pair, PairCommand::Watch(Some(side)));
             self.command_to(pair, PairCommand::Option(side, SockOpt::Read));
@@ -60,6 +63,15 @@ impl RelayTab {
             panel.on_closed();
         }
         self.kernel = Some(RelayKernel { pair, side, panel });
+    }
+
+    /// Keeps the open view's panel in its pair's row (closing or switching).
+    fn put_back_kernel(&mut self) {
+        if let Some(view) = self.kernel.take() {
+            if let Some(row) = self.row_mut(view.pair) {
+                row.kernel[side_index(view.side)] = Some(Box::new(view.panel));
+            }
+        }
     }
 
     fn command_to(&mut self, pair: ConnId, command: PairCommand) {
@@ -86,7 +98,7 @@ impl RelayTab {
         }
         match view.panel.key(key) {
             PanelKey::Close => {
-                self.kernel = None;
+                self.put_back_kernel();
                 if self.pairs.iter().any(|row| row.id == pair && row.is_open()) {
                     self.command_to(pair, PairCommand::Watch(None));
                 }

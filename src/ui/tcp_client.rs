@@ -501,10 +501,20 @@ impl ClientTab {
     /// Ends the timeline, shows it, and says what the kernel keeps.
     fn close_timeline(&mut self, reason: &CloseReason) {
         let reset = matches!(reason, CloseReason::Error(why) if why.contains("reset"));
+        // Set to close with RST (SO_LINGER 0, Ctrl+O r): our close sent RST.
+        let we_reset = !matches!(reason, CloseReason::Error(_))
+            && self
+                .kernel
+                .as_ref()
+                .is_some_and(KernelPanel::closes_with_reset);
         match reason {
             CloseReason::Peer => self.timeline.mark("FIN received: the peer closed"),
             _ if reset => self.timeline.mark("RST received: the connection was reset"),
             _ => {}
+        }
+        if we_reset {
+            self.timeline
+                .mark("RST sent: you closed with SO_LINGER 0 (no FIN)");
         }
         self.timeline.mark("closed");
         self.console
@@ -513,7 +523,7 @@ impl ClientTab {
         for line in self.timeline.lines() {
             self.console.log.push(Kind::Info, line);
         }
-        let ending = if reset {
+        let ending = if reset || we_reset {
             Ending::Reset
         } else if self.closed_first == Some("you closed first") {
             Ending::WeClosedFirst

@@ -127,6 +127,12 @@ impl ServerTab {
         };
         let peer_first = row.state == RowState::PeerHalfClosed;
         let ending = match reason {
+            CloseReason::Peer if row.closes_with_reset => {
+                row.timeline.mark("FIN received: the peer closed");
+                row.timeline
+                    .mark("RST sent: the server closed with SO_LINGER 0 (no FIN)");
+                Ending::Reset
+            }
             CloseReason::Peer => {
                 row.timeline.mark("FIN received: the peer closed");
                 Ending::PeerClosedFirst

@@ -1,0 +1,314 @@
+//! A `curl …` command line as a request: what a README shows or a
+//! browser's "Copy as cURL" gives, pasted into the HTTP tab's URL field or
+//! passed to `netplay fetch --from-curl`. And back: the current request as
+//! `curl` and `netplay fetch` commands.
+//!
+//! Words are split with shell quoting rules (`shell-words`), after two
+//! things that crate leaves to a shell: line continuations (`\` + newline,
+//! what "Copy as cURL" emits) and ANSI-C `$'…'` strings (Chrome's, for
+//! bodies with special characters). Options netplay does not act on are
+//! listed, never silently dropped.
+
+/// The request a curl command describes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CurlRequest {
+    /// The method (`-X`, `-I`, a body implies POST, `-G` GET).
+    pub method: String,
+    /// The URL (the argument or `--url`), with `-G` data as its query.
+    pub url: String,
+    /// Headers in order (`-H`, `-A`, `-e`, `-b`, `-u`, `--json`).
+    pub headers: Vec<(String, String)>,
+    /// The body (`-d`, `--data-raw`, `--data-binary`, `--data-urlencode`,
+    /// `--json`; several are joined with `&` as curl does).
+    pub body: Option<String>,
+    /// `-k`.
+    pub insecure: bool,
+    /// `--cacert FILE`.
+    pub cacert: Option<String>,
+    /// What was given and not acted on, as typed (`--compressed`, `-L`).
+    pub ignored: Vec<String>,
+}
+
+/// Options that take a value and that netplay does not act on (listed as
+/// ignored, with their value).
+const IGNORED_WITH_VALUE: &[&str] = &[
+    "-o",
+    "--output",
+    "-w",
+    "--write-out",
+    "-m",
+    "--max-time",
+    "--connect-timeout",
+    "-x",
+    "--proxy",
+    "-r",
+    "--range",
+    "-F",
+    "--form",
+    "-T",
+    "--upload-file",
+    "-c",
+    "--cookie-jar",
+    "--resolve",
+    "--retry",
+    "--limit-rate",
+    "-E",
+    "--cert",
+    "--key",
+    "--max-redirs",
+    "--interface",
+    "--unix-socket",
+    "-D",
+    "--dump-header",
+    "--proto",
+];
+
+/// Parses `command` (starting with `curl`).
+pub fn parse(command: &str) -> Result<CurlRequest, String> {
+    let words = split(command)?;
+    let mut words = words.into_iter();
+    match words.next().as_deref() {
+        Some("curl") => {}
+        _ => return Err("not a curl command (it must start with `curl`)".into()),
+    }
+    let mut request = CurlRequest::default();
+    let mut method: Option<String> = None;
+    let mut data: Vec<String> = Vec::new();
+    let mut head = false;
+    let mut get = false;
+    let mut json = false;
+    let value = |words: &mut std::vec::IntoIter<String>, option: &str| {
+        words
+            .next()
+            .ok_or_else(|| format!("curl option {option} needs a value"))
+    };
+    while let Some(word) = words.next() {
+        // `--data=x` and `-XPOST` forms.
+        let (option, inline) = match word.split_once('=') {
+            Some((name, rest)) if name.starts_with("--") => {
+                (name.to_string(), Some(rest.to_string()))
+            }
+            _ if word.starts_with('-') && !word.starts_with("--") && word.len() > 2 => {
+                (word[..2].to_string(), Some(word[2..].to_string()))
+            }
+            _ => (word.clone(), None),
+        };
+        let arg = |words: &mut std::vec::IntoIter<String>| match inline.clone() {
+            Some(inline) => Ok(inline),
+            None => value(words, &option),
+        };
+        match option.as_str() {
+            "-X" | "--request" => method = Some(arg(&mut words)?),
+            "-I" | "--head" => head = true,
+            "-G" | "--get" => get = true,
+            "-d" | "--data" | "--data-ascii" | "--data-binary" | "--data-raw" => {
+                let text = arg(&mut words)?;
+                if text.starts_with('@') && option != "--data-raw" {
+                    request.ignored.push(format!(
+                        "{option} {text} (a body from a file: use --data-file)"
+                    ));
+                } else if option == "--data-binary" || option == "--data-raw" {
+                    data.push(text);
+                } else {
+                    // curl strips line breaks from -d / --data.
+                    data.push(text.replace(['\r', '\n'], ""));
+                }
+            }
+            "--data-urlencode" => data.push(urlencode_field(&arg(&mut words)?)),
+            "--json" => {
+                json = true;
+                data.push(arg(&mut words)?);
+            }
+            "-H" | "--header" => {
+                let header = arg(&mut words)?;
+                match header.split_once(':') {
+                    Some((name, value)) => request
+                        .headers
+                        .push((name.trim().to_string(), value.trim().to_string())),
+                    None => request
+                        .ignored
+                        .push(format!("{option} {header} (not Name: value)")),
+                }
+            }
+            "-A" | "--user-agent" => request
+                .headers
+                .push(("User-Agent".into(), arg(&mut words)?)),
+            "-e" | "--referer" => request.headers.push(("Referer".into(), arg(&mut words)?)),
+            "-b" | "--cookie" => {
+                let cookie = arg(&mut words)?;
+                if cookie.contains('=') {
+                    request.headers.push(("Cookie".into(), cookie));
+                } else {
+                    request
+                        .ignored
+                        .push(format!("{option} {cookie} (a cookie file)"));
+                }
+            }
+            "-u" | "--user" => {
+                use base64::Engine as _;
+                let user = arg(&mut words)?;
+                let token = base64::engine::general_purpose::STANDARD.encode(user.as_bytes());
+                request
+                    .headers
+                    .push(("Authorization".into(), format!("Basic {token}")));
+            }
+            "-k" | "--insecure" => request.insecure = true,
+            "--cacert" => request.cacert = Some(arg(&mut words)?),
+            "--url" => request.url = arg(&mut words)?,
+            other if IGNORED_WITH_VALUE.contains(&other) => {
+                let given = arg(&mut words)?;
+                request.ignored.push(format!("{other} {given}"));
+            }
+            other if other.starts_with('-') && other.len() > 1 => {
+                request.ignored.push(word.clone())
+            }
+            _ if request.url.is_empty() => request.url = word.clone(),
+            _ => request.ignored.push(format!("{word} (a second URL)")),
+        }
+    }
+    if request.url.is_empty() {
+        return Err("the curl command has no URL".into());
+    }
+    if !request.url.contains("://") {
+        request.url = format!("http://{}", request.url);
+    }
+    if json {
+        add_default(&mut request.headers, "Content-Type", "application/json");
+        add_default(&mut request.headers, "Accept", "application/json");
+    }
+    let joined = (!data.is_empty()).then(|| data.join("&"));
+    if get {
+        if let Some(query) = joined {
+            let sep = if request.url.contains('?') { '&' } else { '?' };
+            request.url = format!("{}{sep}{query}", request.url);
+        }
+    } else if let Some(body) = joined {
+        if !json {
+            add_default(
+                &mut request.headers,
+                "Content-Type",
+                "application/x-www-form-urlencoded",
+            );
+        }
+        request.body = Some(body);
+    }
+    request.method = match (method, head, get, &request.body) {
+        (Some(method), ..) => method,
+        (None, true, ..) => "HEAD".into(),
+        (None, false, false, Some(_)) => "POST".into(),
+        _ => "GET".into(),
+    };
+    Ok(request)
+}
+
+fn add_default(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        headers.push((name.into(), value.into()));
+    }
+}
+
+/// `--data-urlencode`: `name=value` encodes the value, `=value` and
+/// `value` encode it all (curl's rules, without the `@file` forms).
+fn urlencode_field(field: &str) -> String {
+    let encode =
+        |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+    match field.split_once('=') {
+        Some(("", value)) => encode(value),
+        Some((name, value)) => format!("{name}={}", encode(value)),
+        None => encode(field),
+    }
+}
+
+/// Splits a command line into words: line continuations and `$'…'`
+/// first, then shell quoting.
+pub fn split(command: &str) -> Result<Vec<String>, String> {
+    let joined = command
+        .replace("\\\r\n", " ")
+        .replace("\\\n", " ")
+        // cmd.exe's "Copy as cURL (cmd)" continues lines with ^.
+        .replace("^\r\n", " ");
+    let unquoted = ansi_c_strings(&joined)?;
+    shell_words::split(&unquoted).map_err(|err| format!("cannot split the curl command: {err}"))
+}
+
+/// Rewrites every `$'…'` (ANSI-C quoting) as a plain single-quoted word.
+fn ansi_c_strings(text: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let (mut in_single, mut in_double) = (false, false);
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if !in_double => in_single = !in_single,
+            '"' if !in_single => in_double = !in_double,
+            '\\' if !in_single => {
+                out.push(c);
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
+                continue;
+            }
+            '$' if !in_single && !in_double && chars.peek() == Some(&'\'') => {
+                chars.next();
+                let decoded = decode_ansi_c(&mut chars)?;
+                out.push('\'');
+                out.push_str(&decoded.replace('\'', "'\\''"));
+                out.push('\'');
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+fn decode_ansi_c(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<String, String> {
+    let mut out = String::new();
+    loop {
+        match chars.next() {
+            None => return Err("a $'…' string is not closed".into()),
+            Some('\'') => return Ok(out),
+            Some('\\') => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('r') => out.push('\r'),
+                Some('t') => out.push('\t'),
+                Some('0') => out.push('\0'),
+                Some('e' | 'E') => out.push('\u{1b}'),
+                Some(c @ ('x' | 'u' | 'U')) => {
+                    let most = match c {
+                        'x' => 2,
+                        'u' => 4,
+                        _ => 8,
+                    };
+                    let mut digits = String::new();
+                    while digits.len() < most && chars.peek().is_some_and(char::is_ascii_hexdigit) {
+                        digits.extend(chars.next());
+                    }
+                    let code = u32::from_str_radix(&digits, 16)
+                        .map_err(|_| format!("a bad \\{c} escape in $'…'"))?;
+                    out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                }
+                Some(other) => out.push(other),
+                None => return Err("a $'…' string is not closed".into()),
+            },
+            Some(c) => out.push(c),
+        }
+    }
+}
+
+/// A word for a POSIX shell: bare when safe, else single-quoted.
+pub fn quote(word: &str) -> String {
+    let safe = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if safe {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+#[path = "curl_tests.rs"]
+mod tests;
