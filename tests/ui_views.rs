@@ -676,3 +676,36 @@ async fn udp_tab_leaves_the_size_limit_to_the_engine_and_keeps_the_message() {
     assert!(show(&mut app).contains("xxxxxxxx"));
     drop(target);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pasted_curl_command_becomes_the_request_and_alt_c_gives_it_back() {
+    let (mut app, _rx) = new_app();
+    app.on_key(alt('1'));
+    app.on_paste(
+        "curl 'http://127.0.0.1:8080/api' \\\n  -H 'Content-Type: application/json' \\\n  -L --data-raw '{\"a\":1}'",
+    );
+    let text = show(&mut app);
+    assert!(text.contains("http://127.0.0.1:8080/api"), "{text}");
+    assert!(text.contains("POST /api HTTP/1.1"), "{text}");
+    assert!(text.contains("Content-Type: application/json"), "{text}");
+    assert!(text.contains("{\"a\":1}"), "{text}");
+    assert!(
+        text.contains("From curl: POST") && text.contains("not used: -L"),
+        "{text}"
+    );
+    app.on_key(alt('c'));
+    let text = show(&mut app);
+    assert!(
+        text.contains("curl -v -X POST -H 'Content-Type: application/json' --data-binary '{\"a\":1}' http://127.0.0.1:8080/api"),
+        "{text}"
+    );
+    assert!(
+        text.contains("netplay fetch -v -X POST -H 'Content-Type: application/json' -d"),
+        "{text}"
+    );
+    app.on_key(key(KeyCode::Char('c')));
+    assert!(app
+        .clipboard
+        .as_deref()
+        .is_some_and(|c| c.contains("curl -v -X POST")));
+}

@@ -3,6 +3,7 @@
 //! download, memory stays flat) or straight into `-o FILE`; `-v`, `-i` and
 //! `--timing` show the rest.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::output::{Output, Value};
@@ -37,6 +38,19 @@ fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, String> {
 
 /// Runs one request and prints what curl would (see `netplay fetch --help`).
 pub async fn run(args: FetchArgs, out: Output, stop: Shutdown) -> ExitCode {
+    let args = match with_curl(args) {
+        Ok((args, ignored)) => {
+            if !ignored.is_empty() {
+                let text = format!("curl options not used: {}", ignored.join(", "));
+                out.event_to_stderr("warning", Kind::Error, &text, &[]);
+            }
+            args
+        }
+        Err(reason) => {
+            out.error(&reason);
+            return ExitCode::from(2);
+        }
+    };
     match prepare(&args) {
         Ok(request) => exchange(&args, request, out, stop).await,
         Err(reason) => {
@@ -46,8 +60,39 @@ pub async fn run(args: FetchArgs, out: Output, stop: Shutdown) -> ExitCode {
     }
 }
 
+/// `--from-curl`: the curl command's request, under what the options given
+/// to netplay say (they win); the second value lists what curl options
+/// were not acted on.
+fn with_curl(mut args: FetchArgs) -> Result<(FetchArgs, Vec<String>), String> {
+    let Some(command) = args.from_curl.take() else {
+        return Ok((args, Vec::new()));
+    };
+    let curl = crate::curl::parse(&command)?;
+    if args.url.is_none() {
+        args.url = Some(curl.url);
+    }
+    if args.method.is_none() {
+        args.method = Some(curl.method);
+    }
+    let mut headers: Vec<String> = curl
+        .headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}"))
+        .collect();
+    headers.append(&mut args.headers);
+    args.headers = headers;
+    if args.data.is_none() && args.data_file.is_none() {
+        args.data = curl.body;
+    }
+    args.insecure |= curl.insecure;
+    if args.cacert.is_none() {
+        args.cacert = curl.cacert.map(PathBuf::from);
+    }
+    Ok((args, curl.ignored))
+}
+
 fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
-    let url = parse_url(&args.url)?;
+    let url = parse_url(args.url.as_deref().unwrap_or_default())?;
     let headers = parse_headers(&args.headers)?;
     let body = match (&args.data, &args.data_file) {
         (Some(data), _) => data.as_bytes().to_vec(),

@@ -92,7 +92,13 @@ pub enum Command {
 #[derive(ClapArgs, Debug)]
 pub struct FetchArgs {
     /// The URL (http:// or https://).
-    pub url: String,
+    #[arg(required_unless_present = "from_curl")]
+    pub url: Option<String>,
+    /// Take the request from a curl command line (as "Copy as cURL" gives
+    /// it): method, URL, headers, body, -u, -k, --cacert; options given
+    /// here as well win. Options netplay does not act on are listed.
+    #[arg(long, value_name = "COMMAND")]
+    pub from_curl: Option<String>,
     /// The method (GET, or POST when a body is given).
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
     pub method: Option<String>,

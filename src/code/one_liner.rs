@@ -132,15 +132,17 @@ fn curl(url: &str, request: &str, insecure: bool) -> String {
         .next()
         .and_then(|line| line.split_whitespace().next())
         .unwrap_or("GET");
-    let mut parts = vec!["curl -v".to_string()];
-    if insecure {
-        parts.push("-k".into());
-    }
-    match method {
-        "GET" => {}
-        "HEAD" => parts.push("-I".into()),
-        other => parts.push(format!("-X {}", quote(other))),
-    }
+    // The words both commands share: -k, -X, -H (netplay fetch takes the
+    // same), then the body and the URL.
+    let mut shared = Vec::new();
+    let (curl_method, fetch_method) = match method {
+        "GET" => (None, None),
+        "HEAD" => (Some("-I".to_string()), Some("-X HEAD".to_string())),
+        other => {
+            let word = format!("-X {}", quote(other));
+            (Some(word.clone()), Some(word))
+        }
+    };
     for line in lines {
         let name = line.split(':').next().unwrap_or("").trim();
         // curl sends these itself (and Connection: close is netplay's
@@ -157,15 +159,25 @@ fn curl(url: &str, request: &str, insecure: bool) -> String {
         {
             continue;
         }
-        parts.push(format!("-H {}", quote(line)));
+        shared.push(format!("-H {}", quote(line)));
     }
-    if !body.is_empty() {
-        parts.push(format!("--data-binary {}", quote(body)));
-    }
-    parts.push(quote(url.trim()));
+    let command = |program: &str, method: Option<String>, data_flag: &str| {
+        let mut words = vec![program.to_string()];
+        if insecure {
+            words.push("-k".to_string());
+        }
+        words.extend(method);
+        words.extend(shared.iter().cloned());
+        if !body.is_empty() {
+            words.push(format!("{data_flag} {}", quote(body)));
+        }
+        words.push(quote(url.trim()));
+        words.join(" ")
+    };
     format!(
-        "# the same request, with the exchange shown (-v)\n{}\n",
-        parts.join(" ")
+        "# the same request, with the exchange shown (-v)\n{}\n# and with netplay, headless\n{}\n",
+        command("curl -v", curl_method, "--data-binary"),
+        command("netplay fetch -v", fetch_method, "-d")
     )
 }
 

@@ -250,10 +250,14 @@ impl App {
                 }
             }
             Global::Kernel => self.active_mut().open_kernel_view(),
-            Global::Code => {
+            Global::Code | Global::OneLiner => {
                 let code = crate::code::code_for(&self.active().code_setting());
                 self.help = false;
-                self.code = Some(super::code_view::CodeView::new(self.tab.title(), code));
+                let mut view = super::code_view::CodeView::new(self.tab.title(), code);
+                if action == Global::OneLiner {
+                    view.show(super::code_view::Page::OneLiner);
+                }
+                self.code = Some(view);
             }
             Global::ScrollUp(lines) => self.help_scroll = self.help_scroll.saturating_sub(lines),
             Global::ScrollDown(lines) => self.help_scroll = self.help_scroll.saturating_add(lines),
@@ -373,6 +377,8 @@ pub enum Global {
     Kernel,
     /// Open the code behind the active tab.
     Code,
+    /// The same, on its one-liner page (copy as curl).
+    OneLiner,
 }
 
 /// The keys that work everywhere, and the help overlay's own: one table for
@@ -442,6 +448,14 @@ pub const GLOBAL_BINDINGS: &[Binding<Global, Layer>] = &[
         help: "server, UDP, relay: this machine's addresses and what each means; Enter fills the address (stopped first)",
         scope: Scope::Focus(Layer::Tabs),
         action: Global::Addresses,
+    },
+    Binding {
+        keys: &[Key::Alt('c')],
+        name: "Alt+C",
+        label: "",
+        help: "copy as curl: the one-liner of this tab (curl -v and netplay fetch on the HTTP tab; c copies it with OSC 52)",
+        scope: Scope::Tab,
+        action: Global::OneLiner,
     },
     Binding {
         keys: &[Key::Ctrl('o')],

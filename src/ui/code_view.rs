@@ -129,7 +129,8 @@ impl CodeView {
         CodeKey::Nothing
     }
 
-    fn show(&mut self, page: Page) {
+    /// Shows `page` from its top.
+    pub fn show(&mut self, page: Page) {
         self.page = page;
         self.scroll = 0;
     }

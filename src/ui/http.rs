@@ -30,6 +30,8 @@ pub use super::http_keys::Action;
 use super::input::InputField;
 use super::keys;
 
+#[path = "http_curl.rs"]
+mod curl;
 #[path = "http_draw.rs"]
 mod draw;
 #[path = "http_view.rs"]
@@ -289,7 +291,12 @@ impl HttpTab {
         match self.focus {
             Focus::Url => {
                 if is_plain_key(&key, KeyCode::Enter) {
-                    self.send(engine);
+                    let typed = self.url.text().trim_start().to_string();
+                    if typed.starts_with("curl ") {
+                        self.apply_curl(&typed);
+                    } else {
+                        self.send(engine);
+                    }
                     return true;
                 }
                 let changed = match key.code {
@@ -345,6 +352,7 @@ impl HttpTab {
     /// Inserts pasted text into the focused field (the editor keeps lines).
     pub fn on_paste(&mut self, text: &str) {
         match self.focus {
+            Focus::Url if text.trim_start().starts_with("curl ") => self.apply_curl(text),
             Focus::Url => {
                 if self.url.paste(text) {
                     self.url_changed();

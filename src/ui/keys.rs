@@ -17,6 +17,8 @@ pub enum Key {
     Ctrl(char),
     /// Alt + any digit 1–9 (the digit is read from the event).
     AltDigit,
+    /// Alt + a letter.
+    Alt(char),
 }
 
 impl Key {
@@ -30,6 +32,12 @@ impl Key {
                     .modifiers
                     .contains(crossterm::event::KeyModifiers::ALT)
                     && matches!(event.code, KeyCode::Char('1'..='9'))
+            }
+            Key::Alt(c) => {
+                event
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::ALT)
+                    && event.code == KeyCode::Char(c)
             }
         }
     }
@@ -143,6 +151,7 @@ pub fn describe(key: Key) -> String {
     match key {
         Key::Ctrl(c) => format!("Ctrl+{}", c.to_ascii_uppercase()),
         Key::AltDigit => "Alt+N".into(),
+        Key::Alt(c) => format!("Alt+{}", c.to_ascii_uppercase()),
         Key::Plain(KeyCode::F(n)) => format!("F{n}"),
         Key::Plain(KeyCode::Char(' ')) => "Space".into(),
         Key::Plain(KeyCode::Char(c)) => c.to_string(),

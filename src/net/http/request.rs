@@ -100,6 +100,26 @@ pub fn to_wire(text: &str) -> Vec<u8> {
 /// replaced by a user header of the same name (case-insensitive) or added to,
 /// then `Content-Length` for a non-empty body unless the user set framing.
 pub fn build_wire(url: &Url, method: &str, headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
+    let mut fields = merged_fields(url, headers);
+    let framed = fields.iter().any(|(n, _)| {
+        n.eq_ignore_ascii_case("content-length") || n.eq_ignore_ascii_case("transfer-encoding")
+    });
+    if !body.is_empty() && !framed {
+        fields.push(("Content-Length".into(), body.len().to_string()));
+    }
+    let mut head = format!("{method} {} HTTP/1.1\r\n", target(url));
+    for (name, value) in &fields {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut wire = head.into_bytes();
+    wire.extend_from_slice(body);
+    wire
+}
+
+/// The default headers, each replaced by a user header of the same name
+/// (case-insensitive) or added to.
+fn merged_fields(url: &Url, headers: &[(String, String)]) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = vec![
         ("Host".into(), host_header(url)),
         ("User-Agent".into(), user_agent()),
@@ -115,20 +135,20 @@ pub fn build_wire(url: &Url, method: &str, headers: &[(String, String)], body: &
             None => fields.push((name.clone(), value.clone())),
         }
     }
-    let framed = fields.iter().any(|(n, _)| {
-        n.eq_ignore_ascii_case("content-length") || n.eq_ignore_ascii_case("transfer-encoding")
-    });
-    if !body.is_empty() && !framed {
-        fields.push(("Content-Length".into(), body.len().to_string()));
+    fields
+}
+
+/// The editable request text (LF line endings) for `method` on `url` with
+/// `headers` merged into the defaults, then `body`: what a pasted curl
+/// command becomes in the HTTP tab ([`to_wire`] adds Content-Length).
+pub fn request_text(url: &Url, method: &str, headers: &[(String, String)], body: &str) -> String {
+    let mut text = format!("{method} {} HTTP/1.1\n", target(url));
+    for (name, value) in merged_fields(url, headers) {
+        text.push_str(&format!("{name}: {value}\n"));
     }
-    let mut head = format!("{method} {} HTTP/1.1\r\n", target(url));
-    for (name, value) in &fields {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    let mut wire = head.into_bytes();
-    wire.extend_from_slice(body);
-    wire
+    text.push('\n');
+    text.push_str(body);
+    text
 }
 
 /// The method in the first line of the request text (for HEAD framing).
