@@ -64,6 +64,7 @@ pub mod code;
 pub mod curl;
 pub mod files;
 pub mod format;
+pub mod http_file;
 pub mod narrate;
 pub mod narrate_relay;
 pub mod net;

@@ -1,0 +1,280 @@
+//! `.http` request files, the format of the VS Code REST Client and the
+//! JetBrains HTTP Client: requests separated by `###` lines (the rest of
+//! the line names the request), each a request line `METHOD URL
+//! [HTTP/1.1]`, headers, a blank line and a body; `@name = value`
+//! variables used as `{{name}}`; `#` and `//` comments.
+//!
+//! What netplay cannot do — response handler and pre-request scripts,
+//! dynamic variables like `{{$guid}}`, bodies read from files — is listed
+//! with its line number, and the rest still loads.
+
+use std::collections::HashMap;
+
+/// One request of a collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRequest {
+    /// Its name: the `###` line's text, a `# @name` comment, or
+    /// `METHOD URL` when it has none.
+    pub name: String,
+    /// The method (GET when the request line has only a URL).
+    pub method: String,
+    /// The URL, variables substituted.
+    pub url: String,
+    /// Headers in order, variables substituted.
+    pub headers: Vec<(String, String)>,
+    /// The body (LF line endings), variables substituted; empty for none.
+    pub body: String,
+    /// The line of its request line, from 1.
+    pub line: usize,
+}
+
+/// A loaded collection: the requests, and what could not be used.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Collection {
+    /// The requests, in file order.
+    pub requests: Vec<FileRequest>,
+    /// `line N: what` for each part netplay does not support.
+    pub problems: Vec<String>,
+}
+
+/// How deep `{{a}}` → `{{b}}` → … may go (a file that loops stops here).
+const VARIABLE_DEPTH: usize = 16;
+
+/// Methods a request line may start with.
+const METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
+];
+
+/// Parses a file's text.
+pub fn parse(text: &str) -> Collection {
+    let mut collection = Collection::default();
+    let mut variables: HashMap<String, String> = HashMap::new();
+    // First pass: the variables (they may be defined after their use).
+    for line in text.lines() {
+        if let Some((name, value)) = variable(line) {
+            variables.insert(name, value);
+        }
+    }
+    let mut blocks: Vec<(Option<String>, usize, Vec<(usize, &str)>)> =
+        vec![(None, 1, Vec::new())];
+    for (index, line) in text.lines().enumerate() {
+        let number = index + 1;
+        if let Some(rest) = line.strip_prefix("###") {
+            let name = rest.trim();
+            blocks.push(((!name.is_empty()).then(|| name.to_string()), number, Vec::new()));
+        } else if let Some(block) = blocks.last_mut() {
+            block.2.push((number, line));
+        }
+    }
+    for (name, _, lines) in blocks {
+        if let Some(request) = block(name, &lines, &variables, &mut collection.problems) {
+            collection.requests.push(request);
+        }
+    }
+    collection
+}
+
+/// `@name = value` (a file variable).
+fn variable(line: &str) -> Option<(String, String)> {
+    let rest = line.trim_start().strip_prefix('@')?;
+    let (name, value) = rest.split_once('=')?;
+    let name = name.trim();
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.');
+    plain.then(|| (name.to_string(), value.trim().to_string()))
+}
+
+fn is_comment(line: &str) -> bool {
+    let line = line.trim_start();
+    line.starts_with('#') || line.starts_with("//")
+}
+
+fn block(
+    mut name: Option<String>,
+    lines: &[(usize, &str)],
+    variables: &HashMap<String, String>,
+    problems: &mut Vec<String>,
+) -> Option<FileRequest> {
+    let mut at = 0;
+    // Before the request line: blank lines, comments (`# @name x` names
+    // the request), variables.
+    let (number, request_line) = loop {
+        let (number, line) = *lines.get(at)?;
+        at += 1;
+        let trimmed = line.trim();
+        if trimmed.is_empty() || variable(line).is_some() {
+            continue;
+        }
+        if is_comment(line) {
+            let meta = trimmed.trim_start_matches('#').trim_start_matches('/').trim();
+            if let Some(given) = meta.strip_prefix("@name") {
+                name = Some(given.trim().trim_start_matches('=').trim().to_string());
+            } else if meta.starts_with('@') {
+                problems.push(format!("line {number}: request setting {meta} is not supported"));
+            }
+            continue;
+        }
+        break (number, trimmed);
+    };
+    let mut words = request_line.split_whitespace();
+    let first = words.next()?;
+    let (method, url) = if METHODS.contains(&first) {
+        (first.to_string(), words.next().unwrap_or("").to_string())
+    } else {
+        ("GET".to_string(), first.to_string())
+    };
+    let mut context = Substitute {
+        variables,
+        problems,
+        line: number,
+    };
+    let url = context.apply(&url);
+    let mut headers = Vec::new();
+    while let Some((number, line)) = lines.get(at).copied() {
+        at += 1;
+        if line.trim().is_empty() {
+            break;
+        }
+        if is_comment(line) {
+            continue;
+        }
+        context.line = number;
+        match line.split_once(':') {
+            Some((header, value)) if !header.trim().is_empty() => headers.push((
+                header.trim().to_string(),
+                context.apply(value.trim()),
+            )),
+            _ => context
+                .problems
+                .push(format!("line {number}: not a header (Name: value): {}", line.trim())),
+        }
+    }
+    let mut body_lines = Vec::new();
+    let mut in_script = false;
+    for (number, line) in lines.get(at..).unwrap_or_default() {
+        context.line = *number;
+        let trimmed = line.trim_start();
+        if in_script {
+            in_script = !line.contains("%}");
+            continue;
+        }
+        if trimmed.starts_with("> {%") || trimmed.starts_with("< {%") {
+            context
+                .problems
+                .push(format!("line {number}: scripts ({{% … %}}) are not supported"));
+            in_script = !trimmed[4..].contains("%}");
+            continue;
+        }
+        if trimmed.starts_with("> ") && !body_lines.is_empty() || variable(line).is_some() {
+            if trimmed.starts_with("> ") {
+                context.problems.push(format!(
+                    "line {number}: a response handler script is not supported"
+                ));
+            }
+            continue;
+        }
+        if trimmed.starts_with("<> ") || trimmed.starts_with(">> ") {
+            context.problems.push(format!(
+                "line {number}: response references and redirects are not supported"
+            ));
+            continue;
+        }
+        if let Some(path) = trimmed.strip_prefix("< ") {
+            context.problems.push(format!(
+                "line {number}: a body from a file ({}) is not read",
+                path.trim()
+            ));
+            continue;
+        }
+        body_lines.push(context.apply(line));
+    }
+    while body_lines.last().is_some_and(|line| line.trim().is_empty()) {
+        body_lines.pop();
+    }
+    let name = name.unwrap_or_else(|| format!("{method} {url}"));
+    Some(FileRequest {
+        name,
+        method,
+        url,
+        headers,
+        body: body_lines.join("\n"),
+        line: number,
+    })
+}
+
+struct Substitute<'a> {
+    variables: &'a HashMap<String, String>,
+    problems: &'a mut Vec<String>,
+    line: usize,
+}
+
+impl Substitute<'_> {
+    /// `{{name}}` replaced by its value, again for values that use
+    /// variables, at most [`VARIABLE_DEPTH`] times; what cannot be replaced
+    /// stays as written and is listed.
+    fn apply(&mut self, text: &str) -> String {
+        let mut out = text.to_string();
+        for _ in 0..VARIABLE_DEPTH {
+            let mut changed = false;
+            let mut next = String::with_capacity(out.len());
+            let mut rest = out.as_str();
+            while let Some(start) = rest.find("{{") {
+                let Some(len) = rest[start + 2..].find("}}") else {
+                    break;
+                };
+                let name = rest[start + 2..start + 2 + len].trim();
+                next.push_str(&rest[..start]);
+                match self.variables.get(name) {
+                    Some(value) => {
+                        next.push_str(value);
+                        changed = true;
+                    }
+                    None => {
+                        next.push_str(&rest[start..start + 4 + len]);
+                        let what = if name.starts_with('$') {
+                            format!("{{{{{name}}}}}: dynamic variables are not supported")
+                        } else {
+                            format!("{{{{{name}}}}} is not defined (@{name} = …)")
+                        };
+                        let problem = format!("line {}: {what}", self.line);
+                        if !self.problems.contains(&problem) {
+                            self.problems.push(problem);
+                        }
+                    }
+                }
+                rest = &rest[start + 4 + len..];
+            }
+            next.push_str(rest);
+            out = next;
+            if !changed {
+                return out;
+            }
+        }
+        self.problems.push(format!(
+            "line {}: variables nested deeper than {VARIABLE_DEPTH} (a loop?)",
+            self.line
+        ));
+        out
+    }
+}
+
+/// A request written in the format, to append to a file.
+pub fn to_text(request: &FileRequest) -> String {
+    let mut text = format!("### {}\n{} {} HTTP/1.1\n", request.name, request.method, request.url);
+    for (name, value) in &request.headers {
+        text.push_str(&format!("{name}: {value}\n"));
+    }
+    if !request.body.is_empty() {
+        text.push('\n');
+        text.push_str(&request.body);
+        text.push('\n');
+    }
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+#[path = "http_file_tests.rs"]
+mod tests;

@@ -1,0 +1,148 @@
+//! `.http` files as their public documentation writes them (the VS Code
+//! REST Client's README and the JetBrains HTTP Client's examples), and the
+//! round trip of what netplay writes.
+
+use super::*;
+
+#[test]
+fn rest_client_variables_and_requests() {
+    let text = r#"@hostname = api.example.com
+@port = 8080
+@host = {{hostname}}:{{port}}
+@contentType = application/json
+@createdAt = {{$datetime iso8601}}
+
+###
+
+@name = hello
+
+GET https://{{host}}/authors/{{name}} HTTP/1.1
+
+### update author
+# a comment
+// another one
+PATCH https://{{host}}/authors/{{name}} HTTP/1.1
+Content-Type: {{contentType}}
+
+{
+    "content": "foo bar",
+    "created_at": "{{createdAt}}"
+}
+
+###
+# @name listAll
+https://{{host}}/authors
+"#;
+    let collection = parse(text);
+    assert_eq!(collection.requests.len(), 3, "{collection:?}");
+    let first = &collection.requests[0];
+    assert_eq!(first.method, "GET");
+    assert_eq!(first.url, "https://api.example.com:8080/authors/hello");
+    assert_eq!(first.name, "GET https://api.example.com:8080/authors/hello");
+    let second = &collection.requests[1];
+    assert_eq!(second.name, "update author");
+    assert_eq!(second.method, "PATCH");
+    assert_eq!(
+        second.headers,
+        [("Content-Type".to_string(), "application/json".to_string())]
+    );
+    assert_eq!(
+        second.body,
+        "{\n    \"content\": \"foo bar\",\n    \"created_at\": \"{{$datetime iso8601}}\"\n}"
+    );
+    assert_eq!(second.line, 16);
+    let third = &collection.requests[2];
+    assert_eq!((third.name.as_str(), third.method.as_str()), ("listAll", "GET"));
+    assert_eq!(
+        collection.problems,
+        ["line 21: {{$datetime iso8601}}: dynamic variables are not supported"]
+    );
+}
+
+#[test]
+fn jetbrains_examples_with_scripts_and_file_bodies() {
+    let text = r#"### Get request with a header
+GET https://examples.http-client.intellij.net/ip
+Accept: application/json
+
+### Post request with a json body
+POST https://examples.http-client.intellij.net/post
+Content-Type: application/json
+
+{
+  "id": 999,
+  "value": "content"
+}
+
+> {%
+    client.test("Request executed successfully", function() {
+        client.assert(response.status === 200, "Response status is not 200");
+    });
+%}
+
+### Send a form with the text and file fields
+POST https://examples.http-client.intellij.net/post
+Content-Type: multipart/form-data; boundary=WebAppBoundary
+
+--WebAppBoundary
+Content-Disposition: form-data; name="element-name"
+Content-Type: text/plain
+
+Name
+--WebAppBoundary--
+< ./request-form-data.json
+"#;
+    let collection = parse(text);
+    let names: Vec<&str> = collection.requests.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Get request with a header",
+            "Post request with a json body",
+            "Send a form with the text and file fields"
+        ]
+    );
+    assert_eq!(collection.requests[1].body, "{\n  \"id\": 999,\n  \"value\": \"content\"\n}");
+    assert!(collection.requests[2].body.ends_with("Name\n--WebAppBoundary--"));
+    assert_eq!(
+        collection.problems,
+        [
+            "line 14: scripts ({% … %}) are not supported",
+            "line 30: a body from a file (./request-form-data.json) is not read"
+        ]
+    );
+}
+
+#[test]
+fn what_netplay_writes_reads_back_the_same_and_loops_stop() {
+    let request = FileRequest {
+        name: "create item".into(),
+        method: "POST".into(),
+        url: "http://127.0.0.1:9999/items".into(),
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: "{\n  \"a\": 1\n}".into(),
+        line: 2,
+    };
+    let plain = FileRequest {
+        name: "index".into(),
+        method: "GET".into(),
+        url: "http://127.0.0.1:9999/".into(),
+        headers: Vec::new(),
+        body: String::new(),
+        line: 10,
+    };
+    let text = format!("{}{}", to_text(&request), to_text(&plain));
+    let collection = parse(&text);
+    assert_eq!(collection.requests, [request, plain]);
+    assert!(collection.problems.is_empty());
+
+    let looping = parse("@a = {{b}}\n@b = {{a}}\nGET http://h/{{a}}\n");
+    assert_eq!(looping.requests.len(), 1);
+    assert!(
+        looping.problems.iter().any(|p| p.contains("nested deeper than 16")),
+        "{:?}",
+        looping.problems
+    );
+    assert_eq!(parse("").requests, []);
+    assert_eq!(parse("###\n\n###  \n").requests, []);
+}
