@@ -66,6 +66,7 @@ fn main() {
                 tab: Tab::TcpServer,
                 addr: Some("127.0.0.1:0".into()),
                 server_mode: Some(Behaviour::Echo),
+                http_file: None,
             },
         );
         app.on_key(KeyEvent::new(KeyCode::F(8), KeyModifiers::NONE));

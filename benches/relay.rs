@@ -82,6 +82,7 @@ fn main() {
                 tab: Tab::Relay,
                 addr: Some("127.0.0.1:0".into()),
                 server_mode: None,
+                http_file: None,
             },
         );
         // Forward to the echo server, then start: as a person would.

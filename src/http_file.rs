@@ -45,6 +45,9 @@ const METHODS: &[&str] = &[
     "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
 ];
 
+/// One `###` section: its name, its first line, its numbered lines.
+type Block<'a> = (Option<String>, usize, Vec<(usize, &'a str)>);
+
 /// Parses a file's text.
 pub fn parse(text: &str) -> Collection {
     let mut collection = Collection::default();
@@ -55,13 +58,16 @@ pub fn parse(text: &str) -> Collection {
             variables.insert(name, value);
         }
     }
-    let mut blocks: Vec<(Option<String>, usize, Vec<(usize, &str)>)> =
-        vec![(None, 1, Vec::new())];
+    let mut blocks: Vec<Block> = vec![(None, 1, Vec::new())];
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         if let Some(rest) = line.strip_prefix("###") {
             let name = rest.trim();
-            blocks.push(((!name.is_empty()).then(|| name.to_string()), number, Vec::new()));
+            blocks.push((
+                (!name.is_empty()).then(|| name.to_string()),
+                number,
+                Vec::new(),
+            ));
         } else if let Some(block) = blocks.last_mut() {
             block.2.push((number, line));
         }
@@ -108,11 +114,16 @@ fn block(
             continue;
         }
         if is_comment(line) {
-            let meta = trimmed.trim_start_matches('#').trim_start_matches('/').trim();
+            let meta = trimmed
+                .trim_start_matches('#')
+                .trim_start_matches('/')
+                .trim();
             if let Some(given) = meta.strip_prefix("@name") {
                 name = Some(given.trim().trim_start_matches('=').trim().to_string());
             } else if meta.starts_with('@') {
-                problems.push(format!("line {number}: request setting {meta} is not supported"));
+                problems.push(format!(
+                    "line {number}: request setting {meta} is not supported"
+                ));
             }
             continue;
         }
@@ -142,13 +153,13 @@ fn block(
         }
         context.line = number;
         match line.split_once(':') {
-            Some((header, value)) if !header.trim().is_empty() => headers.push((
-                header.trim().to_string(),
-                context.apply(value.trim()),
+            Some((header, value)) if !header.trim().is_empty() => {
+                headers.push((header.trim().to_string(), context.apply(value.trim())))
+            }
+            _ => context.problems.push(format!(
+                "line {number}: not a header (Name: value): {}",
+                line.trim()
             )),
-            _ => context
-                .problems
-                .push(format!("line {number}: not a header (Name: value): {}", line.trim())),
         }
     }
     let mut body_lines = Vec::new();
@@ -161,9 +172,9 @@ fn block(
             continue;
         }
         if trimmed.starts_with("> {%") || trimmed.starts_with("< {%") {
-            context
-                .problems
-                .push(format!("line {number}: scripts ({{% … %}}) are not supported"));
+            context.problems.push(format!(
+                "line {number}: scripts ({{% … %}}) are not supported"
+            ));
             in_script = !trimmed[4..].contains("%}");
             continue;
         }
@@ -262,7 +273,10 @@ impl Substitute<'_> {
 
 /// A request written in the format, to append to a file.
 pub fn to_text(request: &FileRequest) -> String {
-    let mut text = format!("### {}\n{} {} HTTP/1.1\n", request.name, request.method, request.url);
+    let mut text = format!(
+        "### {}\n{} {} HTTP/1.1\n",
+        request.name, request.method, request.url
+    );
     for (name, value) in &request.headers {
         text.push_str(&format!("{name}: {value}\n"));
     }

@@ -52,7 +52,10 @@ https://{{host}}/authors
     );
     assert_eq!(second.line, 16);
     let third = &collection.requests[2];
-    assert_eq!((third.name.as_str(), third.method.as_str()), ("listAll", "GET"));
+    assert_eq!(
+        (third.name.as_str(), third.method.as_str()),
+        ("listAll", "GET")
+    );
     assert_eq!(
         collection.problems,
         ["line 21: {{$datetime iso8601}}: dynamic variables are not supported"]
@@ -93,7 +96,11 @@ Name
 < ./request-form-data.json
 "#;
     let collection = parse(text);
-    let names: Vec<&str> = collection.requests.iter().map(|r| r.name.as_str()).collect();
+    let names: Vec<&str> = collection
+        .requests
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
     assert_eq!(
         names,
         [
@@ -102,8 +109,13 @@ Name
             "Send a form with the text and file fields"
         ]
     );
-    assert_eq!(collection.requests[1].body, "{\n  \"id\": 999,\n  \"value\": \"content\"\n}");
-    assert!(collection.requests[2].body.ends_with("Name\n--WebAppBoundary--"));
+    assert_eq!(
+        collection.requests[1].body,
+        "{\n  \"id\": 999,\n  \"value\": \"content\"\n}"
+    );
+    assert!(collection.requests[2]
+        .body
+        .ends_with("Name\n--WebAppBoundary--"));
     assert_eq!(
         collection.problems,
         [
@@ -139,7 +151,10 @@ fn what_netplay_writes_reads_back_the_same_and_loops_stop() {
     let looping = parse("@a = {{b}}\n@b = {{a}}\nGET http://h/{{a}}\n");
     assert_eq!(looping.requests.len(), 1);
     assert!(
-        looping.problems.iter().any(|p| p.contains("nested deeper than 16")),
+        looping
+            .problems
+            .iter()
+            .any(|p| p.contains("nested deeper than 16")),
         "{:?}",
         looping.problems
     );

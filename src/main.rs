@@ -72,6 +72,7 @@ fn run_ui(args: Args, runtime: &tokio::runtime::Runtime, mut shutdown: Shutdown)
     }
     options.addr = args.addr;
     options.server_mode = args.mode.map(|mode| mode.behaviour());
+    options.http_file = args.file.clone();
     let (engine, events) = Engine::new(runtime.handle().clone());
     let mut app = App::new(engine, options.clone());
     if !args.no_state {

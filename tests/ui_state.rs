@@ -82,6 +82,7 @@ async fn addresses_modes_and_histories_survive_a_restart() {
         tab: Tab::TcpClient,
         addr: Some("127.0.0.1:7777".into()),
         server_mode: Some(netplay::net::greet::Behaviour::Discard),
+        http_file: None,
     };
     let mut app = app_with_state(&path, options);
     let text = show(&mut app);

@@ -709,3 +709,63 @@ async fn a_pasted_curl_command_becomes_the_request_and_alt_c_gives_it_back() {
         .as_deref()
         .is_some_and(|c| c.contains("curl -v -X POST")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_http_file_lists_its_requests_fills_the_editor_and_takes_one_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("api.http");
+    std::fs::write(
+        &path,
+        "@base = http://127.0.0.1:9999\n\n### index page\nGET {{base}}/ HTTP/1.1\n\n### create item\nPOST {{base}}/items\nContent-Type: application/json\n\n{\"name\": \"x\"}\n\n> {%\nclient.test(\"ok\");\n%}\n",
+    )
+    .unwrap();
+    let (engine, _rx) = Engine::new(tokio::runtime::Handle::current());
+    let options = StartOptions {
+        http_file: Some(path.clone()),
+        ..StartOptions::default()
+    };
+    let mut app = App::new(engine, options);
+    let text = show(&mut app);
+    assert!(
+        text.contains("api.http: 2 requests (Alt+R lists them) · 1 part not supported"),
+        "{text}"
+    );
+    app.on_key(alt('r'));
+    let text = show(&mut app);
+    assert!(
+        text.contains("index page") && text.contains("create item"),
+        "{text}"
+    );
+    assert!(
+        text.contains("scripts ({% … %}) are not supported"),
+        "{text}"
+    );
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Enter));
+    let text = show(&mut app);
+    assert!(text.contains("POST /items HTTP/1.1"), "{text}");
+    assert!(text.contains("{\"name\": \"x\"}"), "{text}");
+    assert!(text.contains("create item · Enter sends it"), "{text}");
+    // Alt+W appends what is in the editor; the file reads back with three.
+    app.on_key(alt('w'));
+    assert!(show(&mut app).contains("Appended the request to"));
+    let collection = netplay::http_file::parse(&std::fs::read_to_string(&path).unwrap());
+    assert_eq!(collection.requests.len(), 3);
+    assert_eq!(collection.requests[2].name, "POST /items");
+    assert_eq!(collection.requests[2].body, "{\"name\": \"x\"}");
+
+    // With no file loaded, Alt+R asks for one.
+    let (engine, _rx) = Engine::new(tokio::runtime::Handle::current());
+    let mut app = App::new(engine, StartOptions::default());
+    app.on_key(alt('r'));
+    assert!(show(&mut app).contains("Open a .http file"));
+    type_text(&mut app, path.to_str().unwrap());
+    app.on_key(key(KeyCode::Enter));
+    let text = show(&mut app);
+    assert!(
+        text.contains("index page") && text.contains("Requests ·"),
+        "{text}"
+    );
+    app.on_key(key(KeyCode::Esc));
+    assert!(!show(&mut app).contains("Requests ·"));
+}

@@ -37,6 +37,10 @@ pub struct Args {
     /// UI: the TCP server's starting mode.
     #[arg(long, value_enum, value_name = "MODE")]
     pub mode: Option<ServeMode>,
+    /// UI: a .http request collection (VS Code REST Client / JetBrains
+    /// format) for the HTTP tab; Alt+R lists its requests.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
     /// UI: start clean and remember nothing (no addresses, modes or
     /// histories read from or written to $XDG_STATE_HOME/netplay/state).
     #[arg(long)]

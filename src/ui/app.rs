@@ -25,6 +25,8 @@ pub struct StartOptions {
     pub addr: Option<String>,
     /// The TCP server's starting behaviour (`--mode`).
     pub server_mode: Option<Behaviour>,
+    /// A `.http` request collection for the HTTP tab (`--file`).
+    pub http_file: Option<std::path::PathBuf>,
 }
 
 impl Default for StartOptions {
@@ -33,6 +35,7 @@ impl Default for StartOptions {
             tab: Tab::Http,
             addr: None,
             server_mode: None,
+            http_file: None,
         }
     }
 }
@@ -567,6 +570,7 @@ mod tests {
             tab: Tab::TcpClient,
             addr: Some("[::1]:7".into()),
             server_mode: None,
+            http_file: None,
         };
         assert_eq!(options.addr_for(Tab::TcpClient, "x"), "[::1]:7");
         assert_eq!(

@@ -34,6 +34,8 @@ use super::keys;
 mod curl;
 #[path = "http_draw.rs"]
 mod draw;
+#[path = "http_requests.rs"]
+mod requests;
 #[path = "http_view.rs"]
 mod view;
 use super::log_view::Kind;
@@ -166,6 +168,8 @@ pub struct HttpTab {
     url_error: Option<String>,
     /// The URLs sent, for ↑↓ in the URL field (and the remembered state).
     urls: History,
+    /// The `.http` collection and its overlay (Alt+R).
+    requests: requests::Requests,
 }
 
 impl HttpTab {
@@ -192,6 +196,7 @@ impl HttpTab {
             status: Status::new(Kind::Info, "Enter (or F8) sends. Tip: Alt+2, F5 to http mode, Enter — then fetch http://127.0.0.1:9999/"),
             url_error: parse_url(url).err(),
             urls: History::default(),
+            requests: requests::Requests::default(),
         };
         tab.regenerate();
         tab
@@ -250,6 +255,10 @@ impl HttpTab {
 
     /// Handles a key; returns whether it was used.
     pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        if self.requests_open() {
+            self.requests_key(key);
+            return true;
+        }
         match keys::action(Self::BINDINGS, &key, self.focus) {
             Some(action) => self.perform(action, key, engine),
             None => self.on_focused_key(key, engine),
@@ -282,6 +291,8 @@ impl HttpTab {
                 None => return false,
             },
             Action::Save => self.save(engine),
+            Action::Requests => self.open_requests(),
+            Action::Append => self.append_request(),
             Action::Field => return self.on_focused_key(key, engine),
         }
         true
@@ -291,12 +302,7 @@ impl HttpTab {
         match self.focus {
             Focus::Url => {
                 if is_plain_key(&key, KeyCode::Enter) {
-                    let typed = self.url.text().trim_start().to_string();
-                    if typed.starts_with("curl ") {
-                        self.apply_curl(&typed);
-                    } else {
-                        self.send(engine);
-                    }
+                    self.send(engine);
                     return true;
                 }
                 let changed = match key.code {
@@ -372,6 +378,11 @@ impl HttpTab {
 
     /// Sends the request in the editor to the URL's host.
     fn send(&mut self, engine: &Engine) {
+        // A curl command typed into the URL field: Enter takes it in.
+        let typed = self.url.text().trim_start().to_string();
+        if typed.starts_with("curl ") {
+            return self.apply_curl(&typed);
+        }
         let url = match parse_url(self.url.text()) {
             Ok(url) => url,
             Err(reason) => {
@@ -598,6 +609,10 @@ impl super::tab::TabView for HttpTab {
     }
     fn render(&mut self, frame: &mut Frame, area: Rect) {
         HttpTab::render(self, frame, area);
+        self.render_requests(frame, area);
+    }
+    fn overlay_open(&self) -> bool {
+        self.requests_open()
     }
     fn hints(&self) -> Vec<Hint> {
         HttpTab::hints(self)
@@ -628,6 +643,10 @@ impl super::tab::TabView for HttpTab {
 
 impl super::app::StartTab for HttpTab {
     fn start(options: &super::app::StartOptions, me: super::app::Tab) -> Self {
-        HttpTab::new(&options.addr_for(me, "http://127.0.0.1:9999/"))
+        let mut tab = HttpTab::new(&options.addr_for(me, "http://127.0.0.1:9999/"));
+        if let Some(path) = &options.http_file {
+            tab.load_http_file(path);
+        }
+        tab
     }
 }

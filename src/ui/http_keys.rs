@@ -29,6 +29,10 @@ pub enum Action {
     Cancel,
     /// Save the body.
     Save,
+    /// The `.http` collection's requests (or open one).
+    Requests,
+    /// Append the request to the `.http` file.
+    Append,
     /// Handled by the focused field itself (listed for the help).
     Field,
 }
@@ -164,6 +168,22 @@ impl HttpTab {
             help: "follow the redirect's Location (a new request)",
             scope: Scope::Tab,
             action: Action::Follow,
+        },
+        Binding {
+            keys: &[Key::Alt('r')],
+            name: "Alt+R",
+            label: "requests",
+            help: "the .http file's requests by name (netplay --file api.http; with none loaded, type a path): Enter puts one in the editor",
+            scope: Scope::Tab,
+            action: Action::Requests,
+        },
+        Binding {
+            keys: &[Key::Alt('w')],
+            name: "Alt+W",
+            label: "",
+            help: "append the request in the editor to the .http file (./netplay.http when none is loaded)",
+            scope: Scope::Tab,
+            action: Action::Append,
         },
         Binding {
             keys: &[Key::Ctrl('s')],
