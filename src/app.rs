@@ -80,6 +80,15 @@ where
                     dirty = true;
                     next_frame = Instant::now();
                 }
+                Some(Ok(TermEvent::Mouse(mouse))) => {
+                    app.on_mouse(mouse);
+                    if let Some(text) = app.clipboard.take() {
+                        copy_to_clipboard(&text);
+                    }
+                    app.state_touched();
+                    dirty = true;
+                    next_frame = Instant::now();
+                }
                 Some(Ok(TermEvent::Resize(..))) => {
                     terminal.autoresize()?;
                     dirty = true;

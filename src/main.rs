@@ -75,13 +75,14 @@ fn run_ui(args: Args, runtime: &tokio::runtime::Runtime, mut shutdown: Shutdown)
     options.http_file = args.file.clone();
     let (engine, events) = Engine::new(runtime.handle().clone());
     let mut app = App::new(engine, options.clone());
+    app.mouse = !args.no_mouse;
     if !args.no_state {
         if let Some(path) = netplay::state::default_path() {
             app.load_state(netplay::ui::remembered::StateFile::new(path), &options);
         }
     }
 
-    let mut tui = terminal::enter().context("entering the terminal UI")?;
+    let mut tui = terminal::enter(!args.no_mouse).context("entering the terminal UI")?;
     if std::env::var_os("NETPLAY_PANIC_AFTER_START").is_some() {
         // Lets the end-to-end tests prove the panic hook restores the terminal.
         let _ = tui.draw(|frame| netplay::ui::frame::draw(frame, &mut app));

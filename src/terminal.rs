@@ -6,7 +6,9 @@ use std::io::{self, stdout, Stdout};
 use std::sync::Mutex;
 
 use crossterm::cursor::Show;
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
@@ -17,13 +19,20 @@ use ratatui::Terminal;
 /// The terminal netplay draws on.
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
-/// Raw mode, alternate screen, bracketed paste; installs the panic hook.
-pub fn enter() -> io::Result<Tui> {
+/// Raw mode, alternate screen, bracketed paste, mouse capture unless
+/// `mouse` is off (`--no-mouse`); installs the panic hook.
+pub fn enter(mouse: bool) -> io::Result<Tui> {
     install_panic_hook();
     enable_raw_mode()?;
     if let Err(err) = execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste) {
         restore();
         return Err(err);
+    }
+    if mouse {
+        if let Err(err) = execute!(stdout(), EnableMouseCapture) {
+            restore();
+            return Err(err);
+        }
     }
     match Terminal::new(CrosstermBackend::new(stdout())) {
         Ok(mut terminal) => {
@@ -37,11 +46,18 @@ pub fn enter() -> io::Result<Tui> {
     }
 }
 
-/// Leaves raw mode and the alternate screen and shows the cursor. Safe to
-/// call more than once; errors are ignored (there is nothing better to do).
+/// Leaves raw mode, mouse capture and the alternate screen and shows the
+/// cursor. Safe to call more than once; errors are ignored (there is
+/// nothing better to do).
 pub fn restore() {
     let _ = disable_raw_mode();
-    let _ = execute!(stdout(), DisableBracketedPaste, LeaveAlternateScreen, Show);
+    let _ = execute!(
+        stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        Show
+    );
 }
 
 /// Panic messages from background threads, held until the terminal is back.

@@ -511,3 +511,47 @@ fn the_last_target_is_remembered_across_runs_unless_no_state() {
     np.press_ctrl('c');
     assert_eq!(np.wait_exit(), 0);
 }
+
+#[test]
+fn sgr_mouse_clicks_switch_tabs_and_run_footer_hints_and_no_mouse_leaves_it() {
+    let mut np = Netplay::launch();
+    let screen = np.wait_for_text("4 UDP");
+    // SGR mouse: press and release of the left button at a 1-based cell.
+    let click = |np: &mut Netplay, column: usize, row: usize| {
+        np.send(format!("\x1b[<0;{column};{row}M\x1b[<0;{column};{row}m").as_bytes());
+    };
+    let title_row = screen
+        .lines()
+        .position(|line| line.contains("4 UDP"))
+        .unwrap();
+    let line = screen.lines().nth(title_row).unwrap();
+    let column = line[..line.find("4 UDP").unwrap()].chars().count();
+    click(&mut np, column + 2, title_row + 1);
+    np.wait_for_text("Send to");
+    np.wait_for_text("Bind");
+    // The footer's F5 hint (mode) runs F5: greet → echo.
+    let screen = np.wait_for_text("F5 mode");
+    let footer_row = screen
+        .lines()
+        .position(|line| line.contains("F5 mode"))
+        .unwrap();
+    let line = screen.lines().nth(footer_row).unwrap();
+    let column = line[..line.find("F5 mode").unwrap()].chars().count();
+    click(&mut np, column + 2, footer_row + 1);
+    np.wait_for_text("mode echo");
+    np.press_ctrl('c');
+    assert_eq!(np.wait_exit(), 0);
+
+    // --no-mouse: the same click does nothing (the terminal keeps the mouse).
+    let mut np = Netplay::start(120, 40, &["--no-mouse"]);
+    let screen = np.wait_for_text("4 UDP");
+    let line = screen.lines().next().unwrap();
+    let column = line[..line.find("4 UDP").unwrap()].chars().count();
+    let mark = np.raw_len();
+    click(&mut np, column + 2, 1);
+    np.press_alt('2');
+    np.wait_for_text("Listen on");
+    assert!(!String::from_utf8_lossy(&np.raw_since(mark)).contains("Bind"));
+    np.press_ctrl('c');
+    assert_eq!(np.wait_exit(), 0);
+}

@@ -41,6 +41,10 @@ pub struct Args {
     /// format) for the HTTP tab; Alt+R lists its requests.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// UI: leave the mouse to the terminal (no clicks or wheel in netplay;
+    /// plain drag then selects text).
+    #[arg(long)]
+    pub no_mouse: bool,
     /// UI: start clean and remember nothing (no addresses, modes or
     /// histories read from or written to $XDG_STATE_HOME/netplay/state).
     #[arg(long)]

@@ -113,6 +113,11 @@ macro_rules! registry {
             /// A one-line notice in the footer until the next key (a state
             /// file that could not be read).
             pub notice: Option<String>,
+            /// Where the last frame drew the tab titles and footer hints.
+            pub hits: super::frame::Hits,
+            /// Whether mouse events are taken (off: `--no-mouse`, even if
+            /// the terminal sends them).
+            pub mouse: bool,
             $(
                 #[doc = concat!("The ", $title, " tab.")]
                 pub $field: $ty,
@@ -133,6 +138,8 @@ macro_rules! registry {
                     clipboard: None,
                     state: None,
                     notice: None,
+                    hits: super::frame::Hits::default(),
+                    mouse: true,
                     $($field: <$ty as StartTab>::start(&options, Tab::$variant),)+
                 }
             }
@@ -292,6 +299,65 @@ impl App {
         }
     }
 
+    /// A mouse event: a click on a tab title switches tabs, on a footer
+    /// hint runs its key, in the tab focuses and selects; the wheel scrolls
+    /// the pane under the pointer (or the help). Overlays take no clicks.
+    pub fn on_mouse(&mut self, event: crossterm::event::MouseEvent) {
+        use crossterm::event::{MouseButton, MouseEventKind};
+        if !self.mouse {
+            return;
+        }
+        let (column, row) = (event.column, event.row);
+        let at = ratatui::layout::Position::new(column, row);
+        let overlay = self.picker.is_some() || self.code.is_some() || self.active().overlay_open();
+        match event.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some(name) = self
+                    .hits
+                    .hints
+                    .iter()
+                    .find(|(r, _)| r.contains(at))
+                    .map(|(_, n)| n.clone())
+                {
+                    if let Some(key) = super::mouse::key_of_hint(&name) {
+                        self.on_key(key);
+                    }
+                    return;
+                }
+                if overlay || self.help {
+                    return;
+                }
+                if let Some(tab) = self
+                    .hits
+                    .tabs
+                    .iter()
+                    .find(|(r, _)| r.contains(at))
+                    .map(|(_, t)| *t)
+                {
+                    return self.switch_to(tab);
+                }
+                self.active_mut().click(column, row);
+            }
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let down = event.kind == MouseEventKind::ScrollDown;
+                if self.help {
+                    self.perform(
+                        if down {
+                            Global::ScrollDown(3)
+                        } else {
+                            Global::ScrollUp(3)
+                        },
+                        &crossterm::event::KeyEvent::from(KeyCode::Null),
+                    );
+                } else if !overlay {
+                    let engine = self.engine.clone();
+                    self.active_mut().wheel(column, row, down, &engine);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Goes to `tab` with the keyboard on its first field.
     pub fn switch_to(&mut self, tab: Tab) {
         self.help = false;
@@ -425,6 +491,14 @@ pub const GLOBAL_BINDINGS: &[Binding<Global, Layer>] = &[
         name: "Enter",
         label: "",
         help: "the focused field's action: start/stop, connect/disconnect, send",
+        scope: Scope::Focus(Layer::Tabs),
+        action: Global::Listed,
+    },
+    Binding {
+        keys: &[],
+        name: "mouse",
+        label: "",
+        help: "click a tab title, a field, a table row or a footer hint; the wheel scrolls the pane under the pointer. While netplay has the mouse, Shift+drag selects text in most terminals; --no-mouse leaves the mouse to the terminal",
         scope: Scope::Focus(Layer::Tabs),
         action: Global::Listed,
     },

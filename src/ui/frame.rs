@@ -14,6 +14,16 @@ pub const MIN_WIDTH: u16 = 60;
 /// The smallest terminal the layout fits in.
 pub const MIN_HEIGHT: u16 = 20;
 
+/// Where the last frame drew the tab titles and the footer hints (by the
+/// key each names), for the mouse.
+#[derive(Debug, Clone, Default)]
+pub struct Hits {
+    /// Each tab title's cells.
+    pub tabs: Vec<(Rect, Tab)>,
+    /// Each footer hint's cells and its key's name.
+    pub hints: Vec<(Rect, String)>,
+}
+
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &mut App) {
     let area = frame.area();
@@ -54,7 +64,7 @@ fn draw_too_small(frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
-fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &App) {
+fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &mut App) {
     let titles: Vec<Line> = Tab::ALL
         .iter()
         .map(|tab| {
@@ -71,6 +81,19 @@ fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &App) {
         Paragraph::new(Span::styled(" netplay ", theme::key())),
         name,
     );
+    // Where each title lands (Tabs pads each with a space on both sides
+    // and puts a one-cell divider between them), for a click.
+    app.hits.tabs.clear();
+    let mut x = tabs.x;
+    for (tab, title) in Tab::ALL.iter().zip(&titles) {
+        let width = u16::try_from(title.width())
+            .unwrap_or(u16::MAX)
+            .saturating_add(2);
+        app.hits
+            .tabs
+            .push((Rect::new(x, tabs.y, width, 1).intersection(tabs), *tab));
+        x = x.saturating_add(width + 1);
+    }
     frame.render_widget(
         Tabs::new(titles)
             .select(selected)
@@ -83,7 +106,7 @@ fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &App) {
 /// The footer: the tab's hints on the left, the global ones on the right.
 /// When they do not all fit, the tab's last hints give way (an `…` says
 /// so) and F1 help and Ctrl+C quit stay: F1 lists everything.
-fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
+fn draw_footer(frame: &mut Frame, area: Rect, app: &mut App) {
     let tabs = format!("Alt+1-{}", Tab::ALL.len());
     let global = super::keys::footer(GLOBAL_BINDINGS, Layer::Tabs, |_, label| Some(label));
     let global: Vec<(&str, &str)> = global
@@ -128,6 +151,8 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
     let right = Line::from(hint_spans(&global));
     let room = usize::from(area.width).saturating_sub(right.width());
     let mut used: usize = left.iter().map(Span::width).sum();
+    // Where each hint lands, for a click (it runs the hint's key).
+    let mut shown: Vec<(usize, usize, String)> = Vec::new();
     for (at, hint) in hints.iter().enumerate() {
         let spans = hint_spans(std::slice::from_ref(hint));
         let width: usize = spans.iter().map(Span::width).sum();
@@ -137,6 +162,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
             left.push(Span::styled(" …", theme::dim()));
             break;
         }
+        shown.push((used, width, hint.0.to_string()));
         used += width;
         left.extend(spans);
     }
@@ -145,6 +171,26 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         Constraint::Length(u16::try_from(right.width()).unwrap_or(u16::MAX)),
     ])
     .areas(area);
+    let mut x = 0;
+    for hint in &global {
+        let width = hint_width(hint);
+        let name = match hint.0 {
+            "Tab" => "Tab".to_string(),
+            other => other.to_string(),
+        };
+        shown.push((usize::from(global_area.x - area.x) + x, width, name));
+        x += width;
+    }
+    app.hits.hints = shown
+        .into_iter()
+        .map(|(start, width, name)| {
+            let start = area
+                .x
+                .saturating_add(u16::try_from(start).unwrap_or(u16::MAX));
+            let width = u16::try_from(width).unwrap_or(u16::MAX);
+            (Rect::new(start, area.y, width, 1).intersection(area), name)
+        })
+        .collect();
     frame.render_widget(Paragraph::new(Line::from(left)), tab_area);
     frame.render_widget(Paragraph::new(right), global_area);
 }

@@ -170,6 +170,8 @@ pub struct HttpTab {
     urls: History,
     /// The `.http` collection and its overlay (Alt+R).
     requests: requests::Requests,
+    /// Where the last frame drew each part, for the mouse.
+    mouse: super::mouse::Areas<Focus>,
 }
 
 impl HttpTab {
@@ -197,6 +199,7 @@ impl HttpTab {
             url_error: parse_url(url).err(),
             urls: History::default(),
             requests: requests::Requests::default(),
+            mouse: super::mouse::Areas::default(),
         };
         tab.regenerate();
         tab
@@ -613,6 +616,14 @@ impl super::tab::TabView for HttpTab {
     }
     fn overlay_open(&self) -> bool {
         self.requests_open()
+    }
+    fn click(&mut self, column: u16, row: u16) {
+        super::mouse::click(&self.mouse, column, row, &mut self.focus);
+    }
+    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
+        for key in super::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
+            HttpTab::on_key(self, key, engine);
+        }
     }
     fn hints(&self) -> Vec<Hint> {
         HttpTab::hints(self)

@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::super::input::title;
+use super::super::mouse::Spot;
 use super::super::theme;
 use super::{rounded, Focus, HttpTab, METHODS};
 
@@ -107,5 +108,11 @@ impl HttpTab {
         self.scroll = self.scroll.min(lines.len().saturating_sub(height));
         let visible = lines[self.scroll..(self.scroll + height).min(lines.len())].to_vec();
         frame.render_widget(Paragraph::new(visible).block(block), response_area);
+        // Where each part is, for the mouse.
+        self.mouse.clear();
+        self.mouse.add(url_area, Focus::Url, Spot::Field);
+        self.mouse.add(ca_area, Focus::CaFile, Spot::Field);
+        self.mouse.add(request_area, Focus::Request, Spot::Field);
+        self.mouse.add(response_area, Focus::Response, Spot::Scroll);
     }
 }

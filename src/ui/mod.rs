@@ -25,6 +25,7 @@ pub mod input;
 pub mod kernel;
 pub mod keys;
 pub mod log_view;
+pub mod mouse;
 pub mod relay;
 pub mod relay_faults;
 pub mod relay_keys;

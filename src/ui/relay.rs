@@ -194,6 +194,8 @@ pub struct RelayTab {
     pub(crate) faults_cursor: FaultCursor,
     /// The kernel's view of one pair's socket, while shown (Ctrl+O).
     kernel: Option<kernel_glue::RelayKernel>,
+    /// Where the last frame drew each part, for the mouse.
+    pub(crate) mouse: super::mouse::Areas<Focus>,
 }
 
 impl RelayTab {
@@ -226,6 +228,7 @@ impl RelayTab {
             before_edit: None,
             faults_cursor: FaultCursor::default(),
             kernel: None,
+            mouse: super::mouse::Areas::default(),
         }
     }
 
@@ -621,6 +624,17 @@ impl super::tab::TabView for RelayTab {
     }
     fn open_kernel_view(&mut self) {
         self.open_kernel();
+    }
+    fn click(&mut self, column: u16, row: u16) {
+        let at = super::mouse::click(&self.mouse, column, row, &mut self.focus);
+        if let Some(id) = at.and_then(|at| self.pairs.get(at)).map(|row| row.id.0) {
+            self.select(|view, _| view.hold(id));
+        }
+    }
+    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
+        for key in super::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
+            RelayTab::on_key(self, key, engine);
+        }
     }
     fn remember(&self, memory: &mut crate::state::Memory) {
         self.console.remember("relay", "listen", memory);

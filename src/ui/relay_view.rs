@@ -11,6 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::input::title;
+use super::mouse::Spot;
 use super::relay::{Focus, PairRow, Phase, RelayTab};
 use super::{age, count, relay_faults, theme};
 use crate::format::{bytes, compact};
@@ -60,6 +61,17 @@ pub fn render(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
         .render_message(frame, message, &name, focus == Focus::Message);
     tab.console
         .render_log(frame, log, focus == Focus::Transcript);
+    // Where each part is, for the mouse.
+    tab.mouse.clear();
+    tab.mouse.add(listen, Focus::Listen, Spot::Field);
+    tab.mouse.add(target, Focus::Target, Spot::Field);
+    let first = pairs.y.saturating_add(2);
+    let offset = tab.table.offset();
+    tab.mouse
+        .add(pairs, Focus::Pairs, Spot::Table { first, offset });
+    tab.mouse.add(faults, Focus::Faults, Spot::Scroll);
+    tab.mouse.add(message, Focus::Message, Spot::Field);
+    tab.mouse.add(log, Focus::Transcript, Spot::Scroll);
 }
 
 fn status_lines(tab: &RelayTab) -> Vec<Line<'static>> {

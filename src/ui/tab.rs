@@ -47,6 +47,12 @@ pub trait TabView {
     fn remember(&self, memory: &mut crate::state::Memory);
     /// Takes back what [`TabView::remember`] kept.
     fn restore(&mut self, memory: &crate::state::Memory);
+    /// A left click on a screen cell inside the tab: focus what is there,
+    /// select the table row under it.
+    fn click(&mut self, _column: u16, _row: u16) {}
+    /// The wheel over a screen cell: scroll the pane (or move the table
+    /// selection) under it, `down` or up.
+    fn wheel(&mut self, _column: u16, _row: u16, _down: bool, _engine: &Engine) {}
     /// What the tab is set to do, for the Code overlay (F12).
     fn code_setting(&self) -> crate::code::Setting;
     /// Opens the kernel's view of the selected connection (Ctrl+O); the

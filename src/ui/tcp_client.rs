@@ -130,6 +130,8 @@ pub struct ClientTab {
     /// it is shown (Ctrl+O).
     kernel: Option<KernelPanel>,
     kernel_open: bool,
+    /// Where the last frame drew each part, for the mouse.
+    mouse: super::mouse::Areas<Focus>,
 }
 
 impl ClientTab {
@@ -162,6 +164,7 @@ impl ClientTab {
             timeline: Timeline::default(),
             kernel: None,
             kernel_open: false,
+            mouse: super::mouse::Areas::default(),
         }
     }
 
@@ -584,6 +587,14 @@ impl super::tab::TabView for ClientTab {
     }
     fn restore(&mut self, memory: &crate::state::Memory) {
         self.console.restore("client", "target", memory);
+    }
+    fn click(&mut self, column: u16, row: u16) {
+        super::mouse::click(&self.mouse, column, row, &mut self.focus);
+    }
+    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
+        for key in super::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
+            ClientTab::on_key(self, key, engine);
+        }
     }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::TcpClient {

@@ -7,7 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::super::client_tls::TlsMode;
 use super::super::input::title;
+use super::super::mouse::Spot;
 use super::super::{age, count, plural, theme};
 use super::{ClientTab, Focus, Phase};
 use crate::net::error::human_duration;
@@ -50,6 +52,18 @@ impl ClientTab {
         if let (true, Some(panel)) = (self.kernel_open, &self.kernel) {
             panel.render(frame, area, None, &self.timeline.lines());
         }
+        // Where each part is, for the mouse.
+        self.mouse.clear();
+        self.mouse.add(target, Focus::Target, Spot::Field);
+        if self.tls.mode != TlsMode::Off {
+            let [ca_file, sni] =
+                Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                    .areas(tls);
+            self.mouse.add(ca_file, Focus::CaFile, Spot::Field);
+            self.mouse.add(sni, Focus::Sni, Spot::Field);
+        }
+        self.mouse.add(message, Focus::Message, Spot::Field);
+        self.mouse.add(transcript, Focus::Transcript, Spot::Scroll);
     }
 
     pub(super) fn status_lines(&self) -> Vec<Line<'static>> {

@@ -164,6 +164,8 @@ pub struct ServerTab {
     pub tls: ServerTls,
     /// The kernel's view of one connection, while shown (Ctrl+O).
     kernel: Option<(ConnId, KernelPanel)>,
+    /// Where the last frame drew each part, for the mouse.
+    mouse: super::mouse::Areas<Focus>,
 }
 
 impl ServerTab {
@@ -193,6 +195,7 @@ impl ServerTab {
             ),
             tls: ServerTls::default(),
             kernel: None,
+            mouse: super::mouse::Areas::default(),
         }
     }
 
@@ -608,6 +611,17 @@ impl super::tab::TabView for ServerTab {
     }
     fn open_kernel_view(&mut self) {
         self.open_kernel();
+    }
+    fn click(&mut self, column: u16, row: u16) {
+        let at = super::mouse::click(&self.mouse, column, row, &mut self.focus);
+        if let Some(row) = at.and_then(|at| self.rows.get(at)) {
+            self.selection.hold(row.id.0);
+        }
+    }
+    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
+        for key in super::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
+            ServerTab::on_key(self, key, engine);
+        }
     }
     fn remember(&self, memory: &mut crate::state::Memory) {
         self.console.remember("server", "listen", memory);

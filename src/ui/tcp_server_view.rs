@@ -9,6 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::super::input::title;
+use super::super::mouse::Spot;
 use super::super::{age, count, theme};
 use super::{Focus, Phase, RowState, ServerTab};
 use crate::format::{bytes, compact};
@@ -55,6 +56,22 @@ impl ServerTab {
         if let Some((_, panel)) = &self.kernel {
             panel.render(frame, area, self.kernel_counts(), &self.kernel_timeline());
         }
+        // Where each part is, for the mouse.
+        self.mouse.clear();
+        self.mouse.add(address, Focus::Address, Spot::Field);
+        if self.tls.on {
+            let [cert, key] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                    .areas(tls);
+            self.mouse.add(cert, Focus::Cert, Spot::Field);
+            self.mouse.add(key, Focus::Key, Spot::Field);
+        }
+        let first = table.y.saturating_add(2);
+        let offset = self.table.offset();
+        self.mouse
+            .add(table, Focus::Connections, Spot::Table { first, offset });
+        self.mouse.add(message, Focus::Message, Spot::Field);
+        self.mouse.add(log, Focus::Log, Spot::Scroll);
     }
 
     fn status_line(&self) -> Line<'static> {

@@ -122,6 +122,8 @@ pub struct UdpTab {
     status: Status,
     /// Entries in the save under way (for its status line).
     saving: usize,
+    /// Where the last frame drew each part, for the mouse.
+    mouse: super::mouse::Areas<Focus>,
 }
 
 impl UdpTab {
@@ -143,6 +145,7 @@ impl UdpTab {
             packets_at: Follow::default(),
             log: LogView::new("UDP log"),
             saving: 0,
+            mouse: super::mouse::Areas::default(),
             status: Status::new(
                 Kind::Info,
                 "Not bound. Enter binds; or just send (an ephemeral port is used).",
@@ -543,6 +546,19 @@ impl super::tab::TabView for UdpTab {
             }
         }
         self.composer.restore("udp", memory);
+    }
+    fn click(&mut self, column: u16, row: u16) {
+        let at = super::mouse::click(&self.mouse, column, row, &mut self.focus);
+        if let Some(seq) = at.and_then(|at| u64::try_from(at).ok()) {
+            if self.packets.get_seq(seq).is_some() {
+                self.packets_at.hold(seq);
+            }
+        }
+    }
+    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
+        for key in super::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
+            UdpTab::on_key(self, key, engine);
+        }
     }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::Udp {

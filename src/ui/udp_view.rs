@@ -1,6 +1,7 @@
 //! The UDP tab drawn: status, the packet table and the selected packet's
 //! text and hex. Every datagram passes the untrusted-bytes gate here.
 
+use super::super::mouse::Spot;
 use super::*;
 use crate::text::{hex_dump_with, sanitize};
 use crate::ui::input::title;
@@ -58,9 +59,18 @@ impl UdpTab {
         let [table_area, detail_area] =
             Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
                 .areas(middle);
-        self.render_packets(frame, table_area);
+        let offset = self.render_packets(frame, table_area);
         self.render_detail(frame, detail_area);
         self.log.render(frame, log, false);
+        // Where each part is, for the mouse (packet rows by their number).
+        self.mouse.clear();
+        self.mouse.add(bind_area, Focus::Bind, Spot::Field);
+        self.mouse.add(target_area, Focus::Target, Spot::Field);
+        self.mouse.add(message_area, Focus::Message, Spot::Field);
+        self.mouse.add(burst_area, Focus::Burst, Spot::Field);
+        let first = table_area.y.saturating_add(2);
+        self.mouse
+            .add(table_area, Focus::Packets, Spot::Table { first, offset });
     }
 
     fn status_line(&self) -> Line<'static> {
@@ -119,7 +129,8 @@ impl UdpTab {
         }
     }
 
-    fn render_packets(&mut self, frame: &mut Frame, area: Rect) {
+    /// Draws the packet table; the number of the packet in its first row.
+    fn render_packets(&mut self, frame: &mut Frame, area: Rect) -> usize {
         let title = format!(
             " Packets · {}{}{} ",
             count(self.packets.total()),
@@ -181,6 +192,7 @@ impl UdpTab {
         .block(block)
         .row_highlight_style(theme::highlight());
         frame.render_stateful_widget(table, area, &mut state);
+        usize::try_from(start).unwrap_or(usize::MAX)
     }
 
     fn render_detail(&self, frame: &mut Frame, area: Rect) {
