@@ -286,6 +286,12 @@ impl Pump {
                     }
                     Ok(n) => {
                         self.stats.record_read(n);
+                        // A change of faults made while this read waited
+                        // applies to what it brought (the Refresh command
+                        // may still be queued behind it).
+                        if config.has_changed().unwrap_or(false) {
+                            faults = config.borrow_and_update().faults[self.dir.index()];
+                        }
                         let (pair, dir) = (self.pair, self.dir);
                         let engine = &self.context.engine;
                         self.context

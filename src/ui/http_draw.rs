@@ -48,7 +48,13 @@ impl HttpTab {
             Span::raw("  ")
         }];
         status_spans.extend(self.status.line().spans);
-        frame.render_widget(Paragraph::new(Line::from(status_spans)), status);
+        frame.render_widget(
+            Paragraph::new(super::super::fit_line(
+                Line::from(status_spans),
+                status.width,
+            )),
+            status,
+        );
 
         let [ca_area, verify_area] =
             Layout::horizontal([Constraint::Min(20), Constraint::Length(34)]).areas(options);

@@ -195,6 +195,64 @@ pub fn prune_closed<T>(rows: &mut Vec<T>, kept: usize, is_open: impl Fn(&T) -> b
     });
 }
 
+/// `line` cut to `width` cells at a word boundary with `…` when it does
+/// not fit (status and hint lines on narrow terminals), never mid-word
+/// unless a single word is wider than the line.
+pub fn fit_line(line: Line<'static>, width: u16) -> Line<'static> {
+    use unicode_width::UnicodeWidthChar;
+    let width = usize::from(width);
+    if line.width() <= width || width < 2 {
+        return line;
+    }
+    let budget = width - 1;
+    // The text as (char, span index), to cut at the last space that fits.
+    let chars: Vec<(char, usize)> = line
+        .spans
+        .iter()
+        .enumerate()
+        .flat_map(|(at, span)| span.content.chars().map(move |c| (c, at)))
+        .collect();
+    let mut used = 0;
+    let mut end = 0;
+    let mut last_space = None;
+    for (index, (c, _)) in chars.iter().enumerate() {
+        let w = c.width().unwrap_or(0);
+        if used + w > budget {
+            break;
+        }
+        used += w;
+        end = index + 1;
+        if c.is_whitespace() {
+            last_space = Some(index);
+        }
+    }
+    let cut = match last_space {
+        Some(space) if space > 0 => space,
+        _ => end,
+    };
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    for (at, span) in line.spans.iter().enumerate() {
+        let text: String = chars[..cut]
+            .iter()
+            .filter(|(_, of)| *of == at)
+            .map(|(c, _)| *c)
+            .collect();
+        if !text.is_empty() {
+            spans.push(Span::styled(text, span.style));
+        }
+    }
+    spans.push(Span::styled("…", theme::dim()));
+    Line::from(spans)
+}
+
+/// Each line [`fit_line`]-ed to `width`.
+pub fn fit_lines(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
+    lines
+        .into_iter()
+        .map(|line| fit_line(line, width))
+        .collect()
+}
+
 /// Which columns of a table fit in `width` cells: each column has the
 /// width it needs and a priority (0: always shown; higher numbers go
 /// first). Columns are dropped whole, never cut mid-word.
@@ -273,6 +331,21 @@ mod tests {
         let mut rows = vec![(1, false), (2, true), (3, false), (4, false), (5, true)];
         prune_closed(&mut rows, 1, |row| row.1);
         assert_eq!(rows, [(2, true), (4, false), (5, true)]);
+    }
+
+    #[test]
+    fn long_lines_are_cut_at_a_word_with_an_ellipsis() {
+        let line = Line::from(vec![
+            Span::raw("Lossy network off "),
+            Span::raw("(F6): switch it on"),
+        ]);
+        let cut = fit_line(line.clone(), 24);
+        let text: String = cut.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, "Lossy network off…");
+        assert_eq!(fit_line(line.clone(), 80), line, "fits: unchanged");
+        let word = fit_line(Line::raw("abcdefghij"), 5);
+        let text: String = word.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, "abcd…", "one long word: cut where it must");
     }
 
     #[test]

@@ -44,7 +44,10 @@ pub fn render(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
         title("Forward to", Vec::new()),
         focus == Focus::Target,
     );
-    frame.render_widget(Paragraph::new(status_lines(tab)), status);
+    frame.render_widget(
+        Paragraph::new(super::fit_lines(status_lines(tab), status.width)),
+        status,
+    );
     let [pairs, faults] =
         Layout::horizontal([Constraint::Min(60), Constraint::Length(36)]).areas(middle);
     render_pairs(tab, frame, pairs);

@@ -39,7 +39,10 @@ impl ClientTab {
             title("Target", Vec::new()),
             self.focus == Focus::Target,
         );
-        frame.render_widget(Paragraph::new(self.status_lines()), status);
+        frame.render_widget(
+            Paragraph::new(super::super::fit_lines(self.status_lines(), status.width)),
+            status,
+        );
         let name = match (&self.phase, &self.link) {
             (Phase::Connected, Some(link)) => format!("Message to {}", link.remote),
             (Phase::WriteShut, _) => "Message (write side shut down)".to_string(),

@@ -39,7 +39,10 @@ impl ServerTab {
             self.focus == Focus::Cert,
             self.focus == Focus::Key,
         );
-        frame.render_widget(Paragraph::new(self.status_line()), status);
+        frame.render_widget(
+            Paragraph::new(super::super::fit_line(self.status_line(), status.width)),
+            status,
+        );
         self.render_table(frame, table);
         let target = if self.broadcast {
             "Broadcast to all open connections (F7)".to_string()

@@ -40,8 +40,14 @@ impl UdpTab {
             title("Send to", Vec::new()),
             self.focus == Focus::Target,
         );
-        frame.render_widget(Paragraph::new(self.status_line()), status);
-        frame.render_widget(Paragraph::new(self.lossy_line()), lossy);
+        frame.render_widget(
+            Paragraph::new(crate::ui::fit_line(self.status_line(), status.width)),
+            status,
+        );
+        frame.render_widget(
+            Paragraph::new(crate::ui::fit_line(self.lossy_line(), lossy.width)),
+            lossy,
+        );
         let [message_area, burst_area] =
             Layout::horizontal([Constraint::Percentage(65), Constraint::Percentage(35)])
                 .areas(inputs);
