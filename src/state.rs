@@ -95,14 +95,13 @@ impl Memory {
 }
 
 /// Where the state file lives: `$XDG_STATE_HOME/netplay/state`, else
-/// `$HOME/.local/state/netplay/state` (the XDG base directory rules, a few
-/// lines that need no crate); `None` without a home.
+/// `~/.local/state/netplay/state` (the XDG rules, on every OS, as the
+/// design asks; `etcetera` applies them, a relative `XDG_STATE_HOME`
+/// included); `None` without a home directory.
 pub fn default_path() -> Option<PathBuf> {
-    let base = match std::env::var_os("XDG_STATE_HOME").map(PathBuf::from) {
-        Some(dir) if dir.is_absolute() => dir,
-        _ => PathBuf::from(std::env::var_os("HOME")?).join(".local/state"),
-    };
-    Some(base.join("netplay").join("state"))
+    use etcetera::BaseStrategy;
+    let xdg = etcetera::base_strategy::Xdg::new().ok()?;
+    Some(xdg.state_dir()?.join("netplay").join("state"))
 }
 
 /// Reads the state at `path`: nothing there is a fresh start; anything
