@@ -144,19 +144,9 @@ fn curl(url: &str, request: &str, insecure: bool) -> String {
         }
     };
     for line in lines {
-        let name = line.split(':').next().unwrap_or("").trim();
         // curl sends these itself (and Connection: close is netplay's
         // choice for reading to the end).
-        if [
-            "host",
-            "user-agent",
-            "accept",
-            "connection",
-            "content-length",
-        ]
-        .iter()
-        .any(|skip| name.eq_ignore_ascii_case(skip))
-        {
+        if crate::net::http::request::is_default_header(line.split(':').next().unwrap_or("")) {
             continue;
         }
         shared.push(format!("-H {}", quote(line)));

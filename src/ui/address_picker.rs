@@ -58,14 +58,7 @@ impl AddressPicker {
 
     /// Draws the overlay in the middle of `area`.
     pub fn render(&self, frame: &mut Frame, area: Rect) {
-        let height = (self.choices.len() as u16 + 3).min(area.height);
-        let width = area.width.min(100);
-        let popup = Rect {
-            x: area.x + (area.width - width) / 2,
-            y: area.y + (area.height - height) / 2,
-            width,
-            height,
-        };
+        let popup = super::popup(frame, area, 100, self.choices.len() as u16 + 3);
         let mut lines: Vec<Line> = self
             .choices
             .iter()

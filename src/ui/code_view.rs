@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::theme;
@@ -150,15 +150,12 @@ impl CodeView {
 
     /// Draws the overlay over `area`.
     pub fn render(&self, frame: &mut Frame, area: Rect) {
-        let width = area.width.saturating_sub(4).min(110);
-        let height = area.height.saturating_sub(2);
-        let popup = Rect {
-            x: area.x + (area.width - width) / 2,
-            y: area.y + (area.height - height) / 2,
-            width,
-            height,
-        };
-        frame.render_widget(Clear, popup);
+        let popup = super::popup(
+            frame,
+            area,
+            area.width.saturating_sub(4).min(110),
+            area.height.saturating_sub(2),
+        );
         let mut title = vec![Span::raw(format!(" Code · {} · ", self.tab))];
         for page in Page::ALL {
             let style = if page == self.page {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::super::input::{title, InputField};
@@ -170,17 +170,7 @@ impl HttpTab {
         let headers = lines
             .filter_map(|line| line.split_once(':'))
             .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-            .filter(|(n, _)| {
-                ![
-                    "host",
-                    "user-agent",
-                    "accept",
-                    "connection",
-                    "content-length",
-                ]
-                .iter()
-                .any(|skip| n.eq_ignore_ascii_case(skip))
-            })
+            .filter(|(n, _)| !crate::net::http::request::is_default_header(n))
             .collect();
         let path = parse_url(&url)
             .map(|u| u.path().to_string())
@@ -225,15 +215,12 @@ impl HttpTab {
         if !self.requests.open {
             return;
         }
-        let width = area.width.saturating_sub(4).min(110);
-        let height = area.height.saturating_sub(2);
-        let popup = Rect {
-            x: area.x + (area.width - width) / 2,
-            y: area.y + (area.height - height) / 2,
-            width,
-            height,
-        };
-        frame.render_widget(Clear, popup);
+        let popup = super::super::popup(
+            frame,
+            area,
+            area.width.saturating_sub(4).min(110),
+            area.height.saturating_sub(2),
+        );
         if let Some(field) = &mut self.requests.path {
             let prompt = Rect { height: 3, ..popup };
             field.render(frame, prompt, title("Open a .http file", Vec::new()), true);

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Sparkline, Wrap};
+use ratatui::widgets::{Paragraph, Sparkline, Wrap};
 use ratatui::Frame;
 
 use super::theme;
@@ -181,15 +181,12 @@ impl KernelPanel {
         counts: Option<String>,
         timeline: &[String],
     ) {
-        let width = area.width.saturating_sub(4).min(120);
-        let height = area.height.saturating_sub(2).min(30);
-        let popup = Rect {
-            x: area.x + (area.width - width) / 2,
-            y: area.y + (area.height - height) / 2,
-            width,
-            height,
-        };
-        frame.render_widget(Clear, popup);
+        let popup = super::popup(
+            frame,
+            area,
+            area.width.saturating_sub(4).min(120),
+            area.height.saturating_sub(2).min(30),
+        );
         let title = format!(" The kernel's view · {} ", self.title);
         let block = theme::pane(title, true);
         let inner = block.inner(popup);

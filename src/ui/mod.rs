@@ -195,6 +195,26 @@ pub fn prune_closed<T>(rows: &mut Vec<T>, kept: usize, is_open: impl Fn(&T) -> b
     });
 }
 
+/// An overlay of at most `width` × `height` in the middle of `area`,
+/// cleared: the help, the code, the kernel's view, the pickers.
+pub fn popup(
+    frame: &mut ratatui::Frame,
+    area: ratatui::layout::Rect,
+    width: u16,
+    height: u16,
+) -> ratatui::layout::Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    let popup = ratatui::layout::Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(ratatui::widgets::Clear, popup);
+    popup
+}
+
 /// `line` cut to `width` cells at a word boundary with `…` when it does
 /// not fit (status and hint lines on narrow terminals), never mid-word
 /// unless a single word is wider than the line.

@@ -117,6 +117,21 @@ pub fn build_wire(url: &Url, method: &str, headers: &[(String, String)], body: &
     wire
 }
 
+/// Whether `name` is one of the headers every request gets by default (or
+/// that framing adds): left out when a request is written for curl or a
+/// `.http` file, which add their own.
+pub fn is_default_header(name: &str) -> bool {
+    [
+        "host",
+        "user-agent",
+        "accept",
+        "connection",
+        "content-length",
+    ]
+    .iter()
+    .any(|default| name.trim().eq_ignore_ascii_case(default))
+}
+
 /// The default headers, each replaced by a user header of the same name
 /// (case-insensitive) or added to.
 fn merged_fields(url: &Url, headers: &[(String, String)]) -> Vec<(String, String)> {
