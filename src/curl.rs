@@ -65,7 +65,7 @@ const IGNORED_WITH_VALUE: &[&str] = &[
 
 /// Parses `command` (starting with `curl`).
 pub fn parse(command: &str) -> Result<CurlRequest, String> {
-    let words = split(command)?;
+    let words = expand_short_clusters(split(command)?);
     let mut words = words.into_iter();
     match words.next().as_deref() {
         Some("curl") => {}
@@ -83,13 +83,10 @@ pub fn parse(command: &str) -> Result<CurlRequest, String> {
             .ok_or_else(|| format!("curl option {option} needs a value"))
     };
     while let Some(word) = words.next() {
-        // `--data=x` and `-XPOST` forms.
+        // `--data=x` (short clusters like `-sLX POST` are expanded above).
         let (option, inline) = match word.split_once('=') {
             Some((name, rest)) if name.starts_with("--") => {
                 (name.to_string(), Some(rest.to_string()))
-            }
-            _ if word.starts_with('-') && !word.starts_with("--") && word.len() > 2 => {
-                (word[..2].to_string(), Some(word[2..].to_string()))
             }
             _ => (word.clone(), None),
         };
@@ -192,6 +189,15 @@ pub fn parse(command: &str) -> Result<CurlRequest, String> {
         }
         request.body = Some(body);
     }
+    if let Some(method) = &method {
+        if !is_token(method) {
+            return Err(format!(
+                "the method {} is not an HTTP token (letters, digits, !#$%&'*+-.^_`|~)",
+                crate::text::sanitize_str(method)
+            ));
+        }
+    }
+    check_headers(&request.headers)?;
     request.method = match (method, head, get, &request.body) {
         (Some(method), ..) => method,
         (None, true, ..) => "HEAD".into(),
@@ -199,6 +205,34 @@ pub fn parse(command: &str) -> Result<CurlRequest, String> {
         _ => "GET".into(),
     };
     Ok(request)
+}
+
+/// Whether `text` is an HTTP token (a method or a header name).
+pub fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Refuses header names that are not tokens and values with CR, LF or NUL:
+/// they would add headers (or a whole request) on the wire.
+pub fn check_headers(headers: &[(String, String)]) -> Result<(), String> {
+    for (name, value) in headers {
+        if !is_token(name) {
+            return Err(format!(
+                "the header name {} is not an HTTP token",
+                crate::text::sanitize_str(name)
+            ));
+        }
+        if value.contains(['\r', '\n', '\0']) {
+            return Err(format!(
+                "the {} header's value holds a line break: refused (it would add headers on the wire)",
+                crate::text::sanitize_str(name)
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn add_default(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
@@ -217,6 +251,44 @@ fn urlencode_field(field: &str) -> String {
         Some((name, value)) => format!("{name}={}", encode(value)),
         None => encode(field),
     }
+}
+
+/// curl's short options that take a value (the rest of the cluster, or
+/// the next word): `-XPOST`, `-kH 'A: b'`, `-sLX POST`.
+const SHORT_WITH_VALUE: &str = "XHdAebuowmxrFTcEDKUzYytCQP";
+
+/// `-sIk` → `-s -I -k`; `-XPOST` → `-X POST`; `-kH` → `-k -H` (its value is
+/// the next word). Long options and other words pass as they are.
+fn expand_short_clusters(words: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(words.len());
+    let mut value_next = false;
+    for word in words {
+        let cluster = !value_next && word.starts_with('-') && !word.starts_with("--");
+        value_next = false;
+        if !cluster || word.chars().count() <= 2 {
+            value_next = cluster
+                && word
+                    .chars()
+                    .nth(1)
+                    .is_some_and(|c| SHORT_WITH_VALUE.contains(c));
+            out.push(word);
+            continue;
+        }
+        let mut rest = word.chars().skip(1);
+        while let Some(c) = rest.next() {
+            out.push(format!("-{c}"));
+            if SHORT_WITH_VALUE.contains(c) {
+                let value: String = rest.by_ref().collect();
+                if value.is_empty() {
+                    value_next = true;
+                } else {
+                    out.push(value);
+                }
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// Splits a command line into words: line continuations and `$'…'`
@@ -272,7 +344,24 @@ fn decode_ansi_c(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result
                 Some('n') => out.push('\n'),
                 Some('r') => out.push('\r'),
                 Some('t') => out.push('\t'),
-                Some('0') => out.push('\0'),
+                Some('a') => out.push('\u{7}'),
+                Some('b') => out.push('\u{8}'),
+                Some('f') => out.push('\u{c}'),
+                Some('v') => out.push('\u{b}'),
+                Some(first @ '0'..='7') => {
+                    // bash: \NNN, one to three octal digits.
+                    let mut code = first.to_digit(8).unwrap_or(0);
+                    for _ in 0..2 {
+                        match chars.peek().and_then(|c| c.to_digit(8)) {
+                            Some(digit) => {
+                                code = code * 8 + digit;
+                                chars.next();
+                            }
+                            None => break,
+                        }
+                    }
+                    out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                }
                 Some('e' | 'E') => out.push('\u{1b}'),
                 Some(c @ ('x' | 'u' | 'U')) => {
                     let most = match c {

@@ -92,7 +92,9 @@ fn a_table_of_command_lines() {
             body: None,
             headers: &[],
             ignored: &[
-                "-sSL",
+                "-s",
+                "-S",
+                "-L",
                 "-o out.html",
                 "--compressed",
                 "-d @body.json (a body from a file: use --data-file)",
@@ -162,6 +164,40 @@ fn firefox_copy_as_curl() {
     assert_eq!(request.body.as_deref(), Some("{\"a\":1}"));
     assert_eq!(request.headers.len(), 7);
     assert_eq!(header(&request, "connection"), Some("keep-alive"));
+}
+
+#[test]
+fn short_option_clusters_and_ansi_c_escapes_read_as_curl_and_bash_do() {
+    let request = parse("curl -sI http://h/").unwrap();
+    assert_eq!(
+        (request.method.as_str(), request.ignored.clone()),
+        ("HEAD", vec!["-s".to_string()])
+    );
+    let request = parse("curl -LX POST http://h/").unwrap();
+    assert_eq!(
+        (request.method.as_str(), request.url.as_str()),
+        ("POST", "http://h/")
+    );
+    let request = parse("curl -kH 'X-A: 1' http://h/").unwrap();
+    assert!(request.insecure);
+    assert_eq!(request.headers, [("X-A".to_string(), "1".to_string())]);
+    let request = parse("curl -Iv -é http://h/").unwrap();
+    assert_eq!(request.ignored, ["-v", "-é"]);
+    let request = parse(r"curl --data-binary $'\101\x41\a\b\f\v\0' http://h/").unwrap();
+    assert_eq!(request.body.as_deref(), Some("AA\u{7}\u{8}\u{c}\u{b}\0"));
+}
+
+#[test]
+fn line_breaks_in_headers_and_methods_are_refused() {
+    for line in [
+        r"curl -H $'X: a\r\nInjected: 2' http://h/",
+        r"curl -A $'agent\r\nX: 1' http://h/",
+        r"curl -X $'GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\nGET' http://h/",
+        r"curl -X $'\e]2;PWNED\a' http://h/",
+        "curl -H 'Bad Name: 1' http://h/",
+    ] {
+        assert!(parse(line).is_err(), "{line}");
+    }
 }
 
 #[test]

@@ -104,3 +104,37 @@ fn a_bad_curl_command_is_one_line_and_exit_2() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("curl option -H needs a value"), "{stderr}");
 }
+
+#[test]
+fn line_breaks_in_headers_and_methods_never_reach_the_wire() {
+    for args in [
+        vec!["fetch", "-H", "X: a\r\nInjected: 2", "http://127.0.0.1:9/"],
+        vec![
+            "fetch",
+            "-X",
+            "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\nGET",
+            "http://127.0.0.1:9/",
+        ],
+        vec![
+            "fetch",
+            "--from-curl",
+            "curl -H $'X: a\\r\\nY: b' http://127.0.0.1:9/",
+        ],
+    ] {
+        let output = netplay(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("line break") || stderr.contains("not an HTTP token"),
+            "{stderr}"
+        );
+    }
+    let output = netplay(&["fetch", "--from-curl", "curl -é http://127.0.0.1:9/"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("curl options not used: -é"),
+        "no panic, a list: {stderr}"
+    );
+}

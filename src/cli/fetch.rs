@@ -21,7 +21,8 @@ use crate::text::sanitize;
 pub const HTTP_ERROR: u8 = 22;
 
 fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, String> {
-    raw.iter()
+    let headers = raw
+        .iter()
         .map(|header| match header.split_once(':') {
             Some((name, value))
                 if !name.trim().is_empty() && !name.contains(char::is_whitespace) =>
@@ -33,7 +34,10 @@ fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, String> {
                 crate::text::sanitize_str(header)
             )),
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    // A line break in a value would add headers (or a request) on the wire.
+    crate::curl::check_headers(&headers)?;
+    Ok(headers)
 }
 
 /// Runs one request and prints what curl would (see `netplay fetch --help`).
@@ -107,6 +111,12 @@ fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
         .clone()
         .unwrap_or_else(|| if has_body { "POST" } else { "GET" }.to_string())
         .to_ascii_uppercase();
+    if !crate::curl::is_token(&method) {
+        return Err(format!(
+            "the method {} is not an HTTP token",
+            crate::text::sanitize_str(&method)
+        ));
+    }
     Ok(FetchRequest {
         refuse: Refuse {
             invalid_head: args.strict,

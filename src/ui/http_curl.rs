@@ -51,7 +51,7 @@ impl HttpTab {
         }
         let mut words = format!(
             "From curl: {} {} · {} · {} B body",
-            request.method,
+            crate::text::sanitize_str(&request.method),
             crate::text::sanitize_str(&request.url),
             crate::format::plural(request.headers.len() as u64, "header"),
             body.len()
