@@ -16,6 +16,27 @@ use tempfile::NamedTempFile;
 /// The longest file name most file systems take, in bytes.
 pub const MAX_NAME: usize = 255;
 
+/// Reads `path` whole if it is a regular file of at most `limit` bytes:
+/// a FIFO would block the reader and a device would never end, so both
+/// are refused, as is anything larger (read with a cap, not trusted to
+/// its reported size).
+pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|err| err.to_string())?;
+    let meta = file.metadata().map_err(|err| err.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| err.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("larger than {}", crate::format::bytes(limit)));
+    }
+    Ok(bytes)
+}
+
 /// Saves to a new file named `name` in `dir`, never replacing anything: a
 /// taken name becomes `name (1).ext`, `name (2).ext`, … `write` fills the
 /// file; if it fails, no file is left. Returns the final path.

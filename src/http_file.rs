@@ -8,7 +8,7 @@
 //! dynamic variables like `{{$guid}}`, bodies read from files — is listed
 //! with its line number, and the rest still loads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One request of a collection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,13 +51,6 @@ type Block<'a> = (Option<String>, usize, Vec<(usize, &'a str)>);
 /// Parses a file's text.
 pub fn parse(text: &str) -> Collection {
     let mut collection = Collection::default();
-    let mut variables: HashMap<String, String> = HashMap::new();
-    // First pass: the variables (they may be defined after their use).
-    for line in text.lines() {
-        if let Some((name, value)) = variable(line) {
-            variables.insert(name, value);
-        }
-    }
     let mut blocks: Vec<Block> = vec![(None, 1, Vec::new())];
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
@@ -72,8 +65,29 @@ pub fn parse(text: &str) -> Collection {
             block.2.push((number, line));
         }
     }
+    // The variables first (a request may use one defined further down):
+    // from the lines before each request line, never from a body.
+    let mut variables: HashMap<String, String> = HashMap::new();
+    for (_, _, lines) in &blocks {
+        for (_, line) in lines {
+            let trimmed = line.trim();
+            if let Some((name, value)) = variable(line) {
+                variables.insert(name, value);
+            } else if !trimmed.is_empty() && !is_comment(line) {
+                break; // the request line: what follows is the request
+            }
+        }
+    }
+    let mut seen = HashSet::new();
     for (name, _, lines) in blocks {
-        if let Some(request) = block(name, &lines, &variables, &mut collection.problems) {
+        let request = block(
+            name,
+            &lines,
+            &variables,
+            &mut collection.problems,
+            &mut seen,
+        );
+        if let Some(request) = request {
             collection.requests.push(request);
         }
     }
@@ -102,6 +116,7 @@ fn block(
     lines: &[(usize, &str)],
     variables: &HashMap<String, String>,
     problems: &mut Vec<String>,
+    seen: &mut HashSet<String>,
 ) -> Option<FileRequest> {
     let mut at = 0;
     // Before the request line: blank lines, comments (`# @name x` names
@@ -139,6 +154,7 @@ fn block(
     let mut context = Substitute {
         variables,
         problems,
+        seen,
         line: number,
     };
     let url = context.apply(&url);
@@ -178,12 +194,10 @@ fn block(
             in_script = !trimmed[4..].contains("%}");
             continue;
         }
-        if trimmed.starts_with("> ") && !body_lines.is_empty() || variable(line).is_some() {
-            if trimmed.starts_with("> ") {
-                context.problems.push(format!(
-                    "line {number}: a response handler script is not supported"
-                ));
-            }
+        if trimmed.starts_with("> ") && !body_lines.is_empty() {
+            context.problems.push(format!(
+                "line {number}: a response handler script is not supported"
+            ));
             continue;
         }
         if trimmed.starts_with("<> ") || trimmed.starts_with(">> ") {
@@ -218,7 +232,22 @@ fn block(
 struct Substitute<'a> {
     variables: &'a HashMap<String, String>,
     problems: &'a mut Vec<String>,
+    /// The problems said already (a set: a large file has many).
+    seen: &'a mut HashSet<String>,
     line: usize,
+}
+
+/// The longest text a substitution may make: `@a = {{a}}{{a}}…` grows
+/// tenfold a pass, and a 100-byte file must not take the memory.
+const EXPANDED_LIMIT: usize = 64 * 1024;
+
+impl Substitute<'_> {
+    fn problem(&mut self, what: String) {
+        let problem = format!("line {}: {what}", self.line);
+        if self.seen.insert(problem.clone()) {
+            self.problems.push(problem);
+        }
+    }
 }
 
 impl Substitute<'_> {
@@ -249,13 +278,17 @@ impl Substitute<'_> {
                         } else {
                             format!("{{{{{name}}}}} is not defined (@{name} = …)")
                         };
-                        let problem = format!("line {}: {what}", self.line);
-                        if !self.problems.contains(&problem) {
-                            self.problems.push(problem);
-                        }
+                        self.problem(what);
                     }
                 }
                 rest = &rest[start + 4 + len..];
+                if next.len() > EXPANDED_LIMIT {
+                    self.problem(format!(
+                        "variables expand past {} here: stopped (a loop?)",
+                        crate::format::bytes(EXPANDED_LIMIT as u64)
+                    ));
+                    return text.to_string();
+                }
             }
             next.push_str(rest);
             out = next;
@@ -263,12 +296,24 @@ impl Substitute<'_> {
                 return out;
             }
         }
-        self.problems.push(format!(
-            "line {}: variables nested deeper than {VARIABLE_DEPTH} (a loop?)",
-            self.line
+        self.problem(format!(
+            "variables nested deeper than {VARIABLE_DEPTH} (a loop?)"
         ));
         out
     }
+}
+
+/// The first body line the format would read as something else (a `###`
+/// separator, a script, a file reference): such a body cannot be written
+/// to a `.http` file and read back the same.
+pub fn unwritable_line(body: &str) -> Option<(usize, String)> {
+    body.lines().enumerate().find_map(|(at, line)| {
+        let trimmed = line.trim_start();
+        let special = ["###", "> {%", "< {%", "< ", "<> ", ">> "]
+            .iter()
+            .any(|prefix| trimmed.starts_with(prefix));
+        special.then(|| (at + 1, line.to_string()))
+    })
 }
 
 /// A request written in the format, to append to a file.

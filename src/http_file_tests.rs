@@ -161,3 +161,47 @@ fn what_netplay_writes_reads_back_the_same_and_loops_stop() {
     assert_eq!(parse("").requests, []);
     assert_eq!(parse("###\n\n###  \n").requests, []);
 }
+
+#[test]
+fn a_variable_bomb_stops_and_bodies_keep_their_at_lines() {
+    let bomb =
+        "@a = {{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}\n### bomb\nGET http://h/{{a}}\n";
+    let collection = parse(bomb);
+    assert_eq!(collection.requests.len(), 1);
+    assert!(collection.requests[0].url.len() < 100, "not expanded");
+    assert!(
+        collection
+            .problems
+            .iter()
+            .any(|p| p.contains("expand past 64.0 KiB")),
+        "{:?}",
+        collection.problems
+    );
+    let text = "@host = http://a\n### one\nPOST {{host}}/x\n\nfirst\n@host = http://evil\nlast\n";
+    let collection = parse(text);
+    assert_eq!(
+        collection.requests[0].url, "http://a/x",
+        "a body line is not a variable"
+    );
+    assert_eq!(
+        collection.requests[0].body,
+        "first\n@host = http://evil\nlast"
+    );
+    assert_eq!(
+        unwritable_line("a\n### b\n"),
+        Some((2, "### b".to_string()))
+    );
+    assert_eq!(unwritable_line("{\"a\": 1}\n@x = 1"), None);
+}
+
+#[test]
+fn many_problems_stay_fast() {
+    let mut text = String::from("GET http://h/\n");
+    for n in 0..50_000 {
+        text.push_str(&format!("X-{n}: {{{{v{n}}}}}\n"));
+    }
+    let collection = parse(&text);
+    assert_eq!(collection.problems.len(), 50_000);
+    assert_eq!(collection.requests[0].headers.len(), 50_000);
+    // (A quadratic check of the problems took minutes on a file like this.)
+}

@@ -14,6 +14,10 @@ use std::path::{Path, PathBuf};
 /// The first line of the file: the format's version.
 const HEADER: &str = "# netplay state 1";
 
+/// The largest state file read (histories of 200 short lines each make a
+/// few tens of kilobytes).
+const STATE_LIMIT: u64 = 4 * 1024 * 1024;
+
 /// Messages (and URLs) remembered per history.
 pub const HISTORY_KEPT: usize = 200;
 
@@ -107,13 +111,23 @@ pub fn default_path() -> Option<PathBuf> {
 /// Reads the state at `path`: nothing there is a fresh start; anything
 /// wrong is a one-line notice beside what could be read.
 pub fn load(path: &Path) -> (Memory, Option<String>) {
-    match std::fs::read(path) {
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => (Memory::default(), None),
+    let shown = crate::text::sanitize_str(&path.display().to_string());
+    if !path.exists() {
+        return (Memory::default(), None);
+    }
+    if std::fs::metadata(path).is_ok_and(|meta| !meta.is_file()) {
+        return (
+            Memory::default(),
+            Some(format!(
+                "Remembered state not read ({shown}: not a regular file); starting fresh"
+            )),
+        );
+    }
+    match crate::files::read_regular(path, STATE_LIMIT) {
         Err(err) => (
             Memory::default(),
             Some(format!(
-                "Remembered state not read ({}: {err}); starting fresh",
-                path.display()
+                "Remembered state not read ({shown}: {err}); starting fresh"
             )),
         ),
         Ok(bytes) => {
@@ -121,17 +135,15 @@ pub fn load(path: &Path) -> (Memory, Option<String>) {
                 return (
                     Memory::default(),
                     Some(format!(
-                        "Remembered state ignored: {} is not text; starting fresh",
-                        path.display()
+                        "Remembered state ignored: {shown} is not text; starting fresh"
                     )),
                 );
             };
             let (memory, skipped) = Memory::from_text(&text);
             let notice = (skipped > 0).then(|| {
                 format!(
-                    "Remembered state: {} not understood, ignored ({})",
-                    crate::format::plural(skipped as u64, "line"),
-                    path.display()
+                    "Remembered state: {} not understood, ignored ({shown})",
+                    crate::format::plural(skipped as u64, "line")
                 )
             });
             (memory, notice)
@@ -139,17 +151,23 @@ pub fn load(path: &Path) -> (Memory, Option<String>) {
     }
 }
 
-/// Writes `memory` to `path` whole (the directory made if needed, mode
-/// 0600 like every file netplay writes).
+/// Writes `memory` to `path` whole (the directory made if needed).
 pub fn save(path: &Path, memory: &Memory) -> Result<(), String> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|err| format!("cannot make {}: {err}", dir.display()))?;
     }
-    let mut file = crate::files::Replacing::create(path)?;
-    std::io::Write::write_all(file.file(), memory.to_text().as_bytes())
+    // A private temporary file (mode 0600: histories can hold tokens and
+    // passwords typed as messages) renamed over the old one: never half a
+    // file, and a symlink or device in its place is replaced, not written.
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|err| format!("cannot write in {}: {err}", dir.display()))?;
+    std::io::Write::write_all(file.as_file_mut(), memory.to_text().as_bytes())
         .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
-    file.finish().map(|_| ())
+    file.persist(path)
+        .map(|_| ())
+        .map_err(|err| format!("cannot save {}: {}", path.display(), err.error))
 }
 
 #[cfg(test)]
@@ -187,6 +205,24 @@ mod tests {
         memory.set("http.url", "http://127.0.0.1:9999/");
         save(&path, &memory).unwrap();
         assert_eq!(load(&path), (memory, None));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "private");
+        }
+        let fifo = dir.path().join("fifo");
+        if std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            let (_, notice) = load(&fifo);
+            assert!(
+                notice.unwrap().contains("not a regular file"),
+                "a FIFO does not block"
+            );
+        }
         std::fs::write(&path, [0xff, 0xfe]).unwrap();
         let (memory, notice) = load(&path);
         assert_eq!(memory, Memory::default());

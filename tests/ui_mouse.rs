@@ -90,3 +90,19 @@ async fn tabs_fields_rows_the_wheel_and_footer_hints_answer_clicks() {
     click(&mut app, (title.0 + 3, title.1));
     assert!(show(&mut app).contains("Code · TCP Server"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_too_small_terminal_clicks_do_nothing() {
+    let (mut app, _rx) = new_app();
+    show(&mut app);
+    let title = find(&mut app, "4 UDP");
+    let text = screen(&mut app, 50, 15);
+    assert!(text.contains("Terminal too small"), "{text}");
+    click(&mut app, (title.0 + 2, title.1));
+    show(&mut app);
+    assert_eq!(
+        app.tab,
+        netplay::app::Tab::Http,
+        "the hidden tab bar took no click"
+    );
+}

@@ -754,12 +754,28 @@ async fn a_http_file_lists_its_requests_fills_the_editor_and_takes_one_more() {
     assert_eq!(collection.requests[2].name, "POST /items");
     assert_eq!(collection.requests[2].body, "{\"name\": \"x\"}");
 
-    // With no file loaded, Alt+R asks for one.
+    // With no file loaded, Alt+R asks for one; a FIFO is refused at once
+    // (reading one would block the screen), a pasted path is taken.
     let (engine, _rx) = Engine::new(tokio::runtime::Handle::current());
     let mut app = App::new(engine, StartOptions::default());
+    let fifo = dir.path().join("fifo");
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        app.on_key(alt('r'));
+        type_text(&mut app, fifo.to_str().unwrap());
+        app.on_key(key(KeyCode::Enter));
+        assert!(
+            show(&mut app).contains("not a regular file"),
+            "{}",
+            show(&mut app)
+        );
+    }
     app.on_key(alt('r'));
     assert!(show(&mut app).contains("Open a .http file"));
-    type_text(&mut app, path.to_str().unwrap());
+    app.on_paste(path.to_str().unwrap());
     app.on_key(key(KeyCode::Enter));
     let text = show(&mut app);
     assert!(

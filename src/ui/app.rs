@@ -304,13 +304,14 @@ impl App {
     /// the pane under the pointer (or the help). Overlays take no clicks.
     pub fn on_mouse(&mut self, event: crossterm::event::MouseEvent) {
         use crossterm::event::{MouseButton, MouseEventKind};
-        if !self.mouse {
+        if !self.mouse || !self.hits.drawn {
             return;
         }
         let (column, row) = (event.column, event.row);
         let at = ratatui::layout::Position::new(column, row);
         let overlay = self.picker.is_some() || self.code.is_some() || self.active().overlay_open();
         match event.kind {
+            MouseEventKind::Down(MouseButton::Left) if overlay => {}
             MouseEventKind::Down(MouseButton::Left) => {
                 if let Some(name) = self
                     .hits
@@ -324,7 +325,7 @@ impl App {
                     }
                     return;
                 }
-                if overlay || self.help {
+                if self.help {
                     return;
                 }
                 if let Some(tab) = self
@@ -369,11 +370,11 @@ impl App {
     pub fn on_paste(&mut self, text: &str) {
         // An overlay takes every key; a paste must not land in a field
         // hidden under it either.
-        let overlay = self.help
-            || self.picker.is_some()
-            || self.code.is_some()
-            || self.active().overlay_open();
-        if !overlay {
+        // A tab's own overlay may take it (the path prompt of Alt+R).
+        let overlay = self.help || self.picker.is_some() || self.code.is_some();
+        if !overlay && self.active().overlay_open() {
+            self.active_mut().on_overlay_paste(text);
+        } else if !overlay {
             self.active_mut().on_paste(text);
         }
     }

@@ -18,6 +18,9 @@ pub const MIN_HEIGHT: u16 = 20;
 /// key each names), for the mouse.
 #[derive(Debug, Clone, Default)]
 pub struct Hits {
+    /// Whether the last frame drew the tabs (not "Terminal too small"):
+    /// clicks are taken only then.
+    pub drawn: bool,
     /// Each tab title's cells.
     pub tabs: Vec<(Rect, Tab)>,
     /// Each footer hint's cells and its key's name.
@@ -28,9 +31,12 @@ pub struct Hits {
 pub fn draw(frame: &mut Frame, app: &mut App) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        // Nothing on screen answers a click: the tabs' areas are stale.
+        app.hits = Hits::default();
         draw_too_small(frame, area);
         return;
     }
+    app.hits.drawn = true;
     let [bar, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),

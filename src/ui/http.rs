@@ -617,6 +617,9 @@ impl super::tab::TabView for HttpTab {
     fn overlay_open(&self) -> bool {
         self.requests_open()
     }
+    fn on_overlay_paste(&mut self, text: &str) {
+        self.requests_paste(text);
+    }
     fn click(&mut self, column: u16, row: u16) {
         super::mouse::click(&self.mouse, column, row, &mut self.focus);
     }

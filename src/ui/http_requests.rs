@@ -33,16 +33,14 @@ pub(crate) struct Requests {
 impl HttpTab {
     /// Loads `path` as the tab's collection; the status says how it went.
     pub fn load_http_file(&mut self, path: &Path) {
-        let text = std::fs::metadata(path)
-            .map_err(|err| err.to_string())
-            .and_then(|meta| {
-                if meta.len() > FILE_LIMIT {
-                    Err(format!("larger than {}", crate::format::bytes(FILE_LIMIT)))
-                } else {
-                    std::fs::read(path).map_err(|err| err.to_string())
-                }
-            })
-            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string()));
+        // Opening a FIFO blocks until a writer comes; a regular file does
+        // not, and that is what read_regular takes.
+        let text = if std::fs::metadata(path).is_ok_and(|meta| !meta.is_file()) {
+            Err("not a regular file".to_string())
+        } else {
+            crate::files::read_regular(path, FILE_LIMIT)
+        }
+        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string()));
         let shown = crate::text::sanitize_str(&path.display().to_string());
         match text {
             Err(reason) => {
@@ -81,6 +79,13 @@ impl HttpTab {
     /// Whether the overlay is open (it takes every key).
     pub(super) fn requests_open(&self) -> bool {
         self.requests.open
+    }
+
+    /// A paste while the overlay is open: into the path prompt, if shown.
+    pub(super) fn requests_paste(&mut self, text: &str) {
+        if let Some(field) = &mut self.requests.path {
+            field.paste(text);
+        }
     }
 
     /// A key while the overlay is open.
@@ -183,6 +188,16 @@ impl HttpTab {
             body: body.trim_end_matches('\n').to_string(),
             line: 0,
         };
+        if let Some((at, line)) = http_file::unwritable_line(&request.body) {
+            self.status = Status::new(
+                Kind::Error,
+                format!(
+                    "Not appended: body line {at} ({}) would read back as something else in a .http file",
+                    crate::text::sanitize_str(&line)
+                ),
+            );
+            return;
+        }
         let target = self
             .requests
             .file

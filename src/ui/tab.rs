@@ -58,6 +58,9 @@ pub trait TabView {
     /// Opens the kernel's view of the selected connection (Ctrl+O); the
     /// tab says why not when it cannot.
     fn open_kernel_view(&mut self) {}
+    /// A paste while the tab's own overlay is open: dropped unless the
+    /// overlay has a field for it.
+    fn on_overlay_paste(&mut self, _text: &str) {}
     /// Whether an overlay of the tab's own (the kernel's view) is open and
     /// takes every key but Ctrl+C.
     fn overlay_open(&self) -> bool {
