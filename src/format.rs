@@ -62,11 +62,12 @@ pub fn bytes(n: u64) -> String {
     let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     let mut value = n as f64 / 1024.0;
     let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < units.len() {
+    // Compared as printed: 1023.6 KiB rounds to 1024 and is 1.0 MiB.
+    while (value * 10.0).round() / 10.0 >= 1023.5 && unit + 1 < units.len() {
         value /= 1024.0;
         unit += 1;
     }
-    if value >= 100.0 {
+    if (value * 10.0).round() / 10.0 >= 99.95 {
         format!("{value:.0} {}", units[unit])
     } else {
         format!("{value:.1} {}", units[unit])
@@ -120,5 +121,7 @@ mod tests {
         assert_eq!(bytes(1_572_864), "1.5 MiB");
         assert_eq!(bytes(1023 * 1024), "1023 KiB");
         assert_eq!(bytes(u64::MAX), "16.0 EiB");
+        assert_eq!(bytes(102_399), "100 KiB");
+        assert_eq!(bytes(1_048_575), "1.0 MiB");
     }
 }

@@ -63,3 +63,26 @@ async fn every_tab_at_80x24_and_200x60_matches_its_snapshot() {
         differ.join("\n")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_60x20_every_tab_title_shows_and_columns_are_whole() {
+    let (mut app, _rx) = new_app();
+    app.on_key(alt('2'));
+    let text = screen(&mut app, 60, 20);
+    let bar = text.lines().next().unwrap();
+    for title in ["1 HTTP", "2 Server", "3 Client", "4 UDP", "5 Relay"] {
+        assert!(bar.contains(title), "{bar}");
+    }
+    let header = text
+        .lines()
+        .find(|line| line.contains("PEER"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        header.contains("IN/reads") && header.contains("STATE"),
+        "{header}"
+    );
+    assert!(
+        !header.contains("OUT/wri ") && !header.contains("IN/read "),
+        "{header}"
+    );
+}

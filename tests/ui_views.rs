@@ -785,3 +785,21 @@ async fn a_http_file_lists_its_requests_fills_the_editor_and_takes_one_more() {
     app.on_key(key(KeyCode::Esc));
     assert!(!show(&mut app).contains("Requests ·"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alt_c_exports_the_request_as_sent_changed_defaults_and_all() {
+    let (mut app, _rx) = new_app();
+    app.on_key(alt('1'));
+    app.on_paste("curl -X GET -H 'Host: vhost.test' -H 'Accept: application/json' -A my-agent -d q=1 http://127.0.0.1:8080/g");
+    app.on_key(alt('c'));
+    let text = show(&mut app);
+    for part in [
+        "curl -v -X GET -H 'Host: vhost.test'",
+        "-H 'User-Agent: my-agent'",
+        "-H 'Accept: application/json'",
+        "--data-binary q=1 http://127.0.0.1:8080/g",
+        "netplay fetch -v -X GET -H 'Host: vhost.test'",
+    ] {
+        assert!(text.contains(part), "{part:?} missing:\n{text}");
+    }
+}

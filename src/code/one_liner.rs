@@ -128,14 +128,23 @@ fn curl(url: &str, request: &str, insecure: bool) -> String {
     let normalized = request.replace("\r\n", "\n");
     let (head, body) = normalized.split_once("\n\n").unwrap_or((&normalized, ""));
     let mut lines = head.lines();
-    let method = lines
-        .next()
-        .and_then(|line| line.split_whitespace().next())
-        .unwrap_or("GET");
+    let mut first = lines.next().unwrap_or("").split_whitespace();
+    let method = first.next().unwrap_or("GET");
+    let parsed = url::Url::parse(url.trim()).ok();
+    // The request line's target, on the URL's scheme and authority: what
+    // the editor says is what is sent.
+    let url = match (&parsed, first.next()) {
+        (Some(parsed), Some(target)) if target.starts_with('/') => {
+            format!("{}{target}", &parsed[..url::Position::BeforePath])
+        }
+        _ => url.trim().to_string(),
+    };
     // The words both commands share: -k, -X, -H (netplay fetch takes the
     // same), then the body and the URL.
     let mut shared = Vec::new();
     let (curl_method, fetch_method) = match method {
+        // A body would make curl (and netplay fetch) send POST.
+        "GET" if !body.is_empty() => (Some("-X GET".to_string()), Some("-X GET".to_string())),
         "GET" => (None, None),
         "HEAD" => (Some("-I".to_string()), Some("-X HEAD".to_string())),
         other => {
@@ -144,9 +153,10 @@ fn curl(url: &str, request: &str, insecure: bool) -> String {
         }
     };
     for line in lines {
-        // curl sends these itself (and Connection: close is netplay's
-        // choice for reading to the end).
-        if crate::net::http::request::is_default_header(line.split(':').next().unwrap_or("")) {
+        let (name, value) = line.split_once(':').unwrap_or((line, ""));
+        // The defaults both tools send themselves stay out; a value the
+        // user changed (Host, User-Agent, Accept) goes in.
+        if crate::net::http::request::is_default_field(parsed.as_ref(), name, value) {
             continue;
         }
         shared.push(format!("-H {}", quote(line)));
@@ -161,7 +171,7 @@ fn curl(url: &str, request: &str, insecure: bool) -> String {
         if !body.is_empty() {
             words.push(format!("{data_flag} {}", quote(body)));
         }
-        words.push(quote(url.trim()));
+        words.push(quote(&url));
         words.join(" ")
     };
     format!(

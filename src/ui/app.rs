@@ -173,6 +173,17 @@ registry! {
 }
 
 impl Tab {
+    /// The title on a narrow tab bar.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::Http => "HTTP",
+            Tab::TcpServer => "Server",
+            Tab::TcpClient => "Client",
+            Tab::Udp => "UDP",
+            Tab::Relay => "Relay",
+        }
+    }
+
     /// The tab for `--tab`: a name or its number (`1` is the first).
     pub fn from_name(name: &str) -> Option<Tab> {
         let name = name.to_ascii_lowercase();

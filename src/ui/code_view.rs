@@ -185,7 +185,13 @@ impl CodeView {
             .collect();
         let last = u16::try_from(lines.len()).unwrap_or(u16::MAX);
         let scroll = self.scroll.min(last.saturating_sub(body.height));
-        frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
+        // Long commands wrap: a cut one could not be read (or checked).
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(ratatui::widgets::Wrap { trim: false })
+                .scroll((scroll, 0)),
+            body,
+        );
         let status_line = match &self.status {
             Some((true, text)) => Line::styled(format!(" {text}"), theme::good()),
             Some((false, text)) => Line::styled(format!(" {text}"), theme::error()),

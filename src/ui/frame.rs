@@ -74,7 +74,13 @@ fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &mut App) {
     let titles: Vec<Line> = Tab::ALL
         .iter()
         .map(|tab| {
-            let mut spans = vec![Span::raw(format!("{} {}", tab.number(), tab.title()))];
+            // Narrow terminals get the short names, so every tab shows.
+            let name = if area.width < 80 {
+                tab.short_title()
+            } else {
+                tab.title()
+            };
+            let mut spans = vec![Span::raw(format!("{} {name}", tab.number()))];
             if app.view(*tab).is_active() {
                 spans.push(Span::styled(" ●", theme::good()));
             }

@@ -45,11 +45,11 @@ impl History {
 
     /// Replaces every entry (remembered state), keeping the newest ones.
     pub fn replace(&mut self, items: &[String]) {
-        self.items = items
+        let kept: Vec<&String> = items.iter().filter(|item| !item.is_empty()).collect();
+        self.items = kept
             .iter()
-            .filter(|item| !item.is_empty())
-            .skip(items.len().saturating_sub(HISTORY_LIMIT))
-            .cloned()
+            .skip(kept.len().saturating_sub(HISTORY_LIMIT))
+            .map(|item| (*item).clone())
             .collect();
         self.browsing = None;
     }

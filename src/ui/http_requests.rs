@@ -175,7 +175,9 @@ impl HttpTab {
         let headers = lines
             .filter_map(|line| line.split_once(':'))
             .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-            .filter(|(n, _)| !crate::net::http::request::is_default_header(n))
+            .filter(|(n, v)| {
+                !crate::net::http::request::is_default_field(parse_url(&url).ok().as_ref(), n, v)
+            })
             .collect();
         let path = parse_url(&url)
             .map(|u| u.path().to_string())

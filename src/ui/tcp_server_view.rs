@@ -105,15 +105,16 @@ impl ServerTab {
         );
         // Narrow terminals: LOCAL (the listen address, the same for every
         // row unless it is a wildcard) and TLS (while off) give way first.
-        let tls_priority = if self.tls.on { 1 } else { 2 };
+        // Then the age, and last (at 60 columns) what was sent.
+        let tls_priority = if self.tls.on { 2 } else { 4 };
         let columns = [
             (6, 0),
             (15, 0),
-            (15, 3),
+            (15, 5),
             (11, 0),
-            (7, 0),
+            (7, 3),
             (15, 0),
-            (15, 0),
+            (15, 1),
             (24, tls_priority),
         ];
         let inner = area.width.saturating_sub(4);

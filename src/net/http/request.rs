@@ -117,19 +117,19 @@ pub fn build_wire(url: &Url, method: &str, headers: &[(String, String)], body: &
     wire
 }
 
-/// Whether `name` is one of the headers every request gets by default (or
-/// that framing adds): left out when a request is written for curl or a
-/// `.http` file, which add their own.
-pub fn is_default_header(name: &str) -> bool {
-    [
-        "host",
-        "user-agent",
-        "accept",
-        "connection",
-        "content-length",
-    ]
-    .iter()
-    .any(|default| name.trim().eq_ignore_ascii_case(default))
+/// Whether `name: value` is what netplay (and curl) send anyway for `url`
+/// — Host, User-Agent and Accept at their defaults, and the framing
+/// (Connection, Content-Length): left out when a request is written for
+/// curl or a `.http` file. A value the user changed is not a default.
+pub fn is_default_field(url: Option<&Url>, name: &str, value: &str) -> bool {
+    let default = match name.trim().to_ascii_lowercase().as_str() {
+        "host" => url.map(host_header),
+        "user-agent" => Some(user_agent()),
+        "accept" => Some("*/*".to_string()),
+        "connection" | "content-length" => return true,
+        _ => None,
+    };
+    default.as_deref() == Some(value.trim())
 }
 
 /// The default headers, each replaced by a user header of the same name
