@@ -39,6 +39,7 @@ mod relay_faults;
 mod relay_pair;
 mod relay_pump;
 pub mod resolve;
+pub mod rules;
 mod server_conn;
 pub mod sockopts;
 pub mod tcp_client;
