@@ -168,6 +168,9 @@ impl ServerNarrator {
                 Kind::Info,
                 format!("{conn} {}", info.line()),
             ),
+            ServerEvent::RuleMatched { conn, rule } => {
+                Narration::new(Kind::Info, format!("{conn} rule {rule} matched"))
+            }
             ServerEvent::Options { conn, options } => match options {
                 Ok(options) => Narration::new(Kind::Info, format!("{conn} {}", options.line())),
                 Err(reason) => Narration::new(Kind::Error, format!("{conn} {reason}")),

@@ -229,6 +229,10 @@ pub enum TcpCommand {
         /// with --json, every second too.
         #[arg(long)]
         tcp_info: bool,
+        /// Answer by rules (`PATTERN => REPLY` per line; see the README's
+        /// "Mock a protocol"): the mode is rules.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
     },
     /// Connect: stdin to the socket, the socket to stdout (like nc).
     #[command(
@@ -332,6 +336,8 @@ pub enum ServeMode {
     Manual,
     /// A small valid HTTP/1.1 response to each request.
     Http,
+    /// Answer each line by the first matching rule (--rules FILE).
+    Rules,
 }
 
 impl ServeMode {
@@ -344,6 +350,7 @@ impl ServeMode {
             ServeMode::Discard => Behaviour::Discard,
             ServeMode::Manual => Behaviour::Manual,
             ServeMode::Http => Behaviour::Http,
+            ServeMode::Rules => Behaviour::Rules,
         }
     }
 }
@@ -400,6 +407,26 @@ pub fn headless_engine(
     crate::net::Engine::lossless(tokio::runtime::Handle::current(), 256, limit)
 }
 
+/// Reads and parses a rules file; every bad line is one reason, named by
+/// the file and its line.
+pub fn load_rules(
+    path: &std::path::Path,
+) -> Result<std::sync::Arc<crate::net::rules::Rules>, Vec<String>> {
+    let shown = crate::text::sanitize_str(&path.display().to_string());
+    let bytes = crate::files::read_regular(path, crate::net::rules::RULES_LIMIT as u64)
+        .map_err(|err| vec![format!("cannot read the rules in {shown}: {err}")])?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| vec![format!("the rules in {shown} are not UTF-8 text")])?;
+    crate::net::rules::Rules::parse(&text)
+        .map(std::sync::Arc::new)
+        .map_err(|errors| {
+            errors
+                .iter()
+                .map(|error| format!("{shown} {}", crate::text::sanitize_str(&error.to_string())))
+                .collect()
+        })
+}
+
 /// Exit status for a failure (bad arguments exit 2, from clap).
 pub const FAILURE: u8 = 1;
 
@@ -422,8 +449,23 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     cert,
                     key,
                     tcp_info,
+                    rules,
                 },
         } => {
+            let rules = match rules.as_deref().map(load_rules).transpose() {
+                Ok(rules) => rules,
+                Err(reasons) => {
+                    for reason in reasons {
+                        out.error(&reason);
+                    }
+                    return ExitCode::from(2);
+                }
+            };
+            let mode = if rules.is_some() {
+                ServeMode::Rules
+            } else {
+                mode
+            };
             let tls = match tls
                 .then(|| crate::net::tls::server::server(cert.as_deref(), key.as_deref()))
                 .transpose()
@@ -451,7 +493,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                 idle_timeout,
                 tcp_info,
             };
-            tcp::serve(&addr, config, tls, out, stop).await
+            tcp::serve(&addr, config, tls, rules, out, stop).await
         }
         Command::Tcp {
             command:

@@ -32,6 +32,7 @@ fn event_name(event: &ServerEvent) -> &'static str {
         ServerEvent::TlsFailed { .. } => "tls_failed",
         ServerEvent::TcpInfo { .. } => "tcp_info",
         ServerEvent::Options { .. } => "options",
+        ServerEvent::RuleMatched { .. } => "rule",
     }
 }
 
@@ -66,6 +67,9 @@ fn server_fields(event: &ServerEvent) -> Vec<(&'static str, Value)> {
         }
         ServerEvent::Stopped => Vec::new(),
         ServerEvent::Options { conn, .. } => vec![("conn", conn.0.into())],
+        ServerEvent::RuleMatched { conn, rule } => {
+            vec![("conn", conn.0.into()), ("rule", (*rule as u64).into())]
+        }
         ServerEvent::TlsAccepted {
             conn,
             version,
@@ -96,6 +100,7 @@ pub async fn serve(
     addr: &str,
     config: ServerConfig,
     tls: Option<crate::net::tls::server::TlsServer>,
+    rules: Option<std::sync::Arc<crate::net::rules::Rules>>,
     out: Output,
     mut stop: Shutdown,
 ) -> ExitCode {
@@ -105,6 +110,9 @@ pub async fn serve(
         out.event("tls_certificate", Kind::Info, &tls.describe(), &fields);
     }
     let server = tcp_server::start_with(&engine, addr, config, tls.map(|tls| tls.acceptor));
+    if rules.is_some() {
+        server.set_rules(rules);
+    }
     let mut narrator = ServerNarrator::new();
     let mode_name = config.behaviour.name();
     let mut stopping = false;

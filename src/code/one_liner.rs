@@ -26,7 +26,7 @@ pub fn command(setting: &Setting) -> String {
                 Behaviour::Http => format!(
                     "# a small HTTP server on the same address\npython3 -m http.server {port} --bind {host}\n"
                 ),
-                Behaviour::Greet | Behaviour::Manual => format!(
+                Behaviour::Greet | Behaviour::Manual | Behaviour::Rules => format!(
                     "# listen; what arrives is printed, what you type is sent (one client at a time)\nnc -l {host} {port}\n# many clients, each shown (ncat)\nncat -lk {host} {port}\n"
                 ),
             }

@@ -61,7 +61,7 @@ fn tcp_server(listen: &str, mode: Behaviour, delay: f64) -> String {
             "",
             "        time.sleep(DELAY)\n        sock.sendall(data)  # every byte back, as it came\n",
         ),
-        Behaviour::Discard | Behaviour::Manual => (
+        Behaviour::Discard | Behaviour::Manual | Behaviour::Rules => (
             "",
             "        print('%s:%s sent %r' % (addr[0], addr[1], data), flush=True)\n",
         ),

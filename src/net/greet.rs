@@ -18,16 +18,19 @@ pub enum Behaviour {
     Manual,
     /// Answers each HTTP/1.1 request with a small valid response.
     Http,
+    /// Answers each line by the first matching rule (`net::rules`).
+    Rules,
 }
 
 impl Behaviour {
     /// Every behaviour, in the order a UI cycles through them.
-    pub const ALL: [Behaviour; 5] = [
+    pub const ALL: [Behaviour; 6] = [
         Behaviour::Greet,
         Behaviour::Echo,
         Behaviour::Discard,
         Behaviour::Manual,
         Behaviour::Http,
+        Behaviour::Rules,
     ];
 
     /// The lower-case name shown in the UI and accepted on the command line.
@@ -38,6 +41,7 @@ impl Behaviour {
             Behaviour::Discard => "discard",
             Behaviour::Manual => "manual",
             Behaviour::Http => "http",
+            Behaviour::Rules => "rules",
         }
     }
 

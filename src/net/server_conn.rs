@@ -25,6 +25,8 @@ pub(crate) struct Connection {
     /// This connection's own receiver (cloned at accept, so `has_changed`
     /// tracks what this connection has seen).
     config: watch::Receiver<ServerConfig>,
+    /// The rules of rules mode (read at each line, so edits apply at once).
+    rules: Option<watch::Receiver<Option<Arc<super::rules::Rules>>>>,
 }
 
 /// Why a connection task must end now.
@@ -45,7 +47,17 @@ impl Connection {
             server,
             conn,
             config,
+            rules: None,
         }
+    }
+
+    /// The rules this connection answers by in rules mode.
+    pub(crate) fn with_rules(
+        mut self,
+        rules: watch::Receiver<Option<Arc<super::rules::Rules>>>,
+    ) -> Self {
+        self.rules = Some(rules);
+        self
     }
 
     async fn emit(&self, event: ServerEvent) {
@@ -131,6 +143,8 @@ impl Connection {
             stats: &stats,
         };
         let mut http = HttpResponder::new(peer, local);
+        let mut lines = super::rules::LineSplitter::default();
+        let mut replies: u64 = 0;
         let mut buffer: Vec<u8> = Vec::new();
         let mut peer_done = false;
         let idle_limit = self.config.borrow().idle_timeout;
@@ -233,6 +247,29 @@ impl Connection {
                                 },
                                 Behaviour::Echo => self.reply(&mut io, chunk, config.reply_delay, &mut interrupted, &mut stall).await,
                                 Behaviour::Discard | Behaviour::Manual => Ok(()),
+                                Behaviour::Rules => {
+                                    let rules = self.rules.as_ref().and_then(|rules| rules.borrow().clone());
+                                    let mut outcome = Ok(());
+                                    for line in lines.feed(chunk) {
+                                        let Some(matched) = rules.as_ref().and_then(|rules| rules.answer(&line, replies + 1, peer)) else {
+                                            continue;
+                                        };
+                                        let rule = matched.rule;
+                                        self.offer(|| ServerEvent::RuleMatched { conn, rule }).await;
+                                        outcome = match matched.action {
+                                            super::rules::Action::Reply(bytes) => {
+                                                replies += 1;
+                                                self.reply(&mut io, &bytes, config.reply_delay, &mut interrupted, &mut stall).await
+                                            }
+                                            super::rules::Action::Close => Err(CloseReason::Local(format!("rule {rule}: close"))),
+                                            super::rules::Action::Ignore => Ok(()),
+                                        };
+                                        if outcome.is_err() {
+                                            break;
+                                        }
+                                    }
+                                    outcome
+                                }
                                 Behaviour::Http => {
                                     let mut outcome = Ok(());
                                     for reply in http.feed(chunk) {

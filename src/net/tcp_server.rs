@@ -147,6 +147,13 @@ pub enum ServerEvent {
         /// The read-back.
         options: Result<super::sockopts::SockOptions, String>,
     },
+    /// A rule answered a line (rules mode).
+    RuleMatched {
+        /// Which connection.
+        conn: ConnId,
+        /// The rule's line in the rules file.
+        rule: usize,
+    },
     /// A TLS handshake failed; the connection is closed next.
     TlsFailed {
         /// Which connection.
@@ -184,6 +191,7 @@ pub struct ServerHandle {
     id: ServerId,
     commands: mpsc::Sender<ServerCommand>,
     config: watch::Sender<ServerConfig>,
+    rules: watch::Sender<Option<Arc<super::rules::Rules>>>,
     stop: watch::Sender<bool>,
 }
 
@@ -196,6 +204,12 @@ impl ServerHandle {
     /// Changes behaviour and delay for every connection, live.
     pub fn set_config(&self, config: ServerConfig) {
         self.config.send_replace(config);
+    }
+
+    /// The rules rules mode answers by, for every connection from its next
+    /// line on (`None`: no rule, no reply).
+    pub fn set_rules(&self, rules: Option<Arc<super::rules::Rules>>) {
+        self.rules.send_replace(rules);
     }
 
     /// Sends bytes to one connection. `Err` when the listener has
@@ -272,11 +286,13 @@ pub fn start_with(
     let id = ServerId(engine.next_id());
     let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (config_tx, config_rx) = watch::channel(config);
+    let (rules_tx, rules_rx) = watch::channel(None);
     let (stop_tx, stop) = StopSignal::new();
     let task = Listener {
         engine: engine.clone(),
         id,
         config: config_rx,
+        rules: rules_rx,
         stop,
         tls,
     };
@@ -286,6 +302,7 @@ pub fn start_with(
         id,
         commands,
         config: config_tx,
+        rules: rules_tx,
         stop: stop_tx,
     }
 }
@@ -294,6 +311,7 @@ struct Listener {
     engine: Engine,
     id: ServerId,
     config: watch::Receiver<ServerConfig>,
+    rules: watch::Receiver<Option<Arc<super::rules::Rules>>>,
     stop: StopSignal,
     tls: Option<TlsAcceptor>,
 }
@@ -373,7 +391,8 @@ impl Listener {
                             self.id,
                             conn,
                             self.config.clone(),
-                        );
+                        )
+                        .with_rules(self.rules.clone());
                         tasks.spawn_on(connection.run(stream, peer, self.tls.clone(), commands_rx, kick), &self.engine.runtime);
                     }
                     Err(err) if is_too_many_files(&err) => {

@@ -506,6 +506,7 @@ impl ServerTab {
             ServerEvent::Received { .. }
             | ServerEvent::Sent { .. }
             | ServerEvent::TcpInfo { .. }
+            | ServerEvent::RuleMatched { .. }
             | ServerEvent::Options { .. } => {}
             ServerEvent::TlsAccepted {
                 conn,

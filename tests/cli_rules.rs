@@ -1,0 +1,77 @@
+//! Rules mode headless (`tcp serve --rules`): the example against
+//! a `std::net` client, lines split into 1-byte writes, close, and a bad
+//! rules file's line numbers.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use common::cli::{netplay, Server};
+
+fn rules_file(dir: &std::path::Path, text: &str) -> std::path::PathBuf {
+    let path = dir.join("mock.rules");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn read_exactly(stream: &mut TcpStream, len: usize) -> Vec<u8> {
+    let mut got = vec![0u8; len];
+    stream.read_exact(&mut got).unwrap();
+    got
+}
+
+#[test]
+fn the_example_answers_ping_in_one_write_and_split_into_bytes_then_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rules_file(
+        dir.path(),
+        "^PING (\\d+)$ => PONG $1 #{{n}}\\n\n^QUIT$ => close\n",
+    );
+    let server = Server::start(&[
+        "tcp",
+        "serve",
+        "127.0.0.1:0",
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    let addr = server.address("Listening on ");
+    let mut client = TcpStream::connect(addr).unwrap();
+    client.set_read_timeout(Some(common::WAIT)).unwrap();
+    client.write_all(b"PING 7\nPING 8\n").unwrap();
+    assert_eq!(read_exactly(&mut client, 20), b"PONG 7 #1\nPONG 8 #2\n");
+    // A line split into one-byte writes is put back together.
+    for byte in b"PING 9\r\n" {
+        client.write_all(&[*byte]).unwrap();
+        client.flush().unwrap();
+    }
+    assert_eq!(read_exactly(&mut client, 10), b"PONG 9 #3\n");
+    server.line_with("rule 1 matched");
+    client.write_all(b"nothing matches\nQUIT\n").unwrap();
+    let mut rest = Vec::new();
+    client.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "no reply to an unmatched line: {rest:?}");
+    server.line_with("rule 2: close");
+}
+
+#[test]
+fn a_bad_rules_file_names_its_lines_and_does_not_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rules_file(dir.path(), "ok => fine\nno arrow\n([ => x\n");
+    let output = netplay(&[
+        "tcp",
+        "serve",
+        "127.0.0.1:0",
+        "--rules",
+        rules.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("mock.rules line 2: no `=>`"), "{stderr}");
+    assert!(
+        stderr.contains("mock.rules line 3: bad pattern (["),
+        "{stderr}"
+    );
+}
