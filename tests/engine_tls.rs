@@ -181,6 +181,15 @@ async fn every_mode_over_tls_between_netplay_peers() {
                 })
                 .await;
             }
+            Behaviour::Rules => {
+                let rules = netplay::net::rules::Rules::parse("^hi (.*)$ => ho $1\\n").unwrap();
+                server.set_rules(Some(std::sync::Arc::new(rules)));
+                client.send(b"hi tls\n".to_vec()).unwrap();
+                until(&mut rx, &mut seen, "the rule's reply", |s| {
+                    expect(s, b"ho tls\n")
+                })
+                .await;
+            }
             Behaviour::Http => {
                 client
                     .send(b"GET /tls HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n".to_vec())
