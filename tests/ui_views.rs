@@ -803,3 +803,55 @@ async fn alt_c_exports_the_request_as_sent_changed_defaults_and_all() {
         assert!(text.contains(part), "{part:?} missing:\n{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_mode_answers_by_the_editor_and_edits_apply_to_the_next_line() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    for _ in 0..5 {
+        app.on_key(key(F5)); // greet → … → rules
+    }
+    assert!(
+        show(&mut app).contains("mode rules (Alt+E edits the rules)"),
+        "{}",
+        show(&mut app)
+    );
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    let port = port_after(&text, "Listening on 127.0.0.1:");
+    let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    client.set_read_timeout(Some(common::WAIT)).unwrap();
+    client.write_all(b"PING 3\n").unwrap();
+    let mut got = [0u8; 10];
+    std::io::Read::read_exact(&mut client, &mut got).unwrap();
+    assert_eq!(&got, b"PONG 3 #1\n");
+    pump_until(&mut app, &mut rx, "rule 2 matched").await;
+    // Edit: a bad line shows its error and keeps the rules in force; a
+    // good one applies to the next line read.
+    app.on_key(alt('e'));
+    assert!(
+        show(&mut app).contains("Rules · 2 rules in force"),
+        "{}",
+        show(&mut app)
+    );
+    app.on_key(KeyEvent::new(KeyCode::Char('>'), KeyModifiers::ALT)); // the last line
+    app.on_key(key(KeyCode::End));
+    app.on_paste("\n^HELLO$");
+    assert!(
+        show(&mut app).contains("✗ line 4: no `=>`"),
+        "{}",
+        show(&mut app)
+    );
+    app.on_paste(" => hi there\\n");
+    assert!(
+        show(&mut app).contains("Rules · 3 rules in force"),
+        "{}",
+        show(&mut app)
+    );
+    app.on_key(key(KeyCode::Esc));
+    client.write_all(b"HELLO\n").unwrap();
+    let mut got = [0u8; 9];
+    std::io::Read::read_exact(&mut client, &mut got).unwrap();
+    assert_eq!(&got, b"hi there\n");
+}

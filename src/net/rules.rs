@@ -125,6 +125,11 @@ impl Rules {
         }
     }
 
+    /// No rules: nothing matches.
+    pub fn none() -> Self {
+        Self { rules: Vec::new() }
+    }
+
     /// How many rules there are.
     pub fn len(&self) -> usize {
         self.rules.len()

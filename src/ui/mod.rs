@@ -31,6 +31,7 @@ pub mod relay_faults;
 pub mod relay_keys;
 pub mod relay_view;
 pub mod remembered;
+pub mod rules_editor;
 pub mod server_tls;
 pub mod tab;
 pub mod tcp_client;

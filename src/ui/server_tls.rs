@@ -83,3 +83,22 @@ impl ServerTls {
             .render(frame, key, title("Key", extra()), key_focused);
     }
 }
+
+/// A cipher suite's name for a narrow column, without the parts that say
+/// little there: `TLS13_AES_256_GCM_SHA384` → `AES_256_GCM` (the log line
+/// has the whole name).
+pub fn short_cipher(cipher: &str) -> &str {
+    let name = [
+        "TLS13_",
+        "TLS_ECDHE_ECDSA_WITH_",
+        "TLS_ECDHE_RSA_WITH_",
+        "TLS_",
+    ]
+    .iter()
+    .find_map(|prefix| cipher.strip_prefix(prefix))
+    .unwrap_or(cipher);
+    ["_SHA256", "_SHA384"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .unwrap_or(name)
+}

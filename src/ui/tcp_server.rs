@@ -166,6 +166,8 @@ pub struct ServerTab {
     kernel: Option<(ConnId, KernelPanel)>,
     /// Where the last frame drew each part, for the mouse.
     mouse: super::mouse::Areas<Focus>,
+    /// The rules of rules mode and their editor (Alt+E).
+    rules: super::rules_editor::RulesEditor,
 }
 
 impl ServerTab {
@@ -196,6 +198,7 @@ impl ServerTab {
             tls: ServerTls::default(),
             kernel: None,
             mouse: super::mouse::Areas::default(),
+            rules: super::rules_editor::RulesEditor::default(),
         }
     }
 
@@ -221,6 +224,11 @@ impl ServerTab {
     pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
         if self.kernel.is_some() {
             self.kernel_key(&key);
+            return true;
+        }
+        if self.rules.open {
+            self.rules.key(key);
+            self.apply_rules();
             return true;
         }
         match keys::action(Self::BINDINGS, &key, self.focus) {
@@ -266,6 +274,7 @@ impl ServerTab {
                     );
                 }
             }
+            Action::Rules => self.rules.open = true,
             Action::Field => return false,
         }
         true
@@ -336,6 +345,7 @@ impl ServerTab {
                     self.config,
                     acceptor,
                 ));
+                self.apply_rules();
                 self.phase = Phase::Starting;
             }
             Phase::Starting | Phase::Listening(_) => {
@@ -519,7 +529,7 @@ impl ServerTab {
                     let mut cell = format!(
                         "{} {}",
                         version.trim_start_matches("TLSv"),
-                        short_cipher(&cipher)
+                        super::server_tls::short_cipher(&cipher)
                     );
                     if let Some(sni) = sni {
                         cell.push(' ');
@@ -566,6 +576,14 @@ impl ServerTab {
     /// Puts the keyboard on the address field (what Alt+2 does).
     pub fn focus_first(&mut self) {
         self.focus = Focus::Address;
+    }
+
+    /// Gives the running server the rules in force (every edit, and at
+    /// start).
+    fn apply_rules(&self) {
+        if let Some(handle) = &self.handle {
+            handle.set_rules(Some(self.rules.rules()));
+        }
     }
 
     /// Sets the behaviour (the command line uses it; F5 cycles it).
@@ -627,9 +645,13 @@ impl super::tab::TabView for ServerTab {
     fn remember(&self, memory: &mut crate::state::Memory) {
         self.console.remember("server", "listen", memory);
         memory.set("server.mode", self.config.behaviour.name());
+        memory.set("server.rules", self.rules.text());
     }
     fn restore(&mut self, memory: &crate::state::Memory) {
         self.console.restore("server", "listen", memory);
+        if let Some(text) = memory.get("server.rules") {
+            self.rules = super::rules_editor::RulesEditor::with_text(text);
+        }
         if let Some(mode) = memory.get("server.mode") {
             if let Some(found) = Behaviour::ALL.into_iter().find(|b| b.name() == mode) {
                 self.config.behaviour = found;
@@ -644,7 +666,13 @@ impl super::tab::TabView for ServerTab {
         }
     }
     fn overlay_open(&self) -> bool {
-        self.kernel.is_some()
+        self.kernel.is_some() || self.rules.open
+    }
+    fn on_overlay_paste(&mut self, text: &str) {
+        if self.rules.open {
+            self.rules.paste(text);
+            self.apply_rules();
+        }
     }
 }
 
@@ -658,23 +686,4 @@ impl super::app::StartTab for ServerTab {
             tab
         }
     }
-}
-
-/// A cipher suite's name for a narrow column, without the parts that say
-/// little there: `TLS13_AES_256_GCM_SHA384` → `AES_256_GCM` (the log line
-/// has the whole name).
-fn short_cipher(cipher: &str) -> &str {
-    let name = [
-        "TLS13_",
-        "TLS_ECDHE_ECDSA_WITH_",
-        "TLS_ECDHE_RSA_WITH_",
-        "TLS_",
-    ]
-    .iter()
-    .find_map(|prefix| cipher.strip_prefix(prefix))
-    .unwrap_or(cipher);
-    ["_SHA256", "_SHA384"]
-        .iter()
-        .find_map(|suffix| name.strip_suffix(suffix))
-        .unwrap_or(name)
 }

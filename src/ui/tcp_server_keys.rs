@@ -41,6 +41,8 @@ pub enum Action {
     ToMessage,
     /// Toggle TLS for the next start.
     Tls,
+    /// Open the rules editor (rules mode).
+    Rules,
     /// Handled by the focused field itself (listed for the help).
     Field,
 }
@@ -201,6 +203,14 @@ impl ServerTab {
             help: "pause / resume the live log from anywhere on the tab",
             scope: Scope::Tab,
             action: Action::Pause,
+        },
+        Binding {
+            keys: &[Key::Alt('e')],
+            name: "Alt+E",
+            label: "",
+            help: "the rules of rules mode (F5 to rules): PATTERN => REPLY per line, checked as you type, in force from the next line read (Esc closes)",
+            scope: Scope::Tab,
+            action: Action::Rules,
         },
         Binding {
             keys: &[Key::Ctrl('t')],

@@ -59,6 +59,9 @@ impl ServerTab {
         if let Some((_, panel)) = &self.kernel {
             panel.render(frame, area, self.kernel_counts(), &self.kernel_timeline());
         }
+        if self.rules.open {
+            self.rules.render(frame, area);
+        }
         // Where each part is, for the mouse.
         self.mouse.clear();
         self.mouse.add(address, Focus::Address, Spot::Field);
@@ -87,6 +90,9 @@ impl ServerTab {
         spans.extend(self.console.status.line().spans);
         spans.push(Span::styled(" · mode ", theme::dim()));
         spans.push(Span::styled(self.config.behaviour.name(), theme::key()));
+        if self.config.behaviour == crate::net::greet::Behaviour::Rules {
+            spans.push(Span::styled(" (Alt+E edits the rules)", theme::dim()));
+        }
         spans.push(Span::styled(" (F5) · delay ", theme::dim()));
         spans.push(Span::raw(human_duration(self.config.reply_delay)));
         spans.push(Span::styled(" (F6)", theme::dim()));
