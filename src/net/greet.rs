@@ -150,6 +150,7 @@ mod tests {
             b = b.next();
         }
         assert_eq!(b, Behaviour::Greet);
-        assert_eq!(Behaviour::Http.next(), Behaviour::Greet);
+        assert_eq!(Behaviour::Http.next(), Behaviour::Rules);
+        assert_eq!(Behaviour::Rules.next(), Behaviour::Greet);
     }
 }

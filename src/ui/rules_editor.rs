@@ -149,6 +149,11 @@ mod tests {
     fn a_bad_line_keeps_the_last_good_rules_in_force() {
         let mut editor = RulesEditor::default();
         assert_eq!(editor.rules().len(), 2);
+        editor.key(KeyEvent::new(
+            KeyCode::Char('>'),
+            crossterm::event::KeyModifiers::ALT,
+        ));
+        editor.key(KeyEvent::from(KeyCode::End));
         editor.paste("\nno arrow");
         assert_eq!(editor.errors.len(), 1);
         assert_eq!(editor.errors[0].line, 4);
