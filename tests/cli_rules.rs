@@ -75,3 +75,34 @@ fn a_bad_rules_file_names_its_lines_and_does_not_start() {
         "{stderr}"
     );
 }
+
+#[test]
+fn udp_rules_answer_each_datagram_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rules_file(
+        dir.path(),
+        "^PING (\\d+)$ => PONG $1 #{{n}}\n^QUIT$ => close\n",
+    );
+    let server = Server::start(&[
+        "udp",
+        "serve",
+        "127.0.0.1:0",
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    let addr = server.address("Bind UDP on ");
+    let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    client.set_read_timeout(Some(common::WAIT)).unwrap();
+    let mut buf = [0u8; 64];
+    for (n, ping) in [(1, "PING 4"), (2, "PING 5")] {
+        client.send_to(ping.as_bytes(), addr).unwrap();
+        let (len, _) = client.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..len], format!("PONG {} #{n}", &ping[5..]).as_bytes());
+    }
+    server.line_with("rule 1 matched");
+    // `close` has no connection to close in UDP: no reply, like ignore.
+    client.send_to(b"QUIT", addr).unwrap();
+    client.send_to(b"PING 6", addr).unwrap();
+    let (len, _) = client.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..len], b"PONG 6 #3");
+}

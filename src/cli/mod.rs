@@ -308,6 +308,10 @@ pub enum UdpCommand {
         /// What to answer.
         #[arg(long, value_enum, default_value_t = UdpServeMode::Greet)]
         mode: UdpServeMode,
+        /// Answer by rules (`PATTERN => REPLY` per line; each datagram is
+        /// matched whole): the mode is rules.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
     },
     /// Send each MSG as one datagram and print each reply with its sender.
     #[command(after_help = "Example:\n  netplay udp send 127.0.0.1:9999 Michael Tracy Sarah")]
@@ -516,8 +520,19 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
             tcp::connect(&addr, how, out, stop).await
         }
         Command::Udp {
-            command: UdpCommand::Serve { addr, mode },
-        } => udp::serve(&addr, mode, out, stop).await,
+            command: UdpCommand::Serve { addr, mode, rules },
+        } => {
+            let rules = match rules.as_deref().map(load_rules).transpose() {
+                Ok(rules) => rules,
+                Err(reasons) => {
+                    for reason in reasons {
+                        out.error(&reason);
+                    }
+                    return ExitCode::from(2);
+                }
+            };
+            udp::serve(&addr, mode, rules, out, stop).await
+        }
         Command::Udp {
             command:
                 UdpCommand::Send {

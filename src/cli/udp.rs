@@ -16,14 +16,24 @@ use crate::text::sanitize;
 const REPLY_LINGER: Duration = Duration::from_millis(100);
 
 /// Binds and answers until Ctrl+C or SIGTERM (exit 0); a bind failure exits 1.
-pub async fn serve(addr: &str, mode: UdpServeMode, out: Output, mut stop: Shutdown) -> ExitCode {
+pub async fn serve(
+    addr: &str,
+    mode: UdpServeMode,
+    rules: Option<std::sync::Arc<crate::net::rules::Rules>>,
+    out: Output,
+    mut stop: Shutdown,
+) -> ExitCode {
     let mode = match mode {
+        _ if rules.is_some() => UdpMode::Rules,
         UdpServeMode::Greet => UdpMode::Greet,
         UdpServeMode::Echo => UdpMode::Echo,
         UdpServeMode::Silent => UdpMode::Silent,
     };
     let (engine, mut events) = super::headless_engine(false);
     let socket = udp::open(&engine, Bind::Address(addr.to_string()), mode, None);
+    if rules.is_some() {
+        socket.set_rules(rules);
+    }
     loop {
         let event = tokio::select! {
             _ = stop.recv() => {
@@ -64,6 +74,15 @@ pub async fn serve(addr: &str, mode: UdpServeMode, out: Output, mut stop: Shutdo
                     ],
                 );
             }
+            UdpEvent::RuleMatched { from, rule } => out.event(
+                "rule",
+                Kind::Info,
+                &format!("{from}: rule {rule} matched"),
+                &[
+                    ("peer", from.to_string().into()),
+                    ("rule", (rule as u64).into()),
+                ],
+            ),
             UdpEvent::Sent { to, data } => out.event(
                 "sent",
                 Kind::Out,
@@ -179,6 +198,7 @@ pub async fn send(
                 }
                 UdpEvent::Sent { .. }
                 | UdpEvent::Lost { .. }
+                | UdpEvent::RuleMatched { .. }
                 | UdpEvent::BurstDone(_)
                 | UdpEvent::Closed => {}
             }

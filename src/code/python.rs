@@ -166,7 +166,7 @@ fn udp(bind: &str, mode: UdpMode, target: &str, message: &[u8]) -> String {
     let reply = match mode {
         UdpMode::Greet => "        s.sendto(b'Hello, %s!' % data, addr)\n",
         UdpMode::Echo => "        s.sendto(data, addr)\n",
-        UdpMode::Silent => "",
+        UdpMode::Silent | UdpMode::Rules => "",
     };
     format!(
         "#!/usr/bin/env python3

@@ -104,7 +104,7 @@ fn udp(bind: &str, mode: UdpMode, target: &str, message: &[u8]) -> String {
     let reply = match mode {
         UdpMode::Greet => "        let reply = [&b\"Hello, \"[..], &buf[..n], b\"!\"].concat();\n        socket.send_to(&reply, from).await?;\n",
         UdpMode::Echo => "        socket.send_to(&buf[..n], from).await?;\n",
-        UdpMode::Silent => "",
+        UdpMode::Silent | UdpMode::Rules => "",
     };
     format!(
         "{CARGO}use tokio::net::UdpSocket;

@@ -48,6 +48,7 @@ pub mod tcp_server;
 pub mod time_wait;
 pub mod tls;
 pub mod udp;
+pub mod udp_mode;
 pub mod udp_stats;
 
 use std::sync::atomic::{AtomicU64, Ordering};

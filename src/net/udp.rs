@@ -38,40 +38,7 @@ pub const MAX_DATAGRAM_V6: usize = 65_527;
 /// How long a name lookup may take.
 const RESOLVE_LIMIT: Duration = Duration::from_secs(5);
 
-/// What a socket does with datagrams it receives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum UdpMode {
-    /// Reply `Hello, <data>!` to the sender (the tutorial's server).
-    #[default]
-    Greet,
-    /// Send each datagram back.
-    Echo,
-    /// Log only.
-    Silent,
-}
-
-impl UdpMode {
-    /// Every mode, in cycle order.
-    pub const ALL: [UdpMode; 3] = [UdpMode::Greet, UdpMode::Echo, UdpMode::Silent];
-
-    /// Its name.
-    pub fn name(self) -> &'static str {
-        match self {
-            UdpMode::Greet => "greet",
-            UdpMode::Echo => "echo",
-            UdpMode::Silent => "silent",
-        }
-    }
-
-    /// The next mode, wrapping around.
-    pub fn next(self) -> Self {
-        match self {
-            UdpMode::Greet => UdpMode::Echo,
-            UdpMode::Echo => UdpMode::Silent,
-            UdpMode::Silent => UdpMode::Greet,
-        }
-    }
-}
+pub use super::udp_mode::UdpMode;
 
 pub use super::udp_stats::{UdpSnapshot, UdpStats};
 
@@ -100,6 +67,13 @@ pub enum UdpEvent {
         data: Payload,
         /// Set when the lossy switch duplicated or delayed it.
         note: Option<String>,
+    },
+    /// A rule answered a datagram (rules mode).
+    RuleMatched {
+        /// Who sent it.
+        from: SocketAddr,
+        /// The rule's line in the rules file.
+        rule: usize,
     },
     /// A datagram was sent.
     Sent {
@@ -132,6 +106,7 @@ enum SocketCommand {
         bytes: Vec<u8>,
     },
     Mode(UdpMode),
+    Rules(Option<Arc<super::rules::Rules>>),
     Lossy(Option<LossyConfig>),
     Burst {
         target: String,
@@ -165,6 +140,11 @@ impl UdpHandle {
     /// Changes what is done with received datagrams.
     pub fn set_mode(&self, mode: UdpMode) {
         let _ = self.commands.send(SocketCommand::Mode(mode));
+    }
+
+    /// The rules rules mode answers by, from the next datagram on.
+    pub fn set_rules(&self, rules: Option<Arc<super::rules::Rules>>) {
+        let _ = self.commands.send(SocketCommand::Rules(rules));
     }
 
     /// Turns the lossy switch on (with a fresh generator) or off.
@@ -214,6 +194,8 @@ pub fn open(engine: &Engine, bind: Bind, mode: UdpMode, lossy: Option<LossyConfi
         engine: engine.clone(),
         id,
         mode,
+        rules: None,
+        replies: 0,
         lossy: lossy.map(Lossy::new),
         stats: Arc::new(UdpStats::default()),
         connected: None,
@@ -243,6 +225,9 @@ struct Task {
     engine: Engine,
     id: SocketId,
     mode: UdpMode,
+    rules: Option<Arc<super::rules::Rules>>,
+    /// Replies sent by rules (`{{n}}`).
+    replies: u64,
     lossy: Option<Lossy>,
     stats: Arc<UdpStats>,
     connected: Option<SocketAddr>,
@@ -366,6 +351,7 @@ impl Task {
     ) {
         match command {
             SocketCommand::Mode(mode) => self.mode = mode,
+            SocketCommand::Rules(rules) => self.rules = rules,
             SocketCommand::Lossy(lossy) => self.lossy = lossy.map(Lossy::new),
             SocketCommand::Send { target, bytes } => {
                 if let Some(to) = self.target(socket, &target).await {
@@ -619,6 +605,24 @@ impl Task {
             UdpMode::Greet => hello(bytes),
             UdpMode::Echo => bytes.to_vec(),
             UdpMode::Silent => return,
+            UdpMode::Rules => {
+                // Each datagram is the unit; there is no connection, so
+                // `close` answers nothing, like `ignore`.
+                let rules = self.rules.clone();
+                let Some(matched) = rules.and_then(|r| r.answer(bytes, self.replies + 1, from))
+                else {
+                    return;
+                };
+                let rule = matched.rule;
+                self.offer(|| UdpEvent::RuleMatched { from, rule }).await;
+                match matched.action {
+                    super::rules::Action::Reply(reply) => {
+                        self.replies += 1;
+                        reply
+                    }
+                    super::rules::Action::Close | super::rules::Action::Ignore => return,
+                }
+            }
         };
         if self.send(socket, from, &reply).await {
             self.guard.replied(from, &reply, now);

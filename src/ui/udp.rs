@@ -124,6 +124,8 @@ pub struct UdpTab {
     saving: usize,
     /// Where the last frame drew each part, for the mouse.
     mouse: super::mouse::Areas<Focus>,
+    /// The rules of rules mode and their editor (Alt+E).
+    rules: super::rules_editor::RulesEditor,
 }
 
 impl UdpTab {
@@ -146,6 +148,7 @@ impl UdpTab {
             log: LogView::new("UDP log"),
             saving: 0,
             mouse: super::mouse::Areas::default(),
+            rules: super::rules_editor::RulesEditor::default(),
             status: Status::new(
                 Kind::Info,
                 "Not bound. Enter binds; or just send (an ephemeral port is used).",
@@ -174,6 +177,11 @@ impl UdpTab {
 
     /// Handles a key; returns whether it was used.
     pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        if self.rules.open {
+            self.rules.key(key);
+            self.apply_rules();
+            return true;
+        }
         match keys::action(Self::BINDINGS, &key, self.focus) {
             Some(action) => self.perform(action, key, engine),
             None => self.on_focused_key(key),
@@ -192,6 +200,7 @@ impl UdpTab {
             Action::Send => self.send_message(engine),
             Action::Save => self.save(engine),
             Action::Packets => return self.packet_key(key),
+            Action::Rules => self.rules.open = true,
         }
         true
     }
@@ -296,7 +305,15 @@ impl UdpTab {
             self.lossy_config(),
         );
         self.socket = Some((handle, SocketKind::Bound));
+        self.apply_rules();
         self.status = Status::new(Kind::Info, format!("Binding {address}…"));
+    }
+
+    /// Gives the bound socket the rules in force (every edit, and at bind).
+    fn apply_rules(&self) {
+        if let Some((handle, SocketKind::Bound)) = &self.socket {
+            handle.set_rules(Some(self.rules.rules()));
+        }
     }
 
     /// The socket to send from: the bound one, or an ephemeral one opened
@@ -460,6 +477,10 @@ impl UdpTab {
                     Some("dropped by the lossy switch".into()),
                 );
             }
+            UdpEvent::RuleMatched { from, rule } => {
+                self.log
+                    .push(Kind::Info, format!("{from}: rule {rule} matched"));
+            }
             UdpEvent::Error { reason } => {
                 self.status = Status::new(Kind::Error, reason.clone());
                 self.log.push(Kind::Error, reason);
@@ -531,6 +552,7 @@ impl super::tab::TabView for UdpTab {
         memory.set("udp.bind", self.bind.text().trim());
         memory.set("udp.target", self.target.text().trim());
         memory.set("udp.mode", self.mode.name());
+        memory.set("udp.rules", self.rules.text());
         self.composer.remember("udp", memory);
     }
     fn restore(&mut self, memory: &crate::state::Memory) {
@@ -546,6 +568,9 @@ impl super::tab::TabView for UdpTab {
             }
         }
         self.composer.restore("udp", memory);
+        if let Some(text) = memory.get("udp.rules") {
+            self.rules = super::rules_editor::RulesEditor::with_text(text);
+        }
     }
     fn click(&mut self, column: u16, row: u16) {
         let at = super::mouse::click(&self.mouse, column, row, &mut self.focus);
@@ -559,6 +584,13 @@ impl super::tab::TabView for UdpTab {
         for key in super::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
             UdpTab::on_key(self, key, engine);
         }
+    }
+    fn overlay_open(&self) -> bool {
+        self.rules.open
+    }
+    fn on_overlay_paste(&mut self, text: &str) {
+        self.rules.paste(text);
+        self.apply_rules();
     }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::Udp {

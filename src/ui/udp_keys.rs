@@ -25,6 +25,8 @@ pub enum Action {
     Save,
     /// Move in the packet table (the key says where).
     Packets,
+    /// Open the rules editor (rules mode).
+    Rules,
 }
 
 impl UdpTab {
@@ -111,6 +113,14 @@ impl UdpTab {
             help: "bind / unbind from anywhere on the tab",
             scope: Scope::Tab,
             action: Action::Bind,
+        },
+        Binding {
+            keys: &[Key::Alt('e')],
+            name: "Alt+E",
+            label: "",
+            help: "the rules of rules mode (F5 to rules): PATTERN => REPLY per line, each datagram matched whole, checked as you type (Esc closes)",
+            scope: Scope::Tab,
+            action: Action::Rules,
         },
         Binding {
             keys: &[Key::Ctrl('s')],

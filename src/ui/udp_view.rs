@@ -77,6 +77,9 @@ impl UdpTab {
         let first = table_area.y.saturating_add(2);
         self.mouse
             .add(table_area, Focus::Packets, Spot::Table { first, offset });
+        if self.rules.open {
+            self.rules.render(frame, area);
+        }
     }
 
     fn status_line(&self) -> Line<'static> {
@@ -90,6 +93,9 @@ impl UdpTab {
         spans.push(Span::styled(" · mode ", theme::dim()));
         spans.push(Span::styled(self.mode.name(), theme::key()));
         spans.push(Span::styled(" (F5)", theme::dim()));
+        if self.mode == UdpMode::Rules {
+            spans.push(Span::styled(" · Alt+E edits the rules", theme::dim()));
+        }
         if let Some(stats) = &self.stats {
             let s = stats.snapshot();
             spans.push(Span::styled(
