@@ -57,7 +57,7 @@ fn tutorial_chat_inside_one_netplay() {
     np.wait_for_text("Accept new connection from 127.0.0.1:");
     np.wait_for_text("received 7 B from 127.0.0.1:");
     np.wait_for_text("sent 15 B to 127.0.0.1:");
-    np.wait_for_text("1 open");
+    np.wait_for_text("· 1 open");
 
     np.press_alt('3');
     np.wait_for_text("Target");
@@ -67,7 +67,7 @@ fn tutorial_chat_inside_one_netplay() {
     np.wait_for_text("Connection closed by peer");
     np.press_alt('2');
     np.wait_for_text("closed. (#");
-    np.wait_for_text("0 open");
+    np.wait_for_text("· 0 open");
 }
 
 #[test]
@@ -186,7 +186,7 @@ fn an_outside_peer_shows_up_at_once() {
     assert_eq!(&welcome, b"Welcome!");
     // well under a second in practice; the harness deadline bounds it
     np.wait_for_text(&format!("Accept new connection from {local}..."));
-    np.wait_for_text("1 open");
+    np.wait_for_text("· 1 open");
 }
 
 #[test]

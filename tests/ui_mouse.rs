@@ -52,7 +52,7 @@ async fn tabs_fields_rows_the_wheel_and_footer_hints_answer_clicks() {
     for _ in 0..3 {
         clients.push(std::net::TcpStream::connect(("127.0.0.1", port)).unwrap());
     }
-    pump_until(&mut app, &mut rx, "3 open").await;
+    pump_until(&mut app, &mut rx, "· 3 open").await;
     // A click on a row that is not selected selects it (the message
     // title names it).
     let text = show(&mut app);

@@ -79,7 +79,7 @@ async fn hold_edit_and_step_from_the_keyboard() {
     let port = start_relay(&mut app, &mut rx, &server_addr.to_string()).await;
     let mut client = common::tutorial_client(([127, 0, 0, 1], port).into());
     common::expect_bytes(&mut client, b"Welcome!");
-    pump_until(&mut app, &mut rx, "1 open").await;
+    pump_until(&mut app, &mut rx, "· 1 open").await;
 
     app.on_key(key(KeyCode::Tab)); // Forward to → Pairs
     app.on_key(key(KeyCode::F(6)));

@@ -422,24 +422,24 @@ async fn server_table_selection_holds_its_connection() {
     let addr: std::net::SocketAddr =
         ([127, 0, 0, 1], port_after(&text, "Listening on 127.0.0.1:")).into();
     let mut first = common::tutorial_client(addr);
-    pump_until(&mut app, &mut rx, "1 open").await;
+    pump_until(&mut app, &mut rx, "Connections · 1 open").await;
     let _second = common::tutorial_client(addr);
-    pump_until(&mut app, &mut rx, "2 open").await;
+    pump_until(&mut app, &mut rx, "Connections · 2 open").await;
     app.on_key(key(KeyCode::Tab)); // address → connections
     app.on_key(key(KeyCode::Up)); // hold the first
     let _third = common::tutorial_client(addr);
     let _fourth = common::tutorial_client(addr);
-    pump_until(&mut app, &mut rx, "4 open").await;
+    pump_until(&mut app, &mut rx, "Connections · 4 open").await;
     app.on_key(key(KeyCode::Char('k')));
-    pump_until(&mut app, &mut rx, "3 open").await;
+    pump_until(&mut app, &mut rx, "Connections · 3 open").await;
     let mut buf = [0u8; 1];
     assert_eq!(std::io::Read::read(&mut first, &mut buf).unwrap(), 0);
 
     // The held row is closed now: a new arrival is selected.
     let mut fifth = common::tutorial_client(addr);
-    pump_until(&mut app, &mut rx, "4 open").await;
+    pump_until(&mut app, &mut rx, "Connections · 4 open").await;
     app.on_key(key(KeyCode::Char('k')));
-    pump_until(&mut app, &mut rx, "3 open").await;
+    pump_until(&mut app, &mut rx, "Connections · 3 open").await;
     assert_eq!(std::io::Read::read(&mut fifth, &mut buf).unwrap(), 0);
 }
 
@@ -456,9 +456,9 @@ async fn server_tab_manual_reply_broadcast_and_kick() {
     assert!(text.contains("mode manual"), "{text}");
     let port: u16 = port_after(&text, "Listening on 127.0.0.1:");
     let mut first = common::tutorial_client(([127, 0, 0, 1], port).into());
-    pump_until(&mut app, &mut rx, "1 open").await;
+    pump_until(&mut app, &mut rx, "· 1 open").await;
     let mut second = common::tutorial_client(([127, 0, 0, 1], port).into());
-    pump_until(&mut app, &mut rx, "2 open").await;
+    pump_until(&mut app, &mut rx, "· 2 open").await;
 
     // The newest connection is selected; Up selects the first one.
     app.on_key(key(KeyCode::Tab)); // address → connections
