@@ -106,3 +106,62 @@ fn udp_rules_answer_each_datagram_whole() {
     let (len, _) = client.recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..len], b"PONG 6 #3");
 }
+
+#[test]
+fn udp_send_repeat_sends_exactly_count_datagrams() {
+    let server = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    server.set_read_timeout(Some(common::WAIT)).unwrap();
+    let echo = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 64];
+        while let Ok((len, from)) = server.recv_from(&mut buf) {
+            got.push(buf[..len].to_vec());
+            server.send_to(&buf[..len], from).unwrap();
+            if got.len() == 5 {
+                // One more read would wait: the count says five.
+                server
+                    .set_read_timeout(Some(std::time::Duration::from_millis(300)))
+                    .unwrap();
+            }
+        }
+        got
+    });
+    let output = netplay(&[
+        "udp",
+        "send",
+        &addr.to_string(),
+        "--repeat",
+        "10",
+        "--jitter",
+        "5",
+        "--count",
+        "5",
+        "--wait",
+        "500",
+        "one",
+        "two",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got = echo.join().unwrap();
+    assert_eq!(
+        got,
+        [
+            b"one".to_vec(),
+            b"two".to_vec(),
+            b"one".to_vec(),
+            b"two".to_vec(),
+            b"one".to_vec()
+        ]
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().count(), 5, "{stdout}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Sent 5 datagrams, 5 replies"), "{stderr}");
+}

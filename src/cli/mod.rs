@@ -324,6 +324,16 @@ pub enum UdpCommand {
         /// How long to wait for each reply, in milliseconds.
         #[arg(long, value_name = "MS", default_value_t = 1000)]
         wait: u64,
+        /// Send the messages again and again, one every MS milliseconds
+        /// (replies are printed as they come); Ctrl+C stops.
+        #[arg(long, value_name = "MS")]
+        repeat: Option<u64>,
+        /// With --repeat: move each wait by a random ± MS.
+        #[arg(long, value_name = "MS", default_value_t = 0, requires = "repeat")]
+        jitter: u64,
+        /// With --repeat: stop after N datagrams.
+        #[arg(long, value_name = "N", requires = "repeat")]
+        count: Option<u64>,
     },
 }
 
@@ -539,8 +549,22 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     addr,
                     messages,
                     wait,
+                    repeat,
+                    jitter,
+                    count,
                 },
-        } => udp::send(&addr, &messages, wait, out, stop).await,
+        } => match repeat {
+            Some(every) => {
+                let repeat = crate::net::timed::Repeat::new(
+                    std::time::Duration::from_millis(every.max(1)),
+                    std::time::Duration::from_millis(jitter),
+                    count,
+                    std::process::id().into(),
+                );
+                udp::send_repeating(&addr, &messages, repeat, wait, out, stop).await
+            }
+            None => udp::send(&addr, &messages, wait, out, stop).await,
+        },
         Command::Relay(args) => relay::run(args, out, stop).await,
         Command::Completions { shell } => {
             clap_complete::generate(

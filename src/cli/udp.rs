@@ -214,3 +214,78 @@ pub async fn send(
         ExitCode::SUCCESS
     }
 }
+
+/// `udp send --repeat`: the messages in turn, one datagram each tick of
+/// `repeat`, replies printed as they arrive; after the last (or Ctrl+C),
+/// a count of what was sent and answered.
+pub async fn send_repeating(
+    addr: &str,
+    messages: &[String],
+    mut repeat: crate::net::timed::Repeat,
+    wait_ms: u64,
+    out: Output,
+    mut stop: Shutdown,
+) -> ExitCode {
+    let (engine, mut events) = super::headless_engine(true);
+    let socket = udp::open(
+        &engine,
+        Bind::EphemeralFor(addr.to_string()),
+        UdpMode::Silent,
+        None,
+    );
+    let mut replies = 0u64;
+    let mut next_send = tokio::time::Instant::now();
+    let mut sending = true;
+    let mut linger = None;
+    loop {
+        if sending && tokio::time::Instant::now() >= next_send {
+            let at = usize::try_from(repeat.sent()).unwrap_or(0) % messages.len().max(1);
+            socket.send(addr, messages[at].as_bytes().to_vec());
+            match repeat.sent_one() {
+                Some(wait) => next_send = tokio::time::Instant::now() + wait,
+                None => {
+                    sending = false;
+                    linger = Some(tokio::time::Instant::now() + Duration::from_millis(wait_ms));
+                }
+            }
+            let text = format!("Sent {}", repeat.sent());
+            out.event_to_stderr("sent", Kind::Out, &text, &[("count", repeat.sent().into())]);
+        }
+        let deadline = if sending {
+            next_send
+        } else {
+            linger.unwrap_or(next_send)
+        };
+        let event = tokio::select! {
+            _ = stop.recv() => break,
+            event = tokio::time::timeout_at(deadline, events.recv()) => event,
+        };
+        match event {
+            Ok(Some(Event::Udp(_, UdpEvent::Received { from, data, .. }))) => {
+                replies += 1;
+                let mut line = format!("{from}: ").into_bytes();
+                line.extend_from_slice(&data.preview);
+                line.push(b'\n');
+                if out.data(&line).is_err() {
+                    return ExitCode::from(FAILURE);
+                }
+            }
+            Ok(Some(Event::Udp(
+                _,
+                UdpEvent::BindFailed { reason } | UdpEvent::Error { reason },
+            ))) => {
+                out.error(&reason);
+                return ExitCode::from(FAILURE);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) if !sending => break,
+            Err(_) => {}
+        }
+    }
+    drop(socket);
+    let text = format!("Sent {} datagrams, {replies} replies", repeat.sent());
+    let fields = [("sent", repeat.sent().into()), ("replies", replies.into())];
+    out.event_to_stderr("summary", Kind::Info, &text, &fields);
+    ExitCode::SUCCESS
+}

@@ -46,6 +46,7 @@ pub mod tcp_client;
 pub mod tcp_info;
 pub mod tcp_server;
 pub mod time_wait;
+pub mod timed;
 pub mod tls;
 pub mod udp;
 pub mod udp_mode;

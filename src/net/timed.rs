@@ -1,0 +1,133 @@
+//! Timed sends: a repeat schedule (every N ms, with optional jitter, a
+//! count or forever) and the reconnect backoff (1 s, doubling to 30 s).
+//! Both are plain state machines driven by tokio's clock, so tests run them
+//! on a paused clock.
+
+use std::time::Duration;
+
+use super::relay_faults::Jitter;
+
+/// Sends on a schedule: every `every`, moved by up to ± `jitter`, `count`
+/// times (or until stopped).
+#[derive(Debug)]
+pub struct Repeat {
+    every: Duration,
+    jitter: Duration,
+    left: Option<u64>,
+    sent: u64,
+    random: Jitter,
+}
+
+impl Repeat {
+    /// A schedule; `count` `None` repeats until stopped.
+    pub fn new(every: Duration, jitter: Duration, count: Option<u64>, seed: u64) -> Self {
+        Self {
+            every,
+            jitter,
+            left: count,
+            sent: 0,
+            random: Jitter::new(seed),
+        }
+    }
+
+    /// Counts one send and says how long to wait before the next one;
+    /// `None` when the count is reached.
+    pub fn sent_one(&mut self) -> Option<Duration> {
+        self.sent += 1;
+        if let Some(left) = &mut self.left {
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                return None;
+            }
+        }
+        Some(self.random.delay(self.every, self.jitter))
+    }
+
+    /// Sends so far.
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+
+    /// Whether another send is due (the count is not reached).
+    pub fn more(&self) -> bool {
+        self.left != Some(0)
+    }
+}
+
+/// The first wait before reconnecting.
+pub const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+/// The longest wait before reconnecting.
+pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+/// Reconnect backoff: 1 s, 2 s, 4 s … 30 s, back to 1 s once connected.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    next: Duration,
+    attempts: u64,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            next: BACKOFF_FIRST,
+            attempts: 0,
+        }
+    }
+}
+
+impl Backoff {
+    /// The wait before the next attempt (and the attempt's number, from 1),
+    /// doubling the one after, up to [`BACKOFF_MAX`].
+    pub fn next_wait(&mut self) -> (Duration, u64) {
+        let wait = self.next;
+        self.next = (self.next * 2).min(BACKOFF_MAX);
+        self.attempts += 1;
+        (wait, self.attempts)
+    }
+
+    /// Connected: the next failure waits [`BACKOFF_FIRST`] again.
+    pub fn connected(&mut self) {
+        *self = Self::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_is_exact_and_jitter_stays_in_bounds() {
+        let mut repeat = Repeat::new(
+            Duration::from_millis(100),
+            Duration::from_millis(20),
+            Some(5),
+            7,
+        );
+        let mut waits = Vec::new();
+        while let Some(wait) = repeat.sent_one() {
+            waits.push(wait);
+        }
+        assert_eq!(repeat.sent(), 5);
+        assert_eq!(waits.len(), 4, "no wait after the last");
+        assert!(waits
+            .iter()
+            .all(|w| *w >= Duration::from_millis(80) && *w <= Duration::from_millis(120)));
+        assert!(!repeat.more());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn backoff_doubles_to_thirty_seconds_on_the_paused_clock() {
+        let mut backoff = Backoff::default();
+        let started = tokio::time::Instant::now();
+        let mut waits = Vec::new();
+        for _ in 0..7 {
+            let (wait, _) = backoff.next_wait();
+            tokio::time::sleep(wait).await;
+            waits.push(wait.as_secs());
+        }
+        assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30]);
+        assert_eq!(started.elapsed(), Duration::from_secs(91));
+        backoff.connected();
+        assert_eq!(backoff.next_wait(), (Duration::from_secs(1), 1));
+    }
+}
