@@ -165,3 +165,63 @@ fn udp_send_repeat_sends_exactly_count_datagrams() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Sent 5 datagrams, 5 replies"), "{stderr}");
 }
+
+#[test]
+fn tcp_connect_reconnect_comes_back_and_loses_no_stdin_line() {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut child = netplay(&["tcp", "connect", &addr.to_string(), "--reconnect"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let read_line = |stream: &mut TcpStream| {
+        stream.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(stream)
+            .read_line(&mut line)
+            .unwrap();
+        line
+    };
+    let (mut first, _) = listener.accept().unwrap();
+    stdin.write_all(b"one\n").unwrap();
+    assert_eq!(read_line(&mut first), "one\n");
+    drop(first); // the server closes: netplay waits 1 s and comes back
+    let waiting = loop {
+        let line = lines.recv_timeout(common::WAIT).expect("a reconnect line");
+        if line.contains("Reconnecting in") {
+            break line;
+        }
+    };
+    assert!(
+        waiting.contains("Reconnecting in 1 s (attempt 1)"),
+        "{waiting}"
+    );
+    stdin.write_all(b"two\n").unwrap(); // read while disconnected
+    let (mut second, _) = listener.accept().unwrap();
+    assert_eq!(
+        read_line(&mut second),
+        "two\n",
+        "the line read meanwhile is not lost"
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+}

@@ -5,6 +5,7 @@
 pub mod fetch;
 pub mod output;
 pub mod relay;
+pub mod stdin_queue;
 pub mod tcp;
 pub mod udp;
 
@@ -257,6 +258,11 @@ pub enum TcpCommand {
         /// retransmits, segments, …) at the close; with --json, every second.
         #[arg(long)]
         tcp_info: bool,
+        /// On a close or a refused connect, try again after 1 s, doubling
+        /// to 30 s, each attempt logged, until Ctrl+C; stdin read meanwhile
+        /// is sent once connected again.
+        #[arg(long)]
+        reconnect: bool,
     },
 }
 
@@ -518,6 +524,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     timeout,
                     tls,
                     tcp_info,
+                    reconnect,
                 },
         } => {
             let how = tcp::ConnectHow {
@@ -526,6 +533,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                 timeout,
                 tls: tls.options(),
                 tcp_info,
+                reconnect,
             };
             tcp::connect(&addr, how, out, stop).await
         }

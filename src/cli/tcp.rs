@@ -3,13 +3,11 @@
 
 use std::process::ExitCode;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-
 use super::output::{Output, Value};
 use super::{seconds, Eol, FAILURE};
 use crate::narrate::{Kind, ServerNarrator};
 use crate::net::greet::ServerConfig;
-use crate::net::tcp_client::{self, ClientEvent, ClientWriter};
+use crate::net::tcp_client::{self, ClientEvent};
 use crate::net::tcp_server::{self, ServerEvent};
 use crate::net::{CloseReason, Event};
 use crate::shutdown::Shutdown;
@@ -157,6 +155,7 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
         timeout,
         tls,
         tcp_info,
+        reconnect,
     } = how;
     let limit = match seconds(timeout, "--timeout") {
         Ok(limit) => limit,
@@ -172,7 +171,9 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
         tls,
         tcp_info,
     };
-    let client = tcp_client::open(&engine, addr, how);
+    let queue = super::stdin_queue::StdinQueue::start(eol, raw);
+    let mut backoff = crate::net::timed::Backoff::default();
+    let mut client = tcp_client::open(&engine, addr, how.clone());
     let mut stopping = false;
     loop {
         tokio::select! {
@@ -189,8 +190,9 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                         let text = format!("Connected: local {local} (you) ⇄ remote {remote} (server)");
                         let fields = [("local", Value::from(local.to_string())), ("remote", Value::from(remote.to_string()))];
                         emit(&out, "connected", Kind::Good, &text, &fields);
+                        backoff.connected();
                         if !secure {
-                            tokio::spawn(read_stdin(client.writer(), eol, raw));
+                            tokio::spawn(super::stdin_queue::forward(queue.clone(), client.writer()));
                         }
                     }
                     ClientEvent::TlsEstablished { info, connect, handshake } => {
@@ -213,7 +215,7 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                         for line in info.lines() {
                             emit(&out, "tls_detail", Kind::Info, &line, &[]);
                         }
-                        tokio::spawn(read_stdin(client.writer(), eol, raw));
+                        tokio::spawn(super::stdin_queue::forward(queue.clone(), client.writer()));
                     }
                     ClientEvent::TcpInfo { info, last } => {
                         if tcp_info && (last || out.json) {
@@ -224,6 +226,12 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                     ClientEvent::Options(_) => {}
                     ClientEvent::ConnectFailed { reason } => {
                         out.error(&reason);
+                        if reconnect && !stopping {
+                            match wait_to_reconnect(&mut backoff, &out, &mut stop).await {
+                                true => { client = tcp_client::open(&engine, addr, how.clone()); continue; }
+                                false => return ExitCode::SUCCESS,
+                            }
+                        }
                         return ExitCode::from(FAILURE);
                     }
                     ClientEvent::Received(data) => {
@@ -249,6 +257,15 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                             other => format!("Connection closed: {other}"),
                         };
                         emit(&out, "closed", Kind::Info, &text, &[("reason", Value::from(reason.to_string()))]);
+                        if reconnect && !stopping {
+                            if let CloseReason::Error(why) = &reason {
+                                out.error(why);
+                            }
+                            match wait_to_reconnect(&mut backoff, &out, &mut stop).await {
+                                true => { client = tcp_client::open(&engine, addr, how.clone()); continue; }
+                                false => return ExitCode::SUCCESS,
+                            }
+                        }
                         return match reason {
                             CloseReason::Error(why) => {
                                 out.error(&why);
@@ -275,6 +292,32 @@ pub struct ConnectHow {
     pub tls: Option<crate::net::tls::TlsOptions>,
     /// `--tcp-info`.
     pub tcp_info: bool,
+    /// `--reconnect`: on a close or a failed connect, try again after a
+    /// backoff (1 s doubling to 30 s) until stopped.
+    pub reconnect: bool,
+}
+
+/// `--reconnect`: says when the next attempt comes and waits for it;
+/// `false` when a stop signal came instead.
+async fn wait_to_reconnect(
+    backoff: &mut crate::net::timed::Backoff,
+    out: &Output,
+    stop: &mut Shutdown,
+) -> bool {
+    let (wait, attempt) = backoff.next_wait();
+    let text = format!(
+        "Reconnecting in {} (attempt {attempt})",
+        crate::format::human_duration(wait)
+    );
+    let fields = [
+        ("attempt", Value::from(attempt)),
+        ("wait_ms", Value::from(wait.as_millis() as u64)),
+    ];
+    emit(out, "reconnecting", Kind::Info, &text, &fields);
+    tokio::select! {
+        () = tokio::time::sleep(wait) => true,
+        _ = stop.recv() => false,
+    }
 }
 
 /// The `tcp_info` event's fields, named as `ss -i` and the kernel do.
@@ -307,43 +350,4 @@ fn emit(out: &Output, event: &str, kind: Kind, text: &str, fields: &[(&str, Valu
     } else {
         out.event_to_stderr(event, kind, text, fields);
     }
-}
-
-/// Feeds stdin to the connection, line by line with `eol` or raw chunks,
-/// at the pace the peer reads; stdin's end half-closes (FIN).
-async fn read_stdin(writer: ClientWriter, eol: Eol, raw: bool) {
-    let mut stdin = BufReader::new(tokio::io::stdin());
-    if raw {
-        let mut buffer = vec![0u8; 16 * 1024];
-        loop {
-            match stdin.read(&mut buffer).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if !writer.send(buffer[..n].to_vec()).await {
-                        return;
-                    }
-                }
-            }
-        }
-    } else {
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            match stdin.read_until(b'\n', &mut line).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let body = line
-                        .strip_suffix(b"\n")
-                        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-                        .unwrap_or(&line);
-                    let mut bytes = body.to_vec();
-                    bytes.extend_from_slice(eol.bytes());
-                    if !writer.send(bytes).await {
-                        return;
-                    }
-                }
-            }
-        }
-    }
-    writer.shutdown_write().await;
 }
