@@ -427,6 +427,20 @@ pub fn headless_engine(
     crate::net::Engine::lossless(tokio::runtime::Handle::current(), 256, limit)
 }
 
+/// `--rules FILE`, read and parsed; each bad line is said on stderr and
+/// the command exits 2.
+fn rules_or_reasons(
+    path: Option<&std::path::Path>,
+    out: &output::Output,
+) -> Result<Option<std::sync::Arc<crate::net::rules::Rules>>, ExitCode> {
+    path.map(load_rules).transpose().map_err(|reasons| {
+        for reason in reasons {
+            out.error(&reason);
+        }
+        ExitCode::from(2)
+    })
+}
+
 /// Reads and parses a rules file; every bad line is one reason, named by
 /// the file and its line.
 pub fn load_rules(
@@ -472,14 +486,9 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     rules,
                 },
         } => {
-            let rules = match rules.as_deref().map(load_rules).transpose() {
+            let rules = match rules_or_reasons(rules.as_deref(), &out) {
                 Ok(rules) => rules,
-                Err(reasons) => {
-                    for reason in reasons {
-                        out.error(&reason);
-                    }
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
             let mode = if rules.is_some() {
                 ServeMode::Rules
@@ -540,14 +549,9 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
         Command::Udp {
             command: UdpCommand::Serve { addr, mode, rules },
         } => {
-            let rules = match rules.as_deref().map(load_rules).transpose() {
+            let rules = match rules_or_reasons(rules.as_deref(), &out) {
                 Ok(rules) => rules,
-                Err(reasons) => {
-                    for reason in reasons {
-                        out.error(&reason);
-                    }
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
             udp::serve(&addr, mode, rules, out, stop).await
         }

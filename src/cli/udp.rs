@@ -124,12 +124,7 @@ pub async fn send(
     mut stop: Shutdown,
 ) -> ExitCode {
     let (engine, mut events) = super::headless_engine(true);
-    let socket = udp::open(
-        &engine,
-        Bind::EphemeralFor(addr.to_string()),
-        UdpMode::Silent,
-        None,
-    );
+    let socket = sending_socket(&engine, addr);
     let wait = Duration::from_millis(wait_ms);
     let mut failed = false;
     for message in messages {
@@ -227,12 +222,7 @@ pub async fn send_repeating(
     mut stop: Shutdown,
 ) -> ExitCode {
     let (engine, mut events) = super::headless_engine(true);
-    let socket = udp::open(
-        &engine,
-        Bind::EphemeralFor(addr.to_string()),
-        UdpMode::Silent,
-        None,
-    );
+    let socket = sending_socket(&engine, addr);
     let mut replies = 0u64;
     let mut next_send = tokio::time::Instant::now();
     let mut sending = true;
@@ -288,4 +278,15 @@ pub async fn send_repeating(
     let fields = [("sent", repeat.sent().into()), ("replies", replies.into())];
     out.event_to_stderr("summary", Kind::Info, &text, &fields);
     ExitCode::SUCCESS
+}
+
+/// An ephemeral socket connected to `addr`, answering nothing: what `udp
+/// send` sends from.
+fn sending_socket(engine: &crate::net::Engine, addr: &str) -> udp::UdpHandle {
+    udp::open(
+        engine,
+        Bind::EphemeralFor(addr.to_string()),
+        UdpMode::Silent,
+        None,
+    )
 }
