@@ -855,3 +855,29 @@ async fn rules_mode_answers_by_the_editor_and_edits_apply_to_the_next_line() {
     std::io::Read::read_exact(&mut client, &mut got).unwrap();
     assert_eq!(&got, b"hi there\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f7_repeats_the_message_on_the_client_tab_and_counts_it() {
+    let (mut app, mut rx) = new_app();
+    let config = netplay::net::greet::ServerConfig {
+        behaviour: netplay::net::greet::Behaviour::Echo,
+        ..Default::default()
+    };
+    let server = netplay::net::tcp_server::start(&app.engine, "127.0.0.1:0", config);
+    let addr = common::listening(&mut rx, server.id()).await;
+    app.on_key(alt('3'));
+    set_field(&mut app, &addr.to_string());
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Connected to").await;
+    type_text(&mut app, "tick");
+    app.on_key(key(KeyCode::F(7)));
+    pump_until(&mut app, &mut rx, "repeating every 1 s").await;
+    app.on_key(key(KeyCode::F(7)));
+    pump_until(&mut app, &mut rx, "repeating every 250 ms").await;
+    let text = pump_until(&mut app, &mut rx, "4 sent (F7)").await;
+    assert!(text.contains("4 B: tick"), "{text}");
+    app.on_key(key(KeyCode::F(7))); // 50 ms
+    app.on_key(key(KeyCode::F(7))); // off
+    assert!(show(&mut app).contains("Repeat off"), "{}", show(&mut app));
+    assert!(!show(&mut app).contains("repeating every"));
+}

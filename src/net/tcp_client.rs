@@ -141,9 +141,56 @@ impl ClientHandle {
         self.options.try_send(opt).map_err(|_| Busy)
     }
 
+    /// Sends `bytes` on `schedule` (every N ms, jitter, count) until the
+    /// count is reached, the connection ends, or the returned handle is
+    /// dropped. Each send waits for room, like [`ClientWriter::send`].
+    pub fn repeat(
+        &self,
+        engine: &Engine,
+        bytes: Vec<u8>,
+        schedule: super::timed::Repeat,
+    ) -> Repeating {
+        let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let writer = self.writer();
+        let counter = Arc::clone(&sent);
+        engine.spawn(async move {
+            let mut schedule = schedule;
+            loop {
+                tokio::select! {
+                    sent = writer.send(bytes.clone()) => if !sent { return },
+                    _ = &mut stopped => return,
+                }
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(wait) = schedule.sent_one() else {
+                    return;
+                };
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    _ = &mut stopped => return,
+                }
+            }
+        });
+        Repeating { sent, _stop: stop }
+    }
+
     /// Closes the connection (or abandons the attempt) at once.
     pub fn disconnect(&self) {
         self.stop.send_replace(true);
+    }
+}
+
+/// A repeat in progress ([`ClientHandle::repeat`]): the exact count of
+/// sends so far; dropping it stops the repeat.
+pub struct Repeating {
+    sent: Arc<std::sync::atomic::AtomicU64>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Repeating {
+    /// Sends made so far.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

@@ -132,6 +132,8 @@ pub struct ClientTab {
     kernel_open: bool,
     /// Where the last frame drew each part, for the mouse.
     mouse: super::mouse::Areas<Focus>,
+    /// The message repeating on a schedule (F7), and its interval.
+    repeating: Option<(Duration, tcp_client::Repeating)>,
 }
 
 impl ClientTab {
@@ -165,6 +167,7 @@ impl ClientTab {
             kernel: None,
             kernel_open: false,
             mouse: super::mouse::Areas::default(),
+            repeating: None,
         }
     }
 
@@ -221,6 +224,7 @@ impl ClientTab {
             }
             Action::Timeout => self.timeout = cycle(&CONNECT_TIMEOUTS, self.timeout),
             Action::HalfClose => self.half_close(),
+            Action::Repeat => self.next_repeat(engine),
             Action::Connect => self.toggle(engine),
             Action::Pause => self.console.log.toggle_pause(),
             Action::Save => self.console.save(engine),
@@ -295,6 +299,42 @@ impl ClientTab {
             }
             Phase::Closing => {}
         }
+    }
+
+    /// F7: the next repeat interval (or off), restarting the repeat with
+    /// the message being typed.
+    fn next_repeat(&mut self, engine: &Engine) {
+        const EVERY: [u64; 3] = [1000, 250, 50];
+        let next = match &self.repeating {
+            None => Some(EVERY[0]),
+            Some((every, _)) => EVERY
+                .iter()
+                .position(|ms| *ms == every.as_millis() as u64)
+                .and_then(|at| EVERY.get(at + 1))
+                .copied(),
+        };
+        self.repeating = None;
+        let Some(ms) = next else {
+            return self.console.say(Kind::Info, "Repeat off");
+        };
+        let (Some(handle), Phase::Connected) = (&self.handle, &self.phase) else {
+            return self.console.say(
+                Kind::Error,
+                "Not connected: connect first, then F7 repeats the message",
+            );
+        };
+        let bytes = match self.console.composer.bytes() {
+            Ok(bytes) if !bytes.is_empty() => bytes,
+            Ok(_) => {
+                return self
+                    .console
+                    .say(Kind::Error, "Type the message to repeat first")
+            }
+            Err(reason) => return self.console.say(Kind::Error, reason),
+        };
+        let every = Duration::from_millis(ms);
+        let schedule = crate::net::timed::Repeat::new(every, Duration::ZERO, None, ms);
+        self.repeating = Some((every, handle.repeat(engine, bytes, schedule)));
     }
 
     fn half_close(&mut self) {
@@ -489,6 +529,7 @@ impl ClientTab {
                     .say(kind, text.split(" — ").next().unwrap_or(&text));
                 self.console.log.push(kind, text);
                 self.close_timeline(&reason);
+                self.repeating = None;
                 if let Some(panel) = &mut self.kernel {
                     panel.on_closed();
                 }
@@ -571,7 +612,7 @@ impl super::tab::TabView for ClientTab {
         self.is_live()
     }
     fn needs_tick(&self) -> bool {
-        self.is_live()
+        self.is_live() || self.repeating.is_some()
     }
     fn focus_first(&mut self) {
         ClientTab::focus_first(self);

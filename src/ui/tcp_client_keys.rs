@@ -29,6 +29,8 @@ pub enum Action {
     Tls,
     /// Handled by the focused field itself (listed for the help).
     Field,
+    /// Repeat the message: off → every 1 s → 250 ms → 50 ms → off.
+    Repeat,
 }
 
 impl ClientTab {
@@ -99,6 +101,14 @@ impl ClientTab {
             help: "half-close: send FIN, keep reading replies",
             scope: Scope::Tab,
             action: Action::HalfClose,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(7))],
+            name: "F7",
+            label: "repeat",
+            help: "repeat the message: off → every 1 s → 250 ms → 50 ms → off (the count sent is in the status)",
+            scope: Scope::Tab,
+            action: Action::Repeat,
         },
         Binding {
             keys: &[Key::Plain(KeyCode::F(8))],

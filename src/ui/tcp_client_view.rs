@@ -88,6 +88,14 @@ impl ClientTab {
                 first.push(Span::raw(info.brief()));
             }
         }
+        if let Some((every, repeating)) = &self.repeating {
+            first.push(Span::styled(" · repeating every ", theme::dim()));
+            first.push(Span::raw(format!(
+                "{} · {} sent (F7)",
+                human_duration(*every),
+                count(repeating.sent())
+            )));
+        }
         first.push(Span::styled(" · timeout ", theme::dim()));
         first.push(Span::raw(human_duration(self.timeout)));
         first.push(Span::styled(" (F5)", theme::dim()));
