@@ -68,6 +68,7 @@ pub mod http_file;
 pub mod narrate;
 pub mod narrate_relay;
 pub mod net;
+pub mod record;
 pub mod ring;
 pub mod shutdown;
 pub mod state;

@@ -5,6 +5,7 @@
 pub mod fetch;
 pub mod output;
 pub mod relay;
+pub mod replay;
 pub mod stdin_queue;
 pub mod tcp;
 pub mod udp;
@@ -84,6 +85,29 @@ pub enum Command {
         after_help = "Examples:\n  netplay relay 127.0.0.1:9998 127.0.0.1:9999\n  netplay relay 127.0.0.1:9998 127.0.0.1:9999 --latency 200 --jitter 50\n  netplay relay 127.0.0.1:9998 127.0.0.1:9999 --slice 1 --direction down\n  netplay --json relay [::1]:8443 example.test:443 --bandwidth 10000"
     )]
     Relay(RelayArgs),
+    /// Play a recorded session (tcp connect --record) back: as a mock
+    /// server (--serve) or as a client that checks a server (--connect).
+    #[command(
+        after_help = "Examples:\n  netplay replay session.jsonl --serve 127.0.0.1:9999\n  netplay replay session.jsonl --connect 127.0.0.1:9999   (exit 1 when the answers differ)"
+    )]
+    Replay {
+        /// The recording (JSON lines).
+        file: PathBuf,
+        /// Listen here and play the recorded server to every client.
+        #[arg(
+            long,
+            value_name = "ADDR",
+            conflicts_with = "connect",
+            required_unless_present = "connect"
+        )]
+        serve: Option<String>,
+        /// Connect here, play the recorded client, compare the answers.
+        #[arg(long, value_name = "ADDR")]
+        connect: Option<String>,
+        /// Replay the recorded delays instead of waiting for the client's bytes.
+        #[arg(long)]
+        timing: bool,
+    },
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  netplay completions bash > /etc/bash_completion.d/netplay"
@@ -263,6 +287,10 @@ pub enum TcpCommand {
         /// is sent once connected again.
         #[arg(long)]
         reconnect: bool,
+        /// Record the session to FILE (JSON lines: every byte each way,
+        /// timed; `netplay replay` plays it back).
+        #[arg(long, value_name = "FILE")]
+        record: Option<PathBuf>,
     },
 }
 
@@ -534,6 +562,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     tls,
                     tcp_info,
                     reconnect,
+                    record,
                 },
         } => {
             let how = tcp::ConnectHow {
@@ -543,6 +572,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                 tls: tls.options(),
                 tcp_info,
                 reconnect,
+                record,
             };
             tcp::connect(&addr, how, out, stop).await
         }
@@ -578,6 +608,12 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
             None => udp::send(&addr, &messages, wait, out, stop).await,
         },
         Command::Relay(args) => relay::run(args, out, stop).await,
+        Command::Replay {
+            file,
+            serve,
+            connect,
+            timing,
+        } => replay::run(&file, serve, connect, timing, out, stop).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

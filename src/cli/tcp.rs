@@ -156,7 +156,15 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
         tls,
         tcp_info,
         reconnect,
+        record,
     } = how;
+    let mut recorder = match record.as_deref().map(Recorder::create).transpose() {
+        Ok(recorder) => recorder,
+        Err(reason) => {
+            out.error(&reason);
+            return ExitCode::from(2);
+        }
+    };
     let limit = match seconds(timeout, "--timeout") {
         Ok(limit) => limit,
         Err(reason) => {
@@ -187,6 +195,9 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                 match event {
                     ClientEvent::Resolved { .. } | ClientEvent::Connecting { .. } => {}
                     ClientEvent::Connected { local, remote, .. } => {
+                        if let Some(recorder) = &mut recorder {
+                            recorder.connected(&local.to_string(), &remote.to_string());
+                        }
                         let text = format!("Connected: local {local} (you) ⇄ remote {remote} (server)");
                         let fields = [("local", Value::from(local.to_string())), ("remote", Value::from(remote.to_string()))];
                         emit(&out, "connected", Kind::Good, &text, &fields);
@@ -235,6 +246,9 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                         return ExitCode::from(FAILURE);
                     }
                     ClientEvent::Received(data) => {
+                        if let Some(recorder) = &mut recorder {
+                            recorder.data(crate::record::Way::In, &data.preview);
+                        }
                         if out.json {
                             let fields = [("len", Value::from(data.len as u64)), ("data", Value::from(sanitize(&data.preview)))];
                             out.event("received", Kind::In, &format!("{} B", data.len), &fields);
@@ -243,15 +257,24 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                         }
                     }
                     ClientEvent::Sent(data) => {
+                        if let Some(recorder) = &mut recorder {
+                            recorder.data(crate::record::Way::Out, &data.preview);
+                        }
                         if out.json {
                             let fields = [("len", Value::from(data.len as u64)), ("data", Value::from(sanitize(&data.preview)))];
                             out.event("sent", Kind::Out, &format!("{} B", data.len), &fields);
                         }
                     }
                     ClientEvent::WriteShutdown => {
+                        if let Some(recorder) = &mut recorder {
+                            recorder.life("half_close");
+                        }
                         emit(&out, "write_shutdown", Kind::Out, "FIN sent: stdin ended; still reading", &[]);
                     }
                     ClientEvent::Closed { reason } => {
+                        if let Some(recorder) = &mut recorder {
+                            recorder.life("closed");
+                        }
                         let text = match &reason {
                             CloseReason::Peer => "Connection closed by peer".to_string(),
                             other => format!("Connection closed: {other}"),
@@ -295,6 +318,50 @@ pub struct ConnectHow {
     /// `--reconnect`: on a close or a failed connect, try again after a
     /// backoff (1 s doubling to 30 s) until stopped.
     pub reconnect: bool,
+    /// `--record FILE`: the session as JSON lines (`crate::record`).
+    pub record: Option<std::path::PathBuf>,
+}
+
+/// `--record`: writes each event as it happens, timed from the start.
+struct Recorder {
+    file: std::io::BufWriter<std::fs::File>,
+    started: std::time::Instant,
+    header: bool,
+}
+
+impl Recorder {
+    fn create(path: &std::path::Path) -> Result<Self, String> {
+        let file = std::fs::File::create(path)
+            .map_err(|err| format!("cannot record to {}: {err}", path.display()))?;
+        Ok(Self {
+            file: std::io::BufWriter::new(file),
+            started: std::time::Instant::now(),
+            header: false,
+        })
+    }
+
+    fn line(&mut self, line: &str) {
+        use std::io::Write;
+        let _ = writeln!(self.file, "{line}").and_then(|()| self.file.flush());
+    }
+
+    fn connected(&mut self, local: &str, remote: &str) {
+        if !self.header {
+            self.header = true;
+            self.line(&crate::record::header_line(local, remote));
+        }
+        self.life("connected");
+    }
+
+    fn life(&mut self, what: &str) {
+        let line = crate::record::life_line(self.started.elapsed(), what);
+        self.line(&line);
+    }
+
+    fn data(&mut self, way: crate::record::Way, bytes: &[u8]) {
+        let line = crate::record::data_line(self.started.elapsed(), way, bytes);
+        self.line(&line);
+    }
 }
 
 /// `--reconnect`: says when the next attempt comes and waits for it;

@@ -38,6 +38,7 @@ pub mod relay;
 mod relay_faults;
 mod relay_pair;
 mod relay_pump;
+pub mod replay;
 pub mod resolve;
 pub mod rules;
 mod server_conn;

@@ -1,0 +1,111 @@
+//! `netplay replay`: a recorded session as a mock server (`--serve`) or as
+//! a client that checks a server against the recording (`--connect`, exit
+//! 1 when the answers differ).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::output::{Output, Value};
+use super::FAILURE;
+use crate::narrate::Kind;
+use crate::net::replay;
+use crate::shutdown::Shutdown;
+use crate::text::sanitize;
+
+/// Runs the replay.
+pub async fn run(
+    file: &Path,
+    serve: Option<String>,
+    connect: Option<String>,
+    timing: bool,
+    out: Output,
+    mut stop: Shutdown,
+) -> ExitCode {
+    let shown = sanitize(file.display().to_string().as_bytes());
+    let recording = match crate::files::read_regular(file, 256 * 1024 * 1024)
+        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string()))
+        .and_then(|text| crate::record::parse(&text))
+    {
+        Ok(recording) => std::sync::Arc::new(recording),
+        Err(reason) => {
+            out.error(&format!("{shown}: {reason}"));
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(addr) = connect {
+        let stream = match tokio::net::TcpStream::connect(&addr).await {
+            Ok(stream) => stream,
+            Err(err) => {
+                out.error(&format!(
+                    "cannot connect to {}: {err}",
+                    sanitize(addr.as_bytes())
+                ));
+                return ExitCode::from(FAILURE);
+            }
+        };
+        // How long a silent server may take to give a recorded answer.
+        let limit = std::time::Duration::from_secs(2);
+        return match replay::play_client(stream, &recording, limit).await {
+            Ok(None) => {
+                out.event("same", Kind::Good, "The server answered as recorded", &[]);
+                ExitCode::SUCCESS
+            }
+            Ok(Some(difference)) => {
+                let text = format!(
+                    "The answers differ at byte {}: recorded {} · got {}",
+                    difference.offset,
+                    sanitize(&difference.expected),
+                    sanitize(&difference.got)
+                );
+                let fields = [
+                    ("offset", Value::from(difference.offset as u64)),
+                    ("expected", Value::from(sanitize(&difference.expected))),
+                    ("got", Value::from(sanitize(&difference.got))),
+                ];
+                out.event_to_stderr("differ", Kind::Error, &text, &fields);
+                ExitCode::from(FAILURE)
+            }
+            Err(err) => {
+                out.error(&format!("replay failed: {err}"));
+                ExitCode::from(FAILURE)
+            }
+        };
+    }
+    let addr = serve.unwrap_or_default();
+    let listener = match tokio::net::TcpListener::bind(&addr).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            out.error(&format!(
+                "cannot listen on {}: {err}",
+                sanitize(addr.as_bytes())
+            ));
+            return ExitCode::from(FAILURE);
+        }
+    };
+    let local = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    out.event(
+        "listening",
+        Kind::Good,
+        &format!("Replaying {shown} on {local}"),
+        &[("local", Value::from(local.clone()))],
+    );
+    loop {
+        tokio::select! {
+            _ = stop.recv() => return ExitCode::SUCCESS,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    out.event("accepted", Kind::Info, &format!("Replaying to {peer}"), &[("peer", Value::from(peer.to_string()))]);
+                    let recording = std::sync::Arc::clone(&recording);
+                    // Each connection replays on its own.
+                    tokio::spawn(async move {
+                        let _ = replay::serve_one(stream, &recording, timing).await;
+                    });
+                }
+                Err(err) => out.error(&format!("accept failed: {err}")),
+            },
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Record and replay: a `tcp connect --record` session against netplay's
+//! greet server, replayed as a mock server to the tutorial's client, and as
+//! a client that checks a server (exit 1 when a reply changed).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::process::Stdio;
+
+use common::cli::{netplay, Server};
+
+/// Records the tutorial conversation with `tcp connect` against `addr`.
+fn record_tutorial(addr: std::net::SocketAddr, file: &std::path::Path) {
+    let mut child = netplay(&[
+        "tcp",
+        "connect",
+        &addr.to_string(),
+        "--eol",
+        "none",
+        "--record",
+        file.to_str().unwrap(),
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, seen) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut all = Vec::new();
+    let mut wait_for = |needle: &[u8], all: &mut Vec<u8>| {
+        while !all.windows(needle.len()).any(|w| w == needle) {
+            all.extend(seen.recv_timeout(common::WAIT).expect("the server's reply"));
+        }
+    };
+    wait_for(b"Welcome!", &mut all);
+    for name in ["Michael", "Tracy", "Sarah"] {
+        stdin.write_all(format!("{name}\n").as_bytes()).unwrap();
+        wait_for(format!("Hello, {name}!").as_bytes(), &mut all);
+    }
+    stdin.write_all(b"exit\n").unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_recorded_session_answers_the_tutorial_client_and_checks_servers() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("session.jsonl");
+    let greet = Server::start(&["tcp", "serve", "127.0.0.1:0"]);
+    let greet_addr = greet.address("Listening on ");
+    record_tutorial(greet_addr, &file);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("{\"netplay_record\":1,"), "{text}");
+    assert!(
+        text.contains("\"dir\":\"in\",\"data\":\"Welcome!\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"dir\":\"out\",\"data\":\"Michael\""),
+        "{text}"
+    );
+
+    // As a mock server: the tutorial's client gets exactly its answers.
+    let mock = Server::start(&["replay", file.to_str().unwrap(), "--serve", "127.0.0.1:0"]);
+    let mock_addr = mock.address(" on ");
+    common::tutorial_conversation(mock_addr);
+    common::tutorial_conversation(mock_addr); // each connection on its own
+
+    // As a client: the same server answers the same; another does not.
+    let same = netplay(&[
+        "replay",
+        file.to_str().unwrap(),
+        "--connect",
+        &greet_addr.to_string(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        same.status.success(),
+        "{}",
+        String::from_utf8_lossy(&same.stderr)
+    );
+    let echo = Server::start(&["tcp", "serve", "127.0.0.1:0", "--mode", "echo"]);
+    let echo_addr = echo.address("Listening on ");
+    let differ = netplay(&[
+        "replay",
+        file.to_str().unwrap(),
+        "--connect",
+        &echo_addr.to_string(),
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(differ.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&differ.stderr);
+    assert!(stderr.contains("differ at byte 0"), "{stderr}");
+}
+
+#[test]
+fn malformed_and_unknown_recordings_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, why) in [
+        ("{\"netplay_record\":9}\n", "format 9"),
+        ("garbage\n", "line 1: not JSON"),
+        ("{\"netplay_record\":1}\n{\"t_us\":1}\n", "line 2"),
+    ] {
+        let file = dir.path().join("bad.jsonl");
+        std::fs::write(&file, text).unwrap();
+        let output = netplay(&["replay", file.to_str().unwrap(), "--serve", "127.0.0.1:0"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{text}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(why), "{text}: {stderr}");
+    }
+}
