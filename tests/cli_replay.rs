@@ -37,7 +37,7 @@ fn record_tutorial(addr: std::net::SocketAddr, file: &std::path::Path) {
         }
     });
     let mut all = Vec::new();
-    let mut wait_for = |needle: &[u8], all: &mut Vec<u8>| {
+    let wait_for = |needle: &[u8], all: &mut Vec<u8>| {
         while !all.windows(needle.len()).any(|w| w == needle) {
             all.extend(seen.recv_timeout(common::WAIT).expect("the server's reply"));
         }
