@@ -114,6 +114,7 @@ where
             () = tokio::time::sleep_until(intake_at), if engine_open && !intake_open => {}
             () = tokio::time::sleep_until(next_frame), if dirty => {}
             _ = tick.tick(), if ticking => {
+                app.on_tick();
                 if app.state_pending() {
                     app.flush_state();
                 }

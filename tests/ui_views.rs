@@ -881,3 +881,55 @@ async fn f7_repeats_the_message_on_the_client_tab_and_counts_it() {
     assert!(show(&mut app).contains("Repeat off"), "{}", show(&mut app));
     assert!(!show(&mut app).contains("repeating every"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_r_reconnects_the_client_after_the_server_closes() {
+    let (mut app, mut rx) = new_app();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepts = std::thread::spawn(move || {
+        // The first connection is closed at once; the second is kept.
+        let (first, _) = listener.accept().unwrap();
+        drop(first);
+        listener.accept().unwrap().0
+    });
+    app.on_key(alt('3'));
+    set_field(&mut app, &addr.to_string());
+    app.on_key(ctrl('r'));
+    assert!(
+        show(&mut app).contains("Reconnect on"),
+        "{}",
+        show(&mut app)
+    );
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Reconnecting in 1 s (attempt 1)").await;
+    // The loop ticks once a second; here the test ticks until the attempt.
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    loop {
+        app.on_tick();
+        if show(&mut app).contains("Connected to") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{}", show(&mut app));
+        if let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(50), rx.recv()).await {
+            app.on_engine(event);
+        }
+    }
+    let _second = accepts.join().unwrap();
+    app.on_key(key(KeyCode::F(8))); // disconnecting by hand ends it
+    pump_until(&mut app, &mut rx, "Disconnected (you closed)").await;
+    // No attempt is scheduled: ticks do not connect again.
+    for _ in 0..3 {
+        app.on_tick();
+    }
+    let text = show(&mut app);
+    assert_eq!(
+        text.matches("Reconnecting in").count(),
+        1,
+        "only the first: {text}"
+    );
+    assert!(
+        !text.contains("Connecting to 127.0.0.1") || text.matches("Connecting to").count() == 2,
+        "{text}"
+    );
+}

@@ -408,6 +408,14 @@ impl App {
         }
     }
 
+    /// The once-a-second tick: each tab's time-driven work.
+    pub fn on_tick(&mut self) {
+        let engine = self.engine.clone();
+        for tab in Tab::ALL {
+            self.view_mut(*tab).on_tick(&engine);
+        }
+    }
+
     /// Whether the screen changes with time alone (connection ages), so the
     /// loop needs a once-a-second tick; when false, idle netplay sleeps.
     pub fn needs_tick(&self) -> bool {

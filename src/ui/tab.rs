@@ -30,6 +30,9 @@ pub trait TabView {
     fn needs_tick(&self) -> bool {
         false
     }
+    /// The once-a-second tick (while [`TabView::needs_tick`]): time-driven
+    /// work such as a reconnect that is due.
+    fn on_tick(&mut self, _engine: &Engine) {}
     /// Puts the keyboard on the tab's first field (Alt+N).
     fn focus_first(&mut self);
     /// Moves the keyboard to the next field (Tab) or the previous one

@@ -27,6 +27,8 @@ use super::client_tls::{ClientTls, TlsMode};
 use super::console::{Console, ConsoleFocus, Part, SaveAs};
 use super::kernel::{KernelPanel, PanelKey, Touched};
 use super::keys;
+#[path = "tcp_client_timed.rs"]
+mod timed;
 #[path = "tcp_client_view.rs"]
 mod view;
 use super::log_view::Kind;
@@ -134,6 +136,9 @@ pub struct ClientTab {
     mouse: super::mouse::Areas<Focus>,
     /// The message repeating on a schedule (F7), and its interval.
     repeating: Option<(Duration, tcp_client::Repeating)>,
+    /// Reconnect by itself (Ctrl+R): the backoff, and when the next
+    /// attempt is due.
+    reconnect: Option<(crate::net::timed::Backoff, Option<std::time::Instant>)>,
 }
 
 impl ClientTab {
@@ -168,6 +173,7 @@ impl ClientTab {
             kernel_open: false,
             mouse: super::mouse::Areas::default(),
             repeating: None,
+            reconnect: None,
         }
     }
 
@@ -225,6 +231,18 @@ impl ClientTab {
             Action::Timeout => self.timeout = cycle(&CONNECT_TIMEOUTS, self.timeout),
             Action::HalfClose => self.half_close(),
             Action::Repeat => self.next_repeat(engine),
+            Action::Reconnect => {
+                self.reconnect = match self.reconnect {
+                    Some(_) => None,
+                    None => Some((crate::net::timed::Backoff::default(), None)),
+                };
+                let words = if self.reconnect.is_some() {
+                    "Reconnect on: after a close or a refused connect, again in 1 s, doubling to 30 s"
+                } else {
+                    "Reconnect off"
+                };
+                self.console.say(Kind::Info, words);
+            }
             Action::Connect => self.toggle(engine),
             Action::Pause => self.console.log.toggle_pause(),
             Action::Save => self.console.save(engine),
@@ -294,47 +312,13 @@ impl ClientTab {
                 if let Some(handle) = &self.handle {
                     handle.disconnect();
                 }
+                // Disconnecting by hand ends reconnecting.
+                self.reconnect = None;
                 self.phase = Phase::Closing;
                 self.console.say(Kind::Info, "Disconnecting…");
             }
             Phase::Closing => {}
         }
-    }
-
-    /// F7: the next repeat interval (or off), restarting the repeat with
-    /// the message being typed.
-    fn next_repeat(&mut self, engine: &Engine) {
-        const EVERY: [u64; 3] = [1000, 250, 50];
-        let next = match &self.repeating {
-            None => Some(EVERY[0]),
-            Some((every, _)) => EVERY
-                .iter()
-                .position(|ms| *ms == every.as_millis() as u64)
-                .and_then(|at| EVERY.get(at + 1))
-                .copied(),
-        };
-        self.repeating = None;
-        let Some(ms) = next else {
-            return self.console.say(Kind::Info, "Repeat off");
-        };
-        let (Some(handle), Phase::Connected) = (&self.handle, &self.phase) else {
-            return self.console.say(
-                Kind::Error,
-                "Not connected: connect first, then F7 repeats the message",
-            );
-        };
-        let bytes = match self.console.composer.bytes() {
-            Ok(bytes) if !bytes.is_empty() => bytes,
-            Ok(_) => {
-                return self
-                    .console
-                    .say(Kind::Error, "Type the message to repeat first")
-            }
-            Err(reason) => return self.console.say(Kind::Error, reason),
-        };
-        let every = Duration::from_millis(ms);
-        let schedule = crate::net::timed::Repeat::new(every, Duration::ZERO, None, ms);
-        self.repeating = Some((every, handle.repeat(engine, bytes, schedule)));
     }
 
     fn half_close(&mut self) {
@@ -412,6 +396,9 @@ impl ClientTab {
             } => {
                 self.timeline
                     .mark_at(stats.opened, "connected (TCP handshake done)");
+                if let Some((backoff, _)) = &mut self.reconnect {
+                    backoff.connected();
+                }
                 self.kernel = Some(KernelPanel::new(
                     format!("{local} (you) ⇄ {remote}"),
                     Touched::default(),
@@ -484,6 +471,7 @@ impl ClientTab {
                 self.phase = Phase::Idle;
                 self.console.say(Kind::Error, reason.clone());
                 self.console.log.push(Kind::Error, reason);
+                self.schedule_reconnect();
             }
             ClientEvent::Received(data) => {
                 let at = self.link.as_ref().and_then(|link| link.stats.first_read());
@@ -530,6 +518,7 @@ impl ClientTab {
                 self.console.log.push(kind, text);
                 self.close_timeline(&reason);
                 self.repeating = None;
+                self.schedule_reconnect();
                 if let Some(panel) = &mut self.kernel {
                     panel.on_closed();
                 }
@@ -612,7 +601,20 @@ impl super::tab::TabView for ClientTab {
         self.is_live()
     }
     fn needs_tick(&self) -> bool {
-        self.is_live() || self.repeating.is_some()
+        let reconnecting = self
+            .reconnect
+            .as_ref()
+            .is_some_and(|(_, due)| due.is_some());
+        self.is_live() || self.repeating.is_some() || reconnecting
+    }
+    fn on_tick(&mut self, engine: &Engine) {
+        let due = self.reconnect.as_ref().and_then(|(_, due)| *due);
+        if due.is_some_and(|due| std::time::Instant::now() >= due) && self.phase == Phase::Idle {
+            if let Some((_, due)) = &mut self.reconnect {
+                *due = None;
+            }
+            self.toggle(engine);
+        }
     }
     fn focus_first(&mut self) {
         ClientTab::focus_first(self);

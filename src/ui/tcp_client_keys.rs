@@ -31,6 +31,8 @@ pub enum Action {
     Field,
     /// Repeat the message: off → every 1 s → 250 ms → 50 ms → off.
     Repeat,
+    /// Reconnect by itself after a close or a failed connect.
+    Reconnect,
 }
 
 impl ClientTab {
@@ -109,6 +111,14 @@ impl ClientTab {
             help: "repeat the message: off → every 1 s → 250 ms → 50 ms → off (the count sent is in the status)",
             scope: Scope::Tab,
             action: Action::Repeat,
+        },
+        Binding {
+            keys: &[Key::Ctrl('r')],
+            name: "Ctrl+R",
+            label: "",
+            help: "reconnect by itself after a close or a refused connect: 1 s, doubling to 30 s, each attempt logged (F8 disconnecting stops it)",
+            scope: Scope::Tab,
+            action: Action::Reconnect,
         },
         Binding {
             keys: &[Key::Plain(KeyCode::F(8))],
