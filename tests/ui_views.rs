@@ -933,3 +933,28 @@ async fn ctrl_r_reconnects_the_client_after_the_server_closes() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f9_repeats_a_datagram_on_the_udp_tab() {
+    let (mut app, mut rx) = new_app();
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    peer.set_read_timeout(Some(common::WAIT)).unwrap();
+    let addr = peer.local_addr().unwrap();
+    app.on_key(alt('4'));
+    app.on_key(key(KeyCode::Tab)); // send to
+    set_field(&mut app, &addr.to_string());
+    app.on_key(key(KeyCode::Tab)); // the message
+    type_text(&mut app, "beat");
+    app.on_key(key(KeyCode::F(9)));
+    app.on_key(key(KeyCode::F(9))); // 250 ms
+    let mut buf = [0u8; 16];
+    for _ in 0..3 {
+        let (len, _) = peer.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..len], b"beat");
+    }
+    let text = pump_until(&mut app, &mut rx, "repeating every 250 ms").await;
+    assert!(text.contains("sent (F9)"), "{text}");
+    app.on_key(key(KeyCode::F(9))); // 50 ms
+    app.on_key(key(KeyCode::F(9))); // off
+    assert!(show(&mut app).contains("Repeat off"));
+}

@@ -149,48 +149,18 @@ impl ClientHandle {
         engine: &Engine,
         bytes: Vec<u8>,
         schedule: super::timed::Repeat,
-    ) -> Repeating {
-        let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    ) -> super::timed::Repeating {
         let writer = self.writer();
-        let counter = Arc::clone(&sent);
-        engine.spawn(async move {
-            let mut schedule = schedule;
-            loop {
-                tokio::select! {
-                    sent = writer.send(bytes.clone()) => if !sent { return },
-                    _ = &mut stopped => return,
-                }
-                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(wait) = schedule.sent_one() else {
-                    return;
-                };
-                tokio::select! {
-                    () = tokio::time::sleep(wait) => {}
-                    _ = &mut stopped => return,
-                }
-            }
-        });
-        Repeating { sent, _stop: stop }
+        super::timed::Repeating::start(engine, schedule, move || {
+            let writer = writer.clone();
+            let bytes = bytes.clone();
+            async move { writer.send(bytes).await }
+        })
     }
 
     /// Closes the connection (or abandons the attempt) at once.
     pub fn disconnect(&self) {
         self.stop.send_replace(true);
-    }
-}
-
-/// A repeat in progress ([`ClientHandle::repeat`]): the exact count of
-/// sends so far; dropping it stops the repeat.
-pub struct Repeating {
-    sent: Arc<std::sync::atomic::AtomicU64>,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-impl Repeating {
-    /// Sends made so far.
-    pub fn sent(&self) -> u64 {
-        self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

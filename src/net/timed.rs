@@ -54,6 +54,51 @@ impl Repeat {
     }
 }
 
+/// A repeat in progress: the exact count of sends so far; dropping it
+/// stops the repeat.
+pub struct Repeating {
+    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Repeating {
+    /// Runs `send` on `schedule` in an engine task until the count is
+    /// reached, a send fails (`false`: the connection or socket is gone),
+    /// or the handle is dropped.
+    pub fn start<F, Fut>(engine: &super::Engine, schedule: Repeat, mut send: F) -> Self
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = bool> + Send,
+    {
+        let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let counter = std::sync::Arc::clone(&sent);
+        engine.spawn(async move {
+            let mut schedule = schedule;
+            loop {
+                tokio::select! {
+                    ok = send() => if !ok { return },
+                    _ = &mut stopped => return,
+                }
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(wait) = schedule.sent_one() else {
+                    return;
+                };
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    _ = &mut stopped => return,
+                }
+            }
+        });
+        Self { sent, _stop: stop }
+    }
+
+    /// Sends made so far.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// The first wait before reconnecting.
 pub const BACKOFF_FIRST: Duration = Duration::from_secs(1);
 /// The longest wait before reconnecting.

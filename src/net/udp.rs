@@ -142,6 +142,28 @@ impl UdpHandle {
         let _ = self.commands.send(SocketCommand::Mode(mode));
     }
 
+    /// Sends `bytes` to `target` on `schedule` until the count is reached,
+    /// the socket closes, or the returned handle is dropped.
+    pub fn repeat(
+        &self,
+        engine: &Engine,
+        target: &str,
+        bytes: Vec<u8>,
+        schedule: super::timed::Repeat,
+    ) -> super::timed::Repeating {
+        let commands = self.commands.clone();
+        let target = target.to_string();
+        super::timed::Repeating::start(engine, schedule, move || {
+            let sent = commands
+                .send(SocketCommand::Send {
+                    target: target.clone(),
+                    bytes: bytes.clone(),
+                })
+                .is_ok();
+            std::future::ready(sent)
+        })
+    }
+
     /// The rules rules mode answers by, from the next datagram on.
     pub fn set_rules(&self, rules: Option<Arc<super::rules::Rules>>) {
         let _ = self.commands.send(SocketCommand::Rules(rules));

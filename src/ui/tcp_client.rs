@@ -135,7 +135,7 @@ pub struct ClientTab {
     /// Where the last frame drew each part, for the mouse.
     mouse: super::mouse::Areas<Focus>,
     /// The message repeating on a schedule (F7), and its interval.
-    repeating: Option<(Duration, tcp_client::Repeating)>,
+    repeating: Option<(Duration, crate::net::timed::Repeating)>,
     /// Reconnect by itself (Ctrl+R): the backoff, and when the next
     /// attempt is due.
     reconnect: Option<(crate::net::timed::Backoff, Option<std::time::Instant>)>,

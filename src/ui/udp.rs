@@ -126,6 +126,8 @@ pub struct UdpTab {
     mouse: super::mouse::Areas<Focus>,
     /// The rules of rules mode and their editor (Alt+E).
     rules: super::rules_editor::RulesEditor,
+    /// The message repeating to the target (F9), and its interval.
+    repeating: Option<(Duration, crate::net::timed::Repeating)>,
 }
 
 impl UdpTab {
@@ -149,6 +151,7 @@ impl UdpTab {
             saving: 0,
             mouse: super::mouse::Areas::default(),
             rules: super::rules_editor::RulesEditor::default(),
+            repeating: None,
             status: Status::new(
                 Kind::Info,
                 "Not bound. Enter binds; or just send (an ephemeral port is used).",
@@ -201,6 +204,7 @@ impl UdpTab {
             Action::Save => self.save(engine),
             Action::Packets => return self.packet_key(key),
             Action::Rules => self.rules.open = true,
+            Action::Repeat => self.next_repeat(engine),
         }
         true
     }
@@ -286,6 +290,7 @@ impl UdpTab {
         if let Some((handle, kind)) = self.socket.take() {
             // Events of the old socket are ignored from here on.
             handle.close();
+            self.repeating = None;
             self.local = None;
             self.connected = None;
             self.stats = None;
@@ -358,6 +363,47 @@ impl UdpTab {
         // stays in the history: Up recalls it).
         let _ = self.composer.take();
         self.sender(engine, &target).send(&target, bytes);
+    }
+
+    /// F9: the next repeat interval (or off), restarting the repeat with
+    /// the message being typed and the target.
+    fn next_repeat(&mut self, engine: &Engine) {
+        const EVERY: [u64; 3] = [1000, 250, 50];
+        let next = match &self.repeating {
+            None => Some(EVERY[0]),
+            Some((every, _)) => EVERY
+                .iter()
+                .position(|ms| u128::from(*ms) == every.as_millis())
+                .and_then(|at| EVERY.get(at + 1))
+                .copied(),
+        };
+        self.repeating = None;
+        let Some(ms) = next else {
+            self.status = Status::new(Kind::Info, "Repeat off");
+            return;
+        };
+        let target = self.target.text().trim().to_string();
+        if let Err(reason) = crate::net::resolve::split_host_port(&target) {
+            self.status = Status::new(Kind::Error, format!("Target: {reason}"));
+            return;
+        }
+        let bytes = match self.composer.bytes() {
+            Ok(bytes) if !bytes.is_empty() => bytes,
+            Ok(_) => {
+                self.status = Status::new(Kind::Error, "Type the message to repeat first");
+                return;
+            }
+            Err(reason) => {
+                self.status = Status::new(Kind::Error, reason);
+                return;
+            }
+        };
+        let every = Duration::from_millis(ms);
+        let schedule = crate::net::timed::Repeat::new(every, Duration::ZERO, None, ms);
+        let repeating = self
+            .sender(engine, &target)
+            .repeat(engine, &target, bytes, schedule);
+        self.repeating = Some((every, repeating));
     }
 
     fn run_burst(&mut self, engine: &Engine) {
@@ -461,6 +507,7 @@ impl UdpTab {
             }
             UdpEvent::BindFailed { reason } => {
                 self.socket = None;
+                self.repeating = None;
                 self.status = Status::new(Kind::Error, format!("Cannot bind: {reason}"));
                 self.log.push(Kind::Error, format!("Cannot bind: {reason}"));
             }
@@ -497,6 +544,7 @@ impl UdpTab {
             }
             UdpEvent::Closed => {
                 self.socket = None;
+                self.repeating = None;
                 self.local = None;
                 self.connected = None;
             }
@@ -616,7 +664,7 @@ impl super::tab::TabView for UdpTab {
         self.is_open()
     }
     fn needs_tick(&self) -> bool {
-        false
+        self.repeating.is_some()
     }
     fn focus_first(&mut self) {
         UdpTab::focus_first(self);

@@ -27,6 +27,8 @@ pub enum Action {
     Packets,
     /// Open the rules editor (rules mode).
     Rules,
+    /// Repeat the message: off → every 1 s → 250 ms → 50 ms → off.
+    Repeat,
 }
 
 impl UdpTab {
@@ -113,6 +115,14 @@ impl UdpTab {
             help: "bind / unbind from anywhere on the tab",
             scope: Scope::Tab,
             action: Action::Bind,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(9))],
+            name: "F9",
+            label: "repeat",
+            help: "repeat the message to the target: off → every 1 s → 250 ms → 50 ms → off (the count sent in the status)",
+            scope: Scope::Tab,
+            action: Action::Repeat,
         },
         Binding {
             keys: &[Key::Alt('e')],

@@ -89,6 +89,14 @@ impl UdpTab {
             ("○ ", theme::dim())
         };
         let mut spans = vec![Span::styled(dot, style)];
+        // First, so a narrow screen still shows it.
+        if let Some((every, repeating)) = &self.repeating {
+            spans.push(Span::raw(format!(
+                "repeating every {} · {} sent (F9) · ",
+                crate::format::human_duration(*every),
+                count(repeating.sent())
+            )));
+        }
         spans.extend(self.status.line().spans);
         spans.push(Span::styled(" · mode ", theme::dim()));
         spans.push(Span::styled(self.mode.name(), theme::key()));
