@@ -94,9 +94,10 @@ impl ServerTab {
                 row.closes_with_reset = options.closes_with_reset();
             }
         }
+        // The first byte each way is not marked here, per event (a flood
+        // would pay for it on every read): the counters stamp it, and the
+        // view adds it when shown.
         let (conn, what) = match event {
-            ServerEvent::Received { conn, .. } => (conn, "first byte in"),
-            ServerEvent::Sent { conn, .. } => (conn, "first byte out"),
             ServerEvent::TlsAccepted { conn, .. } => (conn, "TLS handshake done"),
             ServerEvent::PeerHalfClosed { conn } => {
                 (conn, "FIN received: the peer shut down its write side")
@@ -105,14 +106,7 @@ impl ServerTab {
             _ => return,
         };
         if let Some(row) = self.row_mut(*conn) {
-            // The engine's own time for the first byte, not the frame the
-            // event reached the screen in.
-            let at = match event {
-                ServerEvent::Received { .. } => row.stats.first_read(),
-                ServerEvent::Sent { .. } => row.stats.first_write(),
-                _ => None,
-            };
-            row.timeline.mark_once_at(what, at);
+            row.timeline.mark_once(what);
         }
     }
 
@@ -192,7 +186,13 @@ impl ServerTab {
             .binary_search_by_key(id, |row| row.id)
             .ok()
             .and_then(|at| self.rows.get(at))
-            .map(|row| row.timeline.lines())
+            .map(|row| {
+                // The first byte each way, at the engine's own time.
+                let mut timeline = row.timeline.clone();
+                timeline.mark_once_if("first byte in", row.stats.first_read());
+                timeline.mark_once_if("first byte out", row.stats.first_write());
+                timeline.lines()
+            })
             .unwrap_or_default()
     }
 }

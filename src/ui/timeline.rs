@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::format::human_duration;
 
 /// The marks of one connection, in the order they happened.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Timeline {
     start: Option<Instant>,
     marks: Vec<(Instant, String)>,
@@ -57,6 +57,13 @@ impl Timeline {
         if !self.seen.contains(&key) {
             self.seen.push(key);
             self.mark_at(at.unwrap_or_else(Instant::now), key);
+        }
+    }
+
+    /// [`Timeline::mark_once`] at `at`, only when it is known.
+    pub fn mark_once_if(&mut self, key: &'static str, at: Option<Instant>) {
+        if at.is_some() {
+            self.mark_once_at(key, at);
         }
     }
 
