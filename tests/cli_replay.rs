@@ -122,3 +122,43 @@ fn malformed_and_unknown_recordings_say_why() {
         assert!(stderr.contains(why), "{text}: {stderr}");
     }
 }
+
+/// Resident memory of a process, in KiB (Linux; `None` elsewhere).
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn a_client_that_sends_far_more_than_recorded_is_cut_off_and_others_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tiny.jsonl");
+    std::fs::write(
+        &file,
+        "{\"netplay_record\":1,\"local\":\"a\",\"remote\":\"b\"}\n{\"t_us\":0,\"dir\":\"in\",\"data\":\"hi\"}\n{\"t_us\":1,\"dir\":\"out\",\"data\":\"x\"}\n",
+    )
+    .unwrap();
+    let mock = Server::start(&["replay", file.to_str().unwrap(), "--serve", "127.0.0.1:0"]);
+    let addr = mock.address(" on ");
+    let mut client = common::tutorial_client(addr);
+    common::expect_bytes(&mut client, b"hi");
+    // Far more than the recording's one byte: the mock reads what the
+    // recording says, closes, and holds none of the rest.
+    let chunk = vec![b'z'; 1 << 20];
+    let before = rss_kib(mock.child.id());
+    for _ in 0..64 {
+        if client.write_all(&chunk).is_err() {
+            break; // the mock closed after the recorded byte: also fine
+        }
+    }
+    if let (Some(before), Some(after)) = (before, rss_kib(mock.child.id())) {
+        assert!(
+            after < before + 16 * 1024,
+            "RSS grew from {before} to {after} KiB"
+        );
+    }
+    // Still serving others.
+    let mut other = common::tutorial_client(addr);
+    common::expect_bytes(&mut other, b"hi");
+}

@@ -54,6 +54,26 @@ impl Repeat {
     }
 }
 
+/// The intervals a front end's repeat key steps through, after "off".
+pub const REPEAT_EVERY: [Duration; 3] = [
+    Duration::from_millis(1000),
+    Duration::from_millis(250),
+    Duration::from_millis(50),
+];
+
+/// The interval after `now` in [`REPEAT_EVERY`] (`None` → the first;
+/// after the last → `None`, off).
+pub fn next_interval(now: Option<Duration>) -> Option<Duration> {
+    match now {
+        None => Some(REPEAT_EVERY[0]),
+        Some(every) => REPEAT_EVERY
+            .iter()
+            .position(|d| *d == every)
+            .and_then(|at| REPEAT_EVERY.get(at + 1))
+            .copied(),
+    }
+}
+
 /// A repeat in progress: the exact count of sends so far; dropping it
 /// stops the repeat.
 pub struct Repeating {
@@ -158,6 +178,17 @@ mod tests {
             .iter()
             .all(|w| *w >= Duration::from_millis(80) && *w <= Duration::from_millis(120)));
         assert!(!repeat.more());
+    }
+
+    #[test]
+    fn the_repeat_key_steps_through_the_intervals_then_off() {
+        let mut now = None;
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            now = next_interval(now);
+            seen.push(now.map(|d| d.as_millis()));
+        }
+        assert_eq!(seen, [Some(1000), Some(250), Some(50), None]);
     }
 
     #[tokio::test(start_paused = true)]

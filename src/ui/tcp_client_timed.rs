@@ -28,17 +28,10 @@ impl ClientTab {
     /// F7: the next repeat interval (or off), restarting the repeat with
     /// the message being typed.
     pub(super) fn next_repeat(&mut self, engine: &Engine) {
-        const EVERY: [u64; 3] = [1000, 250, 50];
-        let next = match &self.repeating {
-            None => Some(EVERY[0]),
-            Some((every, _)) => EVERY
-                .iter()
-                .position(|ms| *ms == every.as_millis() as u64)
-                .and_then(|at| EVERY.get(at + 1))
-                .copied(),
-        };
+        let next =
+            crate::net::timed::next_interval(self.repeating.as_ref().map(|(every, _)| *every));
         self.repeating = None;
-        let Some(ms) = next else {
+        let Some(every) = next else {
             return self.console.say(Kind::Info, "Repeat off");
         };
         let (Some(handle), Phase::Connected) = (&self.handle, &self.phase) else {
@@ -56,8 +49,8 @@ impl ClientTab {
             }
             Err(reason) => return self.console.say(Kind::Error, reason),
         };
-        let every = Duration::from_millis(ms);
-        let schedule = crate::net::timed::Repeat::new(every, Duration::ZERO, None, ms);
+        let seed = every.as_millis() as u64;
+        let schedule = crate::net::timed::Repeat::new(every, Duration::ZERO, None, seed);
         self.repeating = Some((every, handle.repeat(engine, bytes, schedule)));
     }
 }

@@ -11,17 +11,10 @@ impl UdpTab {
     /// F9: the next repeat interval (or off), restarting the repeat with
     /// the message being typed and the target.
     pub(super) fn next_repeat(&mut self, engine: &Engine) {
-        const EVERY: [u64; 3] = [1000, 250, 50];
-        let next = match &self.repeating {
-            None => Some(EVERY[0]),
-            Some((every, _)) => EVERY
-                .iter()
-                .position(|ms| u128::from(*ms) == every.as_millis())
-                .and_then(|at| EVERY.get(at + 1))
-                .copied(),
-        };
+        let next =
+            crate::net::timed::next_interval(self.repeating.as_ref().map(|(every, _)| *every));
         self.repeating = None;
-        let Some(ms) = next else {
+        let Some(every) = next else {
             self.status = Status::new(Kind::Info, "Repeat off");
             return;
         };
@@ -41,8 +34,8 @@ impl UdpTab {
                 return;
             }
         };
-        let every = Duration::from_millis(ms);
-        let schedule = crate::net::timed::Repeat::new(every, Duration::ZERO, None, ms);
+        let seed = every.as_millis() as u64;
+        let schedule = crate::net::timed::Repeat::new(every, Duration::ZERO, None, seed);
         let repeating = self
             .sender(engine, &target)
             .repeat(engine, &target, bytes, schedule);
