@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::super::kernel::{KernelPanel, PanelKey, Touched};
 use super::super::log_view::Kind;
 use super::RelayTab;
-use crate::net::relay::{Dir, PairCommand, RelayEvent, Side};
+use crate::net::relay::{PairCommand, RelayEvent, Side};
 use crate::net::sockopts::SockOpt;
 use crate::net::ConnId;
 
@@ -132,13 +132,6 @@ impl RelayTab {
             RelayEvent::UpstreamOpen { pair, .. } => {
                 (pair, "upstream connected: bytes flow from now on")
             }
-            RelayEvent::Relayed { pair, dir, .. } => (
-                pair,
-                match dir {
-                    Dir::Up => "first byte client → server",
-                    Dir::Down => "first byte server → client",
-                },
-            ),
             RelayEvent::FinReceived { pair, side } => (
                 pair,
                 match side {
@@ -164,12 +157,7 @@ impl RelayTab {
             _ => return,
         };
         if let Some(row) = self.row_mut(*pair) {
-            // The engine's own time for the first byte each way.
             let at = match event {
-                RelayEvent::Relayed { dir, .. } => row
-                    .stats
-                    .as_ref()
-                    .and_then(|stats| stats[dir.index()].first_read()),
                 RelayEvent::UpstreamOpen { stats, .. } => Some(stats[0].opened),
                 _ => None,
             };
@@ -182,7 +170,15 @@ impl RelayTab {
         self.kernel
             .as_ref()
             .and_then(|view| self.pairs.iter().find(|row| row.id == view.pair))
-            .map(|row| row.timeline.lines())
+            .map(|row| {
+                // The first byte each way, stamped by the counters (a data
+                // event marks nothing: floods pay nothing for this).
+                let first = |at: usize| row.stats.as_ref().and_then(|s| s[at].first_read());
+                row.timeline.lines_with(&[
+                    ("first byte client → server", first(0)),
+                    ("first byte server → client", first(1)),
+                ])
+            })
             .unwrap_or_default()
     }
 

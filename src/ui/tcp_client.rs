@@ -474,14 +474,10 @@ impl ClientTab {
                 self.schedule_reconnect();
             }
             ClientEvent::Received(data) => {
-                let at = self.link.as_ref().and_then(|link| link.stats.first_read());
-                self.timeline.mark_once_at("first byte in", at);
                 let text = format!("{} B: ", data.len);
                 self.console.log.push_data(Kind::In, text, data);
             }
             ClientEvent::Sent(data) => {
-                let at = self.link.as_ref().and_then(|link| link.stats.first_write());
-                self.timeline.mark_once_at("first byte out", at);
                 let text = format!("{} B: ", data.len);
                 self.console.log.push_data(Kind::Out, text, data);
             }
@@ -553,7 +549,7 @@ impl ClientTab {
         self.console
             .log
             .push(Kind::Info, "Timeline of this connection:");
-        for line in self.timeline.lines() {
+        for line in self.timeline_lines() {
             self.console.log.push(Kind::Info, line);
         }
         let ending = if reset || we_reset {
@@ -567,6 +563,16 @@ impl ClientTab {
             let words = what_the_kernel_keeps(ending, link.local, link.remote);
             self.console.log.push(Kind::Info, words);
         }
+    }
+
+    /// The connection's timeline with the first byte each way, as the
+    /// counters stamped them.
+    pub(super) fn timeline_lines(&self) -> Vec<String> {
+        let stats = self.link.as_ref().map(|link| &link.stats);
+        self.timeline.lines_with(&[
+            ("first byte in", stats.and_then(|s| s.first_read())),
+            ("first byte out", stats.and_then(|s| s.first_write())),
+        ])
     }
 
     /// Keys worth showing in the footer now, from the bindings table.

@@ -53,7 +53,7 @@ impl ClientTab {
         self.console
             .render_log(frame, transcript, self.focus == Focus::Transcript);
         if let (true, Some(panel)) = (self.kernel_open, &self.kernel) {
-            panel.render(frame, area, None, &self.timeline.lines());
+            panel.render(frame, area, None, &self.timeline_lines());
         }
         // Where each part is, for the mouse.
         self.mouse.clear();

@@ -187,11 +187,10 @@ impl ServerTab {
             .ok()
             .and_then(|at| self.rows.get(at))
             .map(|row| {
-                // The first byte each way, at the engine's own time.
-                let mut timeline = row.timeline.clone();
-                timeline.mark_once_if("first byte in", row.stats.first_read());
-                timeline.mark_once_if("first byte out", row.stats.first_write());
-                timeline.lines()
+                row.timeline.lines_with(&[
+                    ("first byte in", row.stats.first_read()),
+                    ("first byte out", row.stats.first_write()),
+                ])
             })
             .unwrap_or_default()
     }

@@ -60,11 +60,17 @@ impl Timeline {
         }
     }
 
-    /// [`Timeline::mark_once`] at `at`, only when it is known.
-    pub fn mark_once_if(&mut self, key: &'static str, at: Option<Instant>) {
-        if at.is_some() {
-            self.mark_once_at(key, at);
+    /// The lines with `marks` added in time order where their moment is
+    /// known — the first byte each way, which the connection's counters
+    /// stamp: read when shown, never marked per data event.
+    pub fn lines_with(&self, marks: &[(&'static str, Option<Instant>)]) -> Vec<String> {
+        let mut timeline = self.clone();
+        for (key, at) in marks {
+            if at.is_some() {
+                timeline.mark_once_at(key, *at);
+            }
         }
+        timeline.lines()
     }
 
     /// One line per mark: `+1.2 ms  first byte in`.
