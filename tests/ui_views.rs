@@ -813,7 +813,7 @@ async fn rules_mode_answers_by_the_editor_and_edits_apply_to_the_next_line() {
         app.on_key(key(F5)); // greet → … → rules
     }
     assert!(
-        show(&mut app).contains("mode rules (Alt+E edits the rules)"),
+        show(&mut app).contains("mode rules (F5) · Alt+E edits the rules"),
         "{}",
         show(&mut app)
     );

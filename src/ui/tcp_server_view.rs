@@ -90,10 +90,11 @@ impl ServerTab {
         spans.extend(self.console.status.line().spans);
         spans.push(Span::styled(" · mode ", theme::dim()));
         spans.push(Span::styled(self.config.behaviour.name(), theme::key()));
+        spans.push(Span::styled(" (F5)", theme::dim()));
         if self.config.behaviour == crate::net::greet::Behaviour::Rules {
-            spans.push(Span::styled(" (Alt+E edits the rules)", theme::dim()));
+            spans.push(Span::styled(" · Alt+E edits the rules", theme::dim()));
         }
-        spans.push(Span::styled(" (F5) · delay ", theme::dim()));
+        spans.push(Span::styled(" · delay ", theme::dim()));
         spans.push(Span::raw(human_duration(self.config.reply_delay)));
         spans.push(Span::styled(" (F6)", theme::dim()));
         spans.extend(self.tls.status());
