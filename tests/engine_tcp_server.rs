@@ -422,10 +422,19 @@ async fn ten_thousand_pipelined_requests_in_one_write_are_all_answered() {
     let (seen, mut reader) = counter.join().unwrap();
     assert_eq!(seen, REQUESTS);
     // Still alive: one more request on the same connection is answered.
+    // The counter stopped at the 10,000th status line, so the rest of that
+    // answer may still be unread: read until a new status line arrives.
     writer.write_all(b"GET /again HTTP/1.1\r\n\r\n").unwrap();
+    reader
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut after = Vec::new();
     let mut buf = [0u8; 4096];
-    let n = reader.read(&mut buf).unwrap();
-    assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
+    while !after.windows(15).any(|w| w == b"HTTP/1.1 200 OK") {
+        let n = reader.read(&mut buf).expect("the request after the flood");
+        assert!(n > 0, "closed after the flood");
+        after.extend_from_slice(&buf[..n]);
+    }
     server.stop();
 }
 
