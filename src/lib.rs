@@ -21,6 +21,9 @@
 //!   the CLI so both say the same thing.
 //! - [`text`] — the one gate for untrusted bytes ([`text::sanitize`]) and
 //!   the escape syntax that writes any byte back.
+//! - [`record`] and [`json`] — the recording format (JSON lines, written
+//!   by the engine's recorder, read back by `netplay replay`) and the
+//!   hand-written JSON writer that `--json` also uses.
 //! - [`files`], [`format`](mod@format), [`ring`], [`clock`], [`shutdown`],
 //!   [`terminal`] — files written safely, numbers for people, bounded rings
 //!   with exact totals, timestamps, stop signals, and raw mode restored on
@@ -65,6 +68,7 @@ pub mod curl;
 pub mod files;
 pub mod format;
 pub mod http_file;
+pub mod json;
 pub mod narrate;
 pub mod narrate_relay;
 pub mod net;

@@ -5,7 +5,7 @@
 //! `half_close`, `closed`).
 //!
 //! ```text
-//! {"netplay_record":1,"local":"127.0.0.1:50000","remote":"127.0.0.1:9999"}
+//! {"netplay_record":1,"side":"client","local":"127.0.0.1:50000","remote":"127.0.0.1:9999"}
 //! {"t_us":0,"event":"connected"}
 //! {"t_us":1520,"dir":"in","data":"Welcome!"}
 //! {"t_us":2210,"dir":"out","data":"Michael"}
@@ -23,6 +23,16 @@ pub enum Way {
     In,
     /// Sent by the recording side.
     Out,
+}
+
+impl Way {
+    /// The other direction.
+    pub fn opposite(self) -> Way {
+        match self {
+            Way::In => Way::Out,
+            Way::Out => Way::In,
+        }
+    }
 }
 
 /// One recorded event.
@@ -46,6 +56,35 @@ pub enum Entry {
     },
 }
 
+/// Which end of the connection the recording was made at: `replay
+/// --serve` plays the server's side of either, `--connect` the client's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The client's end (`tcp connect`, the client tab, a relay pair seen
+    /// from its client): `out` is what the client sent.
+    Client,
+    /// The server's end (a server tab connection): `out` is what the
+    /// server sent.
+    Server,
+}
+
+impl Side {
+    /// The direction of the server's bytes in a recording made at this end.
+    pub fn server_sends(self) -> Way {
+        match self {
+            Side::Client => Way::In,
+            Side::Server => Way::Out,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Side::Client => "client",
+            Side::Server => "server",
+        }
+    }
+}
+
 /// A whole recording.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recording {
@@ -53,14 +92,17 @@ pub struct Recording {
     pub local: String,
     /// The peer's address.
     pub remote: String,
+    /// Which end it was made at (`client` when the header does not say).
+    pub side: Side,
     /// The events, in order.
     pub entries: Vec<Entry>,
 }
 
 /// The header line.
-pub fn header_line(local: &str, remote: &str) -> String {
-    crate::cli::output::json_object(&[
+pub fn header_line(local: &str, remote: &str, side: Side) -> String {
+    crate::json::json_object(&[
         ("netplay_record", VERSION.into()),
+        ("side", side.name().into()),
         ("local", local.into()),
         ("remote", remote.into()),
     ])
@@ -68,7 +110,7 @@ pub fn header_line(local: &str, remote: &str) -> String {
 
 /// A line for bytes going `way` at `at`.
 pub fn data_line(at: Duration, way: Way, bytes: &[u8]) -> String {
-    crate::cli::output::json_object(&[
+    crate::json::json_object(&[
         ("t_us", (at.as_micros() as u64).into()),
         (
             "dir",
@@ -84,7 +126,7 @@ pub fn data_line(at: Duration, way: Way, bytes: &[u8]) -> String {
 
 /// A lifecycle line.
 pub fn life_line(at: Duration, what: &str) -> String {
-    crate::cli::output::json_object(&[
+    crate::json::json_object(&[
         ("t_us", (at.as_micros() as u64).into()),
         ("event", what.into()),
     ])
@@ -118,6 +160,16 @@ pub fn parse(text: &str) -> Result<Recording, String> {
     let mut recording = Recording {
         local: text_of(&header, "local").unwrap_or_default(),
         remote: text_of(&header, "remote").unwrap_or_default(),
+        side: match text_of(&header, "side").as_deref() {
+            None | Some("client") => Side::Client,
+            Some("server") => Side::Server,
+            Some(other) => {
+                return Err(format!(
+                    "line 1: \"side\" is {:?}; it must be \"client\" or \"server\"",
+                    crate::text::sanitize(other.as_bytes())
+                ))
+            }
+        },
         entries: Vec::new(),
     };
     for (index, line) in lines {
@@ -153,7 +205,7 @@ mod tests {
     #[test]
     fn lines_round_trip_any_bytes_and_bad_input_names_its_line() {
         let text = [
-            header_line("127.0.0.1:1", "127.0.0.1:2"),
+            header_line("127.0.0.1:1", "127.0.0.1:2", Side::Server),
             life_line(Duration::ZERO, "connected"),
             data_line(Duration::from_micros(1500), Way::In, b"Welcome!"),
             data_line(Duration::from_micros(2200), Way::Out, b"a\\b\n\x00\xff\"'"),
@@ -162,6 +214,7 @@ mod tests {
         .join("\n");
         let recording = parse(&text).unwrap();
         assert_eq!(recording.local, "127.0.0.1:1");
+        assert_eq!(recording.side, Side::Server);
         assert_eq!(recording.entries.len(), 4);
         assert_eq!(
             recording.entries[2],
@@ -175,6 +228,7 @@ mod tests {
             ("", "empty"),
             ("{\"netplay_record\":2}", "format 2"),
             ("{\"other\":1}", "not a netplay recording"),
+            ("{\"netplay_record\":1,\"side\":\"middle\"}", "\"side\""),
             (
                 "{\"netplay_record\":1}\n{\"t_us\":1,\"dir\":\"sideways\",\"data\":\"x\"}",
                 "line 2",

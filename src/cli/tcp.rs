@@ -174,10 +174,14 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
     };
     let (engine, mut events) = super::headless_engine(true);
     let secure = tls.is_some();
+    // Recorded here, from the lossless headless events, so one file spans
+    // every `--reconnect` attempt.
     let how = tcp_client::Connect {
         timeout: limit,
         tls,
         tcp_info,
+        record: None,
+        replay: None,
     };
     let queue = super::stdin_queue::StdinQueue::start(eol, raw);
     let mut backoff = crate::net::timed::Backoff::default();
@@ -234,7 +238,7 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                             emit(&out, "tcp_info", Kind::Info, &info.line(), &fields);
                         }
                     }
-                    ClientEvent::Options(_) => {}
+                    ClientEvent::Options(_) | ClientEvent::Replayed(_) => {}
                     ClientEvent::ConnectFailed { reason } => {
                         out.error(&reason);
                         if reconnect && !stopping {
@@ -331,7 +335,12 @@ struct Recorder {
 
 impl Recorder {
     fn create(path: &std::path::Path) -> Result<Self, String> {
-        let file = std::fs::File::create(path)
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
+            .open(path)
             .map_err(|err| format!("cannot record to {}: {err}", path.display()))?;
         Ok(Self {
             file: std::io::BufWriter::new(file),
@@ -348,7 +357,7 @@ impl Recorder {
     fn connected(&mut self, local: &str, remote: &str) {
         if !self.header {
             self.header = true;
-            self.line(&crate::record::header_line(local, remote));
+            self.line(&crate::record::header_line(local, remote, crate::record::Side::Client));
         }
         self.life("connected");
     }

@@ -38,6 +38,7 @@ pub mod relay;
 mod relay_faults;
 mod relay_pair;
 mod relay_pump;
+pub mod recorder;
 pub mod replay;
 pub mod resolve;
 pub mod rules;
@@ -254,6 +255,8 @@ pub enum Event {
     Relay(relay::RelayId, relay::RelayEvent),
     /// A save asked for with [`Engine::save`] is done: the file, or why not.
     Saved(SaveFor, Result<std::path::PathBuf, String>),
+    /// A recording of a connection started or ended.
+    Record(recorder::RecordNews),
 }
 
 /// Who asked for a save: the outcome is routed back to it.

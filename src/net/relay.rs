@@ -291,10 +291,13 @@ pub enum PairCommand {
     Option(Side, super::sockopts::SockOpt),
     /// Sample `TCP_INFO` of our socket to `Side` every second, or stop.
     Watch(Option<Side>),
+    /// Record the pair from now on to a new file, or stop.
+    Record(Option<super::recorder::RecordTo>),
 }
 
 enum RelayCommand {
     Pair(ConnId, PairCommand),
+    Record(Option<super::recorder::RecordTo>),
 }
 
 /// Controls a running relay; dropping it stops the relay.
@@ -315,6 +318,16 @@ impl RelayHandle {
     pub fn command(&self, pair: ConnId, command: PairCommand) -> Result<(), Busy> {
         self.commands
             .try_send(RelayCommand::Pair(pair, command))
+            .map_err(|_| Busy)
+    }
+
+    /// Records every pair, one new file each, both directions as each
+    /// side sent them (before any fault): the open pairs from now, each
+    /// new one from its first byte (or stops: `None`). Seen from the
+    /// client: `out` is what the client sent, `in` what the server sent.
+    pub fn record(&self, to: Option<super::recorder::RecordTo>) -> Result<(), Busy> {
+        self.commands
+            .try_send(RelayCommand::Record(to))
             .map_err(|_| Busy)
     }
 
@@ -415,15 +428,33 @@ impl Listener {
         let mut tasks: JoinSet<ConnId> = JoinSet::new();
         let mut stop = context.stop.clone();
         let mut out_of_files = FdPressure::default();
+        let mut record_new = None;
         loop {
             let resume = out_of_files.resume_at;
+            // Biased: a command given right after the start (recording
+            // on) is taken before the first accept.
             tokio::select! {
+                biased;
                 () = stop.stopped() => break,
                 () = tokio::time::sleep_until(resume.unwrap_or_else(tokio::time::Instant::now)), if resume.is_some() => {
                     out_of_files.resume_at = None;
                 }
                 command = commands.recv() => match command {
                     None => break,
+                    Some(RelayCommand::Record(to)) => {
+                        record_new.clone_from(&to);
+                        let mut refused = Vec::new();
+                        for (pair, queue) in &pairs {
+                            if queue.try_send(PairCommand::Record(to.clone())).is_err() {
+                                refused.push(pair.to_string());
+                            }
+                        }
+                        if !refused.is_empty() {
+                            refused.sort();
+                            let reason = format!("Recording not switched for {}: {Busy}", refused.join(", "));
+                            context.emit(RelayEvent::Warning { reason }).await;
+                        }
+                    }
                     Some(RelayCommand::Pair(pair, command)) => {
                         let refused = match pairs.get(&pair) {
                             None => Some(format!("{pair} is closed: nothing to do")),
@@ -449,7 +480,7 @@ impl Listener {
                         let pair = ConnId(context.engine.next_id());
                         let (queue, queue_rx) = mpsc::channel(PAIR_QUEUE);
                         pairs.insert(pair, queue);
-                        let task = Pair::new(context.clone(), pair);
+                        let task = Pair::new(context.clone(), pair).recording(record_new.clone());
                         tasks.spawn_on(task.run(stream, client, queue_rx), &context.engine.runtime);
                     }
                     Err(err) if is_too_many_files(&err) => {

@@ -14,6 +14,7 @@ use super::relay::{Context, Dir, PairCommand, PairStats, RelayEvent};
 use super::relay_pump::{Pump, PumpCommand, PumpEnd};
 use super::resolve::resolve;
 use super::tcp_info::SocketFd;
+use super::recorder::{record_life, RecordFor, RecordTo, Recorder};
 use super::{ConnId, ConnStats};
 
 /// Commands one direction may have waiting inside the pair.
@@ -32,16 +33,41 @@ enum Outcome {
 pub(crate) struct Pair {
     context: Context,
     pair: ConnId,
+    /// Record from the first byte.
+    record: Option<Box<RecordTo>>,
 }
 
 impl Pair {
     pub(crate) fn new(context: Context, pair: ConnId) -> Self {
-        Self { context, pair }
+        Self {
+            context,
+            pair,
+            record: None,
+        }
+    }
+
+    /// Records this pair from its first byte to a new file.
+    pub(crate) fn recording(mut self, to: Option<RecordTo>) -> Self {
+        self.record = to.map(Box::new);
+        self
+    }
+
+    /// A recorder for this pair, seen from its client: `out` is what the
+    /// client sent, `in` what the server sent.
+    fn recorder(&self, to: RecordTo, client: SocketAddr, server: SocketAddr) -> Recorder {
+        Recorder::start(
+            &self.context.engine,
+            to,
+            RecordFor::RelayPair(self.context.relay, self.pair),
+            crate::record::Side::Client,
+            &client.to_string(),
+            &server.to_string(),
+        )
     }
 
     /// Runs the pair to its end; returns its id for the listener's books.
     pub(crate) async fn run(
-        self,
+        mut self,
         client: TcpStream,
         client_addr: SocketAddr,
         mut commands: mpsc::Receiver<PairCommand>,
@@ -95,6 +121,12 @@ impl Pair {
                 stats: stats.clone(),
             })
             .await;
+        let mut recorder = self
+            .record
+            .take()
+            .map(|to| self.recorder(*to, client_addr, up_remote));
+        record_life(&mut recorder, "connected").await;
+        let addrs = (client_addr, up_remote);
         let sockets = [SocketFd::of(&client), SocketFd::of(&upstream)];
         let (mut client_read, mut client_write) = client.into_split();
         let (mut server_read, mut server_write) = upstream.into_split();
@@ -105,8 +137,10 @@ impl Pair {
                 &stats,
                 &mut commands,
                 sockets,
+                (&mut recorder, addrs),
             )
             .await;
+        record_life(&mut recorder, "closed").await;
         match outcome {
             Outcome::Finished => self.closed("both sides closed".into(), false).await,
             Outcome::Closed(why) => {
@@ -198,6 +232,7 @@ impl Pair {
         stats: &PairStats,
         commands: &mut mpsc::Receiver<PairCommand>,
         sockets: [SocketFd; 2],
+        (recorder, addrs): (&mut Option<Recorder>, (SocketAddr, SocketAddr)),
     ) -> Outcome {
         let socket = |side: Side| match side {
             Side::Client => sockets[0],
@@ -219,6 +254,7 @@ impl Pair {
                 rx,
                 hold[dir.index()],
             )
+            .recording(recorder.clone())
         };
         let up = pump(Dir::Up, up_rx).run(client.0, server.1);
         let down = pump(Dir::Down, down_rx).run(server.0, client.1);
@@ -241,6 +277,15 @@ impl Pair {
                     Some(PairCommand::Option(side, opt)) => {
                         let options = super::sockopts::apply_and_read(socket(side), opt);
                         self.context.emit(RelayEvent::Options { pair: self.pair, side, options }).await;
+                        continue;
+                    }
+                    Some(PairCommand::Record(to)) => {
+                        *recorder = to.map(|to| self.recorder(to, addrs.0, addrs.1));
+                        for queue in [&up_tx, &down_tx] {
+                            // A direction whose queue is full keeps its
+                            // old switch; one that has finished needs none.
+                            let _ = queue.try_send(PumpCommand::Record(recorder.clone()));
+                        }
                         continue;
                     }
                     Some(PairCommand::Watch(side)) => {

@@ -21,7 +21,9 @@ use super::relay::{
     MAX_QUEUED_CHUNKS,
 };
 use super::relay_faults::{Faults, Jitter};
+use super::recorder::{record, record_life, Recorder};
 use super::{ConnId, ConnStats};
+use crate::record::Way;
 
 /// Bytes asked for by the first read; a read that fills it grows the buffer
 /// to [`READ_BUFFER`], so thousands of idle pairs stay small.
@@ -38,6 +40,8 @@ pub(crate) enum PumpCommand {
     /// The relay's settings changed: read them again now (a pump waiting
     /// on a read would otherwise see them only at its next read).
     Refresh,
+    /// Record what this direction reads from now on, or stop.
+    Record(Option<Recorder>),
 }
 
 /// How a direction ended.
@@ -96,6 +100,8 @@ pub(crate) struct Pump {
     /// Every queued byte of the relay holds a permit: all pairs together
     /// hold at most [`super::relay::RELAY_BUDGET`].
     budget: Arc<Semaphore>,
+    /// The pair's recording, shared by both directions, while on.
+    recorder: Option<Recorder>,
 }
 
 /// How far writes may run ahead of the bandwidth's clock.
@@ -193,6 +199,21 @@ impl Pump {
             jitter: Jitter::new(pair.0.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ dir.index() as u64),
             budget: Arc::clone(&context.budget),
             context,
+            recorder: None,
+        }
+    }
+
+    /// Records what this direction reads (as the sender sent it).
+    pub(crate) fn recording(mut self, recorder: Option<Recorder>) -> Self {
+        self.recorder = recorder;
+        self
+    }
+
+    /// In a recording seen from the client: up is what it sent.
+    fn way(&self) -> Way {
+        match self.dir {
+            Dir::Up => Way::Out,
+            Dir::Down => Way::In,
         }
     }
 
@@ -271,6 +292,7 @@ impl Pump {
                         }
                     }
                     Some(PumpCommand::Refresh) => {}
+                    Some(PumpCommand::Record(recorder)) => self.recorder = recorder,
                     None => commands_open = false,
                 },
                 // Built only when polled: no timer is touched on the fast path.
@@ -281,11 +303,18 @@ impl Pump {
                 read = reader.read(&mut buffer), if can_read => match read {
                     Ok(0) => {
                         eof = true;
+                        let fin = match self.dir {
+                            Dir::Up => "half_close",
+                            Dir::Down => "peer_half_close",
+                        };
+                        record_life(&mut self.recorder, fin).await;
                         let side = Side::reading(self.dir);
                         self.context.emit(RelayEvent::FinReceived { pair: self.pair, side }).await;
                     }
                     Ok(n) => {
                         self.stats.record_read(n);
+                        let way = self.way();
+                        record(&mut self.recorder, way, &buffer[..n]).await;
                         // A change of faults made while this read waited
                         // applies to what it brought (the Refresh command
                         // may still be queued behind it).

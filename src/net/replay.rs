@@ -53,8 +53,9 @@ fn total(recording: &Recording, way: Way) -> usize {
         .sum()
 }
 
-/// Plays the recorded server to one accepted client (the recording was
-/// made by a client: its `in` bytes are what the server sent). Only the
+/// Plays the recorded server to one accepted client (from a recording
+/// made at either end: its header says which direction the server's
+/// bytes went). Only the
 /// count of the client's bytes is kept (a client that floods costs no
 /// memory); returns it.
 pub async fn serve_one(
@@ -65,7 +66,8 @@ pub async fn serve_one(
     let started = tokio::time::Instant::now();
     let mut received = 0usize;
     let mut buffer = vec![0u8; 16 * 1024];
-    for (at, bytes, wait_for) in script(recording, Way::In) {
+    let server_sends = recording.side.server_sends();
+    for (at, bytes, wait_for) in script(recording, server_sends) {
         if timing {
             tokio::time::sleep_until(started + at).await;
         } else {
@@ -80,7 +82,7 @@ pub async fn serve_one(
         stream.write_all(&bytes).await?;
     }
     // The rest the recorded client sent, then the close.
-    let rest = total(recording, Way::Out);
+    let rest = total(recording, server_sends.opposite());
     while received < rest {
         let n = stream.read(&mut buffer).await?;
         if n == 0 {
@@ -92,47 +94,97 @@ pub async fn serve_one(
     Ok(received)
 }
 
+/// The connection a recorded client is played over: a socket of its own
+/// (`netplay replay --connect`), or a client tab's connection, whose
+/// received bytes are tapped off its read loop (every byte, in order, on a
+/// bounded channel the read loop waits on).
+pub enum PlayOver {
+    /// A socket of its own.
+    Stream(TcpStream),
+    /// An engine client connection.
+    Client {
+        /// Sends on the connection, in order with its other sends.
+        writer: super::tcp_client::ClientWriter,
+        /// Every byte the connection reads.
+        tap: tokio::sync::mpsc::Receiver<Vec<u8>>,
+    },
+}
+
+impl PlayOver {
+    async fn send(&mut self, bytes: Vec<u8>) -> std::io::Result<()> {
+        match self {
+            PlayOver::Stream(stream) => stream.write_all(&bytes).await,
+            PlayOver::Client { writer, .. } => match writer.send(bytes).await {
+                true => Ok(()),
+                false => Err(std::io::ErrorKind::NotConnected.into()),
+            },
+        }
+    }
+
+    /// The next bytes read; empty when the connection closed.
+    async fn receive(&mut self, buffer: &mut [u8]) -> std::io::Result<Vec<u8>> {
+        match self {
+            PlayOver::Stream(stream) => {
+                let n = stream.read(buffer).await?;
+                Ok(buffer[..n].to_vec())
+            }
+            PlayOver::Client { tap, .. } => Ok(tap.recv().await.unwrap_or_default()),
+        }
+    }
+}
+
 /// Plays the recorded client against a server and compares its answers
 /// with the recording's; `Ok(None)` when they are the same. `limit` is how
 /// long the server may stay silent while an answer is due.
 pub async fn play_client(
-    mut stream: TcpStream,
+    stream: TcpStream,
     recording: &Recording,
     limit: Duration,
 ) -> std::io::Result<Option<Difference>> {
+    play_client_over(PlayOver::Stream(stream), recording, limit).await
+}
+
+/// [`play_client`] over either kind of connection.
+pub async fn play_client_over(
+    mut over: PlayOver,
+    recording: &Recording,
+    limit: Duration,
+) -> std::io::Result<Option<Difference>> {
+    let server_sends = recording.side.server_sends();
     let expected: Vec<u8> = recording
         .entries
         .iter()
         .filter_map(|entry| match entry {
-            Entry::Data {
-                way: Way::In,
-                bytes,
-                ..
-            } => Some(bytes.clone()),
+            Entry::Data { way, bytes, .. } if *way == server_sends => Some(bytes.clone()),
             _ => None,
         })
         .flatten()
         .collect();
     let mut got = Vec::new();
     let mut buffer = vec![0u8; 16 * 1024];
-    for (_, bytes, wait_for) in script(recording, Way::Out) {
+    for (_, bytes, wait_for) in script(recording, server_sends.opposite()) {
         while got.len() < wait_for {
-            match tokio::time::timeout(limit, stream.read(&mut buffer)).await {
-                Ok(Ok(0)) | Err(_) => return Ok(compare(&expected, &got)),
-                Ok(Ok(n)) => got.extend_from_slice(&buffer[..n]),
+            match tokio::time::timeout(limit, over.receive(&mut buffer)).await {
+                Err(_) => return Ok(compare(&expected, &got)),
+                Ok(Ok(read)) if read.is_empty() => return Ok(compare(&expected, &got)),
+                Ok(Ok(read)) => got.extend_from_slice(&read),
                 Ok(Err(err)) => return Err(err),
             }
             if let Some(difference) = compare_prefix(&expected, &got) {
                 return Ok(Some(difference));
             }
         }
-        stream.write_all(&bytes).await?;
+        over.send(bytes).await?;
     }
     while got.len() < expected.len() {
-        match tokio::time::timeout(limit, stream.read(&mut buffer)).await {
-            Ok(Ok(0)) | Err(_) => break,
-            Ok(Ok(n)) => got.extend_from_slice(&buffer[..n]),
+        match tokio::time::timeout(limit, over.receive(&mut buffer)).await {
+            Err(_) => break,
+            Ok(Ok(read)) if read.is_empty() => break,
+            Ok(Ok(read)) => got.extend_from_slice(&read),
             Ok(Err(err)) => return Err(err),
+        }
+        if let Some(difference) = compare_prefix(&expected, &got) {
+            return Ok(Some(difference));
         }
     }
     Ok(compare(&expected, &got))

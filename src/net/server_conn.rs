@@ -14,9 +14,11 @@ use super::conn_io::{self, ConnReader, ConnWriter};
 use super::error::{human_duration, stream_error};
 use super::greet::{greet, Behaviour, GreetAction, ServerConfig, WELCOME};
 use super::http_responder::HttpResponder;
+use super::recorder::{record, record_life, RecordFor, RecordTo, Recorder};
 use super::tcp_info::SocketFd;
 use super::tcp_server::{ConnCommand, ServerEvent, READ_BUFFER, TLS_HANDSHAKE_LIMIT};
 use super::{CloseReason, ConnId, ConnStats, Engine, Event, ServerId};
+use crate::record::{Side, Way};
 
 pub(crate) struct Connection {
     engine: Engine,
@@ -27,6 +29,9 @@ pub(crate) struct Connection {
     config: watch::Receiver<ServerConfig>,
     /// The rules of rules mode (read at each line, so edits apply at once).
     rules: Option<watch::Receiver<Option<Arc<super::rules::Rules>>>>,
+    /// Record from the first byte (boxed: most connections never record,
+    /// and every idle connection is this task's size).
+    record: Option<Box<RecordTo>>,
 }
 
 /// Why a connection task must end now.
@@ -48,7 +53,25 @@ impl Connection {
             conn,
             config,
             rules: None,
+            record: None,
         }
+    }
+
+    /// Records this connection from its first byte to a new file.
+    pub(crate) fn recording(mut self, to: Option<RecordTo>) -> Self {
+        self.record = to.map(Box::new);
+        self
+    }
+
+    fn recorder(&self, to: RecordTo, local: SocketAddr, peer: SocketAddr) -> Recorder {
+        Recorder::start(
+            &self.engine,
+            to,
+            RecordFor::ServerConn(self.server, self.conn),
+            Side::Server,
+            &local.to_string(),
+            &peer.to_string(),
+        )
     }
 
     /// The rules this connection answers by in rules mode.
@@ -138,10 +161,13 @@ impl Connection {
                 }
             }
         };
+        let recorder = self.record.take().map(|to| self.recorder(*to, local, peer));
         let mut io = Writer {
             writer: &mut writer,
             stats: &stats,
+            recorder,
         };
+        record_life(&mut io.recorder, "connected").await;
         let mut http = HttpResponder::new(peer, local);
         let mut lines = super::rules::LineSplitter::default();
         let mut replies: u64 = 0;
@@ -208,6 +234,9 @@ impl Connection {
                             let options = super::sockopts::apply_and_read(fd, opt);
                             self.emit(ServerEvent::Options { conn, options }).await;
                         }
+                        Some(ConnCommand::Record(to)) => {
+                            io.recorder = to.map(|to| self.recorder(to, local, peer));
+                        }
                         Some(ConnCommand::Watch(on)) => {
                             sampling = always_sampling || on;
                             if sampling {
@@ -225,6 +254,7 @@ impl Connection {
                         Ok(0) => {
                             if self.config.borrow_and_update().behaviour == Behaviour::Manual {
                                 peer_done = true;
+                                record_life(&mut io.recorder, "peer_half_close").await;
                                 self.emit(ServerEvent::PeerHalfClosed { conn }).await;
                             } else {
                                 break 'conn CloseReason::Peer;
@@ -233,6 +263,7 @@ impl Connection {
                         Ok(n) => {
                             let chunk = &buffer[..n];
                             stats.record_read(n);
+                            record(&mut io.recorder, Way::In, chunk).await;
                             self.offer(|| ServerEvent::Received { conn, data: self.engine.payload(chunk) }).await;
                             // The shared config is read only when it changed:
                             // every connection reading its lock per message
@@ -297,6 +328,7 @@ impl Connection {
                 }
             }
         };
+        let mut recorder = io.recorder.take();
         // An option asked for before the close still applies to it (close
         // with RST, then kick), even if sends were queued ahead of it.
         while let Ok(command) = commands.try_recv() {
@@ -329,6 +361,7 @@ impl Connection {
             drop(writer);
             drop(reader);
         }
+        record_life(&mut recorder, "closed").await;
         self.emit(ServerEvent::Closed { conn, reason }).await;
         conn
     }
@@ -394,6 +427,7 @@ impl Connection {
             }
         }
         io.stats.record_write(bytes.len());
+        record(&mut io.recorder, Way::Out, bytes).await;
         self.offer(|| ServerEvent::Sent {
             conn: self.conn,
             data: self.engine.payload(bytes),
@@ -414,6 +448,8 @@ struct Stall<'a> {
 struct Writer<'a> {
     writer: &'a mut ConnWriter,
     stats: &'a ConnStats,
+    /// What both directions are recorded to, while on.
+    recorder: Option<Recorder>,
 }
 
 /// Performs a TLS connection's handshake; the split halves and the event

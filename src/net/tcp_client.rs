@@ -15,6 +15,8 @@ use super::sockopts::SockOpt;
 use super::tcp_info::SocketFd;
 pub use super::tcp_server::Busy;
 use super::tls::{TlsInfo, TlsOptions};
+use crate::record::{Side, Way};
+use super::recorder::{RecordFor, RecordTo, Recorder};
 use super::{ClientId, CloseReason, ConnStats, Engine, Event, Payload, StopSignal};
 
 /// The default limit for resolving and connecting.
@@ -24,8 +26,13 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// stops the writes; past this, sends are refused instead of piling up).
 pub const SEND_QUEUE: usize = 64;
 
-/// Option changes that may wait for the connection task.
+/// Option changes (and recording switches) that may wait for the
+/// connection task.
 const OPTION_QUEUE: usize = 8;
+
+/// Reads that may wait for a replay comparing them (the read loop waits
+/// for room: none is lost).
+const TAP_QUEUE: usize = 16;
 
 /// Bytes asked for per read.
 const READ_BUFFER: usize = 16 * 1024;
@@ -81,6 +88,10 @@ pub enum ClientEvent {
     Received(Payload),
     /// Bytes were written.
     Sent(Payload),
+    /// A replay asked for in [`Connect::replay`] ended: `Ok(None)` when
+    /// the server answered as recorded, else where it first differed (or
+    /// why the replay stopped).
+    Replayed(Result<Option<super::replay::Difference>, String>),
     /// This side's write half is shut down (FIN sent); reads continue.
     WriteShutdown,
     /// The connection ended; the task has ended.
@@ -102,6 +113,7 @@ pub struct ClientHandle {
     id: ClientId,
     commands: mpsc::Sender<ClientCommand>,
     options: mpsc::Sender<SockOpt>,
+    controls: mpsc::Sender<Control>,
     stop: watch::Sender<bool>,
 }
 
@@ -139,6 +151,15 @@ impl ClientHandle {
     /// while a write waits for a peer that does not read.
     pub fn set_option(&self, opt: SockOpt) -> Result<(), Busy> {
         self.options.try_send(opt).map_err(|_| Busy)
+    }
+
+    /// Starts recording the connection from now on to a new file (or
+    /// stops: `None`); [`Event::Record`] reports the file. Taken at once,
+    /// like an option.
+    pub fn record(&self, to: Option<RecordTo>) -> Result<(), Busy> {
+        self.controls
+            .try_send(Control::Record(to))
+            .map_err(|_| Busy)
     }
 
     /// Sends `bytes` on `schedule` (every N ms, jitter, count) until the
@@ -210,6 +231,8 @@ pub fn connect_with(
             timeout,
             tls,
             tcp_info: false,
+            record: None,
+            replay: None,
         },
     )
 }
@@ -224,6 +247,20 @@ pub struct Connect {
     /// Report `TCP_INFO` every second and once more at the close
     /// ([`ClientEvent::TcpInfo`]).
     pub tcp_info: bool,
+    /// Record the session from its first byte to a new file.
+    pub record: Option<RecordTo>,
+    /// Play a recording's client side once connected, comparing the
+    /// server's answers ([`ClientEvent::Replayed`] says how it went).
+    pub replay: Option<Replay>,
+}
+
+/// A recording to play on a new connection.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// The recording.
+    pub recording: Arc<crate::record::Recording>,
+    /// How long the server may stay silent while a recorded answer is due.
+    pub limit: Duration,
 }
 
 /// Connects as `how` says; the outcome arrives as events.
@@ -231,17 +268,28 @@ pub fn open(engine: &Engine, target: &str, how: Connect) -> ClientHandle {
     let id = ClientId(engine.next_id());
     let (commands, command_rx) = mpsc::channel(SEND_QUEUE);
     let (options, option_rx) = mpsc::channel(OPTION_QUEUE);
+    let (controls, control_rx) = mpsc::channel(OPTION_QUEUE);
     let (stop_tx, stop) = StopSignal::new();
     let task = Client {
         engine: engine.clone(),
         id,
         stop,
     };
-    engine.spawn(task.run(target.to_string(), how, command_rx, option_rx));
+    let receivers = Controls {
+        options: option_rx,
+        controls: control_rx,
+    };
+    // The player writes like any producer that must not lose data.
+    let writer = how
+        .replay
+        .is_some()
+        .then(|| ClientWriter(commands.clone()));
+    engine.spawn(task.run(target.to_string(), how, command_rx, receivers, writer));
     ClientHandle {
         id,
         commands,
         options,
+        controls,
         stop: stop_tx,
     }
 }
@@ -266,12 +314,15 @@ impl Client {
         target: String,
         how: Connect,
         commands: mpsc::Receiver<ClientCommand>,
-        options: mpsc::Receiver<SockOpt>,
+        controls: Controls,
+        player: Option<ClientWriter>,
     ) {
         let Connect {
             timeout,
             tls,
             tcp_info,
+            record,
+            replay,
         } = how;
         let started = tokio::time::Instant::now();
         // A bad CA file is the user's to fix: say so before any traffic.
@@ -309,10 +360,20 @@ impl Client {
             }
         };
         let _ = stream.set_nodelay(true);
+        let recorder = record.map(|to| self.recorder(to, local, remote));
+        // The tap is on before the first read: a greeting is compared too.
+        let tap = match (replay, player) {
+            (Some(replay), Some(writer)) => Some(self.play(replay, writer)),
+            _ => None,
+        };
         let probe = Probe {
             socket: SocketFd::of(&stream),
             every_second: tcp_info,
-            options,
+            options: controls.options,
+            controls: controls.controls,
+            recorder: std::sync::Mutex::new(recorder),
+            tap,
+            addrs: (local, remote),
         };
         let stats = ConnStats::new();
         self.emit(ClientEvent::Connected {
@@ -370,6 +431,63 @@ impl Client {
         self.emit(ClientEvent::Closed { reason }).await;
     }
 
+    /// Starts the player of a replay; returns the tap its bytes come on.
+    fn play(&self, replay: Replay, writer: ClientWriter) -> mpsc::Sender<Vec<u8>> {
+        let (tap, tapped) = mpsc::channel(TAP_QUEUE);
+        let over = super::replay::PlayOver::Client {
+            writer,
+            tap: tapped,
+        };
+        let (engine, id) = (self.engine.clone(), self.id);
+        self.engine.spawn(async move {
+            let outcome = super::replay::play_client_over(over, &replay.recording, replay.limit)
+                .await
+                .map_err(|err| stream_error(&err));
+            engine
+                .emit(Event::Client(id, ClientEvent::Replayed(outcome)))
+                .await;
+        });
+        tap
+    }
+
+    fn recorder(&self, to: RecordTo, local: SocketAddr, remote: SocketAddr) -> Recorder {
+        Recorder::start(
+            &self.engine,
+            to,
+            RecordFor::Client(self.id),
+            Side::Client,
+            &local.to_string(),
+            &remote.to_string(),
+        )
+    }
+
+    /// The recorder, if one is on (a clone: the lock is not held across
+    /// the wait for the disk).
+    fn recording(recording: &Recording) -> Option<Recorder> {
+        recording.lock().ok().and_then(|on| on.clone())
+    }
+
+    /// Records, and forgets a recorder whose file failed.
+    async fn record(recording: &Recording, way: Way, bytes: &[u8]) {
+        if let Some(recorder) = Self::recording(recording) {
+            if !recorder.data(way, bytes).await {
+                Self::switch_recorder(recording, None);
+            }
+        }
+    }
+
+    async fn record_life(recording: &Recording, what: &str) {
+        if let Some(recorder) = Self::recording(recording) {
+            recorder.life(what).await;
+        }
+    }
+
+    fn switch_recorder(recording: &Recording, recorder: Option<Recorder>) {
+        if let Ok(mut on) = recording.lock() {
+            *on = recorder;
+        }
+    }
+
     async fn establish(&self, target: &str, timeout: Duration) -> Result<TcpStream, String> {
         let addrs = resolve(target, timeout).await?;
         self.emit(ClientEvent::Resolved {
@@ -406,6 +524,8 @@ impl Client {
     where
         S: AsyncRead + AsyncWrite + Send + Unpin,
     {
+        let recording = std::mem::take(&mut probe.recorder);
+        Self::record_life(&recording, "connected").await;
         let (mut reader, mut writer) = tokio::io::split(stream);
         let mut buffer = vec![0u8; READ_BUFFER];
         let mut stop = self.stop.clone();
@@ -422,6 +542,7 @@ impl Client {
                             .await
                             .map_err(|err| CloseReason::Error(stream_error(&err)))?;
                         stats.record_write(bytes.len());
+                        Self::record(&recording, Way::Out, &bytes).await;
                         self.offer(|| ClientEvent::Sent(self.engine.payload(&bytes)))
                             .await;
                     }
@@ -432,6 +553,7 @@ impl Client {
                             .shutdown()
                             .await
                             .map_err(|err| CloseReason::Error(stream_error(&err)))?;
+                        Self::record_life(&recording, "half_close").await;
                         self.emit(ClientEvent::WriteShutdown).await;
                     }
                     ClientCommand::ShutdownWrite => {}
@@ -441,6 +563,7 @@ impl Client {
             Ok::<(), CloseReason>(())
         };
         tokio::pin!(write_side);
+        let mut tap = probe.tap.take();
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let reason = loop {
@@ -458,6 +581,11 @@ impl Client {
                         self.offer(|| ClientEvent::TcpInfo { info, last: false }).await;
                     }
                 }
+                Some(Control::Record(to)) = probe.controls.recv() => {
+                    let (local, remote) = probe.addrs;
+                    let recorder = to.map(|to| self.recorder(to, local, remote));
+                    Self::switch_recorder(&recording, recorder);
+                }
                 Some(opt) = probe.options.recv() => {
                     let result = super::sockopts::apply_and_read(probe.socket, opt);
                     self.emit(ClientEvent::Options(result)).await;
@@ -473,6 +601,12 @@ impl Client {
                     }
                     Ok(n) => {
                         stats.record_read(n);
+                        Self::record(&recording, Way::In, &buffer[..n]).await;
+                        if let Some(to) = &tap {
+                            if to.send(buffer[..n].to_vec()).await.is_err() {
+                                tap = None;
+                            }
+                        }
                         self.offer(|| ClientEvent::Received(self.engine.payload(&buffer[..n]))).await;
                     }
                     Err(err) => break CloseReason::Error(stream_error(&err)),
@@ -490,6 +624,7 @@ impl Client {
                 self.emit(ClientEvent::TcpInfo { info, last: true }).await;
             }
         }
+        Self::record_life(&recording, "closed").await;
         reason
     }
 }
@@ -501,4 +636,26 @@ struct Probe {
     socket: SocketFd,
     every_second: bool,
     options: mpsc::Receiver<SockOpt>,
+    controls: mpsc::Receiver<Control>,
+    /// Taken by the conversation, where the read loop and the write side
+    /// (both in this task) share it.
+    recorder: Recording,
+    /// A replay's copy of every byte read (taken by the conversation).
+    tap: Option<mpsc::Sender<Vec<u8>>>,
+    addrs: (SocketAddr, SocketAddr),
+}
+
+/// The recorder, if one is on.
+type Recording = std::sync::Mutex<Option<Recorder>>;
+
+/// What the handle changes beside the data: options and recording.
+struct Controls {
+    options: mpsc::Receiver<SockOpt>,
+    controls: mpsc::Receiver<Control>,
+}
+
+/// Switches beside the socket options.
+enum Control {
+    /// Record from now on to a new file, or stop.
+    Record(Option<RecordTo>),
 }

@@ -173,6 +173,7 @@ enum ServerCommand {
     Broadcast(Vec<u8>),
     Kick(ConnId),
     Forward(ConnId, ConnCommand),
+    Record(Option<super::recorder::RecordTo>),
 }
 
 /// Commands the listener forwards to one connection.
@@ -183,6 +184,8 @@ pub(crate) enum ConnCommand {
     Option(super::sockopts::SockOpt),
     /// Sample `TCP_INFO` every second (the detail view is open on it).
     Watch(bool),
+    /// Record from now on to a new file, or stop.
+    Record(Option<super::recorder::RecordTo>),
 }
 
 /// Controls one running listener. Dropping it (or [`ServerHandle::stop`])
@@ -243,6 +246,13 @@ impl ServerHandle {
 
     fn command(&self, command: ServerCommand) -> Result<(), Busy> {
         self.commands.try_send(command).map_err(|_| Busy)
+    }
+
+    /// Records every connection, one new file each: the open ones from
+    /// now, each new one from its first byte (or stops: `None`).
+    /// [`Event::Record`](super::Event::Record) reports each file.
+    pub fn record(&self, to: Option<super::recorder::RecordTo>) -> Result<(), Busy> {
+        self.command(ServerCommand::Record(to))
     }
 
     /// Stops listening and closes every connection; a [`ServerEvent::Stopped`]
@@ -351,9 +361,13 @@ impl Listener {
         let mut tasks: JoinSet<ConnId> = JoinSet::new();
         let mut stop = self.stop.clone();
         let mut out_of_files = FdPressure::default();
+        let mut record_new = None;
         loop {
             let resume = out_of_files.resume_at;
+            // Biased: a command given right after the start (recording
+            // on) is taken before the first accept.
             tokio::select! {
+                biased;
                 () = stop.stopped() => break,
                 () = tokio::time::sleep_until(resume.unwrap_or_else(tokio::time::Instant::now)), if resume.is_some() => {
                     out_of_files.resume_at = None;
@@ -361,6 +375,9 @@ impl Listener {
                 command = commands.recv() => match command {
                     None => break,
                     Some(command) => {
+                        if let ServerCommand::Record(to) = &command {
+                            record_new.clone_from(to);
+                        }
                         if let Some(reason) = Self::dispatch(&mut conns, command) {
                             self.emit(ServerEvent::Warning { reason }).await;
                         }
@@ -392,7 +409,8 @@ impl Listener {
                             conn,
                             self.config.clone(),
                         )
-                        .with_rules(self.rules.clone());
+                        .with_rules(self.rules.clone())
+                        .recording(record_new.clone());
                         tasks.spawn_on(connection.run(stream, peer, self.tls.clone(), commands_rx, kick), &self.engine.runtime);
                     }
                     Err(err) if is_too_many_files(&err) => {
@@ -439,6 +457,20 @@ impl Listener {
                 if let Some(entry) = conns.get(&conn) {
                     hand(conn, entry, command);
                 }
+            }
+            ServerCommand::Record(to) => {
+                for (conn, entry) in conns.iter() {
+                    hand(*conn, entry, ConnCommand::Record(to.clone()));
+                }
+                if !refused.is_empty() {
+                    refused.sort();
+                    let list: Vec<String> = refused.iter().map(ToString::to_string).collect();
+                    return Some(format!(
+                        "Recording not switched for {}: their queue is full (the peer reads nothing)",
+                        list.join(", ")
+                    ));
+                }
+                return None;
             }
             ServerCommand::Broadcast(bytes) => {
                 for (conn, entry) in conns.iter() {

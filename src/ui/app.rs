@@ -13,6 +13,7 @@ use super::tcp_client::ClientTab;
 use super::tcp_server::ServerTab;
 use super::udp::UdpTab;
 use crate::net::greet::Behaviour;
+use crate::net::recorder::RecordFor;
 use crate::net::{Engine, Event, SaveFor};
 
 /// How netplay starts: which tab, and what the command line put in it.
@@ -404,6 +405,11 @@ impl App {
                 SaveFor::ClientTranscript => self.client.on_saved(outcome),
                 SaveFor::UdpPackets => self.udp.on_saved(outcome),
                 SaveFor::RelayLog => self.relay.on_saved(outcome),
+            },
+            Event::Record(news) => match news.who() {
+                RecordFor::Client(_) => self.client.on_record(news),
+                RecordFor::ServerConn(..) => self.server.on_record(news),
+                RecordFor::RelayPair(..) => self.relay.on_record(news),
             },
         }
     }

@@ -26,6 +26,7 @@ pub mod kernel;
 pub mod keys;
 pub mod log_view;
 pub mod mouse;
+pub mod recording;
 pub mod relay;
 pub mod relay_faults;
 pub mod relay_keys;

@@ -40,6 +40,8 @@ use crate::net::relay::{
     self, Dir, DirCommand, HeldChunk, PairCommand, PairStats, RelayConfig, RelayHandle, Side,
 };
 use crate::net::{ConnId, Engine, SaveFor};
+#[path = "relay_tab.rs"]
+mod tab_view;
 
 /// Closed pairs kept in the table (oldest go first); open ones all stay.
 pub const CLOSED_PAIRS_KEPT: usize = 200;
@@ -196,6 +198,8 @@ pub struct RelayTab {
     kernel: Option<kernel_glue::RelayKernel>,
     /// Where the last frame drew each part, for the mouse.
     pub(crate) mouse: super::mouse::Areas<Focus>,
+    /// Record every pair, one file each (Alt+R).
+    pub(crate) recording: super::recording::RecordSwitch,
 }
 
 impl RelayTab {
@@ -229,6 +233,7 @@ impl RelayTab {
             faults_cursor: FaultCursor::default(),
             kernel: None,
             mouse: super::mouse::Areas::default(),
+            recording: super::recording::RecordSwitch::new("netplay-relay"),
         }
     }
 
@@ -270,6 +275,7 @@ impl RelayTab {
             }
             Action::Pause => self.console.log.toggle_pause(),
             Action::Save => self.console.save(engine),
+            Action::Record => self.toggle_record(),
             Action::Send => self.send(),
             Action::Release => return self.on_held(|_| Some(DirCommand::ReleaseAll)),
             Action::Step => return self.on_held(|_| Some(DirCommand::Step)),
@@ -361,6 +367,9 @@ impl RelayTab {
                     self.config,
                     relay::DEFAULT_CONNECT_TIMEOUT,
                 ));
+                if let (Some(to), Some(handle)) = (self.recording.plan(), &self.handle) {
+                    let _ = handle.record(Some(to));
+                }
                 self.running_target = target;
                 self.phase = Phase::Starting;
             }
@@ -373,6 +382,30 @@ impl RelayTab {
             }
             Phase::Stopping => {}
         }
+    }
+
+    /// Alt+R: records every pair (the open ones from now, each new one
+    /// from its first byte), one file each; or stops.
+    fn toggle_record(&mut self) {
+        let to = self.recording.flip();
+        let running = matches!(self.phase, Phase::Starting | Phase::Relaying(_));
+        if let (true, Some(handle)) = (running, &self.handle) {
+            if handle.record(to).is_err() {
+                self.recording.flip();
+                return self
+                    .console
+                    .say(Kind::Error, "Not switched: the relay is busy");
+            }
+        }
+        let live = running && self.pairs.iter().any(PairRow::is_open);
+        let words = self.recording.flipped_words("pair", live);
+        self.console.say(Kind::Info, words);
+    }
+
+    /// A pair's recording started or ended.
+    pub fn on_record(&mut self, news: crate::net::recorder::RecordNews) {
+        let (kind, words) = self.recording.on_news(&news);
+        self.console.log.push(kind, words);
     }
 
     fn apply_config(&mut self) {
@@ -583,82 +616,5 @@ impl RelayTab {
 
     pub(crate) fn running_target(&self) -> &str {
         &self.running_target
-    }
-}
-
-impl super::tab::TabView for RelayTab {
-    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        RelayTab::on_key(self, key, engine)
-    }
-    fn on_paste(&mut self, text: &str) {
-        RelayTab::on_paste(self, text);
-    }
-    fn render(&mut self, frame: &mut ratatui::Frame, area: ratatui::layout::Rect) {
-        super::relay_view::render(self, frame, area);
-        self.render_kernel(frame, area);
-    }
-    fn hints(&self) -> Vec<Hint> {
-        RelayTab::hints(self)
-    }
-    fn help(&self) -> Vec<Hint> {
-        keys::help(Self::BINDINGS)
-    }
-    fn is_active(&self) -> bool {
-        self.is_relaying()
-    }
-    fn needs_tick(&self) -> bool {
-        self.is_live()
-    }
-    fn focus_first(&mut self) {
-        RelayTab::focus_first(self);
-    }
-    fn focus_step(&mut self, forward: bool) {
-        self.focus = self.focus.step(forward);
-    }
-    fn typing(&self) -> bool {
-        RelayTab::typing(self)
-    }
-    fn listen_field(&mut self) -> Option<(&mut InputField, bool)> {
-        let locked = self.phase != Phase::Stopped;
-        Some((&mut self.console.address, locked))
-    }
-    fn open_kernel_view(&mut self) {
-        self.open_kernel();
-    }
-    fn click(&mut self, column: u16, row: u16) {
-        let at = super::mouse::click(&self.mouse, column, row, &mut self.focus);
-        if let Some(id) = at.and_then(|at| self.pairs.get(at)).map(|row| row.id.0) {
-            self.select(|view, _| view.hold(id));
-        }
-    }
-    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
-        for key in super::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
-            RelayTab::on_key(self, key, engine);
-        }
-    }
-    fn remember(&self, memory: &mut crate::state::Memory) {
-        self.console.remember("relay", "listen", memory);
-        memory.set("relay.target", self.target.text().trim());
-    }
-    fn restore(&mut self, memory: &crate::state::Memory) {
-        self.console.restore("relay", "listen", memory);
-        if let Some(target) = memory.get("relay.target") {
-            self.target.set_text(target);
-        }
-    }
-    fn code_setting(&self) -> crate::code::Setting {
-        crate::code::Setting::Relay {
-            listen: self.console.address(),
-            target: self.target.text().to_string(),
-        }
-    }
-    fn overlay_open(&self) -> bool {
-        self.kernel.is_some()
-    }
-}
-
-impl super::app::StartTab for RelayTab {
-    fn start(options: &super::app::StartOptions, me: super::app::Tab) -> Self {
-        RelayTab::new(&options.addr_for(me, "127.0.0.1:9998"), "127.0.0.1:9999")
     }
 }

@@ -25,6 +25,8 @@ pub enum Action {
     Pause,
     /// Save the relay log.
     Save,
+    /// Record every pair to files, or stop.
+    Record,
     /// Inject the message (or apply the edit).
     Send,
     /// Release every held chunk.
@@ -270,6 +272,14 @@ impl RelayTab {
             help: "pause / resume the live transcript",
             scope: Scope::Tab,
             action: Action::Pause,
+        },
+        Binding {
+            keys: &[Key::Alt('r')],
+            name: "Alt+R",
+            label: "",
+            help: "record every pair, one file each (netplay-relay-<time>.jsonl), as each side sent it (before faults): the open pairs from now, each new one from its first byte (Alt+R again stops)",
+            scope: Scope::Tab,
+            action: Action::Record,
         },
         Binding {
             keys: &[Key::Ctrl('s')],

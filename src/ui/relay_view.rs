@@ -95,6 +95,9 @@ fn status_lines(tab: &RelayTab) -> Vec<Line<'static>> {
         Span::raw("off")
     });
     first.push(Span::styled(" (F7)", theme::dim()));
+    if let Some(recording) = tab.recording.status() {
+        first.push(Span::styled(format!(" · {recording}"), theme::error()));
+    }
     let mut second = vec![Span::styled("  faults: ", theme::dim())];
     let mut any = false;
     for dir in Dir::BOTH {

@@ -27,6 +27,8 @@ use super::client_tls::{ClientTls, TlsMode};
 use super::console::{Console, ConsoleFocus, Part, SaveAs};
 use super::kernel::{KernelPanel, PanelKey, Touched};
 use super::keys;
+#[path = "tcp_client_record.rs"]
+mod record;
 #[path = "tcp_client_timed.rs"]
 mod timed;
 #[path = "tcp_client_view.rs"]
@@ -39,6 +41,8 @@ use crate::net::error::human_duration;
 use crate::net::tcp_client::{self, ClientEvent, ClientHandle, DEFAULT_CONNECT_TIMEOUT};
 use crate::net::tls::TlsInfo;
 use crate::net::{ClientId, CloseReason, ConnStats, Engine, SaveFor};
+#[path = "tcp_client_tab.rs"]
+mod tab_view;
 
 /// Which part of the tab has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +143,8 @@ pub struct ClientTab {
     /// Reconnect by itself (Ctrl+R): the backoff, and when the next
     /// attempt is due.
     reconnect: Option<(crate::net::timed::Backoff, Option<std::time::Instant>)>,
+    /// Recording (Alt+R) and playing a recording (Alt+P).
+    recordings: record::Recordings,
 }
 
 impl ClientTab {
@@ -174,6 +180,7 @@ impl ClientTab {
             mouse: super::mouse::Areas::default(),
             repeating: None,
             reconnect: None,
+            recordings: record::Recordings::default(),
         }
     }
 
@@ -213,6 +220,10 @@ impl ClientTab {
             }
             return true;
         }
+        if self.play_prompt_open() {
+            self.play_prompt_key(key, engine);
+            return true;
+        }
         match keys::action(Self::BINDINGS, &key, self.focus) {
             Some(action) => {
                 self.perform(action, key, engine);
@@ -231,6 +242,8 @@ impl ClientTab {
             Action::Timeout => self.timeout = cycle(&CONNECT_TIMEOUTS, self.timeout),
             Action::HalfClose => self.half_close(),
             Action::Repeat => self.next_repeat(engine),
+            Action::Record => self.toggle_record(),
+            Action::Play => self.open_play_prompt(),
             Action::Reconnect => {
                 self.reconnect = match self.reconnect {
                     Some(_) => None,
@@ -304,8 +317,11 @@ impl ClientTab {
                         timeout: self.timeout,
                         tls: self.tls.options(),
                         tcp_info: true,
+                        record: self.record_plan(),
+                        replay: self.take_pending_replay(),
                     },
                 ));
+                self.note_replay_started();
                 self.phase = Phase::Connecting;
             }
             Phase::Connecting | Phase::Connected | Phase::WriteShut => {
@@ -365,6 +381,10 @@ impl ClientTab {
     /// Folds one engine event into the tab; events of an older connection
     /// are ignored.
     pub fn on_event(&mut self, client: ClientId, event: ClientEvent) {
+        // A replay's verdict may come after its connection's close.
+        if let ClientEvent::Replayed(outcome) = event {
+            return self.on_replayed(client, outcome);
+        }
         if self.handle.as_ref().map(ClientHandle::id) != Some(client) {
             return;
         }
@@ -477,6 +497,7 @@ impl ClientTab {
                 let text = format!("{} B: ", data.len);
                 self.console.log.push_data(Kind::In, text, data);
             }
+            ClientEvent::Replayed(_) => {}
             ClientEvent::Sent(data) => {
                 let text = format!("{} B: ", data.len);
                 self.console.log.push_data(Kind::Out, text, data);
@@ -584,99 +605,5 @@ impl ClientTab {
                 _ => label,
             })
         })
-    }
-}
-
-impl super::tab::TabView for ClientTab {
-    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        ClientTab::on_key(self, key, engine)
-    }
-    fn on_paste(&mut self, text: &str) {
-        ClientTab::on_paste(self, text);
-    }
-    fn render(&mut self, frame: &mut Frame, area: Rect) {
-        ClientTab::render(self, frame, area);
-    }
-    fn hints(&self) -> Vec<Hint> {
-        ClientTab::hints(self)
-    }
-    fn help(&self) -> Vec<Hint> {
-        keys::help(Self::BINDINGS)
-    }
-    fn is_active(&self) -> bool {
-        self.is_live()
-    }
-    fn needs_tick(&self) -> bool {
-        let reconnecting = self
-            .reconnect
-            .as_ref()
-            .is_some_and(|(_, due)| due.is_some());
-        self.is_live() || self.repeating.is_some() || reconnecting
-    }
-    fn on_tick(&mut self, engine: &Engine) {
-        let due = self.reconnect.as_ref().and_then(|(_, due)| *due);
-        if due.is_some_and(|due| std::time::Instant::now() >= due) && self.phase == Phase::Idle {
-            if let Some((_, due)) = &mut self.reconnect {
-                *due = None;
-            }
-            self.toggle(engine);
-        }
-    }
-    fn focus_first(&mut self) {
-        ClientTab::focus_first(self);
-    }
-    fn focus_step(&mut self, forward: bool) {
-        self.focus = self.focus.step(forward, self.tls.mode != TlsMode::Off);
-    }
-    fn typing(&self) -> bool {
-        ClientTab::typing(self)
-    }
-    fn remember(&self, memory: &mut crate::state::Memory) {
-        self.console.remember("client", "target", memory);
-    }
-    fn restore(&mut self, memory: &crate::state::Memory) {
-        self.console.restore("client", "target", memory);
-    }
-    fn click(&mut self, column: u16, row: u16) {
-        super::mouse::click(&self.mouse, column, row, &mut self.focus);
-    }
-    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
-        for key in super::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
-            ClientTab::on_key(self, key, engine);
-        }
-    }
-    fn code_setting(&self) -> crate::code::Setting {
-        crate::code::Setting::TcpClient {
-            target: self.console.address(),
-            message: self.console.composer.message_for_code(),
-            tls: match self.tls.mode {
-                TlsMode::Off => None,
-                TlsMode::On => Some(false),
-                TlsMode::Insecure => Some(true),
-            },
-        }
-    }
-    fn open_kernel_view(&mut self) {
-        match (&self.kernel, &self.handle) {
-            (None, _) => self.console.say(
-                Kind::Error,
-                "Not connected: the kernel's view shows a connection",
-            ),
-            (Some(_), handle) => {
-                self.kernel_open = true;
-                if let Some(handle) = handle {
-                    let _ = handle.set_option(crate::net::sockopts::SockOpt::Read);
-                }
-            }
-        }
-    }
-    fn overlay_open(&self) -> bool {
-        self.kernel_open && self.kernel.is_some()
-    }
-}
-
-impl super::app::StartTab for ClientTab {
-    fn start(options: &super::app::StartOptions, me: super::app::Tab) -> Self {
-        ClientTab::new(&options.addr_for(me, "127.0.0.1:9999"))
     }
 }

@@ -33,6 +33,10 @@ pub enum Action {
     Repeat,
     /// Reconnect by itself after a close or a failed connect.
     Reconnect,
+    /// Record connections to files, or stop.
+    Record,
+    /// Play a recording's client side against the target.
+    Play,
 }
 
 impl ClientTab {
@@ -119,6 +123,22 @@ impl ClientTab {
             help: "reconnect by itself after a close or a refused connect: 1 s, doubling to 30 s, each attempt logged (F8 disconnecting stops it)",
             scope: Scope::Tab,
             action: Action::Reconnect,
+        },
+        Binding {
+            keys: &[Key::Alt('r')],
+            name: "Alt+R",
+            label: "record",
+            help: "record: this connection from now, and each next one from its first byte, to netplay-client-<time>.jsonl (Alt+R again stops)",
+            scope: Scope::Tab,
+            action: Action::Record,
+        },
+        Binding {
+            keys: &[Key::Alt('p')],
+            name: "Alt+P",
+            label: "",
+            help: "play a recording: connect to the target, send the recorded client's bytes, and say whether the server answered as recorded",
+            scope: Scope::Tab,
+            action: Action::Play,
         },
         Binding {
             keys: &[Key::Plain(KeyCode::F(8))],

@@ -55,6 +55,7 @@ impl ClientTab {
         if let (true, Some(panel)) = (self.kernel_open, &self.kernel) {
             panel.render(frame, area, None, &self.timeline_lines());
         }
+        self.render_play_prompt(frame, area);
         // Where each part is, for the mouse.
         self.mouse.clear();
         self.mouse.add(target, Focus::Target, Spot::Field);
@@ -87,6 +88,9 @@ impl ClientTab {
                 first.push(Span::styled(" · ", theme::dim()));
                 first.push(Span::raw(info.brief()));
             }
+        }
+        if let Some(recording) = self.record_status() {
+            first.push(Span::styled(format!(" · {recording}"), theme::error()));
         }
         if let Some((every, repeating)) = &self.repeating {
             first.push(Span::styled(" · repeating every ", theme::dim()));

@@ -45,6 +45,8 @@ use crate::net::greet::{Behaviour, ServerConfig};
 use crate::net::tcp_server::{self, ServerEvent, ServerHandle};
 use crate::net::tls::server::TlsServer;
 use crate::net::{CloseReason, ConnId, ConnStats, Engine, SaveFor, ServerId};
+#[path = "tcp_server_tab.rs"]
+mod tab_view;
 
 /// Closed connections kept in the table (oldest go first); open ones all stay.
 pub const CLOSED_ROWS_KEPT: usize = 200;
@@ -168,6 +170,8 @@ pub struct ServerTab {
     mouse: super::mouse::Areas<Focus>,
     /// The rules of rules mode and their editor (Alt+E).
     rules: super::rules_editor::RulesEditor,
+    /// Record every connection, one file each (Alt+R).
+    recording: super::recording::RecordSwitch,
 }
 
 impl ServerTab {
@@ -199,6 +203,7 @@ impl ServerTab {
             kernel: None,
             mouse: super::mouse::Areas::default(),
             rules: super::rules_editor::RulesEditor::default(),
+            recording: super::recording::RecordSwitch::new("netplay-server"),
         }
     }
 
@@ -275,6 +280,7 @@ impl ServerTab {
                 }
             }
             Action::Rules => self.rules.open = true,
+            Action::Record => self.toggle_record(),
             Action::Field => return false,
         }
         true
@@ -346,6 +352,9 @@ impl ServerTab {
                     acceptor,
                 ));
                 self.apply_rules();
+                if let (Some(to), Some(handle)) = (self.recording.plan(), &self.handle) {
+                    let _ = handle.record(Some(to));
+                }
                 self.phase = Phase::Starting;
             }
             Phase::Starting | Phase::Listening(_) => {
@@ -357,6 +366,30 @@ impl ServerTab {
             }
             Phase::Stopping => {}
         }
+    }
+
+    /// Alt+R: records every connection (the open ones from now, each new
+    /// one from its first byte), one file each; or stops.
+    fn toggle_record(&mut self) {
+        let to = self.recording.flip();
+        let running = matches!(self.phase, Phase::Starting | Phase::Listening(_));
+        if let (true, Some(handle)) = (running, &self.handle) {
+            if handle.record(to).is_err() {
+                self.recording.flip();
+                return self
+                    .console
+                    .say(Kind::Error, "Not switched: the server is busy");
+            }
+        }
+        let live = running && self.rows.iter().any(ConnRow::is_open);
+        let words = self.recording.flipped_words("connection", live);
+        self.console.say(Kind::Info, words);
+    }
+
+    /// A connection's recording started or ended.
+    pub fn on_record(&mut self, news: crate::net::recorder::RecordNews) {
+        let (kind, words) = self.recording.on_news(&news);
+        self.console.log.push(kind, words);
     }
 
     /// The outcome of the save asked for with Ctrl+S.
@@ -590,100 +623,5 @@ impl ServerTab {
     pub fn set_behaviour(&mut self, behaviour: Behaviour) {
         self.config.behaviour = behaviour;
         self.apply_config();
-    }
-}
-
-impl super::tab::TabView for ServerTab {
-    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        ServerTab::on_key(self, key, engine)
-    }
-    fn on_paste(&mut self, text: &str) {
-        ServerTab::on_paste(self, text);
-    }
-    fn render(&mut self, frame: &mut Frame, area: Rect) {
-        ServerTab::render(self, frame, area);
-    }
-    fn hints(&self) -> Vec<Hint> {
-        ServerTab::hints(self)
-    }
-    fn help(&self) -> Vec<Hint> {
-        keys::help(Self::BINDINGS)
-    }
-    fn is_active(&self) -> bool {
-        self.is_listening()
-    }
-    fn needs_tick(&self) -> bool {
-        self.is_live()
-    }
-    fn focus_first(&mut self) {
-        ServerTab::focus_first(self);
-    }
-    fn focus_step(&mut self, forward: bool) {
-        self.focus = self.focus.step(forward, self.tls.on);
-    }
-    fn typing(&self) -> bool {
-        ServerTab::typing(self)
-    }
-    fn listen_field(&mut self) -> Option<(&mut super::input::InputField, bool)> {
-        let locked = self.phase != Phase::Stopped;
-        Some((&mut self.console.address, locked))
-    }
-    fn open_kernel_view(&mut self) {
-        self.open_kernel();
-    }
-    fn click(&mut self, column: u16, row: u16) {
-        let at = super::mouse::click(&self.mouse, column, row, &mut self.focus);
-        if let Some(row) = at.and_then(|at| self.rows.get(at)) {
-            self.selection.hold(row.id.0);
-        }
-    }
-    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
-        for key in super::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
-            ServerTab::on_key(self, key, engine);
-        }
-    }
-    fn remember(&self, memory: &mut crate::state::Memory) {
-        self.console.remember("server", "listen", memory);
-        memory.set("server.mode", self.config.behaviour.name());
-        memory.set("server.rules", self.rules.text());
-    }
-    fn restore(&mut self, memory: &crate::state::Memory) {
-        self.console.restore("server", "listen", memory);
-        if let Some(text) = memory.get("server.rules") {
-            self.rules = super::rules_editor::RulesEditor::with_text(text);
-        }
-        if let Some(mode) = memory.get("server.mode") {
-            if let Some(found) = Behaviour::ALL.into_iter().find(|b| b.name() == mode) {
-                self.config.behaviour = found;
-            }
-        }
-    }
-    fn code_setting(&self) -> crate::code::Setting {
-        crate::code::Setting::TcpServer {
-            listen: self.console.address(),
-            mode: self.config.behaviour,
-            delay: self.config.reply_delay,
-        }
-    }
-    fn overlay_open(&self) -> bool {
-        self.kernel.is_some() || self.rules.open
-    }
-    fn on_overlay_paste(&mut self, text: &str) {
-        if self.rules.open {
-            self.rules.paste(text);
-            self.apply_rules();
-        }
-    }
-}
-
-impl super::app::StartTab for ServerTab {
-    fn start(options: &super::app::StartOptions, me: super::app::Tab) -> Self {
-        {
-            let mut tab = ServerTab::new(&options.addr_for(me, "127.0.0.1:9999"));
-            if let Some(mode) = options.server_mode {
-                tab.set_behaviour(mode);
-            }
-            tab
-        }
     }
 }

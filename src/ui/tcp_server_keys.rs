@@ -43,6 +43,8 @@ pub enum Action {
     Tls,
     /// Open the rules editor (rules mode).
     Rules,
+    /// Record every connection to files, or stop.
+    Record,
     /// Handled by the focused field itself (listed for the help).
     Field,
 }
@@ -211,6 +213,14 @@ impl ServerTab {
             help: "the rules of rules mode (F5 to rules): PATTERN => REPLY per line, checked as you type, in force from the next line read (Esc closes)",
             scope: Scope::Tab,
             action: Action::Rules,
+        },
+        Binding {
+            keys: &[Key::Alt('r')],
+            name: "Alt+R",
+            label: "",
+            help: "record every connection, one file each (netplay-server-<time>.jsonl): the open ones from now, each new one from its first byte (Alt+R again stops)",
+            scope: Scope::Tab,
+            action: Action::Record,
         },
         Binding {
             keys: &[Key::Ctrl('t')],

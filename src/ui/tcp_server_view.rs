@@ -98,6 +98,9 @@ impl ServerTab {
         spans.push(Span::raw(human_duration(self.config.reply_delay)));
         spans.push(Span::styled(" (F6)", theme::dim()));
         spans.extend(self.tls.status());
+        if let Some(recording) = self.recording.status() {
+            spans.push(Span::styled(format!(" · {recording}"), theme::error()));
+        }
         Line::from(spans)
     }
 

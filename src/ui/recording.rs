@@ -1,0 +1,138 @@
+//! The words every tab says about its recordings (the engine writes them;
+//! see `net::recorder`).
+
+use std::path::Path;
+
+use super::log_view::Kind;
+use crate::net::recorder::{RecordNews, RecordTo};
+
+/// A recording's path for the screen (through the untrusted-bytes gate:
+/// a directory name may hold anything).
+pub fn shown(path: &Path) -> String {
+    crate::text::sanitize_str(&path.display().to_string())
+}
+
+/// The log line for a recording that started or ended.
+pub fn words(news: &RecordNews) -> (Kind, String) {
+    match news {
+        RecordNews::Started { path, .. } => (
+            Kind::Info,
+            format!(
+                "Recording to {} (play it: netplay replay FILE --serve ADDR or --connect ADDR)",
+                shown(path)
+            ),
+        ),
+        RecordNews::Ended {
+            path,
+            lines,
+            error: None,
+            ..
+        } => (
+            Kind::Good,
+            format!(
+                "Recorded {} to {}",
+                crate::format::plural(*lines, "event"),
+                shown(path)
+            ),
+        ),
+        RecordNews::Ended {
+            path,
+            lines,
+            error: Some(reason),
+            ..
+        } => (
+            Kind::Error,
+            if path.as_os_str().is_empty() {
+                format!("Not recorded: {reason}")
+            } else {
+                format!(
+                    "Recording stopped: {reason} ({} kept in {})",
+                    crate::format::plural(*lines, "event"),
+                    shown(path)
+                )
+            },
+        ),
+    }
+}
+
+/// A tab's recording switch (Alt+R): while on, every connection (or pair)
+/// is recorded, one new file each. Counts the files being written.
+pub struct RecordSwitch {
+    on: bool,
+    stem: &'static str,
+    open: usize,
+    last: Option<std::path::PathBuf>,
+}
+
+impl RecordSwitch {
+    /// Off; files will be named `stem-<time>.jsonl` in the current
+    /// directory.
+    pub fn new(stem: &'static str) -> Self {
+        Self {
+            on: false,
+            stem,
+            open: 0,
+            last: None,
+        }
+    }
+
+    /// Whether it is on.
+    pub fn is_on(&self) -> bool {
+        self.on
+    }
+
+    /// What a new connection records to, if anything.
+    pub fn plan(&self) -> Option<RecordTo> {
+        self.on.then(|| RecordTo::here(self.stem))
+    }
+
+    /// Flips the switch; returns what to tell the engine.
+    pub fn flip(&mut self) -> Option<RecordTo> {
+        self.on = !self.on;
+        self.plan()
+    }
+
+    /// What flipping it did, in words: `what` names the connections
+    /// (`"connection"`, `"pair"`); `live`: whether some are open now.
+    pub fn flipped_words(&self, what: &str, live: bool) -> String {
+        match (self.on, live) {
+            (true, true) => format!(
+                "Recording on: each open {what} from now, each new one from its first byte, one file each ({}-<time>.jsonl; Alt+R stops)",
+                self.stem
+            ),
+            (true, false) => format!(
+                "Recording on: each new {what} from its first byte, one file each ({}-<time>.jsonl; Alt+R stops)",
+                self.stem
+            ),
+            (false, _) => "Recording off".to_string(),
+        }
+    }
+
+    /// Folds in news from the engine; returns the log line.
+    pub fn on_news(&mut self, news: &RecordNews) -> (Kind, String) {
+        match news {
+            RecordNews::Started { path, .. } => {
+                self.open += 1;
+                self.last = Some(path.clone());
+            }
+            RecordNews::Ended { path, .. } => {
+                if !path.as_os_str().is_empty() {
+                    self.open = self.open.saturating_sub(1);
+                }
+            }
+        }
+        words(news)
+    }
+
+    /// The status's word, while on: the file (or how many are open).
+    pub fn status(&self) -> Option<String> {
+        if !self.on {
+            return None;
+        }
+        Some(match (&self.last, self.open) {
+            (Some(path), 1) => format!("● REC {}", shown(path)),
+            (_, 0) => "● REC on".to_string(),
+            (_, open) => format!("● REC {open} files"),
+        })
+    }
+}
