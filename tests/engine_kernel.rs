@@ -37,6 +37,7 @@ async fn client_and_peer(
             timeout: Duration::from_secs(5),
             tls: None,
             tcp_info,
+            ..Connect::default()
         },
     );
     wait_for(rx, "Connected", |event| match event {

@@ -6,8 +6,8 @@
 use std::io::{IsTerminal, Write};
 
 use crate::clock::Stamp;
-use crate::narrate::Kind;
 pub use crate::json::{json_object, Value};
+use crate::narrate::Kind;
 use crate::text::sanitize;
 
 /// How the command prints.

@@ -357,7 +357,11 @@ impl Recorder {
     fn connected(&mut self, local: &str, remote: &str) {
         if !self.header {
             self.header = true;
-            self.line(&crate::record::header_line(local, remote, crate::record::Side::Client));
+            self.line(&crate::record::header_line(
+                local,
+                remote,
+                crate::record::Side::Client,
+            ));
         }
         self.life("connected");
     }

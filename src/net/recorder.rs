@@ -177,7 +177,7 @@ async fn write_file(
         .await;
     let mut out = tokio::io::BufWriter::new(tokio::fs::File::from_std(file));
     let mut lines = 0u64;
-    let mut error = out.write_all(header.as_bytes()).await.err();
+    let mut error = out.write_all(format!("{header}\n").as_bytes()).await.err();
     while error.is_none() {
         let Some(mut line) = rx.recv().await else {
             break;

@@ -9,12 +9,12 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 use super::error::{connect_error, human_duration};
+use super::recorder::{record_life, RecordFor, RecordTo, Recorder};
 use super::relay::Side;
 use super::relay::{Context, Dir, PairCommand, PairStats, RelayEvent};
 use super::relay_pump::{Pump, PumpCommand, PumpEnd};
 use super::resolve::resolve;
 use super::tcp_info::SocketFd;
-use super::recorder::{record_life, RecordFor, RecordTo, Recorder};
 use super::{ConnId, ConnStats};
 
 /// Commands one direction may have waiting inside the pair.

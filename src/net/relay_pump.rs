@@ -16,12 +16,12 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::time::Instant;
 
 use super::error::stream_error;
+use super::recorder::{record, record_life, Recorder};
 use super::relay::{
     Context, Dir, DirCommand, HeldChunk, RelayConfig, RelayEvent, Side, HOLD_LIMIT,
     MAX_QUEUED_CHUNKS,
 };
 use super::relay_faults::{Faults, Jitter};
-use super::recorder::{record, record_life, Recorder};
 use super::{ConnId, ConnStats};
 use crate::record::Way;
 

@@ -10,14 +10,14 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 
 use super::error::{connect_error, connect_timeout, stream_error};
+use super::recorder::{RecordFor, RecordTo, Recorder};
 use super::resolve::resolve;
 use super::sockopts::SockOpt;
 use super::tcp_info::SocketFd;
 pub use super::tcp_server::Busy;
 use super::tls::{TlsInfo, TlsOptions};
-use crate::record::{Side, Way};
-use super::recorder::{RecordFor, RecordTo, Recorder};
 use super::{ClientId, CloseReason, ConnStats, Engine, Event, Payload, StopSignal};
+use crate::record::{Side, Way};
 
 /// The default limit for resolving and connecting.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -280,10 +280,7 @@ pub fn open(engine: &Engine, target: &str, how: Connect) -> ClientHandle {
         controls: control_rx,
     };
     // The player writes like any producer that must not lose data.
-    let writer = how
-        .replay
-        .is_some()
-        .then(|| ClientWriter(commands.clone()));
+    let writer = how.replay.is_some().then(|| ClientWriter(commands.clone()));
     engine.spawn(task.run(target.to_string(), how, command_rx, receivers, writer));
     ClientHandle {
         id,

@@ -39,7 +39,6 @@ pub(super) struct Recordings {
     starting_replay: bool,
 }
 
-
 impl Default for Recordings {
     fn default() -> Self {
         Self {
@@ -139,7 +138,10 @@ impl ClientTab {
         let recording = match read {
             Ok(recording) => recording,
             Err(reason) => {
-                let words = format!("Cannot play {shown}: {}", crate::text::sanitize_str(&reason));
+                let words = format!(
+                    "Cannot play {shown}: {}",
+                    crate::text::sanitize_str(&reason)
+                );
                 return self.console.say(Kind::Error, words);
             }
         };
@@ -184,7 +186,10 @@ impl ClientTab {
         }
         self.recordings.replaying = None;
         let (kind, words) = match outcome {
-            Ok(None) => (Kind::Good, "Replay: the server answered as recorded".to_string()),
+            Ok(None) => (
+                Kind::Good,
+                "Replay: the server answered as recorded".to_string(),
+            ),
             Ok(Some(difference)) => (
                 Kind::Error,
                 format!(
