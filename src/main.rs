@@ -73,6 +73,9 @@ fn run_ui(args: Args, runtime: &tokio::runtime::Runtime, mut shutdown: Shutdown)
     options.addr = args.addr;
     options.server_mode = args.mode.map(|mode| mode.behaviour());
     options.http_file = args.file.clone();
+    if let Some(dir) = &args.record_dir {
+        options.record_dir.clone_from(dir);
+    }
     let (engine, events) = Engine::new(runtime.handle().clone());
     let mut app = App::new(engine, options.clone());
     app.mouse = !args.no_mouse;

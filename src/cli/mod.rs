@@ -51,6 +51,9 @@ pub struct Args {
     /// histories read from or written to $XDG_STATE_HOME/netplay/state).
     #[arg(long)]
     pub no_state: bool,
+    /// UI: where Alt+R recordings go (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub record_dir: Option<PathBuf>,
     /// Every event line as one JSON object per line (fields in the README).
     #[arg(long, global = true)]
     pub json: bool,

@@ -28,6 +28,8 @@ pub struct StartOptions {
     pub server_mode: Option<Behaviour>,
     /// A `.http` request collection for the HTTP tab (`--file`).
     pub http_file: Option<std::path::PathBuf>,
+    /// Where Alt+R recordings go (`--record-dir`; the current directory).
+    pub record_dir: std::path::PathBuf,
 }
 
 impl Default for StartOptions {
@@ -37,6 +39,7 @@ impl Default for StartOptions {
             addr: None,
             server_mode: None,
             http_file: None,
+            record_dir: std::path::PathBuf::from("."),
         }
     }
 }

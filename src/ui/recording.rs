@@ -55,10 +55,38 @@ pub fn words(news: &RecordNews) -> (Kind, String) {
     }
 }
 
+/// A file's name without its directory, for the screen.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| shown(Path::new(name)))
+        .unwrap_or_default()
+}
+
+/// The status line's word when a recording ends (its start shows in the
+/// status's REC mark): the file's name without its directory.
+pub fn short_words(news: &RecordNews) -> Option<String> {
+    let name = file_name;
+    Some(match news {
+        RecordNews::Started { .. } => return None,
+        RecordNews::Ended {
+            error: None,
+            path,
+            lines,
+            ..
+        } => format!(
+            "Recorded {} to {}",
+            crate::format::plural(*lines, "event"),
+            name(path)
+        ),
+        RecordNews::Ended { .. } => words(news).1,
+    })
+}
+
 /// A tab's recording switch (Alt+R): while on, every connection (or pair)
 /// is recorded, one new file each. Counts the files being written.
 pub struct RecordSwitch {
     on: bool,
+    dir: std::path::PathBuf,
     stem: &'static str,
     open: usize,
     last: Option<std::path::PathBuf>,
@@ -70,10 +98,16 @@ impl RecordSwitch {
     pub fn new(stem: &'static str) -> Self {
         Self {
             on: false,
+            dir: std::path::PathBuf::from("."),
             stem,
             open: 0,
             last: None,
         }
+    }
+
+    /// Writes the files in `dir` instead (`--record-dir`).
+    pub fn set_dir(&mut self, dir: &Path) {
+        self.dir = dir.to_path_buf();
     }
 
     /// Whether it is on.
@@ -83,7 +117,10 @@ impl RecordSwitch {
 
     /// What a new connection records to, if anything.
     pub fn plan(&self) -> Option<RecordTo> {
-        self.on.then(|| RecordTo::here(self.stem))
+        self.on.then(|| RecordTo {
+            dir: self.dir.clone(),
+            stem: self.stem.to_string(),
+        })
     }
 
     /// Flips the switch; returns what to tell the engine.
@@ -130,9 +167,9 @@ impl RecordSwitch {
             return None;
         }
         Some(match (&self.last, self.open) {
-            (Some(path), 1) => format!("● REC {}", shown(path)),
-            (_, 0) => "● REC on".to_string(),
-            (_, open) => format!("● REC {open} files"),
+            (Some(path), 1) => format!("REC {}", file_name(path)),
+            (_, 0) => "REC on".to_string(),
+            (_, open) => format!("REC {open} files"),
         })
     }
 }

@@ -406,6 +406,9 @@ impl RelayTab {
     pub fn on_record(&mut self, news: crate::net::recorder::RecordNews) {
         let (kind, words) = self.recording.on_news(&news);
         self.console.log.push(kind, words);
+        if let Some(short) = super::recording::short_words(&news) {
+            self.console.say(kind, short);
+        }
     }
 
     fn apply_config(&mut self) {

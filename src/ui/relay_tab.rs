@@ -76,6 +76,8 @@ impl super::super::tab::TabView for RelayTab {
 
 impl super::super::app::StartTab for RelayTab {
     fn start(options: &super::super::app::StartOptions, me: super::super::app::Tab) -> Self {
-        RelayTab::new(&options.addr_for(me, "127.0.0.1:9998"), "127.0.0.1:9999")
+        let mut tab = RelayTab::new(&options.addr_for(me, "127.0.0.1:9998"), "127.0.0.1:9999");
+        tab.recording.set_dir(&options.record_dir);
+        tab
     }
 }

@@ -84,6 +84,9 @@ fn status_lines(tab: &RelayTab) -> Vec<Line<'static>> {
         Phase::Stopped => ("○ ", theme::dim()),
     };
     let mut first = vec![Span::styled(dot, dot_style)];
+    if let Some(recording) = tab.recording.status() {
+        first.push(Span::styled(format!("{recording} · "), theme::error()));
+    }
     first.extend(tab.console.status.line().spans);
     first.push(Span::styled(" · direction ", theme::dim()));
     first.push(Span::styled(tab.dir.arrow(), theme::key()));
@@ -95,9 +98,6 @@ fn status_lines(tab: &RelayTab) -> Vec<Line<'static>> {
         Span::raw("off")
     });
     first.push(Span::styled(" (F7)", theme::dim()));
-    if let Some(recording) = tab.recording.status() {
-        first.push(Span::styled(format!(" · {recording}"), theme::error()));
-    }
     let mut second = vec![Span::styled("  faults: ", theme::dim())];
     let mut any = false;
     for dir in Dir::BOTH {

@@ -52,6 +52,11 @@ impl Default for Recordings {
 }
 
 impl ClientTab {
+    /// Where Alt+R writes (`--record-dir`).
+    pub(super) fn set_record_dir(&mut self, dir: &std::path::Path) {
+        self.recordings.switch.set_dir(dir);
+    }
+
     /// What a new connection records (from its first byte), if anything.
     pub(super) fn record_plan(&self) -> Option<RecordTo> {
         self.recordings.switch.plan()
@@ -77,8 +82,10 @@ impl ClientTab {
     /// A recording of this tab started or ended.
     pub fn on_record(&mut self, news: RecordNews) {
         let (kind, words) = self.recordings.switch.on_news(&news);
-        self.console.log.push(kind, words.clone());
-        self.console.say(kind, words);
+        self.console.log.push(kind, words);
+        if let Some(short) = super::super::recording::short_words(&news) {
+            self.console.say(kind, short);
+        }
     }
 
     /// The status's word on recording, if on.

@@ -96,6 +96,8 @@ impl super::super::tab::TabView for ClientTab {
 
 impl super::super::app::StartTab for ClientTab {
     fn start(options: &super::super::app::StartOptions, me: super::super::app::Tab) -> Self {
-        ClientTab::new(&options.addr_for(me, "127.0.0.1:9999"))
+        let mut tab = ClientTab::new(&options.addr_for(me, "127.0.0.1:9999"));
+        tab.set_record_dir(&options.record_dir);
+        tab
     }
 }

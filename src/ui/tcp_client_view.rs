@@ -78,6 +78,9 @@ impl ClientTab {
             Phase::Idle => ("○ ", theme::dim()),
         };
         let mut first = vec![Span::styled(dot, dot_style)];
+        if let Some(recording) = self.record_status() {
+            first.push(Span::styled(format!("{recording} · "), theme::error()));
+        }
         first.extend(self.console.status.line().spans);
         if let (true, Some(link)) = (self.is_live(), &self.link) {
             first.push(Span::styled(
@@ -88,9 +91,6 @@ impl ClientTab {
                 first.push(Span::styled(" · ", theme::dim()));
                 first.push(Span::raw(info.brief()));
             }
-        }
-        if let Some(recording) = self.record_status() {
-            first.push(Span::styled(format!(" · {recording}"), theme::error()));
         }
         if let Some((every, repeating)) = &self.repeating {
             first.push(Span::styled(" · repeating every ", theme::dim()));

@@ -390,6 +390,9 @@ impl ServerTab {
     pub fn on_record(&mut self, news: crate::net::recorder::RecordNews) {
         let (kind, words) = self.recording.on_news(&news);
         self.console.log.push(kind, words);
+        if let Some(short) = super::recording::short_words(&news) {
+            self.console.say(kind, short);
+        }
     }
 
     /// The outcome of the save asked for with Ctrl+S.

@@ -88,12 +88,11 @@ impl super::super::tab::TabView for ServerTab {
 
 impl super::super::app::StartTab for ServerTab {
     fn start(options: &super::super::app::StartOptions, me: super::super::app::Tab) -> Self {
-        {
-            let mut tab = ServerTab::new(&options.addr_for(me, "127.0.0.1:9999"));
-            if let Some(mode) = options.server_mode {
-                tab.set_behaviour(mode);
-            }
-            tab
+        let mut tab = ServerTab::new(&options.addr_for(me, "127.0.0.1:9999"));
+        if let Some(mode) = options.server_mode {
+            tab.set_behaviour(mode);
         }
+        tab.recording.set_dir(&options.record_dir);
+        tab
     }
 }

@@ -87,6 +87,9 @@ impl ServerTab {
             Phase::Stopped => ("○ ", theme::dim()),
         };
         let mut spans = vec![Span::styled(dot, dot_style)];
+        if let Some(recording) = self.recording.status() {
+            spans.push(Span::styled(format!("{recording} · "), theme::error()));
+        }
         spans.extend(self.console.status.line().spans);
         spans.push(Span::styled(" · mode ", theme::dim()));
         spans.push(Span::styled(self.config.behaviour.name(), theme::key()));
@@ -98,9 +101,6 @@ impl ServerTab {
         spans.push(Span::raw(human_duration(self.config.reply_delay)));
         spans.push(Span::styled(" (F6)", theme::dim()));
         spans.extend(self.tls.status());
-        if let Some(recording) = self.recording.status() {
-            spans.push(Span::styled(format!(" · {recording}"), theme::error()));
-        }
         Line::from(spans)
     }
 
