@@ -672,8 +672,7 @@ mod tests {
         let options = StartOptions {
             tab: Tab::TcpClient,
             addr: Some("[::1]:7".into()),
-            server_mode: None,
-            http_file: None,
+            ..StartOptions::default()
         };
         assert_eq!(options.addr_for(Tab::TcpClient, "x"), "[::1]:7");
         assert_eq!(
