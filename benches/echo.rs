@@ -67,6 +67,7 @@ fn main() {
                 addr: Some("127.0.0.1:0".into()),
                 server_mode: Some(Behaviour::Echo),
                 http_file: None,
+                ..StartOptions::default()
             },
         );
         app.on_key(KeyEvent::new(KeyCode::F(8), KeyModifiers::NONE));

@@ -83,6 +83,7 @@ fn main() {
                 addr: Some("127.0.0.1:0".into()),
                 server_mode: None,
                 http_file: None,
+                ..StartOptions::default()
             },
         );
         // Forward to the echo server, then start: as a person would.

@@ -83,6 +83,7 @@ async fn addresses_modes_and_histories_survive_a_restart() {
         addr: Some("127.0.0.1:7777".into()),
         server_mode: Some(netplay::net::greet::Behaviour::Discard),
         http_file: None,
+        ..StartOptions::default()
     };
     let mut app = app_with_state(&path, options);
     let text = show(&mut app);
