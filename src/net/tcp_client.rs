@@ -179,6 +179,17 @@ impl ClientHandle {
         })
     }
 
+    /// Sends each of `pieces` in order (a file, one block or line by line),
+    /// each waiting for room; the returned handle counts them and stops
+    /// them when dropped.
+    pub fn send_pieces(&self, engine: &Engine, pieces: Vec<Vec<u8>>) -> super::timed::Repeating {
+        let writer = self.writer();
+        super::timed::Repeating::each(engine, pieces, move |bytes| {
+            let writer = writer.clone();
+            async move { writer.send(bytes).await }
+        })
+    }
+
     /// Closes the connection (or abandons the attempt) at once.
     pub fn disconnect(&self) {
         self.stop.send_replace(true);

@@ -61,6 +61,113 @@ pub const REPEAT_EVERY: [Duration; 3] = [
     Duration::from_millis(50),
 ];
 
+/// A repeat as a person types it: `500ms`, `1s ±200ms x10`, `every 2s
+/// jitter 100ms count 5` (a bare number is milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepeatSpec {
+    /// The interval.
+    pub every: Duration,
+    /// Each wait moves by up to ± this.
+    pub jitter: Duration,
+    /// Stop after this many sends.
+    pub count: Option<u64>,
+}
+
+impl RepeatSpec {
+    /// Reads a spec; the error says which word is wrong.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut every = None;
+        let mut jitter = Duration::ZERO;
+        let mut count = None;
+        let mut words = text.split_whitespace().peekable();
+        while let Some(word) = words.next() {
+            let lower = word.to_lowercase();
+            let (what, value) = if let Some(rest) =
+                lower.strip_prefix('±').or_else(|| lower.strip_prefix("+-"))
+            {
+                ("jitter", rest.to_string())
+            } else if let Some(rest) = lower.strip_prefix('x').or_else(|| lower.strip_prefix('×'))
+            {
+                ("count", rest.to_string())
+            } else {
+                match lower.as_str() {
+                    "every" => continue,
+                    "jitter" | "±" | "+-" => ("jitter", String::new()),
+                    "count" | "times" => ("count", String::new()),
+                    _ => ("every", lower.clone()),
+                }
+            };
+            let value = match value.is_empty() {
+                true => words
+                    .next()
+                    .map(str::to_lowercase)
+                    .ok_or(format!("{what} needs a value"))?,
+                false => value,
+            };
+            match what {
+                "jitter" => jitter = duration(&value)?,
+                "count" => {
+                    let n: u64 = value
+                        .parse()
+                        .map_err(|_| format!("count {value:?} is not a whole number"))?;
+                    if n == 0 {
+                        return Err("count 0 sends nothing".into());
+                    }
+                    count = Some(n);
+                }
+                _ if every.is_some() => {
+                    return Err(format!("{word:?}: the interval is given twice"))
+                }
+                _ => every = Some(duration(&value)?),
+            }
+        }
+        let every = every.ok_or("give an interval, e.g. 500ms or 1s ±200ms x10")?;
+        if every.is_zero() {
+            return Err("the interval must be at least 1 ms".into());
+        }
+        Ok(Self {
+            every,
+            jitter,
+            count,
+        })
+    }
+
+    /// The schedule it describes.
+    pub fn schedule(&self, seed: u64) -> Repeat {
+        Repeat::new(self.every, self.jitter, self.count, seed)
+    }
+
+    /// In words: `every 500 ms ±100 ms` (the count is shown as it runs).
+    pub fn describe(&self) -> String {
+        let mut words = format!("every {}", super::error::human_duration(self.every));
+        if !self.jitter.is_zero() {
+            words.push_str(&format!(" ±{}", super::error::human_duration(self.jitter)));
+        }
+        words
+    }
+}
+
+/// `250`, `250ms`, `1.5s`, `2m`.
+fn duration(text: &str) -> Result<Duration, String> {
+    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (text, 0.001)
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (e.g. 250ms, 1s)"))?;
+    let seconds = value * scale;
+    if !seconds.is_finite() || !(0.0..=86_400.0).contains(&seconds) {
+        return Err(format!("{text:?} is out of range (0 to 24 h)"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
 /// The interval after `now` in [`REPEAT_EVERY`] (`None` → the first;
 /// after the last → `None`, off).
 pub fn next_interval(now: Option<Duration>) -> Option<Duration> {
@@ -104,6 +211,11 @@ impl Repeating {
                 let Some(wait) = schedule.sent_one() else {
                     return;
                 };
+                // Back to back: a zero sleep would still wait for the
+                // timer's next tick (a millisecond) each time.
+                if wait.is_zero() {
+                    continue;
+                }
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {}
                     _ = &mut stopped => return,
@@ -111,6 +223,27 @@ impl Repeating {
             }
         });
         Self { sent, _stop: stop }
+    }
+
+    /// Sends each of `pieces` once, in order, back to back (each waits for
+    /// room, as `send` does), counting them; ends after the last.
+    pub fn each<F, Fut>(engine: &super::Engine, pieces: Vec<Vec<u8>>, mut send: F) -> Self
+    where
+        F: FnMut(Vec<u8>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = bool> + Send,
+    {
+        let count = pieces.len() as u64;
+        let mut pieces = std::collections::VecDeque::from(pieces);
+        let schedule = Repeat::new(Duration::ZERO, Duration::ZERO, Some(count.max(1)), 0);
+        Self::start(engine, schedule, move || {
+            let sending = pieces.pop_front().map(&mut send);
+            async move {
+                match sending {
+                    Some(sending) => sending.await,
+                    None => false,
+                }
+            }
+        })
     }
 
     /// Sends made so far.
@@ -159,6 +292,43 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeat_specs_read_as_typed_and_bad_ones_say_why() {
+        let ms = Duration::from_millis;
+        for (text, every, jitter, count) in [
+            ("500", ms(500), ms(0), None),
+            ("500ms", ms(500), ms(0), None),
+            ("every 1s ±200ms x10", ms(1000), ms(200), Some(10)),
+            ("2s jitter 100ms count 5", ms(2000), ms(100), Some(5)),
+            ("250ms +-50 x 3", ms(250), ms(50), Some(3)),
+            ("1.5s ×2", ms(1500), ms(0), Some(2)),
+        ] {
+            let spec = RepeatSpec::parse(text).unwrap();
+            assert_eq!(
+                (spec.every, spec.jitter, spec.count),
+                (every, jitter, count),
+                "{text}"
+            );
+        }
+        for (bad, why) in [
+            ("", "give an interval"),
+            ("0", "at least 1 ms"),
+            ("fast", "not a duration"),
+            ("1s x0", "sends nothing"),
+            ("1s xmany", "not a whole number"),
+            ("1s 2s", "given twice"),
+            ("1s jitter", "needs a value"),
+            ("99999999s", "out of range"),
+        ] {
+            let err = RepeatSpec::parse(bad).unwrap_err();
+            assert!(err.contains(why), "{bad:?}: {err}");
+        }
+        assert_eq!(
+            RepeatSpec::parse("1s ±200ms").unwrap().describe(),
+            "every 1 s ±200 ms"
+        );
+    }
 
     #[test]
     fn a_count_is_exact_and_jitter_stays_in_bounds() {

@@ -42,6 +42,9 @@ pub use super::udp_mode::UdpMode;
 
 pub use super::udp_stats::{UdpSnapshot, UdpStats};
 
+#[path = "udp_timed.rs"]
+mod timed_sends;
+
 /// What a UDP socket reports.
 #[derive(Debug, Clone)]
 pub enum UdpEvent {
@@ -105,6 +108,12 @@ enum SocketCommand {
         target: String,
         bytes: Vec<u8>,
     },
+    /// A send that says when it is done (paced senders wait for it).
+    SendThen {
+        target: String,
+        bytes: Vec<u8>,
+        done: tokio::sync::oneshot::Sender<()>,
+    },
     Mode(UdpMode),
     Rules(Option<Arc<super::rules::Rules>>),
     Lossy(Option<LossyConfig>),
@@ -140,28 +149,6 @@ impl UdpHandle {
     /// Changes what is done with received datagrams.
     pub fn set_mode(&self, mode: UdpMode) {
         let _ = self.commands.send(SocketCommand::Mode(mode));
-    }
-
-    /// Sends `bytes` to `target` on `schedule` until the count is reached,
-    /// the socket closes, or the returned handle is dropped.
-    pub fn repeat(
-        &self,
-        engine: &Engine,
-        target: &str,
-        bytes: Vec<u8>,
-        schedule: super::timed::Repeat,
-    ) -> super::timed::Repeating {
-        let commands = self.commands.clone();
-        let target = target.to_string();
-        super::timed::Repeating::start(engine, schedule, move || {
-            let sent = commands
-                .send(SocketCommand::Send {
-                    target: target.clone(),
-                    bytes: bytes.clone(),
-                })
-                .is_ok();
-            std::future::ready(sent)
-        })
     }
 
     /// The rules rules mode answers by, from the next datagram on.
@@ -378,6 +365,16 @@ impl Task {
             SocketCommand::Send { target, bytes } => {
                 if let Some(to) = self.target(socket, &target).await {
                     self.send(socket, to, &bytes).await;
+                }
+            }
+            SocketCommand::SendThen {
+                target,
+                bytes,
+                done,
+            } => {
+                if let Some(to) = self.target(socket, &target).await {
+                    self.send(socket, to, &bytes).await;
+                    let _ = done.send(());
                 }
             }
             SocketCommand::Burst {

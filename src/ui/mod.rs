@@ -40,6 +40,7 @@ pub mod tcp_client_keys;
 pub mod tcp_server;
 pub mod tcp_server_keys;
 pub mod theme;
+pub mod timed_send;
 pub mod timeline;
 pub mod udp;
 pub mod udp_keys;

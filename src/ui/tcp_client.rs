@@ -138,8 +138,12 @@ pub struct ClientTab {
     kernel_open: bool,
     /// Where the last frame drew each part, for the mouse.
     mouse: super::mouse::Areas<Focus>,
-    /// The message repeating on a schedule (F7), and its interval.
-    repeating: Option<(Duration, crate::net::timed::Repeating)>,
+    /// The message repeating on a schedule (F7, Alt+T) or a file being
+    /// sent (Alt+F), with its count.
+    timed: Option<super::timed_send::TimedSend>,
+    /// The prompt of Alt+T or Alt+F, while open; the last repeat asked.
+    timed_prompt: Option<super::timed_send::TimedPrompt>,
+    last_repeat: String,
     /// Reconnect by itself (Ctrl+R): the backoff, and when the next
     /// attempt is due.
     reconnect: Option<(crate::net::timed::Backoff, Option<std::time::Instant>)>,
@@ -178,7 +182,9 @@ impl ClientTab {
             kernel: None,
             kernel_open: false,
             mouse: super::mouse::Areas::default(),
-            repeating: None,
+            timed: None,
+            timed_prompt: None,
+            last_repeat: String::new(),
             reconnect: None,
             recordings: record::Recordings::default(),
         }
@@ -220,6 +226,10 @@ impl ClientTab {
             }
             return true;
         }
+        if self.timed_prompt.is_some() {
+            self.timed_prompt_key(key, engine);
+            return true;
+        }
         if self.play_prompt_open() {
             self.play_prompt_key(key, engine);
             return true;
@@ -242,6 +252,10 @@ impl ClientTab {
             Action::Timeout => self.timeout = cycle(&CONNECT_TIMEOUTS, self.timeout),
             Action::HalfClose => self.half_close(),
             Action::Repeat => self.next_repeat(engine),
+            Action::RepeatPrompt => {
+                self.timed_prompt = Some(super::timed_send::TimedPrompt::repeat(&self.last_repeat));
+            }
+            Action::FilePrompt => self.timed_prompt = Some(super::timed_send::TimedPrompt::file()),
             Action::Record => self.toggle_record(),
             Action::Play => self.open_play_prompt(),
             Action::Reconnect => {
@@ -534,7 +548,7 @@ impl ClientTab {
                     .say(kind, text.split(" — ").next().unwrap_or(&text));
                 self.console.log.push(kind, text);
                 self.close_timeline(&reason);
-                self.repeating = None;
+                self.timed = None;
                 self.schedule_reconnect();
                 if let Some(panel) = &mut self.kernel {
                     panel.on_closed();

@@ -31,6 +31,10 @@ pub enum Action {
     Field,
     /// Repeat the message: off → every 1 s → 250 ms → 50 ms → off.
     Repeat,
+    /// Repeat with a typed schedule (interval, jitter, count).
+    RepeatPrompt,
+    /// Send a file, one block or line by line.
+    FilePrompt,
     /// Reconnect by itself after a close or a failed connect.
     Reconnect,
     /// Record connections to files, or stop.
@@ -115,6 +119,22 @@ impl ClientTab {
             help: "repeat the message: off → every 1 s → 250 ms → 50 ms → off (the count sent is in the status)",
             scope: Scope::Tab,
             action: Action::Repeat,
+        },
+        Binding {
+            keys: &[Key::Alt('t')],
+            name: "Alt+T",
+            label: "",
+            help: "repeat the message on a schedule you type: EVERY [±JITTER] [xCOUNT], e.g. 500ms ±100ms x10 (F7 stops)",
+            scope: Scope::Tab,
+            action: Action::RepeatPrompt,
+        },
+        Binding {
+            keys: &[Key::Alt('f')],
+            name: "Alt+F",
+            label: "",
+            help: "send a file: one block, or line by line (Tab in the prompt), each line its own write (F7 stops)",
+            scope: Scope::Tab,
+            action: Action::FilePrompt,
         },
         Binding {
             keys: &[Key::Ctrl('r')],

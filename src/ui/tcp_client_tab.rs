@@ -27,7 +27,8 @@ impl super::super::tab::TabView for ClientTab {
             .reconnect
             .as_ref()
             .is_some_and(|(_, due)| due.is_some());
-        self.is_live() || self.repeating.is_some() || reconnecting
+        let sending = self.timed.as_ref().is_some_and(|timed| !timed.finished());
+        self.is_live() || sending || reconnecting
     }
     fn on_tick(&mut self, engine: &Engine) {
         let due = self.reconnect.as_ref().and_then(|(_, due)| *due);
@@ -87,10 +88,15 @@ impl super::super::tab::TabView for ClientTab {
         }
     }
     fn overlay_open(&self) -> bool {
-        self.kernel_open && self.kernel.is_some() || self.play_prompt_open()
+        self.kernel_open && self.kernel.is_some()
+            || self.play_prompt_open()
+            || self.timed_prompt.is_some()
     }
     fn on_overlay_paste(&mut self, text: &str) {
         self.play_prompt_paste(text);
+        if let Some(prompt) = &mut self.timed_prompt {
+            prompt.paste(text);
+        }
     }
 }
 

@@ -1,11 +1,12 @@
-//! The client tab's timed sends: the message repeated on a schedule (F7)
-//! and reconnecting by itself (Ctrl+R) with the backoff of `net::timed`.
-
-use std::time::Duration;
+//! The client tab's timed sends: the message repeated on a schedule (F7
+//! presets, Alt+T typed), a file sent (Alt+F), and reconnecting by itself
+//! (Ctrl+R) with the backoff of `net::timed`.
 
 use super::super::log_view::Kind;
+use super::super::timed_send::{self, PromptKey};
 use super::{ClientTab, Phase};
 use crate::net::error::human_duration;
+use crate::net::timed::RepeatSpec;
 use crate::net::Engine;
 
 impl ClientTab {
@@ -25,32 +26,58 @@ impl ClientTab {
         self.console.log.push(Kind::Info, words);
     }
 
-    /// F7: the next repeat interval (or off), restarting the repeat with
-    /// the message being typed.
+    /// F7: the next preset interval (or off), restarting the repeat with
+    /// the message being typed; also stops a file being sent.
     pub(super) fn next_repeat(&mut self, engine: &Engine) {
-        let next =
-            crate::net::timed::next_interval(self.repeating.as_ref().map(|(every, _)| *every));
-        self.repeating = None;
-        let Some(every) = next else {
+        let now = self.timed.take().and_then(|timed| timed.every);
+        let Some(every) = crate::net::timed::next_interval(now) else {
             return self.console.say(Kind::Info, "Repeat off");
         };
+        let spec = RepeatSpec {
+            every,
+            jitter: std::time::Duration::ZERO,
+            count: None,
+        };
+        self.start_timed(engine, timed_send::Asked::Repeat(spec));
+    }
+
+    /// A key in the Alt+T / Alt+F prompt.
+    pub(super) fn timed_prompt_key(&mut self, key: crossterm::event::KeyEvent, engine: &Engine) {
+        let Some(prompt) = &mut self.timed_prompt else {
+            return;
+        };
+        match prompt.key(key) {
+            PromptKey::Open => {}
+            PromptKey::Cancelled => self.timed_prompt = None,
+            PromptKey::Asked(asked) => {
+                if let timed_send::Asked::Repeat(_) = &asked {
+                    self.last_repeat = prompt.text();
+                }
+                self.timed_prompt = None;
+                self.start_timed(engine, asked);
+            }
+        }
+    }
+
+    /// Starts a repeat or a file send on the connection.
+    pub(super) fn start_timed(&mut self, engine: &Engine, asked: timed_send::Asked) {
+        self.timed = None;
         let (Some(handle), Phase::Connected) = (&self.handle, &self.phase) else {
             return self.console.say(
                 Kind::Error,
-                "Not connected: connect first, then F7 repeats the message",
+                "Not connected: connect first, then send on a schedule or a file",
             );
         };
-        let bytes = match self.console.composer.bytes() {
-            Ok(bytes) if !bytes.is_empty() => bytes,
-            Ok(_) => {
-                return self
-                    .console
-                    .say(Kind::Error, "Type the message to repeat first")
-            }
-            Err(reason) => return self.console.say(Kind::Error, reason),
-        };
-        let seed = every.as_millis() as u64;
-        let schedule = crate::net::timed::Repeat::new(every, Duration::ZERO, None, seed);
-        self.repeating = Some((every, handle.repeat(engine, bytes, schedule)));
+        let seed = std::process::id().into();
+        let started = timed_send::start(
+            asked,
+            self.console.composer.bytes(),
+            |bytes, spec| handle.repeat(engine, bytes, spec.schedule(seed)),
+            |pieces| handle.send_pieces(engine, pieces),
+        );
+        match started {
+            Ok(timed) => self.timed = Some(timed),
+            Err(reason) => self.console.say(Kind::Error, reason),
+        }
     }
 }

@@ -56,6 +56,9 @@ impl ClientTab {
             panel.render(frame, area, None, &self.timeline_lines());
         }
         self.render_play_prompt(frame, area);
+        if let Some(prompt) = &mut self.timed_prompt {
+            prompt.render(frame, area);
+        }
         // Where each part is, for the mouse.
         self.mouse.clear();
         self.mouse.add(target, Focus::Target, Spot::Field);
@@ -92,13 +95,10 @@ impl ClientTab {
                 first.push(Span::raw(info.brief()));
             }
         }
-        if let Some((every, repeating)) = &self.repeating {
-            first.push(Span::styled(" · repeating every ", theme::dim()));
-            first.push(Span::raw(format!(
-                "{} · {} sent (F7)",
-                human_duration(*every),
-                count(repeating.sent())
-            )));
+        if let Some(timed) = &self.timed {
+            first.push(Span::styled(" · ", theme::dim()));
+            first.push(Span::raw(timed.status()));
+            first.push(Span::styled(" (F7)", theme::dim()));
         }
         first.push(Span::styled(" · timeout ", theme::dim()));
         first.push(Span::raw(human_duration(self.timeout)));

@@ -128,8 +128,12 @@ pub struct UdpTab {
     mouse: super::mouse::Areas<Focus>,
     /// The rules of rules mode and their editor (Alt+E).
     rules: super::rules_editor::RulesEditor,
-    /// The message repeating to the target (F9), and its interval.
-    repeating: Option<(Duration, crate::net::timed::Repeating)>,
+    /// The message repeating to the target (F9, Alt+T) or a file being
+    /// sent (Alt+F), with its count.
+    timed: Option<super::timed_send::TimedSend>,
+    /// The prompt of Alt+T or Alt+F, while open; the last repeat asked.
+    timed_prompt: Option<super::timed_send::TimedPrompt>,
+    last_repeat: String,
 }
 
 impl UdpTab {
@@ -153,7 +157,9 @@ impl UdpTab {
             saving: 0,
             mouse: super::mouse::Areas::default(),
             rules: super::rules_editor::RulesEditor::default(),
-            repeating: None,
+            timed: None,
+            timed_prompt: None,
+            last_repeat: String::new(),
             status: Status::new(
                 Kind::Info,
                 "Not bound. Enter binds; or just send (an ephemeral port is used).",
@@ -187,6 +193,10 @@ impl UdpTab {
             self.apply_rules();
             return true;
         }
+        if self.timed_prompt.is_some() {
+            self.timed_prompt_key(key, engine);
+            return true;
+        }
         match keys::action(Self::BINDINGS, &key, self.focus) {
             Some(action) => self.perform(action, key, engine),
             None => self.on_focused_key(key),
@@ -207,6 +217,10 @@ impl UdpTab {
             Action::Packets => return self.packet_key(key),
             Action::Rules => self.rules.open = true,
             Action::Repeat => self.next_repeat(engine),
+            Action::RepeatPrompt => {
+                self.timed_prompt = Some(super::timed_send::TimedPrompt::repeat(&self.last_repeat));
+            }
+            Action::FilePrompt => self.timed_prompt = Some(super::timed_send::TimedPrompt::file()),
         }
         true
     }
@@ -292,7 +306,7 @@ impl UdpTab {
         if let Some((handle, kind)) = self.socket.take() {
             // Events of the old socket are ignored from here on.
             handle.close();
-            self.repeating = None;
+            self.timed = None;
             self.local = None;
             self.connected = None;
             self.stats = None;
@@ -468,7 +482,7 @@ impl UdpTab {
             }
             UdpEvent::BindFailed { reason } => {
                 self.socket = None;
-                self.repeating = None;
+                self.timed = None;
                 self.status = Status::new(Kind::Error, format!("Cannot bind: {reason}"));
                 self.log.push(Kind::Error, format!("Cannot bind: {reason}"));
             }
@@ -505,7 +519,7 @@ impl UdpTab {
             }
             UdpEvent::Closed => {
                 self.socket = None;
-                self.repeating = None;
+                self.timed = None;
                 self.local = None;
                 self.connected = None;
             }
@@ -595,9 +609,12 @@ impl super::tab::TabView for UdpTab {
         }
     }
     fn overlay_open(&self) -> bool {
-        self.rules.open
+        self.rules.open || self.timed_prompt.is_some()
     }
     fn on_overlay_paste(&mut self, text: &str) {
+        if let Some(prompt) = &mut self.timed_prompt {
+            return prompt.paste(text);
+        }
         self.rules.paste(text);
         self.apply_rules();
     }
@@ -625,7 +642,7 @@ impl super::tab::TabView for UdpTab {
         self.is_open()
     }
     fn needs_tick(&self) -> bool {
-        self.repeating.is_some()
+        self.timed.as_ref().is_some_and(|timed| !timed.finished())
     }
     fn focus_first(&mut self) {
         UdpTab::focus_first(self);

@@ -29,6 +29,10 @@ pub enum Action {
     Rules,
     /// Repeat the message: off → every 1 s → 250 ms → 50 ms → off.
     Repeat,
+    /// Repeat with a typed schedule (interval, jitter, count).
+    RepeatPrompt,
+    /// Send a file, one block or line by line.
+    FilePrompt,
 }
 
 impl UdpTab {
@@ -123,6 +127,22 @@ impl UdpTab {
             help: "repeat the message to the target: off → every 1 s → 250 ms → 50 ms → off (the count sent in the status)",
             scope: Scope::Tab,
             action: Action::Repeat,
+        },
+        Binding {
+            keys: &[Key::Alt('t')],
+            name: "Alt+T",
+            label: "",
+            help: "repeat the message to the target on a schedule you type: EVERY [±JITTER] [xCOUNT], e.g. 500ms ±100ms x10 (F9 stops)",
+            scope: Scope::Tab,
+            action: Action::RepeatPrompt,
+        },
+        Binding {
+            keys: &[Key::Alt('f')],
+            name: "Alt+F",
+            label: "",
+            help: "send a file to the target: one datagram, or one per line (Tab in the prompt) (F9 stops)",
+            scope: Scope::Tab,
+            action: Action::FilePrompt,
         },
         Binding {
             keys: &[Key::Alt('e')],

@@ -1,44 +1,69 @@
-//! The UDP tab's repeat (F9): the message to the target on a schedule.
-
-use std::time::Duration;
+//! The UDP tab's timed sends: the message to the target on a schedule (F9
+//! presets, Alt+T typed) and a file sent as datagrams (Alt+F).
 
 use super::super::log_view::Kind;
+use super::super::timed_send::{self, PromptKey};
 use super::super::Status;
 use super::UdpTab;
+use crate::net::timed::RepeatSpec;
 use crate::net::Engine;
 
 impl UdpTab {
-    /// F9: the next repeat interval (or off), restarting the repeat with
-    /// the message being typed and the target.
+    /// F9: the next preset interval (or off), restarting the repeat with
+    /// the message being typed and the target; also stops a file.
     pub(super) fn next_repeat(&mut self, engine: &Engine) {
-        let next =
-            crate::net::timed::next_interval(self.repeating.as_ref().map(|(every, _)| *every));
-        self.repeating = None;
-        let Some(every) = next else {
+        let now = self.timed.take().and_then(|timed| timed.every);
+        let Some(every) = crate::net::timed::next_interval(now) else {
             self.status = Status::new(Kind::Info, "Repeat off");
             return;
         };
+        let spec = RepeatSpec {
+            every,
+            jitter: std::time::Duration::ZERO,
+            count: None,
+        };
+        self.start_timed(engine, timed_send::Asked::Repeat(spec));
+    }
+
+    /// A key in the Alt+T / Alt+F prompt.
+    pub(super) fn timed_prompt_key(&mut self, key: crossterm::event::KeyEvent, engine: &Engine) {
+        let Some(prompt) = &mut self.timed_prompt else {
+            return;
+        };
+        match prompt.key(key) {
+            PromptKey::Open => {}
+            PromptKey::Cancelled => self.timed_prompt = None,
+            PromptKey::Asked(asked) => {
+                if let timed_send::Asked::Repeat(_) = &asked {
+                    self.last_repeat = prompt.text();
+                }
+                self.timed_prompt = None;
+                self.start_timed(engine, asked);
+            }
+        }
+    }
+
+    /// Starts a repeat or a file send to the target (binding an ephemeral
+    /// port first if no socket is open, as Enter does).
+    fn start_timed(&mut self, engine: &Engine, asked: timed_send::Asked) {
+        self.timed = None;
         let target = self.target.text().trim().to_string();
         if let Err(reason) = crate::net::resolve::split_host_port(&target) {
             self.status = Status::new(Kind::Error, format!("Target: {reason}"));
             return;
         }
-        let bytes = match self.composer.bytes() {
-            Ok(bytes) if !bytes.is_empty() => bytes,
-            Ok(_) => {
-                self.status = Status::new(Kind::Error, "Type the message to repeat first");
-                return;
-            }
-            Err(reason) => {
-                self.status = Status::new(Kind::Error, reason);
-                return;
-            }
-        };
-        let seed = every.as_millis() as u64;
-        let schedule = crate::net::timed::Repeat::new(every, Duration::ZERO, None, seed);
-        let repeating = self
-            .sender(engine, &target)
-            .repeat(engine, &target, bytes, schedule);
-        self.repeating = Some((every, repeating));
+        let message = self.composer.bytes();
+        let seed = std::process::id().into();
+        let handle = self.sender(engine, &target);
+        let started = timed_send::start(
+            asked,
+            message,
+            |bytes, spec| handle.repeat(engine, &target, bytes, spec.schedule(seed)),
+            |pieces| handle.send_pieces(engine, &target, pieces),
+        );
+        match started {
+            Ok(timed) => self.timed = Some(timed),
+            Err(reason) => self.status = Status::new(Kind::Error, reason),
+        }
     }
 }

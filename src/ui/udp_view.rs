@@ -80,6 +80,9 @@ impl UdpTab {
         if self.rules.open {
             self.rules.render(frame, area);
         }
+        if let Some(prompt) = &mut self.timed_prompt {
+            prompt.render(frame, area);
+        }
     }
 
     fn status_line(&self) -> Line<'static> {
@@ -90,12 +93,8 @@ impl UdpTab {
         };
         let mut spans = vec![Span::styled(dot, style)];
         // First, so a narrow screen still shows it.
-        if let Some((every, repeating)) = &self.repeating {
-            spans.push(Span::raw(format!(
-                "repeating every {} · {} sent (F9) · ",
-                crate::format::human_duration(*every),
-                count(repeating.sent())
-            )));
+        if let Some(timed) = &self.timed {
+            spans.push(Span::raw(format!("{} (F9) · ", timed.status())));
         }
         spans.extend(self.status.line().spans);
         spans.push(Span::styled(" · mode ", theme::dim()));
