@@ -37,6 +37,23 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// A file cut for sending (at most `limit` bytes): whole, or after each
+/// `\n` (each line keeps its own ending, so the bytes sent are the
+/// file's bytes).
+pub fn pieces(path: &Path, lines: bool, limit: u64) -> Result<Vec<Vec<u8>>, String> {
+    let bytes = read_regular(path, limit)?;
+    if bytes.is_empty() {
+        return Err("the file is empty".into());
+    }
+    if !lines {
+        return Ok(vec![bytes]);
+    }
+    Ok(bytes
+        .split_inclusive(|byte| *byte == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect())
+}
+
 /// Saves to a new file named `name` in `dir`, never replacing anything: a
 /// taken name becomes `name (1).ext`, `name (2).ext`, … `write` fills the
 /// file; if it fails, no file is left. Returns the final path.
@@ -262,6 +279,23 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+
+    #[test]
+    fn a_file_is_cut_after_each_newline_and_keeps_every_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lines.txt");
+        std::fs::write(&path, b"one\r\ntwo\n\nlast without end").unwrap();
+        let cut = pieces(&path, true, 1024).unwrap();
+        assert_eq!(cut, [&b"one\r\n"[..], b"two\n", b"\n", b"last without end"]);
+        assert_eq!(cut.concat(), std::fs::read(&path).unwrap());
+        assert_eq!(pieces(&path, false, 1024).unwrap().len(), 1);
+        assert!(pieces(&path, true, 4).unwrap_err().contains("larger than"));
+        std::fs::write(&path, b"").unwrap();
+        assert!(pieces(&path, true, 1024).unwrap_err().contains("empty"));
+        assert!(pieces(dir.path(), true, 1024)
+            .unwrap_err()
+            .contains("not a regular file"));
+    }
 
     #[test]
     fn saves_never_clobber_and_are_private() {

@@ -294,6 +294,20 @@ pub enum TcpCommand {
         /// timed; `netplay replay` plays it back).
         #[arg(long, value_name = "FILE")]
         record: Option<PathBuf>,
+        /// Send TEXT (escapes: \n \r \xNN \u{…}) instead of stdin, then
+        /// half-close (FIN); with --repeat, again every MS first.
+        #[arg(long, value_name = "TEXT")]
+        send: Option<String>,
+        /// With --send: send it every MS milliseconds (Ctrl+C stops; with
+        /// --count, FIN after the last).
+        #[arg(long, value_name = "MS", requires = "send")]
+        repeat: Option<u64>,
+        /// With --repeat: move each wait by a random ± MS.
+        #[arg(long, value_name = "MS", default_value_t = 0, requires = "repeat")]
+        jitter: u64,
+        /// With --repeat: stop after N sends (per connection).
+        #[arg(long, value_name = "N", requires = "repeat")]
+        count: Option<u64>,
     },
 }
 
@@ -356,8 +370,15 @@ pub enum UdpCommand {
         /// host:port to send to.
         addr: String,
         /// The messages, one datagram each.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "file")]
         messages: Vec<String>,
+        /// Send FILE's bytes as one datagram (with --lines: one per line,
+        /// each keeping its line ending) instead of MSG.
+        #[arg(long, value_name = "FILE", conflicts_with = "messages")]
+        file: Option<PathBuf>,
+        /// With --file: one datagram per line.
+        #[arg(long, requires = "file")]
+        lines: bool,
         /// How long to wait for each reply, in milliseconds.
         #[arg(long, value_name = "MS", default_value_t = 1000)]
         wait: u64,
@@ -566,8 +587,35 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     tcp_info,
                     reconnect,
                     record,
+                    send,
+                    repeat,
+                    jitter,
+                    count,
                 },
         } => {
+            let send = match send.as_deref().map(crate::text::parse_escapes).transpose() {
+                Ok(bytes) => bytes.map(|bytes| {
+                    let schedule = match repeat {
+                        Some(every) => crate::net::timed::Repeat::new(
+                            std::time::Duration::from_millis(every.max(1)),
+                            std::time::Duration::from_millis(jitter),
+                            count,
+                            std::process::id().into(),
+                        ),
+                        None => crate::net::timed::Repeat::new(
+                            std::time::Duration::ZERO,
+                            std::time::Duration::ZERO,
+                            Some(1),
+                            0,
+                        ),
+                    };
+                    (bytes, schedule)
+                }),
+                Err(reason) => {
+                    out.error(&format!("--send: {reason}"));
+                    return ExitCode::from(2);
+                }
+            };
             let how = tcp::ConnectHow {
                 eol,
                 raw,
@@ -576,6 +624,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                 tcp_info,
                 reconnect,
                 record,
+                send,
             };
             tcp::connect(&addr, how, out, stop).await
         }
@@ -593,23 +642,38 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                 UdpCommand::Send {
                     addr,
                     messages,
+                    file,
+                    lines,
                     wait,
                     repeat,
                     jitter,
                     count,
                 },
-        } => match repeat {
-            Some(every) => {
-                let repeat = crate::net::timed::Repeat::new(
-                    std::time::Duration::from_millis(every.max(1)),
-                    std::time::Duration::from_millis(jitter),
-                    count,
-                    std::process::id().into(),
-                );
-                udp::send_repeating(&addr, &messages, repeat, wait, out, stop).await
+        } => {
+            let messages = match file {
+                Some(path) => match crate::files::pieces(&path, lines, 64 * 1024 * 1024) {
+                    Ok(pieces) => pieces,
+                    Err(reason) => {
+                        let shown = crate::text::sanitize_str(&path.display().to_string());
+                        out.error(&format!("--file {shown}: {reason}"));
+                        return ExitCode::from(2);
+                    }
+                },
+                None => messages.into_iter().map(String::into_bytes).collect(),
+            };
+            match repeat {
+                Some(every) => {
+                    let repeat = crate::net::timed::Repeat::new(
+                        std::time::Duration::from_millis(every.max(1)),
+                        std::time::Duration::from_millis(jitter),
+                        count,
+                        std::process::id().into(),
+                    );
+                    udp::send_repeating(&addr, &messages, repeat, wait, out, stop).await
+                }
+                None => udp::send(&addr, &messages, wait, out, stop).await,
             }
-            None => udp::send(&addr, &messages, wait, out, stop).await,
-        },
+        }
         Command::Relay(args) => relay::run(args, out, stop).await,
         Command::Replay {
             file,

@@ -157,6 +157,7 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
         tcp_info,
         reconnect,
         record,
+        send,
     } = how;
     let mut recorder = match record.as_deref().map(Recorder::create).transpose() {
         Ok(recorder) => recorder,
@@ -183,7 +184,11 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
         record: None,
         replay: None,
     };
-    let queue = super::stdin_queue::StdinQueue::start(eol, raw);
+    // With --send, stdin is not read at all.
+    let queue = match send {
+        None => Some(super::stdin_queue::StdinQueue::start(eol, raw)),
+        Some(_) => None,
+    };
     let mut backoff = crate::net::timed::Backoff::default();
     let mut client = tcp_client::open(&engine, addr, how.clone());
     let mut stopping = false;
@@ -207,7 +212,7 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                         emit(&out, "connected", Kind::Good, &text, &fields);
                         backoff.connected();
                         if !secure {
-                            tokio::spawn(super::stdin_queue::forward(queue.clone(), client.writer()));
+                            start_sending(&queue, &client, send.as_ref(), out);
                         }
                     }
                     ClientEvent::TlsEstablished { info, connect, handshake } => {
@@ -230,7 +235,7 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                         for line in info.lines() {
                             emit(&out, "tls_detail", Kind::Info, &line, &[]);
                         }
-                        tokio::spawn(super::stdin_queue::forward(queue.clone(), client.writer()));
+                        start_sending(&queue, &client, send.as_ref(), out);
                     }
                     ClientEvent::TcpInfo { info, last } => {
                         if tcp_info && (last || out.json) {
@@ -324,6 +329,46 @@ pub struct ConnectHow {
     pub reconnect: bool,
     /// `--record FILE`: the session as JSON lines (`crate::record`).
     pub record: Option<std::path::PathBuf>,
+    /// `--send TEXT` (with `--repeat`): these bytes on this schedule
+    /// instead of stdin, then FIN.
+    pub send: Option<(Vec<u8>, crate::net::timed::Repeat)>,
+}
+
+/// Once connected: stdin to the connection, or `--send`'s bytes on their
+/// schedule and then FIN (counted on stderr).
+fn start_sending(
+    queue: &Option<std::sync::Arc<tokio::sync::Mutex<super::stdin_queue::StdinQueue>>>,
+    client: &tcp_client::ClientHandle,
+    send: Option<&(Vec<u8>, crate::net::timed::Repeat)>,
+    out: Output,
+) {
+    let writer = client.writer();
+    if let Some(queue) = queue {
+        tokio::spawn(super::stdin_queue::forward(queue.clone(), writer));
+        return;
+    }
+    let Some((bytes, schedule)) = send else {
+        return;
+    };
+    let (bytes, mut schedule) = (bytes.clone(), schedule.clone());
+    tokio::spawn(async move {
+        loop {
+            if !writer.send(bytes.clone()).await {
+                return;
+            }
+            let wait = schedule.sent_one();
+            let sent = schedule.sent();
+            if schedule.repeats() {
+                let text = format!("Sent {sent}");
+                out.event_to_stderr("sent_count", Kind::Out, &text, &[("count", sent.into())]);
+            }
+            match wait {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => break,
+            }
+        }
+        writer.shutdown_write().await;
+    });
 }
 
 /// `--record`: writes each event as it happens, timed from the start.

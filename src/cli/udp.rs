@@ -118,7 +118,7 @@ pub async fn serve(
 /// each). Exits 1 when the target refuses (ICMP) or cannot be reached.
 pub async fn send(
     addr: &str,
-    messages: &[String],
+    messages: &[Vec<u8>],
     wait_ms: u64,
     out: Output,
     mut stop: Shutdown,
@@ -128,7 +128,7 @@ pub async fn send(
     let wait = Duration::from_millis(wait_ms);
     let mut failed = false;
     for message in messages {
-        socket.send(addr, message.as_bytes().to_vec());
+        socket.send(addr, message.clone());
         let mut deadline = tokio::time::Instant::now() + wait;
         let mut replies = 0u32;
         loop {
@@ -215,7 +215,7 @@ pub async fn send(
 /// a count of what was sent and answered.
 pub async fn send_repeating(
     addr: &str,
-    messages: &[String],
+    messages: &[Vec<u8>],
     mut repeat: crate::net::timed::Repeat,
     wait_ms: u64,
     out: Output,
@@ -230,7 +230,7 @@ pub async fn send_repeating(
     loop {
         if sending && tokio::time::Instant::now() >= next_send {
             let at = usize::try_from(repeat.sent()).unwrap_or(0) % messages.len().max(1);
-            socket.send(addr, messages[at].as_bytes().to_vec());
+            socket.send(addr, messages[at].clone());
             match repeat.sent_one() {
                 Some(wait) => next_send = tokio::time::Instant::now() + wait,
                 None => {

@@ -9,7 +9,7 @@ use super::relay_faults::Jitter;
 
 /// Sends on a schedule: every `every`, moved by up to ± `jitter`, `count`
 /// times (or until stopped).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Repeat {
     every: Duration,
     jitter: Duration,
@@ -41,6 +41,11 @@ impl Repeat {
             }
         }
         Some(self.random.delay(self.every, self.jitter))
+    }
+
+    /// Whether it sends more than once (an interval was given).
+    pub fn repeats(&self) -> bool {
+        !self.every.is_zero()
     }
 
     /// Sends so far.

@@ -202,22 +202,6 @@ impl TimedSend {
     }
 }
 
-/// A file cut for sending: whole, or after each `\n` (each line keeps its
-/// own ending, so the bytes sent are the file's bytes).
-pub fn file_pieces(path: &Path, lines: bool) -> Result<Vec<Vec<u8>>, String> {
-    let bytes = crate::files::read_regular(path, FILE_LIMIT)?;
-    if bytes.is_empty() {
-        return Err("the file is empty".into());
-    }
-    if !lines {
-        return Ok(vec![bytes]);
-    }
-    Ok(bytes
-        .split_inclusive(|byte| *byte == b'\n')
-        .map(<[u8]>::to_vec)
-        .collect())
-}
-
 /// Starts what a prompt asked for; `send_repeat` and `send_pieces` are
 /// the tab's own handle calls. The status line's words on failure.
 pub fn start(
@@ -237,35 +221,11 @@ pub fn start(
         },
         Asked::File { path, lines } => {
             let shown = crate::text::sanitize_str(&path.display().to_string());
-            let pieces = file_pieces(&path, lines)
+            let pieces = crate::files::pieces(&path, lines, FILE_LIMIT)
                 .map_err(|reason| format!("Cannot send {shown}: {reason}"))?;
             let count = pieces.len() as u64;
             let run = send_pieces(pieces);
             Ok(TimedSend::file(&path, lines, count, run))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_file_is_cut_after_each_newline_and_keeps_every_byte() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("lines.txt");
-        std::fs::write(&path, b"one\r\ntwo\n\nlast without end").unwrap();
-        let pieces = file_pieces(&path, true).unwrap();
-        assert_eq!(
-            pieces,
-            [&b"one\r\n"[..], b"two\n", b"\n", b"last without end"]
-        );
-        assert_eq!(pieces.concat(), std::fs::read(&path).unwrap());
-        assert_eq!(file_pieces(&path, false).unwrap().len(), 1);
-        std::fs::write(&path, b"").unwrap();
-        assert!(file_pieces(&path, true).unwrap_err().contains("empty"));
-        assert!(file_pieces(dir.path(), true)
-            .unwrap_err()
-            .contains("not a regular file"));
     }
 }
