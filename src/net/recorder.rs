@@ -125,10 +125,12 @@ impl Recorder {
 }
 
 /// Records `bytes` if a recorder is on, and switches it off when its file
-/// has failed (the writer has already said why).
+/// has failed (the writer has already said why). The wait for the queue is
+/// boxed: every idle connection's task carries this call's state, and most
+/// never record, so it costs them a pointer, not a whole send.
 pub async fn record(recorder: &mut Option<Recorder>, way: Way, bytes: &[u8]) {
     if let Some(on) = recorder {
-        if !on.data(way, bytes).await {
+        if !Box::pin(on.data(way, bytes)).await {
             *recorder = None;
         }
     }
@@ -137,7 +139,7 @@ pub async fn record(recorder: &mut Option<Recorder>, way: Way, bytes: &[u8]) {
 /// Records a lifecycle event if a recorder is on.
 pub async fn record_life(recorder: &mut Option<Recorder>, what: &str) {
     if let Some(on) = recorder {
-        if !on.life(what).await {
+        if !Box::pin(on.life(what)).await {
             *recorder = None;
         }
     }

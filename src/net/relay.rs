@@ -291,8 +291,9 @@ pub enum PairCommand {
     Option(Side, super::sockopts::SockOpt),
     /// Sample `TCP_INFO` of our socket to `Side` every second, or stop.
     Watch(Option<Side>),
-    /// Record the pair from now on to a new file, or stop.
-    Record(Option<super::recorder::RecordTo>),
+    /// Record the pair from now on to a new file, or stop (boxed: the
+    /// pair's queue holds blocks of the largest variant).
+    Record(Option<Box<super::recorder::RecordTo>>),
 }
 
 enum RelayCommand {
@@ -445,7 +446,7 @@ impl Listener {
                         record_new.clone_from(&to);
                         let mut refused = Vec::new();
                         for (pair, queue) in &pairs {
-                            if queue.try_send(PairCommand::Record(to.clone())).is_err() {
+                            if queue.try_send(PairCommand::Record(to.clone().map(Box::new))).is_err() {
                                 refused.push(pair.to_string());
                             }
                         }

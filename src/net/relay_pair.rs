@@ -280,11 +280,11 @@ impl Pair {
                         continue;
                     }
                     Some(PairCommand::Record(to)) => {
-                        *recorder = to.map(|to| self.recorder(to, addrs.0, addrs.1));
+                        *recorder = to.map(|to| self.recorder(*to, addrs.0, addrs.1));
                         for queue in [&up_tx, &down_tx] {
                             // A direction whose queue is full keeps its
                             // old switch; one that has finished needs none.
-                            let _ = queue.try_send(PumpCommand::Record(recorder.clone()));
+                            let _ = queue.try_send(PumpCommand::Record(recorder.clone().map(Box::new)));
                         }
                         continue;
                     }

@@ -40,8 +40,9 @@ pub(crate) enum PumpCommand {
     /// The relay's settings changed: read them again now (a pump waiting
     /// on a read would otherwise see them only at its next read).
     Refresh,
-    /// Record what this direction reads from now on, or stop.
-    Record(Option<Recorder>),
+    /// Record what this direction reads from now on, or stop (boxed: the
+    /// queue holds blocks of the largest variant).
+    Record(Option<Box<Recorder>>),
 }
 
 /// How a direction ended.
@@ -292,7 +293,7 @@ impl Pump {
                         }
                     }
                     Some(PumpCommand::Refresh) => {}
-                    Some(PumpCommand::Record(recorder)) => self.recorder = recorder,
+                    Some(PumpCommand::Record(recorder)) => self.recorder = recorder.map(|r| *r),
                     None => commands_open = false,
                 },
                 // Built only when polled: no timer is touched on the fast path.

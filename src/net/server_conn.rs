@@ -235,7 +235,7 @@ impl Connection {
                             self.emit(ServerEvent::Options { conn, options }).await;
                         }
                         Some(ConnCommand::Record(to)) => {
-                            io.recorder = to.map(|to| self.recorder(to, local, peer));
+                            io.recorder = to.map(|to| self.recorder(*to, local, peer));
                         }
                         Some(ConnCommand::Watch(on)) => {
                             sampling = always_sampling || on;
@@ -517,6 +517,7 @@ mod tests {
             let peer = "127.0.0.1:1".parse().unwrap();
             let task = conn.run(stream, peer, None, commands, kick);
             let size = std::mem::size_of_val(&task);
+            eprintln!("a connection task is {size} B");
             assert!(size <= 3 * 1024, "a connection task is {size} B");
         });
     }

@@ -184,8 +184,9 @@ pub(crate) enum ConnCommand {
     Option(super::sockopts::SockOpt),
     /// Sample `TCP_INFO` every second (the detail view is open on it).
     Watch(bool),
-    /// Record from now on to a new file, or stop.
-    Record(Option<super::recorder::RecordTo>),
+    /// Record from now on to a new file, or stop. Boxed: the command
+    /// queue's blocks hold 32 of the largest variant, per connection.
+    Record(Option<Box<super::recorder::RecordTo>>),
 }
 
 /// Controls one running listener. Dropping it (or [`ServerHandle::stop`])
@@ -460,7 +461,7 @@ impl Listener {
             }
             ServerCommand::Record(to) => {
                 for (conn, entry) in conns.iter() {
-                    hand(*conn, entry, ConnCommand::Record(to.clone()));
+                    hand(*conn, entry, ConnCommand::Record(to.clone().map(Box::new)));
                 }
                 if !refused.is_empty() {
                     refused.sort();
