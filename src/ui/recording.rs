@@ -145,6 +145,36 @@ impl RecordSwitch {
         }
     }
 
+    /// Alt+R: flips the switch and tells the engine with `tell` (`None`:
+    /// nothing is running to tell); `what` names the connections, `live`
+    /// says whether some are open. The words go on the console's status.
+    pub fn toggle(
+        &mut self,
+        console: &mut super::console::Console,
+        what: &str,
+        live: bool,
+        tell: Option<impl FnOnce(Option<RecordTo>) -> bool>,
+    ) {
+        let to = self.flip();
+        if let Some(tell) = tell {
+            if !tell(to) {
+                self.flip();
+                return console.say(Kind::Error, "Not switched: too many commands are waiting");
+            }
+        }
+        console.say(Kind::Info, self.flipped_words(what, live));
+    }
+
+    /// A recording started or ended: the whole line in the log, the end
+    /// on the status too.
+    pub fn report(&mut self, console: &mut super::console::Console, news: &RecordNews) {
+        let (kind, words) = self.on_news(news);
+        console.log.push(kind, words);
+        if let Some(short) = short_words(news) {
+            console.say(kind, short);
+        }
+    }
+
     /// Folds in news from the engine; returns the log line.
     pub fn on_news(&mut self, news: &RecordNews) -> (Kind, String) {
         match news {

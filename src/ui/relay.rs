@@ -387,28 +387,16 @@ impl RelayTab {
     /// Alt+R: records every pair (the open ones from now, each new one
     /// from its first byte), one file each; or stops.
     fn toggle_record(&mut self) {
-        let to = self.recording.flip();
         let running = matches!(self.phase, Phase::Starting | Phase::Relaying(_));
-        if let (true, Some(handle)) = (running, &self.handle) {
-            if handle.record(to).is_err() {
-                self.recording.flip();
-                return self
-                    .console
-                    .say(Kind::Error, "Not switched: the relay is busy");
-            }
-        }
         let live = running && self.pairs.iter().any(PairRow::is_open);
-        let words = self.recording.flipped_words("pair", live);
-        self.console.say(Kind::Info, words);
+        let handle = self.handle.as_ref().filter(|_| running);
+        let tell = handle.map(|handle| move |to| handle.record(to).is_ok());
+        self.recording.toggle(&mut self.console, "pair", live, tell);
     }
 
     /// A pair's recording started or ended.
     pub fn on_record(&mut self, news: crate::net::recorder::RecordNews) {
-        let (kind, words) = self.recording.on_news(&news);
-        self.console.log.push(kind, words);
-        if let Some(short) = super::recording::short_words(&news) {
-            self.console.say(kind, short);
-        }
+        self.recording.report(&mut self.console, &news);
     }
 
     fn apply_config(&mut self) {

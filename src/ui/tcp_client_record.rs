@@ -66,26 +66,16 @@ impl ClientTab {
     /// from its first byte) or off.
     pub(super) fn toggle_record(&mut self) {
         let live = matches!(self.phase, Phase::Connected | Phase::WriteShut);
-        let to = self.recordings.switch.flip();
-        if let (true, Some(handle)) = (live, &self.handle) {
-            if handle.record(to).is_err() {
-                self.recordings.switch.flip();
-                return self
-                    .console
-                    .say(Kind::Error, "Not switched: the connection is busy");
-            }
-        }
-        let words = self.recordings.switch.flipped_words("connection", live);
-        self.console.say(Kind::Info, words);
+        let handle = self.handle.as_ref().filter(|_| live);
+        let tell = handle.map(|handle| move |to| handle.record(to).is_ok());
+        self.recordings
+            .switch
+            .toggle(&mut self.console, "connection", live, tell);
     }
 
     /// A recording of this tab started or ended.
     pub fn on_record(&mut self, news: RecordNews) {
-        let (kind, words) = self.recordings.switch.on_news(&news);
-        self.console.log.push(kind, words);
-        if let Some(short) = super::super::recording::short_words(&news) {
-            self.console.say(kind, short);
-        }
+        self.recordings.switch.report(&mut self.console, &news);
     }
 
     /// The status's word on recording, if on.

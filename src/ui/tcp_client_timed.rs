@@ -3,10 +3,9 @@
 //! (Ctrl+R) with the backoff of `net::timed`.
 
 use super::super::log_view::Kind;
-use super::super::timed_send::{self, PromptKey};
+use super::super::timed_send;
 use super::{ClientTab, Phase};
 use crate::net::error::human_duration;
-use crate::net::timed::RepeatSpec;
 use crate::net::Engine;
 
 impl ClientTab {
@@ -29,33 +28,17 @@ impl ClientTab {
     /// F7: the next preset interval (or off), restarting the repeat with
     /// the message being typed; also stops a file being sent.
     pub(super) fn next_repeat(&mut self, engine: &Engine) {
-        let now = self.timed.take().and_then(|timed| timed.every);
-        let Some(every) = crate::net::timed::next_interval(now) else {
-            return self.console.say(Kind::Info, "Repeat off");
-        };
-        let spec = RepeatSpec {
-            every,
-            jitter: std::time::Duration::ZERO,
-            count: None,
-        };
-        self.start_timed(engine, timed_send::Asked::Repeat(spec));
+        match timed_send::next_preset(&mut self.timed) {
+            Some(asked) => self.start_timed(engine, asked),
+            None => self.console.say(Kind::Info, "Repeat off"),
+        }
     }
 
     /// A key in the Alt+T / Alt+F prompt.
     pub(super) fn timed_prompt_key(&mut self, key: crossterm::event::KeyEvent, engine: &Engine) {
-        let Some(prompt) = &mut self.timed_prompt else {
-            return;
-        };
-        match prompt.key(key) {
-            PromptKey::Open => {}
-            PromptKey::Cancelled => self.timed_prompt = None,
-            PromptKey::Asked(asked) => {
-                if let timed_send::Asked::Repeat(_) = &asked {
-                    self.last_repeat = prompt.text();
-                }
-                self.timed_prompt = None;
-                self.start_timed(engine, asked);
-            }
+        let prompt = &mut self.timed_prompt;
+        if let Some(asked) = timed_send::prompt_key(prompt, &mut self.last_repeat, key) {
+            self.start_timed(engine, asked);
         }
     }
 

@@ -371,28 +371,17 @@ impl ServerTab {
     /// Alt+R: records every connection (the open ones from now, each new
     /// one from its first byte), one file each; or stops.
     fn toggle_record(&mut self) {
-        let to = self.recording.flip();
         let running = matches!(self.phase, Phase::Starting | Phase::Listening(_));
-        if let (true, Some(handle)) = (running, &self.handle) {
-            if handle.record(to).is_err() {
-                self.recording.flip();
-                return self
-                    .console
-                    .say(Kind::Error, "Not switched: the server is busy");
-            }
-        }
         let live = running && self.rows.iter().any(ConnRow::is_open);
-        let words = self.recording.flipped_words("connection", live);
-        self.console.say(Kind::Info, words);
+        let handle = self.handle.as_ref().filter(|_| running);
+        let tell = handle.map(|handle| move |to| handle.record(to).is_ok());
+        self.recording
+            .toggle(&mut self.console, "connection", live, tell);
     }
 
     /// A connection's recording started or ended.
     pub fn on_record(&mut self, news: crate::net::recorder::RecordNews) {
-        let (kind, words) = self.recording.on_news(&news);
-        self.console.log.push(kind, words);
-        if let Some(short) = super::recording::short_words(&news) {
-            self.console.say(kind, short);
-        }
+        self.recording.report(&mut self.console, &news);
     }
 
     /// The outcome of the save asked for with Ctrl+S.

@@ -142,6 +142,42 @@ impl TimedPrompt {
     }
 }
 
+/// F7 / F9: stops what runs and asks for the next preset interval after
+/// its own (`None`: off).
+pub fn next_preset(timed: &mut Option<TimedSend>) -> Option<Asked> {
+    let now = timed.take().and_then(|timed| timed.every);
+    let every = crate::net::timed::next_interval(now)?;
+    Some(Asked::Repeat(RepeatSpec {
+        every,
+        jitter: Duration::ZERO,
+        count: None,
+    }))
+}
+
+/// A key for the open prompt: what it asked for once it closes with an
+/// answer (a repeat's text is kept in `last` for the next Alt+T).
+pub fn prompt_key(
+    prompt: &mut Option<TimedPrompt>,
+    last: &mut String,
+    key: KeyEvent,
+) -> Option<Asked> {
+    let open = prompt.as_mut()?;
+    match open.key(key) {
+        PromptKey::Open => None,
+        PromptKey::Cancelled => {
+            *prompt = None;
+            None
+        }
+        PromptKey::Asked(asked) => {
+            if let Asked::Repeat(_) = &asked {
+                *last = open.text();
+            }
+            *prompt = None;
+            Some(asked)
+        }
+    }
+}
+
 /// A running timed send: what it is, how many it makes, and its handle
 /// (dropping it stops the sends).
 pub struct TimedSend {

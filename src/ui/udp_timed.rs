@@ -2,44 +2,26 @@
 //! presets, Alt+T typed) and a file sent as datagrams (Alt+F).
 
 use super::super::log_view::Kind;
-use super::super::timed_send::{self, PromptKey};
+use super::super::timed_send;
 use super::super::Status;
 use super::UdpTab;
-use crate::net::timed::RepeatSpec;
 use crate::net::Engine;
 
 impl UdpTab {
     /// F9: the next preset interval (or off), restarting the repeat with
     /// the message being typed and the target; also stops a file.
     pub(super) fn next_repeat(&mut self, engine: &Engine) {
-        let now = self.timed.take().and_then(|timed| timed.every);
-        let Some(every) = crate::net::timed::next_interval(now) else {
-            self.status = Status::new(Kind::Info, "Repeat off");
-            return;
-        };
-        let spec = RepeatSpec {
-            every,
-            jitter: std::time::Duration::ZERO,
-            count: None,
-        };
-        self.start_timed(engine, timed_send::Asked::Repeat(spec));
+        match timed_send::next_preset(&mut self.timed) {
+            Some(asked) => self.start_timed(engine, asked),
+            None => self.status = Status::new(Kind::Info, "Repeat off"),
+        }
     }
 
     /// A key in the Alt+T / Alt+F prompt.
     pub(super) fn timed_prompt_key(&mut self, key: crossterm::event::KeyEvent, engine: &Engine) {
-        let Some(prompt) = &mut self.timed_prompt else {
-            return;
-        };
-        match prompt.key(key) {
-            PromptKey::Open => {}
-            PromptKey::Cancelled => self.timed_prompt = None,
-            PromptKey::Asked(asked) => {
-                if let timed_send::Asked::Repeat(_) = &asked {
-                    self.last_repeat = prompt.text();
-                }
-                self.timed_prompt = None;
-                self.start_timed(engine, asked);
-            }
+        let prompt = &mut self.timed_prompt;
+        if let Some(asked) = timed_send::prompt_key(prompt, &mut self.last_repeat, key) {
+            self.start_timed(engine, asked);
         }
     }
 
