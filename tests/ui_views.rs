@@ -958,3 +958,35 @@ async fn f9_repeats_a_datagram_on_the_udp_tab() {
     app.on_key(key(KeyCode::F(9))); // off
     assert!(show(&mut app).contains("Repeat off"));
 }
+
+#[tokio::test]
+async fn a_long_not_supported_list_scrolls_with_page_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.http");
+    let mut text = String::from("### one\nGET http://127.0.0.1:9999/\n\n");
+    for n in 0..40 {
+        text.push_str(&format!("> {{%\nclient.test(\"{n}\");\n%}}\n\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let (engine, _rx) = Engine::new(tokio::runtime::Handle::current());
+    let options = StartOptions {
+        http_file: Some(path),
+        ..StartOptions::default()
+    };
+    let mut app = App::new(engine, options);
+    app.on_key(alt('r'));
+    let first = screen(&mut app, 80, 24);
+    assert!(first.contains("Not supported"), "{first}");
+    for _ in 0..10 {
+        app.on_key(key(KeyCode::PageDown));
+    }
+    let last = screen(&mut app, 80, 24);
+    assert!(last.contains("line 160:"), "the end of the list:\n{last}");
+    assert_ne!(first, last);
+    app.on_key(key(KeyCode::Up));
+    assert_eq!(
+        screen(&mut app, 80, 24),
+        first,
+        "↑ returns to the selection"
+    );
+}

@@ -28,6 +28,8 @@ pub(crate) struct Requests {
     open: bool,
     at: usize,
     path: Option<InputField>,
+    /// Lines scrolled by PgUp/PgDn (a long "not supported" list).
+    scroll: usize,
 }
 
 impl HttpTab {
@@ -113,8 +115,16 @@ impl HttpTab {
             .as_ref()
             .map_or(0, |(_, c)| c.requests.len());
         match key.code {
-            KeyCode::Up => self.requests.at = self.requests.at.saturating_sub(1),
-            KeyCode::Down => self.requests.at = (self.requests.at + 1).min(count.saturating_sub(1)),
+            KeyCode::Up => {
+                self.requests.at = self.requests.at.saturating_sub(1);
+                self.requests.scroll = 0;
+            }
+            KeyCode::Down => {
+                self.requests.at = (self.requests.at + 1).min(count.saturating_sub(1));
+                self.requests.scroll = 0;
+            }
+            KeyCode::PageDown => self.requests.scroll = self.requests.scroll.saturating_add(10),
+            KeyCode::PageUp => self.requests.scroll = self.requests.scroll.saturating_sub(10),
             KeyCode::Char('o') => {
                 self.requests.path =
                     Some(InputField::new("", "path of a .http file, Enter opens it"));
@@ -284,12 +294,16 @@ impl HttpTab {
             }
         }
         lines.push(Line::styled(
-            " ↑↓ choose · Enter puts it in the editor · o opens another file · Esc closes",
+            " ↑↓ choose · PgUp/PgDn scroll · Enter: into the editor · o: another file · Esc",
             theme::dim(),
         ));
         let block = theme::pane(format!(" Requests · {name} "), true);
         let visible = usize::from(popup.height.saturating_sub(2)).max(1);
-        let offset = (self.requests.at + 1).saturating_sub(visible);
+        let most = lines.len().saturating_sub(visible);
+        self.requests.scroll = self.requests.scroll.min(most);
+        let offset = (self.requests.at + 1)
+            .saturating_sub(visible)
+            .max(self.requests.scroll);
         frame.render_widget(
             Paragraph::new(lines)
                 .block(block)
