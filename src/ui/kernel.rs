@@ -55,6 +55,11 @@ pub struct KernelPanel {
 }
 
 impl KernelPanel {
+    /// Names the connection anew (its addresses became known).
+    pub fn set_title(&mut self, title: impl Into<String>) {
+        self.title = title.into();
+    }
+
     /// A panel for the connection `title` names (its 4-tuple), remembering
     /// what was changed on it before.
     pub fn new(title: impl Into<String>, touched: Touched) -> Self {

@@ -53,9 +53,16 @@ impl RelayTab {
             show(remote)
         );
         let live = row.is_open() && row.sides[side_index(side)].open;
-        let mut panel = row.kernel[side_index(side)]
-            .take()
-            .map_or_else(|| KernelPanel::new(title, Touched::default()), |kept| *kept);
+        // A kept panel keeps its history and settings, but its title is
+        // written again: the upstream side may have opened since.
+        let mut panel = match row.kernel[side_index(side)].take() {
+            Some(kept) => {
+                let mut kept = *kept;
+                kept.set_title(title);
+                kept
+            }
+            None => KernelPanel::new(title, Touched::default()),
+        };
         if live {
             self.command_to(pair, PairCommand::Watch(Some(side)));
             self.command_to(pair, PairCommand::Option(side, SockOpt::Read));
