@@ -380,3 +380,76 @@ async fn relay_pairs_record_one_file_each_seen_from_the_client() {
     }
     assert_ne!(pairs[0], pairs[1]);
 }
+
+/// A recording whose client sent `pieces` × 60 KB and whose server sent
+/// nothing.
+fn big_client_recording(pieces: usize) -> Recording {
+    let text: Vec<String> = std::iter::once(netplay::record::header_line(
+        "127.0.0.1:1",
+        "127.0.0.1:2",
+        Side::Client,
+    ))
+    .chain((0..pieces).map(|at| {
+        netplay::record::data_line(Duration::from_micros(at as u64), Way::Out, &[b'x'; 60_000])
+    }))
+    .collect();
+    netplay::record::parse(&text.join("\n")).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_against_a_flooding_server_that_never_reads_ends_and_disconnects() {
+    // The server floods and reads nothing: the replay's sends block while
+    // its tap fills. It must still see the difference, and F8 must work.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let block = vec![b'A'; 65_536];
+        while stream.write_all(&block).is_ok() {}
+    });
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let client = tcp_client::open(
+        &engine,
+        &addr.to_string(),
+        Connect {
+            timeout: Duration::from_secs(5),
+            replay: Some(Replay {
+                recording: Arc::new(big_client_recording(250)),
+                limit: Duration::from_millis(500),
+            }),
+            ..Connect::default()
+        },
+    );
+    let difference = verdict(&mut rx).await.unwrap().expect("the flood differs");
+    assert_eq!(difference.offset, 0);
+    assert_eq!(difference.got.first(), Some(&b'A'));
+    client.disconnect();
+    let id = client.id();
+    wait_for(&mut rx, "Closed", |event| match event {
+        Event::Client(c, ClientEvent::Closed { .. }) if *c == id => Some(()),
+        _ => None,
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_connect_gives_up_on_a_server_that_never_reads() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let _held = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_secs(15));
+        drop(stream);
+    });
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let started = std::time::Instant::now();
+    let outcome = netplay::net::replay::play_client(
+        stream,
+        &big_client_recording(250),
+        Duration::from_millis(200),
+    )
+    .await;
+    let err = outcome.expect_err("a server that reads nothing is an error");
+    assert!(err.to_string().contains("took none"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}

@@ -110,25 +110,108 @@ pub enum PlayOver {
     },
 }
 
+/// The sending half of a [`PlayOver`].
+enum Sink {
+    Stream(tokio::net::tcp::OwnedWriteHalf),
+    Client(super::tcp_client::ClientWriter),
+}
+
+/// The receiving half of a [`PlayOver`].
+enum Source {
+    Stream(tokio::net::tcp::OwnedReadHalf),
+    Client(tokio::sync::mpsc::Receiver<Vec<u8>>),
+}
+
 impl PlayOver {
-    async fn send(&mut self, bytes: Vec<u8>) -> std::io::Result<()> {
+    fn split(self) -> (Source, Sink) {
         match self {
-            PlayOver::Stream(stream) => stream.write_all(&bytes).await,
-            PlayOver::Client { writer, .. } => match writer.send(bytes).await {
+            PlayOver::Stream(stream) => {
+                let (reader, writer) = stream.into_split();
+                (Source::Stream(reader), Sink::Stream(writer))
+            }
+            PlayOver::Client { writer, tap } => (Source::Client(tap), Sink::Client(writer)),
+        }
+    }
+}
+
+impl Sink {
+    async fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Sink::Stream(stream) => stream.write_all(bytes).await,
+            Sink::Client(writer) => match writer.send(bytes.to_vec()).await {
                 true => Ok(()),
                 false => Err(std::io::ErrorKind::NotConnected.into()),
             },
         }
     }
+}
 
+impl Source {
     /// The next bytes read; empty when the connection closed.
     async fn receive(&mut self, buffer: &mut [u8]) -> std::io::Result<Vec<u8>> {
         match self {
-            PlayOver::Stream(stream) => {
+            Source::Stream(stream) => {
                 let n = stream.read(buffer).await?;
                 Ok(buffer[..n].to_vec())
             }
-            PlayOver::Client { tap, .. } => Ok(tap.recv().await.unwrap_or_default()),
+            Source::Client(tap) => Ok(tap.recv().await.unwrap_or_default()),
+        }
+    }
+}
+
+/// What the client's side has read so far, checked against the recording
+/// as it arrives (bounded: more than recorded is already a difference).
+struct Answers {
+    expected: Vec<u8>,
+    got: Vec<u8>,
+    closed: bool,
+}
+
+impl Answers {
+    fn take(&mut self, read: Vec<u8>) -> Option<Difference> {
+        if read.is_empty() {
+            self.closed = true;
+            return None;
+        }
+        self.got.extend_from_slice(&read);
+        compare_prefix(&self.expected, &self.got)
+    }
+}
+
+/// Sends one recorded piece while reading the server: a server that
+/// answers before it reads must not stall us (both sides blocked writing),
+/// nor the client tab's read loop that feeds the tap. `stall`: how long
+/// the send may make no progress while nothing arrives.
+async fn send_reading(
+    sink: &mut Sink,
+    source: &mut Source,
+    bytes: &[u8],
+    answers: &mut Answers,
+    stall: Duration,
+) -> std::io::Result<Option<Difference>> {
+    let mut buffer = vec![0u8; 16 * 1024];
+    let send = sink.send(bytes);
+    tokio::pin!(send);
+    let quiet = tokio::time::sleep(stall);
+    tokio::pin!(quiet);
+    loop {
+        tokio::select! {
+            done = &mut send => return done.map(|()| None),
+            read = source.receive(&mut buffer), if !answers.closed => {
+                if let Some(difference) = answers.take(read?) {
+                    return Ok(Some(difference));
+                }
+                quiet.as_mut().reset(tokio::time::Instant::now() + stall);
+            }
+            () = &mut quiet => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "the server took none of the recorded client's bytes for {}",
+                        super::error::human_duration(stall)
+                    ),
+                ))
+            }
         }
     }
 }
@@ -146,7 +229,7 @@ pub async fn play_client(
 
 /// [`play_client`] over either kind of connection.
 pub async fn play_client_over(
-    mut over: PlayOver,
+    over: PlayOver,
     recording: &Recording,
     limit: Duration,
 ) -> std::io::Result<Option<Difference>> {
@@ -160,34 +243,46 @@ pub async fn play_client_over(
         })
         .flatten()
         .collect();
-    let mut got = Vec::new();
+    let (mut source, mut sink) = over.split();
+    let mut answers = Answers {
+        expected,
+        got: Vec::new(),
+        closed: false,
+    };
     let mut buffer = vec![0u8; 16 * 1024];
+    let stall = limit * 5;
     for (_, bytes, wait_for) in script(recording, server_sends.opposite()) {
-        while got.len() < wait_for {
-            match tokio::time::timeout(limit, over.receive(&mut buffer)).await {
-                Err(_) => return Ok(compare(&expected, &got)),
-                Ok(Ok(read)) if read.is_empty() => return Ok(compare(&expected, &got)),
-                Ok(Ok(read)) => got.extend_from_slice(&read),
-                Ok(Err(err)) => return Err(err),
-            }
-            if let Some(difference) = compare_prefix(&expected, &got) {
-                return Ok(Some(difference));
+        while answers.got.len() < wait_for && !answers.closed {
+            match tokio::time::timeout(limit, source.receive(&mut buffer)).await {
+                Err(_) => break,
+                Ok(read) => {
+                    if let Some(difference) = answers.take(read?) {
+                        return Ok(Some(difference));
+                    }
+                }
             }
         }
-        over.send(bytes).await?;
-    }
-    while got.len() < expected.len() {
-        match tokio::time::timeout(limit, over.receive(&mut buffer)).await {
-            Err(_) => break,
-            Ok(Ok(read)) if read.is_empty() => break,
-            Ok(Ok(read)) => got.extend_from_slice(&read),
-            Ok(Err(err)) => return Err(err),
+        if answers.got.len() < wait_for {
+            // Silent past the limit, or closed: what came is compared.
+            return Ok(compare(&answers.expected, &answers.got));
         }
-        if let Some(difference) = compare_prefix(&expected, &got) {
+        if let Some(difference) =
+            send_reading(&mut sink, &mut source, &bytes, &mut answers, stall).await?
+        {
             return Ok(Some(difference));
         }
     }
-    Ok(compare(&expected, &got))
+    while answers.got.len() < answers.expected.len() && !answers.closed {
+        match tokio::time::timeout(limit, source.receive(&mut buffer)).await {
+            Err(_) => break,
+            Ok(read) => {
+                if let Some(difference) = answers.take(read?) {
+                    return Ok(Some(difference));
+                }
+            }
+        }
+    }
+    Ok(compare(&answers.expected, &answers.got))
 }
 
 /// The first difference between what arrived so far and the start of the

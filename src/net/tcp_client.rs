@@ -610,9 +610,15 @@ impl Client {
                     Ok(n) => {
                         stats.record_read(n);
                         Self::record(&recording, Way::In, &buffer[..n]).await;
+                        // The replay reads its tap even while it sends, so
+                        // this wait ends; a disconnect ends it at once too.
                         if let Some(to) = &tap {
-                            if to.send(buffer[..n].to_vec()).await.is_err() {
-                                tap = None;
+                            tokio::select! {
+                                biased;
+                                () = stop.stopped() => break CloseReason::Local("disconnected".into()),
+                                sent = to.send(buffer[..n].to_vec()) => if sent.is_err() {
+                                    tap = None;
+                                },
                             }
                         }
                         self.offer(|| ClientEvent::Received(self.engine.payload(&buffer[..n]))).await;
