@@ -22,7 +22,21 @@ pub const MAX_NAME: usize = 255;
 /// its reported size).
 pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|err| err.to_string())?;
+    // Opening a FIFO blocks until a writer comes: its type is checked
+    // before opening, and the open itself never waits (O_NONBLOCK, which
+    // changes nothing for a regular file), in case the path was swapped
+    // in between.
+    if !std::fs::metadata(path)
+        .map_err(|err| err.to_string())?
+        .is_file()
+    {
+        return Err("not a regular file".into());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(|err| err.to_string())?;
     let meta = file.metadata().map_err(|err| err.to_string())?;
     if !meta.is_file() {
         return Err("not a regular file".into());
@@ -279,6 +293,27 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+
+    #[test]
+    fn a_fifo_or_a_device_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|status| status.success()) {
+            eprintln!("skipped: mkfifo is not available");
+            return;
+        }
+        // On a thread, so a regression fails the test instead of hanging it.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send((read_regular(&fifo, 1024), read_regular(Path::new("/dev/zero"), 1024)));
+        });
+        let (from_fifo, from_device) = rx
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("reading a FIFO blocked");
+        assert_eq!(from_fifo.unwrap_err(), "not a regular file");
+        assert_eq!(from_device.unwrap_err(), "not a regular file");
+    }
 
     #[test]
     fn a_file_is_cut_after_each_newline_and_keeps_every_byte() {

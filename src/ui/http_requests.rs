@@ -35,14 +35,9 @@ pub(crate) struct Requests {
 impl HttpTab {
     /// Loads `path` as the tab's collection; the status says how it went.
     pub fn load_http_file(&mut self, path: &Path) {
-        // Opening a FIFO blocks until a writer comes; a regular file does
-        // not, and that is what read_regular takes.
-        let text = if std::fs::metadata(path).is_ok_and(|meta| !meta.is_file()) {
-            Err("not a regular file".to_string())
-        } else {
-            crate::files::read_regular(path, FILE_LIMIT)
-        }
-        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string()));
+        // read_regular refuses a FIFO before opening it (opening one would
+        // block the screen until a writer came).
+        let text = crate::files::read_regular(path, FILE_LIMIT).and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string()));
         let shown = crate::text::sanitize_str(&path.display().to_string());
         match text {
             Err(reason) => {
