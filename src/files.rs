@@ -54,18 +54,54 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
 /// A file cut for sending (at most `limit` bytes): whole, or after each
 /// `\n` (each line keeps its own ending, so the bytes sent are the
 /// file's bytes).
-pub fn pieces(path: &Path, lines: bool, limit: u64) -> Result<Vec<Vec<u8>>, String> {
+pub fn pieces(path: &Path, lines: bool, limit: u64) -> Result<Pieces, String> {
     let bytes = read_regular(path, limit)?;
     if bytes.is_empty() {
         return Err("the file is empty".into());
     }
-    if !lines {
-        return Ok(vec![bytes]);
+    Ok(Pieces {
+        bytes: bytes.into(),
+        lines,
+        at: 0,
+    })
+}
+
+/// A file's pieces, cut one at a time as they are sent: memory stays one
+/// copy of the file however many lines it has. Cloning starts over.
+#[derive(Debug, Clone)]
+pub struct Pieces {
+    bytes: std::sync::Arc<[u8]>,
+    lines: bool,
+    at: usize,
+}
+
+impl Pieces {
+    /// How many pieces there are in all.
+    pub fn total(&self) -> u64 {
+        if !self.lines {
+            return 1;
+        }
+        let ends = self.bytes.iter().filter(|byte| **byte == b'\n').count();
+        let tail = !self.bytes.ends_with(b"\n");
+        (ends + usize::from(tail)) as u64
     }
-    Ok(bytes
-        .split_inclusive(|byte| *byte == b'\n')
-        .map(<[u8]>::to_vec)
-        .collect())
+}
+
+impl Iterator for Pieces {
+    type Item = Vec<u8>;
+
+    fn next(&mut self) -> Option<Vec<u8>> {
+        let rest = self.bytes.get(self.at..).filter(|rest| !rest.is_empty())?;
+        let len = match self.lines {
+            true => rest
+                .iter()
+                .position(|byte| *byte == b'\n')
+                .map_or(rest.len(), |at| at + 1),
+            false => rest.len(),
+        };
+        self.at += len;
+        Some(rest[..len].to_vec())
+    }
 }
 
 /// Saves to a new file named `name` in `dir`, never replacing anything: a
@@ -306,7 +342,10 @@ mod tests {
         // On a thread, so a regression fails the test instead of hanging it.
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let _ = tx.send((read_regular(&fifo, 1024), read_regular(Path::new("/dev/zero"), 1024)));
+            let _ = tx.send((
+                read_regular(&fifo, 1024),
+                read_regular(Path::new("/dev/zero"), 1024),
+            ));
         });
         let (from_fifo, from_device) = rx
             .recv_timeout(std::time::Duration::from_secs(5))
@@ -320,11 +359,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lines.txt");
         std::fs::write(&path, b"one\r\ntwo\n\nlast without end").unwrap();
-        let cut = pieces(&path, true, 1024).unwrap();
+        let lines = pieces(&path, true, 1024).unwrap();
+        assert_eq!(lines.total(), 4);
+        let cut: Vec<Vec<u8>> = lines.collect();
         assert_eq!(cut, [&b"one\r\n"[..], b"two\n", b"\n", b"last without end"]);
         assert_eq!(cut.concat(), std::fs::read(&path).unwrap());
-        assert_eq!(pieces(&path, false, 1024).unwrap().len(), 1);
-        assert!(pieces(&path, true, 4).unwrap_err().contains("larger than"));
+        let whole = pieces(&path, false, 1024).unwrap();
+        assert_eq!((whole.total(), whole.clone().count()), (1, 1));
+        std::fs::write(&path, b"a\nb\n").unwrap();
+        let ended = pieces(&path, true, 1024).unwrap();
+        assert_eq!((ended.total(), ended.clone().count()), (2, 2));
+        assert!(pieces(&path, true, 3).unwrap_err().contains("larger than"));
         std::fs::write(&path, b"").unwrap();
         assert!(pieces(&path, true, 1024).unwrap_err().contains("empty"));
         assert!(pieces(dir.path(), true, 1024)

@@ -108,3 +108,75 @@ fn udp_send_file_as_one_datagram_or_one_per_line() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn udp_send_file_lines_waits_once_at_the_end_not_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("many.txt");
+    let text: String = (0..300).map(|n| format!("line {n}\n")).collect();
+    std::fs::write(&file, &text).unwrap();
+    // A silent peer: nobody answers, and nothing refuses either.
+    let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = peer.local_addr().unwrap().to_string();
+    // Read as they come: 300 queued datagrams would overflow the buffer.
+    peer.set_read_timeout(Some(common::WAIT)).unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        (0..300)
+            .map(|_| {
+                let (len, _) = peer.recv_from(&mut buf).unwrap();
+                buf[..len].to_vec()
+            })
+            .collect::<Vec<_>>()
+    });
+    let started = std::time::Instant::now();
+    let output = netplay(&[
+        "udp",
+        "send",
+        &addr,
+        "--file",
+        &file.display().to_string(),
+        "--lines",
+        "--wait",
+        "300",
+    ])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("Sent 300 datagrams, 0 replies"), "{stderr}");
+    // 300 lines with a 300 ms wait each would take 90 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let got = reader.join().unwrap();
+    for (n, datagram) in got.iter().enumerate() {
+        assert_eq!(datagram, format!("line {n}\n").as_bytes());
+    }
+}
+
+#[test]
+fn a_datagram_too_large_is_not_counted_as_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.bin");
+    std::fs::write(&file, vec![b'x'; 70_000]).unwrap();
+    let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = peer.local_addr().unwrap().to_string();
+    let output = netplay(&[
+        "udp",
+        "send",
+        &addr,
+        "--file",
+        &file.display().to_string(),
+        "--wait",
+        "50",
+    ])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("datagram too large"), "{stderr}");
+    assert!(stderr.contains("Sent 0 datagrams"), "{stderr}");
+}

@@ -150,3 +150,68 @@ async fn udp_alt_t_counts_and_alt_f_sends_one_datagram_per_line() {
         .unwrap();
     assert!(peer.recv_from(&mut buf).is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_count_is_what_the_socket_took_even_when_the_peer_never_reads() {
+    let (mut app, mut rx) = new_app();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held = std::thread::spawn(move || listener.accept().unwrap().0);
+    app.on_key(alt('3'));
+    set_field(&mut app, &addr.to_string());
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Connected to").await;
+    let _peer = held.join().unwrap();
+    app.on_paste(&"x".repeat(60_000));
+    app.on_key(alt('t'));
+    type_text(&mut app, "1ms");
+    app.on_key(key(KeyCode::Enter));
+    // Let the buffers fill: the sends then wait on a peer that reads nothing.
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    let mut last = String::new();
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        while let Ok(event) = rx.try_recv() {
+            app.on_engine(event);
+        }
+        let text = show(&mut app);
+        let line = text
+            .lines()
+            .find(|line| line.contains(" sent (F7)"))
+            .unwrap_or_default()
+            .to_string();
+        if line == last && !line.is_empty() {
+            break;
+        }
+        last = line;
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never settled:\n{text}"
+        );
+    }
+    // Settled: the count equals the writes the socket made.
+    let text = show(&mut app);
+    let sent: u64 = last
+        .split(" sent (F7)")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .map(|n| n.replace(',', ""))
+        .and_then(|n| n.parse().ok())
+        .expect("a count");
+    assert!(
+        text.contains(&format!("{} writes", count_text(sent))),
+        "{sent} sent but:\n{text}"
+    );
+}
+
+fn count_text(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (at, c) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -650,28 +650,57 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     count,
                 },
         } => {
-            let messages = match file {
-                Some(path) => match crate::files::pieces(&path, lines, 64 * 1024 * 1024) {
-                    Ok(pieces) => pieces,
-                    Err(reason) => {
-                        let shown = crate::text::sanitize_str(&path.display().to_string());
-                        out.error(&format!("--file {shown}: {reason}"));
-                        return ExitCode::from(2);
-                    }
-                },
-                None => messages.into_iter().map(String::into_bytes).collect(),
-            };
-            match repeat {
-                Some(every) => {
-                    let repeat = crate::net::timed::Repeat::new(
-                        std::time::Duration::from_millis(every.max(1)),
-                        std::time::Duration::from_millis(jitter),
-                        count,
-                        std::process::id().into(),
-                    );
-                    udp::send_repeating(&addr, &messages, repeat, wait, out, stop).await
+            let file = match file
+                .map(|path| {
+                    crate::files::pieces(&path, lines, 1 << 30).map_err(|reason| (path, reason))
+                })
+                .transpose()
+            {
+                Ok(file) => file,
+                Err((path, reason)) => {
+                    let shown = crate::text::sanitize_str(&path.display().to_string());
+                    out.error(&format!("--file {shown}: {reason}"));
+                    return ExitCode::from(2);
                 }
-                None => udp::send(&addr, &messages, wait, out, stop).await,
+            };
+            let messages: Vec<Vec<u8>> = messages.into_iter().map(String::into_bytes).collect();
+            let back_to_back = |count: u64| {
+                crate::net::timed::Repeat::new(
+                    std::time::Duration::ZERO,
+                    std::time::Duration::ZERO,
+                    Some(count.max(1)),
+                    0,
+                )
+            };
+            let every = |every: u64| {
+                crate::net::timed::Repeat::new(
+                    std::time::Duration::from_millis(every.max(1)),
+                    std::time::Duration::from_millis(jitter),
+                    count,
+                    std::process::id().into(),
+                )
+            };
+            match (file, repeat) {
+                (Some(file), Some(ms)) => {
+                    udp::send_timed(&addr, file.cycle(), every(ms), true, wait, out, stop).await
+                }
+                (Some(file), None) => {
+                    let total = file.total();
+                    udp::send_timed(&addr, file, back_to_back(total), false, wait, out, stop).await
+                }
+                (None, Some(ms)) => {
+                    udp::send_timed(
+                        &addr,
+                        messages.into_iter().cycle(),
+                        every(ms),
+                        true,
+                        wait,
+                        out,
+                        stop,
+                    )
+                    .await
+                }
+                (None, None) => udp::send(&addr, &messages, wait, out, stop).await,
             }
         }
         Command::Relay(args) => relay::run(args, out, stop).await,

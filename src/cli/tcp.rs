@@ -278,7 +278,8 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                         if let Some(recorder) = &mut recorder {
                             recorder.life("half_close");
                         }
-                        emit(&out, "write_shutdown", Kind::Out, "FIN sent: stdin ended; still reading", &[]);
+                        let why = if send.is_some() { "the last --send went" } else { "stdin ended" };
+                        emit(&out, "write_shutdown", Kind::Out, &format!("FIN sent: {why}; still reading"), &[]);
                     }
                     ClientEvent::Closed { reason } => {
                         if let Some(recorder) = &mut recorder {
@@ -353,7 +354,8 @@ fn start_sending(
     let (bytes, mut schedule) = (bytes.clone(), schedule.clone());
     tokio::spawn(async move {
         loop {
-            if !writer.send(bytes.clone()).await {
+            // Counted once written, not when queued.
+            if writer.send_confirmed(bytes.clone()).await != crate::net::timed::SendOutcome::Sent {
                 return;
             }
             let wait = schedule.sent_one();

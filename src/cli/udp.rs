@@ -210,45 +210,38 @@ pub async fn send(
     }
 }
 
-/// `udp send --repeat`: the messages in turn, one datagram each tick of
-/// `repeat`, replies printed as they arrive; after the last (or Ctrl+C),
-/// a count of what was sent and answered.
-pub async fn send_repeating(
+/// `udp send --repeat` and `--file`: `pieces` one datagram each on
+/// `schedule` (each sent once the one before is), replies printed as they
+/// arrive; after the last (or Ctrl+C) and `wait_ms` more, a count of what
+/// was sent and answered. `each`: say every send on stderr (`Sent N`).
+pub async fn send_timed(
     addr: &str,
-    messages: &[Vec<u8>],
-    mut repeat: crate::net::timed::Repeat,
+    pieces: impl Iterator<Item = Vec<u8>> + Send + 'static,
+    schedule: crate::net::timed::Repeat,
+    each: bool,
     wait_ms: u64,
     out: Output,
     mut stop: Shutdown,
 ) -> ExitCode {
     let (engine, mut events) = super::headless_engine(true);
     let socket = sending_socket(&engine, addr);
-    let mut replies = 0u64;
-    let mut next_send = tokio::time::Instant::now();
-    let mut sending = true;
-    let mut linger = None;
+    let mut run = socket.send_each(&engine, addr, schedule, pieces);
+    let (mut sent, mut replies, mut failed) = (0u64, 0u64, false);
+    let mut linger: Option<tokio::time::Instant> = None;
     loop {
-        if sending && tokio::time::Instant::now() >= next_send {
-            let at = usize::try_from(repeat.sent()).unwrap_or(0) % messages.len().max(1);
-            socket.send(addr, messages[at].clone());
-            match repeat.sent_one() {
-                Some(wait) => next_send = tokio::time::Instant::now() + wait,
-                None => {
-                    sending = false;
-                    linger = Some(tokio::time::Instant::now() + Duration::from_millis(wait_ms));
-                }
+        let next = async {
+            match linger {
+                Some(deadline) => tokio::time::timeout_at(deadline, events.recv()).await,
+                None => Ok(events.recv().await),
             }
-            let text = format!("Sent {}", repeat.sent());
-            out.event_to_stderr("sent", Kind::Out, &text, &[("count", repeat.sent().into())]);
-        }
-        let deadline = if sending {
-            next_send
-        } else {
-            linger.unwrap_or(next_send)
         };
         let event = tokio::select! {
             _ = stop.recv() => break,
-            event = tokio::time::timeout_at(deadline, events.recv()) => event,
+            () = run.finished(), if linger.is_none() => {
+                linger = Some(tokio::time::Instant::now() + Duration::from_millis(wait_ms));
+                continue;
+            }
+            event = next => event,
         };
         match event {
             Ok(Some(Event::Udp(_, UdpEvent::Received { from, data, .. }))) => {
@@ -260,24 +253,34 @@ pub async fn send_repeating(
                     return ExitCode::from(FAILURE);
                 }
             }
-            Ok(Some(Event::Udp(
-                _,
-                UdpEvent::BindFailed { reason } | UdpEvent::Error { reason },
-            ))) => {
+            Ok(Some(Event::Udp(_, UdpEvent::Sent { .. }))) => {
+                sent += 1;
+                if each {
+                    let text = format!("Sent {sent}");
+                    out.event_to_stderr("sent", Kind::Out, &text, &[("count", sent.into())]);
+                }
+            }
+            Ok(Some(Event::Udp(_, UdpEvent::BindFailed { reason }))) => {
                 out.error(&reason);
                 return ExitCode::from(FAILURE);
             }
+            Ok(Some(Event::Udp(_, UdpEvent::Error { reason }))) => {
+                out.error(&reason);
+                failed = true;
+            }
             Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(_) if !sending => break,
-            Err(_) => {}
+            Ok(None) | Err(_) => break,
         }
     }
     drop(socket);
-    let text = format!("Sent {} datagrams, {replies} replies", repeat.sent());
-    let fields = [("sent", repeat.sent().into()), ("replies", replies.into())];
+    let text = format!("Sent {sent} datagrams, {replies} replies");
+    let fields = [("sent", sent.into()), ("replies", replies.into())];
     out.event_to_stderr("summary", Kind::Info, &text, &fields);
-    ExitCode::SUCCESS
+    if failed {
+        ExitCode::from(FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// An ephemeral socket connected to `addr`, answering nothing: what `udp

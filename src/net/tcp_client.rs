@@ -103,7 +103,8 @@ pub enum ClientEvent {
 
 #[derive(Debug)]
 enum ClientCommand {
-    Send(Vec<u8>),
+    /// Bytes to write, and who to tell once they are written.
+    Send(Vec<u8>, Option<tokio::sync::oneshot::Sender<()>>),
     ShutdownWrite,
 }
 
@@ -128,7 +129,7 @@ impl ClientHandle {
     /// reading (or the connection has ended).
     pub fn send(&self, bytes: Vec<u8>) -> Result<(), Busy> {
         self.commands
-            .try_send(ClientCommand::Send(bytes))
+            .try_send(ClientCommand::Send(bytes, None))
             .map_err(|_| Busy)
     }
 
@@ -164,7 +165,8 @@ impl ClientHandle {
 
     /// Sends `bytes` on `schedule` (every N ms, jitter, count) until the
     /// count is reached, the connection ends, or the returned handle is
-    /// dropped. Each send waits for room, like [`ClientWriter::send`].
+    /// dropped. Each send waits until the last one is written, so the
+    /// count is what the socket took.
     pub fn repeat(
         &self,
         engine: &Engine,
@@ -172,21 +174,25 @@ impl ClientHandle {
         schedule: super::timed::Repeat,
     ) -> super::timed::Repeating {
         let writer = self.writer();
-        super::timed::Repeating::start(engine, schedule, move || {
+        super::timed::Repeating::start(engine, schedule, bytes, move |bytes| {
             let writer = writer.clone();
-            let bytes = bytes.clone();
-            async move { writer.send(bytes).await }
+            async move { writer.send_confirmed(bytes).await }
         })
     }
 
-    /// Sends each of `pieces` in order (a file, one block or line by line),
-    /// each waiting for room; the returned handle counts them and stops
-    /// them when dropped.
-    pub fn send_pieces(&self, engine: &Engine, pieces: Vec<Vec<u8>>) -> super::timed::Repeating {
+    /// Sends each of `count` pieces in order (a file, one block or line by
+    /// line), each once the one before is written; the returned handle
+    /// counts them and stops them when dropped.
+    pub fn send_pieces(
+        &self,
+        engine: &Engine,
+        pieces: impl Iterator<Item = Vec<u8>> + Send + 'static,
+        count: u64,
+    ) -> super::timed::Repeating {
         let writer = self.writer();
-        super::timed::Repeating::each(engine, pieces, move |bytes| {
+        super::timed::Repeating::each(engine, pieces, count, move |bytes| {
             let writer = writer.clone();
-            async move { writer.send(bytes).await }
+            async move { writer.send_confirmed(bytes).await }
         })
     }
 
@@ -206,7 +212,22 @@ pub struct ClientWriter(mpsc::Sender<ClientCommand>);
 impl ClientWriter {
     /// Queues `bytes`, waiting for room; `false` when the connection ended.
     pub async fn send(&self, bytes: Vec<u8>) -> bool {
-        self.0.send(ClientCommand::Send(bytes)).await.is_ok()
+        self.0.send(ClientCommand::Send(bytes, None)).await.is_ok()
+    }
+
+    /// Queues `bytes` and waits until they are written: `Sent`, or `Ended`
+    /// when the connection ended first.
+    pub async fn send_confirmed(&self, bytes: Vec<u8>) -> super::timed::SendOutcome {
+        let (done, written) = tokio::sync::oneshot::channel();
+        let queued = self
+            .0
+            .send(ClientCommand::Send(bytes, Some(done)))
+            .await
+            .is_ok();
+        match queued && written.await.is_ok() {
+            true => super::timed::SendOutcome::Sent,
+            false => super::timed::SendOutcome::Ended,
+        }
     }
 
     /// Queues the half-close (FIN) after everything sent before it.
@@ -544,17 +565,20 @@ impl Client {
             let mut write_open = true;
             while let Some(command) = commands.recv().await {
                 match command {
-                    ClientCommand::Send(bytes) if write_open => {
+                    ClientCommand::Send(bytes, confirm) if write_open => {
                         writer
                             .write_all(&bytes)
                             .await
                             .map_err(|err| CloseReason::Error(stream_error(&err)))?;
                         stats.record_write(bytes.len());
+                        if let Some(written) = confirm {
+                            let _ = written.send(());
+                        }
                         Self::record(&recording, Way::Out, &bytes).await;
                         self.offer(|| ClientEvent::Sent(self.engine.payload(&bytes)))
                             .await;
                     }
-                    ClientCommand::Send(_) => {}
+                    ClientCommand::Send(..) => {}
                     ClientCommand::ShutdownWrite if write_open => {
                         write_open = false;
                         writer

@@ -186,33 +186,69 @@ pub fn next_interval(now: Option<Duration>) -> Option<Duration> {
     }
 }
 
-/// A repeat in progress: the exact count of sends so far; dropping it
-/// stops the repeat.
+/// How one timed send went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Written to the socket: counted.
+    Sent,
+    /// Not sent (a datagram too large, an ICMP error): not counted, the
+    /// schedule goes on.
+    Failed,
+    /// The connection or socket is gone: the sends end.
+    Ended,
+}
+
+/// A timed send in progress: the exact count of what reached the socket;
+/// dropping it stops the sends.
 pub struct Repeating {
     sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    done: tokio::sync::watch::Receiver<bool>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
+/// Says "done" however the task ends (even if it is dropped).
+struct DoneOnDrop(tokio::sync::watch::Sender<bool>);
+
+impl Drop for DoneOnDrop {
+    fn drop(&mut self) {
+        self.0.send_replace(true);
+    }
+}
+
 impl Repeating {
-    /// Runs `send` on `schedule` in an engine task until the count is
-    /// reached, a send fails (`false`: the connection or socket is gone),
-    /// or the handle is dropped.
-    pub fn start<F, Fut>(engine: &super::Engine, schedule: Repeat, mut send: F) -> Self
+    /// Sends the next of `pieces` on `schedule` in an engine task until the
+    /// pieces or the count run out, the connection ends, or the handle is
+    /// dropped. `send` resolves once the piece is written (so the count is
+    /// what the socket took, and nothing piles up in between).
+    pub fn start_each<I, F, Fut>(
+        engine: &super::Engine,
+        schedule: Repeat,
+        pieces: I,
+        mut send: F,
+    ) -> Self
     where
-        F: FnMut() -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = bool> + Send,
+        I: Iterator<Item = Vec<u8>> + Send + 'static,
+        F: FnMut(Vec<u8>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = SendOutcome> + Send,
     {
         let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let (done_tx, done) = tokio::sync::watch::channel(false);
         let counter = std::sync::Arc::clone(&sent);
         engine.spawn(async move {
+            let _done = DoneOnDrop(done_tx);
             let mut schedule = schedule;
-            loop {
+            for piece in pieces {
                 tokio::select! {
-                    ok = send() => if !ok { return },
+                    outcome = send(piece) => match outcome {
+                        SendOutcome::Sent => {
+                            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        SendOutcome::Failed => {}
+                        SendOutcome::Ended => return,
+                    },
                     _ = &mut stopped => return,
                 }
-                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(wait) = schedule.sent_one() else {
                     return;
                 };
@@ -227,28 +263,41 @@ impl Repeating {
                 }
             }
         });
-        Self { sent, _stop: stop }
+        Self {
+            sent,
+            done,
+            _stop: stop,
+        }
     }
 
-    /// Sends each of `pieces` once, in order, back to back (each waits for
-    /// room, as `send` does), counting them; ends after the last.
-    pub fn each<F, Fut>(engine: &super::Engine, pieces: Vec<Vec<u8>>, mut send: F) -> Self
+    /// Sends the same bytes on `schedule`.
+    pub fn start<F, Fut>(engine: &super::Engine, schedule: Repeat, bytes: Vec<u8>, send: F) -> Self
     where
         F: FnMut(Vec<u8>) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = bool> + Send,
+        Fut: std::future::Future<Output = SendOutcome> + Send,
     {
-        let count = pieces.len() as u64;
-        let mut pieces = std::collections::VecDeque::from(pieces);
+        Self::start_each(engine, schedule, std::iter::repeat(bytes), send)
+    }
+
+    /// Sends each of `count` pieces once, in order, back to back.
+    pub fn each<I, F, Fut>(engine: &super::Engine, pieces: I, count: u64, send: F) -> Self
+    where
+        I: Iterator<Item = Vec<u8>> + Send + 'static,
+        F: FnMut(Vec<u8>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = SendOutcome> + Send,
+    {
         let schedule = Repeat::new(Duration::ZERO, Duration::ZERO, Some(count.max(1)), 0);
-        Self::start(engine, schedule, move || {
-            let sending = pieces.pop_front().map(&mut send);
-            async move {
-                match sending {
-                    Some(sending) => sending.await,
-                    None => false,
-                }
-            }
-        })
+        Self::start_each(engine, schedule, pieces, send)
+    }
+
+    /// Resolves once the sends have ended (all made, stopped or failed).
+    pub async fn finished(&mut self) {
+        let _ = self.done.wait_for(|done| *done).await;
+    }
+
+    /// Whether the sends have ended.
+    pub fn is_finished(&self) -> bool {
+        *self.done.borrow()
     }
 
     /// Sends made so far.

@@ -112,7 +112,9 @@ enum SocketCommand {
     SendThen {
         target: String,
         bytes: Vec<u8>,
-        done: tokio::sync::oneshot::Sender<()>,
+        /// Whether the datagram was sent (dropped: the target did not
+        /// resolve).
+        done: tokio::sync::oneshot::Sender<bool>,
     },
     Mode(UdpMode),
     Rules(Option<Arc<super::rules::Rules>>),
@@ -373,8 +375,8 @@ impl Task {
                 done,
             } => {
                 if let Some(to) = self.target(socket, &target).await {
-                    self.send(socket, to, &bytes).await;
-                    let _ = done.send(());
+                    let sent = self.send(socket, to, &bytes).await;
+                    let _ = done.send(sent);
                 }
             }
             SocketCommand::Burst {

@@ -37,7 +37,8 @@ impl HttpTab {
     pub fn load_http_file(&mut self, path: &Path) {
         // read_regular refuses a FIFO before opening it (opening one would
         // block the screen until a writer came).
-        let text = crate::files::read_regular(path, FILE_LIMIT).and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string()));
+        let text = crate::files::read_regular(path, FILE_LIMIT)
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string()));
         let shown = crate::text::sanitize_str(&path.display().to_string());
         match text {
             Err(reason) => {

@@ -56,7 +56,7 @@ impl ClientTab {
             asked,
             self.console.composer.bytes(),
             |bytes, spec| handle.repeat(engine, bytes, spec.schedule(seed)),
-            |pieces| handle.send_pieces(engine, pieces),
+            |pieces, count| handle.send_pieces(engine, pieces, count),
         );
         match started {
             Ok(timed) => self.timed = Some(timed),

@@ -244,7 +244,7 @@ pub fn start(
     asked: Asked,
     message: Result<Vec<u8>, String>,
     send_repeat: impl FnOnce(Vec<u8>, &RepeatSpec) -> Repeating,
-    send_pieces: impl FnOnce(Vec<Vec<u8>>) -> Repeating,
+    send_pieces: impl FnOnce(crate::files::Pieces, u64) -> Repeating,
 ) -> Result<TimedSend, String> {
     match asked {
         Asked::Repeat(spec) => match message {
@@ -259,8 +259,8 @@ pub fn start(
             let shown = crate::text::sanitize_str(&path.display().to_string());
             let pieces = crate::files::pieces(&path, lines, FILE_LIMIT)
                 .map_err(|reason| format!("Cannot send {shown}: {reason}"))?;
-            let count = pieces.len() as u64;
-            let run = send_pieces(pieces);
+            let count = pieces.total();
+            let run = send_pieces(pieces, count);
             Ok(TimedSend::file(&path, lines, count, run))
         }
     }

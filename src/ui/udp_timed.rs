@@ -41,7 +41,7 @@ impl UdpTab {
             asked,
             message,
             |bytes, spec| handle.repeat(engine, &target, bytes, spec.schedule(seed)),
-            |pieces| handle.send_pieces(engine, &target, pieces),
+            |pieces, count| handle.send_pieces(engine, &target, pieces, count),
         );
         match started {
             Ok(timed) => self.timed = Some(timed),
