@@ -162,3 +162,58 @@ fn a_client_that_sends_far_more_than_recorded_is_cut_off_and_others_are_served()
     let mut other = common::tutorial_client(addr);
     common::expect_bytes(&mut other, b"hi");
 }
+
+#[test]
+fn out_of_descriptors_the_mock_server_backs_off_instead_of_spinning() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hi.jsonl");
+    std::fs::write(
+        &file,
+        "{\"netplay_record\":1}\n{\"t_us\":0,\"dir\":\"in\",\"data\":\"hi\"}\n{\"t_us\":1,\"dir\":\"out\",\"data\":\"x\"}\n",
+    )
+    .unwrap();
+    let script = format!(
+        "ulimit -n 40 && exec '{}' replay '{}' --serve 127.0.0.1:0",
+        common::cli::BIN,
+        file.display()
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr: std::net::SocketAddr = line.trim().rsplit(' ').next().unwrap().parse().unwrap();
+    // More clients than descriptors, all held open.
+    let held: Vec<std::net::TcpStream> = (0..80)
+        .filter_map(|_| std::net::TcpStream::connect(addr).ok())
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    drop(held);
+    // Freed: a new client is served again.
+    let mut client = common::tutorial_client(addr);
+    common::expect_bytes(&mut client, b"hi");
+    child.kill().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let _ = child.wait();
+    let lines = stderr.lines().count();
+    assert!(
+        lines <= 10,
+        "{lines} stderr lines (a spinning accept loop writes millions):\n{stderr}"
+    );
+    assert!(
+        stderr.contains("open files") || stderr.is_empty(),
+        "{stderr}"
+    );
+}

@@ -92,11 +92,21 @@ pub async fn run(
         &format!("Replaying {shown} on {local}"),
         &[("local", Value::from(local.clone()))],
     );
+    // Out of file descriptors (or any accept error), wait instead of
+    // spinning: 100 ms doubling to 1 s, one line a second at most.
+    let mut pressure = crate::net::accept_backoff::FdPressure::default();
     loop {
+        let resume = pressure.resume_at;
         tokio::select! {
             _ = stop.recv() => return ExitCode::SUCCESS,
-            accepted = listener.accept() => match accepted {
+            () = tokio::time::sleep_until(resume.unwrap_or_else(tokio::time::Instant::now)), if resume.is_some() => {
+                pressure.resume_at = None;
+            }
+            accepted = listener.accept(), if resume.is_none() => match accepted {
                 Ok((stream, peer)) => {
+                    if let Some(words) = pressure.recovered() {
+                        out.event_to_stderr("accepting", Kind::Info, &words, &[]);
+                    }
                     out.event("accepted", Kind::Info, &format!("Replaying to {peer}"), &[("peer", Value::from(peer.to_string()))]);
                     let recording = std::sync::Arc::clone(&recording);
                     // Each connection replays on its own.
@@ -104,7 +114,11 @@ pub async fn run(
                         let _ = replay::serve_one(stream, &recording, timing).await;
                     });
                 }
-                Err(err) => out.error(&format!("accept failed: {err}")),
+                Err(err) => {
+                    if let Some(reason) = pressure.failed(&err) {
+                        out.error(&reason);
+                    }
+                }
             },
         }
     }

@@ -14,6 +14,9 @@ use tokio::net::TcpStream;
 
 use crate::record::{Entry, Recording, Way};
 
+/// How long `--serve` waits for a quiet client before closing.
+pub const CLIENT_IDLE: Duration = Duration::from_secs(60);
+
 /// Where a server's answers first differed from the recording.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
@@ -65,6 +68,7 @@ pub async fn serve_one(
 ) -> std::io::Result<usize> {
     let started = tokio::time::Instant::now();
     let mut received = 0usize;
+
     let mut buffer = vec![0u8; 16 * 1024];
     let server_sends = recording.side.server_sends();
     for (at, bytes, wait_for) in script(recording, server_sends) {
@@ -72,19 +76,22 @@ pub async fn serve_one(
             tokio::time::sleep_until(started + at).await;
         } else {
             while received < wait_for {
-                let n = stream.read(&mut buffer).await?;
+                let n = read_or_quiet(&mut stream, &mut buffer).await?;
                 if n == 0 {
                     return Ok(received);
                 }
                 received += n;
             }
         }
-        stream.write_all(&bytes).await?;
+        // A client that takes none of it for as long is gone too.
+        tokio::time::timeout(CLIENT_IDLE, stream.write_all(&bytes))
+            .await
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
     }
     // The rest the recorded client sent, then the close.
     let rest = total(recording, server_sends.opposite());
     while received < rest {
-        let n = stream.read(&mut buffer).await?;
+        let n = read_or_quiet(&mut stream, &mut buffer).await?;
         if n == 0 {
             break;
         }
@@ -92,6 +99,14 @@ pub async fn serve_one(
     }
     stream.shutdown().await?;
     Ok(received)
+}
+
+/// A read that counts a client quiet for [`CLIENT_IDLE`] as gone, so
+/// idle clients cannot hold connections (and descriptors) open.
+async fn read_or_quiet(stream: &mut TcpStream, buffer: &mut [u8]) -> std::io::Result<usize> {
+    tokio::time::timeout(CLIENT_IDLE, stream.read(buffer))
+        .await
+        .unwrap_or(Ok(0))
 }
 
 /// The connection a recorded client is played over: a socket of its own
