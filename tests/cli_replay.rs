@@ -217,3 +217,65 @@ fn out_of_descriptors_the_mock_server_backs_off_instead_of_spinning() {
         "{stderr}"
     );
 }
+
+#[test]
+#[cfg(unix)]
+fn record_refuses_a_symlink_makes_the_file_private_and_leaves_nothing_when_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    // A symlink planted where the recording goes: refused, the target kept.
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    let link = dir.path().join("link.jsonl");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let output = netplay(&[
+        "tcp",
+        "connect",
+        "127.0.0.1:9",
+        "--record",
+        link.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("symbolic link"));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    // A refused connect (nothing listens on a port just freed) leaves no
+    // empty file, even one that existed before with another mode.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = free.local_addr().unwrap().to_string();
+    drop(free);
+    let file = dir.path().join("session.jsonl");
+    let output = netplay(&[
+        "tcp",
+        "connect",
+        &closed,
+        "--record",
+        file.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(!output.status.success());
+    assert!(!file.exists(), "an empty recording was left behind");
+    // A recorded session: the file is private even though it existed as 0644.
+    std::fs::write(&file, "old").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let greet = Server::start(&["tcp", "serve", "127.0.0.1:0"]);
+    let addr = greet.address("Listening on ");
+    let output = netplay(&[
+        "tcp",
+        "connect",
+        &addr.to_string(),
+        "--record",
+        file.to_str().unwrap(),
+    ])
+    .stdin(std::process::Stdio::null())
+    .output()
+    .unwrap();
+    let _ = output;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .starts_with("{\"netplay_record\":1"));
+}

@@ -4,6 +4,7 @@
 
 pub mod fetch;
 pub mod output;
+pub mod record_file;
 pub mod relay;
 pub mod replay;
 pub mod stdin_queue;

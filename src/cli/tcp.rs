@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use super::output::{Output, Value};
+use super::record_file::Recorder;
 use super::{seconds, Eol, FAILURE};
 use crate::narrate::{Kind, ServerNarrator};
 use crate::net::greet::ServerConfig;
@@ -148,7 +149,34 @@ pub async fn serve(
 
 /// Connects and pipes: stdin to the socket, the socket to stdout. Exits 0
 /// when the peer closes; stdin's end half-closes (FIN) and keeps reading.
-pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdown) -> ExitCode {
+pub async fn connect(addr: &str, mut how: ConnectHow, out: Output, stop: Shutdown) -> ExitCode {
+    let record = how.record.take();
+    let mut recorder = match record
+        .as_deref()
+        .map(|path| Recorder::create(path, out))
+        .transpose()
+    {
+        Ok(recorder) => recorder,
+        Err(reason) => {
+            out.error(&reason);
+            return ExitCode::from(2);
+        }
+    };
+    let code = converse(addr, how, &mut recorder, out, stop).await;
+    // A recording that could not be written whole fails the command.
+    match recorder.map(Recorder::finish) {
+        Some(Err(())) if code == ExitCode::SUCCESS => ExitCode::from(FAILURE),
+        _ => code,
+    }
+}
+
+async fn converse(
+    addr: &str,
+    how: ConnectHow,
+    recorder: &mut Option<Recorder>,
+    out: Output,
+    mut stop: Shutdown,
+) -> ExitCode {
     let ConnectHow {
         eol,
         raw,
@@ -156,16 +184,9 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
         tls,
         tcp_info,
         reconnect,
-        record,
         send,
+        ..
     } = how;
-    let mut recorder = match record.as_deref().map(Recorder::create).transpose() {
-        Ok(recorder) => recorder,
-        Err(reason) => {
-            out.error(&reason);
-            return ExitCode::from(2);
-        }
-    };
     let limit = match seconds(timeout, "--timeout") {
         Ok(limit) => limit,
         Err(reason) => {
@@ -204,7 +225,7 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                 match event {
                     ClientEvent::Resolved { .. } | ClientEvent::Connecting { .. } => {}
                     ClientEvent::Connected { local, remote, .. } => {
-                        if let Some(recorder) = &mut recorder {
+                        if let Some(recorder) = recorder.as_mut() {
                             recorder.connected(&local.to_string(), &remote.to_string());
                         }
                         let text = format!("Connected: local {local} (you) ⇄ remote {remote} (server)");
@@ -255,7 +276,7 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                         return ExitCode::from(FAILURE);
                     }
                     ClientEvent::Received(data) => {
-                        if let Some(recorder) = &mut recorder {
+                        if let Some(recorder) = recorder.as_mut() {
                             recorder.data(crate::record::Way::In, &data.preview);
                         }
                         if out.json {
@@ -266,7 +287,7 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                         }
                     }
                     ClientEvent::Sent(data) => {
-                        if let Some(recorder) = &mut recorder {
+                        if let Some(recorder) = recorder.as_mut() {
                             recorder.data(crate::record::Way::Out, &data.preview);
                         }
                         if out.json {
@@ -275,14 +296,14 @@ pub async fn connect(addr: &str, how: ConnectHow, out: Output, mut stop: Shutdow
                         }
                     }
                     ClientEvent::WriteShutdown => {
-                        if let Some(recorder) = &mut recorder {
+                        if let Some(recorder) = recorder.as_mut() {
                             recorder.life("half_close");
                         }
                         let why = if send.is_some() { "the last --send went" } else { "stdin ended" };
                         emit(&out, "write_shutdown", Kind::Out, &format!("FIN sent: {why}; still reading"), &[]);
                     }
                     ClientEvent::Closed { reason } => {
-                        if let Some(recorder) = &mut recorder {
+                        if let Some(recorder) = recorder.as_mut() {
                             recorder.life("closed");
                         }
                         let text = match &reason {
@@ -371,57 +392,6 @@ fn start_sending(
         }
         writer.shutdown_write().await;
     });
-}
-
-/// `--record`: writes each event as it happens, timed from the start.
-struct Recorder {
-    file: std::io::BufWriter<std::fs::File>,
-    started: std::time::Instant,
-    header: bool,
-}
-
-impl Recorder {
-    fn create(path: &std::path::Path) -> Result<Self, String> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options
-            .open(path)
-            .map_err(|err| format!("cannot record to {}: {err}", path.display()))?;
-        Ok(Self {
-            file: std::io::BufWriter::new(file),
-            started: std::time::Instant::now(),
-            header: false,
-        })
-    }
-
-    fn line(&mut self, line: &str) {
-        use std::io::Write;
-        let _ = writeln!(self.file, "{line}").and_then(|()| self.file.flush());
-    }
-
-    fn connected(&mut self, local: &str, remote: &str) {
-        if !self.header {
-            self.header = true;
-            self.line(&crate::record::header_line(
-                local,
-                remote,
-                crate::record::Side::Client,
-            ));
-        }
-        self.life("connected");
-    }
-
-    fn life(&mut self, what: &str) {
-        let line = crate::record::life_line(self.started.elapsed(), what);
-        self.line(&line);
-    }
-
-    fn data(&mut self, way: crate::record::Way, bytes: &[u8]) {
-        let line = crate::record::data_line(self.started.elapsed(), way, bytes);
-        self.line(&line);
-    }
 }
 
 /// `--reconnect`: says when the next attempt comes and waits for it;
