@@ -96,9 +96,9 @@ impl Recorder {
         self.line(&line);
     }
 
-    /// Ends the recording: `Err` when it could not be written whole. A
-    /// session that never connected leaves no empty file.
-    pub fn finish(mut self) -> Result<(), ()> {
+    /// Ends the recording: whether it was written whole. A session that
+    /// never connected leaves no empty file.
+    pub fn finish(mut self) -> bool {
         if !self.header {
             let empty = self
                 .file
@@ -109,14 +109,11 @@ impl Recorder {
             if empty {
                 let _ = std::fs::remove_file(&self.path);
             }
-            return Ok(());
+            return true;
         }
         if !self.failed && self.file.flush().is_err() {
             self.failed = true;
         }
-        match self.failed {
-            true => Err(()),
-            false => Ok(()),
-        }
+        !self.failed
     }
 }

@@ -165,7 +165,7 @@ pub async fn connect(addr: &str, mut how: ConnectHow, out: Output, stop: Shutdow
     let code = converse(addr, how, &mut recorder, out, stop).await;
     // A recording that could not be written whole fails the command.
     match recorder.map(Recorder::finish) {
-        Some(Err(())) if code == ExitCode::SUCCESS => ExitCode::from(FAILURE),
+        Some(false) if code == ExitCode::SUCCESS => ExitCode::from(FAILURE),
         _ => code,
     }
 }
