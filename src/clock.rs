@@ -14,6 +14,11 @@ impl Stamp {
         Self(std::time::SystemTime::now())
     }
 
+    /// A given time.
+    pub fn at(time: std::time::SystemTime) -> Self {
+        Self(time)
+    }
+
     fn local(&self) -> DateTime<Local> {
         DateTime::<Local>::from(self.0)
     }

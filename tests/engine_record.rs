@@ -236,7 +236,7 @@ async fn an_unwritable_place_is_a_reason_and_the_connection_goes_on() {
         &addr.to_string(),
         Connect {
             timeout: Duration::from_secs(5),
-            record: Some(to(&dir.path().join("no such dir"), "x")),
+            record: Some(to(&dir.path().join("no such \u{1b}]2;PWNED\u{7} dir"), "x")),
             ..Connect::default()
         },
     );
@@ -253,6 +253,10 @@ async fn an_unwritable_place_is_a_reason_and_the_connection_goes_on() {
     })
     .await;
     assert!(reason.contains("cannot record to"), "{reason}");
+    assert!(
+        !reason.contains('\u{1b}') && !reason.contains('\u{7}'),
+        "{reason:?}"
+    );
     let id = client.id();
     client.send(b"ping".to_vec()).unwrap();
     wait_for(&mut rx, "the echo", |event| match event {
@@ -452,4 +456,49 @@ async fn replay_connect_gives_up_on_a_server_that_never_reads() {
     let err = outcome.expect_err("a server that reads nothing is an error");
     assert!(err.to_string().contains("took none"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planted_names_do_not_stop_a_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every readable name for the next few seconds is taken.
+    let now = std::time::SystemTime::now();
+    for ahead in 0..5 {
+        let at = netplay::clock::Stamp::at(now + Duration::from_secs(ahead)).file_part();
+        for n in 0..100 {
+            let name = match n {
+                0 => format!("planted-{at}.jsonl"),
+                n => format!("planted-{at} ({n}).jsonl"),
+            };
+            std::fs::write(dir.path().join(name), "not yours").unwrap();
+        }
+    }
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let (_echo, addr) = server(&engine, &mut rx, Behaviour::Echo).await;
+    let client = tcp_client::open(
+        &engine,
+        &addr.to_string(),
+        Connect {
+            timeout: Duration::from_secs(5),
+            record: Some(to(dir.path(), "planted")),
+            ..Connect::default()
+        },
+    );
+    let path = wait_for(&mut rx, "Started", |event| match event {
+        Event::Record(RecordNews::Started { path, .. }) => Some(path.clone()),
+        Event::Record(RecordNews::Ended {
+            error: Some(reason),
+            ..
+        }) => panic!("{reason}"),
+        _ => None,
+    })
+    .await;
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    assert!(!name.contains('('), "{name}");
+    assert_eq!(
+        name.rsplit('-').next().unwrap().len(),
+        "0123456789abcdef.jsonl".len()
+    );
+    client.disconnect();
+    ended(&mut rx).await;
 }

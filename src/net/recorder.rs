@@ -202,7 +202,10 @@ async fn write_file(
     if error.is_none() {
         error = out.flush().await.err();
     }
-    let error = error.map(|err| format!("writing {} failed: {err}", path.display()));
+    let error = error.map(|err| {
+        let shown = crate::text::sanitize_str(&path.display().to_string());
+        format!("writing {shown} failed: {err}")
+    });
     engine
         .emit(Event::Record(RecordNews::Ended {
             who,
@@ -218,27 +221,32 @@ async fn write_file(
 fn create_new(to: &RecordTo) -> Result<(std::fs::File, PathBuf), String> {
     let stamp = crate::clock::Stamp::now().file_part();
     let base = format!("{}-{stamp}", to.stem);
-    for n in 0..1000 {
-        let name = if n == 0 {
-            format!("{base}.jsonl")
-        } else {
-            format!("{base} ({n}).jsonl")
-        };
+    let shown = |path: &Path| crate::text::sanitize_str(&path.display().to_string());
+    // Readable names first; past them (a thousand connections in one
+    // second, or names planted by someone who can write here) a random
+    // suffix, which cannot be guessed ahead.
+    let readable = (0..100).map(|n| match n {
+        0 => format!("{base}.jsonl"),
+        n => format!("{base} ({n}).jsonl"),
+    });
+    let random = (0..16).map(|_| {
+        use std::hash::{BuildHasher, Hasher};
+        let suffix = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        format!("{base}-{suffix:016x}.jsonl")
+    });
+    for name in readable.chain(random) {
         let path = to.dir.join(name);
         match open_new(&path) {
             Ok(file) => return Ok((file, path)),
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(err) => {
-                return Err(format!(
-                    "cannot record to {}: {err}",
-                    crate::text::sanitize(path.display().to_string().as_bytes())
-                ))
-            }
+            Err(err) => return Err(format!("cannot record to {}: {err}", shown(&path))),
         }
     }
     Err(format!(
         "no free file name like {base}.jsonl in {}",
-        to.dir.display()
+        shown(&to.dir)
     ))
 }
 

@@ -127,7 +127,7 @@ impl RepeatSpec {
             }
         }
         let every = every.ok_or("give an interval, e.g. 500ms or 1s ±200ms x10")?;
-        if every.is_zero() {
+        if every < Duration::from_millis(1) {
             return Err("the interval must be at least 1 ms".into());
         }
         Ok(Self {
@@ -368,6 +368,7 @@ mod tests {
         for (bad, why) in [
             ("", "give an interval"),
             ("0", "at least 1 ms"),
+            ("0.5ms", "at least 1 ms"),
             ("fast", "not a duration"),
             ("1s x0", "sends nothing"),
             ("1s xmany", "not a whole number"),
