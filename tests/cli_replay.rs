@@ -240,6 +240,25 @@ fn record_refuses_a_symlink_makes_the_file_private_and_leaves_nothing_when_refus
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("symbolic link"));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    // A FIFO would block the open until a reader came: refused at once.
+    let fifo = dir.path().join("fifo.jsonl");
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let output = netplay(&[
+            "tcp",
+            "connect",
+            "127.0.0.1:9",
+            "--record",
+            fifo.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&output.stderr).contains("not a regular file"));
+    }
     // A refused connect (nothing listens on a port just freed) leaves no
     // empty file, even one that existed before with another mode.
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -502,3 +502,36 @@ async fn planted_names_do_not_stop_a_recording() {
     client.disconnect();
     ended(&mut rx).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_connect_keeps_going_with_a_slow_but_steady_server() {
+    // 12 MB from the client, far more than the loopback buffers hold; the
+    // server reads 64 KiB every 10 ms and sends nothing. The whole takes
+    // longer than the stall limit (5 × 200 ms): only counting our own
+    // progress keeps the replay going.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let reader = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut total = 0usize;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            std::thread::sleep(Duration::from_millis(10));
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => return total,
+                Ok(n) => total += n,
+            }
+        }
+    });
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let started = std::time::Instant::now();
+    let outcome = netplay::net::replay::play_client(
+        stream,
+        &big_client_recording(200),
+        Duration::from_millis(200),
+    )
+    .await
+    .map_err(|err| format!("{err} after {:?}", started.elapsed()));
+    assert_eq!(outcome.unwrap(), None, "a steady reader is progress");
+    assert_eq!(reader.join().unwrap(), 12_000_000);
+}

@@ -139,12 +139,12 @@ async fn udp_alt_t_counts_and_alt_f_sends_one_datagram_per_line() {
         let (len, _) = peer.recv_from(&mut buf).unwrap();
         assert_eq!(&buf[..len], line);
     }
-    pump_until(
-        &mut app,
-        &mut rx,
-        "sending lines.txt line by line · 3/3 sent",
-    )
-    .await;
+    let text = pump_until_count(&mut app, &mut rx, "3/3 sent", 1).await;
+    assert!(text.contains("sending lines.txt line by line · "), "{text}");
+    // F9 now stops the finished file send and says how it ended.
+    app.on_key(key(KeyCode::F(9)));
+    let text = show(&mut app);
+    assert!(text.contains("Stopped: sending lines.txt"), "{text}");
     // Nothing more comes: the count is exact.
     peer.set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();

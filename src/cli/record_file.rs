@@ -10,6 +10,25 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::output::Output;
+
+/// Kinds of file a recording cannot go to.
+trait SpecialFile {
+    fn is_fifo_or_device(&self) -> bool;
+}
+
+impl SpecialFile for std::fs::FileType {
+    fn is_fifo_or_device(&self) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            self.is_fifo() || self.is_char_device() || self.is_block_device() || self.is_socket()
+        }
+        #[cfg(not(unix))]
+        {
+            false
+        }
+    }
+}
 use crate::record::{Side, Way};
 
 /// The recording file of `tcp connect --record`.
@@ -27,6 +46,11 @@ impl Recorder {
     /// cannot be.
     pub fn create(path: &Path, out: Output) -> Result<Self, String> {
         let shown = crate::text::sanitize_str(&path.display().to_string());
+        // A FIFO would block the open until a reader came, a device never
+        // holds a recording: only a regular file, or a new one.
+        if std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_fifo_or_device()) {
+            return Err(format!("cannot record to {shown}: not a regular file"));
+        }
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
         #[cfg(unix)]

@@ -33,12 +33,22 @@ pub async fn run(
         }
     };
     if let Some(addr) = connect {
-        let stream = match tokio::net::TcpStream::connect(&addr).await {
-            Ok(stream) => stream,
-            Err(err) => {
+        let limit = crate::net::tcp_client::DEFAULT_CONNECT_TIMEOUT;
+        let connected = tokio::time::timeout(limit, tokio::net::TcpStream::connect(&addr)).await;
+        let stream = match connected {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(err)) => {
                 out.error(&format!(
                     "cannot connect to {}: {err}",
                     sanitize(addr.as_bytes())
+                ));
+                return ExitCode::from(FAILURE);
+            }
+            Err(_) => {
+                out.error(&format!(
+                    "cannot connect to {}: no answer within {}",
+                    sanitize(addr.as_bytes()),
+                    crate::format::human_duration(limit)
                 ));
                 return ExitCode::from(FAILURE);
             }

@@ -226,7 +226,7 @@ pub async fn send_timed(
     let (engine, mut events) = super::headless_engine(true);
     let socket = sending_socket(&engine, addr);
     let mut run = socket.send_each(&engine, addr, schedule, pieces);
-    let (mut sent, mut replies, mut failed) = (0u64, 0u64, false);
+    let (mut sent, mut replies, mut failed, mut not_sent) = (0u64, 0u64, false, 0u64);
     let mut linger: Option<tokio::time::Instant> = None;
     loop {
         let next = async {
@@ -236,7 +236,22 @@ pub async fn send_timed(
             }
         };
         let event = tokio::select! {
-            _ = stop.recv() => break,
+            _ = stop.recv() => {
+                // Stopped: no more sends, then every "sent" already on its
+                // way is counted before the summary (the socket says it has
+                // closed after the last).
+                drop(run);
+                drop(socket);
+                let settle = tokio::time::Instant::now() + Duration::from_secs(1);
+                while let Ok(Some(event)) = tokio::time::timeout_at(settle, events.recv()).await {
+                    match event {
+                        Event::Udp(_, UdpEvent::Sent { .. }) => sent += 1,
+                        Event::Udp(_, UdpEvent::Closed) => break,
+                        _ => {}
+                    }
+                }
+                return summary(sent, replies, not_sent, failed, out);
+            }
             () = run.finished(), if linger.is_none() => {
                 linger = Some(tokio::time::Instant::now() + Duration::from_millis(wait_ms));
                 continue;
@@ -267,14 +282,28 @@ pub async fn send_timed(
             Ok(Some(Event::Udp(_, UdpEvent::Error { reason }))) => {
                 out.error(&reason);
                 failed = true;
+                not_sent += 1;
             }
             Ok(Some(_)) => {}
             Ok(None) | Err(_) => break,
         }
     }
     drop(socket);
-    let text = format!("Sent {sent} datagrams, {replies} replies");
-    let fields = [("sent", sent.into()), ("replies", replies.into())];
+    summary(sent, replies, not_sent, failed, out)
+}
+
+/// The last line of `udp send --repeat/--file`: datagrams sent (those the
+/// socket could not send are counted apart: `--count` counts attempts).
+fn summary(sent: u64, replies: u64, not_sent: u64, failed: bool, out: Output) -> ExitCode {
+    let mut text = format!("Sent {sent} datagrams, {replies} replies");
+    if not_sent > 0 {
+        text.push_str(&format!(", {not_sent} not sent"));
+    }
+    let fields = [
+        ("sent", sent.into()),
+        ("replies", replies.into()),
+        ("not_sent", not_sent.into()),
+    ];
     out.event_to_stderr("summary", Kind::Info, &text, &fields);
     if failed {
         ExitCode::from(FAILURE)

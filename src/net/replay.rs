@@ -153,9 +153,11 @@ impl Sink {
     async fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         match self {
             Sink::Stream(stream) => stream.write_all(bytes).await,
-            Sink::Client(writer) => match writer.send(bytes.to_vec()).await {
-                true => Ok(()),
-                false => Err(std::io::ErrorKind::NotConnected.into()),
+            // Written, not only queued: a verdict never comes while
+            // recorded bytes still wait to go.
+            Sink::Client(writer) => match writer.send_confirmed(bytes.to_vec()).await {
+                super::timed::SendOutcome::Sent => Ok(()),
+                _ => Err(std::io::ErrorKind::NotConnected.into()),
             },
         }
     }
@@ -205,31 +207,43 @@ async fn send_reading(
     stall: Duration,
 ) -> std::io::Result<Option<Difference>> {
     let mut buffer = vec![0u8; 16 * 1024];
-    let send = sink.send(bytes);
-    tokio::pin!(send);
     let quiet = tokio::time::sleep(stall);
     tokio::pin!(quiet);
-    loop {
-        tokio::select! {
-            done = &mut send => return done.map(|()| None),
-            read = source.receive(&mut buffer), if !answers.closed => {
-                if let Some(difference) = answers.take(read?) {
-                    return Ok(Some(difference));
+    // In pieces, so a slow but steady reader counts as progress.
+    for piece in bytes.chunks(SEND_PIECE) {
+        let send = sink.send(piece);
+        tokio::pin!(send);
+        loop {
+            tokio::select! {
+                done = &mut send => {
+                    done?;
+                    quiet.as_mut().reset(tokio::time::Instant::now() + stall);
+                    break;
                 }
-                quiet.as_mut().reset(tokio::time::Instant::now() + stall);
-            }
-            () = &mut quiet => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    format!(
-                        "the server took none of the recorded client's bytes for {}",
-                        super::error::human_duration(stall)
-                    ),
-                ))
+                read = source.receive(&mut buffer), if !answers.closed => {
+                    if let Some(difference) = answers.take(read?) {
+                        return Ok(Some(difference));
+                    }
+                    quiet.as_mut().reset(tokio::time::Instant::now() + stall);
+                }
+                () = &mut quiet => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!(
+                            "the server took none of the recorded client's bytes for {}",
+                            super::error::human_duration(stall)
+                        ),
+                    ))
+                }
             }
         }
     }
+    Ok(None)
 }
+
+/// How much of a recorded piece is sent at a time (each piece sent is
+/// progress).
+const SEND_PIECE: usize = 16 * 1024;
 
 /// Plays the recorded client against a server and compares its answers
 /// with the recording's; `Ok(None)` when they are the same. `limit` is how

@@ -29,8 +29,9 @@ impl ClientTab {
     /// the message being typed; also stops a file being sent.
     pub(super) fn next_repeat(&mut self, engine: &Engine) {
         match timed_send::next_preset(&mut self.timed) {
-            Some(asked) => self.start_timed(engine, asked),
-            None => self.console.say(Kind::Info, "Repeat off"),
+            timed_send::Preset::Start(asked) => self.start_timed(engine, asked),
+            timed_send::Preset::Off => self.console.say(Kind::Info, "Repeat off"),
+            timed_send::Preset::Stopped(words) => self.console.say(Kind::Info, words),
         }
     }
 

@@ -142,16 +142,34 @@ impl TimedPrompt {
     }
 }
 
-/// F7 / F9: stops what runs and asks for the next preset interval after
-/// its own (`None`: off).
-pub fn next_preset(timed: &mut Option<TimedSend>) -> Option<Asked> {
-    let now = timed.take().and_then(|timed| timed.every);
-    let every = crate::net::timed::next_interval(now)?;
-    Some(Asked::Repeat(RepeatSpec {
-        every,
-        jitter: Duration::ZERO,
-        count: None,
-    }))
+/// What F7 / F9 does next.
+pub enum Preset {
+    /// Start repeating at this preset.
+    Start(Asked),
+    /// The presets are done: repeat off.
+    Off,
+    /// A file send (or a finished one) was stopped: its last status.
+    Stopped(String),
+}
+
+/// F7 / F9: stops what runs; after nothing or a repeat, the next preset
+/// interval (off after the last); after a file, just stopped.
+pub fn next_preset(timed: &mut Option<TimedSend>) -> Preset {
+    let now = match timed.take() {
+        None => None,
+        Some(running) if running.every.is_none() || running.finished() => {
+            return Preset::Stopped(format!("Stopped: {}", running.status()));
+        }
+        Some(running) => running.every,
+    };
+    match crate::net::timed::next_interval(now) {
+        Some(every) => Preset::Start(Asked::Repeat(RepeatSpec {
+            every,
+            jitter: Duration::ZERO,
+            count: None,
+        })),
+        None => Preset::Off,
+    }
 }
 
 /// A key for the open prompt: what it asked for once it closes with an
@@ -227,14 +245,18 @@ impl TimedSend {
     pub fn status(&self) -> String {
         let sent = super::count(self.sent());
         match self.total {
+            Some(total) if self.run.is_finished() => {
+                format!("{} · done, {sent}/{} sent", self.what, super::count(total))
+            }
             Some(total) => format!("{} · {sent}/{} sent", self.what, super::count(total)),
             None => format!("{} · {sent} sent", self.what),
         }
     }
 
-    /// Whether every send it was to make is made.
+    /// Whether its sends have ended (all made, stopped, or the connection
+    /// ended).
     pub fn finished(&self) -> bool {
-        self.total.is_some_and(|total| self.sent() >= total)
+        self.run.is_finished()
     }
 }
 

@@ -12,8 +12,9 @@ impl UdpTab {
     /// the message being typed and the target; also stops a file.
     pub(super) fn next_repeat(&mut self, engine: &Engine) {
         match timed_send::next_preset(&mut self.timed) {
-            Some(asked) => self.start_timed(engine, asked),
-            None => self.status = Status::new(Kind::Info, "Repeat off"),
+            timed_send::Preset::Start(asked) => self.start_timed(engine, asked),
+            timed_send::Preset::Off => self.status = Status::new(Kind::Info, "Repeat off"),
+            timed_send::Preset::Stopped(words) => self.status = Status::new(Kind::Info, words),
         }
     }
 
