@@ -73,16 +73,6 @@ pub struct RecordTo {
     pub stem: String,
 }
 
-impl RecordTo {
-    /// A new file in the current directory.
-    pub fn here(stem: &str) -> Self {
-        Self {
-            dir: PathBuf::from("."),
-            stem: stem.to_string(),
-        }
-    }
-}
-
 /// One connection's recording, held by its task. Cloning shares the file.
 #[derive(Clone, Debug)]
 pub struct Recorder {

@@ -114,7 +114,7 @@ pub struct ClientHandle {
     id: ClientId,
     commands: mpsc::Sender<ClientCommand>,
     options: mpsc::Sender<SockOpt>,
-    controls: mpsc::Sender<Control>,
+    record: mpsc::Sender<Option<RecordTo>>,
     stop: watch::Sender<bool>,
 }
 
@@ -158,9 +158,7 @@ impl ClientHandle {
     /// stops: `None`); [`Event::Record`] reports the file. Taken at once,
     /// like an option.
     pub fn record(&self, to: Option<RecordTo>) -> Result<(), Busy> {
-        self.controls
-            .try_send(Control::Record(to))
-            .map_err(|_| Busy)
+        self.record.try_send(to).map_err(|_| Busy)
     }
 
     /// Sends `bytes` on `schedule` (every N ms, jitter, count) until the
@@ -300,7 +298,7 @@ pub fn open(engine: &Engine, target: &str, how: Connect) -> ClientHandle {
     let id = ClientId(engine.next_id());
     let (commands, command_rx) = mpsc::channel(SEND_QUEUE);
     let (options, option_rx) = mpsc::channel(OPTION_QUEUE);
-    let (controls, control_rx) = mpsc::channel(OPTION_QUEUE);
+    let (record, record_rx) = mpsc::channel(OPTION_QUEUE);
     let (stop_tx, stop) = StopSignal::new();
     let task = Client {
         engine: engine.clone(),
@@ -309,7 +307,7 @@ pub fn open(engine: &Engine, target: &str, how: Connect) -> ClientHandle {
     };
     let receivers = Controls {
         options: option_rx,
-        controls: control_rx,
+        record: record_rx,
     };
     // The player writes like any producer that must not lose data.
     let writer = how.replay.is_some().then(|| ClientWriter(commands.clone()));
@@ -318,7 +316,7 @@ pub fn open(engine: &Engine, target: &str, how: Connect) -> ClientHandle {
         id,
         commands,
         options,
-        controls,
+        record,
         stop: stop_tx,
     }
 }
@@ -399,7 +397,7 @@ impl Client {
             socket: SocketFd::of(&stream),
             every_second: tcp_info,
             options: controls.options,
-            controls: controls.controls,
+            record: controls.record,
             recorder: std::sync::Mutex::new(recorder),
             tap,
             addrs: (local, remote),
@@ -613,7 +611,7 @@ impl Client {
                         self.offer(|| ClientEvent::TcpInfo { info, last: false }).await;
                     }
                 }
-                Some(Control::Record(to)) = probe.controls.recv() => {
+                Some(to) = probe.record.recv() => {
                     let (local, remote) = probe.addrs;
                     let recorder = to.map(|to| self.recorder(to, local, remote));
                     Self::switch_recorder(&recording, recorder);
@@ -674,7 +672,8 @@ struct Probe {
     socket: SocketFd,
     every_second: bool,
     options: mpsc::Receiver<SockOpt>,
-    controls: mpsc::Receiver<Control>,
+    /// Recording switched on (to a new file) or off.
+    record: mpsc::Receiver<Option<RecordTo>>,
     /// Taken by the conversation, where the read loop and the write side
     /// (both in this task) share it.
     recorder: Recording,
@@ -689,11 +688,5 @@ type Recording = std::sync::Mutex<Option<Recorder>>;
 /// What the handle changes beside the data: options and recording.
 struct Controls {
     options: mpsc::Receiver<SockOpt>,
-    controls: mpsc::Receiver<Control>,
-}
-
-/// Switches beside the socket options.
-enum Control {
-    /// Record from now on to a new file, or stop.
-    Record(Option<RecordTo>),
+    record: mpsc::Receiver<Option<RecordTo>>,
 }

@@ -84,7 +84,7 @@ impl RepeatSpec {
         let mut every = None;
         let mut jitter = Duration::ZERO;
         let mut count = None;
-        let mut words = text.split_whitespace().peekable();
+        let mut words = text.split_whitespace();
         while let Some(word) = words.next() {
             let lower = word.to_lowercase();
             let (what, value) = if let Some(rest) =
