@@ -47,7 +47,14 @@ impl Default for RulesEditor {
 impl RulesEditor {
     /// An editor holding `text` (the remembered rules).
     pub fn with_text(text: &str) -> Self {
-        let mut area = TextArea::new(text.lines().map(str::to_string).collect());
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        // An empty last line with the cursor on it: what is typed on
+        // opening becomes a new rule instead of joining the first line.
+        if lines.last().is_none_or(|last| !last.is_empty()) {
+            lines.push(String::new());
+        }
+        let mut area = TextArea::new(lines);
+        area.move_cursor(tui_textarea::CursorMove::Bottom);
         area.set_line_number_style(theme::dim());
         area.set_cursor_line_style(Style::default());
         let mut editor = Self {
@@ -154,7 +161,8 @@ mod tests {
             crossterm::event::KeyModifiers::ALT,
         ));
         editor.key(KeyEvent::from(KeyCode::End));
-        editor.paste("\nno arrow");
+        // The cursor is on the empty line after the example's rules.
+        editor.paste("no arrow");
         assert_eq!(editor.errors.len(), 1);
         assert_eq!(editor.errors[0].line, 4);
         assert_eq!(editor.rules().len(), 2, "the last good rules stay");
@@ -162,5 +170,24 @@ mod tests {
         editor.paste("=> x");
         assert!(editor.errors.is_empty(), "{:?}", editor.errors);
         assert_eq!(editor.rules().len(), 3);
+    }
+
+    #[test]
+    fn typing_on_opening_adds_a_rule_after_the_example() {
+        let mut editor = RulesEditor::default();
+        editor.paste("^HELLO$ => hi\\n");
+        assert!(editor.errors.is_empty(), "{:?}", editor.errors);
+        assert_eq!(editor.rules().len(), 3);
+        assert!(
+            editor.text().ends_with("^QUIT$ => close\n^HELLO$ => hi\\n"),
+            "{}",
+            editor.text()
+        );
+        // Round trip through the remembered text: the same rules, and no
+        // blank lines pile up over restarts.
+        let again = RulesEditor::with_text(&editor.text());
+        assert_eq!(again.text().trim_end(), editor.text().trim_end());
+        let third = RulesEditor::with_text(&again.text());
+        assert_eq!(third.text(), again.text());
     }
 }
