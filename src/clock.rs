@@ -38,3 +38,50 @@ impl Stamp {
         self.local().format("%Y%m%d-%H%M%S").to_string()
     }
 }
+
+/// Writes [`Stamp::full`] for many stamps a second cheaply: the local
+/// date, time to the second and UTC offset are worked out once per second
+/// (a busy log writes a line per read), only the milliseconds each time.
+#[derive(Debug, Default)]
+pub struct FullStamps {
+    second: Option<u64>,
+    prefix: String,
+    zone: String,
+}
+
+impl FullStamps {
+    /// Appends `stamp` as `2026-11-25 15:04:05.123 +01:00` to `out`.
+    pub fn push(&mut self, out: &mut String, stamp: Stamp) {
+        use std::fmt::Write as _;
+        let Ok(since) = stamp.0.duration_since(std::time::UNIX_EPOCH) else {
+            out.push_str(&stamp.full());
+            return;
+        };
+        if self.second != Some(since.as_secs()) {
+            let local = stamp.local();
+            self.prefix = local.format("%Y-%m-%d %H:%M:%S").to_string();
+            self.zone = local.format(" %:z").to_string();
+            self.second = Some(since.as_secs());
+        }
+        out.push_str(&self.prefix);
+        let _ = write!(out, ".{:03}", since.subsec_millis());
+        out.push_str(&self.zone);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_stamps_read_as_full_stamps() {
+        let mut stamps = FullStamps::default();
+        let start = std::time::SystemTime::now();
+        for millis in [0u64, 1, 999, 1000, 1001, 61_000, 86_400_123] {
+            let stamp = Stamp::at(start + std::time::Duration::from_millis(millis));
+            let mut out = String::new();
+            stamps.push(&mut out, stamp);
+            assert_eq!(out, stamp.full());
+        }
+    }
+}

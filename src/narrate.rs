@@ -82,7 +82,8 @@ impl ServerNarrator {
         Self::default()
     }
 
-    fn peer(&self, conn: ConnId) -> std::borrow::Cow<'_, str> {
+    /// The peer of `conn`, as written when it was accepted.
+    pub fn peer(&self, conn: ConnId) -> std::borrow::Cow<'_, str> {
         match self.peers.get(&conn) {
             Some(peer) => std::borrow::Cow::Borrowed(peer),
             None => std::borrow::Cow::Owned(conn.to_string()),

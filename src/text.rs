@@ -27,22 +27,34 @@ pub const TAB_WIDTH: usize = 4;
 /// - a backslash becomes `\\`, so the output is unambiguous.
 pub fn sanitize(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + bytes.len() / 8);
+    sanitize_into(&mut out, bytes, usize::MAX);
+    out
+}
+
+/// [`sanitize`], appended to `out`, stopping before the escaped text would
+/// pass `limit` bytes (an escape is never cut in two). Returns whether all
+/// of `bytes` was written. A log line's bounded preview costs the same
+/// whatever the size of the read.
+pub fn sanitize_into(out: &mut String, bytes: &[u8], limit: usize) -> bool {
+    let end = out.len().saturating_add(limit);
     let mut column = 0usize;
     let mut rest = bytes;
     while !rest.is_empty() {
         match std::str::from_utf8(rest) {
-            Ok(valid) => {
-                push_str_escaped(&mut out, valid, &mut column);
-                break;
-            }
+            Ok(valid) => return push_str_escaped(out, valid, &mut column, end),
             Err(err) => {
                 let (valid, after) = rest.split_at(err.valid_up_to());
                 // `valid` is valid UTF-8 by construction of `valid_up_to`.
                 if let Ok(text) = std::str::from_utf8(valid) {
-                    push_str_escaped(&mut out, text, &mut column);
+                    if !push_str_escaped(out, text, &mut column, end) {
+                        return false;
+                    }
                 }
                 let bad = err.error_len().unwrap_or(after.len()).max(1);
                 for byte in &after[..bad] {
+                    if out.len() + 4 > end {
+                        return false;
+                    }
                     let _ = write!(out, "\\x{byte:02x}");
                     column += 4;
                 }
@@ -50,7 +62,7 @@ pub fn sanitize(bytes: &[u8]) -> String {
             }
         }
     }
-    out
+    true
 }
 
 /// Sanitizes text that is already a `str` but still untrusted (header values
@@ -58,7 +70,7 @@ pub fn sanitize(bytes: &[u8]) -> String {
 pub fn sanitize_str(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut column = 0;
-    push_str_escaped(&mut out, text, &mut column);
+    push_str_escaped(&mut out, text, &mut column, usize::MAX);
     out
 }
 
@@ -95,41 +107,59 @@ fn is_bidi_or_invisible(c: char) -> bool {
     )
 }
 
-fn push_str_escaped(out: &mut String, text: &str, column: &mut usize) {
-    for c in text.chars() {
+/// Escapes `text` onto `out`, up to `end` (a length of `out`): returns
+/// false, with the character that would pass it left out, when it stopped.
+fn push_str_escaped(out: &mut String, text: &str, column: &mut usize, end: usize) -> bool {
+    // Plain printable ASCII, the common case, is copied in one piece.
+    let mut rest = text;
+    while !rest.is_empty() {
+        let plain = rest
+            .bytes()
+            .position(|b| !(0x20..0x7f).contains(&b) || b == b'\\')
+            .unwrap_or(rest.len());
+        if plain > 0 {
+            let room = end.saturating_sub(out.len());
+            if plain > room {
+                out.push_str(&rest[..room]);
+                return false;
+            }
+            out.push_str(&rest[..plain]);
+            *column += plain;
+            rest = &rest[plain..];
+            continue;
+        }
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        rest = &rest[c.len_utf8()..];
+        let before = out.len();
         match c {
             '\t' => {
                 let spaces = TAB_WIDTH - (*column % TAB_WIDTH);
                 out.extend(std::iter::repeat_n(' ', spaces));
-                *column += spaces;
             }
-            '\n' => {
-                out.push_str("\\n");
-                *column += 2;
-            }
-            '\r' => {
-                out.push_str("\\r");
-                *column += 2;
-            }
-            '\\' => {
-                out.push_str("\\\\");
-                *column += 2;
-            }
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\\' => out.push_str("\\\\"),
             c if (c as u32) < 0x80 && c.is_control() => {
                 let _ = write!(out, "\\x{:02x}", c as u32);
-                *column += 4;
             }
             c if is_unsafe_char(c) => {
-                let before = out.len();
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
-                *column += out.len() - before;
             }
-            c => {
-                out.push(c);
-                *column += 1;
-            }
+            c => out.push(c),
         }
+        if out.len() > end {
+            out.truncate(before);
+            return false;
+        }
+        *column += if c.is_ascii() || is_unsafe_char(c) {
+            out.len() - before
+        } else {
+            1
+        };
     }
+    true
 }
 
 /// Writes `bytes` in netplay's escape syntax so that [`parse_escapes`]

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
+pub use super::event_log::Dump;
+
 /// A terminal network playground: HTTP, TCP server, TCP client and UDP
 /// over real sockets. With no subcommand, the full-screen UI opens.
 #[derive(Parser, Debug)]
@@ -198,6 +200,10 @@ pub struct RelayArgs {
     /// Limit for reaching the target, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub timeout: f64,
+    /// Every byte of every read on the event lines (the default line
+    /// shows a preview of ~100 bytes): as escaped text, or `hex`.
+    #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, default_missing_value = "text")]
+    pub dump: Option<Dump>,
 }
 
 /// `--direction`.
@@ -251,6 +257,10 @@ pub enum TcpCommand {
         /// "Mock a protocol"): the mode is rules.
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
+        /// Every byte of every read on the event lines (the default line
+        /// shows a preview of ~100 bytes): as escaped text, or `hex`.
+        #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, default_missing_value = "text")]
+        dump: Option<Dump>,
     },
     /// Connect: stdin to the socket, the socket to stdout (like nc).
     #[command(
@@ -353,6 +363,14 @@ pub enum UdpCommand {
         /// matched whole): the mode is rules.
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
+        /// Every byte of every read on the event lines (the default line
+        /// shows a preview of ~100 bytes): as escaped text, or `hex`.
+        #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, default_missing_value = "text")]
+        dump: Option<Dump>,
+        /// Never answer this peer (ADDR or IP; repeatable): how to end a
+        /// loop with another answering server that the loop guard reports.
+        #[arg(long, value_name = "ADDR")]
+        no_reply_to: Vec<String>,
     },
     /// Send each MSG as one datagram and print each reply with its sender.
     #[command(after_help = "Example:\n  netplay udp send 127.0.0.1:9999 Michael Tracy Sarah")]

@@ -3,6 +3,7 @@
 //! network logic lives here: only arguments, the engine's events, and output.
 
 mod args;
+pub mod event_log;
 pub mod fetch;
 pub mod output;
 pub mod record_file;
@@ -97,6 +98,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     key,
                     tcp_info,
                     rules,
+                    dump,
                 },
         } => {
             let rules = match rules_or_reasons(rules.as_deref(), &out) {
@@ -135,7 +137,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                 idle_timeout,
                 tcp_info,
             };
-            tcp::serve(&addr, config, tls, rules, out, stop).await
+            tcp::serve(&addr, config, tls, rules, (out, dump), stop).await
         }
         Command::Tcp {
             command:
@@ -190,13 +192,20 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
             tcp::connect(&addr, how, out, stop).await
         }
         Command::Udp {
-            command: UdpCommand::Serve { addr, mode, rules },
+            command:
+                UdpCommand::Serve {
+                    addr,
+                    mode,
+                    rules,
+                    dump,
+                    no_reply_to,
+                },
         } => {
             let rules = match rules_or_reasons(rules.as_deref(), &out) {
                 Ok(rules) => rules,
                 Err(code) => return code,
             };
-            udp::serve(&addr, mode, rules, out, stop).await
+            udp::serve(&addr, mode, rules, (out, dump), &no_reply_to, stop).await
         }
         Command::Udp {
             command:

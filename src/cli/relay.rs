@@ -4,13 +4,13 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use super::event_log::EventLog;
 use super::output::{Output, Value};
 use super::{RelayArgs, RelayDirection, FAILURE};
 use crate::narrate_relay::{event_name, narrate};
 use crate::net::relay::{self, Dir, Faults, RelayConfig, RelayEvent};
 use crate::net::Event;
 use crate::shutdown::Shutdown;
-use crate::text::sanitize;
 
 /// The relay's settings from the flags: the faults, on the directions
 /// `--direction` names.
@@ -82,7 +82,6 @@ fn fields(event: &RelayEvent) -> Vec<(&'static str, Value)> {
             conn(pair),
             ("dir", dir.name().into()),
             ("len", (data.len as u64).into()),
-            ("data", sanitize(&data.preview).into()),
         ],
         RelayEvent::Held { pair, dir, chunk } | RelayEvent::Edited { pair, dir, chunk } => vec![
             conn(pair),
@@ -121,40 +120,44 @@ pub async fn run(args: RelayArgs, out: Output, mut stop: Shutdown) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // With nothing printed, read events are only counted, never waited for:
-    // the relay then runs at the sockets' pace.
-    let (engine, mut events) = if out.quiet {
-        crate::net::Engine::new(tokio::runtime::Handle::current())
-    } else {
-        super::headless_engine(false)
-    };
+    let (engine, mut events) = super::event_log::engine(&out, args.dump);
+    let mut log = EventLog::new(out, args.dump);
     let relay = relay::start(&engine, &args.listen, &args.target, config, timeout);
     let mut stopping = false;
     loop {
-        let event = tokio::select! {
+        let batch = tokio::select! {
             _ = stop.recv(), if !stopping => {
                 stopping = true;
                 relay.stop();
                 continue;
             }
-            event = events.recv() => event,
+            batch = log.next_batch(&mut events) => batch,
         };
-        let Some(Event::Relay(_, event)) = event else {
-            continue;
+        let Some(mut batch) = batch else {
+            return ExitCode::SUCCESS;
         };
-        let line = narrate(&event, &args.target);
-        let mut text = line.text.clone();
-        if let Some(data) = &line.data {
-            text.push_str(&sanitize(&data.preview));
-        }
-        out.event(event_name(&event), line.kind, &text, &fields(&event));
-        match event {
-            RelayEvent::StartFailed { reason } => {
-                out.error(&format!("cannot listen: {reason}"));
-                return ExitCode::from(FAILURE);
+        for event in batch.drain(..) {
+            let Event::Relay(_, event) = event else {
+                continue;
+            };
+            let line = narrate(&event, &args.target);
+            match &line.data {
+                Some(data) => {
+                    let head = format_args!("{}", line.text);
+                    log.data(event_name(&event), line.kind, head, data, || fields(&event));
+                }
+                None => log.event(event_name(&event), line.kind, &line.text, || fields(&event)),
             }
-            RelayEvent::Stopped => return ExitCode::SUCCESS,
-            _ => {}
+            match event {
+                RelayEvent::StartFailed { reason } => {
+                    log.error(&format!("cannot listen: {reason}"));
+                    return ExitCode::from(FAILURE);
+                }
+                RelayEvent::Stopped => return ExitCode::SUCCESS,
+                _ => {}
+            }
         }
+        log.reuse(batch);
+        log.end_batch();
     }
 }

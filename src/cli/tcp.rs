@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use super::event_log::{self, Dump, EventLog};
 use super::output::{Output, Value};
 use super::record_file::Recorder;
 use super::{seconds, Eol, FAILURE};
@@ -49,11 +50,9 @@ fn server_fields(event: &ServerEvent) -> Vec<(&'static str, Value)> {
             ("peer", peer.to_string().into()),
             ("limit", (*limit as u64).into()),
         ],
-        ServerEvent::Received { conn, data } | ServerEvent::Sent { conn, data } => vec![
-            ("conn", conn.0.into()),
-            ("len", (data.len as u64).into()),
-            ("data", sanitize(&data.preview).into()),
-        ],
+        ServerEvent::Received { conn, data } | ServerEvent::Sent { conn, data } => {
+            data_fields(*conn, data)
+        }
         ServerEvent::PeerHalfClosed { conn } => vec![("conn", conn.0.into())],
         ServerEvent::Closed { conn, reason } => vec![
             ("conn", conn.0.into()),
@@ -100,13 +99,14 @@ pub async fn serve(
     config: ServerConfig,
     tls: Option<crate::net::tls::server::TlsServer>,
     rules: Option<std::sync::Arc<crate::net::rules::Rules>>,
-    out: Output,
+    (out, dump): (Output, Option<Dump>),
     mut stop: Shutdown,
 ) -> ExitCode {
-    let (engine, mut events) = super::headless_engine(false);
+    let (engine, mut events) = event_log::engine(&out, dump);
+    let mut log = EventLog::new(out, dump);
     if let Some(tls) = &tls {
-        let fields = [("sha256", Value::from(tls.sha256.clone()))];
-        out.event("tls_certificate", Kind::Info, &tls.describe(), &fields);
+        let fields = || vec![("sha256", Value::from(tls.sha256.clone()))];
+        log.event("tls_certificate", Kind::Info, &tls.describe(), fields);
     }
     let server = tcp_server::start_with(&engine, addr, config, tls.map(|tls| tls.acceptor));
     if rules.is_some() {
@@ -116,35 +116,55 @@ pub async fn serve(
     let mode_name = config.behaviour.name();
     let mut stopping = false;
     loop {
-        let event = tokio::select! {
+        let batch = tokio::select! {
             _ = stop.recv(), if !stopping => {
                 stopping = true;
                 server.stop();
                 continue;
             }
-            event = events.recv() => event,
+            batch = log.next_batch(&mut events) => batch,
         };
-        let Some(Event::Server(_, event)) = event else {
-            continue;
+        let Some(mut batch) = batch else {
+            return ExitCode::SUCCESS;
         };
-        if matches!(event, ServerEvent::TcpInfo { last: false, .. }) && !out.json {
-            continue; // the text mode prints the sample at the close only
-        }
-        let line = narrator.narrate(&event, mode_name);
-        let mut text = line.text.clone();
-        if let Some(data) = &line.data {
-            text.push_str(&sanitize(&data.preview));
-        }
-        out.event(event_name(&event), line.kind, &text, &server_fields(&event));
-        match event {
-            ServerEvent::StartFailed { reason } => {
-                out.error(&format!("cannot listen: {reason}"));
-                return ExitCode::from(FAILURE);
+        for event in batch.drain(..) {
+            let Event::Server(_, event) = event else {
+                continue;
+            };
+            match &event {
+                ServerEvent::TcpInfo { last: false, .. } if !out.json => {
+                    continue; // the text mode prints the sample at the close only
+                }
+                ServerEvent::Received { conn, data } => {
+                    let head = format_args!("{conn} received {} B from {}: ", data.len, narrator.peer(*conn));
+                    log.data("received", Kind::In, head, data, || data_fields(*conn, data));
+                    continue;
+                }
+                ServerEvent::Sent { conn, data } => {
+                    let head = format_args!("{conn} sent {} B to {}: ", data.len, narrator.peer(*conn));
+                    log.data("sent", Kind::Out, head, data, || data_fields(*conn, data));
+                    continue;
+                }
+                _ => {}
             }
-            ServerEvent::Stopped => return ExitCode::SUCCESS,
-            _ => {}
+            let line = narrator.narrate(&event, mode_name);
+            log.event(event_name(&event), line.kind, &line.text, || server_fields(&event));
+            match event {
+                ServerEvent::StartFailed { reason } => {
+                    log.error(&format!("cannot listen: {reason}"));
+                    return ExitCode::from(FAILURE);
+                }
+                ServerEvent::Stopped => return ExitCode::SUCCESS,
+                _ => {}
+            }
         }
+        log.reuse(batch);
+        log.end_batch();
     }
+}
+
+fn data_fields(conn: crate::net::ConnId, data: &crate::net::Payload) -> Vec<(&'static str, Value)> {
+    vec![("conn", conn.0.into()), ("len", (data.len as u64).into())]
 }
 
 /// Connects and pipes: stdin to the socket, the socket to stdout. Exits 0

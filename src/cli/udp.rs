@@ -3,10 +3,13 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
+use super::event_log::{self, Dump, EventLog};
 use super::output::{Output, Value};
 use super::{UdpServeMode, FAILURE};
 use crate::narrate::Kind;
-use crate::net::udp::{self, Bind, UdpEvent, UdpMode};
+use crate::net::udp::{self, Bind, Blocked, UdpEvent, UdpMode};
 use crate::net::Event;
 use crate::shutdown::Shutdown;
 use crate::text::sanitize;
@@ -20,7 +23,8 @@ pub async fn serve(
     addr: &str,
     mode: UdpServeMode,
     rules: Option<std::sync::Arc<crate::net::rules::Rules>>,
-    out: Output,
+    (out, dump): (Output, Option<Dump>),
+    no_reply_to: &[String],
     mut stop: Shutdown,
 ) -> ExitCode {
     let mode = match mode {
@@ -29,88 +33,111 @@ pub async fn serve(
         UdpServeMode::Echo => UdpMode::Echo,
         UdpServeMode::Silent => UdpMode::Silent,
     };
-    let (engine, mut events) = super::headless_engine(false);
+    let mut blocked = Vec::new();
+    for text in no_reply_to {
+        match Blocked::parse(text) {
+            Ok(peer) => blocked.push(peer),
+            Err(reason) => {
+                out.error(&format!("--no-reply-to: {reason}"));
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let (engine, mut events) = event_log::engine(&out, dump);
+    let mut log = EventLog::new(out, dump);
     let socket = udp::open(&engine, Bind::Address(addr.to_string()), mode, None);
     if rules.is_some() {
         socket.set_rules(rules);
     }
+    for peer in blocked {
+        socket.no_reply_to(peer, true);
+    }
     loop {
-        let event = tokio::select! {
+        let batch = tokio::select! {
             _ = stop.recv() => {
                 socket.close();
-                out.event("closed", Kind::Info, "Socket closed", &[]);
+                log.event("closed", Kind::Info, "Socket closed", Vec::new);
                 return ExitCode::SUCCESS;
             }
-            event = events.recv() => event,
+            batch = log.next_batch(&mut events) => batch,
         };
-        let Some(Event::Udp(_, event)) = event else {
-            continue;
+        let Some(mut batch) = batch else {
+            return ExitCode::SUCCESS;
         };
-        match event {
-            UdpEvent::Bound { local, .. } => out.event(
-                "bound",
-                Kind::Good,
-                &format!("Bind UDP on {local} (mode {})...", mode.name()),
-                &[("local", local.to_string().into())],
-            ),
-            UdpEvent::BindFailed { reason } => {
-                out.error(&format!("cannot bind: {reason}"));
-                return ExitCode::from(FAILURE);
+        for event in batch.drain(..) {
+            let Event::Udp(_, event) = event else {
+                continue;
+            };
+            if let Err(code) = serve_line(&mut log, event, mode) {
+                return code;
             }
-            UdpEvent::Received { from, data, note } => {
-                let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
-                out.event(
-                    "received",
-                    Kind::In,
-                    &format!(
-                        "Received from {from}{note}, {} B: {}",
-                        data.len,
-                        sanitize(&data.preview)
-                    ),
-                    &[
-                        ("peer", from.to_string().into()),
-                        ("len", (data.len as u64).into()),
-                        ("data", sanitize(&data.preview).into()),
-                    ],
-                );
-            }
-            UdpEvent::RuleMatched { from, rule } => out.event(
-                "rule",
-                Kind::Info,
-                &format!("{from}: rule {rule} matched"),
-                &[
-                    ("peer", from.to_string().into()),
-                    ("rule", (rule as u64).into()),
-                ],
-            ),
-            UdpEvent::Sent { to, data } => out.event(
-                "sent",
-                Kind::Out,
-                &format!("Sent to {to}, {} B: {}", data.len, sanitize(&data.preview)),
-                &[
-                    ("peer", to.to_string().into()),
-                    ("len", (data.len as u64).into()),
-                    ("data", sanitize(&data.preview).into()),
-                ],
-            ),
-            UdpEvent::Lost { from, len } => out.event(
-                "lost",
-                Kind::Error,
-                &format!("Lost from {from}, {len} B"),
-                &[
-                    ("peer", from.to_string().into()),
-                    ("len", (len as u64).into()),
-                ],
-            ),
-            UdpEvent::Error { reason } => out.event(
-                "error",
-                Kind::Error,
-                &reason,
-                &[("reason", reason.clone().into())],
-            ),
-            UdpEvent::BurstDone(_) | UdpEvent::Closed => {}
         }
+        log.reuse(batch);
+        log.end_batch();
     }
+}
+
+/// Writes the line of one event of `udp serve`; a bind failure ends it.
+fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Result<(), ExitCode> {
+    let peer = |addr: SocketAddr| ("peer", Value::from(addr.to_string()));
+    match event {
+        UdpEvent::Bound { local, .. } => log.event(
+            "bound",
+            Kind::Good,
+            &format!("Bind UDP on {local} (mode {})...", mode.name()),
+            || vec![("local", local.to_string().into())],
+        ),
+        UdpEvent::BindFailed { reason } => {
+            log.error(&format!("cannot bind: {reason}"));
+            return Err(ExitCode::from(FAILURE));
+        }
+        UdpEvent::Received { from, data, note } => {
+            let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
+            let head = format_args!("Received from {from}{note}, {} B: ", data.len);
+            log.data("received", Kind::In, head, &data, || {
+                vec![peer(from), ("len", (data.len as u64).into())]
+            });
+        }
+        UdpEvent::RuleMatched { from, rule } => log.event(
+            "rule",
+            Kind::Info,
+            &format!("{from}: rule {rule} matched"),
+            || vec![peer(from), ("rule", (rule as u64).into())],
+        ),
+        UdpEvent::Sent { to, data } => {
+            let head = format_args!("Sent to {to}, {} B: ", data.len);
+            log.data("sent", Kind::Out, head, &data, || {
+                vec![peer(to), ("len", (data.len as u64).into())]
+            });
+        }
+        UdpEvent::Lost { from, len } => log.event(
+            "lost",
+            Kind::Error,
+            &format!("Lost from {from}, {len} B"),
+            || vec![peer(from), ("len", (len as u64).into())],
+        ),
+        UdpEvent::LoopSuspect { peer: from, reason } => {
+            log.event("loop_suspect", Kind::Error, &reason, || {
+                vec![peer(from), ("reason", reason.clone().into())]
+            })
+        }
+        UdpEvent::NoReply { peer: blocked, on, refused } => {
+            let text = match (&refused, on) {
+                (Some(reason), _) => reason.clone(),
+                (None, true) => format!("Not answering {blocked} (--no-reply-to)"),
+                (None, false) => format!("Answering {blocked} again"),
+            };
+            let kind = if refused.is_some() { Kind::Error } else { Kind::Info };
+            log.event("no_reply", kind, &text, || {
+                vec![("peer", blocked.to_string().into()), ("on", u64::from(on).into())]
+            })
+        }
+        UdpEvent::Error { reason } => {
+            log.event("error", Kind::Error, &reason, || vec![("reason", reason.clone().into())])
+        }
+        UdpEvent::BurstDone(_) | UdpEvent::Closed => {}
+    }
+    Ok(())
 }
 
 /// Sends each message as one datagram from an ephemeral socket connected to
@@ -192,6 +219,8 @@ pub async fn send(
                     deadline = deadline.min(tokio::time::Instant::now() + REPLY_LINGER);
                 }
                 UdpEvent::Sent { .. }
+                | UdpEvent::LoopSuspect { .. }
+                | UdpEvent::NoReply { .. }
                 | UdpEvent::Lost { .. }
                 | UdpEvent::RuleMatched { .. }
                 | UdpEvent::BurstDone(_)

@@ -15,6 +15,14 @@
 //!   second. A loop needs *every* datagram answered, so one skipped reply
 //!   ends any loop the other two guards did not recognise.
 //!
+//! In echo mode a datagram that is our last reply coming back proves
+//! nothing: a client that sends the same bytes again and again (an echo
+//! benchmark, a heartbeat, a game's keep-alive) looks exactly like a loop
+//! with another echo server. So there it is never paused for that alone:
+//! the budget ends a fast loop, and a slower one is *reported* (the peer
+//! and its rate, once), so the person can stop answering that peer
+//! ([`LoopGuard::block`]: `--no-reply-to`, or the UDP tab's key).
+//!
 //! Every pause is reported once, in words, and every table here is bounded.
 
 use std::collections::HashMap;
@@ -45,7 +53,71 @@ pub enum Verdict {
     Skip,
     /// Do not answer, and say so once: the reason in words.
     Pause(String),
+    /// Answer it, and say this once: a peer that may be a loop.
+    ReplyAndWarn(String),
 }
+
+/// Echoed bounces a second (every datagram of that second one) before a
+/// peer is reported as a possible loop.
+pub const REPORT_RATE: u32 = 20;
+
+/// A peer never to answer: one address, or every port of an IP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blocked {
+    /// This address and port.
+    Addr(SocketAddr),
+    /// Every port of this IP.
+    Ip(IpAddr),
+}
+
+impl Blocked {
+    /// Reads `IP:PORT`, `[IPv6]:PORT` or a bare IP.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if let Ok(addr) = text.parse::<SocketAddr>() {
+            return Ok(Blocked::Addr(addr));
+        }
+        let bare = text.trim_start_matches('[').trim_end_matches(']');
+        bare.parse::<IpAddr>().map(Blocked::Ip).map_err(|_| {
+            format!(
+                "not an address: {} (IP:PORT, [IPv6]:PORT or an IP)",
+                crate::text::sanitize_str(text)
+            )
+        })
+    }
+
+    fn covers(&self, from: SocketAddr) -> bool {
+        match self {
+            Blocked::Addr(addr) => *addr == from || canonical(*addr) == canonical(from),
+            Blocked::Ip(ip) => canonical_ip(*ip) == canonical_ip(from.ip()),
+        }
+    }
+}
+
+impl std::fmt::Display for Blocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Blocked::Addr(addr) => write!(f, "{addr}"),
+            Blocked::Ip(ip) => write!(f, "{ip} (every port)"),
+        }
+    }
+}
+
+/// An IPv4-mapped IPv6 address as the IPv4 address it is (a dual-stack
+/// socket sees IPv4 peers that way).
+fn canonical_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+fn canonical(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(canonical_ip(addr.ip()), addr.port())
+}
+
+/// Peers blocked at once (each check walks the list).
+pub const MAX_BLOCKED: usize = 64;
 
 /// What we last sent a peer: its digest, the digest of it greeted, and when.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +133,10 @@ struct Peer {
     streak: u32,
     window_start: Instant,
     replies_in_window: u32,
+    /// Datagrams this window that were our last reply coming back as is.
+    echoes_in_window: u32,
+    /// Whether this peer was reported as a possible loop.
+    warned: bool,
     paused_until: Option<Instant>,
 }
 
@@ -69,6 +145,7 @@ struct Peer {
 pub struct LoopGuard {
     peers: HashMap<SocketAddr, Peer>,
     own_ips: HashMap<IpAddr, bool>,
+    blocked: Vec<Blocked>,
 }
 
 impl LoopGuard {
@@ -103,8 +180,35 @@ impl LoopGuard {
         ours
     }
 
-    /// Decides whether `incoming` from `from` gets an automatic reply.
-    pub fn check(&mut self, from: SocketAddr, incoming: &[u8], now: Instant) -> Verdict {
+    /// Never answers `peer` again (until [`LoopGuard::unblock`]); false
+    /// when [`MAX_BLOCKED`] peers are blocked already.
+    pub fn block(&mut self, peer: Blocked) -> bool {
+        if self.blocked.contains(&peer) {
+            return true;
+        }
+        if self.blocked.len() >= MAX_BLOCKED {
+            return false;
+        }
+        self.blocked.push(peer);
+        true
+    }
+
+    /// Answers `peer` again.
+    pub fn unblock(&mut self, peer: Blocked) {
+        self.blocked.retain(|blocked| *blocked != peer);
+    }
+
+    /// Whether `from` is blocked.
+    pub fn is_blocked(&self, from: SocketAddr) -> bool {
+        self.blocked.iter().any(|blocked| blocked.covers(from))
+    }
+
+    /// Decides whether `incoming` from `from` gets an automatic reply;
+    /// `echo`: the reply will be `incoming` itself (echo mode).
+    pub fn check(&mut self, from: SocketAddr, incoming: &[u8], now: Instant, echo: bool) -> Verdict {
+        if !self.blocked.is_empty() && self.is_blocked(from) {
+            return Verdict::Skip;
+        }
         if self.peers.len() >= MAX_PEERS && !self.peers.contains_key(&from) {
             self.peers.clear();
         }
@@ -113,6 +217,8 @@ impl LoopGuard {
             streak: 0,
             window_start: now,
             replies_in_window: 0,
+            echoes_in_window: 0,
+            warned: false,
             paused_until: None,
         });
         if let Some(until) = peer.paused_until {
@@ -122,12 +228,16 @@ impl LoopGuard {
             peer.paused_until = None;
             peer.streak = 0;
         }
-        let bounced = peer.last_reply.is_some_and(|last| {
-            now.duration_since(last.at) <= BOUNCE_WINDOW && {
+        let (echoed, greeted) = match peer.last_reply {
+            Some(last) if now.duration_since(last.at) <= BOUNCE_WINDOW => {
                 let digest = digest(incoming);
-                digest == last.echoed || digest == last.greeted
+                (digest == last.echoed, digest == last.greeted)
             }
-        });
+            _ => (false, false),
+        };
+        // In echo mode our reply coming back as is may be a client
+        // repeating itself: only a greeting coming back is a sure loop.
+        let bounced = greeted || (echoed && !echo);
         if bounced {
             peer.streak += 1;
         } else {
@@ -141,9 +251,20 @@ impl LoopGuard {
                 PAUSE.as_secs()
             ));
         }
+        let mut warning = None;
         if now.duration_since(peer.window_start) >= Duration::from_secs(1) {
+            // Every datagram of a whole second was our reply back, fast:
+            // a loop, or a client repeating itself. Said once; answered.
+            let rate = peer.echoes_in_window;
+            if echo && !peer.warned && rate >= REPORT_RATE && rate + 1 >= peer.replies_in_window {
+                peer.warned = true;
+                warning = Some(format!(
+                    "{from} sends every echo straight back, {rate}/s: a client repeating itself, or a loop with another echo server. Still answered; to stop: --no-reply-to {from} (UDP tab: Alt+B)"
+                ));
+            }
             peer.window_start = now;
             peer.replies_in_window = 0;
+            peer.echoes_in_window = 0;
         }
         if peer.replies_in_window >= REPLY_BUDGET {
             peer.paused_until = Some(peer.window_start + Duration::from_secs(1));
@@ -152,7 +273,13 @@ impl LoopGuard {
             ));
         }
         peer.replies_in_window += 1;
-        Verdict::Reply
+        if echoed {
+            peer.echoes_in_window += 1;
+        }
+        match warning {
+            Some(warning) => Verdict::ReplyAndWarn(warning),
+            None => Verdict::Reply,
+        }
     }
 
     /// Remembers the reply sent to `to` at `now`, to recognise it coming
@@ -209,15 +336,15 @@ mod tests {
         let now = Instant::now();
         // The first datagram is no bounce; then each one is our reply back.
         for _ in 0..=PING_PONG_STREAK - 1 {
-            assert_eq!(guard.check(peer(), b"ping", now), Verdict::Reply);
+            assert_eq!(guard.check(peer(), b"ping", now, false), Verdict::Reply);
             guard.replied(peer(), b"ping", now);
         }
         assert!(matches!(
-            guard.check(peer(), b"ping", now),
+            guard.check(peer(), b"ping", now, false),
             Verdict::Pause(reason) if reason.contains("ping-pong")
         ));
-        assert_eq!(guard.check(peer(), b"ping", now), Verdict::Skip);
-        assert_eq!(guard.check(peer(), b"ping", now + PAUSE), Verdict::Reply);
+        assert_eq!(guard.check(peer(), b"ping", now, false), Verdict::Skip);
+        assert_eq!(guard.check(peer(), b"ping", now + PAUSE, false), Verdict::Reply);
     }
 
     #[test]
@@ -225,13 +352,13 @@ mod tests {
         let mut guard = LoopGuard::new();
         let mut now = Instant::now();
         for _ in 0..100 {
-            assert_eq!(guard.check(peer(), b"ping", now), Verdict::Reply);
+            assert_eq!(guard.check(peer(), b"ping", now, false), Verdict::Reply);
             guard.replied(peer(), b"ping", now);
             now += BOUNCE_WINDOW * 2; // a heartbeat, not a bounce
         }
         let mut guard = LoopGuard::new();
         for _ in 0..6 {
-            assert_eq!(guard.check(peer(), b"ping", now), Verdict::Reply);
+            assert_eq!(guard.check(peer(), b"ping", now, false), Verdict::Reply);
             guard.replied(peer(), b"ping", now);
         }
     }
@@ -243,7 +370,7 @@ mod tests {
         let mut message = b"x\n".to_vec();
         let mut last = Verdict::Reply;
         for _ in 0..=PING_PONG_STREAK {
-            last = guard.check(peer(), &message, now);
+            last = guard.check(peer(), &message, now, false);
             if last != Verdict::Reply {
                 break;
             }
@@ -261,7 +388,7 @@ mod tests {
         let mut message = b"x".to_vec();
         let mut verdicts = Vec::new();
         for _ in 0..=PING_PONG_STREAK {
-            verdicts.push(guard.check(peer(), &message, now));
+            verdicts.push(guard.check(peer(), &message, now, false));
             let reply = [b"Hello, ".as_slice(), &message, b"!"].concat();
             guard.replied(peer(), &reply, now);
             message = [b"Hello, ".as_slice(), &reply, b"!"].concat();
@@ -271,7 +398,7 @@ mod tests {
         let mut guard = LoopGuard::new();
         for seq in 0..1000u32 {
             let datagram = seq.to_be_bytes();
-            assert_eq!(guard.check(peer(), &datagram, now), Verdict::Reply);
+            assert_eq!(guard.check(peer(), &datagram, now, false), Verdict::Reply);
             guard.replied(
                 peer(),
                 &[b"Hello, ".as_slice(), &datagram, b"!"].concat(),
@@ -295,15 +422,71 @@ mod tests {
         let mut guard = LoopGuard::new();
         let now = Instant::now();
         for seq in 0..REPLY_BUDGET {
-            assert_eq!(guard.check(peer(), &seq.to_be_bytes(), now), Verdict::Reply);
+            assert_eq!(guard.check(peer(), &seq.to_be_bytes(), now, false), Verdict::Reply);
         }
         assert!(matches!(
-            guard.check(peer(), b"more", now),
+            guard.check(peer(), b"more", now, false),
             Verdict::Pause(_)
         ));
-        assert_eq!(guard.check(peer(), b"more", now), Verdict::Skip);
+        assert_eq!(guard.check(peer(), b"more", now, false), Verdict::Skip);
         let later = now + Duration::from_secs(1);
-        assert_eq!(guard.check(peer(), b"more", later), Verdict::Reply);
+        assert_eq!(guard.check(peer(), b"more", later, false), Verdict::Reply);
+    }
+
+    #[test]
+    fn an_echo_client_repeating_itself_fast_is_answered_and_reported_once() {
+        let mut guard = LoopGuard::new();
+        let start = Instant::now();
+        let mut warnings = Vec::new();
+        // 5,000 a second for three seconds, every one our echo back.
+        for n in 0..15_000u32 {
+            let now = start + Duration::from_micros(200 * u64::from(n));
+            match guard.check(peer(), b"ping", now, true) {
+                Verdict::Reply => {}
+                Verdict::ReplyAndWarn(warning) => warnings.push(warning),
+                other => panic!("datagram {n}: {other:?}"),
+            }
+            guard.replied(peer(), b"ping", now);
+        }
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("--no-reply-to 127.0.0.1:4000"), "{}", warnings[0]);
+        assert!(warnings[0].contains("/s"), "{}", warnings[0]);
+    }
+
+    #[test]
+    fn an_echo_loop_faster_than_the_budget_is_cut() {
+        let mut guard = LoopGuard::new();
+        let now = Instant::now();
+        let mut verdicts = (0..=REPLY_BUDGET).map(|_| {
+            let verdict = guard.check(peer(), b"loop", now, true);
+            guard.replied(peer(), b"loop", now);
+            verdict
+        });
+        assert!(verdicts.by_ref().take(REPLY_BUDGET as usize).all(|v| v == Verdict::Reply));
+        assert!(matches!(verdicts.next(), Some(Verdict::Pause(_))));
+    }
+
+    #[test]
+    fn a_blocked_peer_is_never_answered_and_others_still_are() {
+        let mut guard = LoopGuard::new();
+        let now = Instant::now();
+        assert!(guard.block(Blocked::parse("127.0.0.1:4000").unwrap()));
+        assert_eq!(guard.check(peer(), b"x", now, true), Verdict::Skip);
+        let other: SocketAddr = "127.0.0.1:4001".parse().unwrap();
+        assert_eq!(guard.check(other, b"x", now, true), Verdict::Reply);
+        // An IPv4 peer seen by a dual-stack socket is the same peer.
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:4000".parse().unwrap();
+        assert_eq!(guard.check(mapped, b"x", now, true), Verdict::Skip);
+        guard.block(Blocked::parse("[::1]").unwrap());
+        let v6: SocketAddr = "[::1]:9".parse().unwrap();
+        assert_eq!(guard.check(v6, b"x", now, true), Verdict::Skip);
+        guard.unblock(Blocked::parse("127.0.0.1:4000").unwrap());
+        assert_eq!(guard.check(peer(), b"x", now, true), Verdict::Reply);
+        assert!(Blocked::parse("not an address").is_err());
+        for port in 0..MAX_BLOCKED as u16 {
+            guard.block(Blocked::Addr(SocketAddr::from(([10, 0, 0, 1], port))));
+        }
+        assert!(!guard.block(Blocked::Addr(SocketAddr::from(([10, 0, 0, 2], 1)))));
     }
 
     #[test]

@@ -281,6 +281,8 @@ pub struct Engine {
     /// gone.
     spool_dir: Arc<OnceLock<Result<Arc<PrivateDir>, String>>>,
     lossless: bool,
+    /// Whether data events are made at all (`-q` shows none of them).
+    data_events: bool,
     preview_limit: usize,
     dropped: Arc<DropShards>,
     next_id: Arc<AtomicU64>,
@@ -306,6 +308,7 @@ impl Engine {
                 events,
                 spool_dir: Arc::new(OnceLock::new()),
                 lossless: false,
+                data_events: true,
                 preview_limit: PREVIEW_LIMIT,
                 dropped: Arc::new(DropShards::default()),
                 next_id: Arc::new(AtomicU64::new(1)),
@@ -328,6 +331,15 @@ impl Engine {
         engine.lossless = true;
         engine.preview_limit = preview_limit;
         (engine, rx)
+    }
+
+    /// This engine with no data events at all (reads, writes, samples,
+    /// rule matches): for a front end that shows none of them (`-q`), so
+    /// the data path builds no preview, allocates nothing and wakes nobody
+    /// per read. Counters in [`ConnStats`] stay exact.
+    pub fn without_data_events(mut self) -> Self {
+        self.data_events = false;
+        self
     }
 
     /// Saves `contents` as a new file `name` in `dir` — never over an
@@ -400,6 +412,9 @@ impl Engine {
     /// `make` builds the event only when it will be sent, so a busy front
     /// end costs the network no preview copies.
     async fn offer(&self, make: impl FnOnce() -> Event) {
+        if !self.data_events {
+            return;
+        }
         if self.lossless {
             let _ = self.events.send(make()).await;
             return;

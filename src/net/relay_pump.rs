@@ -30,7 +30,7 @@ use crate::record::Way;
 const FIRST_READ: usize = 4 * 1024;
 
 /// The most bytes asked for per read.
-const READ_BUFFER: usize = 16 * 1024;
+const READ_BUFFER: usize = 64 * 1024;
 
 /// What the pair tells a pump.
 #[derive(Debug)]

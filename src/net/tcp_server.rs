@@ -25,7 +25,7 @@ use super::{CloseReason, ConnId, ConnStats, Engine, Event, Payload, ServerId, St
 
 /// The largest read (the tutorial used 1024; larger reads keep throughput
 /// close to a plain tokio echo server).
-pub const READ_BUFFER: usize = 16 * 1024;
+pub const READ_BUFFER: usize = 64 * 1024;
 
 /// The first read buffer of a connection, allocated when the peer first
 /// sends: an idle connection holds no read buffer at all, and one that only

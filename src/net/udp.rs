@@ -16,7 +16,8 @@ use tokio::sync::mpsc;
 use super::burst::{self, BurstReport, BurstTracker, MAX_BURST};
 use super::error::{bind_error, os_reason};
 use super::greet::hello;
-use super::loop_guard::{LoopGuard, Verdict};
+pub use super::loop_guard::Blocked;
+use super::loop_guard::{LoopGuard, Verdict, MAX_BLOCKED};
 use super::lossy::{Lossy, LossyConfig};
 use super::resolve::{bind_first, resolve};
 use super::{Engine, Event, Payload, SocketId, StopSignal};
@@ -92,6 +93,24 @@ pub enum UdpEvent {
         /// Its exact length.
         len: usize,
     },
+    /// A peer sends every echo straight back (a client repeating
+    /// itself, or a loop with another echo server): said once per peer;
+    /// it is still answered.
+    LoopSuspect {
+        /// The peer.
+        peer: SocketAddr,
+        /// The sentence, with its rate.
+        reason: String,
+    },
+    /// Automatic replies to a peer were switched off (`on`) or on again.
+    NoReply {
+        /// The peer (an address, or every port of an IP).
+        peer: Blocked,
+        /// Whether replies to it are now off.
+        on: bool,
+        /// Why it could not be done, if it could not.
+        refused: Option<String>,
+    },
     /// A send or receive failed; the socket keeps running.
     Error {
         /// One-line reason.
@@ -117,6 +136,7 @@ enum SocketCommand {
         done: tokio::sync::oneshot::Sender<bool>,
     },
     Mode(UdpMode),
+    NoReply(Blocked, bool),
     Rules(Option<Arc<super::rules::Rules>>),
     Lossy(Option<LossyConfig>),
     Burst {
@@ -172,6 +192,11 @@ impl UdpHandle {
             size,
             wait,
         });
+    }
+
+    /// Stops (`on`) or resumes automatic replies to `peer`.
+    pub fn no_reply_to(&self, peer: Blocked, on: bool) {
+        let _ = self.commands.send(SocketCommand::NoReply(peer, on));
     }
 
     /// Closes the socket.
@@ -362,6 +387,17 @@ impl Task {
     ) {
         match command {
             SocketCommand::Mode(mode) => self.mode = mode,
+            SocketCommand::NoReply(peer, on) => {
+                let refused = if on {
+                    (!self.guard.block(peer)).then(|| {
+                        format!("cannot stop answering {peer}: {MAX_BLOCKED} peers are blocked already")
+                    })
+                } else {
+                    self.guard.unblock(peer);
+                    None
+                };
+                self.emit(UdpEvent::NoReply { peer, on, refused }).await;
+            }
             SocketCommand::Rules(rules) => self.rules = rules,
             SocketCommand::Lossy(lossy) => self.lossy = lossy.map(Lossy::new),
             SocketCommand::Send { target, bytes } => {
@@ -614,17 +650,22 @@ impl Task {
             }
         }
         let now = std::time::Instant::now();
-        match self.guard.check(from, bytes, now) {
+        let echo = self.mode == UdpMode::Echo;
+        match self.guard.check(from, bytes, now, echo) {
             Verdict::Reply => {}
             Verdict::Skip => return,
             Verdict::Pause(reason) => {
                 self.emit(UdpEvent::Error { reason }).await;
                 return;
             }
+            Verdict::ReplyAndWarn(reason) => {
+                self.emit(UdpEvent::LoopSuspect { peer: from, reason }).await;
+            }
         }
-        let reply = match self.mode {
-            UdpMode::Greet => hello(bytes),
-            UdpMode::Echo => bytes.to_vec(),
+        // Echo answers with the very bytes read: no copy.
+        let reply: std::borrow::Cow<'_, [u8]> = match self.mode {
+            UdpMode::Greet => hello(bytes).into(),
+            UdpMode::Echo => bytes.into(),
             UdpMode::Silent => return,
             UdpMode::Rules => {
                 // Each datagram is the unit; there is no connection, so
@@ -639,7 +680,7 @@ impl Task {
                 match matched.action {
                     super::rules::Action::Reply(reply) => {
                         self.replies += 1;
-                        reply
+                        reply.into()
                     }
                     super::rules::Action::Close | super::rules::Action::Ignore => return,
                 }

@@ -44,6 +44,7 @@ pub mod timed_send;
 pub mod timeline;
 pub mod udp;
 pub mod udp_keys;
+pub mod udp_no_reply;
 
 use std::time::Duration;
 

@@ -134,6 +134,8 @@ pub struct UdpTab {
     /// The prompt of Alt+T or Alt+F, while open; the last repeat asked.
     timed_prompt: Option<super::timed_send::TimedPrompt>,
     last_repeat: String,
+    /// Peers not answered (Alt+B), and the last possible loop reported.
+    no_reply: super::udp_no_reply::NoReply,
 }
 
 impl UdpTab {
@@ -160,6 +162,7 @@ impl UdpTab {
             timed: None,
             timed_prompt: None,
             last_repeat: String::new(),
+            no_reply: super::udp_no_reply::NoReply::default(),
             status: Status::new(
                 Kind::Info,
                 "Not bound. Enter binds; or just send (an ephemeral port is used).",
@@ -221,6 +224,19 @@ impl UdpTab {
                 self.timed_prompt = Some(super::timed_send::TimedPrompt::repeat(&self.last_repeat));
             }
             Action::FilePrompt => self.timed_prompt = Some(super::timed_send::TimedPrompt::file()),
+            Action::NoReply => {
+                // On the packet list: the selected datagram's peer; else
+                // the peer last reported as a possible loop.
+                let chosen = (self.focus == Focus::Packets)
+                    .then(|| self.selected().and_then(|seq| self.packets.get_seq(seq)))
+                    .flatten()
+                    .map(|packet| packet.peer);
+                let socket = self.socket.as_ref().map(|(handle, _)| handle);
+                self.status = match self.no_reply.toggle(socket, chosen) {
+                    Ok(text) => Status::new(Kind::Info, text),
+                    Err(reason) => Status::new(Kind::Error, reason),
+                };
+            }
         }
         true
     }
@@ -507,6 +523,27 @@ impl UdpTab {
                 self.status = Status::new(Kind::Error, reason.clone());
                 self.log.push(Kind::Error, reason);
             }
+            UdpEvent::LoopSuspect { peer, reason } => {
+                self.no_reply.suspect(peer);
+                self.status = Status::new(Kind::Error, reason.clone());
+                self.log.push(Kind::Error, reason);
+            }
+            UdpEvent::NoReply { peer, on, refused } => {
+                let (kind, text) = match refused {
+                    Some(reason) => (Kind::Error, reason),
+                    None => {
+                        self.no_reply.confirmed(peer, on);
+                        let text = if on {
+                            format!("Not answering {peer} ({} peer(s) not answered; Alt+B again answers it)", self.no_reply.count())
+                        } else {
+                            format!("Answering {peer} again")
+                        };
+                        (Kind::Info, text)
+                    }
+                };
+                self.status = Status::new(kind, text.clone());
+                self.log.push(kind, text);
+            }
             UdpEvent::BurstDone(report) => {
                 let text = report.to_string();
                 let kind = if report.missing == 0 && report.duplicates == 0 {
@@ -518,6 +555,7 @@ impl UdpTab {
                 self.log.push(kind, text);
             }
             UdpEvent::Closed => {
+                self.no_reply.clear();
                 self.socket = None;
                 self.timed = None;
                 self.local = None;

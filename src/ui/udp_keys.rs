@@ -33,6 +33,8 @@ pub enum Action {
     RepeatPrompt,
     /// Send a file, one block or line by line.
     FilePrompt,
+    /// Stop (or resume) answering a peer.
+    NoReply,
 }
 
 impl UdpTab {
@@ -143,6 +145,14 @@ impl UdpTab {
             help: "send a file to the target: one datagram, or one per line (Tab in the prompt) (F9 stops)",
             scope: Scope::Tab,
             action: Action::FilePrompt,
+        },
+        Binding {
+            keys: &[Key::Alt('b')],
+            name: "Alt+B",
+            label: "",
+            help: "stop answering a peer (a loop with another echo server): the selected datagram's peer on the packet list, else the last one reported; again answers it",
+            scope: Scope::Tab,
+            action: Action::NoReply,
         },
         Binding {
             keys: &[Key::Alt('e')],

@@ -1,0 +1,288 @@
+//! The event lines of the long-running headless commands (`tcp serve`,
+//! `relay`, `udp serve`), written so that a busy log costs the network
+//! little: events are taken from the engine in batches, each line is
+//! formatted straight into one buffer (a bounded preview of the data, never
+//! the whole read unless `--dump` asks), and the buffer goes out in one
+//! write per batch to a terminal, or per 64 KiB (at most 50 ms late) to a
+//! file or pipe. Every line is written: the engine waits for the log
+//! (lossless), it never drops one.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::pin::Pin;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::{Instant, Sleep};
+
+use super::output::{json_object, Output, Value};
+use crate::clock::{FullStamps, Stamp};
+use crate::narrate::Kind;
+use crate::net::{Engine, Event, Payload};
+
+/// Bytes of each read an event carries for its line (the line shows at
+/// most [`LINE_PREVIEW`] bytes of escaped text).
+pub const PREVIEW_BYTES: usize = 128;
+
+/// Bytes of escaped data text on one event line; `…` marks the rest.
+pub const LINE_PREVIEW: usize = 100;
+
+/// Events taken from the engine per wake-up.
+const BATCH: usize = 512;
+
+/// Buffered lines are written once they reach this size…
+const FLUSH_SIZE: usize = 64 * 1024;
+
+/// …or once the oldest of them waited this long (to a file or a pipe).
+const FLUSH_DELAY: Duration = Duration::from_millis(50);
+
+/// How `--dump` shows the data of each read.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dump {
+    /// Every byte as escaped text, on the event's line.
+    Text,
+    /// Every byte as a hex dump under the event's line (as `ncat --hex-dump`).
+    Hex,
+}
+
+/// The engine a log-writing command runs: lossless, with previews sized
+/// for the lines it will write (`-q`: no data events at all).
+pub fn engine(out: &Output, dump: Option<Dump>) -> (Engine, mpsc::Receiver<Event>) {
+    let runtime = tokio::runtime::Handle::current();
+    if out.quiet {
+        let (engine, events) = Engine::lossless(runtime, 256, 0);
+        return (engine.without_data_events(), events);
+    }
+    match dump {
+        // Each event holds a whole read: fewer of them in flight.
+        Some(_) => Engine::lossless(runtime, 256, usize::MAX),
+        None => Engine::lossless(runtime, 4096, PREVIEW_BYTES),
+    }
+}
+
+/// Batches of events in, buffered lines out.
+pub struct EventLog {
+    out: Output,
+    dump: Option<Dump>,
+    buffer: String,
+    stamps: FullStamps,
+    /// Stdout is a terminal: a person is watching, each batch goes at once.
+    to_terminal: bool,
+    /// When the buffered lines must go out at the latest.
+    deadline: Pin<Box<Sleep>>,
+    armed: bool,
+    batch: Vec<Event>,
+}
+
+impl EventLog {
+    /// A log on stdout for `out`'s flags.
+    pub fn new(out: Output, dump: Option<Dump>) -> Self {
+        Self {
+            out,
+            dump,
+            buffer: String::new(),
+            stamps: FullStamps::default(),
+            to_terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            deadline: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            armed: false,
+            batch: Vec::with_capacity(BATCH),
+        }
+    }
+
+    /// The next batch of events (`None`: the engine is gone). Buffered
+    /// lines that come due meanwhile are written.
+    pub async fn next_batch(&mut self, events: &mut mpsc::Receiver<Event>) -> Option<Vec<Event>> {
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.clear();
+        loop {
+            tokio::select! {
+                received = events.recv_many(&mut batch, BATCH) => return (received > 0).then_some(batch),
+                () = self.deadline.as_mut(), if self.armed => self.flush(),
+            }
+        }
+    }
+
+    /// Hands a batch's vector back for the next one (no allocation per batch).
+    pub fn reuse(&mut self, batch: Vec<Event>) {
+        self.batch = batch;
+    }
+
+    /// Ends a batch: the lines go out now to a terminal or once enough
+    /// are buffered; otherwise a deadline makes sure they go soon.
+    pub fn end_batch(&mut self) {
+        if self.buffer.is_empty() {
+            return;
+        }
+        if self.to_terminal || self.buffer.len() >= FLUSH_SIZE {
+            self.flush();
+        } else if !self.armed {
+            self.armed = true;
+            self.deadline.as_mut().reset(Instant::now() + FLUSH_DELAY);
+        }
+    }
+
+    /// Writes every buffered line.
+    pub fn flush(&mut self) {
+        self.armed = false;
+        if self.buffer.is_empty() {
+            return;
+        }
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(self.buffer.as_bytes());
+        let _ = stdout.flush();
+        self.buffer.clear();
+    }
+
+    /// Writes everything and reports an error on stderr (after the lines
+    /// that led to it).
+    pub fn error(&mut self, reason: &str) {
+        self.flush();
+        self.out.error(reason);
+    }
+
+    /// One event line: `time marker text`, or a JSON object with `time`,
+    /// `event`, `kind`, `text` and the `fields` (built only for JSON).
+    pub fn event<'a>(
+        &mut self,
+        event: &str,
+        kind: Kind,
+        text: &str,
+        fields: impl FnOnce() -> Vec<(&'a str, Value)>,
+    ) {
+        if self.out.quiet {
+            return;
+        }
+        if self.out.json {
+            self.json_line(event, kind, text.to_string(), fields());
+            return;
+        }
+        self.head(kind);
+        self.buffer.push_str(text);
+        self.buffer.push('\n');
+    }
+
+    /// A line about bytes read or written: `head` in words, then the
+    /// data — a bounded preview (`…` when there is more), or all of it with
+    /// `--dump`. In JSON the data is the `data` field (and `hex` with
+    /// `--dump hex`) beside `fields`.
+    pub fn data<'a>(
+        &mut self,
+        event: &str,
+        kind: Kind,
+        head: std::fmt::Arguments<'_>,
+        data: &Payload,
+        fields: impl FnOnce() -> Vec<(&'a str, Value)>,
+    ) {
+        if self.out.quiet {
+            return;
+        }
+        if self.out.json {
+            let mut text = String::new();
+            let _ = text.write_fmt(head);
+            let mut shown = String::new();
+            self.push_data(&mut shown, data);
+            text.push_str(&shown);
+            let mut all = fields();
+            all.push(("data", Value::Str(shown)));
+            if self.dump == Some(Dump::Hex) {
+                all.push(("hex", Value::Str(hex(&data.preview))));
+            }
+            self.json_line(event, kind, text, all);
+            return;
+        }
+        self.head(kind);
+        let _ = self.buffer.write_fmt(head);
+        let mut buffer = std::mem::take(&mut self.buffer);
+        self.push_data(&mut buffer, data);
+        buffer.push('\n');
+        if self.dump == Some(Dump::Hex) {
+            for line in crate::text::hex_dump(&data.preview) {
+                buffer.push_str("    ");
+                buffer.push_str(&line);
+                buffer.push('\n');
+            }
+        }
+        self.buffer = buffer;
+    }
+
+    /// The data as text: all of it with `--dump text`, else a preview of
+    /// at most [`LINE_PREVIEW`] bytes, then `…` when anything is left out.
+    fn push_data(&self, out: &mut String, data: &Payload) {
+        match self.dump {
+            Some(Dump::Hex) => {}
+            Some(Dump::Text) => {
+                crate::text::sanitize_into(out, &data.preview, usize::MAX);
+            }
+            None => {
+                let whole = crate::text::sanitize_into(out, &data.preview, LINE_PREVIEW);
+                if !whole || data.preview.len() < data.len {
+                    out.push('…');
+                }
+            }
+        }
+    }
+
+    fn head(&mut self, kind: Kind) {
+        self.stamps.push(&mut self.buffer, Stamp::now());
+        self.buffer.push(' ');
+        self.buffer.push_str(kind.marker());
+        self.buffer.push(' ');
+    }
+
+    fn json_line(&mut self, event: &str, kind: Kind, text: String, fields: Vec<(&str, Value)>) {
+        let mut time = String::new();
+        self.stamps.push(&mut time, Stamp::now());
+        let mut all: Vec<(&str, Value)> = vec![
+            ("time", Value::Str(time)),
+            ("event", event.into()),
+            ("kind", kind.name().into()),
+            ("text", Value::Str(text)),
+        ];
+        all.extend(fields);
+        self.buffer.push_str(&json_object(&all));
+        self.buffer.push('\n');
+    }
+}
+
+impl Drop for EventLog {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(dump: Option<Dump>, bytes: &[u8], carried: usize) -> String {
+        let log = EventLog::new(Output::new(false, false), dump);
+        let mut out = String::new();
+        log.push_data(&mut out, &Payload::first(bytes, carried));
+        out
+    }
+
+    #[test]
+    fn a_big_read_shows_a_bounded_preview() {
+        let read = vec![b'x'; 64 * 1024];
+        let text = shown(None, &read, PREVIEW_BYTES);
+        assert_eq!(text, format!("{}…", "x".repeat(LINE_PREVIEW)));
+        assert_eq!(shown(None, b"hello", PREVIEW_BYTES), "hello");
+        // Escapes are never cut in two, and count towards the bound.
+        let text = shown(None, &[0x1b; 64], PREVIEW_BYTES);
+        assert_eq!(text, format!("{}…", "\\x1b".repeat(LINE_PREVIEW / 4)));
+    }
+
+    #[test]
+    fn dump_shows_every_byte() {
+        let read = vec![b'y'; 64 * 1024];
+        assert_eq!(shown(Some(Dump::Text), &read, usize::MAX), "y".repeat(65536));
+    }
+}
