@@ -7,7 +7,8 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::time::Duration;
 
 use netplay::net::lossy::LossyConfig;
-use netplay::net::udp::{UdpEvent, UdpMode, UdpStats, MAX_HELD};
+use netplay::net::loop_guard::REPLY_BUDGET;
+use netplay::net::udp::{Blocked, UdpEvent, UdpMode, UdpStats, MAX_HELD};
 use netplay::net::{Engine, Event};
 
 /// Sends one UDP datagram whose IPv4 source is `from`, through a raw
@@ -73,10 +74,20 @@ async fn forged_loop_goes_quiet(a_mode: UdpMode, b_mode: UdpMode, payload: &[u8]
         _ => None,
     })
     .await;
-    assert!(reason.contains("ping-pong"), "{reason}");
     quiet_within([&a_stats, &b_stats], Duration::from_secs(1)).await;
     let bounced = a_stats.snapshot().datagrams_in + b_stats.snapshot().datagrams_in;
-    assert!(bounced < 100, "{bounced} datagrams before the loop stopped");
+    if a_mode == UdpMode::Echo && b_mode == UdpMode::Echo {
+        // Two echo servers cannot tell each other from a client repeating
+        // itself: the reply budget is what ends their loop.
+        assert!(reason.contains("replies/s"), "{reason}");
+        assert!(
+            bounced <= 2 * u64::from(REPLY_BUDGET) + 100,
+            "{bounced} datagrams before the loop stopped"
+        );
+    } else {
+        assert!(reason.contains("ping-pong"), "{reason}");
+        assert!(bounced < 100, "{bounced} datagrams before the loop stopped");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -168,4 +179,91 @@ async fn the_lossy_delay_queue_is_bounded_and_overflow_is_counted() {
         snapshot.overflow + (MAX_HELD as u64) <= sent,
         "{snapshot:?}"
     );
+}
+
+/// Sends `ping` and waits for its echo, `count` times or until `until`;
+/// returns how many were sent and how many answered (each waits up to 1 s).
+fn closed_loop(client: &UdpSocket, server: SocketAddr, until: std::time::Instant) -> (u32, u32) {
+    client.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let (mut sent, mut answered) = (0, 0);
+    let mut reply = [0u8; 64];
+    while std::time::Instant::now() < until {
+        client.send_to(b"ping", server).unwrap();
+        sent += 1;
+        if let Ok((len, _)) = client.recv_from(&mut reply) {
+            assert_eq!(&reply[..len], b"ping");
+            answered += 1;
+        }
+    }
+    (sent, answered)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_repeating_itself_gets_every_echo_and_is_reported_once() {
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let (_server, addr, _stats) = common::open_local_udp(&engine, &mut rx, UdpMode::Echo, None).await;
+    // Closed loop, the same datagram again and again, for 1.5 s: what an
+    // echo benchmark or a keep-alive does (it used to get 16 answers).
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let client = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+                let until = std::time::Instant::now() + Duration::from_millis(1500);
+                (client.local_addr().unwrap(), closed_loop(&client, addr, until))
+            })
+        })
+        .collect();
+    let mut reported = std::collections::HashMap::new();
+    let mut results = Vec::new();
+    for client in clients {
+        let (local, (sent, answered)) = tokio::task::spawn_blocking(move || client.join().unwrap())
+            .await
+            .unwrap();
+        assert!(sent > 16, "{sent}");
+        assert_eq!(answered, sent, "{local}: {answered} of {sent} answered");
+        results.push(local);
+    }
+    while let Ok(event) = rx.try_recv() {
+        match event {
+            Event::Udp(_, UdpEvent::LoopSuspect { peer, reason }) => {
+                assert!(reason.contains("/s"), "{reason}");
+                *reported.entry(peer).or_insert(0) += 1;
+            }
+            Event::Udp(_, UdpEvent::Error { reason }) => panic!("{reason}"),
+            _ => {}
+        }
+    }
+    // Each client is named once (a possible loop), and still answered.
+    for local in results {
+        assert_eq!(reported.get(&local), Some(&1), "{reported:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_reply_to_stops_answering_that_peer_only() {
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let (server, addr, _stats) = common::open_local_udp(&engine, &mut rx, UdpMode::Echo, None).await;
+    let blocked = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let polite = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let peer = Blocked::Addr(blocked.local_addr().unwrap());
+    server.no_reply_to(peer, true);
+    common::wait_for(&mut rx, "NoReply on", |event| match event {
+        Event::Udp(_, UdpEvent::NoReply { on: true, refused: None, .. }) => Some(()),
+        _ => None,
+    })
+    .await;
+    let answered = |socket: &UdpSocket| {
+        socket.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+        socket.send_to(b"hi", addr).unwrap();
+        socket.recv_from(&mut [0u8; 16]).is_ok()
+    };
+    assert!(!tokio::task::block_in_place(|| answered(&blocked)));
+    assert!(tokio::task::block_in_place(|| answered(&polite)));
+    server.no_reply_to(peer, false);
+    common::wait_for(&mut rx, "NoReply off", |event| match event {
+        Event::Udp(_, UdpEvent::NoReply { on: false, .. }) => Some(()),
+        _ => None,
+    })
+    .await;
+    assert!(tokio::task::block_in_place(|| answered(&blocked)));
 }
