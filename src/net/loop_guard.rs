@@ -32,6 +32,14 @@ use std::time::{Duration, Instant};
 
 /// Automatic replies one peer may get per second.
 pub const REPLY_BUDGET: u32 = 20_000;
+/// In echo mode, echoes one peer may send straight back per second. Two
+/// echo servers bouncing one datagram run well past it (a loop between two
+/// netplay echo servers on one machine: 8,000–20,000 a second), and the
+/// first echo not answered ends their loop; a client repeating the same
+/// bytes that fast is cut too (the cost of telling them apart by rate
+/// alone). The reference UDP echo benchmark, 32 sockets on two cores,
+/// runs at ~3,300 a second per socket.
+pub const ECHO_BOUNCE_BUDGET: u32 = 5_000;
 /// Bounces in a row that count as a ping-pong loop.
 pub const PING_PONG_STREAK: u32 = 16;
 /// How soon after our reply a datagram must come to count as a bounce (a
@@ -266,6 +274,12 @@ impl LoopGuard {
             peer.replies_in_window = 0;
             peer.echoes_in_window = 0;
         }
+        if echoed && echo && peer.echoes_in_window >= ECHO_BOUNCE_BUDGET {
+            peer.paused_until = Some(peer.window_start + Duration::from_secs(1));
+            return Verdict::Pause(format!(
+                "Automatic replies to {from} paused for the rest of this second: it sent our echo straight back over {ECHO_BOUNCE_BUDGET} times a second (a loop with another echo server, or a client repeating itself that fast; loop guard)"
+            ));
+        }
         if peer.replies_in_window >= REPLY_BUDGET {
             peer.paused_until = Some(peer.window_start + Duration::from_secs(1));
             return Verdict::Pause(format!(
@@ -454,16 +468,25 @@ mod tests {
     }
 
     #[test]
-    fn an_echo_loop_faster_than_the_budget_is_cut() {
+    fn an_echo_loop_faster_than_the_bounce_budget_is_cut() {
         let mut guard = LoopGuard::new();
         let now = Instant::now();
-        let mut verdicts = (0..=REPLY_BUDGET).map(|_| {
+        // The first datagram is no bounce (nothing was sent back yet).
+        let mut verdicts = (0..=ECHO_BOUNCE_BUDGET + 1).map(|_| {
             let verdict = guard.check(peer(), b"loop", now, true);
             guard.replied(peer(), b"loop", now);
             verdict
         });
-        assert!(verdicts.by_ref().take(REPLY_BUDGET as usize).all(|v| v == Verdict::Reply));
-        assert!(matches!(verdicts.next(), Some(Verdict::Pause(_))));
+        let answered = ECHO_BOUNCE_BUDGET as usize + 1;
+        assert!(verdicts.by_ref().take(answered).all(|v| v == Verdict::Reply));
+        assert!(matches!(verdicts.next(), Some(Verdict::Pause(r)) if r.contains("echo straight back")));
+        // Different datagrams as fast are no loop in echo mode.
+        let mut guard = LoopGuard::new();
+        for seq in 0..2 * ECHO_BOUNCE_BUDGET {
+            let datagram = seq.to_be_bytes();
+            assert_eq!(guard.check(peer(), &datagram, now, true), Verdict::Reply);
+            guard.replied(peer(), &datagram, now);
+        }
     }
 
     #[test]
