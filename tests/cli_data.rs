@@ -539,11 +539,16 @@ fn a_stop_signal_ends_netplay_even_while_stdout_is_blocked() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until netplay's main thread is blocked writing to the pipe.
-    let wchan = format!("/proc/{}/wchan", child.id());
+    // Wait until one of netplay's threads is blocked writing to the pipe.
+    let tasks = format!("/proc/{}/task", child.id());
     let deadline = std::time::Instant::now() + common::WAIT;
     loop {
-        let state = std::fs::read_to_string(&wchan).unwrap_or_default();
+        let state: String = std::fs::read_dir(&tasks)
+            .into_iter()
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("wchan")).ok())
+            .collect::<Vec<_>>()
+            .join(" ");
         if state.contains("pipe") {
             break;
         }

@@ -30,7 +30,10 @@ fn received_lines(server: &Server, want: usize) -> Vec<(usize, String)> {
         let line = server.line_with(" received ");
         let after = line.split(" received ").nth(1).unwrap();
         let len: usize = after.split(' ').next().unwrap().parse().unwrap();
-        let data = after.split_once(": ").map(|(_, d)| d.to_string()).unwrap_or_default();
+        let data = after
+            .split_once(": ")
+            .map(|(_, d)| d.to_string())
+            .unwrap_or_default();
         total += len;
         lines.push((len, data));
     }
@@ -47,7 +50,11 @@ fn a_64_kib_read_logs_a_bounded_line() {
     let lines = received_lines(&server, bytes.len());
     for (len, data) in &lines {
         // ~100 bytes of text, then … when the read was longer.
-        assert!(data.len() <= 100 + '…'.len_utf8(), "{} B shown of {len}", data.len());
+        assert!(
+            data.len() <= 100 + '…'.len_utf8(),
+            "{} B shown of {len}",
+            data.len()
+        );
         if *len > 100 {
             assert!(data.ends_with('…'), "{data}");
         }
@@ -71,12 +78,23 @@ fn dump_prints_every_byte_of_every_read() {
             data
         })
         .collect();
-    assert!(shown.as_bytes() == bytes, "the dump differs from what was sent");
+    assert!(
+        shown.as_bytes() == bytes,
+        "the dump differs from what was sent"
+    );
 }
 
 #[test]
 fn dump_hex_prints_a_hex_dump_of_every_byte() {
-    let server = Server::start(&["tcp", "serve", "127.0.0.1:0", "--mode", "discard", "--dump", "hex"]);
+    let server = Server::start(&[
+        "tcp",
+        "serve",
+        "127.0.0.1:0",
+        "--mode",
+        "discard",
+        "--dump",
+        "hex",
+    ]);
     let addr = server.address("Listening on ");
     let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
     let mut client = TcpStream::connect(addr).unwrap();
@@ -85,7 +103,9 @@ fn dump_hex_prints_a_hex_dump_of_every_byte() {
     let mut dumped = Vec::new();
     while dumped.len() < bytes.len() {
         let line = server.lines.recv_timeout(common::WAIT).expect("a hex line");
-        let Some(hex) = line.strip_prefix("    ") else { continue };
+        let Some(hex) = line.strip_prefix("    ") else {
+            continue;
+        };
         let columns = hex.split("  |").next().unwrap();
         dumped.extend(
             columns
@@ -106,10 +126,18 @@ fn quiet_serve_prints_nothing_and_still_echoes_every_byte() {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let bytes: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
     echo_through(addr, &bytes);
-    let _ = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status();
     let status = server.child.wait().unwrap();
     assert!(status.success());
-    assert!(server.lines.recv_timeout(Duration::from_millis(200)).is_err(), "-q printed a line");
+    assert!(
+        server
+            .lines
+            .recv_timeout(Duration::from_millis(200))
+            .is_err(),
+        "-q printed a line"
+    );
 }
 
 use std::process::Command;
@@ -124,7 +152,11 @@ fn listening_port(pid: u32) -> u16 {
             .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
             .filter_map(|link| {
                 let link = link.to_string_lossy().to_string();
-                Some(link.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+                Some(
+                    link.strip_prefix("socket:[")?
+                        .strip_suffix(']')?
+                        .to_string(),
+                )
             })
             .collect();
         let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
@@ -163,32 +195,57 @@ fn udp_echo_answers_a_client_that_repeats_itself_every_time() {
     let addr = server.address("Bind UDP on ");
     // netplay's own repeating sender: 40 times the same datagram.
     let output = wait_output(
-        netplay(&["udp", "send", &addr.to_string(), "ping", "--repeat", "1", "--count", "40"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
+        netplay(&[
+            "udp",
+            "send",
+            &addr.to_string(),
+            "ping",
+            "--repeat",
+            "1",
+            "--count",
+            "40",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap(),
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let replies = stdout.lines().filter(|line| line.ends_with(": ping")).count();
+    let replies = stdout
+        .lines()
+        .filter(|line| line.ends_with(": ping"))
+        .count();
     assert_eq!(replies, 40, "{stdout}");
     // A closed-loop client at full speed for over a second: every echo
-    // comes back, and the server names it once as a possible loop.
+    // comes back (past 5,000 a second, all but one: that one is held back
+    // once, to test for a loop), and the server names it once as a
+    // possible loop.
     let client = UdpSocket::bind("127.0.0.1:0").unwrap();
-    client.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
-    let until = std::time::Instant::now() + Duration::from_millis(1300);
-    let mut sent = 0;
+    // A short timeout, as such a client has, so it goes on after one.
+    client
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let until = std::time::Instant::now() + Duration::from_millis(1500);
+    let (mut sent, mut lost) = (0u32, 0u32);
     while std::time::Instant::now() < until {
         client.send_to(b"beat", addr).unwrap();
         sent += 1;
         let mut reply = [0u8; 16];
-        let (len, _) = client.recv_from(&mut reply).expect("every datagram answered");
-        assert_eq!(&reply[..len], b"beat");
+        match client.recv_from(&mut reply) {
+            Ok((len, _)) => assert_eq!(&reply[..len], b"beat"),
+            Err(_) => lost += 1,
+        }
     }
     assert!(sent > 16);
+    // The test needs 5,000 echoes sent back within a second: no fewer.
+    let fast = sent > 5_000;
+    assert!(lost <= u32::from(fast), "{lost} of {sent} not answered");
     let local = client.local_addr().unwrap().to_string();
     let line = server.line_with("sends every echo straight back");
-    assert!(line.contains(&local) && line.contains("--no-reply-to"), "{line}");
+    assert!(
+        line.contains(&local) && line.contains("--no-reply-to"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -196,23 +253,48 @@ fn udp_no_reply_to_is_not_answered_and_a_bad_address_is_refused() {
     let blocked = UdpSocket::bind("127.0.0.1:0").unwrap();
     let polite = UdpSocket::bind("127.0.0.1:0").unwrap();
     let who = blocked.local_addr().unwrap().to_string();
-    let server = Server::start(&["udp", "serve", "127.0.0.1:0", "--mode", "echo", "--no-reply-to", &who]);
+    let server = Server::start(&[
+        "udp",
+        "serve",
+        "127.0.0.1:0",
+        "--mode",
+        "echo",
+        "--no-reply-to",
+        &who,
+    ]);
     let addr = server.address("Bind UDP on ");
     server.line_with("Not answering");
     for socket in [&blocked, &polite] {
-        socket.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
         socket.send_to(b"hi", addr).unwrap();
     }
-    assert!(blocked.recv_from(&mut [0u8; 8]).is_err(), "a blocked peer was answered");
-    assert!(polite.recv_from(&mut [0u8; 8]).is_ok(), "a polite peer was not answered");
+    assert!(
+        blocked.recv_from(&mut [0u8; 8]).is_err(),
+        "a blocked peer was answered"
+    );
+    assert!(
+        polite.recv_from(&mut [0u8; 8]).is_ok(),
+        "a polite peer was not answered"
+    );
     let output = wait_output(
-        netplay(&["udp", "serve", "127.0.0.1:0", "--no-reply-to", "nowhere\u{1b}]2;x\u{7}"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
+        netplay(&[
+            "udp",
+            "serve",
+            "127.0.0.1:0",
+            "--no-reply-to",
+            "nowhere\u{1b}]2;x\u{7}",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap(),
     );
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--no-reply-to") && !stderr.contains('\u{1b}'), "{stderr}");
+    assert!(
+        stderr.contains("--no-reply-to") && !stderr.contains('\u{1b}'),
+        "{stderr}"
+    );
 }

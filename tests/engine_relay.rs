@@ -767,7 +767,7 @@ async fn injected_bytes_never_land_inside_a_sliced_chunk() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_pairs_together_hold_at_most_the_relay_budget() {
-    use netplay::net::relay::RELAY_BUDGET;
+    use netplay::net::relay::{READ_BUFFER, RELAY_BUDGET};
     const CLIENTS: usize = 80; // × 1 MiB each would be 80 MiB
     let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
     let (listener, server_addr) = silent_server();
@@ -806,7 +806,7 @@ async fn all_pairs_together_hold_at_most_the_relay_budget() {
     let _upstreams = accept.join().unwrap();
     let held = held.load(std::sync::atomic::Ordering::Relaxed);
     assert!(
-        held <= RELAY_BUDGET + CLIENTS * 16 * 1024,
+        held <= RELAY_BUDGET + CLIENTS * READ_BUFFER,
         "{held} B held by {CLIENTS} pairs"
     );
     assert!(

@@ -6,6 +6,7 @@ mod common;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::time::Duration;
 
+use netplay::net::loop_guard::ECHO_BOUNCE_BUDGET;
 use netplay::net::lossy::LossyConfig;
 use netplay::net::udp::{Blocked, UdpEvent, UdpMode, UdpStats, MAX_HELD};
 use netplay::net::{Engine, Event};
@@ -66,17 +67,25 @@ async fn forged_loop_goes_quiet(a_mode: UdpMode, b_mode: UdpMode, payload: &[u8]
         eprintln!("skipped: raw sockets need root (CAP_NET_RAW)");
         return;
     }
-    let stopped = common::wait_for(&mut rx, "a loop-guard pause or report", |event| match event {
-        Event::Udp(_, UdpEvent::Error { reason }) if reason.contains("paused") => {
-            Some(Ok(reason.clone()))
-        }
-        Event::Udp(id, UdpEvent::LoopSuspect { peer, reason }) => Some(Err((*id, *peer, reason.clone()))),
-        _ => None,
-    })
+    let stopped = common::wait_for(
+        &mut rx,
+        "a loop-guard pause or report",
+        |event| match event {
+            Event::Udp(_, UdpEvent::Error { reason })
+                if reason.contains("paused") || reason.contains("Loop guard") =>
+            {
+                Some(Ok(reason.clone()))
+            }
+            Event::Udp(id, UdpEvent::LoopSuspect { peer, reason }) => {
+                Some(Err((*id, *peer, reason.clone())))
+            }
+            _ => None,
+        },
+    )
     .await;
     let echo_loop = a_mode == UdpMode::Echo && b_mode == UdpMode::Echo;
     match stopped {
-        Ok(reason) if echo_loop => assert!(reason.contains("echo straight back"), "{reason}"),
+        Ok(reason) if echo_loop => assert!(reason.contains("one echo not answered"), "{reason}"),
         Ok(reason) => assert!(reason.contains("ping-pong"), "{reason}"),
         // Two echo servers cannot tell each other from a client repeating
         // itself: a loop slower than the bounce budget (a loaded machine,
@@ -91,7 +100,10 @@ async fn forged_loop_goes_quiet(a_mode: UdpMode, b_mode: UdpMode, payload: &[u8]
     quiet_within([&a_stats, &b_stats], Duration::from_secs(1)).await;
     let bounced = a_stats.snapshot().datagrams_in + b_stats.snapshot().datagrams_in;
     if echo_loop {
-        assert!(bounced <= 100_000, "{bounced} datagrams before the loop stopped");
+        assert!(
+            bounced <= 100_000,
+            "{bounced} datagrams before the loop stopped"
+        );
     } else {
         assert!(bounced < 100, "{bounced} datagrams before the loop stopped");
     }
@@ -188,10 +200,13 @@ async fn the_lossy_delay_queue_is_bounded_and_overflow_is_counted() {
     );
 }
 
-/// Sends `ping` and waits for its echo, `count` times or until `until`;
-/// returns how many were sent and how many answered (each waits up to 1 s).
+/// Sends `ping` and waits for its echo until `until`; returns how many
+/// were sent and how many answered (each waits up to 200 ms).
 fn closed_loop(client: &UdpSocket, server: SocketAddr, until: std::time::Instant) -> (u32, u32) {
-    client.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    // A short timeout, as such a client has, so it goes on after one.
+    client
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
     let (mut sent, mut answered) = (0, 0);
     let mut reply = [0u8; 64];
     while std::time::Instant::now() < until {
@@ -208,12 +223,16 @@ fn closed_loop(client: &UdpSocket, server: SocketAddr, until: std::time::Instant
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_repeating_itself_gets_every_echo_and_is_reported_once() {
     let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
-    let (_server, addr, _stats) = common::open_local_udp(&engine, &mut rx, UdpMode::Echo, None).await;
+    let (_server, addr, _stats) =
+        common::open_local_udp(&engine, &mut rx, UdpMode::Echo, None).await;
     // Events are taken in as a front end would, all along.
     let collector = tokio::spawn(async move {
         let mut events = Vec::new();
         while let Some(event) = rx.recv().await {
-            if matches!(event, Event::Udp(_, UdpEvent::LoopSuspect { .. } | UdpEvent::Error { .. })) {
+            if matches!(
+                event,
+                Event::Udp(_, UdpEvent::LoopSuspect { .. } | UdpEvent::Error { .. })
+            ) {
                 events.push(event);
             }
         }
@@ -225,8 +244,11 @@ async fn a_client_repeating_itself_gets_every_echo_and_is_reported_once() {
         .map(|_| {
             std::thread::spawn(move || {
                 let client = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-                let until = std::time::Instant::now() + Duration::from_millis(1500);
-                (client.local_addr().unwrap(), closed_loop(&client, addr, until))
+                let until = std::time::Instant::now() + Duration::from_millis(1700);
+                (
+                    client.local_addr().unwrap(),
+                    closed_loop(&client, addr, until),
+                )
             })
         })
         .collect();
@@ -237,7 +259,15 @@ async fn a_client_repeating_itself_gets_every_echo_and_is_reported_once() {
             .await
             .unwrap();
         assert!(sent > 16, "{sent}");
-        assert_eq!(answered, sent, "{local}: {answered} of {sent} answered");
+        // Faster than the bounce budget, one echo is held back once to test
+        // for a loop (a client sends again and is answered from then on).
+        // That test needs ECHO_BOUNCE_BUDGET echoes back within a second.
+        let fast = sent > ECHO_BOUNCE_BUDGET;
+        let allowed = u32::from(fast);
+        assert!(
+            sent - answered <= allowed,
+            "{local}: {answered} of {sent} answered"
+        );
         results.push(local);
     }
     drop(_server);
@@ -248,7 +278,11 @@ async fn a_client_repeating_itself_gets_every_echo_and_is_reported_once() {
                 assert!(reason.contains("/s"), "{reason}");
                 *reported.entry(peer).or_insert(0) += 1;
             }
-            Event::Udp(_, UdpEvent::Error { reason }) => panic!("{reason}"),
+            Event::Udp(_, UdpEvent::Error { reason })
+                if !reason.contains("one echo not answered") =>
+            {
+                panic!("{reason}")
+            }
             _ => {}
         }
     }
@@ -261,18 +295,28 @@ async fn a_client_repeating_itself_gets_every_echo_and_is_reported_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_reply_to_stops_answering_that_peer_only() {
     let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
-    let (server, addr, _stats) = common::open_local_udp(&engine, &mut rx, UdpMode::Echo, None).await;
+    let (server, addr, _stats) =
+        common::open_local_udp(&engine, &mut rx, UdpMode::Echo, None).await;
     let blocked = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let polite = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let peer = Blocked::Addr(blocked.local_addr().unwrap());
     server.no_reply_to(peer, true);
     common::wait_for(&mut rx, "NoReply on", |event| match event {
-        Event::Udp(_, UdpEvent::NoReply { on: true, refused: None, .. }) => Some(()),
+        Event::Udp(
+            _,
+            UdpEvent::NoReply {
+                on: true,
+                refused: None,
+                ..
+            },
+        ) => Some(()),
         _ => None,
     })
     .await;
     let answered = |socket: &UdpSocket| {
-        socket.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
         socket.send_to(b"hi", addr).unwrap();
         socket.recv_from(&mut [0u8; 16]).is_ok()
     };
@@ -286,4 +330,3 @@ async fn no_reply_to_stops_answering_that_peer_only() {
     .await;
     assert!(tokio::task::block_in_place(|| answered(&blocked)));
 }
-

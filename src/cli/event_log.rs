@@ -68,8 +68,9 @@ pub struct EventLog {
     stamps: FullStamps,
     /// Stdout is a terminal: a person is watching, each batch goes at once.
     to_terminal: bool,
-    /// When the buffered lines must go out at the latest.
-    deadline: Pin<Box<Sleep>>,
+    /// When the buffered lines must go out at the latest (made on first
+    /// need, then reset: no timer per batch).
+    deadline: Option<Pin<Box<Sleep>>>,
     armed: bool,
     batch: Vec<Event>,
 }
@@ -83,7 +84,7 @@ impl EventLog {
             buffer: String::new(),
             stamps: FullStamps::default(),
             to_terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
-            deadline: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            deadline: None,
             armed: false,
             batch: Vec::with_capacity(BATCH),
         }
@@ -97,7 +98,7 @@ impl EventLog {
         loop {
             tokio::select! {
                 received = events.recv_many(&mut batch, BATCH) => return (received > 0).then_some(batch),
-                () = self.deadline.as_mut(), if self.armed => self.flush(),
+                () = due(&mut self.deadline), if self.armed => self.flush(),
             }
         }
     }
@@ -117,7 +118,11 @@ impl EventLog {
             self.flush();
         } else if !self.armed {
             self.armed = true;
-            self.deadline.as_mut().reset(Instant::now() + FLUSH_DELAY);
+            let at = Instant::now() + FLUSH_DELAY;
+            match &mut self.deadline {
+                Some(deadline) => deadline.as_mut().reset(at),
+                None => self.deadline = Some(Box::pin(tokio::time::sleep_until(at))),
+            }
         }
     }
 
@@ -250,6 +255,14 @@ impl Drop for EventLog {
     }
 }
 
+/// Resolves when the deadline passes (never, without one).
+async fn due(deadline: &mut Option<Pin<Box<Sleep>>>) {
+    match deadline {
+        Some(deadline) => deadline.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
@@ -283,6 +296,9 @@ mod tests {
     #[test]
     fn dump_shows_every_byte() {
         let read = vec![b'y'; 64 * 1024];
-        assert_eq!(shown(Some(Dump::Text), &read, usize::MAX), "y".repeat(65536));
+        assert_eq!(
+            shown(Some(Dump::Text), &read, usize::MAX),
+            "y".repeat(65536)
+        );
     }
 }

@@ -136,19 +136,28 @@ pub async fn serve(
                     continue; // the text mode prints the sample at the close only
                 }
                 ServerEvent::Received { conn, data } => {
-                    let head = format_args!("{conn} received {} B from {}: ", data.len, narrator.peer(*conn));
-                    log.data("received", Kind::In, head, data, || data_fields(*conn, data));
+                    let head = format_args!(
+                        "{conn} received {} B from {}: ",
+                        data.len,
+                        narrator.peer(*conn)
+                    );
+                    log.data("received", Kind::In, head, data, || {
+                        data_fields(*conn, data)
+                    });
                     continue;
                 }
                 ServerEvent::Sent { conn, data } => {
-                    let head = format_args!("{conn} sent {} B to {}: ", data.len, narrator.peer(*conn));
+                    let head =
+                        format_args!("{conn} sent {} B to {}: ", data.len, narrator.peer(*conn));
                     log.data("sent", Kind::Out, head, data, || data_fields(*conn, data));
                     continue;
                 }
                 _ => {}
             }
             let line = narrator.narrate(&event, mode_name);
-            log.event(event_name(&event), line.kind, &line.text, || server_fields(&event));
+            log.event(event_name(&event), line.kind, &line.text, || {
+                server_fields(&event)
+            });
             match event {
                 ServerEvent::StartFailed { reason } => {
                     log.error(&format!("cannot listen: {reason}"));

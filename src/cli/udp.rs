@@ -121,20 +121,31 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Result<(), 
                 vec![peer(from), ("reason", reason.clone().into())]
             })
         }
-        UdpEvent::NoReply { peer: blocked, on, refused } => {
+        UdpEvent::NoReply {
+            peer: blocked,
+            on,
+            refused,
+        } => {
             let text = match (&refused, on) {
                 (Some(reason), _) => reason.clone(),
                 (None, true) => format!("Not answering {blocked} (--no-reply-to)"),
                 (None, false) => format!("Answering {blocked} again"),
             };
-            let kind = if refused.is_some() { Kind::Error } else { Kind::Info };
+            let kind = if refused.is_some() {
+                Kind::Error
+            } else {
+                Kind::Info
+            };
             log.event("no_reply", kind, &text, || {
-                vec![("peer", blocked.to_string().into()), ("on", u64::from(on).into())]
+                vec![
+                    ("peer", blocked.to_string().into()),
+                    ("on", u64::from(on).into()),
+                ]
             })
         }
-        UdpEvent::Error { reason } => {
-            log.event("error", Kind::Error, &reason, || vec![("reason", reason.clone().into())])
-        }
+        UdpEvent::Error { reason } => log.event("error", Kind::Error, &reason, || {
+            vec![("reason", reason.clone().into())]
+        }),
         UdpEvent::BurstDone(_) | UdpEvent::Closed => {}
     }
     Ok(())

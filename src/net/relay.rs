@@ -34,6 +34,11 @@ use super::{ConnId, ConnStats, Engine, Event, Payload, StopSignal};
 /// it stops reading from its sender.
 pub const HOLD_LIMIT: usize = 1024 * 1024;
 
+/// The most bytes a direction asks for per read (a plain tokio echo
+/// server's 64 KiB: a 1 MiB stream in 16 reads, not 64). The relay-wide
+/// budget may be passed by at most one such read per direction.
+pub const READ_BUFFER: usize = 64 * 1024;
+
 /// Chunks one direction may hold, whatever their size (a peer writing one
 /// byte at a time must not grow the queue by a million entries).
 pub const MAX_QUEUED_CHUNKS: usize = 4096;

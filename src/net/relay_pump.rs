@@ -29,8 +29,7 @@ use crate::record::Way;
 /// to [`READ_BUFFER`], so thousands of idle pairs stay small.
 const FIRST_READ: usize = 4 * 1024;
 
-/// The most bytes asked for per read.
-const READ_BUFFER: usize = 64 * 1024;
+use super::relay::READ_BUFFER;
 
 /// What the pair tells a pump.
 #[derive(Debug)]

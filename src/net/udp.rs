@@ -390,7 +390,9 @@ impl Task {
             SocketCommand::NoReply(peer, on) => {
                 let refused = if on {
                     (!self.guard.block(peer)).then(|| {
-                        format!("cannot stop answering {peer}: {MAX_BLOCKED} peers are blocked already")
+                        format!(
+                            "cannot stop answering {peer}: {MAX_BLOCKED} peers are blocked already"
+                        )
                     })
                 } else {
                     self.guard.unblock(peer);
@@ -659,7 +661,8 @@ impl Task {
                 return;
             }
             Verdict::ReplyAndWarn(reason) => {
-                self.emit(UdpEvent::LoopSuspect { peer: from, reason }).await;
+                self.emit(UdpEvent::LoopSuspect { peer: from, reason })
+                    .await;
             }
         }
         // Echo answers with the very bytes read: no copy.
