@@ -200,6 +200,9 @@ pub struct RelayArgs {
     /// Limit for reaching the target, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub timeout: f64,
+    /// Pairs open at once; more clients are closed at accept, with a line.
+    #[arg(long, value_name = "N")]
+    pub max_conn: Option<usize>,
     /// Every byte of every read on the event lines (the default line
     /// shows a preview of ~100 bytes): as escaped text, or `hex`.
     #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, default_missing_value = "text")]

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::event_log::EventLog;
+use super::event_log::{EventLog, Piece};
 use super::output::{Output, Value};
 use super::{RelayArgs, RelayDirection, FAILURE};
 use crate::narrate_relay::{event_name, narrate};
@@ -35,7 +35,10 @@ pub fn config(args: &RelayArgs) -> Result<RelayConfig, String> {
         RelayDirection::Up => dir == Dir::Up,
         RelayDirection::Down => dir == Dir::Down,
     };
-    let mut config = RelayConfig::default();
+    let mut config = RelayConfig {
+        max_pairs: args.max_conn,
+        ..RelayConfig::default()
+    };
     for dir in Dir::BOTH {
         if on(dir) {
             config.faults[dir.index()] = faults;
@@ -143,8 +146,8 @@ pub async fn run(args: RelayArgs, out: Output, mut stop: Shutdown) -> ExitCode {
             let line = narrate(&event, &args.target);
             match &line.data {
                 Some(data) => {
-                    let head = format_args!("{}", line.text);
-                    log.data(event_name(&event), line.kind, head, data, || fields(&event));
+                    let head = [Piece::Str(&line.text)];
+                    log.data(event_name(&event), line.kind, &head, data, || fields(&event));
                 }
                 None => log.event(event_name(&event), line.kind, &line.text, || fields(&event)),
             }

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use super::event_log::{self, Dump, EventLog};
+use super::event_log::{self, Dump, EventLog, Piece};
 use super::output::{Output, Value};
 use super::record_file::Recorder;
 use super::{seconds, Eol, FAILURE};
@@ -136,20 +136,13 @@ pub async fn serve(
                     continue; // the text mode prints the sample at the close only
                 }
                 ServerEvent::Received { conn, data } => {
-                    let head = format_args!(
-                        "{conn} received {} B from {}: ",
-                        data.len,
-                        narrator.peer(*conn)
-                    );
-                    log.data("received", Kind::In, head, data, || {
-                        data_fields(*conn, data)
-                    });
+                    let head = [Piece::Conn(*conn), Piece::Str(" received "), Piece::Num(data.len as u64), Piece::Str(" B from "), Piece::Str(&narrator.peer(*conn)), Piece::Str(": ")];
+                    log.data("received", Kind::In, &head, data, || data_fields(*conn, data));
                     continue;
                 }
                 ServerEvent::Sent { conn, data } => {
-                    let head =
-                        format_args!("{conn} sent {} B to {}: ", data.len, narrator.peer(*conn));
-                    log.data("sent", Kind::Out, head, data, || data_fields(*conn, data));
+                    let head = [Piece::Conn(*conn), Piece::Str(" sent "), Piece::Num(data.len as u64), Piece::Str(" B to "), Piece::Str(&narrator.peer(*conn)), Piece::Str(": ")];
+                    log.data("sent", Kind::Out, &head, data, || data_fields(*conn, data));
                     continue;
                 }
                 _ => {}

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use std::net::SocketAddr;
 
-use super::event_log::{self, Dump, EventLog};
+use super::event_log::{self, Dump, EventLog, Piece};
 use super::output::{Output, Value};
 use super::{UdpServeMode, FAILURE};
 use crate::narrate::Kind;
@@ -93,8 +93,8 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Result<(), 
         }
         UdpEvent::Received { from, data, note } => {
             let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
-            let head = format_args!("Received from {from}{note}, {} B: ", data.len);
-            log.data("received", Kind::In, head, &data, || {
+            let head = [Piece::Str("Received from "), Piece::Addr(from), Piece::Str(&note), Piece::Str(", "), Piece::Num(data.len as u64), Piece::Str(" B: ")];
+            log.data("received", Kind::In, &head, &data, || {
                 vec![peer(from), ("len", (data.len as u64).into())]
             });
         }
@@ -105,8 +105,8 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Result<(), 
             || vec![peer(from), ("rule", (rule as u64).into())],
         ),
         UdpEvent::Sent { to, data } => {
-            let head = format_args!("Sent to {to}, {} B: ", data.len);
-            log.data("sent", Kind::Out, head, &data, || {
+            let head = [Piece::Str("Sent to "), Piece::Addr(to), Piece::Str(", "), Piece::Num(data.len as u64), Piece::Str(" B: ")];
+            log.data("sent", Kind::Out, &head, &data, || {
                 vec![peer(to), ("len", (data.len as u64).into())]
             });
         }

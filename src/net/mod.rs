@@ -25,6 +25,7 @@
 
 pub mod accept_backoff;
 pub mod burst;
+mod command_queue;
 mod conn_io;
 pub mod error;
 pub mod explain;
@@ -416,7 +417,13 @@ impl Engine {
             return;
         }
         if self.lossless {
-            let _ = self.events.send(make()).await;
+            // Room now (the usual case): no waiting future is set up.
+            match self.events.try_send(make()) {
+                Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
+                Err(mpsc::error::TrySendError::Full(event)) => {
+                    let _ = self.events.send(event).await;
+                }
+            }
             return;
         }
         match self.events.try_reserve() {

@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::accept_backoff::FdPressure;
+use super::command_queue;
 use super::error::{accept_error, is_too_many_files};
 pub use super::relay_faults::{Dir, Faults, Jitter, DEFAULT_SLICE_DELAY};
 use super::relay_pair::Pair;
@@ -96,6 +97,9 @@ pub struct RelayConfig {
     pub faults: [Faults; 2],
     /// Whether new pairs start with each direction held (`[up, down]`).
     pub hold_new: [bool; 2],
+    /// Pairs open at once; a client past it is closed at accept
+    /// (`relay --max-conn`).
+    pub max_pairs: Option<usize>,
 }
 
 /// The counters of a pair, per direction (`[up, down]`): `bytes_in`/`reads`
@@ -430,7 +434,7 @@ impl Listener {
                 return context.emit(RelayEvent::StartFailed { reason }).await;
             }
         }
-        let mut pairs: HashMap<ConnId, mpsc::Sender<PairCommand>> = HashMap::new();
+        let mut pairs: HashMap<ConnId, command_queue::Sender<PairCommand>> = HashMap::new();
         let mut tasks: JoinSet<ConnId> = JoinSet::new();
         let mut stop = context.stop.clone();
         let mut out_of_files = FdPressure::default();
@@ -483,8 +487,15 @@ impl Listener {
                         if let Some(reason) = out_of_files.recovered() {
                             context.emit(RelayEvent::Warning { reason }).await;
                         }
+                        let limit = context.config.borrow().max_pairs;
+                        if let Some(limit) = limit.filter(|limit| pairs.len() >= *limit) {
+                            drop(stream);
+                            let reason = format!("Refused connection from {client}: {limit} pairs open (--max-conn)");
+                            context.emit(RelayEvent::Warning { reason }).await;
+                            continue;
+                        }
                         let pair = ConnId(context.engine.next_id());
-                        let (queue, queue_rx) = mpsc::channel(PAIR_QUEUE);
+                        let (queue, queue_rx) = command_queue::channel(PAIR_QUEUE);
                         pairs.insert(pair, queue);
                         let task = Pair::new(context.clone(), pair).recording(record_new.clone());
                         tasks.spawn_on(task.run(stream, client, queue_rx), &context.engine.runtime);

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 
+use super::command_queue;
 use super::error::{connect_error, human_duration};
 use super::recorder::{record_life, RecordFor, RecordTo, Recorder};
 use super::relay::Side;
@@ -70,7 +70,7 @@ impl Pair {
         mut self,
         client: TcpStream,
         client_addr: SocketAddr,
-        mut commands: mpsc::Receiver<PairCommand>,
+        mut commands: command_queue::Receiver<PairCommand>,
     ) -> ConnId {
         let pair = self.pair;
         let local = client.local_addr().unwrap_or(client_addr);
@@ -230,7 +230,7 @@ impl Pair {
         client: (&mut OwnedReadHalf, &mut OwnedWriteHalf),
         server: (&mut OwnedReadHalf, &mut OwnedWriteHalf),
         stats: &PairStats,
-        commands: &mut mpsc::Receiver<PairCommand>,
+        commands: &mut command_queue::Receiver<PairCommand>,
         sockets: [SocketFd; 2],
         (recorder, addrs): (&mut Option<Recorder>, (SocketAddr, SocketAddr)),
     ) -> Outcome {
@@ -242,8 +242,8 @@ impl Pair {
         let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let hold = self.context.config.borrow().hold_new;
-        let (up_tx, up_rx) = mpsc::channel(DIR_QUEUE);
-        let (down_tx, down_rx) = mpsc::channel(DIR_QUEUE);
+        let (up_tx, up_rx) = command_queue::channel(DIR_QUEUE);
+        let (down_tx, down_rx) = command_queue::channel(DIR_QUEUE);
         let pump = |dir: Dir, rx| {
             let stats = std::sync::Arc::clone(&stats[dir.index()]);
             Pump::new(
@@ -297,8 +297,8 @@ impl Pair {
                         let queue = match dir { Dir::Up => &up_tx, Dir::Down => &down_tx };
                         match queue.try_send(PumpCommand::Do(command)) {
                             Ok(()) => {}
-                            Err(mpsc::error::TrySendError::Full(_)) => self.warn_busy(dir).await,
-                            Err(mpsc::error::TrySendError::Closed(_)) => self.warn_finished(dir).await,
+                            Err(command_queue::TrySendError::Full(_)) => self.warn_busy(dir).await,
+                            Err(command_queue::TrySendError::Closed(_)) => self.warn_finished(dir).await,
                         }
                         continue;
                     }
@@ -375,3 +375,4 @@ impl Pair {
         self.context.emit(RelayEvent::Warning { reason }).await;
     }
 }
+

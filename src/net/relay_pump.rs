@@ -12,9 +12,10 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
-use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::sync::{watch, Semaphore};
 use tokio::time::Instant;
 
+use super::command_queue;
 use super::error::stream_error;
 use super::recorder::{record, record_life, Recorder};
 use super::relay::{
@@ -81,7 +82,7 @@ pub(crate) struct Pump {
     pair: ConnId,
     dir: Dir,
     stats: Arc<ConnStats>,
-    commands: mpsc::Receiver<PumpCommand>,
+    commands: command_queue::Receiver<PumpCommand>,
     held: bool,
     queue: VecDeque<Chunk>,
     queued_bytes: usize,
@@ -166,6 +167,16 @@ async fn write_watching(
     }
 }
 
+/// Reads into `buffer`, which is made ([`FIRST_READ`] bytes) only once the
+/// sender has something to read.
+async fn read_lazily(reader: &mut OwnedReadHalf, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
+    if buffer.is_empty() {
+        reader.readable().await?;
+        buffer.resize(FIRST_READ, 0);
+    }
+    reader.read(buffer).await
+}
+
 impl Drop for Pump {
     fn drop(&mut self) {
         let charged: usize = self.queue.iter().map(|chunk| chunk.charged).sum();
@@ -179,7 +190,7 @@ impl Pump {
         pair: ConnId,
         dir: Dir,
         stats: Arc<ConnStats>,
-        commands: mpsc::Receiver<PumpCommand>,
+        commands: command_queue::Receiver<PumpCommand>,
         held: bool,
     ) -> Self {
         let now = Instant::now();
@@ -245,7 +256,8 @@ impl Pump {
         reader: &mut OwnedReadHalf,
         writer: &mut OwnedWriteHalf,
     ) -> PumpEnd {
-        let mut buffer = vec![0u8; FIRST_READ];
+        // No buffer until the sender first sends: an idle pair holds none.
+        let mut buffer: Vec<u8> = Vec::new();
         let mut eof = false;
         let mut config: watch::Receiver<RelayConfig> = self.context.config.clone();
         let mut faults = config.borrow_and_update().faults[self.dir.index()];
@@ -300,7 +312,7 @@ impl Pump {
                 // Wakes when other pairs give budget back (the permit is
                 // returned at once: this only waits).
                 _ = budget.acquire_many(READ_BUFFER as u32), if waiting_for_budget => {}
-                read = reader.read(&mut buffer), if can_read => match read {
+                read = read_lazily(reader, &mut buffer), if can_read => match read {
                     Ok(0) => {
                         eof = true;
                         let fin = match self.dir {
