@@ -108,8 +108,9 @@ fn max_conn_refuses_the_client_past_the_limit_and_serves_the_polite_ones() {
     let line = relay.line_with("Refused connection from");
     assert!(line.contains("2 pairs open (--max-conn)"), "{line}");
     assert!(upstreams.recv_timeout(Duration::from_millis(200)).is_err());
-    // The polite pairs end (both sides close): the next one is relayed.
-    drop((first, up1));
+    // The polite pairs end (both sides of both close; which upstream is
+    // whose is not known): the next client is relayed.
+    drop((first, second, up1, up2));
     relay.line_with("closed");
     let mut fourth = TcpStream::connect(addr).unwrap();
     let mut up4 = upstreams.recv_timeout(common::WAIT).expect("relayed after a slot freed");
@@ -118,5 +119,4 @@ fn max_conn_refuses_the_client_past_the_limit_and_serves_the_polite_ones() {
     up4.set_read_timeout(Some(common::WAIT)).unwrap();
     up4.read_exact(&mut got).unwrap();
     assert_eq!(&got, b"hi");
-    drop((second, up2));
 }
