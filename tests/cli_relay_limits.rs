@@ -68,12 +68,20 @@ fn an_idle_relay_pair_costs_at_most_16_kib() {
     let pid = relay.child.id();
     // A few pairs first, so one-time costs are in the baseline.
     let warm: Vec<TcpStream> = (0..50).map(|_| TcpStream::connect(addr).unwrap()).collect();
-    let mut held: Vec<TcpStream> = (0..50).map(|_| upstreams.recv_timeout(common::WAIT).unwrap()).collect();
+    let mut held: Vec<TcpStream> = (0..50)
+        .map(|_| upstreams.recv_timeout(common::WAIT).unwrap())
+        .collect();
     let before = settled_rss(pid);
-    let idle: Vec<TcpStream> = (0..PAIRS).map(|_| TcpStream::connect(addr).expect("connect")).collect();
+    let idle: Vec<TcpStream> = (0..PAIRS)
+        .map(|_| TcpStream::connect(addr).expect("connect"))
+        .collect();
     // Every pair has its upstream open before the memory is read.
     for _ in 0..PAIRS {
-        held.push(upstreams.recv_timeout(common::WAIT).expect("an upstream connection"));
+        held.push(
+            upstreams
+                .recv_timeout(common::WAIT)
+                .expect("an upstream connection"),
+        );
     }
     let after = settled_rss(pid);
     let per_pair = after.saturating_sub(before) * 1024 / PAIRS as u64;
@@ -81,7 +89,9 @@ fn an_idle_relay_pair_costs_at_most_16_kib() {
     assert!(per_pair <= 16 * 1024, "{per_pair} B per idle pair");
     // Still relaying: a new pair carries bytes.
     let mut client = TcpStream::connect(addr).unwrap();
-    let mut upstream = upstreams.recv_timeout(common::WAIT).expect("an upstream connection");
+    let mut upstream = upstreams
+        .recv_timeout(common::WAIT)
+        .expect("an upstream connection");
     client.write_all(b"ping").unwrap();
     let mut got = [0u8; 4];
     upstream.set_read_timeout(Some(common::WAIT)).unwrap();
@@ -93,7 +103,13 @@ fn an_idle_relay_pair_costs_at_most_16_kib() {
 #[test]
 fn max_conn_refuses_the_client_past_the_limit_and_serves_the_polite_ones() {
     let (target, upstreams) = silent_target();
-    let relay = Server::start(&["relay", "127.0.0.1:0", &target.to_string(), "--max-conn", "2"]);
+    let relay = Server::start(&[
+        "relay",
+        "127.0.0.1:0",
+        &target.to_string(),
+        "--max-conn",
+        "2",
+    ]);
     let addr = relay.address("Relaying ");
     let first = TcpStream::connect(addr).unwrap();
     let second = TcpStream::connect(addr).unwrap();
@@ -113,7 +129,9 @@ fn max_conn_refuses_the_client_past_the_limit_and_serves_the_polite_ones() {
     drop((first, second, up1, up2));
     relay.line_with("closed");
     let mut fourth = TcpStream::connect(addr).unwrap();
-    let mut up4 = upstreams.recv_timeout(common::WAIT).expect("relayed after a slot freed");
+    let mut up4 = upstreams
+        .recv_timeout(common::WAIT)
+        .expect("relayed after a slot freed");
     fourth.write_all(b"hi").unwrap();
     let mut got = [0u8; 2];
     up4.set_read_timeout(Some(common::WAIT)).unwrap();

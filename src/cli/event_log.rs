@@ -378,7 +378,13 @@ mod tests {
 
     #[test]
     fn addresses_read_as_displayed() {
-        for addr in ["127.0.0.1:9999", "0.0.0.0:0", "255.255.255.255:65535", "[::1]:80", "[fe80::1%2]:5"] {
+        for addr in [
+            "127.0.0.1:9999",
+            "0.0.0.0:0",
+            "255.255.255.255:65535",
+            "[::1]:80",
+            "[fe80::1%2]:5",
+        ] {
             let addr: std::net::SocketAddr = addr.parse().unwrap();
             let mut out = String::new();
             Piece::Addr(addr).push(&mut out);

@@ -147,7 +147,9 @@ pub async fn run(args: RelayArgs, out: Output, mut stop: Shutdown) -> ExitCode {
             match &line.data {
                 Some(data) => {
                     let head = [Piece::Str(&line.text)];
-                    log.data(event_name(&event), line.kind, &head, data, || fields(&event));
+                    log.data(event_name(&event), line.kind, &head, data, || {
+                        fields(&event)
+                    });
                 }
                 None => log.event(event_name(&event), line.kind, &line.text, || fields(&event)),
             }

@@ -136,12 +136,28 @@ pub async fn serve(
                     continue; // the text mode prints the sample at the close only
                 }
                 ServerEvent::Received { conn, data } => {
-                    let head = [Piece::Conn(*conn), Piece::Str(" received "), Piece::Num(data.len as u64), Piece::Str(" B from "), Piece::Str(&narrator.peer(*conn)), Piece::Str(": ")];
-                    log.data("received", Kind::In, &head, data, || data_fields(*conn, data));
+                    let head = [
+                        Piece::Conn(*conn),
+                        Piece::Str(" received "),
+                        Piece::Num(data.len as u64),
+                        Piece::Str(" B from "),
+                        Piece::Str(&narrator.peer(*conn)),
+                        Piece::Str(": "),
+                    ];
+                    log.data("received", Kind::In, &head, data, || {
+                        data_fields(*conn, data)
+                    });
                     continue;
                 }
                 ServerEvent::Sent { conn, data } => {
-                    let head = [Piece::Conn(*conn), Piece::Str(" sent "), Piece::Num(data.len as u64), Piece::Str(" B to "), Piece::Str(&narrator.peer(*conn)), Piece::Str(": ")];
+                    let head = [
+                        Piece::Conn(*conn),
+                        Piece::Str(" sent "),
+                        Piece::Num(data.len as u64),
+                        Piece::Str(" B to "),
+                        Piece::Str(&narrator.peer(*conn)),
+                        Piece::Str(": "),
+                    ];
                     log.data("sent", Kind::Out, &head, data, || data_fields(*conn, data));
                     continue;
                 }

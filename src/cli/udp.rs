@@ -93,7 +93,14 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Result<(), 
         }
         UdpEvent::Received { from, data, note } => {
             let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
-            let head = [Piece::Str("Received from "), Piece::Addr(from), Piece::Str(&note), Piece::Str(", "), Piece::Num(data.len as u64), Piece::Str(" B: ")];
+            let head = [
+                Piece::Str("Received from "),
+                Piece::Addr(from),
+                Piece::Str(&note),
+                Piece::Str(", "),
+                Piece::Num(data.len as u64),
+                Piece::Str(" B: "),
+            ];
             log.data("received", Kind::In, &head, &data, || {
                 vec![peer(from), ("len", (data.len as u64).into())]
             });
@@ -105,7 +112,13 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Result<(), 
             || vec![peer(from), ("rule", (rule as u64).into())],
         ),
         UdpEvent::Sent { to, data } => {
-            let head = [Piece::Str("Sent to "), Piece::Addr(to), Piece::Str(", "), Piece::Num(data.len as u64), Piece::Str(" B: ")];
+            let head = [
+                Piece::Str("Sent to "),
+                Piece::Addr(to),
+                Piece::Str(", "),
+                Piece::Num(data.len as u64),
+                Piece::Str(" B: "),
+            ];
             log.data("sent", Kind::Out, &head, &data, || {
                 vec![peer(to), ("len", (data.len as u64).into())]
             });

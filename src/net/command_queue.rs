@@ -136,6 +136,9 @@ mod tests {
         let (got, rx) = waiter.await.unwrap();
         assert_eq!(got, Some("go"));
         drop(rx);
-        assert!(matches!(tx.try_send("late"), Err(TrySendError::Closed("late"))));
+        assert!(matches!(
+            tx.try_send("late"),
+            Err(TrySendError::Closed("late"))
+        ));
     }
 }

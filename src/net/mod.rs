@@ -420,8 +420,15 @@ impl Engine {
             // Room now (the usual case): no waiting future is set up.
             match self.events.try_send(make()) {
                 Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
+                // Boxed: the wait is rare, and every connection task would
+                // otherwise carry its state (an idle one is that task).
                 Err(mpsc::error::TrySendError::Full(event)) => {
-                    let _ = self.events.send(event).await;
+                    let events = self.events.clone();
+                    let wait: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
+                        Box::pin(async move {
+                            let _ = events.send(event).await;
+                        });
+                    wait.await;
                 }
             }
             return;

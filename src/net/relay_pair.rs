@@ -375,4 +375,3 @@ impl Pair {
         self.context.emit(RelayEvent::Warning { reason }).await;
     }
 }
-
