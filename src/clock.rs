@@ -52,7 +52,6 @@ pub struct FullStamps {
 impl FullStamps {
     /// Appends `stamp` as `2026-11-25 15:04:05.123 +01:00` to `out`.
     pub fn push(&mut self, out: &mut String, stamp: Stamp) {
-        use std::fmt::Write as _;
         let Ok(since) = stamp.0.duration_since(std::time::UNIX_EPOCH) else {
             out.push_str(&stamp.full());
             return;
@@ -64,7 +63,11 @@ impl FullStamps {
             self.second = Some(since.as_secs());
         }
         out.push_str(&self.prefix);
-        let _ = write!(out, ".{:03}", since.subsec_millis());
+        let millis = since.subsec_millis();
+        out.push('.');
+        for digit in [millis / 100, millis / 10 % 10, millis % 10] {
+            out.push(char::from(b'0' + digit as u8));
+        }
         out.push_str(&self.zone);
     }
 }

@@ -140,6 +140,9 @@ pub struct EventLog {
     gather: Option<Pin<Box<Sleep>>>,
     gathering: bool,
     batch: Vec<Event>,
+    /// The stamp of the batch being written (its lines are written within
+    /// microseconds of each other: one clock read for all of them).
+    batch_stamp: Option<String>,
 }
 
 impl EventLog {
@@ -156,6 +159,7 @@ impl EventLog {
             gather: None,
             gathering: false,
             batch: Vec::with_capacity(BATCH),
+            batch_stamp: None,
         }
     }
 
@@ -179,6 +183,10 @@ impl EventLog {
                             None => self.gather = Some(Box::pin(tokio::time::sleep_until(at))),
                         }
                     }
+                    let mut stamp = self.batch_stamp.take().unwrap_or_default();
+                    stamp.clear();
+                    self.stamps.push(&mut stamp, Stamp::now());
+                    self.batch_stamp = Some(stamp);
                     return (received > 0).then_some(batch);
                 }
                 () = due(&mut self.deadline), if self.armed => self.flush(),
@@ -194,6 +202,10 @@ impl EventLog {
     /// Ends a batch: the lines go out now to a terminal or once enough
     /// are buffered; otherwise a deadline makes sure they go soon.
     pub fn end_batch(&mut self) {
+        // Lines written outside a batch read the clock themselves.
+        if let Some(stamp) = self.batch_stamp.as_mut() {
+            stamp.clear();
+        }
         if self.buffer.is_empty() {
             return;
         }
@@ -311,7 +323,10 @@ impl EventLog {
     }
 
     fn head(&mut self, kind: Kind) {
-        self.stamps.push(&mut self.buffer, Stamp::now());
+        match self.batch_stamp.as_deref() {
+            Some(stamp) if !stamp.is_empty() => self.buffer.push_str(stamp),
+            _ => self.stamps.push(&mut self.buffer, Stamp::now()),
+        }
         self.buffer.push(' ');
         self.buffer.push_str(kind.marker());
         self.buffer.push(' ');
@@ -408,5 +423,63 @@ mod tests {
             shown(Some(Dump::Text), &read, usize::MAX),
             "y".repeat(65536)
         );
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+
+    /// `cargo test --release --lib event_log::timing -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn cost_of_a_data_line() {
+        let mut log = EventLog::new(Output::new(false, false), None);
+        let data = Payload::first(&[b'x'; 64], PREVIEW_BYTES);
+        let conn = crate::net::ConnId(7);
+        log.batch_stamp = Some("2026-12-07 01:25:00.123 +00:00".into());
+        let started = std::time::Instant::now();
+        const N: usize = 2_000_000;
+        for i in 0..N {
+            let head = [
+                Piece::Conn(conn),
+                Piece::Str(" received "),
+                Piece::Num(data.len as u64),
+                Piece::Str(" B from "),
+                Piece::Str("127.0.0.1:41362"),
+                Piece::Str(": "),
+            ];
+            log.data("received", Kind::In, &head, &data, Vec::new);
+            if i % 1000 == 0 {
+                log.buffer.clear();
+            }
+        }
+        eprintln!("{:?} per line", started.elapsed() / N as u32);
+        log.buffer.clear();
+        // The channel: a send and a receive per event, one thread each side.
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(async {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<crate::net::Event>(4096);
+            let started = std::time::Instant::now();
+            let producer = tokio::spawn(async move {
+                for _ in 0..N {
+                    let event = crate::net::Event::Server(
+                        crate::net::ServerId(1),
+                        crate::net::tcp_server::ServerEvent::Received { conn, data: Payload::first(&[b'x'; 64], PREVIEW_BYTES) },
+                    );
+                    if let Err(tokio::sync::mpsc::error::TrySendError::Full(event)) = tx.try_send(event) {
+                        let _ = tx.send(event).await;
+                    }
+                }
+            });
+            let mut batch = Vec::new();
+            let mut got = 0;
+            while got < N {
+                got += rx.recv_many(&mut batch, 512).await;
+                batch.clear();
+            }
+            producer.await.unwrap();
+            eprintln!("{:?} per event through the channel", started.elapsed() / N as u32);
+        });
     }
 }

@@ -98,11 +98,19 @@ impl std::fmt::Display for ConnId {
     }
 }
 
+/// Preview bytes kept inside the event itself: a read this short (most
+/// chat lines, every 64-byte benchmark message) costs no allocation, and
+/// no free on the front end's thread.
+pub const INLINE_PREVIEW: usize = 64;
+
+/// The bytes of a preview: inline up to [`INLINE_PREVIEW`], else on the heap.
+pub type PreviewBytes = smallvec::SmallVec<[u8; INLINE_PREVIEW]>;
+
 /// The first bytes of one read or write, with its exact length.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payload {
     /// At most [`PREVIEW_LIMIT`] bytes from the start of the data.
-    pub preview: Vec<u8>,
+    pub preview: PreviewBytes,
     /// The full length of the read or write.
     pub len: usize,
 }
@@ -116,7 +124,7 @@ impl Payload {
     /// Captures at most `limit` bytes of `bytes`.
     pub fn first(bytes: &[u8], limit: usize) -> Self {
         Self {
-            preview: bytes[..bytes.len().min(limit)].to_vec(),
+            preview: PreviewBytes::from_slice(&bytes[..bytes.len().min(limit)]),
             len: bytes.len(),
         }
     }

@@ -138,7 +138,7 @@ impl LogView {
             text: text.into(),
             data: payload.map(|payload| Data {
                 len: payload.len,
-                bytes: payload.preview,
+                bytes: payload.preview.into_vec(),
             }),
             tag,
         });

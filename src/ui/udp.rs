@@ -459,7 +459,7 @@ impl UdpTab {
             direction,
             peer,
             len: data.len,
-            bytes: data.preview,
+            bytes: data.preview.into_vec(),
             note,
         });
     }
@@ -509,7 +509,7 @@ impl UdpTab {
                     Direction::Lost,
                     from,
                     Payload {
-                        preview: Vec::new(),
+                        preview: Default::default(),
                         len,
                     },
                     Some("dropped by the lossy switch".into()),
