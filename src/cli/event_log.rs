@@ -457,7 +457,11 @@ mod timing {
         eprintln!("{:?} per line", started.elapsed() / N as u32);
         log.buffer.clear();
         // The channel: a send and a receive per event, one thread each side.
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.block_on(async {
             let (tx, mut rx) = tokio::sync::mpsc::channel::<crate::net::Event>(4096);
             let started = std::time::Instant::now();
@@ -465,9 +469,14 @@ mod timing {
                 for _ in 0..N {
                     let event = crate::net::Event::Server(
                         crate::net::ServerId(1),
-                        crate::net::tcp_server::ServerEvent::Received { conn, data: Payload::first(&[b'x'; 64], PREVIEW_BYTES) },
+                        crate::net::tcp_server::ServerEvent::Received {
+                            conn,
+                            data: Payload::first(&[b'x'; 64], PREVIEW_BYTES),
+                        },
                     );
-                    if let Err(tokio::sync::mpsc::error::TrySendError::Full(event)) = tx.try_send(event) {
+                    if let Err(tokio::sync::mpsc::error::TrySendError::Full(event)) =
+                        tx.try_send(event)
+                    {
                         let _ = tx.send(event).await;
                     }
                 }
@@ -479,7 +488,10 @@ mod timing {
                 batch.clear();
             }
             producer.await.unwrap();
-            eprintln!("{:?} per event through the channel", started.elapsed() / N as u32);
+            eprintln!(
+                "{:?} per event through the channel",
+                started.elapsed() / N as u32
+            );
         });
     }
 }

@@ -4,13 +4,15 @@
 //! A tokio channel allocates its first block of 32 slots when it is made;
 //! a relay pair has three queues, so an idle pair held ~3.4 KiB of empty
 //! slots. Commands are rare (a person pressing a key), so a mutex-guarded
-//! `VecDeque` and a `Notify` do the same job for ~100 bytes.
+//! `VecDeque` and an `AtomicWaker` do the same job for ~100 bytes. Waiting
+//! is as cheap as a tokio channel's (a pump polls this once per read): the
+//! waker is stored in an atomic slot, no list of waiters is locked.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::Notify;
+use futures_util::task::AtomicWaker;
 
 /// Why a command was not queued; it comes back.
 #[derive(Debug)]
@@ -24,7 +26,9 @@ pub(crate) enum TrySendError<T> {
 struct Shared<T> {
     queue: Mutex<VecDeque<T>>,
     capacity: usize,
-    ready: Notify,
+    /// Commands in the queue: an empty queue is seen without the lock.
+    queued: AtomicUsize,
+    ready: AtomicWaker,
     sender_gone: AtomicBool,
     receiver_gone: AtomicBool,
 }
@@ -40,7 +44,8 @@ pub(crate) fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Shared {
         queue: Mutex::new(VecDeque::new()),
         capacity: capacity.max(1),
-        ready: Notify::new(),
+        queued: AtomicUsize::new(0),
+        ready: AtomicWaker::new(),
         sender_gone: AtomicBool::new(false),
         receiver_gone: AtomicBool::new(false),
     });
@@ -62,8 +67,9 @@ impl<T> Sender<T> {
                 return Err(TrySendError::Full(item));
             }
             queue.push_back(item);
+            self.0.queued.store(queue.len(), Ordering::Release);
         }
-        self.0.ready.notify_one();
+        self.0.ready.wake();
         Ok(())
     }
 }
@@ -71,7 +77,7 @@ impl<T> Sender<T> {
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         self.0.sender_gone.store(true, Ordering::Release);
-        self.0.ready.notify_one();
+        self.0.ready.wake();
     }
 }
 
@@ -79,24 +85,35 @@ impl<T> Receiver<T> {
     /// The next command; `None` once the sender is gone and all is taken.
     /// Cancel safe: a command is only taken when this returns it.
     pub(crate) async fn recv(&mut self) -> Option<T> {
-        loop {
-            {
-                let mut queue = match self.0.queue.lock() {
-                    Ok(queue) => queue,
-                    Err(poisoned) => poisoned.into_inner(),
-                };
-                if let Some(item) = queue.pop_front() {
-                    return Some(item);
-                }
+        std::future::poll_fn(|cx| {
+            if let Some(ready) = self.take() {
+                return std::task::Poll::Ready(ready);
             }
-            if self.0.sender_gone.load(Ordering::Acquire) {
-                return None;
+            // Registered before looking again: a command queued between
+            // the two looks wakes this.
+            self.0.ready.register(cx.waker());
+            match self.take() {
+                Some(ready) => std::task::Poll::Ready(ready),
+                None => std::task::Poll::Pending,
             }
-            // A notification given while nobody waited is kept (one
-            // permit), so a command queued between the check and here
-            // still wakes this.
-            self.0.ready.notified().await;
+        })
+        .await
+    }
+
+    /// The next command, `Some(None)` at the end, `None` for "wait".
+    fn take(&self) -> Option<Option<T>> {
+        if self.0.queued.load(Ordering::Acquire) == 0 {
+            return self.0.sender_gone.load(Ordering::Acquire).then_some(None);
         }
+        let mut queue = match self.0.queue.lock() {
+            Ok(queue) => queue,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(item) = queue.pop_front() {
+            self.0.queued.store(queue.len(), Ordering::Release);
+            return Some(Some(item));
+        }
+        self.0.sender_gone.load(Ordering::Acquire).then_some(None)
     }
 }
 

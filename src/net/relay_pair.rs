@@ -264,12 +264,19 @@ impl Pair {
         let mut config = self.context.config.clone();
         let mut resets = config.borrow_and_update().faults.map(|faults| faults.reset);
         let mut config_open = true;
+        // Both waits are made once and polled by reference: this loop turns
+        // at every read of either direction, and a new watch future each
+        // turn registered (and unregistered) a waiter under a lock.
+        let stopped = stop.stopped();
+        tokio::pin!(stopped);
+        let changed = next_change(config);
+        tokio::pin!(changed);
         loop {
             if up_done && down_done {
                 return Outcome::Finished;
             }
             let (dir, end) = tokio::select! {
-                () = stop.stopped() => return Outcome::Closed("relay stopped".into()),
+                () = &mut stopped => return Outcome::Closed("relay stopped".into()),
                 command = commands.recv() => match command {
                     None => return Outcome::Closed("relay stopped".into()),
                     Some(PairCommand::Close) => return Outcome::Closed("closed by netplay".into()),
@@ -312,11 +319,12 @@ impl Pair {
                     }
                     continue;
                 }
-                changed = config.changed(), if config_open => {
-                    config_open = changed.is_ok();
+                (open, mut config) = &mut changed, if config_open => {
+                    config_open = open;
                     // Reset switched on resets the pair now, even while a
                     // pump waits on a receiver that reads nothing.
                     let now = config.borrow_and_update().faults.map(|faults| faults.reset);
+                    changed.set(next_change(config));
                     let switched_on = (0..2).any(|at| now[at] && !resets[at]);
                     resets = now;
                     if switched_on {
@@ -374,4 +382,16 @@ impl Pair {
         );
         self.context.emit(RelayEvent::Warning { reason }).await;
     }
+}
+
+/// Waits for the relay's settings to change; gives the receiver back, and
+/// whether the sender is still there.
+async fn next_change(
+    mut config: tokio::sync::watch::Receiver<super::relay::RelayConfig>,
+) -> (
+    bool,
+    tokio::sync::watch::Receiver<super::relay::RelayConfig>,
+) {
+    let open = config.changed().await.is_ok();
+    (open, config)
 }
