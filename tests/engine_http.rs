@@ -134,7 +134,7 @@ async fn run(rx: &mut Receiver<Event>, id: RequestId) -> Outcome {
             HttpEvent::Head(head) => outcome.head = Some(head),
             HttpEvent::Trailers(t) => outcome.trailers = t,
             HttpEvent::TlsEstablished(info) => outcome.tls = Some(info),
-            HttpEvent::RequestSent(sent) => outcome.sent = sent.preview,
+            HttpEvent::RequestSent(sent) => outcome.sent = sent.preview.into_vec(),
             HttpEvent::Done { body, .. } => {
                 outcome.body = Some(body);
                 return outcome;

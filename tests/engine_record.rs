@@ -261,7 +261,7 @@ async fn an_unwritable_place_is_a_reason_and_the_connection_goes_on() {
     client.send(b"ping".to_vec()).unwrap();
     wait_for(&mut rx, "the echo", |event| match event {
         Event::Client(c, ClientEvent::Received(data)) if *c == id => {
-            (data.preview == b"ping").then_some(())
+            (data.preview[..] == b"ping"[..]).then_some(())
         }
         _ => None,
     })

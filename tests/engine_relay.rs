@@ -100,8 +100,8 @@ async fn tutorial_chat_through_the_relay_with_both_directions_shown() {
         }
         Event::Relay(_, RelayEvent::Relayed { dir, data, .. }) => {
             match dir {
-                Dir::Up => up.push(data.preview.clone()),
-                Dir::Down => down.push(data.preview.clone()),
+                Dir::Up => up.push(data.preview.to_vec()),
+                Dir::Down => down.push(data.preview.to_vec()),
             }
             None
         }
@@ -368,7 +368,7 @@ async fn slicer_at_one_byte_makes_the_server_read_one_byte_at_a_time() {
     let mut reads = Vec::new();
     wait_for(&mut rx, "five reads", |event| match event {
         Event::Server(_, ServerEvent::Received { data, .. }) => {
-            reads.push(data.preview.clone());
+            reads.push(data.preview.to_vec());
             (reads.len() == 5).then_some(())
         }
         _ => None,

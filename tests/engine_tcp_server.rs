@@ -57,11 +57,11 @@ async fn tutorial_chat_and_its_events() {
             None
         }
         Event::Server(_, ServerEvent::Received { data, .. }) => {
-            received.push(data.preview.clone());
+            received.push(data.preview.to_vec());
             None
         }
         Event::Server(_, ServerEvent::Sent { data, .. }) => {
-            sent.push(data.preview.clone());
+            sent.push(data.preview.to_vec());
             None
         }
         Event::Server(_, ServerEvent::Closed { reason, .. }) => Some(reason.clone()),

@@ -161,7 +161,7 @@ async fn an_unbound_send_uses_a_connected_ephemeral_socket() {
     assert_eq!(connected.1, Some(addr));
     client.send(&addr.to_string(), b"Michael".to_vec());
     let reply = udp_event(&mut rx, client_id, "reply", |e| match e {
-        UdpEvent::Received { from, data, .. } => Some((*from, data.preview.clone())),
+        UdpEvent::Received { from, data, .. } => Some((*from, data.preview.to_vec())),
         _ => None,
     })
     .await;

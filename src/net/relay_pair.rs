@@ -262,7 +262,7 @@ impl Pair {
         let (mut up_done, mut down_done) = (false, false);
         let mut stop = self.context.stop.clone();
         let mut config = self.context.config.clone();
-        let mut resets = config.borrow_and_update().faults.map(|faults| faults.reset);
+        config.borrow_and_update();
         let mut config_open = true;
         // Both waits are made once and polled by reference: this loop turns
         // at every read of either direction, and a new watch future each
@@ -321,13 +321,14 @@ impl Pair {
                 }
                 (open, mut config) = &mut changed, if config_open => {
                     config_open = open;
-                    // Reset switched on resets the pair now, even while a
-                    // pump waits on a receiver that reads nothing.
-                    let now = config.borrow_and_update().faults.map(|faults| faults.reset);
+                    // Reset on resets the pair now, even while a pump waits
+                    // on a receiver that reads nothing. Any change seen while
+                    // it is on fires it: changes in quick succession (off,
+                    // then on again) may be seen as one, and a pair opened
+                    // with reset on would be reset at its next read anyway.
+                    let reset_on = config.borrow_and_update().faults.iter().any(|faults| faults.reset);
                     changed.set(next_change(config));
-                    let switched_on = (0..2).any(|at| now[at] && !resets[at]);
-                    resets = now;
-                    if switched_on {
+                    if open && reset_on {
                         self.fault("reset: RST sent to both sides".into()).await;
                         return Outcome::Reset("reset fault".into());
                     }
