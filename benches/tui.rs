@@ -8,7 +8,9 @@
 //! `../shared/bench/compare.sh` builds them; `REFBENCH_DIR` points
 //! elsewhere). Run with `cargo bench --bench tui`; prints one Markdown row
 //! per load: the means, and the median of the per-round ratios
-//! (plain, netplay, plain, netplay, … in neighbouring windows).
+//! (plain, netplay, plain, netplay, … in neighbouring windows). Each of
+//! netplay and the plain programs runs in a session of its own, as in its
+//! own terminal; the load generator in the bench's.
 
 #[path = "../tests/harness/mod.rs"]
 mod harness;
@@ -61,8 +63,15 @@ impl Drop for Running {
     }
 }
 
+/// Starts a reference program in a session of its own (`setsid`), as a
+/// person runs it in another terminal. The scheduler shares the CPU between
+/// sessions first (autogroups): netplay's pseudo-terminal is a session of
+/// its own, and a reference program left in the load generator's session
+/// would get the CPU the load leaves it, an unfair head start (measured:
+/// the plain relay ran up to 1.5× faster from the load's session).
 fn start(program: PathBuf, args: &[String]) -> Running {
-    let child = Command::new(program)
+    let child = Command::new("setsid")
+        .arg(program)
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -31,7 +31,18 @@ impl RelayTab {
         }
         let line = narrate(&event, &self.running_target);
         let tag = pair_of(&event).map(|pair| pair.0);
-        let status = line.text.clone();
+        // The status line repeats only some events' words: the copy is
+        // made for those (a flood of relayed chunks makes none).
+        let says = matches!(
+            event,
+            RelayEvent::Listening { .. }
+                | RelayEvent::StartFailed { .. }
+                | RelayEvent::AcceptFailed { .. }
+                | RelayEvent::Warning { .. }
+                | RelayEvent::UpstreamFailed { .. }
+                | RelayEvent::Fault { .. }
+        );
+        let status = if says { line.text.clone() } else { String::new() };
         self.console
             .log
             .push_tagged(line.kind, line.text, line.data, tag);
