@@ -43,15 +43,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
         let out = Output::new(args.json, args.quiet);
-        // On a worker, not on this thread: the engine's tasks then wake the
-        // command's event loop within the runtime (no thread hand-off per
-        // event, as a future blocked on here would need).
-        let code = runtime.block_on(async move {
-            match tokio::spawn(cli::run(command, out, shutdown)).await {
-                Ok(code) => code,
-                Err(err) => std::panic::resume_unwind(err.into_panic()),
-            }
-        });
+        // On this thread, not on a worker: a command's stdout that nobody
+        // reads blocks this thread only, and the stop watchdog, on a
+        // worker, still runs. (The event logs take events in batches, so
+        // waking this thread costs little.)
+        let code = runtime.block_on(cli::run(command, out, shutdown));
         runtime.shutdown_timeout(std::time::Duration::from_millis(500));
         return code;
     }

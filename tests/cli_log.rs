@@ -92,8 +92,7 @@ fn dump_hex_prints_a_hex_dump_of_every_byte() {
         "127.0.0.1:0",
         "--mode",
         "discard",
-        "--dump",
-        "hex",
+        "--dump=hex",
     ]);
     let addr = server.address("Listening on ");
     let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
@@ -115,6 +114,24 @@ fn dump_hex_prints_a_hex_dump_of_every_byte() {
         );
     }
     assert!(dumped == bytes, "the hex dump differs from what was sent");
+}
+
+#[test]
+fn dump_takes_its_form_only_after_an_equals_sign() {
+    // `--dump` before the address must not swallow it as its form.
+    let server = Server::start(&["tcp", "serve", "--dump", "127.0.0.1:0", "--mode", "echo"]);
+    let addr = server.address("Listening on ");
+    echo_through(addr, b"every byte");
+    let line = server.line_with(" received ");
+    assert!(line.ends_with(": every byte"), "{line}");
+    let output = wait_output(
+        netplay(&["tcp", "serve", "127.0.0.1:0", "--max-conn", "0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    assert_eq!(output.status.code(), Some(2), "--max-conn 0 refused");
 }
 
 #[test]

@@ -201,11 +201,11 @@ pub struct RelayArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub timeout: f64,
     /// Pairs open at once; more clients are closed at accept, with a line.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub max_conn: Option<usize>,
     /// Every byte of every read on the event lines (the default line
-    /// shows a preview of ~100 bytes): as escaped text, or `hex`.
-    #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, default_missing_value = "text")]
+    /// shows a preview of ~100 bytes): as escaped text, or `--dump=hex`.
+    #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "text")]
     pub dump: Option<Dump>,
 }
 
@@ -237,7 +237,7 @@ pub enum TcpCommand {
         #[arg(long, value_name = "MS", default_value_t = 0)]
         delay: u64,
         /// Connections open at once; more are closed at accept.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = at_least_one)]
         max_conn: Option<usize>,
         /// Close a connection that sends nothing for this many seconds.
         #[arg(long, value_name = "SECS")]
@@ -261,8 +261,8 @@ pub enum TcpCommand {
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
         /// Every byte of every read on the event lines (the default line
-        /// shows a preview of ~100 bytes): as escaped text, or `hex`.
-        #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, default_missing_value = "text")]
+        /// shows a preview of ~100 bytes): as escaped text, or `--dump=hex`.
+        #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "text")]
         dump: Option<Dump>,
     },
     /// Connect: stdin to the socket, the socket to stdout (like nc).
@@ -367,8 +367,8 @@ pub enum UdpCommand {
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
         /// Every byte of every read on the event lines (the default line
-        /// shows a preview of ~100 bytes): as escaped text, or `hex`.
-        #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, default_missing_value = "text")]
+        /// shows a preview of ~100 bytes): as escaped text, or `--dump=hex`.
+        #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "text")]
         dump: Option<Dump>,
         /// Never answer this peer (ADDR or IP; repeatable): how to end a
         /// loop with another answering server that the loop guard reports.
@@ -468,5 +468,14 @@ impl Eol {
             Eol::Lf => b"\n",
             Eol::Crlf => b"\r\n",
         }
+    }
+}
+
+/// A count of at least 1 (`--max-conn 0` would refuse everybody).
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(err) => Err(err.to_string()),
     }
 }

@@ -6,6 +6,10 @@
 //! write per batch to a terminal, or per 64 KiB (at most 50 ms late) to a
 //! file or pipe. Every line is written: the engine waits for the log
 //! (lossless), it never drops one.
+//!
+//! Writes happen on tokio's blocking pool, never on a runtime worker: a
+//! stdout nobody reads (a full pipe) would otherwise hold a worker in
+//! `write()`, and with it the timers and signals a stop needs.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -189,7 +193,7 @@ impl EventLog {
                     self.batch_stamp = Some(stamp);
                     return (received > 0).then_some(batch);
                 }
-                () = due(&mut self.deadline), if self.armed => self.flush(),
+                () = due(&mut self.deadline), if self.armed => self.flush().await,
             }
         }
     }
@@ -199,9 +203,15 @@ impl EventLog {
         self.batch = batch;
     }
 
+    /// Whether the buffered lines should go out before more are added (a
+    /// batch of whole reads with `--dump` would otherwise all be held).
+    pub fn is_full(&self) -> bool {
+        self.buffer.len() >= FLUSH_SIZE
+    }
+
     /// Ends a batch: the lines go out now to a terminal or once enough
     /// are buffered; otherwise a deadline makes sure they go soon.
-    pub fn end_batch(&mut self) {
+    pub async fn end_batch(&mut self) {
         // Lines written outside a batch read the clock themselves.
         if let Some(stamp) = self.batch_stamp.as_mut() {
             stamp.clear();
@@ -209,8 +219,8 @@ impl EventLog {
         if self.buffer.is_empty() {
             return;
         }
-        if self.to_terminal || self.buffer.len() >= FLUSH_SIZE {
-            self.flush();
+        if self.to_terminal || self.is_full() {
+            self.flush().await;
         } else if !self.armed {
             self.armed = true;
             let at = Instant::now() + FLUSH_DELAY;
@@ -221,22 +231,30 @@ impl EventLog {
         }
     }
 
-    /// Writes every buffered line.
-    pub fn flush(&mut self) {
+    /// Writes every buffered line (on the blocking pool; this waits).
+    pub async fn flush(&mut self) {
         self.armed = false;
         if self.buffer.is_empty() {
             return;
         }
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(self.buffer.as_bytes());
-        let _ = stdout.flush();
-        self.buffer.clear();
+        let buffer = std::mem::take(&mut self.buffer);
+        let written = tokio::task::spawn_blocking(move || {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(buffer.as_bytes());
+            let _ = stdout.flush();
+            buffer
+        })
+        .await;
+        if let Ok(mut buffer) = written {
+            buffer.clear();
+            self.buffer = buffer;
+        }
     }
 
     /// Writes everything and reports an error on stderr (after the lines
     /// that led to it).
-    pub fn error(&mut self, reason: &str) {
-        self.flush();
+    pub async fn error(&mut self, reason: &str) {
+        self.flush().await;
         self.out.error(reason);
     }
 
@@ -264,7 +282,7 @@ impl EventLog {
     /// A line about bytes read or written: `head` in words, then the
     /// data — a bounded preview (`…` when there is more), or all of it with
     /// `--dump`. In JSON the data is the `data` field (and `hex` with
-    /// `--dump hex`) beside `fields`.
+    /// `--dump=hex`) beside `fields`.
     pub fn data<'a>(
         &mut self,
         event: &str,
@@ -277,11 +295,23 @@ impl EventLog {
             return;
         }
         if self.out.json {
+            // `text` keeps the line's bounded preview; `data` holds what
+            // `--dump` asks for (the bytes once, not twice).
             let mut text = String::new();
             head.iter().for_each(|piece| piece.push(&mut text));
-            let mut shown = String::new();
-            self.push_data(&mut shown, data);
-            text.push_str(&shown);
+            push_preview(&mut text, data);
+            let shown = match self.dump {
+                Some(_) => {
+                    let mut all = String::new();
+                    crate::text::sanitize_into(&mut all, &data.preview, usize::MAX);
+                    all
+                }
+                None => {
+                    let mut bounded = String::new();
+                    push_preview(&mut bounded, data);
+                    bounded
+                }
+            };
             let mut all = fields();
             all.push(("data", Value::Str(shown)));
             if self.dump == Some(Dump::Hex) {
@@ -305,20 +335,15 @@ impl EventLog {
         self.buffer = buffer;
     }
 
-    /// The data as text: all of it with `--dump text`, else a preview of
-    /// at most [`LINE_PREVIEW`] bytes, then `…` when anything is left out.
+    /// The data as text: all of it with `--dump text`, nothing on the line
+    /// with `--dump=hex` (the dump follows), else the bounded preview.
     fn push_data(&self, out: &mut String, data: &Payload) {
         match self.dump {
             Some(Dump::Hex) => {}
             Some(Dump::Text) => {
                 crate::text::sanitize_into(out, &data.preview, usize::MAX);
             }
-            None => {
-                let whole = crate::text::sanitize_into(out, &data.preview, LINE_PREVIEW);
-                if !whole || data.preview.len() < data.len {
-                    out.push('…');
-                }
-            }
+            None => push_preview(out, data),
         }
     }
 
@@ -347,9 +372,12 @@ impl EventLog {
     }
 }
 
-impl Drop for EventLog {
-    fn drop(&mut self) {
-        self.flush();
+/// At most [`LINE_PREVIEW`] bytes of `data` as escaped text, then `…`
+/// when anything is left out.
+fn push_preview(out: &mut String, data: &Payload) {
+    let whole = crate::text::sanitize_into(out, &data.preview, LINE_PREVIEW);
+    if !whole || data.preview.len() < data.len {
+        out.push('…');
     }
 }
 

@@ -137,9 +137,13 @@ pub async fn run(args: RelayArgs, out: Output, mut stop: Shutdown) -> ExitCode {
             batch = log.next_batch(&mut events) => batch,
         };
         let Some(mut batch) = batch else {
+            log.flush().await;
             return ExitCode::SUCCESS;
         };
         for event in batch.drain(..) {
+            if log.is_full() {
+                log.flush().await;
+            }
             let Event::Relay(_, event) = event else {
                 continue;
             };
@@ -155,14 +159,17 @@ pub async fn run(args: RelayArgs, out: Output, mut stop: Shutdown) -> ExitCode {
             }
             match event {
                 RelayEvent::StartFailed { reason } => {
-                    log.error(&format!("cannot listen: {reason}"));
+                    log.error(&format!("cannot listen: {reason}")).await;
                     return ExitCode::from(FAILURE);
                 }
-                RelayEvent::Stopped => return ExitCode::SUCCESS,
+                RelayEvent::Stopped => {
+                    log.flush().await;
+                    return ExitCode::SUCCESS;
+                }
                 _ => {}
             }
         }
         log.reuse(batch);
-        log.end_batch();
+        log.end_batch().await;
     }
 }

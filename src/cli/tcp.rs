@@ -125,9 +125,13 @@ pub async fn serve(
             batch = log.next_batch(&mut events) => batch,
         };
         let Some(mut batch) = batch else {
+            log.flush().await;
             return ExitCode::SUCCESS;
         };
         for event in batch.drain(..) {
+            if log.is_full() {
+                log.flush().await;
+            }
             let Event::Server(_, event) = event else {
                 continue;
             };
@@ -169,15 +173,18 @@ pub async fn serve(
             });
             match event {
                 ServerEvent::StartFailed { reason } => {
-                    log.error(&format!("cannot listen: {reason}"));
+                    log.error(&format!("cannot listen: {reason}")).await;
                     return ExitCode::from(FAILURE);
                 }
-                ServerEvent::Stopped => return ExitCode::SUCCESS,
+                ServerEvent::Stopped => {
+                    log.flush().await;
+                    return ExitCode::SUCCESS;
+                }
                 _ => {}
             }
         }
         log.reuse(batch);
-        log.end_batch();
+        log.end_batch().await;
     }
 }
 

@@ -52,33 +52,45 @@ pub async fn serve(
     for peer in blocked {
         socket.no_reply_to(peer, true);
     }
+    let mut stopping = false;
     loop {
         let batch = tokio::select! {
-            _ = stop.recv() => {
+            // The socket is closed, and every event it had queued is still
+            // written (up to its Closed) before the command ends.
+            _ = stop.recv(), if !stopping => {
+                stopping = true;
                 socket.close();
-                log.event("closed", Kind::Info, "Socket closed", Vec::new);
-                return ExitCode::SUCCESS;
+                continue;
             }
             batch = log.next_batch(&mut events) => batch,
         };
         let Some(mut batch) = batch else {
+            log.flush().await;
             return ExitCode::SUCCESS;
         };
         for event in batch.drain(..) {
+            if log.is_full() {
+                log.flush().await;
+            }
             let Event::Udp(_, event) = event else {
                 continue;
             };
-            if let Err(code) = serve_line(&mut log, event, mode) {
+            if matches!(event, UdpEvent::Closed) {
+                log.event("closed", Kind::Info, "Socket closed", Vec::new);
+                log.flush().await;
+                return ExitCode::SUCCESS;
+            }
+            if let Err(code) = serve_line(&mut log, event, mode).await {
                 return code;
             }
         }
         log.reuse(batch);
-        log.end_batch();
+        log.end_batch().await;
     }
 }
 
 /// Writes the line of one event of `udp serve`; a bind failure ends it.
-fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Result<(), ExitCode> {
+async fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Result<(), ExitCode> {
     let peer = |addr: SocketAddr| ("peer", Value::from(addr.to_string()));
     match event {
         UdpEvent::Bound { local, .. } => log.event(
@@ -88,7 +100,7 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Result<(), 
             || vec![("local", local.to_string().into())],
         ),
         UdpEvent::BindFailed { reason } => {
-            log.error(&format!("cannot bind: {reason}"));
+            log.error(&format!("cannot bind: {reason}")).await;
             return Err(ExitCode::from(FAILURE));
         }
         UdpEvent::Received { from, data, note } => {

@@ -102,8 +102,9 @@ impl<T> Receiver<T> {
 
     /// The next command, `Some(None)` at the end, `None` for "wait".
     fn take(&self) -> Option<Option<T>> {
-        if self.0.queued.load(Ordering::Acquire) == 0 {
-            return self.0.sender_gone.load(Ordering::Acquire).then_some(None);
+        if self.0.queued.load(Ordering::Acquire) == 0 && !self.0.sender_gone.load(Ordering::Acquire)
+        {
+            return None;
         }
         let mut queue = match self.0.queue.lock() {
             Ok(queue) => queue,

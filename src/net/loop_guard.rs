@@ -128,11 +128,24 @@ fn canonical(addr: SocketAddr) -> SocketAddr {
 /// Peers blocked at once (each check walks the list).
 pub const MAX_BLOCKED: usize = 64;
 
-/// What we last sent a peer: its digest, the digest of it greeted, and when.
+/// Replies to one peer remembered, to recognise any of them coming back:
+/// a loop may carry several datagrams at once (two forged ones, or two
+/// copies), each bouncing in turn.
+const REMEMBERED_REPLIES: usize = 4;
+
+/// How long a peer that proved itself a client (it sent again after the
+/// echo held back) is trusted before it may be tested again: a loop with
+/// several datagrams in flight loses one per test.
+pub const CLIENT_TRUST: Duration = Duration::from_secs(5);
+
+/// What we last sent a peer: the digests of the last few replies as they
+/// are and greeted, and when the newest went.
 #[derive(Debug, Clone, Copy)]
 struct LastReply {
-    echoed: u64,
-    greeted: u64,
+    echoed: [u64; REMEMBERED_REPLIES],
+    greeted: [u64; REMEMBERED_REPLIES],
+    /// Where the next reply's digests go.
+    next: usize,
     at: Instant,
 }
 
@@ -159,8 +172,8 @@ enum Probe {
     Untested,
     /// One echo was not answered; a loop would now fall silent.
     Skipped,
-    /// It sent again after the skipped echo: a client.
-    Client,
+    /// It sent again after the skipped echo: a client, trusted until then.
+    Client(Instant),
 }
 
 /// The loop guards of one socket.
@@ -239,7 +252,11 @@ impl LoopGuard {
             return Verdict::Skip;
         }
         if self.peers.len() >= MAX_PEERS && !self.peers.contains_key(&from) {
-            self.peers.clear();
+            // One entry makes room (a flood of forged sources must not wipe
+            // every peer's budget and tests at once).
+            if let Some(old) = self.peers.keys().next().copied() {
+                self.peers.remove(&old);
+            }
         }
         let peer = self.peers.entry(from).or_insert_with(|| Peer {
             last_reply: None,
@@ -251,10 +268,13 @@ impl LoopGuard {
             probe: Probe::Untested,
             paused_until: None,
         });
-        if peer.probe == Probe::Skipped {
+        match peer.probe {
             // A loop of one datagram ends at the echo not answered: this
-            // peer sent again, so it is a client.
-            peer.probe = Probe::Client;
+            // peer sent again, so it is a client (for a while: a loop of
+            // several datagrams would look the same, and loses one per test).
+            Probe::Skipped => peer.probe = Probe::Client(now + CLIENT_TRUST),
+            Probe::Client(until) if now >= until => peer.probe = Probe::Untested,
+            _ => {}
         }
         if let Some(until) = peer.paused_until {
             if now < until {
@@ -266,7 +286,10 @@ impl LoopGuard {
         let (echoed, greeted) = match peer.last_reply {
             Some(last) if now.duration_since(last.at) <= BOUNCE_WINDOW => {
                 let digest = digest(incoming);
-                (digest == last.echoed, digest == last.greeted)
+                (
+                    last.echoed.contains(&digest),
+                    last.greeted.contains(&digest),
+                )
             }
             _ => (false, false),
         };
@@ -331,11 +354,17 @@ impl LoopGuard {
     /// back: as it is (an echo server) or greeted (a greet server).
     pub fn replied(&mut self, to: SocketAddr, reply: &[u8], now: Instant) {
         if let Some(peer) = self.peers.get_mut(&to) {
-            peer.last_reply = Some(LastReply {
-                echoed: digest(reply),
-                greeted: greeted_digest(reply),
+            let (echoed, greeted) = (digest(reply), greeted_digest(reply));
+            let last = peer.last_reply.get_or_insert(LastReply {
+                echoed: [echoed; REMEMBERED_REPLIES],
+                greeted: [greeted; REMEMBERED_REPLIES],
+                next: 0,
                 at: now,
             });
+            last.echoed[last.next] = echoed;
+            last.greeted[last.next] = greeted;
+            last.next = (last.next + 1) % REMEMBERED_REPLIES;
+            last.at = now;
         }
     }
 }
@@ -543,6 +572,42 @@ mod tests {
             assert_eq!(guard.check(peer(), &datagram, now, true), Verdict::Reply);
             guard.replied(peer(), &datagram, now);
         }
+    }
+
+    #[test]
+    fn a_loop_of_two_datagrams_is_tested_and_trust_runs_out() {
+        let mut guard = LoopGuard::new();
+        let start = Instant::now();
+        let mut held_back = Vec::new();
+        // Two different datagrams bouncing in turn, 10,000 a second, for
+        // 12 s: each test holds one echo back (a loop would lose one
+        // datagram each time); a peer still sending is trusted for
+        // CLIENT_TRUST, then tested again.
+        for n in 0..120_000u32 {
+            let now = start + Duration::from_micros(100 * u64::from(n));
+            let datagram: &[u8] = if n % 2 == 0 { b"first" } else { b"second" };
+            match guard.check(peer(), datagram, now, true) {
+                Verdict::Pause(reason) => {
+                    assert!(reason.contains("one echo not answered"), "{reason}");
+                    held_back.push(now);
+                }
+                Verdict::Reply | Verdict::ReplyAndWarn(_) => guard.replied(peer(), datagram, now),
+                Verdict::Skip => {}
+            }
+        }
+        assert!(held_back.len() >= 2, "{held_back:?}");
+        assert!(held_back[1].duration_since(held_back[0]) >= CLIENT_TRUST);
+    }
+
+    #[test]
+    fn forged_sources_make_room_one_peer_at_a_time() {
+        let mut guard = LoopGuard::new();
+        let now = Instant::now();
+        for n in 0..=MAX_PEERS as u32 + 10 {
+            let from = SocketAddr::from(([10, 0, (n >> 8) as u8, n as u8], 9));
+            guard.check(from, b"x", now, true);
+        }
+        assert_eq!(guard.peers.len(), MAX_PEERS);
     }
 
     #[test]

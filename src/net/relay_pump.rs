@@ -292,7 +292,13 @@ impl Pump {
             // A read that may be queued needs the relay-wide budget too;
             // without it the sender waits (back-pressure), as when full.
             let queueing = self.held || !self.queue.is_empty() || !faults.is_plain();
-            let budgeted = !queueing || self.budget.available_permits() >= buffer.len();
+            // A buffer not made yet will be FIRST_READ bytes.
+            let wanted = if buffer.is_empty() {
+                FIRST_READ
+            } else {
+                buffer.len()
+            };
+            let budgeted = !queueing || self.budget.available_permits() >= wanted;
             let can_read = !eof && room && budgeted;
             let waiting_for_budget = !eof && room && !budgeted;
             tokio::select! {

@@ -42,7 +42,11 @@ impl RelayTab {
                 | RelayEvent::UpstreamFailed { .. }
                 | RelayEvent::Fault { .. }
         );
-        let status = if says { line.text.clone() } else { String::new() };
+        let status = if says {
+            line.text.clone()
+        } else {
+            String::new()
+        };
         self.console
             .log
             .push_tagged(line.kind, line.text, line.data, tag);
