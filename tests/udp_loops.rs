@@ -260,7 +260,7 @@ async fn a_client_repeating_itself_gets_every_echo_and_is_reported_once() {
             .unwrap();
         assert!(sent > 16, "{sent}");
         // Faster than the bounce budget, one echo is held back once to test
-        // for a loop (a client sends again and is answered from then on).
+        // for a loop (a client sends again and is answered, trusted for a while).
         // That test needs ECHO_BOUNCE_BUDGET echoes back within a second.
         let fast = sent > ECHO_BOUNCE_BUDGET;
         let allowed = u32::from(fast);

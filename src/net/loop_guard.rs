@@ -331,7 +331,7 @@ impl LoopGuard {
         {
             peer.probe = Probe::Skipped;
             return Verdict::Pause(format!(
-                "Loop guard: {from} sent our echo straight back {ECHO_BOUNCE_BUDGET} times within a second: one echo not answered, which ends a loop with another echo server (a client that sends again is answered from then on)"
+                "Loop guard: {from} sent our echo straight back {ECHO_BOUNCE_BUDGET} times within a second: one echo not answered, which ends a loop with another echo server (a client that sends again is answered, and may be tested again in 5 s)"
             ));
         }
         if peer.replies_in_window >= REPLY_BUDGET {
@@ -557,7 +557,7 @@ mod tests {
         );
         drop(verdicts);
         // A loop would now be silent; this peer sends again: a client,
-        // answered from then on, however fast.
+        // answered for CLIENT_TRUST, however fast.
         for _ in 0..2 * ECHO_BOUNCE_BUDGET {
             assert_eq!(
                 guard.check(peer(), b"loop", now + Duration::from_millis(100), true),
