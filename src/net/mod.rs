@@ -52,6 +52,7 @@ pub mod time_wait;
 pub mod timed;
 pub mod tls;
 pub mod udp;
+mod udp_event;
 pub mod udp_mode;
 pub mod udp_stats;
 

@@ -13,14 +13,14 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
-use super::burst::{self, BurstReport, BurstTracker, MAX_BURST};
+use super::burst::{self, BurstTracker, MAX_BURST};
 use super::error::{bind_error, os_reason};
 use super::greet::hello;
 pub use super::loop_guard::Blocked;
 use super::loop_guard::{LoopGuard, Verdict, MAX_BLOCKED};
 use super::lossy::{Lossy, LossyConfig};
 use super::resolve::{bind_first, resolve};
-use super::{Engine, Event, Payload, SocketId, StopSignal};
+use super::{Engine, Event, SocketId, StopSignal};
 
 /// Datagrams the lossy switch may hold back at once; past it a delayed
 /// datagram is dropped and counted (`overflow`), so a flood cannot grow
@@ -41,86 +41,11 @@ const RESOLVE_LIMIT: Duration = Duration::from_secs(5);
 
 pub use super::udp_mode::UdpMode;
 
+pub use super::udp_event::UdpEvent;
 pub use super::udp_stats::{UdpSnapshot, UdpStats};
 
 #[path = "udp_timed.rs"]
 mod timed_sends;
-
-/// What a UDP socket reports.
-#[derive(Debug, Clone)]
-pub enum UdpEvent {
-    /// Bound (and, for an ephemeral socket, connected).
-    Bound {
-        /// The local address; shows the port the OS chose.
-        local: SocketAddr,
-        /// The peer an ephemeral socket is connected to.
-        connected: Option<SocketAddr>,
-        /// Live counters.
-        stats: Arc<UdpStats>,
-    },
-    /// Could not bind; the task has ended.
-    BindFailed {
-        /// One-line reason.
-        reason: String,
-    },
-    /// A datagram was delivered (after the lossy switch, if on).
-    Received {
-        /// The source address and port (what a reply goes back to).
-        from: SocketAddr,
-        /// The datagram, or its preview, with its exact length.
-        data: Payload,
-        /// Set when the lossy switch duplicated or delayed it.
-        note: Option<String>,
-    },
-    /// A rule answered a datagram (rules mode).
-    RuleMatched {
-        /// Who sent it.
-        from: SocketAddr,
-        /// The rule's line in the rules file.
-        rule: usize,
-    },
-    /// A datagram was sent.
-    Sent {
-        /// The destination address and port.
-        to: SocketAddr,
-        /// The datagram, or its preview, with its exact length.
-        data: Payload,
-    },
-    /// The lossy switch dropped a received datagram.
-    Lost {
-        /// The source address and port of the dropped datagram.
-        from: SocketAddr,
-        /// Its exact length.
-        len: usize,
-    },
-    /// A peer sends every echo straight back (a client repeating
-    /// itself, or a loop with another echo server): said once per peer;
-    /// it is still answered.
-    LoopSuspect {
-        /// The peer.
-        peer: SocketAddr,
-        /// The sentence, with its rate.
-        reason: String,
-    },
-    /// Automatic replies to a peer were switched off (`on`) or on again.
-    NoReply {
-        /// The peer (an address, or every port of an IP).
-        peer: Blocked,
-        /// Whether replies to it are now off.
-        on: bool,
-        /// Why it could not be done, if it could not.
-        refused: Option<String>,
-    },
-    /// A send or receive failed; the socket keeps running.
-    Error {
-        /// One-line reason.
-        reason: String,
-    },
-    /// A burst's account.
-    BurstDone(BurstReport),
-    /// The socket is closed.
-    Closed,
-}
 
 enum SocketCommand {
     Send {

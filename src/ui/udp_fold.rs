@@ -1,0 +1,106 @@
+//! How the UDP tab folds its socket's events: the packet list, the log,
+//! the status line, and the peers not answered (Alt+B).
+
+use super::*;
+
+impl UdpTab {
+    /// Folds one engine event into the tab; events of a closed socket are
+    /// ignored.
+    pub fn on_event(&mut self, id: SocketId, event: UdpEvent) {
+        if self.socket.as_ref().map(|(h, _)| h.id()) != Some(id) {
+            return;
+        }
+        match event {
+            UdpEvent::Bound {
+                local,
+                connected,
+                stats,
+            } => {
+                self.local = Some(local);
+                self.connected = connected;
+                self.stats = Some(stats);
+                let (short, long) = match connected {
+                    Some(peer) => (
+                        format!("Ephemeral {local} → {peer}"),
+                        format!(
+                            "Ephemeral socket {local} (the OS chose the port), connected to {peer}"
+                        ),
+                    ),
+                    None => (
+                        format!("Bound {local}"),
+                        format!(
+                            "Bound {local}: no listen() for UDP — any sender's datagrams arrive"
+                        ),
+                    ),
+                };
+                self.status = Status::new(Kind::Good, short);
+                self.log.push(Kind::Good, long);
+            }
+            UdpEvent::BindFailed { reason } => {
+                self.socket = None;
+                self.timed = None;
+                self.status = Status::new(Kind::Error, format!("Cannot bind: {reason}"));
+                self.log.push(Kind::Error, format!("Cannot bind: {reason}"));
+            }
+            UdpEvent::Received { from, data, note } => self.record(Direction::In, from, data, note),
+            UdpEvent::Sent { to, data } => self.record(Direction::Out, to, data, None),
+            UdpEvent::Lost { from, len } => {
+                self.record(
+                    Direction::Lost,
+                    from,
+                    Payload {
+                        preview: Default::default(),
+                        len,
+                    },
+                    Some("dropped by the lossy switch".into()),
+                );
+            }
+            UdpEvent::RuleMatched { from, rule } => {
+                self.log
+                    .push(Kind::Info, format!("{from}: rule {rule} matched"));
+            }
+            UdpEvent::Error { reason } => {
+                self.status = Status::new(Kind::Error, reason.clone());
+                self.log.push(Kind::Error, reason);
+            }
+            UdpEvent::LoopSuspect { peer, reason } => {
+                self.no_reply.suspect(peer);
+                self.status = Status::new(Kind::Error, reason.clone());
+                self.log.push(Kind::Error, reason);
+            }
+            UdpEvent::NoReply { peer, on, refused } => {
+                let (kind, text) = match refused {
+                    Some(reason) => (Kind::Error, reason),
+                    None => {
+                        self.no_reply.confirmed(peer, on);
+                        let text = if on {
+                            format!("Not answering {peer} ({} peer(s) not answered; Alt+B again answers it)", self.no_reply.count())
+                        } else {
+                            format!("Answering {peer} again")
+                        };
+                        (Kind::Info, text)
+                    }
+                };
+                self.status = Status::new(kind, text.clone());
+                self.log.push(kind, text);
+            }
+            UdpEvent::BurstDone(report) => {
+                let text = report.to_string();
+                let kind = if report.missing == 0 && report.duplicates == 0 {
+                    Kind::Good
+                } else {
+                    Kind::Error
+                };
+                self.status = Status::new(kind, text.clone());
+                self.log.push(kind, text);
+            }
+            UdpEvent::Closed => {
+                self.no_reply.clear();
+                self.socket = None;
+                self.timed = None;
+                self.local = None;
+                self.connected = None;
+            }
+        }
+    }
+}
