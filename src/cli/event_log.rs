@@ -128,6 +128,16 @@ fn push_num(out: &mut String, mut n: u64) {
     out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
+/// What a command's line writer says after one event.
+pub enum Next {
+    /// Go on.
+    Go,
+    /// The command is done: every line written, this exit status.
+    Done(std::process::ExitCode),
+    /// The command failed: this reason on stderr after the lines, exit 1.
+    Fail(String),
+}
+
 /// Batches of events in, buffered lines out.
 pub struct EventLog {
     out: Output,
@@ -169,7 +179,7 @@ impl EventLog {
 
     /// The next batch of events (`None`: the engine is gone). Buffered
     /// lines that come due meanwhile are written.
-    pub async fn next_batch(&mut self, events: &mut mpsc::Receiver<Event>) -> Option<Vec<Event>> {
+    async fn next_batch(&mut self, events: &mut mpsc::Receiver<Event>) -> Option<Vec<Event>> {
         let mut batch = std::mem::take(&mut self.batch);
         batch.clear();
         if self.gathering {
@@ -198,20 +208,67 @@ impl EventLog {
         }
     }
 
+    /// The loop of a log-writing command: lines for every event (`line`),
+    /// in batches, until `line` says it is done or the engine is gone. A
+    /// stop signal calls `on_stop` once (stop the listener, close the
+    /// socket); the events that follow it are still written.
+    pub async fn drive(
+        mut self,
+        mut events: mpsc::Receiver<Event>,
+        mut stop: crate::shutdown::Shutdown,
+        on_stop: impl FnOnce(),
+        mut line: impl FnMut(&mut Self, Event) -> Next,
+    ) -> std::process::ExitCode {
+        let mut on_stop = Some(on_stop);
+        loop {
+            let batch = tokio::select! {
+                _ = stop.recv(), if on_stop.is_some() => {
+                    if let Some(on_stop) = on_stop.take() {
+                        on_stop();
+                    }
+                    continue;
+                }
+                batch = self.next_batch(&mut events) => batch,
+            };
+            let Some(mut batch) = batch else {
+                self.flush().await;
+                return std::process::ExitCode::SUCCESS;
+            };
+            for event in batch.drain(..) {
+                if self.is_full() {
+                    self.flush().await;
+                }
+                match line(&mut self, event) {
+                    Next::Go => {}
+                    Next::Done(code) => {
+                        self.flush().await;
+                        return code;
+                    }
+                    Next::Fail(reason) => {
+                        self.error(&reason).await;
+                        return std::process::ExitCode::from(super::FAILURE);
+                    }
+                }
+            }
+            self.reuse(batch);
+            self.end_batch().await;
+        }
+    }
+
     /// Hands a batch's vector back for the next one (no allocation per batch).
-    pub fn reuse(&mut self, batch: Vec<Event>) {
+    fn reuse(&mut self, batch: Vec<Event>) {
         self.batch = batch;
     }
 
     /// Whether the buffered lines should go out before more are added (a
     /// batch of whole reads with `--dump` would otherwise all be held).
-    pub fn is_full(&self) -> bool {
+    fn is_full(&self) -> bool {
         self.buffer.len() >= FLUSH_SIZE
     }
 
     /// Ends a batch: the lines go out now to a terminal or once enough
     /// are buffered; otherwise a deadline makes sure they go soon.
-    pub async fn end_batch(&mut self) {
+    async fn end_batch(&mut self) {
         // Lines written outside a batch read the clock themselves.
         if let Some(stamp) = self.batch_stamp.as_mut() {
             stamp.clear();
@@ -232,7 +289,7 @@ impl EventLog {
     }
 
     /// Writes every buffered line (on the blocking pool; this waits).
-    pub async fn flush(&mut self) {
+    async fn flush(&mut self) {
         self.armed = false;
         if self.buffer.is_empty() {
             return;
@@ -253,7 +310,7 @@ impl EventLog {
 
     /// Writes everything and reports an error on stderr (after the lines
     /// that led to it).
-    pub async fn error(&mut self, reason: &str) {
+    async fn error(&mut self, reason: &str) {
         self.flush().await;
         self.out.error(reason);
     }

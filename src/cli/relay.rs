@@ -4,9 +4,9 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::event_log::{EventLog, Piece};
+use super::event_log::{EventLog, Next, Piece};
 use super::output::{Output, Value};
-use super::{RelayArgs, RelayDirection, FAILURE};
+use super::{RelayArgs, RelayDirection};
 use crate::narrate_relay::{event_name, narrate};
 use crate::net::relay::{self, Dir, Faults, RelayConfig, RelayEvent};
 use crate::net::Event;
@@ -108,7 +108,7 @@ fn fields(event: &RelayEvent) -> Vec<(&'static str, Value)> {
 
 /// Relays until Ctrl+C or SIGTERM, then closes every pair and exits 0; a
 /// failure to listen exits 1.
-pub async fn run(args: RelayArgs, out: Output, mut stop: Shutdown) -> ExitCode {
+pub async fn run(args: RelayArgs, out: Output, stop: Shutdown) -> ExitCode {
     let config = match config(&args) {
         Ok(config) => config,
         Err(reason) => {
@@ -123,29 +123,16 @@ pub async fn run(args: RelayArgs, out: Output, mut stop: Shutdown) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (engine, mut events) = super::event_log::engine(&out, args.dump);
-    let mut log = EventLog::new(out, args.dump);
+    let (engine, events) = super::event_log::engine(&out, args.dump);
+    let log = EventLog::new(out, args.dump);
     let relay = relay::start(&engine, &args.listen, &args.target, config, timeout);
-    let mut stopping = false;
-    loop {
-        let batch = tokio::select! {
-            _ = stop.recv(), if !stopping => {
-                stopping = true;
-                relay.stop();
-                continue;
-            }
-            batch = log.next_batch(&mut events) => batch,
-        };
-        let Some(mut batch) = batch else {
-            log.flush().await;
-            return ExitCode::SUCCESS;
-        };
-        for event in batch.drain(..) {
-            if log.is_full() {
-                log.flush().await;
-            }
+    log.drive(
+        events,
+        stop,
+        || relay.stop(),
+        |log, event| {
             let Event::Relay(_, event) = event else {
-                continue;
+                return Next::Go;
             };
             let line = narrate(&event, &args.target);
             match &line.data {
@@ -159,17 +146,12 @@ pub async fn run(args: RelayArgs, out: Output, mut stop: Shutdown) -> ExitCode {
             }
             match event {
                 RelayEvent::StartFailed { reason } => {
-                    log.error(&format!("cannot listen: {reason}")).await;
-                    return ExitCode::from(FAILURE);
+                    Next::Fail(format!("cannot listen: {reason}"))
                 }
-                RelayEvent::Stopped => {
-                    log.flush().await;
-                    return ExitCode::SUCCESS;
-                }
-                _ => {}
+                RelayEvent::Stopped => Next::Done(ExitCode::SUCCESS),
+                _ => Next::Go,
             }
-        }
-        log.reuse(batch);
-        log.end_batch().await;
-    }
+        },
+    )
+    .await
 }

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use super::event_log::{self, Dump, EventLog, Piece};
+use super::event_log::{self, Dump, EventLog, Next, Piece};
 use super::output::{Output, Value};
 use super::record_file::Recorder;
 use super::{seconds, Eol, FAILURE};
@@ -100,9 +100,9 @@ pub async fn serve(
     tls: Option<crate::net::tls::server::TlsServer>,
     rules: Option<std::sync::Arc<crate::net::rules::Rules>>,
     (out, dump): (Output, Option<Dump>),
-    mut stop: Shutdown,
+    stop: Shutdown,
 ) -> ExitCode {
-    let (engine, mut events) = event_log::engine(&out, dump);
+    let (engine, events) = event_log::engine(&out, dump);
     let mut log = EventLog::new(out, dump);
     if let Some(tls) = &tls {
         let fields = || vec![("sha256", Value::from(tls.sha256.clone()))];
@@ -114,30 +114,18 @@ pub async fn serve(
     }
     let mut narrator = ServerNarrator::new();
     let mode_name = config.behaviour.name();
-    let mut stopping = false;
-    loop {
-        let batch = tokio::select! {
-            _ = stop.recv(), if !stopping => {
-                stopping = true;
-                server.stop();
-                continue;
-            }
-            batch = log.next_batch(&mut events) => batch,
-        };
-        let Some(mut batch) = batch else {
-            log.flush().await;
-            return ExitCode::SUCCESS;
-        };
-        for event in batch.drain(..) {
-            if log.is_full() {
-                log.flush().await;
-            }
+    let json = out.json;
+    log.drive(
+        events,
+        stop,
+        || server.stop(),
+        |log, event| {
             let Event::Server(_, event) = event else {
-                continue;
+                return Next::Go;
             };
             match &event {
-                ServerEvent::TcpInfo { last: false, .. } if !out.json => {
-                    continue; // the text mode prints the sample at the close only
+                ServerEvent::TcpInfo { last: false, .. } if !json => {
+                    return Next::Go; // the text mode prints the sample at the close only
                 }
                 ServerEvent::Received { conn, data } => {
                     let head = [
@@ -151,7 +139,7 @@ pub async fn serve(
                     log.data("received", Kind::In, &head, data, || {
                         data_fields(*conn, data)
                     });
-                    continue;
+                    return Next::Go;
                 }
                 ServerEvent::Sent { conn, data } => {
                     let head = [
@@ -163,7 +151,7 @@ pub async fn serve(
                         Piece::Str(": "),
                     ];
                     log.data("sent", Kind::Out, &head, data, || data_fields(*conn, data));
-                    continue;
+                    return Next::Go;
                 }
                 _ => {}
             }
@@ -173,19 +161,14 @@ pub async fn serve(
             });
             match event {
                 ServerEvent::StartFailed { reason } => {
-                    log.error(&format!("cannot listen: {reason}")).await;
-                    return ExitCode::from(FAILURE);
+                    Next::Fail(format!("cannot listen: {reason}"))
                 }
-                ServerEvent::Stopped => {
-                    log.flush().await;
-                    return ExitCode::SUCCESS;
-                }
-                _ => {}
+                ServerEvent::Stopped => Next::Done(ExitCode::SUCCESS),
+                _ => Next::Go,
             }
-        }
-        log.reuse(batch);
-        log.end_batch().await;
-    }
+        },
+    )
+    .await
 }
 
 fn data_fields(conn: crate::net::ConnId, data: &crate::net::Payload) -> Vec<(&'static str, Value)> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use std::net::SocketAddr;
 
-use super::event_log::{self, Dump, EventLog, Piece};
+use super::event_log::{self, Dump, EventLog, Next, Piece};
 use super::output::{Output, Value};
 use super::{UdpServeMode, FAILURE};
 use crate::narrate::Kind;
@@ -25,7 +25,7 @@ pub async fn serve(
     rules: Option<std::sync::Arc<crate::net::rules::Rules>>,
     (out, dump): (Output, Option<Dump>),
     no_reply_to: &[String],
-    mut stop: Shutdown,
+    stop: Shutdown,
 ) -> ExitCode {
     let mode = match mode {
         _ if rules.is_some() => UdpMode::Rules,
@@ -43,8 +43,8 @@ pub async fn serve(
             }
         }
     }
-    let (engine, mut events) = event_log::engine(&out, dump);
-    let mut log = EventLog::new(out, dump);
+    let (engine, events) = event_log::engine(&out, dump);
+    let log = EventLog::new(out, dump);
     let socket = udp::open(&engine, Bind::Address(addr.to_string()), mode, None);
     if rules.is_some() {
         socket.set_rules(rules);
@@ -52,45 +52,26 @@ pub async fn serve(
     for peer in blocked {
         socket.no_reply_to(peer, true);
     }
-    let mut stopping = false;
-    loop {
-        let batch = tokio::select! {
-            // The socket is closed, and every event it had queued is still
-            // written (up to its Closed) before the command ends.
-            _ = stop.recv(), if !stopping => {
-                stopping = true;
-                socket.close();
-                continue;
-            }
-            batch = log.next_batch(&mut events) => batch,
-        };
-        let Some(mut batch) = batch else {
-            log.flush().await;
-            return ExitCode::SUCCESS;
-        };
-        for event in batch.drain(..) {
-            if log.is_full() {
-                log.flush().await;
-            }
-            let Event::Udp(_, event) = event else {
-                continue;
-            };
-            if matches!(event, UdpEvent::Closed) {
+    // After a stop the socket is closed, and every event it had queued is
+    // still written (up to its Closed) before the command ends.
+    log.drive(
+        events,
+        stop,
+        || socket.close(),
+        |log, event| match event {
+            Event::Udp(_, UdpEvent::Closed) => {
                 log.event("closed", Kind::Info, "Socket closed", Vec::new);
-                log.flush().await;
-                return ExitCode::SUCCESS;
+                Next::Done(ExitCode::SUCCESS)
             }
-            if let Err(code) = serve_line(&mut log, event, mode).await {
-                return code;
-            }
-        }
-        log.reuse(batch);
-        log.end_batch().await;
-    }
+            Event::Udp(_, event) => serve_line(log, event, mode),
+            _ => Next::Go,
+        },
+    )
+    .await
 }
 
 /// Writes the line of one event of `udp serve`; a bind failure ends it.
-async fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Result<(), ExitCode> {
+fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Next {
     let peer = |addr: SocketAddr| ("peer", Value::from(addr.to_string()));
     match event {
         UdpEvent::Bound { local, .. } => log.event(
@@ -99,10 +80,7 @@ async fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Resul
             &format!("Bind UDP on {local} (mode {})...", mode.name()),
             || vec![("local", local.to_string().into())],
         ),
-        UdpEvent::BindFailed { reason } => {
-            log.error(&format!("cannot bind: {reason}")).await;
-            return Err(ExitCode::from(FAILURE));
-        }
+        UdpEvent::BindFailed { reason } => return Next::Fail(format!("cannot bind: {reason}")),
         UdpEvent::Received { from, data, note } => {
             let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
             let head = [
@@ -173,7 +151,7 @@ async fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Resul
         }),
         UdpEvent::BurstDone(_) | UdpEvent::Closed => {}
     }
-    Ok(())
+    Next::Go
 }
 
 /// Sends each message as one datagram from an ephemeral socket connected to
