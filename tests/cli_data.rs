@@ -540,24 +540,7 @@ fn a_stop_signal_ends_netplay_even_while_stdout_is_blocked() {
         .spawn()
         .unwrap();
     // Wait until one of netplay's threads is blocked writing to the pipe.
-    let tasks = format!("/proc/{}/task", child.id());
-    let deadline = std::time::Instant::now() + common::WAIT;
-    loop {
-        let state: String = std::fs::read_dir(&tasks)
-            .into_iter()
-            .flatten()
-            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("wchan")).ok())
-            .collect::<Vec<_>>()
-            .join(" ");
-        if state.contains("pipe") {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never blocked: {state}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_blocked_on_a_pipe(child.id());
     let stopped = std::time::Instant::now();
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -613,24 +596,7 @@ fn a_stop_signal_ends_tcp_serve_while_its_log_is_blocked() {
         })
     };
     // Until one of netplay's threads waits on the full pipe.
-    let tasks = format!("/proc/{}/task", child.id());
-    let deadline = std::time::Instant::now() + common::WAIT;
-    loop {
-        let state: String = std::fs::read_dir(&tasks)
-            .into_iter()
-            .flatten()
-            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("wchan")).ok())
-            .collect::<Vec<_>>()
-            .join(" ");
-        if state.contains("pipe") {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never blocked: {state}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_blocked_on_a_pipe(child.id());
     let stopped = std::time::Instant::now();
     assert!(Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -644,6 +610,28 @@ fn a_stop_signal_ends_tcp_serve_while_its_log_is_blocked() {
     assert!(stopped.elapsed() < Duration::from_secs(10));
     let _ = flood.join();
     let _ = stream.flush();
+}
+
+/// Waits until one of process `pid`'s threads waits on a full pipe.
+fn wait_until_blocked_on_a_pipe(pid: u32) {
+    let tasks = format!("/proc/{pid}/task");
+    let deadline = std::time::Instant::now() + common::WAIT;
+    loop {
+        let state: String = std::fs::read_dir(&tasks)
+            .into_iter()
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("wchan")).ok())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if state.contains("pipe") {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never blocked: {state}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]

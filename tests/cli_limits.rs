@@ -131,13 +131,7 @@ fn idle_timeout_closes_a_silent_peer() {
 #[test]
 fn an_idle_connection_costs_at_most_8_kib() {
     const CONNECTIONS: usize = 5_000;
-    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
-    let soft: usize = limits
-        .lines()
-        .find(|line| line.starts_with("Max open files"))
-        .and_then(|line| line.split_whitespace().nth(3))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
+    let soft = common::open_files_limit();
     if soft < CONNECTIONS + 200 {
         eprintln!(
             "skipped: needs `ulimit -n` of at least {}",

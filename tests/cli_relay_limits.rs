@@ -51,13 +51,7 @@ fn settled_rss(pid: u32) -> u64 {
 #[test]
 fn an_idle_relay_pair_costs_at_most_16_kib() {
     const PAIRS: usize = 3_000;
-    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
-    let soft: usize = limits
-        .lines()
-        .find(|line| line.starts_with("Max open files"))
-        .and_then(|line| line.split_whitespace().nth(3))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
+    let soft = common::open_files_limit();
     if soft < 2 * PAIRS + 200 {
         eprintln!("skipped: needs `ulimit -n` of at least {}", 2 * PAIRS + 200);
         return;

@@ -134,3 +134,15 @@ pub fn tutorial_conversation(addr: SocketAddr) {
         "server closes after exit"
     );
 }
+
+/// This process's soft limit of open files (0 when it cannot be read):
+/// tests holding thousands of sockets skip below what they need.
+pub fn open_files_limit() -> usize {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .and_then(|line| line.split_whitespace().nth(3))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
