@@ -315,3 +315,58 @@ fn udp_no_reply_to_is_not_answered_and_a_bad_address_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_stop_signal_ends_tcp_serve_while_its_log_is_blocked() {
+    // stdout is a pipe nobody reads: the log fills it and its write blocks.
+    let mut child = netplay(&["tcp", "serve", "127.0.0.1:0", "--mode", "echo", "--dump"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let port = {
+        // The first line names the port; read it, then never read again.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut seen = Vec::new();
+        let mut byte = [0u8; 1];
+        while !seen.ends_with(b"\n") && stdout.read(&mut byte).unwrap_or(0) == 1 {
+            seen.push(byte[0]);
+        }
+        let line = String::from_utf8_lossy(&seen).into_owned();
+        let port: u16 = line
+            .split("127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"));
+        std::mem::forget(stdout); // kept open, never read
+        port
+    };
+    // The flood's socket stays open (its echoes unread) to the end.
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let flood = {
+        let mut stream = stream.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
+            let block = vec![b'x'; 64 * 1024];
+            for _ in 0..64 {
+                if stream.write_all(&block).is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    // Until one of netplay's threads waits on the full pipe.
+    wait_until_blocked_on_a_pipe(child.id());
+    let stopped = std::time::Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let code = wait_output(child).status.code();
+    assert_eq!(code, Some(0), "a clean exit status, not the signal's");
+    assert!(stopped.elapsed() < Duration::from_secs(10));
+    let _ = flood.join();
+    let _ = stream.flush();
+}

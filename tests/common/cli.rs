@@ -116,3 +116,25 @@ pub fn wait_output(child: Child) -> Output {
         }
     }
 }
+
+/// Waits until one of process `pid`'s threads waits on a full pipe.
+pub fn wait_until_blocked_on_a_pipe(pid: u32) {
+    let tasks = format!("/proc/{pid}/task");
+    let deadline = std::time::Instant::now() + super::WAIT;
+    loop {
+        let state: String = std::fs::read_dir(&tasks)
+            .into_iter()
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("wchan")).ok())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if state.contains("pipe") {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never blocked: {state}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
