@@ -42,6 +42,19 @@ fn received_lines(server: &Server, want: usize) -> Vec<(usize, String)> {
 }
 
 #[test]
+fn an_echo_is_logged_once_with_its_bytes_and_once_as_echoed() {
+    let server = Server::start(&["tcp", "serve", "127.0.0.1:0", "--mode", "echo"]);
+    let addr = server.address("Listening on ");
+    echo_through(addr, b"hello echo");
+    let received = server.line_with(" received 10 B from 127.0.0.1:");
+    assert!(received.ends_with(": hello echo"), "{received}");
+    let echoed = server.line_with(" echoed 10 B back to 127.0.0.1:");
+    assert!(!echoed.contains("hello"), "the bytes are on the line above: {echoed}");
+    let (code, _) = server.terminate();
+    assert_eq!(code, 0);
+}
+
+#[test]
 fn a_64_kib_read_logs_a_bounded_line() {
     let server = Server::start(&["tcp", "serve", "127.0.0.1:0", "--mode", "echo"]);
     let addr = server.address("Listening on ");

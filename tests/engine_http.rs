@@ -130,18 +130,18 @@ async fn run(rx: &mut Receiver<Event>, id: RequestId) -> Outcome {
         })
         .await;
         match event {
-            HttpEvent::Interim(head) => outcome.interims.push(head),
-            HttpEvent::Head(head) => outcome.head = Some(head),
+            HttpEvent::Interim(head) => outcome.interims.push(*head),
+            HttpEvent::Head(head) => outcome.head = Some(*head),
             HttpEvent::Trailers(t) => outcome.trailers = t,
-            HttpEvent::TlsEstablished(info) => outcome.tls = Some(info),
+            HttpEvent::TlsEstablished(info) => outcome.tls = Some(*info),
             HttpEvent::RequestSent(sent) => outcome.sent = sent.preview.into_vec(),
             HttpEvent::Done { body, .. } => {
-                outcome.body = Some(body);
+                outcome.body = Some(*body);
                 return outcome;
             }
             HttpEvent::Failed { reason, body, .. } => {
                 outcome.error = Some(reason);
-                outcome.body = body;
+                outcome.body = body.map(|body| *body);
                 return outcome;
             }
             _ => {}

@@ -392,6 +392,21 @@ impl EventLog {
         self.buffer = buffer;
     }
 
+    /// Whether data lines show a bounded preview as text (no JSON, no
+    /// `--dump`): a line may then leave out bytes its reader just saw.
+    pub fn previews_text(&self) -> bool {
+        !self.out.json && !self.out.quiet && self.dump.is_none()
+    }
+
+    /// A text line of `pieces` alone (see [`EventLog::previews_text`]).
+    pub fn pieces(&mut self, kind: Kind, pieces: &[Piece<'_>]) {
+        self.head(kind);
+        let mut buffer = std::mem::take(&mut self.buffer);
+        pieces.iter().for_each(|piece| piece.push(&mut buffer));
+        buffer.push('\n');
+        self.buffer = buffer;
+    }
+
     /// The data as text: all of it with `--dump text`, nothing on the line
     /// with `--dump=hex` (the dump follows), else the bounded preview.
     fn push_data(&self, out: &mut String, data: &Payload) {

@@ -263,7 +263,7 @@ async fn exchange(
                 if args.include && out.data(&response.raw).is_err() {
                     handle.cancel();
                 }
-                head = Some(response);
+                head = Some(*response);
             }
             HttpEvent::Trailers(trailers) => {
                 if args.verbose {

@@ -114,6 +114,7 @@ pub async fn serve(
     }
     let mut narrator = ServerNarrator::new();
     let mode_name = config.behaviour.name();
+    let echo = config.behaviour == crate::net::greet::Behaviour::Echo;
     let json = out.json;
     log.drive(
         events,
@@ -139,6 +140,19 @@ pub async fn serve(
                     log.data("received", Kind::In, &head, data, || {
                         data_fields(*conn, data)
                     });
+                    return Next::Go;
+                }
+                // An echo's bytes are on the line above: the line of a
+                // busy echo server says so in half the bytes.
+                ServerEvent::Sent { conn, data } if echo && log.previews_text() => {
+                    let head = [
+                        Piece::Conn(*conn),
+                        Piece::Str(" echoed "),
+                        Piece::Num(data.len as u64),
+                        Piece::Str(" B back to "),
+                        Piece::Str(&narrator.peer(*conn)),
+                    ];
+                    log.pieces(Kind::Out, &head);
                     return Next::Go;
                 }
                 ServerEvent::Sent { conn, data } => {

@@ -514,3 +514,13 @@ impl StopSignal {
         let _ = self.0.wait_for(|stop| *stop).await;
     }
 }
+#[cfg(test)]
+mod event_size {
+    /// Every event is as large as the largest variant, and a busy log moves
+    /// a few hundred thousand a second through the channel: rare, large
+    /// variants keep their bulk in a box.
+    #[test]
+    fn an_event_stays_small() {
+        assert!(std::mem::size_of::<super::Event>() <= 160);
+    }
+}

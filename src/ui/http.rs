@@ -494,9 +494,9 @@ impl HttpTab {
         match event {
             HttpEvent::Resolved { addrs } => exchange.resolved = addrs,
             HttpEvent::Connected { local, remote } => exchange.socket = Some((local, remote)),
-            HttpEvent::TlsEstablished(info) => exchange.tls = Some(info),
+            HttpEvent::TlsEstablished(info) => exchange.tls = Some(*info),
             HttpEvent::RequestSent(bytes) => exchange.sent = Some(bytes),
-            HttpEvent::Interim(head) => exchange.interims.push(head),
+            HttpEvent::Interim(head) => exchange.interims.push(*head),
             HttpEvent::Head(head) => {
                 self.status = match head.invalid_summary() {
                     Some(summary) => Status::new(
@@ -505,7 +505,7 @@ impl HttpTab {
                     ),
                     None => Status::new(Kind::Info, format!("{} · receiving…", status_text(&head))),
                 };
-                exchange.head = Some(head);
+                exchange.head = Some(*head);
             }
             HttpEvent::Trailers(trailers) => exchange.trailers = trailers,
             HttpEvent::Done { body, timings } => {
@@ -531,7 +531,7 @@ impl HttpTab {
                         precise(timings.total)
                     ),
                 );
-                exchange.body = Some(body);
+                exchange.body = Some(*body);
             }
             HttpEvent::Failed {
                 reason,
@@ -541,7 +541,7 @@ impl HttpTab {
                 self.handle = None;
                 exchange.finished = true;
                 exchange.timings = Some(timings);
-                exchange.body = body;
+                exchange.body = body.map(|body| *body);
                 self.status = Status::new(Kind::Error, reason.clone());
                 exchange.error = Some(reason);
             }

@@ -176,7 +176,7 @@ impl Fetch {
         let body = self.body.take().map(|body| body.finish(complete));
         let event = match (outcome, body) {
             (Ok(()), Some(body)) => HttpEvent::Done {
-                body,
+                body: Box::new(body),
                 timings: self.timings,
             },
             (Ok(()), None) => HttpEvent::Failed {
@@ -187,7 +187,7 @@ impl Fetch {
             (Err(reason), body) => HttpEvent::Failed {
                 reason,
                 timings: self.timings,
-                body,
+                body: body.map(Box::new),
             },
         };
         self.emit(event).await;
@@ -242,7 +242,7 @@ impl Fetch {
                 .map_err(|err| client.describe(&err))?;
             self.timings.tls = Some(self.elapsed());
             let info = client.info(tls_stream.get_ref().1, &name);
-            self.emit(HttpEvent::TlsEstablished(info)).await;
+            self.emit(HttpEvent::TlsEstablished(Box::new(info))).await;
             Box::new(tls_stream)
         } else {
             Box::new(stream)
@@ -293,10 +293,10 @@ impl Fetch {
             };
             for output in outputs {
                 match output {
-                    Output::Interim(head) => self.emit(HttpEvent::Interim(head)).await,
+                    Output::Interim(head) => self.emit(HttpEvent::Interim(Box::new(head))).await,
                     Output::Head(head) => {
                         if let Some(reason) = request.refuse.reason(&head) {
-                            self.emit(HttpEvent::Head(head)).await;
+                            self.emit(HttpEvent::Head(Box::new(head))).await;
                             return Err(reason);
                         }
                         let encoding = head
@@ -312,7 +312,7 @@ impl Fetch {
                         };
                         self.body = Some(BodyCollector::new(encoding.as_deref(), file));
                         self.phase = "reading the body";
-                        self.emit(HttpEvent::Head(head)).await;
+                        self.emit(HttpEvent::Head(Box::new(head))).await;
                     }
                     Output::Body(piece) => {
                         if let Some(body) = &mut self.body {

@@ -54,20 +54,21 @@ pub enum HttpEvent {
         /// The server.
         remote: SocketAddr,
     },
-    /// The TLS handshake finished.
-    TlsEstablished(TlsInfo),
+    /// The TLS handshake finished. (Large events are boxed: every event
+    /// is as big as the largest, and a busy log moves thousands a second.)
+    TlsEstablished(Box<TlsInfo>),
     /// The request bytes as written to the socket.
     RequestSent(crate::net::Payload),
     /// A 1xx interim response, shown and skipped.
-    Interim(Head),
+    Interim(Box<Head>),
     /// The final response head.
-    Head(Head),
+    Head(Box<Head>),
     /// Trailer fields after a chunked body.
     Trailers(Vec<(String, Vec<u8>)>),
     /// The response is complete.
     Done {
         /// The body.
-        body: BodySummary,
+        body: Box<BodySummary>,
         /// Timings.
         timings: Timings,
     },
@@ -82,7 +83,7 @@ pub enum HttpEvent {
         /// Timings up to the failure.
         timings: Timings,
         /// The part of the body that arrived, if the head did.
-        body: Option<BodySummary>,
+        body: Option<Box<BodySummary>>,
     },
 }
 
