@@ -23,7 +23,7 @@ use common::{compare, plain_echo_server, Load, ROUNDS, WINDOW};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use netplay::app::{self, App, StartOptions, Tab};
-use netplay::net::greet::Behaviour;
+use netplay::net::behaviour::greet::Behaviour;
 use netplay::net::tcp_server::ServerEvent;
 use netplay::net::{Engine, Event};
 use ratatui::backend::TestBackend;

@@ -55,27 +55,25 @@
 //! [`net::http::response::ParseError`], [`net::tcp_server::Busy`],
 //! [`shutdown::StopSignal`]). `anyhow` is kept for the binary's own
 //! start-up failures.
-// `unsafe` is denied everywhere but `net::tcp_info` (getsockopt, two
+// `unsafe` is denied everywhere but `net::kernel::tcp_info` (getsockopt, two
 // ioctls and a borrowed descriptor, each with its SAFETY note).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+/// The network engine (its own crate, `crates/netplay-net`: no UI in its
+/// dependencies, so the engine cannot import the UI).
+pub use netplay_net as net;
+pub use netplay_net::{clock, files, format, json, record, text};
+
 pub mod app;
 pub mod cli;
-pub mod clock;
 pub mod code;
 pub mod curl;
-pub mod files;
-pub mod format;
 pub mod http_file;
-pub mod json;
 pub mod narrate;
 pub mod narrate_relay;
-pub mod net;
-pub mod record;
 pub mod ring;
 pub mod shutdown;
 pub mod state;
 pub mod terminal;
-pub mod text;
 pub mod ui;

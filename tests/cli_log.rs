@@ -49,7 +49,10 @@ fn an_echo_is_logged_once_with_its_bytes_and_once_as_echoed() {
     let received = server.line_with(" received 10 B from 127.0.0.1:");
     assert!(received.ends_with(": hello echo"), "{received}");
     let echoed = server.line_with(" echoed 10 B back to 127.0.0.1:");
-    assert!(!echoed.contains("hello"), "the bytes are on the line above: {echoed}");
+    assert!(
+        !echoed.contains("hello"),
+        "the bytes are on the line above: {echoed}"
+    );
     let (code, _) = server.terminate();
     assert_eq!(code, 0);
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use common::{listening, wait_for, WAIT};
 use netplay::code::{code_for, Setting};
-use netplay::net::greet::{Behaviour, ServerConfig};
+use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
 use netplay::net::tcp_client::{self, ClientEvent};
 use netplay::net::tcp_server;
 use netplay::net::udp::{self, Bind, UdpEvent, UdpMode};

@@ -544,7 +544,7 @@ async fn https_pins_a_self_signed_ca_certificate_from_the_ca_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn against_netplays_own_http_mode() {
-    use netplay::net::greet::{Behaviour, ServerConfig};
+    use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
     let (engine, mut rx) = engine();
     let server = netplay::net::tcp_server::start(
         &engine,

@@ -11,11 +11,11 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use common::{listening, wait_for};
-use netplay::net::greet::{Behaviour, ServerConfig};
+use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
+use netplay::net::kernel::sockopts::{SockOpt, SockOptions};
+use netplay::net::kernel::tcp_info::TcpInfo;
 use netplay::net::relay::{self, PairCommand, RelayConfig, RelayEvent, Side};
-use netplay::net::sockopts::{SockOpt, SockOptions};
 use netplay::net::tcp_client::{self, ClientEvent, ClientHandle, Connect};
-use netplay::net::tcp_info::TcpInfo;
 use netplay::net::tcp_server::{self, ServerEvent};
 use netplay::net::{Engine, Event};
 use tokio::sync::mpsc::Receiver;

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use netplay::net::greet::{Behaviour, ServerConfig};
-use netplay::net::recorder::{RecordFor, RecordNews, RecordTo};
+use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
+use netplay::net::record::recorder::{RecordFor, RecordNews, RecordTo};
 use netplay::net::relay::{self, RelayConfig, RelayEvent};
 use netplay::net::tcp_client::{self, ClientEvent, Connect, Replay};
 use netplay::net::tcp_server::{self, ServerHandle};
@@ -92,7 +92,7 @@ fn lives(recording: &Recording) -> Vec<String> {
 
 async fn verdict(
     rx: &mut Receiver<Event>,
-) -> Result<Option<netplay::net::replay::Difference>, String> {
+) -> Result<Option<netplay::net::record::replay::Difference>, String> {
     wait_for(rx, "Replayed", |event| match event {
         Event::Client(_, ClientEvent::Replayed(outcome)) => Some(outcome.clone()),
         _ => None,
@@ -301,7 +301,7 @@ async fn server_connections_record_one_file_each_and_replay_as_that_server() {
     let serving = Arc::clone(&recording);
     tokio::spawn(async move {
         let (stream, _) = listener.accept().await.unwrap();
-        netplay::net::replay::serve_one(stream, &serving, false).await
+        netplay::net::record::replay::serve_one(stream, &serving, false).await
     });
     tokio::task::spawn_blocking(move || tutorial_conversation(mock))
         .await
@@ -447,7 +447,7 @@ async fn replay_connect_gives_up_on_a_server_that_never_reads() {
     });
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let started = std::time::Instant::now();
-    let outcome = netplay::net::replay::play_client(
+    let outcome = netplay::net::record::replay::play_client(
         stream,
         &big_client_recording(250),
         Duration::from_millis(200),
@@ -525,7 +525,7 @@ async fn replay_connect_keeps_going_with_a_slow_but_steady_server() {
     });
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let started = std::time::Instant::now();
-    let outcome = netplay::net::replay::play_client(
+    let outcome = netplay::net::record::replay::play_client(
         stream,
         &big_client_recording(200),
         Duration::from_millis(200),

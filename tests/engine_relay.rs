@@ -8,7 +8,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use common::*;
-use netplay::net::greet::{Behaviour, ServerConfig};
+use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
 use netplay::net::relay::{
     self, Dir, DirCommand, Faults, PairCommand, RelayConfig, RelayEvent, RelayHandle, HOLD_LIMIT,
 };

@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use common::*;
-use netplay::net::greet::ServerConfig;
+use netplay::net::behaviour::greet::ServerConfig;
 use netplay::net::tcp_client::{self, ClientEvent, DEFAULT_CONNECT_TIMEOUT};
 use netplay::net::tcp_server;
 use netplay::net::{ClientId, CloseReason, Engine, Event};

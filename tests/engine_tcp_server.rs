@@ -8,7 +8,7 @@ use std::net::Shutdown;
 use std::time::Duration;
 
 use common::*;
-use netplay::net::greet::{Behaviour, ServerConfig};
+use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
 use netplay::net::tcp_server::{self, ServerEvent};
 use netplay::net::{CloseReason, ConnId, Engine, Event};
 

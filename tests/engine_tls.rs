@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::tls::{ca_file, pki, self_signed_ca_leaf, server_files, Pki};
 use common::*;
-use netplay::net::greet::{Behaviour, ServerConfig};
+use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
 use netplay::net::tcp_client::{self, ClientEvent, ClientHandle};
 use netplay::net::tcp_server::{self, ServerEvent, ServerHandle};
 use netplay::net::tls::{self, TlsInfo, TlsOptions, Verdict};
@@ -182,7 +182,8 @@ async fn every_mode_over_tls_between_netplay_peers() {
                 .await;
             }
             Behaviour::Rules => {
-                let rules = netplay::net::rules::Rules::parse("^hi (.*)$ => ho $1\\n").unwrap();
+                let rules =
+                    netplay::net::behaviour::rules::Rules::parse("^hi (.*)$ => ho $1\\n").unwrap();
                 server.set_rules(Some(std::sync::Arc::new(rules)));
                 client.send(b"hi tls\n".to_vec()).unwrap();
                 until(&mut rx, &mut seen, "the rule's reply", |s| {

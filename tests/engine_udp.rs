@@ -7,7 +7,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::time::Duration;
 
-use netplay::net::lossy::{Lossy, LossyConfig};
+use netplay::net::behaviour::lossy::{Lossy, LossyConfig};
 use netplay::net::udp::{self, Bind, UdpEvent, UdpHandle, UdpMode, UdpStats};
 use netplay::net::{Engine, Event, SocketId};
 use tokio::sync::mpsc::Receiver;
@@ -180,7 +180,10 @@ fn expected_fates(config: LossyConfig, count: u32) -> (u32, u32) {
     (dropped, duplicated)
 }
 
-async fn burst_through(config: LossyConfig, count: u32) -> netplay::net::burst::BurstReport {
+async fn burst_through(
+    config: LossyConfig,
+    count: u32,
+) -> netplay::net::behaviour::burst::BurstReport {
     let (engine, mut rx) = engine();
     let (_server, addr, _) =
         common::open_local_udp(&engine, &mut rx, UdpMode::Greet, Some(config)).await;

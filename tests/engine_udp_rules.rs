@@ -7,7 +7,7 @@ mod common;
 use std::net::UdpSocket;
 use std::sync::Arc;
 
-use netplay::net::rules::Rules;
+use netplay::net::behaviour::rules::Rules;
 use netplay::net::udp::{UdpEvent, UdpMode};
 use netplay::net::{Engine, Event};
 

@@ -75,7 +75,9 @@ fn request() -> impl Strategy<Value = (Vec<u8>, bool)> {
     ]
 }
 
-fn status_lines(replies: &[netplay::net::http_responder::HttpReply]) -> Vec<(String, bool)> {
+fn status_lines(
+    replies: &[netplay::net::behaviour::http_responder::HttpReply],
+) -> Vec<(String, bool)> {
     replies
         .iter()
         .map(|reply| {
@@ -91,7 +93,7 @@ proptest! {
         requests in prop::collection::vec(request(), 1..40),
         cuts in prop::collection::vec(any::<usize>(), 0..12),
     ) {
-        use netplay::net::http_responder::HttpResponder;
+        use netplay::net::behaviour::http_responder::HttpResponder;
         let peer = "127.0.0.1:5555".parse().unwrap();
         let local = "127.0.0.1:9999".parse().unwrap();
         let wire: Vec<u8> = requests.iter().flat_map(|(bytes, _)| bytes.clone()).collect();

@@ -6,8 +6,8 @@ mod common;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::time::Duration;
 
-use netplay::net::loop_guard::ECHO_BOUNCE_BUDGET;
-use netplay::net::lossy::LossyConfig;
+use netplay::net::behaviour::loop_guard::ECHO_BOUNCE_BUDGET;
+use netplay::net::behaviour::lossy::LossyConfig;
 use netplay::net::udp::{Blocked, UdpEvent, UdpMode, UdpStats, MAX_HELD};
 use netplay::net::{Engine, Event};
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::ui::*;
 use crossterm::event::KeyCode;
-use netplay::net::greet::{Behaviour, ServerConfig};
+use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
 use netplay::net::tcp_server;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

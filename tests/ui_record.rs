@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use common::ui::*;
 use crossterm::event::KeyCode;
 use netplay::app::{App, StartOptions};
-use netplay::net::greet::{Behaviour, ServerConfig};
+use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
 use netplay::net::{Engine, Event};
 use tokio::sync::mpsc;
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::ui::*;
 use crossterm::event::KeyCode;
 use netplay::app::App;
-use netplay::net::greet::{Behaviour, ServerConfig};
+use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
 use netplay::net::tcp_server::{self, ServerHandle};
 use netplay::net::Event;
 use tokio::sync::mpsc;

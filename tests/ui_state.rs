@@ -81,7 +81,7 @@ async fn addresses_modes_and_histories_survive_a_restart() {
     let options = StartOptions {
         tab: Tab::TcpClient,
         addr: Some("127.0.0.1:7777".into()),
-        server_mode: Some(netplay::net::greet::Behaviour::Discard),
+        server_mode: Some(netplay::net::behaviour::greet::Behaviour::Discard),
         http_file: None,
         ..StartOptions::default()
     };

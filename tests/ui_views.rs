@@ -858,8 +858,8 @@ async fn rules_mode_answers_by_the_editor_and_edits_apply_to_the_next_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn f7_repeats_the_message_on_the_client_tab_and_counts_it() {
     let (mut app, mut rx) = new_app();
-    let config = netplay::net::greet::ServerConfig {
-        behaviour: netplay::net::greet::Behaviour::Echo,
+    let config = netplay::net::behaviour::greet::ServerConfig {
+        behaviour: netplay::net::behaviour::greet::Behaviour::Echo,
         ..Default::default()
     };
     let server = netplay::net::tcp_server::start(&app.engine, "127.0.0.1:0", config);

@@ -425,8 +425,8 @@ pub enum ServeMode {
 
 impl ServeMode {
     /// The engine's behaviour.
-    pub fn behaviour(self) -> crate::net::greet::Behaviour {
-        use crate::net::greet::Behaviour;
+    pub fn behaviour(self) -> crate::net::behaviour::greet::Behaviour {
+        use crate::net::behaviour::greet::Behaviour;
         match self {
             ServeMode::Greet => Behaviour::Greet,
             ServeMode::Echo => Behaviour::Echo,

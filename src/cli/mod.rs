@@ -46,7 +46,7 @@ pub fn headless_engine(
 fn rules_or_reasons(
     path: Option<&std::path::Path>,
     out: &output::Output,
-) -> Result<Option<std::sync::Arc<crate::net::rules::Rules>>, ExitCode> {
+) -> Result<Option<std::sync::Arc<crate::net::behaviour::rules::Rules>>, ExitCode> {
     path.map(load_rules).transpose().map_err(|reasons| {
         for reason in reasons {
             out.error(&reason);
@@ -59,13 +59,13 @@ fn rules_or_reasons(
 /// the file and its line.
 pub fn load_rules(
     path: &std::path::Path,
-) -> Result<std::sync::Arc<crate::net::rules::Rules>, Vec<String>> {
+) -> Result<std::sync::Arc<crate::net::behaviour::rules::Rules>, Vec<String>> {
     let shown = crate::text::sanitize_str(&path.display().to_string());
-    let bytes = crate::files::read_regular(path, crate::net::rules::RULES_LIMIT as u64)
+    let bytes = crate::files::read_regular(path, crate::net::behaviour::rules::RULES_LIMIT as u64)
         .map_err(|err| vec![format!("cannot read the rules in {shown}: {err}")])?;
     let text = String::from_utf8(bytes)
         .map_err(|_| vec![format!("the rules in {shown} are not UTF-8 text")])?;
-    crate::net::rules::Rules::parse(&text)
+    crate::net::behaviour::rules::Rules::parse(&text)
         .map(std::sync::Arc::new)
         .map_err(|errors| {
             errors
@@ -130,7 +130,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
                     return ExitCode::from(2);
                 }
             };
-            let config = crate::net::greet::ServerConfig {
+            let config = crate::net::behaviour::greet::ServerConfig {
                 behaviour: mode.behaviour(),
                 reply_delay: std::time::Duration::from_millis(delay),
                 max_connections: max_conn,

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use super::output::{Output, Value};
 use super::FAILURE;
 use crate::narrate::Kind;
-use crate::net::replay;
+use crate::net::record::replay;
 use crate::shutdown::Shutdown;
 use crate::text::sanitize;
 

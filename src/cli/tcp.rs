@@ -8,7 +8,7 @@ use super::output::{Output, Value};
 use super::record_file::Recorder;
 use super::{seconds, Eol, FAILURE};
 use crate::narrate::{Kind, ServerNarrator};
-use crate::net::greet::ServerConfig;
+use crate::net::behaviour::greet::ServerConfig;
 use crate::net::tcp_client::{self, ClientEvent};
 use crate::net::tcp_server::{self, ServerEvent};
 use crate::net::{CloseReason, Event};
@@ -98,7 +98,7 @@ pub async fn serve(
     addr: &str,
     config: ServerConfig,
     tls: Option<crate::net::tls::server::TlsServer>,
-    rules: Option<std::sync::Arc<crate::net::rules::Rules>>,
+    rules: Option<std::sync::Arc<crate::net::behaviour::rules::Rules>>,
     (out, dump): (Output, Option<Dump>),
     stop: Shutdown,
 ) -> ExitCode {
@@ -114,7 +114,7 @@ pub async fn serve(
     }
     let mut narrator = ServerNarrator::new();
     let mode_name = config.behaviour.name();
-    let echo = config.behaviour == crate::net::greet::Behaviour::Echo;
+    let echo = config.behaviour == crate::net::behaviour::greet::Behaviour::Echo;
     let json = out.json;
     log.drive(
         events,
@@ -460,7 +460,7 @@ async fn wait_to_reconnect(
 }
 
 /// The `tcp_info` event's fields, named as `ss -i` and the kernel do.
-fn tcp_info_fields(info: &crate::net::tcp_info::TcpInfo) -> Vec<(&'static str, Value)> {
+fn tcp_info_fields(info: &crate::net::kernel::tcp_info::TcpInfo) -> Vec<(&'static str, Value)> {
     vec![
         ("state", Value::from(info.state_name())),
         ("rtt_us", u64::from(info.rtt_us).into()),

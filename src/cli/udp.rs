@@ -22,7 +22,7 @@ const REPLY_LINGER: Duration = Duration::from_millis(100);
 pub async fn serve(
     addr: &str,
     mode: UdpServeMode,
-    rules: Option<std::sync::Arc<crate::net::rules::Rules>>,
+    rules: Option<std::sync::Arc<crate::net::behaviour::rules::Rules>>,
     (out, dump): (Output, Option<Dump>),
     no_reply_to: &[String],
     stop: Shutdown,

@@ -13,7 +13,7 @@ mod rust;
 
 use std::time::Duration;
 
-use crate::net::greet::Behaviour;
+use crate::net::behaviour::greet::Behaviour;
 use crate::net::udp::UdpMode;
 
 /// What a tab is set to do, as far as the code needs to know.

@@ -3,7 +3,7 @@
 
 use super::{host_port, Setting};
 use crate::curl::quote;
-use crate::net::greet::Behaviour;
+use crate::net::behaviour::greet::Behaviour;
 use crate::net::udp::UdpMode;
 
 /// The command(s) for `setting`, one per line. Every word that came from

@@ -3,7 +3,7 @@
 //! Each prints the address it really bound, so `:0` works too.
 
 use super::{escaped, host_port, is_ipv6, Setting};
-use crate::net::greet::Behaviour;
+use crate::net::behaviour::greet::Behaviour;
 use crate::net::udp::UdpMode;
 
 /// The script for `setting`.

@@ -2,7 +2,7 @@
 //! thread per connection is a task per connection.
 
 use super::{escaped, Setting};
-use crate::net::greet::Behaviour;
+use crate::net::behaviour::greet::Behaviour;
 use crate::net::udp::UdpMode;
 
 const CARGO: &str = "// Cargo.toml: tokio = { version = \"1\", features = [\"full\"] }\n";

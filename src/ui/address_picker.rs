@@ -10,7 +10,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 use super::theme;
-use crate::net::interfaces::{self, Choice};
+use crate::net::kernel::interfaces::{self, Choice};
 
 /// What a key did in the picker.
 #[derive(Debug, Clone, PartialEq, Eq)]

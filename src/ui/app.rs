@@ -12,8 +12,8 @@ use super::tab::TabView;
 use super::tcp_client::ClientTab;
 use super::tcp_server::ServerTab;
 use super::udp::UdpTab;
-use crate::net::greet::Behaviour;
-use crate::net::recorder::RecordFor;
+use crate::net::behaviour::greet::Behaviour;
+use crate::net::record::recorder::RecordFor;
 use crate::net::{Engine, Event, SaveFor};
 
 /// How netplay starts: which tab, and what the command line put in it.

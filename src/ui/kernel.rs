@@ -12,8 +12,8 @@ use ratatui::widgets::{Paragraph, Sparkline, Wrap};
 use ratatui::Frame;
 
 use super::theme;
-use crate::net::sockopts::{SockOpt, SockOptions, BUFFER_SIZES, TTLS};
-use crate::net::tcp_info::{micros, TcpInfo, SSTHRESH_INFINITE};
+use crate::net::kernel::sockopts::{SockOpt, SockOptions, BUFFER_SIZES, TTLS};
+use crate::net::kernel::tcp_info::{micros, TcpInfo, SSTHRESH_INFINITE};
 
 /// Samples kept for the sparklines: two minutes at one a second.
 pub const HISTORY: usize = 120;

@@ -1,10 +1,10 @@
 //! The words every tab says about its recordings (the engine writes them;
-//! see `net::recorder`).
+//! see `net::record::recorder`).
 
 use std::path::Path;
 
 use super::log_view::Kind;
-use crate::net::recorder::{RecordNews, RecordTo};
+use crate::net::record::recorder::{RecordNews, RecordTo};
 
 /// A recording's path for the screen (through the untrusted-bytes gate:
 /// a directory name may hold anything).

@@ -395,7 +395,7 @@ impl RelayTab {
     }
 
     /// A pair's recording started or ended.
-    pub fn on_record(&mut self, news: crate::net::recorder::RecordNews) {
+    pub fn on_record(&mut self, news: crate::net::record::recorder::RecordNews) {
         self.recording.report(&mut self.console, &news);
     }
 

@@ -8,8 +8,8 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::super::kernel::{KernelPanel, PanelKey, Touched};
 use super::super::log_view::Kind;
 use super::RelayTab;
+use crate::net::kernel::sockopts::SockOpt;
 use crate::net::relay::{PairCommand, RelayEvent, Side};
-use crate::net::sockopts::SockOpt;
 use crate::net::ConnId;
 
 /// The open view: which pair, which of its two sockets.

@@ -15,7 +15,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use super::theme;
-use crate::net::rules::{RuleError, Rules};
+use crate::net::behaviour::rules::{RuleError, Rules};
 
 /// The example a new editor starts with.
 const EXAMPLE: &str = "# PATTERN => REPLY (first match wins; * matches anything)\n^PING (\\d+)$ => PONG $1 #{{n}}\\n\n^QUIT$ => close\n";

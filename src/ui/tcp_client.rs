@@ -129,7 +129,7 @@ pub struct ClientTab {
     /// What the last TLS handshake negotiated.
     tls_info: Option<Box<TlsInfo>>,
     /// The kernel's latest view of the connection (`TCP_INFO`).
-    tcp_info: Option<crate::net::tcp_info::TcpInfo>,
+    tcp_info: Option<crate::net::kernel::tcp_info::TcpInfo>,
     /// The life of the current connection, with timestamps.
     timeline: Timeline,
     /// The kernel's view of the current (or last) connection, and whether

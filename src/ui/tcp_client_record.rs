@@ -15,7 +15,7 @@ use super::super::input::{title, InputField};
 use super::super::log_view::Kind;
 use super::super::recording::RecordSwitch;
 use super::{ClientTab, Phase};
-use crate::net::recorder::{RecordNews, RecordTo};
+use crate::net::record::recorder::{RecordNews, RecordTo};
 use crate::record::Recording;
 
 /// Recordings larger than this are not opened in the TUI
@@ -176,7 +176,7 @@ impl ClientTab {
     pub(super) fn on_replayed(
         &mut self,
         client: crate::net::ClientId,
-        outcome: Result<Option<crate::net::replay::Difference>, String>,
+        outcome: Result<Option<crate::net::record::replay::Difference>, String>,
     ) {
         if self.recordings.replaying != Some(client) {
             return;

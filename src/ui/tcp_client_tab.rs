@@ -82,7 +82,7 @@ impl super::super::tab::TabView for ClientTab {
             (Some(_), handle) => {
                 self.kernel_open = true;
                 if let Some(handle) = handle {
-                    let _ = handle.set_option(crate::net::sockopts::SockOpt::Read);
+                    let _ = handle.set_option(crate::net::kernel::sockopts::SockOpt::Read);
                 }
             }
         }

@@ -40,8 +40,8 @@ mod kernel_glue;
 mod view;
 use super::{cycle, Hint, Status, REPLY_DELAYS};
 use crate::narrate::ServerNarrator;
+use crate::net::behaviour::greet::{Behaviour, ServerConfig};
 use crate::net::error::human_duration;
-use crate::net::greet::{Behaviour, ServerConfig};
 use crate::net::tcp_server::{self, ServerEvent, ServerHandle};
 use crate::net::tls::server::TlsServer;
 use crate::net::{CloseReason, ConnId, ConnStats, Engine, SaveFor, ServerId};
@@ -380,7 +380,7 @@ impl ServerTab {
     }
 
     /// A connection's recording started or ended.
-    pub fn on_record(&mut self, news: crate::net::recorder::RecordNews) {
+    pub fn on_record(&mut self, news: crate::net::record::recorder::RecordNews) {
         self.recording.report(&mut self.console, &news);
     }
 

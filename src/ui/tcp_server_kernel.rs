@@ -8,7 +8,7 @@ use super::super::kernel::{KernelPanel, PanelKey, Touched};
 use super::super::log_view::Kind;
 use super::super::timeline::{what_the_kernel_keeps, Ending};
 use super::{RowState, ServerTab};
-use crate::net::sockopts::SockOpt;
+use crate::net::kernel::sockopts::SockOpt;
 use crate::net::tcp_server::ServerEvent;
 use crate::net::CloseReason;
 

@@ -94,7 +94,7 @@ impl ServerTab {
         spans.push(Span::styled(" · mode ", theme::dim()));
         spans.push(Span::styled(self.config.behaviour.name(), theme::key()));
         spans.push(Span::styled(" (F5)", theme::dim()));
-        if self.config.behaviour == crate::net::greet::Behaviour::Rules {
+        if self.config.behaviour == crate::net::behaviour::greet::Behaviour::Rules {
             spans.push(Span::styled(" · Alt+E edits the rules", theme::dim()));
         }
         spans.push(Span::styled(" · delay ", theme::dim()));

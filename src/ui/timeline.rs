@@ -116,14 +116,14 @@ pub enum Ending {
 pub fn what_the_kernel_keeps(ending: Ending, local: SocketAddr, remote: SocketAddr) -> String {
     match ending {
         Ending::WeClosedFirst => {
-            let mut seen = match crate::net::time_wait::in_time_wait(local, remote) {
+            let mut seen = match crate::net::kernel::time_wait::in_time_wait(local, remote) {
                 Some(true) => " (it is in /proc/net/tcp's TIME_WAIT list now".to_string(),
                 Some(false) => {
                     " (not in TIME_WAIT yet: the peer's FIN may still be on its way".to_string()
                 }
                 None => String::new(),
             };
-            if let Some(count) = crate::net::time_wait::count_local(local) {
+            if let Some(count) = crate::net::kernel::time_wait::count_local(local) {
                 seen.push_str(&format!(
                     "; {} on {local} in all)",
                     crate::format::plural(count as u64, "connection")

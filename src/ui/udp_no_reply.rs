@@ -1,6 +1,6 @@
 //! The UDP tab's "stop answering this peer" switch (Alt+B): the way out of
 //! a loop with another answering server that the loop guard reports but
-//! cannot tell from a client repeating itself (see `net::loop_guard`).
+//! cannot tell from a client repeating itself (see `net::behaviour::loop_guard`).
 
 use std::net::SocketAddr;
 

@@ -44,7 +44,7 @@ pub async fn open_local_udp(
     engine: &netplay::net::Engine,
     rx: &mut mpsc::Receiver<Event>,
     mode: netplay::net::udp::UdpMode,
-    lossy: Option<netplay::net::lossy::LossyConfig>,
+    lossy: Option<netplay::net::behaviour::lossy::LossyConfig>,
 ) -> (
     netplay::net::udp::UdpHandle,
     SocketAddr,

@@ -1,0 +1,356 @@
+//! One request on one task: resolve, connect, TLS, write the raw request,
+//! read and parse the response, spool the body — each step timed, all of it
+//! within the request's timeout, cancelled when the handle drops.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use url::Url;
+
+use super::body::{BodyCollector, BodyFile};
+use super::response::{Output, ResponseParser};
+use super::tls::{self, TlsOptions};
+use super::{HttpEvent, Timings};
+use crate::error::{connect_error, human_duration, stream_error};
+use crate::files::Replacing;
+use crate::resolve::resolve;
+use crate::{Engine, Event, Payload, RequestId, StopSignal};
+
+/// Everything needed to send one request.
+#[derive(Debug, Clone)]
+pub struct FetchRequest {
+    /// Where to connect (scheme, host, port).
+    pub url: Url,
+    /// The exact bytes to write.
+    pub wire: Vec<u8>,
+    /// Whether the method is HEAD (its response has no body).
+    pub head_request: bool,
+    /// Certificate checking for https.
+    pub tls: TlsOptions,
+    /// Limit for the whole exchange.
+    pub timeout: Duration,
+    /// Where the body goes besides the in-memory preview.
+    pub body: BodyTarget,
+    /// Heads that end the request before any body is kept (so a refused
+    /// response never replaces a file).
+    pub refuse: Refuse,
+}
+
+/// Responses a front end refuses (`fetch --strict`, `fetch --fail`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Refuse {
+    /// A head that is not valid HTTP/1.1.
+    pub invalid_head: bool,
+    /// A status of 400 or more.
+    pub error_status: bool,
+}
+
+impl Refuse {
+    /// Why `head` is refused, if it is.
+    pub fn reason(&self, head: &super::Head) -> Option<String> {
+        if self.invalid_head {
+            if let Some(summary) = head.invalid_summary() {
+                return Some(format!("{summary} (--strict)"));
+            }
+        }
+        if self.error_status && head.status >= 400 {
+            return Some(format!("the server answered {} (--fail)", head.status));
+        }
+        None
+    }
+}
+
+/// Where a response body is written as it arrives.
+#[derive(Debug, Clone, Default)]
+pub enum BodyTarget {
+    /// A temporary spool file, deleted when the last holder of the summary
+    /// drops it (the TUI saves from it).
+    #[default]
+    Spool,
+    /// This file: written beside it under a temporary name, and put in its
+    /// place only when the body is complete (a failed download leaves a
+    /// file that was there intact). A missing directory fails at once.
+    File(std::path::PathBuf),
+    /// Each piece, in order, on this channel; a full channel slows the
+    /// download (back-pressure) instead of growing memory.
+    Stream(tokio::sync::mpsc::Sender<Vec<u8>>),
+}
+
+/// A request in flight; dropping it (or [`FetchHandle::cancel`]) cancels it.
+pub struct FetchHandle {
+    id: RequestId,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl FetchHandle {
+    /// The id every event of this request carries.
+    pub fn id(&self) -> RequestId {
+        self.id
+    }
+
+    /// Abandons the request; a `Failed { reason: "cancelled" }` follows.
+    pub fn cancel(&self) {
+        self.stop.send_replace(true);
+    }
+}
+
+impl Drop for FetchHandle {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+/// Starts `request` on its own task.
+pub fn fetch(engine: &Engine, request: FetchRequest) -> FetchHandle {
+    let id = RequestId(engine.next_id());
+    let (stop_tx, stop) = StopSignal::new();
+    let task = Fetch {
+        engine: engine.clone(),
+        id,
+        started: Instant::now(),
+        timings: Timings::default(),
+        phase: "resolving",
+        body: None,
+        target: None,
+    };
+    engine.spawn(task.run(request, stop));
+    FetchHandle { id, stop: stop_tx }
+}
+
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+struct Fetch {
+    engine: Engine,
+    id: RequestId,
+    started: Instant,
+    timings: Timings,
+    phase: &'static str,
+    body: Option<BodyCollector>,
+    /// The user's file for [`BodyTarget::File`], opened before connecting.
+    target: Option<Replacing>,
+}
+
+const READ_BUFFER: usize = 64 * 1024;
+
+impl Fetch {
+    async fn emit(&self, event: HttpEvent) {
+        self.engine.emit(Event::Http(self.id, event)).await;
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    async fn run(mut self, request: FetchRequest, mut stop: StopSignal) {
+        if let BodyTarget::File(path) = &request.body {
+            // A file that cannot be written fails the request before any
+            // byte is downloaded.
+            match Replacing::create(path) {
+                Ok(target) => self.target = Some(target),
+                Err(reason) => {
+                    self.timings.total = self.elapsed();
+                    self.emit(HttpEvent::Failed {
+                        reason,
+                        timings: self.timings,
+                        body: None,
+                    })
+                    .await;
+                    return;
+                }
+            }
+        }
+        let limit = request.timeout;
+        let outcome = tokio::select! {
+            biased;
+            () = stop.stopped() => Err("cancelled".to_string()),
+            result = tokio::time::timeout(limit, self.exchange(&request)) => match result {
+                Ok(result) => result,
+                Err(_) => Err(format!("timed out after {} while {}", human_duration(limit), self.phase)),
+            },
+        };
+        self.timings.total = self.elapsed();
+        let complete = outcome.is_ok();
+        let body = self.body.take().map(|body| body.finish(complete));
+        let event = match (outcome, body) {
+            (Ok(()), Some(body)) => HttpEvent::Done {
+                body: Box::new(body),
+                timings: self.timings,
+            },
+            (Ok(()), None) => HttpEvent::Failed {
+                reason: "internal: finished without a body collector".into(),
+                timings: self.timings,
+                body: None,
+            },
+            (Err(reason), body) => HttpEvent::Failed {
+                reason,
+                timings: self.timings,
+                body: body.map(Box::new),
+            },
+        };
+        self.emit(event).await;
+    }
+
+    async fn exchange(&mut self, request: &FetchRequest) -> Result<(), String> {
+        let url = &request.url;
+        let host = url.host_str().ok_or("the URL has no host")?.to_string();
+        let port = url
+            .port_or_known_default()
+            .ok_or("the URL has no port and no known default")?;
+        let authority = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        // A bad CA file is the user's to fix: say so before touching the network.
+        let tls_client = if url.scheme() == "https" {
+            Some(tls::client(&request.tls, &["http/1.1"])?)
+        } else {
+            None
+        };
+        self.phase = "resolving";
+        let addrs = resolve(&authority, request.timeout).await?;
+        let literal = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok();
+        if !literal {
+            self.timings.dns = Some(self.elapsed());
+            self.emit(HttpEvent::Resolved {
+                addrs: addrs.clone(),
+            })
+            .await;
+        }
+        self.phase = "connecting";
+        let stream = connect_any(&addrs).await?;
+        self.timings.connect = Some(self.elapsed());
+        let local = stream.local_addr().map_err(|e| stream_error(&e))?;
+        let remote = stream.peer_addr().map_err(|e| stream_error(&e))?;
+        let _ = stream.set_nodelay(true);
+        self.emit(HttpEvent::Connected { local, remote }).await;
+
+        let mut io: Box<dyn Io> = if let Some(client) = tls_client {
+            self.phase = "in the TLS handshake";
+            let name = client.server_name(&host)?;
+            let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::clone(&client.config));
+            let tls_stream = connector
+                .connect(name.clone(), stream)
+                .await
+                .map_err(|err| client.describe(&err))?;
+            self.timings.tls = Some(self.elapsed());
+            let info = client.info(tls_stream.get_ref().1, &name);
+            self.emit(HttpEvent::TlsEstablished(Box::new(info))).await;
+            Box::new(tls_stream)
+        } else {
+            Box::new(stream)
+        };
+
+        self.phase = "sending the request";
+        io.write_all(&request.wire)
+            .await
+            .map_err(|err| format!("sending the request failed: {}", stream_error(&err)))?;
+        io.flush()
+            .await
+            .map_err(|err| format!("sending the request failed: {}", stream_error(&err)))?;
+        self.emit(HttpEvent::RequestSent(Payload::first(
+            &request.wire,
+            super::REQUEST_PREVIEW,
+        )))
+        .await;
+
+        self.phase = "waiting for the response";
+        let mut parser = ResponseParser::new(request.head_request);
+        let mut buffer = vec![0u8; READ_BUFFER];
+        loop {
+            let read = io.read(&mut buffer).await;
+            let eof = match &read {
+                Ok(n) => *n == 0,
+                Err(err) => err.kind() == std::io::ErrorKind::UnexpectedEof,
+            };
+            let outputs = match read {
+                Ok(0) => parser.finish().map_err(|e| e.0)?,
+                Ok(n) => {
+                    if self.timings.first_byte.is_none() {
+                        self.timings.first_byte = Some(self.elapsed());
+                    }
+                    parser.feed(&buffer[..n]).map_err(|e| e.0)?
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    // A TLS peer that closed without close_notify: treat as end of stream.
+                    parser.finish().map_err(|e| e.0)?
+                }
+                Err(err) => {
+                    return Err(match &self.body {
+                        Some(body) => {
+                            format!("{} after {} body bytes", stream_error(&err), body.size())
+                        }
+                        None => format!("{} while {}", stream_error(&err), self.phase),
+                    })
+                }
+            };
+            for output in outputs {
+                match output {
+                    Output::Interim(head) => self.emit(HttpEvent::Interim(Box::new(head))).await,
+                    Output::Head(head) => {
+                        if let Some(reason) = request.refuse.reason(&head) {
+                            self.emit(HttpEvent::Head(Box::new(head))).await;
+                            return Err(reason);
+                        }
+                        let encoding = head
+                            .header("content-encoding")
+                            .map(|v| String::from_utf8_lossy(v).into_owned());
+                        let file = match (&request.body, self.target.take()) {
+                            (_, Some(target)) => BodyFile::Target(target),
+                            (BodyTarget::Spool, None) => match self.engine.spool_dir() {
+                                Ok(dir) => BodyFile::Spool(dir),
+                                Err(reason) => BodyFile::Unavailable(reason),
+                            },
+                            _ => BodyFile::None,
+                        };
+                        self.body = Some(BodyCollector::new(encoding.as_deref(), file));
+                        self.phase = "reading the body";
+                        self.emit(HttpEvent::Head(Box::new(head))).await;
+                    }
+                    Output::Body(piece) => {
+                        if let Some(body) = &mut self.body {
+                            body.push(&piece);
+                        }
+                        if let BodyTarget::Stream(stream) = &request.body {
+                            if stream.send(piece).await.is_err() {
+                                return Err("the body's reader went away".into());
+                            }
+                        }
+                    }
+                    Output::Trailers(trailers) => self.emit(HttpEvent::Trailers(trailers)).await,
+                    Output::Done => return Ok(()),
+                }
+            }
+            if eof {
+                return Ok(());
+            }
+        }
+    }
+}
+
+async fn connect_any(addrs: &[SocketAddr]) -> Result<TcpStream, String> {
+    let mut reasons = Vec::new();
+    for addr in addrs {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => return Ok(stream),
+            Err(err) => reasons.push(connect_error(&err, *addr)),
+        }
+    }
+    let mut reason = reasons
+        .pop()
+        .unwrap_or_else(|| "no address to connect to".into());
+    if !reasons.is_empty() {
+        reason.push_str(&format!(
+            " (and {} other address(es) failed)",
+            reasons.len()
+        ));
+    }
+    Err(reason)
+}

@@ -1,0 +1,524 @@
+//! The relay: listen, and for each accepted client open a connection to the
+//! target, then carry the bytes both ways — watching every read, holding,
+//! editing and injecting on request, and applying faults (latency,
+//! bandwidth, slicing, limits, resets, blackholes, slow closes).
+//!
+//! One task per listener (accepting, routing commands) and one per pair.
+//! A pair's two directions are two pumps ([`crate::relay::pump`]) polled
+//! inside the pair's task, as `copy_bidirectional` does, so the fast path
+//! (no fault, nothing held) is read → write with no hop in between.
+//!
+//! Bounds: each direction holds at most [`HOLD_LIMIT`] bytes in at most
+//! [`MAX_QUEUED_CHUNKS`] chunks; past that the pump stops reading that
+//! side, so TCP's own back-pressure reaches the sender. Commands wait in
+//! bounded queues and are refused ([`Busy`]) when full.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::accept_backoff::FdPressure;
+use crate::command_queue;
+use crate::error::{accept_error, is_too_many_files};
+pub mod faults;
+mod pair;
+mod pump;
+
+use super::{ConnId, ConnStats, Engine, Event, Payload, StopSignal};
+use crate::resolve::bind_first;
+pub use crate::tcp_server::Busy;
+pub use faults::{Dir, Faults, Jitter, DEFAULT_SLICE_DELAY};
+use pair::Pair;
+
+/// Bytes one direction of a pair may hold (held, delayed or paced) before
+/// it stops reading from its sender.
+pub const HOLD_LIMIT: usize = 1024 * 1024;
+
+/// The most bytes a direction asks for per read (a plain tokio echo
+/// server's 64 KiB: a 1 MiB stream in 16 reads, not 64). The relay-wide
+/// budget may be passed by at most one such read per direction.
+pub const READ_BUFFER: usize = 64 * 1024;
+
+/// Chunks one direction may hold, whatever their size (a peer writing one
+/// byte at a time must not grow the queue by a million entries).
+pub const MAX_QUEUED_CHUNKS: usize = 4096;
+
+/// Bytes all the pairs of one relay may hold together (held, delayed,
+/// paced): past it, directions that queue stop reading their senders
+/// until others drain, so a thousand flooding pairs cannot take a
+/// gigabyte.
+pub const RELAY_BUDGET: usize = 64 * 1024 * 1024;
+
+/// Commands one pair direction may have waiting.
+const PAIR_QUEUE: usize = 64;
+
+/// Commands the listener may have waiting.
+const COMMAND_QUEUE: usize = 1024;
+
+/// The default limit for resolving the target and connecting to it.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Identifies one relay listener for its whole life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RelayId(pub u64);
+
+/// Which end of a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The accepted client.
+    Client,
+    /// The upstream server (the target).
+    Server,
+}
+
+impl Side {
+    /// `client` or `server`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Client => "client",
+            Side::Server => "server",
+        }
+    }
+
+    /// The side a direction reads from.
+    pub fn reading(dir: Dir) -> Side {
+        match dir {
+            Dir::Up => Side::Client,
+            Dir::Down => Side::Server,
+        }
+    }
+}
+
+/// What the relay does, changeable while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RelayConfig {
+    /// The faults on each direction (`[up, down]`).
+    pub faults: [Faults; 2],
+    /// Whether new pairs start with each direction held (`[up, down]`).
+    pub hold_new: [bool; 2],
+    /// Pairs open at once; a client past it is closed at accept
+    /// (`relay --max-conn`).
+    pub max_pairs: Option<usize>,
+}
+
+/// The counters of a pair, per direction (`[up, down]`): `bytes_in`/`reads`
+/// are what was read from the sender, `bytes_out`/`writes` what was
+/// written to the receiver.
+pub type PairStats = [Arc<ConnStats>; 2];
+
+/// A chunk held in a direction's queue, whole (at most one read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldChunk {
+    /// Its number in this direction, from 1.
+    pub seq: u64,
+    /// Its bytes, whole: an edit starts from them.
+    pub bytes: Arc<[u8]>,
+}
+
+/// What a relay reports.
+#[derive(Debug, Clone)]
+pub enum RelayEvent {
+    /// Listening; new clients will be relayed to `target`.
+    Listening {
+        /// The bound address.
+        local: SocketAddr,
+    },
+    /// Could not listen (the reason, in words).
+    StartFailed {
+        /// Why.
+        reason: String,
+    },
+    /// The listener stopped; every pair was closed first.
+    Stopped,
+    /// An accept failed; the listener keeps going.
+    AcceptFailed {
+        /// Why.
+        reason: String,
+    },
+    /// Something the user should know (a refused command, …).
+    Warning {
+        /// What.
+        reason: String,
+    },
+    /// A client arrived; its upstream connection is being opened.
+    Accepted {
+        /// The pair.
+        pair: ConnId,
+        /// The client's address.
+        client: SocketAddr,
+        /// Our address on the client's connection.
+        local: SocketAddr,
+        /// When it was accepted (for the pair's timeline: the screen may
+        /// learn of it a frame later).
+        at: std::time::Instant,
+    },
+    /// The upstream connection is open: bytes flow from now on.
+    UpstreamOpen {
+        /// The pair.
+        pair: ConnId,
+        /// Our address on the upstream connection.
+        local: SocketAddr,
+        /// The server's address.
+        remote: SocketAddr,
+        /// The pair's counters.
+        stats: PairStats,
+    },
+    /// The upstream could not be reached; the client was closed.
+    UpstreamFailed {
+        /// The pair.
+        pair: ConnId,
+        /// Why, naming the target and the client.
+        reason: String,
+    },
+    /// One read, going `dir`.
+    Relayed {
+        /// The pair.
+        pair: ConnId,
+        /// Which way.
+        dir: Dir,
+        /// What was read.
+        data: Payload,
+    },
+    /// A chunk is held (a hold was on when it arrived, or was switched on).
+    Held {
+        /// The pair.
+        pair: ConnId,
+        /// Which way.
+        dir: Dir,
+        /// The chunk.
+        chunk: HeldChunk,
+    },
+    /// A held chunk was edited; it stays held.
+    Edited {
+        /// The pair.
+        pair: ConnId,
+        /// Which way.
+        dir: Dir,
+        /// The chunk, with its new bytes.
+        chunk: HeldChunk,
+    },
+    /// A held chunk left the queue: released (sent) or dropped.
+    Unheld {
+        /// The pair.
+        pair: ConnId,
+        /// Which way.
+        dir: Dir,
+        /// The chunk's number.
+        seq: u64,
+        /// Whether it was dropped instead of sent.
+        dropped: bool,
+    },
+    /// Bytes typed by the user were written `dir`.
+    Injected {
+        /// The pair.
+        pair: ConnId,
+        /// Which way.
+        dir: Dir,
+        /// What was written.
+        data: Payload,
+    },
+    /// `side` sent its FIN (we read EOF from it).
+    FinReceived {
+        /// The pair.
+        pair: ConnId,
+        /// Who.
+        side: Side,
+    },
+    /// We forwarded a FIN to `side` (shutdown of our write side to it).
+    FinSent {
+        /// The pair.
+        pair: ConnId,
+        /// To whom.
+        side: Side,
+    },
+    /// The kernel's view of one side's socket, every second while
+    /// watched ([`PairCommand::Watch`]).
+    TcpInfo {
+        /// The pair.
+        pair: ConnId,
+        /// Whose socket: ours to the client, or ours to the server.
+        side: Side,
+        /// The sample.
+        info: crate::kernel::tcp_info::TcpInfo,
+    },
+    /// One side's socket options as read back after
+    /// [`PairCommand::Option`] (or why the change failed).
+    Options {
+        /// The pair.
+        pair: ConnId,
+        /// Whose socket.
+        side: Side,
+        /// The read-back.
+        options: Result<crate::kernel::sockopts::SockOptions, String>,
+    },
+    /// A fault acted (a limit reached, a reset sent).
+    Fault {
+        /// The pair.
+        pair: ConnId,
+        /// What happened, in words.
+        what: String,
+    },
+    /// The pair is closed, both sides.
+    Closed {
+        /// The pair.
+        pair: ConnId,
+        /// Why, in words.
+        reason: String,
+        /// Whether it ended with an error or a reset.
+        error: bool,
+    },
+}
+
+/// What can be done to one direction of a pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirCommand {
+    /// Hold (queue) what is read from now on, or stop holding (releasing all).
+    Hold(bool),
+    /// Release every held chunk (the hold stays on for new ones).
+    ReleaseAll,
+    /// Release the oldest held chunk.
+    Step,
+    /// Drop the held chunk `seq`.
+    Drop(u64),
+    /// Replace the bytes of held chunk `seq`.
+    Edit(u64, Vec<u8>),
+    /// Write these bytes now, ahead of anything held.
+    Inject(Vec<u8>),
+}
+
+/// What can be done to a whole pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PairCommand {
+    /// A command for one direction.
+    Dir(Dir, DirCommand),
+    /// Close both sides (FIN).
+    Close,
+    /// Close both sides with RST.
+    Reset,
+    /// Set an option on our socket to `Side` (or only read them back).
+    Option(Side, crate::kernel::sockopts::SockOpt),
+    /// Sample `TCP_INFO` of our socket to `Side` every second, or stop.
+    Watch(Option<Side>),
+    /// Record the pair from now on to a new file, or stop (boxed: the
+    /// pair's queue holds blocks of the largest variant).
+    Record(Option<Box<crate::record::recorder::RecordTo>>),
+}
+
+enum RelayCommand {
+    Pair(ConnId, PairCommand),
+    Record(Option<crate::record::recorder::RecordTo>),
+}
+
+/// Controls a running relay; dropping it stops the relay.
+pub struct RelayHandle {
+    id: RelayId,
+    commands: mpsc::Sender<RelayCommand>,
+    config: watch::Sender<RelayConfig>,
+    stop: watch::Sender<bool>,
+}
+
+impl RelayHandle {
+    /// The relay's id (its events carry it).
+    pub fn id(&self) -> RelayId {
+        self.id
+    }
+
+    /// Sends `command` to `pair`; refused when the queue is full.
+    pub fn command(&self, pair: ConnId, command: PairCommand) -> Result<(), Busy> {
+        self.commands
+            .try_send(RelayCommand::Pair(pair, command))
+            .map_err(|_| Busy)
+    }
+
+    /// Records every pair, one new file each, both directions as each
+    /// side sent them (before any fault): the open pairs from now, each
+    /// new one from its first byte (or stops: `None`). Seen from the
+    /// client: `out` is what the client sent, `in` what the server sent.
+    pub fn record(&self, to: Option<crate::record::recorder::RecordTo>) -> Result<(), Busy> {
+        self.commands
+            .try_send(RelayCommand::Record(to))
+            .map_err(|_| Busy)
+    }
+
+    /// Changes the faults and hold settings; live pairs see them at once.
+    pub fn set_config(&self, config: RelayConfig) {
+        self.config.send_replace(config);
+    }
+
+    /// Stops listening and closes every pair.
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Starts a relay listening on `listen` that forwards each client to
+/// `target`; the outcome arrives as [`RelayEvent::Listening`] or
+/// [`RelayEvent::StartFailed`].
+pub fn start(
+    engine: &Engine,
+    listen: &str,
+    target: &str,
+    config: RelayConfig,
+    connect_timeout: Duration,
+) -> RelayHandle {
+    let id = RelayId(engine.next_id());
+    let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
+    let (config_tx, config_rx) = watch::channel(config);
+    let (stop_tx, stop) = StopSignal::new();
+    let listener = Listener {
+        context: Context {
+            engine: engine.clone(),
+            relay: id,
+            target: target.to_string(),
+            connect_timeout,
+            config: config_rx,
+            stop,
+            budget: Arc::new(tokio::sync::Semaphore::new(RELAY_BUDGET)),
+            listening: None,
+        },
+    };
+    engine.spawn(listener.run(listen.to_string(), command_rx));
+    RelayHandle {
+        id,
+        commands,
+        config: config_tx,
+        stop: stop_tx,
+    }
+}
+
+/// What every pair of one relay shares.
+#[derive(Clone)]
+pub(crate) struct Context {
+    pub(crate) engine: Engine,
+    pub(crate) relay: RelayId,
+    pub(crate) target: String,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) config: watch::Receiver<RelayConfig>,
+    pub(crate) stop: StopSignal,
+    /// The relay-wide byte budget of queued data ([`RELAY_BUDGET`]).
+    pub(crate) budget: Arc<tokio::sync::Semaphore>,
+    /// The address the relay listens on, once bound (a pair refuses to
+    /// relay to it: that would be itself).
+    pub(crate) listening: Option<SocketAddr>,
+}
+
+impl Context {
+    pub(crate) async fn emit(&self, event: RelayEvent) {
+        self.engine.emit(Event::Relay(self.relay, event)).await;
+    }
+
+    pub(crate) async fn offer(&self, make: impl FnOnce() -> RelayEvent) {
+        self.engine.offer(|| Event::Relay(self.relay, make())).await;
+    }
+}
+
+struct Listener {
+    context: Context,
+}
+
+impl Listener {
+    async fn run(mut self, addr: String, mut commands: mpsc::Receiver<RelayCommand>) {
+        let context = &mut self.context;
+        let listener = match bind_first(&addr, context.connect_timeout, TcpListener::bind).await {
+            Ok(listener) => listener,
+            Err(reason) => return context.emit(RelayEvent::StartFailed { reason }).await,
+        };
+        match listener.local_addr() {
+            Ok(local) => {
+                context.listening = Some(local);
+                context.emit(RelayEvent::Listening { local }).await
+            }
+            Err(err) => {
+                let reason = format!("bound, but cannot read the local address: {err}");
+                return context.emit(RelayEvent::StartFailed { reason }).await;
+            }
+        }
+        let mut pairs: HashMap<ConnId, command_queue::Sender<PairCommand>> = HashMap::new();
+        let mut tasks: JoinSet<ConnId> = JoinSet::new();
+        let mut stop = context.stop.clone();
+        let mut out_of_files = FdPressure::default();
+        let mut record_new = None;
+        loop {
+            let resume = out_of_files.resume_at;
+            // Biased: a command given right after the start (recording
+            // on) is taken before the first accept.
+            tokio::select! {
+                biased;
+                () = stop.stopped() => break,
+                () = tokio::time::sleep_until(resume.unwrap_or_else(tokio::time::Instant::now)), if resume.is_some() => {
+                    out_of_files.resume_at = None;
+                }
+                command = commands.recv() => match command {
+                    None => break,
+                    Some(RelayCommand::Record(to)) => {
+                        record_new.clone_from(&to);
+                        let mut refused = Vec::new();
+                        for (pair, queue) in &pairs {
+                            if queue.try_send(PairCommand::Record(to.clone().map(Box::new))).is_err() {
+                                refused.push(pair.to_string());
+                            }
+                        }
+                        if !refused.is_empty() {
+                            refused.sort();
+                            let reason = format!("Recording not switched for {}: {Busy}", refused.join(", "));
+                            context.emit(RelayEvent::Warning { reason }).await;
+                        }
+                    }
+                    Some(RelayCommand::Pair(pair, command)) => {
+                        let refused = match pairs.get(&pair) {
+                            None => Some(format!("{pair} is closed: nothing to do")),
+                            Some(queue) => queue.try_send(command).err().map(|_| {
+                                format!("{pair}: {Busy}")
+                            }),
+                        };
+                        if let Some(reason) = refused {
+                            context.emit(RelayEvent::Warning { reason }).await;
+                        }
+                    }
+                },
+                Some(done) = tasks.join_next() => {
+                    if let Ok(pair) = done {
+                        pairs.remove(&pair);
+                    }
+                }
+                accepted = listener.accept(), if resume.is_none() => match accepted {
+                    Ok((stream, client)) => {
+                        if let Some(reason) = out_of_files.recovered() {
+                            context.emit(RelayEvent::Warning { reason }).await;
+                        }
+                        let limit = context.config.borrow().max_pairs;
+                        if let Some(limit) = limit.filter(|limit| pairs.len() >= *limit) {
+                            drop(stream);
+                            let reason = format!("Refused connection from {client}: {limit} pairs open (--max-conn)");
+                            context.emit(RelayEvent::Warning { reason }).await;
+                            continue;
+                        }
+                        let pair = ConnId(context.engine.next_id());
+                        let (queue, queue_rx) = command_queue::channel(PAIR_QUEUE);
+                        pairs.insert(pair, queue);
+                        let task = Pair::new(context.clone(), pair).recording(record_new.clone());
+                        tasks.spawn_on(task.run(stream, client, queue_rx), &context.engine.runtime);
+                    }
+                    Err(err) if is_too_many_files(&err) => {
+                        if let Some(reason) = out_of_files.failed(&err) {
+                            context.emit(RelayEvent::AcceptFailed { reason }).await;
+                        }
+                    }
+                    Err(err) => {
+                        context.emit(RelayEvent::AcceptFailed { reason: accept_error(&err) }).await;
+                    }
+                },
+            }
+        }
+        drop(listener);
+        // Pairs see the same stop signal (or their queue closing) and close.
+        drop(pairs);
+        while tasks.join_next().await.is_some() {}
+        context.emit(RelayEvent::Stopped).await;
+    }
+}

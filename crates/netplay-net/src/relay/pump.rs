@@ -1,0 +1,630 @@
+//! One direction of a relayed pair: read from one side, write to the
+//! other. With no fault on and nothing held, each read is written at once
+//! (the fast path, as `copy_bidirectional`). Otherwise reads go through a
+//! bounded queue where they can be held, edited, dropped, delayed, paced and
+//! sliced, in order; a full queue stops the reads, so the sender feels TCP's
+//! back-pressure instead of growing our memory.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+use tokio::sync::{watch, Semaphore};
+use tokio::time::Instant;
+
+use crate::command_queue;
+use crate::error::stream_error;
+use crate::record::recorder::{record, record_life, Recorder};
+use crate::record::Way;
+use crate::relay::faults::{Faults, Jitter};
+use crate::relay::{
+    Context, Dir, DirCommand, HeldChunk, RelayConfig, RelayEvent, Side, HOLD_LIMIT,
+    MAX_QUEUED_CHUNKS,
+};
+use crate::{ConnId, ConnStats};
+
+/// Bytes asked for by the first read; a read that fills it grows the buffer
+/// to [`READ_BUFFER`], so thousands of idle pairs stay small.
+const FIRST_READ: usize = 4 * 1024;
+
+use crate::relay::READ_BUFFER;
+
+/// What the pair tells a pump.
+#[derive(Debug)]
+pub(crate) enum PumpCommand {
+    /// A user's command for this direction.
+    Do(DirCommand),
+    /// The relay's settings changed: read them again now (a pump waiting
+    /// on a read would otherwise see them only at its next read).
+    Refresh,
+    /// Record what this direction reads from now on, or stop (boxed: the
+    /// queue holds blocks of the largest variant).
+    Record(Option<Box<Recorder>>),
+}
+
+/// How a direction ended.
+#[derive(Debug)]
+pub(crate) enum PumpEnd {
+    /// The sender's FIN was forwarded after everything queued.
+    Finished,
+    /// The limit fault was reached: this many bytes went this way.
+    Limit(u64),
+    /// The reset fault fired.
+    Reset,
+    /// A socket error, in words, naming the side.
+    Failed(String),
+}
+
+struct Chunk {
+    seq: u64,
+    bytes: Arc<[u8]>,
+    /// Bytes already written (a sliced or paced chunk goes in pieces).
+    offset: usize,
+    /// Not written before this (latency and jitter).
+    due: Instant,
+    /// Whether the UI was told it is held.
+    announced: bool,
+    /// Released while the hold stays on (step, release all).
+    released: bool,
+    /// Typed by the user (inject), not read from the sender.
+    injected: bool,
+    /// Bytes of the relay-wide budget this chunk holds, returned when it
+    /// leaves the queue.
+    charged: usize,
+}
+
+/// One direction's state.
+pub(crate) struct Pump {
+    context: Context,
+    pair: ConnId,
+    dir: Dir,
+    stats: Arc<ConnStats>,
+    commands: command_queue::Receiver<PumpCommand>,
+    held: bool,
+    queue: VecDeque<Chunk>,
+    queued_bytes: usize,
+    /// Bytes written this way, for the limit.
+    sent: u64,
+    next_seq: u64,
+    /// The due time of the newest queued chunk: later chunks never overtake.
+    last_due: Instant,
+    /// Pacing: nothing is written before this (slice delay, bandwidth).
+    not_before: Instant,
+    /// The bandwidth's clock: when the bytes written so far may all have
+    /// gone at the set rate. Writes run ahead of it by up to
+    /// [`BANDWIDTH_BURST`], so tiny reads do not each wait for a timer.
+    paced_until: Instant,
+    jitter: Jitter,
+    /// Every queued byte of the relay holds a permit: all pairs together
+    /// hold at most [`crate::relay::RELAY_BUDGET`].
+    budget: Arc<Semaphore>,
+    /// The pair's recording, shared by both directions, while on.
+    recorder: Option<Recorder>,
+}
+
+/// How far writes may run ahead of the bandwidth's clock.
+const BANDWIDTH_BURST: Duration = Duration::from_millis(20);
+
+/// How often a write blocked on a receiver that reads nothing checks the
+/// sender for a reset.
+const SENDER_CHECK: Duration = Duration::from_millis(500);
+
+/// A write that failed, and on which side.
+enum Broken {
+    /// Writing to the receiver failed.
+    Receiver(std::io::Error),
+    /// The sender reset the connection while we were waiting to write.
+    Sender(std::io::Error),
+}
+
+/// Writes all of `bytes` to the receiver. While a receiver that reads
+/// nothing holds the write up, the sender is watched too: a reset from it
+/// must end the pair now, not when the receiver reads again.
+async fn write_watching(
+    writer: &mut OwnedWriteHalf,
+    bytes: &[u8],
+    reader: &OwnedReadHalf,
+) -> Result<(), Broken> {
+    // Usually the kernel takes it all at once: no future, no wait.
+    let mut written = 0;
+    while written < bytes.len() {
+        match writer.try_write(&bytes[written..]) {
+            Ok(0) => break,
+            Ok(n) => written += n,
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(err) => return Err(Broken::Receiver(err)),
+        }
+    }
+    if written == bytes.len() {
+        return Ok(());
+    }
+    let write = writer.write_all(&bytes[written..]);
+    tokio::pin!(write);
+    let mut check_at: Option<Instant> = None;
+    loop {
+        tokio::select! {
+            biased;
+            done = &mut write => return done.map_err(Broken::Receiver),
+            ready = reader.readable(), if check_at.is_none() => {
+                let error = match ready {
+                    Err(err) => Some(err),
+                    Ok(()) => reader.as_ref().take_error().ok().flatten(),
+                };
+                if let Some(err) = error {
+                    return Err(Broken::Sender(err));
+                }
+                // Readable with data (not an error): check again later
+                // rather than spin on a readiness that stays set.
+                check_at = Some(Instant::now() + SENDER_CHECK);
+            }
+            () = async { tokio::time::sleep_until(check_at.unwrap_or_else(Instant::now)).await }, if check_at.is_some() => {
+                check_at = None;
+            }
+        }
+    }
+}
+
+/// Reads into `buffer`, which is made ([`FIRST_READ`] bytes) only once the
+/// sender has something to read.
+async fn read_lazily(reader: &mut OwnedReadHalf, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
+    if buffer.is_empty() {
+        reader.readable().await?;
+        buffer.resize(FIRST_READ, 0);
+    }
+    reader.read(buffer).await
+}
+
+impl Drop for Pump {
+    fn drop(&mut self) {
+        let charged: usize = self.queue.iter().map(|chunk| chunk.charged).sum();
+        self.budget.add_permits(charged);
+    }
+}
+
+impl Pump {
+    pub(crate) fn new(
+        context: Context,
+        pair: ConnId,
+        dir: Dir,
+        stats: Arc<ConnStats>,
+        commands: command_queue::Receiver<PumpCommand>,
+        held: bool,
+    ) -> Self {
+        let now = Instant::now();
+        Self {
+            pair,
+            dir,
+            stats,
+            commands,
+            held,
+            queue: VecDeque::new(),
+            queued_bytes: 0,
+            sent: 0,
+            next_seq: 1,
+            last_due: now,
+            not_before: now,
+            paced_until: now,
+            jitter: Jitter::new(pair.0.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ dir.index() as u64),
+            budget: Arc::clone(&context.budget),
+            context,
+            recorder: None,
+        }
+    }
+
+    /// Records what this direction reads (as the sender sent it).
+    pub(crate) fn recording(mut self, recorder: Option<Recorder>) -> Self {
+        self.recorder = recorder;
+        self
+    }
+
+    /// In a recording seen from the client: up is what it sent.
+    fn way(&self) -> Way {
+        match self.dir {
+            Dir::Up => Way::Out,
+            Dir::Down => Way::In,
+        }
+    }
+
+    fn receiver(&self) -> Side {
+        Side::reading(self.dir.reverse())
+    }
+
+    fn failed(&self, side: Side, err: &std::io::Error) -> PumpEnd {
+        PumpEnd::Failed(format!("{}: {}", side.name(), stream_error(err)))
+    }
+
+    fn broken(&self, broken: Broken) -> PumpEnd {
+        match broken {
+            Broken::Receiver(err) => self.failed(self.receiver(), &err),
+            Broken::Sender(err) => self.failed(Side::reading(self.dir), &err),
+        }
+    }
+
+    /// When the front chunk may be written, if it may be at all (not held).
+    fn front_due(&self) -> Option<Instant> {
+        let front = self.queue.front()?;
+        (!self.held || front.released).then(|| front.due.max(self.not_before))
+    }
+
+    /// Carries bytes from `reader` to `writer` until the sender's FIN is
+    /// forwarded, a fault ends the pair, or a socket fails.
+    pub(crate) async fn run(
+        mut self,
+        reader: &mut OwnedReadHalf,
+        writer: &mut OwnedWriteHalf,
+    ) -> PumpEnd {
+        // No buffer until the sender first sends: an idle pair holds none.
+        let mut buffer: Vec<u8> = Vec::new();
+        let mut eof = false;
+        let mut config: watch::Receiver<RelayConfig> = self.context.config.clone();
+        let mut faults = config.borrow_and_update().faults[self.dir.index()];
+        // A reset that is on fires at the next read (so a new pair is reset
+        // mid-conversation, as a real reset would find it); switching it on
+        // resets live pairs at once, which the pair sees (see relay_pair).
+        let mut commands_open = true;
+        let budget = Arc::clone(&self.budget);
+        loop {
+            // One atomic load per turn; the settings are copied only when
+            // they changed.
+            if config.has_changed().unwrap_or(false) {
+                faults = config.borrow_and_update().faults[self.dir.index()];
+            }
+            if let Some(due) = self.front_due() {
+                if due <= Instant::now() {
+                    match self.write_front(reader, writer, &faults).await {
+                        Ok(true) => continue,
+                        Ok(false) => return PumpEnd::Limit(self.sent),
+                        Err(end) => return end,
+                    }
+                }
+            }
+            if faults.limit.is_some_and(|limit| self.sent >= limit) {
+                return PumpEnd::Limit(self.sent);
+            }
+            if eof && self.queue.is_empty() {
+                return self.forward_fin(writer, &faults).await;
+            }
+            let due = self.front_due();
+            let room = self.queued_bytes < HOLD_LIMIT && self.queue.len() < MAX_QUEUED_CHUNKS;
+            // A read that may be queued needs the relay-wide budget too;
+            // without it the sender waits (back-pressure), as when full.
+            let queueing = self.held || !self.queue.is_empty() || !faults.is_plain();
+            // A buffer not made yet will be FIRST_READ bytes.
+            let wanted = if buffer.is_empty() {
+                FIRST_READ
+            } else {
+                buffer.len()
+            };
+            let budgeted = !queueing || self.budget.available_permits() >= wanted;
+            let can_read = !eof && room && budgeted;
+            let waiting_for_budget = !eof && room && !budgeted;
+            tokio::select! {
+                biased;
+                command = self.commands.recv(), if commands_open => match command {
+                    Some(PumpCommand::Do(command)) => {
+                        if let Err(end) = self.apply(command, reader, writer).await {
+                            return end;
+                        }
+                    }
+                    Some(PumpCommand::Refresh) => {}
+                    Some(PumpCommand::Record(recorder)) => self.recorder = recorder.map(|r| *r),
+                    None => commands_open = false,
+                },
+                // Built only when polled: no timer is touched on the fast path.
+                () = async { tokio::time::sleep_until(due.unwrap_or_else(Instant::now)).await }, if due.is_some() => {}
+                // Wakes when other pairs give budget back (the permit is
+                // returned at once: this only waits).
+                _ = budget.acquire_many(READ_BUFFER as u32), if waiting_for_budget => {}
+                read = read_lazily(reader, &mut buffer), if can_read => match read {
+                    Ok(0) => {
+                        eof = true;
+                        let fin = match self.dir {
+                            Dir::Up => "half_close",
+                            Dir::Down => "peer_half_close",
+                        };
+                        record_life(&mut self.recorder, fin).await;
+                        let side = Side::reading(self.dir);
+                        self.context.emit(RelayEvent::FinReceived { pair: self.pair, side }).await;
+                    }
+                    Ok(n) => {
+                        self.stats.record_read(n);
+                        let way = self.way();
+                        record(&mut self.recorder, way, &buffer[..n]).await;
+                        // A change of faults made while this read waited
+                        // applies to what it brought (the Refresh command
+                        // may still be queued behind it).
+                        if config.has_changed().unwrap_or(false) {
+                            faults = config.borrow_and_update().faults[self.dir.index()];
+                        }
+                        let (pair, dir) = (self.pair, self.dir);
+                        let engine = &self.context.engine;
+                        self.context
+                            .offer(|| RelayEvent::Relayed { pair, dir, data: engine.payload(&buffer[..n]) })
+                            .await;
+                        if faults.reset {
+                            return PumpEnd::Reset;
+                        }
+                        if faults.blackhole {
+                            continue;
+                        }
+                        if !self.held && self.queue.is_empty() && faults.is_plain() {
+                            if let Err(broken) = write_watching(writer, &buffer[..n], reader).await {
+                                return self.broken(broken);
+                            }
+                            self.stats.record_write(n);
+                            self.sent += n as u64;
+                        } else {
+                            self.enqueue(&buffer[..n], &faults).await;
+                        }
+                        if n == buffer.len() && buffer.len() < READ_BUFFER {
+                            buffer.resize(READ_BUFFER, 0);
+                        }
+                    }
+                    Err(err) => return self.failed(Side::reading(self.dir), &err),
+                },
+            }
+        }
+    }
+
+    async fn forward_fin(&mut self, writer: &mut OwnedWriteHalf, faults: &Faults) -> PumpEnd {
+        if !faults.slow_close.is_zero() {
+            tokio::time::sleep(faults.slow_close).await;
+        }
+        if let Err(err) = writer.shutdown().await {
+            return self.failed(self.receiver(), &err);
+        }
+        let side = self.receiver();
+        self.context
+            .emit(RelayEvent::FinSent {
+                pair: self.pair,
+                side,
+            })
+            .await;
+        PumpEnd::Finished
+    }
+
+    async fn enqueue(&mut self, bytes: &[u8], faults: &Faults) {
+        let now = Instant::now();
+        let due = (now + self.jitter.delay(faults.latency, faults.jitter)).max(self.last_due);
+        self.last_due = due;
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let bytes: Arc<[u8]> = Arc::from(bytes);
+        self.queued_bytes += bytes.len();
+        let charged = self.charge(bytes.len());
+        self.queue.push_back(Chunk {
+            seq,
+            bytes: Arc::clone(&bytes),
+            offset: 0,
+            due,
+            announced: self.held,
+            released: false,
+            injected: false,
+            charged,
+        });
+        if self.held {
+            self.announce(HeldChunk { seq, bytes }).await;
+        }
+    }
+
+    /// Takes `len` bytes of the relay-wide budget if it has them (the read
+    /// was allowed because it did; another pair may have taken them since,
+    /// and then this one read goes over by at most one buffer).
+    fn charge(&self, len: usize) -> usize {
+        let Ok(permits) = u32::try_from(len) else {
+            return 0;
+        };
+        match self.budget.try_acquire_many(permits) {
+            Ok(permit) => {
+                permit.forget();
+                len
+            }
+            Err(_) => 0,
+        }
+    }
+
+    /// Takes the front chunk off the queue and gives its budget back.
+    fn pop_front(&mut self) {
+        if let Some(chunk) = self.queue.pop_front() {
+            self.budget.add_permits(chunk.charged);
+        }
+    }
+
+    async fn announce(&self, chunk: HeldChunk) {
+        let (pair, dir) = (self.pair, self.dir);
+        self.context
+            .emit(RelayEvent::Held { pair, dir, chunk })
+            .await;
+    }
+
+    /// Writes the next piece of the front chunk. `Ok(false)`: the limit is
+    /// reached.
+    async fn write_front(
+        &mut self,
+        reader: &OwnedReadHalf,
+        writer: &mut OwnedWriteHalf,
+        faults: &Faults,
+    ) -> Result<bool, PumpEnd> {
+        let Some(front) = self.queue.front_mut() else {
+            return Ok(true);
+        };
+        let (seq, starting, announced, injected) = (
+            front.seq,
+            front.offset == 0,
+            front.announced,
+            front.injected,
+        );
+        let remaining = front.bytes.len() - front.offset;
+        if remaining == 0 {
+            self.pop_front(); // edited down to nothing
+            return Ok(true);
+        }
+        let piece = if injected {
+            remaining // typed bytes go as typed
+        } else {
+            faults.piece(remaining, self.sent)
+        };
+        if piece == 0 {
+            return Ok(false);
+        }
+        let bytes = Arc::clone(&front.bytes);
+        let start = front.offset;
+        if starting && announced {
+            let (pair, dir) = (self.pair, self.dir);
+            self.context
+                .emit(RelayEvent::Unheld {
+                    pair,
+                    dir,
+                    seq,
+                    dropped: false,
+                })
+                .await;
+        }
+        if let Err(broken) = write_watching(writer, &bytes[start..start + piece], reader).await {
+            return Err(self.broken(broken));
+        }
+        self.stats.record_write(piece);
+        self.sent += piece as u64;
+        self.queued_bytes -= piece;
+        let more = piece < remaining;
+        if let Some(front) = self.queue.front_mut() {
+            front.offset += piece;
+            // A chunk begun is finished even if a hold comes on meanwhile.
+            front.released = true;
+        }
+        if !more {
+            self.pop_front();
+        }
+        if injected {
+            let (pair, dir) = (self.pair, self.dir);
+            let data = self.context.engine.payload(&bytes);
+            self.context
+                .emit(RelayEvent::Injected { pair, dir, data })
+                .await;
+            return Ok(true);
+        }
+        let now = Instant::now();
+        let mut not_before = now + faults.pause_after(piece, more);
+        if let Some(paced) = faults.paced(piece) {
+            self.paced_until = self.paced_until.max(now) + paced;
+            if let Some(ahead) = self.paced_until.checked_sub(BANDWIDTH_BURST) {
+                not_before = not_before.max(ahead);
+            }
+        }
+        self.not_before = not_before;
+        Ok(faults.limit.is_none_or(|limit| self.sent < limit))
+    }
+
+    async fn apply(
+        &mut self,
+        command: DirCommand,
+        reader: &OwnedReadHalf,
+        writer: &mut OwnedWriteHalf,
+    ) -> Result<(), PumpEnd> {
+        match command {
+            DirCommand::Hold(on) => {
+                self.held = on;
+                if on {
+                    let waiting: Vec<HeldChunk> = self
+                        .queue
+                        .iter_mut()
+                        .filter(|chunk| !chunk.announced && chunk.offset == 0)
+                        .map(|chunk| {
+                            chunk.announced = true;
+                            HeldChunk {
+                                seq: chunk.seq,
+                                bytes: Arc::clone(&chunk.bytes),
+                            }
+                        })
+                        .collect();
+                    for chunk in waiting {
+                        self.announce(chunk).await;
+                    }
+                }
+            }
+            DirCommand::ReleaseAll => self.queue.iter_mut().for_each(|c| c.released = true),
+            DirCommand::Step => {
+                if let Some(chunk) = self.queue.iter_mut().find(|chunk| !chunk.released) {
+                    chunk.released = true;
+                }
+            }
+            DirCommand::Drop(seq) => {
+                let at = self
+                    .queue
+                    .iter()
+                    .position(|chunk| chunk.seq == seq && chunk.offset == 0);
+                if let Some(chunk) = at.and_then(|at| self.queue.remove(at)) {
+                    self.queued_bytes -= chunk.bytes.len();
+                    self.budget.add_permits(chunk.charged);
+                    let (pair, dir) = (self.pair, self.dir);
+                    self.context
+                        .emit(RelayEvent::Unheld {
+                            pair,
+                            dir,
+                            seq,
+                            dropped: true,
+                        })
+                        .await;
+                }
+            }
+            // Edited down to nothing: nothing to send, as a drop.
+            DirCommand::Edit(seq, bytes) if bytes.is_empty() => {
+                return Box::pin(self.apply(DirCommand::Drop(seq), reader, writer)).await;
+            }
+            DirCommand::Edit(seq, bytes) => {
+                let found = self
+                    .queue
+                    .iter_mut()
+                    .find(|chunk| chunk.seq == seq && chunk.offset == 0);
+                if let Some(chunk) = found {
+                    let bytes: Arc<[u8]> = Arc::from(bytes);
+                    self.queued_bytes = self.queued_bytes - chunk.bytes.len() + bytes.len();
+                    chunk.bytes = Arc::clone(&bytes);
+                    let (pair, dir) = (self.pair, self.dir);
+                    let chunk = HeldChunk { seq, bytes };
+                    self.context
+                        .emit(RelayEvent::Edited { pair, dir, chunk })
+                        .await;
+                }
+            }
+            DirCommand::Inject(bytes) if bytes.is_empty() => {}
+            // A chunk half written (sliced, paced) is finished first: the
+            // typed bytes go right after it, never inside it.
+            DirCommand::Inject(bytes) if self.queue.front().is_some_and(|c| c.offset > 0) => {
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                self.queued_bytes += bytes.len();
+                let at = 1.min(self.queue.len());
+                self.queue.insert(
+                    at,
+                    Chunk {
+                        seq,
+                        bytes: Arc::from(bytes),
+                        offset: 0,
+                        due: Instant::now(),
+                        announced: false,
+                        released: true,
+                        injected: true,
+                        charged: 0,
+                    },
+                );
+            }
+            DirCommand::Inject(bytes) => {
+                if let Err(broken) = write_watching(writer, &bytes, reader).await {
+                    return Err(self.broken(broken));
+                }
+                self.stats.record_write(bytes.len());
+                self.sent += bytes.len() as u64;
+                let (pair, dir) = (self.pair, self.dir);
+                let data = self.context.engine.payload(&bytes);
+                self.context
+                    .emit(RelayEvent::Injected { pair, dir, data })
+                    .await;
+            }
+        }
+        Ok(())
+    }
+}

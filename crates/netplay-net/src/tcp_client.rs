@@ -1,0 +1,693 @@
+//! The TCP client: one task per outgoing connection, from name lookup to
+//! close, with half-close (FIN) on request.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+
+use super::{ClientId, CloseReason, ConnStats, Engine, Event, Payload, StopSignal};
+use crate::error::{connect_error, connect_timeout, stream_error};
+use crate::kernel::sockopts::SockOpt;
+use crate::kernel::tcp_info::SocketFd;
+use crate::record::recorder::{RecordFor, RecordTo, Recorder};
+use crate::record::{Side, Way};
+use crate::resolve::resolve;
+pub use crate::tcp_server::Busy;
+use crate::tls::{TlsInfo, TlsOptions};
+
+/// The default limit for resolving and connecting.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Sends that may wait for the connection task (a peer that never reads
+/// stops the writes; past this, sends are refused instead of piling up).
+pub const SEND_QUEUE: usize = 64;
+
+/// Option changes (and recording switches) that may wait for the
+/// connection task.
+const OPTION_QUEUE: usize = 8;
+
+/// Reads that may wait for a replay comparing them (the read loop waits
+/// for room: none is lost).
+const TAP_QUEUE: usize = 16;
+
+/// Bytes asked for per read.
+const READ_BUFFER: usize = 16 * 1024;
+
+/// What an outgoing connection reports.
+#[derive(Debug, Clone)]
+pub enum ClientEvent {
+    /// The target's name resolved to these addresses (tried in order).
+    Resolved {
+        /// Every address the resolver returned.
+        addrs: Vec<SocketAddr>,
+    },
+    /// Trying one address.
+    Connecting {
+        /// The address being tried.
+        remote: SocketAddr,
+    },
+    /// Connected: the socket's full 4-tuple.
+    Connected {
+        /// This side's address and ephemeral port.
+        local: SocketAddr,
+        /// The server's address and port.
+        remote: SocketAddr,
+        /// Live counters.
+        stats: Arc<ConnStats>,
+    },
+    /// The TLS handshake finished (a TLS connection only).
+    TlsEstablished {
+        /// What was negotiated, the chain and the verification result.
+        info: Box<TlsInfo>,
+        /// From the start to the TCP connection.
+        connect: Duration,
+        /// The TLS handshake alone.
+        handshake: Duration,
+    },
+    /// The kernel's view of the connection (`TCP_INFO`), when asked for:
+    /// every second, and once more just before the close (`last`).
+    TcpInfo {
+        /// The sample.
+        info: crate::kernel::tcp_info::TcpInfo,
+        /// Whether this is the sample taken at the close.
+        last: bool,
+    },
+    /// The socket's options as the kernel reports them, after a
+    /// [`ClientHandle::set_option`] (or `Err`: why it was not set).
+    Options(Result<crate::kernel::sockopts::SockOptions, String>),
+    /// Lookup, connect or the TLS handshake failed; the task has ended.
+    ConnectFailed {
+        /// One-line reason.
+        reason: String,
+    },
+    /// One read returned data.
+    Received(Payload),
+    /// Bytes were written.
+    Sent(Payload),
+    /// A replay asked for in [`Connect::replay`] ended: `Ok(None)` when
+    /// the server answered as recorded, else where it first differed (or
+    /// why the replay stopped).
+    Replayed(Result<Option<crate::record::replay::Difference>, String>),
+    /// This side's write half is shut down (FIN sent); reads continue.
+    WriteShutdown,
+    /// The connection ended; the task has ended.
+    Closed {
+        /// Who or what ended it.
+        reason: CloseReason,
+    },
+}
+
+#[derive(Debug)]
+enum ClientCommand {
+    /// Bytes to write, and who to tell once they are written.
+    Send(Vec<u8>, Option<tokio::sync::oneshot::Sender<()>>),
+    ShutdownWrite,
+}
+
+/// Controls one outgoing connection. Dropping it (or
+/// [`ClientHandle::disconnect`]) closes the connection.
+pub struct ClientHandle {
+    id: ClientId,
+    commands: mpsc::Sender<ClientCommand>,
+    options: mpsc::Sender<SockOpt>,
+    record: mpsc::Sender<Option<RecordTo>>,
+    stop: watch::Sender<bool>,
+}
+
+impl ClientHandle {
+    /// The id every event of this connection carries.
+    pub fn id(&self) -> ClientId {
+        self.id
+    }
+
+    /// Writes bytes to the connection (in order with earlier sends).
+    /// `Err` when [`SEND_QUEUE`] sends are already waiting: the peer is not
+    /// reading (or the connection has ended).
+    pub fn send(&self, bytes: Vec<u8>) -> Result<(), Busy> {
+        self.commands
+            .try_send(ClientCommand::Send(bytes, None))
+            .map_err(|_| Busy)
+    }
+
+    /// A writer for a producer that must not lose data (stdin in `netplay
+    /// tcp connect`): it waits for room instead of refusing.
+    pub fn writer(&self) -> ClientWriter {
+        ClientWriter(self.commands.clone())
+    }
+
+    /// Shuts down the write side only: the peer reads EOF, replies still
+    /// arrive. Queued after every send made before it.
+    pub fn shutdown_write(&self) -> Result<(), Busy> {
+        self.commands
+            .try_send(ClientCommand::ShutdownWrite)
+            .map_err(|_| Busy)
+    }
+
+    /// Sets a socket option (or only reads them: [`SockOpt::Read`]); the
+    /// read-back arrives as [`ClientEvent::Options`]. Taken at once, even
+    /// while a write waits for a peer that does not read.
+    pub fn set_option(&self, opt: SockOpt) -> Result<(), Busy> {
+        self.options.try_send(opt).map_err(|_| Busy)
+    }
+
+    /// Starts recording the connection from now on to a new file (or
+    /// stops: `None`); [`Event::Record`] reports the file. Taken at once,
+    /// like an option.
+    pub fn record(&self, to: Option<RecordTo>) -> Result<(), Busy> {
+        self.record.try_send(to).map_err(|_| Busy)
+    }
+
+    /// Sends `bytes` on `schedule` (every N ms, jitter, count) until the
+    /// count is reached, the connection ends, or the returned handle is
+    /// dropped. Each send waits until the last one is written, so the
+    /// count is what the socket took.
+    pub fn repeat(
+        &self,
+        engine: &Engine,
+        bytes: Vec<u8>,
+        schedule: crate::timed::Repeat,
+    ) -> crate::timed::Repeating {
+        let writer = self.writer();
+        crate::timed::Repeating::start(engine, schedule, bytes, move |bytes| {
+            let writer = writer.clone();
+            async move { writer.send_confirmed(bytes).await }
+        })
+    }
+
+    /// Sends each of `count` pieces in order (a file, one block or line by
+    /// line), each once the one before is written; the returned handle
+    /// counts them and stops them when dropped.
+    pub fn send_pieces(
+        &self,
+        engine: &Engine,
+        pieces: impl Iterator<Item = Vec<u8>> + Send + 'static,
+        count: u64,
+    ) -> crate::timed::Repeating {
+        let writer = self.writer();
+        crate::timed::Repeating::each(engine, pieces, count, move |bytes| {
+            let writer = writer.clone();
+            async move { writer.send_confirmed(bytes).await }
+        })
+    }
+
+    /// Closes the connection (or abandons the attempt) at once.
+    pub fn disconnect(&self) {
+        self.stop.send_replace(true);
+    }
+}
+
+/// Writes to a connection with back-pressure: each call waits until the
+/// connection task has room, so a peer that reads slowly slows the producer
+/// down and memory stays at [`SEND_QUEUE`] messages. Holding one does not
+/// keep the connection open.
+#[derive(Clone)]
+pub struct ClientWriter(mpsc::Sender<ClientCommand>);
+
+impl ClientWriter {
+    /// Queues `bytes`, waiting for room; `false` when the connection ended.
+    pub async fn send(&self, bytes: Vec<u8>) -> bool {
+        self.0.send(ClientCommand::Send(bytes, None)).await.is_ok()
+    }
+
+    /// Queues `bytes` and waits until they are written: `Sent`, or `Ended`
+    /// when the connection ended first.
+    pub async fn send_confirmed(&self, bytes: Vec<u8>) -> crate::timed::SendOutcome {
+        let (done, written) = tokio::sync::oneshot::channel();
+        let queued = self
+            .0
+            .send(ClientCommand::Send(bytes, Some(done)))
+            .await
+            .is_ok();
+        match queued && written.await.is_ok() {
+            true => crate::timed::SendOutcome::Sent,
+            false => crate::timed::SendOutcome::Ended,
+        }
+    }
+
+    /// Queues the half-close (FIN) after everything sent before it.
+    pub async fn shutdown_write(&self) {
+        let _ = self.0.send(ClientCommand::ShutdownWrite).await;
+    }
+}
+
+impl Drop for ClientHandle {
+    fn drop(&mut self) {
+        self.disconnect();
+    }
+}
+
+/// Starts connecting to `target` (`host:port`) and returns the handle at
+/// once; the outcome arrives as events.
+pub fn connect(engine: &Engine, target: &str, timeout: Duration) -> ClientHandle {
+    connect_with(engine, target, timeout, None)
+}
+
+/// [`connect`], then a TLS handshake when `tls` is given; the session is
+/// then the same transcript, and a half-close sends `close_notify`, then FIN.
+pub fn connect_with(
+    engine: &Engine,
+    target: &str,
+    timeout: Duration,
+    tls: Option<TlsOptions>,
+) -> ClientHandle {
+    open(
+        engine,
+        target,
+        Connect {
+            timeout,
+            tls,
+            tcp_info: false,
+            record: None,
+            replay: None,
+        },
+    )
+}
+
+/// How to connect.
+#[derive(Debug, Clone, Default)]
+pub struct Connect {
+    /// Limit for the lookup, the connect and the TLS handshake each.
+    pub timeout: Duration,
+    /// TLS after connecting, when given.
+    pub tls: Option<TlsOptions>,
+    /// Report `TCP_INFO` every second and once more at the close
+    /// ([`ClientEvent::TcpInfo`]).
+    pub tcp_info: bool,
+    /// Record the session from its first byte to a new file.
+    pub record: Option<RecordTo>,
+    /// Play a recording's client side once connected, comparing the
+    /// server's answers ([`ClientEvent::Replayed`] says how it went).
+    pub replay: Option<Replay>,
+}
+
+/// A recording to play on a new connection.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// The recording.
+    pub recording: Arc<crate::record::Recording>,
+    /// How long the server may stay silent while a recorded answer is due.
+    pub limit: Duration,
+}
+
+/// Connects as `how` says; the outcome arrives as events.
+pub fn open(engine: &Engine, target: &str, how: Connect) -> ClientHandle {
+    let id = ClientId(engine.next_id());
+    let (commands, command_rx) = mpsc::channel(SEND_QUEUE);
+    let (options, option_rx) = mpsc::channel(OPTION_QUEUE);
+    let (record, record_rx) = mpsc::channel(OPTION_QUEUE);
+    let (stop_tx, stop) = StopSignal::new();
+    let task = Client {
+        engine: engine.clone(),
+        id,
+        stop,
+    };
+    let receivers = Controls {
+        options: option_rx,
+        record: record_rx,
+    };
+    // The player writes like any producer that must not lose data.
+    let writer = how.replay.is_some().then(|| ClientWriter(commands.clone()));
+    engine.spawn(task.run(target.to_string(), how, command_rx, receivers, writer));
+    ClientHandle {
+        id,
+        commands,
+        options,
+        record,
+        stop: stop_tx,
+    }
+}
+
+struct Client {
+    engine: Engine,
+    id: ClientId,
+    stop: StopSignal,
+}
+
+impl Client {
+    async fn emit(&self, event: ClientEvent) {
+        self.engine.emit(Event::Client(self.id, event)).await;
+    }
+
+    async fn offer(&self, make: impl FnOnce() -> ClientEvent) {
+        self.engine.offer(|| Event::Client(self.id, make())).await;
+    }
+
+    async fn run(
+        self,
+        target: String,
+        how: Connect,
+        commands: mpsc::Receiver<ClientCommand>,
+        controls: Controls,
+        player: Option<ClientWriter>,
+    ) {
+        let Connect {
+            timeout,
+            tls,
+            tcp_info,
+            record,
+            replay,
+        } = how;
+        let started = tokio::time::Instant::now();
+        // A bad CA file is the user's to fix: say so before any traffic.
+        let tls = match tls
+            .map(|options| crate::tls::client(&options, &[]))
+            .transpose()
+        {
+            Ok(tls) => tls,
+            Err(reason) => {
+                self.emit(ClientEvent::ConnectFailed { reason }).await;
+                return;
+            }
+        };
+        let mut stop = self.stop.clone();
+        let stream = tokio::select! {
+            biased;
+            () = stop.stopped() => {
+                self.emit(ClientEvent::ConnectFailed { reason: "cancelled".into() }).await;
+                return;
+            }
+            result = self.establish(&target, timeout) => match result {
+                Ok(stream) => stream,
+                Err(reason) => {
+                    self.emit(ClientEvent::ConnectFailed { reason }).await;
+                    return;
+                }
+            },
+        };
+        let (local, remote) = match (stream.local_addr(), stream.peer_addr()) {
+            (Ok(local), Ok(remote)) => (local, remote),
+            (Err(err), _) | (_, Err(err)) => {
+                let reason = CloseReason::Error(stream_error(&err));
+                self.emit(ClientEvent::Closed { reason }).await;
+                return;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let recorder = record.map(|to| self.recorder(to, local, remote));
+        // The tap is on before the first read: a greeting is compared too.
+        let tap = match (replay, player) {
+            (Some(replay), Some(writer)) => Some(self.play(replay, writer)),
+            _ => None,
+        };
+        let probe = Probe {
+            socket: SocketFd::of(&stream),
+            every_second: tcp_info,
+            options: controls.options,
+            record: controls.record,
+            recorder: std::sync::Mutex::new(recorder),
+            tap,
+            addrs: (local, remote),
+        };
+        let stats = ConnStats::new();
+        self.emit(ClientEvent::Connected {
+            local,
+            remote,
+            stats: Arc::clone(&stats),
+        })
+        .await;
+        let reason = match tls {
+            None => self.converse(stream, &stats, probe, commands).await,
+            Some(client) => {
+                let connect = started.elapsed();
+                let host = target
+                    .rsplit_once(':')
+                    .map_or(target.as_str(), |(host, _)| host);
+                let name = match client.server_name(host) {
+                    Ok(name) => name,
+                    Err(reason) => {
+                        self.emit(ClientEvent::ConnectFailed { reason }).await;
+                        return;
+                    }
+                };
+                let connector = tokio_rustls::TlsConnector::from(Arc::clone(&client.config));
+                let handshake = tokio::select! {
+                    biased;
+                    () = stop.stopped() => Err("cancelled during the TLS handshake".to_string()),
+                    result = tokio::time::timeout(timeout, connector.connect(name.clone(), stream)) => match result {
+                        Ok(Ok(stream)) => Ok(stream),
+                        Ok(Err(err)) => Err(client.describe(&err)),
+                        Err(_) => Err(format!(
+                            "the TLS handshake with {remote} did not finish within {}",
+                            crate::error::human_duration(timeout)
+                        )),
+                    },
+                };
+                match handshake {
+                    Ok(stream) => {
+                        let info = Box::new(client.info(stream.get_ref().1, &name));
+                        let handshake = started.elapsed().saturating_sub(connect);
+                        self.emit(ClientEvent::TlsEstablished {
+                            info,
+                            connect,
+                            handshake,
+                        })
+                        .await;
+                        self.converse(stream, &stats, probe, commands).await
+                    }
+                    Err(reason) => {
+                        self.emit(ClientEvent::ConnectFailed { reason }).await;
+                        return;
+                    }
+                }
+            }
+        };
+        self.emit(ClientEvent::Closed { reason }).await;
+    }
+
+    /// Starts the player of a replay; returns the tap its bytes come on.
+    fn play(&self, replay: Replay, writer: ClientWriter) -> mpsc::Sender<Vec<u8>> {
+        let (tap, tapped) = mpsc::channel(TAP_QUEUE);
+        let over = crate::record::replay::PlayOver::Client {
+            writer,
+            tap: tapped,
+        };
+        let (engine, id) = (self.engine.clone(), self.id);
+        self.engine.spawn(async move {
+            let outcome =
+                crate::record::replay::play_client_over(over, &replay.recording, replay.limit)
+                    .await
+                    .map_err(|err| stream_error(&err));
+            engine
+                .emit(Event::Client(id, ClientEvent::Replayed(outcome)))
+                .await;
+        });
+        tap
+    }
+
+    fn recorder(&self, to: RecordTo, local: SocketAddr, remote: SocketAddr) -> Recorder {
+        Recorder::start(
+            &self.engine,
+            to,
+            RecordFor::Client(self.id),
+            Side::Client,
+            &local.to_string(),
+            &remote.to_string(),
+        )
+    }
+
+    /// The recorder, if one is on (a clone: the lock is not held across
+    /// the wait for the disk).
+    fn recording(recording: &Recording) -> Option<Recorder> {
+        recording.lock().ok().and_then(|on| on.clone())
+    }
+
+    /// Records, and forgets a recorder whose file failed.
+    async fn record(recording: &Recording, way: Way, bytes: &[u8]) {
+        if let Some(recorder) = Self::recording(recording) {
+            if !recorder.data(way, bytes).await {
+                Self::switch_recorder(recording, None);
+            }
+        }
+    }
+
+    async fn record_life(recording: &Recording, what: &str) {
+        if let Some(recorder) = Self::recording(recording) {
+            recorder.life(what).await;
+        }
+    }
+
+    fn switch_recorder(recording: &Recording, recorder: Option<Recorder>) {
+        if let Ok(mut on) = recording.lock() {
+            *on = recorder;
+        }
+    }
+
+    async fn establish(&self, target: &str, timeout: Duration) -> Result<TcpStream, String> {
+        let addrs = resolve(target, timeout).await?;
+        self.emit(ClientEvent::Resolved {
+            addrs: addrs.clone(),
+        })
+        .await;
+        let mut reasons = Vec::new();
+        for remote in &addrs {
+            self.emit(ClientEvent::Connecting { remote: *remote }).await;
+            match tokio::time::timeout(timeout, TcpStream::connect(remote)).await {
+                Ok(Ok(stream)) => return Ok(stream),
+                Ok(Err(err)) => reasons.push(connect_error(&err, *remote)),
+                Err(_) => reasons.push(connect_timeout(*remote, timeout)),
+            }
+        }
+        let mut reason = reasons.pop().unwrap_or_else(|| "no address to try".into());
+        if !reasons.is_empty() {
+            reason.push_str(&format!(
+                " (and {} other address(es) failed)",
+                reasons.len()
+            ));
+        }
+        Err(reason)
+    }
+
+    /// The conversation over a plain or a TLS stream.
+    async fn converse<S>(
+        &self,
+        stream: S,
+        stats: &ConnStats,
+        mut probe: Probe,
+        mut commands: mpsc::Receiver<ClientCommand>,
+    ) -> CloseReason
+    where
+        S: AsyncRead + AsyncWrite + Send + Unpin,
+    {
+        let recording = std::mem::take(&mut probe.recorder);
+        Self::record_life(&recording, "connected").await;
+        let (mut reader, mut writer) = tokio::io::split(stream);
+        let mut buffer = vec![0u8; READ_BUFFER];
+        let mut stop = self.stop.clone();
+        // The write side runs beside the reads, never instead of them: a
+        // peer that writes before it reads would otherwise deadlock with
+        // us (both blocked writing, neither reading).
+        let write_side = async {
+            let mut write_open = true;
+            while let Some(command) = commands.recv().await {
+                match command {
+                    ClientCommand::Send(bytes, confirm) if write_open => {
+                        writer
+                            .write_all(&bytes)
+                            .await
+                            .map_err(|err| CloseReason::Error(stream_error(&err)))?;
+                        stats.record_write(bytes.len());
+                        if let Some(written) = confirm {
+                            let _ = written.send(());
+                        }
+                        Self::record(&recording, Way::Out, &bytes).await;
+                        self.offer(|| ClientEvent::Sent(self.engine.payload(&bytes)))
+                            .await;
+                    }
+                    ClientCommand::Send(..) => {}
+                    ClientCommand::ShutdownWrite if write_open => {
+                        write_open = false;
+                        writer
+                            .shutdown()
+                            .await
+                            .map_err(|err| CloseReason::Error(stream_error(&err)))?;
+                        Self::record_life(&recording, "half_close").await;
+                        self.emit(ClientEvent::WriteShutdown).await;
+                    }
+                    ClientCommand::ShutdownWrite => {}
+                }
+            }
+            // Every sender is gone: the handle was dropped.
+            Ok::<(), CloseReason>(())
+        };
+        tokio::pin!(write_side);
+        let mut tap = probe.tap.take();
+        let mut ticker = tokio::time::interval(Duration::from_secs(1));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let reason = loop {
+            tokio::select! {
+                biased;
+                () = stop.stopped() => break CloseReason::Local("disconnected".into()),
+                done = &mut write_side => {
+                    break match done {
+                        Ok(()) => CloseReason::Local("disconnected".into()),
+                        Err(reason) => reason,
+                    };
+                }
+                _ = ticker.tick(), if probe.every_second => {
+                    if let Ok(info) = crate::kernel::tcp_info::sample(&probe.socket) {
+                        self.offer(|| ClientEvent::TcpInfo { info, last: false }).await;
+                    }
+                }
+                Some(to) = probe.record.recv() => {
+                    let (local, remote) = probe.addrs;
+                    let recorder = to.map(|to| self.recorder(to, local, remote));
+                    Self::switch_recorder(&recording, recorder);
+                }
+                Some(opt) = probe.options.recv() => {
+                    let result = crate::kernel::sockopts::apply_and_read(probe.socket, opt);
+                    self.emit(ClientEvent::Options(result)).await;
+                }
+                read = reader.read(&mut buffer) => match read {
+                    Ok(0) => break CloseReason::Peer,
+                    // TLS: the peer closed the TCP connection without its
+                    // close_notify, so the end of the data is not proven.
+                    Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
+                        break CloseReason::Error(
+                            "the peer closed without a TLS close_notify (the data may be cut short)".into(),
+                        )
+                    }
+                    Ok(n) => {
+                        stats.record_read(n);
+                        Self::record(&recording, Way::In, &buffer[..n]).await;
+                        // The replay reads its tap even while it sends, so
+                        // this wait ends; a disconnect ends it at once too.
+                        if let Some(to) = &tap {
+                            tokio::select! {
+                                biased;
+                                () = stop.stopped() => break CloseReason::Local("disconnected".into()),
+                                sent = to.send(buffer[..n].to_vec()) => if sent.is_err() {
+                                    tap = None;
+                                },
+                            }
+                        }
+                        self.offer(|| ClientEvent::Received(self.engine.payload(&buffer[..n]))).await;
+                    }
+                    Err(err) => break CloseReason::Error(stream_error(&err)),
+                },
+            }
+        };
+        // The socket is still open here: what the kernel saw, to the end.
+        // An option asked for just before the close still applies to it
+        // (close with RST, then disconnect).
+        while let Ok(opt) = probe.options.try_recv() {
+            let _ = crate::kernel::sockopts::apply(probe.socket, opt);
+        }
+        if probe.every_second {
+            if let Ok(info) = crate::kernel::tcp_info::sample(&probe.socket) {
+                self.emit(ClientEvent::TcpInfo { info, last: true }).await;
+            }
+        }
+        Self::record_life(&recording, "closed").await;
+        reason
+    }
+}
+
+/// The connection's socket for `TCP_INFO` and the live options (open for
+/// as long as the conversation runs), whether to sample every second, and
+/// the option changes asked for.
+struct Probe {
+    socket: SocketFd,
+    every_second: bool,
+    options: mpsc::Receiver<SockOpt>,
+    /// Recording switched on (to a new file) or off.
+    record: mpsc::Receiver<Option<RecordTo>>,
+    /// Taken by the conversation, where the read loop and the write side
+    /// (both in this task) share it.
+    recorder: Recording,
+    /// A replay's copy of every byte read (taken by the conversation).
+    tap: Option<mpsc::Sender<Vec<u8>>>,
+    addrs: (SocketAddr, SocketAddr),
+}
+
+/// The recorder, if one is on.
+type Recording = std::sync::Mutex<Option<Recorder>>;
+
+/// What the handle changes beside the data: options and recording.
+struct Controls {
+    options: mpsc::Receiver<SockOpt>,
+    record: mpsc::Receiver<Option<RecordTo>>,
+}
