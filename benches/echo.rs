@@ -22,10 +22,10 @@ mod common;
 use common::{compare, plain_echo_server, Load, ROUNDS, WINDOW};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use netplay::app::{self, App, StartOptions, Tab};
 use netplay::net::behaviour::greet::Behaviour;
 use netplay::net::tcp_server::ServerEvent;
 use netplay::net::{Engine, Event};
+use netplay::ui::shell::event_loop::{self as app, App, StartOptions, Tab};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 

@@ -19,9 +19,9 @@ use std::net::SocketAddr;
 
 use common::{compare, plain_echo_server, Load, ROUNDS, WINDOW};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use netplay::app::{self, App, StartOptions, Tab};
 use netplay::net::relay::RelayEvent;
 use netplay::net::{Engine, Event};
+use netplay::ui::shell::event_loop::{self as app, App, StartOptions, Tab};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tokio::net::{TcpListener, TcpStream};

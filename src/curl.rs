@@ -399,5 +399,4 @@ pub fn quote(word: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "curl_tests.rs"]
 mod tests;

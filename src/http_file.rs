@@ -335,5 +335,4 @@ pub fn to_text(request: &FileRequest) -> String {
 }
 
 #[cfg(test)]
-#[path = "http_file_tests.rs"]
 mod tests;

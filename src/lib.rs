@@ -7,8 +7,8 @@
 //! - [`net`] — the engine. Typed commands in, typed [`net::Event`]s out, one
 //!   tokio task per listener, connection, request or socket. It never
 //!   imports the UI, so it is driven and tested alone over loopback.
-//! - [`ui`] — the terminal UI: [`ui::app::App`] (which tab, where keys go),
-//!   one module per tab behind the [`ui::tab::TabView`] trait, and the
+//! - [`ui`] — the terminal UI: [`ui::shell::app::App`] (which tab, where keys go),
+//!   one module per tab behind the [`ui::shell::tab::TabView`] trait, and the
 //!   frame (tab bar, footer, help) drawn around them.
 //! - [`app`] — the event loop: input, engine events and a frame clock, with
 //!   nothing awaited on the network.
@@ -65,7 +65,6 @@
 pub use netplay_net as net;
 pub use netplay_net::{clock, files, format, json, record, text};
 
-pub mod app;
 pub mod cli;
 pub mod code;
 pub mod curl;
@@ -75,5 +74,4 @@ pub mod narrate_relay;
 pub mod ring;
 pub mod shutdown;
 pub mod state;
-pub mod terminal;
 pub mod ui;

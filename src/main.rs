@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use anyhow::{anyhow, Context, Result};
 use clap::Parser;
 
-use netplay::app::{self, App, StartOptions, Tab};
 use netplay::cli::{self, output::Output, Args};
 use netplay::net::Engine;
 use netplay::shutdown::Shutdown;
-use netplay::terminal;
+use netplay::ui::shell::event_loop::{self as app, App, StartOptions, Tab};
+use netplay::ui::shell::terminal;
 
 fn main() -> ExitCode {
     let mut args = Args::parse();
@@ -85,14 +85,17 @@ fn run_ui(args: Args, runtime: &tokio::runtime::Runtime, mut shutdown: Shutdown)
     app.mouse = !args.no_mouse;
     if !args.no_state {
         if let Some(path) = netplay::state::default_path() {
-            app.load_state(netplay::ui::remembered::StateFile::new(path), &options);
+            app.load_state(
+                netplay::ui::shell::remembered::StateFile::new(path),
+                &options,
+            );
         }
     }
 
     let mut tui = terminal::enter(!args.no_mouse).context("entering the terminal UI")?;
     if std::env::var_os("NETPLAY_PANIC_AFTER_START").is_some() {
         // Lets the end-to-end tests prove the panic hook restores the terminal.
-        let _ = tui.draw(|frame| netplay::ui::frame::draw(frame, &mut app));
+        let _ = tui.draw(|frame| netplay::ui::shell::frame::draw(frame, &mut app));
         panic!("deliberate panic (NETPLAY_PANIC_AFTER_START is set)");
     }
     let outcome = runtime.block_on(async {

@@ -3,7 +3,7 @@
 
 use netplay::net::Payload;
 use netplay::text::{hex_dump, is_unsafe_char, parse_escapes, sanitize};
-use netplay::ui::log_view::{Kind, LogView};
+use netplay::ui::widgets::log_view::{Kind, LogView};
 use proptest::prelude::*;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;

@@ -5,8 +5,8 @@ mod common;
 
 use common::ui::*;
 use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use netplay::app::App;
-use netplay::ui::tcp_server::Focus as ServerFocus;
+use netplay::ui::shell::event_loop::App;
+use netplay::ui::tabs::tcp_server::Focus as ServerFocus;
 
 /// Where `needle` starts on the 120×40 screen (column, row).
 fn find(app: &mut App, needle: &str) -> (u16, u16) {
@@ -102,7 +102,7 @@ async fn on_a_too_small_terminal_clicks_do_nothing() {
     show(&mut app);
     assert_eq!(
         app.tab,
-        netplay::app::Tab::Http,
+        netplay::ui::shell::event_loop::Tab::Http,
         "the hidden tab bar took no click"
     );
 }

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use common::ui::*;
 use crossterm::event::KeyCode;
-use netplay::app::{App, StartOptions};
 use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
 use netplay::net::{Engine, Event};
+use netplay::ui::shell::event_loop::{App, StartOptions};
 use tokio::sync::mpsc;
 
 fn app_recording_to(dir: &Path) -> (App, mpsc::Receiver<Event>) {

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use common::ui::*;
 use crossterm::event::KeyCode;
-use netplay::app::App;
 use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
 use netplay::net::tcp_server::{self, ServerHandle};
 use netplay::net::Event;
+use netplay::ui::shell::event_loop::App;
 use tokio::sync::mpsc;
 
 const F8: KeyCode = KeyCode::F(8);

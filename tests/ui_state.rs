@@ -6,9 +6,9 @@ mod common;
 
 use common::ui::*;
 use crossterm::event::KeyCode;
-use netplay::app::{App, StartOptions, Tab};
 use netplay::net::Engine;
-use netplay::ui::remembered::StateFile;
+use netplay::ui::shell::event_loop::{App, StartOptions, Tab};
+use netplay::ui::shell::remembered::StateFile;
 
 fn app_with_state(path: &std::path::Path, options: StartOptions) -> App {
     let (engine, _rx) = Engine::new(tokio::runtime::Handle::current());

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use common::ui::*;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use netplay::app::{self, App, StartOptions, Tab};
 use netplay::net::{Engine, Event};
+use netplay::ui::shell::event_loop::{self as app, App, StartOptions, Tab};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
@@ -648,14 +648,17 @@ async fn http_tab_shows_an_invalid_head_with_each_problem_marked() {
 
 #[test]
 fn every_tab_binds_each_key_once_per_scope() {
-    use netplay::ui::keys::conflicts;
-    use netplay::ui::{http::HttpTab, tcp_client::ClientTab, tcp_server::ServerTab, udp::UdpTab};
+    use netplay::ui::shell::keys::conflicts;
+    use netplay::ui::{
+        tabs::http::HttpTab, tabs::tcp_client::ClientTab, tabs::tcp_server::ServerTab,
+        tabs::udp::UdpTab,
+    };
     assert_eq!(conflicts(HttpTab::BINDINGS), Vec::<String>::new());
     assert_eq!(conflicts(ServerTab::BINDINGS), Vec::<String>::new());
     assert_eq!(conflicts(ClientTab::BINDINGS), Vec::<String>::new());
     assert_eq!(conflicts(UdpTab::BINDINGS), Vec::<String>::new());
     assert_eq!(
-        conflicts(netplay::ui::app::GLOBAL_BINDINGS),
+        conflicts(netplay::ui::shell::app::GLOBAL_BINDINGS),
         Vec::<String>::new()
     );
 }

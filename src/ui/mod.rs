@@ -9,42 +9,11 @@
 //!  Enter start · Tab focus · F1 help · Ctrl+C quit                            footer
 //! ```
 
-pub mod address_picker;
-pub mod app;
-pub mod client_tls;
-pub mod code_view;
-pub mod composer;
-pub mod console;
-pub mod follow;
-pub mod frame;
-pub mod help;
-pub mod history;
-pub mod http;
-pub mod http_keys;
-pub mod input;
-pub mod kernel;
-pub mod keys;
-pub mod log_view;
-pub mod mouse;
-pub mod recording;
-pub mod relay;
-pub mod relay_faults;
-pub mod relay_keys;
-pub mod relay_view;
-pub mod remembered;
-pub mod rules_editor;
-pub mod server_tls;
-pub mod tab;
-pub mod tcp_client;
-pub mod tcp_client_keys;
-pub mod tcp_server;
-pub mod tcp_server_keys;
-pub mod theme;
-pub mod timed_send;
-pub mod timeline;
-pub mod udp;
-pub mod udp_keys;
-pub mod udp_no_reply;
+pub mod shell;
+pub mod tabs;
+pub mod widgets;
+
+pub use shell::app::{App, StartOptions, Tab};
 
 use std::time::Duration;
 
@@ -52,6 +21,9 @@ pub use crate::format::{age, count, plural};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::text::{Line, Span};
+
+use shell::theme;
+use widgets::{input, log_view};
 
 /// A key and what it does, for the footer and the help overlay.
 pub type Hint = (&'static str, &'static str);

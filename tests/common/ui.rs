@@ -2,8 +2,8 @@
 //! the screen as text, and folding engine events until text shows.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use netplay::app::{App, StartOptions};
 use netplay::net::{Engine, Event};
+use netplay::ui::shell::event_loop::{App, StartOptions};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
@@ -39,7 +39,7 @@ pub fn type_text(app: &mut App, text: &str) {
 pub fn screen(app: &mut App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
-        .draw(|frame| netplay::ui::frame::draw(frame, app))
+        .draw(|frame| netplay::ui::shell::frame::draw(frame, app))
         .unwrap();
     let buffer = terminal.backend().buffer();
     let mut text = String::new();

@@ -115,7 +115,7 @@ mod tests {
     use std::net::SocketAddr;
     use std::time::Duration;
 
-    use super::super::error::{
+    use crate::error::{
         accept_error, bind_error, connect_error, connect_timeout, stream_error,
     };
     use super::*;

@@ -1,0 +1,72 @@
+//! The one interface every tab implements, so that the app, the tab bar,
+//! the footer and the help reach each tab the same way (the `Component`
+//! idea of gitui: one dispatch point). Engine events are the exception: each
+//! tab folds its own typed events, routed by `App::on_engine`.
+
+use crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use ratatui::Frame;
+
+use crate::net::Engine;
+use crate::ui::Hint;
+
+/// A tab of the terminal UI.
+pub trait TabView {
+    /// Handles a key; `true` when the tab used it.
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool;
+    /// Handles pasted text (bracketed paste) in the focused field.
+    fn on_paste(&mut self, text: &str);
+    /// Draws the tab into `area`.
+    fn render(&mut self, frame: &mut Frame, area: Rect);
+    /// The keys worth showing in the footer now (they depend on focus).
+    fn hints(&self) -> Vec<Hint>;
+    /// Every key of the tab, for the help overlay.
+    fn help(&self) -> Vec<Hint>;
+    /// Whether the tab has something live (listening, connected, a request
+    /// in flight, a bound socket): the tab bar marks it with a dot.
+    fn is_active(&self) -> bool;
+    /// Whether the screen changes with time alone while nothing happens
+    /// (connection ages), so the loop needs its once-a-second tick.
+    fn needs_tick(&self) -> bool {
+        false
+    }
+    /// The once-a-second tick (while [`TabView::needs_tick`]): time-driven
+    /// work such as a reconnect that is due.
+    fn on_tick(&mut self, _engine: &Engine) {}
+    /// Puts the keyboard on the tab's first field (Alt+N).
+    fn focus_first(&mut self);
+    /// Moves the keyboard to the next field (Tab) or the previous one
+    /// (Shift+Tab): every tab's fields, one global binding.
+    fn focus_step(&mut self, forward: bool);
+    /// Whether a text field has the keyboard (single-letter keys type).
+    fn typing(&self) -> bool;
+    /// The field that says where the tab listens or binds, and whether it
+    /// is locked (the socket is live), for the address picker (Ctrl+L).
+    fn listen_field(&mut self) -> Option<(&mut crate::ui::widgets::input::InputField, bool)> {
+        None
+    }
+    /// Keeps what the next run should start with: addresses, modes, line
+    /// endings, histories (the remembered state).
+    fn remember(&self, memory: &mut crate::state::Memory);
+    /// Takes back what [`TabView::remember`] kept.
+    fn restore(&mut self, memory: &crate::state::Memory);
+    /// A left click on a screen cell inside the tab: focus what is there,
+    /// select the table row under it.
+    fn click(&mut self, _column: u16, _row: u16) {}
+    /// The wheel over a screen cell: scroll the pane (or move the table
+    /// selection) under it, `down` or up.
+    fn wheel(&mut self, _column: u16, _row: u16, _down: bool, _engine: &Engine) {}
+    /// What the tab is set to do, for the Code overlay (F12).
+    fn code_setting(&self) -> crate::code::Setting;
+    /// Opens the kernel's view of the selected connection (Ctrl+O); the
+    /// tab says why not when it cannot.
+    fn open_kernel_view(&mut self) {}
+    /// A paste while the tab's own overlay is open: dropped unless the
+    /// overlay has a field for it.
+    fn on_overlay_paste(&mut self, _text: &str) {}
+    /// Whether an overlay of the tab's own (the kernel's view) is open and
+    /// takes every key but Ctrl+C.
+    fn overlay_open(&self) -> bool {
+        false
+    }
+}

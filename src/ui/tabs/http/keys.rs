@@ -1,0 +1,197 @@
+//! The keys of the HTTP tab, as data: this one table drives the tab's
+//! key handling, its footer hints and its part of the help overlay.
+
+use crossterm::event::KeyCode;
+
+use crate::ui::shell::keys::{Binding, Key, Scope};
+use crate::ui::tabs::http::{Focus, HttpTab};
+
+/// What a key does on this tab (see [`HttpTab::BINDINGS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Cycle the response pane's view.
+    View,
+    /// Body preview text / hex.
+    Hex,
+    /// Rebuild the request from URL and method.
+    Reset,
+    /// Cycle the method.
+    Method,
+    /// Go to the CA file field.
+    CaFile,
+    /// Toggle skipping certificate verification.
+    Insecure,
+    /// Send the request.
+    Send,
+    /// Follow the redirect.
+    Follow,
+    /// Cancel the request in flight.
+    Cancel,
+    /// Save the body.
+    Save,
+    /// The `.http` collection's requests (or open one).
+    Requests,
+    /// Append the request to the `.http` file.
+    Append,
+    /// Handled by the focused field itself (listed for the help).
+    Field,
+}
+
+impl HttpTab {
+    /// Every key of this tab: one table drives [`HttpTab::on_key`], the
+    /// footer and the help overlay.
+    pub const BINDINGS: &'static [Binding<Action, Focus>] = &[
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "send",
+            help: "on the URL or the CA file: send the request in the editor",
+            scope: Scope::Focus(Focus::Url),
+            action: Action::Send,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Enter)],
+            name: "Enter",
+            label: "send",
+            help: "",
+            scope: Scope::Focus(Focus::CaFile),
+            action: Action::Send,
+        },
+        Binding {
+            keys: &[],
+            name: "Enter",
+            label: "",
+            help: "in the request editor: a new line (edit headers and body freely)",
+            scope: Scope::Focus(Focus::Request),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[],
+            name: "F8",
+            label: "send",
+            help: "",
+            scope: Scope::Focus(Focus::Request),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[],
+            name: "F4",
+            label: "reset",
+            help: "",
+            scope: Scope::Focus(Focus::Request),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[],
+            name: "↑↓ PgUp/Dn",
+            label: "scroll",
+            help: "on the response: scroll (Home / End: top / bottom)",
+            scope: Scope::Focus(Focus::Response),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[],
+            name: "F3",
+            label: "hex",
+            help: "",
+            scope: Scope::Focus(Focus::Response),
+            action: Action::Field,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::Esc)],
+            name: "Esc",
+            label: "cancel",
+            help: "cancel a request in flight (timeout 30 s)",
+            scope: Scope::Tab,
+            action: Action::Cancel,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(8))],
+            name: "F8",
+            label: "",
+            help: "send the request from anywhere on the tab",
+            scope: Scope::Tab,
+            action: Action::Send,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(5))],
+            name: "F5",
+            label: "method",
+            help: "method: GET HEAD POST PUT PATCH DELETE OPTIONS",
+            scope: Scope::Tab,
+            action: Action::Method,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(4))],
+            name: "F4",
+            label: "",
+            help: "reset the request text from URL and method",
+            scope: Scope::Tab,
+            action: Action::Reset,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(2))],
+            name: "F2",
+            label: "view",
+            help: "response pane: response / request as sent / timing & TLS",
+            scope: Scope::Tab,
+            action: Action::View,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(3))],
+            name: "F3",
+            label: "",
+            help: "body preview: text / hex",
+            scope: Scope::Tab,
+            action: Action::Hex,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(6))],
+            name: "F6",
+            label: "",
+            help: "jump to the extra CA file field",
+            scope: Scope::Tab,
+            action: Action::CaFile,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(7))],
+            name: "F7",
+            label: "",
+            help: "skip certificate verification (insecure; red while on)",
+            scope: Scope::Tab,
+            action: Action::Insecure,
+        },
+        Binding {
+            keys: &[Key::Plain(KeyCode::F(9))],
+            name: "F9",
+            label: "follow",
+            help: "follow the redirect's Location (a new request)",
+            scope: Scope::Tab,
+            action: Action::Follow,
+        },
+        Binding {
+            keys: &[Key::Alt('r')],
+            name: "Alt+R",
+            label: "requests",
+            help: "the .http file's requests by name (netplay --file api.http; with none loaded, type a path): Enter puts one in the editor",
+            scope: Scope::Tab,
+            action: Action::Requests,
+        },
+        Binding {
+            keys: &[Key::Alt('w')],
+            name: "Alt+W",
+            label: "",
+            help: "append the request in the editor to the .http file (./netplay.http when none is loaded)",
+            scope: Scope::Tab,
+            action: Action::Append,
+        },
+        Binding {
+            keys: &[Key::Ctrl('s')],
+            name: "Ctrl+S",
+            label: "save body",
+            help: "save the body (name from the URL; never overwrites)",
+            scope: Scope::Tab,
+            action: Action::Save,
+        },
+    ];
+}

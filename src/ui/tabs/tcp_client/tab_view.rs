@@ -1,0 +1,112 @@
+//! The TCP Client tab behind the one tab interface.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+impl crate::ui::shell::tab::TabView for ClientTab {
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        ClientTab::on_key(self, key, engine)
+    }
+    fn on_paste(&mut self, text: &str) {
+        ClientTab::on_paste(self, text);
+    }
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
+        ClientTab::render(self, frame, area);
+    }
+    fn hints(&self) -> Vec<Hint> {
+        ClientTab::hints(self)
+    }
+    fn help(&self) -> Vec<Hint> {
+        shell_keys::help(Self::BINDINGS)
+    }
+    fn is_active(&self) -> bool {
+        self.is_live()
+    }
+    fn needs_tick(&self) -> bool {
+        let reconnecting = self
+            .reconnect
+            .as_ref()
+            .is_some_and(|(_, due)| due.is_some());
+        let sending = self.timed.as_ref().is_some_and(|timed| !timed.finished());
+        self.is_live() || sending || reconnecting
+    }
+    fn on_tick(&mut self, engine: &Engine) {
+        let due = self.reconnect.as_ref().and_then(|(_, due)| *due);
+        if due.is_some_and(|due| std::time::Instant::now() >= due) && self.phase == Phase::Idle {
+            if let Some((_, due)) = &mut self.reconnect {
+                *due = None;
+            }
+            self.toggle(engine);
+        }
+    }
+    fn focus_first(&mut self) {
+        ClientTab::focus_first(self);
+    }
+    fn focus_step(&mut self, forward: bool) {
+        self.focus = self.focus.step(forward, self.tls.mode != TlsMode::Off);
+    }
+    fn typing(&self) -> bool {
+        ClientTab::typing(self)
+    }
+    fn remember(&self, memory: &mut crate::state::Memory) {
+        self.console.remember("client", "target", memory);
+    }
+    fn restore(&mut self, memory: &crate::state::Memory) {
+        self.console.restore("client", "target", memory);
+    }
+    fn click(&mut self, column: u16, row: u16) {
+        crate::ui::shell::mouse::click(&self.mouse, column, row, &mut self.focus);
+    }
+    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
+        for key in crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
+            ClientTab::on_key(self, key, engine);
+        }
+    }
+    fn code_setting(&self) -> crate::code::Setting {
+        crate::code::Setting::TcpClient {
+            target: self.console.address(),
+            message: self.console.composer.message_for_code(),
+            tls: match self.tls.mode {
+                TlsMode::Off => None,
+                TlsMode::On => Some(false),
+                TlsMode::Insecure => Some(true),
+            },
+        }
+    }
+    fn open_kernel_view(&mut self) {
+        match (&self.kernel, &self.handle) {
+            (None, _) => self.console.say(
+                Kind::Error,
+                "Not connected: the kernel's view shows a connection",
+            ),
+            (Some(_), handle) => {
+                self.kernel_open = true;
+                if let Some(handle) = handle {
+                    let _ = handle.set_option(crate::net::kernel::sockopts::SockOpt::Read);
+                }
+            }
+        }
+    }
+    fn overlay_open(&self) -> bool {
+        self.kernel_open && self.kernel.is_some()
+            || self.play_prompt_open()
+            || self.timed_prompt.is_some()
+    }
+    fn on_overlay_paste(&mut self, text: &str) {
+        self.play_prompt_paste(text);
+        if let Some(prompt) = &mut self.timed_prompt {
+            prompt.paste(text);
+        }
+    }
+}
+
+impl crate::ui::shell::app::StartTab for ClientTab {
+    fn start(
+        options: &crate::ui::shell::app::StartOptions,
+        me: crate::ui::shell::app::Tab,
+    ) -> Self {
+        let mut tab = ClientTab::new(&options.addr_for(me, "127.0.0.1:9999"));
+        tab.set_record_dir(&options.record_dir);
+        tab
+    }
+}

@@ -1,0 +1,101 @@
+//! The TCP Server tab behind the one tab interface.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+impl crate::ui::shell::tab::TabView for ServerTab {
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        ServerTab::on_key(self, key, engine)
+    }
+    fn on_paste(&mut self, text: &str) {
+        ServerTab::on_paste(self, text);
+    }
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
+        ServerTab::render(self, frame, area);
+    }
+    fn hints(&self) -> Vec<Hint> {
+        ServerTab::hints(self)
+    }
+    fn help(&self) -> Vec<Hint> {
+        shell_keys::help(Self::BINDINGS)
+    }
+    fn is_active(&self) -> bool {
+        self.is_listening()
+    }
+    fn needs_tick(&self) -> bool {
+        self.is_live()
+    }
+    fn focus_first(&mut self) {
+        ServerTab::focus_first(self);
+    }
+    fn focus_step(&mut self, forward: bool) {
+        self.focus = self.focus.step(forward, self.tls.on);
+    }
+    fn typing(&self) -> bool {
+        ServerTab::typing(self)
+    }
+    fn listen_field(&mut self) -> Option<(&mut crate::ui::widgets::input::InputField, bool)> {
+        let locked = self.phase != Phase::Stopped;
+        Some((&mut self.console.address, locked))
+    }
+    fn open_kernel_view(&mut self) {
+        self.open_kernel();
+    }
+    fn click(&mut self, column: u16, row: u16) {
+        let at = crate::ui::shell::mouse::click(&self.mouse, column, row, &mut self.focus);
+        if let Some(row) = at.and_then(|at| self.rows.get(at)) {
+            self.selection.hold(row.id.0);
+        }
+    }
+    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
+        for key in crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
+            ServerTab::on_key(self, key, engine);
+        }
+    }
+    fn remember(&self, memory: &mut crate::state::Memory) {
+        self.console.remember("server", "listen", memory);
+        memory.set("server.mode", self.config.behaviour.name());
+        memory.set("server.rules", self.rules.text());
+    }
+    fn restore(&mut self, memory: &crate::state::Memory) {
+        self.console.restore("server", "listen", memory);
+        if let Some(text) = memory.get("server.rules") {
+            self.rules = crate::ui::widgets::rules_editor::RulesEditor::with_text(text);
+        }
+        if let Some(mode) = memory.get("server.mode") {
+            if let Some(found) = Behaviour::ALL.into_iter().find(|b| b.name() == mode) {
+                self.config.behaviour = found;
+            }
+        }
+    }
+    fn code_setting(&self) -> crate::code::Setting {
+        crate::code::Setting::TcpServer {
+            listen: self.console.address(),
+            mode: self.config.behaviour,
+            delay: self.config.reply_delay,
+        }
+    }
+    fn overlay_open(&self) -> bool {
+        self.kernel.is_some() || self.rules.open
+    }
+    fn on_overlay_paste(&mut self, text: &str) {
+        if self.rules.open {
+            self.rules.paste(text);
+            self.apply_rules();
+        }
+    }
+}
+
+impl crate::ui::shell::app::StartTab for ServerTab {
+    fn start(
+        options: &crate::ui::shell::app::StartOptions,
+        me: crate::ui::shell::app::Tab,
+    ) -> Self {
+        let mut tab = ServerTab::new(&options.addr_for(me, "127.0.0.1:9999"));
+        if let Some(mode) = options.server_mode {
+            tab.set_behaviour(mode);
+        }
+        tab.recording.set_dir(&options.record_dir);
+        tab
+    }
+}
