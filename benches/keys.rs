@@ -4,8 +4,7 @@
 //! both. A key is timed from the write to the pty until the emulated screen
 //! shows it; keys come 40 ms apart, as a quick typist's would.
 
-#[path = "../tests/harness/mod.rs"]
-mod harness;
+use netplay_pty as harness;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -12,8 +12,7 @@
 //! netplay and the plain programs runs in a session of its own, as in its
 //! own terminal; the load generator in the bench's.
 
-#[path = "../tests/harness/mod.rs"]
-mod harness;
+use netplay_pty as harness;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -115,10 +115,8 @@ mod tests {
     use std::net::SocketAddr;
     use std::time::Duration;
 
-    use crate::error::{
-        accept_error, bind_error, connect_error, connect_timeout, stream_error,
-    };
     use super::*;
+    use crate::error::{accept_error, bind_error, connect_error, connect_timeout, stream_error};
 
     /// Each kind, with a reason made by the function that really writes it.
     #[test]

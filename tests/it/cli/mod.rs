@@ -1,0 +1,13 @@
+//! The headless commands, run as a person runs them: the release binary, its stdout, stderr and exit code.
+
+mod basics;
+mod curl;
+mod data;
+mod limits;
+mod log;
+mod relay;
+mod relay_limits;
+mod replay;
+mod rules;
+mod timed;
+mod tls;

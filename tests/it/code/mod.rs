@@ -1,0 +1,3 @@
+//! The code views: the generated programs run against netplay.
+
+mod python;

@@ -1,0 +1,12 @@
+//! The engine alone, over loopback, with real peers (hyper, std::net, rustls).
+
+mod http;
+mod kernel;
+mod record;
+mod relay;
+mod tcp_client;
+mod tcp_server;
+mod tls;
+mod udp;
+mod udp_loops;
+mod udp_rules;

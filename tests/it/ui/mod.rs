@@ -1,0 +1,11 @@
+//! The UI driven through App with a TestBackend: keys in, screens out.
+
+mod learning;
+mod mouse;
+mod record;
+mod relay;
+mod sizes;
+mod state;
+mod timed;
+mod udp_no_reply;
+mod views;

@@ -1,0 +1,195 @@
+//! The Relay tab through ratatui's TestBackend, between a tutorial client
+//! and netplay's greet server on loopback: what a person would read.
+
+use crate::common;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::ui::*;
+use crossterm::event::KeyCode;
+use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
+use netplay::net::tcp_server::{self, ServerHandle};
+use netplay::net::Event;
+use netplay::ui::shell::event_loop::App;
+use tokio::sync::mpsc;
+
+const F8: KeyCode = KeyCode::F(8);
+
+/// A greet server on the app's own engine (its events reach the app and
+/// are ignored there: no tab started it).
+async fn greet_server(app: &App, rx: &mut mpsc::Receiver<Event>) -> (ServerHandle, SocketAddr) {
+    let config = ServerConfig {
+        behaviour: Behaviour::Greet,
+        reply_delay: Duration::ZERO,
+        max_connections: None,
+        idle_timeout: None,
+        tcp_info: false,
+    };
+    let server = tcp_server::start(&app.engine, "127.0.0.1:0", config);
+    let addr = common::listening(rx, server.id()).await;
+    (server, addr)
+}
+
+/// Opens the Relay tab, points it at `target` and starts it; the port it
+/// listens on.
+async fn start_relay(app: &mut App, rx: &mut mpsc::Receiver<Event>, target: &str) -> u16 {
+    app.on_key(alt('5'));
+    set_field(app, "127.0.0.1:0");
+    app.on_key(key(KeyCode::Tab)); // → Forward to
+    set_field(app, target);
+    app.on_key(key(F8));
+    let text = pump_until(app, rx, "Relaying 127.0.0.1:").await;
+    port_after(&text, "Relaying 127.0.0.1:")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_tab_shows_the_pair_both_ways_and_its_four_tuples() {
+    let (mut app, mut rx) = new_app();
+    let (_server, server_addr) = greet_server(&app, &mut rx).await;
+    let port = start_relay(&mut app, &mut rx, &server_addr.to_string()).await;
+    let text = show(&mut app);
+    assert!(
+        text.contains(&format!("→ {server_addr}")),
+        "the status names the target:\n{text}"
+    );
+
+    let mut client = common::tutorial_client(([127, 0, 0, 1], port).into());
+    common::expect_bytes(&mut client, b"Welcome!");
+    client.write_all(b"Michael").unwrap();
+    common::expect_bytes(&mut client, b"Hello, Michael!");
+    let text = pump_until(&mut app, &mut rx, "server → client 15 B: Hello, Michael!").await;
+    assert!(text.contains("client → server 7 B: Michael"), "{text}");
+    assert!(text.contains("1 open · 1 accepted"), "{text}");
+    assert!(
+        text.contains("upstream 127.0.0.1:") && text.contains(&format!("→ {server_addr}")),
+        "the selected pair's 4-tuples:\n{text}"
+    );
+
+    drop(client);
+    let text = pump_until(&mut app, &mut rx, "0 open · 1 accepted").await;
+    assert!(text.contains("client sent FIN"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_edit_and_step_from_the_keyboard() {
+    let (mut app, mut rx) = new_app();
+    let (_server, server_addr) = greet_server(&app, &mut rx).await;
+    let port = start_relay(&mut app, &mut rx, &server_addr.to_string()).await;
+    let mut client = common::tutorial_client(([127, 0, 0, 1], port).into());
+    common::expect_bytes(&mut client, b"Welcome!");
+    pump_until(&mut app, &mut rx, "· 1 open").await;
+
+    app.on_key(key(KeyCode::Tab)); // Forward to → Pairs
+    app.on_key(key(KeyCode::F(6)));
+    assert!(show(&mut app).contains("HELD (F6)"));
+    client.write_all(b"Michael").unwrap();
+    pump_until(&mut app, &mut rx, "held chunk 1 (7 B): Michael").await;
+    app.on_key(key(KeyCode::Char('e')));
+    let text = show(&mut app);
+    assert!(text.contains("Edit chunk 1 of #"), "{text}");
+    set_field(&mut app, "Tracy\\x21");
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "edited (6 B): Tracy!").await;
+    app.on_key(key(KeyCode::BackTab)); // message → faults
+    app.on_key(key(KeyCode::BackTab)); // → pairs
+    app.on_key(key(KeyCode::Char('s')));
+    common::expect_bytes(&mut client, b"Hello, Tracy!!");
+    pump_until(&mut app, &mut rx, "chunk 1 released").await;
+
+    // Inject into the server → client direction.
+    app.on_key(key(KeyCode::F(5)));
+    app.on_key(key(KeyCode::Char('i')));
+    type_text(&mut app, "psst");
+    app.on_key(key(KeyCode::Enter));
+    common::expect_bytes(&mut client, b"psst");
+    pump_until(&mut app, &mut rx, "server → client injected 4 B: psst").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_pane_switches_faults_live_and_shows_them() {
+    let (mut app, mut rx) = new_app();
+    let (_server, server_addr) = greet_server(&app, &mut rx).await;
+    start_relay(&mut app, &mut rx, &server_addr.to_string()).await;
+    app.on_key(key(KeyCode::Tab)); // → Pairs
+    app.on_key(key(KeyCode::Tab)); // → Faults
+    app.on_key(key(KeyCode::Enter)); // latency, client → server: 50 ms
+    app.on_key(key(KeyCode::Right));
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Down)); // slicer, server → client
+    app.on_key(key(KeyCode::Enter));
+    let text = show(&mut app);
+    assert!(text.contains("Faults · 2 on"), "{text}");
+    assert!(
+        text.contains("client → server latency 50 ms")
+            && text.contains("server → client slicer 1 B every 10 ms"),
+        "{text}"
+    );
+    app.on_key(key(KeyCode::Delete));
+    let text = show(&mut app);
+    assert!(text.contains("Faults · 1 on"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_refused_and_listen_in_use_are_one_line_each() {
+    let (mut app, mut rx) = new_app();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_addr = dead.local_addr().unwrap();
+    drop(dead);
+    let port = start_relay(&mut app, &mut rx, &dead_addr.to_string()).await;
+    let _client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let text = pump_until(&mut app, &mut rx, "refused the connection").await;
+    assert!(text.contains("closed client #"), "{text}");
+    // The error is explained right under it, in plain words.
+    let text = pump_until(&mut app, &mut rx, "why: Nothing is listening on that port").await;
+    assert!(text.contains("then try again"), "{text}");
+
+    app.on_key(key(F8)); // stop
+    pump_until(&mut app, &mut rx, "Stopped").await;
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_addr = taken.local_addr().unwrap();
+    app.on_key(key(KeyCode::BackTab)); // Forward to → Listen on
+    set_field(&mut app, &taken_addr.to_string());
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "already in use").await;
+    assert!(text.contains("Cannot listen"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_o_shows_a_pairs_two_sockets_and_its_timeline() {
+    let (mut app, mut rx) = new_app();
+    let (_server, server_addr) = greet_server(&app, &mut rx).await;
+    let port = start_relay(&mut app, &mut rx, &server_addr.to_string()).await;
+    let mut client = common::tutorial_client(([127, 0, 0, 1], port).into());
+    common::expect_bytes(&mut client, b"Welcome!");
+    client.write_all(b"Michael").unwrap();
+    common::expect_bytes(&mut client, b"Hello, Michael!");
+    pump_until(&mut app, &mut rx, "Hello, Michael!").await;
+    app.on_key(ctrl('o'));
+    let text = pump_until(&mut app, &mut rx, "ESTABLISHED").await;
+    assert!(text.contains("our socket to the client"), "{text}");
+    let order = [
+        "accepted: the client is connected",
+        "upstream connected",
+        "first byte server → client",
+        "first byte client → server",
+    ];
+    let mut at = 0;
+    for mark in order {
+        at += text[at..]
+            .find(mark)
+            .unwrap_or_else(|| panic!("{mark:?} missing or out of order:\n{text}"));
+    }
+    app.on_key(key(KeyCode::Tab));
+    let text = pump_until(&mut app, &mut rx, "our socket to the server").await;
+    assert!(text.contains(&format!("⇄ {server_addr}")), "{text}");
+    pump_until(&mut app, &mut rx, "t TTL / hops   64 (default)").await;
+    app.on_key(key(KeyCode::Char('t')));
+    pump_until(&mut app, &mut rx, "t TTL / hops   1 (set here)").await;
+    app.on_key(key(KeyCode::Esc));
+    drop(client);
+    let text = pump_until(&mut app, &mut rx, "0 open · 1 accepted").await;
+    assert!(!text.contains("The kernel's view"), "{text}");
+}

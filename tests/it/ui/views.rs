@@ -1,0 +1,994 @@
+//! The UI through ratatui's TestBackend: keys in, the text a person would
+//! read out. Engine events come from the real engine on loopback.
+
+use crate::common;
+
+use std::io::Write;
+use std::time::Duration;
+
+use common::ui::*;
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use netplay::net::{Engine, Event};
+use netplay::ui::shell::event_loop::{self as app, App, StartOptions, Tab};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+
+#[tokio::test]
+async fn tabs_switch_with_alt_digits() {
+    let (mut app, _rx) = new_app();
+    let home = show(&mut app);
+    for name in ["1 HTTP", "2 TCP Server", "3 TCP Client", "4 UDP"] {
+        assert!(home.contains(name), "tab bar lists {name}:\n{home}");
+    }
+    assert!(
+        home.contains("URL") && home.contains("http://127.0.0.1:9999/"),
+        "{home}"
+    );
+
+    app.on_key(alt('2'));
+    assert_eq!(app.tab, Tab::TcpServer);
+    let server = show(&mut app);
+    assert!(server.contains("Listen on") && server.contains("127.0.0.1:9999"));
+    assert!(server.contains("Connections · 0 open"));
+
+    app.on_key(alt('3'));
+    assert!(show(&mut app).contains("Target"));
+    app.on_key(alt('4'));
+    assert!(show(&mut app).contains("Burst (count x size)"));
+    app.on_key(alt('1'));
+    assert_eq!(app.tab, Tab::Http);
+}
+
+#[tokio::test]
+async fn alt_digits_work_while_typing_and_letters_type() {
+    let (mut app, _rx) = new_app();
+    app.on_key(alt('3'));
+    assert!(app.typing());
+    set_field(&mut app, "localhost:7");
+    // 'k' and ' ' are text here, never shortcuts
+    type_text(&mut app, "k ");
+    assert!(show(&mut app).contains("localhost:7k"));
+    app.on_key(alt('2'));
+    assert_eq!(app.tab, Tab::TcpServer);
+}
+
+#[tokio::test]
+async fn help_overlay_lists_every_global_key() {
+    let (mut app, _rx) = new_app();
+    app.on_key(key(F1));
+    let text = show(&mut app);
+    for needle in ["Alt+1", "Tab / Shift+Tab", "Enter", "F1", "Ctrl+C"] {
+        assert!(text.contains(needle), "help shows {needle}:\n{text}");
+    }
+    // Page through the whole help.
+    let mut pages = String::new();
+    for _ in 0..10 {
+        app.on_key(key(KeyCode::PageDown));
+        pages.push_str(&show(&mut app));
+    }
+    for needle in ["kick", "half-close", "Single-letter keys"] {
+        assert!(
+            pages.contains(needle),
+            "scrolled help shows {needle}:\n{pages}"
+        );
+    }
+    app.on_key(key(KeyCode::Esc));
+    assert!(!show(&mut app).contains("netplay keys"));
+}
+
+#[tokio::test]
+async fn too_small_terminal_gets_a_message() {
+    let (mut app, _rx) = new_app();
+    let text = screen(&mut app, 40, 10);
+    assert!(text.contains("Terminal too small"), "{text}");
+    assert!(screen(&mut app, 120, 40).contains("TCP Server"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tutorial_chat_as_a_person_reads_it() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    let port: u16 = port_after(&text, "Listening on 127.0.0.1:");
+    assert!(text.contains("Waiting for connection..."));
+
+    app.on_key(alt('3'));
+    set_field(&mut app, &format!("127.0.0.1:{port}"));
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Welcome!").await;
+    assert!(
+        text.contains(&format!("⇄ 127.0.0.1:{port} (server)")),
+        "{text}"
+    );
+    type_text(&mut app, "Michael");
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Hello, Michael!").await;
+
+    app.on_key(alt('2'));
+    let text = show(&mut app);
+    assert!(
+        text.contains("Accept new connection from 127.0.0.1:"),
+        "{text}"
+    );
+    assert!(text.contains("received 7 B from"));
+    assert!(text.contains("1 open"));
+
+    app.on_key(alt('3'));
+    // Alt+3 puts the keyboard on the target, but a live connection's target
+    // is locked: typing goes to the message input instead.
+    type_text(&mut app, "exit");
+    assert!(
+        !show(&mut app).contains(&format!("127.0.0.1:{port}exit")),
+        "the target is unchanged"
+    );
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Connection closed by peer").await;
+    app.on_key(alt('2'));
+    pump_until(&mut app, &mut rx, "closed. (#").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_bytes_never_reach_a_cell() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .write_all(b"\x1b]0;pwned\x07\x1b]52;c;aGk=\x07\x1b[2J\x1b[H\x9b31m\xc2\x9b\xe2\x80\xaeevil\x1bPq\x1b\\\x7f\x0e done")
+            .unwrap();
+        stream
+    });
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('3'));
+    set_field(&mut app, &addr.to_string());
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "done").await;
+    assert!(text.contains("\\x1b]0;pwned\\x07"), "{text}");
+    assert!(
+        text.contains("\\u{202e}evil"),
+        "bidi override shown, not obeyed"
+    );
+    assert!(text.contains("\\xc2\\x9b") || text.contains("\\u{9b}"));
+    for c in text.chars() {
+        assert!(
+            !netplay::text::is_unsafe_char(c) || c == '\n',
+            "{c:?} on screen"
+        );
+    }
+    app.on_key(key(F2));
+    assert!(
+        show(&mut app).contains("1b 5d 30 3b"),
+        "hex view shows the bytes"
+    );
+    drop(peer.join());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_and_in_use_show_one_line_reasons() {
+    let (mut app, mut rx) = new_app();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    app.on_key(alt('3'));
+    set_field(&mut app, &closed.to_string());
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "connection refused by").await;
+
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    app.on_key(alt('2'));
+    set_field(&mut app, &holder.local_addr().unwrap().to_string());
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "already in use").await;
+    // the app is still usable: start on a free port
+    set_field(&mut app, "127.0.0.1:0");
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Listening on").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_is_answered_under_an_event_flood() {
+    // A producer floods the event channel for as long as the loop runs; a
+    // Ctrl+C sent meanwhile must still end the loop promptly.
+    let (engine, _unused) = Engine::new(tokio::runtime::Handle::current());
+    let mut app = App::new(engine, StartOptions::default());
+    let (flood_tx, flood_rx) = mpsc::channel(16_384);
+    let (going_tx, going_rx) = tokio::sync::oneshot::channel();
+    let producer = tokio::spawn(async move {
+        let mut sent = 0u64;
+        let mut going = Some(going_tx);
+        let stats_server = netplay::net::ServerId(u64::MAX);
+        loop {
+            let event = Event::Server(
+                stats_server,
+                netplay::net::tcp_server::ServerEvent::AcceptFailed {
+                    reason: format!("synthetic event {sent}"),
+                },
+            );
+            if flood_tx.send(event).await.is_err() {
+                return sent;
+            }
+            sent += 1;
+            if sent == 50_000 {
+                // The loop has folded at least 50,000 - 16,384 events by now.
+                if let Some(going) = going.take() {
+                    let _ = going.send(());
+                }
+            }
+        }
+    });
+    let (input_tx, input_rx) = mpsc::unbounded_channel::<std::io::Result<TermEvent>>();
+    let input = futures_util::stream::unfold(input_rx, |mut rx| async move {
+        rx.recv().await.map(|event| (event, rx))
+    });
+    let input = Box::pin(input);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    app.on_key(alt('2'));
+    let quit = tokio::spawn(async move {
+        going_rx.await.unwrap();
+        input_tx
+            .send(Ok(TermEvent::Key(KeyEvent::new(
+                KeyCode::Char('c'),
+                KeyModifiers::CONTROL,
+            ))))
+            .unwrap();
+        input_tx
+    });
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(10),
+        app::run(&mut terminal, &mut app, input, flood_rx),
+    )
+    .await;
+    assert!(outcome.is_ok(), "Ctrl+C was not handled under the flood");
+    assert!(app.quit);
+    drop(quit.await);
+    let sent = producer.await.unwrap();
+    assert!(sent >= 50_000);
+    assert!(app.server.console.log.ring().total() >= 50_000 - 16_384);
+    assert!(app.server.console.log.ring().len() <= netplay::ring::DEFAULT_CAPACITY);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_tab_edits_and_fetches_from_the_own_server() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    for _ in 0..4 {
+        app.on_key(key(F5)); // greet → echo → discard → manual → http
+    }
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    assert!(text.contains("mode http"), "{text}");
+    let port = port_after(&text, "Listening on 127.0.0.1:");
+
+    app.on_key(alt('1'));
+    set_field(&mut app, &format!("http://127.0.0.1:{port}/hello?x=1"));
+    let text = show(&mut app);
+    assert!(
+        text.contains("GET /hello?x=1 HTTP/1.1"),
+        "editor follows the URL:\n{text}"
+    );
+    assert!(text.contains(&format!("Host: 127.0.0.1:{port}")));
+    app.on_key(key(F5));
+    assert!(show(&mut app).contains("HEAD /hello?x=1 HTTP/1.1"));
+    app.on_key(key(F5)); // POST
+    app.on_key(key(F5)); // PUT
+    for _ in 0..4 {
+        app.on_key(key(F5)); // PATCH DELETE OPTIONS, back to GET
+    }
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Request: GET /hello?x=1 HTTP/1.1").await;
+    assert!(text.contains("HTTP/1.1 200 OK\\r\\n"), "{text}");
+    assert!(text.contains("Content-Type    text/plain"), "{text}");
+    app.on_key(key(F2));
+    assert!(
+        show(&mut app).contains("GET /hello?x=1 HTTP/1.1\\r\\n"),
+        "request as sent"
+    );
+    app.on_key(key(F2));
+    let text = show(&mut app);
+    assert!(
+        text.contains("first byte") && text.contains("(you)"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_tab_bad_url_and_refused() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('1'));
+    set_field(&mut app, "ftp://x/");
+    assert!(
+        show(&mut app).contains("URL ✗ unsupported scheme 'ftp'"),
+        "the reason shows inline while typing:\n{}",
+        show(&mut app)
+    );
+    app.on_key(key(KeyCode::Enter));
+    assert!(show(&mut app).contains("unsupported scheme 'ftp'"));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    set_field(&mut app, &format!("http://{closed}/"));
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "connection refused").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn udp_tab_binds_answers_and_shows_hex() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('4'));
+    let text = show(&mut app);
+    assert!(
+        text.contains("Bind") && text.contains("Lossy network off"),
+        "{text}"
+    );
+    set_field(&mut app, "127.0.0.1:0");
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Bound 127.0.0.1:").await;
+    let port: u16 = port_after(&text, "Bound 127.0.0.1:");
+    let client = tokio::task::spawn_blocking(move || {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut replies = Vec::new();
+        for name in ["Michael", "Tracy", "Sarah"] {
+            socket
+                .send_to(name.as_bytes(), ("127.0.0.1", port))
+                .unwrap();
+            let mut buf = [0u8; 64];
+            let n = socket.recv(&mut buf).unwrap();
+            replies.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        replies
+    });
+    assert_eq!(
+        client.await.unwrap(),
+        ["Hello, Michael!", "Hello, Tracy!", "Hello, Sarah!"]
+    );
+    let text = pump_until(&mut app, &mut rx, "Hello, Sarah!").await;
+    assert!(text.contains("in 3 (17 B) · out 3 (41 B)"), "{text}");
+    // the newest packet is selected: its hex is in the detail pane
+    assert!(text.contains("48 65 6c 6c 6f 2c 20 53"), "{text}");
+    app.on_key(key(F6));
+    assert!(show(&mut app).contains("LOSSY NETWORK ON"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn udp_flood_is_absorbed_with_bounded_memory() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('4'));
+    set_field(&mut app, "127.0.0.1:0");
+    for _ in 0..2 {
+        app.on_key(key(F5)); // greet → echo → silent
+    }
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Bound 127.0.0.1:").await;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port_after(&text, "Bound 127.0.0.1:")));
+    const TOTAL: u64 = 100_000;
+    let (done_tx, mut done_rx) = tokio::sync::oneshot::channel();
+    // The sender paces itself on what the UI has folded, as a slow link would.
+    let folded = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let seen = folded.clone();
+    std::thread::spawn(move || {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut sent = 0u64;
+        while sent < TOTAL {
+            for _ in 0..64 {
+                if sent < TOTAL {
+                    socket.send_to(b"flood", addr).unwrap();
+                    sent += 1;
+                }
+            }
+            let deadline = std::time::Instant::now() + common::WAIT;
+            while seen.load(std::sync::atomic::Ordering::Relaxed) < sent {
+                assert!(std::time::Instant::now() < deadline, "UI stalled");
+                std::thread::yield_now();
+            }
+        }
+        let _ = done_tx.send(());
+    });
+    loop {
+        tokio::select! {
+            _ = &mut done_rx => break,
+            event = rx.recv() => {
+                app.on_engine(event.expect("engine"));
+                let total = app.udp.packets.total() + app.engine.dropped_events();
+                folded.store(total, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    }
+    assert_eq!(app.udp.packets.total() + app.engine.dropped_events(), TOTAL);
+    assert!(app.udp.packets.len() <= netplay::ring::DEFAULT_CAPACITY);
+    let text = show(&mut app);
+    assert!(text.contains("in 100,000 (500,000 B)"), "{text}");
+    assert!(text.contains("oldest dropped"), "{text}");
+}
+
+/// The table's selection holds a connection by its id: arrivals do not move
+/// it; once its connection is closed, the next arrival takes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_table_selection_holds_its_connection() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    for _ in 0..3 {
+        app.on_key(key(F5)); // greet → echo → discard → manual
+    }
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    let addr: std::net::SocketAddr =
+        ([127, 0, 0, 1], port_after(&text, "Listening on 127.0.0.1:")).into();
+    let mut first = common::tutorial_client(addr);
+    pump_until(&mut app, &mut rx, "Connections · 1 open").await;
+    let _second = common::tutorial_client(addr);
+    pump_until(&mut app, &mut rx, "Connections · 2 open").await;
+    app.on_key(key(KeyCode::Tab)); // address → connections
+    app.on_key(key(KeyCode::Up)); // hold the first
+    let _third = common::tutorial_client(addr);
+    let _fourth = common::tutorial_client(addr);
+    pump_until(&mut app, &mut rx, "Connections · 4 open").await;
+    app.on_key(key(KeyCode::Char('k')));
+    pump_until(&mut app, &mut rx, "Connections · 3 open").await;
+    let mut buf = [0u8; 1];
+    assert_eq!(std::io::Read::read(&mut first, &mut buf).unwrap(), 0);
+
+    // The held row is closed now: a new arrival is selected.
+    let mut fifth = common::tutorial_client(addr);
+    pump_until(&mut app, &mut rx, "Connections · 4 open").await;
+    app.on_key(key(KeyCode::Char('k')));
+    pump_until(&mut app, &mut rx, "Connections · 3 open").await;
+    assert_eq!(std::io::Read::read(&mut fifth, &mut buf).unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_tab_manual_reply_broadcast_and_kick() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    for _ in 0..3 {
+        app.on_key(key(F5)); // greet → echo → discard → manual
+    }
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    assert!(text.contains("mode manual"), "{text}");
+    let port: u16 = port_after(&text, "Listening on 127.0.0.1:");
+    let mut first = common::tutorial_client(([127, 0, 0, 1], port).into());
+    pump_until(&mut app, &mut rx, "· 1 open").await;
+    let mut second = common::tutorial_client(([127, 0, 0, 1], port).into());
+    pump_until(&mut app, &mut rx, "· 2 open").await;
+
+    // The newest connection is selected; Up selects the first one.
+    app.on_key(key(KeyCode::Tab)); // address → connections
+    app.on_key(key(KeyCode::Up));
+    app.on_key(key(KeyCode::Tab)); // → message
+    type_text(&mut app, "just you");
+    app.on_key(key(KeyCode::Enter));
+    common::expect_bytes(&mut first, b"just you");
+    pump_until(&mut app, &mut rx, "sent 8 B to").await;
+
+    app.on_key(key(F7)); // broadcast
+    assert!(show(&mut app).contains("Broadcast to all open connections"));
+    type_text(&mut app, "all");
+    app.on_key(key(KeyCode::Enter));
+    common::expect_bytes(&mut first, b"all");
+    common::expect_bytes(&mut second, b"all");
+    // Both connections' send events must be in before the pause below
+    // counts new entries: each task reports its own write.
+    pump_until_count(&mut app, &mut rx, "sent 3 B to", 2).await;
+
+    // Kick the selected (first) connection with 'k' from the table.
+    app.on_key(key(KeyCode::BackTab)); // message → connections
+    app.on_key(key(KeyCode::Char('k')));
+    let text = pump_until(&mut app, &mut rx, "closed by netplay: kicked").await;
+    assert!(text.contains("1 open"), "{text}");
+    let mut buf = [0u8; 1];
+    assert_eq!(
+        std::io::Read::read(&mut first, &mut buf).unwrap(),
+        0,
+        "kicked: EOF"
+    );
+
+    // Space pauses the log: new events are counted, not shown.
+    app.on_key(key(KeyCode::Char(' ')));
+    drop(second);
+    // (manual mode keeps a half-closed connection open for a reply)
+    let text = pump_until(&mut app, &mut rx, "PAUSED, 1 new").await;
+    assert!(!text.contains("shut down its write side"), "{text}");
+    app.on_key(key(KeyCode::Char(' ')));
+    let text = show(&mut app);
+    assert!(text.contains("shut down its write side (FIN)"), "{text}");
+    assert!(
+        text.contains("peer FIN"),
+        "the table shows the half-close: {text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_tab_escapes_line_endings_half_close_and_hex() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut got = Vec::new();
+        std::io::Read::read_to_end(&mut stream, &mut got).unwrap();
+        // only after our FIN: the reply still arrives
+        stream.write_all(b"late reply").unwrap();
+        got
+    });
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('3'));
+    set_field(&mut app, &addr.to_string());
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Connected: local").await;
+    app.on_key(key(F4)); // escapes on
+    app.on_key(key(F3)); // EOL: LF
+    assert!(show(&mut app).contains("EOL LF (F3) · escapes on (F4)"));
+    type_text(&mut app, "\\x41\\x00B");
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "→ 4 B: A\\x00B\\n").await;
+    type_text(&mut app, "\\q");
+    app.on_key(key(KeyCode::Enter));
+    assert!(show(&mut app).contains("Not sent: unknown escape \\q"));
+    app.on_key(key(F6)); // half-close
+    pump_until(&mut app, &mut rx, "FIN sent").await;
+    let text = pump_until(&mut app, &mut rx, "late reply").await;
+    assert!(text.contains("you closed first"), "{text}");
+    pump_until(&mut app, &mut rx, "Connection closed by peer").await;
+    app.on_key(key(F2));
+    assert!(
+        show(&mut app).contains("6c 61 74 65 20 72 65 70"),
+        "hex of 'late rep'"
+    );
+    assert_eq!(peer.join().unwrap(), b"A\x00B\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_response_pane_scrolls_past_65536_lines() {
+    // A 64 KiB body of bare newlines is 65,536 preview lines plus the head:
+    // more than a u16 can count.
+    let mut response = b"HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n".to_vec();
+    response.extend(std::iter::repeat_n(b'\n', 70_000));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = std::io::Read::read(&mut stream, &mut request);
+        stream.write_all(&response).unwrap();
+    });
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('1'));
+    set_field(&mut app, &format!("http://{addr}/"));
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "first 65,536 B shown").await;
+    assert!(show(&mut app).contains("raw head"));
+    app.on_key(key(KeyCode::Tab)); // URL → request
+    app.on_key(key(KeyCode::Tab)); // → response
+    app.on_key(key(KeyCode::End));
+    let text = show(&mut app);
+    assert!(
+        !text.contains("raw head"),
+        "End reaches the bottom:\n{text}"
+    );
+    assert!(text.contains("│\\n"), "the last body lines:\n{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_tab_marks_each_kind_of_malformed_head() {
+    let cases: [(&'static [u8], &str); 4] = [
+        (
+            b"HTTP/1.1 200 OK\r\nX-A : v\r\nContent-Length: 4\r\n\r\nbody",
+            "space before the colon",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nX-A: \xff\x01\r\nContent-Length: 4\r\n\r\nbody",
+            "control byte 0x01 at offset 6",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nnot a header\r\nContent-Length: 4\r\n\r\nbody",
+            "no colon: not a header field",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nX-A: one\r\n two\r\nContent-Length: 4\r\n\r\nbody",
+            "obs-fold",
+        ),
+    ];
+    for (wire, problem) in cases {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut request);
+            let _ = stream.write_all(wire);
+        });
+        let (mut app, mut rx) = new_app();
+        app.on_key(alt('1'));
+        set_field(&mut app, &format!("http://{addr}/"));
+        app.on_key(key(KeyCode::Enter));
+        let text = pump_until(&mut app, &mut rx, "body · 4 B").await;
+        assert!(text.contains(&format!("↑ {problem}")), "{text}");
+        assert!(text.contains("⚠ not valid HTTP/1.1: line "), "{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_tab_shows_an_invalid_head_with_each_problem_marked() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = std::io::Read::read(&mut stream, &mut request);
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nX-Evil: \x1b]2;PWNED\x07x\r\nX-Fold: a\r\n b\r\nContent-Length: 9\r\n\r\nthe body!",
+        );
+    });
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('1'));
+    set_field(&mut app, &format!("http://{addr}/"));
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "the body!").await;
+    assert!(
+        text.contains("not valid HTTP/1.1: line 2: control byte 0x1b at offset 8"),
+        "{text}"
+    );
+    assert!(text.contains("↑ control byte 0x1b at offset 8"), "{text}");
+    assert!(text.contains("↑ obs-fold"), "{text}");
+    assert!(
+        text.contains("X-Evil: \\x1b]2;PWNED\\x07x"),
+        "sanitized:\n{text}"
+    );
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "inert");
+}
+
+#[test]
+fn every_tab_binds_each_key_once_per_scope() {
+    use netplay::ui::shell::keys::conflicts;
+    use netplay::ui::{
+        tabs::http::HttpTab, tabs::tcp_client::ClientTab, tabs::tcp_server::ServerTab,
+        tabs::udp::UdpTab,
+    };
+    assert_eq!(conflicts(HttpTab::BINDINGS), Vec::<String>::new());
+    assert_eq!(conflicts(ServerTab::BINDINGS), Vec::<String>::new());
+    assert_eq!(conflicts(ClientTab::BINDINGS), Vec::<String>::new());
+    assert_eq!(conflicts(UdpTab::BINDINGS), Vec::<String>::new());
+    assert_eq!(
+        conflicts(netplay::ui::shell::app::GLOBAL_BINDINGS),
+        Vec::<String>::new()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn udp_tab_leaves_the_size_limit_to_the_engine_and_keeps_the_message() {
+    let target = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = target.local_addr().unwrap();
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('4'));
+    app.on_key(key(KeyCode::Tab)); // bind → target
+    set_field(&mut app, &addr.to_string());
+    app.on_key(key(KeyCode::Tab)); // → message
+    app.on_paste(&"x".repeat(70_000));
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "datagram too large: 70000 bytes").await;
+    app.on_key(key(KeyCode::Up)); // the history has it back
+    assert!(show(&mut app).contains("xxxxxxxx"));
+    drop(target);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pasted_curl_command_becomes_the_request_and_alt_c_gives_it_back() {
+    let (mut app, _rx) = new_app();
+    app.on_key(alt('1'));
+    app.on_paste(
+        "curl 'http://127.0.0.1:8080/api' \\\n  -H 'Content-Type: application/json' \\\n  -L --data-raw '{\"a\":1}'",
+    );
+    let text = show(&mut app);
+    assert!(text.contains("http://127.0.0.1:8080/api"), "{text}");
+    assert!(text.contains("POST /api HTTP/1.1"), "{text}");
+    assert!(text.contains("Content-Type: application/json"), "{text}");
+    assert!(text.contains("{\"a\":1}"), "{text}");
+    assert!(
+        text.contains("From curl: POST") && text.contains("not used: -L"),
+        "{text}"
+    );
+    app.on_key(alt('c'));
+    let text = show(&mut app);
+    assert!(
+        text.contains("curl -v -X POST -H 'Content-Type: application/json' --data-binary '{\"a\":1}' http://127.0.0.1:8080/api"),
+        "{text}"
+    );
+    assert!(
+        text.contains("netplay fetch -v -X POST -H 'Content-Type: application/json' -d"),
+        "{text}"
+    );
+    app.on_key(key(KeyCode::Char('c')));
+    assert!(app
+        .clipboard
+        .as_deref()
+        .is_some_and(|c| c.contains("curl -v -X POST")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_http_file_lists_its_requests_fills_the_editor_and_takes_one_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("api.http");
+    std::fs::write(
+        &path,
+        "@base = http://127.0.0.1:9999\n\n### index page\nGET {{base}}/ HTTP/1.1\n\n### create item\nPOST {{base}}/items\nContent-Type: application/json\n\n{\"name\": \"x\"}\n\n> {%\nclient.test(\"ok\");\n%}\n",
+    )
+    .unwrap();
+    let (engine, _rx) = Engine::new(tokio::runtime::Handle::current());
+    let options = StartOptions {
+        http_file: Some(path.clone()),
+        ..StartOptions::default()
+    };
+    let mut app = App::new(engine, options);
+    let text = show(&mut app);
+    assert!(
+        text.contains("api.http: 2 requests (Alt+R lists them) · 1 part not supported"),
+        "{text}"
+    );
+    app.on_key(alt('r'));
+    let text = show(&mut app);
+    assert!(
+        text.contains("index page") && text.contains("create item"),
+        "{text}"
+    );
+    assert!(
+        text.contains("scripts ({% … %}) are not supported"),
+        "{text}"
+    );
+    app.on_key(key(KeyCode::Down));
+    app.on_key(key(KeyCode::Enter));
+    let text = show(&mut app);
+    assert!(text.contains("POST /items HTTP/1.1"), "{text}");
+    assert!(text.contains("{\"name\": \"x\"}"), "{text}");
+    assert!(text.contains("create item · Enter sends it"), "{text}");
+    // Alt+W appends what is in the editor; the file reads back with three.
+    app.on_key(alt('w'));
+    assert!(show(&mut app).contains("Appended the request to"));
+    let collection = netplay::http_file::parse(&std::fs::read_to_string(&path).unwrap());
+    assert_eq!(collection.requests.len(), 3);
+    assert_eq!(collection.requests[2].name, "POST /items");
+    assert_eq!(collection.requests[2].body, "{\"name\": \"x\"}");
+
+    // With no file loaded, Alt+R asks for one; a FIFO is refused at once
+    // (reading one would block the screen), a pasted path is taken.
+    let (engine, _rx) = Engine::new(tokio::runtime::Handle::current());
+    let mut app = App::new(engine, StartOptions::default());
+    let fifo = dir.path().join("fifo");
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        app.on_key(alt('r'));
+        type_text(&mut app, fifo.to_str().unwrap());
+        app.on_key(key(KeyCode::Enter));
+        assert!(
+            show(&mut app).contains("not a regular file"),
+            "{}",
+            show(&mut app)
+        );
+    }
+    app.on_key(alt('r'));
+    assert!(show(&mut app).contains("Open a .http file"));
+    app.on_paste(path.to_str().unwrap());
+    app.on_key(key(KeyCode::Enter));
+    let text = show(&mut app);
+    assert!(
+        text.contains("index page") && text.contains("Requests ·"),
+        "{text}"
+    );
+    app.on_key(key(KeyCode::Esc));
+    assert!(!show(&mut app).contains("Requests ·"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alt_c_exports_the_request_as_sent_changed_defaults_and_all() {
+    let (mut app, _rx) = new_app();
+    app.on_key(alt('1'));
+    app.on_paste("curl -X GET -H 'Host: vhost.test' -H 'Accept: application/json' -A my-agent -d q=1 http://127.0.0.1:8080/g");
+    app.on_key(alt('c'));
+    let text = show(&mut app);
+    for part in [
+        "curl -v -X GET -H 'Host: vhost.test'",
+        "-H 'User-Agent: my-agent'",
+        "-H 'Accept: application/json'",
+        "--data-binary q=1 http://127.0.0.1:8080/g",
+        "netplay fetch -v -X GET -H 'Host: vhost.test'",
+    ] {
+        assert!(text.contains(part), "{part:?} missing:\n{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_mode_answers_by_the_editor_and_edits_apply_to_the_next_line() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    for _ in 0..5 {
+        app.on_key(key(F5)); // greet → … → rules
+    }
+    assert!(
+        show(&mut app).contains("mode rules (F5) · Alt+E edits the rules"),
+        "{}",
+        show(&mut app)
+    );
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    let port = port_after(&text, "Listening on 127.0.0.1:");
+    let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    client.set_read_timeout(Some(common::WAIT)).unwrap();
+    client.write_all(b"PING 3\n").unwrap();
+    let mut got = [0u8; 10];
+    std::io::Read::read_exact(&mut client, &mut got).unwrap();
+    assert_eq!(&got, b"PONG 3 #1\n");
+    pump_until(&mut app, &mut rx, "rule 2 matched").await;
+    // Edit: a bad line shows its error and keeps the rules in force; a
+    // good one applies to the next line read.
+    app.on_key(alt('e'));
+    assert!(
+        show(&mut app).contains("Rules · 2 rules in force"),
+        "{}",
+        show(&mut app)
+    );
+    // The editor opens on an empty line after the rules: typing adds one.
+    app.on_paste("^HELLO$");
+    assert!(
+        show(&mut app).contains("✗ line 4: no `=>`"),
+        "{}",
+        show(&mut app)
+    );
+    app.on_paste(" => hi there\\n");
+    assert!(
+        show(&mut app).contains("Rules · 3 rules in force"),
+        "{}",
+        show(&mut app)
+    );
+    app.on_key(key(KeyCode::Esc));
+    client.write_all(b"HELLO\n").unwrap();
+    let mut got = [0u8; 9];
+    std::io::Read::read_exact(&mut client, &mut got).unwrap();
+    assert_eq!(&got, b"hi there\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f7_repeats_the_message_on_the_client_tab_and_counts_it() {
+    let (mut app, mut rx) = new_app();
+    let config = netplay::net::behaviour::greet::ServerConfig {
+        behaviour: netplay::net::behaviour::greet::Behaviour::Echo,
+        ..Default::default()
+    };
+    let server = netplay::net::tcp_server::start(&app.engine, "127.0.0.1:0", config);
+    let addr = common::listening(&mut rx, server.id()).await;
+    app.on_key(alt('3'));
+    set_field(&mut app, &addr.to_string());
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Connected to").await;
+    type_text(&mut app, "tick");
+    app.on_key(key(KeyCode::F(7)));
+    pump_until(&mut app, &mut rx, "repeating every 1 s").await;
+    app.on_key(key(KeyCode::F(7)));
+    pump_until(&mut app, &mut rx, "repeating every 250 ms").await;
+    let text = pump_until(&mut app, &mut rx, "4 sent (F7)").await;
+    assert!(text.contains("4 B: tick"), "{text}");
+    app.on_key(key(KeyCode::F(7))); // 50 ms
+    app.on_key(key(KeyCode::F(7))); // off
+    assert!(show(&mut app).contains("Repeat off"), "{}", show(&mut app));
+    assert!(!show(&mut app).contains("repeating every"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_r_reconnects_the_client_after_the_server_closes() {
+    let (mut app, mut rx) = new_app();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepts = std::thread::spawn(move || {
+        // The first connection is closed at once; the second is kept.
+        let (first, _) = listener.accept().unwrap();
+        drop(first);
+        listener.accept().unwrap().0
+    });
+    app.on_key(alt('3'));
+    set_field(&mut app, &addr.to_string());
+    app.on_key(ctrl('r'));
+    assert!(
+        show(&mut app).contains("Reconnect on"),
+        "{}",
+        show(&mut app)
+    );
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Reconnecting in 1 s (attempt 1)").await;
+    // The loop ticks once a second; here the test ticks until the attempt.
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    loop {
+        app.on_tick();
+        if show(&mut app).contains("Connected to") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{}", show(&mut app));
+        if let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(50), rx.recv()).await {
+            app.on_engine(event);
+        }
+    }
+    let _second = accepts.join().unwrap();
+    app.on_key(key(KeyCode::F(8))); // disconnecting by hand ends it
+    pump_until(&mut app, &mut rx, "Disconnected (you closed)").await;
+    // No attempt is scheduled: ticks do not connect again.
+    for _ in 0..3 {
+        app.on_tick();
+    }
+    let text = show(&mut app);
+    assert_eq!(
+        text.matches("Reconnecting in").count(),
+        1,
+        "only the first: {text}"
+    );
+    assert!(
+        !text.contains("Connecting to 127.0.0.1") || text.matches("Connecting to").count() == 2,
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f9_repeats_a_datagram_on_the_udp_tab() {
+    let (mut app, mut rx) = new_app();
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    peer.set_read_timeout(Some(common::WAIT)).unwrap();
+    let addr = peer.local_addr().unwrap();
+    app.on_key(alt('4'));
+    app.on_key(key(KeyCode::Tab)); // send to
+    set_field(&mut app, &addr.to_string());
+    app.on_key(key(KeyCode::Tab)); // the message
+    type_text(&mut app, "beat");
+    app.on_key(key(KeyCode::F(9)));
+    app.on_key(key(KeyCode::F(9))); // 250 ms
+    let mut buf = [0u8; 16];
+    for _ in 0..3 {
+        let (len, _) = peer.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..len], b"beat");
+    }
+    let text = pump_until(&mut app, &mut rx, "repeating every 250 ms").await;
+    assert!(text.contains("sent (F9)"), "{text}");
+    app.on_key(key(KeyCode::F(9))); // 50 ms
+    app.on_key(key(KeyCode::F(9))); // off
+    assert!(show(&mut app).contains("Repeat off"));
+}
+
+#[tokio::test]
+async fn a_long_not_supported_list_scrolls_with_page_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.http");
+    let mut text = String::from("### one\nGET http://127.0.0.1:9999/\n\n");
+    for n in 0..40 {
+        text.push_str(&format!("> {{%\nclient.test(\"{n}\");\n%}}\n\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let (engine, _rx) = Engine::new(tokio::runtime::Handle::current());
+    let options = StartOptions {
+        http_file: Some(path),
+        ..StartOptions::default()
+    };
+    let mut app = App::new(engine, options);
+    app.on_key(alt('r'));
+    let first = screen(&mut app, 80, 24);
+    assert!(first.contains("Not supported"), "{first}");
+    for _ in 0..10 {
+        app.on_key(key(KeyCode::PageDown));
+    }
+    let last = screen(&mut app, 80, 24);
+    assert!(last.contains("line 160:"), "the end of the list:\n{last}");
+    assert_ne!(first, last);
+    app.on_key(key(KeyCode::Up));
+    assert_eq!(
+        screen(&mut app, 80, 24),
+        first,
+        "↑ returns to the selection"
+    );
+}
