@@ -79,6 +79,30 @@ pub fn lines(sections: &[Section]) -> Vec<Line<'static>> {
     lines
 }
 
+/// The help as a Markdown page (`docs/keys.md`, checked by a test): the
+/// same sections, so the page cannot drift from the keys.
+pub fn markdown(sections: &[Section]) -> String {
+    let mut page = String::from(
+        "# Keys\n\n<!-- Generated from the binding tables by `ui::shell::help::markdown`; \
+         `NETPLAY_BLESS=1 cargo test --test it ui::keys_page` rewrites it. -->\n\n\
+         The same list as the help overlay (F1). Single-letter keys (k, Space) act only \
+         when a table or log has focus, never while typing. While connected (or \
+         listening) the target (or address) is locked: typing goes to the message.\n",
+    );
+    for (title, hints) in sections {
+        page.push_str(&format!("\n## {title}\n\n| Key | Does |\n| --- | --- |\n"));
+        for (key, does) in hints {
+            let cell = |text: &str| text.replace('|', "\\|");
+            page.push_str(&format!(
+                "| `{}` | {} |\n",
+                key.replace('`', "'"),
+                cell(does)
+            ));
+        }
+    }
+    page
+}
+
 /// Draws the overlay centred over `area`, scrolled down by `scroll` lines
 /// (clamped so the last line stays in view).
 pub fn render(frame: &mut Frame, area: Rect, sections: &[Section], scroll: &mut u16) {

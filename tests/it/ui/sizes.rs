@@ -3,7 +3,7 @@
 //! keeps F1 help and Ctrl+C quit and drops whole hints, never half a word.
 //!
 //! The snapshots are in `tests/snapshots/`; after a deliberate change to
-//! the layout, `NETPLAY_BLESS=1 cargo test --test ui_sizes` rewrites them
+//! the layout, `NETPLAY_BLESS=1 cargo test --test it ui::sizes` rewrites them
 //! (review the diff).
 
 use crate::common;
