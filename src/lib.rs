@@ -53,7 +53,7 @@
 //! front ends show it and never branch on it. Where code does branch, the
 //! type is an enum or a struct ([`net::CloseReason`],
 //! [`net::http::response::ParseError`], [`net::tcp_server::Busy`],
-//! [`shutdown::StopSignal`]). `anyhow` is kept for the binary's own
+//! [`shutdown::Signal`]). `anyhow` is kept for the binary's own
 //! start-up failures.
 // `unsafe` is denied everywhere but `net::kernel::tcp_info` (getsockopt, two
 // ioctls and a borrowed descriptor, each with its SAFETY note).

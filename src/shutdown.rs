@@ -12,7 +12,7 @@ use std::io;
 
 /// Which stop signal arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopSignal {
+pub enum Signal {
     /// SIGINT (Ctrl+C outside raw mode, or `kill -INT`).
     Interrupt,
     /// SIGTERM (`kill`, service managers).
@@ -21,13 +21,13 @@ pub enum StopSignal {
     Hangup,
 }
 
-impl StopSignal {
+impl Signal {
     /// The conventional name, for log lines.
     pub fn name(self) -> &'static str {
         match self {
-            StopSignal::Interrupt => "SIGINT",
-            StopSignal::Terminate => "SIGTERM",
-            StopSignal::Hangup => "SIGHUP",
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+            Signal::Hangup => "SIGHUP",
         }
     }
 }
@@ -64,19 +64,19 @@ impl Shutdown {
 
     /// Resolves when the next stop signal arrives. Cancel-safe: a signal
     /// that arrives while nobody waits is kept for the next call.
-    pub async fn recv(&mut self) -> StopSignal {
+    pub async fn recv(&mut self) -> Signal {
         #[cfg(unix)]
         {
             tokio::select! {
-                _ = self.interrupt.recv() => StopSignal::Interrupt,
-                _ = self.terminate.recv() => StopSignal::Terminate,
-                _ = self.hangup.recv() => StopSignal::Hangup,
+                _ = self.interrupt.recv() => Signal::Interrupt,
+                _ = self.terminate.recv() => Signal::Terminate,
+                _ = self.hangup.recv() => Signal::Hangup,
             }
         }
         #[cfg(not(unix))]
         {
             let _ = tokio::signal::ctrl_c().await;
-            StopSignal::Interrupt
+            Signal::Interrupt
         }
     }
 }

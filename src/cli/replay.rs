@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use super::output::{Output, Value};
 use super::FAILURE;
 use crate::narrate::Kind;
+use crate::net::acceptor::{Accepted, Acceptor};
 use crate::net::record::replay;
 use crate::shutdown::Shutdown;
 use crate::text::sanitize;
@@ -102,19 +103,15 @@ pub async fn run(
         &format!("Replaying {shown} on {local}"),
         &[("local", Value::from(local.clone()))],
     );
-    // Out of file descriptors (or any accept error), wait instead of
-    // spinning: 100 ms doubling to 1 s, one line a second at most.
-    let mut pressure = crate::net::accept_backoff::FdPressure::default();
+    // Out of file descriptors, wait instead of spinning: 100 ms doubling
+    // to 1 s, one line a second at most (the listeners' one acceptor).
+    let mut acceptor = Acceptor::new(listener);
     loop {
-        let resume = pressure.resume_at;
         tokio::select! {
             _ = stop.recv() => return ExitCode::SUCCESS,
-            () = tokio::time::sleep_until(resume.unwrap_or_else(tokio::time::Instant::now)), if resume.is_some() => {
-                pressure.resume_at = None;
-            }
-            accepted = listener.accept(), if resume.is_none() => match accepted {
-                Ok((stream, peer)) => {
-                    if let Some(words) = pressure.recovered() {
+            accepted = acceptor.accept() => match accepted {
+                Accepted::Peer { stream, peer, recovered } => {
+                    if let Some(words) = recovered {
                         out.event_to_stderr("accepting", Kind::Info, &words, &[]);
                     }
                     out.event("accepted", Kind::Info, &format!("Replaying to {peer}"), &[("peer", Value::from(peer.to_string()))]);
@@ -124,11 +121,8 @@ pub async fn run(
                         let _ = replay::serve_one(stream, &recording, timing).await;
                     });
                 }
-                Err(err) => {
-                    if let Some(reason) = pressure.failed(&err) {
-                        out.error(&reason);
-                    }
-                }
+                Accepted::Failed(Some(reason)) => out.error(&reason),
+                Accepted::Failed(None) => {}
             },
         }
     }

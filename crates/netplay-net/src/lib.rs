@@ -26,7 +26,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod accept_backoff;
+pub mod acceptor;
 pub mod behaviour;
 pub mod clock;
 mod command_queue;
@@ -492,9 +492,9 @@ impl DropShards {
 /// A one-way "stop now" signal that many tasks can wait on; the sender
 /// dropping counts as a stop too, so a forgotten handle never leaks a task.
 #[derive(Clone)]
-pub(crate) struct StopSignal(watch::Receiver<bool>);
+pub(crate) struct StopFlag(watch::Receiver<bool>);
 
-impl StopSignal {
+impl StopFlag {
     pub(crate) fn new() -> (watch::Sender<bool>, Self) {
         let (tx, rx) = watch::channel(false);
         (tx, Self(rx))

@@ -9,7 +9,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 
-use super::{ClientId, CloseReason, ConnStats, Engine, Event, Payload, StopSignal};
+use super::{ClientId, CloseReason, ConnStats, Engine, Event, Payload, StopFlag};
 use crate::error::{connect_error, connect_timeout, stream_error};
 use crate::kernel::sockopts::SockOpt;
 use crate::kernel::tcp_info::SocketFd;
@@ -299,7 +299,7 @@ pub fn open(engine: &Engine, target: &str, how: Connect) -> ClientHandle {
     let (commands, command_rx) = mpsc::channel(SEND_QUEUE);
     let (options, option_rx) = mpsc::channel(OPTION_QUEUE);
     let (record, record_rx) = mpsc::channel(OPTION_QUEUE);
-    let (stop_tx, stop) = StopSignal::new();
+    let (stop_tx, stop) = StopFlag::new();
     let task = Client {
         engine: engine.clone(),
         id,
@@ -324,7 +324,7 @@ pub fn open(engine: &Engine, target: &str, how: Connect) -> ClientHandle {
 struct Client {
     engine: Engine,
     id: ClientId,
-    stop: StopSignal,
+    stop: StopFlag,
 }
 
 impl Client {

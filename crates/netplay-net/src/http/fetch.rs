@@ -16,7 +16,7 @@ use super::{HttpEvent, Timings};
 use crate::error::{connect_error, human_duration, stream_error};
 use crate::files::Replacing;
 use crate::resolve::resolve;
-use crate::{Engine, Event, Payload, RequestId, StopSignal};
+use crate::{Engine, Event, Payload, RequestId, StopFlag};
 
 /// Everything needed to send one request.
 #[derive(Debug, Clone)]
@@ -105,7 +105,7 @@ impl Drop for FetchHandle {
 /// Starts `request` on its own task.
 pub fn fetch(engine: &Engine, request: FetchRequest) -> FetchHandle {
     let id = RequestId(engine.next_id());
-    let (stop_tx, stop) = StopSignal::new();
+    let (stop_tx, stop) = StopFlag::new();
     let task = Fetch {
         engine: engine.clone(),
         id,
@@ -144,7 +144,7 @@ impl Fetch {
         self.started.elapsed()
     }
 
-    async fn run(mut self, request: FetchRequest, mut stop: StopSignal) {
+    async fn run(mut self, request: FetchRequest, mut stop: StopFlag) {
         if let BodyTarget::File(path) = &request.body {
             // A file that cannot be written fails the request before any
             // byte is downloaded.

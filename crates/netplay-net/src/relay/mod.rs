@@ -22,14 +22,13 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::accept_backoff::FdPressure;
+use crate::acceptor::{Accepted, Acceptor};
 use crate::command_queue;
-use crate::error::{accept_error, is_too_many_files};
 pub mod faults;
 mod pair;
 mod pump;
 
-use super::{ConnId, ConnStats, Engine, Event, Payload, StopSignal};
+use super::{ConnId, ConnStats, Engine, Event, Payload, StopFlag};
 use crate::resolve::bind_first;
 pub use crate::tcp_server::Busy;
 pub use faults::{Dir, Faults, Jitter, DEFAULT_SLICE_DELAY};
@@ -369,7 +368,7 @@ pub fn start(
     let id = RelayId(engine.next_id());
     let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (config_tx, config_rx) = watch::channel(config);
-    let (stop_tx, stop) = StopSignal::new();
+    let (stop_tx, stop) = StopFlag::new();
     let listener = Listener {
         context: Context {
             engine: engine.clone(),
@@ -399,7 +398,7 @@ pub(crate) struct Context {
     pub(crate) target: String,
     pub(crate) connect_timeout: Duration,
     pub(crate) config: watch::Receiver<RelayConfig>,
-    pub(crate) stop: StopSignal,
+    pub(crate) stop: StopFlag,
     /// The relay-wide byte budget of queued data ([`RELAY_BUDGET`]).
     pub(crate) budget: Arc<tokio::sync::Semaphore>,
     /// The address the relay listens on, once bound (a pair refuses to
@@ -441,18 +440,14 @@ impl Listener {
         let mut pairs: HashMap<ConnId, command_queue::Sender<PairCommand>> = HashMap::new();
         let mut tasks: JoinSet<ConnId> = JoinSet::new();
         let mut stop = context.stop.clone();
-        let mut out_of_files = FdPressure::default();
+        let mut acceptor = Acceptor::new(listener);
         let mut record_new = None;
         loop {
-            let resume = out_of_files.resume_at;
             // Biased: a command given right after the start (recording
             // on) is taken before the first accept.
             tokio::select! {
                 biased;
                 () = stop.stopped() => break,
-                () = tokio::time::sleep_until(resume.unwrap_or_else(tokio::time::Instant::now)), if resume.is_some() => {
-                    out_of_files.resume_at = None;
-                }
                 command = commands.recv() => match command {
                     None => break,
                     Some(RelayCommand::Record(to)) => {
@@ -486,9 +481,9 @@ impl Listener {
                         pairs.remove(&pair);
                     }
                 }
-                accepted = listener.accept(), if resume.is_none() => match accepted {
-                    Ok((stream, client)) => {
-                        if let Some(reason) = out_of_files.recovered() {
+                accepted = acceptor.accept() => match accepted {
+                    Accepted::Peer { stream, peer: client, recovered } => {
+                        if let Some(reason) = recovered {
                             context.emit(RelayEvent::Warning { reason }).await;
                         }
                         let limit = context.config.borrow().max_pairs;
@@ -504,18 +499,14 @@ impl Listener {
                         let task = Pair::new(context.clone(), pair).recording(record_new.clone());
                         tasks.spawn_on(task.run(stream, client, queue_rx), &context.engine.runtime);
                     }
-                    Err(err) if is_too_many_files(&err) => {
-                        if let Some(reason) = out_of_files.failed(&err) {
-                            context.emit(RelayEvent::AcceptFailed { reason }).await;
-                        }
+                    Accepted::Failed(Some(reason)) => {
+                        context.emit(RelayEvent::AcceptFailed { reason }).await;
                     }
-                    Err(err) => {
-                        context.emit(RelayEvent::AcceptFailed { reason: accept_error(&err) }).await;
-                    }
+                    Accepted::Failed(None) => {}
                 },
             }
         }
-        drop(listener);
+        drop(acceptor);
         // Pairs see the same stop signal (or their queue closing) and close.
         drop(pairs);
         while tasks.join_next().await.is_some() {}

@@ -16,14 +16,13 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use crate::accept_backoff::FdPressure;
+use crate::acceptor::{Accepted, Acceptor};
 use crate::behaviour::greet::ServerConfig;
-use crate::error::{accept_error, is_too_many_files};
 use crate::resolve::bind_first;
 mod conn;
 mod conn_io;
 
-use super::{CloseReason, ConnId, ConnStats, Engine, Event, Payload, ServerId, StopSignal};
+use super::{CloseReason, ConnId, ConnStats, Engine, Event, Payload, ServerId, StopFlag};
 use conn::Connection;
 
 /// The largest read (the tutorial used 1024; larger reads keep throughput
@@ -305,7 +304,7 @@ pub fn start_with(
     let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (config_tx, config_rx) = watch::channel(config);
     let (rules_tx, rules_rx) = watch::channel(None);
-    let (stop_tx, stop) = StopSignal::new();
+    let (stop_tx, stop) = StopFlag::new();
     let task = Listener {
         engine: engine.clone(),
         id,
@@ -330,7 +329,7 @@ struct Listener {
     id: ServerId,
     config: watch::Receiver<ServerConfig>,
     rules: watch::Receiver<Option<Arc<crate::behaviour::rules::Rules>>>,
-    stop: StopSignal,
+    stop: StopFlag,
     tls: Option<TlsAcceptor>,
 }
 
@@ -368,18 +367,14 @@ impl Listener {
         let mut conns: HashMap<ConnId, ConnEntry> = HashMap::new();
         let mut tasks: JoinSet<ConnId> = JoinSet::new();
         let mut stop = self.stop.clone();
-        let mut out_of_files = FdPressure::default();
+        let mut acceptor = Acceptor::new(listener);
         let mut record_new = None;
         loop {
-            let resume = out_of_files.resume_at;
             // Biased: a command given right after the start (recording
             // on) is taken before the first accept.
             tokio::select! {
                 biased;
                 () = stop.stopped() => break,
-                () = tokio::time::sleep_until(resume.unwrap_or_else(tokio::time::Instant::now)), if resume.is_some() => {
-                    out_of_files.resume_at = None;
-                }
                 command = commands.recv() => match command {
                     None => break,
                     Some(command) => {
@@ -396,9 +391,9 @@ impl Listener {
                         conns.remove(&conn);
                     }
                 }
-                accepted = listener.accept(), if resume.is_none() => match accepted {
-                    Ok((stream, peer)) => {
-                        if let Some(reason) = out_of_files.recovered() {
+                accepted = acceptor.accept() => match accepted {
+                    Accepted::Peer { stream, peer, recovered } => {
+                        if let Some(reason) = recovered {
                             self.emit(ServerEvent::Warning { reason }).await;
                         }
                         let limit = self.config.borrow().max_connections;
@@ -421,20 +416,14 @@ impl Listener {
                         .recording(record_new.clone());
                         tasks.spawn_on(connection.run(stream, peer, self.tls.clone(), commands_rx, kick), &self.engine.runtime);
                     }
-                    Err(err) if is_too_many_files(&err) => {
-                        // Back off instead of spinning on a full descriptor
-                        // table; the waiting peers stay in the backlog.
-                        if let Some(reason) = out_of_files.failed(&err) {
-                            self.emit(ServerEvent::AcceptFailed { reason }).await;
-                        }
+                    Accepted::Failed(Some(reason)) => {
+                        self.emit(ServerEvent::AcceptFailed { reason }).await;
                     }
-                    Err(err) => {
-                        self.emit(ServerEvent::AcceptFailed { reason: accept_error(&err) }).await;
-                    }
+                    Accepted::Failed(None) => {}
                 },
             }
         }
-        drop(listener);
+        drop(acceptor);
         // Connections see the same stop signal (or their entry dropping) and
         // close themselves, reporting each close.
         drop(conns);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
-use super::{Engine, Event, SocketId, StopSignal};
+use super::{Engine, Event, SocketId, StopFlag};
 use crate::behaviour::burst::{self, BurstTracker, MAX_BURST};
 use crate::behaviour::greet::hello;
 pub use crate::behaviour::loop_guard::Blocked;
@@ -151,7 +151,7 @@ pub enum Bind {
 pub fn open(engine: &Engine, bind: Bind, mode: UdpMode, lossy: Option<LossyConfig>) -> UdpHandle {
     let id = SocketId(engine.next_id());
     let (commands, command_rx) = mpsc::unbounded_channel();
-    let (stop_tx, stop) = StopSignal::new();
+    let (stop_tx, stop) = StopFlag::new();
     let task = Task {
         engine: engine.clone(),
         id,
@@ -224,7 +224,7 @@ impl Task {
         mut self,
         bind: Bind,
         mut commands: mpsc::UnboundedReceiver<SocketCommand>,
-        mut stop: StopSignal,
+        mut stop: StopFlag,
     ) {
         let socket = match self.open(&bind).await {
             Ok(socket) => socket,
