@@ -70,7 +70,6 @@ pub mod code;
 pub mod curl;
 pub mod http_file;
 pub mod narrate;
-pub mod narrate_relay;
 pub mod ring;
 pub mod shutdown;
 pub mod state;

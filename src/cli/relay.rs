@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::event_log::{EventLog, Next, Piece};
 use super::output::{Output, Value};
 use super::{RelayArgs, RelayDirection};
-use crate::narrate_relay::{event_name, narrate};
+use crate::narrate::relay::{event_name, narrate};
 use crate::net::relay::{self, Dir, Faults, RelayConfig, RelayEvent};
 use crate::net::Event;
 use crate::shutdown::Shutdown;

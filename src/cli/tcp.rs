@@ -270,7 +270,7 @@ async fn converse(
                         if let Some(recorder) = recorder.as_mut() {
                             recorder.connected(&local.to_string(), &remote.to_string());
                         }
-                        let text = format!("Connected: local {local} (you) ⇄ remote {remote} (server)");
+                        let text = crate::narrate::client::connected(local, remote);
                         let fields = [("local", Value::from(local.to_string())), ("remote", Value::from(remote.to_string()))];
                         emit(&out, "connected", Kind::Good, &text, &fields);
                         backoff.connected();
@@ -279,11 +279,7 @@ async fn converse(
                         }
                     }
                     ClientEvent::TlsEstablished { info, connect, handshake } => {
-                        let text = format!(
-                            "TLS handshake done in {} (TCP connect took {})",
-                            crate::format::human_duration(handshake),
-                            crate::format::human_duration(connect)
-                        );
+                        let text = crate::narrate::client::tls_done(handshake, connect);
                         let micros = |d: std::time::Duration| Value::from(d.as_micros() as u64);
                         let fields = [
                             ("version", Value::from(info.version.clone())),
@@ -444,10 +440,7 @@ async fn wait_to_reconnect(
     stop: &mut Shutdown,
 ) -> bool {
     let (wait, attempt) = backoff.next_wait();
-    let text = format!(
-        "Reconnecting in {} (attempt {attempt})",
-        crate::format::human_duration(wait)
-    );
+    let text = crate::narrate::client::reconnecting(wait, attempt);
     let fields = [
         ("attempt", Value::from(attempt)),
         ("wait_ms", Value::from(wait.as_millis() as u64)),

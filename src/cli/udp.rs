@@ -77,10 +77,12 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Next {
         UdpEvent::Bound { local, .. } => log.event(
             "bound",
             Kind::Good,
-            &format!("Bind UDP on {local} (mode {})...", mode.name()),
+            &crate::narrate::udp::bound(local, None, mode.name()).1,
             || vec![("local", local.to_string().into())],
         ),
-        UdpEvent::BindFailed { reason } => return Next::Fail(format!("cannot bind: {reason}")),
+        UdpEvent::BindFailed { reason } => {
+            return Next::Fail(crate::narrate::udp::cannot_bind(&reason))
+        }
         UdpEvent::Received { from, data, note } => {
             let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
             let head = [
@@ -98,7 +100,7 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Next {
         UdpEvent::RuleMatched { from, rule } => log.event(
             "rule",
             Kind::Info,
-            &format!("{from}: rule {rule} matched"),
+            &crate::narrate::udp::rule_matched(from, rule),
             || vec![peer(from), ("rule", (rule as u64).into())],
         ),
         UdpEvent::Sent { to, data } => {
@@ -116,7 +118,7 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Next {
         UdpEvent::Lost { from, len } => log.event(
             "lost",
             Kind::Error,
-            &format!("Lost from {from}, {len} B"),
+            &crate::narrate::udp::lost(from, len),
             || vec![peer(from), ("len", (len as u64).into())],
         ),
         UdpEvent::LoopSuspect { peer: from, reason } => {
@@ -131,8 +133,11 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Next {
         } => {
             let text = match (&refused, on) {
                 (Some(reason), _) => reason.clone(),
-                (None, true) => format!("Not answering {blocked} (--no-reply-to)"),
-                (None, false) => format!("Answering {blocked} again"),
+                (None, true) => format!(
+                    "{} (--no-reply-to)",
+                    crate::narrate::udp::no_reply(blocked, true)
+                ),
+                (None, false) => crate::narrate::udp::no_reply(blocked, false),
             };
             let kind = if refused.is_some() {
                 Kind::Error
@@ -195,10 +200,12 @@ pub async fn send(
                 }
             };
             match event {
-                UdpEvent::Bound { local, .. } => out.event_to_stderr(
+                UdpEvent::Bound {
+                    local, connected, ..
+                } => out.event_to_stderr(
                     "bound",
                     Kind::Info,
-                    &format!("Sending from {local} (an ephemeral port)"),
+                    &crate::narrate::udp::bound(local, connected, "silent").1,
                     &[("local", local.to_string().into())],
                 ),
                 UdpEvent::BindFailed { reason } | UdpEvent::Error { reason } => {

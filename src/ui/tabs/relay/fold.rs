@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::{PairRow, Phase, RelayTab, SideState, CLOSED_PAIRS_KEPT};
-use crate::narrate_relay::{narrate, pair_of};
+use crate::narrate::relay::{narrate, pair_of};
 use crate::net::relay::{RelayEvent, RelayHandle, RelayId};
 use crate::net::ConnId;
 use crate::ui::widgets::log_view::Kind;

@@ -442,10 +442,9 @@ impl ClientTab {
                 self.phase = Phase::Connected;
                 self.console
                     .say(Kind::Good, format!("Connected to {remote}"));
-                self.console.log.push(
-                    Kind::Good,
-                    format!("Connected: local {local} (you) ⇄ remote {remote} (server)"),
-                );
+                self.console
+                    .log
+                    .push(Kind::Good, crate::narrate::client::connected(local, remote));
                 self.link = Some(Link {
                     local,
                     remote,
@@ -473,11 +472,7 @@ impl ClientTab {
                 );
                 self.console.log.push(
                     Kind::Good,
-                    format!(
-                        "TLS handshake done in {} (TCP connect took {})",
-                        human_duration(handshake),
-                        human_duration(connect)
-                    ),
+                    crate::narrate::client::tls_done(handshake, connect),
                 );
                 for line in info.lines() {
                     self.console.log.push(Kind::Info, line);

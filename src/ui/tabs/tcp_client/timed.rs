@@ -3,7 +3,6 @@
 //! (Ctrl+R) with the backoff of `net::timed`.
 
 use super::{ClientTab, Phase};
-use crate::net::error::human_duration;
 use crate::net::Engine;
 use crate::ui::widgets::log_view::Kind;
 use crate::ui::widgets::timed_send;
@@ -17,10 +16,7 @@ impl ClientTab {
         };
         let (wait, attempt) = backoff.next_wait();
         *due = Some(std::time::Instant::now() + wait);
-        let words = format!(
-            "Reconnecting in {} (attempt {attempt})",
-            human_duration(wait)
-        );
+        let words = crate::narrate::client::reconnecting(wait, attempt);
         self.console.say(Kind::Info, words.clone());
         self.console.log.push(Kind::Info, words);
     }

@@ -19,28 +19,16 @@ impl UdpTab {
                 self.local = Some(local);
                 self.connected = connected;
                 self.stats = Some(stats);
-                let (short, long) = match connected {
-                    Some(peer) => (
-                        format!("Ephemeral {local} → {peer}"),
-                        format!(
-                            "Ephemeral socket {local} (the OS chose the port), connected to {peer}"
-                        ),
-                    ),
-                    None => (
-                        format!("Bound {local}"),
-                        format!(
-                            "Bound {local}: no listen() for UDP — any sender's datagrams arrive"
-                        ),
-                    ),
-                };
+                let (short, long) = crate::narrate::udp::bound(local, connected, self.mode.name());
                 self.status = Status::new(Kind::Good, short);
                 self.log.push(Kind::Good, long);
             }
             UdpEvent::BindFailed { reason } => {
                 self.socket = None;
                 self.timed = None;
-                self.status = Status::new(Kind::Error, format!("Cannot bind: {reason}"));
-                self.log.push(Kind::Error, format!("Cannot bind: {reason}"));
+                let text = crate::narrate::udp::cannot_bind(&reason);
+                self.status = Status::new(Kind::Error, text.clone());
+                self.log.push(Kind::Error, text);
             }
             UdpEvent::Received { from, data, note } => self.record(Direction::In, from, data, note),
             UdpEvent::Sent { to, data } => self.record(Direction::Out, to, data, None),
@@ -57,7 +45,7 @@ impl UdpTab {
             }
             UdpEvent::RuleMatched { from, rule } => {
                 self.log
-                    .push(Kind::Info, format!("{from}: rule {rule} matched"));
+                    .push(Kind::Info, crate::narrate::udp::rule_matched(from, rule));
             }
             UdpEvent::Error { reason } => {
                 self.status = Status::new(Kind::Error, reason.clone());
@@ -73,11 +61,13 @@ impl UdpTab {
                     Some(reason) => (Kind::Error, reason),
                     None => {
                         self.no_reply.confirmed(peer, on);
-                        let text = if on {
-                            format!("Not answering {peer} ({} peer(s) not answered; Alt+B again answers it)", self.no_reply.count())
-                        } else {
-                            format!("Answering {peer} again")
-                        };
+                        let mut text = crate::narrate::udp::no_reply(peer, on);
+                        if on {
+                            text.push_str(&format!(
+                                " ({} peer(s) not answered; Alt+B again answers it)",
+                                self.no_reply.count()
+                            ));
+                        }
                         (Kind::Info, text)
                     }
                 };

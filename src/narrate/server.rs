@@ -1,73 +1,12 @@
-//! The words netplay uses for what happens on a TCP server, shared by the
-//! TUI's server log and `netplay tcp serve`, so both say the same thing. The
-//! wording follows the tutorial: `Accept new connection from 127.0.0.1:35985...`,
+//! A TCP server's sentences (the TCP Server tab's log and `netplay tcp
+//! serve`). The wording follows the tutorial: `Accept new connection from 127.0.0.1:35985...`,
 //! `Connection from 127.0.0.1:35985 closed.`
 
 use std::collections::HashMap;
 
+use super::{Kind, Narration};
 use crate::net::tcp_server::ServerEvent;
-use crate::net::{CloseReason, ConnId, Payload};
-
-/// What kind of line it is: sets the marker (and, in the TUI, the colour).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Bytes that arrived.
-    In,
-    /// Bytes sent.
-    Out,
-    /// Something happened (accepted, closed).
-    Info,
-    /// A success worth noticing (listening, connected).
-    Good,
-    /// An error.
-    Error,
-}
-
-impl Kind {
-    /// `←`, `→`, `·`, `✓`, `✗`.
-    pub fn marker(self) -> &'static str {
-        match self {
-            Kind::In => "←",
-            Kind::Out => "→",
-            Kind::Info => "·",
-            Kind::Good => "✓",
-            Kind::Error => "✗",
-        }
-    }
-
-    /// A stable lower-case name, for JSON output.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::In => "in",
-            Kind::Out => "out",
-            Kind::Info => "info",
-            Kind::Good => "good",
-            Kind::Error => "error",
-        }
-    }
-}
-
-/// One narrated event: the words, and the bytes it is about (if any), which
-/// still have to pass the untrusted-bytes gate before display.
-#[derive(Debug, Clone)]
-pub struct Narration {
-    /// Its kind.
-    pub kind: Kind,
-    /// The sentence; safe to display (it holds no peer bytes).
-    pub text: String,
-    /// Bytes read or written, shown after the text.
-    pub data: Option<Payload>,
-}
-
-impl Narration {
-    fn new(kind: Kind, text: String) -> Self {
-        Self {
-            kind,
-            text,
-            data: None,
-        }
-    }
-}
+use crate::net::{CloseReason, ConnId};
 
 /// Turns server events into sentences, remembering each connection's peer
 /// (already written out: a busy connection's every read names it).

@@ -1,8 +1,7 @@
-//! The words netplay uses for what happens in a relay, shared by the Relay
-//! tab's transcript and `netplay relay`, so both say the same thing. One
+//! A relay's sentences (the Relay tab's transcript and `netplay relay`). One
 //! line per read, like `socat -v`, with the pair and the direction.
 
-use crate::narrate::{Kind, Narration};
+use super::{Kind, Narration};
 use crate::net::relay::{Dir, RelayEvent};
 use crate::text::sanitize;
 
