@@ -3,7 +3,7 @@
 //! `cargo bench --bench echo`; prints each load, both rates and the ratio.
 //!
 //! netplay runs as it does for a person: the TCP Server tab of a real `App`
-//! started the listener, and the real UI loop (`app::run`, drawing into a
+//! started the listener, and the real UI loop (`ui::shell::event_loop::run`, drawing into a
 //! TestBackend at its frame pace) folds every event into the tab's log and
 //! table on this thread, while the runtime's two workers carry the traffic.
 //!

@@ -4,30 +4,31 @@
 //!
 //! # The crate map
 //!
-//! - [`net`] — the engine. Typed commands in, typed [`net::Event`]s out, one
-//!   tokio task per listener, connection, request or socket. It never
-//!   imports the UI, so it is driven and tested alone over loopback.
-//! - [`ui`] — the terminal UI: [`ui::shell::app::App`] (which tab, where keys go),
-//!   one module per tab behind the [`ui::shell::tab::TabView`] trait, and the
-//!   frame (tab bar, footer, help) drawn around them.
-//! - [`app`] — the event loop: input, engine events and a frame clock, with
-//!   nothing awaited on the network.
+//! - [`net`] — the engine, its own crate (`crates/netplay-net`). Typed
+//!   commands in, typed [`net::Event`]s out, one tokio task per listener,
+//!   connection, request or socket. It cannot import the UI (ratatui is not
+//!   among its dependencies), so it is driven and tested alone over loopback.
+//! - [`ui`] — the terminal UI: `ui/shell` (the event loop
+//!   [`ui::shell::event_loop`]: input, engine events and a frame clock, with
+//!   nothing awaited on the network; [`ui::shell::app::App`]: which tab,
+//!   where keys go; the frame, help, key tables and the terminal's restore),
+//!   `ui/tabs/<tab>` behind the [`ui::shell::tab::TabView`] trait, and
+//!   `ui/widgets`.
 //! - [`cli`] — the headless commands (`fetch`, `tcp`, `udp`): the same
 //!   engine, stdout for data, stderr for diagnostics.
 //! - [`code`] — the code behind each tab (F12): a Python 3 script in the
 //!   socket tutorial's style, the one-liner, and a Rust/tokio program, for
 //!   the tab's current settings.
-//! - [`narrate`] — the server log's sentences, one narrator for the TUI and
-//!   the CLI so both say the same thing.
+//! - [`narrate`] — the sentences, one module per engine part, said by both
+//!   the TUI and the CLI.
 //! - [`text`] — the one gate for untrusted bytes ([`text::sanitize`]) and
 //!   the escape syntax that writes any byte back.
 //! - [`record`] and [`json`] — the recording format (JSON lines, written
 //!   by the engine's recorder, read back by `netplay replay`) and the
 //!   hand-written JSON writer that `--json` also uses.
-//! - [`files`], [`format`](mod@format), [`ring`], [`clock`], [`shutdown`],
-//!   [`terminal`] — files written safely, numbers for people, bounded rings
-//!   with exact totals, timestamps, stop signals, and raw mode restored on
-//!   every way out.
+//! - [`files`], [`format`](mod@format), [`ring`], [`clock`], [`shutdown`] —
+//!   files written safely, numbers for people, bounded rings with exact
+//!   totals, timestamps, stop signals.
 //!
 //! # The data flow
 //!

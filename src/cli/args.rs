@@ -46,7 +46,7 @@ pub struct Args {
     /// UI: where Alt+R recordings go (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub record_dir: Option<PathBuf>,
-    /// Every event line as one JSON object per line (fields in the README).
+    /// Every event line as one JSON object per line (fields in docs/json-events.md).
     #[arg(long, global = true)]
     pub json: bool,
     /// No event lines: only data and errors.
@@ -256,8 +256,7 @@ pub enum TcpCommand {
         /// with --json, every second too.
         #[arg(long)]
         tcp_info: bool,
-        /// Answer by rules (`PATTERN => REPLY` per line; see the README's
-        /// "Mock a protocol"): the mode is rules.
+        /// Answer by rules (`PATTERN => REPLY` per line; see docs/rules.md): the mode is rules.
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
         /// Every byte of every read on the event lines (the default line

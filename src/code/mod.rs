@@ -5,7 +5,7 @@
 //! current settings.
 //!
 //! Pure text: no I/O here. The Python scripts are run against netplay's own
-//! engine in `tests/code_python.rs`.
+//! engine in `tests/it/code/python.rs`.
 
 mod one_liner;
 mod python;

@@ -35,7 +35,7 @@ pub enum Trouble {
 }
 
 impl Trouble {
-    /// Every kind, for the table test and the README.
+    /// Every kind, for the table test and docs/errors.md.
     pub const ALL: [Trouble; 12] = [
         Trouble::Refused,
         Trouble::PortUnreachable,
