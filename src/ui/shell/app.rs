@@ -65,7 +65,7 @@ pub trait StartTab {
 /// Declares the tabs once: the `Tab` enum, its order and names, the `App`
 /// that holds one of each, and the dispatch from a `Tab` to its view.
 macro_rules! registry {
-    ($($variant:ident => $field:ident: $ty:ty, $title:literal, [$($name:literal),+];)+) => {
+    ($($variant:ident => $field:ident: $ty:ty, $title:literal, $short:literal, [$($name:literal),+];)+) => {
         /// The tabs, in Alt+1… order.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Tab {
@@ -83,6 +83,13 @@ macro_rules! registry {
             pub fn title(self) -> &'static str {
                 match self {
                     $(Tab::$variant => $title,)+
+                }
+            }
+
+            /// The title on a narrow tab bar.
+            pub fn short_title(self) -> &'static str {
+                match self {
+                    $(Tab::$variant => $short,)+
                 }
             }
 
@@ -157,8 +164,14 @@ macro_rules! registry {
 
             /// The view of `tab`, to change it.
             pub fn view_mut(&mut self, tab: Tab) -> &mut dyn TabView {
+                self.view_and_engine(tab).0
+            }
+
+            /// The view of `tab` to change, beside the engine it starts
+            /// sockets on (two borrows of two fields).
+            fn view_and_engine(&mut self, tab: Tab) -> (&mut dyn TabView, &Engine) {
                 match tab {
-                    $(Tab::$variant => &mut self.$field,)+
+                    $(Tab::$variant => (&mut self.$field, &self.engine),)+
                 }
             }
         }
@@ -169,25 +182,31 @@ macro_rules! registry {
 // and `StartTab` implementation), and its `Event` variant routed in
 // `App::on_engine`.
 registry! {
-    Http => http: HttpTab, "HTTP", ["http"];
-    TcpServer => server: ServerTab, "TCP Server", ["server", "tcp-server"];
-    TcpClient => client: ClientTab, "TCP Client", ["client", "tcp-client"];
-    Udp => udp: UdpTab, "UDP", ["udp"];
-    Relay => relay: RelayTab, "Relay", ["relay"];
+    Http => http: HttpTab, "HTTP", "HTTP", ["http"];
+    TcpServer => server: ServerTab, "TCP Server", "Server", ["server", "tcp-server"];
+    TcpClient => client: ClientTab, "TCP Client", "Client", ["client", "tcp-client"];
+    Udp => udp: UdpTab, "UDP", "UDP", ["udp"];
+    Relay => relay: RelayTab, "Relay", "Relay", ["relay"];
+}
+
+/// What can be open over the tab, topmost first. The topmost open one
+/// takes the keys (Ctrl+C still quits), the clicks and the pastes, and is
+/// the one drawn over the tab: [`App::overlay`] is the one place that
+/// orders them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    /// The address picker (Ctrl+L).
+    Picker,
+    /// The code behind the tab (F12).
+    Code,
+    /// The help (F1).
+    Help,
+    /// The tab's own (the kernel's view, the rules editor, a path prompt),
+    /// drawn by the tab.
+    TabOwn,
 }
 
 impl Tab {
-    /// The title on a narrow tab bar.
-    pub fn short_title(self) -> &'static str {
-        match self {
-            Tab::Http => "HTTP",
-            Tab::TcpServer => "Server",
-            Tab::TcpClient => "Client",
-            Tab::Udp => "UDP",
-            Tab::Relay => "Relay",
-        }
-    }
-
     /// The tab for `--tab`: a name or its number (`1` is the first).
     pub fn from_name(name: &str) -> Option<Tab> {
         let name = name.to_ascii_lowercase();
@@ -229,30 +248,55 @@ impl App {
         if key.kind != KeyEventKind::Press {
             return;
         }
-        if self.picker.is_some() && !crate::ui::ctrl(&key, 'c') {
-            return self.on_picker_key(&key);
-        }
-        if let (Some(view), false) = (&mut self.code, crate::ui::ctrl(&key, 'c')) {
-            match view.key(&key) {
-                crate::ui::widgets::code_view::CodeKey::Nothing => {}
-                crate::ui::widgets::code_view::CodeKey::Close => self.code = None,
-                crate::ui::widgets::code_view::CodeKey::Copy(text) => self.clipboard = Some(text),
+        let overlay = self.overlay();
+        if !crate::ui::ctrl(&key, 'c') {
+            match overlay {
+                Some(Overlay::Picker) => return self.on_picker_key(&key),
+                Some(Overlay::Code) => return self.on_code_key(&key),
+                Some(Overlay::TabOwn) => {
+                    let (tab, engine) = self.view_and_engine(self.tab);
+                    tab.on_key(key, engine);
+                    return;
+                }
+                Some(Overlay::Help) | None => {}
             }
-            return;
         }
-        if self.active().overlay_open() && !crate::ui::ctrl(&key, 'c') {
-            let engine = self.engine.clone();
-            self.active_mut().on_key(key, &engine);
-            return;
-        }
-        let layer = if self.help { Layer::Help } else { Layer::Tabs };
+        let help = overlay == Some(Overlay::Help);
+        let layer = if help { Layer::Help } else { Layer::Tabs };
         match keys::action(GLOBAL_BINDINGS, &key, layer) {
             Some(action) => self.perform(action, &key),
-            None if self.help => {}
+            None if help => {}
             None => {
-                let engine = self.engine.clone();
-                self.active_mut().on_key(key, &engine);
+                let (tab, engine) = self.view_and_engine(self.tab);
+                tab.on_key(key, engine);
             }
+        }
+    }
+
+    /// The topmost open overlay (see [`Overlay`]), if any.
+    pub fn overlay(&self) -> Option<Overlay> {
+        if self.picker.is_some() {
+            Some(Overlay::Picker)
+        } else if self.code.is_some() {
+            Some(Overlay::Code)
+        } else if self.help {
+            Some(Overlay::Help)
+        } else if self.active().overlay_open() {
+            Some(Overlay::TabOwn)
+        } else {
+            None
+        }
+    }
+
+    /// A key while the Code overlay is open.
+    fn on_code_key(&mut self, key: &KeyEvent) {
+        let Some(view) = &mut self.code else {
+            return;
+        };
+        match view.key(key) {
+            crate::ui::widgets::code_view::CodeKey::Nothing => {}
+            crate::ui::widgets::code_view::CodeKey::Close => self.code = None,
+            crate::ui::widgets::code_view::CodeKey::Copy(text) => self.clipboard = Some(text),
         }
     }
 
@@ -327,7 +371,11 @@ impl App {
         }
         let (column, row) = (event.column, event.row);
         let at = ratatui::layout::Position::new(column, row);
-        let overlay = self.picker.is_some() || self.code.is_some() || self.active().overlay_open();
+        let over = self.overlay();
+        let help = over == Some(Overlay::Help);
+        // Only the help answers the mouse (hints, the wheel); the others
+        // take no clicks.
+        let overlay = over.is_some() && !help;
         match event.kind {
             MouseEventKind::Down(MouseButton::Left) if overlay => {}
             MouseEventKind::Down(MouseButton::Left) => {
@@ -343,7 +391,7 @@ impl App {
                     }
                     return;
                 }
-                if self.help {
+                if help {
                     return;
                 }
                 if let Some(tab) = self
@@ -359,7 +407,7 @@ impl App {
             }
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
                 let down = event.kind == MouseEventKind::ScrollDown;
-                if self.help {
+                if help {
                     self.perform(
                         if down {
                             Global::ScrollDown(3)
@@ -369,8 +417,8 @@ impl App {
                         &crossterm::event::KeyEvent::from(KeyCode::Null),
                     );
                 } else if !overlay {
-                    let engine = self.engine.clone();
-                    self.active_mut().wheel(column, row, down, &engine);
+                    let (tab, engine) = self.view_and_engine(self.tab);
+                    tab.wheel(column, row, down, engine);
                 }
             }
             _ => {}
@@ -387,13 +435,12 @@ impl App {
     /// Handles pasted text (bracketed paste).
     pub fn on_paste(&mut self, text: &str) {
         // An overlay takes every key; a paste must not land in a field
-        // hidden under it either.
-        // A tab's own overlay may take it (the path prompt of Alt+R).
-        let overlay = self.help || self.picker.is_some() || self.code.is_some();
-        if !overlay && self.active().overlay_open() {
-            self.active_mut().on_overlay_paste(text);
-        } else if !overlay {
-            self.active_mut().on_paste(text);
+        // hidden under it either. A tab's own overlay may take it (the
+        // path prompt of Alt+R).
+        match self.overlay() {
+            None => self.active_mut().on_paste(text),
+            Some(Overlay::TabOwn) => self.active_mut().on_overlay_paste(text),
+            Some(_) => {}
         }
     }
 
@@ -422,9 +469,9 @@ impl App {
 
     /// The once-a-second tick: each tab's time-driven work.
     pub fn on_tick(&mut self) {
-        let engine = self.engine.clone();
         for tab in Tab::ALL {
-            self.view_mut(*tab).on_tick(&engine);
+            let (view, engine) = self.view_and_engine(*tab);
+            view.on_tick(engine);
         }
     }
 

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Tabs, Wrap};
 use ratatui::Frame;
 
-use crate::ui::shell::app::{App, Layer, Tab, GLOBAL_BINDINGS};
+use crate::ui::shell::app::{App, Layer, Overlay, Tab, GLOBAL_BINDINGS};
 use crate::ui::{shell::help, shell::theme};
 
 /// The smallest terminal the layout fits in.
@@ -46,15 +46,23 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     draw_tab_bar(frame, bar, app);
     app.active_mut().render(frame, body);
     draw_footer(frame, footer, app);
-    if let Some(picker) = &app.picker {
-        picker.render(frame, body);
-    }
-    if let Some(code) = &app.code {
-        code.render(frame, body);
-    }
-    if app.help {
-        let sections = help::sections(app);
-        help::render(frame, body, &sections, &mut app.help_scroll);
+    // The topmost overlay over the tab (a tab draws its own).
+    match app.overlay() {
+        Some(Overlay::Picker) => {
+            if let Some(picker) = &app.picker {
+                picker.render(frame, body);
+            }
+        }
+        Some(Overlay::Code) => {
+            if let Some(code) = &app.code {
+                code.render(frame, body);
+            }
+        }
+        Some(Overlay::Help) => {
+            let sections = help::sections(app);
+            help::render(frame, body, &sections, &mut app.help_scroll);
+        }
+        Some(Overlay::TabOwn) | None => {}
     }
 }
 
