@@ -184,21 +184,32 @@ fn parse_request(bytes: &[u8]) -> Parsed {
         }
     };
     let minor = request.version.unwrap_or(1);
-    let mut content_length: u64 = 0;
     let mut keep_alive = minor == 1;
+    // Every Content-Length read the way `fetch` reads them: a sign, junk
+    // or two values that differ leave the request's end unknowable (a
+    // smuggled second request would hide there), so it is refused.
+    let lengths = request
+        .headers
+        .iter()
+        .filter(|header| header.name.eq_ignore_ascii_case("content-length"))
+        .map(|header| header.value);
+    let content_length = match crate::http::content_length::agreed(lengths) {
+        Ok(length) => length.map_or(0, |(length, _)| length),
+        Err(crate::http::content_length::LengthError::Invalid(_)) => {
+            return Parsed::Refused(error_reply(400, "Bad Request", "invalid Content-Length"))
+        }
+        Err(crate::http::content_length::LengthError::Conflict(_)) => {
+            return Parsed::Refused(error_reply(
+                400,
+                "Bad Request",
+                "conflicting Content-Length values",
+            ))
+        }
+    };
     for header in request.headers.iter() {
         let value = String::from_utf8_lossy(header.value);
         if header.name.eq_ignore_ascii_case("content-length") {
-            match value.trim().parse::<u64>() {
-                Ok(n) => content_length = n,
-                Err(_) => {
-                    return Parsed::Refused(error_reply(
-                        400,
-                        "Bad Request",
-                        "invalid Content-Length",
-                    ))
-                }
-            }
+            continue;
         } else if header.name.eq_ignore_ascii_case("connection") {
             let value = value.to_ascii_lowercase();
             if value.contains("close") {
@@ -303,6 +314,38 @@ mod tests {
         assert_eq!(head_len, replies[1].bytes.len(), "HEAD has no body");
         assert!(replies[1].close);
         assert!(r.feed(b"GET / HTTP/1.1\r\n\r\n").is_empty(), "closed");
+    }
+
+    #[test]
+    fn a_smuggled_request_behind_a_signed_or_conflicting_length_is_never_answered() {
+        // The smuggling shape: if the server read `+5` (or the last of two
+        // lengths) as 5, "GET /smuggled" would be answered as a request.
+        for heads in [
+            "Content-Length: +5\r\n",
+            "Content-Length: 0\r\nContent-Length: 5\r\n",
+            "Content-Length: 5, 0\r\n",
+        ] {
+            let mut r = responder();
+            let wire = format!("POST / HTTP/1.1\r\n{heads}\r\nhelloGET /smuggled HTTP/1.1\r\n\r\n");
+            let replies = r.feed(wire.as_bytes());
+            assert_eq!(replies.len(), 1, "{heads:?}");
+            let (code, _, _) = parse_response(&replies[0].bytes);
+            assert_eq!(code, 400, "{heads:?}");
+            assert!(replies[0].close, "the connection ends: its framing is lost");
+            let text = String::from_utf8_lossy(&replies[0].bytes);
+            assert!(!text.contains("smuggled"), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_same_length_twice_is_polite_and_answered() {
+        let mut r = responder();
+        let replies = r.feed(
+            b"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhelloGET /next HTTP/1.1\r\n\r\n",
+        );
+        assert_eq!(replies.len(), 2);
+        assert_eq!(parse_response(&replies[0].bytes).0, 200);
+        assert!(String::from_utf8_lossy(&replies[1].bytes).contains("GET /next"));
     }
 
     #[test]

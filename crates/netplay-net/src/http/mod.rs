@@ -3,6 +3,7 @@
 //! streamed to disk with a preview in memory, and curl-like timings.
 
 pub mod body;
+pub mod content_length;
 pub mod fetch;
 pub mod lenient;
 pub mod request;

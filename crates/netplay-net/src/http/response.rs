@@ -5,6 +5,7 @@
 //! Nothing is ever allocated from a number the peer sent: chunk sizes and
 //! Content-Length only count down what has arrived.
 
+use super::content_length::LengthError;
 use super::lenient::{self, Lenient, Problem};
 
 /// The largest response head accepted.
@@ -513,37 +514,29 @@ impl ResponseParser {
             ));
             return Ok(Framing::UntilClose);
         }
-        if !lengths.is_empty() {
-            let mut values = Vec::new();
-            for raw in &lengths {
-                for part in raw.split(|b| *b == b',') {
-                    let text = String::from_utf8_lossy(part).trim().to_string();
-                    match text.parse::<u64>() {
-                        Ok(n) if !text.starts_with('+') => values.push(n),
-                        _ => {
-                            return Err(ParseError(format!(
-                                "invalid Content-Length '{}': framing is unknowable (RFC 9112 §6.3), response discarded",
-                                crate::text::sanitize(part)
-                            )))
-                        }
-                    }
+        match super::content_length::agreed(lengths) {
+            Ok(None) => {}
+            Ok(Some((length, repeats))) => {
+                if repeats > 1 {
+                    head.warnings.push(format!(
+                        "Content-Length repeated {repeats} times with the same value {length}"
+                    ));
                 }
+                return Ok(Framing::Length(length));
             }
-            let first = values[0];
-            if values.iter().any(|v| *v != first) {
+            Err(LengthError::Invalid(part)) => {
+                return Err(ParseError(format!(
+                    "invalid Content-Length '{}': framing is unknowable (RFC 9112 §6.3), response discarded",
+                    crate::text::sanitize(&part)
+                )))
+            }
+            Err(LengthError::Conflict(values)) => {
                 let listed: Vec<String> = values.iter().map(u64::to_string).collect();
                 return Err(ParseError(format!(
                     "conflicting Content-Length values {}: framing is invalid (RFC 9112 §6.3), response discarded",
                     listed.join(" and ")
                 )));
             }
-            if values.len() > 1 {
-                head.warnings.push(format!(
-                    "Content-Length repeated {} times with the same value {first}",
-                    values.len()
-                ));
-            }
-            return Ok(Framing::Length(first));
         }
         Ok(Framing::UntilClose)
     }
