@@ -36,7 +36,7 @@ impl Output {
         if self.quiet {
             return;
         }
-        let line = self.format_event(event, kind, text, fields);
+        let line = gated_lines(&self.format_event(event, kind, text, fields));
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
@@ -75,7 +75,7 @@ impl Output {
     /// A one-line error on stderr: `netplay: reason`. Reasons are built
     /// from already-gated text; any control character left is escaped anyway.
     pub fn error(&self, reason: &str) {
-        to_stderr(&format!("netplay: {}", crate::text::escape_unsafe(reason)));
+        to_stderr(&format!("netplay: {reason}"));
         // What it means and what to try, on a second line (not with -q).
         if let Some(hint) = crate::net::explain::hint(reason).filter(|_| !self.quiet) {
             to_stderr(&format!("hint: {hint}"));
@@ -107,7 +107,20 @@ impl Output {
 /// Writes one diagnostic line to stderr. A closed stderr (`2>&1 | head -1`)
 /// is ignored: diagnostics are never worth a crash, and the data on stdout
 /// goes on (`eprintln!` would panic on EPIPE).
+///
+/// Every line passes the gate here, whatever built it: a message that
+/// quotes a user's argument or a file's content (a pasted curl command's
+/// unused option) must not drive the terminal either.
 pub fn to_stderr(line: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{line}");
+    let _ = writeln!(err, "{}", gated_lines(line));
+}
+
+/// `text` with every character that could drive a terminal escaped, its
+/// line breaks kept.
+fn gated_lines(text: &str) -> String {
+    text.split('\n')
+        .map(crate::text::escape_unsafe)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

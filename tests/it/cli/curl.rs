@@ -138,3 +138,26 @@ fn line_breaks_in_headers_and_methods_never_reach_the_wire() {
         "no panic, a list: {stderr}"
     );
 }
+
+#[test]
+fn what_a_pasted_curl_command_holds_never_drives_the_terminal() {
+    // Unused options and the values of -o, -b, -d @file, -F carry escape
+    // sequences (a window title, a clipboard write): stderr shows them as
+    // text. Port 9 on loopback: nothing listens, the request fails fast.
+    let command = "curl --\x1b]2;TITLE\x07 -o \x1b]52;c;AAAA\x07 -b \x1b[2J -d @\x1b[31m -F a=\x07b http://127.0.0.1:9/";
+    let output = netplay(&["fetch", "--from-curl", command])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("curl options not used"), "{stderr}");
+    for byte in [0x1b_u8, 0x07, 0x9b] {
+        assert!(
+            !output.stderr.contains(&byte) && !output.stdout.contains(&byte),
+            "a raw {byte:#x} reached the terminal: {stderr:?}"
+        );
+    }
+    assert!(
+        stderr.contains("\\u{1b}]2;TITLE"),
+        "shown as text: {stderr}"
+    );
+}
