@@ -85,24 +85,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  netplay replay session.jsonl --serve 127.0.0.1:9999\n  netplay replay session.jsonl --connect 127.0.0.1:9999   (exit 1 when the answers differ)"
     )]
-    Replay {
-        /// The recording (JSON lines).
-        file: PathBuf,
-        /// Listen here and play the recorded server to every client.
-        #[arg(
-            long,
-            value_name = "ADDR",
-            conflicts_with = "connect",
-            required_unless_present = "connect"
-        )]
-        serve: Option<String>,
-        /// Connect here, play the recorded client, compare the answers.
-        #[arg(long, value_name = "ADDR")]
-        connect: Option<String>,
-        /// Replay the recorded delays instead of waiting for the client's bytes.
-        #[arg(long)]
-        timing: bool,
-    },
+    Replay(ReplayArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  netplay completions bash > /etc/bash_completion.d/netplay"
@@ -227,90 +210,12 @@ pub enum TcpCommand {
     #[command(
         after_help = "Examples:\n  netplay tcp serve 127.0.0.1:9999\n  netplay tcp serve 0.0.0.0:8080 --mode http\n  netplay --json tcp serve [::1]:7000 --mode echo --max-conn 10\n  netplay tcp serve 127.0.0.1:8443 --tls --mode http     (an offline HTTPS lab)\n  netplay tcp serve 0.0.0.0:993 --tls --cert cert.pem --key key.pem"
     )]
-    Serve {
-        /// Address to listen on.
-        addr: String,
-        /// What to answer.
-        #[arg(long, value_enum, default_value_t = ServeMode::Greet)]
-        mode: ServeMode,
-        /// Pause before each automatic reply, in milliseconds.
-        #[arg(long, value_name = "MS", default_value_t = 0)]
-        delay: u64,
-        /// Connections open at once; more are closed at accept.
-        #[arg(long, value_name = "N", value_parser = at_least_one)]
-        max_conn: Option<usize>,
-        /// Close a connection that sends nothing for this many seconds.
-        #[arg(long, value_name = "SECS")]
-        idle_timeout: Option<f64>,
-        /// Speak TLS (like `openssl s_server`): with --cert and --key, or a
-        /// generated self-signed certificate for localhost, 127.0.0.1 and ::1.
-        #[arg(long)]
-        tls: bool,
-        /// The certificate chain (PEM) for --tls.
-        #[arg(long, value_name = "PEM", requires = "tls", requires = "key")]
-        cert: Option<PathBuf>,
-        /// The private key (PEM) for --tls.
-        #[arg(long, value_name = "PEM", requires = "tls", requires = "cert")]
-        key: Option<PathBuf>,
-        /// Print each connection's TCP_INFO (the kernel's view) at its close;
-        /// with --json, every second too.
-        #[arg(long)]
-        tcp_info: bool,
-        /// Answer by rules (`PATTERN => REPLY` per line; see docs/rules.md): the mode is rules.
-        #[arg(long, value_name = "FILE")]
-        rules: Option<PathBuf>,
-        /// Every byte of every read on the event lines (the default line
-        /// shows a preview of ~100 bytes): as escaped text, or `--dump=hex`.
-        #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "text")]
-        dump: Option<Dump>,
-    },
+    Serve(TcpServeArgs),
     /// Connect: stdin to the socket, the socket to stdout (like nc).
     #[command(
         after_help = "Examples:\n  echo Michael | netplay tcp connect 127.0.0.1:9999\n  netplay tcp connect --raw localhost:9999 < request.bin\n  netplay tcp connect --tls example.com:443\n  netplay tcp connect --tls --cacert cert.pem --sni localhost 127.0.0.1:8443"
     )]
-    Connect {
-        /// host:port to connect to.
-        addr: String,
-        /// Line ending sent after each stdin line.
-        #[arg(long, value_enum, default_value_t = Eol::Lf)]
-        eol: Eol,
-        /// Send stdin bytes as they are, not line by line.
-        #[arg(long)]
-        raw: bool,
-        /// Connect timeout in seconds.
-        #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
-        timeout: f64,
-        /// TLS settings.
-        #[command(flatten)]
-        tls: TlsArgs,
-        /// Print the kernel's view of the connection (TCP_INFO: rtt, cwnd,
-        /// retransmits, segments, …) at the close; with --json, every second.
-        #[arg(long)]
-        tcp_info: bool,
-        /// On a close or a refused connect, try again after 1 s, doubling
-        /// to 30 s, each attempt logged, until Ctrl+C; stdin read meanwhile
-        /// is sent once connected again.
-        #[arg(long)]
-        reconnect: bool,
-        /// Record the session to FILE (JSON lines: every byte each way,
-        /// timed; `netplay replay` plays it back).
-        #[arg(long, value_name = "FILE")]
-        record: Option<PathBuf>,
-        /// Send TEXT (escapes: \n \r \xNN \u{…}) instead of stdin, then
-        /// half-close (FIN); with --repeat, again every MS first.
-        #[arg(long, value_name = "TEXT")]
-        send: Option<String>,
-        /// With --send: send it every MS milliseconds (Ctrl+C stops; with
-        /// --count, FIN after the last).
-        #[arg(long, value_name = "MS", requires = "send")]
-        repeat: Option<u64>,
-        /// With --repeat: move each wait by a random ± MS.
-        #[arg(long, value_name = "MS", default_value_t = 0, requires = "repeat")]
-        jitter: u64,
-        /// With --repeat: stop after N sends (per connection).
-        #[arg(long, value_name = "N", requires = "repeat")]
-        count: Option<u64>,
-    },
+    Connect(TcpConnectArgs),
 }
 
 /// `--tls` and its options (`tcp connect`).
@@ -355,54 +260,10 @@ impl TlsArgs {
 pub enum UdpCommand {
     /// Bind and answer datagrams, one log line per event.
     #[command(after_help = "Example:\n  netplay udp serve 127.0.0.1:9999 --mode echo")]
-    Serve {
-        /// Address to bind.
-        addr: String,
-        /// What to answer.
-        #[arg(long, value_enum, default_value_t = UdpServeMode::Greet)]
-        mode: UdpServeMode,
-        /// Answer by rules (`PATTERN => REPLY` per line; each datagram is
-        /// matched whole): the mode is rules.
-        #[arg(long, value_name = "FILE")]
-        rules: Option<PathBuf>,
-        /// Every byte of every read on the event lines (the default line
-        /// shows a preview of ~100 bytes): as escaped text, or `--dump=hex`.
-        #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "text")]
-        dump: Option<Dump>,
-        /// Never answer this peer (ADDR or IP; repeatable): how to end a
-        /// loop with another answering server that the loop guard reports.
-        #[arg(long, value_name = "ADDR")]
-        no_reply_to: Vec<String>,
-    },
+    Serve(UdpServeArgs),
     /// Send each MSG as one datagram and print each reply with its sender.
     #[command(after_help = "Example:\n  netplay udp send 127.0.0.1:9999 Michael Tracy Sarah")]
-    Send {
-        /// host:port to send to.
-        addr: String,
-        /// The messages, one datagram each.
-        #[arg(required_unless_present = "file")]
-        messages: Vec<String>,
-        /// Send FILE's bytes as one datagram (with --lines: one per line,
-        /// each keeping its line ending) instead of MSG.
-        #[arg(long, value_name = "FILE", conflicts_with = "messages")]
-        file: Option<PathBuf>,
-        /// With --file: one datagram per line.
-        #[arg(long, requires = "file")]
-        lines: bool,
-        /// How long to wait for each reply, in milliseconds.
-        #[arg(long, value_name = "MS", default_value_t = 1000)]
-        wait: u64,
-        /// Send the messages again and again, one every MS milliseconds
-        /// (replies are printed as they come); Ctrl+C stops.
-        #[arg(long, value_name = "MS")]
-        repeat: Option<u64>,
-        /// With --repeat: move each wait by a random ± MS.
-        #[arg(long, value_name = "MS", default_value_t = 0, requires = "repeat")]
-        jitter: u64,
-        /// With --repeat: stop after N datagrams.
-        #[arg(long, value_name = "N", requires = "repeat")]
-        count: Option<u64>,
-    },
+    Send(UdpSendArgs),
 }
 
 /// The TCP server's behaviours on the command line.
@@ -477,4 +338,163 @@ fn at_least_one(text: &str) -> Result<usize, String> {
         Ok(n) => Ok(n),
         Err(err) => Err(err.to_string()),
     }
+}
+
+/// The arguments of `netplay tcp serve`.
+#[derive(ClapArgs, Debug)]
+pub struct TcpServeArgs {
+    /// Address to listen on.
+    pub addr: String,
+    /// What to answer.
+    #[arg(long, value_enum, default_value_t = ServeMode::Greet)]
+    pub mode: ServeMode,
+    /// Pause before each automatic reply, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub delay: u64,
+    /// Connections open at once; more are closed at accept.
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
+    pub max_conn: Option<usize>,
+    /// Close a connection that sends nothing for this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<f64>,
+    /// Speak TLS (like `openssl s_server`): with --cert and --key, or a
+    /// generated self-signed certificate for localhost, 127.0.0.1 and ::1.
+    #[arg(long)]
+    pub tls: bool,
+    /// The certificate chain (PEM) for --tls.
+    #[arg(long, value_name = "PEM", requires = "tls", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// The private key (PEM) for --tls.
+    #[arg(long, value_name = "PEM", requires = "tls", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Print each connection's TCP_INFO (the kernel's view) at its close;
+    /// with --json, every second too.
+    #[arg(long)]
+    pub tcp_info: bool,
+    /// Answer by rules (`PATTERN => REPLY` per line; see docs/rules.md): the mode is rules.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Every byte of every read on the event lines (the default line
+    /// shows a preview of ~100 bytes): as escaped text, or `--dump=hex`.
+    #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "text")]
+    pub dump: Option<Dump>,
+}
+
+/// The arguments of `netplay tcp connect`.
+#[derive(ClapArgs, Debug)]
+pub struct TcpConnectArgs {
+    /// host:port to connect to.
+    pub addr: String,
+    /// Line ending sent after each stdin line.
+    #[arg(long, value_enum, default_value_t = Eol::Lf)]
+    pub eol: Eol,
+    /// Send stdin bytes as they are, not line by line.
+    #[arg(long)]
+    pub raw: bool,
+    /// Connect timeout in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub timeout: f64,
+    /// TLS settings.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// Print the kernel's view of the connection (TCP_INFO: rtt, cwnd,
+    /// retransmits, segments, …) at the close; with --json, every second.
+    #[arg(long)]
+    pub tcp_info: bool,
+    /// On a close or a refused connect, try again after 1 s, doubling
+    /// to 30 s, each attempt logged, until Ctrl+C; stdin read meanwhile
+    /// is sent once connected again.
+    #[arg(long)]
+    pub reconnect: bool,
+    /// Record the session to FILE (JSON lines: every byte each way,
+    /// timed; `netplay replay` plays it back).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Send TEXT (escapes: \n \r \xNN \u{…}) instead of stdin, then
+    /// half-close (FIN); with --repeat, again every MS first.
+    #[arg(long, value_name = "TEXT")]
+    pub send: Option<String>,
+    /// With --send: send it every MS milliseconds (Ctrl+C stops; with
+    /// --count, FIN after the last).
+    #[arg(long, value_name = "MS", requires = "send")]
+    pub repeat: Option<u64>,
+    /// With --repeat: move each wait by a random ± MS.
+    #[arg(long, value_name = "MS", default_value_t = 0, requires = "repeat")]
+    pub jitter: u64,
+    /// With --repeat: stop after N sends (per connection).
+    #[arg(long, value_name = "N", requires = "repeat")]
+    pub count: Option<u64>,
+}
+
+/// The arguments of `netplay udp serve`.
+#[derive(ClapArgs, Debug)]
+pub struct UdpServeArgs {
+    /// Address to bind.
+    pub addr: String,
+    /// What to answer.
+    #[arg(long, value_enum, default_value_t = UdpServeMode::Greet)]
+    pub mode: UdpServeMode,
+    /// Answer by rules (`PATTERN => REPLY` per line; each datagram is
+    /// matched whole): the mode is rules.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Every byte of every read on the event lines (the default line
+    /// shows a preview of ~100 bytes): as escaped text, or `--dump=hex`.
+    #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "text")]
+    pub dump: Option<Dump>,
+    /// Never answer this peer (ADDR or IP; repeatable): how to end a
+    /// loop with another answering server that the loop guard reports.
+    #[arg(long, value_name = "ADDR")]
+    pub no_reply_to: Vec<String>,
+}
+
+/// The arguments of `netplay udp send`.
+#[derive(ClapArgs, Debug)]
+pub struct UdpSendArgs {
+    /// host:port to send to.
+    pub addr: String,
+    /// The messages, one datagram each.
+    #[arg(required_unless_present = "file")]
+    pub messages: Vec<String>,
+    /// Send FILE's bytes as one datagram (with --lines: one per line,
+    /// each keeping its line ending) instead of MSG.
+    #[arg(long, value_name = "FILE", conflicts_with = "messages")]
+    pub file: Option<PathBuf>,
+    /// With --file: one datagram per line.
+    #[arg(long, requires = "file")]
+    pub lines: bool,
+    /// How long to wait for each reply, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub wait: u64,
+    /// Send the messages again and again, one every MS milliseconds
+    /// (replies are printed as they come); Ctrl+C stops.
+    #[arg(long, value_name = "MS")]
+    pub repeat: Option<u64>,
+    /// With --repeat: move each wait by a random ± MS.
+    #[arg(long, value_name = "MS", default_value_t = 0, requires = "repeat")]
+    pub jitter: u64,
+    /// With --repeat: stop after N datagrams.
+    #[arg(long, value_name = "N", requires = "repeat")]
+    pub count: Option<u64>,
+}
+
+/// The arguments of `netplay replay`.
+#[derive(ClapArgs, Debug)]
+pub struct ReplayArgs {
+    /// The recording (JSON lines).
+    pub file: PathBuf,
+    /// Listen here and play the recorded server to every client.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        conflicts_with = "connect",
+        required_unless_present = "connect"
+    )]
+    pub serve: Option<String>,
+    /// Connect here, play the recorded client, compare the answers.
+    #[arg(long, value_name = "ADDR")]
+    pub connect: Option<String>,
+    /// Replay the recorded delays instead of waiting for the client's bytes.
+    #[arg(long)]
+    pub timing: bool,
 }

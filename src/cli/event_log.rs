@@ -246,7 +246,7 @@ impl EventLog {
                     }
                     Next::Fail(reason) => {
                         self.error(&reason).await;
-                        return std::process::ExitCode::from(super::FAILURE);
+                        return super::Exit::Failure.into();
                     }
                 }
             }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::output::{Output, Value};
-use super::{seconds, FetchArgs, FAILURE};
+use super::{seconds, Exit, FetchArgs};
 use crate::narrate::Kind;
 use crate::net::http::request::{build_wire, parse_url};
 use crate::net::http::{
@@ -16,9 +16,6 @@ use crate::net::http::{
 use crate::net::{Engine, Event};
 use crate::shutdown::Shutdown;
 use crate::text::sanitize;
-
-/// curl's exit status for `--fail` on an HTTP error.
-pub const HTTP_ERROR: u8 = 22;
 
 fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, String> {
     let headers = raw
@@ -40,26 +37,29 @@ fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, String> {
     Ok(headers)
 }
 
-/// Runs one request and prints what curl would (see `netplay fetch --help`).
-pub async fn run(args: FetchArgs, out: Output, stop: Shutdown) -> ExitCode {
-    let args = match with_curl(args) {
-        Ok((args, ignored)) => {
-            if !ignored.is_empty() {
-                let text = format!("curl options not used: {}", ignored.join(", "));
-                out.event_to_stderr("warning", Kind::Error, &text, &[]);
+impl FetchArgs {
+    /// Runs one request and prints what curl would (see `netplay fetch --help`).
+    pub async fn run(self, out: Output, stop: Shutdown) -> ExitCode {
+        let args = self;
+        let args = match with_curl(args) {
+            Ok((args, ignored)) => {
+                if !ignored.is_empty() {
+                    let text = format!("curl options not used: {}", ignored.join(", "));
+                    out.event_to_stderr("warning", Kind::Error, &text, &[]);
+                }
+                args
             }
-            args
-        }
-        Err(reason) => {
-            out.error(&reason);
-            return ExitCode::from(2);
-        }
-    };
-    match prepare(&args) {
-        Ok(request) => exchange(&args, request, out, stop).await,
-        Err(reason) => {
-            out.error(&reason);
-            ExitCode::from(2)
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+        };
+        match prepare(&args) {
+            Ok(request) => exchange(&args, request, out, stop).await,
+            Err(reason) => {
+                out.error(&reason);
+                Exit::Usage.into()
+            }
         }
     }
 }
@@ -167,7 +167,7 @@ async fn exchange(
                     Some(chunk) => {
                         if let Err(err) = out.data(&chunk) {
                             out.error(&format!("writing the body failed: {err}"));
-                            return ExitCode::from(FAILURE);
+                            return Exit::Failure.into();
                         }
                     }
                     None => body_open = false,
@@ -232,7 +232,7 @@ async fn exchange(
                 if let Some(summary) = response.invalid_summary() {
                     if args.strict {
                         out.error(&format!("{summary} (--strict)"));
-                        return ExitCode::from(FAILURE);
+                        return Exit::Failure.into();
                     }
                     out.error(&format!("warning: {summary}; the body follows as received"));
                 }
@@ -243,7 +243,7 @@ async fn exchange(
                         response.status,
                         sanitize(&response.reason)
                     ));
-                    return ExitCode::from(HTTP_ERROR);
+                    return Exit::HttpError.into();
                 }
                 if args.verbose {
                     for line in response.raw.split_inclusive(|b| *b == b'\n') {
@@ -280,12 +280,12 @@ async fn exchange(
                 while let Ok(chunk) = body_rx.try_recv() {
                     if let Err(err) = out.data(&chunk) {
                         out.error(&format!("writing the body failed: {err}"));
-                        return ExitCode::from(FAILURE);
+                        return Exit::Failure.into();
                     }
                 }
                 if let Some(reason) = &body.spool_error {
                     out.error(reason);
-                    return ExitCode::from(FAILURE);
+                    return Exit::Failure.into();
                 }
                 let status = head.as_ref().map_or(0, |h| h.status);
                 if args.fail && status >= 400 {
@@ -295,7 +295,7 @@ async fn exchange(
                             .map(|h| sanitize(&h.reason))
                             .unwrap_or_default()
                     ));
-                    return ExitCode::from(HTTP_ERROR);
+                    return Exit::HttpError.into();
                 }
                 return ExitCode::SUCCESS;
             }
@@ -310,7 +310,7 @@ async fn exchange(
                     print_timings(&out, &timings);
                 }
                 out.error(&reason);
-                return ExitCode::from(FAILURE);
+                return Exit::Failure.into();
             }
             HttpEvent::Saved(_) | HttpEvent::SaveFailed(_) => {}
         }

@@ -17,8 +17,8 @@ use std::process::ExitCode;
 
 use crate::shutdown::Shutdown;
 pub use args::{
-    Args, Command, Eol, FetchArgs, RelayArgs, RelayDirection, ServeMode, TcpCommand, TlsArgs,
-    UdpCommand, UdpServeMode,
+    Args, Command, Eol, FetchArgs, RelayArgs, RelayDirection, ReplayArgs, ServeMode, TcpCommand,
+    TcpConnectArgs, TcpServeArgs, TlsArgs, UdpCommand, UdpSendArgs, UdpServeArgs, UdpServeMode,
 };
 use clap::CommandFactory;
 
@@ -43,7 +43,7 @@ pub fn headless_engine(
 
 /// `--rules FILE`, read and parsed; each bad line is said on stderr and
 /// the command exits 2.
-fn rules_or_reasons(
+pub(crate) fn rules_or_reasons(
     path: Option<&std::path::Path>,
     out: &output::Output,
 ) -> Result<Option<std::sync::Arc<crate::net::behaviour::rules::Rules>>, ExitCode> {
@@ -51,7 +51,7 @@ fn rules_or_reasons(
         for reason in reasons {
             out.error(&reason);
         }
-        ExitCode::from(2)
+        Exit::Usage.into()
     })
 }
 
@@ -75,8 +75,25 @@ pub fn load_rules(
         })
 }
 
-/// Exit status for a failure (bad arguments exit 2, from clap).
-pub const FAILURE: u8 = 1;
+/// How a headless command ends, as its exit status: the one list of
+/// netplay's exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: done.
+    Success = 0,
+    /// 1: it failed (refused, reset, timed out, a TLS error…).
+    Failure = 1,
+    /// 2: bad arguments (as clap's own usage errors).
+    Usage = 2,
+    /// 22: `fetch --fail` got an HTTP error status (curl's `-f` code).
+    HttpError = 22,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
 
 /// Runs a headless command to completion.
 ///
@@ -84,202 +101,21 @@ pub const FAILURE: u8 = 1;
 /// stop signal is handled cleanly from the first event on.
 pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitCode {
     match command {
-        Command::Fetch(args) => fetch::run(args, out, stop).await,
+        Command::Fetch(args) => args.run(out, stop).await,
         Command::Tcp {
-            command:
-                TcpCommand::Serve {
-                    addr,
-                    mode,
-                    delay,
-                    max_conn,
-                    idle_timeout,
-                    tls,
-                    cert,
-                    key,
-                    tcp_info,
-                    rules,
-                    dump,
-                },
-        } => {
-            let rules = match rules_or_reasons(rules.as_deref(), &out) {
-                Ok(rules) => rules,
-                Err(code) => return code,
-            };
-            let mode = if rules.is_some() {
-                ServeMode::Rules
-            } else {
-                mode
-            };
-            let tls = match tls
-                .then(|| crate::net::tls::server::server(cert.as_deref(), key.as_deref()))
-                .transpose()
-            {
-                Ok(tls) => tls,
-                Err(reason) => {
-                    out.error(&format!("cannot start TLS: {reason}"));
-                    return ExitCode::from(FAILURE);
-                }
-            };
-            let idle_timeout = match idle_timeout
-                .map(|s| seconds(s, "--idle-timeout"))
-                .transpose()
-            {
-                Ok(limit) => limit,
-                Err(reason) => {
-                    out.error(&reason);
-                    return ExitCode::from(2);
-                }
-            };
-            let config = crate::net::behaviour::greet::ServerConfig {
-                behaviour: mode.behaviour(),
-                reply_delay: std::time::Duration::from_millis(delay),
-                max_connections: max_conn,
-                idle_timeout,
-                tcp_info,
-            };
-            tcp::serve(&addr, config, tls, rules, (out, dump), stop).await
-        }
+            command: TcpCommand::Serve(args),
+        } => args.run(out, stop).await,
         Command::Tcp {
-            command:
-                TcpCommand::Connect {
-                    addr,
-                    eol,
-                    raw,
-                    timeout,
-                    tls,
-                    tcp_info,
-                    reconnect,
-                    record,
-                    send,
-                    repeat,
-                    jitter,
-                    count,
-                },
-        } => {
-            let send = match send.as_deref().map(crate::text::parse_escapes).transpose() {
-                Ok(bytes) => bytes.map(|bytes| {
-                    let schedule = match repeat {
-                        Some(every) => crate::net::timed::Repeat::new(
-                            std::time::Duration::from_millis(every.max(1)),
-                            std::time::Duration::from_millis(jitter),
-                            count,
-                            std::process::id().into(),
-                        ),
-                        None => crate::net::timed::Repeat::new(
-                            std::time::Duration::ZERO,
-                            std::time::Duration::ZERO,
-                            Some(1),
-                            0,
-                        ),
-                    };
-                    (bytes, schedule)
-                }),
-                Err(reason) => {
-                    out.error(&format!("--send: {reason}"));
-                    return ExitCode::from(2);
-                }
-            };
-            let how = tcp::ConnectHow {
-                eol,
-                raw,
-                timeout,
-                tls: tls.options(),
-                tcp_info,
-                reconnect,
-                record,
-                send,
-            };
-            tcp::connect(&addr, how, out, stop).await
-        }
+            command: TcpCommand::Connect(args),
+        } => args.run(out, stop).await,
         Command::Udp {
-            command:
-                UdpCommand::Serve {
-                    addr,
-                    mode,
-                    rules,
-                    dump,
-                    no_reply_to,
-                },
-        } => {
-            let rules = match rules_or_reasons(rules.as_deref(), &out) {
-                Ok(rules) => rules,
-                Err(code) => return code,
-            };
-            udp::serve(&addr, mode, rules, (out, dump), &no_reply_to, stop).await
-        }
+            command: UdpCommand::Serve(args),
+        } => args.run(out, stop).await,
         Command::Udp {
-            command:
-                UdpCommand::Send {
-                    addr,
-                    messages,
-                    file,
-                    lines,
-                    wait,
-                    repeat,
-                    jitter,
-                    count,
-                },
-        } => {
-            let file = match file
-                .map(|path| {
-                    crate::files::pieces(&path, lines, 1 << 30).map_err(|reason| (path, reason))
-                })
-                .transpose()
-            {
-                Ok(file) => file,
-                Err((path, reason)) => {
-                    let shown = crate::text::sanitize_str(&path.display().to_string());
-                    out.error(&format!("--file {shown}: {reason}"));
-                    return ExitCode::from(2);
-                }
-            };
-            let messages: Vec<Vec<u8>> = messages.into_iter().map(String::into_bytes).collect();
-            let back_to_back = |count: u64| {
-                crate::net::timed::Repeat::new(
-                    std::time::Duration::ZERO,
-                    std::time::Duration::ZERO,
-                    Some(count.max(1)),
-                    0,
-                )
-            };
-            let every = |every: u64| {
-                crate::net::timed::Repeat::new(
-                    std::time::Duration::from_millis(every.max(1)),
-                    std::time::Duration::from_millis(jitter),
-                    count,
-                    std::process::id().into(),
-                )
-            };
-            match (file, repeat) {
-                (Some(file), Some(ms)) => {
-                    udp::send_timed(&addr, file.cycle(), every(ms), true, wait, out, stop).await
-                }
-                (Some(file), None) => {
-                    let total = file.total();
-                    udp::send_timed(&addr, file, back_to_back(total), false, wait, out, stop).await
-                }
-                (None, Some(ms)) => {
-                    udp::send_timed(
-                        &addr,
-                        messages.into_iter().cycle(),
-                        every(ms),
-                        true,
-                        wait,
-                        out,
-                        stop,
-                    )
-                    .await
-                }
-                (None, None) => udp::send(&addr, &messages, wait, out, stop).await,
-            }
-        }
-        Command::Relay(args) => relay::run(args, out, stop).await,
-        Command::Replay {
-            file,
-            serve,
-            connect,
-            timing,
-        } => replay::run(&file, serve, connect, timing, out, stop).await,
+            command: UdpCommand::Send(args),
+        } => args.run(out, stop).await,
+        Command::Relay(args) => args.run(out, stop).await,
+        Command::Replay(args) => args.run(out, stop).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -294,7 +130,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 out.error(&format!("cannot write the manual: {err}"));
-                ExitCode::from(FAILURE)
+                Exit::Failure.into()
             }
         },
     }

@@ -1,6 +1,7 @@
 //! `netplay relay LISTEN TARGET`: the relay engine with stdout for a
 //! screen — one line per read, like `socat -v`, with faults from flags.
 
+use crate::cli::Exit;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -108,50 +109,54 @@ fn fields(event: &RelayEvent) -> Vec<(&'static str, Value)> {
 
 /// Relays until Ctrl+C or SIGTERM, then closes every pair and exits 0; a
 /// failure to listen exits 1.
-pub async fn run(args: RelayArgs, out: Output, stop: Shutdown) -> ExitCode {
-    let config = match config(&args) {
-        Ok(config) => config,
-        Err(reason) => {
-            out.error(&reason);
-            return ExitCode::from(2);
-        }
-    };
-    let timeout = match super::seconds(args.timeout, "--timeout") {
-        Ok(limit) => limit,
-        Err(reason) => {
-            out.error(&reason);
-            return ExitCode::from(2);
-        }
-    };
-    let (engine, events) = super::event_log::engine(&out, args.dump);
-    let log = EventLog::new(out, args.dump);
-    let relay = relay::start(&engine, &args.listen, &args.target, config, timeout);
-    log.drive(
-        events,
-        stop,
-        || relay.stop(),
-        |log, event| {
-            let Event::Relay(_, event) = event else {
-                return Next::Go;
-            };
-            let line = narrate(&event, &args.target);
-            match &line.data {
-                Some(data) => {
-                    let head = [Piece::Str(&line.text)];
-                    log.data(event_name(&event), line.kind, &head, data, || {
-                        fields(&event)
-                    });
-                }
-                None => log.event(event_name(&event), line.kind, &line.text, || fields(&event)),
+impl RelayArgs {
+    /// Runs the relay until a stop signal.
+    pub async fn run(self, out: Output, stop: Shutdown) -> ExitCode {
+        let args = self;
+        let config = match config(&args) {
+            Ok(config) => config,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
             }
-            match event {
-                RelayEvent::StartFailed { reason } => {
-                    Next::Fail(format!("cannot listen: {reason}"))
-                }
-                RelayEvent::Stopped => Next::Done(ExitCode::SUCCESS),
-                _ => Next::Go,
+        };
+        let timeout = match super::seconds(args.timeout, "--timeout") {
+            Ok(limit) => limit,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
             }
-        },
-    )
-    .await
+        };
+        let (engine, events) = super::event_log::engine(&out, args.dump);
+        let log = EventLog::new(out, args.dump);
+        let relay = relay::start(&engine, &args.listen, &args.target, config, timeout);
+        log.drive(
+            events,
+            stop,
+            || relay.stop(),
+            |log, event| {
+                let Event::Relay(_, event) = event else {
+                    return Next::Go;
+                };
+                let line = narrate(&event, &args.target);
+                match &line.data {
+                    Some(data) => {
+                        let head = [Piece::Str(&line.text)];
+                        log.data(event_name(&event), line.kind, &head, data, || {
+                            fields(&event)
+                        });
+                    }
+                    None => log.event(event_name(&event), line.kind, &line.text, || fields(&event)),
+                }
+                match event {
+                    RelayEvent::StartFailed { reason } => {
+                        Next::Fail(format!("cannot listen: {reason}"))
+                    }
+                    RelayEvent::Stopped => Next::Done(ExitCode::SUCCESS),
+                    _ => Next::Go,
+                }
+            },
+        )
+        .await
+    }
 }

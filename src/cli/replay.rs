@@ -6,15 +6,15 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::output::{Output, Value};
-use super::FAILURE;
+use super::Exit;
 use crate::narrate::Kind;
 use crate::net::acceptor::{Accepted, Acceptor};
 use crate::net::record::replay;
 use crate::shutdown::Shutdown;
 use crate::text::sanitize;
 
-/// Runs the replay.
-pub async fn run(
+/// Replays `file` (see [`super::ReplayArgs::run`]).
+async fn replay_file(
     file: &Path,
     serve: Option<String>,
     connect: Option<String>,
@@ -30,7 +30,7 @@ pub async fn run(
         Ok(recording) => std::sync::Arc::new(recording),
         Err(reason) => {
             out.error(&format!("{shown}: {reason}"));
-            return ExitCode::from(2);
+            return Exit::Usage.into();
         }
     };
     if let Some(addr) = connect {
@@ -43,7 +43,7 @@ pub async fn run(
                     "cannot connect to {}: {err}",
                     sanitize(addr.as_bytes())
                 ));
-                return ExitCode::from(FAILURE);
+                return Exit::Failure.into();
             }
             Err(_) => {
                 out.error(&format!(
@@ -51,7 +51,7 @@ pub async fn run(
                     sanitize(addr.as_bytes()),
                     crate::format::human_duration(limit)
                 ));
-                return ExitCode::from(FAILURE);
+                return Exit::Failure.into();
             }
         };
         // How long a silent server may take to give a recorded answer.
@@ -74,11 +74,11 @@ pub async fn run(
                     ("got", Value::from(sanitize(&difference.got))),
                 ];
                 out.event_to_stderr("differ", Kind::Error, &text, &fields);
-                ExitCode::from(FAILURE)
+                Exit::Failure.into()
             }
             Err(err) => {
                 out.error(&format!("replay failed: {err}"));
-                ExitCode::from(FAILURE)
+                Exit::Failure.into()
             }
         };
     }
@@ -90,7 +90,7 @@ pub async fn run(
                 "cannot listen on {}: {err}",
                 sanitize(addr.as_bytes())
             ));
-            return ExitCode::from(FAILURE);
+            return Exit::Failure.into();
         }
     };
     let local = listener
@@ -125,5 +125,18 @@ pub async fn run(
                 Accepted::Failed(None) => {}
             },
         }
+    }
+}
+
+impl super::ReplayArgs {
+    /// Replays the recording: as a server (`--serve`) or a client (`--connect`).
+    pub async fn run(self, out: Output, stop: Shutdown) -> ExitCode {
+        let super::ReplayArgs {
+            file,
+            serve,
+            connect,
+            timing,
+        } = self;
+        replay_file(&file, serve, connect, timing, out, stop).await
     }
 }

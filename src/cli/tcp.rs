@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::event_log::{self, Dump, EventLog, Next, Piece};
 use super::output::{Output, Value};
 use super::record_file::Recorder;
-use super::{seconds, Eol, FAILURE};
+use super::{seconds, Eol, Exit};
 use crate::narrate::{Kind, ServerNarrator};
 use crate::net::behaviour::greet::ServerConfig;
 use crate::net::tcp_client::{self, ClientEvent};
@@ -201,13 +201,13 @@ pub async fn connect(addr: &str, mut how: ConnectHow, out: Output, stop: Shutdow
         Ok(recorder) => recorder,
         Err(reason) => {
             out.error(&reason);
-            return ExitCode::from(2);
+            return Exit::Usage.into();
         }
     };
     let code = converse(addr, how, &mut recorder, out, stop).await;
     // A recording that could not be written whole fails the command.
     match recorder.map(Recorder::finish) {
-        Some(false) if code == ExitCode::SUCCESS => ExitCode::from(FAILURE),
+        Some(false) if code == ExitCode::SUCCESS => Exit::Failure.into(),
         _ => code,
     }
 }
@@ -233,7 +233,7 @@ async fn converse(
         Ok(limit) => limit,
         Err(reason) => {
             out.error(&reason);
-            return ExitCode::from(2);
+            return Exit::Usage.into();
         }
     };
     let (engine, mut events) = super::headless_engine(true);
@@ -311,7 +311,7 @@ async fn converse(
                                 false => return ExitCode::SUCCESS,
                             }
                         }
-                        return ExitCode::from(FAILURE);
+                        return Exit::Failure.into();
                     }
                     ClientEvent::Received(data) => {
                         if let Some(recorder) = recorder.as_mut() {
@@ -361,7 +361,7 @@ async fn converse(
                         return match reason {
                             CloseReason::Error(why) => {
                                 out.error(&why);
-                                ExitCode::from(FAILURE)
+                                Exit::Failure.into()
                             }
                             _ => ExitCode::SUCCESS,
                         };
@@ -481,5 +481,115 @@ fn emit(out: &Output, event: &str, kind: Kind, text: &str, fields: &[(&str, Valu
         out.event(event, kind, text, fields);
     } else {
         out.event_to_stderr(event, kind, text, fields);
+    }
+}
+
+impl super::TcpServeArgs {
+    /// Checks the arguments and runs the server.
+    pub async fn run(self, out: Output, stop: Shutdown) -> ExitCode {
+        let super::TcpServeArgs {
+            addr,
+            mode,
+            delay,
+            max_conn,
+            idle_timeout,
+            tls,
+            cert,
+            key,
+            tcp_info,
+            rules,
+            dump,
+        } = self;
+        let rules = match super::rules_or_reasons(rules.as_deref(), &out) {
+            Ok(rules) => rules,
+            Err(code) => return code,
+        };
+        let mode = if rules.is_some() {
+            super::ServeMode::Rules
+        } else {
+            mode
+        };
+        let tls = match tls
+            .then(|| crate::net::tls::server::server(cert.as_deref(), key.as_deref()))
+            .transpose()
+        {
+            Ok(tls) => tls,
+            Err(reason) => {
+                out.error(&format!("cannot start TLS: {reason}"));
+                return Exit::Failure.into();
+            }
+        };
+        let idle_timeout = match idle_timeout
+            .map(|s| seconds(s, "--idle-timeout"))
+            .transpose()
+        {
+            Ok(limit) => limit,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+        };
+        let config = crate::net::behaviour::greet::ServerConfig {
+            behaviour: mode.behaviour(),
+            reply_delay: std::time::Duration::from_millis(delay),
+            max_connections: max_conn,
+            idle_timeout,
+            tcp_info,
+        };
+        serve(&addr, config, tls, rules, (out, dump), stop).await
+    }
+}
+
+impl super::TcpConnectArgs {
+    /// Checks the arguments and connects.
+    pub async fn run(self, out: Output, stop: Shutdown) -> ExitCode {
+        let super::TcpConnectArgs {
+            addr,
+            eol,
+            raw,
+            timeout,
+            tls,
+            tcp_info,
+            reconnect,
+            record,
+            send,
+            repeat,
+            jitter,
+            count,
+        } = self;
+        let send = match send.as_deref().map(crate::text::parse_escapes).transpose() {
+            Ok(bytes) => bytes.map(|bytes| {
+                let schedule = match repeat {
+                    Some(every) => crate::net::timed::Repeat::new(
+                        std::time::Duration::from_millis(every.max(1)),
+                        std::time::Duration::from_millis(jitter),
+                        count,
+                        std::process::id().into(),
+                    ),
+                    None => crate::net::timed::Repeat::new(
+                        std::time::Duration::ZERO,
+                        std::time::Duration::ZERO,
+                        Some(1),
+                        0,
+                    ),
+                };
+                (bytes, schedule)
+            }),
+            Err(reason) => {
+                out.error(&format!("--send: {reason}"));
+                return Exit::Usage.into();
+            }
+        };
+        let how = ConnectHow {
+            eol,
+            raw,
+            timeout,
+            tls: tls.options(),
+            tcp_info,
+            reconnect,
+            record,
+            send,
+        };
+        connect(&addr, how, out, stop).await
     }
 }

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use super::event_log::{self, Dump, EventLog, Next, Piece};
 use super::output::{Output, Value};
-use super::{UdpServeMode, FAILURE};
+use super::{Exit, UdpServeMode};
 use crate::narrate::Kind;
 use crate::net::udp::{self, Bind, Blocked, UdpEvent, UdpMode};
 use crate::net::Event;
@@ -39,7 +39,7 @@ pub async fn serve(
             Ok(peer) => blocked.push(peer),
             Err(reason) => {
                 out.error(&format!("--no-reply-to: {reason}"));
-                return ExitCode::from(2);
+                return Exit::Usage.into();
             }
         }
     }
@@ -230,7 +230,7 @@ pub async fn send(
                         line.extend_from_slice(&data.preview);
                         line.push(b'\n');
                         if out.data(&line).is_err() {
-                            return ExitCode::from(FAILURE);
+                            return Exit::Failure.into();
                         }
                     }
                     // UDP may answer once, twice or not at all: after the
@@ -254,7 +254,7 @@ pub async fn send(
     }
     drop(socket);
     if failed {
-        ExitCode::from(FAILURE)
+        Exit::Failure.into()
     } else {
         ExitCode::SUCCESS
     }
@@ -315,7 +315,7 @@ pub async fn send_timed(
                 line.extend_from_slice(&data.preview);
                 line.push(b'\n');
                 if out.data(&line).is_err() {
-                    return ExitCode::from(FAILURE);
+                    return Exit::Failure.into();
                 }
             }
             Ok(Some(Event::Udp(_, UdpEvent::Sent { .. }))) => {
@@ -327,7 +327,7 @@ pub async fn send_timed(
             }
             Ok(Some(Event::Udp(_, UdpEvent::BindFailed { reason }))) => {
                 out.error(&reason);
-                return ExitCode::from(FAILURE);
+                return Exit::Failure.into();
             }
             Ok(Some(Event::Udp(_, UdpEvent::Error { reason }))) => {
                 out.error(&reason);
@@ -356,7 +356,7 @@ fn summary(sent: u64, replies: u64, not_sent: u64, failed: bool, out: Output) ->
     ];
     out.event_to_stderr("summary", Kind::Info, &text, &fields);
     if failed {
-        ExitCode::from(FAILURE)
+        Exit::Failure.into()
     } else {
         ExitCode::SUCCESS
     }
@@ -371,4 +371,90 @@ fn sending_socket(engine: &crate::net::Engine, addr: &str) -> udp::UdpHandle {
         UdpMode::Silent,
         None,
     )
+}
+
+impl super::UdpServeArgs {
+    /// Checks the arguments and serves.
+    pub async fn run(self, out: Output, stop: Shutdown) -> ExitCode {
+        let super::UdpServeArgs {
+            addr,
+            mode,
+            rules,
+            dump,
+            no_reply_to,
+        } = self;
+        let rules = match super::rules_or_reasons(rules.as_deref(), &out) {
+            Ok(rules) => rules,
+            Err(code) => return code,
+        };
+        serve(&addr, mode, rules, (out, dump), &no_reply_to, stop).await
+    }
+}
+
+impl super::UdpSendArgs {
+    /// Checks the arguments and sends.
+    pub async fn run(self, out: Output, stop: Shutdown) -> ExitCode {
+        let super::UdpSendArgs {
+            addr,
+            messages,
+            file,
+            lines,
+            wait,
+            repeat,
+            jitter,
+            count,
+        } = self;
+        let file = match file
+            .map(|path| {
+                crate::files::pieces(&path, lines, 1 << 30).map_err(|reason| (path, reason))
+            })
+            .transpose()
+        {
+            Ok(file) => file,
+            Err((path, reason)) => {
+                let shown = crate::text::sanitize_str(&path.display().to_string());
+                out.error(&format!("--file {shown}: {reason}"));
+                return Exit::Usage.into();
+            }
+        };
+        let messages: Vec<Vec<u8>> = messages.into_iter().map(String::into_bytes).collect();
+        let back_to_back = |count: u64| {
+            crate::net::timed::Repeat::new(
+                std::time::Duration::ZERO,
+                std::time::Duration::ZERO,
+                Some(count.max(1)),
+                0,
+            )
+        };
+        let every = |every: u64| {
+            crate::net::timed::Repeat::new(
+                std::time::Duration::from_millis(every.max(1)),
+                std::time::Duration::from_millis(jitter),
+                count,
+                std::process::id().into(),
+            )
+        };
+        match (file, repeat) {
+            (Some(file), Some(ms)) => {
+                send_timed(&addr, file.cycle(), every(ms), true, wait, out, stop).await
+            }
+            (Some(file), None) => {
+                let total = file.total();
+                send_timed(&addr, file, back_to_back(total), false, wait, out, stop).await
+            }
+            (None, Some(ms)) => {
+                send_timed(
+                    &addr,
+                    messages.into_iter().cycle(),
+                    every(ms),
+                    true,
+                    wait,
+                    out,
+                    stop,
+                )
+                .await
+            }
+            (None, None) => send(&addr, &messages, wait, out, stop).await,
+        }
+    }
 }
