@@ -54,6 +54,20 @@ pub struct Args {
     pub quiet: bool,
 }
 
+/// What `netplay ca` does.
+#[derive(Subcommand, Debug, Clone, Copy)]
+pub enum CaCommand {
+    /// Print the CA certificate's path (made on first use), for
+    /// `curl --cacert`, `openssl s_client -CAfile` or Python's `ssl`.
+    #[command(
+        after_help = "Example:\n  curl --cacert \"$(netplay ca path)\" https://localhost:8443/"
+    )]
+    Path,
+    /// Print (never run) the commands that add the CA to this system's
+    /// trust store and to browsers.
+    Install,
+}
+
 /// The headless commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -86,6 +100,13 @@ pub enum Command {
         after_help = "Examples:\n  netplay replay session.jsonl --serve 127.0.0.1:9999\n  netplay replay session.jsonl --connect 127.0.0.1:9999   (exit 1 when the answers differ)"
     )]
     Replay(ReplayArgs),
+    /// netplay's local certificate authority (the CA behind every `--tls`
+    /// server without --cert).
+    Ca {
+        /// path or install.
+        #[command(subcommand)]
+        command: CaCommand,
+    },
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  netplay completions bash > /etc/bash_completion.d/netplay"
@@ -358,7 +379,8 @@ pub struct TcpServeArgs {
     #[arg(long, value_name = "SECS")]
     pub idle_timeout: Option<f64>,
     /// Speak TLS (like `openssl s_server`): with --cert and --key, or a
-    /// generated self-signed certificate for localhost, 127.0.0.1 and ::1.
+    /// certificate for localhost, 127.0.0.1, ::1 and the listen address from
+    /// netplay's local CA (`netplay ca path` names it; nothing is written here).
     #[arg(long)]
     pub tls: bool,
     /// The certificate chain (PEM) for --tls.

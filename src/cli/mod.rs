@@ -17,8 +17,9 @@ use std::process::ExitCode;
 
 use crate::shutdown::Shutdown;
 pub use args::{
-    Args, Command, Eol, FetchArgs, RelayArgs, RelayDirection, ReplayArgs, ServeMode, TcpCommand,
-    TcpConnectArgs, TcpServeArgs, TlsArgs, UdpCommand, UdpSendArgs, UdpServeArgs, UdpServeMode,
+    Args, CaCommand, Command, Eol, FetchArgs, RelayArgs, RelayDirection, ReplayArgs, ServeMode,
+    TcpCommand, TcpConnectArgs, TcpServeArgs, TlsArgs, UdpCommand, UdpSendArgs, UdpServeArgs,
+    UdpServeMode,
 };
 use clap::CommandFactory;
 
@@ -116,6 +117,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
         } => args.run(out, stop).await,
         Command::Relay(args) => args.run(out, stop).await,
         Command::Replay(args) => args.run(out, stop).await,
+        Command::Ca { command } => ca(command, &out),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -134,6 +136,51 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
             }
         },
     }
+}
+
+/// `netplay ca path | install`.
+fn ca(command: CaCommand, out: &output::Output) -> ExitCode {
+    let ca = match crate::net::tls::local_ca::get_or_create() {
+        Ok(ca) => ca,
+        Err(reason) => {
+            out.error(&reason);
+            return Exit::Failure.into();
+        }
+    };
+    let path = ca.path().display().to_string();
+    let text = match command {
+        CaCommand::Path => path,
+        CaCommand::Install => ca_install_commands(&path),
+    };
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}") {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => Exit::Failure.into(),
+    }
+}
+
+/// The commands that trust `ca` system-wide, printed for the user to run
+/// (netplay never changes a trust store itself).
+fn ca_install_commands(ca: &str) -> String {
+    let quoted = shell_words::quote(ca);
+    format!(
+        "# netplay's local CA: {ca}
+# netplay's own clients already trust it. To make other programs trust it,
+# run the lines for your system (they need root), or point a program at it:
+#   curl --cacert {quoted} https://localhost:8443/
+#   openssl s_client -CAfile {quoted} -connect localhost:8443
+#   python3: ssl.create_default_context(cafile={quoted})
+
+# Debian, Ubuntu:
+sudo cp {quoted} /usr/local/share/ca-certificates/netplay-local-ca.crt && sudo update-ca-certificates
+# Fedora, RHEL, Arch:
+sudo trust anchor --store {quoted}
+# macOS:
+sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain {quoted}
+# Firefox and Chrome on Linux (NSS; certutil is in libnss3-tools):
+certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n 'netplay local CA' -i {quoted}"
+    )
 }
 
 /// A positive, finite number of seconds as a Duration, or a reason.

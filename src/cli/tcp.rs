@@ -510,7 +510,12 @@ impl super::TcpServeArgs {
             mode
         };
         let tls = match tls
-            .then(|| crate::net::tls::server::server(cert.as_deref(), key.as_deref()))
+            .then(|| {
+                let extra: Vec<String> = crate::net::tls::server::listen_name(&addr)
+                    .into_iter()
+                    .collect();
+                crate::net::tls::server::server_for(cert.as_deref(), key.as_deref(), &extra)
+            })
             .transpose()
         {
             Ok(tls) => tls,

@@ -77,6 +77,8 @@ impl Netplay {
         command.env("TERM", "xterm-256color");
         // Each run remembers into its own directory, never the user's.
         command.env("XDG_STATE_HOME", dir.join("state"));
+        // …and keeps its local CA there too.
+        command.env("XDG_DATA_HOME", dir.join("data"));
         for (key, value) in env {
             command.env(key, value);
         }

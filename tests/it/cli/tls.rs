@@ -37,58 +37,108 @@ fn connect(args: &[&str], input: &[u8]) -> std::process::Output {
     wait_output(child)
 }
 
+/// The CA file `netplay ca path` names (made on first use).
+fn ca_path_of_this_run() -> String {
+    let output = netplay(&["ca", "path"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// A `GET` through `tcp connect --tls` with `extra` flags; its output.
+fn get_over_tls(addr: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["tcp", "connect", "--raw", "--tls"];
+    args.extend_from_slice(extra);
+    args.push(addr);
+    connect(
+        &args,
+        b"GET / HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n",
+    )
+}
+
 #[test]
-fn a_generated_certificate_is_written_out_and_verifies() {
+fn a_tls_server_without_cert_uses_netplays_local_ca_and_writes_nothing_here() {
     let dir = scratch_dir();
-    let server = Server::start_in(
+    let first = Server::start_in(
         &dir,
         &["tcp", "serve", "127.0.0.1:0", "--tls", "--mode", "http"],
     );
-    let line = server.line_with("written to ./netplay-cert.pem");
+    let line = first.line_with("signed by netplay's local CA");
     assert!(line.contains("SHA-256 "), "{line}");
-    let addr = server.address("Listening on ").to_string();
-    let cert = dir.join("netplay-cert.pem");
-    assert!(std::fs::read_to_string(&cert)
+    let first_addr = first.address("Listening on ").to_string();
+    // A second server in the same directory: before, it replaced the
+    // first one's certificate file; now each has its own leaf, one CA.
+    let second = Server::start_in(
+        &dir,
+        &["tcp", "serve", "127.0.0.1:0", "--tls", "--mode", "http"],
+    );
+    second.line_with("signed by netplay's local CA");
+    let second_addr = second.address("Listening on ").to_string();
+    let written: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(
+        written.is_empty(),
+        "nothing in the working directory: {written:?}"
+    );
+
+    let ca = ca_path_of_this_run();
+    assert!(std::fs::read_to_string(&ca)
         .unwrap()
         .starts_with("-----BEGIN CERTIFICATE-----"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = std::path::Path::new(&ca).with_file_name("ca-key.pem");
+        let mode = std::fs::metadata(key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the CA's key is private");
+    }
+    for addr in [&first_addr, &second_addr] {
+        // Given the CA file, as curl --cacert is: the chain verifies.
+        let output = get_over_tls(addr, &["--cacert", &ca]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert!(stdout.starts_with("HTTP/1.1 200 OK"), "{stdout}");
+        assert!(
+            stderr.contains("verified: the chain leads to a trusted root"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("names    DNS:localhost, IP:127.0.0.1, IP:::1"),
+            "{stderr}"
+        );
+        // Without it: netplay's own client trusts its CA, and says so.
+        let output = get_over_tls(addr, &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert!(
+            stderr.contains("verified: signed by netplay's local CA"),
+            "{stderr}"
+        );
+    }
+    first.line_with("TLS handshake done with 127.0.0.1:");
 
-    let cacert = cert.to_str().unwrap();
-    let output = connect(
-        &[
-            "tcp", "connect", "--raw", "--tls", "--cacert", cacert, &addr,
-        ],
-        b"GET / HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n",
+    // Python's ssl, given the CA file, verifies the server by name.
+    let port = first_addr.rsplit(':').next().unwrap();
+    let script = format!(
+        "import socket, ssl\nctx = ssl.create_default_context(cafile={ca:?})\nwith socket.create_connection(('127.0.0.1', {port}), timeout=10) as raw:\n    with ctx.wrap_socket(raw, server_hostname='localhost') as tls:\n        tls.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n')\n        print(tls.recv(64).decode().split('\\r\\n')[0])\n"
     );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(stdout.starts_with("HTTP/1.1 200 OK"), "{stdout}");
-    assert!(stderr.contains("TLS handshake done in"), "{stderr}");
-    assert!(stderr.contains("verified: pinned"), "{stderr}");
-    assert!(
-        stderr.contains("names    DNS:localhost, IP:127.0.0.1, IP:::1"),
-        "{stderr}"
-    );
-    server.line_with("TLS handshake done with 127.0.0.1:");
-
-    // Without the CA: one sentence naming the flags that fix it.
-    let output = connect(&["tcp", "connect", "--tls", &addr], b"");
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let last = stderr.lines().last().unwrap_or_default();
-    // The generated certificate is its own CA (as `openssl req -x509`
-    // makes it): the sentence says to pin that file.
-    assert!(
-        last.contains("a CA certificate used as the server's own")
-            && last.contains("pass that same file with --cacert FILE to pin it, or -k"),
-        "{stderr}"
-    );
-    server.line_with("client rejected our certificate");
-
-    // Where openssl is installed, it verifies the file too (optional: nothing
-    // depends on the openssl binary).
+    if let Ok(output) = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .output()
+    {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stdout.starts_with("HTTP/1.1 200 OK"), "{stdout} {stderr}");
+    }
+    // Where openssl is installed, it verifies with the CA file too.
     if let Ok(mut child) = std::process::Command::new("openssl")
-        .args(["s_client", "-connect", &addr, "-CAfile", cacert])
+        .args([
+            "s_client",
+            "-connect",
+            &second_addr,
+            "-CAfile",
+            &ca,
+            "-verify_return_error",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -100,6 +150,16 @@ fn a_generated_certificate_is_written_out_and_verifies() {
         assert!(text.contains("Verify return code: 0 (ok)"), "{text}");
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn ca_install_prints_the_commands_and_runs_none() {
+    let ca = ca_path_of_this_run();
+    let output = netplay(&["ca", "install"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains(&format!("curl --cacert {ca}")), "{text}");
+    assert!(text.contains("update-ca-certificates"), "{text}");
 }
 
 #[test]

@@ -9,10 +9,25 @@ use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_netplay");
 
+/// The binary with `args`, its data directory (netplay's local CA) in a
+/// directory of this test run, never the user's.
 pub fn netplay(args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command.args(args);
+    command.env("XDG_DATA_HOME", data_home());
     command
+}
+
+/// `$XDG_DATA_HOME` for every netplay this test run starts: one local CA
+/// for the run, as a user has one.
+pub fn data_home() -> std::path::PathBuf {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("netplay-it-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("the test run's data directory");
+        dir
+    })
+    .clone()
 }
 
 /// A running `netplay … serve`, its stdout lines arriving on a channel.

@@ -130,7 +130,7 @@ fn tls_between_the_tabs_with_a_generated_certificate() {
     np.wait_for_text("TLS on (Ctrl+T)");
     np.press_enter();
     let port = np.listening_port();
-    np.wait_for_text("written to ./netplay-cert.pem");
+    np.wait_for_text("signed by netplay's local CA");
 
     np.press_alt('3');
     np.wait_for_text("Target");
@@ -139,8 +139,8 @@ fn tls_between_the_tabs_with_a_generated_certificate() {
     np.wait_for_text("TLS on, verified (Ctrl+T)");
     np.press_enter();
     np.wait_for_text("TLS handshake done in");
-    np.wait_for_text("verified: netplay's own certificate");
-    np.wait_for_text("certificate 0: CN=netplay localhost");
+    np.wait_for_text("verified: signed by netplay's local CA");
+    np.wait_for_text("certificate 0: CN=netplay local server");
     np.wait_for_text("names    DNS:localhost, IP:127.0.0.1, IP:::1");
     np.wait_for_text("Welcome!");
     np.type_text("Michael");
@@ -167,7 +167,7 @@ fn tls_between_the_tabs_with_a_generated_certificate() {
     np.wait_for_text("200 OK");
     np.press_f(2);
     np.press_f(2);
-    np.wait_for_text("verified: netplay's own certificate");
+    np.wait_for_text("verified: signed by netplay's local CA");
 }
 
 #[test]

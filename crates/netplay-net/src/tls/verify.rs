@@ -25,9 +25,9 @@ pub enum Verdict {
     Trusted,
     /// Byte-identical to a certificate in the extra CA file.
     Pinned,
-    /// The certificate this very process generated for its TLS server
-    /// (trusted automatically, name and dates checked).
-    Generated,
+    /// Chains to netplay's local CA (trusted automatically by netplay's
+    /// own clients: the CA lives in this user's data directory).
+    LocalCa,
     /// Not checked at all (insecure).
     Skipped,
 }
@@ -36,6 +36,8 @@ pub enum Verdict {
 #[derive(Debug)]
 pub struct Verifier {
     inner: Option<Arc<WebPkiServerVerifier>>,
+    /// The same check against netplay's local CA alone, when it exists.
+    local: Option<Arc<WebPkiServerVerifier>>,
     pinned: Vec<CertificateDer<'static>>,
     provider: Arc<CryptoProvider>,
     presented: Presented,
@@ -60,8 +62,18 @@ impl Verifier {
                     .map_err(|err| format!("TLS setup failed: {err}"))?,
             )
         };
+        let local = super::local_ca::existing_root()
+            .filter(|_| !insecure)
+            .and_then(|ca| {
+                let mut roots = RootCertStore::empty();
+                roots.add(ca).ok()?;
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                    .build()
+                    .ok()
+            });
         Ok(Self {
             inner,
+            local,
             pinned,
             provider,
             presented: Presented::default(),
@@ -141,9 +153,20 @@ impl ServerCertVerifier for Verifier {
                 self.check_pinned(end_entity, server_name, now)?;
                 self.decide(Verdict::Pinned)
             }
-            Err(_) if super::server::generated_certificates().iter().any(same) => {
-                self.check_pinned(end_entity, server_name, now)?;
-                self.decide(Verdict::Generated)
+            Err(_)
+                if self.local.as_ref().is_some_and(|local| {
+                    local
+                        .verify_server_cert(
+                            end_entity,
+                            intermediates,
+                            server_name,
+                            ocsp_response,
+                            now,
+                        )
+                        .is_ok()
+                }) =>
+            {
+                self.decide(Verdict::LocalCa)
             }
             Err(err) => Err(err),
         }

@@ -226,7 +226,7 @@ impl ServerTab {
             keys: &[Key::Ctrl('t')],
             name: "Ctrl+T",
             label: "TLS",
-            help: "TLS on / off for the next start: the certificate and key files, or a generated self-signed one",
+            help: "TLS on / off for the next start: the certificate and key files, or one from netplay's local CA",
             scope: Scope::Tab,
             action: Action::Tls,
         },

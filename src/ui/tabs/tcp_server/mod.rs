@@ -329,7 +329,7 @@ impl ServerTab {
         match self.phase {
             Phase::Stopped => {
                 let address = self.console.address();
-                let tls = match self.tls.server() {
+                let tls = match self.tls.server(&address) {
                     Ok(tls) => tls,
                     Err(reason) => {
                         return self

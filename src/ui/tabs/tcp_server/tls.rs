@@ -1,7 +1,7 @@
 //! The TCP Server tab's TLS settings (`openssl s_server` in the TUI): the
-//! switch, and the certificate and key files — both empty means netplay
-//! generates a self-signed certificate for localhost, 127.0.0.1 and ::1 and
-//! writes it out, so curl and openssl can verify it.
+//! switch, and the certificate and key files — both empty means a
+//! certificate for localhost, 127.0.0.1, ::1 and the listen address, signed
+//! by netplay's local CA (`netplay ca path` names it for curl and openssl).
 
 use std::path::PathBuf;
 
@@ -17,9 +17,9 @@ use crate::ui::widgets::input::{title, InputField};
 pub struct ServerTls {
     /// Whether new listeners speak TLS.
     pub on: bool,
-    /// The certificate chain (PEM); empty: generate one.
+    /// The certificate chain (PEM); empty: one from the local CA.
     pub cert: InputField,
-    /// The private key (PEM); empty: generate one.
+    /// The private key (PEM); empty: one from the local CA.
     pub key: InputField,
     /// The certificate in use by the running listener, in words.
     pub in_use: Option<String>,
@@ -29,7 +29,7 @@ impl Default for ServerTls {
     fn default() -> Self {
         Self {
             on: false,
-            cert: InputField::new("", "cert PEM (empty: generate)"),
+            cert: InputField::new("", "cert PEM (empty: local CA)"),
             key: InputField::new("", "key PEM"),
             in_use: None,
         }
@@ -39,7 +39,7 @@ impl Default for ServerTls {
 impl ServerTls {
     /// The TLS server to start with, `None` while off, or why it cannot be
     /// made (an unreadable file, a key that does not match).
-    pub fn server(&self) -> Result<Option<TlsServer>, String> {
+    pub fn server(&self, listen: &str) -> Result<Option<TlsServer>, String> {
         if !self.on {
             return Ok(None);
         }
@@ -48,7 +48,8 @@ impl ServerTls {
             (!text.is_empty()).then(|| PathBuf::from(text))
         };
         let (cert, key) = (path(&self.cert), path(&self.key));
-        server::server(cert.as_deref(), key.as_deref()).map(Some)
+        let extra: Vec<String> = server::listen_name(listen).into_iter().collect();
+        server::server_for(cert.as_deref(), key.as_deref(), &extra).map(Some)
     }
 
     /// The status line's words for the switch.
