@@ -1,10 +1,11 @@
 //! `tcp connect --record FILE`: the session as JSON lines, written as it
 //! happens from the headless engine's lossless events, one file across
 //! `--reconnect` attempts. The path is the user's: an existing file is
-//! replaced, but a symlink is never followed, the file is private (0600,
-//! even if it existed with other modes), a write that fails is said at
-//! once and fails the command, and a session that never connected leaves
-//! no empty file behind.
+//! replaced — the recording is written to a private temporary file beside
+//! it (0600) and renamed over it at the end, never truncated in place (a
+//! hard link to the old file keeps the old content) — a symlink there is
+//! refused, a write that fails is said at once and fails the command, and
+//! a session that never connected leaves everything as it was.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -33,7 +34,7 @@ use crate::record::{Side, Way};
 
 /// The recording file of `tcp connect --record`.
 pub struct Recorder {
-    file: std::io::BufWriter<std::fs::File>,
+    file: std::io::BufWriter<tempfile::NamedTempFile>,
     path: PathBuf,
     started: std::time::Instant,
     header: bool,
@@ -42,38 +43,31 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Opens `path` for writing (refusing a symlink); the reason when it
-    /// cannot be.
+    /// Starts a recording that will replace `path` (refusing a symlink, a
+    /// FIFO or a device there); the reason when it cannot.
     pub fn create(path: &Path, out: Output) -> Result<Self, String> {
         let shown = crate::text::sanitize_str(&path.display().to_string());
-        // A FIFO would block the open until a reader came, a device never
-        // holds a recording: only a regular file, or a new one.
-        if std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_fifo_or_device()) {
-            return Err(format!("cannot record to {shown}: not a regular file"));
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-        }
-        let file = options.open(path).map_err(|err| {
-            if err.raw_os_error() == Some(libc::ELOOP) {
-                format!("cannot record to {shown}: it is a symbolic link (give the real path)")
-            } else {
-                format!("cannot record to {shown}: {err}")
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(format!(
+                    "cannot record to {shown}: it is a symbolic link (give the real path)"
+                ))
             }
-        })?;
-        // A file that existed keeps its old mode through the open: made
-        // private here (a regular file only: never a device such as
-        // /dev/null, which root could otherwise chmod).
-        #[cfg(unix)]
-        if file.metadata().is_ok_and(|meta| meta.is_file()) {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(|err| format!("cannot record to {shown}: {err}"))?;
+            // A FIFO would block until a reader came, a device never holds
+            // a recording: only a regular file, or a new one.
+            Ok(meta) if meta.file_type().is_fifo_or_device() || meta.is_dir() => {
+                return Err(format!("cannot record to {shown}: not a regular file"))
+            }
+            _ => {}
         }
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let file = tempfile::Builder::new()
+            .prefix(".netplay-record-")
+            .tempfile_in(dir)
+            .map_err(|err| format!("cannot record to {shown}: {err}"))?;
         Ok(Self {
             file: std::io::BufWriter::new(file),
             path: path.to_path_buf(),
@@ -120,24 +114,27 @@ impl Recorder {
         self.line(&line);
     }
 
-    /// Ends the recording: whether it was written whole. A session that
-    /// never connected leaves no empty file.
+    /// Ends the recording: whether it was written whole. The file takes
+    /// the place of the path; a session that never connected leaves the
+    /// path as it was.
     pub fn finish(mut self) -> bool {
         if !self.header {
-            let empty = self
-                .file
-                .get_ref()
-                .metadata()
-                .is_ok_and(|meta| meta.is_file() && meta.len() == 0);
-            drop(self.file);
-            if empty {
-                let _ = std::fs::remove_file(&self.path);
-            }
-            return true;
+            return true; // the temporary file goes with it
         }
         if !self.failed && self.file.flush().is_err() {
             self.failed = true;
         }
-        !self.failed
+        let Ok(file) = self.file.into_inner() else {
+            return false;
+        };
+        match file.persist(&self.path) {
+            Ok(_) => !self.failed,
+            Err(err) => {
+                let shown = crate::text::sanitize_str(&self.path.display().to_string());
+                self.out
+                    .error(&format!("recording to {shown} failed: {}", err.error));
+                false
+            }
+        }
     }
 }

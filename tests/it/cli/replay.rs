@@ -298,3 +298,57 @@ fn record_refuses_a_symlink_makes_the_file_private_and_leaves_nothing_when_refus
         .unwrap()
         .starts_with("{\"netplay_record\":1"));
 }
+
+#[test]
+#[cfg(unix)]
+fn record_replaces_by_rename_never_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("session.jsonl");
+    let link = dir.path().join("hard-link.jsonl");
+    std::fs::write(&file, "old").unwrap();
+    std::fs::hard_link(&file, &link).unwrap();
+    // A refused connect: the old file is left exactly as it was.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = free.local_addr().unwrap().to_string();
+    drop(free);
+    let output = netplay(&[
+        "tcp",
+        "connect",
+        &closed,
+        "--record",
+        file.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(!output.status.success());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "old");
+    // A recorded session takes the path's place; the hard link to the old
+    // file still holds the old content (no truncation in place).
+    let greet = Server::start(&["tcp", "serve", "127.0.0.1:0"]);
+    let addr = greet.address("Listening on ").to_string();
+    let output = netplay(&["tcp", "connect", &addr, "--record", file.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .starts_with("{\"netplay_record\":1"));
+    assert_eq!(std::fs::read_to_string(&link).unwrap(), "old");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".netplay-record-")
+        })
+        .collect();
+    assert!(left.is_empty(), "no temporary file left behind");
+}
