@@ -105,7 +105,8 @@ impl Iterator for Pieces {
 }
 
 /// Saves to a new file named `name` in `dir`, never replacing anything: a
-/// taken name becomes `name (1).ext`, `name (2).ext`, … `write` fills the
+/// taken name becomes `name-1.ext`, `name-2.ext`, … (no spaces: the name
+/// pastes into a shell as it is). `write` fills the
 /// file; if it fails, no file is left. Returns the final path.
 pub fn save_new(
     dir: &Path,
@@ -122,7 +123,7 @@ pub fn save_new(
         let candidate = if n == 0 {
             dir.join(&name)
         } else {
-            dir.join(format!("{stem} ({n}){ext}"))
+            dir.join(format!("{stem}-{n}{ext}"))
         };
         match temp.persist_noclobber(&candidate) {
             Ok(_) => return Ok(candidate),
@@ -140,6 +141,40 @@ pub fn save_new(
         "no free file name like {name} in {}",
         dir.display()
     ))
+}
+
+/// Appends `bytes` to the regular file at `path`, creating it (0600) when
+/// missing. A FIFO or a device there is refused without waiting (the open
+/// never blocks); with `follow` false, so is a symbolic link (a name
+/// netplay chose, such as `./netplay.http`, where one may be planted).
+pub fn append_regular(path: &Path, bytes: &[u8], follow: bool) -> Result<(), String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let no_follow = if follow { 0 } else { libc::O_NOFOLLOW };
+        options
+            .mode(0o600)
+            .custom_flags(libc::O_NONBLOCK | no_follow);
+    }
+    let mut file = options.open(path).map_err(|err| {
+        #[cfg(unix)]
+        match err.raw_os_error() {
+            Some(libc::ELOOP) => {
+                return "it is a symbolic link (netplay does not follow one here)".to_string()
+            }
+            // A FIFO with no reader (the open does not wait for one).
+            Some(libc::ENXIO) => return "not a regular file".to_string(),
+            _ => {}
+        }
+        err.to_string()
+    })?;
+    let meta = file.metadata().map_err(|err| err.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    file.write_all(bytes).map_err(|err| err.to_string())
 }
 
 /// A file being written that replaces `target` only once complete (as
@@ -383,7 +418,7 @@ mod tests {
         let first = save_new(dir.path(), "index.html", |f| f.write_all(b"one")).unwrap();
         let second = save_new(dir.path(), "index.html", |f| f.write_all(b"two")).unwrap();
         assert_eq!(first, dir.path().join("index.html"));
-        assert_eq!(second, dir.path().join("index (1).html"));
+        assert_eq!(second, dir.path().join("index-1.html"));
         assert_eq!(std::fs::read(&first).unwrap(), b"one");
         let mode = std::fs::metadata(&second).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "not readable by others: {mode:o}");
@@ -399,8 +434,39 @@ mod tests {
         std::os::unix::fs::symlink(&victim, dir.path().join(".index.html.netplay-partial"))
             .unwrap();
         let saved = save_new(dir.path(), "index.html", |f| f.write_all(b"new")).unwrap();
-        assert_eq!(saved, dir.path().join("index (1).html"));
+        assert_eq!(saved, dir.path().join("index-1.html"));
         assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn appends_refuse_planted_links_and_fifos_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, b"precious").unwrap();
+        let link = dir.path().join("netplay.http");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let refused = append_regular(&link, b"GET /\n", false).unwrap_err();
+        assert!(refused.contains("symbolic link"), "{refused}");
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        // The user's own file behind a link: followed when asked.
+        append_regular(&link, b"+", true).unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious+");
+        let fifo = dir.path().join("fifo.http");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            for follow in [false, true] {
+                let refused = append_regular(&fifo, b"x", follow).unwrap_err();
+                assert!(refused.contains("not a regular file"), "{refused}");
+            }
+        }
+        let fresh = dir.path().join("new.http");
+        append_regular(&fresh, b"a", false).unwrap();
+        append_regular(&fresh, b"b", false).unwrap();
+        assert_eq!(std::fs::read(&fresh).unwrap(), b"ab");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 
     #[test]

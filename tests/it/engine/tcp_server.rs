@@ -460,7 +460,7 @@ async fn saves_go_through_the_engine_and_never_overwrite() {
         saved.push(path);
     }
     assert_eq!(saved[0], dir.path().join("netplay-tcp-server-x.log"));
-    assert_eq!(saved[1], dir.path().join("netplay-tcp-server-x (1).log"));
+    assert_eq!(saved[1], dir.path().join("netplay-tcp-server-x-1.log"));
     assert_eq!(std::fs::read(&saved[0]).unwrap(), b"first");
     engine.save(
         SaveFor::UdpPackets,

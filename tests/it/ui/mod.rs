@@ -1,5 +1,6 @@
 //! The UI driven through App with a TestBackend: keys in, screens out.
 
+mod files;
 mod keys_page;
 mod learning;
 mod mouse;

@@ -206,21 +206,15 @@ impl HttpTab {
             );
             return;
         }
-        let target = self
-            .requests
-            .file
-            .as_ref()
-            .map_or_else(|| PathBuf::from("netplay.http"), |(path, _)| path.clone());
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&target)
-            .and_then(|mut file| {
-                std::io::Write::write_all(
-                    &mut file,
-                    format!("\n{}", http_file::to_text(&request)).as_bytes(),
-                )
-            });
+        // The loaded collection is the user's file (a link to it is
+        // followed); the default name is netplay's, in the working
+        // directory, where a planted link must not redirect the write.
+        let (target, follow) = match &self.requests.file {
+            Some((path, _)) => (path.clone(), true),
+            None => (PathBuf::from("netplay.http"), false),
+        };
+        let text = format!("\n{}", http_file::to_text(&request));
+        let written = crate::files::append_regular(&target, text.as_bytes(), follow);
         let shown = crate::text::sanitize_str(&target.display().to_string());
         self.status = match written {
             Ok(()) => {
