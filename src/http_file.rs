@@ -79,13 +79,14 @@ pub fn parse(text: &str) -> Collection {
         }
     }
     let mut seen = HashSet::new();
+    let mut file_budget = FILE_EXPANSION;
     for (name, _, lines) in blocks {
         let request = block(
             name,
             &lines,
             &variables,
-            &mut collection.problems,
-            &mut seen,
+            (&mut collection.problems, &mut seen),
+            &mut file_budget,
         );
         if let Some(request) = request {
             collection.requests.push(request);
@@ -115,8 +116,8 @@ fn block(
     mut name: Option<String>,
     lines: &[(usize, &str)],
     variables: &HashMap<String, String>,
-    problems: &mut Vec<String>,
-    seen: &mut HashSet<String>,
+    (problems, seen): (&mut Vec<String>, &mut HashSet<String>),
+    file_budget: &mut usize,
 ) -> Option<FileRequest> {
     let mut at = 0;
     // Before the request line: blank lines, comments (`# @name x` names
@@ -156,6 +157,8 @@ fn block(
         problems,
         seen,
         line: number,
+        request_budget: REQUEST_EXPANSION,
+        file_budget,
     };
     let url = context.apply(&url);
     let mut headers = Vec::new();
@@ -235,7 +238,18 @@ struct Substitute<'a> {
     /// The problems said already (a set: a large file has many).
     seen: &'a mut HashSet<String>,
     line: usize,
+    /// Bytes substitutions may still add to this request…
+    request_budget: usize,
+    /// …and to the whole file: lines each under [`EXPANDED_LIMIT`] add up
+    /// (150,000 body lines of `{{a}}` would make gigabytes).
+    file_budget: &'a mut usize,
 }
+
+/// What variables may add to one request, in total.
+const REQUEST_EXPANSION: usize = 4 * 1024 * 1024;
+
+/// What variables may add to a whole file, in total.
+const FILE_EXPANSION: usize = 4 * 1024 * 1024;
 
 /// The longest text a substitution may make: `@a = {{a}}{{a}}…` grows
 /// tenfold a pass, and a 100-byte file must not take the memory.
@@ -291,6 +305,16 @@ impl Substitute<'_> {
                 }
             }
             next.push_str(rest);
+            let grown = next.len().saturating_sub(out.len());
+            if grown > self.request_budget || grown > *self.file_budget {
+                self.problem(format!(
+                    "variables expand past {} in this request or file: left as written",
+                    crate::format::bytes(REQUEST_EXPANSION as u64)
+                ));
+                return text.to_string();
+            }
+            self.request_budget -= grown;
+            *self.file_budget -= grown;
             out = next;
             if !changed {
                 return out;

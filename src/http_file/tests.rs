@@ -195,6 +195,47 @@ fn a_variable_bomb_stops_and_bodies_keep_their_at_lines() {
 }
 
 #[test]
+fn a_body_of_many_small_expansions_is_capped_in_total() {
+    // The shape that grew a 960 KB file to 3.7 GB: a 60,000-byte variable
+    // used on each of 150,000 body lines (each line under the per-line cap).
+    let mut bomb = format!("@a = {}\n### bomb\nPOST http://h/\n\n", "A".repeat(60_000));
+    for _ in 0..150_000 {
+        bomb.push_str("{{a}}\n");
+    }
+    let collection = parse(&bomb);
+    let total: usize = collection
+        .requests
+        .iter()
+        .map(|r| r.url.len() + r.body.len())
+        .sum();
+    assert!(
+        total <= bomb.len() + 4 * 1024 * 1024 + 64 * 1024,
+        "{total} bytes made from a {} byte file",
+        bomb.len()
+    );
+    assert!(
+        collection
+            .problems
+            .iter()
+            .any(|p| p.contains("expand past 4.0 MiB in this request or file")),
+        "{:?}",
+        collection.problems
+    );
+    // A polite file that uses a variable a few hundred times expands whole.
+    let mut polite = String::from("@host = http://127.0.0.1:9999\n");
+    for n in 0..300 {
+        polite.push_str(&format!("### r{n}\nGET {{{{host}}}}/item/{n}\n\n"));
+    }
+    let collection = parse(&polite);
+    assert_eq!(collection.requests.len(), 300);
+    assert_eq!(
+        collection.requests[299].url,
+        "http://127.0.0.1:9999/item/299"
+    );
+    assert!(collection.problems.is_empty(), "{:?}", collection.problems);
+}
+
+#[test]
 fn many_problems_stay_fast() {
     let mut text = String::from("GET http://h/\n");
     for n in 0..50_000 {
