@@ -519,4 +519,8 @@ pub struct ReplayArgs {
     /// Replay the recorded delays instead of waiting for the client's bytes.
     #[arg(long)]
     pub timing: bool,
+    /// With --serve: connections replayed at once; more are closed at
+    /// accept (each costs its socket buffers; the recording is shared).
+    #[arg(long, value_name = "N", value_parser = at_least_one, requires = "serve")]
+    pub max_conn: Option<usize>,
 }

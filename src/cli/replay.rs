@@ -14,11 +14,18 @@ use crate::shutdown::Shutdown;
 use crate::text::sanitize;
 
 /// Replays `file` (see [`super::ReplayArgs::run`]).
+/// How `--serve` replays: the recorded delays or not, and the cap on
+/// connections at once.
+struct How {
+    timing: bool,
+    max_conn: Option<usize>,
+}
+
 async fn replay_file(
     file: &Path,
     serve: Option<String>,
     connect: Option<String>,
-    timing: bool,
+    How { timing, max_conn }: How,
     out: Output,
     mut stop: Shutdown,
 ) -> ExitCode {
@@ -106,18 +113,27 @@ async fn replay_file(
     // Out of file descriptors, wait instead of spinning: 100 ms doubling
     // to 1 s, one line a second at most (the listeners' one acceptor).
     let mut acceptor = Acceptor::new(listener);
+    let mut replaying = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             _ = stop.recv() => return ExitCode::SUCCESS,
+            Some(_) = replaying.join_next() => {}
             accepted = acceptor.accept() => match accepted {
                 Accepted::Peer { stream, peer, recovered } => {
                     if let Some(words) = recovered {
                         out.event_to_stderr("accepting", Kind::Info, &words, &[]);
                     }
+                    if let Some(limit) = max_conn.filter(|limit| replaying.len() >= *limit) {
+                        drop(stream);
+                        let text = format!("Refused connection from {peer}: {limit} connections open (--max-conn)");
+                        out.event("rejected", Kind::Error, &text, &[("peer", Value::from(peer.to_string()))]);
+                        continue;
+                    }
                     out.event("accepted", Kind::Info, &format!("Replaying to {peer}"), &[("peer", Value::from(peer.to_string()))]);
+                    // Each connection replays on its own, from the one
+                    // shared copy of the recording.
                     let recording = std::sync::Arc::clone(&recording);
-                    // Each connection replays on its own.
-                    tokio::spawn(async move {
+                    replaying.spawn(async move {
                         let _ = replay::serve_one(stream, &recording, timing).await;
                     });
                 }
@@ -136,7 +152,9 @@ impl super::ReplayArgs {
             serve,
             connect,
             timing,
+            max_conn,
         } = self;
-        replay_file(&file, serve, connect, timing, out, stop).await
+        let how = How { timing, max_conn };
+        replay_file(&file, serve, connect, how, out, stop).await
     }
 }

@@ -63,17 +63,6 @@ impl Serve {
             }
         }
     }
-
-    fn rss_kib(&self) -> u64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("status");
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|kib| kib.parse().ok())
-            .expect("VmRSS")
-    }
 }
 
 impl Drop for Serve {
@@ -143,18 +132,7 @@ fn an_idle_connection_costs_at_most_8_kib() {
     // A few connections first, so one-time costs (tables, the first task
     // allocations) are in the baseline.
     let warm: Vec<TcpStream> = (0..50).map(|_| TcpStream::connect(addr).unwrap()).collect();
-    let settle = |serve: &Serve| {
-        // RSS stops growing once every accepted connection is set up.
-        let mut last = serve.rss_kib();
-        loop {
-            std::thread::sleep(Duration::from_millis(200));
-            let now = serve.rss_kib();
-            if now == last {
-                return now;
-            }
-            last = now;
-        }
-    };
+    let settle = |serve: &Serve| common::settled_rss(serve.child.id());
     let before = settle(&serve);
     let idle: Vec<TcpStream> = (0..CONNECTIONS)
         .map(|_| TcpStream::connect(addr).expect("connect"))

@@ -25,29 +25,6 @@ fn silent_target() -> (std::net::SocketAddr, std::sync::mpsc::Receiver<TcpStream
     (addr, rx)
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|kib| kib.parse().ok())
-        .expect("VmRSS")
-}
-
-/// RSS once it stops growing (every accepted pair set up).
-fn settled_rss(pid: u32) -> u64 {
-    let mut last = rss_kib(pid);
-    loop {
-        std::thread::sleep(Duration::from_millis(200));
-        let now = rss_kib(pid);
-        if now == last {
-            return now;
-        }
-        last = now;
-    }
-}
-
 #[test]
 fn an_idle_relay_pair_costs_at_most_16_kib() {
     const PAIRS: usize = 3_000;
@@ -65,7 +42,7 @@ fn an_idle_relay_pair_costs_at_most_16_kib() {
     let mut held: Vec<TcpStream> = (0..50)
         .map(|_| upstreams.recv_timeout(common::WAIT).unwrap())
         .collect();
-    let before = settled_rss(pid);
+    let before = common::settled_rss(pid);
     let idle: Vec<TcpStream> = (0..PAIRS)
         .map(|_| TcpStream::connect(addr).expect("connect"))
         .collect();
@@ -77,7 +54,7 @@ fn an_idle_relay_pair_costs_at_most_16_kib() {
                 .expect("an upstream connection"),
         );
     }
-    let after = settled_rss(pid);
+    let after = common::settled_rss(pid);
     let per_pair = after.saturating_sub(before) * 1024 / PAIRS as u64;
     eprintln!("idle relay pair: {per_pair} B ({before} KiB → {after} KiB)");
     assert!(per_pair <= 16 * 1024, "{per_pair} B per idle pair");

@@ -123,13 +123,6 @@ fn malformed_and_unknown_recordings_say_why() {
     }
 }
 
-/// Resident memory of a process, in KiB (Linux; `None` elsewhere).
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 #[test]
 fn a_client_that_sends_far_more_than_recorded_is_cut_off_and_others_are_served() {
     let dir = tempfile::tempdir().unwrap();
@@ -146,18 +139,17 @@ fn a_client_that_sends_far_more_than_recorded_is_cut_off_and_others_are_served()
     // Far more than the recording's one byte: the mock reads what the
     // recording says, closes, and holds none of the rest.
     let chunk = vec![b'z'; 1 << 20];
-    let before = rss_kib(mock.child.id());
+    let before = common::rss_kib(mock.child.id());
     for _ in 0..64 {
         if client.write_all(&chunk).is_err() {
             break; // the mock closed after the recorded byte: also fine
         }
     }
-    if let (Some(before), Some(after)) = (before, rss_kib(mock.child.id())) {
-        assert!(
-            after < before + 16 * 1024,
-            "RSS grew from {before} to {after} KiB"
-        );
-    }
+    let after = common::rss_kib(mock.child.id());
+    assert!(
+        after < before + 16 * 1024,
+        "RSS grew from {before} to {after} KiB"
+    );
     // Still serving others.
     let mut other = common::tutorial_client(addr);
     common::expect_bytes(&mut other, b"hi");
@@ -351,4 +343,46 @@ fn record_replaces_by_rename_never_in_place() {
         })
         .collect();
     assert!(left.is_empty(), "no temporary file left behind");
+}
+
+#[test]
+fn fifty_clients_that_never_read_share_one_recording_and_max_conn_refuses_more() {
+    // A 16 MiB answer: before, every connection copied the recording (16
+    // MiB each: 800 MiB for 50 clients).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.jsonl");
+    let answer = "x".repeat(16 << 20);
+    std::fs::write(
+        &file,
+        format!("{{\"netplay_record\":1,\"side\":\"client\"}}\n{{\"t_us\":0,\"dir\":\"in\",\"data\":\"{answer}\"}}\n"),
+    )
+    .unwrap();
+    let mock = Server::start(&[
+        "replay",
+        file.to_str().unwrap(),
+        "--serve",
+        "127.0.0.1:0",
+        "--max-conn",
+        "50",
+    ]);
+    let addr = mock.address(" on ");
+    let pid = mock.child.id();
+    let before = common::settled_rss(pid);
+    let clients: Vec<std::net::TcpStream> = (0..50)
+        .map(|_| std::net::TcpStream::connect(addr).unwrap())
+        .collect();
+    for _ in 0..50 {
+        mock.line_with("Replaying to 127.0.0.1:");
+    }
+    let after = common::settled_rss(pid);
+    eprintln!("50 non-reading clients: {before} KiB → {after} KiB");
+    assert!(
+        after < before + 100 * 1024,
+        "RSS grew from {before} to {after} KiB: the recording is copied per connection"
+    );
+    // The 51st is refused at accept, said in one line; the others stay.
+    let _extra = std::net::TcpStream::connect(addr).unwrap();
+    let line = mock.line_with("Refused connection from 127.0.0.1:");
+    assert!(line.contains("50 connections open (--max-conn)"), "{line}");
+    drop(clients);
 }

@@ -146,3 +146,29 @@ pub fn open_files_limit() -> usize {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
 }
+
+/// Resident memory of process `pid`, in KiB (Linux: /proc).
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+        .expect("VmRSS")
+}
+
+/// RSS of `pid` once it stops growing (what was accepted is set up),
+/// within [`WAIT`].
+pub fn settled_rss(pid: u32) -> u64 {
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut last = rss_kib(pid);
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let now = rss_kib(pid);
+        if now == last || std::time::Instant::now() > deadline {
+            return now;
+        }
+        last = now;
+    }
+}
