@@ -302,7 +302,7 @@ pub async fn play_client_over(
             return Ok(compare(&answers.expected, &answers.got));
         }
         if let Some(difference) =
-            send_reading(&mut sink, &mut source, &bytes, &mut answers, stall).await?
+            send_reading(&mut sink, &mut source, bytes, &mut answers, stall).await?
         {
             return Ok(Some(difference));
         }
