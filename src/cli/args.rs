@@ -8,7 +8,7 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
 pub use super::event_log::Dump;
 
-/// A terminal network playground: HTTP, TCP server, TCP client and UDP
+/// A terminal network playground: HTTP, TCP server, TCP client, UDP and relay
 /// over real sockets. With no subcommand, the full-screen UI opens.
 #[derive(Parser, Debug)]
 #[command(

@@ -166,8 +166,7 @@ async fn exchange(
                 match chunk {
                     Some(chunk) => {
                         if let Err(err) = out.data(&chunk) {
-                            out.error(&format!("writing the body failed: {err}"));
-                            return Exit::Failure.into();
+                            return body_not_written(&out, &err);
                         }
                     }
                     None => body_open = false,
@@ -279,8 +278,7 @@ async fn exchange(
                 // Every piece was queued before Done: write what is left.
                 while let Ok(chunk) = body_rx.try_recv() {
                     if let Err(err) = out.data(&chunk) {
-                        out.error(&format!("writing the body failed: {err}"));
-                        return Exit::Failure.into();
+                        return body_not_written(&out, &err);
                     }
                 }
                 if let Some(reason) = &body.spool_error {
@@ -315,6 +313,15 @@ async fn exchange(
             HttpEvent::Saved(_) | HttpEvent::SaveFailed(_) => {}
         }
     }
+}
+
+/// Stdout refused the body: exit 23 as curl does, and quietly when the
+/// reader closed the pipe (`fetch … | head -2` is not a network problem).
+fn body_not_written(out: &Output, err: &std::io::Error) -> ExitCode {
+    if err.kind() != std::io::ErrorKind::BrokenPipe {
+        out.error(&format!("writing the body failed: {err}"));
+    }
+    Exit::WriteError.into()
 }
 
 /// The file `-o` names; `-o -` (or no `-o`) means stdout, as in curl.

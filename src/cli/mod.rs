@@ -88,6 +88,9 @@ pub enum Exit {
     Usage = 2,
     /// 22: `fetch --fail` got an HTTP error status (curl's `-f` code).
     HttpError = 22,
+    /// 23: the body could not be written (curl's write error); a reader
+    /// that closed the pipe (`| head`) ends it quietly.
+    WriteError = 23,
 }
 
 impl From<Exit> for ExitCode {
@@ -130,6 +133,8 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
         Command::Man => match clap_mangen::Man::new(Args::command()).render(&mut std::io::stdout())
         {
             Ok(()) => ExitCode::SUCCESS,
+            // `netplay man | head`: the reader had enough.
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             Err(err) => {
                 out.error(&format!("cannot write the manual: {err}"));
                 Exit::Failure.into()
@@ -187,7 +192,27 @@ certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n 'netplay local CA' -i {quoted}"
 pub fn seconds(value: f64, what: &str) -> Result<std::time::Duration, String> {
     if value.is_finite() && value > 0.0 && value < 1e9 {
         Ok(std::time::Duration::from_secs_f64(value))
+    } else if value >= 1e9 {
+        Err(format!(
+            "{what} must be under 1e9 seconds (about 31 years); {value} is too long"
+        ))
     } else {
         Err(format!("{what} must be a positive number of seconds"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seconds;
+
+    #[test]
+    fn seconds_say_what_is_wrong_with_them() {
+        assert_eq!(seconds(1.5, "--timeout").unwrap().as_millis(), 1500);
+        let long = seconds(1e10, "--timeout").unwrap_err();
+        assert!(long.contains("under 1e9 seconds"), "{long}");
+        for bad in [0.0, -1.0, f64::NAN] {
+            let err = seconds(bad, "--timeout").unwrap_err();
+            assert!(err.contains("positive number"), "{err}");
+        }
     }
 }

@@ -345,7 +345,14 @@ pub async fn send_timed(
 /// The last line of `udp send --repeat/--file`: datagrams sent (those the
 /// socket could not send are counted apart: `--count` counts attempts).
 fn summary(sent: u64, replies: u64, not_sent: u64, failed: bool, out: Output) -> ExitCode {
-    let mut text = format!("Sent {sent} datagrams, {replies} replies");
+    let mut text = format!(
+        "Sent {}, {}",
+        crate::format::plural(sent, "datagram"),
+        match replies {
+            1 => "1 reply".to_string(),
+            n => format!("{} replies", crate::format::count(n)),
+        }
+    );
     if not_sent > 0 {
         text.push_str(&format!(", {not_sent} not sent"));
     }

@@ -242,16 +242,20 @@ pub fn parse_escapes(text: &str) -> Result<Vec<u8>, EscapeError> {
                 continue;
             }
             Some('u') => {
-                let decoded = (chars.get(i + 2) == Some(&'{'))
+                let braced = (chars.get(i + 2) == Some(&'{'))
                     .then(|| chars[i + 3..].iter().take(7).position(|c| *c == '}'))
                     .flatten()
                     .and_then(|digits| {
                         let hex: String = chars[i + 3..i + 3 + digits].iter().collect();
-                        let code = u32::from_str_radix(&hex, 16).ok()?;
-                        Some((char::from_u32(code)?, digits))
+                        Some((u32::from_str_radix(&hex, 16).ok()?, hex, digits))
                     });
-                let Some((c, digits)) = decoded else {
+                let Some((code, hex, digits)) = braced else {
                     return Err(error("\\u needs a code point in braces, like \\u{202e}"));
+                };
+                let Some(c) = char::from_u32(code) else {
+                    return Err(error(&format!(
+                        "\\u{{{hex}}} is not a character: past \\u{{10ffff}} or a surrogate (d800–dfff)"
+                    )));
                 };
                 let mut buf = [0u8; 4];
                 out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
@@ -361,6 +365,15 @@ mod tests {
             parse_escapes("\\u{d800}").is_err(),
             "surrogates are not chars"
         );
+        // A code point past the last one is named as such, not as missing.
+        let err = parse_escapes("\\u{110000}").unwrap_err();
+        assert!(
+            err.reason.contains("\\u{110000} is not a character"),
+            "{}",
+            err.reason
+        );
+        let err = parse_escapes("\\u202e").unwrap_err();
+        assert!(err.reason.contains("in braces"), "{}", err.reason);
     }
 
     /// Sequences a hostile peer would send, and what must be shown instead.

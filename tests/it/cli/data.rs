@@ -627,3 +627,45 @@ fn udp_send_prints_every_reply_even_two_per_message() {
         ]
     );
 }
+
+/// `fetch … | head -c 10` and `netplay man | head`: the reader closing the
+/// pipe early ends netplay quietly (curl exits 23 for the body, silently).
+#[test]
+fn a_reader_that_closes_stdout_early_ends_netplay_quietly() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request);
+        let body = vec![b'x'; 8 << 20];
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(&body);
+    });
+    for args in [
+        vec!["fetch".to_string(), format!("http://{addr}/")],
+        vec!["man".to_string()],
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 10];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout); // as `head -c 10` does
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+        let want = if args[0] == "fetch" {
+            Some(23)
+        } else {
+            Some(0)
+        };
+        assert_eq!(output.status.code(), want, "{args:?}");
+    }
+}
