@@ -475,8 +475,8 @@ pub struct UdpServeArgs {
 pub struct UdpSendArgs {
     /// host:port to send to.
     pub addr: String,
-    /// The messages, one datagram each.
-    #[arg(required_unless_present = "file")]
+    /// The messages, one datagram each; none and no --file: stdin's
+    /// lines, one datagram each (as `nc -u` sends what it reads).
     pub messages: Vec<String>,
     /// Send FILE's bytes as one datagram (with --lines: one per line,
     /// each keeping its line ending) instead of MSG.

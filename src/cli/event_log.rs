@@ -430,10 +430,8 @@ impl EventLog {
     }
 
     fn json_line(&mut self, event: &str, kind: Kind, text: String, fields: Vec<(&str, Value)>) {
-        let mut time = String::new();
-        self.stamps.push(&mut time, Stamp::now());
         let mut all: Vec<(&str, Value)> = vec![
-            ("time", Value::Str(time)),
+            ("time", Value::Str(Stamp::now().rfc3339())),
             ("event", event.into()),
             ("kind", kind.name().into()),
             ("text", Value::Str(text)),

@@ -60,7 +60,7 @@ impl Output {
         let stamp = Stamp::now();
         if self.json {
             let mut all: Vec<(&str, Value)> = vec![
-                ("time", Value::Str(stamp.full())),
+                ("time", Value::Str(stamp.rfc3339())),
                 ("event", event.into()),
                 ("kind", kind.name().into()),
                 ("text", text.into()),

@@ -226,10 +226,7 @@ pub async fn send(
                             ],
                         );
                     } else {
-                        let mut line = format!("{from}: ").into_bytes();
-                        line.extend_from_slice(&data.preview);
-                        line.push(b'\n');
-                        if out.data(&line).is_err() {
+                        if out.data(&reply_line(from, &data.preview)).is_err() {
                             return Exit::Failure.into();
                         }
                     }
@@ -311,10 +308,7 @@ pub async fn send_timed(
         match event {
             Ok(Some(Event::Udp(_, UdpEvent::Received { from, data, .. }))) => {
                 replies += 1;
-                let mut line = format!("{from}: ").into_bytes();
-                line.extend_from_slice(&data.preview);
-                line.push(b'\n');
-                if out.data(&line).is_err() {
+                if out.data(&reply_line(from, &data.preview)).is_err() {
                     return Exit::Failure.into();
                 }
             }
@@ -398,6 +392,41 @@ impl super::UdpServeArgs {
     }
 }
 
+/// A reply as `udp send` prints it: `from: bytes`, one line per reply (a
+/// reply that ends its own line gets no blank line after it).
+fn reply_line(from: SocketAddr, bytes: &[u8]) -> Vec<u8> {
+    let mut line = format!("{from}: ").into_bytes();
+    line.extend_from_slice(bytes);
+    if !bytes.ends_with(b"\n") {
+        line.push(b'\n');
+    }
+    line
+}
+
+/// `udp send ADDR` with no message: what stdin holds, cut after each line
+/// (read whole first, at most 1 GiB, on the blocking pool).
+async fn stdin_lines() -> Result<crate::files::Pieces, String> {
+    use std::io::{IsTerminal, Read};
+    if std::io::stdin().is_terminal() {
+        return Err("nothing to send: give MSG, --file FILE, or pipe data to stdin".into());
+    }
+    let read = tokio::task::spawn_blocking(|| {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(1 << 30)
+            .read_to_end(&mut bytes)
+            .map(|_| bytes)
+    })
+    .await
+    .map_err(|err| err.to_string())?;
+    match read {
+        Ok(bytes) if bytes.is_empty() => Err("nothing to send: stdin was empty".into()),
+        Ok(bytes) => Ok(crate::files::Pieces::of(bytes, true)),
+        Err(err) => Err(format!("cannot read stdin: {err}")),
+    }
+}
+
 impl super::UdpSendArgs {
     /// Checks the arguments and sends.
     pub async fn run(self, out: Output, stop: Shutdown) -> ExitCode {
@@ -423,6 +452,16 @@ impl super::UdpSendArgs {
                 out.error(&format!("--file {shown}: {reason}"));
                 return Exit::Usage.into();
             }
+        };
+        let file = match file {
+            None if messages.is_empty() => match stdin_lines().await {
+                Ok(pieces) => Some(pieces),
+                Err(reason) => {
+                    out.error(&reason);
+                    return Exit::Usage.into();
+                }
+            },
+            file => file,
         };
         let messages: Vec<Vec<u8>> = messages.into_iter().map(String::into_bytes).collect();
         let back_to_back = |count: u64| {

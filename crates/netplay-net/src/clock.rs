@@ -33,6 +33,11 @@ impl Stamp {
         self.local().format("%Y-%m-%d %H:%M:%S%.3f %:z").to_string()
     }
 
+    /// `2026-11-25T15:04:05.123+01:00` (RFC 3339), for JSON.
+    pub fn rfc3339(&self) -> String {
+        self.local().format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+    }
+
     /// `20261125-150405`, for file names.
     pub fn file_part(&self) -> String {
         self.local().format("%Y%m%d-%H%M%S").to_string()
@@ -75,6 +80,13 @@ impl FullStamps {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_stamps_are_rfc_3339() {
+        let text = Stamp::now().rfc3339();
+        let parsed = chrono::DateTime::parse_from_rfc3339(&text);
+        assert!(parsed.is_ok(), "{text}");
+    }
 
     #[test]
     fn cached_stamps_read_as_full_stamps() {

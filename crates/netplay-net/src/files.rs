@@ -59,11 +59,7 @@ pub fn pieces(path: &Path, lines: bool, limit: u64) -> Result<Pieces, String> {
     if bytes.is_empty() {
         return Err("the file is empty".into());
     }
-    Ok(Pieces {
-        bytes: bytes.into(),
-        lines,
-        at: 0,
-    })
+    Ok(Pieces::of(bytes, lines))
 }
 
 /// A file's pieces, cut one at a time as they are sent: memory stays one
@@ -76,6 +72,15 @@ pub struct Pieces {
 }
 
 impl Pieces {
+    /// `bytes` cut for sending: whole, or after each `\n` with `lines`.
+    pub fn of(bytes: Vec<u8>, lines: bool) -> Self {
+        Pieces {
+            bytes: bytes.into(),
+            lines,
+            at: 0,
+        }
+    }
+
     /// How many pieces there are in all.
     pub fn total(&self) -> u64 {
         if !self.lines {

@@ -345,6 +345,17 @@ fn json_lines_parse_as_json() {
     for field in ["time", "kind", "text", "conn"] {
         assert!(received.get(field).is_some(), "{field} in {received}");
     }
+    // RFC 3339, as every JSON consumer parses it (`2026-12-07T03:11:19.109+00:00`).
+    let time = received["time"].as_str().unwrap();
+    let bytes = time.as_bytes();
+    assert!(
+        bytes.len() == 29
+            && bytes[10] == b'T'
+            && bytes[19] == b'.'
+            && matches!(bytes[23], b'+' | b'-')
+            && bytes[26] == b':',
+        "{time}"
+    );
     let closed: serde_json::Value = serde_json::from_str(&server.line_with("\"closed\"")).unwrap();
     assert_eq!(closed["reason"], "closed by peer");
     let (code, rest) = server.terminate();
@@ -376,6 +387,29 @@ fn udp_serve_and_send() {
     server.line_with("Received from 127.0.0.1:");
     let (code, _) = server.terminate();
     assert_eq!(code, 0);
+
+    // No message: stdin's lines, one datagram each (as `nc -u` sends);
+    // a reply that ends its own line gets no blank line after it.
+    let echo = Server::start(&["udp", "serve", "127.0.0.1:0", "--mode", "echo"]);
+    let addr = echo.address("Bind UDP on ");
+    let output = run_with_input(&["udp", "send", &addr.to_string()], b"hi\nthere\n");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("{addr}: hi\n{addr}: there\n")
+    );
+    assert!(
+        stderr(&output).contains("Sent 2 datagrams, 2 replies"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run_with_input(&["udp", "send", &addr.to_string()], b"");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("stdin was empty"),
+        "{}",
+        stderr(&output)
+    );
 
     let closed = std::net::UdpSocket::bind("127.0.0.1:0")
         .unwrap()
