@@ -138,6 +138,10 @@ impl RelayArgs {
                 let Event::Relay(_, event) = event else {
                     return Next::Go;
                 };
+                // Said once, on stderr with its hint (not also as a line).
+                if let RelayEvent::StartFailed { reason } = event {
+                    return Next::Fail(format!("cannot listen: {reason}"));
+                }
                 let line = narrate(&event, &args.target);
                 match &line.data {
                     Some(data) => {
@@ -149,9 +153,6 @@ impl RelayArgs {
                     None => log.event(event_name(&event), line.kind, &line.text, || fields(&event)),
                 }
                 match event {
-                    RelayEvent::StartFailed { reason } => {
-                        Next::Fail(format!("cannot listen: {reason}"))
-                    }
                     RelayEvent::Stopped => Next::Done(ExitCode::SUCCESS),
                     _ => Next::Go,
                 }

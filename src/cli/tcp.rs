@@ -167,6 +167,10 @@ pub async fn serve(
                     log.data("sent", Kind::Out, &head, data, || data_fields(*conn, data));
                     return Next::Go;
                 }
+                // Said once, on stderr with its hint (not also as a line).
+                ServerEvent::StartFailed { reason } => {
+                    return Next::Fail(format!("cannot listen: {reason}"));
+                }
                 _ => {}
             }
             let line = narrator.narrate(&event, mode_name);
@@ -174,9 +178,6 @@ pub async fn serve(
                 server_fields(&event)
             });
             match event {
-                ServerEvent::StartFailed { reason } => {
-                    Next::Fail(format!("cannot listen: {reason}"))
-                }
                 ServerEvent::Stopped => Next::Done(ExitCode::SUCCESS),
                 _ => Next::Go,
             }

@@ -120,6 +120,20 @@ fn exit_codes_and_one_line_reasons() {
         stderr(&output)
     );
     assert!(stderr(&output).contains("already in use"));
+    // Said once: on stderr, not also as an event line.
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains("already in use"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let output = netplay(&["relay", &taken, "127.0.0.1:9"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr(&output)
+    );
+    assert_eq!(all.matches("already in use").count(), 1, "{all}");
 
     let output = netplay(&["fetch", "ftp://example/"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
