@@ -55,8 +55,8 @@ fn tutorial_chat_inside_one_netplay() {
     // A frame may be seen half-written, so wait for each line rather than
     // asserting on the first screen that has one of them.
     np.wait_for_text("Accept new connection from 127.0.0.1:");
-    np.wait_for_text("received 7 B from 127.0.0.1:");
-    np.wait_for_text("sent 15 B to 127.0.0.1:");
+    np.wait_for_text("received 8 B from 127.0.0.1:");
+    np.wait_for_text("sent 16 B to 127.0.0.1:");
     np.wait_for_text("· 1 open");
 
     np.press_alt('3');
@@ -99,8 +99,8 @@ fn tutorial_chat_through_the_relay_inside_one_netplay() {
     np.wait_for_text("Hello, Michael!");
 
     np.press_alt('5');
-    np.wait_for_text("client → server 7 B: Michael");
-    np.wait_for_text("server → client 15 B: Hello, Michael!");
+    np.wait_for_text("client → server 8 B: Michael\\n");
+    np.wait_for_text("server → client 16 B: Hello, Michael!\\n");
     np.wait_for_text("1 open · 1 accepted");
     np.wait_for_text("upstream 127.0.0.1:");
 

@@ -225,7 +225,7 @@ async fn f12_shows_the_code_behind_every_tab_for_its_settings() {
         (
             '3',
             "TCP Client",
-            "MESSAGE = b'Michael'",
+            "MESSAGE = b'Michael\\n'",
             "| nc -N 127.0.0.1 9999",
         ),
         ('4', "UDP", "s.recvfrom(65535)", "nc -u -w1"),
@@ -262,7 +262,7 @@ async fn f12_shows_the_code_behind_every_tab_for_its_settings() {
     app.on_key(key(KeyCode::Tab)); // the message input
     type_text(&mut app, "Tracy");
     app.on_key(key(KeyCode::F(12)));
-    assert!(show(&mut app).contains("MESSAGE = b'Tracy'"));
+    assert!(show(&mut app).contains("MESSAGE = b'Tracy\\n'"));
     app.on_key(key(KeyCode::Esc));
     app.on_key(alt('2'));
     app.on_key(key(KeyCode::F(5))); // mode: the next after greet

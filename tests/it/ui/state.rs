@@ -30,7 +30,7 @@ async fn addresses_modes_and_histories_survive_a_restart() {
     app.on_key(alt('3'));
     set_field(&mut app, "[::1]:7002");
     app.on_key(key(KeyCode::Tab)); // the message
-    app.on_key(key(KeyCode::F(3))); // line ending LF
+    app.on_key(key(KeyCode::F(3))); // line ending LF (the default) → CRLF
     app.on_key(alt('4'));
     set_field(&mut app, "127.0.0.1:0");
     app.on_key(key(KeyCode::Tab)); // send to
@@ -63,7 +63,7 @@ async fn addresses_modes_and_histories_survive_a_restart() {
     app.on_key(alt('3'));
     let text = show(&mut app);
     assert!(
-        text.contains("[::1]:7002") && text.contains("EOL LF"),
+        text.contains("[::1]:7002") && text.contains("EOL CRLF"),
         "{text}"
     );
     app.on_key(alt('4'));

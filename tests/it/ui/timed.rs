@@ -47,7 +47,7 @@ async fn alt_t_repeats_the_client_message_with_jitter_exactly_count_times() {
     assert!(text.contains("repeating every 20 ms ±5 ms"), "{text}");
     app.on_key(key(KeyCode::F(8)));
     pump_until(&mut app, &mut rx, "Disconnected").await;
-    assert_eq!(reader.join().unwrap(), b"tick;".repeat(5));
+    assert_eq!(reader.join().unwrap(), b"tick;\n".repeat(5));
     // The prompt remembers the last repeat.
     app.on_key(alt('t'));
     assert!(show(&mut app).contains("20ms ±5ms x5"));

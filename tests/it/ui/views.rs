@@ -113,7 +113,8 @@ async fn the_tutorial_chat_as_a_person_reads_it() {
         text.contains("Accept new connection from 127.0.0.1:"),
         "{text}"
     );
-    assert!(text.contains("received 7 B from"));
+    // "Michael" and the LF the client tab ends a line with (as nc does).
+    assert!(text.contains("received 8 B from"), "{text}");
     assert!(text.contains("1 open"));
 
     app.on_key(alt('3'));
@@ -524,8 +525,7 @@ async fn client_tab_escapes_line_endings_half_close_and_hex() {
     set_field(&mut app, &addr.to_string());
     app.on_key(key(KeyCode::Enter));
     pump_until(&mut app, &mut rx, "Connected: local").await;
-    app.on_key(key(F4)); // escapes on
-    app.on_key(key(F3)); // EOL: LF
+    app.on_key(key(F4)); // escapes on; the line ending is LF already
     assert!(show(&mut app).contains("EOL LF (F3) · escapes on (F4)"));
     type_text(&mut app, "\\x41\\x00B");
     app.on_key(key(KeyCode::Enter));
@@ -877,7 +877,7 @@ async fn f7_repeats_the_message_on_the_client_tab_and_counts_it() {
     app.on_key(key(KeyCode::F(7)));
     pump_until(&mut app, &mut rx, "repeating every 250 ms").await;
     let text = pump_until(&mut app, &mut rx, "4 sent (F7)").await;
-    assert!(text.contains("4 B: tick"), "{text}");
+    assert!(text.contains("5 B: tick\\n"), "{text}");
     app.on_key(key(KeyCode::F(7))); // 50 ms
     app.on_key(key(KeyCode::F(7))); // off
     assert!(show(&mut app).contains("Repeat off"), "{}", show(&mut app));

@@ -159,20 +159,27 @@ impl ClientTab {
             phase: Phase::Idle,
             link: None,
             closed_first: None,
-            console: Console::new(
-                (
-                    target,
-                    "host:port, e.g. 127.0.0.1:9999, localhost:80, [::1]:9999",
-                ),
-                "type a message, Enter sends",
-                "Transcript",
-                SaveAs {
-                    asker: SaveFor::ClientTranscript,
-                    stem: "tcp-client",
-                    noun: "transcript entries",
-                },
-                Status::new(Kind::Info, "Not connected. Enter connects."),
-            ),
+            // A typed line ends with LF, as nc sends it: `GET / HTTP/1.0`
+            // then an empty Enter is a request, and a line-based server
+            // sees a line (F3: none or CRLF).
+            console: {
+                let mut console = Console::new(
+                    (
+                        target,
+                        "host:port, e.g. 127.0.0.1:9999, localhost:80, [::1]:9999",
+                    ),
+                    "type a message, Enter sends",
+                    "Transcript",
+                    SaveAs {
+                        asker: SaveFor::ClientTranscript,
+                        stem: "tcp-client",
+                        noun: "transcript entries",
+                    },
+                    Status::new(Kind::Info, "Not connected. Enter connects."),
+                );
+                console.composer.line_ending = crate::ui::widgets::composer::LineEnding::Lf;
+                console
+            },
             tls: ClientTls::default(),
             tls_info: None,
             tcp_info: None,
