@@ -111,6 +111,9 @@ macro_rules! registry {
             pub help: bool,
             /// Lines the help overlay is scrolled down by.
             pub help_scroll: u16,
+            /// Set when the help opens: the next frame scrolls it to the
+            /// active tab's section.
+            pub help_jump: bool,
             /// Set by Ctrl+C; the loop ends.
             pub quit: bool,
             /// The address picker, while open (Ctrl+L).
@@ -143,6 +146,7 @@ macro_rules! registry {
                     tab: options.tab,
                     help: false,
                     help_scroll: 0,
+                    help_jump: false,
                     quit: false,
                     picker: None,
                     code: None,
@@ -311,6 +315,7 @@ impl App {
             Global::Help => {
                 self.help = !self.help;
                 self.help_scroll = 0;
+                self.help_jump = self.help;
             }
             Global::CloseHelp => self.help = false,
             Global::Addresses => {

@@ -60,7 +60,14 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         }
         Some(Overlay::Help) => {
             let sections = help::sections(app);
-            help::render(frame, body, &sections, &mut app.help_scroll);
+            let jump = std::mem::take(&mut app.help_jump).then(|| help::section_title(app.tab));
+            help::render(
+                frame,
+                body,
+                &sections,
+                &mut app.help_scroll,
+                jump.as_deref(),
+            );
         }
         Some(Overlay::TabOwn) | None => {}
     }

@@ -33,12 +33,14 @@ pub fn sections(app: &App) -> Vec<Section> {
         .collect();
     let mut sections = vec![("Everywhere".to_string(), global)];
     for tab in Tab::ALL {
-        sections.push((
-            format!("{} (Alt+{})", tab.title(), tab.number()),
-            owned(&app.view(*tab).help()),
-        ));
+        sections.push((section_title(*tab), owned(&app.view(*tab).help())));
     }
     sections
+}
+
+/// The title of `tab`'s section: `UDP (Alt+4)`.
+pub fn section_title(tab: Tab) -> String {
+    format!("{} (Alt+{})", tab.title(), tab.number())
 }
 
 fn owned(hints: &[Hint]) -> Vec<(String, String)> {
@@ -48,35 +50,83 @@ fn owned(hints: &[Hint]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Every line of the help text, keys in one aligned column.
-pub fn lines(sections: &[Section]) -> Vec<Line<'static>> {
-    let width = sections
+/// The widest key kept in the key column.
+const KEY_COLUMN: usize = 16;
+
+/// Every line of the help text, keys in one aligned column, each sentence
+/// wrapped at word boundaries to `width` columns (continuations under the
+/// sentence, not under the key).
+pub fn lines(sections: &[Section], width: u16) -> Vec<Line<'static>> {
+    // The key column fits most keys; a longer key (Alt+1 / … / Alt+5)
+    // takes its own row, its sentence starting under the column.
+    let key_width = sections
         .iter()
         .flat_map(|(_, hints)| hints.iter())
         .map(|(key, _)| key.chars().count())
+        .filter(|len| *len <= KEY_COLUMN)
         .max()
         .unwrap_or(0)
         + 2;
+    let width = usize::from(width);
+    let indent = key_width + 2;
+    let room = width.saturating_sub(indent).max(20);
     let mut lines = Vec::new();
     for (title, hints) in sections {
         lines.push(Line::styled(title.clone(), theme::good()));
         for (key, does) in hints {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {key:<width$}"), theme::key()),
-                Span::raw(does.clone()),
-            ]));
+            let mut rows = wrap(does, room).into_iter();
+            let first = rows.next().unwrap_or_default();
+            if key.chars().count() <= KEY_COLUMN {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {key:<key_width$}"), theme::key()),
+                    Span::raw(first),
+                ]));
+            } else {
+                lines.push(Line::styled(format!("  {key}"), theme::key()));
+                lines.push(Line::raw(format!("{:indent$}{first}", "")));
+            }
+            for row in rows {
+                lines.push(Line::raw(format!("{:indent$}{row}", "")));
+            }
         }
         lines.push(Line::raw(""));
     }
-    lines.push(Line::styled(
+    for note in [
         "Single-letter keys (k, Space) act only when a table or log has focus, never while typing.",
-        theme::dim(),
-    ));
-    lines.push(Line::styled(
         "While connected (or listening) the target (or address) is locked: typing goes to the message.",
-        theme::dim(),
-    ));
+    ] {
+        for row in wrap(note, width.max(20)) {
+            lines.push(Line::styled(row, theme::dim()));
+        }
+    }
     lines
+}
+
+/// `text` cut into rows of at most `width` columns at spaces (a word longer
+/// than a row is cut where it must be).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    for word in text.split(' ') {
+        let needed = row.chars().count() + usize::from(!row.is_empty()) + word.chars().count();
+        if !row.is_empty() && needed > width {
+            rows.push(std::mem::take(&mut row));
+        }
+        if !row.is_empty() {
+            row.push(' ');
+        }
+        row.push_str(word);
+        while row.chars().count() > width {
+            let cut: String = row.chars().take(width).collect();
+            let rest: String = row.chars().skip(width).collect();
+            rows.push(cut);
+            row = rest;
+        }
+    }
+    if !row.is_empty() || rows.is_empty() {
+        rows.push(row);
+    }
+    rows
 }
 
 /// The help as a Markdown page (`docs/keys.md`, checked by a test): the
@@ -104,13 +154,26 @@ pub fn markdown(sections: &[Section]) -> String {
 }
 
 /// Draws the overlay centred over `area`, scrolled down by `scroll` lines
-/// (clamped so the last line stays in view).
-pub fn render(frame: &mut Frame, area: Rect, sections: &[Section], scroll: &mut u16) {
-    let text = lines(sections);
+/// (clamped so the last line stays in view); `jump` first scrolls to the
+/// section with that title (the help opens at the tab one is on).
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    sections: &[Section],
+    scroll: &mut u16,
+    jump: Option<&str>,
+) {
+    let width = 110.min(area.width);
+    let text = lines(sections, width.saturating_sub(2));
+    if let Some(title) = jump {
+        let at = text
+            .iter()
+            .position(|line| line.spans.len() == 1 && line.spans[0].content.as_ref() == title);
+        *scroll = at.unwrap_or(0) as u16;
+    }
     let total = text.len() as u16;
     let height = (total + 2).min(area.height);
     *scroll = (*scroll).min(total.saturating_sub(height.saturating_sub(2)));
-    let width = 110.min(area.width);
     let [row] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(area);
