@@ -171,6 +171,9 @@ pub fn prune_closed<T>(rows: &mut Vec<T>, kept: usize, is_open: impl Fn(&T) -> b
     });
 }
 
+/// The least margin (columns, rows) worth leaving around an overlay.
+const MIN_MARGIN: (u16, u16) = (6, 3);
+
 /// An overlay of at most `width` × `height` in the middle of `area`,
 /// cleared: the help, the code, the kernel's view, the pickers.
 pub fn popup(
@@ -179,8 +182,18 @@ pub fn popup(
     width: u16,
     height: u16,
 ) -> ratatui::layout::Rect {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
+    // A sliver of the tab left beside an overlay reads as broken borders
+    // and stray letters: a thin margin goes to the overlay instead.
+    let width = if area.width.saturating_sub(width) < 2 * MIN_MARGIN.0 {
+        area.width
+    } else {
+        width
+    };
+    let height = if area.height.saturating_sub(height) < 2 * MIN_MARGIN.1 {
+        area.height
+    } else {
+        height
+    };
     let popup = ratatui::layout::Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,

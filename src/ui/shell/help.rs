@@ -1,8 +1,8 @@
 //! The help overlay (F1): every key, global and per tab.
 
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 use ratatui::Frame;
 
 use crate::ui::shell::app::{App, Tab, GLOBAL_BINDINGS};
@@ -163,7 +163,12 @@ pub fn render(
     scroll: &mut u16,
     jump: Option<&str>,
 ) {
-    let width = 110.min(area.width);
+    // The width the overlay will have (a thin margin goes to it).
+    let width = if area.width.saturating_sub(110) < 12 {
+        area.width
+    } else {
+        110
+    };
     let text = lines(sections, width.saturating_sub(2));
     if let Some(title) = jump {
         let at = text
@@ -174,13 +179,7 @@ pub fn render(
     let total = text.len() as u16;
     let height = (total + 2).min(area.height);
     *scroll = (*scroll).min(total.saturating_sub(height.saturating_sub(2)));
-    let [row] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(row);
-    frame.render_widget(Clear, popup);
+    let popup = crate::ui::popup(frame, area, width, height);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)

@@ -112,6 +112,21 @@ async fn help_at_80_columns_opens_at_the_tab_and_wraps_at_words() {
 }
 
 #[tokio::test]
+async fn an_overlay_leaves_no_slivers_of_the_tab_beside_it() {
+    let (mut app, _rx) = new_app();
+    app.on_key(alt('4'));
+    app.on_key(key(KeyCode::F(12)));
+    for (cols, rows) in [(80, 24), (100, 30)] {
+        let text = screen(&mut app, cols, rows);
+        assert!(text.contains("Code · UDP"), "{text}");
+        assert!(
+            !text.contains("╭ Bind") && !text.contains("Not bound"),
+            "the tab shows around the overlay at {cols}×{rows}:\n{text}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn too_small_terminal_gets_a_message() {
     let (mut app, _rx) = new_app();
     let text = screen(&mut app, 40, 10);
