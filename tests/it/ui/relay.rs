@@ -92,8 +92,8 @@ async fn hold_edit_and_step_from_the_keyboard() {
     set_field(&mut app, "Tracy\\x21");
     app.on_key(key(KeyCode::Enter));
     pump_until(&mut app, &mut rx, "edited (6 B): Tracy!").await;
-    app.on_key(key(KeyCode::BackTab)); // message → faults
-    app.on_key(key(KeyCode::BackTab)); // → pairs
+    // The keyboard is back on the pairs: `s` steps the chunk at once (it
+    // used to type into the inject field).
     app.on_key(key(KeyCode::Char('s')));
     common::expect_bytes(&mut client, b"Hello, Tracy!!");
     pump_until(&mut app, &mut rx, "chunk 1 released").await;
@@ -192,4 +192,24 @@ async fn ctrl_o_shows_a_pairs_two_sockets_and_its_timeline() {
     drop(client);
     let text = pump_until(&mut app, &mut rx, "0 open · 1 accepted").await;
     assert!(!text.contains("The kernel's view"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_80x24_the_faults_pane_scrolls_to_the_selected_fault() {
+    let (mut app, _rx) = new_app();
+    app.on_key(alt('5'));
+    for _ in 0..3 {
+        app.on_key(key(KeyCode::Tab)); // Listen on → Forward to → Pairs → Faults
+    }
+    for _ in 0..4 {
+        app.on_key(key(KeyCode::Down)); // latency → … → limit
+    }
+    app.on_key(key(KeyCode::Enter));
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("Faults 5/8"), "{text}");
+    assert!(
+        text.lines()
+            .any(|line| line.contains("│limit") && line.contains("10 B")),
+        "the fault switched on is in view:\n{text}"
+    );
 }

@@ -199,10 +199,25 @@ pub fn render(
         .iter()
         .map(|dir| config.faults[dir.index()].describe().len())
         .sum();
-    let title = if on == 0 {
-        " Faults · none ".to_string()
+    // A short pane shows a few faults at a time: it scrolls with the
+    // cursor, and the title says which of the eight is selected.
+    let shown = usize::from(area.height.saturating_sub(3));
+    let count = if on == 0 {
+        "none".to_string()
     } else {
-        format!(" Faults · {on} on ")
+        format!("{on} on")
+    };
+    let title = if shown < Fault::ALL.len() {
+        let at = format!("{}/{}", cursor.fault + 1, Fault::ALL.len());
+        let full = format!(" Faults · {count} · {at} ");
+        // Narrow: the position stays (what is on is also on the status line).
+        if full.chars().count() + 2 <= usize::from(area.width) {
+            full
+        } else {
+            format!(" Faults {at} ")
+        }
+    } else {
+        format!(" Faults · {count} ")
     };
     let block = theme::pane(title, focused);
     let header = Row::new(["", "→ server", "→ client"]).style(theme::dim());
@@ -235,7 +250,12 @@ pub fn render(
         Constraint::Length(11),
         Constraint::Length(11),
     ];
-    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+    let mut state = ratatui::widgets::TableState::default().with_selected(Some(cursor.fault));
+    frame.render_stateful_widget(
+        Table::new(rows, widths).header(header).block(block),
+        area,
+        &mut state,
+    );
 }
 
 #[cfg(test)]

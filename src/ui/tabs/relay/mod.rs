@@ -568,12 +568,15 @@ impl RelayTab {
             .send(|bytes| handle.command(pair, PairCommand::Dir(dir, DirCommand::Inject(bytes))));
     }
 
-    /// Puts the composer's settings back as they were before the edit.
+    /// Puts the composer's settings back as they were before the edit,
+    /// and the keyboard back on the pairs, where the edit began: the held
+    /// pane's keys (s step, r release, e edit, d drop) act at once again.
     pub(crate) fn end_edit(&mut self) {
         if let Some((line_ending, escapes)) = self.before_edit.take() {
             self.console.composer.line_ending = line_ending;
             self.console.composer.escapes = escapes;
         }
+        self.focus = Focus::Pairs;
     }
 
     /// The outcome of the save asked for with Ctrl+S.

@@ -208,7 +208,8 @@ fn render_pairs(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
     // age, give way before the counters.
     let keep = crate::ui::fit_columns(
         area.width.saturating_sub(4),
-        &[(5, 0), (20, 0), (7, 2), (7, 2), (14, 0), (14, 0), (5, 1)],
+        // The tuple fits `127.0.0.1:59140 ⇄ :40378` (24) whole.
+        &[(5, 0), (24, 0), (7, 2), (7, 2), (13, 0), (13, 0), (5, 1)],
     );
     let header = Row::new(crate::ui::kept(
         [
@@ -264,11 +265,11 @@ fn render_pairs(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
     let widths = crate::ui::kept(
         [
             Constraint::Length(5),
-            Constraint::Min(20),
+            Constraint::Min(24),
             Constraint::Length(7),
             Constraint::Length(7),
-            Constraint::Length(14),
-            Constraint::Length(14),
+            Constraint::Length(13),
+            Constraint::Length(13),
             Constraint::Length(5),
         ],
         &keep,
