@@ -18,6 +18,9 @@ use crate::ui::widgets::input::InputField;
 use crate::ui::widgets::log_view::{Kind, LogView};
 use crate::ui::{AddressKey, Status};
 
+/// How long a passing word stays over a tab's state line.
+pub const BRIEF: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A part of a [`Console`], in a tab's own focus terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
@@ -57,8 +60,11 @@ pub struct Console {
     pub composer: Composer,
     /// The log or transcript.
     pub log: LogView,
-    /// The one-line status under the address.
+    /// The one-line status under the address: the tab's state.
     pub status: Status,
+    /// A passing word shown over the state for [`BRIEF`] (a save done, a
+    /// hold switched), after which the state line returns.
+    brief: Option<(Status, std::time::Instant)>,
     save_as: SaveAs,
     /// Entries in the save under way (for its status line).
     saving: usize,
@@ -79,14 +85,50 @@ impl Console {
             composer: Composer::new(message_hint),
             log: LogView::new(log_name),
             status,
+            brief: None,
             save_as,
             saving: 0,
         }
     }
 
-    /// Sets the status line.
+    /// Sets the status line (the tab's state; a passing word gives way).
     pub fn say(&mut self, kind: Kind, text: impl Into<String>) {
         self.status = Status::new(kind, text);
+        self.brief = None;
+    }
+
+    /// Shows `text` over the state line for [`BRIEF`]; then the state
+    /// returns (the tab's once-a-second tick clears it).
+    pub fn say_briefly(&mut self, kind: Kind, text: impl Into<String>) {
+        self.brief = Some((Status::new(kind, text), std::time::Instant::now() + BRIEF));
+    }
+
+    /// The status line to draw: a passing word, else the state.
+    pub fn shown_status(&self) -> &Status {
+        self.status_at(std::time::Instant::now())
+    }
+
+    fn status_at(&self, now: std::time::Instant) -> &Status {
+        match &self.brief {
+            Some((status, until)) if now < *until => status,
+            _ => &self.status,
+        }
+    }
+
+    /// Whether a passing word waits to expire (the tab needs its tick).
+    pub fn needs_tick(&self) -> bool {
+        self.brief.is_some()
+    }
+
+    /// Drops a passing word whose time is up.
+    pub fn tick(&mut self) {
+        self.tick_at(std::time::Instant::now());
+    }
+
+    fn tick_at(&mut self, now: std::time::Instant) {
+        if self.brief.as_ref().is_some_and(|(_, until)| now >= *until) {
+            self.brief = None;
+        }
     }
 
     /// Keeps the address as `prefix.field` and the composer's settings and
@@ -176,7 +218,8 @@ impl Console {
 
     /// The outcome of the save asked for with Ctrl+S.
     pub fn on_saved(&mut self, outcome: Result<PathBuf, String>) {
-        self.status = Status::saved(outcome, self.saving, self.save_as.noun);
+        let saved = Status::saved(outcome, self.saving, self.save_as.noun);
+        self.brief = Some((saved, std::time::Instant::now() + BRIEF));
     }
 
     fn log_word(&self) -> &'static str {
@@ -202,5 +245,40 @@ impl Console {
     /// Draws the log.
     pub fn render_log(&self, frame: &mut Frame, area: Rect, focused: bool) {
         self.log.render(frame, area, focused);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn console() -> Console {
+        Console::new(
+            ("127.0.0.1:9999", "address"),
+            "message",
+            "Log",
+            SaveAs {
+                asker: SaveFor::ServerLog,
+                stem: "tcp-server",
+                noun: "log entries",
+            },
+            Status::new(Kind::Good, "Listening on 127.0.0.1:9999"),
+        )
+    }
+
+    #[test]
+    fn a_passing_word_gives_the_line_back_to_the_state() {
+        let mut console = console();
+        console.say_briefly(Kind::Info, "#4 → flowing again");
+        let now = std::time::Instant::now();
+        assert_eq!(console.status_at(now).text, "#4 → flowing again");
+        assert!(console.needs_tick());
+        console.tick_at(now + BRIEF);
+        assert!(!console.needs_tick(), "idle again: no tick");
+        assert_eq!(console.shown_status().text, "Listening on 127.0.0.1:9999");
+        // A new state replaces a passing word at once.
+        console.say_briefly(Kind::Info, "Saved 53 log entries");
+        console.say(Kind::Info, "Stopped.");
+        assert_eq!(console.shown_status().text, "Stopped.");
     }
 }

@@ -484,7 +484,7 @@ impl RelayTab {
             }
             let what = if on { "held" } else { "flowing again" };
             self.console
-                .say(Kind::Info, format!("{pair} {} {what}", self.dir.arrow()));
+                .say_briefly(Kind::Info, format!("{pair} {} {what}", self.dir.arrow()));
         }
     }
 

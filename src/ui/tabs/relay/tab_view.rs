@@ -24,7 +24,10 @@ impl crate::ui::shell::tab::TabView for RelayTab {
         self.is_relaying()
     }
     fn needs_tick(&self) -> bool {
-        self.is_live()
+        self.is_live() || self.console.needs_tick()
+    }
+    fn on_tick(&mut self, _engine: &Engine) {
+        self.console.tick();
     }
     fn focus_first(&mut self) {
         RelayTab::focus_first(self);

@@ -87,7 +87,7 @@ fn status_lines(tab: &RelayTab) -> Vec<Line<'static>> {
     if let Some(recording) = tab.recording.status() {
         first.push(Span::styled(format!("{recording} · "), theme::error()));
     }
-    first.extend(tab.console.status.line().spans);
+    first.extend(tab.console.shown_status().line().spans);
     first.push(Span::styled(" · direction ", theme::dim()));
     first.push(Span::styled(tab.dir.arrow(), theme::key()));
     first.push(Span::styled(" (F5) · hold new ", theme::dim()));

@@ -28,9 +28,10 @@ impl crate::ui::shell::tab::TabView for ClientTab {
             .as_ref()
             .is_some_and(|(_, due)| due.is_some());
         let sending = self.timed.as_ref().is_some_and(|timed| !timed.finished());
-        self.is_live() || sending || reconnecting
+        self.is_live() || sending || reconnecting || self.console.needs_tick()
     }
     fn on_tick(&mut self, engine: &Engine) {
+        self.console.tick();
         let due = self.reconnect.as_ref().and_then(|(_, due)| *due);
         if due.is_some_and(|due| std::time::Instant::now() >= due) && self.phase == Phase::Idle {
             if let Some((_, due)) = &mut self.reconnect {

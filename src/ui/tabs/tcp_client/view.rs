@@ -84,7 +84,7 @@ impl ClientTab {
         if let Some(recording) = self.record_status() {
             first.push(Span::styled(format!("{recording} · "), theme::error()));
         }
-        first.extend(self.console.status.line().spans);
+        first.extend(self.console.shown_status().line().spans);
         if let (true, Some(link)) = (self.is_live(), &self.link) {
             first.push(Span::styled(
                 format!(" · up {}", age(link.stats.opened.elapsed())),

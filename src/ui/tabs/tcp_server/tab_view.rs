@@ -23,7 +23,10 @@ impl crate::ui::shell::tab::TabView for ServerTab {
         self.is_listening()
     }
     fn needs_tick(&self) -> bool {
-        self.is_live()
+        self.is_live() || self.console.needs_tick()
+    }
+    fn on_tick(&mut self, _engine: &Engine) {
+        self.console.tick();
     }
     fn focus_first(&mut self) {
         ServerTab::focus_first(self);

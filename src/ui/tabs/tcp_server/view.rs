@@ -90,7 +90,7 @@ impl ServerTab {
         if let Some(recording) = self.recording.status() {
             spans.push(Span::styled(format!("{recording} · "), theme::error()));
         }
-        spans.extend(self.console.status.line().spans);
+        spans.extend(self.console.shown_status().line().spans);
         spans.push(Span::styled(" · mode ", theme::dim()));
         spans.push(Span::styled(self.config.behaviour.name(), theme::key()));
         spans.push(Span::styled(" (F5)", theme::dim()));
