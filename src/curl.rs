@@ -294,11 +294,13 @@ fn expand_short_clusters(words: Vec<String>) -> Vec<String> {
 /// Splits a command line into words: line continuations and `$'…'`
 /// first, then shell quoting.
 pub fn split(command: &str) -> Result<Vec<String>, String> {
-    let joined = command
-        .replace("\\\r\n", " ")
+    // A terminal pastes line breaks as CR alone (bracketed paste): every
+    // line end is read as one before the continuations are joined.
+    let lines = command.replace("\r\n", "\n").replace('\r', "\n");
+    let joined = lines
         .replace("\\\n", " ")
         // cmd.exe's "Copy as cURL (cmd)" continues lines with ^.
-        .replace("^\r\n", " ");
+        .replace("^\n", " ");
     let unquoted = ansi_c_strings(&joined)?;
     shell_words::split(&unquoted).map_err(|err| format!("cannot split the curl command: {err}"))
 }

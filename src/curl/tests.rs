@@ -157,6 +157,20 @@ fn chrome_copy_as_curl_with_continuations_and_ansi_c_strings() {
 }
 
 #[test]
+fn a_paste_whose_lines_end_in_cr_reads_the_same() {
+    // What a terminal hands over on paste: CR for each line end.
+    let pasted = "curl 'https://example.com/a' \\\r  -H 'accept: text/plain' \\\r  --data-raw 'x=1'\r";
+    let request = parse(pasted).unwrap();
+    assert_eq!(request.url, "https://example.com/a");
+    assert_eq!(header(&request, "accept"), Some("text/plain"));
+    assert_eq!(request.body.as_deref(), Some("x=1"));
+    assert!(request.ignored.is_empty(), "{:?}", request.ignored);
+    // cmd.exe's ^ continuation, pasted with CR LF.
+    let cmd = "curl ^\r\n  \"https://example.com/b\"\r\n";
+    assert_eq!(parse(cmd).unwrap().url, "https://example.com/b");
+}
+
+#[test]
 fn firefox_copy_as_curl() {
     let line = "curl 'https://example.com/api/items' -X POST -H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' -H 'Accept: */*' -H 'Accept-Language: en-US,en;q=0.5' -H 'Accept-Encoding: gzip, deflate, br, zstd' -H 'Content-Type: application/json' -H 'Origin: https://example.com' -H 'Connection: keep-alive' --data-raw '{\"a\":1}'";
     let request = parse(line).unwrap();
