@@ -159,7 +159,8 @@ fn chrome_copy_as_curl_with_continuations_and_ansi_c_strings() {
 #[test]
 fn a_paste_whose_lines_end_in_cr_reads_the_same() {
     // What a terminal hands over on paste: CR for each line end.
-    let pasted = "curl 'https://example.com/a' \\\r  -H 'accept: text/plain' \\\r  --data-raw 'x=1'\r";
+    let pasted =
+        "curl 'https://example.com/a' \\\r  -H 'accept: text/plain' \\\r  --data-raw 'x=1'\r";
     let request = parse(pasted).unwrap();
     assert_eq!(request.url, "https://example.com/a");
     assert_eq!(header(&request, "accept"), Some("text/plain"));

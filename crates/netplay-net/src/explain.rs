@@ -18,6 +18,9 @@ pub enum Trouble {
     BrokenPipe,
     /// A connect or lookup that got no answer in time.
     TimedOut,
+    /// A request whose connection was made, then nothing (more) came in
+    /// time: a slow or stuck server, not a host that is down.
+    Stalled,
     /// Address (and port) already in use.
     AddrInUse,
     /// Permission denied, usually a port below 1024.
@@ -36,12 +39,13 @@ pub enum Trouble {
 
 impl Trouble {
     /// Every kind, for the table test and docs/errors.md.
-    pub const ALL: [Trouble; 12] = [
+    pub const ALL: [Trouble; 13] = [
         Trouble::Refused,
         Trouble::PortUnreachable,
         Trouble::Reset,
         Trouble::BrokenPipe,
         Trouble::TimedOut,
+        Trouble::Stalled,
         Trouble::AddrInUse,
         Trouble::PermissionDenied,
         Trouble::AddrNotAvailable,
@@ -58,6 +62,7 @@ impl Trouble {
             Trouble::PortUnreachable => "The other host answered with ICMP \"port unreachable\": nothing listens on that UDP port. UDP itself never says so; the kernel tells netplay on its next send or receive.",
             Trouble::Reset => "The peer (or something in between) aborted the connection with RST: it crashed, closed with unread data, or refused what it got. The peer's own log says why.",
             Trouble::BrokenPipe => "Bytes were written after the peer had closed its side: it is gone. Reconnect to talk again.",
+            Trouble::Stalled => "The connection was made, but the server stopped sending (or never answered the request) before the limit: it is slow or stuck, not down. Allow a longer timeout (--timeout), or look at the server.",
             Trouble::TimedOut => "No answer at all: the host is down or the address is wrong, or a firewall silently drops the packets (a refusal would have been quick). Check the address, or allow a longer timeout.",
             Trouble::AddrInUse => "Another socket is already bound to that address and port: another program or tab. (A closed connection's TIME_WAIT does not block a listener here: netplay sets SO_REUSEADDR, as most servers do.) Stop the other one, or pick another port.",
             Trouble::PermissionDenied => "Ports below 1024 are privileged: only root, or a program with CAP_NET_BIND_SERVICE, may listen on them. Use a port above 1023.",
@@ -84,6 +89,12 @@ impl Trouble {
             Trouble::BrokenPipe
         } else if has("unknown host") || (has("looking up") && has("timed out")) {
             Trouble::Dns
+        } else if has("timed out")
+            && (has("while reading the body")
+                || has("while waiting for the response")
+                || has("while sending the request"))
+        {
+            Trouble::Stalled
         } else if has("timed out") || has("did not answer within") {
             Trouble::TimedOut
         } else if has("already in use") {
@@ -140,6 +151,9 @@ mod tests {
             ("datagram too large: 70000 bytes; a UDP/IPv4 datagram carries at most 65507".into(), Trouble::DatagramTooLarge),
             ("unknown host 'nosuch.invalid': failed to lookup address information".into(), Trouble::Dns),
             ("looking up 'slow.example' timed out after 5 s".into(), Trouble::Dns),
+            (crate::http::fetch::timed_out(Duration::from_secs(30), "reading the body"), Trouble::Stalled),
+            (crate::http::fetch::timed_out(Duration::from_secs(30), "waiting for the response"), Trouble::Stalled),
+            (crate::http::fetch::timed_out(Duration::from_secs(30), "connecting"), Trouble::TimedOut),
         ];
         for (reason, trouble) in &table {
             assert_eq!(Trouble::of(reason), Some(*trouble), "{reason}");

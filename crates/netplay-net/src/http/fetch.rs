@@ -168,7 +168,7 @@ impl Fetch {
             () = stop.stopped() => Err("cancelled".to_string()),
             result = tokio::time::timeout(limit, self.exchange(&request)) => match result {
                 Ok(result) => result,
-                Err(_) => Err(format!("timed out after {} while {}", human_duration(limit), self.phase)),
+                Err(_) => Err(timed_out(limit, self.phase)),
             },
         };
         self.timings.total = self.elapsed();
@@ -353,4 +353,10 @@ async fn connect_any(addrs: &[SocketAddr]) -> Result<TcpStream, String> {
         ));
     }
     Err(reason)
+}
+
+/// The reason of a request that ran out of time `while` in a phase
+/// (`reading the body`): the words [`crate::explain`] tells apart.
+pub fn timed_out(limit: std::time::Duration, phase: &str) -> String {
+    format!("timed out after {} while {phase}", human_duration(limit))
 }
