@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::error::human_duration;
-use crate::text::sanitize_str;
+use crate::text::typed;
 
 /// The `host` and `port` halves of a typed address, checked for shape only.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub fn split_host_port(text: &str) -> Result<HostPort, String> {
     if text.parse::<IpAddr>().is_ok() {
         return Err(format!(
             "missing port in '{}': write host:port, e.g. {}",
-            sanitize_str(text),
+            typed(text),
             if text.contains(':') {
                 "[::1]:9999 (IPv6 in brackets)"
             } else {
@@ -48,15 +48,15 @@ pub fn split_host_port(text: &str) -> Result<HostPort, String> {
     }
     if let Some(rest) = text.strip_prefix('[') {
         let Some((host, after)) = rest.split_once(']') else {
-            return Err(format!("missing ']' in '{}'", sanitize_str(text)));
+            return Err(format!("missing ']' in '{}'", typed(text)));
         };
         if host.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(format!("'{}' is not an IPv6 address", sanitize_str(host)));
+            return Err(format!("'{}' is not an IPv6 address", typed(host)));
         }
         let Some(port) = after.strip_prefix(':') else {
             return Err(format!(
                 "missing port after ']' in '{}': e.g. [::1]:9999",
-                sanitize_str(text)
+                typed(text)
             ));
         };
         return Ok(HostPort {
@@ -67,27 +67,27 @@ pub fn split_host_port(text: &str) -> Result<HostPort, String> {
     let Some((host, port)) = text.rsplit_once(':') else {
         return Err(format!(
             "missing port in '{}': write host:port, e.g. {}:9999",
-            sanitize_str(text),
-            sanitize_str(text)
+            typed(text),
+            typed(text)
         ));
     };
     if host.contains(':') {
         return Err(format!(
             "'{}' looks like IPv6: put the address in brackets, e.g. [::1]:9999",
-            sanitize_str(text)
+            typed(text)
         ));
     }
     if host.is_empty() {
         return Err(format!(
             "missing host in '{}': e.g. 127.0.0.1{}",
-            sanitize_str(text),
-            sanitize_str(text)
+            typed(text),
+            typed(text)
         ));
     }
     if host.contains(char::is_whitespace) {
         return Err(format!(
             "'{}' is not a host name (it has spaces)",
-            sanitize_str(host)
+            typed(host)
         ));
     }
     Ok(HostPort {
@@ -104,7 +104,7 @@ fn parse_port(text: &str) -> Result<u16, String> {
         )),
         Err(_) => Err(format!(
             "'{}' is not a port number: ports go from 0 to 65535",
-            sanitize_str(text)
+            typed(text)
         )),
     }
 }
@@ -120,21 +120,18 @@ pub async fn resolve(text: &str, limit: Duration) -> Result<Vec<SocketAddr>, Str
     match tokio::time::timeout(limit, lookup).await {
         Err(_) => Err(format!(
             "looking up '{}' timed out after {}",
-            sanitize_str(&host),
+            typed(&host),
             human_duration(limit)
         )),
         Ok(Err(err)) => Err(format!(
             "unknown host '{}': {}",
-            sanitize_str(&host),
-            sanitize_str(&crate::error::os_reason(&err))
+            typed(&host),
+            typed(&crate::error::os_reason(&err))
         )),
         Ok(Ok(addrs)) => {
             let addrs: Vec<SocketAddr> = addrs.collect();
             if addrs.is_empty() {
-                Err(format!(
-                    "unknown host '{}': no addresses",
-                    sanitize_str(&host)
-                ))
+                Err(format!("unknown host '{}': no addresses", typed(&host)))
             } else {
                 Ok(addrs)
             }
@@ -177,6 +174,15 @@ mod tests {
         assert_eq!(ok("localhost:9999"), ("localhost".into(), 9999));
         assert_eq!(ok(" 9999 "), ("127.0.0.1".into(), 9999));
         assert_eq!(ok("[fe80::1%2]:80").1, 80);
+    }
+
+    #[test]
+    fn a_typed_address_is_quoted_as_typed_and_made_safe() {
+        // `\u{1b}` as the field shows a pasted ESC: quoted once, not `\\u…`.
+        let err = split_host_port("host\\u{1b}").unwrap_err();
+        assert!(err.contains("'host\\u{1b}'"), "{err}");
+        let err = split_host_port("host\u{1b}]0;x").unwrap_err();
+        assert!(!err.contains('\u{1b}'), "{err}");
     }
 
     #[test]

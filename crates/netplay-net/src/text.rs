@@ -74,6 +74,13 @@ pub fn sanitize_str(text: &str) -> String {
     out
 }
 
+/// A person's own text (an address, a host name they typed) quoted in a
+/// sentence: what could drive the terminal is escaped, the rest — its
+/// backslashes too — stays as typed, so `a\b` is not shown as `a\\b`.
+pub fn typed(text: &str) -> String {
+    escape_unsafe(text)
+}
+
 /// Escapes only the characters that could drive a terminal, leaving
 /// backslashes alone: for text that already passed [`sanitize`] once.
 pub fn escape_unsafe(text: &str) -> String {

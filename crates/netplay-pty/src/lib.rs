@@ -171,6 +171,11 @@ impl Netplay {
         self.send(b"\x1b[Z");
     }
 
+    /// Home, as xterm sends it.
+    pub fn press_home(&mut self) {
+        self.send(b"\x1b[H");
+    }
+
     /// Esc on its own.
     pub fn press_esc(&mut self) {
         self.send(b"\x1b");

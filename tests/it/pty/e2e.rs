@@ -16,7 +16,10 @@ fn launch_shows_tabs_and_help() {
         assert!(screen.contains(tab), "{screen}");
     }
     np.press_f(1);
-    let help = np.wait_for_text("netplay keys");
+    // It opens at the tab's own keys; Home shows every tab's.
+    np.wait_for_text("HTTP (Alt+1)");
+    np.press_home();
+    let help = np.wait_for_text("Everywhere");
     for key in [
         "Alt+1 / Alt+2 / Alt+3 / Alt+4",
         "Tab / Shift+Tab",

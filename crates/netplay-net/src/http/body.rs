@@ -368,7 +368,7 @@ mod tests {
         let first = save_spool(&spool, &dir, "index.html").unwrap();
         let second = save_spool(&spool, &dir, "index.html").unwrap();
         assert_eq!(first.file_name().unwrap(), "index.html");
-        assert_eq!(second.file_name().unwrap(), "index (1).html");
+        assert_eq!(second.file_name().unwrap(), "index-1.html");
         assert_eq!(std::fs::read(&second).unwrap(), b"<html>");
     }
 }

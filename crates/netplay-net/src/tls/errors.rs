@@ -54,11 +54,13 @@ pub fn certificate(err: &CertificateError, leaf: Option<&CertSummary>, fixes: &F
             )
         }
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            // Safe to show either way, and escaped once: the summary's
+            // names passed the gate when it was made.
             let presented = match (err, leaf) {
                 (_, Some(leaf)) => leaf.names.join(", "),
                 (CertificateError::NotValidForNameContext { presented, .. }, None) => presented
                     .iter()
-                    .map(|name| openssl_style(name))
+                    .map(|name| clean(&openssl_style(name)))
                     .collect::<Vec<_>>()
                     .join(", "),
                 _ => String::new(),
@@ -72,7 +74,7 @@ pub fn certificate(err: &CertificateError, leaf: Option<&CertSummary>, fixes: &F
             let names = if presented.is_empty() {
                 "names no host at all".to_string()
             } else {
-                format!("is for {}", clean(&presented))
+                format!("is for {presented}")
             };
             let sni = fixes
                 .sni

@@ -214,3 +214,20 @@ fn server_side_failures_say_what_the_client_did() {
         "client rejected our certificate: unknown CA"
     );
 }
+
+#[test]
+fn a_certificate_name_with_a_backslash_is_escaped_once() {
+    let leaf = crate::tls::cert::CertSummary {
+        subject: "CN=evil".into(),
+        issuer: "CN=evil".into(),
+        not_before: String::new(),
+        not_after: String::new(),
+        names: vec![crate::text::sanitize_str("DNS:evil\\x1b.example")],
+        sha256: String::new(),
+        is_ca: false,
+    };
+    let err = rustls::CertificateError::NotValidForName;
+    let text = super::certificate(&err, Some(&leaf), &super::CLI_FIXES);
+    assert!(text.contains("is for DNS:evil\\\\x1b.example"), "{text}");
+    assert!(!text.contains("\\\\\\\\"), "escaped twice: {text}");
+}
