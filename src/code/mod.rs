@@ -27,6 +27,8 @@ pub enum Setting {
         mode: Behaviour,
         /// The delay before each reply.
         delay: Duration,
+        /// TLS, when on.
+        tls: Option<ServerTls>,
     },
     /// The TCP Client tab.
     TcpClient {
@@ -35,8 +37,8 @@ pub enum Setting {
         /// The message to send (the composer's text, or the last one sent),
         /// with its line ending.
         message: Vec<u8>,
-        /// Whether TLS is on (and verification off: `-k`).
-        tls: Option<bool>,
+        /// TLS, when on.
+        tls: Option<ClientTls>,
     },
     /// The UDP tab: a server on `bind`, a client sending to `target`.
     Udp {
@@ -65,6 +67,28 @@ pub enum Setting {
         /// `host:port` to forward to.
         target: String,
     },
+}
+
+/// A TLS client's settings, as the code speaks them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClientTls {
+    /// No certificate check (`-k`).
+    pub insecure: bool,
+    /// A CA file trusted besides the system's (the tab's CA file, else
+    /// netplay's local CA when it exists).
+    pub ca_file: Option<String>,
+    /// The name to send and check, when not the host.
+    pub sni: Option<String>,
+}
+
+/// A TLS server's settings, as the code speaks them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerTls {
+    /// The certificate chain file; `None`: netplay's local CA made one in
+    /// memory, and the code makes its own pair.
+    pub cert: Option<String>,
+    /// The key file.
+    pub key: Option<String>,
 }
 
 /// The three versions of one setting.
@@ -185,6 +209,7 @@ mod tests {
                 listen: "127.0.0.1:9999".into(),
                 mode: Behaviour::Greet,
                 delay: Duration::ZERO,
+                tls: None,
             },
             Setting::TcpClient {
                 target: "127.0.0.1:9999".into(),

@@ -11,6 +11,26 @@ use crate::net::udp::UdpMode;
 /// nothing typed can become a command.
 pub fn command(setting: &Setting) -> String {
     match setting {
+        Setting::TcpServer {
+            listen,
+            tls: Some(tls),
+            ..
+        } => {
+            let (host, port) = host_port(listen);
+            let cert = tls.cert.as_deref().unwrap_or("cert.pem");
+            let key = tls.key.as_deref().unwrap_or("key.pem");
+            let make = if tls.cert.is_none() {
+                "# a certificate and key for localhost, once (netplay's own is in memory)\nopenssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -keyout key.pem -out cert.pem -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+            } else {
+                ""
+            };
+            format!(
+                "{make}# a TLS server: what arrives is printed, what you type is sent\nopenssl s_server -accept {} -cert {} -key {}\n",
+                quote(&format!("{}:{port}", bracketed(&host))),
+                quote(cert),
+                quote(key)
+            )
+        }
         Setting::TcpServer { listen, mode, .. } => {
             let (host, port) = host_port(listen);
             let bind = quote(&format!(
@@ -38,11 +58,34 @@ pub fn command(setting: &Setting) -> String {
         } => {
             let (host, port) = host_port(target);
             match tls {
-                Some(_) => format!(
-                    "# TLS: the handshake, the certificate chain, then type to send\nopenssl s_client -connect {} -servername {}\n",
-                    quote(&format!("{}:{port}", bracketed(&host))),
-                    quote(&host)
-                ),
+                Some(tls) => {
+                    // SNI is a name: none for an IP address unless one is set.
+                    let name = tls.sni.clone().or_else(|| {
+                        host.parse::<std::net::IpAddr>().is_err().then(|| host.clone())
+                    });
+                    let mut line = format!(
+                        "openssl s_client -connect {}",
+                        quote(&format!("{}:{port}", bracketed(&host)))
+                    );
+                    if let Some(name) = &name {
+                        line.push_str(&format!(" -servername {}", quote(name)));
+                    }
+                    if tls.insecure {
+                        line.push_str("  # -k: the certificate is not checked");
+                    } else {
+                        if let Some(ca) = &tls.ca_file {
+                            line.push_str(&format!(" -CAfile {}", quote(ca)));
+                        }
+                        let check = name.clone().unwrap_or_else(|| host.clone());
+                        let flag = if host.parse::<std::net::IpAddr>().is_ok() && tls.sni.is_none() {
+                            "-verify_ip"
+                        } else {
+                            "-verify_hostname"
+                        };
+                        line.push_str(&format!(" {flag} {} -verify_return_error", quote(&check)));
+                    }
+                    format!("# TLS: the handshake, the certificate chain, then type to send\n{line}\n")
+                }
                 None => format!(
                     "# send the message, half-close (-N), print the replies\nprintf '%b' {} | nc -N {host} {port}\n# or type lines by hand\nnc {host} {port}\n",
                     printf_b(message),

@@ -13,12 +13,13 @@ pub fn script(setting: &Setting) -> String {
             listen,
             mode,
             delay,
-        } => tcp_server(listen, *mode, delay.as_secs_f64()),
+            tls,
+        } => tcp_server(listen, *mode, delay.as_secs_f64(), tls.as_ref()),
         Setting::TcpClient {
             target,
             message,
             tls,
-        } => tcp_client(target, message, *tls),
+        } => tcp_client(target, message, tls.as_ref()),
         Setting::Udp {
             bind,
             mode,
@@ -50,7 +51,31 @@ fn family(host: &str) -> &'static str {
     }
 }
 
-fn tcp_server(listen: &str, mode: Behaviour, delay: f64) -> String {
+/// The TLS lines of the server script: the imports, the context made at
+/// start, and the wrap of each accepted socket.
+fn server_tls(tls: Option<&super::ServerTls>) -> (String, String, &'static str) {
+    let Some(tls) = tls else {
+        return (String::new(), String::new(), "");
+    };
+    let files = match (&tls.cert, &tls.key) {
+        (Some(cert), Some(key)) => format!("CERT, KEY = {}, {}\n", text(cert), text(key)),
+        _ => "# netplay's own server uses a certificate from its local CA, in memory.\n\
+              # Make a pair for this script once (trusted with --cacert cert.pem):\n\
+              #   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \\\n\
+              #     -keyout key.pem -out cert.pem -subj /CN=localhost \\\n\
+              #     -addext subjectAltName=DNS:localhost,IP:127.0.0.1\n\
+              CERT, KEY = 'cert.pem', 'key.pem'\n"
+            .to_string(),
+    };
+    (
+        ", ssl".to_string(),
+        format!("{files}ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)\nctx.load_cert_chain(CERT, KEY)\n"),
+        "    sock = ctx.wrap_socket(sock, server_side=True)  # the TLS handshake, then the same bytes\n",
+    )
+}
+
+fn tcp_server(listen: &str, mode: Behaviour, delay: f64, tls: Option<&super::ServerTls>) -> String {
+    let (tls_import, tls_context, tls_wrap) = server_tls(tls);
     let (host, port) = host_port(listen);
     let (greeting, body) = match mode {
         Behaviour::Greet => (
@@ -76,14 +101,14 @@ fn tcp_server(listen: &str, mode: Behaviour, delay: f64) -> String {
 # tutorial's style: the kernel accepts connections on a listening socket, and
 # each accepted socket gets its own thread.
 # Run: python3 netplay-tcp-server.py    (Ctrl+C stops it)
-import socket, threading, time
+import socket, threading, time{tls_import}
 
 HOST, PORT = {host}, {port}
 DELAY = {delay}  # seconds before each reply (the tutorial slept 1)
-
+{tls_context}
 def tcplink(sock, addr):
     print('Accept new connection from %s:%s...' % addr[:2], flush=True)
-{greeting}    while True:
+{tls_wrap}{greeting}    while True:
         data = sock.recv(1024)  # at most 1024 bytes: TCP is a stream, not messages
         if not data:
             break  # b'' means the peer sent FIN: it closed its side
@@ -106,23 +131,34 @@ while True:
     )
 }
 
-fn tcp_client(target: &str, message: &[u8], tls: Option<bool>) -> String {
+fn tcp_client(target: &str, message: &[u8], tls: Option<&super::ClientTls>) -> String {
     let (host, port) = host_port(target);
     let (import, wrap, half_close) = match tls {
         None => (
             "",
-            "",
+            String::new(),
             "s.shutdown(socket.SHUT_WR)  # FIN: nothing more from us; replies still arrive\n",
         ),
-        Some(insecure) => (
+        Some(tls) if tls.insecure => (
             ", ssl",
-            if insecure {
-                "ctx = ssl.create_default_context()\nctx.check_hostname = False\nctx.verify_mode = ssl.CERT_NONE  # like curl -k: no certificate check\ns = ctx.wrap_socket(s, server_hostname=HOST)\n"
-            } else {
-                "s = ssl.create_default_context().wrap_socket(s, server_hostname=HOST)\n"
-            },
+            "ctx = ssl.create_default_context()\nctx.check_hostname = False\nctx.verify_mode = ssl.CERT_NONE  # like curl -k: no certificate check\ns = ctx.wrap_socket(s, server_hostname=HOST)\n".to_string(),
             "",
         ),
+        Some(tls) => {
+            let name = tls.sni.as_deref().map_or("HOST".to_string(), text);
+            let ca = match &tls.ca_file {
+                Some(file) => format!(
+                    "ctx.load_verify_locations({})  # trusted besides the system's CAs\n",
+                    text(file)
+                ),
+                None => String::new(),
+            };
+            (
+                ", ssl",
+                format!("ctx = ssl.create_default_context()\n{ca}s = ctx.wrap_socket(s, server_hostname={name})  # checks the certificate names it\n"),
+                "",
+            )
+        }
     };
     format!(
         "#!/usr/bin/env python3

@@ -8,12 +8,28 @@ use crate::net::udp::UdpMode;
 const CARGO: &str = "// Cargo.toml: tokio = { version = \"1\", features = [\"full\"] }\n";
 
 /// The program for `setting`.
+/// Said first when the tab speaks TLS: this page does not (yet).
+fn plain_note(tls: bool) -> String {
+    if tls {
+        "// TLS is on in the tab, but this program speaks plain TCP: wrap the\n\
+         // stream with tokio-rustls (TlsConnector / TlsAcceptor) for TLS. The\n\
+         // Python page and the one-liner speak TLS as the tab does.\n"
+            .to_string()
+    } else {
+        String::new()
+    }
+}
+
 pub fn program(setting: &Setting) -> String {
     match setting {
-        Setting::TcpServer { listen, mode, .. } => tcp_server(listen, *mode),
+        Setting::TcpServer {
+            listen, mode, tls, ..
+        } => plain_note(tls.is_some()) + &tcp_server(listen, *mode),
         Setting::TcpClient {
-            target, message, ..
-        } => tcp_client(target, message),
+            target,
+            message,
+            tls,
+        } => plain_note(tls.is_some()) + &tcp_client(target, message),
         Setting::Udp {
             bind,
             mode,

@@ -133,6 +133,7 @@ async fn the_tcp_server_script_greets_the_engines_client() {
         listen: "127.0.0.1:0".into(),
         mode: Behaviour::Greet,
         delay: Duration::ZERO,
+        tls: None,
     });
     let script = Script::start(&code.python, &[]);
     let port = script.port("Waiting for connection on 127.0.0.1:");
@@ -178,6 +179,44 @@ async fn the_tcp_client_script_talks_to_the_engines_greet_server() {
     assert!(text.contains("Connected: local 127.0.0.1:"), "{text}");
     assert!(text.contains("Welcome!"), "{text}");
     assert!(text.contains("Hello, Michael!"), "{text}");
+}
+
+/// The F12 Python script of a TLS client, given netplay's local CA (what
+/// the tab puts in it when its CA field is empty), against `netplay tcp
+/// serve --tls`: it verifies the certificate and chats.
+#[test]
+fn the_tls_client_script_verifies_netplays_tls_server() {
+    if !python() {
+        return;
+    }
+    let server = common::cli::Server::start(&["tcp", "serve", "127.0.0.1:0", "--tls"]);
+    let addr = server.address("Listening on ");
+    let ca = common::cli::netplay(&["ca", "path"]).output().unwrap();
+    let ca = String::from_utf8_lossy(&ca.stdout).trim().to_string();
+    let code = code_for(&Setting::TcpClient {
+        target: addr.to_string(),
+        message: b"Michael".to_vec(),
+        tls: Some(netplay::code::ClientTls {
+            insecure: false,
+            ca_file: Some(ca.clone()),
+            sni: None,
+        }),
+    });
+    let script = Script::start(&code.python, &[]);
+    let text = script.until("Hello, Michael!");
+    assert!(text.contains("Welcome!"), "{text}");
+    // The one-liner checks the same way (where openssl is installed).
+    assert!(
+        code.one_liner.contains(&format!("-CAfile {ca}"))
+            && code.one_liner.contains("-verify_ip 127.0.0.1"),
+        "{}",
+        code.one_liner
+    );
+    assert!(
+        !code.one_liner.contains("-servername 127.0.0.1"),
+        "no IP as SNI: {}",
+        code.one_liner
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -271,13 +310,37 @@ async fn the_relay_script_carries_the_tutorial_chat_to_the_engines_server() {
 fn every_setting() -> Vec<Setting> {
     let mut all = Vec::new();
     for mode in Behaviour::ALL {
-        all.push(Setting::TcpServer {
-            listen: "[::1]:9999".into(),
-            mode,
-            delay: Duration::from_millis(500),
-        });
+        for tls in [
+            None,
+            Some(netplay::code::ServerTls::default()),
+            Some(netplay::code::ServerTls {
+                cert: Some("my cert.pem".into()),
+                key: Some("it's key.pem".into()),
+            }),
+        ] {
+            all.push(Setting::TcpServer {
+                listen: "[::1]:9999".into(),
+                mode,
+                delay: Duration::from_millis(500),
+                tls,
+            });
+        }
     }
-    for tls in [None, Some(false), Some(true)] {
+    let with_ca = netplay::code::ClientTls {
+        insecure: false,
+        ca_file: Some("/tmp/it's ca.pem".into()),
+        sni: Some("localhost".into()),
+    };
+    let insecure = netplay::code::ClientTls {
+        insecure: true,
+        ..Default::default()
+    };
+    for tls in [
+        None,
+        Some(netplay::code::ClientTls::default()),
+        Some(with_ca),
+        Some(insecure),
+    ] {
         all.push(Setting::TcpClient {
             target: "localhost:9999".into(),
             message: b"it's \"quoted\" \\ 100%\r\n\x1b\xff".to_vec(),

@@ -69,8 +69,24 @@ impl crate::ui::shell::tab::TabView for ClientTab {
             message: self.console.composer.message_for_code(),
             tls: match self.tls.mode {
                 TlsMode::Off => None,
-                TlsMode::On => Some(false),
-                TlsMode::Insecure => Some(true),
+                mode => {
+                    let field = |text: &str| {
+                        let text = text.trim();
+                        (!text.is_empty()).then(|| text.to_string())
+                    };
+                    // No CA file given: netplay's client trusts its local
+                    // CA, so the code does too (when there is one).
+                    let ca_file = field(self.tls.ca_file.text()).or_else(|| {
+                        crate::net::tls::local_ca::ca_path()
+                            .filter(|path| path.is_file())
+                            .map(|path| path.display().to_string())
+                    });
+                    Some(crate::code::ClientTls {
+                        insecure: mode == TlsMode::Insecure,
+                        ca_file,
+                        sni: field(self.tls.sni.text()),
+                    })
+                }
             },
         }
     }

@@ -76,6 +76,16 @@ impl crate::ui::shell::tab::TabView for ServerTab {
             listen: self.console.address(),
             mode: self.config.behaviour,
             delay: self.config.reply_delay,
+            tls: self.tls.on.then(|| {
+                let field = |text: &str| {
+                    let text = text.trim();
+                    (!text.is_empty()).then(|| text.to_string())
+                };
+                crate::code::ServerTls {
+                    cert: field(self.tls.cert.text()),
+                    key: field(self.tls.key.text()),
+                }
+            }),
         }
     }
     fn overlay_open(&self) -> bool {
