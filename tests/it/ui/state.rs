@@ -125,3 +125,55 @@ async fn a_corrupt_state_file_is_one_line_and_the_rest_is_kept() {
     let mut app3 = app_with_state(&path, StartOptions::default());
     assert!(show(&mut app3).contains("is not text; starting fresh"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_settings_and_an_edited_request_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("netplay/state");
+    let mut app = app_with_state(&path, StartOptions::default());
+    // The client: TLS with a CA file and an SNI name, then insecure.
+    app.on_key(alt('3'));
+    app.on_key(ctrl('t'));
+    app.on_key(key(KeyCode::Tab)); // the CA file
+    type_text(&mut app, "/tmp/my-ca.pem");
+    app.on_key(key(KeyCode::Tab)); // SNI
+    type_text(&mut app, "lab.example");
+    app.on_key(ctrl('t')); // on, INSECURE: not kept as such
+                           // The server: TLS on with its files.
+    app.on_key(alt('2'));
+    app.on_key(ctrl('t'));
+    app.on_key(key(KeyCode::Tab)); // the certificate
+    type_text(&mut app, "/tmp/cert.pem");
+    app.on_key(key(KeyCode::Tab)); // the key
+    type_text(&mut app, "/tmp/key.pem");
+    // The HTTP request, edited: a header added.
+    app.on_key(alt('1'));
+    app.on_key(key(KeyCode::Tab)); // the request editor
+    app.on_key(key(KeyCode::Down));
+    type_text(&mut app, "X-Kept: yes");
+    app.on_key(key(KeyCode::Enter));
+    app.flush_state();
+    drop(app);
+
+    let mut app = app_with_state(&path, StartOptions::default());
+    app.on_key(alt('3'));
+    let text = show(&mut app);
+    assert!(
+        text.contains("TLS on, verified (Ctrl+T)"),
+        "verification back on:\n{text}"
+    );
+    assert!(
+        text.contains("/tmp/my-ca.pem") && text.contains("lab.example"),
+        "{text}"
+    );
+    app.on_key(alt('2'));
+    let text = show(&mut app);
+    assert!(
+        text.contains("/tmp/cert.pem") && text.contains("/tmp/key.pem"),
+        "{text}"
+    );
+    assert!(text.contains("TLS on (Ctrl+T)"), "{text}");
+    app.on_key(alt('1'));
+    let text = show(&mut app);
+    assert!(text.contains("X-Kept: yes"), "{text}");
+}

@@ -587,6 +587,14 @@ impl crate::ui::shell::tab::TabView for HttpTab {
         memory.set("http.url", self.url.text().trim());
         memory.set_list("http.urls", self.urls.items());
         memory.set("http.method", METHODS[self.method]);
+        // An edited request (headers, body) comes back as it was left.
+        if self.edited {
+            memory.set("http.request", self.request_text());
+        }
+        memory.set("http.ca", self.ca_file.text().trim());
+        if let Some(path) = &self.requests.last_path {
+            memory.set("http.file", path.as_str());
+        }
     }
     fn restore(&mut self, memory: &crate::state::Memory) {
         if let Some(url) = memory.get("http.url") {
@@ -599,6 +607,16 @@ impl crate::ui::shell::tab::TabView for HttpTab {
         }
         self.edited = false;
         self.url_changed();
+        if let Some(request) = memory.get("http.request") {
+            self.set_editor(request);
+            self.edited = true;
+        }
+        if let Some(ca) = memory.get("http.ca") {
+            self.ca_file.set_text(ca);
+        }
+        if let Some(path) = memory.get("http.file").filter(|path| !path.is_empty()) {
+            self.requests.last_path = Some(path.to_string());
+        }
     }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::Http {

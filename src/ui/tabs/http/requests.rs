@@ -28,6 +28,9 @@ pub(crate) struct Requests {
     open: bool,
     at: usize,
     path: Option<InputField>,
+    /// The last collection's path (remembered between runs): the path
+    /// prompt starts with it.
+    pub(super) last_path: Option<String>,
     /// Lines scrolled by PgUp/PgDn (a long "not supported" list).
     scroll: usize,
 }
@@ -60,6 +63,7 @@ impl HttpTab {
                     Kind::Error
                 };
                 self.status = Status::new(kind, words);
+                self.requests.last_path = Some(path.display().to_string());
                 self.requests.file = Some((path.to_path_buf(), collection));
                 self.requests.at = 0;
             }
@@ -70,7 +74,11 @@ impl HttpTab {
     pub(super) fn open_requests(&mut self) {
         self.requests.open = true;
         if self.requests.file.is_none() {
-            self.requests.path = Some(InputField::new("", "path of a .http file, Enter opens it"));
+            let last = self.requests.last_path.clone().unwrap_or_default();
+            self.requests.path = Some(InputField::new(
+                &last,
+                "path of a .http file, Enter opens it",
+            ));
         }
     }
 

@@ -59,9 +59,19 @@ impl crate::ui::shell::tab::TabView for ServerTab {
         self.console.remember("server", "listen", memory);
         memory.set("server.mode", self.config.behaviour.name());
         memory.set("server.rules", self.rules.text());
+        memory.set("server.tls", if self.tls.on { "on" } else { "off" });
+        memory.set("server.cert", self.tls.cert.text().trim());
+        memory.set("server.key", self.tls.key.text().trim());
     }
     fn restore(&mut self, memory: &crate::state::Memory) {
         self.console.restore("server", "listen", memory);
+        self.tls.on = memory.get("server.tls") == Some("on");
+        if let Some(cert) = memory.get("server.cert") {
+            self.tls.cert.set_text(cert);
+        }
+        if let Some(key) = memory.get("server.key") {
+            self.tls.key.set_text(key);
+        }
         if let Some(text) = memory.get("server.rules") {
             self.rules = crate::ui::widgets::rules_editor::RulesEditor::with_text(text);
         }
