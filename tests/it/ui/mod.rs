@@ -10,4 +10,5 @@ mod sizes;
 mod state;
 mod timed;
 mod udp_no_reply;
+mod udp_self;
 mod views;

@@ -169,12 +169,19 @@ async fn write_watching(
 
 /// Reads into `buffer`, which is made ([`FIRST_READ`] bytes) only once the
 /// sender has something to read.
-async fn read_lazily(reader: &mut OwnedReadHalf, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
+/// Reads at most `cap` bytes (a held direction's room: the hold bound is
+/// exact, not one read buffer past it).
+async fn read_lazily(
+    reader: &mut OwnedReadHalf,
+    buffer: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<usize> {
     if buffer.is_empty() {
         reader.readable().await?;
         buffer.resize(FIRST_READ, 0);
     }
-    reader.read(buffer).await
+    let len = buffer.len().min(cap.max(1));
+    reader.read(&mut buffer[..len]).await
 }
 
 impl Drop for Pump {
@@ -300,6 +307,13 @@ impl Pump {
             };
             let budgeted = !queueing || self.budget.available_permits() >= wanted;
             let can_read = !eof && room && budgeted;
+            // Queued bytes stop at the bound exactly: a read takes no more
+            // than the room left.
+            let cap = if queueing {
+                HOLD_LIMIT.saturating_sub(self.queued_bytes)
+            } else {
+                usize::MAX
+            };
             let waiting_for_budget = !eof && room && !budgeted;
             tokio::select! {
                 biased;
@@ -318,7 +332,7 @@ impl Pump {
                 // Wakes when other pairs give budget back (the permit is
                 // returned at once: this only waits).
                 _ = budget.acquire_many(READ_BUFFER as u32), if waiting_for_budget => {}
-                read = read_lazily(reader, &mut buffer), if can_read => match read {
+                read = read_lazily(reader, &mut buffer, cap), if can_read => match read {
                     Ok(0) => {
                         eof = true;
                         let fin = match self.dir {
@@ -359,7 +373,7 @@ impl Pump {
                         } else {
                             self.enqueue(&buffer[..n], &faults).await;
                         }
-                        if n == buffer.len() && buffer.len() < READ_BUFFER {
+                        if n == buffer.len().min(cap) && buffer.len() < READ_BUFFER {
                             buffer.resize(READ_BUFFER, 0);
                         }
                     }

@@ -30,7 +30,18 @@ impl UdpTab {
                 self.status = Status::new(Kind::Error, text.clone());
                 self.log.push(Kind::Error, text);
             }
-            UdpEvent::Received { from, data, note } => self.record(Direction::In, from, data, note),
+            UdpEvent::Received { from, data, note } => {
+                // Sent to our own address: the kernel delivers it to us, as
+                // to anyone bound there. Said, so it does not look like an echo.
+                let note = match note {
+                    None if self.local == Some(from) => Some(
+                        "our own datagram: sent to this socket's own address, so it arrives here"
+                            .to_string(),
+                    ),
+                    note => note,
+                };
+                self.record(Direction::In, from, data, note)
+            }
             UdpEvent::Sent { to, data } => self.record(Direction::Out, to, data, None),
             UdpEvent::Lost { from, len } => {
                 self.record(
