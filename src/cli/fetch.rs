@@ -212,7 +212,7 @@ async fn exchange(
             HttpEvent::RequestSent(sent) => {
                 if args.verbose {
                     for line in sent.preview.split_inclusive(|b| *b == b'\n') {
-                        diag(&out, "request", &format!("> {}", sanitize(line)));
+                        diag(&out, "request", &verbose_line('>', line));
                     }
                     if sent.preview.len() < sent.len {
                         let rest = sent.len - sent.preview.len();
@@ -223,7 +223,7 @@ async fn exchange(
             HttpEvent::Interim(interim) => {
                 if args.verbose {
                     for line in interim.raw.split_inclusive(|b| *b == b'\n') {
-                        diag(&out, "interim", &format!("< {}", sanitize(line)));
+                        diag(&out, "interim", &verbose_line('<', line));
                     }
                 }
             }
@@ -246,7 +246,7 @@ async fn exchange(
                 }
                 if args.verbose {
                     for line in response.raw.split_inclusive(|b| *b == b'\n') {
-                        diag(&out, "head", &format!("< {}", sanitize(line)));
+                        diag(&out, "head", &verbose_line('<', line));
                     }
                     for warning in &response.warnings {
                         diag(&out, "warning", &format!("* warning: {warning}"));
@@ -312,6 +312,20 @@ async fn exchange(
             }
             HttpEvent::Saved(_) | HttpEvent::SaveFailed(_) => {}
         }
+    }
+}
+
+/// One line of a head as `curl -v` shows it: `> GET / HTTP/1.1`. The
+/// usual CR LF ending is what a line break means and is not shown; any
+/// other ending (a bare LF, a stray CR) is, escaped, so a malformed head
+/// still reads as what it is.
+fn verbose_line(marker: char, line: &[u8]) -> String {
+    let shown = line.strip_suffix(b"\r\n").unwrap_or(line);
+    let text = sanitize(shown);
+    if text.is_empty() {
+        marker.to_string()
+    } else {
+        format!("{marker} {text}")
     }
 }
 
