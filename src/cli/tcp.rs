@@ -279,7 +279,7 @@ async fn converse(
                             start_sending(&queue, &client, send.as_ref(), out);
                         }
                     }
-                    ClientEvent::TlsEstablished { info, connect, handshake } => {
+                    ClientEvent::TlsEstablished { info, connect, handshake, .. } => {
                         let text = crate::narrate::client::tls_done(handshake, connect);
                         let micros = |d: std::time::Duration| Value::from(d.as_micros() as u64);
                         let fields = [

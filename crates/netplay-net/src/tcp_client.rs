@@ -63,10 +63,14 @@ pub enum ClientEvent {
     TlsEstablished {
         /// What was negotiated, the chain and the verification result.
         info: Box<TlsInfo>,
-        /// From the start to the TCP connection.
+        /// The TCP connect alone (from the first SYN's attempt to the
+        /// connection, lookup included).
         connect: Duration,
-        /// The TLS handshake alone.
+        /// The TLS handshake alone (from the connection to its end).
         handshake: Duration,
+        /// When the handshake finished: a timeline marks it here, so the
+        /// words and the timeline tell the same time.
+        done: std::time::Instant,
     },
     /// The kernel's view of the connection (`TCP_INFO`), when asked for:
     /// every second, and once more just before the close (`last`).
@@ -351,7 +355,6 @@ impl Client {
             record,
             replay,
         } = how;
-        let started = tokio::time::Instant::now();
         // A bad CA file is the user's to fix: say so before any traffic.
         let tls = match tls
             .map(|options| crate::tls::client(&options, &[]))
@@ -364,6 +367,9 @@ impl Client {
             }
         };
         let mut stop = self.stop.clone();
+        // Timed from here: building the TLS settings (the root store) is
+        // not the network's time.
+        let started = tokio::time::Instant::now();
         let stream = tokio::select! {
             biased;
             () = stop.stopped() => {
@@ -412,7 +418,7 @@ impl Client {
         let reason = match tls {
             None => self.converse(stream, &stats, probe, commands).await,
             Some(client) => {
-                let connect = started.elapsed();
+                let connect = stats.opened.saturating_duration_since(started.into_std());
                 let host = target
                     .rsplit_once(':')
                     .map_or(target.as_str(), |(host, _)| host);
@@ -439,11 +445,13 @@ impl Client {
                 match handshake {
                     Ok(stream) => {
                         let info = Box::new(client.info(stream.get_ref().1, &name));
-                        let handshake = started.elapsed().saturating_sub(connect);
+                        let done = std::time::Instant::now();
+                        let handshake = done.saturating_duration_since(stats.opened);
                         self.emit(ClientEvent::TlsEstablished {
                             info,
                             connect,
                             handshake,
+                            done,
                         })
                         .await;
                         self.converse(stream, &stats, probe, commands).await

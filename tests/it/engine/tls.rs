@@ -55,10 +55,26 @@ async fn tls_client(
     addr: SocketAddr,
     options: TlsOptions,
 ) -> (ClientHandle, Result<TlsInfo, String>) {
+    let asked = std::time::Instant::now();
     let client = tcp_client::connect_with(engine, &addr.to_string(), WAIT, Some(options));
     let id = client.id();
     let outcome = wait_for(rx, "TlsEstablished or ConnectFailed", |event| match event {
-        Event::Client(got, ClientEvent::TlsEstablished { info, .. }) if *got == id => {
+        Event::Client(
+            got,
+            ClientEvent::TlsEstablished {
+                info,
+                connect,
+                handshake,
+                done,
+            },
+        ) if *got == id => {
+            // One clock: the connect and the handshake fit between asking
+            // and the moment the handshake was done.
+            let span = done.saturating_duration_since(asked);
+            assert!(
+                *connect + *handshake <= span + std::time::Duration::from_millis(1),
+                "connect {connect:?} + handshake {handshake:?} > {span:?}"
+            );
             Some(Ok((**info).clone()))
         }
         Event::Client(got, ClientEvent::ConnectFailed { reason }) if *got == id => {

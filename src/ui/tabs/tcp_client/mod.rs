@@ -463,11 +463,12 @@ impl ClientTab {
                 info,
                 connect,
                 handshake,
+                done,
             } => {
-                self.timeline.mark(format!(
-                    "TLS handshake done (it took {})",
-                    human_duration(handshake)
-                ));
+                self.timeline.mark_at(
+                    done,
+                    format!("TLS handshake done (it took {})", human_duration(handshake)),
+                );
                 let remote = self
                     .link
                     .as_ref()
