@@ -256,6 +256,8 @@ async fn converse(
     let mut backoff = crate::net::timed::Backoff::default();
     let mut client = tcp_client::open(&engine, addr, how.clone());
     let mut stopping = false;
+    // Whether this connection has received anything yet.
+    let mut heard = false;
     loop {
         tokio::select! {
             // One disconnect is enough; later signals wait for the close.
@@ -268,6 +270,7 @@ async fn converse(
                 match event {
                     ClientEvent::Resolved { .. } | ClientEvent::Connecting { .. } => {}
                     ClientEvent::Connected { local, remote, .. } => {
+                        heard = false;
                         if let Some(recorder) = recorder.as_mut() {
                             recorder.connected(&local.to_string(), &remote.to_string());
                         }
@@ -317,6 +320,13 @@ async fn converse(
                     ClientEvent::Received(data) => {
                         if let Some(recorder) = recorder.as_mut() {
                             recorder.data(crate::record::Way::In, &data.preview);
+                        }
+                        // A plain connection's first bytes that are a TLS
+                        // record: said on stderr (stdout stays the bytes).
+                        if !secure && !std::mem::replace(&mut heard, true) {
+                            if let Some(meaning) = crate::net::tls::looks_like_tls_record(&data.preview) {
+                                out.event_to_stderr("hint", Kind::Error, &format!("{meaning} (--tls)"), &[]);
+                            }
                         }
                         if out.json {
                             let fields = [("len", Value::from(data.len as u64)), ("data", Value::from(sanitize(&data.preview)))];

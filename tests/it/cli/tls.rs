@@ -230,3 +230,21 @@ fn the_users_certificate_sni_and_json() {
         std::fs::remove_file(file).unwrap();
     }
 }
+
+#[test]
+fn plain_text_to_a_tls_port_is_explained_on_the_client_side_too() {
+    let server = Server::start(&["tcp", "serve", "127.0.0.1:0", "--tls"]);
+    let addr = server.address("Listening on ").to_string();
+    let output = connect(&["tcp", "connect", &addr], b"hi\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("these bytes are a TLS alert: the server speaks TLS")
+            && stderr.contains("(--tls)"),
+        "{stderr}"
+    );
+    assert!(
+        output.stdout.starts_with(b"\x15\x03"),
+        "stdout stays the bytes"
+    );
+    server.line_with("client sent plain text to a TLS port");
+}

@@ -236,3 +236,31 @@ pub fn server_name(host: &str) -> Result<ServerName<'static>, String> {
         )
     })
 }
+
+/// Whether the first bytes a plain TCP client received are a TLS record
+/// (an alert, or a handshake): the port speaks TLS. A TLS server that gets
+/// plain text answers with an alert (`\x15\x03\x03…`) and closes; the
+/// client's side says what that means instead of showing only the bytes.
+pub fn looks_like_tls_record(first: &[u8]) -> Option<&'static str> {
+    match first {
+        [0x15, 0x03, 0x00..=0x04, ..] => Some(
+            "these bytes are a TLS alert: the server speaks TLS and refused the plain text sent to it; turn TLS on",
+        ),
+        [0x16, 0x03, 0x00..=0x04, ..] => Some(
+            "these bytes are a TLS handshake record: the peer speaks TLS; turn TLS on",
+        ),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod record_tests {
+    #[test]
+    fn tls_records_are_recognised_and_text_is_not() {
+        assert!(super::looks_like_tls_record(b"\x15\x03\x03\x00\x02\x02\x32").is_some());
+        assert!(super::looks_like_tls_record(b"\x16\x03\x01\x00").is_some());
+        for text in [b"Welcome!".as_slice(), b"HTTP/1.1 200 OK", b"\x15", b""] {
+            assert!(super::looks_like_tls_record(text).is_none(), "{text:?}");
+        }
+    }
+}

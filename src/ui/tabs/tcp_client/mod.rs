@@ -108,6 +108,8 @@ struct Link {
     local: SocketAddr,
     remote: SocketAddr,
     stats: Arc<ConnStats>,
+    /// Whether anything arrived yet (the first read is checked for TLS).
+    heard: bool,
 }
 
 /// The TCP Client tab's state.
@@ -456,6 +458,7 @@ impl ClientTab {
                     local,
                     remote,
                     stats,
+                    heard: false,
                 });
                 self.focus = Focus::Message;
             }
@@ -513,8 +516,26 @@ impl ClientTab {
                 self.schedule_reconnect();
             }
             ClientEvent::Received(data) => {
+                // The first bytes of a plain connection that are a TLS
+                // record: said what they mean.
+                let first = self
+                    .link
+                    .as_mut()
+                    .is_some_and(|link| !std::mem::replace(&mut link.heard, true));
+                let tls_record = (first && self.tls.mode == TlsMode::Off)
+                    .then(|| crate::net::tls::looks_like_tls_record(&data.preview))
+                    .flatten();
                 let text = format!("{} B: ", data.len);
                 self.console.log.push_data(Kind::In, text, data);
+                if let Some(meaning) = tls_record {
+                    self.console
+                        .log
+                        .push(Kind::Error, format!("{meaning} (Ctrl+T)"));
+                    self.console.say(
+                        Kind::Error,
+                        "The server speaks TLS: Ctrl+T turns TLS on, then Enter reconnects",
+                    );
+                }
             }
             ClientEvent::Replayed(_) => {}
             ClientEvent::Sent(data) => {
