@@ -338,22 +338,34 @@ impl LogView {
         let stamp = format!("{} ", entry.at.clock());
         let marker = format!("{} ", entry.kind.marker());
         let indent = stamp.chars().count() + marker.chars().count();
-        let mut body = entry.text.clone();
+        // The entry's rows: its words, then the data — as text, a new row
+        // after each `\n` it holds (as nc shows lines; the `\n` stays
+        // visible), or as a hex dump under it.
+        let mut rows = vec![entry.text.clone()];
         let mut hex_lines = Vec::new();
         if let Some(data) = &entry.data {
             if self.hex {
                 hex_lines = hex_dump(&data.bytes);
             } else {
-                body.push_str(&sanitize(&data.bytes));
+                for (at, line) in data.bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+                    let text = sanitize(line);
+                    match at {
+                        0 => rows[0].push_str(&text),
+                        _ => rows.push(text),
+                    }
+                }
             }
             if data.bytes.len() < data.len {
-                body.push_str(&format!(" … (preview of {} bytes)", data.len));
+                if let Some(last) = rows.last_mut() {
+                    last.push_str(&format!(" … (preview of {} bytes)", data.len));
+                }
             }
         }
         let style = style_of(entry.kind);
         let room = width.saturating_sub(indent).max(1);
         let mut lines = Vec::new();
-        for (index, piece) in wrap(&body, room).into_iter().enumerate() {
+        let pieces = rows.iter().flat_map(|row| wrap_words(row, room));
+        for (index, piece) in pieces.enumerate() {
             let lead = if index == 0 {
                 vec![
                     Span::styled(stamp.clone(), theme::dim()),
@@ -378,7 +390,7 @@ impl LogView {
         // plain words, right under it.
         if entry.kind == Kind::Error {
             if let Some(why) = crate::net::explain::hint(&entry.text) {
-                for piece in wrap(&format!("why: {why}"), room) {
+                for piece in wrap_words(&format!("why: {why}"), room) {
                     lines.push(Line::from(vec![
                         Span::raw(" ".repeat(indent)),
                         Span::styled(piece, theme::dim()),
@@ -411,6 +423,41 @@ impl LogView {
             contents.into_bytes(),
         )
     }
+}
+
+/// Splits `text` into pieces at most `width` columns wide, at spaces when
+/// it can (a word wider than a row is cut by columns).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    let mut used = 0;
+    for word in text.split_inclusive(' ') {
+        let w: usize = word.chars().map(|c| c.width().unwrap_or(0)).sum();
+        // The trailing space may hang past the edge.
+        let fits = word
+            .trim_end_matches(' ')
+            .chars()
+            .map(|c| c.width().unwrap_or(0))
+            .sum::<usize>();
+        if used > 0 && used + fits > width {
+            pieces.push(std::mem::take(&mut current).trim_end().to_string());
+            used = 0;
+        }
+        if w > width && used == 0 {
+            let mut cut = wrap(word, width);
+            let last = cut.pop().unwrap_or_default();
+            pieces.extend(cut);
+            used = last.chars().map(|c| c.width().unwrap_or(0)).sum();
+            current = last;
+            continue;
+        }
+        current.push_str(word);
+        used += w;
+    }
+    if !current.is_empty() || pieces.is_empty() {
+        pieces.push(current.trim_end().to_string());
+    }
+    pieces
 }
 
 /// Splits `text` into pieces at most `width` columns wide.
@@ -514,6 +561,24 @@ mod tests {
         view.scroll_key(KeyEvent::from(KeyCode::PageDown), 100);
         assert_eq!(view.scrolled_back(), 0, "back to following");
         assert!(texts(&view, 80, 1)[0].ends_with("e19"));
+    }
+
+    #[test]
+    fn wraps_at_words_and_cuts_only_long_words() {
+        assert_eq!(
+            wrap_words("the quick brown fox", 10),
+            vec!["the quick", "brown fox"]
+        );
+        assert_eq!(
+            wrap_words("abcdefghij klm", 4),
+            vec!["abcd", "efgh", "ij", "klm"]
+        );
+        assert_eq!(wrap_words("", 4), vec![""]);
+        for (text, width) in [("a bb ccc dddd eeeee", 3), ("x", 1), ("two  spaces", 5)] {
+            for piece in wrap_words(text, width) {
+                assert!(piece.chars().count() <= width, "{piece:?} in {width}");
+            }
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod relay;
 mod sizes;
 mod state;
 mod timed;
+mod transcript;
 mod udp_no_reply;
 mod udp_self;
 mod views;
