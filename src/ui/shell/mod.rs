@@ -5,6 +5,7 @@
 pub mod app;
 pub mod event_loop;
 pub mod frame;
+pub mod global_keys;
 pub mod help;
 pub mod keys;
 pub mod mouse;
