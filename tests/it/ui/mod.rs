@@ -1,6 +1,7 @@
 //! The UI driven through App with a TestBackend: keys in, screens out.
 
 mod files;
+mod help;
 mod keys_page;
 mod learning;
 mod mouse;
