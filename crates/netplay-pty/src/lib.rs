@@ -62,6 +62,18 @@ impl Netplay {
 
     /// Like [`Netplay::start`], with extra environment variables.
     pub fn start_with_env(cols: u16, rows: u16, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_limited(cols, rows, args, env, None)
+    }
+
+    /// Like [`Netplay::start_with_env`], under an address-space limit of
+    /// `kib` KiB (`ulimit -v`): what a run may allocate at most.
+    pub fn start_limited(
+        cols: u16,
+        rows: u16,
+        args: &[&str],
+        env: &[(&str, &str)],
+        kib: Option<u64>,
+    ) -> Self {
         let pair = native_pty_system()
             .openpty(size(cols, rows))
             .expect("open a pty");
@@ -71,8 +83,21 @@ impl Netplay {
             NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let mut command = CommandBuilder::new(binary());
-        command.args(args);
+        let mut command = match kib {
+            None => {
+                let mut command = CommandBuilder::new(binary());
+                command.args(args);
+                command
+            }
+            Some(kib) => {
+                let mut command = CommandBuilder::new("sh");
+                command.arg("-c");
+                command.arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""));
+                command.arg(binary());
+                command.args(args);
+                command
+            }
+        };
         command.cwd(&dir);
         command.env("TERM", "xterm-256color");
         // Each run remembers into its own directory, never the user's.

@@ -558,3 +558,30 @@ fn sgr_mouse_clicks_switch_tabs_and_run_footer_hints_and_no_mouse_leaves_it() {
     np.press_ctrl('c');
     assert_eq!(np.wait_exit(), 0);
 }
+
+/// The `.http` variable bomb (960 KB that grew to 3.7 GB and aborted,
+/// leaving the terminal in the alternate screen) opens under a 512 MiB
+/// address-space limit, says what it stopped, and quits cleanly.
+#[test]
+fn a_variable_bomb_http_file_opens_within_512_mib() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.http");
+    let mut bomb = format!(
+        "@a = {}\n### bomb\nPOST http://127.0.0.1:9/\n\n",
+        "A".repeat(60_000)
+    );
+    for _ in 0..150_000 {
+        bomb.push_str("{{a}}\n");
+    }
+    std::fs::write(&path, bomb).unwrap();
+    let file = path.to_str().unwrap();
+    let mut np = Netplay::start_limited(120, 40, &["--file", file], &[], Some(512 * 1024));
+    np.wait_for_text("bomb.http: 1 request");
+    np.press_alt('r');
+    np.wait_for_text("expand past");
+    np.press_esc();
+    // Esc then Ctrl+C at once would read as Alt+Ctrl+C: one key at a time.
+    np.wait_for_no_text("expand past");
+    np.press_ctrl('c');
+    assert_eq!(np.wait_exit(), 0, "a clean quit, not an abort");
+}
