@@ -332,7 +332,9 @@ impl EventLog {
             return;
         }
         self.head(kind);
-        self.buffer.push_str(text);
+        // Sentences may quote what a user typed (an address, a file name):
+        // through the gate too, as every line on a terminal.
+        self.buffer.push_str(&crate::text::escape_unsafe(text));
         self.buffer.push('\n');
     }
 

@@ -154,7 +154,8 @@ fn ca(command: CaCommand, out: &output::Output) -> ExitCode {
     };
     let path = ca.path().display().to_string();
     let text = match command {
-        CaCommand::Path => path,
+        // What could drive a terminal is escaped (a hostile XDG_DATA_HOME).
+        CaCommand::Path => crate::text::typed(&path),
         CaCommand::Install => ca_install_commands(&path),
     };
     use std::io::Write as _;
@@ -168,9 +169,11 @@ fn ca(command: CaCommand, out: &output::Output) -> ExitCode {
 /// The commands that trust `ca` system-wide, printed for the user to run
 /// (netplay never changes a trust store itself).
 fn ca_install_commands(ca: &str) -> String {
-    let quoted = shell_words::quote(ca);
+    // A line break or escape in the path (a hostile XDG_DATA_HOME) would
+    // end a comment or a quote when pasted: shown escaped, then quoted.
+    let quoted = shell_words::quote(&crate::text::typed(ca)).into_owned();
     format!(
-        "# netplay's local CA: {ca}
+        "# netplay's local CA: {quoted}
 # netplay's own clients already trust it. To make other programs trust it,
 # run the lines for your system (they need root), or point a program at it:
 #   curl --cacert {quoted} https://localhost:8443/
@@ -184,7 +187,7 @@ sudo trust anchor --store {quoted}
 # macOS:
 sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain {quoted}
 # Firefox and Chrome on Linux (NSS; certutil is in libnss3-tools):
-certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n 'netplay local CA' -i {quoted}"
+certutil -d \"sql:$HOME/.pki/nssdb\" -A -t C,, -n 'netplay local CA' -i {quoted}"
     )
 }
 

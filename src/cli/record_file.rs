@@ -60,6 +60,17 @@ impl Recorder {
             }
             _ => {}
         }
+        // Said now, not when the session ends and the rename fails.
+        let named = path
+            .file_name()
+            .is_some_and(|name| name.len() <= crate::files::MAX_NAME)
+            && !path.as_os_str().to_string_lossy().ends_with('/');
+        if !named {
+            return Err(format!(
+                "cannot record to {shown}: not a file name (a directory, or a name over {} bytes)",
+                crate::files::MAX_NAME
+            ));
+        }
         let dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),

@@ -179,6 +179,24 @@ pub fn append_regular(path: &Path, bytes: &[u8], follow: bool) -> Result<(), Str
     if !meta.is_file() {
         return Err("not a regular file".into());
     }
+    // A name netplay chose (`./netplay.http`) may have been planted: only
+    // this user's own file, with no other name, is appended to.
+    #[cfg(unix)]
+    if !follow {
+        use std::os::unix::fs::MetadataExt;
+        let me = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+        if me.is_some_and(|me| meta.uid() != me) {
+            return Err(
+                "it belongs to another user (netplay appends only to your own file)".into(),
+            );
+        }
+        if meta.nlink() > 1 {
+            return Err(
+                "it has another name too (a hard link): netplay appends only to a file with one"
+                    .into(),
+            );
+        }
+    }
     file.write_all(bytes).map_err(|err| err.to_string())
 }
 
@@ -216,16 +234,20 @@ impl Replacing {
         if target.file_name().is_none() {
             return Err(format!("{} names no file", target.display()));
         }
+        // A link to a file is refused: resolved here, in user space, the
+        // kernel's protection against links planted in shared directories
+        // (fs.protected_symlinks) would not apply. A link to a device or a
+        // FIFO (`/dev/stdout`) is written through, in place.
+        let linked =
+            std::fs::symlink_metadata(target).is_ok_and(|meta| meta.file_type().is_symlink());
         let how = match std::fs::metadata(target) {
-            Ok(meta) if !meta.is_file() => {
-                let file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .truncate(true)
-                    .open(target)
-                    .map_err(|err| format!("cannot write {}: {err}", target.display()))?;
-                Writing::InPlace(file)
+            Ok(meta) if linked && meta.is_file() => {
+                return Err(format!(
+                    "{} is a symbolic link to a file: give the file's own path (netplay does not write through a link)",
+                    target.display()
+                ))
             }
-            Ok(meta) => {
+            Ok(meta) if !meta.is_file() => Writing::InPlace(open_in_place(target, &meta)?),            Ok(meta) => {
                 let real = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
                 Writing::Atomic {
                     temp: temporary_in(parent_of(&real))?,
@@ -273,6 +295,39 @@ impl Replacing {
         }
         Ok(self.target)
     }
+}
+
+/// Opens a device, FIFO or terminal for writing, as curl does. A FIFO with
+/// no reader is refused at once instead of waiting for one forever.
+fn open_in_place(target: &Path, meta: &std::fs::Metadata) -> Result<std::fs::File, String> {
+    let cannot = |err: std::io::Error| format!("cannot write {}: {err}", target.display());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+        if meta.file_type().is_fifo() {
+            let probe = std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(target);
+            match probe {
+                Err(err) if err.raw_os_error() == Some(libc::ENXIO) => {
+                    return Err(format!(
+                        "cannot write {}: a FIFO that no one reads",
+                        target.display()
+                    ))
+                }
+                Err(err) => return Err(cannot(err)),
+                Ok(_) => {} // a reader is there: the open below does not wait
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(target)
+        .map_err(cannot)
 }
 
 fn parent_of(path: &Path) -> &Path {
@@ -465,6 +520,14 @@ mod tests {
                 assert!(refused.contains("not a regular file"), "{refused}");
             }
         }
+        // A hard link planted at the name: refused, the other name untouched.
+        let other = dir.path().join("elsewhere");
+        std::fs::write(&other, b"theirs").unwrap();
+        let linked = dir.path().join("linked.http");
+        std::fs::hard_link(&other, &linked).unwrap();
+        let refused = append_regular(&linked, b"GET /\n", false).unwrap_err();
+        assert!(refused.contains("hard link"), "{refused}");
+        assert_eq!(std::fs::read(&other).unwrap(), b"theirs");
         let fresh = dir.path().join("new.http");
         append_regular(&fresh, b"a", false).unwrap();
         append_regular(&fresh, b"b", false).unwrap();
@@ -503,7 +566,7 @@ mod tests {
     }
 
     #[test]
-    fn replacing_writes_devices_in_place_and_keeps_modes_and_symlinks() {
+    fn replacing_writes_devices_in_place_keeps_modes_and_refuses_links_to_files() {
         let dir = tempfile::tempdir().unwrap();
         // /dev/null stays a device: written in place, never replaced.
         let mut null = Replacing::create(Path::new("/dev/null")).unwrap();
@@ -519,19 +582,30 @@ mod tests {
         new.finish().unwrap();
         let mode = std::fs::metadata(&script).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o755);
-        // Through a symlink: the link stays, the file it names is replaced.
+        // A link to a file (planted, perhaps): refused, the file untouched.
         let real = dir.path().join("real.txt");
         std::fs::write(&real, b"old").unwrap();
         let link = dir.path().join("link.txt");
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        let mut through = Replacing::create(&link).unwrap();
-        through.file().write_all(b"new").unwrap();
-        through.finish().unwrap();
-        assert!(std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink());
-        assert_eq!(std::fs::read(&real).unwrap(), b"new");
+        let refused = Replacing::create(&link).unwrap_err();
+        assert!(refused.contains("symbolic link to a file"), "{refused}");
+        assert_eq!(std::fs::read(&real).unwrap(), b"old");
+        // A link to a device (as /dev/stdout is) is written through.
+        let to_null = dir.path().join("null");
+        std::os::unix::fs::symlink("/dev/null", &to_null).unwrap();
+        let mut null = Replacing::create(&to_null).unwrap();
+        null.file().write_all(b"gone").unwrap();
+        null.finish().unwrap();
+        // A FIFO no one reads: refused at once, not waited on.
+        let fifo = dir.path().join("fifo");
+        if std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            let refused = Replacing::create(&fifo).unwrap_err();
+            assert!(refused.contains("no one reads"), "{refused}");
+        }
         // A new file: 0666 less the umask, not 0600.
         let fresh = dir.path().join("fresh.txt");
         let mut created = Replacing::create(&fresh).unwrap();

@@ -111,6 +111,18 @@ fn is_bidi_or_invisible(c: char) -> bool {
             | '\u{2060}'..='\u{2069}'
             | '\u{FEFF}'
             | '\u{FFF9}'..='\u{FFFB}'
+            // Shown as nothing, so text can hide in them: the soft hyphen,
+            // Hangul fillers, the Mongolian vowel separator, variation
+            // selectors and the tag characters (invisible ASCII).
+            | '\u{00AD}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{3164}'
+            | '\u{FFA0}'
+            | '\u{180E}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{E0000}'..='\u{E007F}'
+            | '\u{E0100}'..='\u{E01EF}'
     )
 }
 
@@ -381,6 +393,23 @@ mod tests {
         );
         let err = parse_escapes("\\u202e").unwrap_err();
         assert!(err.reason.contains("in braces"), "{}", err.reason);
+    }
+
+    #[test]
+    fn invisible_characters_are_shown_escaped() {
+        for hidden in [
+            '\u{E0068}',
+            '\u{00AD}',
+            '\u{3164}',
+            '\u{180E}',
+            '\u{FE0F}',
+            '\u{115F}',
+        ] {
+            let text = format!("a{hidden}b");
+            let shown = sanitize(text.as_bytes());
+            assert!(!shown.contains(hidden), "{hidden:?} passed: {shown}");
+            assert!(!escape_unsafe(&text).contains(hidden), "{hidden:?}");
+        }
     }
 
     /// Sequences a hostile peer would send, and what must be shown instead.

@@ -213,4 +213,3 @@ pub(crate) fn alt_digit(key: &KeyEvent) -> Option<usize> {
         _ => None,
     }
 }
-

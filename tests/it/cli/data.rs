@@ -669,3 +669,30 @@ fn a_reader_that_closes_stdout_early_ends_netplay_quietly() {
         assert_eq!(output.status.code(), want, "{args:?}");
     }
 }
+
+/// `fetch -o LINK` where LINK is a symbolic link to a file (planted in a
+/// shared directory, say): refused, the file it names untouched.
+#[test]
+#[cfg(unix)]
+fn fetch_dash_o_refuses_a_link_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    let link = dir.path().join("page.html");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let server =
+        common::answering_server(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil".to_vec());
+    let output = Command::new(BIN)
+        .args([
+            "fetch",
+            "-o",
+            link.to_str().unwrap(),
+            &format!("http://{server}/"),
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("symbolic link to a file"), "{stderr}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+}

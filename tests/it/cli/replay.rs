@@ -386,3 +386,15 @@ fn fifty_clients_that_never_read_share_one_recording_and_max_conn_refuses_more()
     assert!(line.contains("50 connections open (--max-conn)"), "{line}");
     drop(clients);
 }
+
+#[test]
+fn record_says_at_once_when_the_path_names_no_file() {
+    for bad in ["newdir/".to_string(), "a".repeat(300)] {
+        let output = netplay(&["tcp", "connect", "127.0.0.1:9", "--record", &bad])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("not a file name"), "{stderr}");
+    }
+}

@@ -22,11 +22,24 @@ pub fn agreed<'a>(
     let mut values = Vec::new();
     for field in raw {
         for part in field.split(|b| *b == b',') {
-            let text = String::from_utf8_lossy(part);
-            let text = text.trim();
-            let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
-            match text.parse::<u64>() {
-                Ok(n) if digits => values.push(n),
+            // Only SP and HTAB around a value (RFC 9110 OWS): a no-break
+            // space or another Unicode space is not whitespace here.
+            let value =
+                part.iter()
+                    .position(|b| !matches!(b, b' ' | b'\t'))
+                    .map_or(&part[..0], |start| {
+                        let end = part
+                            .iter()
+                            .rposition(|b| !matches!(b, b' ' | b'\t'))
+                            .unwrap_or(start);
+                        &part[start..=end]
+                    });
+            let digits = !value.is_empty() && value.iter().all(u8::is_ascii_digit);
+            match std::str::from_utf8(value)
+                .ok()
+                .and_then(|text| text.parse::<u64>().ok())
+            {
+                Some(n) if digits => values.push(n),
                 _ => return Err(LengthError::Invalid(part.to_vec())),
             }
         }

@@ -87,8 +87,11 @@ pub fn existing_root() -> Option<CertificateDer<'static>> {
     if let Some(ca) = CA.get().and_then(|slot| slot.lock().ok()?.clone()) {
         return Some(ca.der.clone());
     }
-    let pem = read_private(&ca_path()?).ok()?;
-    cert_der(&pem).ok()
+    // The same checks as for a server: a `ca.pem` alone (no key that
+    // matches it), or one in a directory others can write, is not trusted.
+    let dir = data_dir()?;
+    std::fs::symlink_metadata(dir.join(KEY_FILE)).ok()?;
+    LocalCa::load(&dir).ok().map(|ca| ca.der)
 }
 
 impl LocalCa {
@@ -101,11 +104,42 @@ impl LocalCa {
             make(dir, &key_path, &cert_path)
                 .map_err(|err| format!("cannot make netplay's local CA in {shown}: {err}"))?;
         }
+        // Another netplay making the CA this very moment has written the
+        // key and not yet the certificate: wait for it, briefly.
+        let mut waited = 0;
+        while std::fs::symlink_metadata(&cert_path).is_err() && waited < 100 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            waited += 1;
+        }
+        Self::load(dir)
+    }
+
+    /// Loads the CA in `dir` after checking it can be trusted: the
+    /// directory and both files are this user's and writable by no one
+    /// else, the files are regular (no link followed), and the key is the
+    /// certificate's.
+    fn load(dir: &Path) -> Result<Self, String> {
+        let shown = crate::text::sanitize_str(&dir.display().to_string());
+        let cert_path = dir.join(CA_FILE);
+        let key_path = dir.join(KEY_FILE);
         let load = || -> Result<Self, String> {
+            private_place(dir, "the directory")?;
             let key_pem = read_private(&key_path)?;
             let cert_pem = read_private(&cert_path)?;
             let key = KeyPair::from_pem(&key_pem).map_err(|err| format!("{KEY_FILE}: {err}"))?;
             let der = cert_der(&cert_pem)?;
+            let (_, parsed) = x509_parser::parse_x509_certificate(&der)
+                .map_err(|err| format!("{CA_FILE}: {err}"))?;
+            if parsed
+                .tbs_certificate
+                .subject_pki
+                .subject_public_key
+                .data
+                .as_ref()
+                != key.public_key_raw()
+            {
+                return Err(format!("{KEY_FILE} is not the key of {CA_FILE}"));
+            }
             let issuer =
                 Issuer::from_ca_cert_der(&der, key).map_err(|err| format!("{CA_FILE}: {err}"))?;
             Ok(Self {
@@ -114,13 +148,6 @@ impl LocalCa {
                 issuer,
             })
         };
-        // Another netplay making the CA this very moment has written the
-        // key and not yet the certificate: wait for it, briefly.
-        let mut waited = 0;
-        while std::fs::symlink_metadata(&cert_path).is_err() && waited < 100 {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            waited += 1;
-        }
         load().map_err(|err| {
             format!("netplay's local CA in {shown} cannot be used ({err}); remove {CA_FILE} and {KEY_FILE} there to make a new one")
         })
@@ -149,6 +176,8 @@ impl LocalCa {
             .distinguished_name
             .push(DnType::CommonName, "netplay local server");
         params.use_authority_key_identifier_extension = true;
+        // A year and a month, under what browsers accept for a leaf (398 days).
+        set_validity(&mut params, 395);
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let cert = params
@@ -179,6 +208,8 @@ fn make(dir: &Path, key_path: &Path, cert_path: &Path) -> Result<(), String> {
         .distinguished_name
         .push(DnType::OrganizationName, "netplay local development CA");
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    // Ten years, as mkcert's: long enough to forget, not forever.
+    set_validity(&mut params, 3650);
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let cert = params
         .self_signed(&key)
@@ -190,6 +221,17 @@ fn make(dir: &Path, key_path: &Path, cert_path: &Path) -> Result<(), String> {
         Err(err) => return Err(err.to_string()),
     }
     write_new(dir, cert_path, cert.pem().as_bytes(), 0o644).map_err(|err| err.to_string())
+}
+
+/// Valid from yesterday (clocks differ a little) to `days` from now.
+fn set_validity(params: &mut CertificateParams, days: i64) {
+    use chrono::Datelike;
+    let day = |offset: i64| {
+        let date = (chrono::Utc::now() + chrono::Duration::days(offset)).date_naive();
+        rcgen::date_time_ymd(date.year(), date.month() as u8, date.day() as u8)
+    };
+    params.not_before = day(-1);
+    params.not_after = day(days);
 }
 
 /// Writes `bytes` to a new file at `path` (mode `mode`), never over one.
@@ -208,6 +250,32 @@ fn write_new(dir: &Path, path: &Path, bytes: &[u8], mode: u32) -> std::io::Resul
     temp.persist_noclobber(path)
         .map(|_| ())
         .map_err(|err| err.error)
+}
+
+/// Checks that `path` is this user's and writable by no one else (a CA in a
+/// place others can write could be theirs).
+fn private_place(path: &Path, what: &str) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::symlink_metadata(path).map_err(|err| format!("{what}: {err}"))?;
+        // This process's user, read without unsafe code.
+        let me = std::fs::metadata("/proc/self")
+            .map(|meta| meta.uid())
+            .map_err(|err| format!("who am I: {err}"))?;
+        if meta.uid() != me {
+            return Err(format!("{what} belongs to another user"));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(format!(
+                "{what} is writable by others (mode {:o}; chmod go-w it)",
+                meta.mode() & 0o7777
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, what);
+    Ok(())
 }
 
 /// Reads one of the CA's files: a regular file, never through a symbolic
@@ -230,6 +298,7 @@ fn read_private(path: &Path) -> Result<String, String> {
     if !meta.is_file() {
         return Err(format!("{name}: not a regular file"));
     }
+    private_place(path, &name)?;
     let mut text = String::new();
     file.take(FILE_LIMIT)
         .read_to_string(&mut text)
@@ -240,4 +309,60 @@ fn read_private(path: &Path) -> Result<String, String> {
 fn cert_der(pem: &str) -> Result<CertificateDer<'static>, String> {
     use rustls::pki_types::pem::PemObject;
     CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|err| format!("{CA_FILE}: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn private_dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_ca_is_made_once_and_signs_leaves_for_the_names_given() {
+        let dir = private_dir();
+        let ca = LocalCa::load_or_create(dir.path()).unwrap();
+        let again = LocalCa::load_or_create(dir.path()).unwrap();
+        assert_eq!(ca.certificate(), again.certificate(), "the same CA");
+        let (leaf, _) = ca.leaf(&["localhost".into(), "127.0.0.1".into()]).unwrap();
+        let (_, parsed) = x509_parser::parse_x509_certificate(&leaf).unwrap();
+        assert!(!parsed.is_ca(), "a leaf cannot sign");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_ca_in_a_place_others_can_write_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = private_dir();
+        LocalCa::load_or_create(dir.path()).unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = LocalCa::load_or_create(dir.path()).unwrap_err();
+        assert!(err.contains("writable by others"), "{err}");
+    }
+
+    #[test]
+    fn a_certificate_without_its_key_is_refused() {
+        let dir = private_dir();
+        LocalCa::load_or_create(dir.path()).unwrap();
+        // Another CA's certificate planted beside this key.
+        let other = private_dir();
+        LocalCa::load_or_create(other.path()).unwrap();
+        std::fs::remove_file(dir.path().join(CA_FILE)).unwrap();
+        std::fs::copy(other.path().join(CA_FILE), dir.path().join(CA_FILE)).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let file = dir.path().join(CA_FILE);
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let err = LocalCa::load_or_create(dir.path()).unwrap_err();
+        assert!(err.contains("is not the key of"), "{err}");
+    }
 }
