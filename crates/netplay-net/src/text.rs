@@ -229,44 +229,60 @@ impl std::fmt::Display for EscapeError {
 /// Turns a typed message with escapes (`\xNN`, `\u{NNNN}`, `\r`, `\n`, `\t`, `\0`, `\\`)
 /// into the bytes to send, so a user can send any byte from a text field.
 pub fn parse_escapes(text: &str) -> Result<Vec<u8>, EscapeError> {
+    // Works on the bytes: `\` and every escape are ASCII, which never occur
+    // inside a multi-byte character, so plain runs are copied whole (a
+    // 250 MiB recording line used to become a 1 GiB `Vec<char>` first).
+    let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c != '\\' {
-            let mut buf = [0u8; 4];
-            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    let mut plain = 0;
+    let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
             i += 1;
             continue;
         }
+        out.extend_from_slice(&bytes[plain..i]);
+        // Positions are in characters, as a person counts them.
         let error = |reason: &str| EscapeError {
-            at: i,
+            at: text[..i].chars().count(),
             reason: reason.to_string(),
         };
-        match chars.get(i + 1) {
-            Some('n') => out.push(b'\n'),
-            Some('r') => out.push(b'\r'),
-            Some('t') => out.push(b'\t'),
-            Some('0') => out.push(0),
-            Some('\\') => out.push(b'\\'),
-            Some('x') => {
-                let hi = chars.get(i + 2).and_then(|c| c.to_digit(16));
-                let lo = chars.get(i + 3).and_then(|c| c.to_digit(16));
-                match (hi, lo) {
-                    (Some(hi), Some(lo)) => out.push((hi * 16 + lo) as u8),
-                    _ => return Err(error("\\x needs two hex digits, like \\x1b")),
-                }
-                i += 4;
-                continue;
+        let step = match bytes.get(i + 1) {
+            Some(b'n') => {
+                out.push(b'\n');
+                2
             }
-            Some('u') => {
-                let braced = (chars.get(i + 2) == Some(&'{'))
-                    .then(|| chars[i + 3..].iter().take(7).position(|c| *c == '}'))
+            Some(b'r') => {
+                out.push(b'\r');
+                2
+            }
+            Some(b't') => {
+                out.push(b'\t');
+                2
+            }
+            Some(b'0') => {
+                out.push(0);
+                2
+            }
+            Some(b'\\') => {
+                out.push(b'\\');
+                2
+            }
+            Some(b'x') => match (hex(bytes.get(i + 2)), hex(bytes.get(i + 3))) {
+                (Some(hi), Some(lo)) => {
+                    out.push((hi * 16 + lo) as u8);
+                    4
+                }
+                _ => return Err(error("\\x needs two hex digits, like \\x1b")),
+            },
+            Some(b'u') => {
+                let braced = (bytes.get(i + 2) == Some(&b'{'))
+                    .then(|| bytes[i + 3..].iter().take(7).position(|b| *b == b'}'))
                     .flatten()
                     .and_then(|digits| {
-                        let hex: String = chars[i + 3..i + 3 + digits].iter().collect();
-                        Some((u32::from_str_radix(&hex, 16).ok()?, hex, digits))
+                        let hex = std::str::from_utf8(&bytes[i + 3..i + 3 + digits]).ok()?;
+                        Some((u32::from_str_radix(hex, 16).ok()?, hex.to_string(), digits))
                     });
                 let Some((code, hex, digits)) = braced else {
                     return Err(error("\\u needs a code point in braces, like \\u{202e}"));
@@ -278,18 +294,20 @@ pub fn parse_escapes(text: &str) -> Result<Vec<u8>, EscapeError> {
                 };
                 let mut buf = [0u8; 4];
                 out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                i += 4 + digits;
-                continue;
+                4 + digits
             }
-            Some(other) => {
+            Some(_) => {
+                let other = text[i + 1..].chars().next().unwrap_or_default();
                 return Err(error(&format!(
                     "unknown escape \\{other}: use \\xNN, \\u{{…}}, \\r, \\n, \\t, \\0 or \\\\"
-                )))
+                )));
             }
             None => return Err(error("a lone \\ at the end: write \\\\ for a backslash")),
-        }
-        i += 2;
+        };
+        i += step;
+        plain = i;
     }
+    out.extend_from_slice(&bytes[plain..]);
     Ok(out)
 }
 
@@ -374,6 +392,9 @@ mod tests {
     fn parse_escapes_errors_are_clear() {
         let err = parse_escapes("ab\\q").unwrap_err();
         assert_eq!(err.at, 2);
+        let err = parse_escapes("éé\\q").unwrap_err();
+        assert_eq!(err.at, 2, "counted in characters");
+        assert_eq!(parse_escapes("é\\x41ü").unwrap(), "éAü".as_bytes());
         assert!(err.reason.contains("unknown escape \\q"));
         assert!(parse_escapes("\\x4").is_err());
         assert!(parse_escapes("x\\").is_err());
