@@ -56,6 +56,10 @@ impl App {
     /// read becomes a notice.
     pub fn load_state(&mut self, file: StateFile, options: &StartOptions) {
         let (mut memory, notice) = state::load(file.path());
+        // What the file holds now: whatever differs after the start (an
+        // address or a .http file from the command line) is written at the
+        // next flush.
+        let on_disk = memory.to_text();
         if options.addr.is_some() {
             memory.set(
                 first_field(options.tab),
@@ -70,7 +74,7 @@ impl App {
         }
         self.notice = notice;
         let mut file = file;
-        file.written = self.memory().to_text();
+        file.written = on_disk;
         self.state = Some(file);
     }
 

@@ -213,3 +213,27 @@ async fn at_80x24_the_faults_pane_scrolls_to_the_selected_fault() {
         "the fault switched on is in view:\n{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_120_columns_the_pair_row_shows_the_whole_upstream_port() {
+    let (mut app, mut rx) = new_app();
+    let (_server, server_addr) = greet_server(&app, &mut rx).await;
+    let port = start_relay(&mut app, &mut rx, &server_addr.to_string()).await;
+    let mut client = common::tutorial_client(([127, 0, 0, 1], port).into());
+    common::expect_bytes(&mut client, b"Welcome!");
+    pump_until(&mut app, &mut rx, "⇄  upstream 127.0.0.1:").await;
+    let text = screen(&mut app, 120, 40);
+    // The held pane names the upstream side's own port in full…
+    let upstream = text
+        .split("⇄  upstream 127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .expect("the upstream 4-tuple")
+        .to_string();
+    // …and the pair's row shows the same port, not cut.
+    assert!(
+        text.lines()
+            .any(|line| line.contains("▶") && line.contains(&format!("⇄ :{upstream} "))),
+        "{text}"
+    );
+}

@@ -177,3 +177,29 @@ async fn tls_settings_and_an_edited_request_survive_a_restart() {
     let text = show(&mut app);
     assert!(text.contains("X-Kept: yes"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alt_r_offers_the_last_http_file_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("netplay/state");
+    let file = dir.path().join("api.http");
+    std::fs::write(&file, "### one\nGET http://127.0.0.1:9/ HTTP/1.1\n").unwrap();
+    let options = StartOptions {
+        http_file: Some(file.clone()),
+        ..StartOptions::default()
+    };
+    let mut app = app_with_state(&path, options);
+    assert!(show(&mut app).contains("api.http: 1 request"));
+    app.flush_state();
+    drop(app);
+
+    let mut app = app_with_state(&path, StartOptions::default());
+    app.on_key(alt('1'));
+    app.on_key(alt('r'));
+    let text = show(&mut app);
+    assert!(text.contains("Open a .http file"), "{text}");
+    assert!(
+        text.contains(&file.display().to_string()),
+        "the last file is offered:\n{text}"
+    );
+}
