@@ -6,7 +6,17 @@
 //! `tempfile` creates with `O_CREAT | O_EXCL` (a planted symlink is never
 //! followed) under a random name, mode 0600, in the directory of the final
 //! name; only a complete file is renamed into place. A temporary file that
-//! is dropped unfinished is removed.
+//! is dropped unfinished is removed. Nothing opens a FIFO in a way that
+//! waits, and nothing is truncated in place.
+//!
+//! The writers, all here: [`save_new`] (Ctrl+S saves: a new name, never
+//! over one), [`Replacing::create`] (`fetch -o`: replaces by rename, as
+//! curl's target), [`Replacing::private`] (`--record`: replaces by rename,
+//! 0600, only a regular file or a new name), [`append_regular`] (Alt+W:
+//! appends to one's own single-named regular file, never through a link at
+//! a name netplay chose) and [`create_new`] (the local CA: a new file or
+//! nothing). The UI's recordings open new names in their own directory
+//! with `O_EXCL | O_NOFOLLOW`, 0600 (`record::recorder`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -148,6 +158,26 @@ pub fn save_new(
     ))
 }
 
+/// Writes `bytes` as a new file at `path` with `mode`, never over anything
+/// that exists (a temporary file renamed without replacing): `AlreadyExists`
+/// when the name is taken, by a file, a link or anything else.
+pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let mut temp = NamedTempFile::new_in(parent_of(path))?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    temp.persist_noclobber(path)
+        .map(|_| ())
+        .map_err(|err| err.error)
+}
+
 /// Appends `bytes` to the regular file at `path`, creating it (0600) when
 /// missing. A FIFO or a device there is refused without waiting (the open
 /// never blocks); with `follow` false, so is a symbolic link (a name
@@ -264,6 +294,43 @@ impl Replacing {
         Ok(Self {
             target: target.to_path_buf(),
             how,
+        })
+    }
+
+    /// Starts writing a private file (0600, whatever the old one's mode)
+    /// that will replace `target`, for what netplay records of a person's
+    /// sessions: only a regular file or a new name is taken — a symbolic
+    /// link, FIFO, device or directory there is refused — and the name must
+    /// be a file name.
+    pub fn private(target: &Path) -> Result<Self, String> {
+        let shown = crate::text::sanitize_str(&target.display().to_string());
+        let named = target
+            .file_name()
+            .is_some_and(|name| name.len() <= MAX_NAME)
+            && !target.as_os_str().to_string_lossy().ends_with('/');
+        if !named {
+            return Err(format!(
+                "{shown}: not a file name (a directory, or a name over {MAX_NAME} bytes)"
+            ));
+        }
+        match std::fs::symlink_metadata(target) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(format!(
+                    "{shown}: it is a symbolic link (give the real path)"
+                ))
+            }
+            Ok(meta) if !meta.is_file() => return Err(format!("{shown}: not a regular file")),
+            _ => {}
+        }
+        let temp = temporary_in(parent_of(target))?;
+        Ok(Self {
+            target: target.to_path_buf(),
+            how: Writing::Atomic {
+                temp,
+                real: target.to_path_buf(),
+                // The temporary file's own 0600.
+                mode: None,
+            },
         })
     }
 

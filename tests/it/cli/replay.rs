@@ -335,12 +335,7 @@ fn record_replaces_by_rename_never_in_place() {
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|entry| entry.ok())
-        .filter(|entry| {
-            entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with(".netplay-record-")
-        })
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(".netplay-"))
         .collect();
     assert!(left.is_empty(), "no temporary file left behind");
 }

@@ -12,7 +12,6 @@
 //! that never replaces (two netplays starting at once keep one CA), and read
 //! without following a symbolic link.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -214,13 +213,13 @@ fn make(dir: &Path, key_path: &Path, cert_path: &Path) -> Result<(), String> {
     let cert = params
         .self_signed(&key)
         .map_err(|err| format!("cannot sign the CA: {err}"))?;
-    match write_new(dir, key_path, key.serialize_pem().as_bytes(), 0o600) {
+    match crate::files::create_new(key_path, key.serialize_pem().as_bytes(), 0o600) {
         Ok(()) => {}
         // Another netplay made it first: use theirs.
         Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
         Err(err) => return Err(err.to_string()),
     }
-    write_new(dir, cert_path, cert.pem().as_bytes(), 0o644).map_err(|err| err.to_string())
+    crate::files::create_new(cert_path, cert.pem().as_bytes(), 0o644).map_err(|err| err.to_string())
 }
 
 /// Valid from yesterday (clocks differ a little) to `days` from now.
@@ -232,24 +231,6 @@ fn set_validity(params: &mut CertificateParams, days: i64) {
     };
     params.not_before = day(-1);
     params.not_after = day(days);
-}
-
-/// Writes `bytes` to a new file at `path` (mode `mode`), never over one.
-fn write_new(dir: &Path, path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        temp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    temp.persist_noclobber(path)
-        .map(|_| ())
-        .map_err(|err| err.error)
 }
 
 /// Checks that `path` is this user's and writable by no one else (a CA in a
