@@ -1,6 +1,6 @@
 //! The relay's faults (Toxiproxy's set, for raw TCP), per direction, and the
 //! pacing arithmetic they need. Pure data: the pump in
-//! [`crate::relay::pump`] applies them.
+//! `relay::pump` applies them.
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! bandwidth, slicing, limits, resets, blackholes, slow closes).
 //!
 //! One task per listener (accepting, routing commands) and one per pair.
-//! A pair's two directions are two pumps ([`crate::relay::pump`]) polled
+//! A pair's two directions are two pumps (`relay::pump`) polled
 //! inside the pair's task, as `copy_bidirectional` does, so the fast path
 //! (no fault, nothing held) is read → write with no hop in between.
 //!

@@ -257,7 +257,7 @@ impl ServerHandle {
 
     /// Records every connection, one new file each: the open ones from
     /// now, each new one from its first byte (or stops: `None`).
-    /// [`Event::Record`](super::Event::Record) reports each file.
+    /// [`Event::Record`] reports each file.
     pub fn record(&self, to: Option<crate::record::recorder::RecordTo>) -> Result<(), Busy> {
         self.command(ServerCommand::Record(to))
     }
