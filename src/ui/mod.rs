@@ -171,6 +171,53 @@ pub fn prune_closed<T>(rows: &mut Vec<T>, kept: usize, is_open: impl Fn(&T) -> b
     });
 }
 
+/// How long a passing word stays over a tab's state line.
+pub const BRIEF: Duration = Duration::from_secs(5);
+
+/// A passing word shown over a tab's state line for [`BRIEF`] (a save
+/// done, a hold switched), after which the state line returns; the tab's
+/// once-a-second tick clears it, and no tick is asked for once it is gone.
+/// The word shows only while the state line is the one it was shown over:
+/// a new state (an error, a bind) replaces it at once, however it was set.
+#[derive(Debug, Default)]
+pub struct Passing(Option<(Status, std::time::Instant, String)>);
+
+impl Passing {
+    /// Shows `status` over `state` from now for [`BRIEF`].
+    pub fn show(&mut self, status: Status, state: &Status) {
+        self.0 = Some((
+            status,
+            std::time::Instant::now() + BRIEF,
+            state.text.clone(),
+        ));
+    }
+
+    /// Drops the word (a new state line replaces it at once).
+    pub fn clear(&mut self) {
+        self.0 = None;
+    }
+
+    /// The line to draw at `now`: the word while it lasts, else `state`.
+    pub fn over<'a>(&'a self, state: &'a Status, now: std::time::Instant) -> &'a Status {
+        match &self.0 {
+            Some((status, until, over)) if now < *until && *over == state.text => status,
+            _ => state,
+        }
+    }
+
+    /// Whether a word waits to expire.
+    pub fn pending(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Drops a word whose time is up at `now`.
+    pub fn tick_at(&mut self, now: std::time::Instant) {
+        if self.0.as_ref().is_some_and(|(_, until, _)| now >= *until) {
+            self.0 = None;
+        }
+    }
+}
+
 /// The least margin (columns, rows) worth leaving around an overlay.
 const MIN_MARGIN: (u16, u16) = (6, 3);
 
@@ -312,6 +359,25 @@ pub fn cycle(choices: &[Duration], current: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_passing_word_shows_over_its_state_only() {
+        let state = Status::new(log_view::Kind::Good, "Bound 127.0.0.1:9999");
+        let mut passing = Passing::default();
+        passing.show(Status::new(log_view::Kind::Info, "Saved 3 packets"), &state);
+        let now = std::time::Instant::now();
+        assert_eq!(passing.over(&state, now).text, "Saved 3 packets");
+        // A new state (an error) shows at once, however it was set.
+        let error = Status::new(log_view::Kind::Error, "Cannot bind: in use");
+        assert_eq!(passing.over(&error, now).text, "Cannot bind: in use");
+        // Time up: the state, and no tick needed any more.
+        assert_eq!(
+            passing.over(&state, now + BRIEF).text,
+            "Bound 127.0.0.1:9999"
+        );
+        passing.tick_at(now + BRIEF);
+        assert!(!passing.pending());
+    }
 
     #[test]
     fn formats() {

@@ -16,10 +16,7 @@ use crate::net::{Engine, SaveFor};
 use crate::ui::widgets::composer::Composer;
 use crate::ui::widgets::input::InputField;
 use crate::ui::widgets::log_view::{Kind, LogView};
-use crate::ui::{AddressKey, Status};
-
-/// How long a passing word stays over a tab's state line.
-pub const BRIEF: std::time::Duration = std::time::Duration::from_secs(5);
+use crate::ui::{AddressKey, Passing, Status};
 
 /// A part of a [`Console`], in a tab's own focus terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,9 +59,8 @@ pub struct Console {
     pub log: LogView,
     /// The one-line status under the address: the tab's state.
     pub status: Status,
-    /// A passing word shown over the state for [`BRIEF`] (a save done, a
-    /// hold switched), after which the state line returns.
-    brief: Option<(Status, std::time::Instant)>,
+    /// A passing word over the state (a save done, a hold switched).
+    brief: Passing,
     save_as: SaveAs,
     /// Entries in the save under way (for its status line).
     saving: usize,
@@ -85,7 +81,7 @@ impl Console {
             composer: Composer::new(message_hint),
             log: LogView::new(log_name),
             status,
-            brief: None,
+            brief: Passing::default(),
             save_as,
             saving: 0,
         }
@@ -94,13 +90,13 @@ impl Console {
     /// Sets the status line (the tab's state; a passing word gives way).
     pub fn say(&mut self, kind: Kind, text: impl Into<String>) {
         self.status = Status::new(kind, text);
-        self.brief = None;
+        self.brief.clear();
     }
 
     /// Shows `text` over the state line for [`BRIEF`]; then the state
     /// returns (the tab's once-a-second tick clears it).
     pub fn say_briefly(&mut self, kind: Kind, text: impl Into<String>) {
-        self.brief = Some((Status::new(kind, text), std::time::Instant::now() + BRIEF));
+        self.brief.show(Status::new(kind, text), &self.status);
     }
 
     /// The status line to draw: a passing word, else the state.
@@ -109,15 +105,12 @@ impl Console {
     }
 
     fn status_at(&self, now: std::time::Instant) -> &Status {
-        match &self.brief {
-            Some((status, until)) if now < *until => status,
-            _ => &self.status,
-        }
+        self.brief.over(&self.status, now)
     }
 
     /// Whether a passing word waits to expire (the tab needs its tick).
     pub fn needs_tick(&self) -> bool {
-        self.brief.is_some()
+        self.brief.pending()
     }
 
     /// Drops a passing word whose time is up.
@@ -126,9 +119,7 @@ impl Console {
     }
 
     fn tick_at(&mut self, now: std::time::Instant) {
-        if self.brief.as_ref().is_some_and(|(_, until)| now >= *until) {
-            self.brief = None;
-        }
+        self.brief.tick_at(now);
     }
 
     /// Keeps the address as `prefix.field` and the composer's settings and
@@ -213,13 +204,14 @@ impl Console {
         let (name, contents) = self.log.saved_file(self.save_as.stem);
         self.saving = self.log.ring().len();
         engine.save(self.save_as.asker, PathBuf::from("."), name, contents);
-        self.say(Kind::Info, format!("Saving the {}…", self.log_word()));
+        // A passing word: the state line (Listening on …) stays under it.
+        self.say_briefly(Kind::Info, format!("Saving the {}…", self.log_word()));
     }
 
     /// The outcome of the save asked for with Ctrl+S.
     pub fn on_saved(&mut self, outcome: Result<PathBuf, String>) {
         let saved = Status::saved(outcome, self.saving, self.save_as.noun);
-        self.brief = Some((saved, std::time::Instant::now() + BRIEF));
+        self.brief.show(saved, &self.status);
     }
 
     fn log_word(&self) -> &'static str {
@@ -251,6 +243,7 @@ impl Console {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::BRIEF;
 
     fn console() -> Console {
         Console::new(
@@ -280,5 +273,14 @@ mod tests {
         console.say_briefly(Kind::Info, "Saved 53 log entries");
         console.say(Kind::Info, "Stopped.");
         assert_eq!(console.shown_status().text, "Stopped.");
+        // A save's own words pass too, the state line stays.
+        console.say(Kind::Good, "Listening on 127.0.0.1:9999");
+        let engine_less_save = |console: &mut Console| {
+            console.say_briefly(Kind::Info, "Saving the log…");
+            console.on_saved(Ok(std::path::PathBuf::from("./x.log")));
+        };
+        engine_less_save(&mut console);
+        console.tick_at(std::time::Instant::now() + BRIEF);
+        assert_eq!(console.shown_status().text, "Listening on 127.0.0.1:9999");
     }
 }

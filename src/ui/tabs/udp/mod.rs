@@ -123,6 +123,8 @@ pub struct UdpTab {
     /// Binds, errors, losses and burst reports.
     pub log: LogView,
     status: Status,
+    /// A passing word over the status (a save's outcome).
+    passing: crate::ui::Passing,
     /// Entries in the save under way (for its status line).
     saving: usize,
     /// Where the last frame drew each part, for the mouse.
@@ -164,6 +166,7 @@ impl UdpTab {
             timed_prompt: None,
             last_repeat: String::new(),
             no_reply: crate::ui::tabs::udp::no_reply::NoReply::default(),
+            passing: crate::ui::Passing::default(),
             status: Status::new(
                 Kind::Info,
                 "Not bound. Enter binds; or just send (an ephemeral port is used).",
@@ -444,12 +447,16 @@ impl UdpTab {
         let (name, contents) = view.saved_file("udp-packets");
         self.saving = self.packets.len();
         engine.save(SaveFor::UdpPackets, PathBuf::from("."), name, contents);
-        self.status = Status::new(Kind::Info, "Saving the packet list…");
+        self.passing.show(
+            Status::new(Kind::Info, "Saving the packet list…"),
+            &self.status,
+        );
     }
 
     /// The outcome of the save asked for with Ctrl+S.
     pub fn on_saved(&mut self, outcome: Result<PathBuf, String>) {
-        self.status = Status::saved(outcome, self.saving, "packets");
+        self.passing
+            .show(Status::saved(outcome, self.saving, "packets"), &self.status);
     }
 
     fn record(
@@ -585,7 +592,10 @@ impl crate::ui::shell::tab::TabView for UdpTab {
         self.is_open()
     }
     fn needs_tick(&self) -> bool {
-        self.timed.as_ref().is_some_and(|timed| !timed.finished())
+        self.timed.as_ref().is_some_and(|timed| !timed.finished()) || self.passing.pending()
+    }
+    fn on_tick(&mut self, _engine: &Engine) {
+        self.passing.tick_at(std::time::Instant::now());
     }
     fn focus_first(&mut self) {
         UdpTab::focus_first(self);

@@ -96,7 +96,12 @@ impl UdpTab {
         if let Some(timed) = &self.timed {
             spans.push(Span::raw(format!("{} (F9) · ", timed.status())));
         }
-        spans.extend(self.status.line().spans);
+        spans.extend(
+            self.passing
+                .over(&self.status, std::time::Instant::now())
+                .line()
+                .spans,
+        );
         spans.push(Span::styled(" · mode ", theme::dim()));
         spans.push(Span::styled(self.mode.name(), theme::key()));
         spans.push(Span::styled(" (F5)", theme::dim()));
