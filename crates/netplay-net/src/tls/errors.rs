@@ -258,6 +258,13 @@ pub fn client(err: &rustls::Error, leaf: Option<&CertSummary>, fixes: &Fixes) ->
 /// A failed handshake of a client connecting to our TLS server, in words.
 pub fn server(err: &rustls::Error) -> String {
     match err {
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidServerName) => {
+            "client sent an invalid server name (SNI) in its hello".into()
+        }
+        rustls::Error::PeerMisbehaved(why) => format!(
+            "client broke the TLS protocol ({})",
+            clean(&format!("{why:?}"))
+        ),
         rustls::Error::InvalidMessage(_)
         | rustls::Error::InappropriateMessage { .. }
         | rustls::Error::InappropriateHandshakeMessage { .. } => {

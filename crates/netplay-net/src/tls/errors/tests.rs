@@ -231,3 +231,18 @@ fn a_certificate_name_with_a_backslash_is_escaped_once() {
     assert!(text.contains("is for DNS:evil\\\\x1b.example"), "{text}");
     assert!(!text.contains("\\\\\\\\"), "escaped twice: {text}");
 }
+
+#[test]
+fn the_server_side_blames_the_client_for_the_clients_faults() {
+    let sni = super::server(&rustls::Error::InvalidMessage(
+        rustls::InvalidMessage::InvalidServerName,
+    ));
+    assert!(sni.contains("client sent an invalid server name"), "{sni}");
+    let broke = super::server(&rustls::Error::PeerMisbehaved(
+        rustls::PeerMisbehaved::MissingKeyShare,
+    ));
+    assert!(
+        broke.starts_with("client broke the TLS protocol"),
+        "{broke}"
+    );
+}
