@@ -8,7 +8,6 @@ use std::io::{IsTerminal, Write};
 use crate::clock::Stamp;
 pub use crate::json::{json_object, Value};
 use crate::narrate::Kind;
-use crate::text::sanitize;
 
 /// How the command prints.
 #[derive(Debug, Clone, Copy)]
@@ -87,16 +86,7 @@ impl Output {
     pub fn data(&self, bytes: &[u8]) -> std::io::Result<()> {
         let mut out = std::io::stdout().lock();
         if self.stdout_tty {
-            for piece in bytes.split_inclusive(|b| *b == b'\n') {
-                let (line, newline) = match piece.strip_suffix(b"\n") {
-                    Some(line) => (line, true),
-                    None => (piece, false),
-                };
-                out.write_all(sanitize(line).as_bytes())?;
-                if newline {
-                    out.write_all(b"\n")?;
-                }
-            }
+            out.write_all(&crate::text::for_terminal(bytes))?;
         } else {
             out.write_all(bytes)?;
         }

@@ -277,7 +277,8 @@ impl Replacing {
                     target.display()
                 ))
             }
-            Ok(meta) if !meta.is_file() => Writing::InPlace(open_in_place(target, &meta)?),            Ok(meta) => {
+            Ok(meta) if !meta.is_file() => Writing::InPlace(open_in_place(target, &meta)?),
+            Ok(meta) => {
                 let real = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
                 Writing::Atomic {
                     temp: temporary_in(parent_of(&real))?,
@@ -332,6 +333,12 @@ impl Replacing {
                 mode: None,
             },
         })
+    }
+
+    /// Whether the bytes go to a terminal (`-o /dev/tty`): a person's
+    /// screen, where untrusted bytes pass the gate as on stdout.
+    pub fn is_terminal(&self) -> bool {
+        matches!(&self.how, Writing::InPlace(file) if std::io::IsTerminal::is_terminal(file))
     }
 
     /// Where the bytes are going in the end.

@@ -74,6 +74,23 @@ pub fn sanitize_str(text: &str) -> String {
     out
 }
 
+/// Bytes from the network on their way to a terminal: through the gate,
+/// line by line, the line breaks kept (so a reply still reads as lines).
+pub fn for_terminal(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for piece in bytes.split_inclusive(|b| *b == b'\n') {
+        let (line, newline) = match piece.strip_suffix(b"\n") {
+            Some(line) => (line, true),
+            None => (piece, false),
+        };
+        out.extend_from_slice(sanitize(line).as_bytes());
+        if newline {
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
 /// A person's own text (an address, a host name they typed) quoted in a
 /// sentence: what could drive the terminal is escaped, the rest — its
 /// backslashes too — stays as typed, so `a\b` is not shown as `a\\b`.
@@ -414,6 +431,12 @@ mod tests {
         );
         let err = parse_escapes("\\u202e").unwrap_err();
         assert!(err.reason.contains("in braces"), "{}", err.reason);
+    }
+
+    #[test]
+    fn bytes_for_a_terminal_keep_their_lines_and_lose_their_escapes() {
+        let shown = for_terminal(b"one\x1b]0;x\x07\ntwo\n");
+        assert_eq!(shown, b"one\\x1b]0;x\\x07\ntwo\n");
     }
 
     #[test]

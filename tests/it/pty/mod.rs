@@ -1,3 +1,4 @@
 //! The real binary in a pseudo-terminal.
 
 mod e2e;
+mod fetch_tty;

@@ -191,7 +191,12 @@ impl BodyCollector {
             }
         }
         if let Some(target) = &mut self.target {
-            if let Err(err) = target.file().write_all(piece) {
+            let written = if target.is_terminal() {
+                target.file().write_all(&crate::text::for_terminal(piece))
+            } else {
+                target.file().write_all(piece)
+            };
+            if let Err(err) = written {
                 self.spool_error =
                     Some(format!("cannot write {}: {err}", target.target().display()));
                 self.target = None;
