@@ -231,12 +231,17 @@ impl UdpTab {
                     Direction::Out => "to",
                     Direction::Lost => "LOST, from",
                 };
-                for piece in wrap(&format!("{} {verb} {}", p.at.clock(), p.peer), width) {
+                for piece in crate::ui::widgets::log_view::wrap_words(
+                    &format!("{} {verb} {}", p.at.clock(), p.peer),
+                    width,
+                ) {
                     lines.push(Line::raw(piece));
                 }
                 lines.push(Line::raw(format!("{} bytes", p.len)));
                 if let Some(note) = &p.note {
-                    lines.push(Line::styled(note.clone(), theme::warn()));
+                    for piece in crate::ui::widgets::log_view::wrap_words(note, width) {
+                        lines.push(Line::styled(piece, theme::warn()));
+                    }
                 }
                 lines.push(Line::styled("── text ──", theme::dim()));
                 for piece in wrap(&sanitize(&p.bytes), width) {
