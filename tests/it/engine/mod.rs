@@ -4,6 +4,7 @@ mod http;
 mod kernel;
 mod record;
 mod relay;
+mod relay_faults;
 mod tcp_client;
 mod tcp_server;
 mod tls;
