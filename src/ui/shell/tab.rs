@@ -10,16 +10,31 @@ use ratatui::Frame;
 use crate::net::Engine;
 use crate::ui::Hint;
 
-/// A tab of the terminal UI.
-pub trait TabView {
+/// A tab's input: implemented where its key handling lives (`mod.rs`),
+/// once — no forwarding twin.
+pub trait TabInput {
     /// Handles a key; `true` when the tab used it.
     fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool;
     /// Handles pasted text (bracketed paste) in the focused field.
     fn on_paste(&mut self, text: &str);
-    /// Draws the tab into `area`.
-    fn render(&mut self, frame: &mut Frame, area: Rect);
     /// The keys worth showing in the footer now (they depend on focus).
     fn hints(&self) -> Vec<Hint>;
+    /// Puts the keyboard on the tab's first field (Alt+N).
+    fn focus_first(&mut self);
+    /// Whether a text field has the keyboard (single-letter keys type).
+    fn typing(&self) -> bool;
+}
+
+/// A tab's drawing: implemented where it draws (`view.rs`).
+pub trait TabDraw {
+    /// Draws the tab into `area`.
+    fn render(&mut self, frame: &mut Frame, area: Rect);
+}
+
+/// A tab of the terminal UI: its input and drawing (the two traits above,
+/// each implemented once where that code lives) and what the app asks of
+/// every tab besides.
+pub trait TabView: TabInput + TabDraw {
     /// Every key of the tab, for the help overlay.
     fn help(&self) -> Vec<Hint>;
     /// Whether the tab has something live (listening, connected, a request
@@ -33,13 +48,9 @@ pub trait TabView {
     /// The once-a-second tick (while [`TabView::needs_tick`]): time-driven
     /// work such as a reconnect that is due.
     fn on_tick(&mut self, _engine: &Engine) {}
-    /// Puts the keyboard on the tab's first field (Alt+N).
-    fn focus_first(&mut self);
     /// Moves the keyboard to the next field (Tab) or the previous one
     /// (Shift+Tab): every tab's fields, one global binding.
     fn focus_step(&mut self, forward: bool);
-    /// Whether a text field has the keyboard (single-letter keys type).
-    fn typing(&self) -> bool;
     /// The field that says where the tab listens or binds, and whether it
     /// is locked (the socket is live), for the address picker (Ctrl+L).
     fn listen_field(&mut self) -> Option<(&mut crate::ui::widgets::input::InputField, bool)> {
@@ -53,9 +64,18 @@ pub trait TabView {
     /// A left click on a screen cell inside the tab: focus what is there,
     /// select the table row under it.
     fn click(&mut self, _column: u16, _row: u16) {}
+    /// The keys one wheel notch over a screen cell stands for (focusing
+    /// the pane under it): the tab's mouse map says; none by default.
+    fn wheel_keys(&mut self, _column: u16, _row: u16, _down: bool) -> Vec<KeyEvent> {
+        Vec::new()
+    }
     /// The wheel over a screen cell: scroll the pane (or move the table
-    /// selection) under it, `down` or up.
-    fn wheel(&mut self, _column: u16, _row: u16, _down: bool, _engine: &Engine) {}
+    /// selection) under it, `down` or up — its keys, handled as if typed.
+    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
+        for key in self.wheel_keys(column, row, down) {
+            self.on_key(key, engine);
+        }
+    }
     /// What the tab is set to do, for the Code overlay (F12).
     fn code_setting(&self) -> crate::code::Setting;
     /// Opens the kernel's view of the selected connection (Ctrl+O); the

@@ -12,9 +12,11 @@ use crate::ui::shell::mouse::Spot;
 use crate::ui::shell::theme;
 use crate::ui::widgets::input::title;
 
-impl HttpTab {
+impl HttpTab {}
+
+impl crate::ui::shell::tab::TabDraw for HttpTab {
     /// Draws the tab.
-    pub fn render(&mut self, frame: &mut Frame, area: Rect) {
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
         let [top, status, options, main] = Layout::vertical([
             Constraint::Length(3),
             Constraint::Length(1),
@@ -117,5 +119,7 @@ impl HttpTab {
         self.mouse.add(ca_area, Focus::CaFile, Spot::Field);
         self.mouse.add(request_area, Focus::Request, Spot::Field);
         self.mouse.add(response_area, Focus::Response, Spot::Scroll);
+        // The .http requests overlay (Alt+R), over the tab when open.
+        self.render_requests(frame, area);
     }
 }

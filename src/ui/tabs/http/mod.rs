@@ -18,10 +18,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Block;
-use ratatui::Frame;
 use tui_textarea::TextArea;
 use url::Url;
 
@@ -202,19 +200,9 @@ impl HttpTab {
         tab
     }
 
-    /// Whether a text field has the keyboard.
-    pub fn typing(&self) -> bool {
-        matches!(self.focus, Focus::Url | Focus::Request | Focus::CaFile)
-    }
-
     /// Whether a request is in flight.
     pub fn in_flight(&self) -> bool {
         self.handle.is_some()
-    }
-
-    /// Puts the keyboard on the URL field (what Alt+1 does).
-    pub fn focus_first(&mut self) {
-        self.focus = Focus::Url;
     }
 
     /// The request editor's text.
@@ -250,18 +238,6 @@ impl HttpTab {
                 self.set_editor(&format!("{method} / HTTP/1.1\nHost: \n\n"));
             }
             Err(_) => {}
-        }
-    }
-
-    /// Handles a key; returns whether it was used.
-    pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        if self.requests_open() {
-            self.requests_key(key);
-            return true;
-        }
-        match shell_keys::action(Self::BINDINGS, &key, self.focus) {
-            Some(action) => self.perform(action, key, engine),
-            None => self.on_focused_key(key, engine),
         }
     }
 
@@ -352,30 +328,6 @@ impl HttpTab {
                 };
                 true
             }
-        }
-    }
-
-    /// Inserts pasted text into the focused field (the editor keeps lines).
-    pub fn on_paste(&mut self, text: &str) {
-        match self.focus {
-            Focus::Url if text.trim_start().starts_with("curl ") => self.apply_curl(text),
-            Focus::Url => {
-                if self.url.paste(text) {
-                    self.url_changed();
-                }
-            }
-            Focus::CaFile => {
-                self.ca_file.paste(text);
-            }
-            Focus::Request => {
-                if self
-                    .editor
-                    .insert_str(crate::ui::widgets::input::multi_line(text))
-                {
-                    self.edited = true;
-                }
-            }
-            Focus::Response => {}
         }
     }
 
@@ -554,15 +506,6 @@ impl HttpTab {
             }
         }
     }
-
-    /// Keys worth showing in the footer now, from the bindings table.
-    pub fn hints(&self) -> Vec<Hint> {
-        let in_flight = self.handle.is_some();
-        shell_keys::footer(Self::BINDINGS, self.focus, |action, label| match action {
-            Action::Cancel if !in_flight => None,
-            _ => Some(label),
-        })
-    }
 }
 
 pub(super) fn rounded(title: &str, focused: bool) -> Block<'static> {
@@ -580,9 +523,6 @@ pub(super) fn status_text(head: &Head) -> String {
 }
 
 impl crate::ui::shell::tab::TabView for HttpTab {
-    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        HttpTab::on_key(self, key, engine)
-    }
     fn remember(&self, memory: &mut crate::state::Memory) {
         memory.set("http.url", self.url.text().trim());
         memory.set_list("http.urls", self.urls.items());
@@ -625,13 +565,6 @@ impl crate::ui::shell::tab::TabView for HttpTab {
             insecure: self.insecure,
         }
     }
-    fn on_paste(&mut self, text: &str) {
-        HttpTab::on_paste(self, text);
-    }
-    fn render(&mut self, frame: &mut Frame, area: Rect) {
-        HttpTab::render(self, frame, area);
-        self.render_requests(frame, area);
-    }
     fn overlay_open(&self) -> bool {
         self.requests_open()
     }
@@ -641,13 +574,8 @@ impl crate::ui::shell::tab::TabView for HttpTab {
     fn click(&mut self, column: u16, row: u16) {
         crate::ui::shell::mouse::click(&self.mouse, column, row, &mut self.focus);
     }
-    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
-        for key in crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
-            HttpTab::on_key(self, key, engine);
-        }
-    }
-    fn hints(&self) -> Vec<Hint> {
-        HttpTab::hints(self)
+    fn wheel_keys(&mut self, column: u16, row: u16, down: bool) -> Vec<KeyEvent> {
+        crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus)
     }
     fn help(&self) -> Vec<Hint> {
         shell_keys::help(Self::BINDINGS)
@@ -658,18 +586,12 @@ impl crate::ui::shell::tab::TabView for HttpTab {
     fn needs_tick(&self) -> bool {
         false
     }
-    fn focus_first(&mut self) {
-        HttpTab::focus_first(self);
-    }
     fn focus_step(&mut self, forward: bool) {
         self.focus = if forward {
             self.focus.next()
         } else {
             self.focus.previous()
         };
-    }
-    fn typing(&self) -> bool {
-        HttpTab::typing(self)
     }
 }
 
@@ -683,5 +605,62 @@ impl crate::ui::shell::app::StartTab for HttpTab {
             tab.load_http_file(path);
         }
         tab
+    }
+}
+
+impl crate::ui::shell::tab::TabInput for HttpTab {
+    /// Whether a text field has the keyboard.
+    fn typing(&self) -> bool {
+        matches!(self.focus, Focus::Url | Focus::Request | Focus::CaFile)
+    }
+
+    /// Puts the keyboard on the URL field (what Alt+1 does).
+    fn focus_first(&mut self) {
+        self.focus = Focus::Url;
+    }
+
+    /// Handles a key; returns whether it was used.
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        if self.requests_open() {
+            self.requests_key(key);
+            return true;
+        }
+        match shell_keys::action(Self::BINDINGS, &key, self.focus) {
+            Some(action) => self.perform(action, key, engine),
+            None => self.on_focused_key(key, engine),
+        }
+    }
+
+    /// Inserts pasted text into the focused field (the editor keeps lines).
+    fn on_paste(&mut self, text: &str) {
+        match self.focus {
+            Focus::Url if text.trim_start().starts_with("curl ") => self.apply_curl(text),
+            Focus::Url => {
+                if self.url.paste(text) {
+                    self.url_changed();
+                }
+            }
+            Focus::CaFile => {
+                self.ca_file.paste(text);
+            }
+            Focus::Request => {
+                if self
+                    .editor
+                    .insert_str(crate::ui::widgets::input::multi_line(text))
+                {
+                    self.edited = true;
+                }
+            }
+            Focus::Response => {}
+        }
+    }
+
+    /// Keys worth showing in the footer now, from the bindings table.
+    fn hints(&self) -> Vec<Hint> {
+        let in_flight = self.handle.is_some();
+        shell_keys::footer(Self::BINDINGS, self.focus, |action, label| match action {
+            Action::Cancel if !in_flight => None,
+            _ => Some(label),
+        })
     }
 }

@@ -247,18 +247,6 @@ impl RelayTab {
         self.pairs.iter().any(PairRow::is_open)
     }
 
-    /// Handles a key; returns whether it was used.
-    pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        if self.kernel.is_some() {
-            self.kernel_key(&key);
-            return true;
-        }
-        match shell_keys::action(Self::BINDINGS, &key, self.focus) {
-            Some(action) => self.perform(action, key, engine),
-            None => self.on_focused_key(key),
-        }
-    }
-
     fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) -> bool {
         match action {
             Action::Start => self.toggle(engine),
@@ -323,21 +311,6 @@ impl RelayTab {
             Focus::Faults => self.faults_cursor.key(key.code),
             Focus::Pairs => false,
             _ => self.console.key(&mut self.focus, key, locked),
-        }
-    }
-
-    /// Inserts pasted text into the focused field.
-    pub fn on_paste(&mut self, text: &str) {
-        let locked = self.phase != Phase::Stopped;
-        match self.focus {
-            Focus::Target if !locked => {
-                self.target.paste(text);
-            }
-            Focus::Target => {
-                self.focus = Focus::Message;
-                self.console.composer.paste(text);
-            }
-            _ => self.console.paste(&mut self.focus, text, locked),
         }
     }
 
@@ -584,8 +557,51 @@ impl RelayTab {
         self.console.on_saved(outcome);
     }
 
+    pub(crate) fn running_target(&self) -> &str {
+        &self.running_target
+    }
+}
+
+impl crate::ui::shell::tab::TabInput for RelayTab {
+    /// Whether a text field has the keyboard.
+    fn typing(&self) -> bool {
+        matches!(self.focus, Focus::Listen | Focus::Target | Focus::Message)
+    }
+
+    /// Puts the keyboard on the listen field (Alt+5).
+    fn focus_first(&mut self) {
+        self.focus = Focus::Listen;
+    }
+
+    /// Handles a key; returns whether it was used.
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        if self.kernel.is_some() {
+            self.kernel_key(&key);
+            return true;
+        }
+        match shell_keys::action(Self::BINDINGS, &key, self.focus) {
+            Some(action) => self.perform(action, key, engine),
+            None => self.on_focused_key(key),
+        }
+    }
+
+    /// Inserts pasted text into the focused field.
+    fn on_paste(&mut self, text: &str) {
+        let locked = self.phase != Phase::Stopped;
+        match self.focus {
+            Focus::Target if !locked => {
+                self.target.paste(text);
+            }
+            Focus::Target => {
+                self.focus = Focus::Message;
+                self.console.composer.paste(text);
+            }
+            _ => self.console.paste(&mut self.focus, text, locked),
+        }
+    }
+
     /// Keys worth showing in the footer now, from the bindings table.
-    pub fn hints(&self) -> Vec<Hint> {
+    fn hints(&self) -> Vec<Hint> {
         let stopped = self.phase == Phase::Stopped;
         let editing = self.editing.is_some();
         shell_keys::footer(Self::BINDINGS, self.focus, |action, label| {
@@ -596,19 +612,5 @@ impl RelayTab {
                 _ => label,
             })
         })
-    }
-
-    /// Puts the keyboard on the listen field (Alt+5).
-    pub fn focus_first(&mut self) {
-        self.focus = Focus::Listen;
-    }
-
-    /// Whether a text field has the keyboard.
-    pub fn typing(&self) -> bool {
-        matches!(self.focus, Focus::Listen | Focus::Target | Focus::Message)
-    }
-
-    pub(crate) fn running_target(&self) -> &str {
-        &self.running_target
     }
 }

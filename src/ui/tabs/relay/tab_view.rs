@@ -3,20 +3,14 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
-impl crate::ui::shell::tab::TabView for RelayTab {
-    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        RelayTab::on_key(self, key, engine)
-    }
-    fn on_paste(&mut self, text: &str) {
-        RelayTab::on_paste(self, text);
-    }
+impl crate::ui::shell::tab::TabDraw for RelayTab {
     fn render(&mut self, frame: &mut ratatui::Frame, area: ratatui::layout::Rect) {
         crate::ui::tabs::relay::view::render(self, frame, area);
         self.render_kernel(frame, area);
     }
-    fn hints(&self) -> Vec<Hint> {
-        RelayTab::hints(self)
-    }
+}
+
+impl crate::ui::shell::tab::TabView for RelayTab {
     fn help(&self) -> Vec<Hint> {
         shell_keys::help(Self::BINDINGS)
     }
@@ -29,14 +23,8 @@ impl crate::ui::shell::tab::TabView for RelayTab {
     fn on_tick(&mut self, _engine: &Engine) {
         self.console.tick();
     }
-    fn focus_first(&mut self) {
-        RelayTab::focus_first(self);
-    }
     fn focus_step(&mut self, forward: bool) {
         self.focus = self.focus.step(forward);
-    }
-    fn typing(&self) -> bool {
-        RelayTab::typing(self)
     }
     fn listen_field(&mut self) -> Option<(&mut InputField, bool)> {
         let locked = self.phase != Phase::Stopped;
@@ -51,10 +39,8 @@ impl crate::ui::shell::tab::TabView for RelayTab {
             self.select(|view, _| view.hold(id));
         }
     }
-    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
-        for key in crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
-            RelayTab::on_key(self, key, engine);
-        }
+    fn wheel_keys(&mut self, column: u16, row: u16, down: bool) -> Vec<KeyEvent> {
+        crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus)
     }
     fn remember(&self, memory: &mut crate::state::Memory) {
         self.console.remember("relay", "listen", memory);

@@ -20,8 +20,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::KeyEvent;
-use ratatui::layout::Rect;
-use ratatui::Frame;
 
 use crate::ui::shell::keys as shell_keys;
 use crate::ui::tabs::tcp_client::tls::{ClientTls, TlsMode};
@@ -202,54 +200,6 @@ impl ClientTab {
         matches!(self.phase, Phase::Connected | Phase::WriteShut)
     }
 
-    /// Whether a text field has the keyboard.
-    pub fn typing(&self) -> bool {
-        matches!(
-            self.focus,
-            Focus::Target | Focus::CaFile | Focus::Sni | Focus::Message
-        )
-    }
-
-    /// Puts the keyboard on the target field (what Alt+3 does).
-    pub fn focus_first(&mut self) {
-        self.focus = Focus::Target;
-    }
-
-    /// Handles a key; returns whether it was used. The bindings table
-    /// ([`ClientTab::BINDINGS`]) decides; other keys go to the focused field.
-    pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        if let (true, Some(panel)) = (self.kernel_open, &mut self.kernel) {
-            match panel.key(&key) {
-                PanelKey::Close => self.kernel_open = false,
-                PanelKey::Set(opt) => {
-                    if let Some(handle) = &self.handle {
-                        if handle.set_option(opt).is_err() {
-                            self.console
-                                .say(Kind::Error, "Option not set: the connection is busy");
-                        }
-                    }
-                }
-                PanelKey::Nothing => {}
-            }
-            return true;
-        }
-        if self.timed_prompt.is_some() {
-            self.timed_prompt_key(key, engine);
-            return true;
-        }
-        if self.play_prompt_open() {
-            self.play_prompt_key(key, engine);
-            return true;
-        }
-        match shell_keys::action(Self::BINDINGS, &key, self.focus) {
-            Some(action) => {
-                self.perform(action, key, engine);
-                true
-            }
-            None => self.on_focused_key(key),
-        }
-    }
-
     fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) {
         match action {
             Action::Hex => self.console.log.hex = !self.console.log.hex,
@@ -304,20 +254,6 @@ impl ClientTab {
             Focus::Sni if !locked => self.tls.sni.input(key),
             Focus::CaFile | Focus::Sni => false,
             _ => self.console.key(&mut self.focus, key, locked),
-        }
-    }
-
-    /// Inserts pasted text into the focused field.
-    pub fn on_paste(&mut self, text: &str) {
-        let locked = self.phase != Phase::Idle;
-        match self.focus {
-            Focus::CaFile if !locked => {
-                self.tls.ca_file.paste(text);
-            }
-            Focus::Sni if !locked => {
-                self.tls.sni.paste(text);
-            }
-            _ => self.console.paste(&mut self.focus, text, locked),
         }
     }
 
@@ -635,9 +571,73 @@ impl ClientTab {
             ("first byte out", stats.and_then(|s| s.first_write())),
         ])
     }
+}
+
+impl crate::ui::shell::tab::TabInput for ClientTab {
+    /// Whether a text field has the keyboard.
+    fn typing(&self) -> bool {
+        matches!(
+            self.focus,
+            Focus::Target | Focus::CaFile | Focus::Sni | Focus::Message
+        )
+    }
+
+    /// Puts the keyboard on the target field (what Alt+3 does).
+    fn focus_first(&mut self) {
+        self.focus = Focus::Target;
+    }
+
+    /// Handles a key; returns whether it was used. The bindings table
+    /// ([`ClientTab::BINDINGS`]) decides; other keys go to the focused field.
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        if let (true, Some(panel)) = (self.kernel_open, &mut self.kernel) {
+            match panel.key(&key) {
+                PanelKey::Close => self.kernel_open = false,
+                PanelKey::Set(opt) => {
+                    if let Some(handle) = &self.handle {
+                        if handle.set_option(opt).is_err() {
+                            self.console
+                                .say(Kind::Error, "Option not set: the connection is busy");
+                        }
+                    }
+                }
+                PanelKey::Nothing => {}
+            }
+            return true;
+        }
+        if self.timed_prompt.is_some() {
+            self.timed_prompt_key(key, engine);
+            return true;
+        }
+        if self.play_prompt_open() {
+            self.play_prompt_key(key, engine);
+            return true;
+        }
+        match shell_keys::action(Self::BINDINGS, &key, self.focus) {
+            Some(action) => {
+                self.perform(action, key, engine);
+                true
+            }
+            None => self.on_focused_key(key),
+        }
+    }
+
+    /// Inserts pasted text into the focused field.
+    fn on_paste(&mut self, text: &str) {
+        let locked = self.phase != Phase::Idle;
+        match self.focus {
+            Focus::CaFile if !locked => {
+                self.tls.ca_file.paste(text);
+            }
+            Focus::Sni if !locked => {
+                self.tls.sni.paste(text);
+            }
+            _ => self.console.paste(&mut self.focus, text, locked),
+        }
+    }
 
     /// Keys worth showing in the footer now, from the bindings table.
-    pub fn hints(&self) -> Vec<Hint> {
+    fn hints(&self) -> Vec<Hint> {
         let idle = matches!(self.phase, Phase::Idle);
         shell_keys::footer(Self::BINDINGS, self.focus, |action, label| {
             Some(match action {

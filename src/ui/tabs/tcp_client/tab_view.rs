@@ -4,18 +4,6 @@
 use super::*;
 
 impl crate::ui::shell::tab::TabView for ClientTab {
-    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        ClientTab::on_key(self, key, engine)
-    }
-    fn on_paste(&mut self, text: &str) {
-        ClientTab::on_paste(self, text);
-    }
-    fn render(&mut self, frame: &mut Frame, area: Rect) {
-        ClientTab::render(self, frame, area);
-    }
-    fn hints(&self) -> Vec<Hint> {
-        ClientTab::hints(self)
-    }
     fn help(&self) -> Vec<Hint> {
         shell_keys::help(Self::BINDINGS)
     }
@@ -40,14 +28,8 @@ impl crate::ui::shell::tab::TabView for ClientTab {
             self.toggle(engine);
         }
     }
-    fn focus_first(&mut self) {
-        ClientTab::focus_first(self);
-    }
     fn focus_step(&mut self, forward: bool) {
         self.focus = self.focus.step(forward, self.tls.mode != TlsMode::Off);
-    }
-    fn typing(&self) -> bool {
-        ClientTab::typing(self)
     }
     fn remember(&self, memory: &mut crate::state::Memory) {
         self.console.remember("client", "target", memory);
@@ -78,10 +60,8 @@ impl crate::ui::shell::tab::TabView for ClientTab {
     fn click(&mut self, column: u16, row: u16) {
         crate::ui::shell::mouse::click(&self.mouse, column, row, &mut self.focus);
     }
-    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
-        for key in crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
-            ClientTab::on_key(self, key, engine);
-        }
+    fn wheel_keys(&mut self, column: u16, row: u16, down: bool) -> Vec<KeyEvent> {
+        crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus)
     }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::TcpClient {

@@ -15,64 +15,6 @@ use crate::ui::widgets::input::title;
 use crate::ui::{age, count, plural, shell::theme};
 
 impl ClientTab {
-    /// Draws the tab.
-    pub fn render(&mut self, frame: &mut Frame, area: Rect) {
-        let [fields, status, message, transcript] = Layout::vertical([
-            Constraint::Length(3),
-            Constraint::Length(2),
-            Constraint::Length(3),
-            Constraint::Min(5),
-        ])
-        .areas(area);
-        let [target, tls] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-                .areas(fields);
-        self.tls.render(
-            frame,
-            tls,
-            self.focus == Focus::CaFile,
-            self.focus == Focus::Sni,
-        );
-        self.console.render_address(
-            frame,
-            target,
-            title("Target", Vec::new()),
-            self.focus == Focus::Target,
-        );
-        frame.render_widget(
-            Paragraph::new(crate::ui::fit_lines(self.status_lines(), status.width)),
-            status,
-        );
-        let name = match (&self.phase, &self.link) {
-            (Phase::Connected, Some(link)) => format!("Message to {}", link.remote),
-            (Phase::WriteShut, _) => "Message (write side shut down)".to_string(),
-            _ => "Message (not connected)".to_string(),
-        };
-        self.console
-            .render_message(frame, message, &name, self.focus == Focus::Message);
-        self.console
-            .render_log(frame, transcript, self.focus == Focus::Transcript);
-        if let (true, Some(panel)) = (self.kernel_open, &self.kernel) {
-            panel.render(frame, area, None, &self.timeline_lines());
-        }
-        self.render_play_prompt(frame, area);
-        if let Some(prompt) = &mut self.timed_prompt {
-            prompt.render(frame, area);
-        }
-        // Where each part is, for the mouse.
-        self.mouse.clear();
-        self.mouse.add(target, Focus::Target, Spot::Field);
-        if self.tls.mode != TlsMode::Off {
-            let [ca_file, sni] =
-                Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
-                    .areas(tls);
-            self.mouse.add(ca_file, Focus::CaFile, Spot::Field);
-            self.mouse.add(sni, Focus::Sni, Spot::Field);
-        }
-        self.mouse.add(message, Focus::Message, Spot::Field);
-        self.mouse.add(transcript, Focus::Transcript, Spot::Scroll);
-    }
-
     pub(super) fn status_lines(&self) -> Vec<Line<'static>> {
         let (dot, dot_style) = match self.phase {
             Phase::Connected => ("● ", theme::good()),
@@ -147,5 +89,65 @@ impl ClientTab {
             ),
         };
         vec![Line::from(first), second]
+    }
+}
+
+impl crate::ui::shell::tab::TabDraw for ClientTab {
+    /// Draws the tab.
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
+        let [fields, status, message, transcript] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Length(2),
+            Constraint::Length(3),
+            Constraint::Min(5),
+        ])
+        .areas(area);
+        let [target, tls] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(fields);
+        self.tls.render(
+            frame,
+            tls,
+            self.focus == Focus::CaFile,
+            self.focus == Focus::Sni,
+        );
+        self.console.render_address(
+            frame,
+            target,
+            title("Target", Vec::new()),
+            self.focus == Focus::Target,
+        );
+        frame.render_widget(
+            Paragraph::new(crate::ui::fit_lines(self.status_lines(), status.width)),
+            status,
+        );
+        let name = match (&self.phase, &self.link) {
+            (Phase::Connected, Some(link)) => format!("Message to {}", link.remote),
+            (Phase::WriteShut, _) => "Message (write side shut down)".to_string(),
+            _ => "Message (not connected)".to_string(),
+        };
+        self.console
+            .render_message(frame, message, &name, self.focus == Focus::Message);
+        self.console
+            .render_log(frame, transcript, self.focus == Focus::Transcript);
+        if let (true, Some(panel)) = (self.kernel_open, &self.kernel) {
+            panel.render(frame, area, None, &self.timeline_lines());
+        }
+        self.render_play_prompt(frame, area);
+        if let Some(prompt) = &mut self.timed_prompt {
+            prompt.render(frame, area);
+        }
+        // Where each part is, for the mouse.
+        self.mouse.clear();
+        self.mouse.add(target, Focus::Target, Spot::Field);
+        if self.tls.mode != TlsMode::Off {
+            let [ca_file, sni] =
+                Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                    .areas(tls);
+            self.mouse.add(ca_file, Focus::CaFile, Spot::Field);
+            self.mouse.add(sni, Focus::Sni, Spot::Field);
+        }
+        self.mouse.add(message, Focus::Message, Spot::Field);
+        self.mouse.add(transcript, Focus::Transcript, Spot::Scroll);
     }
 }

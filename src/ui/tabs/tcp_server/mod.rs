@@ -21,9 +21,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crossterm::event::KeyEvent;
-use ratatui::layout::Rect;
 use ratatui::widgets::TableState;
-use ratatui::Frame;
 
 use crate::ui::shell::keys as shell_keys;
 pub use crate::ui::tabs::tcp_server::keys::Action;
@@ -216,31 +214,6 @@ impl ServerTab {
         matches!(self.phase, Phase::Listening(_))
     }
 
-    /// Whether a text field has the keyboard (single-letter keys type there).
-    pub fn typing(&self) -> bool {
-        matches!(
-            self.focus,
-            Focus::Address | Focus::Cert | Focus::Key | Focus::Message
-        )
-    }
-
-    /// Handles a key; returns whether it was used.
-    pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        if self.kernel.is_some() {
-            self.kernel_key(&key);
-            return true;
-        }
-        if self.rules.open {
-            self.rules.key(key);
-            self.apply_rules();
-            return true;
-        }
-        match shell_keys::action(Self::BINDINGS, &key, self.focus) {
-            Some(action) => self.perform(action, key, engine),
-            None => self.on_focused_key(key),
-        }
-    }
-
     fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) -> bool {
         match action {
             Action::Hex => self.console.log.hex = !self.console.log.hex,
@@ -293,20 +266,6 @@ impl ServerTab {
             Focus::Key if !locked => self.tls.key.input(key),
             Focus::Cert | Focus::Key => false,
             _ => self.console.key(&mut self.focus, key, locked),
-        }
-    }
-
-    /// Inserts pasted text into the focused field.
-    pub fn on_paste(&mut self, text: &str) {
-        let locked = self.phase != Phase::Stopped;
-        match self.focus {
-            Focus::Cert if !locked => {
-                self.tls.cert.paste(text);
-            }
-            Focus::Key if !locked => {
-                self.tls.key.paste(text);
-            }
-            _ => self.console.paste(&mut self.focus, text, locked),
         }
     }
 
@@ -586,22 +545,6 @@ impl ServerTab {
         crate::ui::prune_closed(&mut self.rows, CLOSED_ROWS_KEPT, ConnRow::is_open);
     }
 
-    /// Keys worth showing in the footer now, from the bindings table.
-    pub fn hints(&self) -> Vec<Hint> {
-        let stopped = matches!(self.phase, Phase::Stopped);
-        shell_keys::footer(Self::BINDINGS, self.focus, |action, label| {
-            Some(match action {
-                Action::Listen if label == "start" && !stopped => "stop",
-                _ => label,
-            })
-        })
-    }
-
-    /// Puts the keyboard on the address field (what Alt+2 does).
-    pub fn focus_first(&mut self) {
-        self.focus = Focus::Address;
-    }
-
     /// Gives the running server the rules in force (every edit, and at
     /// start).
     fn apply_rules(&self) {
@@ -614,5 +557,62 @@ impl ServerTab {
     pub fn set_behaviour(&mut self, behaviour: Behaviour) {
         self.config.behaviour = behaviour;
         self.apply_config();
+    }
+}
+
+impl crate::ui::shell::tab::TabInput for ServerTab {
+    /// Whether a text field has the keyboard (single-letter keys type there).
+    fn typing(&self) -> bool {
+        matches!(
+            self.focus,
+            Focus::Address | Focus::Cert | Focus::Key | Focus::Message
+        )
+    }
+
+    /// Puts the keyboard on the address field (what Alt+2 does).
+    fn focus_first(&mut self) {
+        self.focus = Focus::Address;
+    }
+
+    /// Handles a key; returns whether it was used.
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        if self.kernel.is_some() {
+            self.kernel_key(&key);
+            return true;
+        }
+        if self.rules.open {
+            self.rules.key(key);
+            self.apply_rules();
+            return true;
+        }
+        match shell_keys::action(Self::BINDINGS, &key, self.focus) {
+            Some(action) => self.perform(action, key, engine),
+            None => self.on_focused_key(key),
+        }
+    }
+
+    /// Inserts pasted text into the focused field.
+    fn on_paste(&mut self, text: &str) {
+        let locked = self.phase != Phase::Stopped;
+        match self.focus {
+            Focus::Cert if !locked => {
+                self.tls.cert.paste(text);
+            }
+            Focus::Key if !locked => {
+                self.tls.key.paste(text);
+            }
+            _ => self.console.paste(&mut self.focus, text, locked),
+        }
+    }
+
+    /// Keys worth showing in the footer now, from the bindings table.
+    fn hints(&self) -> Vec<Hint> {
+        let stopped = matches!(self.phase, Phase::Stopped);
+        shell_keys::footer(Self::BINDINGS, self.focus, |action, label| {
+            Some(match action {
+                Action::Listen if label == "start" && !stopped => "stop",
+                _ => label,
+            })
+        })
     }
 }

@@ -4,18 +4,6 @@
 use super::*;
 
 impl crate::ui::shell::tab::TabView for ServerTab {
-    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        ServerTab::on_key(self, key, engine)
-    }
-    fn on_paste(&mut self, text: &str) {
-        ServerTab::on_paste(self, text);
-    }
-    fn render(&mut self, frame: &mut Frame, area: Rect) {
-        ServerTab::render(self, frame, area);
-    }
-    fn hints(&self) -> Vec<Hint> {
-        ServerTab::hints(self)
-    }
     fn help(&self) -> Vec<Hint> {
         shell_keys::help(Self::BINDINGS)
     }
@@ -28,14 +16,8 @@ impl crate::ui::shell::tab::TabView for ServerTab {
     fn on_tick(&mut self, _engine: &Engine) {
         self.console.tick();
     }
-    fn focus_first(&mut self) {
-        ServerTab::focus_first(self);
-    }
     fn focus_step(&mut self, forward: bool) {
         self.focus = self.focus.step(forward, self.tls.on);
-    }
-    fn typing(&self) -> bool {
-        ServerTab::typing(self)
     }
     fn listen_field(&mut self) -> Option<(&mut crate::ui::widgets::input::InputField, bool)> {
         let locked = self.phase != Phase::Stopped;
@@ -50,10 +32,8 @@ impl crate::ui::shell::tab::TabView for ServerTab {
             self.selection.hold(row.id.0);
         }
     }
-    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
-        for key in crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
-            ServerTab::on_key(self, key, engine);
-        }
+    fn wheel_keys(&mut self, column: u16, row: u16, down: bool) -> Vec<KeyEvent> {
+        crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus)
     }
     fn remember(&self, memory: &mut crate::state::Memory) {
         self.console.remember("server", "listen", memory);

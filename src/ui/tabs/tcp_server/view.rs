@@ -17,69 +17,6 @@ use crate::ui::widgets::input::title;
 use crate::ui::{age, count, shell::theme};
 
 impl ServerTab {
-    /// Draws the tab.
-    pub fn render(&mut self, frame: &mut Frame, area: Rect) {
-        let [address, status, table, message, log] = Layout::vertical([
-            Constraint::Length(3),
-            Constraint::Length(1),
-            Constraint::Percentage(30),
-            Constraint::Length(3),
-            Constraint::Min(5),
-        ])
-        .areas(area);
-        let [address, tls] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-                .areas(address);
-        let listen_title = title("Listen on", Vec::new());
-        self.console
-            .render_address(frame, address, listen_title, self.focus == Focus::Address);
-        self.tls.render(
-            frame,
-            tls,
-            self.focus == Focus::Cert,
-            self.focus == Focus::Key,
-        );
-        frame.render_widget(
-            Paragraph::new(crate::ui::fit_line(self.status_line(), status.width)),
-            status,
-        );
-        self.render_table(frame, table);
-        let target = if self.broadcast {
-            "Broadcast to all open connections (F7)".to_string()
-        } else {
-            match self.selected() {
-                Some(row) if row.is_open() => format!("Send to {} {}", row.id, row.peer),
-                _ => "Send (select a connection)".to_string(),
-            }
-        };
-        self.console
-            .render_message(frame, message, &target, self.focus == Focus::Message);
-        self.console
-            .render_log(frame, log, self.focus == Focus::Log);
-        if let Some((_, panel)) = &self.kernel {
-            panel.render(frame, area, self.kernel_counts(), &self.kernel_timeline());
-        }
-        if self.rules.open {
-            self.rules.render(frame, area);
-        }
-        // Where each part is, for the mouse.
-        self.mouse.clear();
-        self.mouse.add(address, Focus::Address, Spot::Field);
-        if self.tls.on {
-            let [cert, key] =
-                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-                    .areas(tls);
-            self.mouse.add(cert, Focus::Cert, Spot::Field);
-            self.mouse.add(key, Focus::Key, Spot::Field);
-        }
-        let first = table.y.saturating_add(2);
-        let offset = self.table.offset();
-        self.mouse
-            .add(table, Focus::Connections, Spot::Table { first, offset });
-        self.mouse.add(message, Focus::Message, Spot::Field);
-        self.mouse.add(log, Focus::Log, Spot::Scroll);
-    }
-
     fn status_line(&self) -> Line<'static> {
         let (dot, dot_style) = match self.phase {
             Phase::Listening(_) => ("● ", theme::good()),
@@ -222,5 +159,70 @@ fn short_reason(reason: &CloseReason) -> String {
         CloseReason::Local(_) => "closed·us".into(),
         CloseReason::ServerStopped => "closed·stop".into(),
         CloseReason::Error(_) => "closed·err".into(),
+    }
+}
+
+impl crate::ui::shell::tab::TabDraw for ServerTab {
+    /// Draws the tab.
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
+        let [address, status, table, message, log] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Length(1),
+            Constraint::Percentage(30),
+            Constraint::Length(3),
+            Constraint::Min(5),
+        ])
+        .areas(area);
+        let [address, tls] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(address);
+        let listen_title = title("Listen on", Vec::new());
+        self.console
+            .render_address(frame, address, listen_title, self.focus == Focus::Address);
+        self.tls.render(
+            frame,
+            tls,
+            self.focus == Focus::Cert,
+            self.focus == Focus::Key,
+        );
+        frame.render_widget(
+            Paragraph::new(crate::ui::fit_line(self.status_line(), status.width)),
+            status,
+        );
+        self.render_table(frame, table);
+        let target = if self.broadcast {
+            "Broadcast to all open connections (F7)".to_string()
+        } else {
+            match self.selected() {
+                Some(row) if row.is_open() => format!("Send to {} {}", row.id, row.peer),
+                _ => "Send (select a connection)".to_string(),
+            }
+        };
+        self.console
+            .render_message(frame, message, &target, self.focus == Focus::Message);
+        self.console
+            .render_log(frame, log, self.focus == Focus::Log);
+        if let Some((_, panel)) = &self.kernel {
+            panel.render(frame, area, self.kernel_counts(), &self.kernel_timeline());
+        }
+        if self.rules.open {
+            self.rules.render(frame, area);
+        }
+        // Where each part is, for the mouse.
+        self.mouse.clear();
+        self.mouse.add(address, Focus::Address, Spot::Field);
+        if self.tls.on {
+            let [cert, key] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                    .areas(tls);
+            self.mouse.add(cert, Focus::Cert, Spot::Field);
+            self.mouse.add(key, Focus::Key, Spot::Field);
+        }
+        let first = table.y.saturating_add(2);
+        let offset = self.table.offset();
+        self.mouse
+            .add(table, Focus::Connections, Spot::Table { first, offset });
+        self.mouse.add(message, Focus::Message, Spot::Field);
+        self.mouse.add(log, Focus::Log, Spot::Scroll);
     }
 }

@@ -17,8 +17,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::Rect;
-use ratatui::Frame;
 
 use crate::ui::shell::keys as shell_keys;
 use crate::ui::widgets::composer::Composer;
@@ -174,40 +172,13 @@ impl UdpTab {
         }
     }
 
-    /// Whether a text field has the keyboard.
-    pub fn typing(&self) -> bool {
-        self.focus != Focus::Packets
-    }
-
     /// Whether a socket is open.
     pub fn is_open(&self) -> bool {
         self.local.is_some()
     }
 
-    /// Puts the keyboard on the bind field (what Alt+4 does).
-    pub fn focus_first(&mut self) {
-        self.focus = Focus::Bind;
-    }
-
     fn lossy_config(&self) -> Option<LossyConfig> {
         self.lossy.map(|i| LossyConfig::profiles()[i])
-    }
-
-    /// Handles a key; returns whether it was used.
-    pub fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        if self.rules.open {
-            self.rules.key(key);
-            self.apply_rules();
-            return true;
-        }
-        if self.timed_prompt.is_some() {
-            self.timed_prompt_key(key, engine);
-            return true;
-        }
-        match shell_keys::action(Self::BINDINGS, &key, self.focus) {
-            Some(action) => self.perform(action, key, engine),
-            None => self.on_focused_key(key),
-        }
     }
 
     fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) -> bool {
@@ -305,25 +276,6 @@ impl UdpTab {
             return true;
         }
         self.packets_at.key(&key, 10, oldest, newest)
-    }
-
-    /// Inserts pasted text into the focused field.
-    pub fn on_paste(&mut self, text: &str) {
-        match self.focus {
-            Focus::Bind => {
-                self.bind.paste(text);
-            }
-            Focus::Target => {
-                self.target.paste(text);
-            }
-            Focus::Message => {
-                self.composer.paste(text);
-            }
-            Focus::Burst => {
-                self.burst.paste(text);
-            }
-            Focus::Packets => {}
-        }
     }
 
     fn toggle_bind(&mut self, engine: &Engine) {
@@ -475,17 +427,6 @@ impl UdpTab {
             note,
         });
     }
-
-    /// Keys worth showing in the footer now, from the bindings table.
-    pub fn hints(&self) -> Vec<Hint> {
-        let bound = self.socket.is_some();
-        shell_keys::footer(Self::BINDINGS, self.focus, |action, label| {
-            Some(match action {
-                Action::Bind if label == "bind" && bound => "unbind",
-                _ => label,
-            })
-        })
-    }
 }
 
 /// Parses `100 x 64` (count x size in bytes).
@@ -518,9 +459,6 @@ pub fn parse_burst(text: &str) -> Result<(u32, usize), String> {
 }
 
 impl crate::ui::shell::tab::TabView for UdpTab {
-    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
-        UdpTab::on_key(self, key, engine)
-    }
     fn remember(&self, memory: &mut crate::state::Memory) {
         memory.set("udp.bind", self.bind.text().trim());
         memory.set("udp.target", self.target.text().trim());
@@ -553,10 +491,8 @@ impl crate::ui::shell::tab::TabView for UdpTab {
             }
         }
     }
-    fn wheel(&mut self, column: u16, row: u16, down: bool, engine: &Engine) {
-        for key in crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus) {
-            UdpTab::on_key(self, key, engine);
-        }
+    fn wheel_keys(&mut self, column: u16, row: u16, down: bool) -> Vec<KeyEvent> {
+        crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus)
     }
     fn overlay_open(&self) -> bool {
         self.rules.open || self.timed_prompt.is_some()
@@ -576,15 +512,6 @@ impl crate::ui::shell::tab::TabView for UdpTab {
             message: self.composer.message_for_code(),
         }
     }
-    fn on_paste(&mut self, text: &str) {
-        UdpTab::on_paste(self, text);
-    }
-    fn render(&mut self, frame: &mut Frame, area: Rect) {
-        UdpTab::render(self, frame, area);
-    }
-    fn hints(&self) -> Vec<Hint> {
-        UdpTab::hints(self)
-    }
     fn help(&self) -> Vec<Hint> {
         shell_keys::help(Self::BINDINGS)
     }
@@ -597,14 +524,8 @@ impl crate::ui::shell::tab::TabView for UdpTab {
     fn on_tick(&mut self, _engine: &Engine) {
         self.passing.tick_at(std::time::Instant::now());
     }
-    fn focus_first(&mut self) {
-        UdpTab::focus_first(self);
-    }
     fn focus_step(&mut self, forward: bool) {
         self.focus = self.focus.step(if forward { 1 } else { -1 });
-    }
-    fn typing(&self) -> bool {
-        UdpTab::typing(self)
     }
     fn listen_field(&mut self) -> Option<(&mut InputField, bool)> {
         let locked = self.socket.is_some();
@@ -618,6 +539,65 @@ impl crate::ui::shell::app::StartTab for UdpTab {
         me: crate::ui::shell::app::Tab,
     ) -> Self {
         UdpTab::new(&options.addr_for(me, "127.0.0.1:9999"), "127.0.0.1:9999")
+    }
+}
+
+impl crate::ui::shell::tab::TabInput for UdpTab {
+    /// Whether a text field has the keyboard.
+    fn typing(&self) -> bool {
+        self.focus != Focus::Packets
+    }
+
+    /// Puts the keyboard on the bind field (what Alt+4 does).
+    fn focus_first(&mut self) {
+        self.focus = Focus::Bind;
+    }
+
+    /// Handles a key; returns whether it was used.
+    fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool {
+        if self.rules.open {
+            self.rules.key(key);
+            self.apply_rules();
+            return true;
+        }
+        if self.timed_prompt.is_some() {
+            self.timed_prompt_key(key, engine);
+            return true;
+        }
+        match shell_keys::action(Self::BINDINGS, &key, self.focus) {
+            Some(action) => self.perform(action, key, engine),
+            None => self.on_focused_key(key),
+        }
+    }
+
+    /// Inserts pasted text into the focused field.
+    fn on_paste(&mut self, text: &str) {
+        match self.focus {
+            Focus::Bind => {
+                self.bind.paste(text);
+            }
+            Focus::Target => {
+                self.target.paste(text);
+            }
+            Focus::Message => {
+                self.composer.paste(text);
+            }
+            Focus::Burst => {
+                self.burst.paste(text);
+            }
+            Focus::Packets => {}
+        }
+    }
+
+    /// Keys worth showing in the footer now, from the bindings table.
+    fn hints(&self) -> Vec<Hint> {
+        let bound = self.socket.is_some();
+        shell_keys::footer(Self::BINDINGS, self.focus, |action, label| {
+            Some(match action {
+                Action::Bind if label == "bind" && bound => "unbind",
+                _ => label,
+            })
+        })
     }
 }
 

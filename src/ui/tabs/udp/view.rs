@@ -14,77 +14,6 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
 impl UdpTab {
-    /// Draws the tab.
-    pub fn render(&mut self, frame: &mut Frame, area: Rect) {
-        let [fields, status, lossy, inputs, middle, log] = Layout::vertical([
-            Constraint::Length(3),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(3),
-            Constraint::Min(6),
-            Constraint::Length(6),
-        ])
-        .areas(area);
-        let [bind_area, target_area] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-                .areas(fields);
-        self.bind.render(
-            frame,
-            bind_area,
-            title("Bind", Vec::new()),
-            self.focus == Focus::Bind,
-        );
-        self.target.render(
-            frame,
-            target_area,
-            title("Send to", Vec::new()),
-            self.focus == Focus::Target,
-        );
-        frame.render_widget(
-            Paragraph::new(crate::ui::fit_line(self.status_line(), status.width)),
-            status,
-        );
-        frame.render_widget(
-            Paragraph::new(crate::ui::fit_line(self.lossy_line(), lossy.width)),
-            lossy,
-        );
-        let [message_area, burst_area] =
-            Layout::horizontal([Constraint::Percentage(65), Constraint::Percentage(35)])
-                .areas(inputs);
-        self.composer
-            .render(frame, message_area, "Message", self.focus == Focus::Message);
-        self.burst.render(
-            frame,
-            burst_area,
-            title(
-                "Burst (count x size)",
-                vec![Span::styled("F7 ", theme::dim())],
-            ),
-            self.focus == Focus::Burst,
-        );
-        let [table_area, detail_area] =
-            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
-                .areas(middle);
-        let offset = self.render_packets(frame, table_area);
-        self.render_detail(frame, detail_area);
-        self.log.render(frame, log, false);
-        // Where each part is, for the mouse (packet rows by their number).
-        self.mouse.clear();
-        self.mouse.add(bind_area, Focus::Bind, Spot::Field);
-        self.mouse.add(target_area, Focus::Target, Spot::Field);
-        self.mouse.add(message_area, Focus::Message, Spot::Field);
-        self.mouse.add(burst_area, Focus::Burst, Spot::Field);
-        let first = table_area.y.saturating_add(2);
-        self.mouse
-            .add(table_area, Focus::Packets, Spot::Table { first, offset });
-        if self.rules.open {
-            self.rules.render(frame, area);
-        }
-        if let Some(prompt) = &mut self.timed_prompt {
-            prompt.render(frame, area);
-        }
-    }
-
     fn status_line(&self) -> Line<'static> {
         let (dot, style) = if self.local.is_some() {
             ("● ", theme::good())
@@ -268,4 +197,77 @@ impl UdpTab {
 /// screen's width; no need to escape the whole 1 KiB preview).
 fn preview_cell(bytes: &[u8]) -> String {
     sanitize(&bytes[..bytes.len().min(160)])
+}
+
+impl crate::ui::shell::tab::TabDraw for UdpTab {
+    /// Draws the tab.
+    fn render(&mut self, frame: &mut Frame, area: Rect) {
+        let [fields, status, lossy, inputs, middle, log] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(3),
+            Constraint::Min(6),
+            Constraint::Length(6),
+        ])
+        .areas(area);
+        let [bind_area, target_area] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(fields);
+        self.bind.render(
+            frame,
+            bind_area,
+            title("Bind", Vec::new()),
+            self.focus == Focus::Bind,
+        );
+        self.target.render(
+            frame,
+            target_area,
+            title("Send to", Vec::new()),
+            self.focus == Focus::Target,
+        );
+        frame.render_widget(
+            Paragraph::new(crate::ui::fit_line(self.status_line(), status.width)),
+            status,
+        );
+        frame.render_widget(
+            Paragraph::new(crate::ui::fit_line(self.lossy_line(), lossy.width)),
+            lossy,
+        );
+        let [message_area, burst_area] =
+            Layout::horizontal([Constraint::Percentage(65), Constraint::Percentage(35)])
+                .areas(inputs);
+        self.composer
+            .render(frame, message_area, "Message", self.focus == Focus::Message);
+        self.burst.render(
+            frame,
+            burst_area,
+            title(
+                "Burst (count x size)",
+                vec![Span::styled("F7 ", theme::dim())],
+            ),
+            self.focus == Focus::Burst,
+        );
+        let [table_area, detail_area] =
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                .areas(middle);
+        let offset = self.render_packets(frame, table_area);
+        self.render_detail(frame, detail_area);
+        self.log.render(frame, log, false);
+        // Where each part is, for the mouse (packet rows by their number).
+        self.mouse.clear();
+        self.mouse.add(bind_area, Focus::Bind, Spot::Field);
+        self.mouse.add(target_area, Focus::Target, Spot::Field);
+        self.mouse.add(message_area, Focus::Message, Spot::Field);
+        self.mouse.add(burst_area, Focus::Burst, Spot::Field);
+        let first = table_area.y.saturating_add(2);
+        self.mouse
+            .add(table_area, Focus::Packets, Spot::Table { first, offset });
+        if self.rules.open {
+            self.rules.render(frame, area);
+        }
+        if let Some(prompt) = &mut self.timed_prompt {
+            prompt.render(frame, area);
+        }
+    }
 }
