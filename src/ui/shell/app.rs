@@ -445,8 +445,7 @@ impl App {
         // hidden under it either. A tab's own overlay may take it (the
         // path prompt of Alt+R).
         match self.overlay() {
-            None => self.active_mut().on_paste(text),
-            Some(Overlay::TabOwn) => self.active_mut().on_overlay_paste(text),
+            None | Some(Overlay::TabOwn) => self.active_mut().on_paste(text),
             Some(_) => {}
         }
     }

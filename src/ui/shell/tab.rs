@@ -15,7 +15,9 @@ use crate::ui::Hint;
 pub trait TabInput {
     /// Handles a key; `true` when the tab used it.
     fn on_key(&mut self, key: KeyEvent, engine: &Engine) -> bool;
-    /// Handles pasted text (bracketed paste) in the focused field.
+    /// Handles pasted text (bracketed paste): in the tab's own overlay when
+    /// one is open (a prompt, an editor; dropped by a view), else in the
+    /// focused field.
     fn on_paste(&mut self, text: &str);
     /// The keys worth showing in the footer now (they depend on focus).
     fn hints(&self) -> Vec<Hint>;
@@ -81,9 +83,6 @@ pub trait TabView: TabInput + TabDraw {
     /// Opens the kernel's view of the selected connection (Ctrl+O); the
     /// tab says why not when it cannot.
     fn open_kernel_view(&mut self) {}
-    /// A paste while the tab's own overlay is open: dropped unless the
-    /// overlay has a field for it.
-    fn on_overlay_paste(&mut self, _text: &str) {}
     /// Whether an overlay of the tab's own (the kernel's view) is open and
     /// takes every key but Ctrl+C.
     fn overlay_open(&self) -> bool {

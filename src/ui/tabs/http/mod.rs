@@ -568,9 +568,6 @@ impl crate::ui::shell::tab::TabView for HttpTab {
     fn overlay_open(&self) -> bool {
         self.requests_open()
     }
-    fn on_overlay_paste(&mut self, text: &str) {
-        self.requests_paste(text);
-    }
     fn click(&mut self, column: u16, row: u16) {
         crate::ui::shell::mouse::click(&self.mouse, column, row, &mut self.focus);
     }
@@ -633,6 +630,12 @@ impl crate::ui::shell::tab::TabInput for HttpTab {
 
     /// Inserts pasted text into the focused field (the editor keeps lines).
     fn on_paste(&mut self, text: &str) {
+        // The tab's own overlay (a prompt, an editor) takes a paste;
+        // nothing lands in a field hidden under it.
+        if crate::ui::shell::tab::TabView::overlay_open(self) {
+            self.requests_paste(text);
+            return;
+        }
         match self.focus {
             Focus::Url if text.trim_start().starts_with("curl ") => self.apply_curl(text),
             Focus::Url => {

@@ -624,6 +624,15 @@ impl crate::ui::shell::tab::TabInput for ClientTab {
 
     /// Inserts pasted text into the focused field.
     fn on_paste(&mut self, text: &str) {
+        // The tab's own overlay (a prompt, an editor) takes a paste;
+        // nothing lands in a field hidden under it.
+        if crate::ui::shell::tab::TabView::overlay_open(self) {
+            self.play_prompt_paste(text);
+            if let Some(prompt) = &mut self.timed_prompt {
+                prompt.paste(text);
+            }
+            return;
+        }
         let locked = self.phase != Phase::Idle;
         match self.focus {
             Focus::CaFile if !locked => {

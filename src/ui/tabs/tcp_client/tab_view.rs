@@ -109,12 +109,6 @@ impl crate::ui::shell::tab::TabView for ClientTab {
             || self.play_prompt_open()
             || self.timed_prompt.is_some()
     }
-    fn on_overlay_paste(&mut self, text: &str) {
-        self.play_prompt_paste(text);
-        if let Some(prompt) = &mut self.timed_prompt {
-            prompt.paste(text);
-        }
-    }
 }
 
 impl crate::ui::shell::app::StartTab for ClientTab {

@@ -593,6 +593,15 @@ impl crate::ui::shell::tab::TabInput for ServerTab {
 
     /// Inserts pasted text into the focused field.
     fn on_paste(&mut self, text: &str) {
+        // The tab's own overlay (a prompt, an editor) takes a paste;
+        // nothing lands in a field hidden under it.
+        if crate::ui::shell::tab::TabView::overlay_open(self) {
+            if self.rules.open {
+                self.rules.paste(text);
+                self.apply_rules();
+            }
+            return;
+        }
         let locked = self.phase != Phase::Stopped;
         match self.focus {
             Focus::Cert if !locked => {

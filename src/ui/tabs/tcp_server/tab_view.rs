@@ -81,12 +81,6 @@ impl crate::ui::shell::tab::TabView for ServerTab {
     fn overlay_open(&self) -> bool {
         self.kernel.is_some() || self.rules.open
     }
-    fn on_overlay_paste(&mut self, text: &str) {
-        if self.rules.open {
-            self.rules.paste(text);
-            self.apply_rules();
-        }
-    }
 }
 
 impl crate::ui::shell::app::StartTab for ServerTab {

@@ -497,13 +497,6 @@ impl crate::ui::shell::tab::TabView for UdpTab {
     fn overlay_open(&self) -> bool {
         self.rules.open || self.timed_prompt.is_some()
     }
-    fn on_overlay_paste(&mut self, text: &str) {
-        if let Some(prompt) = &mut self.timed_prompt {
-            return prompt.paste(text);
-        }
-        self.rules.paste(text);
-        self.apply_rules();
-    }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::Udp {
             bind: self.bind.text().trim().to_string(),
@@ -572,6 +565,16 @@ impl crate::ui::shell::tab::TabInput for UdpTab {
 
     /// Inserts pasted text into the focused field.
     fn on_paste(&mut self, text: &str) {
+        // The tab's own overlay (a prompt, an editor) takes a paste;
+        // nothing lands in a field hidden under it.
+        if crate::ui::shell::tab::TabView::overlay_open(self) {
+            if let Some(prompt) = &mut self.timed_prompt {
+                return prompt.paste(text);
+            }
+            self.rules.paste(text);
+            self.apply_rules();
+            return;
+        }
         match self.focus {
             Focus::Bind => {
                 self.bind.paste(text);
