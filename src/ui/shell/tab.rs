@@ -25,6 +25,18 @@ pub trait TabInput {
     fn focus_first(&mut self);
     /// Whether a text field has the keyboard (single-letter keys type).
     fn typing(&self) -> bool;
+    /// Moves the keyboard to the next field (Tab) or the previous one
+    /// (Shift+Tab): every tab's fields, one global binding.
+    fn focus_step(&mut self, forward: bool);
+}
+
+/// What a tab keeps between runs (the remembered state).
+pub trait Remembered {
+    /// Keeps what the next run should start with: addresses, modes, line
+    /// endings, histories (the remembered state).
+    fn remember(&self, memory: &mut crate::state::Memory);
+    /// Takes back what [`Remembered::remember`] kept.
+    fn restore(&mut self, memory: &crate::state::Memory);
 }
 
 /// A tab's drawing: implemented where it draws (`view.rs`).
@@ -36,7 +48,7 @@ pub trait TabDraw {
 /// A tab of the terminal UI: its input and drawing (the two traits above,
 /// each implemented once where that code lives) and what the app asks of
 /// every tab besides.
-pub trait TabView: TabInput + TabDraw {
+pub trait TabView: TabInput + TabDraw + Remembered {
     /// Every key of the tab, for the help overlay.
     fn help(&self) -> Vec<Hint>;
     /// Whether the tab has something live (listening, connected, a request
@@ -50,19 +62,11 @@ pub trait TabView: TabInput + TabDraw {
     /// The once-a-second tick (while [`TabView::needs_tick`]): time-driven
     /// work such as a reconnect that is due.
     fn on_tick(&mut self, _engine: &Engine) {}
-    /// Moves the keyboard to the next field (Tab) or the previous one
-    /// (Shift+Tab): every tab's fields, one global binding.
-    fn focus_step(&mut self, forward: bool);
     /// The field that says where the tab listens or binds, and whether it
     /// is locked (the socket is live), for the address picker (Ctrl+L).
     fn listen_field(&mut self) -> Option<(&mut crate::ui::widgets::input::InputField, bool)> {
         None
     }
-    /// Keeps what the next run should start with: addresses, modes, line
-    /// endings, histories (the remembered state).
-    fn remember(&self, memory: &mut crate::state::Memory);
-    /// Takes back what [`TabView::remember`] kept.
-    fn restore(&mut self, memory: &crate::state::Memory);
     /// A left click on a screen cell inside the tab: focus what is there,
     /// select the table row under it.
     fn click(&mut self, _column: u16, _row: u16) {}

@@ -523,41 +523,6 @@ pub(super) fn status_text(head: &Head) -> String {
 }
 
 impl crate::ui::shell::tab::TabView for HttpTab {
-    fn remember(&self, memory: &mut crate::state::Memory) {
-        memory.set("http.url", self.url.text().trim());
-        memory.set_list("http.urls", self.urls.items());
-        memory.set("http.method", METHODS[self.method]);
-        // An edited request (headers, body) comes back as it was left.
-        if self.edited {
-            memory.set("http.request", self.request_text());
-        }
-        memory.set("http.ca", self.ca_file.text().trim());
-        if let Some(path) = &self.requests.last_path {
-            memory.set("http.file", path.as_str());
-        }
-    }
-    fn restore(&mut self, memory: &crate::state::Memory) {
-        if let Some(url) = memory.get("http.url") {
-            self.url.set_text(url);
-        }
-        self.urls.replace(memory.list("http.urls"));
-        let method = memory.get("http.method");
-        if let Some(at) = METHODS.iter().position(|m| Some(*m) == method) {
-            self.method = at;
-        }
-        self.edited = false;
-        self.url_changed();
-        if let Some(request) = memory.get("http.request") {
-            self.set_editor(request);
-            self.edited = true;
-        }
-        if let Some(ca) = memory.get("http.ca") {
-            self.ca_file.set_text(ca);
-        }
-        if let Some(path) = memory.get("http.file").filter(|path| !path.is_empty()) {
-            self.requests.last_path = Some(path.to_string());
-        }
-    }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::Http {
             url: self.url.text().trim().to_string(),
@@ -583,13 +548,6 @@ impl crate::ui::shell::tab::TabView for HttpTab {
     fn needs_tick(&self) -> bool {
         false
     }
-    fn focus_step(&mut self, forward: bool) {
-        self.focus = if forward {
-            self.focus.next()
-        } else {
-            self.focus.previous()
-        };
-    }
 }
 
 impl crate::ui::shell::app::StartTab for HttpTab {
@@ -606,6 +564,13 @@ impl crate::ui::shell::app::StartTab for HttpTab {
 }
 
 impl crate::ui::shell::tab::TabInput for HttpTab {
+    fn focus_step(&mut self, forward: bool) {
+        self.focus = if forward {
+            self.focus.next()
+        } else {
+            self.focus.previous()
+        };
+    }
     /// Whether a text field has the keyboard.
     fn typing(&self) -> bool {
         matches!(self.focus, Focus::Url | Focus::Request | Focus::CaFile)
@@ -665,5 +630,43 @@ impl crate::ui::shell::tab::TabInput for HttpTab {
             Action::Cancel if !in_flight => None,
             _ => Some(label),
         })
+    }
+}
+
+impl crate::ui::shell::tab::Remembered for HttpTab {
+    fn remember(&self, memory: &mut crate::state::Memory) {
+        memory.set("http.url", self.url.text().trim());
+        memory.set_list("http.urls", self.urls.items());
+        memory.set("http.method", METHODS[self.method]);
+        // An edited request (headers, body) comes back as it was left.
+        if self.edited {
+            memory.set("http.request", self.request_text());
+        }
+        memory.set("http.ca", self.ca_file.text().trim());
+        if let Some(path) = &self.requests.last_path {
+            memory.set("http.file", path.as_str());
+        }
+    }
+    fn restore(&mut self, memory: &crate::state::Memory) {
+        if let Some(url) = memory.get("http.url") {
+            self.url.set_text(url);
+        }
+        self.urls.replace(memory.list("http.urls"));
+        let method = memory.get("http.method");
+        if let Some(at) = METHODS.iter().position(|m| Some(*m) == method) {
+            self.method = at;
+        }
+        self.edited = false;
+        self.url_changed();
+        if let Some(request) = memory.get("http.request") {
+            self.set_editor(request);
+            self.edited = true;
+        }
+        if let Some(ca) = memory.get("http.ca") {
+            self.ca_file.set_text(ca);
+        }
+        if let Some(path) = memory.get("http.file").filter(|path| !path.is_empty()) {
+            self.requests.last_path = Some(path.to_string());
+        }
     }
 }

@@ -563,6 +563,9 @@ impl RelayTab {
 }
 
 impl crate::ui::shell::tab::TabInput for RelayTab {
+    fn focus_step(&mut self, forward: bool) {
+        self.focus = self.focus.step(forward);
+    }
     /// Whether a text field has the keyboard.
     fn typing(&self) -> bool {
         matches!(self.focus, Focus::Listen | Focus::Target | Focus::Message)

@@ -23,9 +23,6 @@ impl crate::ui::shell::tab::TabView for RelayTab {
     fn on_tick(&mut self, _engine: &Engine) {
         self.console.tick();
     }
-    fn focus_step(&mut self, forward: bool) {
-        self.focus = self.focus.step(forward);
-    }
     fn listen_field(&mut self) -> Option<(&mut InputField, bool)> {
         let locked = self.phase != Phase::Stopped;
         Some((&mut self.console.address, locked))
@@ -41,16 +38,6 @@ impl crate::ui::shell::tab::TabView for RelayTab {
     }
     fn wheel_keys(&mut self, column: u16, row: u16, down: bool) -> Vec<KeyEvent> {
         crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus)
-    }
-    fn remember(&self, memory: &mut crate::state::Memory) {
-        self.console.remember("relay", "listen", memory);
-        memory.set("relay.target", self.target.text().trim());
-    }
-    fn restore(&mut self, memory: &crate::state::Memory) {
-        self.console.restore("relay", "listen", memory);
-        if let Some(target) = memory.get("relay.target") {
-            self.target.set_text(target);
-        }
     }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::Relay {
@@ -71,5 +58,18 @@ impl crate::ui::shell::app::StartTab for RelayTab {
         let mut tab = RelayTab::new(&options.addr_for(me, "127.0.0.1:9998"), "127.0.0.1:9999");
         tab.recording.set_dir(&options.record_dir);
         tab
+    }
+}
+
+impl crate::ui::shell::tab::Remembered for RelayTab {
+    fn remember(&self, memory: &mut crate::state::Memory) {
+        self.console.remember("relay", "listen", memory);
+        memory.set("relay.target", self.target.text().trim());
+    }
+    fn restore(&mut self, memory: &crate::state::Memory) {
+        self.console.restore("relay", "listen", memory);
+        if let Some(target) = memory.get("relay.target") {
+            self.target.set_text(target);
+        }
     }
 }

@@ -574,6 +574,9 @@ impl ClientTab {
 }
 
 impl crate::ui::shell::tab::TabInput for ClientTab {
+    fn focus_step(&mut self, forward: bool) {
+        self.focus = self.focus.step(forward, self.tls.mode != TlsMode::Off);
+    }
     /// Whether a text field has the keyboard.
     fn typing(&self) -> bool {
         matches!(

@@ -28,35 +28,6 @@ impl crate::ui::shell::tab::TabView for ClientTab {
             self.toggle(engine);
         }
     }
-    fn focus_step(&mut self, forward: bool) {
-        self.focus = self.focus.step(forward, self.tls.mode != TlsMode::Off);
-    }
-    fn remember(&self, memory: &mut crate::state::Memory) {
-        self.console.remember("client", "target", memory);
-        // TLS comes back on, but never with verification off: skipping the
-        // certificate check is a choice for one session.
-        let tls = if self.tls.mode == TlsMode::Off {
-            "off"
-        } else {
-            "on"
-        };
-        memory.set("client.tls", tls);
-        memory.set("client.ca", self.tls.ca_file.text().trim());
-        memory.set("client.sni", self.tls.sni.text().trim());
-    }
-    fn restore(&mut self, memory: &crate::state::Memory) {
-        self.console.restore("client", "target", memory);
-        self.tls.mode = match memory.get("client.tls") {
-            Some("on") => TlsMode::On,
-            _ => TlsMode::Off,
-        };
-        if let Some(ca) = memory.get("client.ca") {
-            self.tls.ca_file.set_text(ca);
-        }
-        if let Some(sni) = memory.get("client.sni") {
-            self.tls.sni.set_text(sni);
-        }
-    }
     fn click(&mut self, column: u16, row: u16) {
         crate::ui::shell::mouse::click(&self.mouse, column, row, &mut self.focus);
     }
@@ -119,5 +90,34 @@ impl crate::ui::shell::app::StartTab for ClientTab {
         let mut tab = ClientTab::new(&options.addr_for(me, "127.0.0.1:9999"));
         tab.set_record_dir(&options.record_dir);
         tab
+    }
+}
+
+impl crate::ui::shell::tab::Remembered for ClientTab {
+    fn remember(&self, memory: &mut crate::state::Memory) {
+        self.console.remember("client", "target", memory);
+        // TLS comes back on, but never with verification off: skipping the
+        // certificate check is a choice for one session.
+        let tls = if self.tls.mode == TlsMode::Off {
+            "off"
+        } else {
+            "on"
+        };
+        memory.set("client.tls", tls);
+        memory.set("client.ca", self.tls.ca_file.text().trim());
+        memory.set("client.sni", self.tls.sni.text().trim());
+    }
+    fn restore(&mut self, memory: &crate::state::Memory) {
+        self.console.restore("client", "target", memory);
+        self.tls.mode = match memory.get("client.tls") {
+            Some("on") => TlsMode::On,
+            _ => TlsMode::Off,
+        };
+        if let Some(ca) = memory.get("client.ca") {
+            self.tls.ca_file.set_text(ca);
+        }
+        if let Some(sni) = memory.get("client.sni") {
+            self.tls.sni.set_text(sni);
+        }
     }
 }

@@ -561,6 +561,9 @@ impl ServerTab {
 }
 
 impl crate::ui::shell::tab::TabInput for ServerTab {
+    fn focus_step(&mut self, forward: bool) {
+        self.focus = self.focus.step(forward, self.tls.on);
+    }
     /// Whether a text field has the keyboard (single-letter keys type there).
     fn typing(&self) -> bool {
         matches!(

@@ -16,9 +16,6 @@ impl crate::ui::shell::tab::TabView for ServerTab {
     fn on_tick(&mut self, _engine: &Engine) {
         self.console.tick();
     }
-    fn focus_step(&mut self, forward: bool) {
-        self.focus = self.focus.step(forward, self.tls.on);
-    }
     fn listen_field(&mut self) -> Option<(&mut crate::ui::widgets::input::InputField, bool)> {
         let locked = self.phase != Phase::Stopped;
         Some((&mut self.console.address, locked))
@@ -34,32 +31,6 @@ impl crate::ui::shell::tab::TabView for ServerTab {
     }
     fn wheel_keys(&mut self, column: u16, row: u16, down: bool) -> Vec<KeyEvent> {
         crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus)
-    }
-    fn remember(&self, memory: &mut crate::state::Memory) {
-        self.console.remember("server", "listen", memory);
-        memory.set("server.mode", self.config.behaviour.name());
-        memory.set("server.rules", self.rules.text());
-        memory.set("server.tls", if self.tls.on { "on" } else { "off" });
-        memory.set("server.cert", self.tls.cert.text().trim());
-        memory.set("server.key", self.tls.key.text().trim());
-    }
-    fn restore(&mut self, memory: &crate::state::Memory) {
-        self.console.restore("server", "listen", memory);
-        self.tls.on = memory.get("server.tls") == Some("on");
-        if let Some(cert) = memory.get("server.cert") {
-            self.tls.cert.set_text(cert);
-        }
-        if let Some(key) = memory.get("server.key") {
-            self.tls.key.set_text(key);
-        }
-        if let Some(text) = memory.get("server.rules") {
-            self.rules = crate::ui::widgets::rules_editor::RulesEditor::with_text(text);
-        }
-        if let Some(mode) = memory.get("server.mode") {
-            if let Some(found) = Behaviour::ALL.into_iter().find(|b| b.name() == mode) {
-                self.config.behaviour = found;
-            }
-        }
     }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::TcpServer {
@@ -94,5 +65,34 @@ impl crate::ui::shell::app::StartTab for ServerTab {
         }
         tab.recording.set_dir(&options.record_dir);
         tab
+    }
+}
+
+impl crate::ui::shell::tab::Remembered for ServerTab {
+    fn remember(&self, memory: &mut crate::state::Memory) {
+        self.console.remember("server", "listen", memory);
+        memory.set("server.mode", self.config.behaviour.name());
+        memory.set("server.rules", self.rules.text());
+        memory.set("server.tls", if self.tls.on { "on" } else { "off" });
+        memory.set("server.cert", self.tls.cert.text().trim());
+        memory.set("server.key", self.tls.key.text().trim());
+    }
+    fn restore(&mut self, memory: &crate::state::Memory) {
+        self.console.restore("server", "listen", memory);
+        self.tls.on = memory.get("server.tls") == Some("on");
+        if let Some(cert) = memory.get("server.cert") {
+            self.tls.cert.set_text(cert);
+        }
+        if let Some(key) = memory.get("server.key") {
+            self.tls.key.set_text(key);
+        }
+        if let Some(text) = memory.get("server.rules") {
+            self.rules = crate::ui::widgets::rules_editor::RulesEditor::with_text(text);
+        }
+        if let Some(mode) = memory.get("server.mode") {
+            if let Some(found) = Behaviour::ALL.into_iter().find(|b| b.name() == mode) {
+                self.config.behaviour = found;
+            }
+        }
     }
 }

@@ -459,30 +459,6 @@ pub fn parse_burst(text: &str) -> Result<(u32, usize), String> {
 }
 
 impl crate::ui::shell::tab::TabView for UdpTab {
-    fn remember(&self, memory: &mut crate::state::Memory) {
-        memory.set("udp.bind", self.bind.text().trim());
-        memory.set("udp.target", self.target.text().trim());
-        memory.set("udp.mode", self.mode.name());
-        memory.set("udp.rules", self.rules.text());
-        self.composer.remember("udp", memory);
-    }
-    fn restore(&mut self, memory: &crate::state::Memory) {
-        if let Some(bind) = memory.get("udp.bind") {
-            self.bind.set_text(bind);
-        }
-        if let Some(target) = memory.get("udp.target") {
-            self.target.set_text(target);
-        }
-        if let Some(mode) = memory.get("udp.mode") {
-            if let Some(found) = UdpMode::ALL.into_iter().find(|m| m.name() == mode) {
-                self.mode = found;
-            }
-        }
-        self.composer.restore("udp", memory);
-        if let Some(text) = memory.get("udp.rules") {
-            self.rules = crate::ui::widgets::rules_editor::RulesEditor::with_text(text);
-        }
-    }
     fn click(&mut self, column: u16, row: u16) {
         let at = crate::ui::shell::mouse::click(&self.mouse, column, row, &mut self.focus);
         if let Some(seq) = at.and_then(|at| u64::try_from(at).ok()) {
@@ -517,9 +493,6 @@ impl crate::ui::shell::tab::TabView for UdpTab {
     fn on_tick(&mut self, _engine: &Engine) {
         self.passing.tick_at(std::time::Instant::now());
     }
-    fn focus_step(&mut self, forward: bool) {
-        self.focus = self.focus.step(if forward { 1 } else { -1 });
-    }
     fn listen_field(&mut self) -> Option<(&mut InputField, bool)> {
         let locked = self.socket.is_some();
         Some((&mut self.bind, locked))
@@ -536,6 +509,9 @@ impl crate::ui::shell::app::StartTab for UdpTab {
 }
 
 impl crate::ui::shell::tab::TabInput for UdpTab {
+    fn focus_step(&mut self, forward: bool) {
+        self.focus = self.focus.step(if forward { 1 } else { -1 });
+    }
     /// Whether a text field has the keyboard.
     fn typing(&self) -> bool {
         self.focus != Focus::Packets
@@ -616,5 +592,32 @@ mod tests {
         assert!(parse_burst("10 x 70000").unwrap_err().contains("65507"));
         assert!(parse_burst("ten x 1").unwrap_err().contains("not a count"));
         assert!(parse_burst("10").is_err());
+    }
+}
+
+impl crate::ui::shell::tab::Remembered for UdpTab {
+    fn remember(&self, memory: &mut crate::state::Memory) {
+        memory.set("udp.bind", self.bind.text().trim());
+        memory.set("udp.target", self.target.text().trim());
+        memory.set("udp.mode", self.mode.name());
+        memory.set("udp.rules", self.rules.text());
+        self.composer.remember("udp", memory);
+    }
+    fn restore(&mut self, memory: &crate::state::Memory) {
+        if let Some(bind) = memory.get("udp.bind") {
+            self.bind.set_text(bind);
+        }
+        if let Some(target) = memory.get("udp.target") {
+            self.target.set_text(target);
+        }
+        if let Some(mode) = memory.get("udp.mode") {
+            if let Some(found) = UdpMode::ALL.into_iter().find(|m| m.name() == mode) {
+                self.mode = found;
+            }
+        }
+        self.composer.restore("udp", memory);
+        if let Some(text) = memory.get("udp.rules") {
+            self.rules = crate::ui::widgets::rules_editor::RulesEditor::with_text(text);
+        }
     }
 }
