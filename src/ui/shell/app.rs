@@ -287,7 +287,7 @@ impl App {
             Some(Overlay::Code)
         } else if self.help {
             Some(Overlay::Help)
-        } else if self.active().overlay_open() {
+        } else if self.active().state().overlay {
             Some(Overlay::TabOwn)
         } else {
             None
@@ -484,7 +484,7 @@ impl App {
     /// Whether the screen changes with time alone (connection ages), so the
     /// loop needs a once-a-second tick; when false, idle netplay sleeps.
     pub fn needs_tick(&self) -> bool {
-        Tab::ALL.iter().any(|tab| self.view(*tab).needs_tick())
+        Tab::ALL.iter().any(|tab| self.view(*tab).state().ticking)
     }
 
     /// Whether a text field has the keyboard on the active tab.

@@ -96,7 +96,7 @@ fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &mut App) {
                 tab.title()
             };
             let mut spans = vec![Span::raw(format!("{} {name}", tab.number()))];
-            if app.view(*tab).is_active() {
+            if app.view(*tab).state().active {
                 spans.push(Span::styled(" ●", theme::good()));
             }
             Line::from(spans)

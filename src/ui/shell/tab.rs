@@ -30,6 +30,20 @@ pub trait TabInput {
     fn focus_step(&mut self, forward: bool);
 }
 
+/// What the app needs to know of a tab at a glance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TabState {
+    /// Something live (listening, connected, a request in flight, a bound
+    /// socket): the tab bar marks it with a dot.
+    pub active: bool,
+    /// The screen changes with time alone (connection ages, a passing
+    /// word, a reconnect due): the loop's once-a-second tick is needed.
+    pub ticking: bool,
+    /// An overlay of the tab's own is open (the kernel's view, an editor,
+    /// a prompt) and takes every key but Ctrl+C.
+    pub overlay: bool,
+}
+
 /// What a tab keeps between runs (the remembered state).
 pub trait Remembered {
     /// Keeps what the next run should start with: addresses, modes, line
@@ -49,16 +63,10 @@ pub trait TabDraw {
 /// each implemented once where that code lives) and what the app asks of
 /// every tab besides.
 pub trait TabView: TabInput + TabDraw + Remembered {
+    /// What the app needs to know of the tab now.
+    fn state(&self) -> TabState;
     /// Every key of the tab, for the help overlay.
     fn help(&self) -> Vec<Hint>;
-    /// Whether the tab has something live (listening, connected, a request
-    /// in flight, a bound socket): the tab bar marks it with a dot.
-    fn is_active(&self) -> bool;
-    /// Whether the screen changes with time alone while nothing happens
-    /// (connection ages), so the loop needs its once-a-second tick.
-    fn needs_tick(&self) -> bool {
-        false
-    }
     /// The once-a-second tick (while [`TabView::needs_tick`]): time-driven
     /// work such as a reconnect that is due.
     fn on_tick(&mut self, _engine: &Engine) {}
@@ -87,9 +95,4 @@ pub trait TabView: TabInput + TabDraw + Remembered {
     /// Opens the kernel's view of the selected connection (Ctrl+O); the
     /// tab says why not when it cannot.
     fn open_kernel_view(&mut self) {}
-    /// Whether an overlay of the tab's own (the kernel's view) is open and
-    /// takes every key but Ctrl+C.
-    fn overlay_open(&self) -> bool {
-        false
-    }
 }

@@ -523,15 +523,19 @@ pub(super) fn status_text(head: &Head) -> String {
 }
 
 impl crate::ui::shell::tab::TabView for HttpTab {
+    fn state(&self) -> crate::ui::shell::tab::TabState {
+        crate::ui::shell::tab::TabState {
+            active: self.in_flight(),
+            ticking: false,
+            overlay: self.requests_open(),
+        }
+    }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::Http {
             url: self.url.text().trim().to_string(),
             request: self.request_text(),
             insecure: self.insecure,
         }
-    }
-    fn overlay_open(&self) -> bool {
-        self.requests_open()
     }
     fn click(&mut self, column: u16, row: u16) {
         crate::ui::shell::mouse::click(&self.mouse, column, row, &mut self.focus);
@@ -541,12 +545,6 @@ impl crate::ui::shell::tab::TabView for HttpTab {
     }
     fn help(&self) -> Vec<Hint> {
         shell_keys::help(Self::BINDINGS)
-    }
-    fn is_active(&self) -> bool {
-        self.in_flight()
-    }
-    fn needs_tick(&self) -> bool {
-        false
     }
 }
 
@@ -597,7 +595,7 @@ impl crate::ui::shell::tab::TabInput for HttpTab {
     fn on_paste(&mut self, text: &str) {
         // The tab's own overlay (a prompt, an editor) takes a paste;
         // nothing lands in a field hidden under it.
-        if crate::ui::shell::tab::TabView::overlay_open(self) {
+        if crate::ui::shell::tab::TabView::state(self).overlay {
             self.requests_paste(text);
             return;
         }

@@ -591,7 +591,7 @@ impl crate::ui::shell::tab::TabInput for RelayTab {
     /// Inserts pasted text into the focused field.
     fn on_paste(&mut self, text: &str) {
         // Nothing lands in a field hidden under the tab's own overlay.
-        if crate::ui::shell::tab::TabView::overlay_open(self) {
+        if crate::ui::shell::tab::TabView::state(self).overlay {
             return;
         }
         let locked = self.phase != Phase::Stopped;

@@ -11,14 +11,15 @@ impl crate::ui::shell::tab::TabDraw for RelayTab {
 }
 
 impl crate::ui::shell::tab::TabView for RelayTab {
+    fn state(&self) -> crate::ui::shell::tab::TabState {
+        crate::ui::shell::tab::TabState {
+            active: self.is_relaying(),
+            ticking: self.is_live() || self.console.needs_tick(),
+            overlay: self.kernel.is_some(),
+        }
+    }
     fn help(&self) -> Vec<Hint> {
         shell_keys::help(Self::BINDINGS)
-    }
-    fn is_active(&self) -> bool {
-        self.is_relaying()
-    }
-    fn needs_tick(&self) -> bool {
-        self.is_live() || self.console.needs_tick()
     }
     fn on_tick(&mut self, _engine: &Engine) {
         self.console.tick();
@@ -44,9 +45,6 @@ impl crate::ui::shell::tab::TabView for RelayTab {
             listen: self.console.address(),
             target: self.target.text().to_string(),
         }
-    }
-    fn overlay_open(&self) -> bool {
-        self.kernel.is_some()
     }
 }
 

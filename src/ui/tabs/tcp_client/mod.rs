@@ -629,7 +629,7 @@ impl crate::ui::shell::tab::TabInput for ClientTab {
     fn on_paste(&mut self, text: &str) {
         // The tab's own overlay (a prompt, an editor) takes a paste;
         // nothing lands in a field hidden under it.
-        if crate::ui::shell::tab::TabView::overlay_open(self) {
+        if crate::ui::shell::tab::TabView::state(self).overlay {
             self.play_prompt_paste(text);
             if let Some(prompt) = &mut self.timed_prompt {
                 prompt.paste(text);

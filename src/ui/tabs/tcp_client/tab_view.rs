@@ -4,19 +4,26 @@
 use super::*;
 
 impl crate::ui::shell::tab::TabView for ClientTab {
+    fn state(&self) -> crate::ui::shell::tab::TabState {
+        crate::ui::shell::tab::TabState {
+            active: self.is_live(),
+            ticking: {
+                let reconnecting = self
+                    .reconnect
+                    .as_ref()
+                    .is_some_and(|(_, due)| due.is_some());
+                let sending = self.timed.as_ref().is_some_and(|timed| !timed.finished());
+                self.is_live() || sending || reconnecting || self.console.needs_tick()
+            },
+            overlay: {
+                self.kernel_open && self.kernel.is_some()
+                    || self.play_prompt_open()
+                    || self.timed_prompt.is_some()
+            },
+        }
+    }
     fn help(&self) -> Vec<Hint> {
         shell_keys::help(Self::BINDINGS)
-    }
-    fn is_active(&self) -> bool {
-        self.is_live()
-    }
-    fn needs_tick(&self) -> bool {
-        let reconnecting = self
-            .reconnect
-            .as_ref()
-            .is_some_and(|(_, due)| due.is_some());
-        let sending = self.timed.as_ref().is_some_and(|timed| !timed.finished());
-        self.is_live() || sending || reconnecting || self.console.needs_tick()
     }
     fn on_tick(&mut self, engine: &Engine) {
         self.console.tick();
@@ -74,11 +81,6 @@ impl crate::ui::shell::tab::TabView for ClientTab {
                 }
             }
         }
-    }
-    fn overlay_open(&self) -> bool {
-        self.kernel_open && self.kernel.is_some()
-            || self.play_prompt_open()
-            || self.timed_prompt.is_some()
     }
 }
 

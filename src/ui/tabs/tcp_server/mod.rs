@@ -598,7 +598,7 @@ impl crate::ui::shell::tab::TabInput for ServerTab {
     fn on_paste(&mut self, text: &str) {
         // The tab's own overlay (a prompt, an editor) takes a paste;
         // nothing lands in a field hidden under it.
-        if crate::ui::shell::tab::TabView::overlay_open(self) {
+        if crate::ui::shell::tab::TabView::state(self).overlay {
             if self.rules.open {
                 self.rules.paste(text);
                 self.apply_rules();

@@ -4,14 +4,15 @@
 use super::*;
 
 impl crate::ui::shell::tab::TabView for ServerTab {
+    fn state(&self) -> crate::ui::shell::tab::TabState {
+        crate::ui::shell::tab::TabState {
+            active: self.is_listening(),
+            ticking: self.is_live() || self.console.needs_tick(),
+            overlay: self.kernel.is_some() || self.rules.open,
+        }
+    }
     fn help(&self) -> Vec<Hint> {
         shell_keys::help(Self::BINDINGS)
-    }
-    fn is_active(&self) -> bool {
-        self.is_listening()
-    }
-    fn needs_tick(&self) -> bool {
-        self.is_live() || self.console.needs_tick()
     }
     fn on_tick(&mut self, _engine: &Engine) {
         self.console.tick();
@@ -48,9 +49,6 @@ impl crate::ui::shell::tab::TabView for ServerTab {
                 }
             }),
         }
-    }
-    fn overlay_open(&self) -> bool {
-        self.kernel.is_some() || self.rules.open
     }
 }
 

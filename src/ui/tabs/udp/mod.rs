@@ -459,6 +459,15 @@ pub fn parse_burst(text: &str) -> Result<(u32, usize), String> {
 }
 
 impl crate::ui::shell::tab::TabView for UdpTab {
+    fn state(&self) -> crate::ui::shell::tab::TabState {
+        crate::ui::shell::tab::TabState {
+            active: self.is_open(),
+            ticking: {
+                self.timed.as_ref().is_some_and(|timed| !timed.finished()) || self.passing.pending()
+            },
+            overlay: self.rules.open || self.timed_prompt.is_some(),
+        }
+    }
     fn click(&mut self, column: u16, row: u16) {
         let at = crate::ui::shell::mouse::click(&self.mouse, column, row, &mut self.focus);
         if let Some(seq) = at.and_then(|at| u64::try_from(at).ok()) {
@@ -470,9 +479,6 @@ impl crate::ui::shell::tab::TabView for UdpTab {
     fn wheel_keys(&mut self, column: u16, row: u16, down: bool) -> Vec<KeyEvent> {
         crate::ui::shell::mouse::wheel(&self.mouse, column, row, down, &mut self.focus)
     }
-    fn overlay_open(&self) -> bool {
-        self.rules.open || self.timed_prompt.is_some()
-    }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::Udp {
             bind: self.bind.text().trim().to_string(),
@@ -483,12 +489,6 @@ impl crate::ui::shell::tab::TabView for UdpTab {
     }
     fn help(&self) -> Vec<Hint> {
         shell_keys::help(Self::BINDINGS)
-    }
-    fn is_active(&self) -> bool {
-        self.is_open()
-    }
-    fn needs_tick(&self) -> bool {
-        self.timed.as_ref().is_some_and(|timed| !timed.finished()) || self.passing.pending()
     }
     fn on_tick(&mut self, _engine: &Engine) {
         self.passing.tick_at(std::time::Instant::now());
@@ -543,7 +543,7 @@ impl crate::ui::shell::tab::TabInput for UdpTab {
     fn on_paste(&mut self, text: &str) {
         // The tab's own overlay (a prompt, an editor) takes a paste;
         // nothing lands in a field hidden under it.
-        if crate::ui::shell::tab::TabView::overlay_open(self) {
+        if crate::ui::shell::tab::TabView::state(self).overlay {
             if let Some(prompt) = &mut self.timed_prompt {
                 return prompt.paste(text);
             }
@@ -580,21 +580,6 @@ impl crate::ui::shell::tab::TabInput for UdpTab {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn burst_specs() {
-        assert_eq!(parse_burst("100 x 64"), Ok((100, 64)));
-        assert_eq!(parse_burst("5x1"), Ok((5, 1)));
-        assert!(parse_burst("0 x 1").is_err());
-        assert!(parse_burst("10 x 70000").unwrap_err().contains("65507"));
-        assert!(parse_burst("ten x 1").unwrap_err().contains("not a count"));
-        assert!(parse_burst("10").is_err());
-    }
-}
-
 impl crate::ui::shell::tab::Remembered for UdpTab {
     fn remember(&self, memory: &mut crate::state::Memory) {
         memory.set("udp.bind", self.bind.text().trim());
@@ -619,5 +604,20 @@ impl crate::ui::shell::tab::Remembered for UdpTab {
         if let Some(text) = memory.get("udp.rules") {
             self.rules = crate::ui::widgets::rules_editor::RulesEditor::with_text(text);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burst_specs() {
+        assert_eq!(parse_burst("100 x 64"), Ok((100, 64)));
+        assert_eq!(parse_burst("5x1"), Ok((5, 1)));
+        assert!(parse_burst("0 x 1").is_err());
+        assert!(parse_burst("10 x 70000").unwrap_err().contains("65507"));
+        assert!(parse_burst("ten x 1").unwrap_err().contains("not a count"));
+        assert!(parse_burst("10").is_err());
     }
 }
