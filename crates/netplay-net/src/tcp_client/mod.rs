@@ -9,7 +9,6 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 
-use super::{ClientId, CloseReason, ConnStats, Engine, Event, Payload, StopFlag};
 use crate::error::{connect_error, connect_timeout, stream_error};
 use crate::kernel::sockopts::SockOpt;
 use crate::kernel::tcp_info::SocketFd;
@@ -17,7 +16,11 @@ use crate::record::recorder::{RecordFor, RecordTo, Recorder};
 use crate::record::{Side, Way};
 use crate::resolve::resolve;
 pub use crate::tcp_server::Busy;
-use crate::tls::{TlsInfo, TlsOptions};
+use crate::tls::TlsOptions;
+use crate::{ClientId, CloseReason, ConnStats, Engine, Event, StopFlag};
+
+mod event;
+pub use event::ClientEvent;
 
 /// The default limit for resolving and connecting.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -36,74 +39,6 @@ const TAP_QUEUE: usize = 16;
 
 /// Bytes asked for per read.
 const READ_BUFFER: usize = 16 * 1024;
-
-/// What an outgoing connection reports.
-#[derive(Debug, Clone)]
-pub enum ClientEvent {
-    /// The target's name resolved to these addresses (tried in order).
-    Resolved {
-        /// Every address the resolver returned.
-        addrs: Vec<SocketAddr>,
-    },
-    /// Trying one address.
-    Connecting {
-        /// The address being tried.
-        remote: SocketAddr,
-    },
-    /// Connected: the socket's full 4-tuple.
-    Connected {
-        /// This side's address and ephemeral port.
-        local: SocketAddr,
-        /// The server's address and port.
-        remote: SocketAddr,
-        /// Live counters.
-        stats: Arc<ConnStats>,
-    },
-    /// The TLS handshake finished (a TLS connection only).
-    TlsEstablished {
-        /// What was negotiated, the chain and the verification result.
-        info: Box<TlsInfo>,
-        /// The TCP connect alone (from the first SYN's attempt to the
-        /// connection, lookup included).
-        connect: Duration,
-        /// The TLS handshake alone (from the connection to its end).
-        handshake: Duration,
-        /// When the handshake finished: a timeline marks it here, so the
-        /// words and the timeline tell the same time.
-        done: std::time::Instant,
-    },
-    /// The kernel's view of the connection (`TCP_INFO`), when asked for:
-    /// every second, and once more just before the close (`last`).
-    TcpInfo {
-        /// The sample.
-        info: crate::kernel::tcp_info::TcpInfo,
-        /// Whether this is the sample taken at the close.
-        last: bool,
-    },
-    /// The socket's options as the kernel reports them, after a
-    /// [`ClientHandle::set_option`] (or `Err`: why it was not set).
-    Options(Result<crate::kernel::sockopts::SockOptions, String>),
-    /// Lookup, connect or the TLS handshake failed; the task has ended.
-    ConnectFailed {
-        /// One-line reason.
-        reason: String,
-    },
-    /// One read returned data.
-    Received(Payload),
-    /// Bytes were written.
-    Sent(Payload),
-    /// A replay asked for in [`Connect::replay`] ended: `Ok(None)` when
-    /// the server answered as recorded, else where it first differed (or
-    /// why the replay stopped).
-    Replayed(Result<Option<crate::record::replay::Difference>, String>),
-    /// This side's write half is shut down (FIN sent); reads continue.
-    WriteShutdown,
-    /// The connection ended; the task has ended.
-    Closed {
-        /// Who or what ended it.
-        reason: CloseReason,
-    },
-}
 
 #[derive(Debug)]
 enum ClientCommand {
