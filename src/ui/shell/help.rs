@@ -7,6 +7,7 @@ use ratatui::Frame;
 
 use crate::ui::shell::app::{App, Tab, GLOBAL_BINDINGS};
 use crate::ui::shell::keys;
+use crate::ui::widgets::log_view::wrap_words;
 use crate::ui::{shell::theme, Hint};
 
 /// A titled list of keys and what they do.
@@ -74,7 +75,7 @@ pub fn lines(sections: &[Section], width: u16) -> Vec<Line<'static>> {
     for (title, hints) in sections {
         lines.push(Line::styled(title.clone(), theme::good()));
         for (key, does) in hints {
-            let mut rows = wrap(does, room).into_iter();
+            let mut rows = wrap_words(does, room).into_iter();
             let first = rows.next().unwrap_or_default();
             if key.chars().count() <= KEY_COLUMN {
                 lines.push(Line::from(vec![
@@ -95,38 +96,11 @@ pub fn lines(sections: &[Section], width: u16) -> Vec<Line<'static>> {
         "Single-letter keys (k, Space) act only when a table or log has focus, never while typing.",
         "While connected (or listening) the target (or address) is locked: typing goes to the message.",
     ] {
-        for row in wrap(note, width.max(20)) {
+        for row in wrap_words(note, width.max(20)) {
             lines.push(Line::styled(row, theme::dim()));
         }
     }
     lines
-}
-
-/// `text` cut into rows of at most `width` columns at spaces (a word longer
-/// than a row is cut where it must be).
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut rows = Vec::new();
-    let mut row = String::new();
-    for word in text.split(' ') {
-        let needed = row.chars().count() + usize::from(!row.is_empty()) + word.chars().count();
-        if !row.is_empty() && needed > width {
-            rows.push(std::mem::take(&mut row));
-        }
-        if !row.is_empty() {
-            row.push(' ');
-        }
-        row.push_str(word);
-        while row.chars().count() > width {
-            let cut: String = row.chars().take(width).collect();
-            let rest: String = row.chars().skip(width).collect();
-            rows.push(cut);
-            row = rest;
-        }
-    }
-    if !row.is_empty() || rows.is_empty() {
-        rows.push(row);
-    }
-    rows
 }
 
 /// The help as a Markdown page (`docs/keys.md`, checked by a test): the
