@@ -178,6 +178,14 @@ pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
         .map_err(|err| err.error)
 }
 
+/// This process's user id, read without unsafe code (the owner of
+/// `/proc/self`).
+#[cfg(unix)]
+pub fn my_uid() -> std::io::Result<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map(|meta| meta.uid())
+}
+
 /// Appends `bytes` to the regular file at `path`, creating it (0600) when
 /// missing. A FIFO or a device there is refused without waiting (the open
 /// never blocks); with `follow` false, so is a symbolic link (a name
@@ -214,8 +222,7 @@ pub fn append_regular(path: &Path, bytes: &[u8], follow: bool) -> Result<(), Str
     #[cfg(unix)]
     if !follow {
         use std::os::unix::fs::MetadataExt;
-        let me = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
-        if me.is_some_and(|me| meta.uid() != me) {
+        if my_uid().is_ok_and(|me| meta.uid() != me) {
             return Err(
                 "it belongs to another user (netplay appends only to your own file)".into(),
             );

@@ -240,10 +240,7 @@ fn private_place(path: &Path, what: &str) -> Result<(), String> {
     {
         use std::os::unix::fs::MetadataExt;
         let meta = std::fs::symlink_metadata(path).map_err(|err| format!("{what}: {err}"))?;
-        // This process's user, read without unsafe code.
-        let me = std::fs::metadata("/proc/self")
-            .map(|meta| meta.uid())
-            .map_err(|err| format!("who am I: {err}"))?;
+        let me = crate::files::my_uid().map_err(|err| format!("who am I: {err}"))?;
         if meta.uid() != me {
             return Err(format!("{what} belongs to another user"));
         }
