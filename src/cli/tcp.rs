@@ -24,6 +24,7 @@ fn event_name(event: &ServerEvent) -> &'static str {
         ServerEvent::Rejected { .. } => "rejected",
         ServerEvent::Accepted { .. } => "accepted",
         ServerEvent::Received { .. } => "received",
+        ServerEvent::Echoed { .. } => "echoed",
         ServerEvent::Sent { .. } => "sent",
         ServerEvent::PeerHalfClosed { .. } => "peer_half_closed",
         ServerEvent::Closed { .. } => "closed",
@@ -50,9 +51,9 @@ fn server_fields(event: &ServerEvent) -> Vec<(&'static str, Value)> {
             ("peer", peer.to_string().into()),
             ("limit", (*limit as u64).into()),
         ],
-        ServerEvent::Received { conn, data } | ServerEvent::Sent { conn, data } => {
-            data_fields(*conn, data)
-        }
+        ServerEvent::Received { conn, data }
+        | ServerEvent::Echoed { conn, data }
+        | ServerEvent::Sent { conn, data } => data_fields(*conn, data),
         ServerEvent::PeerHalfClosed { conn } => vec![("conn", conn.0.into())],
         ServerEvent::Closed { conn, reason } => vec![
             ("conn", conn.0.into()),
@@ -142,8 +143,23 @@ pub async fn serve(
                     });
                     return Next::Go;
                 }
-                // An echo's bytes are on the line above: the line of a
-                // busy echo server says so in half the bytes.
+                ServerEvent::Echoed { conn, data } => {
+                    let head = [
+                        Piece::Conn(*conn),
+                        Piece::Str(" echoed "),
+                        Piece::Num(data.len as u64),
+                        Piece::Str(" B back to "),
+                        Piece::Str(&narrator.peer(*conn)),
+                        Piece::Str(": "),
+                    ];
+                    log.data("echoed", Kind::Echo, &head, data, || {
+                        data_fields(*conn, data)
+                    });
+                    return Next::Go;
+                }
+                // A delayed or partial echo's bytes are on its `received`
+                // line: the line of a busy echo server says so in half the
+                // bytes.
                 ServerEvent::Sent { conn, data } if echo && log.previews_text() => {
                     let head = [
                         Piece::Conn(*conn),

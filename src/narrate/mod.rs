@@ -19,6 +19,8 @@ pub enum Kind {
     In,
     /// Bytes sent.
     Out,
+    /// Bytes that arrived and went straight back (an echo).
+    Echo,
     /// Something happened (accepted, closed).
     Info,
     /// A success worth noticing (listening, connected).
@@ -28,11 +30,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// `←`, `→`, `·`, `✓`, `✗`.
+    /// `←`, `→`, `⇄`, `·`, `✓`, `✗`.
     pub fn marker(self) -> &'static str {
         match self {
             Kind::In => "←",
             Kind::Out => "→",
+            Kind::Echo => "⇄",
             Kind::Info => "·",
             Kind::Good => "✓",
             Kind::Error => "✗",
@@ -44,6 +47,7 @@ impl Kind {
         match self {
             Kind::In => "in",
             Kind::Out => "out",
+            Kind::Echo => "echo",
             Kind::Info => "info",
             Kind::Good => "good",
             Kind::Error => "error",

@@ -60,6 +60,11 @@ impl ServerNarrator {
                 text: format!("{conn} received {} B from {}: ", data.len, self.peer(*conn)),
                 data: Some(data.clone()),
             },
+            ServerEvent::Echoed { conn, data } => Narration {
+                kind: Kind::Echo,
+                text: format!("{conn} echoed {} B back to {}: ", data.len, self.peer(*conn)),
+                data: Some(data.clone()),
+            },
             ServerEvent::Sent { conn, data } => Narration {
                 kind: Kind::Out,
                 text: format!("{conn} sent {} B to {}: ", data.len, self.peer(*conn)),

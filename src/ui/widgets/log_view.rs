@@ -23,7 +23,7 @@ pub use crate::narrate::Kind;
 fn style_of(kind: Kind) -> Style {
     match kind {
         Kind::In => theme::incoming(),
-        Kind::Out => theme::outgoing(),
+        Kind::Out | Kind::Echo => theme::outgoing(),
         Kind::Info => Style::default(),
         Kind::Good => theme::good(),
         Kind::Error => theme::error(),

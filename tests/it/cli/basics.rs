@@ -364,8 +364,10 @@ fn json_lines_parse_as_json() {
     stream.write_all(b"\x1b]0;x\x07ping").unwrap();
     common::expect_bytes(&mut stream, b"\x1b]0;x\x07ping");
     drop(stream);
+    // Written straight back whole: one `echoed` event for the read.
     let received: serde_json::Value =
-        serde_json::from_str(&server.line_with("\"received\"")).unwrap();
+        serde_json::from_str(&server.line_with("\"echoed\"")).unwrap();
+    assert_eq!(received["kind"], "echo");
     assert_eq!(received["len"], 10);
     assert_eq!(received["data"], "\\x1b]0;x\\x07ping");
     for field in ["time", "kind", "text", "conn"] {

@@ -144,6 +144,48 @@ async fn echo_discard_and_live_behaviour_switch() {
     assert_eq!(closed(&mut rx, conn).await, CloseReason::Peer);
 }
 
+/// An echo the kernel takes whole is one `Echoed` event; one that must
+/// wait for a peer that reads nothing is `Received` at once, `Sent` later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_echo_is_one_event_unless_it_has_to_wait() {
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let server = tcp_server::start(&engine, "127.0.0.1:0", config(Behaviour::Echo));
+    let addr = listening(&mut rx, server.id()).await;
+    let mut stream = tutorial_client(addr);
+    let conn = accepted(&mut rx).await;
+    stream.write_all(b"ping").unwrap();
+    expect_bytes(&mut stream, b"ping");
+    let first = wait_for(&mut rx, "a data event", |event| match event {
+        Event::Server(_, event @ (ServerEvent::Echoed { .. } | ServerEvent::Received { .. })) => {
+            Some(event.clone())
+        }
+        _ => None,
+    })
+    .await;
+    let ServerEvent::Echoed { conn: of, data } = first else {
+        panic!("expected Echoed, got {first:?}");
+    };
+    assert_eq!((of, &data.preview[..], data.len), (conn, &b"ping"[..], 4));
+
+    // A peer that never reads: the echo fills the socket buffers and waits.
+    let hog = tutorial_client(addr);
+    let hog_conn = accepted(&mut rx).await;
+    let mut writer = hog.try_clone().unwrap();
+    let flood = std::thread::spawn(move || {
+        let chunk = vec![b'x'; 64 * 1024];
+        while writer.write_all(&chunk).is_ok() {}
+    });
+    wait_for(&mut rx, "Received", |event| match event {
+        Event::Server(_, ServerEvent::Received { conn, .. }) if *conn == hog_conn => Some(()),
+        _ => None,
+    })
+    .await;
+    server.stop();
+    drop(hog);
+    assert_eq!(closed(&mut rx, conn).await, CloseReason::ServerStopped);
+    flood.join().unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn manual_mode_send_kick_and_broadcast() {
     let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());

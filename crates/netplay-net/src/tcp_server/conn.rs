@@ -206,7 +206,7 @@ impl Connection {
                     break 'conn reason;
                 }
             }
-            loop {
+            'reads: loop {
                 tokio::select! {
                     biased;
                     interrupt = &mut interrupted => {
@@ -264,19 +264,30 @@ impl Connection {
                             let chunk = &buffer[..n];
                             stats.record_read(n);
                             record(&mut io.recorder, Way::In, chunk).await;
-                            self.offer(|| ServerEvent::Received { conn, data: self.engine.payload(chunk) }).await;
                             // The shared config is read only when it changed:
                             // every connection reading its lock per message
                             // would bounce one cache line between the cores.
                             if self.config.has_changed().unwrap_or(false) {
                                 config = *self.config.borrow_and_update();
                             }
+                            let echo_now = config.behaviour == Behaviour::Echo && config.reply_delay.is_zero();
+                            let written = if echo_now { io.writer.try_write(chunk) } else { 0 };
+                            if echo_now && written == n {
+                                io.stats.record_write(n);
+                                record(&mut io.recorder, Way::Out, chunk).await;
+                                self.offer(|| ServerEvent::Echoed { conn, data: self.engine.payload(chunk) }).await;
+                                if grow {
+                                    buffer.resize(buffer.len() * 2, 0);
+                                }
+                                continue 'reads;
+                            }
+                            self.offer(|| ServerEvent::Received { conn, data: self.engine.payload(chunk) }).await;
                             let outcome = match config.behaviour {
                                 Behaviour::Greet => match greet(chunk) {
                                     GreetAction::Reply(reply) => self.reply(&mut io, &reply, config.reply_delay, &mut interrupted, &mut stall).await,
                                     GreetAction::Close => Err(CloseReason::Local("client sent exit".into())),
                                 },
-                                Behaviour::Echo => self.reply(&mut io, chunk, config.reply_delay, &mut interrupted, &mut stall).await,
+                                Behaviour::Echo => self.reply_rest(&mut io, chunk, written, config.reply_delay, &mut interrupted, &mut stall).await,
                                 Behaviour::Discard | Behaviour::Manual => Ok(()),
                                 Behaviour::Rules => {
                                     let rules = self.rules.as_ref().and_then(|rules| rules.borrow().clone());
@@ -384,6 +395,20 @@ impl Connection {
         } else {
             0
         };
+        self.reply_rest(io, bytes, written, delay, interrupted, stall)
+            .await
+    }
+
+    /// [`Self::reply`] once `written` bytes of `bytes` are already out.
+    async fn reply_rest<F: std::future::Future<Output = Interrupt>>(
+        &self,
+        io: &mut Writer<'_>,
+        bytes: &[u8],
+        written: usize,
+        delay: Duration,
+        interrupted: &mut std::pin::Pin<&mut F>,
+        stall: &mut Stall<'_>,
+    ) -> Result<(), CloseReason> {
         if written < bytes.len() {
             let stall_limit = stall.limit;
             if let Some(limit) = stall_limit {

@@ -90,6 +90,15 @@ pub enum ServerEvent {
         /// What arrived.
         data: Payload,
     },
+    /// One read written straight back, whole (echo mode without a reply
+    /// delay): one event where `Received` and `Sent` would carry the same
+    /// bytes twice. A partial or delayed echo is `Received`, then `Sent`.
+    Echoed {
+        /// Which connection.
+        conn: ConnId,
+        /// What arrived and went back.
+        data: Payload,
+    },
     /// Bytes were written to the connection.
     Sent {
         /// Which connection.

@@ -497,6 +497,7 @@ impl ServerTab {
                 }
             }
             ServerEvent::Received { .. }
+            | ServerEvent::Echoed { .. }
             | ServerEvent::Sent { .. }
             | ServerEvent::TcpInfo { .. }
             | ServerEvent::RuleMatched { .. }
