@@ -103,6 +103,18 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Next {
             &crate::narrate::udp::rule_matched(from, rule),
             || vec![peer(from), ("rule", (rule as u64).into())],
         ),
+        UdpEvent::Echoed { peer: to, data } => {
+            let head = [
+                Piece::Str("Echoed "),
+                Piece::Num(data.len as u64),
+                Piece::Str(" B back to "),
+                Piece::Addr(to),
+                Piece::Str(": "),
+            ];
+            log.data("echoed", Kind::Echo, &head, &data, || {
+                vec![peer(to), ("len", (data.len as u64).into())]
+            });
+        }
         UdpEvent::Sent { to, data } => {
             let head = [
                 Piece::Str("Sent to "),
@@ -237,6 +249,7 @@ pub async fn send(
                     deadline = deadline.min(tokio::time::Instant::now() + REPLY_LINGER);
                 }
                 UdpEvent::Sent { .. }
+                | UdpEvent::Echoed { .. }
                 | UdpEvent::LoopSuspect { .. }
                 | UdpEvent::NoReply { .. }
                 | UdpEvent::Lost { .. }

@@ -285,6 +285,12 @@ fn udp_echo_answers_a_client_that_repeats_itself_every_time() {
         .filter(|line| line.ends_with(": ping"))
         .count();
     assert_eq!(replies, 40, "{stdout}");
+    // Each echo is one line, with its bytes, not a `Received` and a `Sent`.
+    let first = server.line_with(" B");
+    assert!(
+        first.contains(" ⇄ Echoed 4 B back to 127.0.0.1:") && first.ends_with(": ping"),
+        "{first}"
+    );
     // A closed-loop client at full speed for over a second: every echo
     // comes back (past 5,000 a second, all but one: that one is held back
     // once, to test for a loop), and the server names it once as a

@@ -41,6 +41,15 @@ pub enum UdpEvent {
         /// The rule's line in the rules file.
         rule: usize,
     },
+    /// A datagram went straight back to its sender (echo mode, the
+    /// socket took it at once): one event where `Received` and `Sent`
+    /// would carry the same bytes twice.
+    Echoed {
+        /// Who sent it, and got it back.
+        peer: SocketAddr,
+        /// The datagram, or its preview, with its exact length.
+        data: Payload,
+    },
     /// A datagram was sent.
     Sent {
         /// The destination address and port.

@@ -552,6 +552,33 @@ impl Task {
         bytes: &[u8],
         note: Option<String>,
     ) {
+        let now = std::time::Instant::now();
+        let plain_echo = self.mode == UdpMode::Echo
+            && note.is_none()
+            && self.burst.is_none()
+            && !self
+                .local
+                .is_some_and(|local| self.guard.is_own(local, from));
+        if plain_echo {
+            let verdict = self.guard.check(from, bytes, now, true);
+            if matches!(verdict, Verdict::Reply) && self.try_echo(socket, from, bytes) {
+                self.guard.replied(from, bytes, now);
+                self.offer(|| UdpEvent::Echoed {
+                    peer: from,
+                    data: self.engine.payload(bytes),
+                })
+                .await;
+                return;
+            }
+            self.offer(|| UdpEvent::Received {
+                from,
+                data: self.engine.payload(bytes),
+                note: None,
+            })
+            .await;
+            self.answer(socket, from, bytes, now, verdict).await;
+            return;
+        }
         self.offer(|| UdpEvent::Received {
             from,
             data: self.engine.payload(bytes),
@@ -577,9 +604,39 @@ impl Task {
                 return;
             }
         }
-        let now = std::time::Instant::now();
         let echo = self.mode == UdpMode::Echo;
-        match self.guard.check(from, bytes, now, echo) {
+        let verdict = self.guard.check(from, bytes, now, echo);
+        self.answer(socket, from, bytes, now, verdict).await;
+    }
+
+    /// Sends an echo at once if the socket takes it without waiting (and
+    /// counts it); false leaves it to [`Self::send`].
+    fn try_echo(&self, socket: &UdpSocket, to: SocketAddr, bytes: &[u8]) -> bool {
+        if self.connected.is_some() {
+            return false;
+        }
+        match socket.try_send_to(bytes, to) {
+            Ok(_) => {
+                self.stats.datagrams_out.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .bytes_out
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Answers a delivered datagram per mode, as the loop guard decided.
+    async fn answer(
+        &mut self,
+        socket: &UdpSocket,
+        from: SocketAddr,
+        bytes: &[u8],
+        now: std::time::Instant,
+        verdict: Verdict,
+    ) {
+        match verdict {
             Verdict::Reply => {}
             Verdict::Skip => return,
             Verdict::Pause(reason) => {

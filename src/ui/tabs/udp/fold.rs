@@ -43,6 +43,11 @@ impl UdpTab {
                 self.record(Direction::In, from, data, note)
             }
             UdpEvent::Sent { to, data } => self.record(Direction::Out, to, data, None),
+            // Two rows, as they happened: the table shows each datagram.
+            UdpEvent::Echoed { peer, data } => {
+                self.record(Direction::In, peer, data.clone(), None);
+                self.record(Direction::Out, peer, data, None);
+            }
             UdpEvent::Lost { from, len } => {
                 self.record(
                     Direction::Lost,
