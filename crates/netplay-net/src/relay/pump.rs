@@ -123,12 +123,8 @@ enum Broken {
 /// Writes all of `bytes` to the receiver. While a receiver that reads
 /// nothing holds the write up, the sender is watched too: a reset from it
 /// must end the pair now, not when the receiver reads again.
-async fn write_watching(
-    writer: &mut OwnedWriteHalf,
-    bytes: &[u8],
-    reader: &OwnedReadHalf,
-) -> Result<(), Broken> {
-    // Usually the kernel takes it all at once: no future, no wait.
+/// Writes what the kernel takes now, without waiting; how much that was.
+fn try_write_all(writer: &mut OwnedWriteHalf, bytes: &[u8]) -> Result<usize, Broken> {
     let mut written = 0;
     while written < bytes.len() {
         match writer.try_write(&bytes[written..]) {
@@ -138,6 +134,16 @@ async fn write_watching(
             Err(err) => return Err(Broken::Receiver(err)),
         }
     }
+    Ok(written)
+}
+
+async fn write_watching(
+    writer: &mut OwnedWriteHalf,
+    bytes: &[u8],
+    reader: &OwnedReadHalf,
+) -> Result<(), Broken> {
+    // Usually the kernel takes it all at once: no future, no wait.
+    let written = try_write_all(writer, bytes)?;
     if written == bytes.len() {
         return Ok(());
     }
@@ -355,22 +361,35 @@ impl Pump {
                         }
                         let (pair, dir) = (self.pair, self.dir);
                         let engine = &self.context.engine;
-                        self.context
-                            .offer(|| RelayEvent::Relayed { pair, dir, data: engine.payload(&buffer[..n]) })
-                            .await;
-                        if faults.reset {
-                            return PumpEnd::Reset;
-                        }
-                        if faults.blackhole {
-                            continue;
-                        }
-                        if !self.held && self.queue.is_empty() && faults.is_plain() {
-                            if let Err(broken) = write_watching(writer, &buffer[..n], reader).await {
+                        let plain = !self.held && self.queue.is_empty() && faults.is_plain();
+                        if plain {
+                            // Forwarded first, told after: the bytes do not
+                            // wait for a preview to be made and sent. A
+                            // write that has to wait is told before it waits.
+                            let taken = try_write_all(writer, &buffer[..n]);
+                            self.context
+                                .offer(|| RelayEvent::Relayed { pair, dir, data: engine.payload(&buffer[..n]) })
+                                .await;
+                            let written = match taken {
+                                Ok(taken) if taken < n => write_watching(writer, &buffer[taken..n], reader).await,
+                                Ok(_) => Ok(()),
+                                Err(broken) => Err(broken),
+                            };
+                            if let Err(broken) = written {
                                 return self.broken(broken);
                             }
                             self.stats.record_write(n);
                             self.sent += n as u64;
                         } else {
+                            self.context
+                                .offer(|| RelayEvent::Relayed { pair, dir, data: engine.payload(&buffer[..n]) })
+                                .await;
+                            if faults.reset {
+                                return PumpEnd::Reset;
+                            }
+                            if faults.blackhole {
+                                continue;
+                            }
                             self.enqueue(&buffer[..n], &faults).await;
                         }
                         if n == buffer.len().min(cap) && buffer.len() < READ_BUFFER {
