@@ -37,6 +37,7 @@ pub mod format;
 pub mod http;
 pub mod json;
 pub mod kernel;
+mod listener;
 pub mod record;
 pub mod relay;
 pub mod resolve;

@@ -20,9 +20,8 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinSet;
 
-use crate::acceptor::{Accepted, Acceptor};
+use crate::acceptor::Acceptor;
 use crate::command_queue;
 pub mod faults;
 mod pair;
@@ -421,7 +420,7 @@ struct Listener {
 }
 
 impl Listener {
-    async fn run(mut self, addr: String, mut commands: mpsc::Receiver<RelayCommand>) {
+    async fn run(mut self, addr: String, commands: mpsc::Receiver<RelayCommand>) {
         let context = &mut self.context;
         let listener = match bind_first(&addr, context.connect_timeout, TcpListener::bind).await {
             Ok(listener) => listener,
@@ -437,79 +436,94 @@ impl Listener {
                 return context.emit(RelayEvent::StartFailed { reason }).await;
             }
         }
-        let mut pairs: HashMap<ConnId, command_queue::Sender<PairCommand>> = HashMap::new();
-        let mut tasks: JoinSet<ConnId> = JoinSet::new();
-        let mut stop = context.stop.clone();
-        let mut acceptor = Acceptor::new(listener);
-        let mut record_new = None;
-        loop {
-            // Biased: a command given right after the start (recording
-            // on) is taken before the first accept.
-            tokio::select! {
-                biased;
-                () = stop.stopped() => break,
-                command = commands.recv() => match command {
-                    None => break,
-                    Some(RelayCommand::Record(to)) => {
-                        record_new.clone_from(&to);
-                        let mut refused = Vec::new();
-                        for (pair, queue) in &pairs {
-                            if queue.try_send(PairCommand::Record(to.clone().map(Box::new))).is_err() {
-                                refused.push(pair.to_string());
-                            }
-                        }
-                        if !refused.is_empty() {
-                            refused.sort();
-                            let reason = format!("Recording not switched for {}: {Busy}", refused.join(", "));
-                            context.emit(RelayEvent::Warning { reason }).await;
-                        }
-                    }
-                    Some(RelayCommand::Pair(pair, command)) => {
-                        let refused = match pairs.get(&pair) {
-                            None => Some(format!("{pair} is closed: nothing to do")),
-                            Some(queue) => queue.try_send(command).err().map(|_| {
-                                format!("{pair}: {Busy}")
-                            }),
-                        };
-                        if let Some(reason) = refused {
-                            context.emit(RelayEvent::Warning { reason }).await;
-                        }
-                    }
-                },
-                Some(done) = tasks.join_next() => {
-                    if let Ok(pair) = done {
-                        pairs.remove(&pair);
+        let (context, stop) = (self.context.clone(), self.context.stop.clone());
+        let live = Live {
+            context: self.context,
+            record_new: None,
+        };
+        let next_id = || ConnId(context.engine.next_id());
+        crate::listener::run(
+            live,
+            Acceptor::new(listener),
+            commands,
+            stop,
+            next_id,
+            &context.engine.runtime,
+        )
+        .await;
+        context.emit(RelayEvent::Stopped).await;
+    }
+}
+
+/// The relay's side of the listener loop: its pairs and where new ones
+/// record to.
+struct Live {
+    context: Context,
+    record_new: Option<crate::record::recorder::RecordTo>,
+}
+
+impl crate::listener::Connections for Live {
+    type Command = RelayCommand;
+    type Handle = command_queue::Sender<PairCommand>;
+
+    fn limit(&self) -> Option<usize> {
+        self.context.config.borrow().max_pairs
+    }
+
+    fn command(
+        &mut self,
+        pairs: &mut HashMap<ConnId, Self::Handle>,
+        command: RelayCommand,
+    ) -> Option<String> {
+        match command {
+            RelayCommand::Record(to) => {
+                self.record_new.clone_from(&to);
+                let mut refused = Vec::new();
+                for (pair, queue) in pairs.iter() {
+                    if queue
+                        .try_send(PairCommand::Record(to.clone().map(Box::new)))
+                        .is_err()
+                    {
+                        refused.push(pair.to_string());
                     }
                 }
-                accepted = acceptor.accept() => match accepted {
-                    Accepted::Peer { stream, peer: client, recovered } => {
-                        if let Some(reason) = recovered {
-                            context.emit(RelayEvent::Warning { reason }).await;
-                        }
-                        let limit = context.config.borrow().max_pairs;
-                        if let Some(limit) = limit.filter(|limit| pairs.len() >= *limit) {
-                            drop(stream);
-                            let reason = format!("Refused connection from {client}: {limit} pairs open (--max-conn)");
-                            context.emit(RelayEvent::Warning { reason }).await;
-                            continue;
-                        }
-                        let pair = ConnId(context.engine.next_id());
-                        let (queue, queue_rx) = command_queue::channel(PAIR_QUEUE);
-                        pairs.insert(pair, queue);
-                        let task = Pair::new(context.clone(), pair).recording(record_new.clone());
-                        tasks.spawn_on(task.run(stream, client, queue_rx), &context.engine.runtime);
-                    }
-                    Accepted::Failed(Some(reason)) => {
-                        context.emit(RelayEvent::AcceptFailed { reason }).await;
-                    }
-                    Accepted::Failed(None) => {}
-                },
+                refused.sort();
+                (!refused.is_empty())
+                    .then(|| format!("Recording not switched for {}: {Busy}", refused.join(", ")))
             }
+            RelayCommand::Pair(pair, command) => match pairs.get(&pair) {
+                None => Some(format!("{pair} is closed: nothing to do")),
+                Some(queue) => queue
+                    .try_send(command)
+                    .err()
+                    .map(|_| format!("{pair}: {Busy}")),
+            },
         }
-        drop(acceptor);
-        // Pairs see the same stop signal (or their queue closing) and close.
-        drop(pairs);
-        while tasks.join_next().await.is_some() {}
-        context.emit(RelayEvent::Stopped).await;
+    }
+
+    fn start(
+        &mut self,
+        pair: ConnId,
+        stream: tokio::net::TcpStream,
+        client: SocketAddr,
+    ) -> (
+        Self::Handle,
+        impl std::future::Future<Output = ConnId> + Send + 'static,
+    ) {
+        let (queue, queue_rx) = command_queue::channel(PAIR_QUEUE);
+        let task = Pair::new(self.context.clone(), pair).recording(self.record_new.clone());
+        (queue, task.run(stream, client, queue_rx))
+    }
+
+    async fn report(&self, report: crate::listener::Report) {
+        use crate::listener::Report;
+        let event = match report {
+            Report::Warning(reason) => RelayEvent::Warning { reason },
+            Report::Refused { peer, limit } => RelayEvent::Warning {
+                reason: format!("Refused connection from {peer}: {limit} pairs open (--max-conn)"),
+            },
+            Report::AcceptFailed(reason) => RelayEvent::AcceptFailed { reason },
+        };
+        self.context.emit(event).await;
     }
 }

@@ -13,10 +13,9 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use crate::acceptor::{Accepted, Acceptor};
+use crate::acceptor::Acceptor;
 use crate::behaviour::greet::ServerConfig;
 use crate::resolve::bind_first;
 mod conn;
@@ -355,7 +354,7 @@ impl Listener {
         self.engine.emit(Event::Server(self.id, event)).await;
     }
 
-    async fn run(self, addr: String, mut commands: mpsc::Receiver<ServerCommand>) {
+    async fn run(self, addr: String, commands: mpsc::Receiver<ServerCommand>) {
         let listener = match self.bind(&addr).await {
             Ok(listener) => listener,
             Err(reason) => {
@@ -373,71 +372,22 @@ impl Listener {
                 return;
             }
         }
-        let mut conns: HashMap<ConnId, ConnEntry> = HashMap::new();
-        let mut tasks: JoinSet<ConnId> = JoinSet::new();
-        let mut stop = self.stop.clone();
-        let mut acceptor = Acceptor::new(listener);
-        let mut record_new = None;
-        loop {
-            // Biased: a command given right after the start (recording
-            // on) is taken before the first accept.
-            tokio::select! {
-                biased;
-                () = stop.stopped() => break,
-                command = commands.recv() => match command {
-                    None => break,
-                    Some(command) => {
-                        if let ServerCommand::Record(to) = &command {
-                            record_new.clone_from(to);
-                        }
-                        if let Some(reason) = Self::dispatch(&mut conns, command) {
-                            self.emit(ServerEvent::Warning { reason }).await;
-                        }
-                    }
-                },
-                Some(done) = tasks.join_next() => {
-                    if let Ok(conn) = done {
-                        conns.remove(&conn);
-                    }
-                }
-                accepted = acceptor.accept() => match accepted {
-                    Accepted::Peer { stream, peer, recovered } => {
-                        if let Some(reason) = recovered {
-                            self.emit(ServerEvent::Warning { reason }).await;
-                        }
-                        let limit = self.config.borrow().max_connections;
-                        if let Some(limit) = limit.filter(|limit| conns.len() >= *limit) {
-                            drop(stream);
-                            self.emit(ServerEvent::Rejected { peer, limit }).await;
-                            continue;
-                        }
-                        let conn = ConnId(self.engine.next_id());
-                        let (commands_tx, commands_rx) = mpsc::channel(CONN_QUEUE);
-                        let (kick_tx, kick) = oneshot::channel();
-                        conns.insert(conn, ConnEntry { commands: commands_tx, kick: Some(kick_tx) });
-                        let connection = Connection::new(
-                            self.engine.clone(),
-                            self.id,
-                            conn,
-                            self.config.clone(),
-                        )
-                        .with_rules(self.rules.clone())
-                        .recording(record_new.clone());
-                        tasks.spawn_on(connection.run(stream, peer, self.tls.clone(), commands_rx, kick), &self.engine.runtime);
-                    }
-                    Accepted::Failed(Some(reason)) => {
-                        self.emit(ServerEvent::AcceptFailed { reason }).await;
-                    }
-                    Accepted::Failed(None) => {}
-                },
-            }
-        }
-        drop(acceptor);
-        // Connections see the same stop signal (or their entry dropping) and
-        // close themselves, reporting each close.
-        drop(conns);
-        while tasks.join_next().await.is_some() {}
-        self.emit(ServerEvent::Stopped).await;
+        let (engine, id, stop) = (self.engine.clone(), self.id, self.stop.clone());
+        let live = Live {
+            listener: self,
+            record_new: None,
+        };
+        let next_id = || ConnId(engine.next_id());
+        crate::listener::run(
+            live,
+            Acceptor::new(listener),
+            commands,
+            stop,
+            next_id,
+            &engine.runtime,
+        )
+        .await;
+        engine.emit(Event::Server(id, ServerEvent::Stopped)).await;
     }
 
     async fn bind(&self, addr: &str) -> Result<TcpListener, String> {
@@ -500,5 +450,72 @@ impl Listener {
             "Not sent to {}: {CONN_QUEUE} messages already wait for the peer to read",
             list.join(", ")
         ))
+    }
+}
+
+/// The server's side of the listener loop: its connections and where new
+/// ones record to.
+struct Live {
+    listener: Listener,
+    record_new: Option<crate::record::recorder::RecordTo>,
+}
+
+impl crate::listener::Connections for Live {
+    type Command = ServerCommand;
+    type Handle = ConnEntry;
+
+    fn limit(&self) -> Option<usize> {
+        self.listener.config.borrow().max_connections
+    }
+
+    fn command(
+        &mut self,
+        live: &mut HashMap<ConnId, ConnEntry>,
+        command: ServerCommand,
+    ) -> Option<String> {
+        if let ServerCommand::Record(to) = &command {
+            self.record_new.clone_from(to);
+        }
+        Listener::dispatch(live, command)
+    }
+
+    fn start(
+        &mut self,
+        conn: ConnId,
+        stream: tokio::net::TcpStream,
+        peer: SocketAddr,
+    ) -> (
+        ConnEntry,
+        impl std::future::Future<Output = ConnId> + Send + 'static,
+    ) {
+        let listener = &self.listener;
+        let (commands_tx, commands_rx) = mpsc::channel(CONN_QUEUE);
+        let (kick_tx, kick) = oneshot::channel();
+        let entry = ConnEntry {
+            commands: commands_tx,
+            kick: Some(kick_tx),
+        };
+        let connection = Connection::new(
+            listener.engine.clone(),
+            listener.id,
+            conn,
+            listener.config.clone(),
+        )
+        .with_rules(listener.rules.clone())
+        .recording(self.record_new.clone());
+        (
+            entry,
+            connection.run(stream, peer, listener.tls.clone(), commands_rx, kick),
+        )
+    }
+
+    async fn report(&self, report: crate::listener::Report) {
+        use crate::listener::Report;
+        let event = match report {
+            Report::Warning(reason) => ServerEvent::Warning { reason },
+            Report::Refused { peer, limit } => ServerEvent::Rejected { peer, limit },
+            Report::AcceptFailed(reason) => ServerEvent::AcceptFailed { reason },
+        };
+        self.listener.emit(event).await;
     }
 }
