@@ -86,7 +86,7 @@ pub enum Piece<'a> {
 }
 
 impl Piece<'_> {
-    fn push(self, out: &mut String) {
+    pub(crate) fn push(self, out: &mut String) {
         match self {
             Piece::Str(text) => out.push_str(text),
             Piece::Num(n) => push_num(out, n),

@@ -185,21 +185,14 @@ async fn exchange(
         match event {
             HttpEvent::Resolved { addrs } => {
                 if args.verbose {
-                    let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
-                    diag(
-                        &out,
-                        "resolved",
-                        &format!("* Resolved to {}", list.join(", ")),
-                    );
+                    let text = crate::narrate::http::resolved(&addrs);
+                    diag(&out, "resolved", &format!("* {text}"));
                 }
             }
             HttpEvent::Connected { local, remote } => {
                 if args.verbose {
-                    diag(
-                        &out,
-                        "connected",
-                        &format!("* Connected {local} ⇄ {remote}"),
-                    );
+                    let text = crate::narrate::http::connected(local, remote);
+                    diag(&out, "connected", &format!("* {text}"));
                 }
             }
             HttpEvent::TlsEstablished(info) => {
@@ -353,7 +346,6 @@ fn diag(out: &Output, event: &str, text: &str) {
 }
 
 fn print_timings(out: &Output, t: &Timings) {
-    let ms = |d: Option<std::time::Duration>| d.map(|d| d.as_secs_f64() * 1000.0);
     if out.json {
         let mut fields: Vec<(&str, Value)> = Vec::new();
         for (name, value) in [
@@ -370,13 +362,5 @@ fn print_timings(out: &Output, t: &Timings) {
         out.event_to_stderr("timing", Kind::Info, "timings", &fields);
         return;
     }
-    let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3} ms"));
-    super::output::to_stderr(&format!(
-        "dns: {}  connect: {}  tls: {}  first byte: {}  total: {}",
-        show(ms(t.dns)),
-        show(ms(t.connect)),
-        show(ms(t.tls)),
-        show(ms(t.first_byte)),
-        show(ms(Some(t.total)))
-    ));
+    super::output::to_stderr(&crate::narrate::http::timings_line(t));
 }

@@ -1,9 +1,10 @@
 //! The words netplay uses for what happens, one module per engine part,
 //! shared by the TUI and the headless commands so both say the same thing:
-//! [`server`], [`client`], [`udp`], [`relay`]. Sentences hold no peer bytes
+//! [`server`], [`client`], [`udp`], [`relay`], [`http`]. Sentences hold no peer bytes
 //! (those pass the untrusted-bytes gate where they are shown).
 
 pub mod client;
+pub mod http;
 pub mod relay;
 pub mod server;
 pub mod udp;

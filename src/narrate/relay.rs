@@ -55,7 +55,8 @@ pub fn event_name(event: &RelayEvent) -> &'static str {
     }
 }
 
-fn kind_of(dir: Dir) -> Kind {
+/// A relayed read's kind: toward the server is out, toward the client in.
+pub fn kind_of(dir: Dir) -> Kind {
     match dir {
         Dir::Up => Kind::Out,
         Dir::Down => Kind::In,

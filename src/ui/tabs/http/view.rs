@@ -3,7 +3,6 @@
 //! cached by the tab. Every byte from the network passes the untrusted-bytes
 //! gate here.
 
-use std::time::Duration;
 
 use ratatui::style::Style;
 use ratatui::text::Line;
@@ -179,45 +178,24 @@ impl HttpTab {
         out.push(section("timings (since start, like curl -w)"));
         match &exchange.timings {
             Some(t) => {
-                let show = |label: &str, value: Option<Duration>| {
-                    format!(
-                        "{label:<12} {}",
-                        value.map_or("—".to_string(), |d| format!(
-                            "{:.3} ms",
-                            d.as_secs_f64() * 1000.0
-                        ))
-                    )
-                };
-                for line in [
-                    show("DNS", t.dns),
-                    show("connect", t.connect),
-                    show("TLS", t.tls),
-                    show("first byte", t.first_byte),
-                    show("total", Some(t.total)),
-                ] {
-                    out.push(Line::raw(line));
+                for (step, at) in crate::narrate::http::timing_steps(t) {
+                    out.push(Line::raw(format!(
+                        "{step:<12} {}",
+                        crate::narrate::http::millis(at)
+                    )));
                 }
             }
             None => out.push(Line::styled("(in progress)", theme::dim())),
         }
         out.push(section("addresses"));
         if !exchange.resolved.is_empty() {
-            let list: Vec<String> = exchange.resolved.iter().map(ToString::to_string).collect();
-            push_wrapped(
-                out,
-                &format!("resolved to {}", list.join(", ")),
-                width,
-                Style::default(),
-            );
+            let text = crate::narrate::http::resolved(&exchange.resolved);
+            push_wrapped(out, &text, width, Style::default());
         }
         match exchange.socket {
             Some((local, remote)) => {
-                push_wrapped(
-                    out,
-                    &format!("TCP {local} (you) ⇄ {remote} (server)"),
-                    width,
-                    Style::default(),
-                );
+                let text = crate::narrate::http::connected(local, remote);
+                push_wrapped(out, &text, width, Style::default());
             }
             None => out.push(Line::styled("not connected", theme::dim())),
         }
