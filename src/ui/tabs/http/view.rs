@@ -3,7 +3,6 @@
 //! cached by the tab. Every byte from the network passes the untrusted-bytes
 //! gate here.
 
-
 use ratatui::style::Style;
 use ratatui::text::Line;
 
