@@ -47,6 +47,7 @@ pub mod text;
 pub mod timed;
 pub mod tls;
 pub mod udp;
+pub mod ws;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
