@@ -94,6 +94,12 @@ pub enum Command {
         after_help = "Examples:\n  netplay relay 127.0.0.1:9998 127.0.0.1:9999\n  netplay relay 127.0.0.1:9998 127.0.0.1:9999 --latency 200 --jitter 50\n  netplay relay 127.0.0.1:9998 127.0.0.1:9999 --slice 1 --direction down\n  netplay --json relay [::1]:8443 example.test:443 --bandwidth 10000"
     )]
     Relay(RelayArgs),
+    /// WebSocket: serve (greet, echo, rules over frames; every frame shown).
+    Ws {
+        /// serve.
+        #[command(subcommand)]
+        command: WsCommand,
+    },
     /// Play a recorded session (tcp connect --record) back: as a mock
     /// server (--serve) or as a client that checks a server (--connect).
     #[command(
@@ -400,6 +406,42 @@ pub struct TcpServeArgs {
     /// shows a preview of ~100 bytes): as escaped text, or `--dump=hex`.
     #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "text")]
     pub dump: Option<Dump>,
+    /// WebSocket settings.
+    #[command(flatten)]
+    pub websocket: WsServeArgs,
+}
+
+/// How `tcp serve --websocket` and `ws serve` speak WebSocket.
+#[derive(ClapArgs, Debug, Clone)]
+pub struct WsServeArgs {
+    /// Speak WebSocket: each connection upgrades first (GET with
+    /// `Upgrade: websocket`, answered 101), then the mode answers whole
+    /// messages (what `netplay ws serve` does).
+    #[arg(long)]
+    pub websocket: bool,
+    /// A subprotocol this server speaks (repeat for several, in order of
+    /// preference): the first the client also offers is chosen.
+    #[arg(long = "protocol", value_name = "NAME")]
+    pub protocols: Vec<String>,
+    /// The largest message (or frame) taken, in bytes; past it the
+    /// connection is closed with 1009.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_message: u64,
+    /// Flag a broken rule (RSV bits, an unmasked frame, bad UTF-8) and
+    /// read on, instead of closing with its code as a real server must.
+    #[arg(long)]
+    pub lenient: bool,
+}
+
+/// What `netplay ws` does.
+#[derive(Subcommand, Debug)]
+pub enum WsCommand {
+    /// A WebSocket server: the tutorial's greet, echo, rules, discard or
+    /// manual, answering whole messages (`tcp serve --websocket`).
+    #[command(
+        after_help = "Examples:\n  netplay ws serve 127.0.0.1:9001 --mode echo\n  netplay ws serve 127.0.0.1:9001 --protocol chat --json\n  websocat ws://127.0.0.1:9001/   (or a browser: new WebSocket('ws://127.0.0.1:9001/'))"
+    )]
+    Serve(TcpServeArgs),
 }
 
 /// The arguments of `netplay tcp connect`.

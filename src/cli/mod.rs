@@ -19,7 +19,7 @@ use crate::shutdown::Shutdown;
 pub use args::{
     Args, CaCommand, Command, Eol, FetchArgs, RelayArgs, RelayDirection, ReplayArgs, ServeMode,
     TcpCommand, TcpConnectArgs, TcpServeArgs, TlsArgs, UdpCommand, UdpSendArgs, UdpServeArgs,
-    UdpServeMode,
+    UdpServeMode, WsCommand, WsServeArgs,
 };
 use clap::CommandFactory;
 
@@ -112,6 +112,12 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
         Command::Tcp {
             command: TcpCommand::Connect(args),
         } => args.run(out, stop).await,
+        Command::Ws {
+            command: WsCommand::Serve(mut args),
+        } => {
+            args.websocket.websocket = true;
+            args.run(out, stop).await
+        }
         Command::Udp {
             command: UdpCommand::Serve(args),
         } => args.run(out, stop).await,

@@ -34,6 +34,13 @@ fn event_name(event: &ServerEvent) -> &'static str {
         ServerEvent::TcpInfo { .. } => "tcp_info",
         ServerEvent::Options { .. } => "options",
         ServerEvent::RuleMatched { .. } => "rule",
+        ServerEvent::WebSocket { event, .. } => match **event {
+            crate::net::tcp_server::WsEvent::Upgraded { .. } => "ws_upgraded",
+            crate::net::tcp_server::WsEvent::Refused { .. } => "ws_refused",
+            crate::net::tcp_server::WsEvent::Frame { .. } => "ws_frame",
+            crate::net::tcp_server::WsEvent::Message { .. } => "ws_message",
+            crate::net::tcp_server::WsEvent::Violation { .. } => "ws_violation",
+        },
     }
 }
 
@@ -85,6 +92,7 @@ fn server_fields(event: &ServerEvent) -> Vec<(&'static str, Value)> {
         ServerEvent::TlsFailed { conn, reason } => {
             vec![("conn", conn.0.into()), ("reason", reason.clone().into())]
         }
+        ServerEvent::WebSocket { conn, event } => ws_fields(*conn, event),
         ServerEvent::TcpInfo { conn, info, .. } => {
             let mut fields = vec![("conn", conn.0.into())];
             fields.extend(tcp_info_fields(info));
@@ -93,13 +101,26 @@ fn server_fields(event: &ServerEvent) -> Vec<(&'static str, Value)> {
     }
 }
 
+/// What a server starts with besides its config.
+pub struct Setup {
+    /// `--tls`.
+    pub tls: Option<crate::net::tls::server::TlsServer>,
+    /// `--rules`.
+    pub rules: Option<std::sync::Arc<crate::net::behaviour::rules::Rules>>,
+    /// `--websocket` (or `ws serve`).
+    pub websocket: Option<crate::net::tcp_server::WsOptions>,
+}
+
 /// Runs the server until Ctrl+C or SIGTERM, then closes every connection
 /// and exits 0; a failure to listen exits 1.
 pub async fn serve(
     addr: &str,
     config: ServerConfig,
-    tls: Option<crate::net::tls::server::TlsServer>,
-    rules: Option<std::sync::Arc<crate::net::behaviour::rules::Rules>>,
+    Setup {
+        tls,
+        rules,
+        websocket,
+    }: Setup,
     (out, dump): (Output, Option<Dump>),
     stop: Shutdown,
 ) -> ExitCode {
@@ -109,7 +130,13 @@ pub async fn serve(
         let fields = || vec![("sha256", Value::from(tls.sha256.clone()))];
         log.event("tls_certificate", Kind::Info, &tls.describe(), fields);
     }
-    let server = tcp_server::start_with(&engine, addr, config, tls.map(|tls| tls.acceptor));
+    let server = tcp_server::start_websocket(
+        &engine,
+        addr,
+        config,
+        tls.map(|tls| tls.acceptor),
+        websocket,
+    );
     if rules.is_some() {
         server.set_rules(rules);
     }
@@ -190,9 +217,18 @@ pub async fn serve(
                 _ => {}
             }
             let line = narrator.narrate(&event, mode_name);
-            log.event(event_name(&event), line.kind, &line.text, || {
-                server_fields(&event)
-            });
+            match &line.data {
+                // WebSocket frames and messages carry their bytes.
+                Some(data) => {
+                    let head = [Piece::Str(&line.text)];
+                    log.data(event_name(&event), line.kind, &head, data, || {
+                        server_fields(&event)
+                    });
+                }
+                None => log.event(event_name(&event), line.kind, &line.text, || {
+                    server_fields(&event)
+                }),
+            }
             match event {
                 ServerEvent::Stopped => Next::Done(ExitCode::SUCCESS),
                 _ => Next::Go,
@@ -200,6 +236,51 @@ pub async fn serve(
         },
     )
     .await
+}
+
+fn ws_fields(
+    conn: crate::net::ConnId,
+    event: &crate::net::tcp_server::WsEvent,
+) -> Vec<(&'static str, Value)> {
+    use crate::net::tcp_server::WsEvent;
+    let mut fields = vec![("conn", conn.0.into())];
+    match event {
+        WsEvent::Upgraded { path, protocol } => {
+            fields.push(("path", sanitize(path.as_bytes()).into()));
+            fields.push((
+                "protocol",
+                sanitize(protocol.as_deref().unwrap_or("").as_bytes()).into(),
+            ));
+        }
+        WsEvent::Refused { reason } => fields.push(("reason", reason.clone().into())),
+        WsEvent::Frame { out, head, .. } => {
+            fields.push(("dir", if *out { "out" } else { "in" }.into()));
+            fields.push(("fin", Value::Bool(head.fin)));
+            fields.push(("rsv", u64::from(head.rsv).into()));
+            fields.push(("opcode", head.opcode.name().into()));
+            fields.push(("opcode_bits", u64::from(head.opcode.bits()).into()));
+            let mask = head
+                .mask
+                .map(|k| format!("{:02x}{:02x}{:02x}{:02x}", k[0], k[1], k[2], k[3]));
+            fields.push(("mask", mask.unwrap_or_default().into()));
+            fields.push(("len", head.len.into()));
+        }
+        WsEvent::Message { text, frames, data } => {
+            fields.push(("text", Value::Bool(*text)));
+            fields.push(("frames", (*frames as u64).into()));
+            fields.push(("len", (data.len as u64).into()));
+        }
+        WsEvent::Violation {
+            reason,
+            code,
+            fatal,
+        } => {
+            fields.push(("reason", reason.clone().into()));
+            fields.push(("code", u64::from(*code).into()));
+            fields.push(("fatal", Value::Bool(*fatal)));
+        }
+    }
+    fields
 }
 
 fn data_fields(conn: crate::net::ConnId, data: &crate::net::Payload) -> Vec<(&'static str, Value)> {
@@ -526,6 +607,7 @@ impl super::TcpServeArgs {
             tcp_info,
             rules,
             dump,
+            websocket,
         } = self;
         let rules = match super::rules_or_reasons(rules.as_deref(), &out) {
             Ok(rules) => rules,
@@ -568,7 +650,19 @@ impl super::TcpServeArgs {
             idle_timeout,
             tcp_info,
         };
-        serve(&addr, config, tls, rules, (out, dump), stop).await
+        let websocket = websocket
+            .websocket
+            .then(|| crate::net::tcp_server::WsOptions {
+                protocols: websocket.protocols.clone(),
+                max_message: usize::try_from(websocket.max_message).unwrap_or(usize::MAX),
+                strict: !websocket.lenient,
+            });
+        let setup = Setup {
+            tls,
+            rules,
+            websocket,
+        };
+        serve(&addr, config, setup, (out, dump), stop).await
     }
 }
 

@@ -8,6 +8,7 @@ pub mod http;
 pub mod relay;
 pub mod server;
 pub mod udp;
+pub mod websocket;
 
 pub use server::ServerNarrator;
 

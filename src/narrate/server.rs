@@ -120,6 +120,7 @@ impl ServerNarrator {
                 Ok(options) => Narration::new(Kind::Info, format!("{conn} {}", options.line())),
                 Err(reason) => Narration::new(Kind::Error, format!("{conn} {reason}")),
             },
+            ServerEvent::WebSocket { conn, event } => super::websocket::narrate(*conn, event),
             ServerEvent::TlsFailed { conn, reason } => Narration::new(
                 Kind::Error,
                 format!("{conn} TLS handshake with {} failed: {reason}", self.peer(*conn)),

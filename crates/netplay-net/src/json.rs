@@ -12,6 +12,8 @@ pub enum Value {
     Str(String),
     /// A number.
     Num(u64),
+    /// `true` or `false`.
+    Bool(bool),
 }
 
 impl From<&str> for Value {
@@ -46,6 +48,7 @@ pub fn json_object(fields: &[(&str, Value)]) -> String {
         match value {
             Value::Str(text) => json_string(&mut out, text),
             Value::Num(n) => out.push_str(&n.to_string()),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         }
     }
     out.push('}');

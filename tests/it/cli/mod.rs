@@ -11,3 +11,4 @@ mod replay;
 mod rules;
 mod timed;
 mod tls;
+mod websocket;

@@ -17,6 +17,7 @@ use crate::kernel::tcp_info::SocketFd;
 use crate::record::recorder::{record, record_life, RecordFor, RecordTo, Recorder};
 use crate::record::{Side, Way};
 use crate::tcp_server::conn_io::{self, ConnReader, ConnWriter};
+use crate::tcp_server::websocket::{WsAction, WsConn};
 use crate::tcp_server::{ConnCommand, ServerEvent, READ_BUFFER, TLS_HANDSHAKE_LIMIT};
 use crate::{CloseReason, ConnId, ConnStats, Engine, Event, ServerId};
 
@@ -32,6 +33,8 @@ pub(crate) struct Connection {
     /// Record from the first byte (boxed: most connections never record,
     /// and every idle connection is this task's size).
     record: Option<Box<RecordTo>>,
+    /// WebSocket on: upgrade first, then answer messages.
+    websocket: Option<Arc<super::WsOptions>>,
 }
 
 /// Why a connection task must end now.
@@ -54,7 +57,14 @@ impl Connection {
             config,
             rules: None,
             record: None,
+            websocket: None,
         }
+    }
+
+    /// Speaks WebSocket on this connection (`None`: plain TCP).
+    pub(crate) fn with_websocket(mut self, options: Option<Arc<super::WsOptions>>) -> Self {
+        self.websocket = options;
+        self
     }
 
     /// Records this connection from its first byte to a new file.
@@ -162,10 +172,18 @@ impl Connection {
             }
         };
         let recorder = self.record.take().map(|to| self.recorder(*to, local, peer));
+        // Boxed: most connections are plain TCP, and an idle one is this
+        // task's size.
+        let mut websocket = self
+            .websocket
+            .take()
+            .map(|options| Box::new(WsConn::new(options, peer)));
         let mut io = Writer {
             writer: &mut writer,
             stats: &stats,
             recorder,
+            // Frames are told as frames, not as the bytes written.
+            silent: websocket.is_some(),
         };
         record_life(&mut io.recorder, "connected").await;
         let mut http = HttpResponder::new(peer, local);
@@ -192,7 +210,7 @@ impl Connection {
         let reason = 'conn: {
             let first = *self.config.borrow_and_update();
             config = first;
-            if first.behaviour == Behaviour::Greet {
+            if first.behaviour == Behaviour::Greet && websocket.is_none() {
                 if let Err(reason) = self
                     .reply(
                         &mut io,
@@ -226,7 +244,14 @@ impl Connection {
                     }
                     command = commands.recv() => match command {
                         Some(ConnCommand::Send(bytes)) => {
-                            if let Err(reason) = self.reply(&mut io, &bytes, Duration::ZERO, &mut interrupted, &mut stall).await {
+                            let sent = match websocket.as_mut() {
+                                Some(ws) => {
+                                    let actions = ws.typed(&bytes);
+                                    self.websocket_actions(&mut io, actions, &mut interrupted, &mut stall).await
+                                }
+                                None => self.reply(&mut io, &bytes, Duration::ZERO, &mut interrupted, &mut stall).await,
+                            };
+                            if let Err(reason) = sent {
                                 break 'conn reason;
                             }
                         }
@@ -269,6 +294,17 @@ impl Connection {
                             // would bounce one cache line between the cores.
                             if self.config.has_changed().unwrap_or(false) {
                                 config = *self.config.borrow_and_update();
+                            }
+                            if let Some(ws) = websocket.as_mut() {
+                                let rules = self.rules.as_ref().and_then(|rules| rules.borrow().clone());
+                                let actions = ws.feed(chunk, config.behaviour, rules.as_deref());
+                                if let Err(reason) = self.websocket_actions(&mut io, actions, &mut interrupted, &mut stall).await {
+                                    break 'conn reason;
+                                }
+                                if grow {
+                                    buffer.resize(buffer.len() * 2, 0);
+                                }
+                                continue 'reads;
                             }
                             let echo_now = config.behaviour == Behaviour::Echo && config.reply_delay.is_zero();
                             let written = if echo_now { io.writer.try_write(chunk) } else { 0 };
@@ -455,11 +491,53 @@ impl Connection {
         }
         io.stats.record_write(bytes.len());
         record(&mut io.recorder, Way::Out, bytes).await;
-        self.offer(|| ServerEvent::Sent {
-            conn: self.conn,
-            data: self.engine.payload(bytes),
-        })
-        .await;
+        if !io.silent {
+            self.offer(|| ServerEvent::Sent {
+                conn: self.conn,
+                data: self.engine.payload(bytes),
+            })
+            .await;
+        }
+        Ok(())
+    }
+
+    /// Carries out what the websocket layer asked for, in order: tell,
+    /// write, or end the connection.
+    async fn websocket_actions<F: std::future::Future<Output = Interrupt>>(
+        &self,
+        io: &mut Writer<'_>,
+        actions: Vec<WsAction>,
+        interrupted: &mut std::pin::Pin<&mut F>,
+        stall: &mut Stall<'_>,
+    ) -> Result<(), CloseReason> {
+        let conn = self.conn;
+        for action in actions {
+            match action {
+                WsAction::Tell(event) => {
+                    let event = ServerEvent::WebSocket {
+                        conn,
+                        event: Box::new(event),
+                    };
+                    match &event {
+                        // Frames are data: a busy front end may drop them.
+                        ServerEvent::WebSocket { event: ws, .. }
+                            if matches!(
+                                **ws,
+                                super::WsEvent::Frame { .. } | super::WsEvent::Message { .. }
+                            ) =>
+                        {
+                            self.offer(|| event).await;
+                        }
+                        _ => self.emit(event).await,
+                    }
+                }
+                WsAction::Write(bytes) => {
+                    self.reply(io, &bytes, Duration::ZERO, interrupted, stall)
+                        .await?
+                }
+                WsAction::End(reason) => return Err(reason),
+            }
+        }
         Ok(())
     }
 }
@@ -477,6 +555,8 @@ struct Writer<'a> {
     stats: &'a ConnStats,
     /// What both directions are recorded to, while on.
     recorder: Option<Recorder>,
+    /// Writes are not told as `Sent` (a WebSocket tells its frames).
+    silent: bool,
 }
 
 /// Performs a TLS connection's handshake; the split halves and the event

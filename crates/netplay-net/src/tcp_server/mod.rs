@@ -20,6 +20,9 @@ use crate::behaviour::greet::ServerConfig;
 use crate::resolve::bind_first;
 mod conn;
 mod conn_io;
+mod websocket;
+
+pub use websocket::{WsEvent, WsOptions};
 
 use super::{CloseReason, ConnId, ConnStats, Engine, Event, Payload, ServerId, StopFlag};
 use conn::Connection;
@@ -164,6 +167,14 @@ pub enum ServerEvent {
         /// The rule's line in the rules file.
         rule: usize,
     },
+    /// What a WebSocket connection did (a server with WebSocket on).
+    /// Boxed: rare beside the data events, and larger.
+    WebSocket {
+        /// Which connection.
+        conn: ConnId,
+        /// The handshake, a frame, a message, a broken rule.
+        event: Box<WsEvent>,
+    },
     /// A TLS handshake failed; the connection is closed next.
     TlsFailed {
         /// Which connection.
@@ -206,6 +217,7 @@ pub struct ServerHandle {
     commands: mpsc::Sender<ServerCommand>,
     config: watch::Sender<ServerConfig>,
     rules: watch::Sender<Option<Arc<crate::behaviour::rules::Rules>>>,
+    websocket: watch::Sender<Option<Arc<WsOptions>>>,
     stop: watch::Sender<bool>,
 }
 
@@ -224,6 +236,12 @@ impl ServerHandle {
     /// line on (`None`: no rule, no reply).
     pub fn set_rules(&self, rules: Option<Arc<crate::behaviour::rules::Rules>>) {
         self.rules.send_replace(rules);
+    }
+
+    /// WebSocket on (each connection accepted from now on must upgrade
+    /// first, and the mode answers messages) or off.
+    pub fn set_websocket(&self, options: Option<WsOptions>) {
+        self.websocket.send_replace(options.map(Arc::new));
     }
 
     /// Sends bytes to one connection. `Err` when the listener has
@@ -308,16 +326,30 @@ pub fn start_with(
     config: ServerConfig,
     tls: Option<TlsAcceptor>,
 ) -> ServerHandle {
+    start_websocket(engine, addr, config, tls, None)
+}
+
+/// [`start_with`], with WebSocket on from the first connection when
+/// `websocket` is given (see [`ServerHandle::set_websocket`]).
+pub fn start_websocket(
+    engine: &Engine,
+    addr: &str,
+    config: ServerConfig,
+    tls: Option<TlsAcceptor>,
+    websocket: Option<WsOptions>,
+) -> ServerHandle {
     let id = ServerId(engine.next_id());
     let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (config_tx, config_rx) = watch::channel(config);
     let (rules_tx, rules_rx) = watch::channel(None);
+    let (websocket_tx, websocket_rx) = watch::channel(websocket.map(Arc::new));
     let (stop_tx, stop) = StopFlag::new();
     let task = Listener {
         engine: engine.clone(),
         id,
         config: config_rx,
         rules: rules_rx,
+        websocket: websocket_rx,
         stop,
         tls,
     };
@@ -328,6 +360,7 @@ pub fn start_with(
         commands,
         config: config_tx,
         rules: rules_tx,
+        websocket: websocket_tx,
         stop: stop_tx,
     }
 }
@@ -337,6 +370,7 @@ struct Listener {
     id: ServerId,
     config: watch::Receiver<ServerConfig>,
     rules: watch::Receiver<Option<Arc<crate::behaviour::rules::Rules>>>,
+    websocket: watch::Receiver<Option<Arc<WsOptions>>>,
     stop: StopFlag,
     tls: Option<TlsAcceptor>,
 }
@@ -502,6 +536,7 @@ impl crate::listener::Connections for Live {
             listener.config.clone(),
         )
         .with_rules(listener.rules.clone())
+        .with_websocket(listener.websocket.borrow().clone())
         .recording(self.record_new.clone());
         (
             entry,

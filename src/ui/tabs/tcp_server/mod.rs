@@ -497,6 +497,7 @@ impl ServerTab {
                 }
             }
             ServerEvent::Received { .. }
+            | ServerEvent::WebSocket { .. }
             | ServerEvent::Echoed { .. }
             | ServerEvent::Sent { .. }
             | ServerEvent::TcpInfo { .. }

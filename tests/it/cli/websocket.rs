@@ -1,0 +1,263 @@
+//! `netplay ws serve` (and `tcp serve --websocket`) against a real
+//! WebSocket library (tungstenite, a blocking client over `std::net`), and
+//! against raw sockets that break RFC 6455 on purpose.
+
+use crate::common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+
+use common::cli::*;
+use netplay::net::ws::frame::{encode, Opcode};
+use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::{Message, WebSocket};
+
+type Client = WebSocket<TcpStream>;
+
+fn client(
+    addr: SocketAddr,
+    protocols: Option<&str>,
+) -> (Client, tungstenite::handshake::client::Response) {
+    use tungstenite::client::IntoClientRequest;
+    let stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(common::WAIT)).unwrap();
+    let mut request = format!("ws://{addr}/chat").into_client_request().unwrap();
+    if let Some(protocols) = protocols {
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", protocols.parse().unwrap());
+    }
+    tungstenite::client(request, stream).expect("the upgrade")
+}
+
+fn text(client: &mut Client) -> String {
+    loop {
+        match client.read().expect("a message") {
+            Message::Text(text) => return text.to_string(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("expected text, got {other:?}"),
+        }
+    }
+}
+
+fn close_code(client: &mut Client) -> CloseCode {
+    loop {
+        match client.read() {
+            Ok(Message::Close(Some(frame))) => return frame.code,
+            Ok(Message::Close(None)) => panic!("a close without a code"),
+            Ok(_) => continue,
+            Err(err) => panic!("no close frame: {err}"),
+        }
+    }
+}
+
+#[test]
+fn the_tutorials_greet_over_websocket() {
+    let server = Server::start(&["ws", "serve", "127.0.0.1:0"]);
+    let addr = server.address("Listening on ");
+    let (mut ws, _) = client(addr, None);
+    assert_eq!(text(&mut ws), "Welcome!");
+    ws.send(Message::text("Michael")).unwrap();
+    assert_eq!(text(&mut ws), "Hello, Michael!");
+    // A ping is answered with a pong carrying the same bytes.
+    ws.send(Message::Ping(b"are you there".to_vec().into()))
+        .unwrap();
+    match ws.read().unwrap() {
+        Message::Pong(bytes) => assert_eq!(&bytes[..], b"are you there"),
+        other => panic!("expected a pong, got {other:?}"),
+    }
+    ws.send(Message::text("exit")).unwrap();
+    assert_eq!(close_code(&mut ws), CloseCode::Normal);
+    server.line_with("upgraded to WebSocket: 101 Switching Protocols for GET /chat");
+    let frame = server.line_with(" text frame · FIN · 7 B · mask ");
+    assert!(frame.ends_with(": Michael"), "{frame}");
+    server.line_with(" pong frame · FIN · 13 B: are you there");
+    server.line_with("WebSocket close 1000 (normal closure): client sent exit");
+}
+
+#[test]
+fn echo_answers_text_binary_and_a_fragmented_message_whole() {
+    let server = Server::start(&[
+        "tcp",
+        "serve",
+        "127.0.0.1:0",
+        "--mode",
+        "echo",
+        "--websocket",
+    ]);
+    let addr = server.address("Listening on ");
+    let (mut ws, _) = client(addr, None);
+    ws.send(Message::text("héllo")).unwrap();
+    assert_eq!(text(&mut ws), "héllo");
+    let big = vec![0xa5u8; 1 << 20];
+    ws.send(Message::binary(big.clone())).unwrap();
+    match ws.read().unwrap() {
+        Message::Binary(bytes) => assert!(bytes[..] == big[..], "the 1 MiB came back whole"),
+        other => panic!("{other:?}"),
+    }
+    // Three fragments with a ping between them, as raw frames.
+    let mut raw = TcpStream::connect(addr).unwrap();
+    raw.set_read_timeout(Some(common::WAIT)).unwrap();
+    upgrade(&mut raw);
+    let mut wire = Vec::new();
+    encode(&mut wire, false, Opcode::Text, b"one ", Some([1, 2, 3, 4]));
+    encode(&mut wire, true, Opcode::Ping, b"", Some([5, 6, 7, 8]));
+    encode(
+        &mut wire,
+        false,
+        Opcode::Continuation,
+        b"two ",
+        Some([9, 9, 9, 9]),
+    );
+    encode(
+        &mut wire,
+        true,
+        Opcode::Continuation,
+        b"three",
+        Some([0, 1, 0, 1]),
+    );
+    raw.write_all(&wire).unwrap();
+    let mut expected = Vec::new();
+    encode(&mut expected, true, Opcode::Pong, b"", None);
+    encode(&mut expected, true, Opcode::Text, b"one two three", None);
+    let mut got = vec![0u8; expected.len()];
+    raw.read_exact(&mut got).unwrap();
+    assert_eq!(got, expected);
+    server.line_with("text message of 13 B, reassembled from 3 frames: one two three");
+}
+
+/// Sends a valid upgrade request and reads the 101's head.
+fn upgrade(raw: &mut TcpStream) {
+    let key = netplay::net::ws::handshake::new_key();
+    raw.write_all(&netplay::net::ws::handshake::request(
+        "x",
+        "/",
+        &key,
+        &[],
+        &[],
+    ))
+    .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        raw.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101 "),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+}
+
+/// What a raw peer gets back after `wire`: the close frame's code.
+fn closed_with(addr: SocketAddr, wire: &[u8]) -> u16 {
+    let mut raw = TcpStream::connect(addr).unwrap();
+    raw.set_read_timeout(Some(common::WAIT)).unwrap();
+    upgrade(&mut raw);
+    raw.write_all(wire).unwrap();
+    let mut rest = Vec::new();
+    let _ = raw.read_to_end(&mut rest);
+    let head = netplay::net::ws::frame::parse_head(&rest).expect("a frame back");
+    assert_eq!(head.opcode, Opcode::Close, "{rest:?}");
+    u16::from_be_bytes([rest[head.head_len], rest[head.head_len + 1]])
+}
+
+#[test]
+fn broken_rules_are_closed_with_their_codes_and_a_polite_peer_passes() {
+    let server = Server::start(&[
+        "ws",
+        "serve",
+        "127.0.0.1:0",
+        "--mode",
+        "echo",
+        "--max-message",
+        "1024",
+    ]);
+    let addr = server.address("Listening on ");
+    let masked = |opcode, payload: &[u8]| {
+        let mut wire = Vec::new();
+        encode(&mut wire, true, opcode, payload, Some([7, 7, 7, 7]));
+        wire
+    };
+    let mut unmasked = Vec::new();
+    encode(&mut unmasked, true, Opcode::Text, b"hi", None);
+    assert_eq!(closed_with(addr, &unmasked), 1002);
+    server.line_with("a client frame without a mask");
+    assert_eq!(
+        closed_with(addr, &masked(Opcode::Text, &[0xc3, 0x28])),
+        1007
+    );
+    assert_eq!(closed_with(addr, &masked(Opcode::Binary, &[0; 1025])), 1009);
+    server.line_with("over the message cap of 1024 B → closing with 1009 (message too big)");
+    assert_eq!(closed_with(addr, &masked(Opcode::Reserved(3), b"")), 1002);
+    assert_eq!(closed_with(addr, &masked(Opcode::Ping, &[0; 126])), 1002);
+    // A head that announces 8 EiB is refused before anything is buffered.
+    let mut huge = vec![0x82, 0xff];
+    huge.extend_from_slice(&u64::MAX.to_be_bytes());
+    huge.extend_from_slice(&[1, 2, 3, 4]);
+    assert_eq!(closed_with(addr, &huge), 1009);
+    // Exactly at the cap: answered.
+    let (mut ws, _) = client(addr, None);
+    ws.send(Message::binary(vec![1u8; 1024])).unwrap();
+    assert!(matches!(ws.read().unwrap(), Message::Binary(b) if b.len() == 1024));
+}
+
+#[test]
+fn a_bad_upgrade_gets_a_4xx_with_its_reason() {
+    let server = Server::start(&["ws", "serve", "127.0.0.1:0"]);
+    let addr = server.address("Listening on ");
+    for (request, status, words) in [
+        ("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "400", "no `Upgrade: websocket` header"),
+        (
+            "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n",
+            "426",
+            "version 13",
+        ),
+        ("\x16\x03\x01 not http at all\r\n\r\n", "400", "not an HTTP request"),
+    ] {
+        let mut raw = TcpStream::connect(addr).unwrap();
+        raw.set_read_timeout(Some(common::WAIT)).unwrap();
+        raw.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        let _ = raw.read_to_string(&mut answer);
+        assert!(answer.starts_with(&format!("HTTP/1.1 {status} ")), "{answer}");
+        assert!(answer.contains(words), "{answer}");
+    }
+    server.line_with("WebSocket upgrade refused: no `Upgrade: websocket` header");
+}
+
+#[test]
+fn the_first_common_subprotocol_is_chosen_and_json_tells_each_frame() {
+    let server = Server::start(&[
+        "--json",
+        "ws",
+        "serve",
+        "127.0.0.1:0",
+        "--mode",
+        "echo",
+        "--protocol",
+        "chat",
+        "--protocol",
+        "v2",
+    ]);
+    let first = server.line_with("\"listening\"");
+    let value: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let addr: SocketAddr = value["local"].as_str().unwrap().parse().unwrap();
+    let (mut ws, response) = client(addr, Some("v2, chat"));
+    assert_eq!(response.headers()["Sec-WebSocket-Protocol"], "v2");
+    ws.send(Message::text("\x1b]0;owned\x07")).unwrap();
+    assert_eq!(text(&mut ws), "\x1b]0;owned\x07");
+    let upgraded: serde_json::Value =
+        serde_json::from_str(&server.line_with("\"ws_upgraded\"")).unwrap();
+    assert_eq!(upgraded["protocol"], "v2");
+    let frame: serde_json::Value = serde_json::from_str(&server.line_with("\"ws_frame\"")).unwrap();
+    assert_eq!(
+        (frame["dir"].as_str(), frame["opcode"].as_str()),
+        (Some("in"), Some("text"))
+    );
+    assert_eq!(frame["fin"], true);
+    assert_eq!(frame["mask"].as_str().map(str::len), Some(8));
+    // The peer's escape sequence is data, escaped: it drives no terminal.
+    assert_eq!(frame["data"], "\\x1b]0;owned\\x07");
+}
