@@ -138,6 +138,9 @@ pub struct ConnStats {
     /// plus one (0: not yet). Set once, for the connection's timeline.
     first_read: AtomicU64,
     first_write: AtomicU64,
+    /// WebSocket messages each way (0 on plain TCP).
+    messages_in: AtomicU64,
+    messages_out: AtomicU64,
 }
 
 /// A point-in-time copy of [`ConnStats`].
@@ -152,6 +155,10 @@ pub struct StatsSnapshot {
     pub reads: u64,
     /// Writes issued.
     pub writes: u64,
+    /// WebSocket messages received (whole, after reassembly).
+    pub messages_in: u64,
+    /// WebSocket messages sent.
+    pub messages_out: u64,
 }
 
 impl ConnStats {
@@ -164,7 +171,19 @@ impl ConnStats {
             writes: AtomicU64::new(0),
             first_read: AtomicU64::new(0),
             first_write: AtomicU64::new(0),
+            messages_in: AtomicU64::new(0),
+            messages_out: AtomicU64::new(0),
         })
+    }
+
+    /// Counts one WebSocket message, received or sent.
+    pub(crate) fn record_message(&self, inbound: bool) {
+        let counter = if inbound {
+            &self.messages_in
+        } else {
+            &self.messages_out
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     fn record_read(&self, len: usize) {
@@ -214,6 +233,8 @@ impl ConnStats {
             bytes_out: self.bytes_out.load(Ordering::Relaxed),
             reads: self.reads.load(Ordering::Relaxed),
             writes: self.writes.load(Ordering::Relaxed),
+            messages_in: self.messages_in.load(Ordering::Relaxed),
+            messages_out: self.messages_out.load(Ordering::Relaxed),
         }
     }
 }

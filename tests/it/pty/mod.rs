@@ -2,3 +2,4 @@
 
 mod e2e;
 mod fetch_tty;
+mod websocket;

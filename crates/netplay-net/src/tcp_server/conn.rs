@@ -177,7 +177,7 @@ impl Connection {
         let mut websocket = self
             .websocket
             .take()
-            .map(|options| Box::new(WsConn::new(options, peer)));
+            .map(|options| Box::new(WsConn::new(options, peer, Arc::clone(&stats))));
         let mut io = Writer {
             writer: &mut writer,
             stats: &stats,

@@ -93,6 +93,7 @@ pub enum WsAction {
 /// One connection's websocket state.
 pub struct WsConn {
     options: Arc<WsOptions>,
+    stats: Arc<crate::ConnStats>,
     peer: SocketAddr,
     /// The request head while it arrives (bounded by `MAX_HEAD`).
     head: Vec<u8>,
@@ -103,9 +104,10 @@ pub struct WsConn {
 
 impl WsConn {
     /// A connection that has not upgraded yet.
-    pub fn new(options: Arc<WsOptions>, peer: SocketAddr) -> Self {
+    pub fn new(options: Arc<WsOptions>, peer: SocketAddr, stats: Arc<crate::ConnStats>) -> Self {
         Self {
             options,
+            stats,
             peer,
             head: Vec::new(),
             reader: None,
@@ -239,6 +241,7 @@ impl WsConn {
         rules: Option<&crate::behaviour::rules::Rules>,
     ) {
         self.messages += 1;
+        self.stats.record_message(true);
         let opcode = if text { Opcode::Text } else { Opcode::Binary };
         match behaviour {
             Behaviour::Echo => self.send(actions, opcode, data),
@@ -277,6 +280,9 @@ impl WsConn {
     }
 
     fn send(&mut self, actions: &mut Vec<WsAction>, opcode: Opcode, payload: &[u8]) {
+        if matches!(opcode, Opcode::Text | Opcode::Binary) {
+            self.stats.record_message(false);
+        }
         let mut wire = Vec::with_capacity(payload.len() + 10);
         encode(&mut wire, true, opcode, payload, None);
         let head = frame::parse_head(&wire).unwrap_or(Head {

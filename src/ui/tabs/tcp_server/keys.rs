@@ -45,6 +45,8 @@ pub enum Action {
     Rules,
     /// Record every connection to files, or stop.
     Record,
+    /// WebSocket on or off for new connections.
+    WebSocket,
     /// Handled by the focused field itself (listed for the help).
     Field,
 }
@@ -229,6 +231,14 @@ impl ServerTab {
             help: "TLS on / off for the next start: the certificate and key files, or one from netplay's local CA",
             scope: Scope::Tab,
             action: Action::Tls,
+        },
+        Binding {
+            keys: &[Key::Alt('w')],
+            name: "Alt+W",
+            label: "",
+            help: "WebSocket on / off for connections accepted from now: each upgrades first (101), then the mode answers whole messages; every frame is logged with FIN, opcode, mask and length",
+            scope: Scope::Tab,
+            action: Action::WebSocket,
         },
         Binding {
             keys: &[Key::Ctrl('s')],

@@ -135,6 +135,8 @@ struct ConnRow {
     closes_with_reset: bool,
     /// How it ended, once it has.
     ending: Option<crate::ui::widgets::timeline::Ending>,
+    /// Upgraded to WebSocket: the table counts messages, not reads.
+    websocket: bool,
 }
 
 impl ConnRow {
@@ -169,6 +171,8 @@ pub struct ServerTab {
     rules: crate::ui::widgets::rules_editor::RulesEditor,
     /// Record every connection, one file each (Alt+R).
     recording: crate::ui::widgets::recording::RecordSwitch,
+    /// New connections speak WebSocket (Alt+W).
+    websocket: bool,
 }
 
 impl ServerTab {
@@ -201,6 +205,7 @@ impl ServerTab {
             mouse: crate::ui::shell::mouse::Areas::default(),
             rules: crate::ui::widgets::rules_editor::RulesEditor::default(),
             recording: crate::ui::widgets::recording::RecordSwitch::new("netplay-server"),
+            websocket: false,
         }
     }
 
@@ -253,6 +258,7 @@ impl ServerTab {
             }
             Action::Rules => self.rules.open = true,
             Action::Record => self.toggle_record(),
+            Action::WebSocket => self.toggle_websocket(),
             Action::Field => return false,
         }
         true
@@ -303,11 +309,12 @@ impl ServerTab {
                 self.console
                     .say(Kind::Info, format!("Starting on {address}…"));
                 let acceptor = tls.map(|tls| tls.acceptor);
-                self.handle = Some(tcp_server::start_with(
+                self.handle = Some(tcp_server::start_websocket(
                     engine,
                     &address,
                     self.config,
                     acceptor,
+                    self.websocket_options(),
                 ));
                 self.apply_rules();
                 if let (Some(to), Some(handle)) = (self.recording.plan(), &self.handle) {
@@ -324,6 +331,28 @@ impl ServerTab {
             }
             Phase::Stopping => {}
         }
+    }
+
+    fn websocket_options(&self) -> Option<crate::net::tcp_server::WsOptions> {
+        self.websocket.then(Default::default)
+    }
+
+    /// Alt+W: WebSocket for the connections accepted from now on.
+    fn toggle_websocket(&mut self) {
+        self.websocket = !self.websocket;
+        if let Some(handle) = &self.handle {
+            handle.set_websocket(self.websocket_options());
+        }
+        let (short, words) = if self.websocket {
+            ("WebSocket on", "WebSocket on: new connections upgrade first (GET with Upgrade: websocket, answered 101), then the mode answers whole messages; try websocat ws://ADDRESS/ or a browser's new WebSocket('ws://ADDRESS/')")
+        } else {
+            (
+                "WebSocket off",
+                "WebSocket off: new connections are plain TCP (open ones keep speaking WebSocket)",
+            )
+        };
+        self.console.log.push(Kind::Info, words.to_string());
+        self.console.say_briefly(Kind::Info, short);
     }
 
     /// Alt+R: records every connection (the open ones from now, each new
@@ -489,6 +518,7 @@ impl ServerTab {
                         kernel: None,
                         closes_with_reset: false,
                         ending: None,
+                        websocket: false,
                     },
                 );
                 match keep {
@@ -496,8 +526,14 @@ impl ServerTab {
                     None => self.selection.follow(),
                 }
             }
+            ServerEvent::WebSocket { conn, event } => {
+                if let crate::net::tcp_server::WsEvent::Upgraded { .. } = *event {
+                    if let Some(row) = self.row_mut(conn) {
+                        row.websocket = true;
+                    }
+                }
+            }
             ServerEvent::Received { .. }
-            | ServerEvent::WebSocket { .. }
             | ServerEvent::Echoed { .. }
             | ServerEvent::Sent { .. }
             | ServerEvent::TcpInfo { .. }

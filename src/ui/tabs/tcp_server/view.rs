@@ -31,6 +31,10 @@ impl ServerTab {
         spans.push(Span::styled(" · mode ", theme::dim()));
         spans.push(Span::styled(self.config.behaviour.name(), theme::key()));
         spans.push(Span::styled(" (F5)", theme::dim()));
+        if self.websocket {
+            spans.push(Span::styled(" over WebSocket", theme::key()));
+            spans.push(Span::styled(" (Alt+W)", theme::dim()));
+        }
         if self.config.behaviour == crate::net::behaviour::greet::Behaviour::Rules {
             spans.push(Span::styled(" · Alt+E edits the rules", theme::dim()));
         }
@@ -98,16 +102,23 @@ impl ServerTab {
                     Cell::from(state),
                     Cell::from(age(ended.saturating_duration_since(row.stats.opened))),
                     // Human units: exact counts are in the Ctrl+O view.
-                    Cell::from(format!(
-                        "{}/{}",
-                        bytes(stats.bytes_in),
-                        compact(stats.reads)
-                    )),
-                    Cell::from(format!(
-                        "{}/{}",
-                        bytes(stats.bytes_out),
-                        compact(stats.writes)
-                    )),
+                    // A WebSocket counts whole messages, not reads.
+                    Cell::from(match row.websocket {
+                        true => format!(
+                            "{}/{} msg",
+                            bytes(stats.bytes_in),
+                            compact(stats.messages_in)
+                        ),
+                        false => format!("{}/{}", bytes(stats.bytes_in), compact(stats.reads)),
+                    }),
+                    Cell::from(match row.websocket {
+                        true => format!(
+                            "{}/{} msg",
+                            bytes(stats.bytes_out),
+                            compact(stats.messages_out)
+                        ),
+                        false => format!("{}/{}", bytes(stats.bytes_out), compact(stats.writes)),
+                    }),
                     Cell::from(row.tls.clone().unwrap_or_else(|| "—".into())),
                 ];
                 Row::new(crate::ui::kept(cells, &keep)).style(style)
