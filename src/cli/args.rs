@@ -94,11 +94,20 @@ pub enum Command {
         after_help = "Examples:\n  netplay relay 127.0.0.1:9998 127.0.0.1:9999\n  netplay relay 127.0.0.1:9998 127.0.0.1:9999 --latency 200 --jitter 50\n  netplay relay 127.0.0.1:9998 127.0.0.1:9999 --slice 1 --direction down\n  netplay --json relay [::1]:8443 example.test:443 --bandwidth 10000"
     )]
     Relay(RelayArgs),
-    /// WebSocket: serve (greet, echo, rules over frames; every frame shown).
+    /// WebSocket: a client for pipes (`netplay ws URL`, like websocat), or
+    /// `ws serve` (greet, echo, rules over frames; every frame shown).
+    #[command(
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        after_help = "Examples:\n  echo Michael | netplay ws ws://127.0.0.1:9001/\n  netplay ws wss://localhost:8443/chat --cacert \"$(netplay ca path)\" --protocol chat\n  netplay --json ws ws://127.0.0.1:9001/ < messages.txt\n  netplay ws serve 127.0.0.1:9001 --mode echo"
+    )]
     Ws {
         /// serve.
         #[command(subcommand)]
-        command: WsCommand,
+        command: Option<WsCommand>,
+        /// The client's arguments.
+        #[command(flatten)]
+        connect: WsConnectArgs,
     },
     /// Play a recorded session (tcp connect --record) back: as a mock
     /// server (--serve) or as a client that checks a server (--connect).
@@ -431,6 +440,45 @@ pub struct WsServeArgs {
     /// read on, instead of closing with its code as a real server must.
     #[arg(long)]
     pub lenient: bool,
+}
+
+/// The arguments of `netplay ws URL`.
+#[derive(ClapArgs, Debug)]
+pub struct WsConnectArgs {
+    /// ws://host:port/path or wss://… (TLS).
+    #[arg(required = true)]
+    pub url: Option<String>,
+    /// An extra request header, `Name: value` (repeat for more).
+    #[arg(short = 'H', long = "header", value_name = "LINE")]
+    pub headers: Vec<String>,
+    /// A subprotocol to offer (repeat for several, preferred first).
+    #[arg(long = "protocol", value_name = "NAME")]
+    pub protocols: Vec<String>,
+    /// Send stdin lines as binary messages (default: text, or binary when
+    /// a line is not UTF-8).
+    #[arg(long)]
+    pub binary: bool,
+    /// Send a ping every this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub ping_interval: Option<f64>,
+    /// The close code sent when stdin ends.
+    #[arg(long, value_name = "CODE", default_value_t = 1000)]
+    pub close_code: u16,
+    /// The largest message taken from the server (and sent), in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_message: u64,
+    /// Connect (and TLS handshake) timeout in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub timeout: f64,
+    /// wss://: trust the CA certificates in this PEM file too.
+    #[arg(long, value_name = "PEM")]
+    pub cacert: Option<PathBuf>,
+    /// wss://: skip certificate verification (insecure).
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+    /// wss://: the server name to send and check.
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
 }
 
 /// What `netplay ws` does.

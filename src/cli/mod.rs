@@ -9,9 +9,11 @@ pub mod output;
 pub mod record_file;
 pub mod relay;
 pub mod replay;
+mod server_fields;
 pub mod stdin_queue;
 pub mod tcp;
 pub mod udp;
+pub mod ws;
 
 use std::process::ExitCode;
 
@@ -19,7 +21,7 @@ use crate::shutdown::Shutdown;
 pub use args::{
     Args, CaCommand, Command, Eol, FetchArgs, RelayArgs, RelayDirection, ReplayArgs, ServeMode,
     TcpCommand, TcpConnectArgs, TcpServeArgs, TlsArgs, UdpCommand, UdpSendArgs, UdpServeArgs,
-    UdpServeMode, WsCommand, WsServeArgs,
+    UdpServeMode, WsCommand, WsConnectArgs, WsServeArgs,
 };
 use clap::CommandFactory;
 
@@ -113,11 +115,16 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
             command: TcpCommand::Connect(args),
         } => args.run(out, stop).await,
         Command::Ws {
-            command: WsCommand::Serve(mut args),
+            command: Some(WsCommand::Serve(mut args)),
+            ..
         } => {
             args.websocket.websocket = true;
             args.run(out, stop).await
         }
+        Command::Ws {
+            command: None,
+            connect,
+        } => connect.run(out, stop).await,
         Command::Udp {
             command: UdpCommand::Serve(args),
         } => args.run(out, stop).await,

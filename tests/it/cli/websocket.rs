@@ -261,3 +261,183 @@ fn the_first_common_subprotocol_is_chosen_and_json_tells_each_frame() {
     // The peer's escape sequence is data, escaped: it drives no terminal.
     assert_eq!(frame["data"], "\\x1b]0;owned\\x07");
 }
+
+/// Runs `netplay ws ARGS` with `stdin`; its output.
+fn ws_client(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = netplay(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    wait_output(child)
+}
+
+#[test]
+fn ws_pipes_stdin_lines_to_ws_serve_and_messages_to_stdout() {
+    let server = Server::start(&["ws", "serve", "127.0.0.1:0"]);
+    let addr = server.address("Listening on ");
+    let output = ws_client(&["ws", &format!("ws://{addr}/")], b"Michael\nTracy\r\n");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "Welcome!\nHello, Michael!\nHello, Tracy!\n"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Connected: HTTP/1.1 101 Switching Protocols"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("The server closed: 1000 (normal closure)"),
+        "{stderr}"
+    );
+    // Its close frame carried our code.
+    server.line_with("close frame · FIN · 2 B · mask ");
+}
+
+#[test]
+fn wss_verifies_netplays_own_tls_server_with_its_ca() {
+    let server = Server::start(&["ws", "serve", "127.0.0.1:0", "--mode", "echo", "--tls"]);
+    let addr = server.address("Listening on ");
+    let ca = netplay(&["ca", "path"]).output().unwrap();
+    let ca = String::from_utf8_lossy(&ca.stdout).trim().to_string();
+    let url = format!("wss://{addr}/secure");
+    let output = ws_client(&["ws", &url, "--cacert", &ca], b"over TLS\n");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "over TLS\n");
+    // netplay's clients trust its local CA without being told (as fetch).
+    let output = ws_client(&["ws", &url], b"trusted\n");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "trusted\n");
+    // A name the certificate does not carry is refused, with a reason.
+    let output = ws_client(&["ws", &url, "--sni", "elsewhere.example"], b"x\n");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("elsewhere.example"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn ws_answers_a_tungstenite_servers_ping_and_sends_binary() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut ws = tungstenite::accept(stream).unwrap();
+        ws.send(Message::Ping(b"beat".to_vec().into())).unwrap();
+        let mut got = Vec::new();
+        loop {
+            match ws.read() {
+                Ok(Message::Close(frame)) => {
+                    got.push(format!("close {:?}", frame.map(|f| u16::from(f.code))));
+                    break;
+                }
+                Ok(message) => got.push(format!("{message:?}")),
+                Err(err) => panic!("{err}"),
+            }
+        }
+        // tungstenite answers the close; flush it out.
+        let _ = ws.flush();
+        got
+    });
+    let output = ws_client(
+        &[
+            "ws",
+            &format!("ws://{addr}/"),
+            "--binary",
+            "--close-code",
+            "4000",
+        ],
+        b"raw bytes\n",
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got = peer.join().unwrap();
+    assert!(
+        got.iter()
+            .any(|m| m.starts_with("Pong(") && m.contains("beat")),
+        "{got:?}"
+    );
+    assert!(got.iter().any(|m| m.starts_with("Binary(")), "{got:?}");
+    assert_eq!(
+        got.last().map(String::as_str),
+        Some("close Some(4000)"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn ws_refuses_a_masked_server_frame_and_a_wrong_accept_key() {
+    // A server that masks its frame: a protocol error, exit 1.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for answer in ["masked", "wrong key"] {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                if stream.read_exact(&mut byte).is_err() {
+                    return;
+                }
+                head.push(byte[0]);
+            }
+            let text = String::from_utf8_lossy(&head).to_string();
+            let key = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
+                .unwrap()
+                .to_string();
+            let accept = if answer == "masked" {
+                netplay::net::ws::handshake::accept_key(&key)
+            } else {
+                "d3Jvbmc=".to_string()
+            };
+            let mut reply = format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n").into_bytes();
+            encode(
+                &mut reply,
+                true,
+                Opcode::Text,
+                b"hidden",
+                Some([1, 2, 3, 4]),
+            );
+            let _ = stream.write_all(&reply);
+            let mut rest = Vec::new();
+            let _ = stream.read_to_end(&mut rest);
+        }
+    });
+    let url = format!("ws://{addr}/");
+    let output = ws_client(&["ws", &url], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("a masked server frame"), "{stderr}");
+    assert!(
+        output.stdout.is_empty(),
+        "nothing delivered after a broken rule"
+    );
+    let output = ws_client(&["ws", &url], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("did not read our key"), "{stderr}");
+}

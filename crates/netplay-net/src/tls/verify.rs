@@ -153,22 +153,29 @@ impl ServerCertVerifier for Verifier {
                 self.check_pinned(end_entity, server_name, now)?;
                 self.decide(Verdict::Pinned)
             }
-            Err(_)
-                if self.local.as_ref().is_some_and(|local| {
-                    local
-                        .verify_server_cert(
-                            end_entity,
-                            intermediates,
-                            server_name,
-                            ocsp_response,
-                            now,
-                        )
-                        .is_ok()
-                }) =>
-            {
-                self.decide(Verdict::LocalCa)
+            Err(err) => {
+                let Some(local) = &self.local else {
+                    return Err(err);
+                };
+                match local.verify_server_cert(
+                    end_entity,
+                    intermediates,
+                    server_name,
+                    ocsp_response,
+                    now,
+                ) {
+                    Ok(_) => self.decide(Verdict::LocalCa),
+                    // Signed by netplay's local CA, but wrong for another
+                    // reason (the name, the date): that reason, not
+                    // "unknown authority".
+                    Err(rustls::Error::InvalidCertificate(local_err))
+                        if !matches!(local_err, rustls::CertificateError::UnknownIssuer) =>
+                    {
+                        Err(rustls::Error::InvalidCertificate(local_err))
+                    }
+                    Err(_) => Err(err),
+                }
             }
-            Err(err) => Err(err),
         }
     }
 

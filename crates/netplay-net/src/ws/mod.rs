@@ -9,6 +9,7 @@
 //! exact close code — is what such a library normalises away. The tests
 //! speak to it with one (tungstenite) as the real peer.
 
+pub mod client;
 pub mod frame;
 pub mod handshake;
 pub mod reader;

@@ -1,0 +1,403 @@
+//! `netplay ws URL`: a WebSocket client for pipes, like websocat — stdin
+//! lines become text messages (`--binary`: binary ones), each message the
+//! server sends goes to stdout on its own line (whole: this is data, never
+//! a preview), pings are answered, and stdin's end sends a close frame and
+//! waits (bounded) for the server's. With `--json`, every frame and
+//! message is a JSON line instead. It runs over the TCP client engine
+//! (`wss://` adds TLS), with the engine's sans-I/O WebSocket client.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tokio::io::AsyncBufReadExt;
+use tokio::sync::mpsc;
+
+use super::output::{Output, Value};
+use super::{Exit, WsConnectArgs};
+use crate::narrate::Kind;
+use crate::net::tcp_client::{self, ClientEvent, Connect};
+use crate::net::ws::client::{Client, ClientRead};
+use crate::net::ws::frame::{close_code_is_valid, close_code_words, Opcode};
+use crate::net::ws::Read;
+use crate::net::{Engine, Event};
+use crate::shutdown::Shutdown;
+use crate::text::sanitize;
+
+/// How long the server has to answer our close frame.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// Stdin lines read ahead of the connection.
+const STDIN_QUEUE: usize = 64;
+
+/// Where to connect, from a `ws://` or `wss://` URL.
+struct Target {
+    /// `host:port` for the TCP client.
+    addr: String,
+    /// The Host header.
+    host: String,
+    /// Path and query.
+    path: String,
+    tls: bool,
+}
+
+fn target(url: &str) -> Result<Target, String> {
+    let parsed = url::Url::parse(url)
+        .map_err(|err| format!("{}: not a URL ({err})", sanitize(url.as_bytes())))?;
+    let tls = match parsed.scheme() {
+        "ws" => false,
+        "wss" => true,
+        other => {
+            return Err(format!(
+                "{}: a WebSocket URL starts with ws:// or wss://, not {}://",
+                sanitize(url.as_bytes()),
+                sanitize(other.as_bytes())
+            ))
+        }
+    };
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| format!("{}: no host", sanitize(url.as_bytes())))?;
+    let port = parsed
+        .port_or_known_default()
+        .unwrap_or(if tls { 443 } else { 80 });
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addr = if bare.contains(':') {
+        format!("[{bare}]:{port}")
+    } else {
+        format!("{bare}:{port}")
+    };
+    let default_port = if tls { 443 } else { 80 };
+    let host_header = if port == default_port {
+        host.to_string()
+    } else {
+        format!("{host}:{port}")
+    };
+    let mut path = parsed.path().to_string();
+    if let Some(query) = parsed.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    Ok(Target {
+        addr,
+        host: host_header,
+        path,
+        tls,
+    })
+}
+
+impl WsConnectArgs {
+    /// Connects, upgrades, and pipes until the close.
+    pub async fn run(self, out: Output, mut stop: Shutdown) -> ExitCode {
+        let Some(url) = self.url.as_deref() else {
+            out.error("netplay ws needs a URL (ws://host:port/path) or `serve ADDR`");
+            return Exit::Usage.into();
+        };
+        let target = match target(url) {
+            Ok(target) => target,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+        };
+        if !close_code_is_valid(self.close_code) {
+            out.error(&format!(
+                "--close-code {}: {} (use 1000, 1001, 1002-1003, 1007-1014 or 3000-4999)",
+                self.close_code,
+                close_code_words(self.close_code)
+            ));
+            return Exit::Usage.into();
+        }
+        let limit = match super::seconds(self.timeout, "--timeout") {
+            Ok(limit) => limit,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+        };
+        let tls = target.tls.then(|| crate::net::tls::TlsOptions {
+            extra_ca: self.cacert.clone(),
+            insecure: self.insecure,
+            sni: self.sni.clone(),
+            alpn: Vec::new(),
+            fixes: crate::net::tls::Fixes {
+                sni: Some("--sni NAME"),
+                ..crate::net::tls::CLI_FIXES
+            },
+        });
+        // Lossless, whole reads: messages go to stdout entire.
+        let (engine, mut events) =
+            Engine::lossless(tokio::runtime::Handle::current(), 256, usize::MAX);
+        let connection = tcp_client::open(
+            &engine,
+            &target.addr,
+            Connect {
+                timeout: limit,
+                tls,
+                ..Connect::default()
+            },
+        );
+        let max_message = usize::try_from(self.max_message).unwrap_or(usize::MAX);
+        let mut ws = Client::new(true, max_message);
+        let mut lines: Option<mpsc::Receiver<Option<Vec<u8>>>> = None;
+        let mut closing: Option<tokio::time::Instant> = None;
+        let mut ping = self
+            .ping_interval
+            .map(|secs| tokio::time::interval(Duration::from_secs_f64(secs.max(0.01))));
+        let send = |bytes: Vec<u8>| connection.send(bytes).is_ok();
+        loop {
+            let line = async {
+                match lines.as_mut() {
+                    Some(lines) => lines.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let ping_due = async {
+                match ping.as_mut() {
+                    Some(ping) => ping.tick().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let close_due = async {
+                match closing {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = stop.recv(), if closing.is_none() => {
+                    if ws.upgraded() {
+                        send(ws.close(1001, "going away"));
+                        closing = Some(tokio::time::Instant::now() + CLOSE_WAIT);
+                    } else {
+                        return ExitCode::SUCCESS;
+                    }
+                }
+                () = close_due => {
+                    out.error(&format!("the server did not answer our close frame within {} s; closing the connection", CLOSE_WAIT.as_secs()));
+                    connection.disconnect();
+                    return ExitCode::SUCCESS;
+                }
+                _ = ping_due, if ws.upgraded() && closing.is_none() => {
+                    send(ws.control(Opcode::Ping, b"netplay"));
+                }
+                line = line, if closing.is_none() => match line {
+                    Some(Some(bytes)) => {
+                        if bytes.len() > max_message {
+                            out.error(&format!("a stdin line of {} B is over --max-message {max_message}; not sent", bytes.len()));
+                            continue;
+                        }
+                        let text = !self.binary && std::str::from_utf8(&bytes).is_ok();
+                        send(ws.message(text, &bytes));
+                    }
+                    // Stdin ended: close politely and wait for the answer.
+                    Some(None) | None => {
+                        lines = None;
+                        send(ws.close(self.close_code, ""));
+                        closing = Some(tokio::time::Instant::now() + CLOSE_WAIT);
+                    }
+                },
+                event = events.recv() => {
+                    let Some(Event::Client(_, event)) = event else {
+                        if event.is_none() {
+                            return Exit::Failure.into();
+                        }
+                        continue;
+                    };
+                    match event {
+                        ClientEvent::Connected { .. } => {
+                            send(ws.request(&target.host, &target.path, &self.protocols, &self.headers));
+                        }
+                        ClientEvent::ConnectFailed { reason, .. } => {
+                            out.error(&reason);
+                            return Exit::Failure.into();
+                        }
+                        ClientEvent::Received(data) => {
+                            for read in ws.feed(&data.preview) {
+                                match self.on_read(read, &ws, &out, &send) {
+                                    Step::Go => {}
+                                    Step::Upgraded => {
+                                        lines = Some(read_stdin());
+                                    }
+                                    Step::Closed(code) => {
+                                        if closing.is_none() {
+                                            // Their close first: ours answers it.
+                                            send(ws.close(code.unwrap_or(1000), ""));
+                                        }
+                                        connection.disconnect();
+                                        return ExitCode::SUCCESS;
+                                    }
+                                    Step::Fail(code) => return code,
+                                }
+                            }
+                        }
+                        ClientEvent::Closed { .. } => {
+                            if closing.is_some() {
+                                return ExitCode::SUCCESS;
+                            }
+                            out.error("the server closed the connection without a close frame (1006)");
+                            return Exit::Failure.into();
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_read(
+        &self,
+        read: ClientRead,
+        ws: &Client,
+        out: &Output,
+        send: &impl Fn(Vec<u8>) -> bool,
+    ) -> Step {
+        match read {
+            ClientRead::Upgraded { status, protocol } => {
+                let mut text = format!("Connected: {status}");
+                if let Some(protocol) = &protocol {
+                    text.push_str(&format!(", subprotocol {protocol}"));
+                }
+                out.event_to_stderr(
+                    "ws_upgraded",
+                    Kind::Good,
+                    &text,
+                    &[("protocol", Value::from(protocol.unwrap_or_default()))],
+                );
+                Step::Upgraded
+            }
+            ClientRead::Refused(reason) => {
+                out.error(&format!("no WebSocket: {reason}"));
+                Step::Fail(Exit::Failure.into())
+            }
+            ClientRead::Read(read) => match read {
+                Read::Frame { head, preview } => {
+                    if out.json {
+                        let mask = head
+                            .mask
+                            .map(|k| format!("{:02x}{:02x}{:02x}{:02x}", k[0], k[1], k[2], k[3]));
+                        out.event(
+                            "ws_frame",
+                            Kind::In,
+                            &format!("{} frame, {} B", head.opcode.name(), head.len),
+                            &[
+                                ("dir", "in".into()),
+                                ("fin", Value::Bool(head.fin)),
+                                ("rsv", u64::from(head.rsv).into()),
+                                ("opcode", head.opcode.name().into()),
+                                ("mask", mask.unwrap_or_default().into()),
+                                ("len", head.len.into()),
+                                ("data", sanitize(&preview.preview).into()),
+                            ],
+                        );
+                    }
+                    Step::Go
+                }
+                Read::Message { text, data, frames } => {
+                    if out.json {
+                        out.event(
+                            "ws_message",
+                            Kind::In,
+                            &format!(
+                                "{} message, {} B",
+                                if text { "text" } else { "binary" },
+                                data.len()
+                            ),
+                            &[
+                                ("type", if text { "text" } else { "binary" }.into()),
+                                ("frames", (frames as u64).into()),
+                                ("len", (data.len() as u64).into()),
+                                ("data", sanitize(&data).into()),
+                            ],
+                        );
+                        return Step::Go;
+                    }
+                    let mut line = data;
+                    line.push(b'\n');
+                    match out.data(&line) {
+                        Ok(()) => Step::Go,
+                        Err(err) => {
+                            out.error(&format!("writing a message to stdout failed: {err}"));
+                            Step::Fail(Exit::Failure.into())
+                        }
+                    }
+                }
+                Read::Ping(payload) => {
+                    send(ws.control(Opcode::Pong, &payload));
+                    Step::Go
+                }
+                Read::Pong(_) => Step::Go,
+                Read::Close { code, reason } => {
+                    let words = match code {
+                        Some(code) => format!("{code} ({})", close_code_words(code)),
+                        None => "no code".to_string(),
+                    };
+                    let reason = if reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", sanitize(reason.as_bytes()))
+                    };
+                    out.event_to_stderr(
+                        "ws_closed",
+                        Kind::Info,
+                        &format!("The server closed: {words}{reason}"),
+                        &[("code", u64::from(code.unwrap_or(1005)).into())],
+                    );
+                    Step::Closed(code)
+                }
+                Read::Violation {
+                    reason,
+                    code,
+                    fatal,
+                } => {
+                    out.error(&format!("the server broke the protocol: {reason}"));
+                    if fatal {
+                        send(ws.close(code, &reason));
+                        return Step::Fail(Exit::Failure.into());
+                    }
+                    Step::Go
+                }
+            },
+        }
+    }
+}
+
+/// What the loop does after a read.
+enum Step {
+    Go,
+    /// Upgraded: start reading stdin.
+    Upgraded,
+    /// The server closed (with this code).
+    Closed(Option<u16>),
+    /// End with this status.
+    Fail(ExitCode),
+}
+
+/// Stdin's lines (without their line ending), then `None` at its end, on a
+/// bounded queue: a full queue stops reading (back-pressure).
+fn read_stdin() -> mpsc::Receiver<Option<Vec<u8>>> {
+    let (tx, rx) = mpsc::channel(STDIN_QUEUE);
+    tokio::spawn(async move {
+        let mut stdin = tokio::io::BufReader::new(tokio::io::stdin());
+        loop {
+            let mut line = Vec::new();
+            match stdin.read_until(b'\n', &mut line).await {
+                Ok(0) | Err(_) => {
+                    let _ = tx.send(None).await;
+                    return;
+                }
+                Ok(_) => {
+                    if line.ends_with(b"\n") {
+                        line.pop();
+                        if line.ends_with(b"\r") {
+                            line.pop();
+                        }
+                    }
+                    if tx.send(Some(line)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
