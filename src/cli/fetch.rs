@@ -257,6 +257,11 @@ async fn exchange(
                 }
                 head = Some(*response);
             }
+            HttpEvent::Warning(warning) => {
+                if args.verbose {
+                    diag(&out, "warning", &format!("* warning: {warning}"));
+                }
+            }
             HttpEvent::Trailers(trailers) => {
                 if args.verbose {
                     for (name, value) in trailers {

@@ -4,6 +4,7 @@ mod basics;
 mod curl;
 mod data;
 mod limits;
+mod llhttp;
 mod log;
 mod relay;
 mod relay_limits;

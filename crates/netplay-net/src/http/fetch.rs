@@ -325,6 +325,7 @@ impl Fetch {
                         }
                     }
                     Output::Trailers(trailers) => self.emit(HttpEvent::Trailers(trailers)).await,
+                    Output::Warning(words) => self.emit(HttpEvent::Warning(words)).await,
                     Output::Done => return Ok(()),
                 }
             }

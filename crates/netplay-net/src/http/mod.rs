@@ -66,6 +66,9 @@ pub enum HttpEvent {
     Head(Box<Head>),
     /// Trailer fields after a chunked body.
     Trailers(Vec<(String, Vec<u8>)>),
+    /// The body's framing did something a strict parser refuses (said
+    /// once per kind per response).
+    Warning(String),
     /// The response is complete.
     Done {
         /// The body.

@@ -110,6 +110,9 @@ pub enum Output {
     Body(Vec<u8>),
     /// Trailer fields after a chunked body.
     Trailers(Vec<(String, Vec<u8>)>),
+    /// Something in the body's framing a lenient parser (llhttp) accepts
+    /// and a strict one would not: said once per kind per response.
+    Warning(String),
     /// The response is complete.
     Done,
 }
@@ -152,6 +155,10 @@ pub struct ResponseParser {
     head_request: bool,
     body_bytes: u64,
     expected: Option<u64>,
+    /// Empty-line bytes skipped before the next status line.
+    skipped_blank: usize,
+    /// Chunk-line leniencies already said (whitespace, empty extension).
+    warned_chunk: [bool; 2],
 }
 
 impl ResponseParser {
@@ -166,6 +173,8 @@ impl ResponseParser {
             head_request,
             body_bytes: 0,
             expected: None,
+            skipped_blank: 0,
+            warned_chunk: [false; 2],
         }
     }
 
@@ -284,6 +293,13 @@ impl ResponseParser {
             }
             State::ChunkSize => match httparse::parse_chunk_size(self.pending()) {
                 Ok(httparse::Status::Complete((used, size))) => {
+                    let line = &self.pending()[..used];
+                    for (kind, words) in chunk_line_leniencies(line) {
+                        if !self.warned_chunk[kind] {
+                            self.warned_chunk[kind] = true;
+                            out.push(Output::Warning(words.to_string()));
+                        }
+                    }
                     self.start += used;
                     self.state = if size == 0 {
                         State::Trailers
@@ -371,6 +387,20 @@ impl ResponseParser {
         if pending.is_empty() {
             return Ok(false);
         }
+        // Empty lines before a status line (also after a 100 Continue) are
+        // skipped, as Node's parser (llhttp) does, and said.
+        let blank = pending
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count();
+        if blank > 0 {
+            if self.skipped_blank + blank > MAX_HEAD {
+                return Err(head_too_large());
+            }
+            self.skipped_blank += blank;
+            self.start += blank;
+            return Ok(blank < pending.len());
+        }
         let prefix = &pending[..pending.len().min(5)];
         if !b"HTTP/".starts_with(prefix) {
             return Err(not_http(pending));
@@ -438,6 +468,18 @@ impl ResponseParser {
         let used = head.raw.len();
         if used > MAX_HEAD {
             return Err(head_too_large());
+        }
+        if self.skipped_blank > 0 {
+            head.warnings.push(format!(
+                "{} byte(s) of empty lines (CR/LF) before the status line, skipped as Node's parser (llhttp) does",
+                std::mem::take(&mut self.skipped_blank)
+            ));
+        }
+        let bare = bare_line_feeds(&head.raw);
+        if bare > 0 {
+            head.warnings.push(format!(
+                "{bare} line(s) of the head end in a bare LF, not CRLF: accepted, as llhttp and most clients do (RFC 9112 §2.2 allows it), but a strict parser refuses it"
+            ));
         }
         let status = head.status;
         self.start += used;
@@ -580,6 +622,38 @@ impl ResponseParser {
 }
 
 /// Appends a body piece, joining it to a body piece just before it.
+/// How many `\n` in `raw` have no `\r` before them.
+fn bare_line_feeds(raw: &[u8]) -> usize {
+    raw.iter()
+        .enumerate()
+        .filter(|(i, b)| **b == b'\n' && (*i == 0 || raw[i - 1] != b'\r'))
+        .count()
+}
+
+/// What a chunk-size line does that llhttp lets pass and RFC 9112's
+/// grammar has no room for: whitespace after the size (0), an extension
+/// that is only a `;` (1).
+fn chunk_line_leniencies(line: &[u8]) -> Vec<(usize, &'static str)> {
+    let mut found = Vec::new();
+    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    let rest = &line[digits..];
+    if matches!(rest.first(), Some(b' ' | b'\t')) {
+        found.push((
+            0,
+            "whitespace after a chunk size: accepted (llhttp does), but not in RFC 9112's grammar",
+        ));
+    }
+    let after = rest.iter().skip_while(|b| matches!(b, b' ' | b'\t'));
+    let mut after = after.copied().collect::<Vec<u8>>().into_iter();
+    if after.next() == Some(b';') {
+        let name: Vec<u8> = after.take_while(|b| !matches!(b, b'\r' | b'\n')).collect();
+        if name.iter().all(|b| matches!(b, b' ' | b'\t')) {
+            found.push((1, "an empty chunk extension (a `;` with no name): accepted (llhttp does), but not in RFC 9112's grammar"));
+        }
+    }
+    found
+}
+
 fn push_body(out: &mut Vec<Output>, piece: &[u8]) {
     if let Some(Output::Body(last)) = out.last_mut() {
         last.extend_from_slice(piece);

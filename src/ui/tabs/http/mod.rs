@@ -460,6 +460,12 @@ impl HttpTab {
                 exchange.head = Some(*head);
             }
             HttpEvent::Trailers(trailers) => exchange.trailers = trailers,
+            // Shown with the head's own warnings.
+            HttpEvent::Warning(warning) => {
+                if let Some(head) = exchange.head.as_mut() {
+                    head.warnings.push(warning);
+                }
+            }
             HttpEvent::Done { body, timings } => {
                 self.handle = None;
                 exchange.finished = true;

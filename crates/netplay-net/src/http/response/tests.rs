@@ -151,3 +151,85 @@ fn huge_chunk_size_allocates_nothing() {
     assert_eq!(body(&out), b"abc");
     assert!(parser.finish().is_err());
 }
+
+fn warnings(outputs: &[Output]) -> Vec<String> {
+    let mut all = Vec::new();
+    for output in outputs {
+        match output {
+            Output::Head(head) | Output::Interim(head) => all.extend(head.warnings.clone()),
+            Output::Warning(words) => all.push(words.clone()),
+            _ => {}
+        }
+    }
+    all
+}
+
+#[test]
+fn bare_lf_lines_are_read_and_flagged() {
+    let (out, result) = run(&[b"HTTP/1.1 200 OK\nContent-Length: 2\n\nhi"], false);
+    result.unwrap();
+    assert_eq!(body(&out), b"hi");
+    let said = warnings(&out);
+    assert!(
+        said.iter()
+            .any(|w| w.contains("3 line(s) of the head end in a bare LF")),
+        "{said:?}"
+    );
+    // A CRLF head says nothing.
+    let (out, _) = run(&[b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"], false);
+    assert!(warnings(&out).is_empty());
+}
+
+#[test]
+fn empty_lines_before_a_status_line_are_skipped_as_llhttp_does() {
+    let whole: &[u8] =
+        b"\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    for cut in 0..whole.len() {
+        let (out, result) = run(&[&whole[..cut], &whole[cut..]], false);
+        result.unwrap_or_else(|err| panic!("cut {cut}: {err:?}"));
+        assert_eq!(body(&out), b"ok", "cut {cut}");
+        let said = warnings(&out);
+        assert!(
+            said.iter().any(|w| w.contains("4 byte(s) of empty lines")),
+            "{said:?}"
+        );
+        assert!(
+            said.iter().any(|w| w.contains("2 byte(s) of empty lines")),
+            "{said:?}"
+        );
+    }
+    // Only empty lines, past the head cap: refused, not buffered forever.
+    let flood = vec![b'\n'; MAX_HEAD + 1];
+    assert!(run(&[&flood], false).1.is_err());
+}
+
+#[test]
+fn chunk_size_whitespace_and_an_empty_extension_are_flagged_once() {
+    let (out, result) = run(
+        &[b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1 \r\na\r\n1;\r\nb\r\n1 ;\r\nc\r\n1;name\r\nd\r\n0\r\n\r\n"],
+        false,
+    );
+    result.unwrap();
+    assert_eq!(body(&out), b"abcd");
+    let said = warnings(&out);
+    assert_eq!(
+        said.iter()
+            .filter(|w| w.contains("whitespace after a chunk size"))
+            .count(),
+        1,
+        "{said:?}"
+    );
+    assert_eq!(
+        said.iter()
+            .filter(|w| w.contains("an empty chunk extension"))
+            .count(),
+        1,
+        "{said:?}"
+    );
+    // A named extension alone is fine.
+    let (out, _) = run(
+        &[b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;name=v\r\na\r\n0\r\n\r\n"],
+        false,
+    );
+    assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
+}
