@@ -257,6 +257,8 @@ async fn exchange(
                 }
                 head = Some(*response);
             }
+            // The body streams to stdout as it arrives: the events are in it.
+            HttpEvent::Sse(_) => {}
             HttpEvent::Warning(warning) => {
                 if args.verbose {
                     diag(&out, "warning", &format!("* warning: {warning}"));

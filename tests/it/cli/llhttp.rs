@@ -58,3 +58,38 @@ fn chunk_line_leniencies_are_flagged() {
     );
     assert!(err.contains("* warning: an empty chunk extension"), "{err}");
 }
+
+/// `fetch` writes an event stream to stdout as it arrives: the first event
+/// is out before the server sends the second.
+#[test]
+fn fetch_streams_an_event_stream_as_it_arrives() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (go_on, wait) = std::sync::mpsc::channel::<()>();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut head = [0u8; 1024];
+        let _ = std::io::Read::read(&mut stream, &mut head);
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\ndata: first\n\n")
+            .unwrap();
+        wait.recv_timeout(common::WAIT)
+            .expect("the client saw the first event");
+        stream.write_all(b"data: second\n\n").unwrap();
+    });
+    let mut child = netplay(&["fetch", "--timeout", "1", &format!("http://{addr}/events")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "data: first");
+    // Held open past --timeout 1: an event stream is not timed out.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    go_on.send(()).unwrap();
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert_eq!(rest, ["", "data: second", ""]);
+    server.join().unwrap();
+    assert!(child.wait().unwrap().success());
+}

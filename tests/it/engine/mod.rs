@@ -1,6 +1,7 @@
 //! The engine alone, over loopback, with real peers (hyper, std::net, rustls).
 
 mod http;
+mod http_sse;
 mod http_tls;
 mod kernel;
 mod record;

@@ -351,3 +351,51 @@ async fn a_long_not_supported_list_scrolls_with_page_keys() {
         "↑ returns to the selection"
     );
 }
+
+/// A `text/event-stream` answer is shown live as events, counted exactly,
+/// while the stream stays open (10,000 events; the tab keeps the last 500).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_tab_shows_an_event_stream_live() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (finish, wait) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut head = [0u8; 2048];
+        let _ = std::io::Read::read(&mut stream, &mut head);
+        let mut out =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                .to_vec();
+        for i in 1..=10_000 {
+            out.extend_from_slice(
+                format!("event: tick\nid: {i}\ndata: \x1b]0;evil\x07 {i}\n\n").as_bytes(),
+            );
+        }
+        stream.write_all(&out).unwrap();
+        let _ = wait.recv_timeout(common::WAIT);
+    });
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('1'));
+    set_field(&mut app, &format!("http://{addr}/stream"));
+    app.on_key(key(KeyCode::Enter));
+    // Fold events without drawing each time, until the last one is in.
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    loop {
+        let event = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("the 10,000th event in time")
+            .expect("engine open");
+        let last = matches!(&event, netplay::net::Event::Http(_, netplay::net::http::HttpEvent::Sse(e)) if e.seq == 10_000);
+        app.on_engine(event);
+        if last {
+            break;
+        }
+    }
+    let text = show(&mut app);
+    assert!(
+        text.contains("events (text/event-stream) · 10,000 received · the last 100 shown"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'), "the peer's escape is shown escaped");
+    finish.send(()).unwrap();
+}

@@ -3,6 +3,8 @@
 //! within the request's timeout, cancelled when the handle drops.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -114,6 +116,8 @@ pub fn fetch(engine: &Engine, request: FetchRequest) -> FetchHandle {
         phase: "resolving",
         body: None,
         target: None,
+        sse: None,
+        streaming: Arc::new(AtomicBool::new(false)),
     };
     engine.spawn(task.run(request, stop));
     FetchHandle { id, stop: stop_tx }
@@ -131,9 +135,21 @@ struct Fetch {
     body: Option<BodyCollector>,
     /// The user's file for [`BodyTarget::File`], opened before connecting.
     target: Option<Replacing>,
+    /// The body read as Server-Sent Events (a `text/event-stream` answer).
+    sse: Option<super::sse::SseParser>,
+    /// Set once an event stream began: the request's time limit no longer
+    /// applies (a stream lives until the server ends it or it is cancelled).
+    streaming: Arc<AtomicBool>,
 }
 
 const READ_BUFFER: usize = 64 * 1024;
+
+/// How the exchange ended.
+enum Ended {
+    Done(Result<(), String>),
+    Cancelled,
+    TimedOut,
+}
 
 impl Fetch {
     async fn emit(&self, event: HttpEvent) {
@@ -163,13 +179,31 @@ impl Fetch {
             }
         }
         let limit = request.timeout;
-        let outcome = tokio::select! {
-            biased;
-            () = stop.stopped() => Err("cancelled".to_string()),
-            result = tokio::time::timeout(limit, self.exchange(&request)) => match result {
-                Ok(result) => result,
-                Err(_) => Err(timed_out(limit, self.phase)),
-            },
+        let ended = {
+            let streaming = Arc::clone(&self.streaming);
+            let exchange = self.exchange(&request);
+            tokio::pin!(exchange);
+            let deadline = tokio::time::sleep(limit);
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    biased;
+                    () = stop.stopped() => break Ended::Cancelled,
+                    result = &mut exchange => break Ended::Done(result),
+                    () = &mut deadline => {
+                        if !streaming.load(Ordering::Relaxed) {
+                            break Ended::TimedOut;
+                        }
+                        // An event stream: no time limit from here on.
+                        deadline.as_mut().reset(tokio::time::Instant::now() + Duration::from_secs(365 * 24 * 3600));
+                    }
+                }
+            }
+        };
+        let outcome = match ended {
+            Ended::Done(result) => result,
+            Ended::Cancelled => Err("cancelled".to_string()),
+            Ended::TimedOut => Err(timed_out(limit, self.phase)),
         };
         self.timings.total = self.elapsed();
         let complete = outcome.is_ok();
@@ -312,11 +346,27 @@ impl Fetch {
                         };
                         self.body = Some(BodyCollector::new(encoding.as_deref(), file));
                         self.phase = "reading the body";
+                        if head
+                            .header("content-type")
+                            .is_some_and(super::sse::is_event_stream)
+                        {
+                            self.sse = Some(super::sse::SseParser::new());
+                            self.streaming.store(true, Ordering::Relaxed);
+                            self.phase = "reading the event stream";
+                        }
                         self.emit(HttpEvent::Head(Box::new(head))).await;
                     }
                     Output::Body(piece) => {
                         if let Some(body) = &mut self.body {
                             body.push(&piece);
+                        }
+                        let events = self
+                            .sse
+                            .as_mut()
+                            .map(|sse| sse.feed(&piece))
+                            .unwrap_or_default();
+                        for event in events {
+                            self.emit(HttpEvent::Sse(Box::new(event))).await;
                         }
                         if let BodyTarget::Stream(stream) = &request.body {
                             if stream.send(piece).await.is_err() {

@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod lenient;
 pub mod request;
 pub mod response;
+pub mod sse;
 pub use super::tls;
 
 use std::net::SocketAddr;
@@ -69,6 +70,9 @@ pub enum HttpEvent {
     /// The body's framing did something a strict parser refuses (said
     /// once per kind per response).
     Warning(String),
+    /// One Server-Sent Event of a `text/event-stream` body, as it arrived
+    /// (the body itself still streams and is saved whole).
+    Sse(Box<sse::SseEvent>),
     /// The response is complete.
     Done {
         /// The body.

@@ -32,6 +32,7 @@ mod curl;
 mod draw;
 pub mod keys;
 mod requests;
+mod sse_log;
 mod view;
 use crate::format::precise;
 use crate::net::http::request::{
@@ -130,6 +131,8 @@ struct Exchange {
     head: Option<Head>,
     trailers: Vec<(String, Vec<u8>)>,
     body: Option<BodySummary>,
+    /// A `text/event-stream` body's events, live.
+    events: sse_log::SseLog,
     timings: Option<Timings>,
     error: Option<String>,
     finished: bool,
@@ -460,6 +463,7 @@ impl HttpTab {
                 exchange.head = Some(*head);
             }
             HttpEvent::Trailers(trailers) => exchange.trailers = trailers,
+            HttpEvent::Sse(event) => exchange.events.push(*event),
             // Shown with the head's own warnings.
             HttpEvent::Warning(warning) => {
                 if let Some(head) = exchange.head.as_mut() {

@@ -120,9 +120,17 @@ impl HttpTab {
             let text = format!("{:<name_width$}  {}", sanitize_str(name), sanitize(value));
             push_wrapped(out, &text, width, Style::default());
         }
+        if exchange.events.any() {
+            exchange.events.lines(width, out);
+        }
         let Some(body) = &exchange.body else {
             if !exchange.finished {
-                out.push(Line::styled("Receiving the body…", theme::dim()));
+                let waiting = if exchange.events.any() {
+                    "The event stream is open: it lasts until the server ends it (Esc cancels)"
+                } else {
+                    "Receiving the body…"
+                };
+                out.push(Line::styled(waiting, theme::dim()));
             }
             return;
         };
