@@ -130,7 +130,7 @@ impl HttpTab {
                 } else {
                     "Receiving the body…"
                 };
-                out.push(Line::styled(waiting, theme::dim()));
+                push_wrapped(out, waiting, width, theme::dim());
             }
             return;
         };
