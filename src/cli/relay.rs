@@ -51,6 +51,22 @@ pub fn config(args: &RelayArgs) -> Result<RelayConfig, String> {
 fn fields(event: &RelayEvent) -> Vec<(&'static str, Value)> {
     let conn = |pair: &crate::net::ConnId| ("conn", Value::from(pair.0));
     match event {
+        RelayEvent::WsUpgraded { pair } => vec![conn(pair)],
+        RelayEvent::WsFrame { pair, dir, frame } => {
+            let (head, _) = &**frame;
+            let mask = head
+                .mask
+                .map(|k| format!("{:02x}{:02x}{:02x}{:02x}", k[0], k[1], k[2], k[3]));
+            vec![
+                conn(pair),
+                ("dir", dir.name().into()),
+                ("fin", Value::Bool(head.fin)),
+                ("rsv", u64::from(head.rsv).into()),
+                ("opcode", head.opcode.name().into()),
+                ("mask", mask.unwrap_or_default().into()),
+                ("len", head.len.into()),
+            ]
+        }
         RelayEvent::Listening { local } => vec![("local", local.to_string().into())],
         RelayEvent::StartFailed { reason }
         | RelayEvent::AcceptFailed { reason }

@@ -12,6 +12,8 @@ pub fn pair_of(event: &RelayEvent) -> Option<crate::net::ConnId> {
         | RelayEvent::UpstreamOpen { pair, .. }
         | RelayEvent::UpstreamFailed { pair, .. }
         | RelayEvent::Relayed { pair, .. }
+        | RelayEvent::WsUpgraded { pair }
+        | RelayEvent::WsFrame { pair, .. }
         | RelayEvent::Held { pair, .. }
         | RelayEvent::Edited { pair, .. }
         | RelayEvent::Unheld { pair, .. }
@@ -42,6 +44,8 @@ pub fn event_name(event: &RelayEvent) -> &'static str {
         RelayEvent::UpstreamOpen { .. } => "upstream_open",
         RelayEvent::UpstreamFailed { .. } => "upstream_failed",
         RelayEvent::Relayed { .. } => "relayed",
+        RelayEvent::WsUpgraded { .. } => "ws_upgraded",
+        RelayEvent::WsFrame { .. } => "ws_frame",
         RelayEvent::Held { .. } => "held",
         RelayEvent::Edited { .. } => "edited",
         RelayEvent::Unheld { .. } => "unheld",
@@ -102,6 +106,19 @@ pub fn narrate(event: &RelayEvent, target: &str) -> Narration {
             format!("{pair} upstream open: {local} → {remote}"),
         ),
         RelayEvent::UpstreamFailed { pair: _, reason } => line(Kind::Error, reason.clone()),
+        RelayEvent::WsUpgraded { pair } => line(
+            Kind::Good,
+            format!("{pair} upgraded to WebSocket (101): frames follow, told one by one"),
+        ),
+        RelayEvent::WsFrame { pair, dir, frame } => {
+            let (head, preview) = &**frame;
+            super::websocket::frame_line(
+                &format!("{pair} {}", dir.arrow()),
+                kind_of(*dir),
+                head,
+                preview,
+            )
+        }
         RelayEvent::Relayed { pair, dir, data } => Narration {
             kind: kind_of(*dir),
             text: format!("{pair} {} {} B: ", dir.arrow(), data.len),

@@ -27,7 +27,10 @@ pub fn narrate(conn: ConnId, event: &WsEvent) -> Narration {
             Kind::Error,
             format!("{conn} WebSocket upgrade refused: {reason}"),
         ),
-        WsEvent::Frame { out, head, preview } => frame_line(conn, *out, head, preview),
+        WsEvent::Frame { out, head, preview } => {
+            let kind = if *out { Kind::Out } else { Kind::In };
+            frame_line(&conn.to_string(), kind, head, preview)
+        }
         WsEvent::Message { text, frames, data } => Narration {
             kind: Kind::In,
             text: format!(
@@ -56,9 +59,9 @@ pub fn narrate(conn: ConnId, event: &WsEvent) -> Narration {
 }
 
 /// `#2 text frame · FIN · 5 B · mask 1a2b3c4d: hello` (the line's marker
-/// says which way).
-fn frame_line(conn: ConnId, out: bool, head: &Head, preview: &Payload) -> Narration {
-    let mut text = format!("{conn} {} frame", head.opcode.name());
+/// says which way; `who` is the connection, with the relay's direction).
+pub fn frame_line(who: &str, kind: Kind, head: &Head, preview: &Payload) -> Narration {
+    let mut text = format!("{who} {} frame", head.opcode.name());
     if let Opcode::Reserved(bits) = head.opcode {
         text.push_str(&format!(" {bits}"));
     }
@@ -84,7 +87,7 @@ fn frame_line(conn: ConnId, out: bool, head: &Head, preview: &Payload) -> Narrat
     }
     text.push_str(": ");
     Narration {
-        kind: if out { Kind::Out } else { Kind::In },
+        kind,
         text,
         data: Some(data),
     }

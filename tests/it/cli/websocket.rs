@@ -441,3 +441,23 @@ fn ws_refuses_a_masked_server_frame_and_a_wrong_accept_key() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("did not read our key"), "{stderr}");
 }
+
+#[test]
+fn the_relay_tells_a_websocket_pair_frame_by_frame() {
+    let server = Server::start(&["ws", "serve", "127.0.0.1:0"]);
+    let target = server.address("Listening on ").to_string();
+    let relay = Server::start(&["relay", "127.0.0.1:0", &target]);
+    let addr = relay.address("Relaying ");
+    let (mut ws, _) = client(addr, None);
+    assert_eq!(text(&mut ws), "Welcome!");
+    ws.send(Message::text("Michael")).unwrap();
+    assert_eq!(text(&mut ws), "Hello, Michael!");
+    ws.send(Message::binary(vec![7u8; 100_000])).unwrap();
+    relay.line_with("upgraded to WebSocket (101): frames follow");
+    relay.line_with("server → client text frame · FIN · 8 B: Welcome!");
+    let up = relay.line_with("client → server text frame · FIN · 7 B · mask ");
+    assert!(up.ends_with(": Michael"), "unmasked for display: {up}");
+    relay.line_with("server → client text frame · FIN · 15 B: Hello, Michael!");
+    // A frame larger than any read is told once, whole.
+    relay.line_with("client → server binary frame · FIN · 100000 B · mask ");
+}

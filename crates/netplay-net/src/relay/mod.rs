@@ -26,6 +26,7 @@ use crate::command_queue;
 pub mod faults;
 mod pair;
 mod pump;
+mod websocket;
 
 use super::{ConnId, ConnStats, Engine, Event, Payload, StopFlag};
 use crate::resolve::bind_first;
@@ -172,6 +173,22 @@ pub enum RelayEvent {
         pair: ConnId,
         /// Why, naming the target and the client.
         reason: String,
+    },
+    /// The server answered the client's upgrade with 101: WebSocket
+    /// frames follow, told as [`RelayEvent::WsFrame`].
+    WsUpgraded {
+        /// The pair.
+        pair: ConnId,
+    },
+    /// A WebSocket frame passed (the bytes are relayed as they are).
+    /// Boxed: rarer than reads, and larger.
+    WsFrame {
+        /// The pair.
+        pair: ConnId,
+        /// Which way.
+        dir: Dir,
+        /// Its head, and the start of its payload, unmasked.
+        frame: Box<(crate::ws::Head, Payload)>,
     },
     /// One read, going `dir`.
     Relayed {

@@ -244,6 +244,7 @@ impl Pair {
         let hold = self.context.config.borrow().hold_new;
         let (up_tx, up_rx) = command_queue::channel(DIR_QUEUE);
         let (down_tx, down_rx) = command_queue::channel(DIR_QUEUE);
+        let upgraded = super::websocket::switch();
         let pump = |dir: Dir, rx| {
             let stats = std::sync::Arc::clone(&stats[dir.index()]);
             Pump::new(
@@ -255,6 +256,7 @@ impl Pair {
                 hold[dir.index()],
             )
             .recording(recorder.clone())
+            .websocket(std::sync::Arc::clone(&upgraded))
         };
         let up = pump(Dir::Up, up_rx).run(client.0, server.1);
         let down = pump(Dir::Down, down_rx).run(server.0, client.1);

@@ -103,6 +103,10 @@ pub(crate) struct Pump {
     budget: Arc<Semaphore>,
     /// The pair's recording, shared by both directions, while on.
     recorder: Option<Recorder>,
+    /// WebSocket frames, told once the pair upgrades.
+    watch: super::websocket::Watch,
+    /// Set by the server → client direction when the 101 passes.
+    upgraded: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// How far writes may run ahead of the bandwidth's clock.
@@ -198,6 +202,12 @@ impl Drop for Pump {
 }
 
 impl Pump {
+    /// Shares the pair's WebSocket switch (both directions hold one).
+    pub(crate) fn websocket(mut self, upgraded: Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.upgraded = upgraded;
+        self
+    }
+
     pub(crate) fn new(
         context: Context,
         pair: ConnId,
@@ -224,6 +234,8 @@ impl Pump {
             budget: Arc::clone(&context.budget),
             context,
             recorder: None,
+            watch: super::websocket::Watch::default(),
+            upgraded: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
@@ -353,6 +365,13 @@ impl Pump {
                         self.stats.record_read(n);
                         let way = self.way();
                         record(&mut self.recorder, way, &buffer[..n]).await;
+                        for seen in self.watch.read(self.dir, &buffer[..n], &self.upgraded) {
+                            let event = super::websocket::event(self.pair, self.dir, seen);
+                            match event {
+                                RelayEvent::WsUpgraded { .. } => self.context.emit(event).await,
+                                _ => self.context.offer(|| event).await,
+                            }
+                        }
                         // A change of faults made while this read waited
                         // applies to what it brought (the Refresh command
                         // may still be queued behind it).

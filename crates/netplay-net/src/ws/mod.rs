@@ -13,6 +13,7 @@ pub mod client;
 pub mod frame;
 pub mod handshake;
 pub mod reader;
+pub mod scanner;
 
 pub use frame::{Head, Opcode};
 pub use reader::{Read, Reader, Role, MAX_MESSAGE};

@@ -92,6 +92,8 @@ impl RelayTab {
                 }
             }
             RelayEvent::Relayed { .. }
+            | RelayEvent::WsUpgraded { .. }
+            | RelayEvent::WsFrame { .. }
             | RelayEvent::Injected { .. }
             | RelayEvent::TcpInfo { .. }
             | RelayEvent::Options { .. } => {}
