@@ -434,7 +434,7 @@ pub struct WsServeArgs {
     pub protocols: Vec<String>,
     /// The largest message (or frame) taken, in bytes; past it the
     /// connection is closed with 1009.
-    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
     pub max_message: u64,
     /// Flag a broken rule (RSV bits, an unmasked frame, bad UTF-8) and
     /// read on, instead of closing with its code as a real server must.
@@ -465,7 +465,7 @@ pub struct WsConnectArgs {
     #[arg(long, value_name = "CODE", default_value_t = 1000)]
     pub close_code: u16,
     /// The largest message taken from the server (and sent), in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
     pub max_message: u64,
     /// Connect (and TLS handshake) timeout in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]

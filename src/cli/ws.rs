@@ -10,24 +10,22 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use tokio::io::AsyncBufReadExt;
-use tokio::sync::mpsc;
+use tokio::sync::oneshot;
 
 use super::output::{Output, Value};
 use super::{Exit, WsConnectArgs};
 use crate::narrate::Kind;
-use crate::net::tcp_client::{self, ClientEvent, Connect};
+use crate::net::tcp_client::{self, ClientEvent, ClientWriter, Connect};
 use crate::net::ws::client::{Client, ClientRead};
-use crate::net::ws::frame::{close_code_is_valid, close_code_words, Opcode};
+use crate::net::ws::frame::{close_code_is_valid, close_code_words, close_payload, encode, Opcode};
+use crate::net::ws::handshake::new_mask;
 use crate::net::ws::Read;
 use crate::net::{Engine, Event};
 use crate::shutdown::Shutdown;
-use crate::text::sanitize;
+use crate::text::{escape_bytes, sanitize};
 
 /// How long the server has to answer our close frame.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
-
-/// Stdin lines read ahead of the connection.
-const STDIN_QUEUE: usize = 64;
 
 /// Where to connect, from a `ws://` or `wss://` URL.
 struct Target {
@@ -138,16 +136,35 @@ impl WsConnectArgs {
         );
         let max_message = usize::try_from(self.max_message).unwrap_or(usize::MAX);
         let mut ws = Client::new(true, max_message);
-        let mut lines: Option<mpsc::Receiver<Option<Vec<u8>>>> = None;
+        // Every message goes through the writer, which waits for room: a
+        // slow server slows stdin down, and nothing is dropped.
+        let writer = connection.writer();
+        let mut stdin: Option<(tokio::task::JoinHandle<()>, oneshot::Receiver<()>)> = None;
         let mut closing: Option<tokio::time::Instant> = None;
         let mut ping = self
             .ping_interval
             .map(|secs| tokio::time::interval(Duration::from_secs_f64(secs.max(0.01))));
-        let send = |bytes: Vec<u8>| connection.send(bytes).is_ok();
+        // Sends our close and waits (bounded) until it is written.
+        let close = |code: u16, reason: String| {
+            let writer = writer.clone();
+            let mut frame = Vec::new();
+            encode(
+                &mut frame,
+                true,
+                Opcode::Close,
+                &close_payload(code, &reason),
+                Some(new_mask()),
+            );
+            async move {
+                let _ = tokio::time::timeout(CLOSE_WAIT, writer.send_confirmed(frame)).await;
+            }
+        };
         loop {
-            let line = async {
-                match lines.as_mut() {
-                    Some(lines) => lines.recv().await,
+            let stdin_ended = async {
+                match stdin.as_mut() {
+                    Some((_, ended)) => {
+                        let _ = ended.await;
+                    }
                     None => std::future::pending().await,
                 }
             };
@@ -165,37 +182,30 @@ impl WsConnectArgs {
             };
             tokio::select! {
                 _ = stop.recv(), if closing.is_none() => {
-                    if ws.upgraded() {
-                        send(ws.close(1001, "going away"));
-                        closing = Some(tokio::time::Instant::now() + CLOSE_WAIT);
-                    } else {
+                    if let Some((task, _)) = stdin.take() {
+                        task.abort();
+                    }
+                    if !ws.upgraded() {
                         return ExitCode::SUCCESS;
                     }
+                    close(1001, "going away".into()).await;
+                    closing = Some(tokio::time::Instant::now() + CLOSE_WAIT);
                 }
                 () = close_due => {
                     out.error(&format!("the server did not answer our close frame within {} s; closing the connection", CLOSE_WAIT.as_secs()));
-                    connection.disconnect();
-                    return ExitCode::SUCCESS;
+                    return Exit::Failure.into();
                 }
+                // A ping (or, below, a pong) is skipped when 64 writes already
+                // wait for a server that reads nothing: a later one does.
                 _ = ping_due, if ws.upgraded() && closing.is_none() => {
-                    send(ws.control(Opcode::Ping, b"netplay"));
+                    let _ = connection.send(ws.control(Opcode::Ping, b"netplay"));
                 }
-                line = line, if closing.is_none() => match line {
-                    Some(Some(bytes)) => {
-                        if bytes.len() > max_message {
-                            out.error(&format!("a stdin line of {} B is over --max-message {max_message}; not sent", bytes.len()));
-                            continue;
-                        }
-                        let text = !self.binary && std::str::from_utf8(&bytes).is_ok();
-                        send(ws.message(text, &bytes));
-                    }
-                    // Stdin ended: close politely and wait for the answer.
-                    Some(None) | None => {
-                        lines = None;
-                        send(ws.close(self.close_code, ""));
-                        closing = Some(tokio::time::Instant::now() + CLOSE_WAIT);
-                    }
-                },
+                // Stdin ended, every line written: close politely, wait.
+                () = stdin_ended, if closing.is_none() => {
+                    stdin = None;
+                    close(self.close_code, String::new()).await;
+                    closing = Some(tokio::time::Instant::now() + CLOSE_WAIT);
+                }
                 event = events.recv() => {
                     let Some(Event::Client(_, event)) = event else {
                         if event.is_none() {
@@ -205,7 +215,7 @@ impl WsConnectArgs {
                     };
                     match event {
                         ClientEvent::Connected { .. } => {
-                            send(ws.request(&target.host, &target.path, &self.protocols, &self.headers));
+                            let _ = writer.send(ws.request(&target.host, &target.path, &self.protocols, &self.headers)).await;
                         }
                         ClientEvent::ConnectFailed { reason, .. } => {
                             out.error(&reason);
@@ -213,18 +223,33 @@ impl WsConnectArgs {
                         }
                         ClientEvent::Received(data) => {
                             for read in ws.feed(&data.preview) {
-                                match self.on_read(read, &ws, &out, &send) {
+                                match self.on_read(read, &out) {
                                     Step::Go => {}
+                                    Step::Pong(payload) => {
+                                        let _ = connection.send(ws.control(Opcode::Pong, &payload));
+                                    }
                                     Step::Upgraded => {
-                                        lines = Some(read_stdin());
+                                        let (ended, on_end) = oneshot::channel();
+                                        let task = tokio::spawn(forward_stdin(writer.clone(), self.binary, max_message, out, ended));
+                                        stdin = Some((task, on_end));
                                     }
                                     Step::Closed(code) => {
-                                        if closing.is_none() {
-                                            // Their close first: ours answers it.
-                                            send(ws.close(code.unwrap_or(1000), ""));
+                                        if let Some((task, _)) = stdin.take() {
+                                            task.abort();
                                         }
-                                        connection.disconnect();
+                                        if closing.is_none() {
+                                            // Their close first: ours answers it, with their code.
+                                            let code = code.filter(|c| close_code_is_valid(*c)).unwrap_or(1000);
+                                            close(code, String::new()).await;
+                                        }
                                         return ExitCode::SUCCESS;
+                                    }
+                                    Step::Violation(code, reason) => {
+                                        if let Some((task, _)) = stdin.take() {
+                                            task.abort();
+                                        }
+                                        close(code, reason).await;
+                                        return Exit::Failure.into();
                                     }
                                     Step::Fail(code) => return code,
                                 }
@@ -244,13 +269,7 @@ impl WsConnectArgs {
         }
     }
 
-    fn on_read(
-        &self,
-        read: ClientRead,
-        ws: &Client,
-        out: &Output,
-        send: &impl Fn(Vec<u8>) -> bool,
-    ) -> Step {
+    fn on_read(&self, read: ClientRead, out: &Output) -> Step {
         match read {
             ClientRead::Upgraded { status, protocol } => {
                 let mut text = format!("Connected: {status}");
@@ -286,7 +305,7 @@ impl WsConnectArgs {
                                 ("opcode", head.opcode.name().into()),
                                 ("mask", mask.unwrap_or_default().into()),
                                 ("len", head.len.into()),
-                                ("data", sanitize(&preview.preview).into()),
+                                ("data", escape_bytes(&preview.preview).into()),
                             ],
                         );
                     }
@@ -306,7 +325,7 @@ impl WsConnectArgs {
                                 ("type", if text { "text" } else { "binary" }.into()),
                                 ("frames", (frames as u64).into()),
                                 ("len", (data.len() as u64).into()),
-                                ("data", sanitize(&data).into()),
+                                ("data", escape_bytes(&data).into()),
                             ],
                         );
                         return Step::Go;
@@ -321,10 +340,7 @@ impl WsConnectArgs {
                         }
                     }
                 }
-                Read::Ping(payload) => {
-                    send(ws.control(Opcode::Pong, &payload));
-                    Step::Go
-                }
+                Read::Ping(payload) => Step::Pong(payload),
                 Read::Pong(_) => Step::Go,
                 Read::Close { code, reason } => {
                     let words = match code {
@@ -351,8 +367,7 @@ impl WsConnectArgs {
                 } => {
                     out.error(&format!("the server broke the protocol: {reason}"));
                     if fatal {
-                        send(ws.close(code, &reason));
-                        return Step::Fail(Exit::Failure.into());
+                        return Step::Violation(code, reason);
                     }
                     Step::Go
                 }
@@ -364,40 +379,59 @@ impl WsConnectArgs {
 /// What the loop does after a read.
 enum Step {
     Go,
+    /// Answer a ping with these bytes.
+    Pong(Vec<u8>),
     /// Upgraded: start reading stdin.
     Upgraded,
     /// The server closed (with this code).
     Closed(Option<u16>),
+    /// The server broke a rule: close with this code and reason, exit 1.
+    Violation(u16, String),
     /// End with this status.
     Fail(ExitCode),
 }
 
-/// Stdin's lines (without their line ending), then `None` at its end, on a
-/// bounded queue: a full queue stops reading (back-pressure).
-fn read_stdin() -> mpsc::Receiver<Option<Vec<u8>>> {
-    let (tx, rx) = mpsc::channel(STDIN_QUEUE);
-    tokio::spawn(async move {
-        let mut stdin = tokio::io::BufReader::new(tokio::io::stdin());
-        loop {
-            let mut line = Vec::new();
-            match stdin.read_until(b'\n', &mut line).await {
-                Ok(0) | Err(_) => {
-                    let _ = tx.send(None).await;
-                    return;
-                }
-                Ok(_) => {
-                    if line.ends_with(b"\n") {
+/// Sends each stdin line as a message (text, or binary with `--binary` or
+/// when not UTF-8), waiting for room: the server's pace is stdin's pace.
+/// Says `ended` once stdin is over and every line is queued.
+async fn forward_stdin(
+    writer: ClientWriter,
+    binary: bool,
+    max_message: usize,
+    out: Output,
+    ended: oneshot::Sender<()>,
+) {
+    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    loop {
+        let mut line = Vec::new();
+        match stdin.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                if line.ends_with(b"\n") {
+                    line.pop();
+                    if line.ends_with(b"\r") {
                         line.pop();
-                        if line.ends_with(b"\r") {
-                            line.pop();
-                        }
                     }
-                    if tx.send(Some(line)).await.is_err() {
-                        return;
-                    }
+                }
+                if line.len() > max_message {
+                    out.error(&format!(
+                        "a stdin line of {} B is over --max-message {max_message}; not sent",
+                        line.len()
+                    ));
+                    continue;
+                }
+                let opcode = if !binary && std::str::from_utf8(&line).is_ok() {
+                    Opcode::Text
+                } else {
+                    Opcode::Binary
+                };
+                let mut frame = Vec::with_capacity(line.len() + 14);
+                encode(&mut frame, true, opcode, &line, Some(new_mask()));
+                if !writer.send(frame).await {
+                    return;
                 }
             }
         }
-    });
-    rx
+    }
+    let _ = ended.send(());
 }

@@ -192,11 +192,14 @@ fn broken_rules_are_closed_with_their_codes_and_a_polite_peer_passes() {
     server.line_with("over the message cap of 1024 B → closing with 1009 (message too big)");
     assert_eq!(closed_with(addr, &masked(Opcode::Reserved(3), b"")), 1002);
     assert_eq!(closed_with(addr, &masked(Opcode::Ping, &[0; 126])), 1002);
-    // A head that announces 8 EiB is refused before anything is buffered.
-    let mut huge = vec![0x82, 0xff];
-    huge.extend_from_slice(&u64::MAX.to_be_bytes());
-    huge.extend_from_slice(&[1, 2, 3, 4]);
-    assert_eq!(closed_with(addr, &huge), 1009);
+    // A head that announces 1 TiB is refused before anything is buffered;
+    // one with the length's top bit set breaks RFC 6455 §5.2.
+    for (len, code) in [(1u64 << 40, 1009), (u64::MAX, 1002)] {
+        let mut huge = vec![0x82, 0xff];
+        huge.extend_from_slice(&len.to_be_bytes());
+        huge.extend_from_slice(&[1, 2, 3, 4]);
+        assert_eq!(closed_with(addr, &huge), code);
+    }
     // Exactly at the cap: answered.
     let (mut ws, _) = client(addr, None);
     ws.send(Message::binary(vec![1u8; 1024])).unwrap();
@@ -460,4 +463,45 @@ fn the_relay_tells_a_websocket_pair_frame_by_frame() {
     relay.line_with("server → client text frame · FIN · 15 B: Hello, Michael!");
     // A frame larger than any read is told once, whole.
     relay.line_with("client → server binary frame · FIN · 100000 B · mask ");
+}
+
+/// 20,000 lines of 1 KiB to a server that reads late: every one arrives
+/// (the client waits for room), then the close frame.
+#[test]
+fn ws_loses_no_line_to_a_slow_server_and_its_close_arrives() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(common::WAIT)).unwrap();
+        let mut ws = tungstenite::accept(stream).unwrap();
+        // Reads nothing for a while: the client's queues fill up.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let mut count = 0;
+        loop {
+            match ws.read() {
+                Ok(Message::Text(text)) => {
+                    assert_eq!(text.len(), 1000);
+                    count += 1;
+                }
+                Ok(Message::Close(frame)) => return (count, frame.map(|f| u16::from(f.code))),
+                Ok(_) => {}
+                Err(err) => panic!("after {count}: {err}"),
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    for i in 0..20_000 {
+        lines.extend_from_slice(format!("{i:05}{}\n", "x".repeat(995)).as_bytes());
+    }
+    let output = ws_client(&["ws", &format!("ws://{addr}/")], &lines);
+    let (count, close) = peer.join().unwrap();
+    assert_eq!((count, close), (20_000, Some(1000)));
+    // The server closed the TCP connection after our close: a clean end.
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

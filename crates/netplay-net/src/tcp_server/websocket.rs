@@ -183,7 +183,13 @@ impl WsConn {
                     }
                     self.answer(&mut actions, text, &data, behaviour, rules);
                 }
-                Read::Ping(payload) => self.send(&mut actions, Opcode::Pong, &payload),
+                // A control frame carries at most 125 bytes, even when a
+                // lenient read let a longer ping through.
+                Read::Ping(payload) => self.send(
+                    &mut actions,
+                    Opcode::Pong,
+                    &payload[..payload.len().min(125)],
+                ),
                 Read::Pong(_) => {}
                 Read::Close { code, .. } => {
                     // Answered with the same code (RFC 6455 §5.5.1), then
@@ -191,7 +197,14 @@ impl WsConn {
                     // code and reason).
                     if !self.close_sent {
                         self.close_sent = true;
-                        let payload = code.map(|code| close_payload(code, "")).unwrap_or_default();
+                        let payload = match code {
+                            Some(code) if frame::close_code_is_valid(code) => {
+                                close_payload(code, "")
+                            }
+                            // Never echo a code that may not be sent.
+                            Some(_) => close_payload(1002, "invalid close code"),
+                            None => Vec::new(),
+                        };
                         self.send(&mut actions, Opcode::Close, &payload);
                     }
                     actions.push(WsAction::End(crate::CloseReason::Peer));

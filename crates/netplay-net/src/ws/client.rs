@@ -26,6 +26,7 @@ pub enum ClientRead {
 /// One client's state.
 pub struct Client {
     key: String,
+    offered: Vec<String>,
     head: Vec<u8>,
     reader: Option<Reader>,
     strict: bool,
@@ -38,6 +39,7 @@ impl Client {
     pub fn new(strict: bool, max_message: usize) -> Self {
         Self {
             key: handshake::new_key(),
+            offered: Vec::new(),
             head: Vec::new(),
             reader: None,
             strict,
@@ -47,12 +49,13 @@ impl Client {
 
     /// The upgrade request for `host` (the Host header) and `path`.
     pub fn request(
-        &self,
+        &mut self,
         host: &str,
         path: &str,
         protocols: &[String],
         extra: &[String],
     ) -> Vec<u8> {
+        self.offered = protocols.to_vec();
         handshake::request(host, path, &self.key, protocols, extra)
     }
 
@@ -94,7 +97,7 @@ impl Client {
             .iter()
             .map(|h| (h.name.to_string(), h.value.to_vec()))
             .collect();
-        let protocol = match handshake::check_response(status, &pairs, &self.key) {
+        let protocol = match handshake::check_response(status, &pairs, &self.key, &self.offered) {
             Ok(protocol) => protocol,
             Err(why) => {
                 return vec![ClientRead::Refused(format!(
@@ -143,7 +146,7 @@ mod tests {
 
     #[test]
     fn a_client_upgrades_against_the_server_side_and_reads_what_follows() {
-        let client_side = Client::new(true, 1024);
+        let mut client_side = Client::new(true, 1024);
         let request = client_side.request("h", "/x", &["chat".into()], &["X-Test: 1".into()]);
         let ServerSide::Upgraded(upgrade, _) = accept(&request, &["chat".into()]) else {
             panic!("refused");

@@ -70,7 +70,10 @@ pub fn accept(bytes: &[u8], protocols: &[String]) -> ServerSide {
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut request = httparse::Request::new(&mut headers);
     let used = match request.parse(bytes) {
-        Ok(httparse::Status::Complete(used)) => used,
+        Ok(httparse::Status::Complete(used)) if used <= MAX_HEAD => used,
+        Ok(httparse::Status::Complete(_)) => {
+            return refuse(400, &format!("a request head over {MAX_HEAD} B"))
+        }
         Ok(httparse::Status::Partial) if bytes.len() <= MAX_HEAD => return ServerSide::Partial,
         Ok(httparse::Status::Partial) => {
             return refuse(400, &format!("a request head over {MAX_HEAD} B"))
@@ -96,6 +99,9 @@ pub fn accept(bytes: &[u8], protocols: &[String]) -> ServerSide {
     }
     if request.version != Some(1) {
         return refuse(400, "a WebSocket upgrade needs HTTP/1.1");
+    }
+    if header("host").is_empty() {
+        return refuse(400, "no Host header (HTTP/1.1 requires one)");
     }
     if !has_token("upgrade", "websocket") {
         return refuse(400, "no `Upgrade: websocket` header");
@@ -183,12 +189,14 @@ pub fn request(
     head.into_bytes()
 }
 
-/// Checks a server's answer to a request made with `key`: the chosen
-/// subprotocol (if any), or why the upgrade failed, in words.
+/// Checks a server's answer to a request made with `key` offering
+/// `offered` subprotocols: the chosen one (if any), or why the upgrade
+/// failed, in words.
 pub fn check_response(
     status: u16,
     headers: &[(String, Vec<u8>)],
     key: &str,
+    offered: &[String],
 ) -> Result<Option<String>, String> {
     let header = |name: &str| {
         headers
@@ -203,12 +211,36 @@ pub fn check_response(
     }
     let expected = accept_key(key);
     match header("sec-websocket-accept") {
-        None => Err("the 101 has no Sec-WebSocket-Accept header".into()),
-        Some(got) if got != expected => Err(format!(
-            "Sec-WebSocket-Accept is {}, but the key asks for {expected}: the server did not read our key",
-            crate::text::sanitize_str(&got)
+        None => return Err("the 101 has no Sec-WebSocket-Accept header".into()),
+        Some(got) if got != expected => {
+            return Err(format!(
+                "Sec-WebSocket-Accept is {}, but the key asks for {expected}: the server did not read our key",
+                crate::text::sanitize_str(&got)
+            ))
+        }
+        Some(_) => {}
+    }
+    let token = |name: &str, token: &str| {
+        header(name).is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    };
+    if !token("upgrade", "websocket") {
+        return Err("the 101 has no `Upgrade: websocket` header".into());
+    }
+    if !token("connection", "upgrade") {
+        return Err("the 101 has no `Connection: Upgrade` header".into());
+    }
+    if let Some(extensions) = header("sec-websocket-extensions") {
+        return Err(format!(
+            "the server chose extensions ({}) that were not offered",
+            crate::text::sanitize_str(&extensions)
+        ));
+    }
+    match header("sec-websocket-protocol") {
+        Some(chosen) if !offered.contains(&chosen) => Err(format!(
+            "the server chose the subprotocol {}, which was not offered",
+            crate::text::sanitize_str(&chosen)
         )),
-        Some(_) => Ok(header("sec-websocket-protocol")),
+        chosen => Ok(chosen),
     }
 }
 
@@ -258,6 +290,7 @@ mod tests {
                 good.replace("Sec-WebSocket-Key: ", "Sec-WebSocket-Key: x"),
                 "16 bytes",
             ),
+            (good.replace("Host: h\r\n", ""), "Host"),
         ] {
             match accept(broken.as_bytes(), &[]) {
                 ServerSide::Refused(reason, answer) => {
@@ -277,13 +310,24 @@ mod tests {
     fn a_wrong_accept_is_said_plainly() {
         let key = new_key();
         let headers = vec![("Sec-WebSocket-Accept".to_string(), b"nope".to_vec())];
-        let err = check_response(101, &headers, &key).unwrap_err();
+        let err = check_response(101, &headers, &key, &[]).unwrap_err();
         assert!(err.contains("did not read our key"), "{err}");
-        let headers = vec![(
-            "sec-websocket-accept".to_string(),
-            accept_key(&key).into_bytes(),
-        )];
-        assert_eq!(check_response(101, &headers, &key), Ok(None));
-        assert!(check_response(200, &headers, &key).is_err());
+        let mut headers = vec![
+            (
+                "sec-websocket-accept".to_string(),
+                accept_key(&key).into_bytes(),
+            ),
+            ("Upgrade".to_string(), b"websocket".to_vec()),
+            ("Connection".to_string(), b"Upgrade".to_vec()),
+        ];
+        assert_eq!(check_response(101, &headers, &key, &[]), Ok(None));
+        assert!(check_response(200, &headers, &key, &[]).is_err());
+        headers.push(("Sec-WebSocket-Protocol".to_string(), b"evil".to_vec()));
+        let err = check_response(101, &headers, &key, &["chat".into()]).unwrap_err();
+        assert!(err.contains("not offered"), "{err}");
+        headers.pop();
+        headers.remove(1);
+        let err = check_response(101, &headers, &key, &[]).unwrap_err();
+        assert!(err.contains("Upgrade: websocket"), "{err}");
     }
 }

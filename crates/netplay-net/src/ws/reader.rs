@@ -9,6 +9,13 @@ use super::frame::{self, apply_mask, parse_head, Head, Opcode};
 /// The default message cap (a frame or a reassembled message).
 pub const MAX_MESSAGE: usize = 16 * 1024 * 1024;
 
+/// The most frames one message may take (a flood of empty fragments is
+/// refused with 1009, as a message too big).
+pub const MAX_FRAGMENTS: usize = 65_536;
+
+/// Buffer room kept between frames.
+const RETAINED: usize = 64 * 1024;
+
 /// How much of each frame's payload a [`Read::Frame`] keeps for display.
 pub const FRAME_PREVIEW: usize = 256;
 
@@ -114,6 +121,26 @@ impl Reader {
             let Some(head) = parse_head(&self.buffer[at..]) else {
                 break;
             };
+            if head.len >> 63 != 0 {
+                let reason = "a 64-bit length with its top bit set (RFC 6455 §5.2: it must be 0)"
+                    .to_string();
+                self.fail(&mut out, reason, 1002, true);
+                break;
+            }
+            // A continuation counts with the message it continues, before
+            // any of its payload is held.
+            let so_far = match (head.opcode, &self.partial) {
+                (Opcode::Continuation, Some((_, data, _))) => data.len() as u64,
+                _ => 0,
+            };
+            if so_far + head.len > self.max_message as u64 {
+                let reason = format!(
+                    "a fragmented message over the message cap of {} B",
+                    self.max_message
+                );
+                self.fail(&mut out, reason, 1009, true);
+                break;
+            }
             if head.len > self.max_message as u64 {
                 self.fail(
                     &mut out,
@@ -126,7 +153,19 @@ impl Reader {
                 );
                 break;
             }
-            let total = head.head_len + head.len as usize;
+            // Below the cap, so it fits a usize: no wrapping.
+            let Some(total) = usize::try_from(head.len)
+                .ok()
+                .and_then(|len| len.checked_add(head.head_len))
+            else {
+                self.fail(
+                    &mut out,
+                    "a frame length this machine cannot hold".into(),
+                    1009,
+                    true,
+                );
+                break;
+            };
             if self.buffer.len() - at < total {
                 break;
             }
@@ -138,6 +177,11 @@ impl Reader {
             self.frame(head, payload, &mut out);
         }
         self.buffer.drain(..at);
+        // A big frame's room is given back once it is read: an idle
+        // connection holds no leftover megabytes.
+        if self.buffer.capacity() > RETAINED && self.buffer.len() <= RETAINED {
+            self.buffer.shrink_to(RETAINED);
+        }
         out
     }
 
@@ -236,6 +280,11 @@ impl Reader {
                     );
                     return;
                 };
+                if frames >= MAX_FRAGMENTS {
+                    let reason = format!("a message in more than {MAX_FRAGMENTS} frames");
+                    self.fail(out, reason, 1009, true);
+                    return;
+                }
                 if data.len() + payload.len() > self.max_message {
                     let reason = format!(
                         "a fragmented message over the message cap of {} B",
@@ -481,5 +530,74 @@ mod tests {
             code: Some(1001),
             reason: "bye".into()
         }));
+    }
+
+    #[test]
+    fn lengths_that_would_wrap_or_have_the_top_bit_are_refused_without_a_panic() {
+        for (len, code) in [
+            (u64::MAX - 9, 1002),
+            (1u64 << 63, 1002),
+            ((1u64 << 62) + 3, 1009),
+        ] {
+            let mut reader = Reader::new(Role::Server, true, usize::MAX);
+            let mut wire = vec![0x82, 0xff];
+            wire.extend_from_slice(&len.to_be_bytes());
+            wire.extend_from_slice(&[1, 2, 3, 4]);
+            wire.extend_from_slice(&[0; 20]);
+            let reads = reader.feed(&wire);
+            if code == 1009 && usize::BITS == 64 {
+                // Within usize: held for more bytes, no panic, no wrap.
+                assert!(
+                    reads.is_empty()
+                        || matches!(reads.last(), Some(Read::Violation { code: 1009, .. }))
+                );
+            } else {
+                assert!(
+                    matches!(reads.last(), Some(Read::Violation { code: c, .. }) if *c == code),
+                    "{len}: {reads:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_continuation_over_the_cap_is_refused_at_its_head_and_empty_fragments_are_capped() {
+        let mut reader = Reader::new(Role::Server, true, 1000);
+        let mut reads = reader.feed(&client_frame(false, Opcode::Binary, &[0; 900]));
+        // Only the head of a 200 B continuation: 1,100 B would be over.
+        let mut head = client_frame(false, Opcode::Continuation, &[0; 200]);
+        head.truncate(8);
+        reads.extend(reader.feed(&head));
+        assert!(
+            matches!(reads.last(), Some(Read::Violation { code: 1009, .. })),
+            "{reads:?}"
+        );
+
+        let mut reader = Reader::new(Role::Server, true, MAX_MESSAGE);
+        let mut reads = reader.feed(&client_frame(false, Opcode::Text, b""));
+        let empty = client_frame(false, Opcode::Continuation, b"");
+        for _ in 0..MAX_FRAGMENTS {
+            if reader.failed() {
+                break;
+            }
+            reads.extend(reader.feed(&empty));
+        }
+        assert!(reader.failed());
+        assert!(matches!(
+            reads.last(),
+            Some(Read::Violation { code: 1009, .. })
+        ));
+    }
+
+    #[test]
+    fn a_big_frames_buffer_is_given_back() {
+        let mut reader = Reader::new(Role::Server, true, MAX_MESSAGE);
+        let reads = reader.feed(&client_frame(true, Opcode::Binary, &vec![1; 4 << 20]));
+        assert_eq!(messages(&reads).len(), 1);
+        assert!(
+            reader.buffer.capacity() <= RETAINED,
+            "{}",
+            reader.buffer.capacity()
+        );
     }
 }
