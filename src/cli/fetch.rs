@@ -259,6 +259,13 @@ async fn exchange(
             }
             // The body streams to stdout as it arrives: the events are in it.
             HttpEvent::Sse(_) => {}
+            // fetch is not a WebSocket client: say so and close politely.
+            HttpEvent::WebSocket(event) => {
+                if let crate::net::ws::WsEvent::Upgraded { .. } = *event {
+                    out.error("the server switched to WebSocket (101); `netplay ws URL` speaks it — closing");
+                    handle.ws_send(crate::net::http::fetch::WsSend::Close(1000));
+                }
+            }
             HttpEvent::Warning(warning) => {
                 if args.verbose {
                     diag(&out, "warning", &format!("* warning: {warning}"));

@@ -505,3 +505,24 @@ fn ws_loses_no_line_to_a_slow_server_and_its_close_arrives() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn fetch_checks_the_101_of_a_ws_url_and_hands_over_to_netplay_ws() {
+    let server = Server::start(&["ws", "serve", "127.0.0.1:0"]);
+    let addr = server.address("Listening on ");
+    let output = ws_client(&["fetch", &format!("ws://{addr}/")], b"");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("`netplay ws URL` speaks it"), "{stderr}");
+    server.line_with("close frame · FIN · 2 B · mask ");
+    // A 101 whose accept key is wrong is no WebSocket, said plainly.
+    let reply: &'static [u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: d3Jvbmc=\r\n\r\n";
+    let addr = common::answering_server(reply.to_vec());
+    let output = ws_client(&["fetch", &format!("ws://{addr}/")], b"");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no WebSocket: Sec-WebSocket-Accept is d3Jvbmc="),
+        "{stderr}"
+    );
+}

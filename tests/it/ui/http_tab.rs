@@ -399,3 +399,55 @@ async fn http_tab_shows_an_event_stream_live() {
     assert!(!text.contains('\x1b'), "the peer's escape is shown escaped");
     finish.send(()).unwrap();
 }
+
+/// A ws:// URL fills the upgrade request; after the checked 101 the same
+/// socket stays open, the frames show both ways, F8 sends the editor as a
+/// message, Esc closes with 1000 and the request comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_tab_upgrades_to_a_websocket_and_talks() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    app.on_key(alt('w'));
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    let port = port_after(&text, "Listening on 127.0.0.1:");
+
+    app.on_key(alt('1'));
+    set_field(&mut app, &format!("ws://127.0.0.1:{port}/chat"));
+    let text = show(&mut app);
+    assert!(
+        text.contains("Upgrade: websocket") && text.contains("Sec-WebSocket-Key: "),
+        "{text}"
+    );
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "text frame · FIN · 8 B: Welcome!").await;
+    assert!(text.contains("101 Switching Protocols"), "{text}");
+    assert!(
+        text.contains("WebSocket message · F8 sends it as text"),
+        "{text}"
+    );
+    type_text(&mut app, "Michael");
+    app.on_key(key(KeyCode::F(8)));
+    let text = pump_until(&mut app, &mut rx, "Hello, Michael!").await;
+    assert!(
+        text.contains("text frame · FIN · 7 B · mask "),
+        "our frame is masked: {text}"
+    );
+    app.on_key(key(KeyCode::Esc));
+    let text = pump_until(
+        &mut app,
+        &mut rx,
+        "close frame · FIN · 2 B · 1000 (normal closure)",
+    )
+    .await;
+    let text = if text.contains("Request (edit") {
+        text
+    } else {
+        pump_until(&mut app, &mut rx, "Request (edit").await
+    };
+    assert!(
+        text.contains("GET /chat HTTP/1.1"),
+        "the request is back: {text}"
+    );
+}

@@ -11,6 +11,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use url::Url;
 
+mod websocket;
+
+pub use websocket::WsSend;
+
 use super::body::{BodyCollector, BodyFile};
 use super::response::{Output, ResponseParser};
 use super::tls::{self, TlsOptions};
@@ -84,6 +88,7 @@ pub enum BodyTarget {
 pub struct FetchHandle {
     id: RequestId,
     stop: tokio::sync::watch::Sender<bool>,
+    websocket: tokio::sync::mpsc::Sender<WsSend>,
 }
 
 impl FetchHandle {
@@ -95,6 +100,12 @@ impl FetchHandle {
     /// Abandons the request; a `Failed { reason: "cancelled" }` follows.
     pub fn cancel(&self) {
         self.stop.send_replace(true);
+    }
+
+    /// Asks the upgraded WebSocket to send a message, ping or close;
+    /// `false` when none is open or 64 requests already wait.
+    pub fn ws_send(&self, what: WsSend) -> bool {
+        self.websocket.try_send(what).is_ok()
     }
 }
 
@@ -119,8 +130,13 @@ pub fn fetch(engine: &Engine, request: FetchRequest) -> FetchHandle {
         sse: None,
         streaming: Arc::new(AtomicBool::new(false)),
     };
-    engine.spawn(task.run(request, stop));
-    FetchHandle { id, stop: stop_tx }
+    let (websocket, commands) = tokio::sync::mpsc::channel(64);
+    engine.spawn(task.run(request, stop, commands));
+    FetchHandle {
+        id,
+        stop: stop_tx,
+        websocket,
+    }
 }
 
 trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -160,7 +176,12 @@ impl Fetch {
         self.started.elapsed()
     }
 
-    async fn run(mut self, request: FetchRequest, mut stop: StopFlag) {
+    async fn run(
+        mut self,
+        request: FetchRequest,
+        mut stop: StopFlag,
+        mut commands: tokio::sync::mpsc::Receiver<WsSend>,
+    ) {
         if let BodyTarget::File(path) = &request.body {
             // A file that cannot be written fails the request before any
             // byte is downloaded.
@@ -181,7 +202,7 @@ impl Fetch {
         let limit = request.timeout;
         let ended = {
             let streaming = Arc::clone(&self.streaming);
-            let exchange = self.exchange(&request);
+            let exchange = self.exchange(&request, &mut commands);
             tokio::pin!(exchange);
             let deadline = tokio::time::sleep(limit);
             tokio::pin!(deadline);
@@ -227,7 +248,11 @@ impl Fetch {
         self.emit(event).await;
     }
 
-    async fn exchange(&mut self, request: &FetchRequest) -> Result<(), String> {
+    async fn exchange(
+        &mut self,
+        request: &FetchRequest,
+        commands: &mut tokio::sync::mpsc::Receiver<WsSend>,
+    ) -> Result<(), String> {
         let url = &request.url;
         let host = url.host_str().ok_or("the URL has no host")?.to_string();
         let port = url
@@ -239,7 +264,7 @@ impl Fetch {
             format!("{host}:{port}")
         };
         // A bad CA file is the user's to fix: say so before touching the network.
-        let tls_client = if url.scheme() == "https" {
+        let tls_client = if matches!(url.scheme(), "https" | "wss") {
             Some(tls::client(&request.tls, &["http/1.1"])?)
         } else {
             None
@@ -328,6 +353,29 @@ impl Fetch {
             for output in outputs {
                 match output {
                     Output::Interim(head) => self.emit(HttpEvent::Interim(Box::new(head))).await,
+                    Output::Head(head)
+                        if head.status == 101
+                            && websocket::upgrade_key(&request.wire).is_some() =>
+                    {
+                        let key = websocket::upgrade_key(&request.wire).unwrap_or_default();
+                        let offered = websocket::offered_protocols(&request.wire);
+                        let checked = crate::ws::handshake::check_response(
+                            101,
+                            &head.headers,
+                            &key,
+                            &offered,
+                        );
+                        self.body = Some(BodyCollector::new(None, BodyFile::None));
+                        self.emit(HttpEvent::Head(Box::new(head))).await;
+                        let protocol = checked.map_err(|why| format!("no WebSocket: {why}"))?;
+                        self.streaming.store(true, Ordering::Relaxed);
+                        let path = request.url.path().to_string();
+                        self.emit(HttpEvent::WebSocket(Box::new(
+                            crate::ws::WsEvent::Upgraded { path, protocol },
+                        )))
+                        .await;
+                        return self.websocket(&mut io, parser.take_rest(), commands).await;
+                    }
                     Output::Head(head) => {
                         if let Some(reason) = request.refuse.reason(&head) {
                             self.emit(HttpEvent::Head(Box::new(head))).await;

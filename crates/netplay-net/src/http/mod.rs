@@ -70,6 +70,9 @@ pub enum HttpEvent {
     /// The body's framing did something a strict parser refuses (said
     /// once per kind per response).
     Warning(String),
+    /// The upgraded WebSocket: the checked 101, each frame either way,
+    /// reassembled messages, broken rules.
+    WebSocket(Box<crate::ws::WsEvent>),
     /// One Server-Sent Event of a `text/event-stream` body, as it arrived
     /// (the body itself still streams and is saved whole).
     Sse(Box<sse::SseEvent>),

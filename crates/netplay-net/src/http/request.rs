@@ -24,10 +24,10 @@ pub fn parse_url(text: &str) -> Result<Url, String> {
     });
     let url = url.map_err(|err| format!("bad URL: {err}"))?;
     match url.scheme() {
-        "http" | "https" => {}
+        "http" | "https" | "ws" | "wss" => {}
         other => {
             return Err(format!(
-                "unsupported scheme '{}': netplay speaks http:// and https://",
+                "unsupported scheme '{}': netplay speaks http://, https://, ws:// and wss://",
                 crate::text::sanitize_str(other)
             ))
         }
@@ -63,6 +63,16 @@ pub fn target(url: &Url) -> String {
 /// The editable request text for `method` on `url` (LF line endings; the
 /// wire form uses CRLF).
 pub fn default_request(url: &Url, method: &str) -> String {
+    // A ws:// URL: the upgrade request, with a fresh key (RFC 6455 §4.1).
+    if matches!(url.scheme(), "ws" | "wss") {
+        return format!(
+            "GET {} HTTP/1.1\nHost: {}\nUser-Agent: {}\nUpgrade: websocket\nConnection: Upgrade\nSec-WebSocket-Key: {}\nSec-WebSocket-Version: 13\n\n",
+            target(url),
+            host_header(url),
+            user_agent(),
+            crate::ws::handshake::new_key()
+        );
+    }
     format!(
         "{method} {} HTTP/1.1\nHost: {}\nUser-Agent: {}\nAccept: */*\nConnection: close\n\n",
         target(url),
@@ -141,6 +151,14 @@ fn merged_fields(url: &Url, headers: &[(String, String)]) -> Vec<(String, String
         ("Accept".into(), "*/*".into()),
         ("Connection".into(), "close".into()),
     ];
+    // A ws:// URL asks for the upgrade (RFC 6455 §4.1), with a fresh key.
+    if matches!(url.scheme(), "ws" | "wss") {
+        fields.truncate(2);
+        fields.push(("Upgrade".into(), "websocket".into()));
+        fields.push(("Connection".into(), "Upgrade".into()));
+        fields.push(("Sec-WebSocket-Key".into(), crate::ws::handshake::new_key()));
+        fields.push(("Sec-WebSocket-Version".into(), "13".into()));
+    }
     for (name, value) in headers {
         match fields
             .iter_mut()

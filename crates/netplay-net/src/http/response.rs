@@ -117,6 +117,16 @@ pub enum Output {
     Done,
 }
 
+impl ResponseParser {
+    /// The bytes received after what was parsed (after a 101's head: the
+    /// first frames of the new protocol).
+    pub fn take_rest(&mut self) -> Vec<u8> {
+        let rest = self.buffer[self.start..].to_vec();
+        self.start = self.buffer.len();
+        rest
+    }
+}
+
 /// Why a response could not be read, in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError(pub String);

@@ -13,6 +13,8 @@ use crate::ws::handshake::{self, ServerSide};
 use crate::ws::{Read, Reader, Role};
 use crate::Payload;
 
+pub use crate::ws::WsEvent;
+
 /// How a server speaks WebSocket (given to its connections at accept).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WsOptions {
@@ -33,50 +35,6 @@ impl Default for WsOptions {
             strict: true,
         }
     }
-}
-
-/// What a WebSocket connection reports.
-#[derive(Debug, Clone)]
-pub enum WsEvent {
-    /// The `101` went out.
-    Upgraded {
-        /// The request target.
-        path: String,
-        /// The subprotocol chosen.
-        protocol: Option<String>,
-    },
-    /// The request was not a valid upgrade (answered with a 4xx, closed).
-    Refused {
-        /// Why, in words.
-        reason: String,
-    },
-    /// A frame, either way.
-    Frame {
-        /// Sent by the server (else received).
-        out: bool,
-        /// Its head (FIN, RSV, opcode, mask key, length).
-        head: Head,
-        /// The start of its payload, unmasked.
-        preview: Payload,
-    },
-    /// A message of more than one frame, reassembled.
-    Message {
-        /// Text or binary.
-        text: bool,
-        /// How many frames carried it.
-        frames: usize,
-        /// Its start, and exact length.
-        data: Payload,
-    },
-    /// The peer broke a rule of RFC 6455.
-    Violation {
-        /// What was wrong.
-        reason: String,
-        /// The close code the rule calls for.
-        code: u16,
-        /// The connection is being failed for it.
-        fatal: bool,
-    },
 }
 
 /// What the connection must do after a read.

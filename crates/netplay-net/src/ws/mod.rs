@@ -10,10 +10,12 @@
 //! speak to it with one (tungstenite) as the real peer.
 
 pub mod client;
+mod event;
 pub mod frame;
 pub mod handshake;
 pub mod reader;
 pub mod scanner;
 
+pub use event::WsEvent;
 pub use frame::{Head, Opcode};
 pub use reader::{Read, Reader, Role, MAX_MESSAGE};

@@ -76,7 +76,9 @@ impl crate::ui::shell::tab::TabDraw for HttpTab {
         let [request_area, response_area] =
             Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
                 .areas(main);
-        let editor_title = if self.edited {
+        let editor_title = if self.ws_open() {
+            " WebSocket message · F8 sends it as text · F9 ping · Esc closes (1000) "
+        } else if self.edited {
             " Request (edited; F4 resets) "
         } else {
             " Request (edit freely) "

@@ -34,7 +34,9 @@ pub mod keys;
 mod requests;
 mod sse_log;
 mod view;
+mod ws_log;
 use crate::format::precise;
+use crate::net::http::fetch::WsSend;
 use crate::net::http::request::{
     default_request, file_name_for, method_of, parse_url, to_wire, with_method, METHODS,
 };
@@ -133,6 +135,8 @@ struct Exchange {
     body: Option<BodySummary>,
     /// A `text/event-stream` body's events, live.
     events: sse_log::SseLog,
+    /// After a 101 to a WebSocket upgrade: the frames.
+    ws: ws_log::WsLog,
     timings: Option<Timings>,
     error: Option<String>,
     finished: bool,
@@ -158,6 +162,8 @@ pub struct HttpTab {
     /// them sanitizes and wraps up to 64 KiB of body, so it is done once per
     /// change, not once per frame.
     rendered: Option<(RenderKey, Vec<Line<'static>>)>,
+    /// The request, while the editor composes WebSocket messages.
+    stashed_request: Option<String>,
     handle: Option<FetchHandle>,
     last: Option<RequestId>,
     exchange: Exchange,
@@ -190,6 +196,7 @@ impl HttpTab {
             revision: 0,
             rendered: None,
             handle: None,
+            stashed_request: None,
             last: None,
             exchange: Exchange::default(),
             redirects: Vec::new(),
@@ -263,6 +270,9 @@ impl HttpTab {
             }
             Action::CaFile => self.focus = Focus::CaFile,
             Action::Insecure => self.insecure = !self.insecure,
+            Action::Send if self.ws_open() => self.ws_message(),
+            Action::Follow if self.ws_open() => self.ws_do(WsSend::Ping(b"netplay".to_vec())),
+            Action::Cancel if self.ws_open() => self.ws_do(WsSend::Close(1000)),
             Action::Send => self.send(engine),
             Action::Follow => self.follow_redirect(engine),
             Action::Cancel => match &self.handle {
@@ -336,6 +346,10 @@ impl HttpTab {
 
     /// Sends the request in the editor to the URL's host.
     fn send(&mut self, engine: &Engine) {
+        // The editor held a WebSocket message: the request comes back first.
+        if let Some(request) = self.stashed_request.take() {
+            self.set_editor(&request);
+        }
         // A curl command typed into the URL field: Enter takes it in.
         let typed = self.url.text().trim_start().to_string();
         if typed.starts_with("curl ") {
@@ -464,6 +478,7 @@ impl HttpTab {
             }
             HttpEvent::Trailers(trailers) => exchange.trailers = trailers,
             HttpEvent::Sse(event) => exchange.events.push(*event),
+            HttpEvent::WebSocket(event) => self.on_websocket(*event),
             // Shown with the head's own warnings.
             HttpEvent::Warning(warning) => {
                 if let Some(head) = exchange.head.as_mut() {
@@ -515,6 +530,7 @@ impl HttpTab {
                 self.status = Status::new(Kind::Error, format!("Save failed: {reason}"));
             }
         }
+        self.restore_request();
     }
 }
 

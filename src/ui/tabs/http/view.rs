@@ -123,6 +123,10 @@ impl HttpTab {
         if exchange.events.any() {
             exchange.events.lines(width, out);
         }
+        if exchange.ws.any() {
+            exchange.ws.lines(width, out);
+            return;
+        }
         let Some(body) = &exchange.body else {
             if !exchange.finished {
                 let waiting = if exchange.events.any() {

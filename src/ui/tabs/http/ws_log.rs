@@ -1,0 +1,165 @@
+//! The HTTP tab after a `101` to a WebSocket upgrade: the frames both ways
+//! (FIN, RSV, opcode, mask key, length, the payload's start), reassembled
+//! messages and broken rules, in the response pane — the last [`KEPT`],
+//! with exact counts beside them.
+
+use std::collections::VecDeque;
+
+use ratatui::style::Style;
+use ratatui::text::Line;
+
+use super::{Focus, HttpTab, Status};
+use crate::format::count;
+use crate::narrate::{Kind, Narration};
+use crate::net::http::fetch::WsSend;
+use crate::net::ws::WsEvent;
+use crate::text::sanitize;
+use crate::ui::shell::theme;
+use crate::ui::widgets::log_view::wrap;
+
+/// Entries kept.
+pub const KEPT: usize = 500;
+
+/// How much of a frame's payload a line shows.
+const SHOWN_DATA: usize = 512;
+
+/// The WebSocket of one exchange.
+#[derive(Debug, Default)]
+pub struct WsLog {
+    entries: VecDeque<Narration>,
+    frames_in: u64,
+    frames_out: u64,
+    /// The 101 came back checked: the socket is a WebSocket now.
+    pub upgraded: Option<Option<String>>,
+}
+
+impl WsLog {
+    /// Folds one event in.
+    pub fn push(&mut self, event: WsEvent) {
+        let line = match &event {
+            WsEvent::Upgraded { protocol, .. } => {
+                self.upgraded = Some(protocol.clone());
+                return;
+            }
+            WsEvent::Frame { out, head, preview } => {
+                if *out {
+                    self.frames_out += 1;
+                } else {
+                    self.frames_in += 1;
+                }
+                let (who, kind) = if *out {
+                    ("→", Kind::Out)
+                } else {
+                    ("←", Kind::In)
+                };
+                crate::narrate::websocket::frame_line(who, kind, head, preview)
+            }
+            _ => crate::narrate::websocket::narrate(crate::net::ConnId(0), &event),
+        };
+        if self.entries.len() == KEPT {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(line);
+    }
+
+    /// Whether the exchange upgraded.
+    pub fn any(&self) -> bool {
+        self.upgraded.is_some()
+    }
+
+    /// The pane's lines: the counts, then every kept entry.
+    pub fn lines(&self, width: usize, out: &mut Vec<Line<'static>>) {
+        let protocol = match &self.upgraded {
+            Some(Some(protocol)) => format!(" · subprotocol {}", sanitize(protocol.as_bytes())),
+            _ => String::new(),
+        };
+        out.push(Line::styled(
+            format!(
+                "── WebSocket{protocol} · {} frames in · {} out · the last {} kept ──",
+                count(self.frames_in),
+                count(self.frames_out),
+                self.entries.len()
+            ),
+            theme::dim(),
+        ));
+        for entry in &self.entries {
+            let mut text = format!(
+                "{} {}",
+                entry.kind.marker(),
+                entry.text.trim_start_matches("#0 ")
+            );
+            if let Some(data) = &entry.data {
+                let shown = &data.preview[..data.preview.len().min(SHOWN_DATA)];
+                text.push_str(&sanitize(shown));
+                if shown.len() < data.len {
+                    text.push('…');
+                }
+            }
+            let style = match entry.kind {
+                Kind::Error => theme::error(),
+                Kind::Out | Kind::Echo => theme::outgoing(),
+                _ => Style::default(),
+            };
+            for piece in wrap(&text, width.max(8)) {
+                out.push(Line::styled(piece, style));
+            }
+        }
+    }
+}
+
+/// The HTTP tab's side of an upgraded WebSocket: the editor becomes the
+/// message composer (F8 sends, F9 pings, Esc closes).
+impl HttpTab {
+    /// Folds a WebSocket event of the request in flight.
+    pub(super) fn on_websocket(&mut self, event: WsEvent) {
+        let upgraded = matches!(event, WsEvent::Upgraded { .. });
+        self.exchange.ws.push(event);
+        if upgraded {
+            // The request comes back when the WebSocket ends.
+            self.stashed_request = Some(self.request_text());
+            self.set_editor("");
+            self.focus = Focus::Request;
+            self.status = Status::new(
+                Kind::Good,
+                "101 Switching Protocols: a WebSocket now — type a message, F8 sends it; F9 pings; Esc closes",
+            );
+        }
+    }
+
+    /// Whether an upgraded WebSocket is open on the request in flight.
+    pub(super) fn ws_open(&self) -> bool {
+        self.handle.is_some() && self.exchange.ws.any()
+    }
+
+    /// F8 on an open WebSocket: the editor's text as a text message.
+    pub(super) fn ws_message(&mut self) {
+        let text = self.request_text();
+        self.ws_do(WsSend::Message {
+            text: true,
+            data: text.into_bytes(),
+        });
+        self.set_editor("");
+    }
+
+    pub(super) fn ws_do(&mut self, what: WsSend) {
+        let sent = self
+            .handle
+            .as_ref()
+            .is_some_and(|handle| handle.ws_send(what));
+        if !sent {
+            self.status = Status::new(
+                Kind::Error,
+                "not sent: 64 messages already wait for the server",
+            );
+        }
+    }
+
+    /// Once the WebSocket has ended, the editor holds the request again.
+    pub(super) fn restore_request(&mut self) {
+        if self.handle.is_none() {
+            if let Some(request) = self.stashed_request.take() {
+                self.set_editor(&request);
+            }
+        }
+    }
+}
