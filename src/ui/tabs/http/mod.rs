@@ -163,7 +163,7 @@ pub struct HttpTab {
     /// change, not once per frame.
     rendered: Option<(RenderKey, Vec<Line<'static>>)>,
     /// The request, while the editor composes WebSocket messages.
-    stashed_request: Option<String>,
+    stashed_request: Option<(String, bool)>,
     handle: Option<FetchHandle>,
     last: Option<RequestId>,
     exchange: Exchange,
@@ -347,8 +347,9 @@ impl HttpTab {
     /// Sends the request in the editor to the URL's host.
     fn send(&mut self, engine: &Engine) {
         // The editor held a WebSocket message: the request comes back first.
-        if let Some(request) = self.stashed_request.take() {
+        if let Some((request, edited)) = self.stashed_request.take() {
             self.set_editor(&request);
+            self.edited = edited;
         }
         // A curl command typed into the URL field: Enter takes it in.
         let typed = self.url.text().trim_start().to_string();

@@ -47,12 +47,8 @@ impl WsLog {
                 } else {
                     self.frames_in += 1;
                 }
-                let (who, kind) = if *out {
-                    ("→", Kind::Out)
-                } else {
-                    ("←", Kind::In)
-                };
-                crate::narrate::websocket::frame_line(who, kind, head, preview)
+                let kind = if *out { Kind::Out } else { Kind::In };
+                crate::narrate::websocket::frame_line("", kind, head, preview)
             }
             _ => crate::narrate::websocket::narrate(crate::net::ConnId(0), &event),
         };
@@ -83,11 +79,8 @@ impl WsLog {
             theme::dim(),
         ));
         for entry in &self.entries {
-            let mut text = format!(
-                "{} {}",
-                entry.kind.marker(),
-                entry.text.trim_start_matches("#0 ")
-            );
+            let words = entry.text.trim_start_matches("#0 ").trim_start();
+            let mut text = format!("{} {words}", entry.kind.marker());
             if let Some(data) = &entry.data {
                 let shown = &data.preview[..data.preview.len().min(SHOWN_DATA)];
                 text.push_str(&sanitize(shown));
@@ -116,7 +109,7 @@ impl HttpTab {
         self.exchange.ws.push(event);
         if upgraded {
             // The request comes back when the WebSocket ends.
-            self.stashed_request = Some(self.request_text());
+            self.stashed_request = Some((self.request_text(), self.edited));
             self.set_editor("");
             self.focus = Focus::Request;
             self.status = Status::new(
@@ -157,8 +150,9 @@ impl HttpTab {
     /// Once the WebSocket has ended, the editor holds the request again.
     pub(super) fn restore_request(&mut self) {
         if self.handle.is_none() {
-            if let Some(request) = self.stashed_request.take() {
+            if let Some((request, edited)) = self.stashed_request.take() {
                 self.set_editor(&request);
+                self.edited = edited;
             }
         }
     }
