@@ -139,7 +139,7 @@ fn exit_codes_and_one_line_reasons() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         stderr(&output).trim(),
-        "netplay: unsupported scheme 'ftp': netplay speaks http:// and https://"
+        "netplay: unsupported scheme 'ftp': netplay speaks http://, https://, ws:// and wss://"
     );
     let output = netplay(&["fetch", "-H", "no colon", "http://127.0.0.1:1/"])
         .output()
