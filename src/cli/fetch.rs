@@ -263,7 +263,7 @@ async fn exchange(
             HttpEvent::WebSocket(event) => {
                 if let crate::net::ws::WsEvent::Upgraded { .. } = *event {
                     out.error("the server switched to WebSocket (101); `netplay ws URL` speaks it — closing");
-                    handle.ws_send(crate::net::http::fetch::WsSend::Close(1000));
+                    handle.ws_send(crate::net::http::fetch::WsSend::Close(1000, String::new()));
                 }
             }
             HttpEvent::Warning(warning) => {

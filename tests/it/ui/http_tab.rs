@@ -434,13 +434,17 @@ async fn http_tab_upgrades_to_a_websocket_and_talks() {
         text.contains("text frame · FIN · 7 B · mask "),
         "our frame is masked: {text}"
     );
+    // Alt+B: binary, from escapes.
+    type_text(&mut app, "\\x00\\xff");
+    app.on_key(alt('b'));
+    pump_until(&mut app, &mut rx, "binary frame · FIN · 2 B · mask ").await;
+    // Esc with a code typed: the close carries it, and the server's
+    // answer comes back with the same code.
+    type_text(&mut app, "4000 bye");
     app.on_key(key(KeyCode::Esc));
-    let text = pump_until(
-        &mut app,
-        &mut rx,
-        "close frame · FIN · 2 B · 1000 (normal closure)",
-    )
-    .await;
+    let text = pump_until(&mut app, &mut rx, "close frame · FIN · 2 B · 4000").await;
+    assert!(text.contains("close frame · FIN · 5 B · mask "), "{text}");
+    assert!(text.contains("4000 (private use): bye"), "{text}");
     let text = if text.contains("Request (edit") {
         text
     } else {

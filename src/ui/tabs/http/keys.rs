@@ -33,6 +33,10 @@ pub enum Action {
     Requests,
     /// Append the request to the `.http` file.
     Append,
+    /// On an open WebSocket: the editor as a binary message (escapes).
+    WsBinary,
+    /// On an open WebSocket: answer pings automatically, or not.
+    WsPongs,
     /// Handled by the focused field itself (listed for the help).
     Field,
 }
@@ -101,7 +105,7 @@ impl HttpTab {
             keys: &[Key::Plain(KeyCode::Esc)],
             name: "Esc",
             label: "cancel",
-            help: "cancel a request in flight (timeout 30 s); on an open WebSocket: close it (1000)",
+            help: "cancel a request in flight (timeout 30 s); on an open WebSocket: close it — 1000, or the code typed in the editor (4000 bye)",
             scope: Scope::Tab,
             action: Action::Cancel,
         },
@@ -184,6 +188,22 @@ impl HttpTab {
             help: "append the request in the editor to the .http file (./netplay.http when none is loaded)",
             scope: Scope::Tab,
             action: Action::Append,
+        },
+        Binding {
+            keys: &[Key::Alt('b')],
+            name: "Alt+B",
+            label: "",
+            help: "on an open WebSocket: send the editor as a binary message (escapes: \\xNN \\n \\0 …)",
+            scope: Scope::Tab,
+            action: Action::WsBinary,
+        },
+        Binding {
+            keys: &[Key::Alt('p')],
+            name: "Alt+P",
+            label: "",
+            help: "on an open WebSocket: answer the server's pings automatically, or not (to watch it time out)",
+            scope: Scope::Tab,
+            action: Action::WsPongs,
         },
         Binding {
             keys: &[Key::Ctrl('s')],

@@ -36,7 +36,6 @@ mod sse_log;
 mod view;
 mod ws_log;
 use crate::format::precise;
-use crate::net::http::fetch::WsSend;
 use crate::net::http::request::{
     default_request, file_name_for, method_of, parse_url, to_wire, with_method, METHODS,
 };
@@ -164,6 +163,8 @@ pub struct HttpTab {
     rendered: Option<(RenderKey, Vec<Line<'static>>)>,
     /// The request, while the editor composes WebSocket messages.
     stashed_request: Option<(String, bool)>,
+    /// Pings answered on an open WebSocket (Alt+P).
+    ws_auto_pong: bool,
     handle: Option<FetchHandle>,
     last: Option<RequestId>,
     exchange: Exchange,
@@ -197,6 +198,7 @@ impl HttpTab {
             rendered: None,
             handle: None,
             stashed_request: None,
+            ws_auto_pong: true,
             last: None,
             exchange: Exchange::default(),
             redirects: Vec::new(),
@@ -252,6 +254,9 @@ impl HttpTab {
     }
 
     fn perform(&mut self, action: Action, key: KeyEvent, engine: &Engine) -> bool {
+        if self.ws_open() && self.ws_action(action) {
+            return true;
+        }
         match action {
             Action::View => {
                 self.view = self.view.next();
@@ -270,9 +275,7 @@ impl HttpTab {
             }
             Action::CaFile => self.focus = Focus::CaFile,
             Action::Insecure => self.insecure = !self.insecure,
-            Action::Send if self.ws_open() => self.ws_message(),
-            Action::Follow if self.ws_open() => self.ws_do(WsSend::Ping(b"netplay".to_vec())),
-            Action::Cancel if self.ws_open() => self.ws_do(WsSend::Close(1000)),
+            Action::WsBinary | Action::WsPongs => return false,
             Action::Send => self.send(engine),
             Action::Follow => self.follow_redirect(engine),
             Action::Cancel => match &self.handle {

@@ -110,6 +110,7 @@ impl HttpTab {
         if upgraded {
             // The request comes back when the WebSocket ends.
             self.stashed_request = Some((self.request_text(), self.edited));
+            self.ws_auto_pong = true;
             self.set_editor("");
             self.focus = Focus::Request;
             self.status = Status::new(
@@ -155,5 +156,63 @@ impl HttpTab {
                 self.edited = edited;
             }
         }
+    }
+
+    /// A key of the composer, while the WebSocket is open; `false` for
+    /// the keys it leaves to the tab.
+    pub(super) fn ws_action(&mut self, action: super::keys::Action) -> bool {
+        use super::keys::Action;
+        match action {
+            Action::Send => self.ws_message(),
+            Action::Follow => self.ws_do(WsSend::Ping(b"netplay".to_vec())),
+            Action::Cancel => self.ws_close(),
+            Action::WsBinary => self.ws_binary(),
+            Action::WsPongs => self.ws_pongs(),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Alt+B: the editor as a binary message, its escapes (`\xNN`, …)
+    /// turned into bytes.
+    pub(super) fn ws_binary(&mut self) {
+        match crate::text::parse_escapes(&self.request_text()) {
+            Ok(data) => {
+                self.ws_do(WsSend::Message { text: false, data });
+                self.set_editor("");
+            }
+            Err(reason) => self.status = Status::new(Kind::Error, format!("not sent: {reason}")),
+        }
+    }
+
+    /// Esc: the closing handshake, with 1000 or the code (and reason)
+    /// typed in the editor, e.g. `4000 bye`.
+    pub(super) fn ws_close(&mut self) {
+        let typed = self.request_text();
+        let (code, reason) = typed.trim().split_once(' ').unwrap_or((typed.trim(), ""));
+        let code = match code {
+            "" => 1000,
+            code => match code.parse::<u16>() {
+                Ok(code) if crate::net::ws::frame::close_code_is_valid(code) => code,
+                _ => {
+                    let words = "to close, type nothing (1000) or a code that may be sent: 1000-1003, 1007-1014, 3000-4999";
+                    self.status = Status::new(Kind::Error, words);
+                    return;
+                }
+            },
+        };
+        self.ws_do(WsSend::Close(code, reason.trim().to_string()));
+    }
+
+    /// Alt+P: automatic pongs on or off.
+    pub(super) fn ws_pongs(&mut self) {
+        self.ws_auto_pong = !self.ws_auto_pong;
+        self.ws_do(WsSend::AutoPong(self.ws_auto_pong));
+        let words = if self.ws_auto_pong {
+            "Pings are answered again"
+        } else {
+            "Pings are no longer answered: watch the server time out"
+        };
+        self.status = Status::new(Kind::Info, words);
     }
 }

@@ -27,8 +27,8 @@ pub enum WsSend {
     },
     /// A ping with these bytes (at most 125).
     Ping(Vec<u8>),
-    /// The closing handshake with this code.
-    Close(u16),
+    /// The closing handshake with this code and reason.
+    Close(u16, String),
     /// Answer pings automatically, or not.
     AutoPong(bool),
 }
@@ -201,10 +201,12 @@ impl Fetch {
                     }
                     Some(WsSend::Ping(data)) => self.send_frame(io, Opcode::Ping, &data[..data.len().min(125)]).await?,
                     Some(WsSend::AutoPong(on)) => auto_pong = on,
-                    Some(WsSend::Close(_)) | None => {
-                        let code = code_or_normal(&command);
-                        let code = if close_code_is_valid(code) { code } else { 1000 };
-                        self.send_frame(io, Opcode::Close, &close_payload(code, "")).await?;
+                    Some(WsSend::Close(..)) | None => {
+                        let (code, reason) = match command {
+                            Some(WsSend::Close(code, reason)) if close_code_is_valid(code) => (code, reason),
+                            _ => (1000, String::new()),
+                        };
+                        self.send_frame(io, Opcode::Close, &close_payload(code, &reason)).await?;
                         close_sent = true;
                         close_wait.as_mut().reset(tokio::time::Instant::now() + CLOSE_WAIT);
                     }
@@ -214,12 +216,5 @@ impl Fetch {
                 }
             }
         }
-    }
-}
-
-fn code_or_normal(command: &Option<WsSend>) -> u16 {
-    match command {
-        Some(WsSend::Close(code)) => *code,
-        _ => 1000,
     }
 }
