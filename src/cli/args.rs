@@ -479,6 +479,10 @@ pub struct WsConnectArgs {
     /// wss://: the server name to send and check.
     #[arg(long, value_name = "NAME")]
     pub sni: Option<String>,
+    /// Record the session's bytes (upgrade and frames, as on the wire) to
+    /// FILE, in `tcp connect --record`'s format.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 /// What `netplay ws` does.

@@ -13,6 +13,7 @@ use tokio::io::AsyncBufReadExt;
 use tokio::sync::oneshot;
 
 use super::output::{Output, Value};
+use super::record_file::Recorder;
 use super::{Exit, WsConnectArgs};
 use crate::narrate::Kind;
 use crate::net::tcp_client::{self, ClientEvent, ClientWriter, Connect};
@@ -84,8 +85,34 @@ fn target(url: &str) -> Result<Target, String> {
 }
 
 impl WsConnectArgs {
-    /// Connects, upgrades, and pipes until the close.
-    pub async fn run(self, out: Output, mut stop: Shutdown) -> ExitCode {
+    /// Connects, upgrades, and pipes until the close; a recording that
+    /// could not be written whole fails the command.
+    pub async fn run(self, out: Output, stop: Shutdown) -> ExitCode {
+        let mut recorder = match self
+            .record
+            .as_deref()
+            .map(|path| Recorder::create(path, out))
+            .transpose()
+        {
+            Ok(recorder) => recorder,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+        };
+        let code = self.converse(out, stop, &mut recorder).await;
+        match recorder.map(Recorder::finish) {
+            Some(false) if code == ExitCode::SUCCESS => Exit::Failure.into(),
+            _ => code,
+        }
+    }
+
+    async fn converse(
+        &self,
+        out: Output,
+        mut stop: Shutdown,
+        recorder: &mut Option<Recorder>,
+    ) -> ExitCode {
         let Some(url) = self.url.as_deref() else {
             out.error("netplay ws needs a URL (ws://host:port/path) or `serve ADDR`");
             return Exit::Usage.into();
@@ -214,14 +241,25 @@ impl WsConnectArgs {
                         continue;
                     };
                     match event {
-                        ClientEvent::Connected { .. } => {
+                        ClientEvent::Connected { local, remote, .. } => {
+                            if let Some(recorder) = recorder.as_mut() {
+                                recorder.connected(&local.to_string(), &remote.to_string());
+                            }
                             let _ = writer.send(ws.request(&target.host, &target.path, &self.protocols, &self.headers)).await;
                         }
                         ClientEvent::ConnectFailed { reason, .. } => {
                             out.error(&reason);
                             return Exit::Failure.into();
                         }
+                        ClientEvent::Sent(data) => {
+                            if let Some(recorder) = recorder.as_mut() {
+                                recorder.data(crate::record::Way::Out, &data.preview);
+                            }
+                        }
                         ClientEvent::Received(data) => {
+                            if let Some(recorder) = recorder.as_mut() {
+                                recorder.data(crate::record::Way::In, &data.preview);
+                            }
                             for read in ws.feed(&data.preview) {
                                 match self.on_read(read, &out) {
                                     Step::Go => {}
@@ -242,6 +280,7 @@ impl WsConnectArgs {
                                             let code = code.filter(|c| close_code_is_valid(*c)).unwrap_or(1000);
                                             close(code, String::new()).await;
                                         }
+                                        drain(&mut events, recorder).await;
                                         return ExitCode::SUCCESS;
                                     }
                                     Step::Violation(code, reason) => {
@@ -249,6 +288,7 @@ impl WsConnectArgs {
                                             task.abort();
                                         }
                                         close(code, reason).await;
+                                        drain(&mut events, recorder).await;
                                         return Exit::Failure.into();
                                     }
                                     Step::Fail(code) => return code,
@@ -256,6 +296,9 @@ impl WsConnectArgs {
                             }
                         }
                         ClientEvent::Closed { .. } => {
+                            if let Some(recorder) = recorder.as_mut() {
+                                recorder.life("closed");
+                            }
                             if closing.is_some() {
                                 return ExitCode::SUCCESS;
                             }
@@ -372,6 +415,31 @@ impl WsConnectArgs {
                     Step::Go
                 }
             },
+        }
+    }
+}
+
+/// The bytes written or read just before the end (our close frame), for
+/// the recording: the connection reports them a moment after the write.
+async fn drain(events: &mut tokio::sync::mpsc::Receiver<Event>, recorder: &mut Option<Recorder>) {
+    let Some(recorder) = recorder.as_mut() else {
+        return;
+    };
+    while let Ok(Some(event)) =
+        tokio::time::timeout(Duration::from_millis(200), events.recv()).await
+    {
+        match event {
+            Event::Client(_, ClientEvent::Sent(data)) => {
+                recorder.data(crate::record::Way::Out, &data.preview)
+            }
+            Event::Client(_, ClientEvent::Received(data)) => {
+                recorder.data(crate::record::Way::In, &data.preview)
+            }
+            Event::Client(_, ClientEvent::Closed { .. }) => {
+                recorder.life("closed");
+                return;
+            }
+            _ => {}
         }
     }
 }

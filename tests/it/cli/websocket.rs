@@ -526,3 +526,57 @@ fn fetch_checks_the_101_of_a_ws_url_and_hands_over_to_netplay_ws() {
         "{stderr}"
     );
 }
+
+#[test]
+fn ws_records_the_session_as_on_the_wire() {
+    use netplay::record::{Entry, Way};
+    let server = Server::start(&["ws", "serve", "127.0.0.1:0"]);
+    let addr = server.address("Listening on ");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("session.jsonl");
+    let output = ws_client(
+        &[
+            "ws",
+            &format!("ws://{addr}/rec"),
+            "--record",
+            file.to_str().unwrap(),
+        ],
+        b"Michael\n",
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let recording = netplay::record::parse(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let way = |w: Way| -> Vec<u8> {
+        recording
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Data { way, bytes, .. } if *way == w => Some(bytes.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .concat()
+    };
+    let (sent, got) = (way(Way::Out), way(Way::In));
+    assert!(
+        sent.starts_with(b"GET /rec HTTP/1.1\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&sent)
+    );
+    assert!(got.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+    assert!(
+        got.windows(8).any(|w| w == b"Welcome!"),
+        "the server's frames are in it"
+    );
+    // Our last frame is the close (masked: 0x88, 0x80 | 2).
+    let head = sent.len() - 8;
+    assert_eq!(
+        &sent[head..head + 2],
+        &[0x88, 0x82],
+        "the close frame is recorded"
+    );
+}
