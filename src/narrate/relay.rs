@@ -124,26 +124,22 @@ pub fn narrate(event: &RelayEvent, target: &str) -> Narration {
             text: format!("{pair} {} {} B: ", dir.arrow(), data.len),
             data: Some(data.clone()),
         },
-        RelayEvent::Held { pair, dir, chunk } => Narration {
-            kind: Kind::Info,
-            text: format!(
-                "{pair} {} held chunk {} ({} B): ",
-                dir.arrow(),
-                chunk.seq,
-                chunk.bytes.len()
-            ),
-            data: Some(crate::net::Payload::of(&chunk.bytes)),
-        },
-        RelayEvent::Edited { pair, dir, chunk } => Narration {
-            kind: Kind::Info,
-            text: format!(
-                "{pair} {} chunk {} edited ({} B): ",
-                dir.arrow(),
-                chunk.seq,
-                chunk.bytes.len()
-            ),
-            data: Some(crate::net::Payload::of(&chunk.bytes)),
-        },
+        RelayEvent::Held { pair, dir, chunk } => {
+            let (name, shown) = held_view(chunk);
+            Narration {
+                kind: Kind::Info,
+                text: format!("{pair} {} held {name} ({} B): ", dir.arrow(), shown.len()),
+                data: Some(crate::net::Payload::of(shown)),
+            }
+        }
+        RelayEvent::Edited { pair, dir, chunk } => {
+            let (name, shown) = held_view(chunk);
+            Narration {
+                kind: Kind::Info,
+                text: format!("{pair} {} {name} edited ({} B): ", dir.arrow(), shown.len()),
+                data: Some(crate::net::Payload::of(shown)),
+            }
+        }
         RelayEvent::Unheld {
             pair,
             dir,
@@ -194,5 +190,22 @@ pub fn narrate(event: &RelayEvent, target: &str) -> Narration {
             if *error { Kind::Error } else { Kind::Info },
             format!("{pair} closed: {reason}"),
         ),
+    }
+}
+
+/// How a held chunk is named, and the bytes shown (and edited) for it:
+/// after a WebSocket upgrade, the message and its payload (unmasked);
+/// before, the chunk and its bytes.
+pub fn held_view(chunk: &crate::net::relay::HeldChunk) -> (String, &[u8]) {
+    match &chunk.message {
+        Some(message) => {
+            let frames = match message.frames {
+                1 => String::new(),
+                n => format!(" in {n} frames"),
+            };
+            let name = format!("{} message {}{frames}", message.opcode.name(), chunk.seq);
+            (name, &message.payload)
+        }
+        None => (format!("chunk {}", chunk.seq), &chunk.bytes),
     }
 }

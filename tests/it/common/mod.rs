@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod tls;
 pub mod ui;
+pub mod ws;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -7,6 +7,7 @@ mod kernel;
 mod record;
 mod relay;
 mod relay_faults;
+mod relay_ws;
 mod tcp_client;
 mod tcp_server;
 mod tls;

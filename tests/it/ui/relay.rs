@@ -237,3 +237,68 @@ async fn at_120_columns_the_pair_row_shows_the_whole_upstream_port() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_pair_shows_frames_and_a_held_message_is_edited_as_text() {
+    use tungstenite::Message;
+    let (mut app, mut rx) = new_app();
+    let (server_addr, server) = common::ws::greet_server();
+    let port = start_relay(&mut app, &mut rx, &server_addr.to_string()).await;
+    app.on_key(key(KeyCode::Tab)); // → Pairs
+    app.on_key(key(KeyCode::F(7))); // hold client → server of new pairs
+    let client = std::thread::spawn(move || {
+        let stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(common::WAIT)).unwrap();
+        let url = format!("ws://127.0.0.1:{port}/chat");
+        let (mut ws, _) = tungstenite::client(url, stream).unwrap();
+        assert_eq!(ws.read().unwrap(), Message::text("Welcome!"));
+        ws.send(Message::text("Michael")).unwrap();
+        let replies = [ws.read().unwrap(), ws.read().unwrap()];
+        ws.close(None).unwrap();
+        replies
+    });
+    // The upgrade request is held as a chunk of bytes: step it.
+    pump_until(&mut app, &mut rx, "held chunk 1").await;
+    app.on_key(key(KeyCode::Char('s')));
+    pump_until(&mut app, &mut rx, "upgraded to WebSocket (101)").await;
+    pump_until(
+        &mut app,
+        &mut rx,
+        "server → client text frame · FIN · 8 B: Welcome!",
+    )
+    .await;
+    let text = pump_until(&mut app, &mut rx, "held text message 2 (7 B): Michael").await;
+    assert!(text.contains("next: text message 2 Michael"), "{text}");
+
+    app.on_key(key(KeyCode::Char('e')));
+    let text = show(&mut app);
+    assert!(text.contains("Edit text message 2 of #"), "{text}");
+    set_field(&mut app, "Tracy");
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "text message 2 edited (5 B): Tracy").await;
+    // The frame lines tell what each side sent; the server got the edit.
+    app.on_key(key(KeyCode::Char('s')));
+    app.on_key(key(KeyCode::F(6))); // stop holding: the close goes through
+    pump_until(
+        &mut app,
+        &mut rx,
+        "server → client text frame · FIN · 13 B: Hello, Tracy!",
+    )
+    .await;
+
+    // Inject a text message into server → client: a whole frame.
+    app.on_key(key(KeyCode::F(5)));
+    app.on_key(key(KeyCode::Char('i')));
+    let text = show(&mut app);
+    assert!(text.contains("as a text message (Alt+W)"), "{text}");
+    type_text(&mut app, "psst");
+    app.on_key(key(KeyCode::Enter));
+    let replies = tokio::task::spawn_blocking(move || client.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        replies,
+        [Message::text("Hello, Tracy!"), Message::text("psst")]
+    );
+    assert_eq!(server.join().unwrap(), ["Tracy"]);
+}

@@ -117,6 +117,10 @@ pub struct HeldChunk {
     pub seq: u64,
     /// Its bytes, whole: an edit starts from them.
     pub bytes: Arc<[u8]>,
+    /// After a WebSocket upgrade, the whole message it is (unmasked): an
+    /// edit then replaces the message's payload and the relay writes the
+    /// frame again.
+    pub message: Option<Arc<crate::ws::message::Message>>,
 }
 
 /// What a relay reports.
@@ -300,10 +304,16 @@ pub enum DirCommand {
     Step,
     /// Drop the held chunk `seq`.
     Drop(u64),
-    /// Replace the bytes of held chunk `seq`.
+    /// Replace the bytes of held chunk `seq` (the payload, when the chunk
+    /// is a WebSocket message: the relay writes its frame again).
     Edit(u64, Vec<u8>),
     /// Write these bytes now, ahead of anything held.
     Inject(Vec<u8>),
+    /// Write one WebSocket frame with this opcode and payload (masked when
+    /// it goes to the server) at the next message boundary: now if the
+    /// receiver is between messages, else right after the message it is
+    /// in the middle of.
+    InjectFrame(crate::ws::Opcode, Vec<u8>),
 }
 
 /// What can be done to a whole pair.

@@ -10,8 +10,7 @@ use std::sync::Arc;
 
 use super::{Dir, RelayEvent};
 use crate::ws::scanner::Scanner;
-use crate::ws::Head;
-use crate::{ConnId, Payload};
+use crate::ConnId;
 
 /// The longest response head watched for the upgrade.
 const HEAD_LIMIT: usize = 16 * 1024;
@@ -32,13 +31,27 @@ pub(crate) enum Watch {
 
 /// What a read told about the WebSocket.
 pub(crate) enum Seen {
-    /// The 101 passed: frames follow.
-    Upgraded,
+    /// The 101 passed: frames follow from byte `at` of this read.
+    Upgraded { at: usize },
     /// A frame passed.
-    Frame(Head, Payload),
+    Frame(crate::ws::scanner::Passed),
 }
 
 impl Watch {
+    /// Whether frames are being read (the pair upgraded, this way too).
+    pub(crate) fn is_frames(&self) -> bool {
+        matches!(self, Watch::Frames(_))
+    }
+
+    /// Whether the bytes read so far end between messages (before the
+    /// first frame, they do).
+    pub(crate) fn at_boundary(&self) -> bool {
+        match self {
+            Watch::Frames(scanner) => scanner.at_boundary(),
+            _ => true,
+        }
+    }
+
     /// Takes one read of `dir`; `upgraded` is the pair's shared switch.
     pub(crate) fn read(&mut self, dir: Dir, bytes: &[u8], upgraded: &AtomicBool) -> Vec<Seen> {
         match self {
@@ -80,11 +93,19 @@ impl Watch {
                 }
                 // The bytes of this read after the head are frames already.
                 let consumed_before = head.len() - bytes.len().min(room);
-                let rest = &bytes[(end - consumed_before).min(bytes.len())..];
+                let at = (end - consumed_before).min(bytes.len());
                 upgraded.store(true, Ordering::Relaxed);
                 let mut scanner = Box::new(Scanner::new());
-                let mut seen = vec![Seen::Upgraded];
-                seen.extend(frames(&mut scanner, rest));
+                let mut seen = vec![Seen::Upgraded { at }];
+                seen.extend(frames(&mut scanner, &bytes[at..]).into_iter().map(
+                    |seen| match seen {
+                        Seen::Frame(mut passed) => {
+                            passed.end += at;
+                            Seen::Frame(passed)
+                        }
+                        other => other,
+                    },
+                ));
                 *self = Watch::Frames(scanner);
                 seen
             }
@@ -93,11 +114,7 @@ impl Watch {
 }
 
 fn frames(scanner: &mut Scanner, bytes: &[u8]) -> Vec<Seen> {
-    scanner
-        .feed(bytes)
-        .into_iter()
-        .map(|(head, preview)| Seen::Frame(head, preview))
-        .collect()
+    scanner.feed(bytes).into_iter().map(Seen::Frame).collect()
 }
 
 /// The pair's switch, shared by both directions.
@@ -108,11 +125,11 @@ pub(crate) fn switch() -> Arc<AtomicBool> {
 /// The event for what was seen.
 pub(crate) fn event(pair: ConnId, dir: Dir, seen: Seen) -> RelayEvent {
     match seen {
-        Seen::Upgraded => RelayEvent::WsUpgraded { pair },
-        Seen::Frame(head, preview) => RelayEvent::WsFrame {
+        Seen::Upgraded { .. } => RelayEvent::WsUpgraded { pair },
+        Seen::Frame(passed) => RelayEvent::WsFrame {
             pair,
             dir,
-            frame: Box::new((head, preview)),
+            frame: Box::new((passed.head, passed.payload)),
         },
     }
 }
@@ -139,14 +156,14 @@ mod tests {
         let (first, second) = answer.split_at(20);
         assert!(down.read(Dir::Down, first, &upgraded).is_empty());
         let seen = down.read(Dir::Down, second, &upgraded);
-        assert!(matches!(seen[0], Seen::Upgraded));
+        assert!(matches!(seen[0], Seen::Upgraded { at } if at == answer.len() - 10 - 20));
         assert!(
-            matches!(&seen[1], Seen::Frame(head, p) if head.opcode == Opcode::Text && &p.preview[..] == b"Welcome!")
+            matches!(&seen[1], Seen::Frame(p) if p.head.opcode == Opcode::Text && &p.payload.preview[..] == b"Welcome!" && p.end == second.len() && p.boundary)
         );
         let mut frame = Vec::new();
         encode(&mut frame, true, Opcode::Text, b"hi", Some([3, 3, 3, 3]));
         let seen = up.read(Dir::Up, &frame, &upgraded);
-        assert!(matches!(&seen[0], Seen::Frame(_, p) if &p.preview[..] == b"hi"));
+        assert!(matches!(&seen[0], Seen::Frame(p) if &p.payload.preview[..] == b"hi"));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod client;
 mod event;
 pub mod frame;
 pub mod handshake;
+pub mod message;
 pub mod reader;
 pub mod scanner;
 

@@ -15,6 +15,22 @@ pub const PREVIEW: usize = 256;
 pub struct Scanner {
     head: Vec<u8>,
     current: Option<Current>,
+    /// A data frame without FIN passed: its message goes on.
+    in_message: bool,
+}
+
+/// A frame that passed.
+#[derive(Debug)]
+pub struct Passed {
+    /// Its head.
+    pub head: Head,
+    /// Its length and the start of its payload, unmasked.
+    pub payload: Payload,
+    /// Where it ends in the bytes that completed it.
+    pub end: usize,
+    /// Whether a message ends with it (a final data frame, or a control
+    /// frame outside a fragmented message): the relay may cut there.
+    pub boundary: bool,
 }
 
 #[derive(Debug)]
@@ -31,8 +47,15 @@ impl Scanner {
         Self::default()
     }
 
+    /// Whether the bytes so far end between messages.
+    pub fn at_boundary(&self) -> bool {
+        self.head.is_empty() && self.current.is_none() && !self.in_message
+    }
+
     /// Takes the next bytes of the stream; the frames they completed.
-    pub fn feed(&mut self, mut bytes: &[u8]) -> Vec<(Head, Payload)> {
+    pub fn feed(&mut self, bytes: &[u8]) -> Vec<Passed> {
+        let all = bytes.len();
+        let mut bytes = bytes;
         let mut done = Vec::new();
         while !bytes.is_empty() {
             match self.current.as_mut() {
@@ -48,7 +71,7 @@ impl Scanner {
                             offset: 0,
                             preview: Vec::new(),
                         });
-                        self.finish_if_empty(&mut done);
+                        self.finish_if_empty(&mut done, all - bytes.len());
                     }
                 }
                 Some(current) => {
@@ -64,21 +87,31 @@ impl Scanner {
                     current.offset += take as u64;
                     current.remaining -= take as u64;
                     bytes = &bytes[take..];
-                    self.finish_if_empty(&mut done);
+                    self.finish_if_empty(&mut done, all - bytes.len());
                 }
             }
         }
         done
     }
 
-    fn finish_if_empty(&mut self, done: &mut Vec<(Head, Payload)>) {
+    fn finish_if_empty(&mut self, done: &mut Vec<Passed>, end: usize) {
         if self.current.as_ref().is_some_and(|c| c.remaining == 0) {
             if let Some(current) = self.current.take() {
+                let head = current.head;
                 let payload = Payload {
                     preview: crate::PreviewBytes::from_vec(current.preview),
-                    len: usize::try_from(current.head.len).unwrap_or(usize::MAX),
+                    len: usize::try_from(head.len).unwrap_or(usize::MAX),
                 };
-                done.push((current.head, payload));
+                if !head.opcode.is_control() {
+                    self.in_message = !head.fin;
+                }
+                let boundary = !self.in_message;
+                done.push(Passed {
+                    head,
+                    payload,
+                    end,
+                    boundary,
+                });
             }
         }
     }
@@ -108,14 +141,40 @@ mod tests {
             .flat_map(|piece| scanner.feed(piece))
             .collect();
         assert_eq!(frames.len(), 4);
-        assert_eq!(&frames[0].1.preview[..], b"Hel");
-        assert_eq!(frames[1].0.opcode, Opcode::Continuation);
-        assert_eq!(&frames[1].1.preview[..], b"lo");
+        assert_eq!(&frames[0].payload.preview[..], b"Hel");
+        assert_eq!(frames[1].head.opcode, Opcode::Continuation);
+        assert_eq!(&frames[1].payload.preview[..], b"lo");
         assert_eq!(
-            (frames[2].1.len, frames[2].1.preview.len()),
+            (frames[2].payload.len, frames[2].payload.preview.len()),
             (70_000, PREVIEW)
         );
-        assert_eq!((frames[3].0.opcode, frames[3].1.len), (Opcode::Pong, 0));
+        assert_eq!(
+            (frames[3].head.opcode, frames[3].payload.len),
+            (Opcode::Pong, 0)
+        );
+        let boundaries: Vec<bool> = frames.iter().map(|f| f.boundary).collect();
+        assert_eq!(boundaries, [false, true, true, true]);
+        assert!(scanner.at_boundary());
+    }
+
+    #[test]
+    fn boundaries_fall_after_whole_messages_with_their_offsets() {
+        let mut wire = Vec::new();
+        encode(&mut wire, false, Opcode::Binary, b"ab", None);
+        encode(&mut wire, true, Opcode::Ping, b"", None);
+        encode(&mut wire, true, Opcode::Continuation, b"c", None);
+        let first = 4;
+        let mut scanner = Scanner::new();
+        let passed = scanner.feed(&wire[..first + 1]);
+        assert_eq!((passed[0].end, passed[0].boundary), (first, false));
+        assert!(!scanner.at_boundary(), "mid-message");
+        let passed = scanner.feed(&wire[first + 1..]);
+        assert_eq!(
+            (passed[0].end, passed[0].boundary),
+            (1, false),
+            "a ping inside"
+        );
+        assert_eq!((passed[1].end, passed[1].boundary), (4, true));
     }
 
     #[test]

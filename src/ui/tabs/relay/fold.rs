@@ -91,8 +91,12 @@ impl RelayTab {
                     row.hold = hold;
                 }
             }
+            RelayEvent::WsUpgraded { pair } => {
+                if let Some(row) = self.row_mut(pair) {
+                    row.websocket = true;
+                }
+            }
             RelayEvent::Relayed { .. }
-            | RelayEvent::WsUpgraded { .. }
             | RelayEvent::WsFrame { .. }
             | RelayEvent::Injected { .. }
             | RelayEvent::TcpInfo { .. }
@@ -106,8 +110,8 @@ impl RelayTab {
                 self.console.say(
                     Kind::Info,
                     format!(
-                        "Chunk {} of {pair} edited; it stays held (s on the pairs sends it)",
-                        chunk.seq
+                        "{} of {pair} edited; it stays held (s on the pairs sends it)",
+                        crate::narrate::relay::held_view(&chunk).0
                     ),
                 );
                 if let Some(row) = self.row_mut(pair) {
@@ -187,6 +191,7 @@ impl RelayTab {
                 closed_at: None,
                 held: Default::default(),
                 hold: [false; 2],
+                websocket: false,
                 timeline,
                 kernel: [None, None],
             },

@@ -29,6 +29,8 @@ pub enum Action {
     Record,
     /// Inject the message (or apply the edit).
     Send,
+    /// What an inject into a WebSocket pair writes.
+    InjectAs,
     /// Release every held chunk.
     Release,
     /// Release the oldest held chunk.
@@ -280,6 +282,14 @@ impl RelayTab {
             help: "record every pair, one file each (netplay-relay-<time>.jsonl), as each side sent it (before faults): the open pairs from now, each new one from its first byte (Alt+R again stops)",
             scope: Scope::Tab,
             action: Action::Record,
+        },
+        Binding {
+            keys: &[Key::Alt('w')],
+            name: "Alt+W",
+            label: "",
+            help: "what an inject into a WebSocket pair writes: a text message, binary, a ping, a close (type `4000 bye`) or raw bytes",
+            scope: Scope::Tab,
+            action: Action::InjectAs,
         },
         Binding {
             keys: &[Key::Ctrl('s')],

@@ -36,6 +36,7 @@ mod fold;
 mod kernel_glue;
 pub mod keys;
 pub mod view;
+mod websocket;
 use crate::net::relay::{
     self, Dir, DirCommand, HeldChunk, PairCommand, PairStats, RelayConfig, RelayHandle, Side,
 };
@@ -150,6 +151,8 @@ pub(crate) struct PairRow {
     pub(crate) held: [VecDeque<HeldChunk>; 2],
     /// Whether each direction is held.
     pub(crate) hold: [bool; 2],
+    /// The server answered an upgrade with 101: it speaks WebSocket.
+    pub(crate) websocket: bool,
     /// The pair's life, with timestamps.
     pub(crate) timeline: crate::ui::widgets::timeline::Timeline,
     /// The kernel's view of each side as last shown (`[client, server]`),
@@ -190,6 +193,8 @@ pub struct RelayTab {
     pub(crate) dir: Dir,
     /// The held chunk being edited in the message input.
     pub(crate) editing: Option<(ConnId, Dir, u64)>,
+    /// What an inject into a WebSocket pair writes (Alt+W).
+    pub(crate) inject_as: websocket::InjectAs,
     /// The composer's line ending and escapes before the edit (an edit
     /// turns escapes on; injecting afterwards works as it did before).
     before_edit: Option<(LineEnding, bool)>,
@@ -229,6 +234,7 @@ impl RelayTab {
             accepted: 0,
             dir: Dir::Up,
             editing: None,
+            inject_as: websocket::InjectAs::default(),
             before_edit: None,
             faults_cursor: FaultCursor::default(),
             kernel: None,
@@ -264,6 +270,11 @@ impl RelayTab {
             Action::Pause => self.console.log.toggle_pause(),
             Action::Save => self.console.save(engine),
             Action::Record => self.toggle_record(),
+            Action::InjectAs => {
+                self.inject_as = self.inject_as.next();
+                let words = format!("Injects into WebSocket pairs go {}", self.inject_as.label());
+                self.console.say_briefly(Kind::Info, words);
+            }
             Action::Send => self.send(),
             Action::Release => return self.on_held(|_| Some(DirCommand::ReleaseAll)),
             Action::Step => return self.on_held(|_| Some(DirCommand::Step)),
@@ -492,17 +503,15 @@ impl RelayTab {
             let composer = &self.console.composer;
             self.before_edit = Some((composer.line_ending, composer.escapes));
         }
+        let (name, shown) = crate::narrate::relay::held_view(&chunk);
         self.console
             .composer
-            .load_escaped(&crate::text::escape_bytes(&chunk.bytes));
+            .load_escaped(&crate::text::escape_bytes(shown));
         self.editing = Some((pair, self.dir, chunk.seq));
         self.focus = Focus::Message;
         self.console.say(
             Kind::Info,
-            format!(
-                "Editing chunk {} of {pair}: Enter applies (it stays held), Esc cancels",
-                chunk.seq
-            ),
+            format!("Editing {name} of {pair}: Enter applies (it stays held), Esc cancels"),
         );
         true
     }
@@ -527,8 +536,8 @@ impl RelayTab {
             }
             return self.end_edit();
         }
-        let pair = match self.selected() {
-            Some(row) if row.is_open() => row.id,
+        let (pair, websocket) = match self.selected() {
+            Some(row) if row.is_open() => (row.id, row.websocket),
             _ => {
                 return self.console.say(
                     Kind::Error,
@@ -537,8 +546,16 @@ impl RelayTab {
             }
         };
         let dir = self.dir;
-        self.console
-            .send(|bytes| handle.command(pair, PairCommand::Dir(dir, DirCommand::Inject(bytes))));
+        let kind = self.inject_as;
+        self.console.send(|bytes| {
+            let command = match websocket {
+                true => kind.command(bytes)?,
+                false => DirCommand::Inject(bytes),
+            };
+            handle
+                .command(pair, PairCommand::Dir(dir, command))
+                .map_err(|busy| busy.to_string())
+        });
     }
 
     /// Puts the composer's settings back as they were before the edit,

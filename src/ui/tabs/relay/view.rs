@@ -119,12 +119,27 @@ fn status_lines(tab: &RelayTab) -> Vec<Line<'static>> {
 
 fn message_title(tab: &RelayTab) -> String {
     if let Some((pair, dir, seq)) = tab.editing {
+        let name = tab
+            .pairs
+            .iter()
+            .find(|row| row.id == pair)
+            .and_then(|row| row.held[dir.index()].iter().find(|c| c.seq == seq))
+            .map_or_else(
+                || format!("chunk {seq}"),
+                |c| crate::narrate::relay::held_view(c).0,
+            );
         return format!(
-            "Edit chunk {seq} of {pair} {} (Enter applies, Esc cancels)",
+            "Edit {name} of {pair} {} (Enter applies, Esc cancels)",
             dir.arrow()
         );
     }
     match tab.selected() {
+        Some(row) if row.is_open() && row.websocket => format!(
+            "Inject into {} {} {} (Alt+W)",
+            row.id,
+            tab.dir.arrow(),
+            tab.inject_as.label()
+        ),
         Some(row) if row.is_open() => format!("Inject into {} {}", row.id, tab.dir.arrow()),
         _ => "Inject (select an open pair)".to_string(),
     }
@@ -160,8 +175,14 @@ fn render_held(tab: &RelayTab, frame: &mut Frame, area: Rect) {
             );
             let line = match held.front() {
                 Some(next) => Line::from(vec![
-                    Span::styled(format!("next: chunk {} ", next.seq), theme::dim()),
-                    Span::raw(sanitize(&next.bytes[..next.bytes.len().min(512)])),
+                    Span::styled(
+                        format!("next: {} ", crate::narrate::relay::held_view(next).0),
+                        theme::dim(),
+                    ),
+                    Span::raw({
+                        let shown = crate::narrate::relay::held_view(next).1;
+                        sanitize(&shown[..shown.len().min(512)])
+                    }),
                     Span::styled("  · s step · r release all · e edit · d drop", theme::dim()),
                 ]),
                 None => Line::styled(

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 use tokio::sync::{watch, Semaphore};
@@ -31,6 +31,15 @@ use crate::{ConnId, ConnStats};
 const FIRST_READ: usize = 4 * 1024;
 
 use crate::relay::READ_BUFFER;
+
+mod commands;
+mod io;
+mod messages;
+
+use io::{read_lazily, try_write_all, write_watching, Broken};
+
+use super::websocket::Seen;
+use messages::{Cutter, Piece};
 
 /// What the pair tells a pump.
 #[derive(Debug)]
@@ -74,6 +83,10 @@ struct Chunk {
     /// Bytes of the relay-wide budget this chunk holds, returned when it
     /// leaves the queue.
     charged: usize,
+    /// One whole WebSocket message (edited as its payload).
+    message: bool,
+    /// It ends between messages (always, before an upgrade).
+    boundary: bool,
 }
 
 /// One direction's state.
@@ -107,97 +120,46 @@ pub(crate) struct Pump {
     watch: super::websocket::Watch,
     /// Set by the server → client direction when the 101 passes.
     upgraded: Arc<std::sync::atomic::AtomicBool>,
+    /// Queued bytes of an upgraded pair, gathered into whole messages.
+    cutter: Cutter,
+    /// Whether what was written so far ends between messages: a frame
+    /// injected now may go at once.
+    written_at_boundary: bool,
+    /// Frames injected while the receiver is mid-message: they go right
+    /// after the message's end.
+    waiting: Vec<Vec<u8>>,
+}
+
+/// Where a read's frames start and where its messages end.
+struct Framing<'a> {
+    /// The read brought the 101: frames start at this byte.
+    frames_from: Option<usize>,
+    /// Where messages end in the read.
+    cuts: &'a [usize],
+    /// The stream before the read ended between messages.
+    aligned: bool,
+}
+
+/// What the UI is told of a held chunk: a whole message is read back.
+fn held_chunk(seq: u64, bytes: Arc<[u8]>, message: bool) -> HeldChunk {
+    let message = message
+        .then(|| crate::ws::message::read(&bytes))
+        .flatten()
+        .map(Arc::new);
+    HeldChunk {
+        seq,
+        bytes,
+        message,
+    }
 }
 
 /// How far writes may run ahead of the bandwidth's clock.
 const BANDWIDTH_BURST: Duration = Duration::from_millis(20);
 
-/// How often a write blocked on a receiver that reads nothing checks the
-/// sender for a reset.
-const SENDER_CHECK: Duration = Duration::from_millis(500);
-
-/// A write that failed, and on which side.
-enum Broken {
-    /// Writing to the receiver failed.
-    Receiver(std::io::Error),
-    /// The sender reset the connection while we were waiting to write.
-    Sender(std::io::Error),
-}
-
-/// Writes all of `bytes` to the receiver. While a receiver that reads
-/// nothing holds the write up, the sender is watched too: a reset from it
-/// must end the pair now, not when the receiver reads again.
-/// Writes what the kernel takes now, without waiting; how much that was.
-fn try_write_all(writer: &mut OwnedWriteHalf, bytes: &[u8]) -> Result<usize, Broken> {
-    let mut written = 0;
-    while written < bytes.len() {
-        match writer.try_write(&bytes[written..]) {
-            Ok(0) => break,
-            Ok(n) => written += n,
-            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => break,
-            Err(err) => return Err(Broken::Receiver(err)),
-        }
-    }
-    Ok(written)
-}
-
-async fn write_watching(
-    writer: &mut OwnedWriteHalf,
-    bytes: &[u8],
-    reader: &OwnedReadHalf,
-) -> Result<(), Broken> {
-    // Usually the kernel takes it all at once: no future, no wait.
-    let written = try_write_all(writer, bytes)?;
-    if written == bytes.len() {
-        return Ok(());
-    }
-    let write = writer.write_all(&bytes[written..]);
-    tokio::pin!(write);
-    let mut check_at: Option<Instant> = None;
-    loop {
-        tokio::select! {
-            biased;
-            done = &mut write => return done.map_err(Broken::Receiver),
-            ready = reader.readable(), if check_at.is_none() => {
-                let error = match ready {
-                    Err(err) => Some(err),
-                    Ok(()) => reader.as_ref().take_error().ok().flatten(),
-                };
-                if let Some(err) = error {
-                    return Err(Broken::Sender(err));
-                }
-                // Readable with data (not an error): check again later
-                // rather than spin on a readiness that stays set.
-                check_at = Some(Instant::now() + SENDER_CHECK);
-            }
-            () = async { tokio::time::sleep_until(check_at.unwrap_or_else(Instant::now)).await }, if check_at.is_some() => {
-                check_at = None;
-            }
-        }
-    }
-}
-
-/// Reads into `buffer`, which is made ([`FIRST_READ`] bytes) only once the
-/// sender has something to read.
-/// Reads at most `cap` bytes (a held direction's room: the hold bound is
-/// exact, not one read buffer past it).
-async fn read_lazily(
-    reader: &mut OwnedReadHalf,
-    buffer: &mut Vec<u8>,
-    cap: usize,
-) -> std::io::Result<usize> {
-    if buffer.is_empty() {
-        reader.readable().await?;
-        buffer.resize(FIRST_READ, 0);
-    }
-    let len = buffer.len().min(cap.max(1));
-    reader.read(&mut buffer[..len]).await
-}
-
 impl Drop for Pump {
     fn drop(&mut self) {
         let charged: usize = self.queue.iter().map(|chunk| chunk.charged).sum();
-        self.budget.add_permits(charged);
+        self.budget.add_permits(charged + self.cutter.charged);
     }
 }
 
@@ -236,6 +198,9 @@ impl Pump {
             recorder: None,
             watch: super::websocket::Watch::default(),
             upgraded: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            cutter: Cutter::default(),
+            written_at_boundary: true,
+            waiting: Vec::new(),
         }
     }
 
@@ -313,10 +278,11 @@ impl Pump {
                 return self.forward_fin(writer, &faults).await;
             }
             let due = self.front_due();
-            let room = self.queued_bytes < HOLD_LIMIT && self.queue.len() < MAX_QUEUED_CHUNKS;
+            let queued = self.queued_bytes + self.cutter.len();
+            let room = queued < HOLD_LIMIT && self.queue.len() < MAX_QUEUED_CHUNKS;
             // A read that may be queued needs the relay-wide budget too;
             // without it the sender waits (back-pressure), as when full.
-            let queueing = self.held || !self.queue.is_empty() || !faults.is_plain();
+            let queueing = !self.is_plain(&faults);
             // A buffer not made yet will be FIRST_READ bytes.
             let wanted = if buffer.is_empty() {
                 FIRST_READ
@@ -328,7 +294,7 @@ impl Pump {
             // Queued bytes stop at the bound exactly: a read takes no more
             // than the room left.
             let cap = if queueing {
-                HOLD_LIMIT.saturating_sub(self.queued_bytes)
+                HOLD_LIMIT.saturating_sub(queued)
             } else {
                 usize::MAX
             };
@@ -358,6 +324,15 @@ impl Pump {
                             Dir::Down => "peer_half_close",
                         };
                         record_life(&mut self.recorder, fin).await;
+                        // The sender is done: a message it left unfinished
+                        // goes as it is, and frames waiting for its end
+                        // after it.
+                        if let Some(piece) = self.cutter.flush() {
+                            self.push_piece(piece, &faults).await;
+                        }
+                        for frame in std::mem::take(&mut self.waiting) {
+                            self.push_injected(self.queue.len(), frame);
+                        }
                         let side = Side::reading(self.dir);
                         self.context.emit(RelayEvent::FinReceived { pair: self.pair, side }).await;
                     }
@@ -365,7 +340,15 @@ impl Pump {
                         self.stats.record_read(n);
                         let way = self.way();
                         record(&mut self.recorder, way, &buffer[..n]).await;
+                        let aligned = self.watch.at_boundary();
+                        let mut cuts = Vec::new();
+                        let mut frames_from = None;
                         for seen in self.watch.read(self.dir, &buffer[..n], &self.upgraded) {
+                            match &seen {
+                                Seen::Upgraded { at } => frames_from = Some(*at),
+                                Seen::Frame(passed) if passed.boundary => cuts.push(passed.end),
+                                Seen::Frame(_) => {}
+                            }
                             let event = super::websocket::event(self.pair, self.dir, seen);
                             match event {
                                 RelayEvent::WsUpgraded { .. } => self.context.emit(event).await,
@@ -380,8 +363,7 @@ impl Pump {
                         }
                         let (pair, dir) = (self.pair, self.dir);
                         let engine = &self.context.engine;
-                        let plain = !self.held && self.queue.is_empty() && faults.is_plain();
-                        if plain {
+                        if self.is_plain(&faults) {
                             // Forwarded first, told after: the bytes do not
                             // wait for a preview to be made and sent. A
                             // write that has to wait is told before it waits.
@@ -399,6 +381,7 @@ impl Pump {
                             }
                             self.stats.record_write(n);
                             self.sent += n as u64;
+                            self.written_at_boundary = self.watch.at_boundary();
                         } else {
                             self.context
                                 .offer(|| RelayEvent::Relayed { pair, dir, data: engine.payload(&buffer[..n]) })
@@ -409,7 +392,8 @@ impl Pump {
                             if faults.blackhole {
                                 continue;
                             }
-                            self.enqueue(&buffer[..n], &faults).await;
+                            let framing = Framing { frames_from, cuts: &cuts, aligned };
+                            self.enqueue_read(&buffer[..n], framing, &faults).await;
                         }
                         if n == buffer.len().min(cap) && buffer.len() < READ_BUFFER {
                             buffer.resize(READ_BUFFER, 0);
@@ -438,15 +422,59 @@ impl Pump {
         PumpEnd::Finished
     }
 
-    async fn enqueue(&mut self, bytes: &[u8], faults: &Faults) {
+    /// Nothing held, queued, gathered or waiting, and no fault: a read
+    /// is written at once.
+    fn is_plain(&self, faults: &Faults) -> bool {
+        !self.held
+            && self.queue.is_empty()
+            && faults.is_plain()
+            && self.cutter.len() == 0
+            && self.waiting.is_empty()
+    }
+
+    /// Queues one read: as it is, or — once the pair speaks WebSocket —
+    /// cut into whole messages.
+    async fn enqueue_read(&mut self, bytes: &[u8], framing: Framing<'_>, faults: &Faults) {
+        if !self.watch.is_frames() {
+            let charged = self.charge(bytes.len());
+            let piece = Piece {
+                bytes: bytes.to_vec(),
+                message: false,
+                boundary: true,
+                charged,
+            };
+            return self.push_piece(piece, faults).await;
+        }
+        // The read that brought the 101: its head is bytes, frames follow.
+        let (at, aligned) = match framing.frames_from {
+            Some(at) => (at, true),
+            None => (0, framing.aligned),
+        };
+        if at > 0 {
+            let charged = self.charge(at);
+            let head = Piece {
+                bytes: bytes[..at].to_vec(),
+                message: false,
+                boundary: true,
+                charged,
+            };
+            self.push_piece(head, faults).await;
+        }
+        let cuts: Vec<usize> = framing.cuts.iter().map(|cut| cut - at).collect();
+        let charged = self.charge(bytes.len() - at);
+        for piece in self.cutter.cut(&bytes[at..], &cuts, aligned, charged) {
+            self.push_piece(piece, faults).await;
+        }
+    }
+
+    async fn push_piece(&mut self, piece: Piece, faults: &Faults) {
         let now = Instant::now();
         let due = (now + self.jitter.delay(faults.latency, faults.jitter)).max(self.last_due);
         self.last_due = due;
         let seq = self.next_seq;
         self.next_seq += 1;
-        let bytes: Arc<[u8]> = Arc::from(bytes);
+        let bytes: Arc<[u8]> = Arc::from(piece.bytes);
         self.queued_bytes += bytes.len();
-        let charged = self.charge(bytes.len());
         self.queue.push_back(Chunk {
             seq,
             bytes: Arc::clone(&bytes),
@@ -455,11 +483,41 @@ impl Pump {
             announced: self.held,
             released: false,
             injected: false,
-            charged,
+            charged: piece.charged,
+            message: piece.message,
+            boundary: piece.boundary,
         });
-        if self.held {
-            self.announce(HeldChunk { seq, bytes }).await;
+        if piece.boundary {
+            for frame in std::mem::take(&mut self.waiting) {
+                self.push_injected(self.queue.len(), frame);
+            }
         }
+        if self.held {
+            self.announce(held_chunk(seq, bytes, piece.message)).await;
+        }
+    }
+
+    /// Puts typed bytes in the queue at `at`, released: nothing before
+    /// them is cut by them.
+    fn push_injected(&mut self, at: usize, bytes: Vec<u8>) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.queued_bytes += bytes.len();
+        self.queue.insert(
+            at.min(self.queue.len()),
+            Chunk {
+                seq,
+                bytes: Arc::from(bytes),
+                offset: 0,
+                due: Instant::now(),
+                announced: false,
+                released: true,
+                injected: true,
+                charged: 0,
+                message: false,
+                boundary: true,
+            },
+        );
     }
 
     /// Takes `len` bytes of the relay-wide budget if it has them (the read
@@ -547,6 +605,7 @@ impl Pump {
             // A chunk begun is finished even if a hold comes on meanwhile.
             front.released = true;
         }
+        self.written_at_boundary = !more && self.queue.front().is_some_and(|c| c.boundary);
         if !more {
             self.pop_front();
         }
@@ -568,115 +627,5 @@ impl Pump {
         }
         self.not_before = not_before;
         Ok(faults.limit.is_none_or(|limit| self.sent < limit))
-    }
-
-    async fn apply(
-        &mut self,
-        command: DirCommand,
-        reader: &OwnedReadHalf,
-        writer: &mut OwnedWriteHalf,
-    ) -> Result<(), PumpEnd> {
-        match command {
-            DirCommand::Hold(on) => {
-                self.held = on;
-                if on {
-                    let waiting: Vec<HeldChunk> = self
-                        .queue
-                        .iter_mut()
-                        .filter(|chunk| !chunk.announced && chunk.offset == 0)
-                        .map(|chunk| {
-                            chunk.announced = true;
-                            HeldChunk {
-                                seq: chunk.seq,
-                                bytes: Arc::clone(&chunk.bytes),
-                            }
-                        })
-                        .collect();
-                    for chunk in waiting {
-                        self.announce(chunk).await;
-                    }
-                }
-            }
-            DirCommand::ReleaseAll => self.queue.iter_mut().for_each(|c| c.released = true),
-            DirCommand::Step => {
-                if let Some(chunk) = self.queue.iter_mut().find(|chunk| !chunk.released) {
-                    chunk.released = true;
-                }
-            }
-            DirCommand::Drop(seq) => {
-                let at = self
-                    .queue
-                    .iter()
-                    .position(|chunk| chunk.seq == seq && chunk.offset == 0);
-                if let Some(chunk) = at.and_then(|at| self.queue.remove(at)) {
-                    self.queued_bytes -= chunk.bytes.len();
-                    self.budget.add_permits(chunk.charged);
-                    let (pair, dir) = (self.pair, self.dir);
-                    self.context
-                        .emit(RelayEvent::Unheld {
-                            pair,
-                            dir,
-                            seq,
-                            dropped: true,
-                        })
-                        .await;
-                }
-            }
-            // Edited down to nothing: nothing to send, as a drop.
-            DirCommand::Edit(seq, bytes) if bytes.is_empty() => {
-                return Box::pin(self.apply(DirCommand::Drop(seq), reader, writer)).await;
-            }
-            DirCommand::Edit(seq, bytes) => {
-                let found = self
-                    .queue
-                    .iter_mut()
-                    .find(|chunk| chunk.seq == seq && chunk.offset == 0);
-                if let Some(chunk) = found {
-                    let bytes: Arc<[u8]> = Arc::from(bytes);
-                    self.queued_bytes = self.queued_bytes - chunk.bytes.len() + bytes.len();
-                    chunk.bytes = Arc::clone(&bytes);
-                    let (pair, dir) = (self.pair, self.dir);
-                    let chunk = HeldChunk { seq, bytes };
-                    self.context
-                        .emit(RelayEvent::Edited { pair, dir, chunk })
-                        .await;
-                }
-            }
-            DirCommand::Inject(bytes) if bytes.is_empty() => {}
-            // A chunk half written (sliced, paced) is finished first: the
-            // typed bytes go right after it, never inside it.
-            DirCommand::Inject(bytes) if self.queue.front().is_some_and(|c| c.offset > 0) => {
-                let seq = self.next_seq;
-                self.next_seq += 1;
-                self.queued_bytes += bytes.len();
-                let at = 1.min(self.queue.len());
-                self.queue.insert(
-                    at,
-                    Chunk {
-                        seq,
-                        bytes: Arc::from(bytes),
-                        offset: 0,
-                        due: Instant::now(),
-                        announced: false,
-                        released: true,
-                        injected: true,
-                        charged: 0,
-                    },
-                );
-            }
-            DirCommand::Inject(bytes) => {
-                if let Err(broken) = write_watching(writer, &bytes, reader).await {
-                    return Err(self.broken(broken));
-                }
-                self.stats.record_write(bytes.len());
-                self.sent += bytes.len() as u64;
-                let (pair, dir) = (self.pair, self.dir);
-                let data = self.context.engine.payload(&bytes);
-                self.context
-                    .emit(RelayEvent::Injected { pair, dir, data })
-                    .await;
-            }
-        }
-        Ok(())
     }
 }
