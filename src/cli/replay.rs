@@ -70,12 +70,13 @@ async fn replay_file(
             }
             Ok(Some(difference)) => {
                 let text = format!(
-                    "The answers differ at byte {}: recorded {} · got {}",
-                    difference.offset,
+                    "The answers differ at {}: recorded {} · got {}",
+                    difference.place(),
                     sanitize(&difference.expected),
                     sanitize(&difference.got)
                 );
                 let fields = [
+                    ("at", Value::from(difference.place())),
                     ("offset", Value::from(difference.offset as u64)),
                     ("expected", Value::from(sanitize(&difference.expected))),
                     ("got", Value::from(sanitize(&difference.got))),
@@ -114,6 +115,12 @@ async fn replay_file(
     // to 1 s, one line a second at most (the listeners' one acceptor).
     let mut acceptor = Acceptor::new(listener);
     let mut replaying = tokio::task::JoinSet::new();
+    // A WebSocket session is played as messages: read once, shared.
+    let websocket = std::sync::Arc::new(crate::net::record::replay_ws::plan(&recording));
+    if websocket.is_some() {
+        let words = "A WebSocket session: each client's upgrade is answered afresh, then the recorded messages follow its own";
+        out.event("websocket", Kind::Info, words, &[]);
+    }
     loop {
         tokio::select! {
             _ = stop.recv() => return ExitCode::SUCCESS,
@@ -133,8 +140,12 @@ async fn replay_file(
                     // Each connection replays on its own, from the one
                     // shared copy of the recording.
                     let recording = std::sync::Arc::clone(&recording);
+                    let websocket = std::sync::Arc::clone(&websocket);
                     replaying.spawn(async move {
-                        let _ = replay::serve_one(stream, &recording, timing).await;
+                        let _ = match &*websocket {
+                            Some(plan) => crate::net::record::replay_ws::serve_one(stream, &recording, plan, timing).await,
+                            None => replay::serve_one(stream, &recording, timing).await,
+                        };
                     });
                 }
                 Accepted::Failed(Some(reason)) => out.error(&reason),

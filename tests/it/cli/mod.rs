@@ -13,3 +13,4 @@ mod rules;
 mod timed;
 mod tls;
 mod websocket;
+mod websocket_replay;

@@ -15,13 +15,18 @@ use super::WAIT;
 /// `Hello, <msg>!` for each text message. Returns what it received (pings
 /// as `ping:<payload>`), in order, when the client goes.
 pub fn greet_server() -> (SocketAddr, JoinHandle<Vec<String>>) {
+    greeting_server("Welcome!")
+}
+
+/// [`greet_server`] with another first word.
+pub fn greeting_server(welcome: &'static str) -> (SocketAddr, JoinHandle<Vec<String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let thread = std::thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
         stream.set_read_timeout(Some(WAIT)).unwrap();
         let mut ws = tungstenite::accept(stream).expect("the server's handshake");
-        ws.send(Message::text("Welcome!")).unwrap();
+        ws.send(Message::text(welcome)).unwrap();
         let mut got = Vec::new();
         loop {
             match ws.read() {

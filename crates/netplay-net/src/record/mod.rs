@@ -16,6 +16,7 @@
 
 pub mod recorder;
 pub mod replay;
+pub mod replay_ws;
 
 use std::time::Duration;
 

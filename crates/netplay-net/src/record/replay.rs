@@ -20,12 +20,53 @@ pub const CLIENT_IDLE: Duration = Duration::from_secs(60);
 /// Where a server's answers first differed from the recording.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
-    /// The offset of the first differing byte in the answers.
+    /// What `offset` counts.
+    pub unit: Unit,
+    /// The first differing byte (from 0) or message (from 1).
     pub offset: usize,
-    /// The recording's bytes from there (at most 32).
+    /// The recording's bytes from there (at most 32), or its message in
+    /// words.
     pub expected: Vec<u8>,
-    /// The server's bytes from there (at most 32).
+    /// The server's bytes from there (at most 32), or its message in words.
     pub got: Vec<u8>,
+}
+
+/// What a [`Difference`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Bytes of a plain session.
+    Byte,
+    /// Messages of a WebSocket session.
+    Message,
+    /// A WebSocket session's upgrade: the server did not answer `101`.
+    Upgrade,
+}
+
+impl Difference {
+    /// Where it is, in words: `byte 12`, `message 2`, `the upgrade`.
+    pub fn place(&self) -> String {
+        match self.unit {
+            Unit::Byte => format!("byte {}", self.offset),
+            Unit::Message => format!("message {}", self.offset),
+            Unit::Upgrade => "the upgrade".to_string(),
+        }
+    }
+}
+
+/// What the played client has read so far, checked against the recording
+/// as it arrives: bytes, or a WebSocket's messages.
+pub(crate) trait Answers {
+    /// Takes one read (empty: the connection closed); the first
+    /// difference it shows, if any.
+    fn take(&mut self, read: Vec<u8>) -> Option<Difference>;
+    /// Whether the connection closed.
+    fn closed(&self) -> bool;
+    /// How far the answers got: bytes, or messages.
+    fn progress(&self) -> usize;
+    /// How far the recorded answers went.
+    fn expected(&self) -> usize;
+    /// The verdict once nothing more comes.
+    fn verdict(&self) -> Option<Difference>;
 }
 
 /// What the replayed side sends and what it waits for: `mine` is the
@@ -109,7 +150,10 @@ pub async fn serve_one(
 
 /// A read that counts a client quiet for [`CLIENT_IDLE`] as gone, so
 /// idle clients cannot hold connections (and descriptors) open.
-async fn read_or_quiet(stream: &mut TcpStream, buffer: &mut [u8]) -> std::io::Result<usize> {
+pub(crate) async fn read_or_quiet(
+    stream: &mut TcpStream,
+    buffer: &mut [u8],
+) -> std::io::Result<usize> {
     tokio::time::timeout(CLIENT_IDLE, stream.read(buffer))
         .await
         .unwrap_or(Ok(0))
@@ -184,13 +228,13 @@ impl Source {
 
 /// What the client's side has read so far, checked against the recording
 /// as it arrives (bounded: more than recorded is already a difference).
-struct Answers {
+struct ByteAnswers {
     expected: Vec<u8>,
     got: Vec<u8>,
     closed: bool,
 }
 
-impl Answers {
+impl Answers for ByteAnswers {
     fn take(&mut self, read: Vec<u8>) -> Option<Difference> {
         if read.is_empty() {
             self.closed = true;
@@ -198,6 +242,22 @@ impl Answers {
         }
         self.got.extend_from_slice(&read);
         compare_prefix(&self.expected, &self.got)
+    }
+
+    fn closed(&self) -> bool {
+        self.closed
+    }
+
+    fn progress(&self) -> usize {
+        self.got.len()
+    }
+
+    fn expected(&self) -> usize {
+        self.expected.len()
+    }
+
+    fn verdict(&self) -> Option<Difference> {
+        compare(&self.expected, &self.got)
     }
 }
 
@@ -209,7 +269,7 @@ async fn send_reading(
     sink: &mut Sink,
     source: &mut Source,
     bytes: &[u8],
-    answers: &mut Answers,
+    answers: &mut impl Answers,
     stall: Duration,
 ) -> std::io::Result<Option<Difference>> {
     let mut buffer = vec![0u8; 16 * 1024];
@@ -226,7 +286,7 @@ async fn send_reading(
                     quiet.as_mut().reset(tokio::time::Instant::now() + stall);
                     break;
                 }
-                read = source.receive(&mut buffer), if !answers.closed => {
+                read = source.receive(&mut buffer), if !answers.closed() => {
                     if let Some(difference) = answers.take(read?) {
                         return Ok(Some(difference));
                     }
@@ -262,12 +322,19 @@ pub async fn play_client(
     play_client_over(PlayOver::Stream(stream), recording, limit).await
 }
 
-/// [`play_client`] over either kind of connection.
+/// [`play_client`] over either kind of connection. A WebSocket session
+/// is played as messages ([`super::replay_ws`]).
 pub async fn play_client_over(
     over: PlayOver,
     recording: &Recording,
     limit: Duration,
 ) -> std::io::Result<Option<Difference>> {
+    let (source, sink) = over.split();
+    if let Some(plan) = super::replay_ws::plan(recording) {
+        let answers = super::replay_ws::WsAnswers::new(recording);
+        let sends = std::iter::once((plan.request(), 0)).chain(plan.client_sends(recording));
+        return play(source, sink, answers, sends, limit).await;
+    }
     let server_sends = recording.side.server_sends();
     let expected: Vec<u8> = recording
         .entries
@@ -278,28 +345,35 @@ pub async fn play_client_over(
         })
         .flatten()
         .collect();
-    let (mut source, mut sink) = over.split();
-    let mut answers = Answers {
+    let answers = ByteAnswers {
         expected,
         got: Vec::new(),
         closed: false,
     };
+    let sends = script(recording, server_sends.opposite()).map(|(_, bytes, after)| (bytes, after));
+    play(source, sink, answers, sends, limit).await
+}
+
+/// Sends each piece once the answers got as far as they had when it was
+/// recorded, checking them as they come.
+async fn play<'a>(
+    mut source: Source,
+    mut sink: Sink,
+    mut answers: impl Answers,
+    sends: impl Iterator<Item = (&'a [u8], usize)>,
+    limit: Duration,
+) -> std::io::Result<Option<Difference>> {
     let mut buffer = vec![0u8; 16 * 1024];
     let stall = limit * 5;
-    for (_, bytes, wait_for) in script(recording, server_sends.opposite()) {
-        while answers.got.len() < wait_for && !answers.closed {
-            match tokio::time::timeout(limit, source.receive(&mut buffer)).await {
-                Err(_) => break,
-                Ok(read) => {
-                    if let Some(difference) = answers.take(read?) {
-                        return Ok(Some(difference));
-                    }
-                }
-            }
+    for (bytes, wait_for) in sends {
+        if let Some(difference) =
+            await_answers(&mut source, &mut answers, &mut buffer, limit, wait_for).await?
+        {
+            return Ok(Some(difference));
         }
-        if answers.got.len() < wait_for {
+        if answers.progress() < wait_for {
             // Silent past the limit, or closed: what came is compared.
-            return Ok(compare(&answers.expected, &answers.got));
+            return Ok(answers.verdict());
         }
         if let Some(difference) =
             send_reading(&mut sink, &mut source, bytes, &mut answers, stall).await?
@@ -307,8 +381,26 @@ pub async fn play_client_over(
             return Ok(Some(difference));
         }
     }
-    while answers.got.len() < answers.expected.len() && !answers.closed {
-        match tokio::time::timeout(limit, source.receive(&mut buffer)).await {
+    let all = answers.expected();
+    if let Some(difference) =
+        await_answers(&mut source, &mut answers, &mut buffer, limit, all).await?
+    {
+        return Ok(Some(difference));
+    }
+    Ok(answers.verdict())
+}
+
+/// Reads until the answers got to `wanted`, the connection closed, the
+/// server was silent for `limit`, or a difference showed.
+async fn await_answers(
+    source: &mut Source,
+    answers: &mut impl Answers,
+    buffer: &mut [u8],
+    limit: Duration,
+    wanted: usize,
+) -> std::io::Result<Option<Difference>> {
+    while answers.progress() < wanted && !answers.closed() {
+        match tokio::time::timeout(limit, source.receive(buffer)).await {
             Err(_) => break,
             Ok(read) => {
                 if let Some(difference) = answers.take(read?) {
@@ -317,7 +409,7 @@ pub async fn play_client_over(
             }
         }
     }
-    Ok(compare(&answers.expected, &answers.got))
+    Ok(None)
 }
 
 /// The first difference between what arrived so far and the start of the
@@ -347,6 +439,7 @@ fn difference(expected: &[u8], got: &[u8], offset: usize) -> Difference {
             .collect()
     };
     Difference {
+        unit: Unit::Byte,
         offset,
         expected: excerpt(expected),
         got: excerpt(got),

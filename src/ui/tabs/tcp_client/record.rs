@@ -190,8 +190,8 @@ impl ClientTab {
             Ok(Some(difference)) => (
                 Kind::Error,
                 format!(
-                    "Replay: the answers differ at byte {}: recorded {} · got {}",
-                    difference.offset,
+                    "Replay: the answers differ at {}: recorded {} · got {}",
+                    difference.place(),
                     crate::text::sanitize(&difference.expected),
                     crate::text::sanitize(&difference.got)
                 ),
