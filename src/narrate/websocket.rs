@@ -86,9 +86,29 @@ pub fn frame_line(who: &str, kind: Kind, head: &Head, preview: &Payload) -> Narr
         data = Payload::of(&preview.preview[2..]);
     }
     text.push_str(": ");
+    if head.opcode == Opcode::Binary {
+        // Bytes are shown as bytes: hex, as the frame view's binary column.
+        text.push_str(&hex_preview(&data));
+        return Narration {
+            kind,
+            text,
+            data: None,
+        };
+    }
     Narration {
         kind,
         text,
         data: Some(data),
     }
+}
+
+/// At most 32 bytes in hex (`00 ff 1a …`), `…` when there were more.
+fn hex_preview(payload: &Payload) -> String {
+    const SHOWN: usize = 32;
+    let bytes = &payload.preview[..payload.preview.len().min(SHOWN)];
+    let mut hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if payload.len > bytes.len() {
+        hex.push("…".to_string());
+    }
+    hex.join(" ")
 }

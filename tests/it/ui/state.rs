@@ -203,3 +203,42 @@ async fn alt_r_offers_the_last_http_file_after_a_restart() {
         "the last file is offered:\n{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_during_a_websocket_keeps_the_request_not_the_message_being_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("netplay/state");
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let options = StartOptions::default();
+    let mut app = App::new(engine, options.clone());
+    app.load_state(StateFile::new(path.clone()), &options);
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    app.on_key(alt('w'));
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    let port = port_after(&text, "Listening on 127.0.0.1:");
+    app.on_key(alt('1'));
+    set_field(&mut app, &format!("ws://127.0.0.1:{port}/chat"));
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "8 B: Welcome!").await;
+    type_text(&mut app, "half a message");
+    app.flush_state();
+    drop(app);
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("half a message"), "{text}");
+    let mut app = app_with_state(&path, options);
+    app.on_key(alt('1'));
+    let text = show(&mut app);
+    assert!(text.contains("GET /chat HTTP/1.1"), "{text}");
+    // And an emptied request is said, not sent.
+    app.on_key(key(KeyCode::Tab)); // → the request
+    for _ in 0..20 {
+        app.on_key(ctrl('k'));
+        app.on_key(key(KeyCode::Backspace));
+    }
+    app.on_key(key(KeyCode::F(8)));
+    let text = show(&mut app);
+    assert!(text.contains("The request is empty"), "{text}");
+}

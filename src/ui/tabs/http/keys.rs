@@ -215,3 +215,15 @@ impl HttpTab {
         },
     ];
 }
+
+impl HttpTab {
+    /// Keys worth showing in the footer now, from the bindings table.
+    pub(super) fn footer_hints(&self) -> Vec<crate::ui::Hint> {
+        let (in_flight, websocket) = (self.handle.is_some(), self.ws_open());
+        crate::ui::shell::keys::footer(Self::BINDINGS, self.focus, |action, label| match action {
+            Action::Cancel if !in_flight => None,
+            Action::Cancel if websocket => Some("close"),
+            _ => Some(label),
+        })
+    }
+}

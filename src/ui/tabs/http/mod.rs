@@ -31,6 +31,7 @@ use crate::ui::widgets::input::InputField;
 mod curl;
 mod draw;
 pub mod keys;
+mod memory;
 mod requests;
 mod sse_log;
 mod view;
@@ -368,6 +369,10 @@ impl HttpTab {
         };
         self.urls.push(self.url.text().trim());
         let text = self.request_text();
+        if text.trim().is_empty() {
+            let words = "The request is empty: type one, or F4 for the URL's default";
+            return self.status = Status::new(Kind::Error, words);
+        }
         let extra_ca = self.ca_file.text().trim();
         let request = FetchRequest {
             refuse: Default::default(),
@@ -592,6 +597,10 @@ impl crate::ui::shell::app::StartTab for HttpTab {
 }
 
 impl crate::ui::shell::tab::TabInput for HttpTab {
+    fn hints(&self) -> Vec<Hint> {
+        self.footer_hints()
+    }
+
     fn focus_step(&mut self, forward: bool) {
         self.focus = if forward {
             self.focus.next()
@@ -648,53 +657,6 @@ impl crate::ui::shell::tab::TabInput for HttpTab {
                 }
             }
             Focus::Response => {}
-        }
-    }
-
-    /// Keys worth showing in the footer now, from the bindings table.
-    fn hints(&self) -> Vec<Hint> {
-        let in_flight = self.handle.is_some();
-        shell_keys::footer(Self::BINDINGS, self.focus, |action, label| match action {
-            Action::Cancel if !in_flight => None,
-            _ => Some(label),
-        })
-    }
-}
-
-impl crate::ui::shell::tab::Remembered for HttpTab {
-    fn remember(&self, memory: &mut crate::state::Memory) {
-        memory.set("http.url", self.url.text().trim());
-        memory.set_list("http.urls", self.urls.items());
-        memory.set("http.method", METHODS[self.method]);
-        // An edited request (headers, body) comes back as it was left.
-        if self.edited {
-            memory.set("http.request", self.request_text());
-        }
-        memory.set("http.ca", self.ca_file.text().trim());
-        if let Some(path) = &self.requests.last_path {
-            memory.set("http.file", path.as_str());
-        }
-    }
-    fn restore(&mut self, memory: &crate::state::Memory) {
-        if let Some(url) = memory.get("http.url") {
-            self.url.set_text(url);
-        }
-        self.urls.replace(memory.list("http.urls"));
-        let method = memory.get("http.method");
-        if let Some(at) = METHODS.iter().position(|m| Some(*m) == method) {
-            self.method = at;
-        }
-        self.edited = false;
-        self.url_changed();
-        if let Some(request) = memory.get("http.request") {
-            self.set_editor(request);
-            self.edited = true;
-        }
-        if let Some(ca) = memory.get("http.ca") {
-            self.ca_file.set_text(ca);
-        }
-        if let Some(path) = memory.get("http.file").filter(|path| !path.is_empty()) {
-            self.requests.last_path = Some(path.to_string());
         }
     }
 }

@@ -71,8 +71,11 @@ impl WsLog {
         };
         out.push(Line::styled(
             format!(
-                "── WebSocket{protocol} · {} frames in · {} out · the last {} kept ──",
-                count(self.frames_in),
+                "── WebSocket{protocol} · {} in · {} out · the last {} kept ──",
+                match self.frames_in {
+                    1 => "1 frame".to_string(),
+                    n => format!("{} frames", count(n)),
+                },
                 count(self.frames_out),
                 self.entries.len()
             ),
