@@ -112,7 +112,16 @@ impl crate::ui::shell::tab::TabDraw for HttpTab {
             .as_ref()
             .map_or(&[][..], |(_, l)| l.as_slice());
         let height = inner.height as usize;
-        self.scroll = self.scroll.min(lines.len().saturating_sub(height));
+        let bottom = lines.len().saturating_sub(height);
+        // A WebSocket's frames are followed as they come while the view is
+        // at the bottom (↑ stops it, End resumes it).
+        let follow = self.exchange.ws.any() && self.scroll >= self.response_bottom;
+        self.scroll = if follow {
+            bottom
+        } else {
+            self.scroll.min(bottom)
+        };
+        self.response_bottom = bottom;
         let visible = lines[self.scroll..(self.scroll + height).min(lines.len())].to_vec();
         frame.render_widget(Paragraph::new(visible).block(block), response_area);
         // Where each part is, for the mouse.

@@ -223,6 +223,7 @@ impl HttpTab {
         crate::ui::shell::keys::footer(Self::BINDINGS, self.focus, |action, label| match action {
             Action::Cancel if !in_flight => None,
             Action::Cancel if websocket => Some("close"),
+            Action::Follow if websocket => Some("ping"),
             _ => Some(label),
         })
     }

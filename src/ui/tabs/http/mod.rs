@@ -156,6 +156,8 @@ pub struct HttpTab {
     view: View,
     hex: bool,
     scroll: usize,
+    /// The response pane's last scroll position at the bottom.
+    response_bottom: usize,
     /// Bumped whenever the exchange changes, to know when `rendered` is stale.
     revision: u64,
     /// The response pane's lines for (revision, view, hex, width): building
@@ -195,6 +197,7 @@ impl HttpTab {
             view: View::Response,
             hex: false,
             scroll: 0,
+            response_bottom: 0,
             revision: 0,
             rendered: None,
             handle: None,

@@ -1,5 +1,6 @@
 //! The HTTP tab after a `101` to a WebSocket upgrade: the frames both ways
-//! (FIN, RSV, opcode, mask key, length, the payload's start), reassembled
+//! (time, FIN, RSV, opcode, mask key, length, the payload's start — hex for
+//! binary), reassembled
 //! messages and broken rules, in the response pane — the last [`KEPT`],
 //! with exact counts beside them.
 
@@ -9,6 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 
 use super::{Focus, HttpTab, Status};
+use crate::clock::Stamp;
 use crate::format::count;
 use crate::narrate::{Kind, Narration};
 use crate::net::http::fetch::WsSend;
@@ -26,7 +28,8 @@ const SHOWN_DATA: usize = 512;
 /// The WebSocket of one exchange.
 #[derive(Debug, Default)]
 pub struct WsLog {
-    entries: VecDeque<Narration>,
+    /// When each came (as the tab learned of it), and what it was.
+    entries: VecDeque<(Stamp, Narration)>,
     frames_in: u64,
     frames_out: u64,
     /// The 101 came back checked: the socket is a WebSocket now.
@@ -55,7 +58,7 @@ impl WsLog {
         if self.entries.len() == KEPT {
             self.entries.pop_front();
         }
-        self.entries.push_back(line);
+        self.entries.push_back((Stamp::now(), line));
     }
 
     /// Whether the exchange upgraded.
@@ -81,9 +84,9 @@ impl WsLog {
             ),
             theme::dim(),
         ));
-        for entry in &self.entries {
+        for (stamp, entry) in &self.entries {
             let words = entry.text.trim_start_matches("#0 ").trim_start();
-            let mut text = format!("{} {words}", entry.kind.marker());
+            let mut text = format!("{} {} {words}", stamp.clock(), entry.kind.marker());
             if let Some(data) = &entry.data {
                 let shown = &data.preview[..data.preview.len().min(SHOWN_DATA)];
                 text.push_str(&sanitize(shown));
@@ -114,6 +117,7 @@ impl HttpTab {
             // The request comes back when the WebSocket ends.
             self.stashed_request = Some((self.request_text(), self.edited));
             self.ws_auto_pong = true;
+            self.scroll = usize::MAX; // follow the frames
             self.set_editor("");
             self.focus = Focus::Request;
             self.status = Status::new(
