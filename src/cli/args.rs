@@ -115,6 +115,12 @@ pub enum Command {
         after_help = "Examples:\n  netplay replay session.jsonl --serve 127.0.0.1:9999\n  netplay replay session.jsonl --connect 127.0.0.1:9999   (exit 1 when the answers differ)"
     )]
     Replay(ReplayArgs),
+    /// Turn a recording into a pcapng file for Wireshark: one synthetic TCP
+    /// flow (handshake, every read as segments, the FINs), no capture needed.
+    #[command(
+        after_help = "Examples:\n  netplay pcap session.jsonl                 (writes session.pcapng)\n  netplay pcap session.jsonl -o chat.pcapng && wireshark chat.pcapng"
+    )]
+    Pcap(PcapArgs),
     /// netplay's local certificate authority (the CA behind every `--tls`
     /// server without --cert).
     Ca {
@@ -483,6 +489,10 @@ pub struct WsConnectArgs {
     /// FILE, in `tcp connect --record`'s format.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// Write the session to FILE as pcapng for Wireshark (a synthetic TCP
+    /// flow: handshake, every read as segments, the FINs).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }
 
 /// What `netplay ws` does.
@@ -526,6 +536,10 @@ pub struct TcpConnectArgs {
     /// timed; `netplay replay` plays it back).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// Write the session to FILE as pcapng for Wireshark (a synthetic TCP
+    /// flow per connection: handshake, every read as segments, the FINs).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
     /// Send TEXT (escapes: \n \r \xNN \u{…}) instead of stdin, then
     /// half-close (FIN); with --repeat, again every MS first.
     #[arg(long, value_name = "TEXT")]
@@ -592,6 +606,17 @@ pub struct UdpSendArgs {
     /// With --repeat: stop after N datagrams.
     #[arg(long, value_name = "N", requires = "repeat")]
     pub count: Option<u64>,
+}
+
+/// The arguments of `netplay pcap`.
+#[derive(ClapArgs, Debug)]
+pub struct PcapArgs {
+    /// The recording (JSON lines, from --record or Alt+R).
+    pub file: PathBuf,
+    /// The pcapng file to write (replaced if it exists; default: the
+    /// recording's name with .pcapng).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// The arguments of `netplay replay`.

@@ -6,6 +6,7 @@ mod args;
 pub mod event_log;
 pub mod fetch;
 pub mod output;
+pub mod pcap;
 pub mod record_file;
 pub mod relay;
 pub mod replay;
@@ -133,6 +134,7 @@ pub async fn run(command: Command, out: output::Output, stop: Shutdown) -> ExitC
         } => args.run(out, stop).await,
         Command::Relay(args) => args.run(out, stop).await,
         Command::Replay(args) => args.run(out, stop).await,
+        Command::Pcap(args) => args.run(&out),
         Command::Ca { command } => ca(command, &out),
         Command::Completions { shell } => {
             clap_complete::generate(

@@ -156,12 +156,8 @@ pub async fn serve(
 /// Connects and pipes: stdin to the socket, the socket to stdout. Exits 0
 /// when the peer closes; stdin's end half-closes (FIN) and keeps reading.
 pub async fn connect(addr: &str, mut how: ConnectHow, out: Output, stop: Shutdown) -> ExitCode {
-    let record = how.record.take();
-    let mut recorder = match record
-        .as_deref()
-        .map(|path| Recorder::create(path, out))
-        .transpose()
-    {
+    let (record, pcap) = (how.record.take(), how.pcap.take());
+    let mut recorder = match Recorder::create(record.as_deref(), pcap.as_deref(), out) {
         Ok(recorder) => recorder,
         Err(reason) => {
             out.error(&reason);
@@ -363,6 +359,8 @@ pub struct ConnectHow {
     pub reconnect: bool,
     /// `--record FILE`: the session as JSON lines (`crate::record`).
     pub record: Option<std::path::PathBuf>,
+    /// `--pcap FILE`: the session as a pcapng file (`crate::net::pcap`).
+    pub pcap: Option<std::path::PathBuf>,
     /// `--send TEXT` (with `--repeat`): these bytes on this schedule
     /// instead of stdin, then FIN.
     pub send: Option<(Vec<u8>, crate::net::timed::Repeat)>,
@@ -546,6 +544,7 @@ impl super::TcpConnectArgs {
             tcp_info,
             reconnect,
             record,
+            pcap,
             send,
             repeat,
             jitter,
@@ -582,6 +581,7 @@ impl super::TcpConnectArgs {
             tcp_info,
             reconnect,
             record,
+            pcap,
             send,
         };
         connect(&addr, how, out, stop).await

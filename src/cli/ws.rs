@@ -88,11 +88,7 @@ impl WsConnectArgs {
     /// Connects, upgrades, and pipes until the close; a recording that
     /// could not be written whole fails the command.
     pub async fn run(self, out: Output, stop: Shutdown) -> ExitCode {
-        let mut recorder = match self
-            .record
-            .as_deref()
-            .map(|path| Recorder::create(path, out))
-            .transpose()
+        let mut recorder = match Recorder::create(self.record.as_deref(), self.pcap.as_deref(), out)
         {
             Ok(recorder) => recorder,
             Err(reason) => {

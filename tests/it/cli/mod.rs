@@ -6,6 +6,7 @@ mod data;
 mod limits;
 mod llhttp;
 mod log;
+mod pcap;
 mod relay;
 mod relay_limits;
 mod replay;

@@ -392,6 +392,7 @@ fn big_client_recording(pieces: usize) -> Recording {
         "127.0.0.1:1",
         "127.0.0.1:2",
         Side::Client,
+        std::time::Instant::now(),
     ))
     .chain((0..pieces).map(|at| {
         netplay::record::data_line(Duration::from_micros(at as u64), Way::Out, &[b'x'; 60_000])

@@ -103,15 +103,23 @@ pub struct Recording {
     pub side: Side,
     /// The events, in order.
     pub entries: Vec<Entry>,
+    /// When its offsets start (Unix time), when the header says
+    /// (`start_us`; recordings made before it did, do not).
+    pub start: Option<std::time::SystemTime>,
 }
 
-/// The header line.
-pub fn header_line(local: &str, remote: &str, side: Side) -> String {
+/// The header line; `started`: the moment the offsets count from.
+pub fn header_line(local: &str, remote: &str, side: Side, started: std::time::Instant) -> String {
+    let start = std::time::SystemTime::now()
+        .checked_sub(started.elapsed())
+        .and_then(|start| start.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |since| since.as_micros() as u64);
     crate::json::json_object(&[
         ("netplay_record", VERSION.into()),
         ("side", side.name().into()),
         ("local", local.into()),
         ("remote", remote.into()),
+        ("start_us", start.into()),
     ])
 }
 
@@ -178,6 +186,10 @@ pub fn parse(text: &str) -> Result<Recording, String> {
             }
         },
         entries: Vec::new(),
+        start: header
+            .get("start_us")
+            .and_then(serde_json::Value::as_u64)
+            .map(|us| std::time::UNIX_EPOCH + Duration::from_micros(us)),
     };
     for (index, line) in lines {
         let number = index + 1;
@@ -212,7 +224,12 @@ mod tests {
     #[test]
     fn lines_round_trip_any_bytes_and_bad_input_names_its_line() {
         let text = [
-            header_line("127.0.0.1:1", "127.0.0.1:2", Side::Server),
+            header_line(
+                "127.0.0.1:1",
+                "127.0.0.1:2",
+                Side::Server,
+                std::time::Instant::now(),
+            ),
             life_line(Duration::ZERO, "connected"),
             data_line(Duration::from_micros(1500), Way::In, b"Welcome!"),
             data_line(Duration::from_micros(2200), Way::Out, b"a\\b\n\x00\xff\"'"),

@@ -92,12 +92,10 @@ impl Recorder {
         remote: &str,
     ) -> Self {
         let (lines, rx) = mpsc::channel(LINE_QUEUE);
-        let header = crate::record::header_line(local, remote, side);
+        let started = Instant::now();
+        let header = crate::record::header_line(local, remote, side, started);
         engine.spawn(write_file(engine.clone(), to, who, header, rx));
-        Self {
-            lines,
-            started: Instant::now(),
-        }
+        Self { lines, started }
     }
 
     /// Records bytes going `way`; `false` once the recording has ended

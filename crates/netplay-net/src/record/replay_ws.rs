@@ -467,6 +467,7 @@ mod tests {
             local: "a".into(),
             remote: "b".into(),
             side: Side::Client,
+            start: None,
             entries: vec![
                 data(
                     0,

@@ -1,0 +1,63 @@
+//! `netplay pcap RECORDING.jsonl -o FILE`: a recording as a pcapng file
+//! for Wireshark — the session as one synthetic TCP flow.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::output::{Output, Value};
+use super::Exit;
+use crate::narrate::Kind;
+use crate::text::sanitize;
+
+impl super::args::PcapArgs {
+    /// Converts the recording; the output replaces FILE (or sits beside
+    /// the recording as `.pcapng`).
+    pub fn run(self, out: &Output) -> ExitCode {
+        let shown = |path: &Path| sanitize(path.display().to_string().as_bytes());
+        let recording = crate::files::read_regular(&self.file, 256 * 1024 * 1024)
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string()))
+            .and_then(|text| crate::record::parse(&text));
+        let recording = match recording {
+            Ok(recording) => recording,
+            Err(reason) => {
+                out.error(&format!("{}: {reason}", shown(&self.file)));
+                return Exit::Usage.into();
+            }
+        };
+        let target = self
+            .output
+            .unwrap_or_else(|| self.file.with_extension("pcapng"));
+        let mut file = match crate::files::Replacing::private(&target) {
+            Ok(file) => file,
+            Err(reason) => {
+                out.error(&format!("cannot write {reason}"));
+                return Exit::Failure.into();
+            }
+        };
+        let written = crate::net::pcap::write_recording(
+            &recording,
+            std::io::BufWriter::new(file.file()),
+            std::time::SystemTime::now(),
+        );
+        let packets = match written.and_then(|packets| file.finish().map(|_| packets)) {
+            Ok(packets) => packets,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Failure.into();
+            }
+        };
+        out.event(
+            "pcap",
+            Kind::Good,
+            &format!(
+                "Wrote {packets} packets to {} (synthetic: one TCP flow from the recording; open it in Wireshark)",
+                shown(&target)
+            ),
+            &[
+                ("file", Value::from(target.display().to_string())),
+                ("packets", Value::from(packets)),
+            ],
+        );
+        ExitCode::SUCCESS
+    }
+}

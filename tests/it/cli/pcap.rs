@@ -1,0 +1,201 @@
+//! pcapng files of netplay's own sessions, read back by the real tool:
+//! tshark (installed by `.ci/run`; these tests say so and pass without it
+//! only where it cannot be installed).
+
+use crate::common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::cli::*;
+use netplay::record::{Entry, Way};
+
+/// tshark, if this machine has it.
+fn tshark() -> Option<&'static str> {
+    let found = Command::new("tshark")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !found {
+        eprintln!("skipped: tshark is not installed (.ci/run installs it with apt-get)");
+    }
+    found.then_some("tshark")
+}
+
+/// tshark's output for `args` on `file`; fails on any warning it prints.
+fn tshark_says(file: &Path, args: &[&str]) -> String {
+    let output = Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.contains("Running as user \"root\""))
+        .collect();
+    assert!(
+        output.status.success() && warnings.is_empty(),
+        "tshark: {stderr}"
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// What `follow,tcp,raw` shows each way: `[client → server, server → client]`.
+fn followed(file: &Path) -> [Vec<u8>; 2] {
+    let text = tshark_says(file, &["-q", "-z", "follow,tcp,raw,0"]);
+    let mut ways = [Vec::new(), Vec::new()];
+    let body = text.split("Node 1:").nth(1).expect("a followed stream");
+    for line in body.lines().skip(1) {
+        if line.starts_with('=') {
+            break;
+        }
+        let (way, hex) = match line.strip_prefix('\t') {
+            Some(hex) => (1, hex),
+            None => (0, line),
+        };
+        let hex = hex.trim();
+        for at in (0..hex.len()).step_by(2) {
+            ways[way].push(u8::from_str_radix(&hex[at..at + 2], 16).unwrap());
+        }
+    }
+    ways
+}
+
+fn recorded(file: &Path) -> [Vec<u8>; 2] {
+    let recording = netplay::record::parse(&std::fs::read_to_string(file).unwrap()).unwrap();
+    let mut ways = [Vec::new(), Vec::new()];
+    for entry in recording.entries {
+        if let Entry::Data { way, bytes, .. } = entry {
+            ways[usize::from(way == Way::In)].extend_from_slice(&bytes);
+        }
+    }
+    ways
+}
+
+fn count(file: &Path, filter: &str) -> usize {
+    tshark_says(file, &["-Y", filter]).lines().count()
+}
+
+#[test]
+fn the_tutorial_chat_opens_in_tshark_with_every_byte_each_way() {
+    let Some(_) = tshark() else { return };
+    let server = Server::start(&["tcp", "serve", "127.0.0.1:0"]);
+    let addr = server.address("Listening on ").to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, record) = (
+        dir.path().join("chat.pcapng"),
+        dir.path().join("chat.jsonl"),
+    );
+    let mut child = netplay(&[
+        "tcp",
+        "connect",
+        &addr,
+        "--pcap",
+        pcap.to_str().unwrap(),
+        "--record",
+        record.to_str().unwrap(),
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Michael\nTracy\n")
+        .unwrap();
+    let output = wait_output(child);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let expected = recorded(&record);
+    assert!(expected[1].starts_with(b"Welcome!"), "{expected:?}");
+    assert_eq!(
+        followed(&pcap),
+        expected,
+        "tshark's TCP stream is the bytes netplay saw"
+    );
+    assert_eq!(count(&pcap, "tcp.flags.syn == 1"), 2, "SYN and SYN-ACK");
+    assert_eq!(count(&pcap, "tcp.flags.fin == 1"), 2, "a FIN each way");
+    assert_eq!(
+        count(&pcap, "tcp.analysis.flags"),
+        0,
+        "nothing odd in TCP's analysis"
+    );
+    let comment = tshark_says(&pcap, &["-q", "-z", "io,phs"]);
+    assert!(comment.contains("tcp"), "{comment}");
+
+    // The recording converted afterwards gives the same stream.
+    let converted = dir.path().join("converted.pcapng");
+    let output = netplay(&[
+        "pcap",
+        record.to_str().unwrap(),
+        "-o",
+        converted.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Wrote "));
+    assert_eq!(followed(&converted), expected);
+    let info = Command::new("capinfos").arg(&converted).output();
+    if let Ok(info) = info {
+        let text = String::from_utf8_lossy(&info.stdout);
+        assert!(
+            text.contains("Synthetic capture written by netplay"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_big_transfer_is_cut_to_the_mss_and_numbered_by_its_bytes() {
+    let Some(_) = tshark() else { return };
+    let server = Server::start(&["tcp", "serve", "127.0.0.1:0", "--mode", "echo"]);
+    let addr = server.address("Listening on ").to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("big.pcapng");
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let mut child = netplay(&[
+        "tcp",
+        "connect",
+        &addr,
+        "--raw",
+        "--pcap",
+        pcap.to_str().unwrap(),
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let sent = data.clone();
+    let writer = std::thread::spawn(move || stdin.write_all(&sent));
+    let output = wait_output(child);
+    writer.join().unwrap().unwrap();
+    assert_eq!(output.stdout, data, "the echo came back whole");
+    let ways = followed(&pcap);
+    assert_eq!((ways[0].len(), ways[1].len()), (data.len(), data.len()));
+    assert_eq!(ways, [data.clone(), data]);
+    assert_eq!(
+        count(&pcap, "tcp.len > 65483"),
+        0,
+        "no segment over the MSS"
+    );
+    assert_eq!(count(&pcap, "tcp.analysis.flags"), 0);
+}
