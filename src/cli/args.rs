@@ -421,6 +421,10 @@ pub struct TcpServeArgs {
     /// shows a preview of ~100 bytes): as escaped text, or `--dump=hex`.
     #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "text")]
     pub dump: Option<Dump>,
+    /// Write every connection to FILE as pcapng for Wireshark, each as its
+    /// own synthetic TCP flow (replaced at the end; see docs/wireshark.md).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
     /// WebSocket settings.
     #[command(flatten)]
     pub websocket: WsServeArgs,

@@ -24,6 +24,8 @@ pub struct Setup {
     pub rules: Option<std::sync::Arc<crate::net::behaviour::rules::Rules>>,
     /// `--websocket` (or `ws serve`).
     pub websocket: Option<crate::net::tcp_server::WsOptions>,
+    /// `--pcap FILE`.
+    pub pcap: Option<std::path::PathBuf>,
 }
 
 /// Runs the server until Ctrl+C or SIGTERM, then closes every connection
@@ -35,6 +37,7 @@ pub async fn serve(
         tls,
         rules,
         websocket,
+        pcap,
     }: Setup,
     (out, dump): (Output, Option<Dump>),
     stop: Shutdown,
@@ -55,102 +58,152 @@ pub async fn serve(
     if rules.is_some() {
         server.set_rules(rules);
     }
+    let capture = match pcap.as_deref().map(|path| {
+        crate::net::pcap::Capture::start(&engine, path, "Written live by netplay tcp serve.")
+    }) {
+        Some(Ok((capture, end))) => {
+            server.set_capture(Some(capture));
+            Some(end)
+        }
+        Some(Err(reason)) => {
+            out.error(&reason);
+            return Exit::Usage.into();
+        }
+        None => None,
+    };
     let mut narrator = ServerNarrator::new();
     let mode_name = config.behaviour.name();
     let echo = config.behaviour == crate::net::behaviour::greet::Behaviour::Echo;
     let json = out.json;
-    log.drive(
-        events,
-        stop,
-        || server.stop(),
-        |log, event| {
-            let Event::Server(_, event) = event else {
-                return Next::Go;
-            };
-            match &event {
-                ServerEvent::TcpInfo { last: false, .. } if !json => {
-                    return Next::Go; // the text mode prints the sample at the close only
-                }
-                ServerEvent::Received { conn, data } => {
-                    let head = [
-                        Piece::Conn(*conn),
-                        Piece::Str(" received "),
-                        Piece::Num(data.len as u64),
-                        Piece::Str(" B from "),
-                        Piece::Str(&narrator.peer(*conn)),
-                        Piece::Str(": "),
-                    ];
-                    log.data("received", Kind::In, &head, data, || {
-                        data_fields(*conn, data)
-                    });
+    let code = log
+        .drive(
+            events,
+            stop,
+            || server.stop(),
+            |log, event| {
+                let Event::Server(_, event) = event else {
                     return Next::Go;
+                };
+                match &event {
+                    ServerEvent::TcpInfo { last: false, .. } if !json => {
+                        return Next::Go; // the text mode prints the sample at the close only
+                    }
+                    ServerEvent::Received { conn, data } => {
+                        let head = [
+                            Piece::Conn(*conn),
+                            Piece::Str(" received "),
+                            Piece::Num(data.len as u64),
+                            Piece::Str(" B from "),
+                            Piece::Str(&narrator.peer(*conn)),
+                            Piece::Str(": "),
+                        ];
+                        log.data("received", Kind::In, &head, data, || {
+                            data_fields(*conn, data)
+                        });
+                        return Next::Go;
+                    }
+                    ServerEvent::Echoed { conn, data } => {
+                        let head = [
+                            Piece::Conn(*conn),
+                            Piece::Str(" echoed "),
+                            Piece::Num(data.len as u64),
+                            Piece::Str(" B back to "),
+                            Piece::Str(&narrator.peer(*conn)),
+                            Piece::Str(": "),
+                        ];
+                        log.data("echoed", Kind::Echo, &head, data, || {
+                            data_fields(*conn, data)
+                        });
+                        return Next::Go;
+                    }
+                    // A delayed or partial echo's bytes are on its `received`
+                    // line: the line of a busy echo server says so in half the
+                    // bytes.
+                    ServerEvent::Sent { conn, data } if echo && log.previews_text() => {
+                        let head = [
+                            Piece::Conn(*conn),
+                            Piece::Str(" echoed "),
+                            Piece::Num(data.len as u64),
+                            Piece::Str(" B back to "),
+                            Piece::Str(&narrator.peer(*conn)),
+                        ];
+                        log.pieces(Kind::Out, &head);
+                        return Next::Go;
+                    }
+                    ServerEvent::Sent { conn, data } => {
+                        let head = [
+                            Piece::Conn(*conn),
+                            Piece::Str(" sent "),
+                            Piece::Num(data.len as u64),
+                            Piece::Str(" B to "),
+                            Piece::Str(&narrator.peer(*conn)),
+                            Piece::Str(": "),
+                        ];
+                        log.data("sent", Kind::Out, &head, data, || data_fields(*conn, data));
+                        return Next::Go;
+                    }
+                    // Said once, on stderr with its hint (not also as a line).
+                    ServerEvent::StartFailed { reason } => {
+                        return Next::Fail(format!("cannot listen: {reason}"));
+                    }
+                    _ => {}
                 }
-                ServerEvent::Echoed { conn, data } => {
-                    let head = [
-                        Piece::Conn(*conn),
-                        Piece::Str(" echoed "),
-                        Piece::Num(data.len as u64),
-                        Piece::Str(" B back to "),
-                        Piece::Str(&narrator.peer(*conn)),
-                        Piece::Str(": "),
-                    ];
-                    log.data("echoed", Kind::Echo, &head, data, || {
-                        data_fields(*conn, data)
-                    });
-                    return Next::Go;
-                }
-                // A delayed or partial echo's bytes are on its `received`
-                // line: the line of a busy echo server says so in half the
-                // bytes.
-                ServerEvent::Sent { conn, data } if echo && log.previews_text() => {
-                    let head = [
-                        Piece::Conn(*conn),
-                        Piece::Str(" echoed "),
-                        Piece::Num(data.len as u64),
-                        Piece::Str(" B back to "),
-                        Piece::Str(&narrator.peer(*conn)),
-                    ];
-                    log.pieces(Kind::Out, &head);
-                    return Next::Go;
-                }
-                ServerEvent::Sent { conn, data } => {
-                    let head = [
-                        Piece::Conn(*conn),
-                        Piece::Str(" sent "),
-                        Piece::Num(data.len as u64),
-                        Piece::Str(" B to "),
-                        Piece::Str(&narrator.peer(*conn)),
-                        Piece::Str(": "),
-                    ];
-                    log.data("sent", Kind::Out, &head, data, || data_fields(*conn, data));
-                    return Next::Go;
-                }
-                // Said once, on stderr with its hint (not also as a line).
-                ServerEvent::StartFailed { reason } => {
-                    return Next::Fail(format!("cannot listen: {reason}"));
-                }
-                _ => {}
-            }
-            let line = narrator.narrate(&event, mode_name);
-            match &line.data {
-                // WebSocket frames and messages carry their bytes.
-                Some(data) => {
-                    let head = [Piece::Str(&line.text)];
-                    log.data(event_name(&event), line.kind, &head, data, || {
+                let line = narrator.narrate(&event, mode_name);
+                match &line.data {
+                    // WebSocket frames and messages carry their bytes.
+                    Some(data) => {
+                        let head = [Piece::Str(&line.text)];
+                        log.data(event_name(&event), line.kind, &head, data, || {
+                            server_fields(&event)
+                        });
+                    }
+                    None => log.event(event_name(&event), line.kind, &line.text, || {
                         server_fields(&event)
-                    });
+                    }),
                 }
-                None => log.event(event_name(&event), line.kind, &line.text, || {
-                    server_fields(&event)
-                }),
-            }
-            match event {
-                ServerEvent::Stopped => Next::Done(ExitCode::SUCCESS),
-                _ => Next::Go,
-            }
-        },
-    )
-    .await
+                match event {
+                    ServerEvent::Stopped => Next::Done(ExitCode::SUCCESS),
+                    _ => Next::Go,
+                }
+            },
+        )
+        .await;
+    drop(server);
+    match capture {
+        Some(end) => finish_capture(end, code, out).await,
+        None => code,
+    }
+}
+
+/// Waits for a capture's file to be written whole (every connection has
+/// ended by now) and says where it is; a capture that failed fails the
+/// command.
+pub(super) async fn finish_capture(
+    end: tokio::sync::oneshot::Receiver<crate::net::pcap::CaptureEnd>,
+    code: ExitCode,
+    out: Output,
+) -> ExitCode {
+    match end.await {
+        Ok(Ok((path, packets))) => {
+            let shown = crate::text::sanitize(path.display().to_string().as_bytes());
+            let fields = [
+                ("file", Value::from(path.display().to_string())),
+                ("packets", Value::from(packets)),
+            ];
+            out.event_to_stderr(
+                "pcap",
+                Kind::Info,
+                &format!("Wrote {packets} packets to {shown}"),
+                &fields,
+            );
+            code
+        }
+        Ok(Err(reason)) => {
+            out.error(&reason);
+            Exit::Failure.into()
+        }
+        Err(_) => code,
+    }
 }
 
 /// Connects and pipes: stdin to the socket, the socket to stdout. Exits 0
@@ -473,6 +526,7 @@ impl super::TcpServeArgs {
             tcp_info,
             rules,
             dump,
+            pcap,
             websocket,
         } = self;
         let rules = match super::rules_or_reasons(rules.as_deref(), &out) {
@@ -527,6 +581,7 @@ impl super::TcpServeArgs {
             tls,
             rules,
             websocket,
+            pcap,
         };
         serve(&addr, config, setup, (out, dump), stop).await
     }

@@ -45,25 +45,10 @@ fn tshark_says(file: &Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// What `follow,tcp,raw` shows each way: `[client → server, server → client]`.
+/// What `follow,tcp,raw` shows each way of the first stream:
+/// `[client → server, server → client]`.
 fn followed(file: &Path) -> [Vec<u8>; 2] {
-    let text = tshark_says(file, &["-q", "-z", "follow,tcp,raw,0"]);
-    let mut ways = [Vec::new(), Vec::new()];
-    let body = text.split("Node 1:").nth(1).expect("a followed stream");
-    for line in body.lines().skip(1) {
-        if line.starts_with('=') {
-            break;
-        }
-        let (way, hex) = match line.strip_prefix('\t') {
-            Some(hex) => (1, hex),
-            None => (0, line),
-        };
-        let hex = hex.trim();
-        for at in (0..hex.len()).step_by(2) {
-            ways[way].push(u8::from_str_radix(&hex[at..at + 2], 16).unwrap());
-        }
-    }
-    ways
+    followed_stream(file, 0)
 }
 
 fn recorded(file: &Path) -> [Vec<u8>; 2] {
@@ -198,4 +183,81 @@ fn a_big_transfer_is_cut_to_the_mss_and_numbered_by_its_bytes() {
         "no segment over the MSS"
     );
     assert_eq!(count(&pcap, "tcp.analysis.flags"), 0);
+}
+
+/// `follow,tcp,raw` of stream `index`.
+fn followed_stream(file: &Path, index: usize) -> [Vec<u8>; 2] {
+    let text = tshark_says(file, &["-q", "-z", &format!("follow,tcp,raw,{index}")]);
+    let mut ways = [Vec::new(), Vec::new()];
+    let body = text.split("Node 1:").nth(1).expect("a followed stream");
+    for line in body.lines().skip(1) {
+        if line.starts_with('=') {
+            break;
+        }
+        let (way, hex) = match line.strip_prefix('\t') {
+            Some(hex) => (1, hex),
+            None => (0, line),
+        };
+        let hex = hex.trim();
+        for at in (0..hex.len()).step_by(2) {
+            ways[way].push(u8::from_str_radix(&hex[at..at + 2], 16).unwrap());
+        }
+    }
+    ways
+}
+
+#[test]
+fn tcp_serve_captures_each_connection_as_its_own_flow() {
+    let Some(_) = tshark() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("server.pcapng");
+    let server = Server::start(&[
+        "tcp",
+        "serve",
+        "127.0.0.1:0",
+        "--pcap",
+        pcap.to_str().unwrap(),
+    ]);
+    let addr = server.address("Listening on ");
+    common::tutorial_conversation(addr);
+    let mut second = common::tutorial_client(addr);
+    common::expect_bytes(&mut second, b"Welcome!");
+    second.write_all(b"exit").unwrap();
+    common::read_to_close(&mut second);
+    server.line_with("closed. (#");
+    let (code, rest) = server.terminate();
+    assert_eq!(code, 0, "{rest:?}");
+
+    let first = followed_stream(&pcap, 0);
+    assert_eq!(first[0], b"MichaelTracySarahexit");
+    assert_eq!(
+        first[1],
+        b"Welcome!Hello, Michael!Hello, Tracy!Hello, Sarah!"
+    );
+    let second = followed_stream(&pcap, 1);
+    assert_eq!(second, [b"exit".to_vec(), b"Welcome!".to_vec()]);
+    assert_eq!(
+        count(&pcap, "tcp.flags.syn == 1 && tcp.flags.ack == 0"),
+        2,
+        "two connections"
+    );
+    assert_eq!(count(&pcap, "tcp.flags.fin == 1"), 4);
+    assert_eq!(count(&pcap, "tcp.analysis.flags"), 0);
+    // The server closed after "exit": its FIN comes first.
+    let fins = tshark_says(
+        &pcap,
+        &[
+            "-Y",
+            "tcp.flags.fin == 1 && tcp.stream == 1",
+            "-T",
+            "fields",
+            "-e",
+            "tcp.srcport",
+        ],
+    );
+    assert_eq!(
+        fins.lines().next(),
+        Some(addr.port().to_string().as_str()),
+        "{fins}"
+    );
 }

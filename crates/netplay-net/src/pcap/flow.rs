@@ -105,8 +105,14 @@ impl TcpFlow {
     /// The connection ended: a FIN from each end that had not sent one
     /// (the client's first).
     pub fn close(&mut self) -> Vec<Vec<u8>> {
+        self.close_first(CLIENT)
+    }
+
+    /// The connection ended, `first` closing first: a FIN from each end
+    /// that had not sent one.
+    pub fn close_first(&mut self, first: usize) -> Vec<Vec<u8>> {
         let mut packets = Vec::new();
-        for end in [CLIENT, SERVER] {
+        for end in [first, 1 - first] {
             if self.open && !self.fin[end] {
                 packets.extend(self.fin(end));
             }

@@ -9,6 +9,7 @@
 //! The format's blocks are written by the `pcap-file` crate; the packets
 //! (raw IPv4/IPv6, link type 101) are built here ([`packet`]).
 
+pub mod capture;
 pub mod flow;
 pub mod packet;
 mod recording;
@@ -26,6 +27,7 @@ use pcap_file::pcapng::blocks::unknown::UnknownBlock;
 use pcap_file::pcapng::{PcapNgBlock, PcapNgWriter};
 use pcap_file::{DataLink, Endianness};
 
+pub use capture::{Capture, CaptureEnd, FlowTap};
 pub use flow::TcpFlow;
 pub use recording::write_recording;
 

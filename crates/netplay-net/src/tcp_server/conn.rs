@@ -14,6 +14,7 @@ use crate::behaviour::greet::{greet, Behaviour, GreetAction, ServerConfig, WELCO
 use crate::behaviour::http_responder::HttpResponder;
 use crate::error::{human_duration, stream_error};
 use crate::kernel::tcp_info::SocketFd;
+use crate::pcap::flow::{CLIENT, SERVER};
 use crate::record::recorder::{record, record_life, RecordFor, RecordTo, Recorder};
 use crate::record::{Side, Way};
 use crate::tcp_server::conn_io::{self, ConnReader, ConnWriter};
@@ -33,6 +34,8 @@ pub(crate) struct Connection {
     /// Record from the first byte (boxed: most connections never record,
     /// and every idle connection is this task's size).
     record: Option<Box<RecordTo>>,
+    /// Captured into this pcapng file, as a flow (boxed, as `record`).
+    capture: Option<Box<crate::pcap::Capture>>,
     /// WebSocket on: upgrade first, then answer messages.
     websocket: Option<Arc<super::WsOptions>>,
 }
@@ -57,6 +60,7 @@ impl Connection {
             config,
             rules: None,
             record: None,
+            capture: None,
             websocket: None,
         }
     }
@@ -68,6 +72,11 @@ impl Connection {
     }
 
     /// Records this connection from its first byte to a new file.
+    pub(crate) fn capturing(mut self, capture: Option<crate::pcap::Capture>) -> Self {
+        self.capture = capture.map(Box::new);
+        self
+    }
+
     pub(crate) fn recording(mut self, to: Option<RecordTo>) -> Self {
         self.record = to.map(Box::new);
         self
@@ -184,8 +193,12 @@ impl Connection {
             recorder,
             // Frames are told as frames, not as the bytes written.
             silent: websocket.is_some(),
+            tap: self.capture.take().map(|capture| capture.flow(peer, local)),
         };
         record_life(&mut io.recorder, "connected").await;
+        if let Some(tap) = &io.tap {
+            tap.open().await;
+        }
         let mut http = HttpResponder::new(peer, local);
         let mut lines = crate::behaviour::rules::LineSplitter::default();
         let mut replies: u64 = 0;
@@ -280,6 +293,9 @@ impl Connection {
                             if self.config.borrow_and_update().behaviour == Behaviour::Manual {
                                 peer_done = true;
                                 record_life(&mut io.recorder, "peer_half_close").await;
+                                if let Some(tap) = &io.tap {
+                                    tap.fin(CLIENT).await;
+                                }
                                 self.emit(ServerEvent::PeerHalfClosed { conn }).await;
                             } else {
                                 break 'conn CloseReason::Peer;
@@ -289,6 +305,9 @@ impl Connection {
                             let chunk = &buffer[..n];
                             stats.record_read(n);
                             record(&mut io.recorder, Way::In, chunk).await;
+                            if let Some(tap) = &io.tap {
+                                tap.data(CLIENT, chunk).await;
+                            }
                             // The shared config is read only when it changed:
                             // every connection reading its lock per message
                             // would bounce one cache line between the cores.
@@ -311,6 +330,9 @@ impl Connection {
                             if echo_now && written == n {
                                 io.stats.record_write(n);
                                 record(&mut io.recorder, Way::Out, chunk).await;
+                                if let Some(tap) = &io.tap {
+                                    tap.data(SERVER, chunk).await;
+                                }
                                 self.offer(|| ServerEvent::Echoed { conn, data: self.engine.payload(chunk) }).await;
                                 if grow {
                                     buffer.resize(buffer.len() * 2, 0);
@@ -376,6 +398,7 @@ impl Connection {
             }
         };
         let mut recorder = io.recorder.take();
+        let tap = io.tap.take();
         // An option asked for before the close still applies to it (close
         // with RST, then kick), even if sends were queued ahead of it.
         while let Ok(command) = commands.try_recv() {
@@ -411,6 +434,15 @@ impl Connection {
             drop(reader);
         }
         record_life(&mut recorder, "closed").await;
+        if let Some(tap) = tap {
+            // The end that closed first sends the first FIN.
+            let first = if matches!(reason, CloseReason::Peer) {
+                CLIENT
+            } else {
+                SERVER
+            };
+            tap.close_first(first).await;
+        }
         self.emit(ServerEvent::Closed { conn, reason }).await;
         conn
     }
@@ -491,6 +523,9 @@ impl Connection {
         }
         io.stats.record_write(bytes.len());
         record(&mut io.recorder, Way::Out, bytes).await;
+        if let Some(tap) = &io.tap {
+            tap.data(SERVER, bytes).await;
+        }
         if !io.silent {
             self.offer(|| ServerEvent::Sent {
                 conn: self.conn,
@@ -557,6 +592,8 @@ struct Writer<'a> {
     recorder: Option<Recorder>,
     /// Writes are not told as `Sent` (a WebSocket tells its frames).
     silent: bool,
+    /// The connection's flow in a capture, while on.
+    tap: Option<crate::pcap::FlowTap>,
 }
 
 /// Performs a TLS connection's handshake; the split halves and the event

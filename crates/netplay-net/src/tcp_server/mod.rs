@@ -218,6 +218,7 @@ pub struct ServerHandle {
     config: watch::Sender<ServerConfig>,
     rules: watch::Sender<Option<Arc<crate::behaviour::rules::Rules>>>,
     websocket: watch::Sender<Option<Arc<WsOptions>>>,
+    capture: watch::Sender<Option<crate::pcap::Capture>>,
     stop: watch::Sender<bool>,
 }
 
@@ -242,6 +243,12 @@ impl ServerHandle {
     /// first, and the mode answers messages) or off.
     pub fn set_websocket(&self, options: Option<WsOptions>) {
         self.websocket.send_replace(options.map(Arc::new));
+    }
+
+    /// Captures every new connection into `capture` as its own flow
+    /// (pcapng for Wireshark), or stops (open connections keep theirs).
+    pub fn set_capture(&self, capture: Option<crate::pcap::Capture>) {
+        self.capture.send_replace(capture);
     }
 
     /// Sends bytes to one connection. `Err` when the listener has
@@ -343,6 +350,7 @@ pub fn start_websocket(
     let (config_tx, config_rx) = watch::channel(config);
     let (rules_tx, rules_rx) = watch::channel(None);
     let (websocket_tx, websocket_rx) = watch::channel(websocket.map(Arc::new));
+    let (capture_tx, capture_rx) = watch::channel(None);
     let (stop_tx, stop) = StopFlag::new();
     let task = Listener {
         engine: engine.clone(),
@@ -350,6 +358,7 @@ pub fn start_websocket(
         config: config_rx,
         rules: rules_rx,
         websocket: websocket_rx,
+        capture: capture_rx,
         stop,
         tls,
     };
@@ -361,6 +370,7 @@ pub fn start_websocket(
         config: config_tx,
         rules: rules_tx,
         websocket: websocket_tx,
+        capture: capture_tx,
         stop: stop_tx,
     }
 }
@@ -371,6 +381,7 @@ struct Listener {
     config: watch::Receiver<ServerConfig>,
     rules: watch::Receiver<Option<Arc<crate::behaviour::rules::Rules>>>,
     websocket: watch::Receiver<Option<Arc<WsOptions>>>,
+    capture: watch::Receiver<Option<crate::pcap::Capture>>,
     stop: StopFlag,
     tls: Option<TlsAcceptor>,
 }
@@ -537,7 +548,8 @@ impl crate::listener::Connections for Live {
         )
         .with_rules(listener.rules.clone())
         .with_websocket(listener.websocket.borrow().clone())
-        .recording(self.record_new.clone());
+        .recording(self.record_new.clone())
+        .capturing(listener.capture.borrow().clone());
         (
             entry,
             connection.run(stream, peer, listener.tls.clone(), commands_rx, kick),

@@ -1,0 +1,158 @@
+//! A live capture: one pcapng file that many connections write into (a
+//! server's, a relay's both legs), each as its own flow. Connections hand
+//! their packets to a writer task over a bounded channel and wait for room
+//! — a slow disk slows them down instead of growing memory or losing a
+//! packet — and the writer replaces the target file when the last handle
+//! is gone (a private temporary file beside it, renamed at the end).
+
+use std::io::{BufWriter, Write as _};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::flow::TcpFlow;
+use super::PcapWriter;
+
+/// Packets that may wait for the disk.
+const QUEUE: usize = 256;
+
+enum Block {
+    Packet(SystemTime, Vec<u8>),
+    Secrets(Vec<u8>),
+}
+
+/// A capture being written; clones share the file.
+#[derive(Clone, Debug)]
+pub struct Capture {
+    blocks: mpsc::Sender<Block>,
+}
+
+/// How a capture ended: the file and its packets, or why it failed.
+pub type CaptureEnd = Result<(PathBuf, u64), String>;
+
+impl Capture {
+    /// Starts writing a capture that will replace `target` (refusing a
+    /// symlink, a FIFO or a device there); its end is told on the receiver
+    /// once every handle (and every flow) is dropped.
+    pub fn start(
+        engine: &crate::Engine,
+        target: &std::path::Path,
+        comment: &str,
+    ) -> Result<(Self, oneshot::Receiver<CaptureEnd>), String> {
+        let mut file = crate::files::Replacing::private(target)
+            .map_err(|reason| format!("cannot capture to {reason}"))?;
+        let clone = file
+            .file()
+            .try_clone()
+            .map_err(|err| format!("cannot capture: {err}"))?;
+        let writer = PcapWriter::new(BufWriter::new(clone), comment)
+            .map_err(|err| format!("cannot capture: {err}"))?;
+        let (blocks, rx) = mpsc::channel(QUEUE);
+        let (done, end) = oneshot::channel();
+        engine.spawn(async move {
+            let outcome = write(writer, file, rx).await;
+            let _ = done.send(outcome);
+        });
+        Ok((Self { blocks }, end))
+    }
+
+    /// A new flow between `client` and `server` in this capture.
+    pub fn flow(&self, client: SocketAddr, server: SocketAddr) -> FlowTap {
+        FlowTap {
+            blocks: self.blocks.clone(),
+            flow: Arc::new(Mutex::new(TcpFlow::new(client, server))),
+        }
+    }
+
+    /// TLS secrets (NSS key log lines) for the sessions that follow.
+    pub async fn secrets(&self, keylog: Vec<u8>) {
+        let _ = self.blocks.send(Block::Secrets(keylog)).await;
+    }
+}
+
+async fn write(
+    mut writer: PcapWriter<BufWriter<std::fs::File>>,
+    file: crate::files::Replacing,
+    mut rx: mpsc::Receiver<Block>,
+) -> CaptureEnd {
+    let failed = |err: std::io::Error| format!("writing the capture failed: {err}");
+    // The writes are small and buffered; the flush goes to the disk when
+    // the queue is empty, so a capture read while idle is complete.
+    while let Some(block) = rx.recv().await {
+        match block {
+            Block::Packet(at, bytes) => writer.packet(at, &bytes),
+            Block::Secrets(keylog) => writer.tls_secrets(&keylog),
+        }
+        .map_err(failed)?;
+        if rx.is_empty() {
+            writer.flush().map_err(failed)?;
+        }
+    }
+    let packets = writer.packets();
+    writer.into_inner().flush().map_err(failed)?;
+    let path = tokio::task::spawn_blocking(move || file.finish())
+        .await
+        .map_err(|err| format!("the capture failed: {err}"))??;
+    Ok((path, packets))
+}
+
+/// One connection's flow in a capture; clones share it (both directions
+/// of a connection add to the same sequence numbers).
+#[derive(Clone, Debug)]
+pub struct FlowTap {
+    blocks: mpsc::Sender<Block>,
+    flow: Arc<Mutex<TcpFlow>>,
+}
+
+impl FlowTap {
+    async fn send(&self, make: impl FnOnce(&mut TcpFlow) -> Vec<Vec<u8>>) {
+        let packets = {
+            let mut flow = self
+                .flow
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            make(&mut flow)
+        };
+        let at = SystemTime::now();
+        for packet in packets {
+            // The writer is gone only when it failed: it has said why.
+            if self.blocks.send(Block::Packet(at, packet)).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// The handshake (once).
+    pub async fn open(&self) {
+        self.send(TcpFlow::open).await;
+    }
+
+    /// One read's bytes sent by `from` ([`super::flow::CLIENT`] or
+    /// [`super::flow::SERVER`]).
+    pub async fn data(&self, from: usize, bytes: &[u8]) {
+        self.send(|flow| flow.data(from, bytes)).await;
+    }
+
+    /// `from` sent its FIN.
+    pub async fn fin(&self, from: usize) {
+        self.send(|flow| flow.fin(from)).await;
+    }
+
+    /// The connection ended.
+    pub async fn close(&self) {
+        self.send(TcpFlow::close).await;
+    }
+
+    /// The connection ended, `first` closing first.
+    pub async fn close_first(&self, first: usize) {
+        self.send(|flow| flow.close_first(first)).await;
+    }
+
+    /// `from` reset the connection.
+    pub async fn reset(&self, from: usize) {
+        self.send(|flow| flow.reset(from)).await;
+    }
+}
