@@ -232,6 +232,11 @@ pub struct RelayArgs {
     /// shows a preview of ~100 bytes): as escaped text, or `--dump=hex`.
     #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "text")]
     pub dump: Option<Dump>,
+    /// Write every pair to FILE as pcapng for Wireshark: both legs (client
+    /// ↔ relay, relay ↔ server) as synthetic TCP flows, each with what
+    /// went over it (after faults and edits).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }
 
 /// `--direction`.

@@ -162,42 +162,67 @@ impl RelayArgs {
         let (engine, events) = super::event_log::engine(&out, args.dump);
         let log = EventLog::new(out, args.dump);
         let relay = relay::start(&engine, &args.listen, &args.target, config, timeout);
-        log.drive(
-            events,
-            stop,
-            || relay.stop(),
-            |log, event| {
-                let Event::Relay(_, event) = event else {
-                    return Next::Go;
-                };
-                // Said once, on stderr with its hint (not also as a line).
-                if let RelayEvent::StartFailed { reason } = event {
-                    return Next::Fail(format!("cannot listen: {reason}"));
-                }
-                // The busiest line, written without the formatting
-                // machinery; the same words as the narrator's (tested).
-                if let RelayEvent::Relayed { pair, dir, data } = &event {
-                    let head = relayed_head(*pair, *dir, data.len as u64);
-                    log.data("relayed", relay_kind(*dir), &head, data, || fields(&event));
-                    return Next::Go;
-                }
-                let line = narrate(&event, &args.target);
-                match &line.data {
-                    Some(data) => {
-                        let head = [Piece::Str(&line.text)];
-                        log.data(event_name(&event), line.kind, &head, data, || {
-                            fields(&event)
-                        });
+        let capture = match args.pcap.as_deref().map(|path| {
+            crate::net::pcap::Capture::start(
+                &engine,
+                path,
+                "Written live by netplay relay: two flows per pair.",
+            )
+        }) {
+            Some(Ok((capture, end))) => {
+                relay.set_capture(Some(capture));
+                Some(end)
+            }
+            Some(Err(reason)) => {
+                out.error(&reason);
+                return super::Exit::Usage.into();
+            }
+            None => None,
+        };
+        let code = log
+            .drive(
+                events,
+                stop,
+                || relay.stop(),
+                |log, event| {
+                    let Event::Relay(_, event) = event else {
+                        return Next::Go;
+                    };
+                    // Said once, on stderr with its hint (not also as a line).
+                    if let RelayEvent::StartFailed { reason } = event {
+                        return Next::Fail(format!("cannot listen: {reason}"));
                     }
-                    None => log.event(event_name(&event), line.kind, &line.text, || fields(&event)),
-                }
-                match event {
-                    RelayEvent::Stopped => Next::Done(ExitCode::SUCCESS),
-                    _ => Next::Go,
-                }
-            },
-        )
-        .await
+                    // The busiest line, written without the formatting
+                    // machinery; the same words as the narrator's (tested).
+                    if let RelayEvent::Relayed { pair, dir, data } = &event {
+                        let head = relayed_head(*pair, *dir, data.len as u64);
+                        log.data("relayed", relay_kind(*dir), &head, data, || fields(&event));
+                        return Next::Go;
+                    }
+                    let line = narrate(&event, &args.target);
+                    match &line.data {
+                        Some(data) => {
+                            let head = [Piece::Str(&line.text)];
+                            log.data(event_name(&event), line.kind, &head, data, || {
+                                fields(&event)
+                            });
+                        }
+                        None => {
+                            log.event(event_name(&event), line.kind, &line.text, || fields(&event))
+                        }
+                    }
+                    match event {
+                        RelayEvent::Stopped => Next::Done(ExitCode::SUCCESS),
+                        _ => Next::Go,
+                    }
+                },
+            )
+            .await;
+        drop(relay);
+        match capture {
+            Some(end) => super::tcp::finish_capture(end, code, out).await,
+            None => code,
+        }
     }
 }
 

@@ -261,3 +261,51 @@ fn tcp_serve_captures_each_connection_as_its_own_flow() {
         "{fins}"
     );
 }
+
+#[test]
+fn the_relay_captures_both_legs_of_a_pair() {
+    let Some(_) = tshark() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("relay.pcapng");
+    let server = Server::start(&["tcp", "serve", "127.0.0.1:0"]);
+    let target = server.address("Listening on ").to_string();
+    let relay = Server::start(&[
+        "relay",
+        "127.0.0.1:0",
+        &target,
+        "--pcap",
+        pcap.to_str().unwrap(),
+    ]);
+    let addr = relay.address("Relaying ");
+    common::tutorial_conversation(addr);
+    relay.line_with("closed");
+    let (code, rest) = relay.terminate();
+    assert_eq!(code, 0, "{rest:?}");
+
+    let up = b"MichaelTracySarahexit".to_vec();
+    let down = b"Welcome!Hello, Michael!Hello, Tracy!Hello, Sarah!".to_vec();
+    let client_leg = followed_stream(&pcap, 0);
+    let server_leg = followed_stream(&pcap, 1);
+    assert_eq!(client_leg, [up.clone(), down.clone()], "client ↔ relay");
+    assert_eq!(server_leg, [up, down], "relay ↔ server");
+    let ports = tshark_says(
+        &pcap,
+        &[
+            "-Y",
+            "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+            "-T",
+            "fields",
+            "-e",
+            "tcp.dstport",
+        ],
+    );
+    let ports: Vec<&str> = ports.lines().collect();
+    assert_eq!(
+        ports,
+        [
+            addr.port().to_string(),
+            target.rsplit(':').next().unwrap().to_string()
+        ]
+    );
+    assert_eq!(count(&pcap, "tcp.analysis.flags"), 0);
+}

@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::acceptor::Acceptor;
 use crate::command_queue;
+mod capture;
 pub mod faults;
 mod pair;
 mod pump;
@@ -344,10 +345,17 @@ pub struct RelayHandle {
     id: RelayId,
     commands: mpsc::Sender<RelayCommand>,
     config: watch::Sender<RelayConfig>,
+    capture: watch::Sender<Option<crate::pcap::Capture>>,
     stop: watch::Sender<bool>,
 }
 
 impl RelayHandle {
+    /// Captures every new pair into `capture` (pcapng for Wireshark), both
+    /// legs as flows, or stops (open pairs keep theirs).
+    pub fn set_capture(&self, capture: Option<crate::pcap::Capture>) {
+        self.capture.send_replace(capture);
+    }
+
     /// The relay's id (its events carry it).
     pub fn id(&self) -> RelayId {
         self.id
@@ -394,6 +402,7 @@ pub fn start(
     let id = RelayId(engine.next_id());
     let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (config_tx, config_rx) = watch::channel(config);
+    let (capture_tx, capture_rx) = watch::channel(None);
     let (stop_tx, stop) = StopFlag::new();
     let listener = Listener {
         context: Context {
@@ -405,6 +414,7 @@ pub fn start(
             stop,
             budget: Arc::new(tokio::sync::Semaphore::new(RELAY_BUDGET)),
             listening: None,
+            capture: capture_rx,
         },
     };
     engine.spawn(listener.run(listen.to_string(), command_rx));
@@ -412,6 +422,7 @@ pub fn start(
         id,
         commands,
         config: config_tx,
+        capture: capture_tx,
         stop: stop_tx,
     }
 }
@@ -430,6 +441,8 @@ pub(crate) struct Context {
     /// The address the relay listens on, once bound (a pair refuses to
     /// relay to it: that would be itself).
     pub(crate) listening: Option<SocketAddr>,
+    /// Where new pairs are captured, while on.
+    pub(crate) capture: watch::Receiver<Option<crate::pcap::Capture>>,
 }
 
 impl Context {

@@ -126,6 +126,12 @@ impl Pair {
             .take()
             .map(|to| self.recorder(*to, client_addr, up_remote));
         record_life(&mut recorder, "connected").await;
+        let capture = self.context.capture.borrow().clone().map(|capture| {
+            super::capture::PairCapture::new(&capture, (client_addr, local), (up_local, up_remote))
+        });
+        if let Some(capture) = &capture {
+            capture.open().await;
+        }
         let addrs = (client_addr, up_remote);
         let sockets = [SocketFd::of(&client), SocketFd::of(&upstream)];
         let (mut client_read, mut client_write) = client.into_split();
@@ -137,10 +143,13 @@ impl Pair {
                 &stats,
                 &mut commands,
                 sockets,
-                (&mut recorder, addrs),
+                (&mut recorder, addrs, capture.as_ref()),
             )
             .await;
         record_life(&mut recorder, "closed").await;
+        if let Some(capture) = capture {
+            capture.close(matches!(outcome, Outcome::Reset(_))).await;
+        }
         match outcome {
             Outcome::Finished => self.closed("both sides closed".into(), false).await,
             Outcome::Closed(why) => {
@@ -232,7 +241,11 @@ impl Pair {
         stats: &PairStats,
         commands: &mut command_queue::Receiver<PairCommand>,
         sockets: [SocketFd; 2],
-        (recorder, addrs): (&mut Option<Recorder>, (SocketAddr, SocketAddr)),
+        (recorder, addrs, capture): (
+            &mut Option<Recorder>,
+            (SocketAddr, SocketAddr),
+            Option<&super::capture::PairCapture>,
+        ),
     ) -> Outcome {
         let socket = |side: Side| match side {
             Side::Client => sockets[0],
@@ -256,6 +269,7 @@ impl Pair {
                 hold[dir.index()],
             )
             .recording(recorder.clone())
+            .capturing(capture.map(|capture| capture.legs(dir)))
             .websocket(std::sync::Arc::clone(&upgraded))
         };
         let up = pump(Dir::Up, up_rx).run(client.0, server.1);

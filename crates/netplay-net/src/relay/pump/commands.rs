@@ -134,6 +134,9 @@ impl Pump {
                 }
                 self.stats.record_write(bytes.len());
                 self.sent += bytes.len() as u64;
+                if let Some(legs) = &self.legs {
+                    legs.wrote(&bytes).await;
+                }
                 let (pair, dir) = (self.pair, self.dir);
                 let data = self.context.engine.payload(&bytes);
                 self.context

@@ -128,6 +128,8 @@ pub(crate) struct Pump {
     /// Frames injected while the receiver is mid-message: they go right
     /// after the message's end.
     waiting: Vec<Vec<u8>>,
+    /// The pair's legs in a capture, while on (boxed: rarely on).
+    legs: Option<Box<super::capture::Legs>>,
 }
 
 /// Where a read's frames start and where its messages end.
@@ -201,7 +203,14 @@ impl Pump {
             cutter: Cutter::default(),
             written_at_boundary: true,
             waiting: Vec::new(),
+            legs: None,
         }
+    }
+
+    /// Captures what this direction reads and writes.
+    pub(crate) fn capturing(mut self, legs: Option<super::capture::Legs>) -> Self {
+        self.legs = legs.map(Box::new);
+        self
     }
 
     /// Records what this direction reads (as the sender sent it).
@@ -324,6 +333,9 @@ impl Pump {
                             Dir::Down => "peer_half_close",
                         };
                         record_life(&mut self.recorder, fin).await;
+                        if let Some(legs) = &self.legs {
+                            legs.read_fin().await;
+                        }
                         // The sender is done: a message it left unfinished
                         // goes as it is, and frames waiting for its end
                         // after it.
@@ -340,6 +352,9 @@ impl Pump {
                         self.stats.record_read(n);
                         let way = self.way();
                         record(&mut self.recorder, way, &buffer[..n]).await;
+                        if let Some(legs) = &self.legs {
+                            legs.read(&buffer[..n]).await;
+                        }
                         let aligned = self.watch.at_boundary();
                         let mut cuts = Vec::new();
                         let mut frames_from = None;
@@ -382,6 +397,9 @@ impl Pump {
                             self.stats.record_write(n);
                             self.sent += n as u64;
                             self.written_at_boundary = self.watch.at_boundary();
+                            if let Some(legs) = &self.legs {
+                                legs.wrote(&buffer[..n]).await;
+                            }
                         } else {
                             self.context
                                 .offer(|| RelayEvent::Relayed { pair, dir, data: engine.payload(&buffer[..n]) })
@@ -411,6 +429,9 @@ impl Pump {
         }
         if let Err(err) = writer.shutdown().await {
             return self.failed(self.receiver(), &err);
+        }
+        if let Some(legs) = &self.legs {
+            legs.wrote_fin().await;
         }
         let side = self.receiver();
         self.context
@@ -599,6 +620,9 @@ impl Pump {
         self.stats.record_write(piece);
         self.sent += piece as u64;
         self.queued_bytes -= piece;
+        if let Some(legs) = &self.legs {
+            legs.wrote(&bytes[start..start + piece]).await;
+        }
         let more = piece < remaining;
         if let Some(front) = self.queue.front_mut() {
             front.offset += piece;
