@@ -182,6 +182,15 @@ pub struct FetchArgs {
     /// Skip certificate verification (insecure).
     #[arg(short = 'k', long)]
     pub insecure: bool,
+    /// Append the TLS session's secrets to FILE (NSS key log, for
+    /// Wireshark); `SSLKEYLOGFILE` does the same when set.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
+    /// Write the exchange to FILE as pcapng for Wireshark: the TCP flow as
+    /// it went over the socket (ciphertext for https, with the session's
+    /// secrets in the file, so it opens decrypted).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
     /// Limit for the whole request, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub timeout: f64,
@@ -278,6 +287,10 @@ pub struct TlsArgs {
     /// Skip certificate verification (insecure).
     #[arg(short = 'k', long, requires = "tls")]
     pub insecure: bool,
+    /// Append the TLS session's secrets to FILE (NSS key log, for
+    /// Wireshark); `SSLKEYLOGFILE` does the same when set.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
     /// The server name to send and check (default: the host; none for an IP).
     #[arg(long, value_name = "NAME", requires = "tls")]
     pub sni: Option<String>,
@@ -298,6 +311,7 @@ impl TlsArgs {
                 sni: Some("--sni NAME"),
                 ..crate::net::tls::CLI_FIXES
             },
+            keylog: self.keylog.clone(),
         })
     }
 }
@@ -491,6 +505,10 @@ pub struct WsConnectArgs {
     /// wss://: skip certificate verification (insecure).
     #[arg(short = 'k', long)]
     pub insecure: bool,
+    /// Append the TLS session's secrets to FILE (NSS key log, for
+    /// Wireshark); `SSLKEYLOGFILE` does the same when set.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
     /// wss://: the server name to send and check.
     #[arg(long, value_name = "NAME")]
     pub sni: Option<String>,

@@ -54,12 +54,28 @@ impl FetchArgs {
                 return Exit::Usage.into();
             }
         };
-        match prepare(&args) {
-            Ok(request) => exchange(&args, request, out, stop).await,
+        let mut request = match prepare(&args) {
+            Ok(request) => request,
             Err(reason) => {
                 out.error(&reason);
-                Exit::Usage.into()
+                return Exit::Usage.into();
             }
+        };
+        let capture = match args.pcap.as_deref().map(|path| {
+            crate::net::pcap::tap::SyncCapture::create(path, "Written live by netplay fetch.")
+        }) {
+            Some(Ok(capture)) => Some(capture),
+            Some(Err(reason)) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+            None => None,
+        };
+        request.capture.clone_from(&capture);
+        let code = exchange(&args, request, out, stop).await;
+        match capture {
+            Some(capture) => super::pcap::finished(capture.finish(), code, out),
+            None => code,
         }
     }
 }
@@ -128,8 +144,10 @@ fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
         tls: TlsOptions {
             extra_ca: args.cacert.clone(),
             insecure: args.insecure,
+            keylog: args.keylog.clone(),
             ..TlsOptions::default()
         },
+        capture: None,
         timeout: seconds(args.timeout, "--timeout")?,
         body: match output_file(args) {
             Some(path) => BodyTarget::File(path.clone()),

@@ -61,3 +61,32 @@ impl super::args::PcapArgs {
         ExitCode::SUCCESS
     }
 }
+
+/// Says where a capture went (on stderr: stdout may be the data), or why
+/// it failed, which fails the command.
+pub(super) fn finished(
+    outcome: crate::net::pcap::CaptureEnd,
+    code: ExitCode,
+    out: Output,
+) -> ExitCode {
+    match outcome {
+        Ok((path, packets)) => {
+            let shown = sanitize(path.display().to_string().as_bytes());
+            let fields = [
+                ("file", Value::from(path.display().to_string())),
+                ("packets", Value::from(packets)),
+            ];
+            out.event_to_stderr(
+                "pcap",
+                Kind::Info,
+                &format!("Wrote {packets} packets to {shown}"),
+                &fields,
+            );
+            code
+        }
+        Err(reason) => {
+            out.error(&reason);
+            Exit::Failure.into()
+        }
+    }
+}

@@ -184,24 +184,7 @@ pub(super) async fn finish_capture(
     out: Output,
 ) -> ExitCode {
     match end.await {
-        Ok(Ok((path, packets))) => {
-            let shown = crate::text::sanitize(path.display().to_string().as_bytes());
-            let fields = [
-                ("file", Value::from(path.display().to_string())),
-                ("packets", Value::from(packets)),
-            ];
-            out.event_to_stderr(
-                "pcap",
-                Kind::Info,
-                &format!("Wrote {packets} packets to {shown}"),
-                &fields,
-            );
-            code
-        }
-        Ok(Err(reason)) => {
-            out.error(&reason);
-            Exit::Failure.into()
-        }
+        Ok(outcome) => super::pcap::finished(outcome, code, out),
         Err(_) => code,
     }
 }

@@ -144,6 +144,7 @@ impl WsConnectArgs {
                 sni: Some("--sni NAME"),
                 ..crate::net::tls::CLI_FIXES
             },
+            keylog: self.keylog.clone(),
         });
         // Lossless, whole reads: messages go to stdout entire.
         let (engine, mut events) =

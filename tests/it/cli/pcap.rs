@@ -309,3 +309,63 @@ fn the_relay_captures_both_legs_of_a_pair() {
     );
     assert_eq!(count(&pcap, "tcp.analysis.flags"), 0);
 }
+
+#[test]
+fn an_https_fetch_opens_decrypted_with_the_keys_in_the_file() {
+    let Some(_) = tshark() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, keylog) = (dir.path().join("https.pcapng"), dir.path().join("keys.log"));
+    let server = Server::start(&["tcp", "serve", "127.0.0.1:0", "--tls", "--mode", "http"]);
+    let addr = server.address("Listening on ");
+    let url = format!("https://localhost:{}/hello", addr.port());
+    let output = netplay(&[
+        "fetch",
+        &url,
+        "--pcap",
+        pcap.to_str().unwrap(),
+        "--keylog",
+        keylog.to_str().unwrap(),
+        "-o",
+        "/dev/null",
+    ])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Wrote ") && stderr.contains(" packets to "),
+        "{stderr}"
+    );
+    let keys = std::fs::read_to_string(&keylog).unwrap();
+    assert!(keys.contains("CLIENT_TRAFFIC_SECRET_0 "), "{keys}");
+
+    // No key file given to tshark: the keys travel in the capture.
+    let decode = format!("tcp.port=={},tls", addr.port());
+    let http = tshark_says(
+        &pcap,
+        &[
+            "-d",
+            &decode,
+            "-Y",
+            "http",
+            "-T",
+            "fields",
+            "-e",
+            "http.request.method",
+            "-e",
+            "http.request.uri",
+            "-e",
+            "http.response.code",
+        ],
+    );
+    let rows: Vec<&str> = http.lines().map(str::trim).collect();
+    assert_eq!(rows, ["GET\t/hello", "200"], "{http}");
+    let secrets = Command::new("capinfos").arg(&pcap).output();
+    if let Ok(info) = secrets {
+        let text = String::from_utf8_lossy(&info.stdout);
+        assert!(
+            text.contains("Number of decryption secrets in file: "),
+            "{text}"
+        );
+    }
+}

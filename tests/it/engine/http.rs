@@ -151,6 +151,7 @@ pub(super) fn request(url: &str, method: &str) -> FetchRequest {
     let url = parse_url(url).unwrap();
     FetchRequest {
         refuse: Default::default(),
+        capture: None,
         wire: to_wire(&default_request(&url, method)),
         head_request: method == "HEAD",
         url,

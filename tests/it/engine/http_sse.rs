@@ -68,6 +68,7 @@ async fn a_posted_event_stream_is_reported_event_by_event_and_outlives_the_time_
         &engine,
         FetchRequest {
             refuse: Default::default(),
+            capture: None,
             wire: to_wire(&request),
             head_request: false,
             url,

@@ -284,6 +284,7 @@ async fn tokio_rustls_and_the_http_engine_against_the_tls_http_mode() {
     let url = parse_url(&format!("https://localhost:{}/", addr.port())).unwrap();
     let request = netplay::net::http::FetchRequest {
         refuse: Default::default(),
+        capture: None,
         wire: to_wire(&default_request(&url, "GET")),
         head_request: false,
         url,

@@ -42,6 +42,9 @@ pub struct FetchRequest {
     /// Heads that end the request before any body is kept (so a refused
     /// response never replaces a file).
     pub refuse: Refuse,
+    /// Capture the connection (ciphertext under TLS, with the session's
+    /// secrets) into this pcapng file (`fetch --pcap`).
+    pub capture: Option<std::sync::Arc<crate::pcap::tap::SyncCapture>>,
 }
 
 /// Responses a front end refuses (`fetch --strict`, `fetch --fail`).
@@ -291,10 +294,30 @@ impl Fetch {
         let _ = stream.set_nodelay(true);
         self.emit(HttpEvent::Connected { local, remote }).await;
 
+        // Tapped under TLS: the capture holds what went over the socket.
+        let stream: Box<dyn Io> = match &request.capture {
+            Some(capture) => Box::new(crate::pcap::tap::Tapped::client(
+                stream,
+                std::sync::Arc::clone(capture),
+                local,
+                remote,
+            )),
+            None => Box::new(stream),
+        };
         let mut io: Box<dyn Io> = if let Some(client) = tls_client {
             self.phase = "in the TLS handshake";
             let name = client.server_name(&host)?;
-            let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::clone(&client.config));
+            let mut config = std::sync::Arc::clone(&client.config);
+            if let Some(capture) = &request.capture {
+                capture.hold_for_secrets();
+                // The session's secrets go into the capture too.
+                let config = std::sync::Arc::make_mut(&mut config);
+                let also = Some(std::sync::Arc::clone(&config.key_log));
+                let log =
+                    crate::pcap::tap::CaptureKeyLog::new(std::sync::Arc::clone(capture), also);
+                config.key_log = std::sync::Arc::new(log);
+            }
+            let connector = tokio_rustls::TlsConnector::from(config);
             let tls_stream = connector
                 .connect(name.clone(), stream)
                 .await

@@ -13,6 +13,7 @@ pub mod capture;
 pub mod flow;
 pub mod packet;
 mod recording;
+pub mod tap;
 
 use std::borrow::Cow;
 use std::io::Write;

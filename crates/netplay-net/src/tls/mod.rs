@@ -6,6 +6,7 @@
 
 pub mod cert;
 pub mod errors;
+pub mod keylog;
 pub mod local_ca;
 pub mod server;
 pub mod verify;
@@ -36,6 +37,8 @@ pub struct TlsOptions {
     pub alpn: Vec<String>,
     /// How the front end names the fixes in error sentences.
     pub fixes: Fixes,
+    /// Write the session's secrets here (`--keylog`; else `SSLKEYLOGFILE`).
+    pub keylog: Option<std::path::PathBuf>,
 }
 
 /// What the handshake negotiated, and who the server says it is.
@@ -204,6 +207,9 @@ pub fn client(options: &TlsOptions, default_alpn: &[&str]) -> Result<TlsClient, 
     } else {
         options.alpn.iter().map(|p| p.as_bytes().to_vec()).collect()
     };
+    if let Some(log) = keylog::configured(options.keylog.as_deref())? {
+        config.key_log = log;
+    }
     Ok(TlsClient {
         config: Arc::new(config),
         presented,

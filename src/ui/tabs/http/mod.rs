@@ -390,6 +390,7 @@ impl HttpTab {
             },
             timeout: self.timeout,
             body: http::BodyTarget::Spool,
+            capture: None,
         };
         let handle = http::fetch(engine, request);
         self.last = Some(handle.id());

@@ -1,0 +1,312 @@
+//! A capture taken under TLS: a stream wrapper that adds every byte read
+//! and written on the TCP socket — ciphertext, when TLS runs over it — to
+//! a pcapng file, and a key log that puts the session's secrets in the
+//! same file (a Decryption Secrets Block), so Wireshark opens it
+//! decrypted.
+//!
+//! The wrapper is polled, not awaited, so it cannot wait for a writer
+//! task: it writes into a buffered file under a lock. Each poll adds one
+//! read's or one write's packets (at most a few per 64 KiB), and only a
+//! fetch that was asked to capture pays for it.
+
+use std::io::{BufWriter, Write as _};
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::SystemTime;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::flow::{TcpFlow, CLIENT, SERVER};
+use super::PcapWriter;
+
+struct State {
+    writer: Option<PcapWriter<BufWriter<std::fs::File>>>,
+    file: Option<crate::files::Replacing>,
+    error: Option<String>,
+    /// Packets held until the handshake's secrets are known.
+    held: Option<Held>,
+}
+
+/// Wireshark decrypts a TLS session only with its secrets read before the
+/// first encrypted record — but the record that lets rustls derive them
+/// has passed the tap by then. So a TLS flow's packets wait here until the
+/// handshake secrets are logged, and the file gets the secrets first.
+#[derive(Default)]
+struct Held {
+    packets: Vec<(SystemTime, Vec<u8>)>,
+    bytes: usize,
+    secrets: Vec<u8>,
+}
+
+/// Held packets past this are written without waiting (a handshake is a
+/// few kilobytes).
+const HOLD_LIMIT: usize = 1024 * 1024;
+
+/// A pcapng file written from inside poll functions.
+pub struct SyncCapture {
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for SyncCapture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncCapture")
+    }
+}
+
+impl SyncCapture {
+    /// A capture that will replace `target` when finished.
+    pub fn create(target: &std::path::Path, comment: &str) -> Result<Arc<Self>, String> {
+        let mut file = crate::files::Replacing::private(target)
+            .map_err(|reason| format!("cannot capture to {reason}"))?;
+        let clone = file
+            .file()
+            .try_clone()
+            .map_err(|err| format!("cannot capture: {err}"))?;
+        let writer = PcapWriter::new(BufWriter::new(clone), comment)
+            .map_err(|err| format!("cannot capture: {err}"))?;
+        Ok(Arc::new(Self {
+            state: Mutex::new(State {
+                writer: Some(writer),
+                file: Some(file),
+                error: None,
+                held: None,
+            }),
+        }))
+    }
+
+    fn with(
+        &self,
+        write: impl FnOnce(&mut PcapWriter<BufWriter<std::fs::File>>) -> std::io::Result<()>,
+    ) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.error.is_some() {
+            return;
+        }
+        if let Some(writer) = state.writer.as_mut() {
+            if let Err(err) = write(writer) {
+                state.error = Some(format!("writing the capture failed: {err}"));
+            }
+        }
+    }
+
+    fn packets(&self, packets: Vec<Vec<u8>>) {
+        let at = SystemTime::now();
+        {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(held) = state.held.as_mut() {
+                held.bytes += packets.iter().map(Vec::len).sum::<usize>();
+                held.packets
+                    .extend(packets.into_iter().map(|packet| (at, packet)));
+                if held.bytes > HOLD_LIMIT {
+                    drop(state);
+                    self.release(None);
+                }
+                return;
+            }
+        }
+        self.with(|writer| {
+            packets
+                .iter()
+                .try_for_each(|packet| writer.packet(at, packet))
+        });
+    }
+
+    /// Holds this capture's packets until a TLS handshake's secrets are
+    /// logged (see [`Held`]).
+    pub fn hold_for_secrets(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.held.get_or_insert_with(Held::default);
+    }
+
+    /// Writes what is held: `secrets` first, then the packets.
+    fn release(&self, more_secrets: Option<&[u8]>) {
+        let held = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            state.held.take()
+        };
+        let mut held = held.unwrap_or_default();
+        if let Some(more) = more_secrets {
+            held.secrets.extend_from_slice(more);
+        }
+        self.with(|writer| {
+            if !held.secrets.is_empty() {
+                writer.tls_secrets(&held.secrets)?;
+            }
+            held.packets
+                .iter()
+                .try_for_each(|(at, packet)| writer.packet(*at, packet))
+        });
+    }
+
+    /// TLS secrets, NSS key log lines, for the records that follow.
+    pub fn secrets(&self, keylog: &[u8]) {
+        let write_now = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            match state.held.as_mut() {
+                // The server's first traffic secret (TLS 1.3: logged with
+                // the others as the server's Finished is read) or the
+                // master secret (TLS 1.2): enough to read the whole session.
+                Some(_)
+                    if keylog.starts_with(b"SERVER_TRAFFIC_SECRET_0 ")
+                        || keylog.starts_with(b"CLIENT_RANDOM ") =>
+                {
+                    false
+                }
+                Some(held) => {
+                    held.secrets.extend_from_slice(keylog);
+                    return;
+                }
+                None => true,
+            }
+        };
+        if write_now {
+            self.with(|writer| writer.tls_secrets(keylog));
+        } else {
+            self.release(Some(keylog));
+        }
+    }
+
+    /// Writes the file whole and puts it in place: where, and how many
+    /// packets (or why it failed).
+    pub fn finish(&self) -> Result<(PathBuf, u64), String> {
+        // A handshake that never finished: its packets go as they are.
+        self.release(None);
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(error) = state.error.take() {
+            return Err(error);
+        }
+        let writer = state
+            .writer
+            .take()
+            .ok_or("the capture was finished already")?;
+        let packets = writer.packets();
+        writer
+            .into_inner()
+            .flush()
+            .map_err(|err| format!("writing the capture failed: {err}"))?;
+        let file = state
+            .file
+            .take()
+            .ok_or("the capture was finished already")?;
+        Ok((file.finish()?, packets))
+    }
+}
+
+/// A stream whose bytes go to a capture as one TCP flow; `ours` is the
+/// end this side is (the fetch's: [`CLIENT`]).
+pub struct Tapped<S> {
+    inner: S,
+    capture: Arc<SyncCapture>,
+    flow: TcpFlow,
+    ours: usize,
+}
+
+impl<S> Tapped<S> {
+    /// Taps `inner`, a connection from `local` to `remote` (the client's
+    /// view): the handshake is written now.
+    pub fn client(
+        inner: S,
+        capture: Arc<SyncCapture>,
+        local: std::net::SocketAddr,
+        remote: std::net::SocketAddr,
+    ) -> Self {
+        let mut flow = TcpFlow::new(local, remote);
+        capture.packets(flow.open());
+        Self {
+            inner,
+            capture,
+            flow,
+            ours: CLIENT,
+        }
+    }
+}
+
+impl<S> Drop for Tapped<S> {
+    fn drop(&mut self) {
+        self.capture.packets(self.flow.close_first(self.ours));
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tapped<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = &polled {
+            let theirs = if self.ours == CLIENT { SERVER } else { CLIENT };
+            let read = &buf.filled()[before..];
+            let packets = if read.is_empty() {
+                self.flow.fin(theirs)
+            } else {
+                self.flow.data(theirs, read)
+            };
+            self.capture.packets(packets);
+        }
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tapped<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = &polled {
+            let ours = self.ours;
+            let packets = self.flow.data(ours, &buf[..*n]);
+            self.capture.packets(packets);
+        }
+        polled
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let polled = Pin::new(&mut self.inner).poll_shutdown(cx);
+        if let Poll::Ready(Ok(())) = &polled {
+            let ours = self.ours;
+            let packets = self.flow.fin(ours);
+            self.capture.packets(packets);
+        }
+        polled
+    }
+}
+
+/// Puts a TLS session's secrets in the capture as rustls derives them
+/// (and passes them on to another key log: `--keylog`, `SSLKEYLOGFILE`).
+pub struct CaptureKeyLog {
+    capture: Arc<SyncCapture>,
+    also: Option<Arc<dyn rustls::KeyLog>>,
+}
+
+impl CaptureKeyLog {
+    /// Secrets to `capture`, and to `also`.
+    pub fn new(capture: Arc<SyncCapture>, also: Option<Arc<dyn rustls::KeyLog>>) -> Self {
+        Self { capture, also }
+    }
+}
+
+impl std::fmt::Debug for CaptureKeyLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CaptureKeyLog")
+    }
+}
+
+impl rustls::KeyLog for CaptureKeyLog {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        let line = crate::tls::keylog::nss_line(label, client_random, secret);
+        self.capture.secrets(line.as_bytes());
+        if let Some(also) = &self.also {
+            also.log(label, client_random, secret);
+        }
+    }
+}
