@@ -175,6 +175,8 @@ async fn exchange(
     let mut head: Option<Head> = None;
     let mut body_open = output_file(args).is_none();
     let mut stopping = false;
+    // A character cut between two reads, waiting for its end (terminal only).
+    let mut carry = Vec::new();
     loop {
         let event = tokio::select! {
             // Events first: the head (for -i) always precedes its body.
@@ -183,7 +185,7 @@ async fn exchange(
             chunk = body_rx.recv(), if body_open => {
                 match chunk {
                     Some(chunk) => {
-                        if let Err(err) = out.data(&chunk) {
+                        if let Err(err) = out.data_part(&mut carry, &chunk) {
                             return body_not_written(&out, &err);
                         }
                     }
@@ -302,9 +304,12 @@ async fn exchange(
                 }
                 // Every piece was queued before Done: write what is left.
                 while let Ok(chunk) = body_rx.try_recv() {
-                    if let Err(err) = out.data(&chunk) {
+                    if let Err(err) = out.data_part(&mut carry, &chunk) {
                         return body_not_written(&out, &err);
                     }
+                }
+                if let Err(err) = out.data_end(&mut carry) {
+                    return body_not_written(&out, &err);
                 }
                 if let Some(reason) = &body.spool_error {
                     out.error(reason);
@@ -327,8 +332,9 @@ async fn exchange(
             } => {
                 // What arrived before the failure is still output, as curl does.
                 while let Ok(chunk) = body_rx.try_recv() {
-                    let _ = out.data(&chunk);
+                    let _ = out.data_part(&mut carry, &chunk);
                 }
+                let _ = out.data_end(&mut carry);
                 if args.timing {
                     print_timings(&out, &timings);
                 }

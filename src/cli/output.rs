@@ -92,6 +92,51 @@ impl Output {
         }
         out.flush()
     }
+
+    /// [`Output::data`] for a stream that arrives in pieces: on a terminal,
+    /// a character cut between two reads waits in `carry` for its end, so
+    /// it shows as itself, not as escaped halves. A pipe gets every byte
+    /// at once, as always.
+    pub fn data_part(&self, carry: &mut Vec<u8>, bytes: &[u8]) -> std::io::Result<()> {
+        if !self.stdout_tty {
+            return self.data(bytes);
+        }
+        carry.extend_from_slice(bytes);
+        let keep = incomplete_tail(carry);
+        let whole = carry.len() - keep;
+        let result = self.data(&carry[..whole]);
+        carry.drain(..whole);
+        result
+    }
+
+    /// The end of a stream written with [`Output::data_part`]: what waits
+    /// in `carry` (a character that never ended) is shown as it is.
+    pub fn data_end(&self, carry: &mut Vec<u8>) -> std::io::Result<()> {
+        if carry.is_empty() {
+            return Ok(());
+        }
+        let rest = std::mem::take(carry);
+        self.data(&rest)
+    }
+}
+
+/// How many bytes at the end of `bytes` start a UTF-8 character that is
+/// not complete yet (0 to 3).
+fn incomplete_tail(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let byte = bytes[bytes.len() - back];
+        if byte & 0xc0 == 0x80 {
+            continue; // a continuation byte: its lead is further back
+        }
+        let needs = match byte {
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => 1,
+        };
+        return if needs > back { back } else { 0 };
+    }
+    0
 }
 
 /// Writes one diagnostic line to stderr. A closed stderr (`2>&1 | head -1`)
@@ -113,4 +158,24 @@ fn gated_lines(text: &str) -> String {
         .map(crate::text::escape_unsafe)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::incomplete_tail;
+
+    #[test]
+    fn a_cut_character_is_held_back_and_nothing_else() {
+        let euro = "€".as_bytes();
+        assert_eq!(incomplete_tail(b"split "), 0);
+        assert_eq!(incomplete_tail(&[b'a', euro[0], euro[1]]), 2);
+        assert_eq!(incomplete_tail(&[b'a', euro[0]]), 1);
+        assert_eq!(incomplete_tail(euro), 0);
+        assert_eq!(
+            incomplete_tail(&[0xff, 0xff]),
+            0,
+            "invalid bytes are not held"
+        );
+        assert_eq!(incomplete_tail(&[0x80, 0x80, 0x80]), 0);
+    }
 }

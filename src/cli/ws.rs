@@ -422,9 +422,10 @@ async fn drain(events: &mut tokio::sync::mpsc::Receiver<Event>, recorder: &mut O
     let Some(recorder) = recorder.as_mut() else {
         return;
     };
-    while let Ok(Some(event)) =
-        tokio::time::timeout(Duration::from_millis(200), events.recv()).await
-    {
+    // One deadline for the whole drain: a server that keeps sending after
+    // its close must not keep us (and the recording growing).
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(200);
+    while let Ok(Some(event)) = tokio::time::timeout_at(deadline, events.recv()).await {
         match event {
             Event::Client(_, ClientEvent::Sent(data)) => {
                 recorder.data(crate::record::Way::Out, &data.preview)

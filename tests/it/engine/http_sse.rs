@@ -1,6 +1,7 @@
 //! Server-Sent Events from a real HTTP server library (hyper): a POST that
 //! starts a stream, as LLM APIs do; 10,000 events, each reported live and
-//! numbered; a stream that outlives the request's time limit.
+//! numbered; a stream that outlives the request's time limit, and one
+//! silent for longer than it.
 
 use crate::common;
 
@@ -30,8 +31,15 @@ async fn handler(
                 return;
             }
         }
-        // Past the request's 1 s limit: a stream is not timed out.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // Past the request's 1 s limit: a stream that keeps talking (a
+        // comment every 300 ms, as servers keep a stream alive) is not
+        // timed out.
+        for _ in 0..5 {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let _ = tx
+                .send(Ok(Frame::data(Bytes::from_static(b": alive\n\n"))))
+                .await;
+        }
         let _ = tx
             .send(Ok(Frame::data(Bytes::from_static(b"data: [DONE]\n\n"))))
             .await;
@@ -113,4 +121,56 @@ async fn a_posted_event_stream_is_reported_event_by_event_and_outlives_the_time_
         "the body is kept whole too: {}",
         body.size
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_stream_silent_for_the_whole_limit_ends_with_a_clear_line() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 1024];
+        let _ = stream.read(&mut request).await;
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: one\n\n";
+        stream.write_all(head.as_bytes()).await.unwrap();
+        // Then nothing, ever (held open).
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let url = parse_url(&format!("http://{addr}/events")).unwrap();
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let started = std::time::Instant::now();
+    let handle = http::fetch(
+        &engine,
+        FetchRequest {
+            refuse: Default::default(),
+            capture: None,
+            wire: to_wire(&default_request(&url, "GET")),
+            head_request: false,
+            url,
+            tls: TlsOptions::default(),
+            timeout: Duration::from_millis(500),
+            body: http::BodyTarget::Spool,
+        },
+    );
+    let mut events = 0;
+    let reason = loop {
+        let event = common::wait_for(&mut rx, "an HTTP event", |event| match event {
+            Event::Http(id, e) if *id == handle.id() => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+        match event {
+            HttpEvent::Sse(_) => events += 1,
+            HttpEvent::Failed { reason, .. } => break reason,
+            HttpEvent::Done { .. } => panic!("a silent stream must not end cleanly"),
+            _ => {}
+        }
+    };
+    assert_eq!(events, 1);
+    assert_eq!(
+        reason,
+        "the event stream was silent for 500 ms (the request's time limit)"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
 }

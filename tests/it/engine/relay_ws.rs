@@ -176,3 +176,63 @@ async fn a_frame_injected_mid_message_waits_for_the_message_to_end() {
     assert_eq!(replies, ["Hello, Hello!", "Hello, injected!"]);
     assert_eq!(server.join().unwrap(), ["Hello", "injected"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fault_does_not_keep_an_unfinished_message_and_its_ping_waiting() {
+    use netplay::net::relay::Faults;
+    use netplay::net::ws::frame::encode;
+    use netplay::net::ws::handshake::{accept, ServerSide};
+    use std::io::{Read, Write};
+    let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server_addr = listener.local_addr().unwrap();
+    // The server sends the start of a message and a ping between its
+    // fragments, and finishes the message only after the pong.
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        let response = loop {
+            stream.read_exact(&mut byte).unwrap();
+            head.push(byte[0]);
+            if let ServerSide::Upgraded(upgrade, _) = accept(&head, &[]) {
+                break upgrade.response;
+            }
+        };
+        let mut wire = response;
+        encode(&mut wire, false, Opcode::Text, b"Hel", None);
+        encode(&mut wire, true, Opcode::Ping, b"there?", None);
+        stream.write_all(&wire).unwrap();
+        let mut pong = [0u8; 12];
+        stream.read_exact(&mut pong).unwrap();
+        let mut rest = Vec::new();
+        encode(&mut rest, true, Opcode::Continuation, b"lo", None);
+        stream.write_all(&rest).unwrap();
+        pong
+    });
+    let latency = Faults {
+        latency: std::time::Duration::from_millis(10),
+        ..Faults::default()
+    };
+    let config = RelayConfig {
+        faults: [latency, latency],
+        ..RelayConfig::default()
+    };
+    let (_relay, relay_addr) = start_relay(&engine, &mut rx, server_addr, config).await;
+    let client = tokio::task::spawn_blocking(move || {
+        let mut client = RawClient::connect(relay_addr);
+        assert_eq!(client.frame(), (Opcode::Text, b"Hel".to_vec()));
+        assert_eq!(client.frame(), (Opcode::Ping, b"there?".to_vec()));
+        client.send(true, Opcode::Pong, b"there?");
+        client.frame()
+    });
+    assert_eq!(
+        client.await.unwrap(),
+        (Opcode::Continuation, b"lo".to_vec())
+    );
+    let pong = tokio::task::spawn_blocking(move || server.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(pong[0], 0x8a, "the pong reached the server");
+}

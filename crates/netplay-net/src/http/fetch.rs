@@ -132,6 +132,7 @@ pub fn fetch(engine: &Engine, request: FetchRequest) -> FetchHandle {
         target: None,
         sse: None,
         streaming: Arc::new(AtomicBool::new(false)),
+        stream_read_at: Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX)),
     };
     let (websocket, commands) = tokio::sync::mpsc::channel(64);
     engine.spawn(task.run(request, stop, commands));
@@ -159,6 +160,9 @@ struct Fetch {
     /// Set once an event stream began: the request's time limit no longer
     /// applies (a stream lives until the server ends it or it is cancelled).
     streaming: Arc<AtomicBool>,
+    /// An event stream's last read, in ms from the start (`u64::MAX`: not
+    /// an event stream): the request's limit counts its silence.
+    stream_read_at: Arc<std::sync::atomic::AtomicU64>,
 }
 
 const READ_BUFFER: usize = 64 * 1024;
@@ -168,6 +172,8 @@ enum Ended {
     Done(Result<(), String>),
     Cancelled,
     TimedOut,
+    /// An event stream said nothing for the whole limit.
+    Silent,
 }
 
 impl Fetch {
@@ -205,6 +211,8 @@ impl Fetch {
         let limit = request.timeout;
         let ended = {
             let streaming = Arc::clone(&self.streaming);
+            let read_at = Arc::clone(&self.stream_read_at);
+            let started = self.started;
             let exchange = self.exchange(&request, &mut commands);
             tokio::pin!(exchange);
             let deadline = tokio::time::sleep(limit);
@@ -218,8 +226,16 @@ impl Fetch {
                         if !streaming.load(Ordering::Relaxed) {
                             break Ended::TimedOut;
                         }
-                        // An event stream: no time limit from here on.
-                        deadline.as_mut().reset(tokio::time::Instant::now() + Duration::from_secs(365 * 24 * 3600));
+                        // An event stream may run for ever, but not silent
+                        // for longer than the limit; a WebSocket has no limit.
+                        let next = match read_at.load(Ordering::Relaxed) {
+                            u64::MAX => tokio::time::Instant::now() + Duration::from_secs(365 * 24 * 3600),
+                            last => tokio::time::Instant::from_std(started) + Duration::from_millis(last) + limit,
+                        };
+                        if next <= tokio::time::Instant::now() {
+                            break Ended::Silent;
+                        }
+                        deadline.as_mut().reset(next);
                     }
                 }
             }
@@ -228,6 +244,10 @@ impl Fetch {
             Ended::Done(result) => result,
             Ended::Cancelled => Err("cancelled".to_string()),
             Ended::TimedOut => Err(timed_out(limit, self.phase)),
+            Ended::Silent => Err(format!(
+                "the event stream was silent for {} (the request's time limit)",
+                human_duration(limit)
+            )),
         };
         self.timings.total = self.elapsed();
         let complete = outcome.is_ok();
@@ -348,6 +368,10 @@ impl Fetch {
         let mut buffer = vec![0u8; READ_BUFFER];
         loop {
             let read = io.read(&mut buffer).await;
+            if self.sse.is_some() {
+                let now = self.elapsed().as_millis() as u64;
+                self.stream_read_at.store(now, Ordering::Relaxed);
+            }
             let eof = match &read {
                 Ok(n) => *n == 0,
                 Err(err) => err.kind() == std::io::ErrorKind::UnexpectedEof,
@@ -422,6 +446,8 @@ impl Fetch {
                             .is_some_and(super::sse::is_event_stream)
                         {
                             self.sse = Some(super::sse::SseParser::new());
+                            self.stream_read_at
+                                .store(self.elapsed().as_millis() as u64, Ordering::Relaxed);
                             self.streaming.store(true, Ordering::Relaxed);
                             self.phase = "reading the event stream";
                         }

@@ -399,12 +399,20 @@ async fn await_answers(
     limit: Duration,
     wanted: usize,
 ) -> std::io::Result<Option<Difference>> {
+    // Silence is counted from the last answer that got further: a server
+    // that pings, or trickles a frame it never ends, is still silent.
+    let mut deadline = tokio::time::Instant::now() + limit;
+    let mut progress = answers.progress();
     while answers.progress() < wanted && !answers.closed() {
-        match tokio::time::timeout(limit, source.receive(buffer)).await {
+        match tokio::time::timeout_at(deadline, source.receive(buffer)).await {
             Err(_) => break,
             Ok(read) => {
                 if let Some(difference) = answers.take(read?) {
                     return Ok(Some(difference));
+                }
+                if answers.progress() > progress {
+                    progress = answers.progress();
+                    deadline = tokio::time::Instant::now() + limit;
                 }
             }
         }

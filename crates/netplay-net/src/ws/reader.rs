@@ -133,14 +133,6 @@ impl Reader {
                 (Opcode::Continuation, Some((_, data, _))) => data.len() as u64,
                 _ => 0,
             };
-            if so_far + head.len > self.max_message as u64 {
-                let reason = format!(
-                    "a fragmented message over the message cap of {} B",
-                    self.max_message
-                );
-                self.fail(&mut out, reason, 1009, true);
-                break;
-            }
             if head.len > self.max_message as u64 {
                 self.fail(
                     &mut out,
@@ -152,6 +144,22 @@ impl Reader {
                     true,
                 );
                 break;
+            }
+            if so_far + head.len > self.max_message as u64 {
+                let reason = format!(
+                    "a fragmented message over the message cap of {} B",
+                    self.max_message
+                );
+                self.fail(&mut out, reason, 1009, true);
+                break;
+            }
+            // A frame strict mode will refuse anyway is refused at its
+            // head: a peer does not get to make us hold its payload first.
+            if self.strict && head.len > 125 {
+                if let Some(reason) = self.refused_at_head(&head) {
+                    self.fail(&mut out, reason, 1002, true);
+                    break;
+                }
             }
             // Below the cap, so it fits a usize: no wrapping.
             let Some(total) = usize::try_from(head.len)
@@ -183,6 +191,38 @@ impl Reader {
             self.buffer.shrink_to(RETAINED);
         }
         out
+    }
+
+    /// The rule a frame breaks by its head alone, if any (the same words
+    /// [`Reader::frame`] uses).
+    fn refused_at_head(&self, head: &Head) -> Option<String> {
+        match (self.role, head.mask.is_some()) {
+            (Role::Server, false) => {
+                return Some(
+                    "a client frame without a mask (a client must mask every frame)".into(),
+                )
+            }
+            (Role::Client, true) => {
+                return Some("a masked server frame (a server must not mask)".into())
+            }
+            _ => {}
+        }
+        if head.rsv != 0 {
+            return Some(format!(
+                "RSV bits {:03b} set, but no extension was agreed",
+                head.rsv
+            ));
+        }
+        if let Opcode::Reserved(bits) = head.opcode {
+            return Some(format!("reserved opcode {bits}"));
+        }
+        head.opcode.is_control().then(|| {
+            format!(
+                "a {} frame of {} B (control frames carry at most 125)",
+                head.opcode.name(),
+                head.len
+            )
+        })
     }
 
     fn fail(&mut self, out: &mut Vec<Read>, reason: String, code: u16, fatal: bool) {
@@ -401,6 +441,45 @@ mod tests {
         assert!(reads.contains(&Read::Ping(b"?".to_vec())));
         assert_eq!(messages(&reads), vec![(true, b"Hello".to_vec(), 2)]);
         assert_eq!(reader.buffered(), 0);
+    }
+
+    fn violation(reads: &[Read]) -> Option<(String, u16)> {
+        reads.iter().find_map(|read| match read {
+            Read::Violation { reason, code, .. } => Some((reason.clone(), *code)),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn a_frame_refused_by_its_head_is_refused_before_its_payload_is_held() {
+        // One frame over the cap: said as a frame, not as a fragmented message.
+        let mut big = vec![0x82, 0x80 | 127];
+        big.extend_from_slice(&(17u64 << 20).to_be_bytes());
+        big.extend_from_slice(&[1, 2, 3, 4]);
+        let mut reader = Reader::new(Role::Server, true, MAX_MESSAGE);
+        let (reason, code) = violation(&reader.feed(&big)).unwrap();
+        assert_eq!(code, 1009);
+        assert!(
+            reason.starts_with("a frame of 17825792 B is over"),
+            "{reason}"
+        );
+        // Strict: an unmasked 1 MiB client frame fails at its head.
+        let mut unmasked = vec![0x82, 127];
+        unmasked.extend_from_slice(&(1u64 << 20).to_be_bytes());
+        let mut reader = Reader::new(Role::Server, true, MAX_MESSAGE);
+        let (reason, code) = violation(&reader.feed(&unmasked)).unwrap();
+        assert_eq!(code, 1002);
+        assert!(reason.contains("without a mask"), "{reason}");
+        assert!(reader.failed());
+        // Lenient reads it whole, flagged.
+        let mut reader = Reader::new(Role::Server, false, MAX_MESSAGE);
+        assert!(
+            violation(&reader.feed(&unmasked)).is_none(),
+            "not yet: the payload is awaited"
+        );
+        let reads = reader.feed(&vec![7u8; 1 << 20]);
+        assert!(violation(&reads).is_some_and(|(r, _)| r.contains("without a mask")));
+        assert!(!reader.failed());
     }
 
     #[test]

@@ -24,10 +24,7 @@ impl Pump {
                 if !on {
                     // Nothing waits for the rest of a message: what was
                     // gathered goes on.
-                    if let Some(piece) = self.cutter.flush() {
-                        let faults = self.context.config.borrow().faults[self.dir.index()];
-                        self.push_piece(piece, &faults).await;
-                    }
+                    self.flush_gathered().await;
                 }
                 if on {
                     let waiting: Vec<HeldChunk> = self
@@ -44,8 +41,15 @@ impl Pump {
                     }
                 }
             }
-            DirCommand::ReleaseAll => self.queue.iter_mut().for_each(|c| c.released = true),
+            DirCommand::ReleaseAll => {
+                // The start of a message still gathering goes too.
+                self.flush_gathered().await;
+                self.queue.iter_mut().for_each(|c| c.released = true);
+            }
             DirCommand::Step => {
+                if self.queue.iter().all(|chunk| chunk.released) {
+                    self.flush_gathered().await;
+                }
                 if let Some(chunk) = self.queue.iter_mut().find(|chunk| !chunk.released) {
                     chunk.released = true;
                 }
@@ -145,5 +149,13 @@ impl Pump {
             }
         }
         Ok(())
+    }
+
+    /// Queues the start of a message still being gathered, as bytes.
+    async fn flush_gathered(&mut self) {
+        if let Some(piece) = self.cutter.flush() {
+            let faults = self.context.config.borrow().faults[self.dir.index()];
+            self.push_piece(piece, &faults).await;
+        }
     }
 }

@@ -358,16 +358,12 @@ impl Pump {
                         let aligned = self.watch.at_boundary();
                         let mut cuts = Vec::new();
                         let mut frames_from = None;
-                        for seen in self.watch.read(self.dir, &buffer[..n], &self.upgraded) {
-                            match &seen {
+                        let seen = self.watch.read(self.dir, &buffer[..n], &self.upgraded);
+                        for seen in &seen {
+                            match seen {
                                 Seen::Upgraded { at } => frames_from = Some(*at),
                                 Seen::Frame(passed) if passed.boundary => cuts.push(passed.end),
                                 Seen::Frame(_) => {}
-                            }
-                            let event = super::websocket::event(self.pair, self.dir, seen);
-                            match event {
-                                RelayEvent::WsUpgraded { .. } => self.context.emit(event).await,
-                                _ => self.context.offer(|| event).await,
                             }
                         }
                         // A change of faults made while this read waited
@@ -386,6 +382,7 @@ impl Pump {
                             self.context
                                 .offer(|| RelayEvent::Relayed { pair, dir, data: engine.payload(&buffer[..n]) })
                                 .await;
+                            self.tell_frames(seen).await;
                             let written = match taken {
                                 Ok(taken) if taken < n => write_watching(writer, &buffer[taken..n], reader).await,
                                 Ok(_) => Ok(()),
@@ -404,6 +401,7 @@ impl Pump {
                             self.context
                                 .offer(|| RelayEvent::Relayed { pair, dir, data: engine.payload(&buffer[..n]) })
                                 .await;
+                            self.tell_frames(seen).await;
                             if faults.reset {
                                 return PumpEnd::Reset;
                             }
@@ -441,6 +439,18 @@ impl Pump {
             })
             .await;
         PumpEnd::Finished
+    }
+
+    /// Tells the WebSocket frames a read completed, after the read's own
+    /// line (the upgrade is never dropped; frames are offered, as reads).
+    async fn tell_frames(&self, seen: Vec<Seen>) {
+        for seen in seen {
+            let event = super::websocket::event(self.pair, self.dir, seen);
+            match event {
+                RelayEvent::WsUpgraded { .. } => self.context.emit(event).await,
+                _ => self.context.offer(|| event).await,
+            }
+        }
     }
 
     /// Nothing held, queued, gathered or waiting, and no fault: a read
@@ -483,7 +493,14 @@ impl Pump {
         }
         let cuts: Vec<usize> = framing.cuts.iter().map(|cut| cut - at).collect();
         let charged = self.charge(bytes.len() - at);
-        for piece in self.cutter.cut(&bytes[at..], &cuts, aligned, charged) {
+        let mut pieces = self.cutter.cut(&bytes[at..], &cuts, aligned, charged);
+        // Whole messages are gathered only while held (to step and edit
+        // them): a fault alone must not keep the start of a message — or a
+        // ping sent between its fragments — waiting for its end.
+        if !self.held {
+            pieces.extend(self.cutter.flush());
+        }
+        for piece in pieces {
             self.push_piece(piece, faults).await;
         }
     }
