@@ -95,10 +95,10 @@ pub fn plan(recording: &Recording) -> Option<Plan> {
         let mut piece_start = start;
         let passed = scanners[side].feed(&bytes[start..]);
         for frame in &passed {
-            let is_close = frame.head.opcode == Opcode::Close;
-            if !(is_close || frame.boundary && !frame.head.opcode.is_control()) {
+            if !counts(frame) {
                 continue;
             }
+            let is_close = frame.head.opcode == Opcode::Close;
             next = if is_close {
                 arrived
             } else {
@@ -162,13 +162,16 @@ impl Head {
     }
 }
 
-/// The messages that count in a conversation: data messages and the
-/// close (pings and pongs come at each peer's own pace).
-fn counted(reads: &[Read]) -> usize {
-    reads
-        .iter()
-        .filter(|read| matches!(read, Read::Message { .. } | Read::Close { .. }))
-        .count()
+/// Whether a frame ends a message that counts in a conversation: a data
+/// message's last frame, or a close (pings and pongs come at each peer's
+/// own pace).
+fn counts(frame: &crate::ws::scanner::Passed) -> bool {
+    frame.head.opcode == Opcode::Close || frame.boundary && !frame.head.opcode.is_control()
+}
+
+/// How many frames among `frames` end a message that counts.
+fn ended(frames: &[crate::ws::scanner::Passed]) -> usize {
+    frames.iter().filter(|frame| counts(frame)).count()
 }
 
 /// A header's value in a head, if present.
@@ -238,8 +241,10 @@ pub async fn serve_one(
             }
         }
     };
-    let mut reader = Reader::new(Role::Server, false, MAX_MESSAGE);
-    let mut received = counted(&reader.feed(&leftover));
+    // Frames are counted as they pass, never held: a client's big or
+    // never-ending frame costs the mock server nothing.
+    let mut scanner = Scanner::new();
+    let mut received = ended(&scanner.feed(&leftover));
     for send in &plan.sends[1] {
         if timing {
             tokio::time::sleep_until(started + send.at).await;
@@ -249,7 +254,7 @@ pub async fn serve_one(
                 if n == 0 {
                     return Ok(received);
                 }
-                received += counted(&reader.feed(&buffer[..n]));
+                received += ended(&scanner.feed(&buffer[..n]));
             }
         }
         let bytes = plan.bytes(recording, send);
@@ -262,7 +267,7 @@ pub async fn serve_one(
         if n == 0 {
             break;
         }
-        received += counted(&reader.feed(&buffer[..n]));
+        received += ended(&scanner.feed(&buffer[..n]));
     }
     stream.shutdown().await?;
     Ok(received)

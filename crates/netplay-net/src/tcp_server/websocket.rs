@@ -37,6 +37,45 @@ impl Default for WsOptions {
     }
 }
 
+/// Bytes of unfinished frames and messages all WebSocket server
+/// connections of this process may hold together: each may hold up to its
+/// message cap (16 MiB), and a thousand peers that each send most of one
+/// and stop must not take 16 GB.
+pub const SERVER_BUDGET: usize = 256 * 1024 * 1024;
+
+/// A budget of held bytes shared by connections.
+pub struct Budget {
+    held: std::sync::atomic::AtomicUsize,
+    cap: usize,
+}
+
+/// What the connections of this process hold together.
+static SERVERS: Budget = Budget::new(SERVER_BUDGET);
+
+impl Budget {
+    /// A budget of `cap` bytes.
+    pub const fn new(cap: usize) -> Self {
+        Self {
+            held: std::sync::atomic::AtomicUsize::new(0),
+            cap,
+        }
+    }
+
+    /// What is held now.
+    #[cfg(test)]
+    pub fn held(&self) -> usize {
+        self.held.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Drop for WsConn {
+    fn drop(&mut self) {
+        self.budget
+            .held
+            .fetch_sub(self.accounted, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// What the connection must do after a read.
 #[derive(Debug)]
 pub enum WsAction {
@@ -58,6 +97,9 @@ pub struct WsConn {
     reader: Option<Reader>,
     messages: u64,
     close_sent: bool,
+    /// What this connection counts in its budget.
+    accounted: usize,
+    budget: &'static Budget,
 }
 
 impl WsConn {
@@ -71,7 +113,16 @@ impl WsConn {
             reader: None,
             messages: 0,
             close_sent: false,
+            accounted: 0,
+            budget: &SERVERS,
         }
+    }
+
+    /// [`WsConn::new`] counting in another budget (for tests of it).
+    #[cfg(test)]
+    pub fn with_budget(mut self, budget: &'static Budget) -> Self {
+        self.budget = budget;
+        self
     }
 
     /// Takes one read; what to tell and write, in order. `behaviour`
@@ -124,6 +175,16 @@ impl WsConn {
             return actions;
         };
         let reads = reader.feed(bytes);
+        let held = reader.held();
+        if let Err(reason) = self.account(held) {
+            actions.push(WsAction::Tell(WsEvent::Violation {
+                reason: reason.clone(),
+                code: 1009,
+                fatal: true,
+            }));
+            self.close(&mut actions, 1009, &reason);
+            return actions;
+        }
         for read in reads {
             match read {
                 Read::Frame { head, preview } => actions.push(WsAction::Tell(WsEvent::Frame {
@@ -186,6 +247,31 @@ impl WsConn {
             }
         }
         actions
+    }
+
+    /// Counts what this connection holds in the servers' budget; the
+    /// reason when the budget is spent.
+    fn account(&mut self, held: usize) -> Result<(), String> {
+        use std::sync::atomic::Ordering;
+        if held > self.accounted {
+            let more = held - self.accounted;
+            let total = self.budget.held.fetch_add(more, Ordering::Relaxed) + more;
+            self.accounted = held;
+            if total > self.budget.cap {
+                return Err(format!(
+                    "the WebSocket connections hold {} KiB of unfinished messages in all (the budget is {} KiB): this one, holding {} KiB, is closed",
+                    total >> 10,
+                    self.budget.cap >> 10,
+                    held >> 10
+                ));
+            }
+        } else {
+            self.budget
+                .held
+                .fetch_sub(self.accounted - held, Ordering::Relaxed);
+            self.accounted = held;
+        }
+        Ok(())
     }
 
     /// The frame for bytes the user sends by hand (manual mode): text when
@@ -282,5 +368,72 @@ impl WsConn {
             frame::close_code_words(code)
         );
         actions.push(WsAction::End(crate::CloseReason::Local(why)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upgraded(budget: &'static Budget) -> WsConn {
+        let options = Arc::new(WsOptions::default());
+        let peer = "127.0.0.1:1".parse().unwrap();
+        let mut conn = WsConn::new(options, peer, crate::ConnStats::new()).with_budget(budget);
+        let request = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        conn.feed(request, Behaviour::Echo, None);
+        conn
+    }
+
+    /// The head of a masked binary frame of `len` bytes and `part` of it.
+    fn part_of_a_frame(len: u64, part: usize) -> Vec<u8> {
+        let mut wire = vec![0x82, 0x80 | 127];
+        wire.extend_from_slice(&len.to_be_bytes());
+        wire.extend_from_slice(&[0, 0, 0, 0]);
+        wire.extend(std::iter::repeat_n(7u8, part));
+        wire
+    }
+
+    fn closed_with(actions: &[WsAction]) -> Option<String> {
+        actions.iter().find_map(|action| match action {
+            WsAction::Tell(WsEvent::Violation {
+                reason, code: 1009, ..
+            }) => Some(reason.clone()),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn connections_holding_more_than_the_budget_together_are_closed_and_polite_ones_are_not() {
+        static BUDGET: Budget = Budget::new(1 << 20);
+        let mut first = upgraded(&BUDGET);
+        let mut second = upgraded(&BUDGET);
+        // Each holds 600 KiB of a 2 MiB frame it never finishes.
+        assert!(closed_with(&first.feed(
+            &part_of_a_frame(2 << 20, 600 << 10),
+            Behaviour::Echo,
+            None
+        ))
+        .is_none());
+        let actions = second.feed(&part_of_a_frame(2 << 20, 600 << 10), Behaviour::Echo, None);
+        let reason = closed_with(&actions).expect("past the budget");
+        assert!(reason.contains("(the budget is 1024 KiB)"), "{reason}");
+        drop(second);
+        assert_eq!(
+            BUDGET.held(),
+            600 << 10 | 14,
+            "what the closed one held is given back"
+        );
+        drop(first);
+        assert_eq!(BUDGET.held(), 0);
+        // A polite peer's whole messages hold nothing once answered.
+        let mut polite = upgraded(&BUDGET);
+        let mut message = vec![0x82, 0x80 | 126];
+        message.extend_from_slice(&(60_000u16).to_be_bytes());
+        message.extend_from_slice(&[0, 0, 0, 0]);
+        message.extend(std::iter::repeat_n(1u8, 60_000));
+        for _ in 0..50 {
+            assert!(closed_with(&polite.feed(&message, Behaviour::Echo, None)).is_none());
+        }
+        assert_eq!(BUDGET.held(), 0);
     }
 }

@@ -109,6 +109,12 @@ impl Reader {
         self.buffer.len()
     }
 
+    /// Bytes held in all: a frame not yet whole and the fragments of a
+    /// message not yet ended.
+    pub fn held(&self) -> usize {
+        self.buffer.len() + self.partial.as_ref().map_or(0, |(_, data, _)| data.len())
+    }
+
     /// Takes the bytes of one read; what they completed, in order.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Read> {
         let mut out = Vec::new();
