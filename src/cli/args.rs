@@ -191,6 +191,11 @@ pub struct FetchArgs {
     /// secrets in the file, so it opens decrypted).
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+    /// Add the exchange to FILE as a HAR 1.2 entry (the file is made, or
+    /// appended to and kept valid): request, response head, body size,
+    /// timings, the TLS session in a comment.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
     /// Limit for the whole request, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub timeout: f64,

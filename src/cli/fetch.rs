@@ -72,10 +72,55 @@ impl FetchArgs {
             None => None,
         };
         request.capture.clone_from(&capture);
-        let code = exchange(&args, request, out, stop).await;
+        let (url, wire) = (request.url.clone(), request.wire.clone());
+        let started = std::time::SystemTime::now();
+        let mut seen = Seen::default();
+        let code = exchange(&args, request, (out, &mut seen), stop).await;
+        let code = match &args.har {
+            Some(path) => write_har(path, &seen, (started, &url, &wire), code, out),
+            None => code,
+        };
         match capture {
             Some(capture) => super::pcap::finished(capture.finish(), code, out),
             None => code,
+        }
+    }
+}
+
+/// Adds the exchange to the HAR file (made, or appended to and kept
+/// valid); a file that cannot be written fails the command.
+fn write_har(
+    path: &std::path::Path,
+    seen: &Seen,
+    (started, url, wire): (std::time::SystemTime, &url::Url, &[u8]),
+    code: ExitCode,
+    out: Output,
+) -> ExitCode {
+    let timings = seen.timings.unwrap_or_default();
+    let exchange = crate::net::http::har::Exchange {
+        started,
+        url,
+        request: wire,
+        addresses: seen.addresses,
+        tls: seen.tls.as_ref(),
+        head: seen.head.as_ref(),
+        body: seen.body.as_ref(),
+        timings: &timings,
+    };
+    let entry = crate::net::http::har::entry(&exchange);
+    match crate::net::http::har::append(path, entry) {
+        Ok(entries) => {
+            let shown = sanitize(path.display().to_string().as_bytes());
+            let text = format!(
+                "HAR: {shown} holds {entries} entr{}",
+                if entries == 1 { "y" } else { "ies" }
+            );
+            out.event_to_stderr("har", Kind::Info, &text, &[]);
+            code
+        }
+        Err(reason) => {
+            out.error(&format!("HAR: {reason}"));
+            Exit::Failure.into()
         }
     }
 }
@@ -156,10 +201,20 @@ fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
     })
 }
 
+/// What an exchange showed, for its HAR entry.
+#[derive(Default)]
+struct Seen {
+    addresses: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
+    tls: Option<crate::net::tls::TlsInfo>,
+    head: Option<Head>,
+    body: Option<crate::net::http::BodySummary>,
+    timings: Option<crate::net::http::Timings>,
+}
+
 async fn exchange(
     args: &FetchArgs,
     mut request: FetchRequest,
-    out: Output,
+    (out, seen): (Output, &mut Seen),
     mut stop: Shutdown,
 ) -> ExitCode {
     let (engine, mut events) = Engine::new(tokio::runtime::Handle::current());
@@ -210,12 +265,14 @@ async fn exchange(
                 }
             }
             HttpEvent::Connected { local, remote } => {
+                seen.addresses = Some((local, remote));
                 if args.verbose {
                     let text = crate::narrate::http::connected(local, remote);
                     diag(&out, "connected", &format!("* {text}"));
                 }
             }
             HttpEvent::TlsEstablished(info) => {
+                seen.tls = Some((*info).clone());
                 if args.verbose {
                     for line in info.lines() {
                         diag(&out, "tls", &format!("* {line}"));
@@ -241,6 +298,7 @@ async fn exchange(
                 }
             }
             HttpEvent::Head(response) => {
+                seen.head = Some((*response).clone());
                 if let Some(summary) = response.invalid_summary() {
                     if args.strict {
                         out.error(&format!("{summary} (--strict)"));
@@ -299,6 +357,8 @@ async fn exchange(
                 }
             }
             HttpEvent::Done { body, timings } => {
+                seen.body = Some((*body).clone());
+                seen.timings = Some(timings);
                 if args.timing {
                     print_timings(&out, &timings);
                 }
@@ -330,6 +390,7 @@ async fn exchange(
             HttpEvent::Failed {
                 reason, timings, ..
             } => {
+                seen.timings = Some(timings);
                 // What arrived before the failure is still output, as curl does.
                 while let Ok(chunk) = body_rx.try_recv() {
                     let _ = out.data_part(&mut carry, &chunk);

@@ -3,6 +3,7 @@
 mod basics;
 mod curl;
 mod data;
+mod har;
 mod limits;
 mod llhttp;
 mod log;

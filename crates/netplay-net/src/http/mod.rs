@@ -5,6 +5,7 @@
 pub mod body;
 pub mod content_length;
 pub mod fetch;
+pub mod har;
 pub mod lenient;
 pub mod request;
 pub mod response;
