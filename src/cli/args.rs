@@ -446,9 +446,14 @@ pub struct TcpServeArgs {
     #[arg(long, value_enum, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "text")]
     pub dump: Option<Dump>,
     /// Write every connection to FILE as pcapng for Wireshark, each as its
-    /// own synthetic TCP flow (replaced at the end; see docs/wireshark.md).
+    /// own synthetic TCP flow (replaced at the end; see docs/wireshark.md);
+    /// with --tls, the records as they went and the sessions' keys.
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+    /// With --tls: append the sessions' secrets to FILE (NSS key log, for
+    /// Wireshark); `SSLKEYLOGFILE` does the same when set.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub keylog: Option<PathBuf>,
     /// WebSocket settings.
     #[command(flatten)]
     pub websocket: WsServeArgs,

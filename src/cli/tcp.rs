@@ -26,6 +26,8 @@ pub struct Setup {
     pub websocket: Option<crate::net::tcp_server::WsOptions>,
     /// `--pcap FILE`.
     pub pcap: Option<std::path::PathBuf>,
+    /// `--keylog FILE` (else `SSLKEYLOGFILE`), for `--tls`.
+    pub keylog: Option<std::path::PathBuf>,
 }
 
 /// Runs the server until Ctrl+C or SIGTERM, then closes every connection
@@ -38,6 +40,7 @@ pub async fn serve(
         rules,
         websocket,
         pcap,
+        keylog,
     }: Setup,
     (out, dump): (Output, Option<Dump>),
     stop: Shutdown,
@@ -48,29 +51,39 @@ pub async fn serve(
         let fields = || vec![("sha256", Value::from(tls.sha256.clone()))];
         log.event("tls_certificate", Kind::Info, &tls.describe(), fields);
     }
-    let server = tcp_server::start_websocket(
-        &engine,
-        addr,
-        config,
-        tls.map(|tls| tls.acceptor),
-        websocket,
-    );
-    if rules.is_some() {
-        server.set_rules(rules);
-    }
     let capture = match pcap.as_deref().map(|path| {
         crate::net::pcap::Capture::start(&engine, path, "Written live by netplay tcp serve.")
     }) {
-        Some(Ok((capture, end))) => {
-            server.set_capture(Some(capture));
-            Some(end)
-        }
+        Some(Ok(started)) => Some(started),
         Some(Err(reason)) => {
             out.error(&reason);
             return Exit::Usage.into();
         }
         None => None,
     };
+    // TLS secrets: to --keylog / SSLKEYLOGFILE, and into the capture.
+    let acceptor = match tls.map(|tls| {
+        keyed(
+            tls.acceptor,
+            keylog.as_deref(),
+            capture.as_ref().map(|(c, _)| c),
+        )
+    }) {
+        Some(Ok(acceptor)) => Some(acceptor),
+        Some(Err(reason)) => {
+            out.error(&reason);
+            return Exit::Usage.into();
+        }
+        None => None,
+    };
+    let server = tcp_server::start_websocket(&engine, addr, config, acceptor, websocket);
+    if rules.is_some() {
+        server.set_rules(rules);
+    }
+    let capture = capture.map(|(capture, end)| {
+        server.set_capture(Some(capture));
+        end
+    });
     let mut narrator = ServerNarrator::new();
     let mode_name = config.behaviour.name();
     let echo = config.behaviour == crate::net::behaviour::greet::Behaviour::Echo;
@@ -173,6 +186,24 @@ pub async fn serve(
         Some(end) => finish_capture(end, code, out).await,
         None => code,
     }
+}
+
+/// The acceptor with a key log: the file asked for, and the capture's.
+fn keyed(
+    acceptor: tokio_rustls::TlsAcceptor,
+    keylog: Option<&std::path::Path>,
+    capture: Option<&crate::net::pcap::Capture>,
+) -> Result<tokio_rustls::TlsAcceptor, String> {
+    let file = crate::net::tls::keylog::configured(keylog)?;
+    if file.is_none() && capture.is_none() {
+        return Ok(acceptor);
+    }
+    let mut config = (**acceptor.config()).clone();
+    config.key_log = match capture {
+        Some(capture) => capture.key_log(file),
+        None => file.unwrap_or(config.key_log),
+    };
+    Ok(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config)))
 }
 
 /// Waits for a capture's file to be written whole (every connection has
@@ -510,6 +541,7 @@ impl super::TcpServeArgs {
             rules,
             dump,
             pcap,
+            keylog,
             websocket,
         } = self;
         let rules = match super::rules_or_reasons(rules.as_deref(), &out) {
@@ -565,6 +597,7 @@ impl super::TcpServeArgs {
             rules,
             websocket,
             pcap,
+            keylog,
         };
         serve(&addr, config, setup, (out, dump), stop).await
     }

@@ -369,3 +369,70 @@ fn an_https_fetch_opens_decrypted_with_the_keys_in_the_file() {
         );
     }
 }
+
+#[test]
+fn a_tls_server_captures_the_records_and_their_keys() {
+    let Some(_) = tshark() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("server-tls.pcapng");
+    let server = Server::start(&[
+        "tcp",
+        "serve",
+        "127.0.0.1:0",
+        "--tls",
+        "--mode",
+        "http",
+        "--pcap",
+        pcap.to_str().unwrap(),
+    ]);
+    let addr = server.address("Listening on ");
+    let url = format!("https://localhost:{}/from-the-server-side", addr.port());
+    let output = netplay(&["fetch", &url, "-o", "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    server.line_with("closed");
+    let (code, rest) = server.terminate();
+    assert_eq!(code, 0, "{rest:?}");
+
+    let decode = format!("tcp.port=={},tls", addr.port());
+    let tls = tshark_says(
+        &pcap,
+        &[
+            "-d",
+            &decode,
+            "-Y",
+            "tls.handshake.type == 1",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ],
+    );
+    assert_eq!(
+        tls.lines().count(),
+        1,
+        "the ClientHello is there: it is TLS on the wire"
+    );
+    let http = tshark_says(
+        &pcap,
+        &[
+            "-d",
+            &decode,
+            "-Y",
+            "http",
+            "-T",
+            "fields",
+            "-e",
+            "http.request.uri",
+            "-e",
+            "http.response.code",
+        ],
+    );
+    let rows: Vec<&str> = http.lines().map(str::trim).collect();
+    assert_eq!(rows, ["/from-the-server-side", "200"], "{http}");
+}

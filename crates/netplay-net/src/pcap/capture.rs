@@ -19,7 +19,7 @@ use super::PcapWriter;
 /// Packets that may wait for the disk.
 const QUEUE: usize = 256;
 
-enum Block {
+pub(crate) enum Block {
     Packet(SystemTime, Vec<u8>),
     Secrets(Vec<u8>),
 }
@@ -27,7 +27,7 @@ enum Block {
 /// A capture being written; clones share the file.
 #[derive(Clone, Debug)]
 pub struct Capture {
-    blocks: mpsc::Sender<Block>,
+    pub(crate) blocks: mpsc::Sender<Block>,
 }
 
 /// How a capture ended: the file and its packets, or why it failed.
@@ -70,6 +70,32 @@ impl Capture {
     /// TLS secrets (NSS key log lines) for the sessions that follow.
     pub async fn secrets(&self, keylog: Vec<u8>) {
         let _ = self.blocks.send(Block::Secrets(keylog)).await;
+    }
+
+    /// A socket whose bytes (ciphertext, when TLS runs over it) go into
+    /// this capture as the flow `client` → `server`, seen from `ours`.
+    pub fn tap<S>(
+        &self,
+        inner: S,
+        (client, server): (SocketAddr, SocketAddr),
+        ours: usize,
+    ) -> super::tap::Tapped<S> {
+        super::tap::Tapped::new(
+            inner,
+            super::tap::Sink::task(self.blocks.clone()),
+            (client, server),
+            ours,
+        )
+    }
+
+    /// A key log that puts TLS secrets in this capture as rustls derives
+    /// them (a server logs them before it writes the records they open),
+    /// passing them on to `also` (`--keylog`, `SSLKEYLOGFILE`).
+    pub fn key_log(&self, also: Option<Arc<dyn rustls::KeyLog>>) -> Arc<dyn rustls::KeyLog> {
+        Arc::new(CaptureSecrets {
+            blocks: self.blocks.clone(),
+            also,
+        })
     }
 }
 
@@ -154,5 +180,37 @@ impl FlowTap {
     /// `from` reset the connection.
     pub async fn reset(&self, from: usize) {
         self.send(|flow| flow.reset(from)).await;
+    }
+}
+
+struct CaptureSecrets {
+    blocks: mpsc::Sender<Block>,
+    also: Option<Arc<dyn rustls::KeyLog>>,
+}
+
+impl std::fmt::Debug for CaptureSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CaptureSecrets")
+    }
+}
+
+impl rustls::KeyLog for CaptureSecrets {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        let line = crate::tls::keylog::nss_line(label, client_random, secret).into_bytes();
+        // Called inside the handshake, which cannot wait: a full queue
+        // hands the line to a task (it then may land after a packet).
+        if let Err(mpsc::error::TrySendError::Full(block)) =
+            self.blocks.try_send(Block::Secrets(line))
+        {
+            let blocks = self.blocks.clone();
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    let _ = blocks.send(block).await;
+                });
+            }
+        }
+        if let Some(also) = &self.also {
+            also.log(label, client_random, secret);
+        }
     }
 }

@@ -194,38 +194,144 @@ impl SyncCapture {
     }
 }
 
+/// Where a tapped stream's packets go: written at once ([`SyncCapture`]),
+/// or handed to a capture's writer task, the stream waiting for room when
+/// its queue is full (back-pressure, never a dropped packet).
+pub enum Sink {
+    /// Written at once.
+    Direct(Arc<SyncCapture>),
+    /// A writer task's queue.
+    Task(Box<TaskSink>),
+}
+
+type Reserving = Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<
+                    tokio::sync::mpsc::OwnedPermit<super::capture::Block>,
+                    tokio::sync::mpsc::error::SendError<()>,
+                >,
+            > + Send,
+    >,
+>;
+
+/// The queue side of [`Sink::Task`].
+pub struct TaskSink {
+    sender: tokio::sync::mpsc::Sender<super::capture::Block>,
+    pending: std::collections::VecDeque<(SystemTime, Vec<u8>)>,
+    reserving: Option<Reserving>,
+}
+
+impl Sink {
+    pub(crate) fn task(sender: tokio::sync::mpsc::Sender<super::capture::Block>) -> Self {
+        Sink::Task(Box::new(TaskSink {
+            sender,
+            pending: std::collections::VecDeque::new(),
+            reserving: None,
+        }))
+    }
+
+    fn add(&mut self, packets: Vec<Vec<u8>>) {
+        match self {
+            Sink::Direct(capture) => capture.packets(packets),
+            Sink::Task(task) => {
+                let at = SystemTime::now();
+                task.pending.extend(packets.into_iter().map(|p| (at, p)));
+            }
+        }
+    }
+
+    /// Hands what is pending to the writer; `Pending` while its queue is
+    /// full (the waker is woken when there is room).
+    fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Sink::Task(task) = self else {
+            return Poll::Ready(());
+        };
+        while !task.pending.is_empty() {
+            let reserving = task
+                .reserving
+                .get_or_insert_with(|| Box::pin(task.sender.clone().reserve_owned()));
+            match reserving.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(reserved) => {
+                    task.reserving = None;
+                    let Ok(permit) = reserved else {
+                        task.pending.clear(); // the writer failed and said so
+                        break;
+                    };
+                    if let Some((at, packet)) = task.pending.pop_front() {
+                        permit.send(super::capture::Block::Packet(at, packet));
+                    }
+                }
+            }
+        }
+        Poll::Ready(())
+    }
+}
+
 /// A stream whose bytes go to a capture as one TCP flow; `ours` is the
-/// end this side is (the fetch's: [`CLIENT`]).
+/// end this side is ([`CLIENT`] for a fetch, [`SERVER`] for a server's
+/// connection).
 pub struct Tapped<S> {
     inner: S,
-    capture: Arc<SyncCapture>,
+    sink: Sink,
     flow: TcpFlow,
     ours: usize,
 }
 
 impl<S> Tapped<S> {
-    /// Taps `inner`, a connection from `local` to `remote` (the client's
-    /// view): the handshake is written now.
+    /// Taps `inner`, a connection `client` → `server`: the handshake is
+    /// added now.
+    pub fn new(
+        inner: S,
+        mut sink: Sink,
+        (client, server): (std::net::SocketAddr, std::net::SocketAddr),
+        ours: usize,
+    ) -> Self {
+        let mut flow = TcpFlow::new(client, server);
+        sink.add(flow.open());
+        Self {
+            inner,
+            sink,
+            flow,
+            ours,
+        }
+    }
+
+    /// Taps a client's connection from `local` to `remote` into `capture`.
     pub fn client(
         inner: S,
         capture: Arc<SyncCapture>,
         local: std::net::SocketAddr,
         remote: std::net::SocketAddr,
     ) -> Self {
-        let mut flow = TcpFlow::new(local, remote);
-        capture.packets(flow.open());
-        Self {
-            inner,
-            capture,
-            flow,
-            ours: CLIENT,
-        }
+        Self::new(inner, Sink::Direct(capture), (local, remote), CLIENT)
     }
 }
 
 impl<S> Drop for Tapped<S> {
     fn drop(&mut self) {
-        self.capture.packets(self.flow.close_first(self.ours));
+        let packets = self.flow.close_first(self.ours);
+        self.sink.add(packets);
+        // Whatever still waits for the writer's queue goes with a task of
+        // its own (a drop cannot wait).
+        if let Sink::Task(task) = &mut self.sink {
+            let pending = std::mem::take(&mut task.pending);
+            let sender = task.sender.clone();
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    for (at, packet) in pending {
+                        if sender
+                            .send(super::capture::Block::Packet(at, packet))
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+            }
+        }
     }
 }
 
@@ -235,6 +341,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tapped<S> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
+        std::task::ready!(self.sink.poll_drain(cx));
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = &polled {
@@ -245,7 +352,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tapped<S> {
             } else {
                 self.flow.data(theirs, read)
             };
-            self.capture.packets(packets);
+            self.sink.add(packets);
         }
         polled
     }
@@ -257,25 +364,28 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tapped<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
+        std::task::ready!(self.sink.poll_drain(cx));
         let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = &polled {
             let ours = self.ours;
             let packets = self.flow.data(ours, &buf[..*n]);
-            self.capture.packets(packets);
+            self.sink.add(packets);
         }
         polled
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        std::task::ready!(self.sink.poll_drain(cx));
         Pin::new(&mut self.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        std::task::ready!(self.sink.poll_drain(cx));
         let polled = Pin::new(&mut self.inner).poll_shutdown(cx);
         if let Poll::Ready(Ok(())) = &polled {
             let ours = self.ours;
             let packets = self.flow.fin(ours);
-            self.capture.packets(packets);
+            self.sink.add(packets);
         }
         polled
     }
@@ -307,6 +417,54 @@ impl rustls::KeyLog for CaptureKeyLog {
         self.capture.secrets(line.as_bytes());
         if let Some(also) = &self.also {
             also.log(label, client_random, secret);
+        }
+    }
+}
+
+/// A server's socket, tapped under its TLS when a capture is on.
+pub enum Wire {
+    /// As it is.
+    Plain(tokio::net::TcpStream),
+    /// Its bytes captured.
+    Tapped(Box<Tapped<tokio::net::TcpStream>>),
+}
+
+impl AsyncRead for Wire {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Wire::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
+            Wire::Tapped(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Wire {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Wire::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
+            Wire::Tapped(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Wire::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            Wire::Tapped(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Wire::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
+            Wire::Tapped(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::behaviour::http_responder::HttpResponder;
 use crate::error::{human_duration, stream_error};
 use crate::kernel::tcp_info::SocketFd;
 use crate::pcap::flow::{CLIENT, SERVER};
+use crate::pcap::tap::Wire;
 use crate::record::recorder::{record, record_life, RecordFor, RecordTo, Recorder};
 use crate::record::{Side, Way};
 use crate::tcp_server::conn_io::{self, ConnReader, ConnWriter};
@@ -151,6 +152,14 @@ impl Connection {
         let (mut reader, mut writer) = match tls {
             None => conn_io::plain(stream),
             Some(acceptor) => {
+                // Captured under TLS (the records as they went, the keys
+                // beside them), not as the plaintext above it.
+                let stream = match self.capture.take() {
+                    Some(capture) => {
+                        Wire::Tapped(Box::new(capture.tap(stream, (peer, local), SERVER)))
+                    }
+                    None => Wire::Plain(stream),
+                };
                 let handshake = tokio::select! {
                     interrupt = &mut interrupted => Err(match interrupt {
                         Interrupt::Stop => CloseReason::ServerStopped,
@@ -600,7 +609,7 @@ struct Writer<'a> {
 /// that tells what was negotiated, or why it failed.
 async fn tls_handshake(
     acceptor: TlsAcceptor,
-    stream: TcpStream,
+    stream: Wire,
     conn: ConnId,
 ) -> Result<((ConnReader, ConnWriter), ServerEvent), CloseReason> {
     match tokio::time::timeout(TLS_HANDSHAKE_LIMIT, acceptor.accept(stream)).await {

@@ -11,18 +11,19 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 
+use crate::pcap::tap::Wire;
 use crate::tcp_server::FIRST_READ;
 
 /// The read half.
 pub(crate) enum ConnReader {
     Plain(OwnedReadHalf),
-    Tls(ReadHalf<TlsStream<TcpStream>>),
+    Tls(ReadHalf<TlsStream<Wire>>),
 }
 
 /// The write half.
 pub(crate) enum ConnWriter {
     Plain(OwnedWriteHalf),
-    Tls(WriteHalf<TlsStream<TcpStream>>),
+    Tls(WriteHalf<TlsStream<Wire>>),
 }
 
 /// Splits a plain connection.
@@ -32,7 +33,7 @@ pub(crate) fn plain(stream: TcpStream) -> (ConnReader, ConnWriter) {
 }
 
 /// Splits a TLS connection (after its handshake).
-pub(crate) fn tls(stream: TlsStream<TcpStream>) -> (ConnReader, ConnWriter) {
+pub(crate) fn tls(stream: TlsStream<Wire>) -> (ConnReader, ConnWriter) {
     let (reader, writer) = tokio::io::split(stream);
     (ConnReader::Tls(reader), ConnWriter::Tls(writer))
 }
