@@ -223,7 +223,23 @@ pub(super) async fn finish_capture(
 /// Connects and pipes: stdin to the socket, the socket to stdout. Exits 0
 /// when the peer closes; stdin's end half-closes (FIN) and keeps reading.
 pub async fn connect(addr: &str, mut how: ConnectHow, out: Output, stop: Shutdown) -> ExitCode {
-    let (record, pcap) = (how.record.take(), how.pcap.take());
+    let (record, mut pcap) = (how.record.take(), how.pcap.take());
+    // Under TLS the capture is taken on the socket (the records and their
+    // keys); plain TCP is captured from the session's events.
+    if let (Some(path), true) = (pcap.as_deref(), how.tls.is_some()) {
+        match crate::net::pcap::tap::SyncCapture::create(
+            path,
+            "Written live by netplay tcp connect.",
+        ) {
+            Ok(capture) => how.capture = Some(capture),
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+        }
+        pcap = None;
+    }
+    let capture = how.capture.clone();
     let mut recorder = match Recorder::create(record.as_deref(), pcap.as_deref(), out) {
         Ok(recorder) => recorder,
         Err(reason) => {
@@ -232,6 +248,10 @@ pub async fn connect(addr: &str, mut how: ConnectHow, out: Output, stop: Shutdow
         }
     };
     let code = converse(addr, how, &mut recorder, out, stop).await;
+    let code = match capture {
+        Some(capture) => super::pcap::finished(capture.finish(), code, out),
+        None => code,
+    };
     // A recording that could not be written whole fails the command.
     match recorder.map(Recorder::finish) {
         Some(false) if code == ExitCode::SUCCESS => Exit::Failure.into(),
@@ -254,6 +274,7 @@ async fn converse(
         tcp_info,
         reconnect,
         send,
+        capture,
         ..
     } = how;
     let limit = match seconds(timeout, "--timeout") {
@@ -273,6 +294,7 @@ async fn converse(
         tcp_info,
         record: None,
         replay: None,
+        capture,
     };
     // With --send, stdin is not read at all.
     let queue = match send {
@@ -428,6 +450,8 @@ pub struct ConnectHow {
     pub record: Option<std::path::PathBuf>,
     /// `--pcap FILE`: the session as a pcapng file (`crate::net::pcap`).
     pub pcap: Option<std::path::PathBuf>,
+    /// With TLS, the capture taken under it (set by [`connect`]).
+    pub capture: Option<std::sync::Arc<crate::net::pcap::tap::SyncCapture>>,
     /// `--send TEXT` (with `--repeat`): these bytes on this schedule
     /// instead of stdin, then FIN.
     pub send: Option<(Vec<u8>, crate::net::timed::Repeat)>,
@@ -653,6 +677,7 @@ impl super::TcpConnectArgs {
             reconnect,
             record,
             pcap,
+            capture: None,
             send,
         };
         connect(&addr, how, out, stop).await

@@ -153,6 +153,7 @@ impl WsConnectArgs {
             &engine,
             &target.addr,
             Connect {
+                capture: None,
                 timeout: limit,
                 tls,
                 ..Connect::default()

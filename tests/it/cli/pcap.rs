@@ -436,3 +436,56 @@ fn a_tls_server_captures_the_records_and_their_keys() {
     let rows: Vec<&str> = http.lines().map(str::trim).collect();
     assert_eq!(rows, ["/from-the-server-side", "200"], "{http}");
 }
+
+#[test]
+fn tcp_connect_tls_captures_the_records_and_their_keys() {
+    let Some(_) = tshark() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("client-tls.pcapng");
+    let server = Server::start(&["tcp", "serve", "127.0.0.1:0", "--tls", "--mode", "http"]);
+    let addr = server.address("Listening on ");
+    let target = format!("localhost:{}", addr.port());
+    let mut child = netplay(&[
+        "tcp",
+        "connect",
+        &target,
+        "--tls",
+        "--raw",
+        "--pcap",
+        pcap.to_str().unwrap(),
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"GET /by-hand HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let output = wait_output(child);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("HTTP/1.1 200"));
+    assert!(stderr.contains("Wrote "), "{stderr}");
+    let decode = format!("tcp.port=={},tls", addr.port());
+    let http = tshark_says(
+        &pcap,
+        &[
+            "-d",
+            &decode,
+            "-Y",
+            "http",
+            "-T",
+            "fields",
+            "-e",
+            "http.request.uri",
+            "-e",
+            "http.response.code",
+        ],
+    );
+    let rows: Vec<&str> = http.lines().map(str::trim).collect();
+    assert_eq!(rows, ["/by-hand", "200"], "{http}");
+}

@@ -123,6 +123,7 @@ async fn a_client_records_from_its_first_byte_and_its_replay_checks_the_server()
         &engine,
         &addr.to_string(),
         Connect {
+            capture: None,
             timeout: Duration::from_secs(5),
             record: Some(to(dir.path(), "client")),
             ..Connect::default()
@@ -177,6 +178,7 @@ async fn a_client_records_from_its_first_byte_and_its_replay_checks_the_server()
             &engine,
             &target.to_string(),
             Connect {
+                capture: None,
                 timeout: Duration::from_secs(5),
                 replay: Some(Replay {
                     recording: Arc::clone(&recording),
@@ -235,6 +237,7 @@ async fn an_unwritable_place_is_a_reason_and_the_connection_goes_on() {
         &engine,
         &addr.to_string(),
         Connect {
+            capture: None,
             timeout: Duration::from_secs(5),
             record: Some(to(&dir.path().join("no such \u{1b}]2;PWNED\u{7} dir"), "x")),
             ..Connect::default()
@@ -417,6 +420,7 @@ async fn a_replay_against_a_flooding_server_that_never_reads_ends_and_disconnect
         &engine,
         &addr.to_string(),
         Connect {
+            capture: None,
             timeout: Duration::from_secs(5),
             replay: Some(Replay {
                 recording: Arc::new(big_client_recording(250)),
@@ -480,6 +484,7 @@ async fn planted_names_do_not_stop_a_recording() {
         &engine,
         &addr.to_string(),
         Connect {
+            capture: None,
             timeout: Duration::from_secs(5),
             record: Some(to(dir.path(), "planted")),
             ..Connect::default()

@@ -197,6 +197,7 @@ pub fn connect_with(
         engine,
         target,
         Connect {
+            capture: None,
             timeout,
             tls,
             tcp_info: false,
@@ -221,6 +222,9 @@ pub struct Connect {
     /// Play a recording's client side once connected, comparing the
     /// server's answers ([`ClientEvent::Replayed`] says how it went).
     pub replay: Option<Replay>,
+    /// Capture a TLS connection under its TLS (the records and the
+    /// session's secrets) into this pcapng file.
+    pub capture: Option<Arc<crate::pcap::tap::SyncCapture>>,
 }
 
 /// A recording to play on a new connection.
@@ -289,6 +293,7 @@ impl Client {
             tcp_info,
             record,
             replay,
+            capture,
         } = how;
         // A bad CA file is the user's to fix: say so before any traffic.
         let tls = match tls
@@ -364,7 +369,26 @@ impl Client {
                         return;
                     }
                 };
-                let connector = tokio_rustls::TlsConnector::from(Arc::clone(&client.config));
+                let mut config = Arc::clone(&client.config);
+                let stream = match &capture {
+                    Some(capture) => {
+                        // The records as they go, and the secrets beside them.
+                        capture.hold_for_secrets();
+                        let config = Arc::make_mut(&mut config);
+                        let also = Some(Arc::clone(&config.key_log));
+                        let log = crate::pcap::tap::CaptureKeyLog::new(Arc::clone(capture), also);
+                        config.key_log = Arc::new(log);
+                        let tapped = crate::pcap::tap::Tapped::client(
+                            stream,
+                            Arc::clone(capture),
+                            local,
+                            remote,
+                        );
+                        crate::pcap::tap::Wire::Tapped(Box::new(tapped))
+                    }
+                    None => crate::pcap::tap::Wire::Plain(stream),
+                };
+                let connector = tokio_rustls::TlsConnector::from(config);
                 let handshake = tokio::select! {
                     biased;
                     () = stop.stopped() => Err("cancelled during the TLS handshake".to_string()),

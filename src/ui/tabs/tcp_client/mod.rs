@@ -275,6 +275,7 @@ impl ClientTab {
                     engine,
                     &target,
                     tcp_client::Connect {
+                        capture: None,
                         timeout: self.timeout,
                         tls: self.tls.options(),
                         tcp_info: true,
