@@ -613,6 +613,10 @@ pub struct UdpServeArgs {
     /// loop with another answering server that the loop guard reports.
     #[arg(long, value_name = "ADDR")]
     pub no_reply_to: Vec<String>,
+    /// Write every datagram to FILE as pcapng for Wireshark (a UDP packet
+    /// each, both ways).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }
 
 /// The arguments of `netplay udp send`.
@@ -643,6 +647,10 @@ pub struct UdpSendArgs {
     /// With --repeat: stop after N datagrams.
     #[arg(long, value_name = "N", requires = "repeat")]
     pub count: Option<u64>,
+    /// Write every datagram sent and received to FILE as pcapng for
+    /// Wireshark.
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }
 
 /// The arguments of `netplay pcap`.

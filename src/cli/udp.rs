@@ -23,7 +23,7 @@ pub async fn serve(
     addr: &str,
     mode: UdpServeMode,
     rules: Option<std::sync::Arc<crate::net::behaviour::rules::Rules>>,
-    (out, dump): (Output, Option<Dump>),
+    (out, dump, pcap): (Output, Option<Dump>, Option<&std::path::Path>),
     no_reply_to: &[String],
     stop: Shutdown,
 ) -> ExitCode {
@@ -43,7 +43,18 @@ pub async fn serve(
             }
         }
     }
-    let (engine, events) = event_log::engine(&out, dump);
+    let mut capture = match pcap.map(super::pcap::UdpCapture::create).transpose() {
+        Ok(capture) => capture,
+        Err(reason) => {
+            out.error(&reason);
+            return Exit::Usage.into();
+        }
+    };
+    // A capture needs every datagram whole, whatever the lines show.
+    let (engine, events) = match capture {
+        Some(_) => crate::net::Engine::lossless(tokio::runtime::Handle::current(), 256, usize::MAX),
+        None => event_log::engine(&out, dump),
+    };
     let log = EventLog::new(out, dump);
     let socket = udp::open(&engine, Bind::Address(addr.to_string()), mode, None);
     if rules.is_some() {
@@ -54,20 +65,30 @@ pub async fn serve(
     }
     // After a stop the socket is closed, and every event it had queued is
     // still written (up to its Closed) before the command ends.
-    log.drive(
-        events,
-        stop,
-        || socket.close(),
-        |log, event| match event {
-            Event::Udp(_, UdpEvent::Closed) => {
-                log.event("closed", Kind::Info, "Socket closed", Vec::new);
-                Next::Done(ExitCode::SUCCESS)
-            }
-            Event::Udp(_, event) => serve_line(log, event, mode),
-            _ => Next::Go,
-        },
-    )
-    .await
+    let code = log
+        .drive(
+            events,
+            stop,
+            || socket.close(),
+            |log, event| match event {
+                Event::Udp(_, UdpEvent::Closed) => {
+                    log.event("closed", Kind::Info, "Socket closed", Vec::new);
+                    Next::Done(ExitCode::SUCCESS)
+                }
+                Event::Udp(_, event) => {
+                    if let Some(capture) = capture.as_mut() {
+                        capture.event(&event);
+                    }
+                    serve_line(log, event, mode)
+                }
+                _ => Next::Go,
+            },
+        )
+        .await;
+    match capture {
+        Some(capture) => super::pcap::finished(capture.finish(), code, out),
+        None => code,
+    }
 }
 
 /// Writes the line of one event of `udp serve`; a bind failure ends it.
@@ -178,8 +199,22 @@ pub async fn send(
     addr: &str,
     messages: &[Vec<u8>],
     wait_ms: u64,
-    out: Output,
+    (out, mut capture): (Output, Option<super::pcap::UdpCapture>),
     mut stop: Shutdown,
+) -> ExitCode {
+    let code = send_each(addr, messages, wait_ms, (out, &mut capture), &mut stop).await;
+    match capture {
+        Some(capture) => super::pcap::finished(capture.finish(), code, out),
+        None => code,
+    }
+}
+
+async fn send_each(
+    addr: &str,
+    messages: &[Vec<u8>],
+    wait_ms: u64,
+    (out, capture): (Output, &mut Option<super::pcap::UdpCapture>),
+    stop: &mut Shutdown,
 ) -> ExitCode {
     let (engine, mut events) = super::headless_engine(true);
     let socket = sending_socket(&engine, addr);
@@ -211,6 +246,9 @@ pub async fn send(
                     break;
                 }
             };
+            if let Some(capture) = capture.as_mut() {
+                capture.event(&event);
+            }
             match event {
                 UdpEvent::Bound {
                     local, connected, ..
@@ -396,12 +434,14 @@ impl super::UdpServeArgs {
             rules,
             dump,
             no_reply_to,
+            pcap,
         } = self;
         let rules = match super::rules_or_reasons(rules.as_deref(), &out) {
             Ok(rules) => rules,
             Err(code) => return code,
         };
-        serve(&addr, mode, rules, (out, dump), &no_reply_to, stop).await
+        let how = (out, dump, pcap.as_deref());
+        serve(&addr, mode, rules, how, &no_reply_to, stop).await
     }
 }
 
@@ -452,7 +492,23 @@ impl super::UdpSendArgs {
             repeat,
             jitter,
             count,
+            pcap,
         } = self;
+        let capture = match pcap
+            .as_deref()
+            .map(super::pcap::UdpCapture::create)
+            .transpose()
+        {
+            Ok(capture) => capture,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+        };
+        if capture.is_some() && (repeat.is_some() || file.is_some()) {
+            out.error("--pcap is not taken with --repeat or --file yet: send the messages as arguments or stdin lines");
+            return Exit::Usage.into();
+        }
         let file = match file
             .map(|path| {
                 crate::files::pieces(&path, lines, 1 << 30).map_err(|reason| (path, reason))
@@ -513,7 +569,7 @@ impl super::UdpSendArgs {
                 )
                 .await
             }
-            (None, None) => send(&addr, &messages, wait, out, stop).await,
+            (None, None) => send(&addr, &messages, wait, (out, capture), stop).await,
         }
     }
 }

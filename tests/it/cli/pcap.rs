@@ -489,3 +489,66 @@ fn tcp_connect_tls_captures_the_records_and_their_keys() {
     let rows: Vec<&str> = http.lines().map(str::trim).collect();
     assert_eq!(rows, ["/by-hand", "200"], "{http}");
 }
+
+#[test]
+fn a_udp_exchange_is_one_packet_per_datagram_both_ways() {
+    let Some(_) = tshark() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (served, sent) = (
+        dir.path().join("udp-serve.pcapng"),
+        dir.path().join("udp-send.pcapng"),
+    );
+    let server = Server::start(&[
+        "udp",
+        "serve",
+        "127.0.0.1:0",
+        "--mode",
+        "echo",
+        "--pcap",
+        served.to_str().unwrap(),
+    ]);
+    let addr = server.address("Bind UDP on ").to_string();
+    let output = netplay(&[
+        "udp",
+        "send",
+        &addr,
+        "ping",
+        "pong?",
+        "--pcap",
+        sent.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    server.line_with("Echoed");
+    let (code, rest) = server.terminate();
+    assert_eq!(code, 0, "{rest:?}");
+
+    for file in [&served, &sent] {
+        let rows = tshark_says(
+            file,
+            &[
+                "-T",
+                "fields",
+                "-e",
+                "udp.srcport",
+                "-e",
+                "udp.dstport",
+                "-e",
+                "data.data",
+            ],
+        );
+        let rows: Vec<Vec<&str>> = rows.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(rows.len(), 4, "two datagrams each way: {rows:?}");
+        let port = addr.rsplit(':').next().unwrap();
+        assert_eq!(rows[0][1], port, "the first goes to the server");
+        assert_eq!(rows[0][2], "70696e67", "ping");
+        assert_eq!(rows[1][0], port, "its echo comes back");
+        assert_eq!(rows[3][2], "706f6e673f", "pong?");
+        assert_eq!(count(file, "udp.checksum.status == \"Bad\""), 0);
+    }
+}
