@@ -295,6 +295,8 @@ pub enum SaveFor {
     UdpPackets,
     /// The Relay tab's log.
     RelayLog,
+    /// The HTTP tab's exchange, added to a HAR file.
+    HttpHar,
 }
 
 /// The engine's shared context: where events go, and the id counter. Cheap to
@@ -378,6 +380,16 @@ impl Engine {
                 })
             },
             move |result| Event::Saved(asker, result),
+        );
+    }
+
+    /// Adds a HAR entry to the file at `path` (made, or appended to and
+    /// kept valid) on a blocking thread; [`Event::Saved`] with
+    /// [`SaveFor::HttpHar`] reports it.
+    pub fn append_har(&self, path: std::path::PathBuf, entry: serde_json::Value) {
+        self.save_with(
+            move || crate::http::har::append(&path, entry).map(|_| path),
+            |result| Event::Saved(SaveFor::HttpHar, result),
         );
     }
 

@@ -464,6 +464,7 @@ impl App {
                 SaveFor::ClientTranscript => self.client.on_saved(outcome),
                 SaveFor::UdpPackets => self.udp.on_saved(outcome),
                 SaveFor::RelayLog => self.relay.on_saved(outcome),
+                SaveFor::HttpHar => self.http.on_har_added(outcome),
             },
             Event::Record(news) => match news.who() {
                 RecordFor::Client(_) => self.client.on_record(news),

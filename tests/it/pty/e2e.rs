@@ -378,6 +378,36 @@ fn http_tab_fetches_from_the_own_server_in_http_mode() {
     np.wait_for_text("HTTP/1.1 200 OK\\r\\n");
     np.wait_for_text("Content-Length");
     np.wait_for_text("Server          netplay/");
+    // Alt+H: the exchange into ./netplay.har, twice (appended, still HAR).
+    np.press_alt('h');
+    np.wait_for_text("Added the exchange to netplay.har");
+    np.press_alt('h');
+    // The status already says "Added": wait for the file itself.
+    let read = || -> Option<serde_json::Value> {
+        let text = std::fs::read_to_string(np.dir.join("netplay.har")).ok()?;
+        serde_json::from_str(&text).ok()
+    };
+    let deadline = std::time::Instant::now() + WAIT;
+    let har = loop {
+        match read() {
+            Some(har)
+                if har["log"]["entries"]
+                    .as_array()
+                    .is_some_and(|e| e.len() == 2) =>
+            {
+                break har
+            }
+            _ if std::time::Instant::now() > deadline => panic!("no second entry: {:?}", read()),
+            _ => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    let entries = har["log"]["entries"].as_array().unwrap();
+    assert_eq!(
+        entries[0]["request"]["url"],
+        format!("http://127.0.0.1:{port}/from-the-pty")
+    );
+    assert_eq!(entries[0]["response"]["status"], 200);
+    assert!(entries[1]["timings"]["wait"].as_f64().is_some());
 }
 
 fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -11,6 +11,8 @@ use crate::ui::tabs::http::{Focus, HttpTab};
 pub enum Action {
     /// Cycle the response pane's view.
     View,
+    /// Add the exchange to ./netplay.har.
+    Har,
     /// Body preview text / hex.
     Hex,
     /// Rebuild the request from URL and method.
@@ -188,6 +190,14 @@ impl HttpTab {
             help: "append the request in the editor to the .http file (./netplay.http when none is loaded)",
             scope: Scope::Tab,
             action: Action::Append,
+        },
+        Binding {
+            keys: &[Key::Alt('h')],
+            name: "Alt+H",
+            label: "",
+            help: "add the exchange to ./netplay.har (HAR 1.2: request, response head, body size, timings; made, or appended to and kept valid)",
+            scope: Scope::Tab,
+            action: Action::Har,
         },
         Binding {
             keys: &[Key::Alt('b')],

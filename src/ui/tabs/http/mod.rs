@@ -30,6 +30,7 @@ use crate::ui::widgets::input::InputField;
 
 mod curl;
 mod draw;
+mod har;
 pub mod keys;
 mod memory;
 mod requests;
@@ -125,6 +126,9 @@ type RenderKey = (u64, View, bool, usize);
 #[derive(Default)]
 struct Exchange {
     url: Option<Url>,
+    /// The request exactly as sent, and when (for a HAR entry).
+    wire: Vec<u8>,
+    started: Option<std::time::SystemTime>,
     resolved: Vec<SocketAddr>,
     socket: Option<(SocketAddr, SocketAddr)>,
     tls: Option<TlsInfo>,
@@ -287,6 +291,7 @@ impl HttpTab {
                 None => return false,
             },
             Action::Save => self.save(engine),
+            Action::Har => self.add_to_har(engine),
             Action::Requests => self.open_requests(),
             Action::Append => self.append_request(),
             Action::Field => return self.on_focused_key(key, engine),
@@ -398,6 +403,8 @@ impl HttpTab {
         self.revision += 1;
         self.exchange = Exchange {
             url: Some(url.clone()),
+            wire: to_wire(&text),
+            started: Some(std::time::SystemTime::now()),
             ..Exchange::default()
         };
         self.scroll = 0;
