@@ -297,6 +297,10 @@ pub enum SaveFor {
     RelayLog,
     /// The HTTP tab's exchange, added to a HAR file.
     HttpHar,
+    /// The TCP Server tab's capture (pcapng), written whole.
+    ServerCapture,
+    /// The Relay tab's capture (pcapng), written whole.
+    RelayCapture,
 }
 
 /// The engine's shared context: where events go, and the id counter. Cheap to

@@ -465,6 +465,8 @@ impl App {
                 SaveFor::UdpPackets => self.udp.on_saved(outcome),
                 SaveFor::RelayLog => self.relay.on_saved(outcome),
                 SaveFor::HttpHar => self.http.on_har_added(outcome),
+                SaveFor::ServerCapture => self.server.on_captured(outcome),
+                SaveFor::RelayCapture => self.relay.on_captured(outcome),
             },
             Event::Record(news) => match news.who() {
                 RecordFor::Client(_) => self.client.on_record(news),

@@ -3,6 +3,7 @@
 //! kernel view, recording and rules editors, timed sends and the code view.
 
 pub mod address_picker;
+pub mod capture;
 pub mod code_view;
 pub mod composer;
 pub mod console;

@@ -1,5 +1,6 @@
 //! The real binary in a pseudo-terminal.
 
+mod capture;
 mod e2e;
 mod fetch_tty;
 mod websocket;

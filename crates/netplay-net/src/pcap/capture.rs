@@ -59,6 +59,36 @@ impl Capture {
         Ok((Self { blocks }, end))
     }
 
+    /// [`Capture::start`] for a front end: a new file named `stem-<time>`
+    /// in `dir` (never one that exists), its end told as
+    /// [`crate::Event::Saved`] for `asker` once every connection in it
+    /// has closed.
+    pub fn start_new(
+        engine: &crate::Engine,
+        dir: &std::path::Path,
+        stem: &str,
+        asker: crate::SaveFor,
+    ) -> Result<Self, String> {
+        let stamp = crate::clock::Stamp::now().file_part();
+        let target = (0..100)
+            .map(|n| match n {
+                0 => dir.join(format!("{stem}-{stamp}.pcapng")),
+                n => dir.join(format!("{stem}-{stamp} ({n}).pcapng")),
+            })
+            .find(|path| std::fs::symlink_metadata(path).is_err())
+            .ok_or_else(|| format!("no free file name like {stem}-{stamp}.pcapng"))?;
+        let (capture, end) = Self::start(engine, &target, "Written live by the netplay TUI.")?;
+        let report = engine.clone();
+        engine.spawn(async move {
+            let outcome = match end.await {
+                Ok(outcome) => outcome.map(|(path, _)| path),
+                Err(_) => Err("the capture ended without a word".to_string()),
+            };
+            report.emit(crate::Event::Saved(asker, outcome)).await;
+        });
+        Ok(capture)
+    }
+
     /// A new flow between `client` and `server` in this capture.
     pub fn flow(&self, client: SocketAddr, server: SocketAddr) -> FlowTap {
         FlowTap {

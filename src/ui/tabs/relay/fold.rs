@@ -57,11 +57,13 @@ impl RelayTab {
             }
             RelayEvent::StartFailed { .. } => {
                 self.handle = None;
+                self.capture.stop();
                 self.phase = Phase::Stopped;
                 self.console.say(Kind::Error, status);
             }
             RelayEvent::Stopped => {
                 self.handle = None;
+                self.capture.stop();
                 self.phase = Phase::Stopped;
                 self.editing = None;
                 self.console

@@ -27,6 +27,8 @@ pub enum Action {
     Save,
     /// Record every pair to files, or stop.
     Record,
+    /// Capture new pairs to a pcapng file, or stop.
+    Capture,
     /// Inject the message (or apply the edit).
     Send,
     /// What an inject into a WebSocket pair writes.
@@ -290,6 +292,14 @@ impl RelayTab {
             help: "what an inject into a WebSocket pair writes: a text message, binary, a ping, a close (type `4000 bye`) or raw bytes",
             scope: Scope::Tab,
             action: Action::InjectAs,
+        },
+        Binding {
+            keys: &[Key::Alt('k')],
+            name: "Alt+K",
+            label: "",
+            help: "capture every new pair (both legs) into one pcapng file for Wireshark (netplay-relay-<time>.pcapng), each as its own flow; Alt+K again stops (the file is finished when the pairs in it close)",
+            scope: Scope::Tab,
+            action: Action::Capture,
         },
         Binding {
             keys: &[Key::Ctrl('s')],

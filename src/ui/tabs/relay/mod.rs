@@ -205,6 +205,7 @@ pub struct RelayTab {
     pub(crate) mouse: crate::ui::shell::mouse::Areas<Focus>,
     /// Record every pair, one file each (Alt+R).
     pub(crate) recording: crate::ui::widgets::recording::RecordSwitch,
+    pub(crate) capture: crate::ui::widgets::capture::CaptureSwitch,
 }
 
 impl RelayTab {
@@ -240,6 +241,10 @@ impl RelayTab {
             kernel: None,
             mouse: crate::ui::shell::mouse::Areas::default(),
             recording: crate::ui::widgets::recording::RecordSwitch::new("netplay-relay"),
+            capture: crate::ui::widgets::capture::CaptureSwitch::new(
+                "netplay-relay",
+                crate::net::SaveFor::RelayCapture,
+            ),
         }
     }
 
@@ -270,6 +275,12 @@ impl RelayTab {
             Action::Pause => self.console.log.toggle_pause(),
             Action::Save => self.console.save(engine),
             Action::Record => self.toggle_record(),
+            Action::Capture => {
+                let handle = self.handle.as_ref();
+                self.capture.toggle(engine, &mut self.console, |capture| {
+                    handle.map(|handle| handle.set_capture(capture)).is_some()
+                });
+            }
             Action::InjectAs => {
                 self.inject_as = self.inject_as.next();
                 let words = format!("Injects into WebSocket pairs go {}", self.inject_as.label());
@@ -567,6 +578,11 @@ impl RelayTab {
             self.console.composer.escapes = escapes;
         }
         self.focus = Focus::Pairs;
+    }
+
+    /// Alt+K's file is written whole.
+    pub fn on_captured(&mut self, outcome: Result<PathBuf, String>) {
+        self.capture.report(&mut self.console, outcome);
     }
 
     /// The outcome of the save asked for with Ctrl+S.

@@ -45,6 +45,8 @@ pub enum Action {
     Rules,
     /// Record every connection to files, or stop.
     Record,
+    /// Capture new connections to a pcapng file, or stop.
+    Capture,
     /// WebSocket on or off for new connections.
     WebSocket,
     /// Handled by the focused field itself (listed for the help).
@@ -223,6 +225,14 @@ impl ServerTab {
             help: "record every connection, one file each (netplay-server-<time>.jsonl): the open ones from now, each new one from its first byte (Alt+R again stops)",
             scope: Scope::Tab,
             action: Action::Record,
+        },
+        Binding {
+            keys: &[Key::Alt('k')],
+            name: "Alt+K",
+            label: "",
+            help: "capture every new connection into one pcapng file for Wireshark (netplay-server-<time>.pcapng), each as its own flow; Alt+K again stops (the file is finished when the connections in it close)",
+            scope: Scope::Tab,
+            action: Action::Capture,
         },
         Binding {
             keys: &[Key::Ctrl('t')],

@@ -171,6 +171,7 @@ pub struct ServerTab {
     rules: crate::ui::widgets::rules_editor::RulesEditor,
     /// Record every connection, one file each (Alt+R).
     recording: crate::ui::widgets::recording::RecordSwitch,
+    capture: crate::ui::widgets::capture::CaptureSwitch,
     /// New connections speak WebSocket (Alt+W).
     websocket: bool,
 }
@@ -205,6 +206,10 @@ impl ServerTab {
             mouse: crate::ui::shell::mouse::Areas::default(),
             rules: crate::ui::widgets::rules_editor::RulesEditor::default(),
             recording: crate::ui::widgets::recording::RecordSwitch::new("netplay-server"),
+            capture: crate::ui::widgets::capture::CaptureSwitch::new(
+                "netplay-server",
+                crate::net::SaveFor::ServerCapture,
+            ),
             websocket: false,
         }
     }
@@ -258,6 +263,12 @@ impl ServerTab {
             }
             Action::Rules => self.rules.open = true,
             Action::Record => self.toggle_record(),
+            Action::Capture => {
+                let handle = self.handle.as_ref();
+                self.capture.toggle(engine, &mut self.console, |capture| {
+                    handle.map(|handle| handle.set_capture(capture)).is_some()
+                });
+            }
             Action::WebSocket => self.toggle_websocket(),
             Action::Field => return false,
         }
@@ -371,6 +382,11 @@ impl ServerTab {
         self.recording.report(&mut self.console, &news);
     }
 
+    /// Alt+K's file is written whole.
+    pub fn on_captured(&mut self, outcome: Result<PathBuf, String>) {
+        self.capture.report(&mut self.console, outcome);
+    }
+
     /// The outcome of the save asked for with Ctrl+S.
     pub fn on_saved(&mut self, outcome: Result<PathBuf, String>) {
         self.console.on_saved(outcome);
@@ -477,6 +493,7 @@ impl ServerTab {
             }
             ServerEvent::Stopped => {
                 self.handle = None;
+                self.capture.stop();
                 self.phase = Phase::Stopped;
                 self.console.status =
                     Status::new(Kind::Info, "Stopped. Enter starts listening again.");
