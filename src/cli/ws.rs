@@ -88,15 +88,41 @@ impl WsConnectArgs {
     /// Connects, upgrades, and pipes until the close; a recording that
     /// could not be written whole fails the command.
     pub async fn run(self, out: Output, stop: Shutdown) -> ExitCode {
-        let mut recorder = match Recorder::create(self.record.as_deref(), self.pcap.as_deref(), out)
-        {
+        // wss:// is captured on the socket (the records and their keys);
+        // ws:// from the session's events.
+        let secure = self
+            .url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("wss:"));
+        let (pcap, capture) = match (self.pcap.as_deref(), secure) {
+            (Some(path), true) => {
+                match crate::net::pcap::tap::SyncCapture::create(
+                    path,
+                    "Written live by netplay ws.",
+                ) {
+                    Ok(capture) => (None, Some(capture)),
+                    Err(reason) => {
+                        out.error(&reason);
+                        return Exit::Usage.into();
+                    }
+                }
+            }
+            (pcap, _) => (pcap, None),
+        };
+        let mut recorder = match Recorder::create(self.record.as_deref(), pcap, out) {
             Ok(recorder) => recorder,
             Err(reason) => {
                 out.error(&reason);
                 return Exit::Usage.into();
             }
         };
-        let code = self.converse(out, stop, &mut recorder).await;
+        let code = self
+            .converse(out, stop, (&mut recorder, capture.clone()))
+            .await;
+        let code = match capture {
+            Some(capture) => super::pcap::finished(capture.finish(), code, out),
+            None => code,
+        };
         match recorder.map(Recorder::finish) {
             Some(false) if code == ExitCode::SUCCESS => Exit::Failure.into(),
             _ => code,
@@ -107,7 +133,10 @@ impl WsConnectArgs {
         &self,
         out: Output,
         mut stop: Shutdown,
-        recorder: &mut Option<Recorder>,
+        (recorder, capture): (
+            &mut Option<Recorder>,
+            Option<std::sync::Arc<crate::net::pcap::tap::SyncCapture>>,
+        ),
     ) -> ExitCode {
         let Some(url) = self.url.as_deref() else {
             out.error("netplay ws needs a URL (ws://host:port/path) or `serve ADDR`");
@@ -153,7 +182,7 @@ impl WsConnectArgs {
             &engine,
             &target.addr,
             Connect {
-                capture: None,
+                capture,
                 timeout: limit,
                 tls,
                 ..Connect::default()

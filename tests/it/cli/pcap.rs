@@ -552,3 +552,45 @@ fn a_udp_exchange_is_one_packet_per_datagram_both_ways() {
         assert_eq!(count(file, "udp.checksum.status == \"Bad\""), 0);
     }
 }
+
+#[test]
+fn a_wss_session_opens_decrypted_with_its_frames() {
+    let Some(_) = tshark() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("wss.pcapng");
+    let server = Server::start(&["ws", "serve", "127.0.0.1:0", "--tls"]);
+    let addr = server.address("Listening on ");
+    let url = format!("wss://localhost:{}/", addr.port());
+    let mut child = netplay(&["ws", &url, "--pcap", pcap.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"Michael\n").unwrap();
+    let output = wait_output(child);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let decode = format!("tcp.port=={},tls", addr.port());
+    let texts = tshark_says(
+        &pcap,
+        &[
+            "-d",
+            &decode,
+            "-Y",
+            "websocket",
+            "-T",
+            "fields",
+            "-e",
+            "websocket.payload.text",
+        ],
+    );
+    assert!(texts.lines().any(|l| l.contains("Michael")), "{texts}");
+    assert!(
+        texts.lines().any(|l| l.contains("Hello, Michael!")),
+        "{texts}"
+    );
+}
