@@ -91,102 +91,33 @@ pub(super) fn finished(
     }
 }
 
-/// `udp serve|send --pcap FILE`: every datagram of the socket as a UDP
-/// packet, from the command's lossless events (the whole datagram each).
-pub struct UdpCapture {
-    writer: crate::net::pcap::PcapWriter<std::io::BufWriter<std::fs::File>>,
-    file: crate::files::Replacing,
-    local: Option<std::net::SocketAddr>,
-    id: u16,
-    error: Option<String>,
+/// `--pcap FILE` on a socket the engine captures itself (`udp serve`,
+/// `udp send`): the capture to hand it, and the end to wait for.
+pub(super) type Live = (
+    crate::net::pcap::Capture,
+    tokio::sync::oneshot::Receiver<crate::net::pcap::CaptureEnd>,
+);
+
+/// Starts the capture `--pcap` asks for, if any.
+pub(super) fn start_live(
+    engine: &crate::net::Engine,
+    path: Option<&Path>,
+    comment: &str,
+) -> Result<Option<Live>, String> {
+    path.map(|path| crate::net::pcap::Capture::start(engine, path, comment))
+        .transpose()
 }
 
-impl UdpCapture {
-    /// A capture that will replace `path` when finished.
-    pub fn create(path: &Path) -> Result<Self, String> {
-        let mut file = crate::files::Replacing::private(path)
-            .map_err(|reason| format!("cannot capture to {reason}"))?;
-        let clone = file
-            .file()
-            .try_clone()
-            .map_err(|err| format!("cannot capture: {err}"))?;
-        let writer = crate::net::pcap::PcapWriter::new(
-            std::io::BufWriter::new(clone),
-            "Written live by netplay udp: one packet per datagram.",
-        )
-        .map_err(|err| format!("cannot capture: {err}"))?;
-        Ok(Self {
-            writer,
-            file,
-            local: None,
-            id: 1,
-            error: None,
-        })
-    }
-
-    /// Takes one event of the socket.
-    pub fn event(&mut self, event: &crate::net::udp::UdpEvent) {
-        use crate::net::udp::UdpEvent;
-        match event {
-            UdpEvent::Bound {
-                local, connected, ..
-            } => {
-                // An unspecified address (0.0.0.0) is written as the one
-                // the peer reached: loopback's, for a loopback peer.
-                let mut local = *local;
-                if local.ip().is_unspecified() {
-                    if let Some(peer) = connected {
-                        local.set_ip(peer.ip());
-                    }
-                }
-                self.local = Some(local);
-            }
-            UdpEvent::Received { from, data, .. } => self.datagram(*from, None, &data.preview),
-            UdpEvent::Sent { to, data } => self.datagram(*to, Some(()), &data.preview),
-            UdpEvent::Echoed { peer, data } => {
-                self.datagram(*peer, None, &data.preview);
-                self.datagram(*peer, Some(()), &data.preview);
-            }
-            _ => {}
-        }
-    }
-
-    /// One datagram between `peer` and us: from the peer, or (`out`) to it.
-    fn datagram(&mut self, peer: std::net::SocketAddr, out: Option<()>, bytes: &[u8]) {
-        let Some(mut local) = self.local else {
-            return;
-        };
-        if local.ip().is_unspecified() {
-            local.set_ip(peer.ip());
-        }
-        let (from, to) = if out.is_some() {
-            (local, peer)
-        } else {
-            (peer, local)
-        };
-        let packet = crate::net::pcap::packet::udp(from, to, bytes, self.id);
-        self.id = self.id.wrapping_add(1);
-        if self.error.is_none() {
-            let written = self
-                .writer
-                .packet(std::time::SystemTime::now(), &packet)
-                .and_then(|()| self.writer.flush());
-            if let Err(err) = written {
-                self.error = Some(format!("writing the capture failed: {err}"));
-            }
-        }
-    }
-
-    /// Writes the file whole and puts it in place.
-    pub fn finish(self) -> crate::net::pcap::CaptureEnd {
-        if let Some(error) = self.error {
-            return Err(error);
-        }
-        let packets = self.writer.packets();
-        let mut inner = self.writer.into_inner();
-        std::io::Write::flush(&mut inner)
-            .map_err(|err| format!("writing the capture failed: {err}"))?;
-        drop(inner);
-        Ok((self.file.finish()?, packets))
+/// Waits for a capture's file to be written whole (every connection has
+/// ended by now) and says where it is; a capture that failed fails the
+/// command.
+pub(super) async fn finish_capture(
+    end: tokio::sync::oneshot::Receiver<crate::net::pcap::CaptureEnd>,
+    code: ExitCode,
+    out: Output,
+) -> ExitCode {
+    match end.await {
+        Ok(outcome) => finished(outcome, code, out),
+        Err(_) => code,
     }
 }

@@ -220,7 +220,7 @@ impl RelayArgs {
             .await;
         drop(relay);
         match capture {
-            Some(end) => super::tcp::finish_capture(end, code, out).await,
+            Some(end) => super::pcap::finish_capture(end, code, out).await,
             None => code,
         }
     }

@@ -183,7 +183,7 @@ pub async fn serve(
         .await;
     drop(server);
     match capture {
-        Some(end) => finish_capture(end, code, out).await,
+        Some(end) => super::pcap::finish_capture(end, code, out).await,
         None => code,
     }
 }
@@ -204,20 +204,6 @@ fn keyed(
         None => file.unwrap_or(config.key_log),
     };
     Ok(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config)))
-}
-
-/// Waits for a capture's file to be written whole (every connection has
-/// ended by now) and says where it is; a capture that failed fails the
-/// command.
-pub(super) async fn finish_capture(
-    end: tokio::sync::oneshot::Receiver<crate::net::pcap::CaptureEnd>,
-    code: ExitCode,
-    out: Output,
-) -> ExitCode {
-    match end.await {
-        Ok(outcome) => super::pcap::finished(outcome, code, out),
-        Err(_) => code,
-    }
 }
 
 /// Connects and pipes: stdin to the socket, the socket to stdout. Exits 0

@@ -43,20 +43,26 @@ pub async fn serve(
             }
         }
     }
-    let mut capture = match pcap.map(super::pcap::UdpCapture::create).transpose() {
+    let (engine, events) = event_log::engine(&out, dump);
+    let capture = match super::pcap::start_live(
+        &engine,
+        pcap,
+        "Written live by netplay udp serve: one packet per datagram.",
+    ) {
         Ok(capture) => capture,
         Err(reason) => {
             out.error(&reason);
             return Exit::Usage.into();
         }
     };
-    // A capture needs every datagram whole, whatever the lines show.
-    let (engine, events) = match capture {
-        Some(_) => crate::net::Engine::lossless(tokio::runtime::Handle::current(), 256, usize::MAX),
-        None => event_log::engine(&out, dump),
-    };
     let log = EventLog::new(out, dump);
     let socket = udp::open(&engine, Bind::Address(addr.to_string()), mode, None);
+    // The socket writes the capture itself: every datagram whole, whatever
+    // the lines show.
+    let end = capture.map(|(capture, end)| {
+        socket.set_capture(Some(capture));
+        end
+    });
     if rules.is_some() {
         socket.set_rules(rules);
     }
@@ -75,18 +81,14 @@ pub async fn serve(
                     log.event("closed", Kind::Info, "Socket closed", Vec::new);
                     Next::Done(ExitCode::SUCCESS)
                 }
-                Event::Udp(_, event) => {
-                    if let Some(capture) = capture.as_mut() {
-                        capture.event(&event);
-                    }
-                    serve_line(log, event, mode)
-                }
+                Event::Udp(_, event) => serve_line(log, event, mode),
                 _ => Next::Go,
             },
         )
         .await;
-    match capture {
-        Some(capture) => super::pcap::finished(capture.finish(), code, out),
+    drop(socket);
+    match end {
+        Some(end) => super::pcap::finish_capture(end, code, out).await,
         None => code,
     }
 }
@@ -199,12 +201,20 @@ pub async fn send(
     addr: &str,
     messages: &[Vec<u8>],
     wait_ms: u64,
-    (out, mut capture): (Output, Option<super::pcap::UdpCapture>),
+    (out, pcap): (Output, Option<&std::path::Path>),
     mut stop: Shutdown,
 ) -> ExitCode {
-    let code = send_each(addr, messages, wait_ms, (out, &mut capture), &mut stop).await;
-    match capture {
-        Some(capture) => super::pcap::finished(capture.finish(), code, out),
+    let (engine, events) = super::headless_engine(true);
+    let (socket, end) = match sending_socket(&engine, addr, pcap) {
+        Ok(opened) => opened,
+        Err(reason) => {
+            out.error(&reason);
+            return Exit::Usage.into();
+        }
+    };
+    let code = send_each(addr, messages, wait_ms, (socket, events), out, &mut stop).await;
+    match end {
+        Some(end) => super::pcap::finish_capture(end, code, out).await,
         None => code,
     }
 }
@@ -213,11 +223,10 @@ async fn send_each(
     addr: &str,
     messages: &[Vec<u8>],
     wait_ms: u64,
-    (out, capture): (Output, &mut Option<super::pcap::UdpCapture>),
+    (socket, mut events): (udp::UdpHandle, tokio::sync::mpsc::Receiver<Event>),
+    out: Output,
     stop: &mut Shutdown,
 ) -> ExitCode {
-    let (engine, mut events) = super::headless_engine(true);
-    let socket = sending_socket(&engine, addr);
     let wait = Duration::from_millis(wait_ms);
     let mut failed = false;
     for message in messages {
@@ -246,9 +255,6 @@ async fn send_each(
                     break;
                 }
             };
-            if let Some(capture) = capture.as_mut() {
-                capture.event(&event);
-            }
             match event {
                 UdpEvent::Bound {
                     local, connected, ..
@@ -318,12 +324,37 @@ pub async fn send_timed(
     schedule: crate::net::timed::Repeat,
     each: bool,
     wait_ms: u64,
+    (out, pcap): (Output, Option<&std::path::Path>),
+    stop: Shutdown,
+) -> ExitCode {
+    let (engine, events) = super::headless_engine(true);
+    let (socket, end) = match sending_socket(&engine, addr, pcap) {
+        Ok(opened) => opened,
+        Err(reason) => {
+            out.error(&reason);
+            return Exit::Usage.into();
+        }
+    };
+    let run = socket.send_each(&engine, addr, schedule, pieces);
+    let code = timed_replies((socket, run, events), each, wait_ms, out, stop).await;
+    match end {
+        Some(end) => super::pcap::finish_capture(end, code, out).await,
+        None => code,
+    }
+}
+
+/// The replies and sends of [`send_timed`], as they come.
+async fn timed_replies(
+    (socket, mut run, mut events): (
+        udp::UdpHandle,
+        crate::net::timed::Repeating,
+        tokio::sync::mpsc::Receiver<Event>,
+    ),
+    each: bool,
+    wait_ms: u64,
     out: Output,
     mut stop: Shutdown,
 ) -> ExitCode {
-    let (engine, mut events) = super::headless_engine(true);
-    let socket = sending_socket(&engine, addr);
-    let mut run = socket.send_each(&engine, addr, schedule, pieces);
     let (mut sent, mut replies, mut failed, mut not_sent) = (0u64, 0u64, false, 0u64);
     let mut linger: Option<tokio::time::Instant> = None;
     loop {
@@ -415,15 +446,29 @@ fn summary(sent: u64, replies: u64, not_sent: u64, failed: bool, out: Output) ->
 }
 
 /// An ephemeral socket connected to `addr`, answering nothing: what `udp
-/// send` sends from.
-fn sending_socket(engine: &crate::net::Engine, addr: &str) -> udp::UdpHandle {
-    udp::open(
+/// send` sends from, writing `--pcap` when asked (with the capture's end
+/// to wait for once the socket is dropped).
+fn sending_socket(
+    engine: &crate::net::Engine,
+    addr: &str,
+    pcap: Option<&std::path::Path>,
+) -> Result<(udp::UdpHandle, Option<CaptureEnd>), String> {
+    let comment = "Written live by netplay udp send: one packet per datagram.";
+    let capture = super::pcap::start_live(engine, pcap, comment)?;
+    let socket = udp::open(
         engine,
         Bind::EphemeralFor(addr.to_string()),
         UdpMode::Silent,
         None,
-    )
+    );
+    let end = capture.map(|(capture, end)| {
+        socket.set_capture(Some(capture));
+        end
+    });
+    Ok((socket, end))
 }
+
+type CaptureEnd = tokio::sync::oneshot::Receiver<crate::net::pcap::CaptureEnd>;
 
 impl super::UdpServeArgs {
     /// Checks the arguments and serves.
@@ -494,21 +539,6 @@ impl super::UdpSendArgs {
             count,
             pcap,
         } = self;
-        let capture = match pcap
-            .as_deref()
-            .map(super::pcap::UdpCapture::create)
-            .transpose()
-        {
-            Ok(capture) => capture,
-            Err(reason) => {
-                out.error(&reason);
-                return Exit::Usage.into();
-            }
-        };
-        if capture.is_some() && (repeat.is_some() || file.is_some()) {
-            out.error("--pcap is not taken with --repeat or --file yet: send the messages as arguments or stdin lines");
-            return Exit::Usage.into();
-        }
         let file = match file
             .map(|path| {
                 crate::files::pieces(&path, lines, 1 << 30).map_err(|reason| (path, reason))
@@ -551,11 +581,29 @@ impl super::UdpSendArgs {
         };
         match (file, repeat) {
             (Some(file), Some(ms)) => {
-                send_timed(&addr, file.cycle(), every(ms), true, wait, out, stop).await
+                send_timed(
+                    &addr,
+                    file.cycle(),
+                    every(ms),
+                    true,
+                    wait,
+                    (out, pcap.as_deref()),
+                    stop,
+                )
+                .await
             }
             (Some(file), None) => {
                 let total = file.total();
-                send_timed(&addr, file, back_to_back(total), false, wait, out, stop).await
+                send_timed(
+                    &addr,
+                    file,
+                    back_to_back(total),
+                    false,
+                    wait,
+                    (out, pcap.as_deref()),
+                    stop,
+                )
+                .await
             }
             (None, Some(ms)) => {
                 send_timed(
@@ -564,12 +612,12 @@ impl super::UdpSendArgs {
                     every(ms),
                     true,
                     wait,
-                    out,
+                    (out, pcap.as_deref()),
                     stop,
                 )
                 .await
             }
-            (None, None) => send(&addr, &messages, wait, (out, capture), stop).await,
+            (None, None) => send(&addr, &messages, wait, (out, pcap.as_deref()), stop).await,
         }
     }
 }

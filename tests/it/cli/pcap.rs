@@ -553,6 +553,62 @@ fn a_udp_exchange_is_one_packet_per_datagram_both_ways() {
     }
 }
 
+/// The socket writes the capture itself: a server whose event lines show
+/// ~100-byte previews and a sender with `--repeat` or `--file` still
+/// capture every datagram whole.
+#[test]
+fn repeated_and_file_sends_are_captured_whole_on_both_sides() {
+    let Some(_) = tshark() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let served = dir.path().join("served.pcapng");
+    let server = Server::start(&[
+        "udp",
+        "serve",
+        "127.0.0.1:0",
+        "--mode",
+        "echo",
+        "--pcap",
+        served.to_str().unwrap(),
+    ]);
+    let addr = server.address("Bind UDP on ").to_string();
+    let big = "x".repeat(1400);
+    let lines = dir.path().join("lines.txt");
+    std::fs::write(&lines, format!("one\ntwo\n{big}\n")).unwrap();
+    let (repeated, filed) = (
+        dir.path().join("repeat.pcapng"),
+        dir.path().join("file.pcapng"),
+    );
+    for (extra, file) in [
+        (vec!["tick", "--repeat", "1", "--count", "40"], &repeated),
+        (vec!["--file", lines.to_str().unwrap(), "--lines"], &filed),
+    ] {
+        let mut args = vec!["udp", "send", addr.as_str()];
+        args.extend(extra);
+        args.extend(["--wait", "3000", "--pcap", file.to_str().unwrap()]);
+        let output = netplay(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        assert!(stderr.contains("Wrote "), "{stderr}");
+    }
+    let (code, rest) = server.terminate();
+    assert_eq!(code, 0, "{rest:?}");
+
+    assert_eq!(count(&repeated, "udp"), 80, "40 sent, 40 echoed");
+    assert_eq!(count(&repeated, "data.data == 74:69:63:6b"), 80);
+    let sizes = tshark_says(&filed, &["-T", "fields", "-e", "udp.length"]);
+    let mut sizes: Vec<&str> = sizes.lines().collect();
+    sizes.sort_unstable();
+    // Sends and echoes interleave: the sizes are compared as a set.
+    assert_eq!(
+        sizes,
+        ["12", "12", "12", "12", "1409", "1409"],
+        "each line whole"
+    );
+    assert_eq!(count(&served, "udp"), 86, "the server saw all of it");
+    assert_eq!(count(&served, "udp.length == 1409"), 2, "not a preview");
+    assert_eq!(count(&served, "udp.checksum.status == \"Bad\""), 0);
+}
+
 #[test]
 fn a_wss_session_opens_decrypted_with_its_frames() {
     let Some(_) = tshark() else { return };

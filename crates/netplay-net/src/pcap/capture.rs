@@ -8,6 +8,7 @@
 use std::io::{BufWriter, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -28,6 +29,8 @@ pub(crate) enum Block {
 #[derive(Clone, Debug)]
 pub struct Capture {
     pub(crate) blocks: mpsc::Sender<Block>,
+    /// The IP identification of the next datagram (UDP packets).
+    ids: Arc<AtomicU16>,
 }
 
 /// How a capture ended: the file and its packets, or why it failed.
@@ -56,7 +59,13 @@ impl Capture {
             let outcome = write(writer, file, rx).await;
             let _ = done.send(outcome);
         });
-        Ok((Self { blocks }, end))
+        Ok((
+            Self {
+                blocks,
+                ids: Arc::new(AtomicU16::new(1)),
+            },
+            end,
+        ))
     }
 
     /// [`Capture::start`] for a front end: a new file named `stem-<time>`
@@ -95,6 +104,17 @@ impl Capture {
             blocks: self.blocks.clone(),
             flow: Arc::new(Mutex::new(TcpFlow::new(client, server))),
         }
+    }
+
+    /// One datagram `from` → `to`, as a UDP packet; waits for room in the
+    /// writer's queue (never dropped).
+    pub async fn datagram(&self, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
+        let id = self.ids.fetch_add(1, Ordering::Relaxed);
+        let packet = super::packet::udp(from, to, bytes, id);
+        let _ = self
+            .blocks
+            .send(Block::Packet(SystemTime::now(), packet))
+            .await;
     }
 
     /// TLS secrets (NSS key log lines) for the sessions that follow.

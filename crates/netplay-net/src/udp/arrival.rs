@@ -20,6 +20,7 @@ impl Task {
         bytes: &[u8],
         delayed: &mpsc::UnboundedSender<Delayed>,
     ) {
+        self.captured(from, bytes, false).await;
         self.stats.datagrams_in.fetch_add(1, Ordering::Relaxed);
         self.stats
             .bytes_in
@@ -100,6 +101,7 @@ impl Task {
             let verdict = self.guard.check(from, bytes, now, true);
             if matches!(verdict, Verdict::Reply) && self.try_echo(socket, from, bytes) {
                 self.guard.replied(from, bytes, now);
+                self.captured(from, bytes, true).await;
                 self.offer(|| UdpEvent::Echoed {
                     peer: from,
                     data: self.engine.payload(bytes),

@@ -64,6 +64,7 @@ enum SocketCommand {
     Mode(UdpMode),
     NoReply(Blocked, bool),
     Rules(Option<Arc<crate::behaviour::rules::Rules>>),
+    Capture(Option<crate::pcap::Capture>),
     Lossy(Option<LossyConfig>),
     Burst {
         target: String,
@@ -102,6 +103,13 @@ impl UdpHandle {
     /// The rules rules mode answers by, from the next datagram on.
     pub fn set_rules(&self, rules: Option<Arc<crate::behaviour::rules::Rules>>) {
         let _ = self.commands.send(SocketCommand::Rules(rules));
+    }
+
+    /// Writes every datagram the socket reads or sends from now on into
+    /// `capture` (or stops); the file is finished when its last handle,
+    /// this socket's included, is gone.
+    pub fn set_capture(&self, capture: Option<crate::pcap::Capture>) {
+        let _ = self.commands.send(SocketCommand::Capture(capture));
     }
 
     /// Turns the lossy switch on (with a fresh generator) or off.
@@ -167,6 +175,7 @@ pub fn open(engine: &Engine, bind: Bind, mode: UdpMode, lossy: Option<LossyConfi
         held_bytes: 0,
         burst: None,
         next_burst: 1,
+        capture: None,
     };
     engine.spawn(task.run(bind, command_rx, stop));
     UdpHandle {
@@ -202,6 +211,8 @@ struct Task {
     held: usize,
     /// Their bytes (at most [`MAX_HELD_BYTES`]).
     held_bytes: usize,
+    /// Every datagram read or sent goes here too, when set.
+    capture: Option<crate::pcap::Capture>,
 }
 
 /// A datagram held back by the lossy switch.
@@ -345,6 +356,7 @@ impl Task {
                 self.emit(UdpEvent::NoReply { peer, on, refused }).await;
             }
             SocketCommand::Rules(rules) => self.rules = rules,
+            SocketCommand::Capture(capture) => self.capture = capture,
             SocketCommand::Lossy(lossy) => self.lossy = lossy.map(Lossy::new),
             SocketCommand::Send { target, bytes } => {
                 if let Some(to) = self.target(socket, &target).await {
@@ -473,6 +485,7 @@ impl Task {
         };
         match sent {
             Ok(_) => {
+                self.captured(to, bytes, true).await;
                 self.stats.datagrams_out.fetch_add(1, Ordering::Relaxed);
                 self.stats
                     .bytes_out
@@ -492,6 +505,21 @@ impl Task {
                 false
             }
         }
+    }
+
+    /// A datagram between `peer` and this socket into the capture, if
+    /// one is on: sent to the peer (`out`) or read from it. An unspecified
+    /// local address (0.0.0.0) is written as the peer's family's address
+    /// the peer reached: loopback's, for a loopback peer.
+    pub(super) async fn captured(&self, peer: SocketAddr, bytes: &[u8], out: bool) {
+        let (Some(capture), Some(mut local)) = (&self.capture, self.local) else {
+            return;
+        };
+        if local.ip().is_unspecified() {
+            local.set_ip(peer.ip());
+        }
+        let (from, to) = if out { (local, peer) } else { (peer, local) };
+        capture.datagram(from, to, bytes).await;
     }
 
     async fn receive_error(&self, err: &std::io::Error) {
