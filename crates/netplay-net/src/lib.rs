@@ -297,6 +297,12 @@ pub enum SaveFor {
     RelayLog,
     /// The HTTP tab's exchange, added to a HAR file.
     HttpHar,
+    /// The TCP Client tab's capture of one connection (pcapng).
+    ClientCapture,
+    /// The UDP tab's capture (pcapng).
+    UdpCapture,
+    /// The HTTP tab's capture of one exchange (pcapng).
+    HttpCapture,
     /// The TCP Server tab's capture (pcapng), written whole.
     ServerCapture,
     /// The Relay tab's capture (pcapng), written whole.
@@ -412,6 +418,16 @@ impl Engine {
             };
             engine.emit(report(outcome)).await;
         });
+    }
+
+    /// Finishes a connection's capture on a blocking thread (its socket
+    /// is closed by now); [`Event::Saved`] for `asker` tells the file or
+    /// why it failed.
+    pub fn finish_capture(&self, asker: SaveFor, capture: Arc<crate::pcap::tap::SyncCapture>) {
+        self.save_with(
+            move || capture.finish().map(|(path, _)| path),
+            move |outcome| Event::Saved(asker, outcome),
+        );
     }
 
     /// The private directory (mode 0700) that body spools go in.

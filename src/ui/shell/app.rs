@@ -467,6 +467,9 @@ impl App {
                 SaveFor::HttpHar => self.http.on_har_added(outcome),
                 SaveFor::ServerCapture => self.server.on_captured(outcome),
                 SaveFor::RelayCapture => self.relay.on_captured(outcome),
+                SaveFor::UdpCapture => self.udp.on_captured(outcome),
+                SaveFor::ClientCapture => self.client.on_captured(outcome),
+                SaveFor::HttpCapture => self.http.on_captured(outcome),
             },
             Event::Record(news) => match news.who() {
                 RecordFor::Client(_) => self.client.on_record(news),

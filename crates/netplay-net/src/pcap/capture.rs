@@ -78,14 +78,7 @@ impl Capture {
         stem: &str,
         asker: crate::SaveFor,
     ) -> Result<Self, String> {
-        let stamp = crate::clock::Stamp::now().file_part();
-        let target = (0..100)
-            .map(|n| match n {
-                0 => dir.join(format!("{stem}-{stamp}.pcapng")),
-                n => dir.join(format!("{stem}-{stamp} ({n}).pcapng")),
-            })
-            .find(|path| std::fs::symlink_metadata(path).is_err())
-            .ok_or_else(|| format!("no free file name like {stem}-{stamp}.pcapng"))?;
+        let target = fresh_name(dir, stem)?;
         let (capture, end) = Self::start(engine, &target, "Written live by the netplay TUI.")?;
         let report = engine.clone();
         engine.spawn(async move {
@@ -147,6 +140,19 @@ impl Capture {
             also,
         })
     }
+}
+
+/// `dir/stem-<time>.pcapng`, or with ` (n)` after the time: a name no
+/// file has.
+pub(crate) fn fresh_name(dir: &std::path::Path, stem: &str) -> Result<PathBuf, String> {
+    let stamp = crate::clock::Stamp::now().file_part();
+    (0..100)
+        .map(|n| match n {
+            0 => dir.join(format!("{stem}-{stamp}.pcapng")),
+            n => dir.join(format!("{stem}-{stamp} ({n}).pcapng")),
+        })
+        .find(|path| std::fs::symlink_metadata(path).is_err())
+        .ok_or_else(|| format!("no free file name like {stem}-{stamp}.pcapng"))
 }
 
 async fn write(

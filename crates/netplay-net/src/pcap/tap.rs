@@ -76,6 +76,17 @@ impl SyncCapture {
         }))
     }
 
+    /// [`SyncCapture::create`] for a front end: a new file named
+    /// `stem-<time>.pcapng` in `dir` (never one that exists); finish it
+    /// with [`crate::Engine::finish_capture`].
+    pub fn create_new(
+        dir: &std::path::Path,
+        stem: &str,
+        comment: &str,
+    ) -> Result<Arc<Self>, String> {
+        Self::create(&super::capture::fresh_name(dir, stem)?, comment)
+    }
+
     fn with(
         &self,
         write: impl FnOnce(&mut PcapWriter<BufWriter<std::fs::File>>) -> std::io::Result<()>,
@@ -166,6 +177,17 @@ impl SyncCapture {
         } else {
             self.release(Some(keylog));
         }
+    }
+
+    /// Whether nothing was captured (a connection that never opened).
+    pub fn is_empty(&self) -> bool {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let written = state.writer.as_ref().map_or(0, PcapWriter::packets);
+        written == 0
+            && state
+                .held
+                .as_ref()
+                .is_none_or(|held| held.packets.is_empty())
     }
 
     /// Writes the file whole and puts it in place: where, and how many

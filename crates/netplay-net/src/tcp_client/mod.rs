@@ -222,8 +222,10 @@ pub struct Connect {
     /// Play a recording's client side once connected, comparing the
     /// server's answers ([`ClientEvent::Replayed`] says how it went).
     pub replay: Option<Replay>,
-    /// Capture a TLS connection under its TLS (the records and the
-    /// session's secrets) into this pcapng file.
+    /// Capture the connection into this pcapng file (under TLS: the
+    /// records and the session's secrets). The file is the caller's to
+    /// finish once the session has ended ([`ClientEvent::Closed`] or
+    /// [`ClientEvent::ConnectFailed`]: the socket is gone by then).
     pub capture: Option<Arc<crate::pcap::tap::SyncCapture>>,
 }
 
@@ -356,7 +358,18 @@ impl Client {
         })
         .await;
         let reason = match tls {
-            None => self.converse(stream, &stats, probe, commands).await,
+            None => match &capture {
+                Some(capture) => {
+                    let tapped = crate::pcap::tap::Tapped::client(
+                        stream,
+                        Arc::clone(capture),
+                        local,
+                        remote,
+                    );
+                    self.converse(tapped, &stats, probe, commands).await
+                }
+                None => self.converse(stream, &stats, probe, commands).await,
+            },
             Some(client) => {
                 let connect = stats.opened.saturating_duration_since(started.into_std());
                 let host = target

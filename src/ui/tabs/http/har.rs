@@ -1,6 +1,7 @@
 //! Alt+H: the HTTP tab's exchange as a HAR 1.2 entry, added to
 //! `./netplay.har` (made, or appended to and kept valid) on the engine's
-//! blocking pool — the disk never holds up the screen.
+//! blocking pool — the disk never holds up the screen. Alt+K: each next
+//! exchange as its own pcapng file.
 
 use std::path::PathBuf;
 
@@ -39,6 +40,30 @@ impl HttpTab {
         });
         engine.append_har(PathBuf::from(HAR_FILE), entry);
         self.status = Status::new(Kind::Info, format!("Adding the exchange to {HAR_FILE}…"));
+    }
+
+    /// The capture file of an exchange about to start, when Alt+K armed
+    /// one (a file that cannot be made is said; the request goes on).
+    pub(super) fn capture_plan(
+        &mut self,
+        engine: &Engine,
+    ) -> Option<std::sync::Arc<crate::net::pcap::tap::SyncCapture>> {
+        self.capture.begin(engine).unwrap_or_else(|reason| {
+            self.status = Status::new(Kind::Error, format!("Not captured: {reason}"));
+            None
+        })
+    }
+
+    /// Alt+K: capture each next exchange (or stop).
+    pub(super) fn toggle_capture(&mut self) {
+        let (kind, text) = self.capture.toggle(self.handle.is_some());
+        self.status = Status::new(kind, text);
+    }
+
+    /// An exchange's capture is written whole (or failed).
+    pub fn on_captured(&mut self, outcome: Result<PathBuf, String>) {
+        let (kind, text) = crate::ui::widgets::capture::report(outcome);
+        self.status = Status::new(kind, text);
     }
 
     /// The outcome of Alt+H.

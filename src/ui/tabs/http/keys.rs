@@ -13,6 +13,8 @@ pub enum Action {
     View,
     /// Add the exchange to ./netplay.har.
     Har,
+    /// Capture each next exchange to pcapng, or stop.
+    Capture,
     /// Body preview text / hex.
     Hex,
     /// Rebuild the request from URL and method.
@@ -198,6 +200,14 @@ impl HttpTab {
             help: "add the exchange to ./netplay.har (HAR 1.2: request, response head, body size, timings; made, or appended to and kept valid)",
             scope: Scope::Tab,
             action: Action::Har,
+        },
+        Binding {
+            keys: &[Key::Alt('k')],
+            name: "Alt+K",
+            label: "",
+            help: "capture each next exchange into its own pcapng file for Wireshark (netplay-http-<time>.pcapng; HTTPS with the session's keys, so it opens decrypted), written when it ends; Alt+K again stops",
+            scope: Scope::Tab,
+            action: Action::Capture,
         },
         Binding {
             keys: &[Key::Alt('b')],

@@ -150,6 +150,8 @@ struct Exchange {
 pub struct HttpTab {
     /// Which part has the keyboard.
     pub focus: Focus,
+    /// Each next exchange to its own pcapng file while armed (Alt+K).
+    capture: crate::ui::widgets::capture::CaptureEach,
     url: InputField,
     method: usize,
     editor: TextArea<'static>,
@@ -191,6 +193,10 @@ impl HttpTab {
     pub fn new(url: &str) -> Self {
         let mut tab = Self {
             focus: Focus::Url,
+            capture: crate::ui::widgets::capture::CaptureEach::new(
+                "netplay-http",
+                crate::net::SaveFor::HttpCapture,
+            ),
             url: InputField::new(url, "http://127.0.0.1:9999/ or https://host/path?query"),
             method: 0,
             editor: TextArea::default(),
@@ -292,6 +298,7 @@ impl HttpTab {
             },
             Action::Save => self.save(engine),
             Action::Har => self.add_to_har(engine),
+            Action::Capture => self.toggle_capture(),
             Action::Requests => self.open_requests(),
             Action::Append => self.append_request(),
             Action::Field => return self.on_focused_key(key, engine),
@@ -395,7 +402,7 @@ impl HttpTab {
             },
             timeout: self.timeout,
             body: http::BodyTarget::Spool,
-            capture: None,
+            capture: self.capture_plan(engine),
         };
         let handle = http::fetch(engine, request);
         self.last = Some(handle.id());
@@ -506,6 +513,7 @@ impl HttpTab {
                 }
             }
             HttpEvent::Done { body, timings } => {
+                self.capture.end();
                 self.handle = None;
                 exchange.finished = true;
                 exchange.timings = Some(timings);
@@ -535,6 +543,7 @@ impl HttpTab {
                 timings,
                 body,
             } => {
+                self.capture.end();
                 self.handle = None;
                 exchange.finished = true;
                 exchange.timings = Some(timings);

@@ -242,7 +242,13 @@ impl RelayTab {
             mouse: crate::ui::shell::mouse::Areas::default(),
             recording: crate::ui::widgets::recording::RecordSwitch::new("netplay-relay"),
             capture: crate::ui::widgets::capture::CaptureSwitch::new(
-                "netplay-relay",
+                crate::ui::widgets::capture::Words {
+                    stem: "netplay-relay",
+                    what: "every new pair (both legs)",
+                    off:
+                        "Capture off for new pairs: the file is finished once the ones in it close",
+                    idle: "Not running: start the relay first, then Alt+K",
+                },
                 crate::net::SaveFor::RelayCapture,
             ),
         }
@@ -277,9 +283,10 @@ impl RelayTab {
             Action::Record => self.toggle_record(),
             Action::Capture => {
                 let handle = self.handle.as_ref();
-                self.capture.toggle(engine, &mut self.console, |capture| {
-                    handle.map(|handle| handle.set_capture(capture)).is_some()
+                let (kind, text) = self.capture.toggle(engine, handle, |handle, capture| {
+                    handle.set_capture(capture)
                 });
+                self.console.say(kind, text);
             }
             Action::InjectAs => {
                 self.inject_as = self.inject_as.next();
@@ -582,7 +589,8 @@ impl RelayTab {
 
     /// Alt+K's file is written whole.
     pub fn on_captured(&mut self, outcome: Result<PathBuf, String>) {
-        self.capture.report(&mut self.console, outcome);
+        let (kind, text) = crate::ui::widgets::capture::report(outcome);
+        self.console.say(kind, text);
     }
 
     /// The outcome of the save asked for with Ctrl+S.

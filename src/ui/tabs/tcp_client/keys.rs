@@ -39,6 +39,8 @@ pub enum Action {
     Reconnect,
     /// Record connections to files, or stop.
     Record,
+    /// Capture each next connection to pcapng, or stop.
+    Capture,
     /// Play a recording's client side against the target.
     Play,
 }
@@ -151,6 +153,14 @@ impl ClientTab {
             help: "record: this connection from now, and each next one from its first byte, to netplay-client-<time>.jsonl (Alt+R again stops)",
             scope: Scope::Tab,
             action: Action::Record,
+        },
+        Binding {
+            keys: &[Key::Alt('k')],
+            name: "Alt+K",
+            label: "",
+            help: "capture each next connection into its own pcapng file for Wireshark (netplay-client-<time>.pcapng; TLS with the session's keys, so it opens decrypted), written when it closes; Alt+K again stops",
+            scope: Scope::Tab,
+            action: Action::Capture,
         },
         Binding {
             keys: &[Key::Alt('p')],

@@ -218,6 +218,7 @@ impl ClientTab {
                 self.timed_prompt = Some(crate::ui::widgets::timed_send::TimedPrompt::file())
             }
             Action::Record => self.toggle_record(),
+            Action::Capture => self.toggle_capture(),
             Action::Play => self.open_play_prompt(),
             Action::Reconnect => {
                 self.reconnect = match self.reconnect {
@@ -275,7 +276,7 @@ impl ClientTab {
                     engine,
                     &target,
                     tcp_client::Connect {
-                        capture: None,
+                        capture: self.capture_plan(engine),
                         timeout: self.timeout,
                         tls: self.tls.options(),
                         tcp_info: true,
@@ -446,6 +447,7 @@ impl ClientTab {
                 }
             }
             ClientEvent::ConnectFailed { reason } => {
+                self.capture_ended();
                 self.handle = None;
                 self.phase = Phase::Idle;
                 self.console.say(Kind::Error, reason.clone());
@@ -511,6 +513,7 @@ impl ClientTab {
                     .say(kind, text.split(" — ").next().unwrap_or(&text));
                 self.console.log.push(kind, text);
                 self.close_timeline(&reason);
+                self.capture_ended();
                 self.timed = None;
                 self.schedule_reconnect();
                 if let Some(panel) = &mut self.kernel {

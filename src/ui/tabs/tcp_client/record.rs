@@ -37,6 +37,8 @@ pub(super) struct Recordings {
     replaying: Option<crate::net::ClientId>,
     /// Whether the connection being opened plays one.
     starting_replay: bool,
+    /// Each connection to its own pcapng file while armed (Alt+K).
+    capture: crate::ui::widgets::capture::CaptureEach,
 }
 
 impl Default for Recordings {
@@ -47,6 +49,10 @@ impl Default for Recordings {
             pending: None,
             replaying: None,
             starting_replay: false,
+            capture: crate::ui::widgets::capture::CaptureEach::new(
+                "netplay-client",
+                crate::net::SaveFor::ClientCapture,
+            ),
         }
     }
 }
@@ -71,6 +77,42 @@ impl ClientTab {
         self.recordings
             .switch
             .toggle(&mut self.console, "connection", live, tell);
+    }
+
+    /// The capture file of a connection about to open, when Alt+K armed
+    /// one (a file that cannot be made is said; the connection goes on).
+    pub(super) fn capture_plan(
+        &mut self,
+        engine: &crate::net::Engine,
+    ) -> Option<Arc<crate::net::pcap::tap::SyncCapture>> {
+        match self.recordings.capture.begin(engine) {
+            Ok(capture) => capture,
+            Err(reason) => {
+                self.console
+                    .log
+                    .push(Kind::Error, format!("Not captured: {reason}"));
+                None
+            }
+        }
+    }
+
+    /// Alt+K: capture each connection from now (or stop).
+    pub(super) fn toggle_capture(&mut self) {
+        let live = self.phase != Phase::Idle;
+        let (kind, text) = self.recordings.capture.toggle(live);
+        self.console.say(kind, text);
+    }
+
+    /// The connection ended: its capture is finished.
+    pub(super) fn capture_ended(&mut self) {
+        self.recordings.capture.end();
+    }
+
+    /// A connection's capture is written whole (or failed).
+    pub fn on_captured(&mut self, outcome: Result<PathBuf, String>) {
+        let (kind, text) = crate::ui::widgets::capture::report(outcome);
+        self.console.log.push(kind, text.clone());
+        self.console.say_briefly(kind, text);
     }
 
     /// A recording of this tab started or ended.

@@ -207,7 +207,12 @@ impl ServerTab {
             rules: crate::ui::widgets::rules_editor::RulesEditor::default(),
             recording: crate::ui::widgets::recording::RecordSwitch::new("netplay-server"),
             capture: crate::ui::widgets::capture::CaptureSwitch::new(
-                "netplay-server",
+                crate::ui::widgets::capture::Words {
+                    stem: "netplay-server",
+                    what: "every new connection",
+                    off: "Capture off for new connections: the file is finished once the ones in it close",
+                    idle: "Not listening: start the server first (F8), then Alt+K",
+                },
                 crate::net::SaveFor::ServerCapture,
             ),
             websocket: false,
@@ -265,9 +270,10 @@ impl ServerTab {
             Action::Record => self.toggle_record(),
             Action::Capture => {
                 let handle = self.handle.as_ref();
-                self.capture.toggle(engine, &mut self.console, |capture| {
-                    handle.map(|handle| handle.set_capture(capture)).is_some()
+                let (kind, text) = self.capture.toggle(engine, handle, |handle, capture| {
+                    handle.set_capture(capture)
                 });
+                self.console.say(kind, text);
             }
             Action::WebSocket => self.toggle_websocket(),
             Action::Field => return false,
@@ -384,7 +390,8 @@ impl ServerTab {
 
     /// Alt+K's file is written whole.
     pub fn on_captured(&mut self, outcome: Result<PathBuf, String>) {
-        self.capture.report(&mut self.console, outcome);
+        let (kind, text) = crate::ui::widgets::capture::report(outcome);
+        self.console.say(kind, text);
     }
 
     /// The outcome of the save asked for with Ctrl+S.

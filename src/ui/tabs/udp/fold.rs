@@ -25,6 +25,7 @@ impl UdpTab {
             }
             UdpEvent::BindFailed { reason } => {
                 self.socket = None;
+                self.capture.stop();
                 self.timed = None;
                 let text = crate::narrate::udp::cannot_bind(&reason);
                 self.status = Status::new(Kind::Error, text.clone());
@@ -103,6 +104,7 @@ impl UdpTab {
             UdpEvent::Closed => {
                 self.no_reply.clear();
                 self.socket = None;
+                self.capture.stop();
                 self.timed = None;
                 self.local = None;
                 self.connected = None;

@@ -35,6 +35,8 @@ pub enum Action {
     FilePrompt,
     /// Stop (or resume) answering a peer.
     NoReply,
+    /// Capture the socket's datagrams to pcapng, or stop.
+    Capture,
 }
 
 impl UdpTab {
@@ -161,6 +163,14 @@ impl UdpTab {
             help: "the rules of rules mode (F5 to rules): PATTERN => REPLY per line, each datagram matched whole, checked as you type (Esc closes)",
             scope: Scope::Tab,
             action: Action::Rules,
+        },
+        Binding {
+            keys: &[Key::Alt('k')],
+            name: "Alt+K",
+            label: "",
+            help: "capture every datagram the socket reads or sends from now into a pcapng file for Wireshark (netplay-udp-<time>.pcapng); Alt+K again stops, and so does closing the socket",
+            scope: Scope::Tab,
+            action: Action::Capture,
         },
         Binding {
             keys: &[Key::Ctrl('s')],

@@ -137,6 +137,8 @@ pub struct UdpTab {
     last_repeat: String,
     /// Peers not answered (Alt+B), and the last possible loop reported.
     no_reply: crate::ui::tabs::udp::no_reply::NoReply,
+    /// The socket's datagrams to pcapng (Alt+K).
+    capture: crate::ui::widgets::capture::CaptureSwitch,
 }
 
 impl UdpTab {
@@ -164,6 +166,15 @@ impl UdpTab {
             timed_prompt: None,
             last_repeat: String::new(),
             no_reply: crate::ui::tabs::udp::no_reply::NoReply::default(),
+            capture: crate::ui::widgets::capture::CaptureSwitch::new(
+                crate::ui::widgets::capture::Words {
+                    stem: "netplay-udp",
+                    what: "every datagram of this socket",
+                    off: "Capture off: the file is finished",
+                    idle: "No socket yet: bind (Enter) or send once, then Alt+K",
+                },
+                SaveFor::UdpCapture,
+            ),
             passing: crate::ui::Passing::default(),
             status: Status::new(
                 Kind::Info,
@@ -215,6 +226,14 @@ impl UdpTab {
                     Ok(text) => Status::new(Kind::Info, text),
                     Err(reason) => Status::new(Kind::Error, reason),
                 };
+            }
+            Action::Capture => {
+                let socket = self.socket.as_ref().map(|(handle, _)| handle);
+                let (kind, text) = self.capture.toggle(engine, socket, |socket, capture| {
+                    socket.set_capture(capture)
+                });
+                self.status = Status::new(kind, text.clone());
+                self.log.push(kind, text);
             }
         }
         true
@@ -282,6 +301,7 @@ impl UdpTab {
         if let Some((handle, kind)) = self.socket.take() {
             // Events of the old socket are ignored from here on.
             handle.close();
+            self.capture.stop();
             self.timed = None;
             self.local = None;
             self.connected = None;
@@ -403,6 +423,13 @@ impl UdpTab {
             Status::new(Kind::Info, "Saving the packet list…"),
             &self.status,
         );
+    }
+
+    /// A capture's file is written whole (or failed).
+    pub fn on_captured(&mut self, outcome: Result<PathBuf, String>) {
+        let (kind, text) = crate::ui::widgets::capture::report(outcome);
+        self.status = Status::new(kind, text.clone());
+        self.log.push(kind, text);
     }
 
     /// The outcome of the save asked for with Ctrl+S.
