@@ -687,4 +687,8 @@ pub struct ReplayArgs {
     /// accept (each costs its socket buffers; the recording is shared).
     #[arg(long, value_name = "N", value_parser = at_least_one, requires = "serve")]
     pub max_conn: Option<usize>,
+    /// Write the replayed connections to FILE as pcapng for Wireshark, each
+    /// as its own synthetic TCP flow (replaced if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }

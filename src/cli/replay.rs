@@ -9,25 +9,27 @@ use super::output::{Output, Value};
 use super::Exit;
 use crate::narrate::Kind;
 use crate::net::acceptor::{Accepted, Acceptor};
+use crate::net::pcap::flow::{CLIENT, SERVER};
 use crate::net::record::replay;
 use crate::shutdown::Shutdown;
 use crate::text::sanitize;
 
-/// Replays `file` (see [`super::ReplayArgs::run`]).
 /// How `--serve` replays: the recorded delays or not, and the cap on
-/// connections at once.
+/// connections at once; and the capture of `--pcap`.
 struct How {
     timing: bool,
     max_conn: Option<usize>,
+    pcap: Option<std::path::PathBuf>,
 }
 
+/// Replays `file` (see [`super::ReplayArgs::run`]).
 async fn replay_file(
     file: &Path,
     serve: Option<String>,
     connect: Option<String>,
-    How { timing, max_conn }: How,
+    how: How,
     out: Output,
-    mut stop: Shutdown,
+    stop: Shutdown,
 ) -> ExitCode {
     let shown = sanitize(file.display().to_string().as_bytes());
     let recording = match crate::files::read_regular(file, 256 * 1024 * 1024)
@@ -40,6 +42,44 @@ async fn replay_file(
             return Exit::Usage.into();
         }
     };
+    // The capture's writer runs on an engine of its own.
+    let (engine, _events) = super::headless_engine(true);
+    let comment = "Written live by netplay replay.";
+    let (capture, end) = match super::pcap::start_live(&engine, how.pcap.as_deref(), comment) {
+        Ok(Some((capture, end))) => (Some(capture), Some(end)),
+        Ok(None) => (None, None),
+        Err(reason) => {
+            out.error(&reason);
+            return Exit::Usage.into();
+        }
+    };
+    let code = play(
+        recording,
+        (&shown, serve, connect),
+        (how, capture),
+        out,
+        stop,
+    )
+    .await;
+    match end {
+        Some(end) => super::pcap::finish_capture(end, code, out).await,
+        None => code,
+    }
+}
+
+/// Plays the recording as a server or a client.
+async fn play(
+    recording: std::sync::Arc<crate::record::Recording>,
+    (shown, serve, connect): (&str, Option<String>, Option<String>),
+    (
+        How {
+            timing, max_conn, ..
+        },
+        capture,
+    ): (How, Option<crate::net::pcap::Capture>),
+    out: Output,
+    mut stop: Shutdown,
+) -> ExitCode {
     if let Some(addr) = connect {
         let limit = crate::net::tcp_client::DEFAULT_CONNECT_TIMEOUT;
         let connected = tokio::time::timeout(limit, tokio::net::TcpStream::connect(&addr)).await;
@@ -63,7 +103,11 @@ async fn replay_file(
         };
         // How long a silent server may take to give a recorded answer.
         let limit = std::time::Duration::from_secs(2);
-        return match replay::play_client(stream, &recording, limit).await {
+        let played = match tapped(stream, capture.as_ref(), CLIENT) {
+            Ok(stream) => replay::play_client(stream, &recording, limit).await,
+            Err(stream) => replay::play_client(stream, &recording, limit).await,
+        };
+        return match played {
             Ok(None) => {
                 out.event("same", Kind::Good, "The server answered as recorded", &[]);
                 ExitCode::SUCCESS
@@ -141,6 +185,10 @@ async fn replay_file(
                     // shared copy of the recording.
                     let recording = std::sync::Arc::clone(&recording);
                     let websocket = std::sync::Arc::clone(&websocket);
+                    let stream: Box<dyn replay::Conn> = match tapped(stream, capture.as_ref(), SERVER) {
+                        Ok(tapped) => Box::new(tapped),
+                        Err(stream) => Box::new(stream),
+                    };
                     replaying.spawn(async move {
                         let _ = match &*websocket {
                             Some(plan) => crate::net::record::replay_ws::serve_one(stream, &recording, plan, timing).await,
@@ -155,6 +203,25 @@ async fn replay_file(
     }
 }
 
+/// `stream` tapped into the capture as the flow seen from `ours`, or as
+/// it is when there is no capture (or its addresses are gone).
+fn tapped(
+    stream: tokio::net::TcpStream,
+    capture: Option<&crate::net::pcap::Capture>,
+    ours: usize,
+) -> Result<crate::net::pcap::tap::Tapped<tokio::net::TcpStream>, tokio::net::TcpStream> {
+    let (Some(capture), Ok(local), Ok(remote)) = (capture, stream.local_addr(), stream.peer_addr())
+    else {
+        return Err(stream);
+    };
+    let flow = if ours == CLIENT {
+        (local, remote)
+    } else {
+        (remote, local)
+    };
+    Ok(capture.tap(stream, flow, ours))
+}
+
 impl super::ReplayArgs {
     /// Replays the recording: as a server (`--serve`) or a client (`--connect`).
     pub async fn run(self, out: Output, stop: Shutdown) -> ExitCode {
@@ -164,8 +231,13 @@ impl super::ReplayArgs {
             connect,
             timing,
             max_conn,
+            pcap,
         } = self;
-        let how = How { timing, max_conn };
+        let how = How {
+            timing,
+            max_conn,
+            pcap,
+        };
         replay_file(&file, serve, connect, how, out, stop).await
     }
 }

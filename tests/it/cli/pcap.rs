@@ -609,6 +609,78 @@ fn repeated_and_file_sends_are_captured_whole_on_both_sides() {
     assert_eq!(count(&served, "udp.checksum.status == \"Bad\""), 0);
 }
 
+/// `replay --pcap`: as a client and as a mock server, the replayed
+/// connection opens in tshark as the recorded bytes each way.
+#[test]
+fn replay_both_ways_captures_the_recorded_bytes() {
+    let Some(_) = tshark() else { return };
+    // Echo: the answers do not depend on how the sends were cut.
+    let server = Server::start(&["tcp", "serve", "127.0.0.1:0", "--mode", "echo"]);
+    let addr = server.address("Listening on ").to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("chat.jsonl");
+    let mut child = netplay(&[
+        "tcp",
+        "connect",
+        &addr,
+        "--record",
+        record.to_str().unwrap(),
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    (&stdin).write_all(b"Michael\nTracy\n").unwrap();
+    drop(stdin);
+    assert!(wait_output(child).status.success());
+    let expected = recorded(&record);
+
+    let played = dir.path().join("played.pcapng");
+    let output = netplay(&[
+        "replay",
+        record.to_str().unwrap(),
+        "--connect",
+        &addr,
+        "--pcap",
+        played.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("Wrote "), "{stderr}");
+    assert_eq!(
+        followed(&played),
+        expected,
+        "--connect: the stream each way"
+    );
+    assert_eq!(count(&played, "tcp.flags.fin == 1"), 2, "a FIN each way");
+
+    let served = dir.path().join("served.pcapng");
+    let mock = Server::start(&[
+        "replay",
+        record.to_str().unwrap(),
+        "--serve",
+        "127.0.0.1:0",
+        "--pcap",
+        served.to_str().unwrap(),
+    ]);
+    let mock_addr = mock.address(" on ");
+    let mut client = std::net::TcpStream::connect(mock_addr).unwrap();
+    client.set_read_timeout(Some(common::WAIT)).unwrap();
+    client.write_all(&expected[0]).unwrap();
+    let mut answers = Vec::new();
+    std::io::Read::read_to_end(&mut client, &mut answers).unwrap();
+    drop(client);
+    assert_eq!(answers, expected[1], "the recorded answers");
+    let (code, rest) = mock.terminate();
+    assert_eq!(code, 0, "{rest:?}");
+    assert_eq!(followed(&served), expected, "--serve: the stream each way");
+    assert_eq!(count(&served, "tcp.analysis.flags"), 0, "nothing odd");
+}
+
 #[test]
 fn a_wss_session_opens_decrypted_with_its_frames() {
     let Some(_) = tshark() else { return };

@@ -9,10 +9,15 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::record::{Entry, Recording, Way};
+
+/// A connection to replay over: a socket, or one tapped into a capture
+/// (`--pcap`).
+pub trait Conn: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn for S {}
 
 /// How long `--serve` waits for a quiet client before closing.
 pub const CLIENT_IDLE: Duration = Duration::from_secs(60);
@@ -109,7 +114,7 @@ fn total(recording: &Recording, way: Way) -> usize {
 /// count of the client's bytes is kept (a client that floods costs no
 /// memory); returns it.
 pub async fn serve_one(
-    mut stream: TcpStream,
+    mut stream: impl Conn,
     recording: &Recording,
     timing: bool,
 ) -> std::io::Result<usize> {
@@ -151,7 +156,7 @@ pub async fn serve_one(
 /// A read that counts a client quiet for [`CLIENT_IDLE`] as gone, so
 /// idle clients cannot hold connections (and descriptors) open.
 pub(crate) async fn read_or_quiet(
-    stream: &mut TcpStream,
+    stream: &mut (impl AsyncRead + Unpin),
     buffer: &mut [u8],
 ) -> std::io::Result<usize> {
     tokio::time::timeout(CLIENT_IDLE, stream.read(buffer))
@@ -165,7 +170,7 @@ pub(crate) async fn read_or_quiet(
 /// bounded channel the read loop waits on).
 pub enum PlayOver {
     /// A socket of its own.
-    Stream(TcpStream),
+    Stream(Box<dyn Conn>),
     /// An engine client connection.
     Client {
         /// Sends on the connection, in order with its other sends.
@@ -177,13 +182,13 @@ pub enum PlayOver {
 
 /// The sending half of a [`PlayOver`].
 enum Sink {
-    Stream(tokio::net::tcp::OwnedWriteHalf),
+    Stream(tokio::io::WriteHalf<Box<dyn Conn>>),
     Client(crate::tcp_client::ClientWriter),
 }
 
 /// The receiving half of a [`PlayOver`].
 enum Source {
-    Stream(tokio::net::tcp::OwnedReadHalf),
+    Stream(tokio::io::ReadHalf<Box<dyn Conn>>),
     Client(tokio::sync::mpsc::Receiver<Vec<u8>>),
 }
 
@@ -191,7 +196,7 @@ impl PlayOver {
     fn split(self) -> (Source, Sink) {
         match self {
             PlayOver::Stream(stream) => {
-                let (reader, writer) = stream.into_split();
+                let (reader, writer) = tokio::io::split(stream);
                 (Source::Stream(reader), Sink::Stream(writer))
             }
             PlayOver::Client { writer, tap } => (Source::Client(tap), Sink::Client(writer)),
@@ -315,11 +320,11 @@ const SEND_PIECE: usize = 16 * 1024;
 /// with the recording's; `Ok(None)` when they are the same. `limit` is how
 /// long the server may stay silent while an answer is due.
 pub async fn play_client(
-    stream: TcpStream,
+    stream: impl Conn + 'static,
     recording: &Recording,
     limit: Duration,
 ) -> std::io::Result<Option<Difference>> {
-    play_client_over(PlayOver::Stream(stream), recording, limit).await
+    play_client_over(PlayOver::Stream(Box::new(stream)), recording, limit).await
 }
 
 /// [`play_client`] over either kind of connection. A WebSocket session

@@ -14,7 +14,6 @@
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 
 use super::replay::{read_or_quiet, Answers, Difference, Unit, CLIENT_IDLE};
 use super::{Entry, Recording, Way};
@@ -213,7 +212,7 @@ impl Plan {
 /// then sends the recorded frames as the conversation gets to them.
 /// Returns how many messages the client sent.
 pub async fn serve_one(
-    mut stream: TcpStream,
+    mut stream: impl super::replay::Conn,
     recording: &Recording,
     plan: &Plan,
     timing: bool,
