@@ -13,7 +13,10 @@
 //!   times (retransmits, `udp send ping ping ping`) stays below it;
 //! - **budget**: at most [`REPLY_BUDGET`] automatic replies per peer per
 //!   second. A loop needs *every* datagram answered, so one skipped reply
-//!   ends any loop the other two guards did not recognise.
+//!   ends any loop the other two guards did not recognise. In echo mode a
+//!   peer that passed the one-echo test (it sent again: a client) is not
+//!   held to it while trusted — a closed-loop client on loopback runs past
+//!   20,000 a second, and its replies must not stop.
 //!
 //! In echo mode a datagram that is our last reply coming back proves
 //! nothing: a client that sends the same bytes again and again (an echo
@@ -334,7 +337,8 @@ impl LoopGuard {
                 "Loop guard: {from} sent our echo straight back {ECHO_BOUNCE_BUDGET} times within a second: one echo not answered, which ends a loop with another echo server (a client that sends again is answered, and may be tested again in 5 s)"
             ));
         }
-        if peer.replies_in_window >= REPLY_BUDGET {
+        let proven_client = echo && matches!(peer.probe, Probe::Client(until) if now < until);
+        if peer.replies_in_window >= REPLY_BUDGET && !proven_client {
             peer.paused_until = Some(peer.window_start + Duration::from_secs(1));
             return Verdict::Pause(format!(
                 "Automatic replies to {from} paused for the rest of this second: over {REPLY_BUDGET} replies/s (loop guard)"
@@ -597,6 +601,27 @@ mod tests {
         }
         assert!(held_back.len() >= 2, "{held_back:?}");
         assert!(held_back[1].duration_since(held_back[0]) >= CLIENT_TRUST);
+    }
+
+    #[test]
+    fn a_proven_client_is_echoed_past_the_budget() {
+        let mut guard = LoopGuard::new();
+        let start = Instant::now();
+        // The same datagram again and again, 30,000 a second, for 3 s: one
+        // echo held back by the test; every other one answered.
+        let mut held_back = 0;
+        for n in 0..90_000u32 {
+            let now = start + Duration::from_nanos(33_334 * u64::from(n));
+            match guard.check(peer(), b"beat", now, true) {
+                Verdict::Reply | Verdict::ReplyAndWarn(_) => guard.replied(peer(), b"beat", now),
+                Verdict::Pause(reason) => {
+                    assert!(reason.contains("one echo not answered"), "{reason}");
+                    held_back += 1;
+                }
+                Verdict::Skip => panic!("datagram {n} not answered"),
+            }
+        }
+        assert_eq!(held_back, 1);
     }
 
     #[test]
