@@ -196,6 +196,9 @@ pub struct FetchArgs {
     /// timings, the TLS session in a comment.
     #[arg(long, value_name = "FILE")]
     pub har: Option<PathBuf>,
+    /// `--resolve`, `--connect-to`.
+    #[command(flatten)]
+    pub names: super::names::NameArgs,
     /// Limit for the whole request, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub timeout: f64,
@@ -530,6 +533,9 @@ pub struct WsConnectArgs {
     /// flow: handshake, every read as segments, the FINs).
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+    /// `--resolve`, `--connect-to`.
+    #[command(flatten)]
+    pub names: super::names::NameArgs,
 }
 
 /// What `netplay ws` does.
@@ -591,6 +597,9 @@ pub struct TcpConnectArgs {
     /// With --repeat: stop after N sends (per connection).
     #[arg(long, value_name = "N", requires = "repeat")]
     pub count: Option<u64>,
+    /// `--resolve`, `--connect-to`.
+    #[command(flatten)]
+    pub names: super::names::NameArgs,
 }
 
 /// The arguments of `netplay udp serve`.

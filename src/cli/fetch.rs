@@ -193,6 +193,7 @@ fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
             ..TlsOptions::default()
         },
         capture: None,
+        names: args.names.overrides()?,
         timeout: seconds(args.timeout, "--timeout")?,
         body: match output_file(args) {
             Some(path) => BodyTarget::File(path.clone()),
@@ -262,6 +263,13 @@ async fn exchange(
                 if args.verbose {
                     let text = crate::narrate::http::resolved(&addrs);
                     diag(&out, "resolved", &format!("* {text}"));
+                }
+            }
+            HttpEvent::Names(lines) => {
+                if args.verbose {
+                    for line in lines.iter() {
+                        diag(&out, "names", &format!("* {line}"));
+                    }
                 }
             }
             HttpEvent::Connected { local, remote } => {

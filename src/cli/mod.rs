@@ -5,6 +5,7 @@
 mod args;
 pub mod event_log;
 pub mod fetch;
+pub mod names;
 pub mod output;
 pub mod pcap;
 pub mod record_file;

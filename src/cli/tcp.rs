@@ -261,6 +261,7 @@ async fn converse(
         reconnect,
         send,
         capture,
+        names,
         ..
     } = how;
     let limit = match seconds(timeout, "--timeout") {
@@ -281,6 +282,7 @@ async fn converse(
         record: None,
         replay: None,
         capture,
+        names,
     };
     // With --send, stdin is not read at all.
     let queue = match send {
@@ -302,6 +304,11 @@ async fn converse(
             event = events.recv() => {
                 let Some(Event::Client(_, event)) = event else { continue };
                 match event {
+                    ClientEvent::Resolved { addrs, via: Some(via) } => {
+                        let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+                        let text = format!("{} → {} ({via})", sanitize(addr.as_bytes()), list.join(", "));
+                        out.event_to_stderr("route", Kind::Info, &text, &[("via", via.into())]);
+                    }
                     ClientEvent::Resolved { .. } | ClientEvent::Connecting { .. } => {}
                     ClientEvent::Connected { local, remote, .. } => {
                         heard = false;
@@ -441,6 +448,8 @@ pub struct ConnectHow {
     /// `--send TEXT` (with `--repeat`): these bytes on this schedule
     /// instead of stdin, then FIN.
     pub send: Option<(Vec<u8>, crate::net::timed::Repeat)>,
+    /// `--resolve`, `--connect-to`.
+    pub names: std::sync::Arc<crate::net::names::Overrides>,
 }
 
 /// Once connected: stdin to the connection, or `--send`'s bytes on their
@@ -630,7 +639,15 @@ impl super::TcpConnectArgs {
             repeat,
             jitter,
             count,
+            names,
         } = self;
+        let names = match names.overrides() {
+            Ok(names) => names,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+        };
         let send = match send.as_deref().map(crate::text::parse_escapes).transpose() {
             Ok(bytes) => bytes.map(|bytes| {
                 let schedule = match repeat {
@@ -665,6 +682,7 @@ impl super::TcpConnectArgs {
             pcap,
             capture: None,
             send,
+            names,
         };
         connect(&addr, how, out, stop).await
     }

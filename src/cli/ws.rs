@@ -164,6 +164,13 @@ impl WsConnectArgs {
                 return Exit::Usage.into();
             }
         };
+        let names = match self.names.overrides() {
+            Ok(names) => names,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+        };
         let tls = target.tls.then(|| crate::net::tls::TlsOptions {
             extra_ca: self.cacert.clone(),
             insecure: self.insecure,
@@ -185,6 +192,7 @@ impl WsConnectArgs {
                 capture,
                 timeout: limit,
                 tls,
+                names,
                 ..Connect::default()
             },
         );

@@ -38,6 +38,7 @@ pub mod http;
 pub mod json;
 pub mod kernel;
 mod listener;
+pub mod names;
 pub mod pcap;
 pub mod record;
 pub mod relay;

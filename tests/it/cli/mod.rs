@@ -7,6 +7,7 @@ mod har;
 mod limits;
 mod llhttp;
 mod log;
+mod names;
 mod pcap;
 mod relay;
 mod relay_limits;

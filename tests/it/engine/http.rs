@@ -152,6 +152,7 @@ pub(super) fn request(url: &str, method: &str) -> FetchRequest {
     FetchRequest {
         refuse: Default::default(),
         capture: None,
+        names: Default::default(),
         wire: to_wire(&default_request(&url, method)),
         head_request: method == "HEAD",
         url,

@@ -77,6 +77,7 @@ async fn a_posted_event_stream_is_reported_event_by_event_and_outlives_the_time_
         FetchRequest {
             refuse: Default::default(),
             capture: None,
+            names: Default::default(),
             wire: to_wire(&request),
             head_request: false,
             url,
@@ -145,6 +146,7 @@ async fn an_event_stream_silent_for_the_whole_limit_ends_with_a_clear_line() {
         FetchRequest {
             refuse: Default::default(),
             capture: None,
+            names: Default::default(),
             wire: to_wire(&default_request(&url, "GET")),
             head_request: false,
             url,

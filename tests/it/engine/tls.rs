@@ -285,6 +285,7 @@ async fn tokio_rustls_and_the_http_engine_against_the_tls_http_mode() {
     let request = netplay::net::http::FetchRequest {
         refuse: Default::default(),
         capture: None,
+        names: Default::default(),
         wire: to_wire(&default_request(&url, "GET")),
         head_request: false,
         url,

@@ -45,6 +45,9 @@ pub struct FetchRequest {
     /// Capture the connection (ciphertext under TLS, with the session's
     /// secrets) into this pcapng file (`fetch --pcap`).
     pub capture: Option<std::sync::Arc<crate::pcap::tap::SyncCapture>>,
+    /// `--resolve` and `--connect-to` (the Host header and the TLS name
+    /// stay the URL's).
+    pub names: std::sync::Arc<crate::names::Overrides>,
 }
 
 /// Responses a front end refuses (`fetch --strict`, `fetch --fail`).
@@ -293,12 +296,15 @@ impl Fetch {
             None
         };
         self.phase = "resolving";
-        let addrs = resolve(&authority, request.timeout).await?;
-        let literal = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok();
+        let route = request.names.route(&host, port);
+        let addrs = match &route.pinned {
+            Some(addrs) => addrs.clone(),
+            None if route.connect_to.is_some() => {
+                resolve(&route.authority(), request.timeout).await?
+            }
+            None => resolve(&authority, request.timeout).await?,
+        };
+        let literal = route.pinned.is_some() || route.host.parse::<std::net::IpAddr>().is_ok();
         if !literal {
             self.timings.dns = Some(self.elapsed());
             self.emit(HttpEvent::Resolved {
@@ -313,6 +319,17 @@ impl Fetch {
         let remote = stream.peer_addr().map_err(|e| stream_error(&e))?;
         let _ = stream.set_nodelay(true);
         self.emit(HttpEvent::Connected { local, remote }).await;
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let sni =
+            (tls_client.is_some() && bare.parse::<std::net::IpAddr>().is_err()).then_some(bare);
+        let lines = crate::names::four_lines(
+            (bare, port),
+            &route,
+            remote,
+            super::request::head_field(&request.wire, b"host").as_deref(),
+            sni,
+        );
+        self.emit(HttpEvent::Names(Box::new(lines))).await;
 
         // Tapped under TLS: the capture holds what went over the socket.
         let stream: Box<dyn Io> = match &request.capture {

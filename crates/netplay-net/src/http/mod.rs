@@ -50,6 +50,10 @@ pub enum HttpEvent {
         /// Every address, in the order tried.
         addrs: Vec<SocketAddr>,
     },
+    /// What the connection was made with, as four lines: the name
+    /// connected to, the address, the Host header, the TLS server name
+    /// (`--resolve` and `--connect-to` change the first two only).
+    Names(Box<[String; 4]>),
     /// Connected: the socket's 4-tuple.
     Connected {
         /// This side.

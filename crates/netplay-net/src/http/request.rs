@@ -215,6 +215,24 @@ pub fn file_name_for(url: &Url) -> String {
     }
 }
 
+/// The value of header `name` in a request's head as written (for display:
+/// sanitized), if it has one.
+pub fn head_field(wire: &[u8], name: &[u8]) -> Option<String> {
+    let head_end = wire
+        .windows(2)
+        .position(|pair| pair == b"\n\n" || pair == b"\n\r")
+        .unwrap_or(wire.len());
+    wire[..head_end]
+        .split(|b| *b == b'\n')
+        .skip(1)
+        .find_map(|line| {
+            let (field, value) = line.split_at(line.iter().position(|b| *b == b':')?);
+            field
+                .eq_ignore_ascii_case(name)
+                .then(|| crate::text::sanitize(value[1..].trim_ascii()))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,8 @@ pub enum ClientEvent {
     Resolved {
         /// Every address the resolver returned.
         addrs: Vec<SocketAddr>,
+        /// How `--connect-to` / `--resolve` changed where it goes, if they did.
+        via: Option<String>,
     },
     /// Trying one address.
     Connecting {

@@ -6,19 +6,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
+
 use tokio::sync::{mpsc, watch};
 
-use crate::error::{connect_error, connect_timeout, stream_error};
+use crate::error::stream_error;
 use crate::kernel::sockopts::SockOpt;
 use crate::kernel::tcp_info::SocketFd;
 use crate::record::recorder::{RecordFor, RecordTo, Recorder};
 use crate::record::{Side, Way};
-use crate::resolve::resolve;
+
 pub use crate::tcp_server::Busy;
 use crate::tls::TlsOptions;
 use crate::{ClientId, CloseReason, ConnStats, Engine, Event, StopFlag};
 
+mod establish;
 mod event;
 pub use event::ClientEvent;
 
@@ -198,6 +199,7 @@ pub fn connect_with(
         target,
         Connect {
             capture: None,
+            names: Arc::default(),
             timeout,
             tls,
             tcp_info: false,
@@ -222,6 +224,9 @@ pub struct Connect {
     /// Play a recording's client side once connected, comparing the
     /// server's answers ([`ClientEvent::Replayed`] says how it went).
     pub replay: Option<Replay>,
+    /// `--resolve` and `--connect-to` (the TLS server name stays the
+    /// target's).
+    pub names: Arc<crate::names::Overrides>,
     /// Capture the connection into this pcapng file (under TLS: the
     /// records and the session's secrets). The file is the caller's to
     /// finish once the session has ended ([`ClientEvent::Closed`] or
@@ -296,6 +301,7 @@ impl Client {
             record,
             replay,
             capture,
+            names,
         } = how;
         // A bad CA file is the user's to fix: say so before any traffic.
         let tls = match tls
@@ -318,7 +324,7 @@ impl Client {
                 self.emit(ClientEvent::ConnectFailed { reason: "cancelled".into() }).await;
                 return;
             }
-            result = self.establish(&target, timeout) => match result {
+            result = self.establish(&target, timeout, &names) => match result {
                 Ok(stream) => stream,
                 Err(reason) => {
                     self.emit(ClientEvent::ConnectFailed { reason }).await;
@@ -494,31 +500,6 @@ impl Client {
         if let Ok(mut on) = recording.lock() {
             *on = recorder;
         }
-    }
-
-    async fn establish(&self, target: &str, timeout: Duration) -> Result<TcpStream, String> {
-        let addrs = resolve(target, timeout).await?;
-        self.emit(ClientEvent::Resolved {
-            addrs: addrs.clone(),
-        })
-        .await;
-        let mut reasons = Vec::new();
-        for remote in &addrs {
-            self.emit(ClientEvent::Connecting { remote: *remote }).await;
-            match tokio::time::timeout(timeout, TcpStream::connect(remote)).await {
-                Ok(Ok(stream)) => return Ok(stream),
-                Ok(Err(err)) => reasons.push(connect_error(&err, *remote)),
-                Err(_) => reasons.push(connect_timeout(*remote, timeout)),
-            }
-        }
-        let mut reason = reasons.pop().unwrap_or_else(|| "no address to try".into());
-        if !reasons.is_empty() {
-            reason.push_str(&format!(
-                " (and {} other address(es) failed)",
-                reasons.len()
-            ));
-        }
-        Err(reason)
     }
 
     /// The conversation over a plain or a TLS stream.

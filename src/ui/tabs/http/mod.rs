@@ -130,6 +130,8 @@ struct Exchange {
     wire: Vec<u8>,
     started: Option<std::time::SystemTime>,
     resolved: Vec<SocketAddr>,
+    /// Name, address, Host and SNI, as the engine connected.
+    names: Option<Box<[String; 4]>>,
     socket: Option<(SocketAddr, SocketAddr)>,
     tls: Option<TlsInfo>,
     sent: Option<crate::net::Payload>,
@@ -403,6 +405,7 @@ impl HttpTab {
             timeout: self.timeout,
             body: http::BodyTarget::Spool,
             capture: self.capture_plan(engine),
+            names: Default::default(),
         };
         let handle = http::fetch(engine, request);
         self.last = Some(handle.id());
@@ -489,6 +492,7 @@ impl HttpTab {
         let exchange = &mut self.exchange;
         match event {
             HttpEvent::Resolved { addrs } => exchange.resolved = addrs,
+            HttpEvent::Names(lines) => exchange.names = Some(lines),
             HttpEvent::Connected { local, remote } => exchange.socket = Some((local, remote)),
             HttpEvent::TlsEstablished(info) => exchange.tls = Some(*info),
             HttpEvent::RequestSent(bytes) => exchange.sent = Some(bytes),

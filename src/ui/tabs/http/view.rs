@@ -210,6 +210,12 @@ impl HttpTab {
             }
             None => out.push(Line::styled("not connected", theme::dim())),
         }
+        if let Some(names) = &exchange.names {
+            // Four separate things: the name, the address, Host and SNI.
+            for text in names.iter() {
+                push_wrapped(out, text, width, Style::default());
+            }
+        }
         if let Some(tls) = &exchange.tls {
             out.push(section("TLS"));
             if tls.insecure {

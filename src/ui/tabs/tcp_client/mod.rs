@@ -277,6 +277,7 @@ impl ClientTab {
                     &target,
                     tcp_client::Connect {
                         capture: self.capture_plan(engine),
+                        names: Default::default(),
                         timeout: self.timeout,
                         tls: self.tls.options(),
                         tcp_info: true,
@@ -352,7 +353,7 @@ impl ClientTab {
             return;
         }
         match event {
-            ClientEvent::Resolved { addrs } => {
+            ClientEvent::Resolved { addrs, .. } => {
                 let typed = self.console.address();
                 if addrs.len() == 1 && addrs[0].to_string() == typed {
                     return; // an address literal: nothing was looked up

@@ -1,0 +1,65 @@
+//! Reaching the target: the name overrides (`--resolve`, `--connect-to`),
+//! the lookup, and each address tried in turn.
+
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+
+use super::{Client, ClientEvent};
+use crate::error::{connect_error, connect_timeout};
+use crate::names::Overrides;
+use crate::resolve::{resolve, split_host_port};
+
+impl Client {
+    /// Connects to `target` (`host:port`), or says why not.
+    pub(super) async fn establish(
+        &self,
+        target: &str,
+        timeout: Duration,
+        names: &Overrides,
+    ) -> Result<TcpStream, String> {
+        let route = split_host_port(target)
+            .ok()
+            .filter(|_| !names.is_empty())
+            .map(|typed| names.route(&typed.host, typed.port));
+        let (addrs, via) = match &route {
+            Some(route) => {
+                let mut via = Vec::new();
+                if let Some(connect_to) = &route.connect_to {
+                    via.push(format!("--connect-to {connect_to}"));
+                }
+                let addrs = match &route.pinned {
+                    Some(addrs) => {
+                        via.push("from --resolve: no DNS".to_string());
+                        addrs.clone()
+                    }
+                    None => resolve(&route.authority(), timeout).await?,
+                };
+                (addrs, (!via.is_empty()).then(|| via.join(", ")))
+            }
+            None => (resolve(target, timeout).await?, None),
+        };
+        self.emit(ClientEvent::Resolved {
+            addrs: addrs.clone(),
+            via,
+        })
+        .await;
+        let mut reasons = Vec::new();
+        for remote in &addrs {
+            self.emit(ClientEvent::Connecting { remote: *remote }).await;
+            match tokio::time::timeout(timeout, TcpStream::connect(remote)).await {
+                Ok(Ok(stream)) => return Ok(stream),
+                Ok(Err(err)) => reasons.push(connect_error(&err, *remote)),
+                Err(_) => reasons.push(connect_timeout(*remote, timeout)),
+            }
+        }
+        let mut reason = reasons.pop().unwrap_or_else(|| "no address to try".into());
+        if !reasons.is_empty() {
+            reason.push_str(&format!(
+                " (and {} other address(es) failed)",
+                reasons.len()
+            ));
+        }
+        Err(reason)
+    }
+}
