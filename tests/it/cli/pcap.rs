@@ -310,6 +310,51 @@ fn the_relay_captures_both_legs_of_a_pair() {
     assert_eq!(count(&pcap, "tcp.analysis.flags"), 0);
 }
 
+/// A bulk echo through the relay: both directions of each leg add to one
+/// flow at once, and the packets still go into the file in the order of
+/// their sequence numbers (no analysis flag, time never going back).
+#[test]
+fn a_relayed_bulk_echo_keeps_its_packets_in_order() {
+    let Some(_) = tshark() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("bulk.pcapng");
+    let server = Server::start(&["tcp", "serve", "127.0.0.1:0", "--mode", "echo"]);
+    let target = server.address("Listening on ").to_string();
+    let relay = Server::start(&[
+        "relay",
+        "127.0.0.1:0",
+        &target,
+        "--pcap",
+        pcap.to_str().unwrap(),
+    ]);
+    let addr = relay.address("Relaying ");
+    let bytes: Vec<u8> = (0..2_000_000u32).map(|i| (i % 251) as u8).collect();
+    let mut client = std::net::TcpStream::connect(addr).unwrap();
+    client.set_read_timeout(Some(common::WAIT)).unwrap();
+    let mut writer = client.try_clone().unwrap();
+    let sent = bytes.clone();
+    let sending = std::thread::spawn(move || {
+        writer.write_all(&sent).unwrap();
+        writer.shutdown(std::net::Shutdown::Write).unwrap();
+    });
+    let mut echoed = Vec::new();
+    std::io::Read::read_to_end(&mut client, &mut echoed).unwrap();
+    sending.join().unwrap();
+    assert_eq!(echoed.len(), bytes.len());
+    drop(client);
+    relay.line_with("closed");
+    let (code, rest) = relay.terminate();
+    assert_eq!(code, 0, "{rest:?}");
+    assert_eq!(count(&pcap, "tcp.analysis.flags"), 0, "in order");
+    let [up, down] = followed_stream(&pcap, 0);
+    assert!(up == bytes && down == bytes, "client leg whole each way");
+    let capinfos = Command::new("capinfos").arg("-o").arg(&pcap).output();
+    if let Ok(capinfos) = capinfos {
+        let text = String::from_utf8_lossy(&capinfos.stdout);
+        assert!(text.contains("True"), "strict time order: {text}");
+    }
+}
+
 #[test]
 fn an_https_fetch_opens_decrypted_with_the_keys_in_the_file() {
     let Some(_) = tshark() else { return };

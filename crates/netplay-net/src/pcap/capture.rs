@@ -9,7 +9,7 @@ use std::io::{BufWriter, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU16, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use tokio::sync::{mpsc, oneshot};
@@ -55,8 +55,12 @@ impl Capture {
             .map_err(|err| format!("cannot capture: {err}"))?;
         let (blocks, rx) = mpsc::channel(QUEUE);
         let (done, end) = oneshot::channel();
+        // The disk is written on a blocking thread: a slow one holds up
+        // the connections captured (their queue fills), never the runtime.
         engine.spawn(async move {
-            let outcome = write(writer, file, rx).await;
+            let outcome = tokio::task::spawn_blocking(move || write(writer, file, rx))
+                .await
+                .unwrap_or_else(|err| Err(format!("the capture failed: {err}")));
             let _ = done.send(outcome);
         });
         Ok((
@@ -95,7 +99,7 @@ impl Capture {
     pub fn flow(&self, client: SocketAddr, server: SocketAddr) -> FlowTap {
         FlowTap {
             blocks: self.blocks.clone(),
-            flow: Arc::new(Mutex::new(TcpFlow::new(client, server))),
+            flow: Arc::new(tokio::sync::Mutex::new(TcpFlow::new(client, server))),
         }
     }
 
@@ -155,7 +159,7 @@ pub(crate) fn fresh_name(dir: &std::path::Path, stem: &str) -> Result<PathBuf, S
         .ok_or_else(|| format!("no free file name like {stem}-{stamp}.pcapng"))
 }
 
-async fn write(
+fn write(
     mut writer: PcapWriter<BufWriter<std::fs::File>>,
     file: crate::files::Replacing,
     mut rx: mpsc::Receiver<Block>,
@@ -163,7 +167,7 @@ async fn write(
     let failed = |err: std::io::Error| format!("writing the capture failed: {err}");
     // The writes are small and buffered; the flush goes to the disk when
     // the queue is empty, so a capture read while idle is complete.
-    while let Some(block) = rx.recv().await {
+    while let Some(block) = rx.blocking_recv() {
         match block {
             Block::Packet(at, bytes) => writer.packet(at, &bytes),
             Block::Secrets(keylog) => writer.tls_secrets(&keylog),
@@ -175,10 +179,7 @@ async fn write(
     }
     let packets = writer.packets();
     writer.into_inner().flush().map_err(failed)?;
-    let path = tokio::task::spawn_blocking(move || file.finish())
-        .await
-        .map_err(|err| format!("the capture failed: {err}"))??;
-    Ok((path, packets))
+    Ok((file.finish()?, packets))
 }
 
 /// One connection's flow in a capture; clones share it (both directions
@@ -186,18 +187,16 @@ async fn write(
 #[derive(Clone, Debug)]
 pub struct FlowTap {
     blocks: mpsc::Sender<Block>,
-    flow: Arc<Mutex<TcpFlow>>,
+    flow: Arc<tokio::sync::Mutex<TcpFlow>>,
 }
 
 impl FlowTap {
     async fn send(&self, make: impl FnOnce(&mut TcpFlow) -> Vec<Vec<u8>>) {
-        let packets = {
-            let mut flow = self
-                .flow
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            make(&mut flow)
-        };
+        // The flow stays locked until its packets are queued: two tasks
+        // adding to one flow (a relay leg's two directions) never queue
+        // their packets out of the order their numbers were given in.
+        let mut flow = self.flow.lock().await;
+        let packets = make(&mut flow);
         let at = SystemTime::now();
         for packet in packets {
             // The writer is gone only when it failed: it has said why.
@@ -205,6 +204,7 @@ impl FlowTap {
                 return;
             }
         }
+        drop(flow);
     }
 
     /// The handshake (once).

@@ -41,6 +41,9 @@ was captured off the wire.";
 pub struct PcapWriter<W: Write> {
     inner: PcapNgWriter<W>,
     packets: u64,
+    /// The newest timestamp written: a packet stamped earlier (queued
+    /// behind another flow's) is written at it, so time never goes back.
+    newest: Duration,
 }
 
 fn io_error(err: pcap_file::PcapError) -> std::io::Error {
@@ -82,14 +85,20 @@ impl<W: Write> PcapWriter<W> {
         inner
             .write_block(&interface.into_block())
             .map_err(io_error)?;
-        Ok(Self { inner, packets: 0 })
+        Ok(Self {
+            inner,
+            packets: 0,
+            newest: Duration::ZERO,
+        })
     }
 
     /// One packet seen at `at`.
     pub fn packet(&mut self, at: SystemTime, bytes: &[u8]) -> std::io::Result<()> {
+        let at = at.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+        self.newest = self.newest.max(at);
         let block = EnhancedPacketBlock {
             interface_id: 0,
-            timestamp: at.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO),
+            timestamp: self.newest,
             original_len: bytes.len() as u32,
             data: Cow::Borrowed(bytes),
             options: Vec::new(),
