@@ -355,6 +355,47 @@ fn a_relayed_bulk_echo_keeps_its_packets_in_order() {
     }
 }
 
+/// A `--reconnect` recording holds several connections: each becomes its
+/// own flow (none is dropped).
+#[test]
+fn every_connection_of_a_recording_becomes_a_flow() {
+    let Some(_) = tshark() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("reconnect.jsonl");
+    let lines = [
+        r#"{"netplay_record":1,"side":"client","local":"127.0.0.1:40000","remote":"127.0.0.1:9999","start_us":1700000000000000}"#,
+        r#"{"t_us":0,"event":"connected"}"#,
+        r#"{"t_us":10,"dir":"out","data":"first"}"#,
+        r#"{"t_us":20,"event":"closed"}"#,
+        r#"{"t_us":30,"event":"connected"}"#,
+        r#"{"t_us":40,"dir":"out","data":"SECOND"}"#,
+        r#"{"t_us":50,"dir":"in","data":"answer"}"#,
+        r#"{"t_us":60,"event":"closed"}"#,
+    ];
+    std::fs::write(&record, lines.join("\n") + "\n").unwrap();
+    let pcap = dir.path().join("reconnect.pcapng");
+    let output = netplay(&[
+        "pcap",
+        record.to_str().unwrap(),
+        "-o",
+        pcap.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(followed_stream(&pcap, 0), [b"first".to_vec(), Vec::new()]);
+    assert_eq!(
+        followed_stream(&pcap, 1),
+        [b"SECOND".to_vec(), b"answer".to_vec()]
+    );
+    assert_eq!(count(&pcap, "tcp.flags.syn == 1 && tcp.flags.ack == 0"), 2);
+    assert_eq!(count(&pcap, "tcp.analysis.flags"), 0);
+}
+
 #[test]
 fn an_https_fetch_opens_decrypted_with_the_keys_in_the_file() {
     let Some(_) = tshark() else { return };

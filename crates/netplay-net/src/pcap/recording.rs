@@ -8,9 +8,12 @@ use super::flow::{TcpFlow, CLIENT, SERVER};
 use super::PcapWriter;
 use crate::record::{Entry, Recording, Side, Way};
 
-/// Writes `recording` to `out` as one TCP flow; the packets written. A
+/// Writes `recording` to `out` as TCP flows, one per connection (a
+/// `--reconnect` recording holds several); the packets written. A
 /// recording without a start time (made before netplay wrote one) starts
-/// at `fallback`.
+/// at `fallback`. The recording keeps the first connection's addresses
+/// only: each later one is written from the next client port, so
+/// Wireshark keeps them apart.
 pub fn write_recording<W: Write>(
     recording: &Recording,
     out: W,
@@ -42,6 +45,7 @@ pub fn write_recording<W: Write>(
     let failed = |err: std::io::Error| format!("writing the capture failed: {err}");
     let mut writer = PcapWriter::new(out, &comment).map_err(failed)?;
     let mut flow = TcpFlow::new(client, server);
+    let mut connections = 0u16;
     for entry in &recording.entries {
         let (at, packets) = match entry {
             Entry::Data { at, way, bytes } => {
@@ -53,7 +57,15 @@ pub fn write_recording<W: Write>(
             }
             Entry::Life { at, what } => {
                 let packets = match what.as_str() {
-                    "connected" => flow.open(),
+                    "connected" => {
+                        if connections > 0 {
+                            let mut next = client;
+                            next.set_port(next_port(client.port(), connections));
+                            flow = TcpFlow::new(next, server);
+                        }
+                        connections = connections.wrapping_add(1);
+                        flow.open()
+                    }
                     "half_close" => flow.fin(out_end),
                     "peer_half_close" => flow.fin(1 - out_end),
                     "closed" => flow.close(),
@@ -72,4 +84,12 @@ pub fn write_recording<W: Write>(
     let mut out = writer.into_inner();
     out.flush().map_err(failed)?;
     Ok(packets)
+}
+
+/// The client port of the `n`th connection after the first (never 0).
+fn next_port(first: u16, n: u16) -> u16 {
+    match first.wrapping_add(n) {
+        0 => 1,
+        port => port,
+    }
 }
