@@ -81,7 +81,7 @@ impl FetchArgs {
             None => code,
         };
         match capture {
-            Some(capture) => super::pcap::finished(capture.finish(), code, out),
+            Some(capture) => super::pcap::finish_sync(&capture, code, out),
             None => code,
         }
     }

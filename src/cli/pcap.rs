@@ -108,6 +108,22 @@ pub(super) fn start_live(
         .transpose()
 }
 
+/// Finishes a capture taken under TLS (`fetch`, `tcp connect --tls`): one
+/// that holds nothing (the connection never opened) leaves the path as it
+/// was.
+pub(super) fn finish_sync(
+    capture: &crate::net::pcap::tap::SyncCapture,
+    code: ExitCode,
+    out: Output,
+) -> ExitCode {
+    if capture.is_empty() {
+        let text = "No capture written: nothing was exchanged (the --pcap path is left as it was)";
+        out.event_to_stderr("pcap", Kind::Info, text, &[]);
+        return code;
+    }
+    finished(capture.finish(), code, out)
+}
+
 /// Waits for a capture's file to be written whole (every connection has
 /// ended by now) and says where it is; a capture that failed fails the
 /// command.

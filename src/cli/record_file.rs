@@ -99,7 +99,7 @@ impl Recorder {
         if let Err(err) = writeln!(jsonl.file.file(), "{line}") {
             jsonl.failed = true;
             self.out.error(&format!(
-                "recording to {} failed: {err} (the file ends there; the connection goes on)",
+                "recording to {} failed: {err} (the path is left as it was; the connection goes on)",
                 shown(&jsonl.path)
             ));
         }
@@ -122,7 +122,7 @@ impl Recorder {
         if let Err(err) = written {
             pcap.failed = true;
             self.out.error(&format!(
-                "the capture to {} failed: {err} (the file ends there; the connection goes on)",
+                "the capture to {} failed: {err} (the path is left as it was; the connection goes on)",
                 shown(&pcap.path)
             ));
         }
@@ -189,19 +189,21 @@ impl Recorder {
     }
 
     /// Ends the recordings: whether they were written whole. Each file
-    /// takes the place of its path; a session that never connected leaves
-    /// the paths as they were.
+    /// takes the place of its path; a session that never connected, or a
+    /// file whose writing failed, leaves the path as it was.
     pub fn finish(self) -> bool {
         let mut whole = true;
+        // A file that failed is not put in place: a cut-off file would
+        // replace whatever was there.
         if let Some(jsonl) = self.jsonl {
             whole &= !jsonl.failed;
-            if jsonl.header {
+            if jsonl.header && !jsonl.failed {
                 whole &= finish(jsonl.file, &self.out);
             }
         }
         if let Some(mut pcap) = self.pcap {
             whole &= !pcap.failed;
-            if let Some(writer) = pcap.writer.take() {
+            if let Some(writer) = pcap.writer.take().filter(|_| !pcap.failed) {
                 let flushed = writer.into_inner().flush();
                 if let Err(err) = flushed {
                     self.out.error(&format!("the capture failed: {err}"));

@@ -235,7 +235,7 @@ pub async fn connect(addr: &str, mut how: ConnectHow, out: Output, stop: Shutdow
     };
     let code = converse(addr, how, &mut recorder, out, stop).await;
     let code = match capture {
-        Some(capture) => super::pcap::finished(capture.finish(), code, out),
+        Some(capture) => super::pcap::finish_sync(&capture, code, out),
         None => code,
     };
     // A recording that could not be written whole fails the command.

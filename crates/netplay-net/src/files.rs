@@ -191,6 +191,13 @@ pub fn my_uid() -> std::io::Result<u32> {
 /// never blocks); with `follow` false, so is a symbolic link (a name
 /// netplay chose, such as `./netplay.http`, where one may be planted).
 pub fn append_regular(path: &Path, bytes: &[u8], follow: bool) -> Result<(), String> {
+    let mut file = open_append_regular(path, follow)?;
+    file.write_all(bytes).map_err(|err| err.to_string())
+}
+
+/// The regular file at `path` opened to append to, as [`append_regular`]
+/// opens it (the descriptor is non-blocking: a regular file never waits).
+pub fn open_append_regular(path: &Path, follow: bool) -> Result<std::fs::File, String> {
     let mut options = std::fs::OpenOptions::new();
     options.append(true).create(true);
     #[cfg(unix)]
@@ -201,7 +208,7 @@ pub fn append_regular(path: &Path, bytes: &[u8], follow: bool) -> Result<(), Str
             .mode(0o600)
             .custom_flags(libc::O_NONBLOCK | no_follow);
     }
-    let mut file = options.open(path).map_err(|err| {
+    let file = options.open(path).map_err(|err| {
         #[cfg(unix)]
         match err.raw_os_error() {
             Some(libc::ELOOP) => {
@@ -234,7 +241,7 @@ pub fn append_regular(path: &Path, bytes: &[u8], follow: bool) -> Result<(), Str
             );
         }
     }
-    file.write_all(bytes).map_err(|err| err.to_string())
+    Ok(file)
 }
 
 /// A file being written that replaces `target` only once complete (as

@@ -396,6 +396,29 @@ fn every_connection_of_a_recording_becomes_a_flow() {
     assert_eq!(count(&pcap, "tcp.analysis.flags"), 0);
 }
 
+/// A fetch that never connected captures nothing, and an existing file at
+/// the --pcap path stays as it was.
+#[test]
+fn a_refused_fetch_leaves_the_pcap_path_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("keep.pcapng");
+    std::fs::write(&keep, "ORIGINAL").unwrap();
+    // A port nothing listens on (bound, then closed).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let output = netplay(&["fetch", &url, "--pcap", keep.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("No capture written"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&keep).unwrap(), "ORIGINAL");
+}
+
 #[test]
 fn an_https_fetch_opens_decrypted_with_the_keys_in_the_file() {
     let Some(_) = tshark() else { return };

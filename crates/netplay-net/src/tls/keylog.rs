@@ -34,19 +34,26 @@ impl rustls::KeyLog for FileKeyLog {
     }
 }
 
-/// A key log appending to `path` (created 0600; a symlink is refused).
+/// A key log appending to the regular file at `path`: made 0600, and an
+/// existing one of this user's narrowed to 0600 (it holds secrets); a
+/// symlink, a FIFO or a device is refused (none can make the handshake
+/// wait).
 pub fn to_file(path: &Path) -> Result<Arc<dyn rustls::KeyLog>, String> {
-    let mut options = std::fs::OpenOptions::new();
-    options.append(true).create(true);
+    let shown = crate::text::sanitize_str(&path.display().to_string());
+    let file = crate::files::open_append_regular(path, false)
+        .map_err(|reason| format!("cannot write the key log {shown}: {reason}"))?;
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        use std::os::unix::fs::PermissionsExt;
+        let private = std::fs::Permissions::from_mode(0o600);
+        let wide = file
+            .metadata()
+            .is_ok_and(|meta| meta.permissions().mode() & 0o077 != 0);
+        if wide {
+            file.set_permissions(private)
+                .map_err(|err| format!("cannot make the key log {shown} private (0600): {err}"))?;
+        }
     }
-    let shown = crate::text::sanitize_str(&path.display().to_string());
-    let file = options
-        .open(path)
-        .map_err(|err| format!("cannot write the key log {shown}: {err}"))?;
     Ok(Arc::new(FileKeyLog {
         file: Mutex::new(file),
     }))
@@ -87,6 +94,20 @@ mod tests {
             let link = dir.path().join("link.log");
             std::os::unix::fs::symlink(&path, &link).unwrap();
             assert!(to_file(&link).is_err(), "a symlink is not followed");
+            // An existing file anyone may read is narrowed: it holds secrets.
+            let wide = dir.path().join("wide.log");
+            std::fs::write(&wide, "").unwrap();
+            std::fs::set_permissions(&wide, std::fs::Permissions::from_mode(0o644)).unwrap();
+            to_file(&wide).unwrap();
+            let mode = std::fs::metadata(&wide).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+            // A FIFO with no reader is refused at once, never waited on.
+            let fifo = dir.path().join("keys.fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|status| status.success()) {
+                let reason = to_file(&fifo).err().expect("a FIFO is refused");
+                assert!(reason.contains("not a regular file"), "{reason}");
+            }
         }
     }
 }
