@@ -105,7 +105,7 @@ mod tests {
             let fifo = dir.path().join("keys.fifo");
             let made = std::process::Command::new("mkfifo").arg(&fifo).status();
             if made.is_ok_and(|status| status.success()) {
-                let reason = to_file(&fifo).err().expect("a FIFO is refused");
+                let reason = to_file(&fifo).expect_err("a FIFO is refused");
                 assert!(reason.contains("not a regular file"), "{reason}");
             }
         }
