@@ -337,7 +337,16 @@ impl Replacing {
             Ok(meta) if !meta.is_file() => return Err(format!("{shown}: not a regular file")),
             _ => {}
         }
-        let temp = temporary_in(parent_of(target))?;
+        let temp = tempfile::Builder::new()
+            .prefix(".netplay-")
+            .suffix(".partial")
+            .tempfile_in(parent_of(target))
+            .map_err(|err| {
+                format!(
+                    "{shown}: its directory cannot be written ({})",
+                    os_words(err)
+                )
+            })?;
         Ok(Self {
             target: target.to_path_buf(),
             how: Writing::Atomic {
@@ -481,7 +490,20 @@ fn temporary_in(dir: &Path) -> Result<NamedTempFile, String> {
         .prefix(".netplay-")
         .suffix(".partial")
         .tempfile_in(dir)
-        .map_err(|err| format!("cannot write in {}: {err}", dir.display()))
+        .map_err(|err| {
+            let shown = crate::text::sanitize_str(&dir.display().to_string());
+            format!("cannot write in {shown}: {}", os_words(err))
+        })
+}
+
+/// The system's words for an error, without the temporary file's path
+/// that `tempfile` adds (" at path …").
+fn os_words(err: std::io::Error) -> String {
+    let text = err.to_string();
+    match text.split_once(" at path ") {
+        Some((words, _)) => words.to_string(),
+        None => text,
+    }
 }
 
 /// `name` cut to at most [`MAX_NAME`] bytes less `room` (for a ` (N)`

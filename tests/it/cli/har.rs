@@ -184,3 +184,49 @@ fn fetch_har_writes_valid_entries_and_appends_to_them() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("is not a HAR file"));
     assert_eq!(std::fs::read_to_string(&other).unwrap(), "my notes");
 }
+
+/// A bare `{"log":{"entries":[]}}` gets what HAR 1.2 requires; the file is
+/// private (it holds headers); a body that is not UTF-8 says so.
+#[test]
+fn appending_completes_a_bare_har_and_keeps_it_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let har = dir.path().join("bare.har");
+    std::fs::write(&har, r#"{"log":{"entries":[]}}"#).unwrap();
+    let data = dir.path().join("body.bin");
+    std::fs::write(&data, [0xffu8, 0xfe, b'a']).unwrap();
+    let plain = Server::start(&["tcp", "serve", "127.0.0.1:0", "--mode", "http"]);
+    let url = format!("http://{}/upload", plain.address("Listening on "));
+    let output = netplay(&[
+        "fetch",
+        &url,
+        "--data-file",
+        data.to_str().unwrap(),
+        "--har",
+        har.to_str().unwrap(),
+        "-o",
+        "/dev/null",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document: Value = serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
+    check_har(&document).unwrap();
+    let post = &document["log"]["entries"][0]["request"]["postData"];
+    assert!(
+        post["comment"]
+            .as_str()
+            .is_some_and(|c| c.contains("not UTF-8: 3 bytes")),
+        "{post}"
+    );
+    assert_eq!(document["log"]["entries"][0]["request"]["bodySize"], 3);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&har).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

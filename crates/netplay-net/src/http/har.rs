@@ -100,10 +100,16 @@ fn request(exchange: &Exchange<'_>) -> Value {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
             .map_or("application/octet-stream", |(_, v)| v.as_str());
-        request["postData"] = json!({
-            "mimeType": mime,
-            "text": String::from_utf8_lossy(body),
-        });
+        request["postData"] = match std::str::from_utf8(body) {
+            Ok(text) => json!({ "mimeType": mime, "text": text }),
+            // HAR has no encoding for a request body: the text is what a
+            // viewer can show, and the comment says it is not the bytes.
+            Err(_) => json!({
+                "mimeType": mime,
+                "text": String::from_utf8_lossy(body),
+                "comment": format!("the body is not UTF-8: {} bytes, shown with U+FFFD for what is not text (bodySize is exact)", body.len()),
+            }),
+        };
     }
     request
 }
@@ -246,13 +252,19 @@ pub fn document(entries: Vec<Value>) -> Value {
     })
 }
 
-/// Adds `entry` to the HAR file at `path` (made if absent or empty),
-/// replacing the file whole so it stays valid; how many entries it holds.
+/// The largest HAR file added to: it is read and parsed whole.
+const APPEND_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// Adds `entry` to the HAR file at `path` (made if absent or empty, 0600:
+/// it holds headers such as cookies), replacing the file whole so it
+/// stays valid; how many entries it holds.
 pub fn append(path: &Path, entry: Value) -> Result<usize, String> {
     let shown = crate::text::sanitize_str(&path.display().to_string());
     let mut document = match std::fs::metadata(path) {
         Ok(meta) if meta.len() > 0 => {
-            let bytes = crate::files::read_regular(path, 256 * 1024 * 1024)?;
+            let bytes = crate::files::read_regular(path, APPEND_LIMIT).map_err(|reason| {
+                format!("{shown}: {reason} (netplay reads a HAR file whole to add to it: start a new one)")
+            })?;
             let document: Value = serde_json::from_slice(&bytes).map_err(|err| {
                 format!("{shown} is not a HAR file (not JSON: {err}); not touched")
             })?;
@@ -263,18 +275,27 @@ pub fn append(path: &Path, entry: Value) -> Result<usize, String> {
             }
             document
         }
-        _ => document(Vec::new()),
+        _ => self::document(Vec::new()),
     };
+    // What HAR 1.2 requires besides the entries, if the file lacks it.
+    let fresh = self::document(Vec::new());
+    for field in ["version", "creator"] {
+        if document["log"][field].is_null() {
+            document["log"][field] = fresh["log"][field].clone();
+        }
+    }
     let entries = document["log"]["entries"]
         .as_array_mut()
         .ok_or_else(|| format!("{shown} has no log.entries"))?;
     entries.push(entry);
     let count = entries.len();
-    let text = serde_json::to_string_pretty(&document).map_err(|err| err.to_string())?;
-    let mut file = crate::files::Replacing::create(path)?;
+    // Compact: a file that is appended to again stays within the limit.
+    let text = serde_json::to_vec(&document).map_err(|err| err.to_string())?;
+    let mut file = crate::files::Replacing::private(path)
+        .map_err(|reason| format!("cannot write the HAR file: {reason}"))?;
     use std::io::Write as _;
     file.file()
-        .write_all(text.as_bytes())
+        .write_all(&text)
         .map_err(|err| format!("writing {shown} failed: {err}"))?;
     file.finish()?;
     Ok(count)
