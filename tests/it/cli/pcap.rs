@@ -419,6 +419,63 @@ fn a_refused_fetch_leaves_the_pcap_path_alone() {
     assert_eq!(std::fs::read_to_string(&keep).unwrap(), "ORIGINAL");
 }
 
+/// A server that resets the connection: the capture shows its RST where
+/// it happened, not FINs at the end.
+#[test]
+fn a_peer_reset_is_captured_as_a_reset() {
+    let Some(_) = tshark() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("reset.pcapng");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut peer, _) = listener.accept().unwrap();
+        let mut head = [0u8; 1024];
+        let _ = std::io::Read::read(&mut peer, &mut head);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap();
+        let _guard = runtime.enter();
+        peer.set_nonblocking(true).unwrap();
+        let peer = tokio::net::TcpStream::from_std(peer).unwrap();
+        // SO_LINGER 0: the close sends RST (what the test is about).
+        #[allow(deprecated)]
+        peer.set_linger(Some(std::time::Duration::ZERO)).unwrap();
+        drop(peer);
+    });
+    let url = format!("http://{addr}/");
+    let output = netplay(&["fetch", &url, "--pcap", pcap.to_str().unwrap()])
+        .output()
+        .unwrap();
+    server.join().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("Wrote "), "{stderr}");
+    let port = addr.port().to_string();
+    let resets = tshark_says(
+        &pcap,
+        &[
+            "-Y",
+            "tcp.flags.reset == 1",
+            "-T",
+            "fields",
+            "-e",
+            "tcp.srcport",
+        ],
+    );
+    assert_eq!(
+        resets.lines().collect::<Vec<_>>(),
+        [port.as_str()],
+        "the server's RST"
+    );
+    assert_eq!(
+        count(&pcap, "tcp.flags.fin == 1"),
+        0,
+        "no FIN after a reset"
+    );
+}
+
 #[test]
 fn an_https_fetch_opens_decrypted_with_the_keys_in_the_file() {
     let Some(_) = tshark() else { return };

@@ -366,15 +366,23 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tapped<S> {
         std::task::ready!(self.sink.poll_drain(cx));
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if let Poll::Ready(Ok(())) = &polled {
-            let theirs = if self.ours == CLIENT { SERVER } else { CLIENT };
-            let read = &buf.filled()[before..];
-            let packets = if read.is_empty() {
-                self.flow.fin(theirs)
-            } else {
-                self.flow.data(theirs, read)
-            };
-            self.sink.add(packets);
+        let theirs = if self.ours == CLIENT { SERVER } else { CLIENT };
+        match &polled {
+            Poll::Ready(Ok(())) => {
+                let read = &buf.filled()[before..];
+                let packets = if read.is_empty() {
+                    self.flow.fin(theirs)
+                } else {
+                    self.flow.data(theirs, read)
+                };
+                self.sink.add(packets);
+            }
+            // The peer's RST, as it happened (not FINs at the drop).
+            Poll::Ready(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionReset => {
+                let packets = self.flow.reset(theirs);
+                self.sink.add(packets);
+            }
+            _ => {}
         }
         polled
     }
