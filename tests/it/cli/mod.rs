@@ -9,6 +9,7 @@ mod llhttp;
 mod log;
 mod names;
 mod pcap;
+mod pcap_edges;
 mod relay;
 mod relay_limits;
 mod replay;
