@@ -178,6 +178,9 @@ fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
             crate::text::sanitize_str(&method)
         ));
     }
+    let proxy = args
+        .names
+        .proxy(url.scheme(), url.host_str().unwrap_or_default())?;
     Ok(FetchRequest {
         refuse: Refuse {
             invalid_head: args.strict,
@@ -194,6 +197,7 @@ fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
         },
         capture: None,
         names: args.names.overrides()?,
+        proxy,
         timeout: seconds(args.timeout, "--timeout")?,
         body: match output_file(args) {
             Some(path) => BodyTarget::File(path.clone()),
@@ -263,6 +267,13 @@ async fn exchange(
                 if args.verbose {
                     let text = crate::narrate::http::resolved(&addrs);
                     diag(&out, "resolved", &format!("* {text}"));
+                }
+            }
+            HttpEvent::Proxy(lines) => {
+                if args.verbose {
+                    for line in lines {
+                        diag(&out, "proxy", &format!("* {line}"));
+                    }
                 }
             }
             HttpEvent::Names(lines) => {

@@ -1,12 +1,15 @@
-//! `--resolve` and `--connect-to`, as curl defines them, on `fetch`, `tcp
-//! connect` and `ws`: where the connection goes, while the Host header and
-//! the TLS server name stay the URL's (`crate::net::names`).
+//! How a client command reaches its target, as curl defines it, on
+//! `fetch`, `tcp connect` and `ws`: `--resolve` and `--connect-to` (where
+//! the connection goes, while the Host header and the TLS server name stay
+//! the URL's: `crate::net::names`), and `-x/--proxy` with `--noproxy` and
+//! curl's environment variables (`crate::net::proxy`).
 
 use std::sync::Arc;
 
 use clap::Args;
 
 use crate::net::names::Overrides;
+use crate::net::proxy::Proxy;
 
 /// The name-override flags a client command takes.
 #[derive(Args, Debug, Clone, Default)]
@@ -20,6 +23,16 @@ pub struct NameArgs {
     /// header and the TLS server name stay the target's.
     #[arg(long = "connect-to", value_name = "HOST1:PORT1:HOST2:PORT2")]
     pub connect_to: Vec<String>,
+    /// Go through this proxy: socks5://, socks5h:// (the proxy resolves
+    /// the name), socks4://, socks4a:// or http:// (CONNECT), with an
+    /// optional user:password@; "" for none. Without it, curl's variables
+    /// apply: http_proxy, HTTPS_PROXY, ALL_PROXY.
+    #[arg(short = 'x', long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Hosts reached without the proxy (NO_PROXY's form: names, .domains,
+    /// addresses, CIDR ranges, comma-separated; * for all).
+    #[arg(long, value_name = "LIST")]
+    pub noproxy: Option<String>,
 }
 
 impl NameArgs {
@@ -37,5 +50,24 @@ impl NameArgs {
                 .map_err(|reason| format!("--connect-to {reason}"))?;
         }
         Ok(Arc::new(names))
+    }
+
+    /// The proxy for a `scheme` (`http`, `https`, `ws`, `wss`, `tcp`) and
+    /// `host`: `--proxy`, else the environment's, unless `--noproxy` or
+    /// `NO_PROXY` exempts the host.
+    pub fn proxy(&self, scheme: &str, host: &str) -> Result<Option<Arc<Proxy>>, String> {
+        let exempt = |list: &str| crate::net::proxy::bypassed(host, list);
+        let url = match &self.proxy {
+            Some(url) if url.is_empty() => return Ok(None),
+            Some(_) if self.noproxy.as_deref().is_some_and(exempt) => return Ok(None),
+            Some(url) => url.clone(),
+            None => match crate::net::proxy::from_env(scheme, host, self.noproxy.as_deref()) {
+                Some(url) => url,
+                None => return Ok(None),
+            },
+        };
+        Proxy::parse(&url)
+            .map(|proxy| Some(Arc::new(proxy)))
+            .map_err(|reason| format!("--proxy {reason}"))
     }
 }

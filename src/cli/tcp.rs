@@ -262,6 +262,7 @@ async fn converse(
         send,
         capture,
         names,
+        proxy,
         ..
     } = how;
     let limit = match seconds(timeout, "--timeout") {
@@ -283,6 +284,7 @@ async fn converse(
         replay: None,
         capture,
         names,
+        proxy,
     };
     // With --send, stdin is not read at all.
     let queue = match send {
@@ -308,6 +310,11 @@ async fn converse(
                         let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
                         let text = format!("{} → {} ({via})", sanitize(addr.as_bytes()), list.join(", "));
                         out.event_to_stderr("route", Kind::Info, &text, &[("via", via.into())]);
+                    }
+                    ClientEvent::Proxy { lines } => {
+                        for line in lines {
+                            out.event_to_stderr("proxy", Kind::Info, &line, &[]);
+                        }
                     }
                     ClientEvent::Resolved { .. } | ClientEvent::Connecting { .. } => {}
                     ClientEvent::Connected { local, remote, .. } => {
@@ -450,6 +457,8 @@ pub struct ConnectHow {
     pub send: Option<(Vec<u8>, crate::net::timed::Repeat)>,
     /// `--resolve`, `--connect-to`.
     pub names: std::sync::Arc<crate::net::names::Overrides>,
+    /// `--proxy` (or the environment's).
+    pub proxy: Option<std::sync::Arc<crate::net::proxy::Proxy>>,
 }
 
 /// Once connected: stdin to the connection, or `--send`'s bytes on their
@@ -641,8 +650,13 @@ impl super::TcpConnectArgs {
             count,
             names,
         } = self;
-        let names = match names.overrides() {
-            Ok(names) => names,
+        let host = crate::net::resolve::split_host_port(&addr).map(|typed| typed.host);
+        let reach = names.overrides().and_then(|overrides| {
+            let proxy = names.proxy("tcp", host.as_deref().unwrap_or_default())?;
+            Ok((overrides, proxy))
+        });
+        let (names, proxy) = match reach {
+            Ok(reach) => reach,
             Err(reason) => {
                 out.error(&reason);
                 return Exit::Usage.into();
@@ -683,6 +697,7 @@ impl super::TcpConnectArgs {
             capture: None,
             send,
             names,
+            proxy,
         };
         connect(&addr, how, out, stop).await
     }

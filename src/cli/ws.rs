@@ -164,8 +164,16 @@ impl WsConnectArgs {
                 return Exit::Usage.into();
             }
         };
-        let names = match self.names.overrides() {
-            Ok(names) => names,
+        let scheme = if target.tls { "wss" } else { "ws" };
+        let host = crate::net::resolve::split_host_port(&target.addr).map(|typed| typed.host);
+        let reach = self.names.overrides().and_then(|overrides| {
+            let proxy = self
+                .names
+                .proxy(scheme, host.as_deref().unwrap_or_default())?;
+            Ok((overrides, proxy))
+        });
+        let (names, proxy) = match reach {
+            Ok(reach) => reach,
             Err(reason) => {
                 out.error(&reason);
                 return Exit::Usage.into();
@@ -193,6 +201,7 @@ impl WsConnectArgs {
                 timeout: limit,
                 tls,
                 names,
+                proxy,
                 ..Connect::default()
             },
         );
@@ -276,6 +285,11 @@ impl WsConnectArgs {
                         continue;
                     };
                     match event {
+                        ClientEvent::Proxy { lines } => {
+                            for line in lines {
+                                out.event_to_stderr("proxy", Kind::Info, &line, &[]);
+                            }
+                        }
                         ClientEvent::Connected { local, remote, .. } => {
                             if let Some(recorder) = recorder.as_mut() {
                                 recorder.connected(&local.to_string(), &remote.to_string());

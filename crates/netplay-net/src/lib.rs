@@ -40,6 +40,7 @@ pub mod kernel;
 mod listener;
 pub mod names;
 pub mod pcap;
+pub mod proxy;
 pub mod record;
 pub mod relay;
 pub mod resolve;

@@ -10,6 +10,7 @@ mod log;
 mod names;
 mod pcap;
 mod pcap_edges;
+mod proxy;
 mod relay;
 mod relay_limits;
 mod replay;

@@ -10,13 +10,28 @@ use std::time::Duration;
 pub const BIN: &str = env!("CARGO_BIN_EXE_netplay");
 
 /// The binary with `args`, its data directory (netplay's local CA) in a
-/// directory of this test run, never the user's.
+/// directory of this test run, never the user's, and no proxy from the
+/// environment (a test that wants one sets it).
 pub fn netplay(args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command.args(args);
     command.env("XDG_DATA_HOME", data_home());
+    for name in PROXY_VARIABLES {
+        command.env_remove(name);
+    }
     command
 }
+
+/// curl's proxy variables, which netplay honours.
+const PROXY_VARIABLES: [&str; 7] = [
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
 
 /// `$XDG_DATA_HOME` for every netplay this test run starts: one local CA
 /// for the run, as a user has one.

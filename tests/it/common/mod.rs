@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod proxies;
 pub mod tls;
 pub mod ui;
 pub mod ws;

@@ -153,6 +153,7 @@ pub(super) fn request(url: &str, method: &str) -> FetchRequest {
         refuse: Default::default(),
         capture: None,
         names: Default::default(),
+        proxy: None,
         wire: to_wire(&default_request(&url, method)),
         head_request: method == "HEAD",
         url,

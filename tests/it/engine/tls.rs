@@ -286,6 +286,7 @@ async fn tokio_rustls_and_the_http_engine_against_the_tls_http_mode() {
         refuse: Default::default(),
         capture: None,
         names: Default::default(),
+        proxy: None,
         wire: to_wire(&default_request(&url, "GET")),
         head_request: false,
         url,

@@ -48,6 +48,9 @@ pub struct FetchRequest {
     /// `--resolve` and `--connect-to` (the Host header and the TLS name
     /// stay the URL's).
     pub names: std::sync::Arc<crate::names::Overrides>,
+    /// Go through this proxy (a tunnel; plain HTTP to an HTTP proxy goes
+    /// whole, in absolute form).
+    pub proxy: Option<std::sync::Arc<crate::proxy::Proxy>>,
 }
 
 /// Responses a front end refuses (`fetch --strict`, `fetch --fail`).
@@ -297,14 +300,19 @@ impl Fetch {
         };
         self.phase = "resolving";
         let route = request.names.route(&host, port);
-        let addrs = match &route.pinned {
-            Some(addrs) => addrs.clone(),
-            None if route.connect_to.is_some() => {
+        let proxy = request.proxy.as_deref();
+        let addrs = match (proxy, &route.pinned) {
+            (Some(proxy), _) => resolve(&proxy.authority(), request.timeout).await?,
+            (None, Some(addrs)) => addrs.clone(),
+            (None, None) if route.connect_to.is_some() => {
                 resolve(&route.authority(), request.timeout).await?
             }
-            None => resolve(&authority, request.timeout).await?,
+            (None, None) => resolve(&authority, request.timeout).await?,
         };
-        let literal = route.pinned.is_some() || route.host.parse::<std::net::IpAddr>().is_ok();
+        let literal = match proxy {
+            Some(proxy) => proxy.host.parse::<std::net::IpAddr>().is_ok(),
+            None => route.pinned.is_some() || route.host.parse::<std::net::IpAddr>().is_ok(),
+        };
         if !literal {
             self.timings.dns = Some(self.elapsed());
             self.emit(HttpEvent::Resolved {
@@ -313,7 +321,7 @@ impl Fetch {
             .await;
         }
         self.phase = "connecting";
-        let stream = connect_any(&addrs).await?;
+        let mut stream = connect_any(&addrs).await?;
         self.timings.connect = Some(self.elapsed());
         let local = stream.local_addr().map_err(|e| stream_error(&e))?;
         let remote = stream.peer_addr().map_err(|e| stream_error(&e))?;
@@ -322,13 +330,30 @@ impl Fetch {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         let sni =
             (tls_client.is_some() && bare.parse::<std::net::IpAddr>().is_err()).then_some(bare);
-        let lines = crate::names::four_lines(
+        let mut lines = crate::names::four_lines(
             (bare, port),
             &route,
             remote,
             super::request::head_field(&request.wire, b"host").as_deref(),
             sni,
         );
+        let wire = match proxy {
+            Some(proxy) => {
+                self.phase = "in the proxy's handshake";
+                lines[1] = format!("address  {remote} (the proxy: it reaches the target)");
+                let (wire, said) = super::proxied::through(
+                    proxy,
+                    &mut stream,
+                    request,
+                    &route,
+                    tls_client.is_some(),
+                )
+                .await?;
+                self.emit(HttpEvent::Proxy(said)).await;
+                wire
+            }
+            None => std::borrow::Cow::Borrowed(&request.wire[..]),
+        };
         self.emit(HttpEvent::Names(Box::new(lines))).await;
 
         // Tapped under TLS: the capture holds what went over the socket.
@@ -368,14 +393,14 @@ impl Fetch {
         };
 
         self.phase = "sending the request";
-        io.write_all(&request.wire)
+        io.write_all(&wire)
             .await
             .map_err(|err| format!("sending the request failed: {}", stream_error(&err)))?;
         io.flush()
             .await
             .map_err(|err| format!("sending the request failed: {}", stream_error(&err)))?;
         self.emit(HttpEvent::RequestSent(Payload::first(
-            &request.wire,
+            &wire,
             super::REQUEST_PREVIEW,
         )))
         .await;

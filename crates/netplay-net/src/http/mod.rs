@@ -7,6 +7,7 @@ pub mod content_length;
 pub mod fetch;
 pub mod har;
 pub mod lenient;
+mod proxied;
 pub mod request;
 pub mod response;
 pub mod sse;
@@ -54,6 +55,9 @@ pub enum HttpEvent {
     /// connected to, the address, the Host header, the TLS server name
     /// (`--resolve` and `--connect-to` change the first two only).
     Names(Box<[String; 4]>),
+    /// The way through a proxy: its handshake, line by line (or the note
+    /// that plain HTTP goes to it whole).
+    Proxy(Vec<String>),
     /// Connected: the socket's 4-tuple.
     Connected {
         /// This side.

@@ -8,16 +8,21 @@ use tokio::net::TcpStream;
 use super::{Client, ClientEvent};
 use crate::error::{connect_error, connect_timeout};
 use crate::names::Overrides;
+use crate::proxy::Proxy;
 use crate::resolve::{resolve, split_host_port};
 
 impl Client {
-    /// Connects to `target` (`host:port`), or says why not.
+    /// Connects to `target` (`host:port`) — through `proxy` when given —
+    /// or says why not.
     pub(super) async fn establish(
         &self,
         target: &str,
         timeout: Duration,
-        names: &Overrides,
+        (names, proxy): (&Overrides, Option<&Proxy>),
     ) -> Result<TcpStream, String> {
+        if let Some(proxy) = proxy {
+            return self.through(proxy, target, timeout, names).await;
+        }
         let route = split_host_port(target)
             .ok()
             .filter(|_| !names.is_empty())
@@ -44,8 +49,17 @@ impl Client {
             via,
         })
         .await;
+        self.connect_first(&addrs, timeout).await
+    }
+
+    /// The first of `addrs` that takes the connection.
+    async fn connect_first(
+        &self,
+        addrs: &[std::net::SocketAddr],
+        timeout: Duration,
+    ) -> Result<TcpStream, String> {
         let mut reasons = Vec::new();
-        for remote in &addrs {
+        for remote in addrs {
             self.emit(ClientEvent::Connecting { remote: *remote }).await;
             match tokio::time::timeout(timeout, TcpStream::connect(remote)).await {
                 Ok(Ok(stream)) => return Ok(stream),
@@ -61,5 +75,39 @@ impl Client {
             ));
         }
         Err(reason)
+    }
+}
+
+impl Client {
+    /// Connects to the proxy and asks it for `target`; its handshake is
+    /// told as [`ClientEvent::Proxy`].
+    async fn through(
+        &self,
+        proxy: &Proxy,
+        target: &str,
+        timeout: Duration,
+        names: &Overrides,
+    ) -> Result<TcpStream, String> {
+        let typed = split_host_port(target)?;
+        let route = names.route(&typed.host, typed.port);
+        let host = match route.pinned.as_ref().and_then(|addrs| addrs.first()) {
+            Some(addr) => addr.ip().to_string(),
+            None => route.host.clone(),
+        };
+        let addrs = resolve(&proxy.authority(), timeout).await?;
+        self.emit(ClientEvent::Resolved {
+            addrs: addrs.clone(),
+            via: Some(format!("the proxy {}", proxy.shown())),
+        })
+        .await;
+        let mut stream = self.connect_first(&addrs, timeout).await?;
+        let lines = proxy.open(&mut stream, (&host, route.port), timeout).await;
+        match lines {
+            Ok(lines) => {
+                self.emit(ClientEvent::Proxy { lines }).await;
+                Ok(stream)
+            }
+            Err(reason) => Err(reason),
+        }
     }
 }

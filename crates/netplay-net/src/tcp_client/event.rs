@@ -17,6 +17,11 @@ pub enum ClientEvent {
         /// How `--connect-to` / `--resolve` changed where it goes, if they did.
         via: Option<String>,
     },
+    /// A proxy opened the tunnel: its handshake, line by line.
+    Proxy {
+        /// What was said each way.
+        lines: Vec<String>,
+    },
     /// Trying one address.
     Connecting {
         /// The address being tried.

@@ -200,6 +200,7 @@ pub fn connect_with(
         Connect {
             capture: None,
             names: Arc::default(),
+            proxy: None,
             timeout,
             tls,
             tcp_info: false,
@@ -227,6 +228,8 @@ pub struct Connect {
     /// `--resolve` and `--connect-to` (the TLS server name stays the
     /// target's).
     pub names: Arc<crate::names::Overrides>,
+    /// Reach the target through this proxy.
+    pub proxy: Option<Arc<crate::proxy::Proxy>>,
     /// Capture the connection into this pcapng file (under TLS: the
     /// records and the session's secrets). The file is the caller's to
     /// finish once the session has ended ([`ClientEvent::Closed`] or
@@ -302,6 +305,7 @@ impl Client {
             replay,
             capture,
             names,
+            proxy,
         } = how;
         // A bad CA file is the user's to fix: say so before any traffic.
         let tls = match tls
@@ -324,7 +328,7 @@ impl Client {
                 self.emit(ClientEvent::ConnectFailed { reason: "cancelled".into() }).await;
                 return;
             }
-            result = self.establish(&target, timeout, &names) => match result {
+            result = self.establish(&target, timeout, (&names, proxy.as_deref())) => match result {
                 Ok(stream) => stream,
                 Err(reason) => {
                     self.emit(ClientEvent::ConnectFailed { reason }).await;

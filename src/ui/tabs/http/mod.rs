@@ -132,6 +132,8 @@ struct Exchange {
     resolved: Vec<SocketAddr>,
     /// Name, address, Host and SNI, as the engine connected.
     names: Option<Box<[String; 4]>>,
+    /// A proxy's handshake.
+    proxy: Vec<String>,
     socket: Option<(SocketAddr, SocketAddr)>,
     tls: Option<TlsInfo>,
     sent: Option<crate::net::Payload>,
@@ -406,6 +408,7 @@ impl HttpTab {
             body: http::BodyTarget::Spool,
             capture: self.capture_plan(engine),
             names: Default::default(),
+            proxy: None,
         };
         let handle = http::fetch(engine, request);
         self.last = Some(handle.id());
@@ -493,6 +496,7 @@ impl HttpTab {
         match event {
             HttpEvent::Resolved { addrs } => exchange.resolved = addrs,
             HttpEvent::Names(lines) => exchange.names = Some(lines),
+            HttpEvent::Proxy(lines) => exchange.proxy = lines,
             HttpEvent::Connected { local, remote } => exchange.socket = Some((local, remote)),
             HttpEvent::TlsEstablished(info) => exchange.tls = Some(*info),
             HttpEvent::RequestSent(bytes) => exchange.sent = Some(bytes),

@@ -210,6 +210,9 @@ impl HttpTab {
             }
             None => out.push(Line::styled("not connected", theme::dim())),
         }
+        for text in &exchange.proxy {
+            push_wrapped(out, text, width, Style::default());
+        }
         if let Some(names) = &exchange.names {
             // Four separate things: the name, the address, Host and SNI.
             for text in names.iter() {

@@ -278,6 +278,7 @@ impl ClientTab {
                     tcp_client::Connect {
                         capture: self.capture_plan(engine),
                         names: Default::default(),
+                        proxy: None,
                         timeout: self.timeout,
                         tls: self.tls.options(),
                         tcp_info: true,
@@ -367,6 +368,11 @@ impl ClientTab {
                         list.join(", ")
                     ),
                 );
+            }
+            ClientEvent::Proxy { lines } => {
+                for line in lines {
+                    self.console.log.push(Kind::Info, line);
+                }
             }
             ClientEvent::Connecting { remote } => {
                 self.console
