@@ -216,8 +216,12 @@ pub struct FetchArgs {
 pub struct RelayArgs {
     /// Address to listen on (clients connect here).
     pub listen: String,
-    /// host:port each client is relayed to.
-    pub target: String,
+    /// host:port each client is relayed to (none with --socks5 or
+    /// --http-proxy: each client names its own).
+    pub target: Option<String>,
+    /// `--socks5`, `--http-proxy`, `--proxy-user`, `--allow`.
+    #[command(flatten)]
+    pub proxy: super::relay_proxy::RelayProxyArgs,
     /// Delay every chunk by this many milliseconds (order is kept).
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub latency: u64,

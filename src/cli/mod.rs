@@ -10,6 +10,7 @@ pub mod output;
 pub mod pcap;
 pub mod record_file;
 pub mod relay;
+pub mod relay_proxy;
 pub mod replay;
 mod server_fields;
 pub mod stdin_queue;

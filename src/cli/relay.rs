@@ -72,6 +72,9 @@ fn fields(event: &RelayEvent) -> Vec<(&'static str, Value)> {
         | RelayEvent::AcceptFailed { reason }
         | RelayEvent::Warning { reason } => vec![("reason", reason.clone().into())],
         RelayEvent::Stopped => Vec::new(),
+        RelayEvent::ProxyAsked { pair, words } => {
+            vec![conn(pair), ("request", words.clone().into())]
+        }
         RelayEvent::TcpInfo { pair, side, .. } | RelayEvent::Options { pair, side, .. } => {
             vec![conn(pair), ("side", side.name().into())]
         }
@@ -159,9 +162,27 @@ impl RelayArgs {
                 return Exit::Usage.into();
             }
         };
+        let upstream = match args.proxy.upstream(args.target.as_deref()) {
+            Ok(upstream) => upstream,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+        };
+        let shown_target = match &upstream {
+            crate::net::relay::proxy_serve::Upstream::Fixed(target) => target.clone(),
+            crate::net::relay::proxy_serve::Upstream::Proxy(serve) => match serve.kind {
+                crate::net::relay::proxy_serve::ProxyKind::Socks5 => {
+                    "each client's target (SOCKS5 proxy)".to_string()
+                }
+                crate::net::relay::proxy_serve::ProxyKind::Http => {
+                    "each client's target (HTTP proxy)".to_string()
+                }
+            },
+        };
         let (engine, events) = super::event_log::engine(&out, args.dump);
         let log = EventLog::new(out, args.dump);
-        let relay = relay::start(&engine, &args.listen, &args.target, config, timeout);
+        let relay = relay::start_with(&engine, &args.listen, upstream, config, timeout);
         let capture = match args.pcap.as_deref().map(|path| {
             crate::net::pcap::Capture::start(
                 &engine,
@@ -199,7 +220,7 @@ impl RelayArgs {
                         log.data("relayed", relay_kind(*dir), &head, data, || fields(&event));
                         return Next::Go;
                     }
-                    let line = narrate(&event, &args.target);
+                    let line = narrate(&event, &shown_target);
                     match &line.data {
                         Some(data) => {
                             let head = [Piece::Str(&line.text)];

@@ -9,6 +9,7 @@ use crate::text::sanitize;
 pub fn pair_of(event: &RelayEvent) -> Option<crate::net::ConnId> {
     match event {
         RelayEvent::Accepted { pair, .. }
+        | RelayEvent::ProxyAsked { pair, .. }
         | RelayEvent::UpstreamOpen { pair, .. }
         | RelayEvent::UpstreamFailed { pair, .. }
         | RelayEvent::Relayed { pair, .. }
@@ -41,6 +42,7 @@ pub fn event_name(event: &RelayEvent) -> &'static str {
         RelayEvent::AcceptFailed { .. } => "accept_failed",
         RelayEvent::Warning { .. } => "warning",
         RelayEvent::Accepted { .. } => "accepted",
+        RelayEvent::ProxyAsked { .. } => "proxy_request",
         RelayEvent::UpstreamOpen { .. } => "upstream_open",
         RelayEvent::UpstreamFailed { .. } => "upstream_failed",
         RelayEvent::Relayed { .. } => "relayed",
@@ -106,6 +108,7 @@ pub fn narrate(event: &RelayEvent, target: &str) -> Narration {
             format!("{pair} upstream open: {local} → {remote}"),
         ),
         RelayEvent::UpstreamFailed { pair: _, reason } => line(Kind::Error, reason.clone()),
+        RelayEvent::ProxyAsked { pair, words } => line(Kind::Info, format!("{pair} asks: {words}")),
         RelayEvent::WsUpgraded { pair } => line(
             Kind::Good,
             format!("{pair} upgraded to WebSocket (101): frames follow, told one by one"),

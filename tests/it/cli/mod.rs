@@ -13,6 +13,7 @@ mod pcap_edges;
 mod proxy;
 mod relay;
 mod relay_limits;
+mod relay_proxy;
 mod replay;
 mod rules;
 mod timed;

@@ -26,6 +26,7 @@ use crate::command_queue;
 mod capture;
 pub mod faults;
 mod pair;
+pub mod proxy_serve;
 mod pump;
 mod websocket;
 
@@ -171,6 +172,13 @@ pub enum RelayEvent {
         remote: SocketAddr,
         /// The pair's counters.
         stats: PairStats,
+    },
+    /// A proxy client named its target (the relay as a proxy).
+    ProxyAsked {
+        /// The pair.
+        pair: ConnId,
+        /// The request, in words.
+        words: String,
     },
     /// The upstream could not be reached; the client was closed.
     UpstreamFailed {
@@ -399,6 +407,23 @@ pub fn start(
     config: RelayConfig,
     connect_timeout: Duration,
 ) -> RelayHandle {
+    let upstream = proxy_serve::Upstream::Fixed(target.to_string());
+    start_with(engine, listen, upstream, config, connect_timeout)
+}
+
+/// [`start`] with the upstream as given: a fixed target, or the relay as
+/// a proxy where each client names its own ([`proxy_serve`]).
+pub fn start_with(
+    engine: &Engine,
+    listen: &str,
+    upstream: proxy_serve::Upstream,
+    config: RelayConfig,
+    connect_timeout: Duration,
+) -> RelayHandle {
+    let (target, proxy) = match upstream {
+        proxy_serve::Upstream::Fixed(target) => (target, None),
+        proxy_serve::Upstream::Proxy(serve) => (String::new(), Some(Arc::new(serve))),
+    };
     let id = RelayId(engine.next_id());
     let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (config_tx, config_rx) = watch::channel(config);
@@ -408,7 +433,8 @@ pub fn start(
         context: Context {
             engine: engine.clone(),
             relay: id,
-            target: target.to_string(),
+            target,
+            proxy,
             connect_timeout,
             config: config_rx,
             stop,
@@ -433,6 +459,8 @@ pub(crate) struct Context {
     pub(crate) engine: Engine,
     pub(crate) relay: RelayId,
     pub(crate) target: String,
+    /// The relay as a proxy: each client names its target.
+    pub(crate) proxy: Option<Arc<proxy_serve::ProxyServe>>,
     pub(crate) connect_timeout: Duration,
     pub(crate) config: watch::Receiver<RelayConfig>,
     pub(crate) stop: StopFlag,

@@ -11,6 +11,7 @@ use crate::command_queue;
 use crate::error::{connect_error, human_duration};
 use crate::kernel::tcp_info::SocketFd;
 use crate::record::recorder::{record_life, RecordFor, RecordTo, Recorder};
+use crate::relay::proxy_serve::{Asked, Failure};
 use crate::relay::pump::{Pump, PumpCommand, PumpEnd};
 use crate::relay::Side;
 use crate::relay::{Context, Dir, PairCommand, PairStats, RelayEvent};
@@ -68,7 +69,7 @@ impl Pair {
     /// Runs the pair to its end; returns its id for the listener's books.
     pub(crate) async fn run(
         mut self,
-        client: TcpStream,
+        mut client: TcpStream,
         client_addr: SocketAddr,
         mut commands: command_queue::Receiver<PairCommand>,
     ) -> ConnId {
@@ -83,11 +84,60 @@ impl Pair {
             })
             .await;
         let mut stop = self.context.stop.clone();
+        // As a proxy, the client names its target first.
+        let asked = match self.asked(&mut client).await {
+            Ok(asked) => asked,
+            Err(reason) => {
+                drop(client);
+                let reason = format!("{reason}: closed client {pair}");
+                self.context
+                    .emit(RelayEvent::UpstreamFailed { pair, reason })
+                    .await;
+                self.closed("refused as a proxy request".into(), true).await;
+                return pair;
+            }
+        };
+        let target = asked
+            .as_ref()
+            .map_or_else(|| self.context.target.clone(), |asked| asked.target.clone());
         let upstream = tokio::select! {
             biased;
-            () = stop.stopped() => Err("relay stopped before the upstream answered".to_string()),
-            result = self.connect() => result,
+            () = stop.stopped() => Err(("relay stopped before the upstream answered".to_string(), Failure::Unreachable)),
+            result = self.connect(&target) => result,
         };
+        let upstream = match (upstream, &self.context.proxy, &asked) {
+            (Ok(mut upstream), Some(serve), Some(asked)) => {
+                let bound = upstream.local_addr().unwrap_or(local);
+                let told = serve.answer(&mut client, asked.reply, Ok(bound)).await;
+                let forwarded = match asked.first.is_empty() {
+                    true => Ok(()),
+                    false => tokio::io::AsyncWriteExt::write_all(&mut upstream, &asked.first).await,
+                };
+                match told.and(forwarded) {
+                    Ok(()) => Ok(upstream),
+                    Err(err) => Err(format!("the proxy client's connection broke: {err}")),
+                }
+            }
+            (Ok(upstream), _, _) => Ok(upstream),
+            (Err((reason, failure)), Some(serve), Some(asked)) => {
+                let _ = serve.answer(&mut client, asked.reply, Err(failure)).await;
+                Err(reason)
+            }
+            (Err((reason, _)), _, _) => Err(reason),
+        };
+        if let (Ok(_), Some(asked)) = (&upstream, &asked) {
+            if !asked.first.is_empty() {
+                // The forwarded head, as it went to the server.
+                let data = self.context.engine.payload(&asked.first);
+                self.context
+                    .emit(RelayEvent::Relayed {
+                        pair,
+                        dir: crate::relay::Dir::Up,
+                        data,
+                    })
+                    .await;
+            }
+        }
         let upstream = match upstream {
             Ok(upstream) => upstream,
             Err(reason) => {
@@ -193,13 +243,27 @@ impl Pair {
             .await;
     }
 
+    /// As a proxy: the client's request, told as [`RelayEvent::ProxyAsked`]
+    /// (`None` for a relay with a fixed target).
+    async fn asked(&self, client: &mut TcpStream) -> Result<Option<Asked>, String> {
+        let Some(serve) = &self.context.proxy else {
+            return Ok(None);
+        };
+        let asked = serve.accept(client, self.context.connect_timeout).await?;
+        let (pair, words) = (self.pair, asked.words.clone());
+        self.context
+            .emit(RelayEvent::ProxyAsked { pair, words })
+            .await;
+        Ok(Some(asked))
+    }
+
     /// Opens the upstream connection, trying each resolved address in turn.
-    async fn connect(&self) -> Result<TcpStream, String> {
-        let target = &self.context.target;
+    async fn connect(&self, target: &str) -> Result<TcpStream, (String, Failure)> {
         let limit = self.context.connect_timeout;
         let addrs = resolve(target, limit)
             .await
-            .map_err(|reason| format!("upstream {target}: {reason}"))?;
+            .map_err(|reason| (format!("upstream {target}: {reason}"), Failure::Unreachable))?;
+        let mut failure = Failure::Unreachable;
         let mut last = format!("upstream {target}: no address to try");
         for addr in addrs {
             if self.is_ourselves(addr) {
@@ -211,6 +275,7 @@ impl Pair {
             match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
                 Ok(Ok(stream)) => return Ok(stream),
                 Ok(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    failure = Failure::Refused;
                     last = format!("upstream {addr} refused the connection (nothing listening)");
                 }
                 Ok(Err(err)) => last = format!("upstream {}", connect_error(&err, addr)),
@@ -222,7 +287,7 @@ impl Pair {
                 }
             }
         }
-        Err(last)
+        Err((last, failure))
     }
 
     /// Whether `addr` is where this relay listens (a loop to itself).

@@ -99,6 +99,7 @@ impl RelayTab {
                 }
             }
             RelayEvent::Relayed { .. }
+            | RelayEvent::ProxyAsked { .. }
             | RelayEvent::WsFrame { .. }
             | RelayEvent::Injected { .. }
             | RelayEvent::TcpInfo { .. }
