@@ -302,3 +302,40 @@ async fn a_websocket_pair_shows_frames_and_a_held_message_is_edited_as_text() {
     );
     assert_eq!(server.join().unwrap(), ["Tracy"]);
 }
+
+/// `socks5` in Forward to: the tab is a SOCKS5 proxy, and a client that
+/// names the greet server gets it, as a pair like any other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn socks5_in_forward_to_makes_the_tab_a_proxy() {
+    let (mut app, mut rx) = new_app();
+    let (_server, server_addr) = greet_server(&app, &mut rx).await;
+    let port = start_relay(&mut app, &mut rx, "socks5").await;
+    let client = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        client.set_read_timeout(Some(common::WAIT)).unwrap();
+        client.write_all(&[5, 1, 0]).unwrap();
+        let mut chosen = [0u8; 2];
+        client.read_exact(&mut chosen).unwrap();
+        assert_eq!(chosen, [5, 0]);
+        let SocketAddr::V4(target) = server_addr else {
+            panic!("IPv4")
+        };
+        let mut request = vec![5, 1, 0, 1];
+        request.extend_from_slice(&target.ip().octets());
+        request.extend_from_slice(&target.port().to_be_bytes());
+        client.write_all(&request).unwrap();
+        let mut reply = [0u8; 10];
+        client.read_exact(&mut reply).unwrap();
+        assert_eq!(reply[1], 0, "granted");
+        common::expect_bytes(&mut client, b"Welcome!");
+        client.write_all(b"Sarah").unwrap();
+        common::expect_bytes(&mut client, b"Hello, Sarah!");
+    });
+    let text = pump_until(&mut app, &mut rx, "server → client 13 B: Hello, Sarah!").await;
+    assert!(
+        text.contains(&format!("asks: SOCKS5 CONNECT {server_addr}")),
+        "{text}"
+    );
+    client.join().unwrap();
+}

@@ -224,7 +224,10 @@ impl RelayTab {
                 },
                 Status::new(Kind::Info, "Stopped. Enter starts relaying."),
             ),
-            target: InputField::new(target, "host:port each client is relayed to"),
+            target: InputField::new(
+                target,
+                "host:port each client is relayed to; socks5 or http-proxy: be a proxy, each client names its own",
+            ),
             handle: None,
             phase: Phase::Stopped,
             running_target: String::new(),
@@ -362,10 +365,10 @@ impl RelayTab {
                         crate::text::sanitize_str(&target)
                     ),
                 );
-                self.handle = Some(relay::start(
+                self.handle = Some(relay::start_with(
                     engine,
                     &listen,
-                    &target,
+                    upstream_of(&target),
                     self.config,
                     relay::DEFAULT_CONNECT_TIMEOUT,
                 ));
@@ -661,4 +664,21 @@ impl crate::ui::shell::tab::TabInput for RelayTab {
             })
         })
     }
+}
+
+/// What the Forward to field asks for: `socks5` or `http-proxy` makes the
+/// relay a proxy (each client names its target), anything else is the one
+/// target.
+fn upstream_of(target: &str) -> relay::proxy_serve::Upstream {
+    use relay::proxy_serve::{ProxyKind, ProxyServe, Upstream};
+    let kind = match target.to_ascii_lowercase().as_str() {
+        "socks5" | "socks" => ProxyKind::Socks5,
+        "http-proxy" | "http proxy" | "proxy" => ProxyKind::Http,
+        _ => return Upstream::Fixed(target.to_string()),
+    };
+    Upstream::Proxy(ProxyServe {
+        kind,
+        auth: None,
+        allow: Vec::new(),
+    })
 }
