@@ -630,6 +630,9 @@ pub struct UdpServeArgs {
     /// each, both ways).
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+    /// `--join`, `--multicast-if`, `--ttl`, `--no-multicast-loop`, `--broadcast`.
+    #[command(flatten)]
+    pub group: super::udp_group::UdpGroupArgs,
 }
 
 /// The arguments of `netplay udp send`.
@@ -664,6 +667,9 @@ pub struct UdpSendArgs {
     /// Wireshark.
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+    /// `--join`, `--multicast-if`, `--ttl`, `--no-multicast-loop`, `--broadcast`.
+    #[command(flatten)]
+    pub group: super::udp_group::UdpGroupArgs,
 }
 
 /// The arguments of `netplay pcap`.

@@ -16,6 +16,7 @@ mod server_fields;
 pub mod stdin_queue;
 pub mod tcp;
 pub mod udp;
+pub mod udp_group;
 pub mod ws;
 
 use std::process::ExitCode;

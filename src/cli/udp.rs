@@ -9,6 +9,7 @@ use super::event_log::{self, Dump, EventLog, Next, Piece};
 use super::output::{Output, Value};
 use super::{Exit, UdpServeMode};
 use crate::narrate::Kind;
+use crate::net::udp::UdpOptions;
 use crate::net::udp::{self, Bind, Blocked, UdpEvent, UdpMode};
 use crate::net::Event;
 use crate::shutdown::Shutdown;
@@ -24,7 +25,7 @@ pub async fn serve(
     mode: UdpServeMode,
     rules: Option<std::sync::Arc<crate::net::behaviour::rules::Rules>>,
     (out, dump, pcap): (Output, Option<Dump>, Option<&std::path::Path>),
-    no_reply_to: &[String],
+    (no_reply_to, options): (&[String], UdpOptions),
     stop: Shutdown,
 ) -> ExitCode {
     let mode = match mode {
@@ -56,7 +57,8 @@ pub async fn serve(
         }
     };
     let log = EventLog::new(out, dump);
-    let socket = udp::open(&engine, Bind::Address(addr.to_string()), mode, None);
+    let bind = Bind::Address(addr.to_string());
+    let socket = udp::open_with(&engine, bind, (mode, None), options);
     // The socket writes the capture itself: every datagram whole, whatever
     // the lines show.
     let end = capture.map(|(capture, end)| {
@@ -106,6 +108,7 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Next {
         UdpEvent::BindFailed { reason } => {
             return Next::Fail(crate::narrate::udp::cannot_bind(&reason))
         }
+        UdpEvent::Note { text } => log.event("socket", Kind::Info, &text, Vec::new),
         UdpEvent::Received { from, data, note } => {
             let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
             let head = [
@@ -201,11 +204,11 @@ pub async fn send(
     addr: &str,
     messages: &[Vec<u8>],
     wait_ms: u64,
-    (out, pcap): (Output, Option<&std::path::Path>),
+    (out, pcap, options): (Output, Option<&std::path::Path>, &UdpOptions),
     mut stop: Shutdown,
 ) -> ExitCode {
     let (engine, events) = super::headless_engine(true);
-    let (socket, end) = match sending_socket(&engine, addr, pcap) {
+    let (socket, end) = match sending_socket(&engine, addr, (pcap, options)) {
         Ok(opened) => opened,
         Err(reason) => {
             out.error(&reason);
@@ -256,6 +259,7 @@ async fn send_each(
                 }
             };
             match event {
+                UdpEvent::Note { text } => out.event_to_stderr("socket", Kind::Info, &text, &[]),
                 UdpEvent::Bound {
                     local, connected, ..
                 } => out.event_to_stderr(
@@ -324,11 +328,11 @@ pub async fn send_timed(
     schedule: crate::net::timed::Repeat,
     each: bool,
     wait_ms: u64,
-    (out, pcap): (Output, Option<&std::path::Path>),
+    (out, pcap, options): (Output, Option<&std::path::Path>, &UdpOptions),
     stop: Shutdown,
 ) -> ExitCode {
     let (engine, events) = super::headless_engine(true);
-    let (socket, end) = match sending_socket(&engine, addr, pcap) {
+    let (socket, end) = match sending_socket(&engine, addr, (pcap, options)) {
         Ok(opened) => opened,
         Err(reason) => {
             out.error(&reason);
@@ -451,15 +455,15 @@ fn summary(sent: u64, replies: u64, not_sent: u64, failed: bool, out: Output) ->
 fn sending_socket(
     engine: &crate::net::Engine,
     addr: &str,
-    pcap: Option<&std::path::Path>,
+    (pcap, options): (Option<&std::path::Path>, &UdpOptions),
 ) -> Result<(udp::UdpHandle, Option<CaptureEnd>), String> {
     let comment = "Written live by netplay udp send: one packet per datagram.";
     let capture = super::pcap::start_live(engine, pcap, comment)?;
-    let socket = udp::open(
+    let socket = udp::open_with(
         engine,
         Bind::EphemeralFor(addr.to_string()),
-        UdpMode::Silent,
-        None,
+        (UdpMode::Silent, None),
+        options.clone(),
     );
     let end = capture.map(|(capture, end)| {
         socket.set_capture(Some(capture));
@@ -480,13 +484,21 @@ impl super::UdpServeArgs {
             dump,
             no_reply_to,
             pcap,
+            group,
         } = self;
         let rules = match super::rules_or_reasons(rules.as_deref(), &out) {
             Ok(rules) => rules,
             Err(code) => return code,
         };
         let how = (out, dump, pcap.as_deref());
-        serve(&addr, mode, rules, how, &no_reply_to, stop).await
+        let options = match group.options() {
+            Ok(options) => options,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+        };
+        serve(&addr, mode, rules, how, (&no_reply_to, options), stop).await
     }
 }
 
@@ -538,7 +550,15 @@ impl super::UdpSendArgs {
             jitter,
             count,
             pcap,
+            group,
         } = self;
+        let options = match group.options() {
+            Ok(options) => options,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+        };
         let file = match file
             .map(|path| {
                 crate::files::pieces(&path, lines, 1 << 30).map_err(|reason| (path, reason))
@@ -587,7 +607,7 @@ impl super::UdpSendArgs {
                     every(ms),
                     true,
                     wait,
-                    (out, pcap.as_deref()),
+                    (out, pcap.as_deref(), &options),
                     stop,
                 )
                 .await
@@ -600,7 +620,7 @@ impl super::UdpSendArgs {
                     back_to_back(total),
                     false,
                     wait,
-                    (out, pcap.as_deref()),
+                    (out, pcap.as_deref(), &options),
                     stop,
                 )
                 .await
@@ -612,12 +632,21 @@ impl super::UdpSendArgs {
                     every(ms),
                     true,
                     wait,
-                    (out, pcap.as_deref()),
+                    (out, pcap.as_deref(), &options),
                     stop,
                 )
                 .await
             }
-            (None, None) => send(&addr, &messages, wait, (out, pcap.as_deref()), stop).await,
+            (None, None) => {
+                send(
+                    &addr,
+                    &messages,
+                    wait,
+                    (out, pcap.as_deref(), &options),
+                    stop,
+                )
+                .await
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ mod har;
 mod limits;
 mod llhttp;
 mod log;
+mod multicast;
 mod names;
 mod pcap;
 mod pcap_edges;

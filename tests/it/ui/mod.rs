@@ -12,6 +12,7 @@ mod sizes;
 mod state;
 mod timed;
 mod transcript;
+mod udp_group;
 mod udp_no_reply;
 mod udp_self;
 mod views;

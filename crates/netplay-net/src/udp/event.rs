@@ -20,6 +20,12 @@ pub enum UdpEvent {
         /// Live counters.
         stats: Arc<UdpStats>,
     },
+    /// What was asked of the socket besides its address (a group joined,
+    /// `SO_BROADCAST`, the multicast TTL…), in words.
+    Note {
+        /// The line.
+        text: String,
+    },
     /// Could not bind; the task has ended.
     BindFailed {
         /// One-line reason.

@@ -40,11 +40,13 @@ const RESOLVE_LIMIT: Duration = Duration::from_secs(5);
 
 mod arrival;
 mod event;
+pub mod group;
 pub mod mode;
 pub mod stats;
 mod timed_sends;
 
 pub use event::UdpEvent;
+pub use group::UdpOptions;
 pub use mode::UdpMode;
 pub use stats::{UdpSnapshot, UdpStats};
 
@@ -157,6 +159,17 @@ pub enum Bind {
 /// Opens a socket and returns its handle at once; the outcome arrives as
 /// [`UdpEvent::Bound`] or [`UdpEvent::BindFailed`].
 pub fn open(engine: &Engine, bind: Bind, mode: UdpMode, lossy: Option<LossyConfig>) -> UdpHandle {
+    open_with(engine, bind, (mode, lossy), UdpOptions::default())
+}
+
+/// [`open`] with multicast groups to join, multicast settings and
+/// `SO_BROADCAST` ([`UdpOptions`]); each is said as [`UdpEvent::Note`].
+pub fn open_with(
+    engine: &Engine,
+    bind: Bind,
+    (mode, lossy): (UdpMode, Option<LossyConfig>),
+    options: UdpOptions,
+) -> UdpHandle {
     let id = SocketId(engine.next_id());
     let (commands, command_rx) = mpsc::unbounded_channel();
     let (stop_tx, stop) = StopFlag::new();
@@ -176,6 +189,7 @@ pub fn open(engine: &Engine, bind: Bind, mode: UdpMode, lossy: Option<LossyConfi
         burst: None,
         next_burst: 1,
         capture: None,
+        options,
     };
     engine.spawn(task.run(bind, command_rx, stop));
     UdpHandle {
@@ -213,6 +227,8 @@ struct Task {
     held_bytes: usize,
     /// Every datagram read or sent goes here too, when set.
     capture: Option<crate::pcap::Capture>,
+    /// Groups, multicast settings, `SO_BROADCAST`.
+    options: UdpOptions,
 }
 
 /// A datagram held back by the lossy switch.
@@ -254,6 +270,10 @@ impl Task {
                 return;
             }
         };
+        let said = match self.options.apply(&socket) {
+            Ok(said) => said,
+            Err(reason) => return self.emit(UdpEvent::BindFailed { reason }).await,
+        };
         self.local = Some(local);
         self.emit(UdpEvent::Bound {
             local,
@@ -261,6 +281,9 @@ impl Task {
             stats: Arc::clone(&self.stats),
         })
         .await;
+        for text in said {
+            self.emit(UdpEvent::Note { text }).await;
+        }
         let (delayed_tx, mut delayed_rx) = mpsc::unbounded_channel::<Delayed>();
         let mut buffer = vec![0u8; 65_536];
         // At most this many waiting datagrams after one read before the
@@ -310,7 +333,32 @@ impl Task {
 
     async fn open(&mut self, bind: &Bind) -> Result<UdpSocket, String> {
         match bind {
-            Bind::Address(text) => bind_first(text, RESOLVE_LIMIT, UdpSocket::bind).await,
+            Bind::Address(text) => {
+                // `239.1.2.3:9000@127.0.0.1`: the group's port, joined.
+                let (address, iface) = match text.rsplit_once('@') {
+                    Some((address, iface)) => (address, Some(iface)),
+                    None => (text.as_str(), None),
+                };
+                let group = address
+                    .parse::<SocketAddr>()
+                    .ok()
+                    .filter(|a| a.ip().is_multicast());
+                if let Some(group) = group {
+                    let spec = match iface {
+                        Some(iface) => format!("{}@{iface}", group.ip()),
+                        None => group.ip().to_string(),
+                    };
+                    self.options.join.push(group::Group::parse(&spec)?);
+                    let any = SocketAddr::new(unspecified_for(group).ip(), group.port());
+                    return group::bind_shared(any).map_err(|err| bind_error(&err, any));
+                }
+                if self.options.shares_port() {
+                    let addr = resolve(text, RESOLVE_LIMIT).await?;
+                    let addr = *addr.first().ok_or("no address")?;
+                    return group::bind_shared(addr).map_err(|err| bind_error(&err, addr));
+                }
+                bind_first(text, RESOLVE_LIMIT, UdpSocket::bind).await
+            }
             Bind::EphemeralFor(target) => {
                 let remote = resolve(target, RESOLVE_LIMIT)
                     .await?
@@ -321,11 +369,21 @@ impl Task {
                 let socket = UdpSocket::bind(any)
                     .await
                     .map_err(|err| bind_error(&err, any))?;
-                socket.connect(remote).await.map_err(|err| {
-                    format!(
+                // A group or a broadcast address is not one peer: replies
+                // come from each member's own address, so no connect.
+                let kind = group::destination_kind(remote);
+                if kind.is_some() || self.options.broadcast {
+                    self.options.broadcast |= kind == Some("broadcast");
+                    return Ok(socket);
+                }
+                socket.connect(remote).await.map_err(|err| match err.kind() {
+                    std::io::ErrorKind::PermissionDenied => format!(
+                        "{remote} looks like a broadcast address: sending there needs SO_BROADCAST (--broadcast, EACCES without it)"
+                    ),
+                    _ => format!(
                         "cannot connect the UDP socket to {remote}: {}",
                         os_reason(&err)
-                    )
+                    ),
                 })?;
                 self.connected = Some(remote);
                 Ok(socket)
@@ -562,6 +620,9 @@ fn send_error(err: &std::io::Error, to: SocketAddr) -> String {
         _ if err.raw_os_error() == Some(90) => {
             format!("datagram too large for {to} (EMSGSIZE)")
         }
+        std::io::ErrorKind::PermissionDenied => format!(
+            "sending to {to} was refused (EACCES): a broadcast address needs SO_BROADCAST (--broadcast)"
+        ),
         _ => format!("sending to {to} failed: {}", os_reason(err)),
     }
 }

@@ -23,6 +23,7 @@ impl UdpTab {
                 self.status = Status::new(Kind::Good, short);
                 self.log.push(Kind::Good, long);
             }
+            UdpEvent::Note { text } => self.log.push(Kind::Info, text),
             UdpEvent::BindFailed { reason } => {
                 self.socket = None;
                 self.capture.stop();
@@ -43,7 +44,12 @@ impl UdpTab {
                 };
                 self.record(Direction::In, from, data, note)
             }
-            UdpEvent::Sent { to, data } => self.record(Direction::Out, to, data, None),
+            UdpEvent::Sent { to, data } => {
+                // To a group or a broadcast address: every member gets it.
+                let note = crate::net::udp::group::destination_kind(to)
+                    .map(|kind| format!("to a {kind} address: every member gets it"));
+                self.record(Direction::Out, to, data, note);
+            }
             // Two rows, as they happened: the table shows each datagram.
             UdpEvent::Echoed { peer, data } => {
                 self.record(Direction::In, peer, data.clone(), None);

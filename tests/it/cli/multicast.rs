@@ -1,0 +1,122 @@
+//! UDP multicast and broadcast on loopback: two members of one group on
+//! one port (each its own netplay), a sender that hears both; a broadcast
+//! refused without SO_BROADCAST and answered with it. Every datagram stays
+//! on loopback (the group is joined on 127.0.0.1, TTL 1).
+
+use crate::common;
+
+use common::cli::*;
+
+/// A group address of this test run's own (parallel runs do not meet).
+fn group() -> String {
+    let pid = std::process::id();
+    format!("239.255.{}.{}", (pid >> 8) & 0xff, pid & 0xff)
+}
+
+#[test]
+fn two_members_of_a_group_both_hear_one_datagram() {
+    let group = group();
+    let greet = Server::start(&[
+        "udp",
+        "serve",
+        &format!("{group}:0@127.0.0.1"),
+        "--mode",
+        "greet",
+    ]);
+    let line = greet.line_with("Bind UDP on 0.0.0.0:");
+    let port: u16 = line
+        .split("0.0.0.0:")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .expect("the port");
+    greet.line_with(&format!("Joined multicast group {group} on 127.0.0.1"));
+    // The second member shares the port (SO_REUSEADDR), by --join.
+    let echo = Server::start(&[
+        "udp",
+        "serve",
+        &format!("0.0.0.0:{port}"),
+        "--join",
+        &format!("{group}@127.0.0.1"),
+        "--mode",
+        "echo",
+    ]);
+    echo.line_with("Joined multicast group");
+    let output = netplay(&[
+        "udp",
+        "send",
+        &format!("{group}:{port}"),
+        "Michael",
+        "--multicast-if",
+        "127.0.0.1",
+        "--ttl",
+        "1",
+        "--wait",
+        "2000",
+    ])
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("Hello, Michael!"),
+        "the greet member: {stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.ends_with(": Michael")),
+        "the echo member: {stdout}"
+    );
+    assert!(stderr.contains("Multicast TTL 1"), "{stderr}");
+    greet.line_with("Received from 127.0.0.1:");
+    echo.line_with("Echoed 7 B back to 127.0.0.1:");
+}
+
+#[test]
+fn broadcast_needs_so_broadcast_and_then_is_answered() {
+    let echo = Server::start(&["udp", "serve", "0.0.0.0:0", "--mode", "echo"]);
+    let line = echo.line_with("Bind UDP on 0.0.0.0:");
+    let port = line
+        .split("0.0.0.0:")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .expect("the port")
+        .to_string();
+    let target = format!("127.255.255.255:{port}");
+    let refused = netplay(&["udp", "send", &target, "hello"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        stderr.contains("needs SO_BROADCAST (--broadcast"),
+        "{stderr}"
+    );
+    let output = netplay(&[
+        "udp",
+        "send",
+        &target,
+        "hello",
+        "--broadcast",
+        "--wait",
+        "2000",
+    ])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains(": hello"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("SO_BROADCAST on"), "{stderr}");
+}
+
+#[test]
+fn a_group_that_is_not_one_is_refused() {
+    let output = netplay(&["udp", "serve", "127.0.0.1:0", "--join", "10.1.2.3"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a multicast address"));
+}
