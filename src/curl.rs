@@ -25,6 +25,14 @@ pub struct CurlRequest {
     pub insecure: bool,
     /// `--cacert FILE`.
     pub cacert: Option<String>,
+    /// `-x/--proxy URL`.
+    pub proxy: Option<String>,
+    /// `--noproxy LIST`.
+    pub noproxy: Option<String>,
+    /// `--resolve HOST:PORT:ADDR` (each).
+    pub resolve: Vec<String>,
+    /// `--connect-to H1:P1:H2:P2` (each).
+    pub connect_to: Vec<String>,
     /// What was given and not acted on, as typed (`--compressed`, `-L`).
     pub ignored: Vec<String>,
 }
@@ -39,8 +47,6 @@ const IGNORED_WITH_VALUE: &[&str] = &[
     "-m",
     "--max-time",
     "--connect-timeout",
-    "-x",
-    "--proxy",
     "-r",
     "--range",
     "-F",
@@ -49,7 +55,6 @@ const IGNORED_WITH_VALUE: &[&str] = &[
     "--upload-file",
     "-c",
     "--cookie-jar",
-    "--resolve",
     "--retry",
     "--limit-rate",
     "-E",
@@ -151,6 +156,10 @@ pub fn parse(command: &str) -> Result<CurlRequest, String> {
             }
             "-k" | "--insecure" => request.insecure = true,
             "--cacert" => request.cacert = Some(arg(&mut words)?),
+            "-x" | "--proxy" => request.proxy = Some(arg(&mut words)?),
+            "--noproxy" => request.noproxy = Some(arg(&mut words)?),
+            "--resolve" => request.resolve.push(arg(&mut words)?),
+            "--connect-to" => request.connect_to.push(arg(&mut words)?),
             "--url" => request.url = arg(&mut words)?,
             other if IGNORED_WITH_VALUE.contains(&other) => {
                 let given = arg(&mut words)?;

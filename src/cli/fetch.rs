@@ -153,6 +153,19 @@ fn with_curl(mut args: FetchArgs) -> Result<(FetchArgs, Vec<String>), String> {
     if args.cacert.is_none() {
         args.cacert = curl.cacert.map(PathBuf::from);
     }
+    let names = &mut args.names;
+    if names.proxy.is_none() {
+        names.proxy = curl.proxy;
+    }
+    if names.noproxy.is_none() {
+        names.noproxy = curl.noproxy;
+    }
+    let mut resolve = curl.resolve;
+    resolve.append(&mut names.resolve);
+    names.resolve = resolve;
+    let mut connect_to = curl.connect_to;
+    connect_to.append(&mut names.connect_to);
+    names.connect_to = connect_to;
     Ok((args, curl.ignored))
 }
 

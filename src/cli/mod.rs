@@ -15,7 +15,9 @@ pub mod replay;
 mod server_fields;
 pub mod stdin_queue;
 pub mod tcp;
+mod tcp_connect;
 pub mod udp;
+mod udp_args;
 pub mod udp_group;
 pub mod ws;
 

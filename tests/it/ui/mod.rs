@@ -2,6 +2,7 @@
 
 mod files;
 mod help;
+mod http_reach;
 mod http_tab;
 mod keys_page;
 mod learning;

@@ -49,6 +49,25 @@ impl HttpTab {
         if let Some(ca) = &request.cacert {
             self.ca_file.set_text(ca);
         }
+        // -x, --noproxy, --resolve, --connect-to: how the next requests
+        // reach their server, until another curl command says otherwise.
+        let names = crate::cli::names::NameArgs {
+            resolve: request.resolve.clone(),
+            connect_to: request.connect_to.clone(),
+            proxy: request.proxy.clone(),
+            noproxy: request.noproxy.clone(),
+        };
+        let reach = names.overrides().and_then(|overrides| {
+            let proxy = names.proxy(url.scheme(), url.host_str().unwrap_or_default())?;
+            Ok((overrides, proxy))
+        });
+        match reach {
+            Ok(reach) => self.reach = reach,
+            Err(reason) => {
+                self.status = Status::new(Kind::Error, format!("Not taken: {reason}"));
+                return;
+            }
+        }
         let mut words = format!(
             "From curl: {} {} · {} · {} B body",
             crate::text::sanitize_str(&request.method),
@@ -56,6 +75,12 @@ impl HttpTab {
             crate::format::plural(request.headers.len() as u64, "header"),
             body.len()
         );
+        if let Some(proxy) = &self.reach.1 {
+            words.push_str(&format!(" · via {}", proxy.shown()));
+        }
+        if !self.reach.0.is_empty() {
+            words.push_str(" · names overridden (--resolve/--connect-to)");
+        }
         if request.ignored.is_empty() {
             words.push_str(". Enter sends it.");
             self.status = Status::new(Kind::Good, words);

@@ -156,6 +156,11 @@ pub struct HttpTab {
     pub focus: Focus,
     /// Each next exchange to its own pcapng file while armed (Alt+K).
     capture: crate::ui::widgets::capture::CaptureEach,
+    /// Name overrides and the proxy, from the last curl command taken.
+    reach: (
+        std::sync::Arc<crate::net::names::Overrides>,
+        Option<std::sync::Arc<crate::net::proxy::Proxy>>,
+    ),
     url: InputField,
     method: usize,
     editor: TextArea<'static>,
@@ -201,6 +206,7 @@ impl HttpTab {
                 "netplay-http",
                 crate::net::SaveFor::HttpCapture,
             ),
+            reach: Default::default(),
             url: InputField::new(url, "http://127.0.0.1:9999/ or https://host/path?query"),
             method: 0,
             editor: TextArea::default(),
@@ -407,8 +413,8 @@ impl HttpTab {
             timeout: self.timeout,
             body: http::BodyTarget::Spool,
             capture: self.capture_plan(engine),
-            names: Default::default(),
-            proxy: None,
+            names: std::sync::Arc::clone(&self.reach.0),
+            proxy: self.reach.1.clone(),
         };
         let handle = http::fetch(engine, request);
         self.last = Some(handle.id());

@@ -1,0 +1,81 @@
+//! `netplay tcp connect`'s arguments checked and turned into a
+//! [`super::tcp::ConnectHow`].
+
+use std::process::ExitCode;
+
+use super::output::Output;
+use super::tcp::{connect, ConnectHow};
+use super::Exit;
+use crate::shutdown::Shutdown;
+
+impl super::TcpConnectArgs {
+    /// Checks the arguments and connects.
+    pub async fn run(self, out: Output, stop: Shutdown) -> ExitCode {
+        let super::TcpConnectArgs {
+            addr,
+            eol,
+            raw,
+            timeout,
+            tls,
+            tcp_info,
+            reconnect,
+            record,
+            pcap,
+            send,
+            repeat,
+            jitter,
+            count,
+            names,
+        } = self;
+        let host = crate::net::resolve::split_host_port(&addr).map(|typed| typed.host);
+        let reach = names.overrides().and_then(|overrides| {
+            let proxy = names.proxy("tcp", host.as_deref().unwrap_or_default())?;
+            Ok((overrides, proxy))
+        });
+        let (names, proxy) = match reach {
+            Ok(reach) => reach,
+            Err(reason) => {
+                out.error(&reason);
+                return Exit::Usage.into();
+            }
+        };
+        let send = match send.as_deref().map(crate::text::parse_escapes).transpose() {
+            Ok(bytes) => bytes.map(|bytes| {
+                let schedule = match repeat {
+                    Some(every) => crate::net::timed::Repeat::new(
+                        std::time::Duration::from_millis(every.max(1)),
+                        std::time::Duration::from_millis(jitter),
+                        count,
+                        std::process::id().into(),
+                    ),
+                    None => crate::net::timed::Repeat::new(
+                        std::time::Duration::ZERO,
+                        std::time::Duration::ZERO,
+                        Some(1),
+                        0,
+                    ),
+                };
+                (bytes, schedule)
+            }),
+            Err(reason) => {
+                out.error(&format!("--send: {reason}"));
+                return Exit::Usage.into();
+            }
+        };
+        let how = ConnectHow {
+            eol,
+            raw,
+            timeout,
+            tls: tls.options(),
+            tcp_info,
+            reconnect,
+            record,
+            pcap,
+            capture: None,
+            send,
+            names,
+            proxy,
+        };
+        connect(&addr, how, out, stop).await
+    }
+}

@@ -1,0 +1,37 @@
+//! The HTTP tab through a proxy: a curl command with `-x` (pasted into the
+//! URL field) sets how the next requests reach their server; the
+//! addresses view shows the proxy's handshake and the four names.
+
+use crate::common;
+
+use common::ui::*;
+use crossterm::event::KeyCode;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_curl_command_with_a_proxy_sends_through_it() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    for _ in 0..4 {
+        app.on_key(key(F5)); // greet → … → http
+    }
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    let port = port_after(&text, "Listening on 127.0.0.1:");
+    let (proxy, seen) = common::proxies::socks5(None);
+
+    app.on_key(alt('1'));
+    app.on_paste(&format!(
+        "curl -x socks5h://{proxy} http://web.test:{port}/proxied"
+    ));
+    let text = show(&mut app);
+    assert!(text.contains(&format!("via socks5h://{proxy}")), "{text}");
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "HTTP/1.1 200 OK\\r\\n").await;
+    app.on_key(key(F2));
+    app.on_key(key(F2));
+    let text = show(&mut app);
+    assert!(text.contains("the proxy resolves the name"), "{text}");
+    assert!(text.contains("Host     web.test:"), "{text}");
+    assert_eq!(seen.lock().unwrap()[0], format!("name:web.test:{port}"));
+}
