@@ -375,7 +375,12 @@ impl RelayTab {
                 if let (Some(to), Some(handle)) = (self.recording.plan(), &self.handle) {
                     let _ = handle.record(Some(to));
                 }
-                self.running_target = target;
+                self.running_target = match upstream_of(&target) {
+                    relay::proxy_serve::Upstream::Fixed(target) => target,
+                    relay::proxy_serve::Upstream::Proxy(_) => {
+                        format!("each client's target ({target} proxy)")
+                    }
+                };
                 self.phase = Phase::Starting;
             }
             Phase::Starting | Phase::Relaying(_) => {
