@@ -56,18 +56,20 @@ impl NameArgs {
     /// `host`: `--proxy`, else the environment's, unless `--noproxy` or
     /// `NO_PROXY` exempts the host.
     pub fn proxy(&self, scheme: &str, host: &str) -> Result<Option<Arc<Proxy>>, String> {
-        let exempt = |list: &str| crate::net::proxy::bypassed(host, list);
-        let url = match &self.proxy {
+        let (url, from) = match &self.proxy {
             Some(url) if url.is_empty() => return Ok(None),
-            Some(_) if self.noproxy.as_deref().is_some_and(exempt) => return Ok(None),
-            Some(url) => url.clone(),
+            Some(url) => (url.clone(), "--proxy"),
             None => match crate::net::proxy::from_env(scheme, host, self.noproxy.as_deref()) {
-                Some(url) => url,
+                Some(url) => (url, "the environment's proxy"),
                 None => return Ok(None),
             },
         };
+        // NO_PROXY (or --noproxy) exempts a host from -x too, as in curl.
+        if crate::net::proxy::exempt(host, self.noproxy.as_deref()) {
+            return Ok(None);
+        }
         Proxy::parse(&url)
             .map(|proxy| Some(Arc::new(proxy)))
-            .map_err(|reason| format!("--proxy {reason}"))
+            .map_err(|reason| format!("{from}: {reason}"))
     }
 }

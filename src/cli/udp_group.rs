@@ -19,8 +19,8 @@ pub struct UdpGroupArgs {
     /// The interface multicast is sent out of (its IPv4 address).
     #[arg(long, value_name = "ADDRESS")]
     pub multicast_if: Option<std::net::Ipv4Addr>,
-    /// Hops a multicast datagram may take (1: this network only).
-    #[arg(long, value_name = "N")]
+    /// Hops a multicast datagram may take, 0–255 (1: this network only).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=255))]
     pub ttl: Option<u32>,
     /// Our own multicast does not come back to this host's members.
     #[arg(long)]

@@ -26,7 +26,8 @@ struct ConnectTo {
     to_port: Option<u16>,
 }
 
-/// Every override given, in order (the first that matches wins, as curl).
+/// Every override given, in order (`--connect-to`: the first that matches
+/// wins; `--resolve`: the name's own entry, the latest, as curl).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Overrides {
     resolve: Vec<Resolve>,
@@ -184,11 +185,18 @@ impl Overrides {
                 bracketed_port(&to_host, to_port)
             ));
         }
+        // As curl: an entry for the name beats a `*` one, and a later
+        // entry for the same name and port replaces an earlier one.
         let target = to_host.to_ascii_lowercase();
-        let pinned = self
-            .resolve
-            .iter()
-            .find(|entry| entry.port == to_port && entry.host.as_ref().is_none_or(|h| *h == target))
+        let for_port = || {
+            self.resolve
+                .iter()
+                .rev()
+                .filter(|entry| entry.port == to_port)
+        };
+        let pinned = for_port()
+            .find(|entry| entry.host.as_deref() == Some(target.as_str()))
+            .or_else(|| for_port().find(|entry| entry.host.is_none()))
             .map(|entry| {
                 entry
                     .addrs
@@ -275,6 +283,13 @@ mod tests {
         assert_eq!(names.route("other.test", 443).pinned, None);
         names.add_resolve("*:80:10.0.0.1").unwrap();
         assert!(names.route("any.test", 80).pinned.is_some());
+        // The name's own entry beats `*`; the later of two wins.
+        names.add_resolve("foo.test:80:127.0.0.1").unwrap();
+        names.add_resolve("foo.test:80:127.0.0.2").unwrap();
+        assert_eq!(
+            names.route("foo.test", 80).pinned,
+            Some(vec!["127.0.0.2:80".parse().unwrap()])
+        );
     }
 
     #[test]

@@ -120,3 +120,20 @@ fn a_group_that_is_not_one_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a multicast address"));
 }
+
+#[test]
+fn joining_from_a_unicast_bind_is_warned() {
+    let group = group();
+    let server = Server::start(&[
+        "udp",
+        "serve",
+        "127.0.0.1:0",
+        "--join",
+        &format!("{group}@127.0.0.1"),
+    ]);
+    server.line_with("gets no datagrams sent to a group; bind 0.0.0.0:");
+    let output = netplay(&["udp", "send", &format!("{group}:9"), "x", "--ttl", "256"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "a TTL over 255 is refused");
+}

@@ -272,4 +272,24 @@ fn tcp_connect_and_ws_take_the_proxy_and_the_environment() {
         .output()
         .unwrap();
     assert!(!output.status.success(), "the environment's proxy is used");
+    // NO_PROXY exempts a host from -x too, as curl does.
+    let output = netplay(&["fetch", &url, "-x", "socks5://127.0.0.1:1"])
+        .env("NO_PROXY", "127.0.0.1")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // A bad proxy URL is said without its password.
+    let output = netplay(&["fetch", &url, "-x", "https://me:s3cret@127.0.0.1:1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        !stderr.contains("s3cret") && stderr.contains("me:***@"),
+        "{stderr}"
+    );
 }

@@ -118,3 +118,111 @@ fn curl_through_the_http_proxy_relay_connect_and_absolute_form() {
     assert_eq!(code, "403");
     relay.line_with("not in --allow: refused");
 }
+
+/// A plain-HTTP origin for these tests: records each request head, answers
+/// and closes (as a server told `Connection: close` does).
+fn recording_origin() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = std::sync::Arc::clone(&heads);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            record.lock().unwrap().push(head);
+            let mut stream = stream;
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+    });
+    (addr, heads)
+}
+
+/// Two requests, two servers, one curl on keep-alive: each server gets its
+/// own request in origin form, without the proxy's credentials, and told
+/// to close after it (so the next request is read afresh).
+#[test]
+fn absolute_form_requests_never_carry_the_proxy_credentials_onward() {
+    if !curl() {
+        return;
+    }
+    let (first, first_heads) = recording_origin();
+    let (second, second_heads) = recording_origin();
+    let relay = Server::start(&[
+        "relay",
+        "127.0.0.1:0",
+        "--http-proxy",
+        "--proxy-user",
+        "u:p",
+    ]);
+    let proxy = format!("http://u:p@{}", relay.address("Relaying "));
+    let output = Command::new("curl")
+        .args(["-s", "--max-time", "10", "-x", &proxy])
+        .arg(format!("http://{first}/a"))
+        .arg(format!("http://{second}/b"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "okok");
+    for (heads, path) in [(&first_heads, "/a"), (&second_heads, "/b")] {
+        let heads = heads.lock().unwrap();
+        assert_eq!(heads.len(), 1, "{heads:?}");
+        assert!(
+            heads[0].starts_with(&format!("GET {path} HTTP/1.1\r\n")),
+            "{heads:?}"
+        );
+        assert!(
+            !heads[0].to_ascii_lowercase().contains("proxy-"),
+            "{heads:?}"
+        );
+        assert!(heads[0].contains("Connection: close\r\n"), "{heads:?}");
+    }
+}
+
+/// A SOCKS5 client naming the relay itself (0.0.0.0, or a v4-mapped
+/// address) is refused; so is a name that is not one.
+#[test]
+fn the_relay_refuses_itself_and_names_that_are_not_names() {
+    use std::io::{Read, Write};
+    let relay = Server::start(&["relay", "127.0.0.1:0", "--socks5"]);
+    let addr = relay.address("Relaying ");
+    let ask = |atyp: u8, host: &[u8]| {
+        let mut client = std::net::TcpStream::connect(addr).unwrap();
+        client.set_read_timeout(Some(common::WAIT)).unwrap();
+        client.write_all(&[5, 1, 0]).unwrap();
+        let mut chosen = [0u8; 2];
+        client.read_exact(&mut chosen).unwrap();
+        let mut request = vec![5, 1, 0, atyp];
+        if atyp == 3 {
+            request.push(host.len() as u8);
+        }
+        request.extend_from_slice(host);
+        request.extend_from_slice(&addr.port().to_be_bytes());
+        client.write_all(&request).unwrap();
+        let mut reply = [0u8; 10];
+        client
+            .read_exact(&mut reply)
+            .map(|()| reply[1])
+            .unwrap_or(0xff)
+    };
+    assert_ne!(ask(1, &[0, 0, 0, 0]), 0, "0.0.0.0 is this relay");
+    let mut mapped = [0u8; 16];
+    mapped[10] = 0xff;
+    mapped[11] = 0xff;
+    mapped[12..].copy_from_slice(&[127, 0, 0, 1]);
+    assert_ne!(ask(4, &mapped), 0, "::ffff:127.0.0.1 is this relay");
+    assert_ne!(ask(3, b"\x1b]0;pwn\x07evil.test"), 0, "not a name");
+    relay.line_with("would relay to itself");
+    relay.line_with("not a host name");
+}

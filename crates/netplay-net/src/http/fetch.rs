@@ -302,7 +302,10 @@ impl Fetch {
         let route = request.names.route(&host, port);
         let proxy = request.proxy.as_deref();
         let addrs = match (proxy, &route.pinned) {
-            (Some(proxy), _) => resolve(&proxy.authority(), request.timeout).await?,
+            (Some(proxy), _) => match request.names.route(&proxy.host, proxy.port).pinned {
+                Some(addrs) => addrs,
+                None => resolve(&proxy.authority(), request.timeout).await?,
+            },
             (None, Some(addrs)) => addrs.clone(),
             (None, None) if route.connect_to.is_some() => {
                 resolve(&route.authority(), request.timeout).await?
@@ -400,7 +403,7 @@ impl Fetch {
             .await
             .map_err(|err| format!("sending the request failed: {}", stream_error(&err)))?;
         self.emit(HttpEvent::RequestSent(Payload::first(
-            &wire,
+            &super::proxied::shown(&wire),
             super::REQUEST_PREVIEW,
         )))
         .await;

@@ -28,15 +28,41 @@ pub(super) async fn through<'a>(
         )];
         return Ok((Cow::Owned(wire), said));
     }
-    // --resolve gave the target's address: the proxy is told it.
+    // A proxy that resolves names gets the name (as curl); one that takes
+    // addresses gets --resolve's, when given.
     let host = match route.pinned.as_ref().and_then(|addrs| addrs.first()) {
-        Some(addr) => addr.ip().to_string(),
-        None => route.host.clone(),
+        Some(addr) if !proxy.resolves_names() => addr.ip().to_string(),
+        _ => route.host.clone(),
     };
     let said = proxy
         .open(stream, (&host, route.port), request.timeout)
         .await?;
     Ok((Cow::Borrowed(&request.wire[..]), said))
+}
+
+/// `wire` as shown: a `Proxy-Authorization` value replaced by `***`
+/// (the bytes sent keep it).
+pub(super) fn shown(wire: &[u8]) -> Cow<'_, [u8]> {
+    const NAME: &[u8] = b"proxy-authorization:";
+    let head_end = wire
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(wire.len());
+    let Some(start) = wire[..head_end]
+        .windows(NAME.len() + 2)
+        .position(|w| w[0] == b'\n' && w[1..=NAME.len()].eq_ignore_ascii_case(NAME))
+    else {
+        return Cow::Borrowed(wire);
+    };
+    let value = start + 1 + NAME.len();
+    let end = wire[value..]
+        .iter()
+        .position(|b| *b == b'\r' || *b == b'\n')
+        .map_or(wire.len(), |at| value + at);
+    let mut out = wire[..value].to_vec();
+    out.extend_from_slice(b" Basic ***");
+    out.extend_from_slice(&wire[end..]);
+    Cow::Owned(out)
 }
 
 /// `wire` with its request target in absolute form (an origin-form target
@@ -91,6 +117,11 @@ mod tests {
         assert_eq!(
             absolute_form(wire, &url, Some("Basic eDp5".into())),
             b"GET http://web.test:8080/a?b HTTP/1.1\r\nProxy-Authorization: Basic eDp5\r\nHost: web.test:8080\r\n\r\n".to_vec()
+        );
+        let sent = absolute_form(wire, &url, Some("Basic eDp5".into()));
+        assert_eq!(
+            shown(&sent).as_ref(),
+            b"GET http://web.test:8080/a?b HTTP/1.1\r\nProxy-Authorization: Basic ***\r\nHost: web.test:8080\r\n\r\n"
         );
     }
 }

@@ -9,39 +9,52 @@ use std::net::IpAddr;
 /// `ws`/`wss` as `http`/`https`; anything else: `ALL_PROXY` only) and
 /// `host`, unless `noproxy` (or `NO_PROXY`) exempts the host.
 pub fn from_env(scheme: &str, host: &str, noproxy: Option<&str>) -> Option<String> {
-    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-    let no_proxy = noproxy
-        .map(str::to_string)
-        .or_else(|| var("NO_PROXY"))
-        .or_else(|| var("no_proxy"));
-    if no_proxy.is_some_and(|list| bypassed(host, &list)) {
+    if exempt(host, noproxy) {
         return None;
     }
     let specific = match scheme {
         "http" | "ws" => var("http_proxy"),
-        "https" | "wss" => var("HTTPS_PROXY").or_else(|| var("https_proxy")),
+        "https" | "wss" => var("https_proxy").or_else(|| var("HTTPS_PROXY")),
         _ => None,
     };
     specific
-        .or_else(|| var("ALL_PROXY"))
         .or_else(|| var("all_proxy"))
+        .or_else(|| var("ALL_PROXY"))
+}
+
+/// Whether `host` goes direct: `--noproxy` when given, else `no_proxy` /
+/// `NO_PROXY` (as curl, which honours them with `-x` too).
+pub fn exempt(host: &str, noproxy: Option<&str>) -> bool {
+    noproxy
+        .map(str::to_string)
+        .or_else(|| var("no_proxy"))
+        .or_else(|| var("NO_PROXY"))
+        .is_some_and(|list| bypassed(host, &list))
+}
+
+/// A variable's value, if set and not empty (lower-case names are read
+/// first, as curl reads them).
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
 /// Whether `list` (`NO_PROXY`'s form: names, domains, addresses, CIDR
-/// ranges, comma-separated; `*` for all) exempts `host`.
+/// ranges, comma-separated; a lone `*` for all, as curl) exempts `host`.
 pub fn bypassed(host: &str, list: &str) -> bool {
+    if list.trim() == "*" {
+        return true;
+    }
     let host = host
         .trim_start_matches('[')
         .trim_end_matches(']')
+        .trim_end_matches('.')
         .to_ascii_lowercase();
     let ip = host.parse::<IpAddr>().ok();
     list.split(',').map(str::trim).any(|entry| {
-        if entry == "*" {
-            return true;
-        }
         let entry = entry
             .trim_start_matches('[')
             .trim_end_matches(']')
+            .trim_end_matches('.')
             .to_ascii_lowercase();
         if entry.is_empty() {
             return false;
@@ -102,6 +115,11 @@ mod tests {
             assert!(!bypassed(host, list), "{host}");
         }
         assert!(bypassed("anything.test", "*"));
+        assert!(
+            !bypassed("anything.test", "foo,*"),
+            "* is all only alone, as curl"
+        );
+        assert!(bypassed("localhost", "localhost."), "a trailing dot");
         assert!(!bypassed("x.test", ""));
     }
 }

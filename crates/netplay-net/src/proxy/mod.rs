@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-pub use env::{bypassed, from_env};
+pub use env::{bypassed, exempt, from_env};
 
 /// Which proxy protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +52,8 @@ impl Proxy {
     /// is given), each with an optional `user:password@`; the port
     /// defaults to 1080 for SOCKS and 1080 for HTTP, as curl's.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let typed = crate::text::typed(text);
+        // Said back without its password.
+        let typed = crate::text::typed(&redacted(text));
         let with_scheme = if text.contains("://") {
             text.to_string()
         } else {
@@ -126,6 +127,15 @@ impl Proxy {
         format!("{scheme}://{user}{}", self.authority())
     }
 
+    /// Whether the proxy is given the target's name (socks5h, socks4a,
+    /// HTTP) rather than an address resolved here.
+    pub fn resolves_names(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Socks5 { remote_dns: true } | Kind::Socks4 { remote_dns: true } | Kind::Http
+        )
+    }
+
     /// Whether a request for `http://` goes to this proxy whole (absolute
     /// form), rather than through a tunnel.
     pub fn forwards_plain_http(&self) -> bool {
@@ -175,6 +185,19 @@ impl Proxy {
                 crate::error::human_duration(limit)
             )),
         }
+    }
+}
+
+/// `text` (a proxy URL as typed) with the password after `user:` hidden.
+fn redacted(text: &str) -> String {
+    let start = text.find("://").map_or(0, |at| at + 3);
+    let authority_end = text[start..].find('/').map_or(text.len(), |at| start + at);
+    let Some(at) = text[start..authority_end].rfind('@').map(|at| start + at) else {
+        return text.to_string();
+    };
+    match text[start..at].find(':').map(|colon| start + colon) {
+        Some(colon) => format!("{}:***{}", &text[..colon], &text[at..]),
+        None => text.to_string(),
     }
 }
 
@@ -230,6 +253,12 @@ mod tests {
         for bad in ["ftp://x", "https://x:1", "socks5://", "http://:80"] {
             assert!(Proxy::parse(bad).is_err(), "{bad}");
         }
+        let reason = Proxy::parse("https://user:s3cret@127.0.0.1:1").unwrap_err();
+        assert!(
+            !reason.contains("s3cret") && reason.contains("user:***@"),
+            "{reason}"
+        );
+        assert!(!Proxy::parse("ftp://u:pw@h").unwrap_err().contains("pw@"));
         let proxy = Proxy::parse("http://user:secret@p.test:8080").unwrap();
         assert_eq!(proxy.authorization().unwrap(), "Basic dXNlcjpzZWNyZXQ=");
     }

@@ -293,9 +293,14 @@ impl Pair {
     /// Whether `addr` is where this relay listens (a loop to itself).
     fn is_ourselves(&self, addr: SocketAddr) -> bool {
         self.context.listening.is_some_and(|listen| {
+            // 0.0.0.0 and :: reach this host, and ::ffff:127.0.0.1 is
+            // 127.0.0.1: each may be the relay itself.
+            let (ip, listen_ip) = (addr.ip().to_canonical(), listen.ip().to_canonical());
+            let this_host = ip.is_unspecified() || ip.is_loopback();
             listen.port() == addr.port()
-                && (listen.ip() == addr.ip()
-                    || (listen.ip().is_unspecified() && addr.ip().is_loopback()))
+                && (listen_ip == ip
+                    || (listen_ip.is_unspecified() && this_host)
+                    || (ip.is_unspecified() && listen_ip.is_loopback()))
         })
     }
 

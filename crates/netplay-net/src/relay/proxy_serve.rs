@@ -92,14 +92,10 @@ impl ProxyServe {
         let (host, port) = target.rsplit_once(':')?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
         let allowed = self.allow.iter().any(|entry| {
-            let (pattern, wanted) = match entry.rsplit_once(':') {
-                Some((pattern, p)) if !pattern.contains(':') && p.parse::<u16>().is_ok() => {
-                    (pattern, Some(p))
-                }
-                _ => (entry.as_str(), None),
-            };
-            wanted.is_none_or(|p| p == port)
-                && crate::proxy::bypassed(host, pattern.trim_start_matches('*'))
+            let (pattern, wanted) = allow_entry(entry);
+            let host_ok = pattern == "*"
+                || crate::proxy::bypassed(host, pattern.strip_prefix('*').unwrap_or(pattern));
+            wanted.is_none_or(|p| p == port) && host_ok
         });
         (!allowed).then(|| "not in --allow: refused".to_string())
     }
@@ -159,10 +155,16 @@ impl ProxyServe {
                 client.read_exact(&mut len).await.map_err(io)?;
                 let mut name = vec![0u8; usize::from(len[0])];
                 client.read_exact(&mut name).await.map_err(io)?;
-                String::from_utf8(name)
+                match String::from_utf8(name)
                     .ok()
-                    .filter(|name| !name.is_empty() && !name.contains([':', '/', ' ']))
-                    .ok_or("SOCKS5 client named a target that is not a host name")?
+                    .filter(|name| is_host_name(name))
+                {
+                    Some(name) => name,
+                    None => {
+                        let _ = client.write_all(&[5, 1, 0, 1, 0, 0, 0, 0, 0, 0]).await;
+                        return Err("SOCKS5 client named a target that is not a host name".into());
+                    }
+                }
             }
             other => {
                 let _ = client.write_all(&[5, 8, 0, 1, 0, 0, 0, 0, 0, 0]).await;
@@ -196,7 +198,7 @@ impl ProxyServe {
         // Byte by byte: what follows the head is the client's, for the
         // target (a request body, or TLS after CONNECT).
         let mut head = Vec::new();
-        while !head.ends_with(b"\r\n\r\n") {
+        while !head.ends_with(b"\r\n\r\n") && !head.ends_with(b"\n\n") {
             if head.len() >= HEAD_LIMIT {
                 return Err(format!(
                     "a proxy request head over {} KiB: refused",
@@ -210,15 +212,21 @@ impl ProxyServe {
                 .map_err(|err| format!("the proxy request broke off: {err}"))?;
             head.push(byte[0]);
         }
-        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut headers = [httparse::EMPTY_HEADER; 128];
         let mut request = httparse::Request::new(&mut headers);
-        if !matches!(request.parse(&head), Ok(httparse::Status::Complete(_))) {
+        let parsed = request.parse(&head);
+        if !matches!(parsed, Ok(httparse::Status::Complete(_))) {
             let _ = client
                 .write_all(
                     b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
                 )
                 .await;
-            return Err("not an HTTP proxy request".into());
+            return Err(match parsed {
+                Err(httparse::Error::TooManyHeaders) => {
+                    "a proxy request with over 128 header fields".into()
+                }
+                _ => "not an HTTP proxy request".into(),
+            });
         }
         let method = request.method.unwrap_or("").to_string();
         let path = request.path.unwrap_or("").to_string();
@@ -244,9 +252,12 @@ impl ProxyServe {
             }
         }
         if method == "CONNECT" {
-            if !path.contains(':') {
+            if !is_authority(&path) {
                 let _ = client.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
-                return Err("CONNECT without host:port".into());
+                return Err(format!(
+                    "CONNECT {}: not host:port",
+                    crate::text::sanitize_str(&path)
+                ));
             }
             return Ok(Asked {
                 words: format!("HTTP CONNECT {}", crate::text::sanitize_str(&path)),
@@ -344,6 +355,46 @@ impl ProxyServe {
     }
 }
 
+/// An `--allow` entry's pattern and port: `host`, `host:port`,
+/// `[v6]:port`, `*`, `*.domain`, a CIDR range.
+fn allow_entry(entry: &str) -> (&str, Option<&str>) {
+    if let Some((v6, after)) = entry
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+    {
+        return (v6, after.strip_prefix(':'));
+    }
+    match entry.rsplit_once(':') {
+        Some((pattern, port)) if !pattern.contains(':') && port.parse::<u16>().is_ok() => {
+            (pattern, Some(port))
+        }
+        _ => (entry, None),
+    }
+}
+
+/// A DNS name as a target may be: letters, digits, `-`, `_` and dots, at
+/// most 253 bytes (anything else never resolves, and would reach the
+/// screen).
+fn is_host_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// `host:port` or `[v6]:port`, as CONNECT names its target.
+fn is_authority(text: &str) -> bool {
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return false;
+    };
+    let host_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => is_host_name(host),
+    };
+    host_ok && port.parse::<u16>().is_ok_and(|port| port > 0)
+}
+
 /// Why the upstream could not be had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Failure {
@@ -352,9 +403,9 @@ pub(crate) enum Failure {
     Unreachable,
 }
 
-/// `head` with its target in origin form (`GET /path HTTP/1.1`) and
-/// without `Proxy-Authorization` / `Proxy-Connection` (they are for the
-/// proxy, not the server).
+/// `head` with its target in origin form (`GET /path HTTP/1.1`), without
+/// `Proxy-Authorization` / `Proxy-Connection` (they are for the proxy, not
+/// the server), and with `Connection: close`.
 fn origin_form(head: &[u8], url: &url::Url) -> Vec<u8> {
     let mut out = Vec::with_capacity(head.len());
     for (n, line) in head.split_inclusive(|b| *b == b'\n').enumerate() {
@@ -373,8 +424,20 @@ fn origin_form(head: &[u8], url: &url::Url) -> Vec<u8> {
             continue;
         }
         let lower = line.to_ascii_lowercase();
-        if lower.starts_with(b"proxy-authorization:") || lower.starts_with(b"proxy-connection:") {
+        let hop = [
+            &b"proxy-authorization:"[..],
+            b"proxy-connection:",
+            b"connection:",
+            b"keep-alive:",
+        ];
+        if hop.iter().any(|name| lower.starts_with(name)) {
             continue;
+        }
+        if line == b"\r\n" || line == b"\n" {
+            // One request per connection: the server closes after it, so
+            // the client's next request comes on a new connection, where
+            // it is read (and its proxy headers removed) again.
+            out.extend_from_slice(b"Connection: close\r\n");
         }
         out.extend_from_slice(line);
     }
@@ -391,8 +454,17 @@ mod tests {
         let head = b"GET http://web.test:8080/a/b?c=1 HTTP/1.1\r\nHost: web.test:8080\r\nProxy-Authorization: Basic x\r\nProxy-Connection: keep-alive\r\n\r\n";
         assert_eq!(
             origin_form(head, &url),
-            b"GET /a/b?c=1 HTTP/1.1\r\nHost: web.test:8080\r\n\r\n".to_vec()
+            b"GET /a/b?c=1 HTTP/1.1\r\nHost: web.test:8080\r\nConnection: close\r\n\r\n".to_vec()
         );
+    }
+
+    #[test]
+    fn targets_must_be_names_or_addresses() {
+        assert!(is_host_name("web.test") && is_host_name("a_b-c.example"));
+        assert!(!is_host_name("\u{1b}]0;pwn\u{7}evil.invalid"));
+        assert!(!is_host_name("evil\u{202e}.test"));
+        assert!(is_authority("localhost:443") && is_authority("[::1]:8080"));
+        assert!(!is_authority("localhost") && !is_authority("a b:80") && !is_authority("x:0"));
     }
 
     #[test]
@@ -412,5 +484,16 @@ mod tests {
         assert!(serve.refused("127.0.0.9:22").is_none());
         assert!(serve.refused("example.com:80").is_some());
         assert!(serve.refused("[::1]:80").is_some());
+        let serve = ProxyServe {
+            allow: vec!["[::1]:18082".into()],
+            ..serve
+        };
+        assert!(serve.refused("[::1]:18082").is_none());
+        assert!(serve.refused("[::1]:80").is_some());
+        let serve = ProxyServe {
+            allow: vec!["*".into()],
+            ..serve
+        };
+        assert!(serve.refused("example.com:80").is_none());
     }
 }

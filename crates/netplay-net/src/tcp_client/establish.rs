@@ -91,10 +91,14 @@ impl Client {
         let typed = split_host_port(target)?;
         let route = names.route(&typed.host, typed.port);
         let host = match route.pinned.as_ref().and_then(|addrs| addrs.first()) {
-            Some(addr) => addr.ip().to_string(),
-            None => route.host.clone(),
+            Some(addr) if !proxy.resolves_names() => addr.ip().to_string(),
+            _ => route.host.clone(),
         };
-        let addrs = resolve(&proxy.authority(), timeout).await?;
+        // --resolve applies to the proxy's own name too.
+        let addrs = match names.route(&proxy.host, proxy.port).pinned {
+            Some(addrs) => addrs,
+            None => resolve(&proxy.authority(), timeout).await?,
+        };
         self.emit(ClientEvent::Resolved {
             addrs: addrs.clone(),
             via: Some(format!("the proxy {}", proxy.shown())),

@@ -115,7 +115,12 @@ impl UdpOptions {
                 .map_err(|err| failed("SO_BROADCAST", err))?;
             said.push("SO_BROADCAST on: datagrams to a broadcast address may be sent".to_string());
         }
+        let mut joined: Vec<&Group> = Vec::new();
         for group in &self.join {
+            if joined.contains(&group) {
+                continue; // asked twice: joined once
+            }
+            joined.push(group);
             match (group.addr, group.iface) {
                 (IpAddr::V4(addr), iface) => {
                     let iface = match iface {
@@ -138,7 +143,16 @@ impl UdpOptions {
                 group.words()
             ));
         }
-        let v4 = socket.local_addr().is_ok_and(|local| local.is_ipv4());
+        let local = socket.local_addr().ok();
+        let v4 = local.is_some_and(|local| local.is_ipv4());
+        if let Some(local) = local.filter(|l| !self.join.is_empty() && !l.ip().is_unspecified()) {
+            said.push(format!(
+                "Bound to {}: a socket bound to one address gets no datagrams sent to a group; bind 0.0.0.0:{} (or GROUP:{}@IFACE) to hear the group",
+                local.ip(),
+                local.port(),
+                local.port()
+            ));
+        }
         // A group joined on an interface: this socket's multicast goes
         // out of it too, unless told otherwise.
         let joined_on = self.join.iter().find_map(|group| match group.iface {
@@ -175,9 +189,14 @@ impl UdpOptions {
             }
             .map_err(|err| failed("multicast loopback", err))?;
             said.push(format!(
-                "Multicast loopback {}: our own datagrams to a group {} this host's members",
+                "Multicast loopback {}: our own datagrams to a group {} this host's members{}",
                 if on { "on" } else { "off" },
-                if on { "reach" } else { "do not reach" }
+                if on { "reach" } else { "do not reach" },
+                if on {
+                    ""
+                } else {
+                    " (sent out of the loopback interface, they come back all the same)"
+                }
             ));
         }
         Ok(said)
