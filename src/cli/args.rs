@@ -200,6 +200,10 @@ pub struct FetchArgs {
     /// `--resolve`, `--connect-to`.
     #[command(flatten)]
     pub names: super::names::NameArgs,
+    /// Connect to this UNIX domain socket instead of the URL's host (as
+    /// curl's --unix-socket, e.g. /var/run/docker.sock); no DNS, no proxy.
+    #[arg(long, value_name = "PATH")]
+    pub unix_socket: Option<PathBuf>,
     /// Limit for the whole request, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub timeout: f64,

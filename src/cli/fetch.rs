@@ -191,9 +191,18 @@ fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
             crate::text::sanitize_str(&method)
         ));
     }
-    let proxy = args
-        .names
-        .proxy(url.scheme(), url.host_str().unwrap_or_default())?;
+    let proxy = match &args.unix_socket {
+        Some(_) => None,
+        None => args
+            .names
+            .proxy(url.scheme(), url.host_str().unwrap_or_default())?,
+    };
+    if args.unix_socket.is_some() && args.pcap.is_some() {
+        return Err(
+            "--pcap over --unix-socket: a capture is IP packets; not written for a UNIX socket yet"
+                .into(),
+        );
+    }
     Ok(FetchRequest {
         refuse: Refuse {
             invalid_head: args.strict,
@@ -211,6 +220,7 @@ fn prepare(args: &FetchArgs) -> Result<FetchRequest, String> {
         capture: None,
         names: args.names.overrides()?,
         proxy,
+        unix_socket: args.unix_socket.clone(),
         timeout: seconds(args.timeout, "--timeout")?,
         body: match output_file(args) {
             Some(path) => BodyTarget::File(path.clone()),

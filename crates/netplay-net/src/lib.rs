@@ -50,6 +50,7 @@ pub mod text;
 pub mod timed;
 pub mod tls;
 pub mod udp;
+pub mod unix;
 pub mod ws;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -20,4 +20,5 @@ mod rules;
 mod timed;
 mod tls;
 mod websocket;
+mod unix;
 mod websocket_replay;

@@ -154,6 +154,7 @@ pub(super) fn request(url: &str, method: &str) -> FetchRequest {
         capture: None,
         names: Default::default(),
         proxy: None,
+        unix_socket: None,
         wire: to_wire(&default_request(&url, method)),
         head_request: method == "HEAD",
         url,

@@ -287,6 +287,7 @@ async fn tokio_rustls_and_the_http_engine_against_the_tls_http_mode() {
         capture: None,
         names: Default::default(),
         proxy: None,
+        unix_socket: None,
         wire: to_wire(&default_request(&url, "GET")),
         head_request: false,
         url,

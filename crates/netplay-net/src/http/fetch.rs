@@ -21,7 +21,6 @@ use super::tls::{self, TlsOptions};
 use super::{HttpEvent, Timings};
 use crate::error::{connect_error, human_duration, stream_error};
 use crate::files::Replacing;
-use crate::resolve::resolve;
 use crate::{Engine, Event, Payload, RequestId, StopFlag};
 
 /// Everything needed to send one request.
@@ -51,6 +50,9 @@ pub struct FetchRequest {
     /// Go through this proxy (a tunnel; plain HTTP to an HTTP proxy goes
     /// whole, in absolute form).
     pub proxy: Option<std::sync::Arc<crate::proxy::Proxy>>,
+    /// Connect to this UNIX socket instead of the URL's host (curl's
+    /// `--unix-socket`); names and proxies do not apply then.
+    pub unix_socket: Option<std::path::PathBuf>,
 }
 
 /// Responses a front end refuses (`fetch --strict`, `fetch --fail`).
@@ -148,6 +150,8 @@ pub fn fetch(engine: &Engine, request: FetchRequest) -> FetchHandle {
         websocket,
     }
 }
+
+mod reach;
 
 trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
@@ -298,76 +302,15 @@ impl Fetch {
         } else {
             None
         };
-        self.phase = "resolving";
-        let route = request.names.route(&host, port);
-        let proxy = request.proxy.as_deref();
-        let addrs = match (proxy, &route.pinned) {
-            (Some(proxy), _) => match request.names.route(&proxy.host, proxy.port).pinned {
-                Some(addrs) => addrs,
-                None => resolve(&proxy.authority(), request.timeout).await?,
-            },
-            (None, Some(addrs)) => addrs.clone(),
-            (None, None) if route.connect_to.is_some() => {
-                resolve(&route.authority(), request.timeout).await?
+        let (stream, wire) = match &request.unix_socket {
+            Some(path) => {
+                self.reach_unix(request, path, (&host, port), tls_client.is_some())
+                    .await?
             }
-            (None, None) => resolve(&authority, request.timeout).await?,
-        };
-        let literal = match proxy {
-            Some(proxy) => proxy.host.parse::<std::net::IpAddr>().is_ok(),
-            None => route.pinned.is_some() || route.host.parse::<std::net::IpAddr>().is_ok(),
-        };
-        if !literal {
-            self.timings.dns = Some(self.elapsed());
-            self.emit(HttpEvent::Resolved {
-                addrs: addrs.clone(),
-            })
-            .await;
-        }
-        self.phase = "connecting";
-        let mut stream = connect_any(&addrs).await?;
-        self.timings.connect = Some(self.elapsed());
-        let local = stream.local_addr().map_err(|e| stream_error(&e))?;
-        let remote = stream.peer_addr().map_err(|e| stream_error(&e))?;
-        let _ = stream.set_nodelay(true);
-        self.emit(HttpEvent::Connected { local, remote }).await;
-        let bare = host.trim_start_matches('[').trim_end_matches(']');
-        let sni =
-            (tls_client.is_some() && bare.parse::<std::net::IpAddr>().is_err()).then_some(bare);
-        let mut lines = crate::names::four_lines(
-            (bare, port),
-            &route,
-            remote,
-            super::request::head_field(&request.wire, b"host").as_deref(),
-            sni,
-        );
-        let wire = match proxy {
-            Some(proxy) => {
-                self.phase = "in the proxy's handshake";
-                lines[1] = format!("address  {remote} (the proxy: it reaches the target)");
-                let (wire, said) = super::proxied::through(
-                    proxy,
-                    &mut stream,
-                    request,
-                    &route,
-                    tls_client.is_some(),
-                )
-                .await?;
-                self.emit(HttpEvent::Proxy(said)).await;
-                wire
+            None => {
+                self.reach_tcp(request, (&host, port, &authority), tls_client.is_some())
+                    .await?
             }
-            None => std::borrow::Cow::Borrowed(&request.wire[..]),
-        };
-        self.emit(HttpEvent::Names(Box::new(lines))).await;
-
-        // Tapped under TLS: the capture holds what went over the socket.
-        let stream: Box<dyn Io> = match &request.capture {
-            Some(capture) => Box::new(crate::pcap::tap::Tapped::client(
-                stream,
-                std::sync::Arc::clone(capture),
-                local,
-                remote,
-            )),
-            None => Box::new(stream),
         };
         let mut io: Box<dyn Io> = if let Some(client) = tls_client {
             self.phase = "in the TLS handshake";

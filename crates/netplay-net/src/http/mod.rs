@@ -7,7 +7,7 @@ pub mod content_length;
 pub mod fetch;
 pub mod har;
 pub mod lenient;
-mod proxied;
+pub(crate) mod proxied;
 pub mod request;
 pub mod response;
 pub mod sse;

@@ -13,7 +13,7 @@ use crate::proxy::Proxy;
 
 /// Opens the way to the target over `stream` (connected to the proxy):
 /// the bytes to send as the request, and the lines to show.
-pub(super) async fn through<'a>(
+pub(crate) async fn through<'a>(
     proxy: &Proxy,
     stream: &mut TcpStream,
     request: &'a FetchRequest,
@@ -42,7 +42,7 @@ pub(super) async fn through<'a>(
 
 /// `wire` as shown: a `Proxy-Authorization` value replaced by `***`
 /// (the bytes sent keep it).
-pub(super) fn shown(wire: &[u8]) -> Cow<'_, [u8]> {
+pub(crate) fn shown(wire: &[u8]) -> Cow<'_, [u8]> {
     const NAME: &[u8] = b"proxy-authorization:";
     let head_end = wire
         .windows(4)

@@ -415,6 +415,7 @@ impl HttpTab {
             capture: self.capture_plan(engine),
             names: std::sync::Arc::clone(&self.reach.0),
             proxy: self.reach.1.clone(),
+            unix_socket: None,
         };
         let handle = http::fetch(engine, request);
         self.last = Some(handle.id());

@@ -1,0 +1,85 @@
+//! `fetch --unix-socket` as curl's: a real HTTP server (hyper) on a UNIX
+//! socket answers, the peer's credentials are shown (SO_PEERCRED), and a
+//! missing or stale socket file is said — never deleted.
+
+use common::cli::*;
+
+use crate::common;
+
+/// hyper on a UNIX socket in `dir`, answering every request with its path
+/// and Host header.
+fn hyper_on_unix(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("api.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::UnixListener::from_std(listener).unwrap();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let service = hyper::service::service_fn(|request: hyper::Request<hyper::body::Incoming>| async move {
+                        let host = request
+                            .headers()
+                            .get("host")
+                            .and_then(|h| h.to_str().ok())
+                            .unwrap_or("")
+                            .to_string();
+                        let body = format!("{} via {host}", request.uri().path());
+                        Ok::<_, std::convert::Infallible>(hyper::Response::new(
+                            http_body_util::Full::new(hyper::body::Bytes::from(body)),
+                        ))
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(io, service)
+                        .await;
+                });
+            }
+        });
+    });
+    path
+}
+
+#[test]
+fn fetch_over_a_unix_socket_shows_the_peer_and_says_a_stale_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = hyper_on_unix(dir.path());
+    let output = netplay(&[
+        "fetch",
+        "-v",
+        "--unix-socket",
+        socket.to_str().unwrap(),
+        "http://docker/v1.43/version",
+    ])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "/v1.43/version via docker");
+    let pid = std::process::id();
+    assert!(stderr.contains(&format!("address  unix:{} (peer pid {pid}, uid ", socket.display())), "{stderr}");
+    assert!(stderr.contains("(not looked up: --unix-socket)"), "{stderr}");
+
+    // A socket file nobody accepts on: said, and left where it is.
+    let stale = dir.path().join("stale.sock");
+    drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
+    let output = netplay(&["fetch", "--unix-socket", stale.to_str().unwrap(), "http://x/"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("a stale socket file"), "{stderr}");
+    assert!(stale.exists(), "never deleted");
+    let missing = dir.path().join("none.sock");
+    let output = netplay(&["fetch", "--unix-socket", missing.to_str().unwrap(), "http://x/"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no socket file at"));
+}
