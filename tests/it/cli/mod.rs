@@ -19,6 +19,6 @@ mod replay;
 mod rules;
 mod timed;
 mod tls;
-mod websocket;
 mod unix;
+mod websocket;
 mod websocket_replay;

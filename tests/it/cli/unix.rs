@@ -25,18 +25,20 @@ fn hyper_on_unix(dir: &std::path::Path) -> std::path::PathBuf {
                 };
                 tokio::spawn(async move {
                     let io = hyper_util::rt::TokioIo::new(stream);
-                    let service = hyper::service::service_fn(|request: hyper::Request<hyper::body::Incoming>| async move {
-                        let host = request
-                            .headers()
-                            .get("host")
-                            .and_then(|h| h.to_str().ok())
-                            .unwrap_or("")
-                            .to_string();
-                        let body = format!("{} via {host}", request.uri().path());
-                        Ok::<_, std::convert::Infallible>(hyper::Response::new(
-                            http_body_util::Full::new(hyper::body::Bytes::from(body)),
-                        ))
-                    });
+                    let service = hyper::service::service_fn(
+                        |request: hyper::Request<hyper::body::Incoming>| async move {
+                            let host = request
+                                .headers()
+                                .get("host")
+                                .and_then(|h| h.to_str().ok())
+                                .unwrap_or("")
+                                .to_string();
+                            let body = format!("{} via {host}", request.uri().path());
+                            Ok::<_, std::convert::Infallible>(hyper::Response::new(
+                                http_body_util::Full::new(hyper::body::Bytes::from(body)),
+                            ))
+                        },
+                    );
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(io, service)
                         .await;
@@ -62,24 +64,46 @@ fn fetch_over_a_unix_socket_shows_the_peer_and_says_a_stale_file() {
     .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "/v1.43/version via docker");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "/v1.43/version via docker"
+    );
     let pid = std::process::id();
-    assert!(stderr.contains(&format!("address  unix:{} (peer pid {pid}, uid ", socket.display())), "{stderr}");
-    assert!(stderr.contains("(not looked up: --unix-socket)"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "address  unix:{} (peer pid {pid}, uid ",
+            socket.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("(not looked up: --unix-socket)"),
+        "{stderr}"
+    );
 
     // A socket file nobody accepts on: said, and left where it is.
     let stale = dir.path().join("stale.sock");
     drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
-    let output = netplay(&["fetch", "--unix-socket", stale.to_str().unwrap(), "http://x/"])
-        .output()
-        .unwrap();
+    let output = netplay(&[
+        "fetch",
+        "--unix-socket",
+        stale.to_str().unwrap(),
+        "http://x/",
+    ])
+    .output()
+    .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(stderr.contains("a stale socket file"), "{stderr}");
     assert!(stale.exists(), "never deleted");
     let missing = dir.path().join("none.sock");
-    let output = netplay(&["fetch", "--unix-socket", missing.to_str().unwrap(), "http://x/"])
-        .output()
-        .unwrap();
+    let output = netplay(&[
+        "fetch",
+        "--unix-socket",
+        missing.to_str().unwrap(),
+        "http://x/",
+    ])
+    .output()
+    .unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("no socket file at"));
 }

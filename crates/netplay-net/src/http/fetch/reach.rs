@@ -19,7 +19,7 @@ impl Fetch {
         tls: bool,
     ) -> Result<(Box<dyn Io>, Cow<'a, [u8]>), String> {
         self.phase = "resolving";
-        let route = request.names.route(&host, port);
+        let route = request.names.route(host, port);
         let proxy = request.proxy.as_deref();
         let addrs = match (proxy, &route.pinned) {
             (Some(proxy), _) => match request.names.route(&proxy.host, proxy.port).pinned {
@@ -30,7 +30,7 @@ impl Fetch {
             (None, None) if route.connect_to.is_some() => {
                 resolve(&route.authority(), request.timeout).await?
             }
-            (None, None) => resolve(&authority, request.timeout).await?,
+            (None, None) => resolve(authority, request.timeout).await?,
         };
         let literal = match proxy {
             Some(proxy) => proxy.host.parse::<std::net::IpAddr>().is_ok(),
