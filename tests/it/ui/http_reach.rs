@@ -35,3 +35,33 @@ async fn a_curl_command_with_a_proxy_sends_through_it() {
     assert!(text.contains("Host     web.test:"), "{text}");
     assert_eq!(seen.lock().unwrap()[0], format!("name:web.test:{port}"));
 }
+
+/// The TCP Client tab: `host:port via PROXY-URL` goes through the proxy,
+/// its handshake in the transcript.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_tab_connects_through_a_proxy_named_in_target() {
+    let (mut app, mut rx) = new_app();
+    let echo = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = echo.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut peer, _) = echo.accept().unwrap();
+        peer.write_all(b"Welcome!").unwrap();
+        let mut buf = [0u8; 64];
+        let n = peer.read(&mut buf).unwrap();
+        peer.write_all(&buf[..n]).unwrap();
+    });
+    let (proxy, seen) = common::proxies::socks5(None);
+    app.on_key(alt('3'));
+    set_field(&mut app, &format!("echo.test:{port} via socks5h://{proxy}"));
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Welcome!").await;
+    assert!(
+        text.contains(&format!("SOCKS5   CONNECT echo.test:{port}")),
+        "{text}"
+    );
+    type_text(&mut app, "Sarah");
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "6 B: Sarah").await;
+    assert_eq!(seen.lock().unwrap()[0], format!("name:echo.test:{port}"));
+}

@@ -29,6 +29,7 @@ pub mod keys;
 mod record;
 mod timed;
 pub mod tls;
+mod via;
 mod view;
 use crate::net::error::human_duration;
 use crate::net::tcp_client::{self, ClientEvent, ClientHandle, DEFAULT_CONNECT_TIMEOUT};
@@ -166,7 +167,7 @@ impl ClientTab {
                 let mut console = Console::new(
                     (
                         target,
-                        "host:port, e.g. 127.0.0.1:9999, localhost:80, [::1]:9999",
+                        "host:port, e.g. 127.0.0.1:9999, [::1]:9999; … via socks5h://proxy:1080 goes through a proxy",
                     ),
                     "type a message, Enter sends",
                     "Transcript",
@@ -262,7 +263,10 @@ impl ClientTab {
     fn toggle(&mut self, engine: &Engine) {
         match self.phase {
             Phase::Idle => {
-                let target = self.console.address();
+                let (target, proxy) = match via::split(&self.console.address()) {
+                    Ok(split) => split,
+                    Err(reason) => return self.console.say(Kind::Error, reason),
+                };
                 self.closed_first = None;
                 self.timeline.start();
                 self.link = None;
@@ -270,15 +274,18 @@ impl ClientTab {
                 self.tcp_info = None;
                 self.kernel = None;
                 self.kernel_open = false;
-                self.console
-                    .say(Kind::Info, format!("Connecting to {target}…"));
+                let through = proxy.as_ref().map(|p| format!(" through {}", p.shown()));
+                self.console.say(
+                    Kind::Info,
+                    format!("Connecting to {target}{}…", through.unwrap_or_default()),
+                );
                 self.handle = Some(tcp_client::open(
                     engine,
                     &target,
                     tcp_client::Connect {
                         capture: self.capture_plan(engine),
                         names: Default::default(),
-                        proxy: None,
+                        proxy,
                         timeout: self.timeout,
                         tls: self.tls.options(),
                         tcp_info: true,

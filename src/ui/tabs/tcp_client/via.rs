@@ -1,0 +1,30 @@
+//! `host:port via PROXY-URL` in the Target field: the connection goes
+//! through that proxy (socks5h://, socks5://, socks4a://, http://), as
+//! `tcp connect -x` does.
+
+use std::sync::Arc;
+
+use crate::net::proxy::Proxy;
+
+/// The target and the proxy a typed Target says.
+pub(super) fn split(typed: &str) -> Result<(String, Option<Arc<Proxy>>), String> {
+    match typed.split_once(" via ") {
+        None => Ok((typed.trim().to_string(), None)),
+        Some((target, proxy)) => {
+            let proxy = Proxy::parse(proxy.trim()).map_err(|reason| format!("Proxy: {reason}"))?;
+            Ok((target.trim().to_string(), Some(Arc::new(proxy))))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_target_may_name_its_proxy() {
+        let (target, proxy) = super::split("db.test:5432 via socks5h://127.0.0.1:1080").unwrap();
+        assert_eq!(target, "db.test:5432");
+        assert_eq!(proxy.unwrap().authority(), "127.0.0.1:1080");
+        assert!(super::split("x:1").unwrap().1.is_none());
+        assert!(super::split("x:1 via ftp://p").is_err());
+    }
+}
