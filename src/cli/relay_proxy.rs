@@ -45,6 +45,9 @@ impl RelayProxyArgs {
         if target.is_some() {
             return Err("a proxy's clients name their targets: give no TARGET with --socks5 or --http-proxy".into());
         }
+        for entry in &self.allow {
+            crate::net::relay::proxy_serve::check_allow(entry)?;
+        }
         let auth = match &self.proxy_user {
             Some(text) => match text.split_once(':') {
                 Some((user, password)) if !user.is_empty() => {

@@ -226,3 +226,34 @@ fn the_relay_refuses_itself_and_names_that_are_not_names() {
     relay.line_with("would relay to itself");
     relay.line_with("not a host name");
 }
+
+/// The relay's HTTP proxy: Host comes from the URL, the path goes as
+/// written, and a proxy URL's userinfo is not shown.
+#[test]
+fn a_forwarded_request_gets_the_urls_host_and_its_own_path() {
+    use std::io::{Read, Write};
+    let (origin, heads) = recording_origin();
+    let relay = Server::start(&["relay", "127.0.0.1:0", "--http-proxy"]);
+    let proxy = relay.address("Relaying ");
+    let mut client = std::net::TcpStream::connect(proxy).unwrap();
+    client.set_read_timeout(Some(common::WAIT)).unwrap();
+    let request = format!(
+        "GET http://user:pw@{origin}/a/%2e%2e/../s?x=%zz HTTP/1.1\r\nHost: admin.internal\r\n\r\n"
+    );
+    client.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    client.read_to_string(&mut answer).unwrap();
+    assert!(answer.ends_with("ok"), "{answer}");
+    let heads = heads.lock().unwrap();
+    assert!(
+        heads[0].starts_with("GET /a/%2e%2e/../s?x=%zz HTTP/1.1\r\n"),
+        "{heads:?}"
+    );
+    assert!(
+        heads[0].contains(&format!("Host: {origin}\r\n")),
+        "{heads:?}"
+    );
+    assert!(!heads[0].contains("admin.internal"), "{heads:?}");
+    let line = relay.line_with("asks: HTTP GET");
+    assert!(!line.contains("pw"), "{line}");
+}

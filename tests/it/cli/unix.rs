@@ -106,4 +106,20 @@ fn fetch_over_a_unix_socket_shows_the_peer_and_says_a_stale_file() {
     .output()
     .unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("no socket file at"));
+    // A regular file is said to be one.
+    let file = dir.path().join("file.txt");
+    std::fs::write(&file, "x").unwrap();
+    let output = netplay(&[
+        "fetch",
+        "--unix-socket",
+        file.to_str().unwrap(),
+        "http://x/",
+    ])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("is a regular file, not a socket"),
+        "{stderr}"
+    );
 }

@@ -49,7 +49,7 @@ pub fn bypassed(host: &str, list: &str) -> bool {
         .trim_end_matches(']')
         .trim_end_matches('.')
         .to_ascii_lowercase();
-    let ip = host.parse::<IpAddr>().ok();
+    let ip = host.parse::<IpAddr>().ok().map(|ip| ip.to_canonical());
     list.split(',').map(str::trim).any(|entry| {
         let entry = entry
             .trim_start_matches('[')

@@ -190,9 +190,10 @@ impl Proxy {
 
 /// `text` (a proxy URL as typed) with the password after `user:` hidden.
 fn redacted(text: &str) -> String {
+    // The last `@` ends the user part: a password typed with a `/` in it
+    // still stays hidden (a proxy URL has no path to confuse it with).
     let start = text.find("://").map_or(0, |at| at + 3);
-    let authority_end = text[start..].find('/').map_or(text.len(), |at| start + at);
-    let Some(at) = text[start..authority_end].rfind('@').map(|at| start + at) else {
+    let Some(at) = text[start..].rfind('@').map(|at| start + at) else {
         return text.to_string();
     };
     match text[start..at].find(':').map(|colon| start + colon) {
@@ -259,6 +260,9 @@ mod tests {
             "{reason}"
         );
         assert!(!Proxy::parse("ftp://u:pw@h").unwrap_err().contains("pw@"));
+        assert!(!Proxy::parse("http://u:sec/ret@127.0.0.1:1")
+            .unwrap_err()
+            .contains("ret"));
         let proxy = Proxy::parse("http://user:secret@p.test:8080").unwrap();
         assert_eq!(proxy.authorization().unwrap(), "Basic dXNlcjpzZWNyZXQ=");
     }

@@ -104,7 +104,8 @@ pub(super) async fn socks5<S: AsyncRead + AsyncWrite + Unpin>(
         other => return Err(format!("the proxy chose a method not offered ({other})")),
     }
     let mut request = vec![5, 1, 0];
-    match target_address((host, port), remote_dns, limit).await? {
+    let resolved = target_address((host, port), remote_dns, limit).await?;
+    match resolved {
         Some(SocketAddr::V4(addr)) => {
             request.push(1);
             request.extend_from_slice(&addr.ip().octets());
@@ -142,10 +143,13 @@ pub(super) async fn socks5<S: AsyncRead + AsyncWrite + Unpin>(
     };
     let mut bound = vec![0u8; bound_len + 2];
     stream.read_exact(&mut bound).await.map_err(io)?;
-    let asked = if remote_dns && host.parse::<IpAddr>().is_err() {
-        format!("{host}:{port} (the proxy resolves the name)")
-    } else {
-        format!("{host}:{port}")
+    // What the proxy was told: the name, or the address found here.
+    let asked = match resolved {
+        None => format!("{host}:{port} (the proxy resolves the name)"),
+        Some(addr) if host.parse::<IpAddr>().is_err() => {
+            format!("{addr} ({host}, resolved here)")
+        }
+        Some(addr) => addr.to_string(),
     };
     if reply[1] != 0 {
         return Err(format!("CONNECT {asked}: {}", socks5_reply(reply[1])));

@@ -267,6 +267,7 @@ impl Pair {
         let mut last = format!("upstream {target}: no address to try");
         for addr in addrs {
             if self.is_ourselves(addr) {
+                failure = Failure::NotAllowed;
                 last = format!(
                     "upstream {addr} is this relay's own listen address: it would relay to itself"
                 );

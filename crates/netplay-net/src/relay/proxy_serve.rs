@@ -198,8 +198,12 @@ impl ProxyServe {
         // Byte by byte: what follows the head is the client's, for the
         // target (a request body, or TLS after CONNECT).
         let mut head = Vec::new();
-        while !head.ends_with(b"\r\n\r\n") && !head.ends_with(b"\n\n") {
+        while !head.ends_with(b"\r\n\r\n") && !head.ends_with(b"\n\n") && !head.ends_with(b"\n\r\n")
+        {
             if head.len() >= HEAD_LIMIT {
+                let _ = client
+                    .write_all(b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .await;
                 return Err(format!(
                     "a proxy request head over {} KiB: refused",
                     HEAD_LIMIT / 1024
@@ -247,7 +251,7 @@ impl ProxyServe {
                 return Err(format!(
                     "{} {}: no or wrong Proxy-Authorization (407)",
                     crate::text::sanitize_str(&method),
-                    crate::text::sanitize_str(&path)
+                    crate::text::sanitize_str(&without_userinfo(&path))
                 ));
             }
         }
@@ -281,21 +285,39 @@ impl ProxyServe {
                 crate::text::sanitize_str(&path)
             ));
         };
+        let host_ok = match url.host() {
+            Some(url::Host::Domain(name)) => is_host_name(name),
+            Some(_) => true,
+            None => false,
+        };
+        if !host_ok {
+            let _ = client
+                .write_all(
+                    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )
+                .await;
+            return Err("a proxy request whose host is not a host name".into());
+        }
         let host = url.host_str().unwrap_or_default();
         let port = url.port_or_known_default().unwrap_or(80);
-        let target = if host.contains(':') && !host.starts_with('[') {
+        let authority = if host.contains(':') && !host.starts_with('[') {
             format!("[{host}]:{port}")
         } else {
             format!("{host}:{port}")
         };
+        let shown = without_userinfo(&path);
         Ok(Asked {
             words: format!(
                 "HTTP {} {} (forwarded in origin form)",
                 crate::text::sanitize_str(&method),
-                crate::text::sanitize_str(url.as_str())
+                crate::text::sanitize_str(&shown)
             ),
-            target,
-            first: origin_form(&head, &url),
+            first: origin_form(
+                &head,
+                &path,
+                url.port().map_or(host.to_string(), |_| authority.clone()),
+            ),
+            target: authority,
             reply: Reply::Forward,
         })
     }
@@ -355,6 +377,38 @@ impl ProxyServe {
     }
 }
 
+/// Checks an `--allow` entry at start: a mistyped one would refuse every
+/// target without a word.
+pub fn check_allow(entry: &str) -> Result<(), String> {
+    let shown = crate::text::typed(entry);
+    let (pattern, port) = allow_entry(entry);
+    if let Some(port) = port {
+        if !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().map_or(true, |p| p == 0)
+        {
+            return Err(format!("--allow '{shown}': the port must be 1–65535"));
+        }
+    }
+    let ok = match pattern.split_once('/') {
+        Some((net, bits)) => match (net.parse::<IpAddr>(), bits.parse::<u8>()) {
+            (Ok(IpAddr::V4(_)), Ok(bits)) => bits <= 32,
+            (Ok(IpAddr::V6(_)), Ok(bits)) => bits <= 128,
+            _ => false,
+        },
+        None if pattern == "*" => true,
+        None => {
+            let name = pattern.strip_prefix("*.").unwrap_or(pattern);
+            pattern.parse::<IpAddr>().is_ok() || (is_host_name(name) && !name.starts_with('.'))
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "--allow '{shown}': not a target (host, host:port, [v6]:port, *, *.domain, a CIDR range)"
+        ))
+    }
+}
+
 /// An `--allow` entry's pattern and port: `host`, `host:port`,
 /// `[v6]:port`, `*`, `*.domain`, a CIDR range.
 fn allow_entry(entry: &str) -> (&str, Option<&str>) {
@@ -392,7 +446,9 @@ fn is_authority(text: &str) -> bool {
         Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
         None => is_host_name(host),
     };
-    host_ok && port.parse::<u16>().is_ok_and(|port| port > 0)
+    host_ok
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && port.parse::<u16>().is_ok_and(|port| port > 0)
 }
 
 /// Why the upstream could not be had.
@@ -406,7 +462,7 @@ pub(crate) enum Failure {
 /// `head` with its target in origin form (`GET /path HTTP/1.1`), without
 /// `Proxy-Authorization` / `Proxy-Connection` (they are for the proxy, not
 /// the server), and with `Connection: close`.
-fn origin_form(head: &[u8], url: &url::Url) -> Vec<u8> {
+fn origin_form(head: &[u8], target: &str, host: String) -> Vec<u8> {
     let mut out = Vec::with_capacity(head.len());
     for (n, line) in head.split_inclusive(|b| *b == b'\n').enumerate() {
         if n == 0 {
@@ -414,13 +470,13 @@ fn origin_form(head: &[u8], url: &url::Url) -> Vec<u8> {
             let (method, _, version) = (parts.next(), parts.next(), parts.next());
             out.extend_from_slice(method.unwrap_or_default());
             out.push(b' ');
-            out.extend_from_slice(url.path().as_bytes());
-            if let Some(query) = url.query() {
-                out.push(b'?');
-                out.extend_from_slice(query.as_bytes());
-            }
+            // The path as the client wrote it, byte for byte (a debugging
+            // tool does not normalise `/a/../b`).
+            out.extend_from_slice(origin_target(target).as_bytes());
             out.push(b' ');
             out.extend_from_slice(version.unwrap_or(b"HTTP/1.1\r\n"));
+            // Host is the URL's (RFC 9112 3.2.2), whatever the client sent.
+            out.extend_from_slice(format!("Host: {host}\r\n").as_bytes());
             continue;
         }
         let lower = line.to_ascii_lowercase();
@@ -429,6 +485,7 @@ fn origin_form(head: &[u8], url: &url::Url) -> Vec<u8> {
             b"proxy-connection:",
             b"connection:",
             b"keep-alive:",
+            b"host:",
         ];
         if hop.iter().any(|name| lower.starts_with(name)) {
             continue;
@@ -444,18 +501,53 @@ fn origin_form(head: &[u8], url: &url::Url) -> Vec<u8> {
     out
 }
 
+/// The origin-form target of an absolute `http://authority/path?query`:
+/// everything from the path on, as written (`/` when there is none).
+fn origin_target(absolute: &str) -> String {
+    let rest = absolute.get(7..).unwrap_or_default(); // after "http://"
+    match rest.find(['/', '?']) {
+        Some(at) if rest[at..].starts_with('/') => rest[at..].to_string(),
+        Some(at) => format!("/{}", &rest[at..]),
+        None => "/".to_string(),
+    }
+}
+
+/// An absolute URL as shown: without `user:password@`.
+fn without_userinfo(target: &str) -> String {
+    let Some(scheme_end) = target.find("://").map(|at| at + 3) else {
+        return target.to_string();
+    };
+    let rest = &target[scheme_end..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}{}", &target[..scheme_end], &rest[at + 1..]),
+        None => target.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_forwarded_head_loses_the_proxys_headers() {
-        let url = url::Url::parse("http://web.test:8080/a/b?c=1").unwrap();
-        let head = b"GET http://web.test:8080/a/b?c=1 HTTP/1.1\r\nHost: web.test:8080\r\nProxy-Authorization: Basic x\r\nProxy-Connection: keep-alive\r\n\r\n";
+        let head = b"GET http://web.test:8080/a/b?c=1 HTTP/1.1\r\nHost: evil.test\r\nProxy-Authorization: Basic x\r\nProxy-Connection: keep-alive\r\n\r\n";
         assert_eq!(
-            origin_form(head, &url),
+            origin_form(head, "http://web.test:8080/a/b?c=1", "web.test:8080".into()),
             b"GET /a/b?c=1 HTTP/1.1\r\nHost: web.test:8080\r\nConnection: close\r\n\r\n".to_vec()
         );
+    }
+
+    #[test]
+    fn the_path_goes_as_written_and_userinfo_is_not_shown() {
+        assert_eq!(
+            origin_target("http://h:1/a/%2e%2e/../s?x=%zz"),
+            "/a/%2e%2e/../s?x=%zz"
+        );
+        assert_eq!(origin_target("http://h?q"), "/?q");
+        assert_eq!(origin_target("http://h"), "/");
+        assert_eq!(without_userinfo("http://u:pw@h:1/x"), "http://h:1/x");
+        assert_eq!(without_userinfo("http://h/x@y"), "http://h/x@y");
     }
 
     #[test]
@@ -465,6 +557,7 @@ mod tests {
         assert!(!is_host_name("evil\u{202e}.test"));
         assert!(is_authority("localhost:443") && is_authority("[::1]:8080"));
         assert!(!is_authority("localhost") && !is_authority("a b:80") && !is_authority("x:0"));
+        assert!(!is_authority("x:+80"));
     }
 
     #[test]
@@ -495,5 +588,29 @@ mod tests {
             ..serve
         };
         assert!(serve.refused("example.com:80").is_none());
+        for good in [
+            "host.test",
+            "host.test:80",
+            "[::1]:80",
+            "*",
+            "*.test",
+            "10.0.0.0/8",
+            "::1",
+        ] {
+            assert!(check_allow(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "[::1",
+            "",
+            "*.",
+            "a:b:c",
+            "10.0.0.0/99",
+            ":80",
+            "[::1]:99999",
+            "x:0",
+            "x:+80",
+        ] {
+            assert!(check_allow(bad).is_err(), "{bad}");
+        }
     }
 }

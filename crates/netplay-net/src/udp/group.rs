@@ -51,7 +51,9 @@ impl Group {
             (Some(iface), IpAddr::V4(_)) => Some(Iface::V4(iface.parse().map_err(|_| {
                 format!("'{shown}': an IPv4 group is joined on an interface's IPv4 address, e.g. @127.0.0.1")
             })?)),
-            (Some(iface), IpAddr::V6(_)) => Some(Iface::Index(interface_index(iface)?)),
+            (Some(iface), IpAddr::V6(_)) => Some(Iface::Index(interface_index(iface).map_err(|reason| {
+                format!("'{shown}': an IPv6 group is joined on an interface's name or index, e.g. ff02::1%lo ({reason})")
+            })?)),
         };
         Ok(Self { addr, iface })
     }

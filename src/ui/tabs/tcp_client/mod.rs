@@ -361,20 +361,23 @@ impl ClientTab {
             return;
         }
         match event {
-            ClientEvent::Resolved { addrs, .. } => {
-                let typed = self.console.address();
-                if addrs.len() == 1 && addrs[0].to_string() == typed {
+            ClientEvent::Resolved { addrs, via } => {
+                // The target alone: a proxy URL (and its password) is not
+                // repeated; the engine says how it was reached.
+                let typed = via::target_of(&self.console.address());
+                if via.is_none() && addrs.len() == 1 && addrs[0].to_string() == typed {
                     return; // an address literal: nothing was looked up
                 }
                 let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
-                self.console.log.push(
-                    Kind::Info,
-                    format!(
-                        "Resolved {} → {}",
-                        crate::text::sanitize_str(&typed),
-                        list.join(", ")
-                    ),
-                );
+                let typed = crate::text::sanitize_str(&typed);
+                let text = match via {
+                    Some(proxy) if proxy.starts_with("the proxy") => {
+                        format!("{typed} goes through {proxy}, at {}", list.join(", "))
+                    }
+                    Some(how) => format!("Resolved {typed} → {} ({how})", list.join(", ")),
+                    None => format!("Resolved {typed} → {}", list.join(", ")),
+                };
+                self.console.log.push(Kind::Info, text);
             }
             ClientEvent::Proxy { lines } => {
                 for line in lines {

@@ -43,7 +43,7 @@ impl crate::ui::shell::tab::TabView for ClientTab {
     }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::TcpClient {
-            target: self.console.address(),
+            target: super::via::target_of(&self.console.address()),
             message: self.console.composer.message_for_code(),
             tls: match self.tls.mode {
                 TlsMode::Off => None,

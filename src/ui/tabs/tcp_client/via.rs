@@ -17,6 +17,16 @@ pub(super) fn split(typed: &str) -> Result<(String, Option<Arc<Proxy>>), String>
     }
 }
 
+/// The target part of a typed Target (what the code views and the
+/// transcript name).
+pub(super) fn target_of(typed: &str) -> String {
+    typed
+        .split_once(" via ")
+        .map_or(typed, |(target, _)| target)
+        .trim()
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
