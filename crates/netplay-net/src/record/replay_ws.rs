@@ -60,6 +60,8 @@ pub fn plan(recording: &Recording) -> Option<Plan> {
     let mut scanners = [Scanner::new(), Scanner::new()];
     // The `after` of each side's last piece.
     let mut last_after = [0usize; 2];
+    // Each side's data messages so far (its close not counted).
+    let mut data_messages = [0usize; 2];
     let mut plan = Plan {
         request: Vec::new(),
         protocol: None,
@@ -90,6 +92,10 @@ pub fn plan(recording: &Recording) -> Option<Plan> {
         // other side's): they go one per new message of the other side,
         // never later than recorded; a close answers whatever came.
         let arrived = plan.messages[1 - side];
+        // A data message never waits for the other side's close: a client
+        // that closed before the answers were recorded (its stdin ended
+        // first) still gets them while it waits, as it did then.
+        let arrived_data = data_messages[1 - side];
         let mut next = last_after[side];
         let mut piece_start = start;
         let passed = scanners[side].feed(&bytes[start..]);
@@ -101,7 +107,7 @@ pub fn plan(recording: &Recording) -> Option<Plan> {
             next = if is_close {
                 arrived
             } else {
-                (next + 1).min(arrived)
+                (next + 1).min(arrived_data)
             };
             let end = start + frame.end;
             plan.sends[side].push(Send {
@@ -113,6 +119,7 @@ pub fn plan(recording: &Recording) -> Option<Plan> {
             });
             last_after[side] = next.max(last_after[side]);
             plan.messages[side] += 1;
+            data_messages[side] += usize::from(!is_close);
             piece_start = end;
         }
         if piece_start < bytes.len() {
@@ -507,6 +514,29 @@ mod tests {
             expected_messages(&recording),
             ["text (8 B) Welcome!", "text (15 B) Hello, Michael!"]
         );
+    }
+
+    /// A client whose close was recorded before the server's answers
+    /// (its stdin ended first): the answers do not wait for a close.
+    #[test]
+    fn answers_never_wait_for_the_clients_close() {
+        let mut recording = session();
+        let mut close = Vec::new();
+        encode(
+            &mut close,
+            true,
+            Opcode::Close,
+            &[3, 232],
+            Some([9, 9, 9, 9]),
+        );
+        let reply = recording.entries.pop().expect("the reply");
+        let hello = recording.entries.remove(2);
+        recording.entries.push(data(5, Way::Out, &close));
+        recording.entries.push(hello);
+        recording.entries.push(reply);
+        let plan = plan(&recording).expect("a WebSocket session");
+        let afters: Vec<usize> = plan.sends[1].iter().map(|s| s.after).collect();
+        assert!(afters.iter().all(|after| *after <= 1), "{afters:?}");
     }
 
     #[test]
