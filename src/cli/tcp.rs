@@ -330,6 +330,17 @@ async fn converse(
                             start_sending(&queue, &client, send.as_ref(), out);
                         }
                     }
+                    ClientEvent::ConnectedUnix { path, peer, .. } => {
+                        heard = false;
+                        if let Some(recorder) = recorder.as_mut() {
+                            recorder.connected("unix", &format!("unix:{path}"));
+                        }
+                        let text = format!("Connected to unix:{path} ({peer})");
+                        let fields = [("remote", Value::from(format!("unix:{path}"))), ("peer", Value::from(peer))];
+                        emit(&out, "connected", Kind::Good, &text, &fields);
+                        backoff.connected();
+                        start_sending(&queue, &client, send.as_ref(), out);
+                    }
                     ClientEvent::TlsEstablished { info, connect, handshake, .. } => {
                         let text = crate::narrate::client::tls_done(handshake, connect);
                         let micros = |d: std::time::Duration| Value::from(d.as_micros() as u64);

@@ -39,6 +39,12 @@ impl super::TcpConnectArgs {
                 return Exit::Usage.into();
             }
         };
+        if addr.starts_with("unix:") && pcap.is_some() {
+            out.error(
+                "--pcap over a UNIX socket: a capture is IP packets; not written for one yet",
+            );
+            return Exit::Usage.into();
+        }
         let send = match send.as_deref().map(crate::text::parse_escapes).transpose() {
             Ok(bytes) => bytes.map(|bytes| {
                 let schedule = match repeat {

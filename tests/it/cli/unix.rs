@@ -123,3 +123,41 @@ fn fetch_over_a_unix_socket_shows_the_peer_and_says_a_stale_file() {
         "{stderr}"
     );
 }
+
+/// `tcp connect unix:/path` is `nc -U`: stdin to the socket, the socket to
+/// stdout, the peer's credentials on stderr.
+#[test]
+fn tcp_connect_to_a_unix_socket_pipes_both_ways() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("echo.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        let (mut peer, _) = listener.accept().unwrap();
+        peer.write_all(b"Welcome!\n").unwrap();
+        let mut buf = [0u8; 64];
+        let n = peer.read(&mut buf).unwrap();
+        peer.write_all(&buf[..n]).unwrap();
+    });
+    let target = format!("unix:{}", path.display());
+    let mut child = netplay(&["tcp", "connect", &target])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"ping\n").unwrap();
+    let output = wait_output(child);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "Welcome!\nping\n");
+    let pid = std::process::id();
+    assert!(
+        stderr.contains(&format!("Connected to {target} (peer pid {pid}, uid ")),
+        "{stderr}"
+    );
+    let refused = netplay(&["tcp", "connect", &target, "--tls"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("TLS over a UNIX socket"));
+}

@@ -65,3 +65,28 @@ async fn the_client_tab_connects_through_a_proxy_named_in_target() {
     pump_until(&mut app, &mut rx, "6 B: Sarah").await;
     assert_eq!(seen.lock().unwrap()[0], format!("name:echo.test:{port}"));
 }
+
+/// `unix:/path` as the Target: the tab talks over a UNIX socket and says
+/// who is on the other end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_tab_talks_over_a_unix_socket() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("greet.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        let (mut peer, _) = listener.accept().unwrap();
+        peer.write_all(b"Welcome!").unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    });
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('3'));
+    set_field(&mut app, &format!("unix:{}", path.display()));
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Welcome!").await;
+    assert!(
+        text.contains(&format!("Connected to unix:{}", path.display())),
+        "{text}"
+    );
+    assert!(text.contains("peer pid"), "{text}");
+}

@@ -36,6 +36,15 @@ pub enum ClientEvent {
         /// Live counters.
         stats: Arc<ConnStats>,
     },
+    /// Connected over a UNIX domain socket (`unix:/path`).
+    ConnectedUnix {
+        /// The socket file, as shown.
+        path: String,
+        /// Who is on the other end (SO_PEERCRED), in words.
+        peer: String,
+        /// Live counters.
+        stats: Arc<ConnStats>,
+    },
     /// The TLS handshake finished (a TLS connection only).
     TlsEstablished {
         /// What was negotiated, the chain and the verification result.

@@ -1,7 +1,6 @@
 //! The TCP client: one task per outgoing connection, from name lookup to
 //! close, with half-close (FIN) on request.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +20,7 @@ use crate::{ClientId, CloseReason, ConnStats, Engine, Event, StopFlag};
 
 mod establish;
 mod event;
+mod unix;
 pub use event::ClientEvent;
 
 /// The default limit for resolving and connecting.
@@ -297,6 +297,10 @@ impl Client {
         controls: Controls,
         player: Option<ClientWriter>,
     ) {
+        if let Some(path) = target.strip_prefix("unix:") {
+            let path = path.to_string();
+            return self.run_unix(path, how, (commands, controls), player).await;
+        }
         let Connect {
             timeout,
             tls,
@@ -345,7 +349,7 @@ impl Client {
             }
         };
         let _ = stream.set_nodelay(true);
-        let recorder = record.map(|to| self.recorder(to, local, remote));
+        let recorder = record.map(|to| self.recorder(to, &local.to_string(), &remote.to_string()));
         // The tap is on before the first read: a greeting is compared too.
         let tap = match (replay, player) {
             (Some(replay), Some(writer)) => Some(self.play(replay, writer)),
@@ -358,7 +362,7 @@ impl Client {
             record: controls.record,
             recorder: std::sync::Mutex::new(recorder),
             tap,
-            addrs: (local, remote),
+            addrs: (local.to_string(), remote.to_string()),
         };
         let stats = ConnStats::new();
         self.emit(ClientEvent::Connected {
@@ -468,14 +472,14 @@ impl Client {
         tap
     }
 
-    fn recorder(&self, to: RecordTo, local: SocketAddr, remote: SocketAddr) -> Recorder {
+    fn recorder(&self, to: RecordTo, local: &str, remote: &str) -> Recorder {
         Recorder::start(
             &self.engine,
             to,
             RecordFor::Client(self.id),
             Side::Client,
-            &local.to_string(),
-            &remote.to_string(),
+            local,
+            remote,
         )
     }
 
@@ -578,7 +582,7 @@ impl Client {
                     }
                 }
                 Some(to) = probe.record.recv() => {
-                    let (local, remote) = probe.addrs;
+                    let (local, remote) = &probe.addrs;
                     let recorder = to.map(|to| self.recorder(to, local, remote));
                     Self::switch_recorder(&recording, recorder);
                 }
@@ -645,7 +649,8 @@ struct Probe {
     recorder: Recording,
     /// A replay's copy of every byte read (taken by the conversation).
     tap: Option<mpsc::Sender<Vec<u8>>>,
-    addrs: (SocketAddr, SocketAddr),
+    /// Both ends as a recording names them.
+    addrs: (String, String),
 }
 
 /// The recorder, if one is on.

@@ -417,6 +417,9 @@ impl ClientTab {
                 });
                 self.focus = Focus::Message;
             }
+            ClientEvent::ConnectedUnix { path, peer, stats } => {
+                self.connected_unix(&path, &peer, &stats)
+            }
             ClientEvent::TlsEstablished {
                 info,
                 connect,

@@ -1,6 +1,6 @@
-//! `host:port via PROXY-URL` in the Target field: the connection goes
-//! through that proxy (socks5h://, socks5://, socks4a://, http://), as
-//! `tcp connect -x` does.
+//! What the Target field may say besides `host:port`: `host:port via
+//! PROXY-URL` goes through that proxy (socks5h://, socks5://, socks4a://,
+//! http://), as `tcp connect -x` does; `unix:/path` is a UNIX socket.
 
 use std::sync::Arc;
 
@@ -14,6 +14,23 @@ pub(super) fn split(typed: &str) -> Result<(String, Option<Arc<Proxy>>), String>
             let proxy = Proxy::parse(proxy.trim()).map_err(|reason| format!("Proxy: {reason}"))?;
             Ok((target.trim().to_string(), Some(Arc::new(proxy))))
         }
+    }
+}
+
+impl super::ClientTab {
+    /// Connected over a UNIX socket (`unix:/path` as the Target): no
+    /// 4-tuple to show, the peer's credentials instead.
+    pub(super) fn connected_unix(&mut self, path: &str, peer: &str, stats: &crate::net::ConnStats) {
+        self.timeline
+            .mark_at(stats.opened, "connected (UNIX socket)");
+        if let Some((backoff, _)) = &mut self.reconnect {
+            backoff.connected();
+        }
+        self.phase = super::Phase::Connected;
+        let text = format!("Connected to unix:{path} ({peer})");
+        self.console.say(crate::narrate::Kind::Good, text.clone());
+        self.console.log.push(crate::narrate::Kind::Good, text);
+        self.focus = super::Focus::Message;
     }
 }
 

@@ -1,0 +1,72 @@
+//! `unix:/path` as the target: the same conversation over a UNIX domain
+//! socket (`nc -U`), with the peer's credentials said instead of a 4-tuple.
+//! TLS is not spoken over it yet; a proxy does not apply.
+
+use std::sync::Arc;
+
+use tokio::net::UnixStream;
+use tokio::sync::mpsc;
+
+use super::{Client, ClientCommand, ClientEvent, ClientWriter, Connect, Controls, Probe};
+use crate::kernel::tcp_info::SocketFd;
+use crate::ConnStats;
+
+impl Client {
+    pub(super) async fn run_unix(
+        self,
+        path: String,
+        how: Connect,
+        (commands, controls): (mpsc::Receiver<ClientCommand>, Controls),
+        player: Option<ClientWriter>,
+    ) {
+        if how.tls.is_some() {
+            let reason = "TLS over a UNIX socket is not spoken yet: connect without TLS".into();
+            return self.emit(ClientEvent::ConnectFailed { reason }).await;
+        }
+        let shown = crate::text::sanitize_str(&path);
+        let connect = async {
+            crate::unix::check_path(std::path::Path::new(&path), &shown)?;
+            UnixStream::connect(&path)
+                .await
+                .map_err(|err| crate::unix::connect_error(&err, &shown))
+        };
+        let mut stop = self.stop.clone();
+        let stream = tokio::select! {
+            biased;
+            () = stop.stopped() => Err("cancelled".to_string()),
+            result = tokio::time::timeout(how.timeout, connect) => match result {
+                Ok(result) => result,
+                Err(_) => Err(format!("{shown} did not accept in time")),
+            },
+        };
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(reason) => return self.emit(ClientEvent::ConnectFailed { reason }).await,
+        };
+        let (local, remote) = ("unix".to_string(), format!("unix:{path}"));
+        let recorder = how.record.map(|to| self.recorder(to, &local, &remote));
+        let tap = match (how.replay, player) {
+            (Some(replay), Some(writer)) => Some(self.play(replay, writer)),
+            _ => None,
+        };
+        // TCP_INFO means nothing here: no sample each second.
+        let probe = Probe {
+            socket: SocketFd::of(&stream),
+            every_second: false,
+            options: controls.options,
+            record: controls.record,
+            recorder: std::sync::Mutex::new(recorder),
+            tap,
+            addrs: (local, remote),
+        };
+        let stats = ConnStats::new();
+        self.emit(ClientEvent::ConnectedUnix {
+            path: shown,
+            peer: crate::unix::peer_words(&stream),
+            stats: Arc::clone(&stats),
+        })
+        .await;
+        let reason = self.converse(stream, &stats, probe, commands).await;
+        self.emit(ClientEvent::Closed { reason }).await;
+    }
+}
