@@ -63,6 +63,9 @@ pub async fn forward(queue: Arc<Mutex<StdinQueue>>, writer: ClientWriter) {
     }
 }
 
+/// The most of one line held at once in line mode.
+const LINE_PIECE: u64 = 64 * 1024;
+
 async fn read_stdin(tx: mpsc::Sender<Item>, eol: Eol, raw: bool) {
     let mut stdin = BufReader::new(tokio::io::stdin());
     if raw {
@@ -81,8 +84,16 @@ async fn read_stdin(tx: mpsc::Sender<Item>, eol: Eol, raw: bool) {
         let mut line = Vec::new();
         loop {
             line.clear();
-            match stdin.read_until(b'\n', &mut line).await {
+            // A line is read at most LINE_PIECE bytes at a time: one with
+            // no newline in sight goes on in pieces, never all in memory.
+            let mut piece = (&mut stdin).take(LINE_PIECE);
+            match piece.read_until(b'\n', &mut line).await {
                 Ok(0) | Err(_) => break,
+                Ok(n) if n as u64 == LINE_PIECE && !line.ends_with(b"\n") => {
+                    if tx.send(Some(std::mem::take(&mut line))).await.is_err() {
+                        return;
+                    }
+                }
                 Ok(_) => {
                     let body = line
                         .strip_suffix(b"\n")

@@ -207,7 +207,8 @@ fn keyed(
 }
 
 /// Connects and pipes: stdin to the socket, the socket to stdout. Exits 0
-/// when the peer closes; stdin's end half-closes (FIN) and keeps reading.
+/// when the peer closes; stdin's end half-closes (FIN) and keeps reading,
+/// and piped stdin keeps going after the peer's own FIN while it flows.
 pub async fn connect(addr: &str, mut how: ConnectHow, out: Output, stop: Shutdown) -> ExitCode {
     let (record, mut pcap) = (how.record.take(), how.pcap.take());
     // Under TLS the capture is taken on the socket (the records and their
@@ -285,6 +286,10 @@ async fn converse(
         capture,
         names,
         proxy,
+        // Piped stdin (or --send) is sent whole even after the peer's FIN,
+        // as nc does; at a terminal, the peer's close ends the session.
+        write_after_peer_fin: send.is_some()
+            || !std::io::IsTerminal::is_terminal(&std::io::stdin()),
     };
     // With --send, stdin is not read at all.
     let queue = match send {
@@ -402,6 +407,14 @@ async fn converse(
                             let fields = [("len", Value::from(data.len as u64)), ("data", Value::from(sanitize(&data.preview)))];
                             out.event("sent", Kind::Out, &format!("{} B", data.len), &fields);
                         }
+                    }
+                    ClientEvent::PeerHalfClosed => {
+                        if let Some(recorder) = recorder.as_mut() {
+                            recorder.life("peer_half_close");
+                        }
+                        let what = if send.is_some() { "--send" } else { "stdin" };
+                        let text = format!("FIN received: the peer sends no more; {what} still goes to it until it ends");
+                        emit(&out, "peer_fin", Kind::Info, &text, &[]);
                     }
                     ClientEvent::WriteShutdown => {
                         if let Some(recorder) = recorder.as_mut() {

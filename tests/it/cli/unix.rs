@@ -161,3 +161,59 @@ fn tcp_connect_to_a_unix_socket_pipes_both_ways() {
         .unwrap();
     assert!(String::from_utf8_lossy(&refused.stderr).contains("TLS over a UNIX socket"));
 }
+
+/// A peer that sends its all, half-closes, then reads everything: piped
+/// stdin still reaches it whole after its FIN (TCP's half-close, as `nc`
+/// does), over TCP and over a UNIX socket.
+#[test]
+fn an_upload_goes_on_after_the_peers_fin() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let upload: Vec<u8> = (0..4_000_000u32).map(|i| (i % 251) as u8).collect();
+    let path = dir.path().join("half.sock");
+    let unix = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tcp_addr = tcp.local_addr().unwrap();
+    let (got_tx, got) = std::sync::mpsc::channel();
+    let unix_got = got_tx.clone();
+    std::thread::spawn(move || {
+        let (mut peer, _) = unix.accept().unwrap();
+        peer.write_all(b"bye\n").unwrap();
+        peer.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut all = Vec::new();
+        peer.read_to_end(&mut all).unwrap();
+        unix_got.send(all.len()).unwrap();
+    });
+    std::thread::spawn(move || {
+        let (mut peer, _) = tcp.accept().unwrap();
+        peer.write_all(b"bye\n").unwrap();
+        peer.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut all = Vec::new();
+        peer.read_to_end(&mut all).unwrap();
+        got_tx.send(all.len()).unwrap();
+    });
+    for target in [format!("unix:{}", path.display()), tcp_addr.to_string()] {
+        let mut child = netplay(&["tcp", "connect", "--raw", &target])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let bytes = upload.clone();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&bytes);
+        });
+        let output = wait_output(child);
+        writer.join().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{target}: {stderr}");
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "bye\n");
+        assert!(
+            stderr.contains("FIN received: the peer sends no more"),
+            "{stderr}"
+        );
+        let received = got.recv_timeout(common::WAIT).unwrap();
+        assert_eq!(received, upload.len(), "{target}: the whole upload");
+    }
+}

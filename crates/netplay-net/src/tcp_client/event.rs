@@ -84,6 +84,10 @@ pub enum ClientEvent {
     Replayed(Result<Option<crate::record::replay::Difference>, String>),
     /// This side's write half is shut down (FIN sent); reads continue.
     WriteShutdown,
+    /// The peer sent its FIN while our write side stays open
+    /// ([`super::Connect::write_after_peer_fin`]): nothing more comes in;
+    /// what we send still goes out until we shut down too.
+    PeerHalfClosed,
     /// The connection ended; the task has ended.
     Closed {
         /// Who or what ended it.

@@ -201,6 +201,7 @@ pub fn connect_with(
             capture: None,
             names: Arc::default(),
             proxy: None,
+            write_after_peer_fin: false,
             timeout,
             tls,
             tcp_info: false,
@@ -230,6 +231,11 @@ pub struct Connect {
     pub names: Arc<crate::names::Overrides>,
     /// Reach the target through this proxy.
     pub proxy: Option<Arc<crate::proxy::Proxy>>,
+    /// After the peer's FIN, keep the write side open while writes keep
+    /// coming (a pause of [`PEER_FIN_LINGER`] ends it) or until it is shut
+    /// down here — TCP's half-close, so a piped upload is sent whole; when
+    /// false, the peer's FIN ends the connection.
+    pub write_after_peer_fin: bool,
     /// Capture the connection into this pcapng file (under TLS: the
     /// records and the session's secrets). The file is the caller's to
     /// finish once the session has ended ([`ClientEvent::Closed`] or
@@ -310,6 +316,7 @@ impl Client {
             capture,
             names,
             proxy,
+            write_after_peer_fin,
         } = how;
         // A bad CA file is the user's to fix: say so before any traffic.
         let tls = match tls
@@ -356,6 +363,7 @@ impl Client {
             _ => None,
         };
         let probe = Probe {
+            write_after_peer_fin,
             socket: SocketFd::of(&stream),
             every_second: tcp_info,
             options: controls.options,
@@ -529,16 +537,25 @@ impl Client {
         // The write side runs beside the reads, never instead of them: a
         // peer that writes before it reads would otherwise deadlock with
         // us (both blocked writing, neither reading).
+        let (shut_tx, mut shut_rx) = tokio::sync::watch::channel(false);
+        // When the last write went (ms from `base`): after the peer's FIN,
+        // writes that stop coming for PEER_FIN_LINGER end the connection.
+        let base = tokio::time::Instant::now();
+        let last_write = std::sync::atomic::AtomicU64::new(0);
+        // A write under way (a slow reader) is activity too.
+        let writing = std::sync::atomic::AtomicBool::new(false);
         let write_side = async {
             let mut write_open = true;
             while let Some(command) = commands.recv().await {
                 match command {
                     ClientCommand::Send(bytes, confirm) if write_open => {
-                        writer
-                            .write_all(&bytes)
-                            .await
-                            .map_err(|err| CloseReason::Error(stream_error(&err)))?;
+                        writing.store(true, std::sync::atomic::Ordering::Relaxed);
+                        let written = writer.write_all(&bytes).await;
+                        writing.store(false, std::sync::atomic::Ordering::Relaxed);
+                        written.map_err(|err| CloseReason::Error(stream_error(&err)))?;
                         stats.record_write(bytes.len());
+                        let since = base.elapsed().as_millis() as u64;
+                        last_write.store(since, std::sync::atomic::Ordering::Relaxed);
                         if let Some(written) = confirm {
                             let _ = written.send(());
                         }
@@ -555,6 +572,7 @@ impl Client {
                             .map_err(|err| CloseReason::Error(stream_error(&err)))?;
                         Self::record_life(&recording, "half_close").await;
                         self.emit(ClientEvent::WriteShutdown).await;
+                        let _ = shut_tx.send(true);
                     }
                     ClientCommand::ShutdownWrite => {}
                 }
@@ -566,10 +584,23 @@ impl Client {
         let mut tap = probe.tap.take();
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The peer sent its FIN while ours is still to come: no more reads,
+        // the writes go on until our side shuts down too.
+        let mut peer_done = false;
         let reason = loop {
             tokio::select! {
                 biased;
                 () = stop.stopped() => break CloseReason::Local("disconnected".into()),
+                Ok(()) = shut_rx.changed(), if peer_done => break CloseReason::Peer,
+                () = tokio::time::sleep_until(linger_end(base, &last_write)), if peer_done => {
+                    let now = tokio::time::Instant::now();
+                    if writing.load(std::sync::atomic::Ordering::Relaxed) {
+                        let since = base.elapsed().as_millis() as u64;
+                        last_write.fetch_max(since, std::sync::atomic::Ordering::Relaxed);
+                    } else if now >= linger_end(base, &last_write) {
+                        break CloseReason::Peer;
+                    }
+                }
                 done = &mut write_side => {
                     break match done {
                         Ok(()) => CloseReason::Local("disconnected".into()),
@@ -590,7 +621,15 @@ impl Client {
                     let result = crate::kernel::sockopts::apply_and_read(probe.socket, opt);
                     self.emit(ClientEvent::Options(result)).await;
                 }
-                read = reader.read(&mut buffer) => match read {
+                read = reader.read(&mut buffer), if !peer_done => match read {
+                    Ok(0) if probe.write_after_peer_fin && !*shut_rx.borrow() => {
+                        peer_done = true;
+                        // The linger counts from the FIN at the earliest.
+                        let since = base.elapsed().as_millis() as u64;
+                        last_write.fetch_max(since, std::sync::atomic::Ordering::Relaxed);
+                        Self::record_life(&recording, "peer_half_close").await;
+                        self.emit(ClientEvent::PeerHalfClosed).await;
+                    }
                     Ok(0) => break CloseReason::Peer,
                     // TLS: the peer closed the TCP connection without its
                     // close_notify, so the end of the data is not proven.
@@ -635,10 +674,27 @@ impl Client {
     }
 }
 
+/// After the peer's FIN, how long our writes may pause before the
+/// connection ends (stdin that keeps coming is sent whole; one that stops
+/// does not keep a closed peer waiting).
+const PEER_FIN_LINGER: Duration = Duration::from_secs(1);
+
+/// When the linger after the peer's FIN runs out: [`PEER_FIN_LINGER`]
+/// after the last write.
+fn linger_end(
+    base: tokio::time::Instant,
+    last_write: &std::sync::atomic::AtomicU64,
+) -> tokio::time::Instant {
+    let last = last_write.load(std::sync::atomic::Ordering::Relaxed);
+    base + Duration::from_millis(last) + PEER_FIN_LINGER
+}
+
 /// The connection's socket for `TCP_INFO` and the live options (open for
 /// as long as the conversation runs), whether to sample every second, and
 /// the option changes asked for.
 struct Probe {
+    /// See [`Connect::write_after_peer_fin`].
+    write_after_peer_fin: bool,
     socket: SocketFd,
     every_second: bool,
     options: mpsc::Receiver<SockOpt>,

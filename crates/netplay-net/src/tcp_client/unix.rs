@@ -51,6 +51,7 @@ impl Client {
         };
         // TCP_INFO means nothing here: no sample each second.
         let probe = Probe {
+            write_after_peer_fin: how.write_after_peer_fin,
             socket: SocketFd::of(&stream),
             every_second: false,
             options: controls.options,

@@ -286,6 +286,7 @@ impl ClientTab {
                         capture: self.capture_plan(engine),
                         names: Default::default(),
                         proxy,
+                        write_after_peer_fin: false,
                         timeout: self.timeout,
                         tls: self.tls.options(),
                         tcp_info: true,
@@ -501,6 +502,10 @@ impl ClientTab {
                 let text = format!("{} B: ", data.len);
                 self.console.log.push_data(Kind::Out, text, data);
             }
+            ClientEvent::PeerHalfClosed => self
+                .console
+                .log
+                .push(Kind::In, "FIN received: the peer sends no more"),
             ClientEvent::WriteShutdown => {
                 self.timeline
                     .mark("FIN sent: you shut down your write side");

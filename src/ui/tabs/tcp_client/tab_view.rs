@@ -98,6 +98,11 @@ impl crate::ui::shell::app::StartTab for ClientTab {
 impl crate::ui::shell::tab::Remembered for ClientTab {
     fn remember(&self, memory: &mut crate::state::Memory) {
         self.console.remember("client", "target", memory);
+        // A proxy's password is never written to the state file.
+        memory.set(
+            "client.target",
+            super::via::without_password(&self.console.address()),
+        );
         // TLS comes back on, but never with verification off: skipping the
         // certificate check is a choice for one session.
         let tls = if self.tls.mode == TlsMode::Off {

@@ -34,6 +34,24 @@ impl super::ClientTab {
     }
 }
 
+/// The Target as the state file keeps it: a proxy's password left out
+/// (`user@`), to be typed again.
+pub(super) fn without_password(typed: &str) -> String {
+    let Some((target, proxy)) = typed.split_once(" via ") else {
+        return typed.to_string();
+    };
+    let start = proxy.find("://").map_or(0, |at| at + 3);
+    let Some(at) = proxy[start..].rfind('@').map(|at| start + at) else {
+        return typed.to_string();
+    };
+    let user = proxy[start..at].split(':').next().unwrap_or_default();
+    format!(
+        "{target} via {}{user}@{}",
+        &proxy[..start],
+        &proxy[at + 1..]
+    )
+}
+
 /// The target part of a typed Target (what the code views and the
 /// transcript name).
 pub(super) fn target_of(typed: &str) -> String {
@@ -53,5 +71,9 @@ mod tests {
         assert_eq!(proxy.unwrap().authority(), "127.0.0.1:1080");
         assert!(super::split("x:1").unwrap().1.is_none());
         assert!(super::split("x:1 via ftp://p").is_err());
+        assert_eq!(
+            super::without_password("x:1 via socks5h://bob:top/secret@127.0.0.1:1080"),
+            "x:1 via socks5h://bob@127.0.0.1:1080"
+        );
     }
 }
