@@ -32,6 +32,13 @@ async fn replay_file(
     stop: Shutdown,
 ) -> ExitCode {
     let shown = sanitize(file.display().to_string().as_bytes());
+    if [&serve, &connect]
+        .iter()
+        .any(|addr| addr.as_deref().is_some_and(|a| a.starts_with("unix:")))
+    {
+        out.error("replay takes host:port: a UNIX socket is not replayed on yet");
+        return Exit::Usage.into();
+    }
     let recording = match crate::files::read_regular(file, 256 * 1024 * 1024)
         .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string()))
         .and_then(|text| crate::record::parse(&text))

@@ -39,11 +39,24 @@ impl super::TcpConnectArgs {
                 return Exit::Usage.into();
             }
         };
-        if addr.starts_with("unix:") && pcap.is_some() {
-            out.error(
-                "--pcap over a UNIX socket: a capture is IP packets; not written for one yet",
-            );
-            return Exit::Usage.into();
+        if let Some(path) = addr.strip_prefix("unix:") {
+            let refusal = if path.is_empty() {
+                Some("unix: needs the socket file's path, e.g. unix:/run/app.sock")
+            } else if pcap.is_some() {
+                Some("--pcap over a UNIX socket: a capture is IP packets; not written for one yet")
+            } else if tls.options().is_some() {
+                Some("--tls over a UNIX socket is not spoken yet: connect without it")
+            } else {
+                None
+            };
+            if let Some(reason) = refusal {
+                out.error(reason);
+                return Exit::Usage.into();
+            }
+            if proxy.is_some() {
+                let text = "A UNIX socket is reached directly: -x does not apply";
+                out.event_to_stderr("proxy", crate::narrate::Kind::Info, text, &[]);
+            }
         }
         let send = match send.as_deref().map(crate::text::parse_escapes).transpose() {
             Ok(bytes) => bytes.map(|bytes| {

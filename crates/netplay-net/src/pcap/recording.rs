@@ -27,6 +27,9 @@ pub fn write_recording<W: Write>(
             )
         })
     };
+    if recording.remote.starts_with("unix:") {
+        return Err("a recording of a UNIX socket: a pcapng file holds IP packets, so there is nothing to convert".into());
+    }
     let local = address(&recording.local, "local")?;
     let remote = address(&recording.remote, "remote")?;
     // Which end sent the SYN, and which way `out` goes.

@@ -258,9 +258,14 @@ impl ProxyServe {
         if method == "CONNECT" {
             if !is_authority(&path) {
                 let _ = client.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+                // A user:password@ typed into the authority is not shown.
+                let shown = match path.rsplit_once('@') {
+                    Some((_, host)) => format!("***@{host}"),
+                    None => path.clone(),
+                };
                 return Err(format!(
                     "CONNECT {}: not host:port",
-                    crate::text::sanitize_str(&path)
+                    crate::text::sanitize_str(&shown)
                 ));
             }
             return Ok(Asked {
