@@ -32,7 +32,8 @@ pub enum Setting {
     },
     /// The TCP Client tab.
     TcpClient {
-        /// `host:port` to connect to.
+        /// `host:port` to connect to, or `unix:/path`; `host:port via
+        /// PROXY-URL` (no password) when a proxy was named.
         target: String,
         /// The message to send (the composer's text, or the last one sent),
         /// with its line ending.
@@ -122,6 +123,27 @@ pub fn code_for(setting: &Setting) -> Code {
 
 /// `host:port` split for code: brackets off an IPv6 host; a missing or bad
 /// port becomes 9999 (the playground's default).
+/// What the TCP Client tab's Target asks for: a UNIX socket, or
+/// `host:port` (possibly `via` a proxy, named with its password left out).
+pub(crate) enum ClientTarget {
+    /// `unix:/path`.
+    Unix(String),
+    /// `host:port`, and the proxy's URL if one was named.
+    Tcp(String, Option<String>),
+}
+
+pub(crate) fn client_target(target: &str) -> ClientTarget {
+    if let Some(path) = target.trim().strip_prefix("unix:") {
+        return ClientTarget::Unix(path.to_string());
+    }
+    match target.split_once(" via ") {
+        Some((addr, proxy)) => {
+            ClientTarget::Tcp(addr.trim().to_string(), Some(proxy.trim().to_string()))
+        }
+        None => ClientTarget::Tcp(target.trim().to_string(), None),
+    }
+}
+
 pub(crate) fn host_port(addr: &str) -> (String, u16) {
     let addr = addr.trim();
     let (host, port) = match addr.rsplit_once(':') {

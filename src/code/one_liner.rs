@@ -56,7 +56,21 @@ pub fn command(setting: &Setting) -> String {
             message,
             tls,
         } => {
-            let (host, port) = host_port(target);
+            let target = match super::client_target(target) {
+                super::ClientTarget::Unix(path) => {
+                    return format!(
+                        "# send the message over the UNIX socket, half-close (-N), print the replies\nprintf '%b' {} | nc -N -U {}\n",
+                        printf_b(message),
+                        quote(&path)
+                    )
+                }
+                super::ClientTarget::Tcp(target, Some(proxy)) => {
+                    let (host, port) = host_port(&target);
+                    return through_proxy(&proxy, (&host, port), message);
+                }
+                super::ClientTarget::Tcp(target, None) => target,
+            };
+            let (host, port) = host_port(&target);
             match tls {
                 Some(tls) => {
                     // SNI is a name: none for an IP address unless one is set.
@@ -221,6 +235,30 @@ fn curl(url: &str, request: &str, insecure: bool) -> String {
         "# the same request, with the exchange shown (-v)\n{}\n# and with netplay, headless\n{}\n",
         command("curl -v", curl_method, "--data-binary"),
         command("netplay fetch -v", fetch_method, "-d")
+    )
+}
+
+/// The TCP Client tab through a proxy, as ncat goes through one.
+fn through_proxy(proxy: &str, (host, port): (&str, u16), message: &[u8]) -> String {
+    let (kind, rest) = match proxy.split_once("://") {
+        Some((scheme, rest)) if scheme.starts_with("socks5") => ("socks5", rest),
+        Some((scheme, rest)) if scheme.starts_with("socks4") => ("socks4", rest),
+        Some((_, rest)) => ("http", rest),
+        None => ("http", proxy),
+    };
+    // user@ (the tab never keeps the password): ncat asks for it.
+    let (user, address) = match rest.rsplit_once('@') {
+        Some((user, address)) => (Some(user), address),
+        None => (None, rest),
+    };
+    let auth = user
+        .map(|user| format!(" --proxy-auth {}", quote(&format!("{user}:PASSWORD"))))
+        .unwrap_or_default();
+    format!(
+        "# through the proxy, as the tab goes (ncat; the proxy resolves the name)\nprintf '%b' {} | ncat --proxy {} --proxy-type {kind}{auth} --proxy-dns remote {} {port}\n",
+        printf_b(message),
+        quote(address.trim_end_matches('/')),
+        quote(host)
     )
 }
 

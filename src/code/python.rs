@@ -132,6 +132,50 @@ while True:
 }
 
 fn tcp_client(target: &str, message: &[u8], tls: Option<&super::ClientTls>) -> String {
+    let (target, proxy) = match super::client_target(target) {
+        super::ClientTarget::Unix(path) => return unix_client(&path, message),
+        super::ClientTarget::Tcp(target, proxy) => (target, proxy),
+    };
+    let note = match proxy {
+        Some(proxy) => format!(
+            "# The tab goes through the proxy {}: Python's socket module has\n# no proxy support, so this script connects directly (the one-liner\n# view shows ncat --proxy).\n",
+            crate::text::sanitize_str(&proxy)
+        ),
+        None => String::new(),
+    };
+    tcp_client_direct(&target, message, tls).replacen("# Run:", &format!("{note}# Run:"), 1)
+}
+
+/// The TCP Client tab over a UNIX socket (`unix:/path`).
+fn unix_client(path: &str, message: &[u8]) -> String {
+    format!(
+        "#!/usr/bin/env python3
+# netplay's TCP Client tab over a UNIX socket: connect to the socket
+# file, send the message, print what arrives until the server closes.
+# Run: python3 netplay-tcp-client.py
+import socket
+
+PATH = {path}
+MESSAGE = {message}
+
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(PATH)  # no ports: the socket file names the server
+if MESSAGE:
+    s.sendall(MESSAGE)
+s.shutdown(socket.SHUT_WR)  # nothing more from us; replies still arrive
+while True:
+    data = s.recv(1024)
+    if not data:
+        break
+    print(data.decode('utf-8', 'replace'), flush=True)
+s.close()
+",
+        path = text(path),
+        message = bytes(message),
+    )
+}
+
+fn tcp_client_direct(target: &str, message: &[u8], tls: Option<&super::ClientTls>) -> String {
     let (host, port) = host_port(target);
     let (import, wrap, half_close) = match tls {
         None => (

@@ -95,6 +95,43 @@ async fn main() -> std::io::Result<()> {{
 }
 
 fn tcp_client(target: &str, message: &[u8]) -> String {
+    let (target, proxy) = match super::client_target(target) {
+        super::ClientTarget::Unix(path) => return unix_client(&path, message),
+        super::ClientTarget::Tcp(target, proxy) => (target, proxy),
+    };
+    let note = match proxy {
+        Some(proxy) => format!(
+            "// The tab goes through the proxy {}; this program connects\n// directly (a SOCKS client crate such as tokio-socks would add it).\n",
+            crate::text::sanitize_str(&proxy)
+        ),
+        None => String::new(),
+    };
+    note + &tcp_client_direct(&target, message)
+}
+
+/// The TCP Client tab over a UNIX socket (`unix:/path`).
+fn unix_client(path: &str, message: &[u8]) -> String {
+    format!(
+        "{CARGO}use tokio::io::{{AsyncReadExt, AsyncWriteExt}};
+use tokio::net::UnixStream;
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {{
+    let mut stream = UnixStream::connect({path}).await?; // the socket file names the server
+    stream.write_all({message}).await?;
+    stream.shutdown().await?; // nothing more from us; replies still arrive
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).await?; // until the server closes
+    println!(\"{{}}\", String::from_utf8_lossy(&reply));
+    Ok(())
+}}
+",
+        path = text(path),
+        message = literal(message),
+    )
+}
+
+fn tcp_client_direct(target: &str, message: &[u8]) -> String {
     format!(
         "{CARGO}use tokio::io::{{AsyncReadExt, AsyncWriteExt}};
 use tokio::net::TcpStream;

@@ -530,3 +530,49 @@ fn one_liners_quote_everything_typed_so_nothing_becomes_a_command() {
         );
     }
 }
+
+/// The TCP Client tab's other Targets: `unix:/path` gives AF_UNIX code and
+/// `nc -U`; `via PROXY` names the proxy (never its password) and gives
+/// ncat --proxy.
+#[test]
+fn unix_and_proxy_targets_give_their_own_code() {
+    let unix = code_for(&Setting::TcpClient {
+        target: "unix:/run/app.sock".into(),
+        message: b"Michael".to_vec(),
+        tls: None,
+    });
+    assert!(
+        unix.python.contains("socket.AF_UNIX") && unix.python.contains("'/run/app.sock'"),
+        "{}",
+        unix.python
+    );
+    assert!(
+        unix.one_liner.contains("nc -N -U '/run/app.sock'")
+            || unix.one_liner.contains("nc -N -U /run/app.sock"),
+        "{}",
+        unix.one_liner
+    );
+    assert!(unix.rust.contains("UnixStream::connect"), "{}", unix.rust);
+    let proxied = code_for(&Setting::TcpClient {
+        target: "db.test:5432 via socks5h://bob@127.0.0.1:1080".into(),
+        message: b"hi".to_vec(),
+        tls: None,
+    });
+    assert!(
+        proxied.one_liner.contains("--proxy-type socks5"),
+        "{}",
+        proxied.one_liner
+    );
+    assert!(
+        proxied
+            .python
+            .contains("through the proxy socks5h://bob@127.0.0.1:1080"),
+        "{}",
+        proxied.python
+    );
+    assert!(
+        proxied.python.contains("HOST, PORT = 'db.test', 5432"),
+        "{}",
+        proxied.python
+    );
+}

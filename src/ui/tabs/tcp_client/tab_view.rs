@@ -43,7 +43,9 @@ impl crate::ui::shell::tab::TabView for ClientTab {
     }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::TcpClient {
-            target: super::via::target_of(&self.console.address()),
+            // The Target as typed (unix:/path, or via a proxy), without a
+            // proxy's password.
+            target: super::via::without_password(&self.console.address()),
             message: self.console.composer.message_for_code(),
             tls: match self.tls.mode {
                 TlsMode::Off => None,
