@@ -228,12 +228,17 @@ def reader():
     print('Connection closed by peer.', flush=True)
 
 t = threading.Thread(target=reader)
-t.start()
-if MESSAGE:
+{start_before}if MESSAGE:
     s.sendall(MESSAGE)
-{half_close}t.join()
+{start_after}{half_close}t.join()
 s.close()
 ",
+        start_before = if tls.is_none() { "t.start()\n" } else { "" },
+        start_after = if tls.is_none() {
+            ""
+        } else {
+            "t.start()  # after the send: one SSL socket is never used by two threads at once\n"
+        },
         host = text(&host),
         message = bytes(message),
         family = family(&host),
