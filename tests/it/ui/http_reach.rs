@@ -90,3 +90,32 @@ async fn the_client_tab_talks_over_a_unix_socket() {
     );
     assert!(text.contains("peer pid"), "{text}");
 }
+
+/// A proxy password typed in the Target is used, then hidden: the field
+/// shows `user@` only, and the password is never on screen again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_password_in_target_is_used_then_hidden() {
+    let (mut app, mut rx) = new_app();
+    let echo = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = echo.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::Write;
+        let (mut peer, _) = echo.accept().unwrap();
+        peer.write_all(b"Welcome!").unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    });
+    let (proxy, seen) = common::proxies::socks5(Some(("bob", "s3cret")));
+    app.on_key(alt('3'));
+    set_field(
+        &mut app,
+        &format!("echo.test:{port} via socks5h://bob:s3cret@{proxy}"),
+    );
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Welcome!").await;
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(
+        text.contains(&format!("via socks5h://bob@{proxy}")),
+        "{text}"
+    );
+    assert_eq!(seen.lock().unwrap()[0], format!("name:echo.test:{port}"));
+}

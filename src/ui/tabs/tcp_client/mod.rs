@@ -146,6 +146,8 @@ pub struct ClientTab {
     /// Reconnect by itself (Ctrl+R): the backoff, and when the next
     /// attempt is due.
     reconnect: Option<(crate::net::timed::Backoff, Option<std::time::Instant>)>,
+    /// A proxy password typed in the Target: kept, never shown again.
+    secret: via::Secret,
     /// Recording (Alt+R) and playing a recording (Alt+P).
     recordings: record::Recordings,
 }
@@ -192,6 +194,7 @@ impl ClientTab {
             timed_prompt: None,
             last_repeat: String::new(),
             reconnect: None,
+            secret: via::Secret::default(),
             recordings: record::Recordings::default(),
         }
     }
@@ -263,10 +266,14 @@ impl ClientTab {
     fn toggle(&mut self, engine: &Engine) {
         match self.phase {
             Phase::Idle => {
-                let (target, proxy) = match via::split(&self.console.address()) {
+                let typed = self.secret.fill(&self.console.address());
+                let (target, proxy) = match via::split(&typed) {
                     Ok(split) => split,
                     Err(reason) => return self.console.say(Kind::Error, reason),
                 };
+                if let Some(shown) = self.secret.keep(&typed) {
+                    self.console.address.set_text(&shown);
+                }
                 self.closed_first = None;
                 self.timeline.start();
                 self.link = None;

@@ -34,6 +34,34 @@ impl super::ClientTab {
     }
 }
 
+/// A proxy password typed in the Target: once used, the field shows the
+/// Target without it, and this keeps it for the session (never saved).
+#[derive(Default)]
+pub(super) struct Secret {
+    /// The Target as typed, password included.
+    full: Option<String>,
+}
+
+impl Secret {
+    /// The Target to connect with: the field's text — or, when that is
+    /// the one used before less its password, that one whole.
+    pub(super) fn fill(&self, typed: &str) -> String {
+        match &self.full {
+            Some(full) if without_password(full) == typed => full.clone(),
+            _ => typed.to_string(),
+        }
+    }
+
+    /// Keeps `typed` when it holds a password; what the field shows then.
+    pub(super) fn keep(&mut self, typed: &str) -> Option<String> {
+        let shown = without_password(typed);
+        (shown != typed).then(|| {
+            self.full = Some(typed.to_string());
+            shown
+        })
+    }
+}
+
 /// The Target as the state file keeps it: a proxy's password left out
 /// (`user@`), to be typed again.
 pub(super) fn without_password(typed: &str) -> String {
@@ -75,5 +103,11 @@ mod tests {
             super::without_password("x:1 via socks5h://bob:top/secret@127.0.0.1:1080"),
             "x:1 via socks5h://bob@127.0.0.1:1080"
         );
+        let mut secret = super::Secret::default();
+        let typed = "x:1 via socks5h://bob:pw@127.0.0.1:1080";
+        let shown = secret.keep(typed).expect("a password to hide");
+        assert_eq!(shown, "x:1 via socks5h://bob@127.0.0.1:1080");
+        assert_eq!(secret.fill(&shown), typed, "used again, whole");
+        assert_eq!(secret.fill("y:2"), "y:2");
     }
 }
