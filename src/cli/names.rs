@@ -11,6 +11,9 @@ use clap::Args;
 use crate::net::names::Overrides;
 use crate::net::proxy::Proxy;
 
+/// The name overrides and the proxy a connection goes by.
+pub type Reach = (Arc<Overrides>, Option<Arc<Proxy>>);
+
 /// The name-override flags a client command takes.
 #[derive(Args, Debug, Clone, Default)]
 pub struct NameArgs {
@@ -50,6 +53,15 @@ impl NameArgs {
                 .map_err(|reason| format!("--connect-to {reason}"))?;
         }
         Ok(Arc::new(names))
+    }
+
+    /// How `addr` (`host:port`) is reached for `scheme`: the name
+    /// overrides and the proxy, or the first reason one is not valid.
+    pub fn reach(&self, scheme: &str, addr: &str) -> Result<Reach, String> {
+        let host = crate::net::resolve::split_host_port(addr).map(|typed| typed.host);
+        let overrides = self.overrides()?;
+        let proxy = self.proxy(scheme, host.as_deref().unwrap_or_default())?;
+        Ok((overrides, proxy))
     }
 
     /// The proxy for a `scheme` (`http`, `https`, `ws`, `wss`, `tcp`) and

@@ -27,12 +27,7 @@ impl super::TcpConnectArgs {
             count,
             names,
         } = self;
-        let host = crate::net::resolve::split_host_port(&addr).map(|typed| typed.host);
-        let reach = names.overrides().and_then(|overrides| {
-            let proxy = names.proxy("tcp", host.as_deref().unwrap_or_default())?;
-            Ok((overrides, proxy))
-        });
-        let (names, proxy) = match reach {
+        let (names, proxy) = match names.reach("tcp", &addr) {
             Ok(reach) => reach,
             Err(reason) => {
                 out.error(&reason);

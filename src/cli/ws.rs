@@ -165,14 +165,7 @@ impl WsConnectArgs {
             }
         };
         let scheme = if target.tls { "wss" } else { "ws" };
-        let host = crate::net::resolve::split_host_port(&target.addr).map(|typed| typed.host);
-        let reach = self.names.overrides().and_then(|overrides| {
-            let proxy = self
-                .names
-                .proxy(scheme, host.as_deref().unwrap_or_default())?;
-            Ok((overrides, proxy))
-        });
-        let (names, proxy) = match reach {
+        let (names, proxy) = match self.names.reach(scheme, &target.addr) {
             Ok(reach) => reach,
             Err(reason) => {
                 out.error(&reason);

@@ -57,11 +57,12 @@ impl HttpTab {
             proxy: request.proxy.clone(),
             noproxy: request.noproxy.clone(),
         };
-        let reach = names.overrides().and_then(|overrides| {
-            let proxy = names.proxy(url.scheme(), url.host_str().unwrap_or_default())?;
-            Ok((overrides, proxy))
-        });
-        match reach {
+        let authority = format!(
+            "{}:{}",
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default().unwrap_or(80)
+        );
+        match names.reach(url.scheme(), &authority) {
             Ok(reach) => self.reach = reach,
             Err(reason) => {
                 self.status = Status::new(Kind::Error, format!("Not taken: {reason}"));
