@@ -13,36 +13,12 @@ use netplay::record::{Entry, Way};
 
 /// tshark, if this machine has it.
 pub(super) fn tshark() -> Option<&'static str> {
-    let found = Command::new("tshark")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !found {
-        eprintln!("skipped: tshark is not installed (.ci/run installs it with apt-get)");
-    }
-    found.then_some("tshark")
+    common::tshark::available().then_some("tshark")
 }
 
 /// tshark's output for `args` on `file`; fails on any warning it prints.
 pub(super) fn tshark_says(file: &Path, args: &[&str]) -> String {
-    let output = Command::new("tshark")
-        .arg("-r")
-        .arg(file)
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let warnings: Vec<&str> = stderr
-        .lines()
-        .filter(|line| !line.contains("Running as user \"root\""))
-        .collect();
-    assert!(
-        output.status.success() && warnings.is_empty(),
-        "tshark: {stderr}"
-    );
-    String::from_utf8(output.stdout).unwrap()
+    common::tshark::says(file, args)
 }
 
 /// What `follow,tcp,raw` shows each way of the first stream:

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod proxies;
 pub mod tls;
+pub mod tshark;
 pub mod ui;
 pub mod ws;
 

@@ -9,11 +9,7 @@ use harness::Netplay;
 
 #[test]
 fn alt_k_on_the_server_tab_captures_the_tutorial_chat() {
-    let tshark = std::process::Command::new("tshark")
-        .arg("--version")
-        .output();
-    if !tshark.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipped: tshark is not installed (.ci/run installs it)");
+    if !common::tshark::available() {
         return;
     }
     let mut np = Netplay::start(120, 40, &["--tab", "server", "--addr", "127.0.0.1:0"]);
@@ -46,17 +42,6 @@ fn alt_k_on_the_server_tab_captures_the_tutorial_chat() {
     assert!(text.contains("Michael") && text.contains("exit"), "{text}");
 }
 
-fn has_tshark() -> bool {
-    let version = std::process::Command::new("tshark")
-        .arg("--version")
-        .output();
-    let found = version.is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("skipped: tshark is not installed (.ci/run installs it)");
-    }
-    found
-}
-
 /// The file the status or log names after "Capture written: ./".
 fn written(np: &Netplay, stem: &str) -> std::path::PathBuf {
     let screen = np.wait_for_text(&format!("Capture written: ./{stem}-"));
@@ -69,28 +54,12 @@ fn written(np: &Netplay, stem: &str) -> std::path::PathBuf {
 }
 
 fn tshark(file: &std::path::Path, args: &[&str]) -> String {
-    let output = std::process::Command::new("tshark")
-        .arg("-r")
-        .arg(file)
-        .args(args)
-        .output()
-        .unwrap();
-    // Nothing on stderr but the note about running as root.
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let warnings: Vec<&str> = stderr
-        .lines()
-        .filter(|line| !line.trim().is_empty() && !line.contains("Running as user"))
-        .collect();
-    assert!(
-        output.status.success() && warnings.is_empty(),
-        "tshark: {stderr}"
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    common::tshark::says(file, args)
 }
 
 #[test]
 fn alt_k_on_the_client_tab_captures_the_next_connection_whole() {
-    if !has_tshark() {
+    if !common::tshark::available() {
         return;
     }
     // A peer that answers once and closes first.
@@ -125,7 +94,7 @@ fn alt_k_on_the_client_tab_captures_the_next_connection_whole() {
 
 #[test]
 fn alt_k_on_the_http_and_udp_tabs_writes_what_tshark_reads() {
-    if !has_tshark() {
+    if !common::tshark::available() {
         return;
     }
     let mut np = Netplay::start(
