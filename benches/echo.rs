@@ -74,7 +74,7 @@ fn main() {
         let netplay = loop {
             let event = events.recv().await.expect("engine");
             let listening = match &event {
-                Event::Server(_, ServerEvent::Listening { local }) => Some(*local),
+                Event::Server(_, ServerEvent::Listening { local }) => local.ip(),
                 _ => None,
             };
             app.on_engine(event);

@@ -97,7 +97,7 @@ fn main() {
         let netplay = loop {
             let event = events.recv().await.expect("engine");
             let listening = match &event {
-                Event::Relay(_, RelayEvent::Listening { local }) => Some(*local),
+                Event::Relay(_, RelayEvent::Listening { local }) => local.ip(),
                 Event::Relay(_, RelayEvent::StartFailed { reason }) => panic!("{reason}"),
                 _ => None,
             };

@@ -219,11 +219,15 @@ pub struct FetchArgs {
 /// `netplay relay`.
 #[derive(ClapArgs, Debug)]
 pub struct RelayArgs {
-    /// Address to listen on (clients connect here).
+    /// Address to listen on (clients connect here): host:port, or
+    /// unix:/path for a UNIX socket.
     pub listen: String,
-    /// host:port each client is relayed to (none with --socks5 or
-    /// --http-proxy: each client names its own).
+    /// host:port (or unix:/path) each client is relayed to (none with
+    /// --socks5 or --http-proxy: each client names its own).
     pub target: Option<String>,
+    /// With a unix:/path LISTEN: remove a stale socket file there first.
+    #[arg(long)]
+    pub unlink_stale: bool,
     /// `--socks5`, `--http-proxy`, `--proxy-user`, `--allow`.
     #[command(flatten)]
     pub proxy: super::relay_proxy::RelayProxyArgs,
@@ -421,8 +425,12 @@ fn at_least_one(text: &str) -> Result<usize, String> {
 /// The arguments of `netplay tcp serve`.
 #[derive(ClapArgs, Debug)]
 pub struct TcpServeArgs {
-    /// Address to listen on.
+    /// Address to listen on: host:port, or unix:/path for a UNIX socket.
     pub addr: String,
+    /// With unix:/path: remove a stale socket file there first (one no
+    /// server accepts on); without it, such a file is reported.
+    #[arg(long)]
+    pub unlink_stale: bool,
     /// What to answer.
     #[arg(long, value_enum, default_value_t = ServeMode::Greet)]
     pub mode: ServeMode,

@@ -19,6 +19,7 @@ mod tcp_connect;
 pub mod udp;
 mod udp_args;
 pub mod udp_group;
+mod unix_listen;
 pub mod ws;
 
 use std::process::ExitCode;

@@ -180,6 +180,18 @@ impl RelayArgs {
                 }
             },
         };
+        let listen_and_target = [args.listen.as_str(), args.target.as_deref().unwrap_or("")];
+        let refused = [(
+            "--pcap",
+            args.pcap.is_some(),
+            "a capture is IP packets, and a UNIX socket has none",
+        )];
+        let unlink = args.unlink_stale;
+        if let Err(code) =
+            super::unix_listen::prepare(&listen_and_target, &refused, unlink, &out).await
+        {
+            return code;
+        }
         let (engine, events) = super::event_log::engine(&out, args.dump);
         let log = EventLog::new(out, args.dump);
         let relay = relay::start_with(&engine, &args.listen, upstream, config, timeout);

@@ -595,7 +595,25 @@ impl super::TcpServeArgs {
             pcap,
             keylog,
             websocket,
+            unlink_stale,
         } = self;
+        let refused = [
+            ("--tls", tls, "TLS over a UNIX socket is not spoken yet"),
+            (
+                "--pcap",
+                pcap.is_some(),
+                "a capture is IP packets, and a UNIX socket has none",
+            ),
+            (
+                "--tcp-info",
+                tcp_info,
+                "TCP_INFO is TCP's; a UNIX socket has no such state",
+            ),
+        ];
+        if let Err(code) = super::unix_listen::prepare(&[&addr], &refused, unlink_stale, &out).await
+        {
+            return code;
+        }
         let rules = match super::rules_or_reasons(rules.as_deref(), &out) {
             Ok(rules) => rules,
             Err(code) => return code,

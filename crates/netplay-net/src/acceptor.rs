@@ -10,22 +10,25 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::error::{accept_error, is_too_many_files};
+use crate::stream::{Endpoint, Stream, StreamListener};
 
 /// A bound listener and its back-off state.
 pub struct Acceptor {
-    listener: TcpListener,
+    listener: StreamListener,
     pressure: FdPressure,
 }
 
-/// What one [`Acceptor::accept`] gives.
-pub enum Accepted {
+/// What one [`Acceptor::accept`] gives: a TCP stream and its peer's
+/// address (inside the engine, a stream of either family and its
+/// [`Endpoint`]).
+pub enum Accepted<S = TcpStream, P = SocketAddr> {
     /// A peer. `recovered`: the line to report when this accept ends a
     /// shortage of file descriptors.
     Peer {
         /// The connection.
-        stream: TcpStream,
+        stream: S,
         /// Its address.
-        peer: SocketAddr,
+        peer: P,
         /// Accepting works again (once, after failures).
         recovered: Option<String>,
     },
@@ -37,20 +40,37 @@ pub enum Accepted {
 impl Acceptor {
     /// Accepts on `listener`.
     pub fn new(listener: TcpListener) -> Self {
+        Self::any(StreamListener::Tcp(listener))
+    }
+
+    /// Accepts on a listener of either family.
+    pub(crate) fn any(listener: StreamListener) -> Self {
         Self {
             listener,
             pressure: FdPressure::default(),
         }
     }
 
-    /// The address it listens on.
-    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.listener.local_addr()
+    /// The next TCP peer (see [`Acceptor::accept_any`]).
+    pub async fn accept(&mut self) -> Accepted {
+        match self.accept_any().await {
+            Accepted::Peer {
+                stream: Stream::Tcp(stream),
+                peer: Endpoint::Ip(peer),
+                recovered,
+            } => Accepted::Peer {
+                stream,
+                peer,
+                recovered,
+            },
+            Accepted::Peer { .. } => Accepted::Failed(Some("not a TCP connection".into())),
+            Accepted::Failed(reason) => Accepted::Failed(reason),
+        }
     }
 
     /// The next peer, after waiting out a back-off. Cancel-safe: a
     /// `select!` may drop it at any point and call again.
-    pub async fn accept(&mut self) -> Accepted {
+    pub(crate) async fn accept_any(&mut self) -> Accepted<Stream, Endpoint> {
         if let Some(at) = self.pressure.resume_at {
             tokio::time::sleep_until(at).await;
             self.pressure.resume_at = None;

@@ -44,6 +44,7 @@ pub mod proxy;
 pub mod record;
 pub mod relay;
 pub mod resolve;
+pub mod stream;
 pub mod tcp_client;
 pub mod tcp_server;
 pub mod text;

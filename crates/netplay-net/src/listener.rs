@@ -6,13 +6,11 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
-
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::acceptor::{Accepted, Acceptor};
+use crate::stream::{Endpoint, Stream};
 use crate::{ConnId, StopFlag};
 
 /// What a listener is made of, besides its loop.
@@ -38,8 +36,8 @@ pub(crate) trait Connections: Send {
     fn start(
         &mut self,
         conn: ConnId,
-        stream: TcpStream,
-        peer: SocketAddr,
+        stream: Stream,
+        peer: Endpoint,
     ) -> (Self::Handle, impl Future<Output = ConnId> + Send + 'static);
 
     /// Tells the listener's consumer what happened.
@@ -54,7 +52,7 @@ pub(crate) enum Report {
     /// A connection closed at once: `limit` connections are open.
     Refused {
         /// Who tried to connect.
-        peer: SocketAddr,
+        peer: Endpoint,
         /// The limit in force.
         limit: usize,
     },
@@ -94,7 +92,7 @@ pub(crate) async fn run<C: Connections>(
                     live.remove(&conn);
                 }
             }
-            accepted = acceptor.accept() => match accepted {
+            accepted = acceptor.accept_any() => match accepted {
                 Accepted::Peer { stream, peer, recovered } => {
                     if let Some(reason) = recovered {
                         connections.report(Report::Warning(reason)).await;

@@ -62,3 +62,120 @@ pub fn peer_words(stream: &UnixStream) -> String {
         Err(_) => "peer unknown".to_string(),
     }
 }
+
+/// The path of a `unix:/path` address (`None`: not a UNIX address).
+pub fn path_of(addr: &str) -> Option<&str> {
+    addr.trim().strip_prefix("unix:")
+}
+
+/// A socket file a listener made: removed when the listener stops, if it
+/// is still the same file (another server may have replaced it since).
+pub struct SocketFile {
+    path: String,
+    identity: Option<(u64, u64)>,
+}
+
+impl SocketFile {
+    /// Its path, as given.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+fn identity(path: &str) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|meta| (meta.dev(), meta.ino()))
+}
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        if self.identity.is_some() && identity(&self.path) == self.identity {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// What is at a socket file's path now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileState {
+    /// Nothing: free to bind.
+    Free,
+    /// A socket something accepts on.
+    InUse,
+    /// A socket nothing accepts on: its server has gone without removing it.
+    Stale,
+}
+
+/// Says whether `path` is free, in use or a stale socket file (anything
+/// that is not a socket is an error, as is a path too long).
+pub async fn file_state(path: &str) -> Result<FileState, String> {
+    let shown = crate::text::sanitize_str(path);
+    check_path(std::path::Path::new(path), &shown)?;
+    if std::fs::symlink_metadata(path).is_err() {
+        return Ok(FileState::Free);
+    }
+    match UnixStream::connect(path).await {
+        Ok(_) => Ok(FileState::InUse),
+        Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => Ok(FileState::Stale),
+        Err(err) => Err(connect_error(&err, &shown)),
+    }
+}
+
+/// Removes a stale socket file at `path` (asked for: `--unlink-stale`);
+/// `Ok(true)` when there was one. A socket something accepts on, or a file
+/// that is not a socket, is left alone and reported.
+pub async fn remove_stale(path: &str) -> Result<bool, String> {
+    let shown = crate::text::sanitize_str(path);
+    match file_state(path).await? {
+        FileState::Free => Ok(false),
+        FileState::InUse => Err(format!("{shown}: a server accepts on it: not removed")),
+        FileState::Stale => std::fs::remove_file(path)
+            .map(|()| true)
+            .map_err(|err| format!("cannot remove {shown}: {}", crate::error::os_reason(&err))),
+    }
+}
+
+/// Binds a UNIX listener at `path`. A file already there is never
+/// removed: a stale socket, one in use, and a non-socket each get their
+/// own reason.
+pub(crate) async fn bind(path: &str) -> Result<(tokio::net::UnixListener, SocketFile), String> {
+    let shown = crate::text::sanitize_str(path);
+    if path.is_empty() {
+        return Err("unix: needs the socket file's path, e.g. unix:/tmp/app.sock".into());
+    }
+    match file_state(path).await? {
+        FileState::Free => {}
+        FileState::InUse => {
+            return Err(format!(
+                "{shown} is in use: another server accepts on it"
+            ))
+        }
+        FileState::Stale => {
+            return Err(format!(
+                "{shown} is a stale socket file (nothing accepts on it): remove it (rm {shown}), or start with --unlink-stale"
+            ))
+        }
+    }
+    match tokio::net::UnixListener::bind(path) {
+        Ok(listener) => {
+            let identity = identity(path);
+            let file = SocketFile {
+                path: path.to_string(),
+                identity,
+            };
+            Ok((listener, file))
+        }
+        Err(err) => Err(match err.kind() {
+            std::io::ErrorKind::NotFound => {
+                format!("cannot bind {shown}: its directory does not exist")
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                format!("cannot bind {shown}: permission denied (the directory's mode)")
+            }
+            std::io::ErrorKind::AddrInUse => format!("{shown} already exists"),
+            _ => format!("cannot bind {shown}: {}", crate::error::os_reason(&err)),
+        }),
+    }
+}

@@ -111,6 +111,19 @@ pub enum Ending {
     Reset,
 }
 
+/// [`what_the_kernel_keeps`] for a connection of either family: a UNIX
+/// socket has no TIME_WAIT.
+pub fn what_the_kernel_keeps_at(
+    ending: Ending,
+    local: &crate::net::stream::Endpoint,
+    remote: &crate::net::stream::Endpoint,
+) -> String {
+    match (local.ip(), remote.ip()) {
+        (Some(local), Some(remote)) => what_the_kernel_keeps(ending, local, remote),
+        _ => "A UNIX socket keeps nothing after the close: no TIME_WAIT (that guards against stray IP segments, and there are none here); the socket file stays until its server removes it.".to_string(),
+    }
+}
+
 /// What the kernel keeps after the close, in one sentence, checked against
 /// `/proc/net/tcp` where it can be.
 pub fn what_the_kernel_keeps(ending: Ending, local: SocketAddr, remote: SocketAddr) -> String {

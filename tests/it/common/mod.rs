@@ -72,7 +72,7 @@ pub async fn open_local_udp(
 /// Waits for the server `id` to report it is listening, returning the address.
 pub async fn listening(rx: &mut mpsc::Receiver<Event>, id: ServerId) -> SocketAddr {
     wait_for(rx, "Listening", |event| match event {
-        Event::Server(server, ServerEvent::Listening { local }) if *server == id => Some(*local),
+        Event::Server(server, ServerEvent::Listening { local }) if *server == id => local.ip(),
         Event::Server(server, ServerEvent::StartFailed { reason }) if *server == id => {
             panic!("server failed to start: {reason}")
         }

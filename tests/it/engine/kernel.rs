@@ -169,7 +169,7 @@ async fn a_relay_pair_shows_each_of_its_two_sockets() {
         relay::DEFAULT_CONNECT_TIMEOUT,
     );
     let addr = wait_for(&mut rx, "relay Listening", |event| match event {
-        Event::Relay(_, RelayEvent::Listening { local }) => Some(*local),
+        Event::Relay(_, RelayEvent::Listening { local }) => local.ip(),
         _ => None,
     })
     .await;

@@ -360,7 +360,7 @@ async fn relay_pairs_record_one_file_each_seen_from_the_client() {
     );
     relay.record(Some(to(dir.path(), "relay"))).unwrap();
     let addr = wait_for(&mut rx, "relay Listening", |event| match event {
-        Event::Relay(_, RelayEvent::Listening { local }) => Some(*local),
+        Event::Relay(_, RelayEvent::Listening { local }) => local.ip(),
         _ => None,
     })
     .await;

@@ -94,15 +94,15 @@ proptest! {
         cuts in prop::collection::vec(any::<usize>(), 0..12),
     ) {
         use netplay::net::behaviour::http_responder::HttpResponder;
-        let peer = "127.0.0.1:5555".parse().unwrap();
-        let local = "127.0.0.1:9999".parse().unwrap();
+        let peer: netplay::net::stream::Endpoint = "127.0.0.1:5555".parse::<std::net::SocketAddr>().unwrap().into();
+        let local: netplay::net::stream::Endpoint = "127.0.0.1:9999".parse::<std::net::SocketAddr>().unwrap().into();
         let wire: Vec<u8> = requests.iter().flat_map(|(bytes, _)| bytes.clone()).collect();
         // Answered: every valid request up to the first invalid one, which
         // gets an error and closes the connection.
         let valid_prefix = requests.iter().take_while(|(_, ok)| *ok).count();
         let expected = valid_prefix + usize::from(valid_prefix < requests.len());
 
-        let whole = HttpResponder::new(peer, local).feed(&wire);
+        let whole = HttpResponder::new(peer.clone(), local.clone()).feed(&wire);
         prop_assert_eq!(whole.len(), expected);
 
         let mut split = HttpResponder::new(peer, local);

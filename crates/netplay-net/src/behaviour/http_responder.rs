@@ -3,8 +3,6 @@
 //! tried with no network. Heads are parsed with httparse; bodies are skipped
 //! by Content-Length; keep-alive and pipelining work.
 
-use std::net::SocketAddr;
-
 /// The largest request head accepted before answering 431.
 pub const MAX_HEAD: usize = 64 * 1024;
 /// The most request headers parsed.
@@ -22,8 +20,8 @@ pub struct HttpReply {
 /// Per-connection request parser and responder.
 #[derive(Debug)]
 pub struct HttpResponder {
-    peer: SocketAddr,
-    local: SocketAddr,
+    peer: crate::stream::Endpoint,
+    local: crate::stream::Endpoint,
     head: Vec<u8>,
     body_left: u64,
     pending: Option<HttpReply>,
@@ -33,7 +31,7 @@ pub struct HttpResponder {
 
 impl HttpResponder {
     /// A responder for the connection between `peer` and `local`.
-    pub fn new(peer: SocketAddr, local: SocketAddr) -> Self {
+    pub fn new(peer: crate::stream::Endpoint, local: crate::stream::Endpoint) -> Self {
         Self {
             peer,
             local,
@@ -259,8 +257,14 @@ mod tests {
 
     fn responder() -> HttpResponder {
         HttpResponder::new(
-            "127.0.0.1:5555".parse().unwrap(),
-            "127.0.0.1:9999".parse().unwrap(),
+            "127.0.0.1:5555"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+            "127.0.0.1:9999"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
         )
     }
 

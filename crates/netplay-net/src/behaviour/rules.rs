@@ -14,8 +14,6 @@
 //! ^QUIT$ => close
 //! ```
 
-use std::net::SocketAddr;
-
 use regex::bytes::Regex;
 
 /// A partial line longer than this is taken as a line (a peer that never
@@ -142,7 +140,12 @@ impl Rules {
 
     /// The first rule matching `line`, and what it says; `counter` is the
     /// number this reply would have (from 1).
-    pub fn answer(&self, line: &[u8], counter: u64, peer: SocketAddr) -> Option<Matched> {
+    pub fn answer(
+        &self,
+        line: &[u8],
+        counter: u64,
+        peer: impl std::fmt::Display,
+    ) -> Option<Matched> {
         self.rules.iter().find_map(|rule| {
             let captures = match &rule.pattern {
                 None => None,

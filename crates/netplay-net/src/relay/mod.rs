@@ -14,11 +14,9 @@
 //! bounded queues and are refused ([`Busy`]) when full.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 use crate::acceptor::Acceptor;
@@ -31,7 +29,7 @@ mod pump;
 mod websocket;
 
 use super::{ConnId, ConnStats, Engine, Event, Payload, StopFlag};
-use crate::resolve::bind_first;
+use crate::stream::{Endpoint, Stream, StreamListener};
 pub use crate::tcp_server::Busy;
 pub use faults::{Dir, Faults, Jitter, DEFAULT_SLICE_DELAY};
 use pair::Pair;
@@ -130,8 +128,8 @@ pub struct HeldChunk {
 pub enum RelayEvent {
     /// Listening; new clients will be relayed to `target`.
     Listening {
-        /// The bound address.
-        local: SocketAddr,
+        /// The bound address (or socket file).
+        local: Endpoint,
     },
     /// Could not listen (the reason, in words).
     StartFailed {
@@ -154,10 +152,10 @@ pub enum RelayEvent {
     Accepted {
         /// The pair.
         pair: ConnId,
-        /// The client's address.
-        client: SocketAddr,
-        /// Our address on the client's connection.
-        local: SocketAddr,
+        /// The client's address (on a UNIX socket: its pid/uid/gid).
+        client: Endpoint,
+        /// Our address on the client's connection (or the socket file).
+        local: Endpoint,
         /// When it was accepted (for the pair's timeline: the screen may
         /// learn of it a frame later).
         at: std::time::Instant,
@@ -167,9 +165,9 @@ pub enum RelayEvent {
         /// The pair.
         pair: ConnId,
         /// Our address on the upstream connection.
-        local: SocketAddr,
-        /// The server's address.
-        remote: SocketAddr,
+        local: Endpoint,
+        /// The server's address (or socket file, and its pid/uid/gid).
+        remote: Endpoint,
         /// The pair's counters.
         stats: PairStats,
     },
@@ -468,7 +466,7 @@ pub(crate) struct Context {
     pub(crate) budget: Arc<tokio::sync::Semaphore>,
     /// The address the relay listens on, once bound (a pair refuses to
     /// relay to it: that would be itself).
-    pub(crate) listening: Option<SocketAddr>,
+    pub(crate) listening: Option<Endpoint>,
     /// Where new pairs are captured, while on.
     pub(crate) capture: watch::Receiver<Option<crate::pcap::Capture>>,
 }
@@ -490,13 +488,13 @@ struct Listener {
 impl Listener {
     async fn run(mut self, addr: String, commands: mpsc::Receiver<RelayCommand>) {
         let context = &mut self.context;
-        let listener = match bind_first(&addr, context.connect_timeout, TcpListener::bind).await {
+        let listener = match StreamListener::bind(&addr, context.connect_timeout).await {
             Ok(listener) => listener,
             Err(reason) => return context.emit(RelayEvent::StartFailed { reason }).await,
         };
-        match listener.local_addr() {
+        match listener.local() {
             Ok(local) => {
-                context.listening = Some(local);
+                context.listening = Some(local.clone());
                 context.emit(RelayEvent::Listening { local }).await
             }
             Err(err) => {
@@ -506,13 +504,14 @@ impl Listener {
         }
         let (context, stop) = (self.context.clone(), self.context.stop.clone());
         let live = Live {
+            unix_path: listener.unix_path().map(std::sync::Arc::from),
             context: self.context,
             record_new: None,
         };
         let next_id = || ConnId(context.engine.next_id());
         crate::listener::run(
             live,
-            Acceptor::new(listener),
+            Acceptor::any(listener),
             commands,
             stop,
             next_id,
@@ -527,6 +526,8 @@ impl Listener {
 /// record to.
 struct Live {
     context: Context,
+    /// The socket file of a UNIX listener (each pair's local end).
+    unix_path: Option<Arc<str>>,
     record_new: Option<crate::record::recorder::RecordTo>,
 }
 
@@ -572,15 +573,18 @@ impl crate::listener::Connections for Live {
     fn start(
         &mut self,
         pair: ConnId,
-        stream: tokio::net::TcpStream,
-        client: SocketAddr,
+        stream: Stream,
+        client: Endpoint,
     ) -> (
         Self::Handle,
         impl std::future::Future<Output = ConnId> + Send + 'static,
     ) {
         let (queue, queue_rx) = command_queue::channel(PAIR_QUEUE);
         let task = Pair::new(self.context.clone(), pair).recording(self.record_new.clone());
-        (queue, task.run(stream, client, queue_rx))
+        (
+            queue,
+            task.run(stream, (client, self.unix_path.clone()), queue_rx),
+        )
     }
 
     async fn report(&self, report: crate::listener::Report) {

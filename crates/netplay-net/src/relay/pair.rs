@@ -3,8 +3,8 @@
 //! both sides.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
 use crate::command_queue;
@@ -16,6 +16,7 @@ use crate::relay::pump::{Pump, PumpCommand, PumpEnd};
 use crate::relay::Side;
 use crate::relay::{Context, Dir, PairCommand, PairStats, RelayEvent};
 use crate::resolve::resolve;
+use crate::stream::{Endpoint, ReadHalf, Stream, WriteHalf};
 use crate::{ConnId, ConnStats};
 
 /// Commands one direction may have waiting inside the pair.
@@ -55,7 +56,7 @@ impl Pair {
 
     /// A recorder for this pair, seen from its client: `out` is what the
     /// client sent, `in` what the server sent.
-    fn recorder(&self, to: RecordTo, client: SocketAddr, server: SocketAddr) -> Recorder {
+    fn recorder(&self, to: RecordTo, client: &Endpoint, server: &Endpoint) -> Recorder {
         Recorder::start(
             &self.context.engine,
             to,
@@ -69,17 +70,17 @@ impl Pair {
     /// Runs the pair to its end; returns its id for the listener's books.
     pub(crate) async fn run(
         mut self,
-        mut client: TcpStream,
-        client_addr: SocketAddr,
+        mut client: Stream,
+        (client_addr, unix_path): (Endpoint, Option<Arc<str>>),
         mut commands: command_queue::Receiver<PairCommand>,
     ) -> ConnId {
         let pair = self.pair;
-        let local = client.local_addr().unwrap_or(client_addr);
+        let local = client.local(unix_path.as_deref());
         self.context
             .emit(RelayEvent::Accepted {
                 pair,
-                client: client_addr,
-                local,
+                client: client_addr.clone(),
+                local: local.clone(),
                 at: std::time::Instant::now(),
             })
             .await;
@@ -103,11 +104,14 @@ impl Pair {
         let upstream = tokio::select! {
             biased;
             () = stop.stopped() => Err(("relay stopped before the upstream answered".to_string(), Failure::Unreachable)),
-            result = self.connect(&target) => result,
+            // Only the relay's own target may be a UNIX socket: a proxy
+            // client names host:port, never a file on this machine.
+            result = self.connect(&target, asked.is_none()) => result,
         };
         let upstream = match (upstream, &self.context.proxy, &asked) {
             (Ok(mut upstream), Some(serve), Some(asked)) => {
-                let bound = upstream.local_addr().unwrap_or(local);
+                let bound = (upstream.local(None).ip().or(local.ip()))
+                    .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
                 let told = serve.answer(&mut client, asked.reply, Ok(bound)).await;
                 let forwarded = match asked.first.is_empty() {
                     true => Ok(()),
@@ -153,12 +157,12 @@ impl Pair {
                 return pair;
             }
         };
-        let _ = client.set_nodelay(true);
-        let _ = upstream.set_nodelay(true);
+        client.set_nodelay();
+        upstream.set_nodelay();
         let stats: PairStats = [ConnStats::new(), ConnStats::new()];
-        let (up_local, up_remote) = match (upstream.local_addr(), upstream.peer_addr()) {
-            (Ok(local), Ok(remote)) => (local, remote),
-            (Err(err), _) | (_, Err(err)) => {
+        let (up_local, up_remote) = match upstream.peer() {
+            Ok(remote) => (upstream.local(None), remote),
+            Err(err) => {
                 self.closed(format!("upstream socket: {err}"), true).await;
                 return pair;
             }
@@ -166,24 +170,33 @@ impl Pair {
         self.context
             .emit(RelayEvent::UpstreamOpen {
                 pair,
-                local: up_local,
-                remote: up_remote,
+                local: up_local.clone(),
+                remote: up_remote.clone(),
                 stats: stats.clone(),
             })
             .await;
         let mut recorder = self
             .record
             .take()
-            .map(|to| self.recorder(*to, client_addr, up_remote));
+            .map(|to| self.recorder(*to, &client_addr, &up_remote));
         record_life(&mut recorder, "connected").await;
-        let capture = self.context.capture.borrow().clone().map(|capture| {
-            super::capture::PairCapture::new(&capture, (client_addr, local), (up_local, up_remote))
-        });
+        // Packets are IP packets: a pair with a UNIX side is not captured.
+        let ips = match (client_addr.ip(), local.ip(), up_local.ip(), up_remote.ip()) {
+            (Some(client), Some(local), Some(up_local), Some(server)) => {
+                Some(((client, local), (up_local, server)))
+            }
+            _ => None,
+        };
+        let capture = self.context.capture.borrow().clone().zip(ips).map(
+            |(capture, (client_leg, server_leg))| {
+                super::capture::PairCapture::new(&capture, client_leg, server_leg)
+            },
+        );
         if let Some(capture) = &capture {
             capture.open().await;
         }
         let addrs = (client_addr, up_remote);
-        let sockets = [SocketFd::of(&client), SocketFd::of(&upstream)];
+        let sockets = [client.fd(), upstream.fd()];
         let (mut client_read, mut client_write) = client.into_split();
         let (mut server_read, mut server_write) = upstream.into_split();
         let outcome = self
@@ -222,7 +235,8 @@ impl Pair {
                 // are put back together first: a write half dropped alone
                 // would send a FIN before the RST.
                 for (read, write) in [(client_read, client_write), (server_read, server_write)] {
-                    if let Ok(stream) = read.reunite(write) {
+                    // A UNIX socket has no RST: it is closed.
+                    if let Ok(Stream::Tcp(stream)) = read.reunite(write) {
                         let _ = stream.set_zero_linger();
                     }
                 }
@@ -245,7 +259,7 @@ impl Pair {
 
     /// As a proxy: the client's request, told as [`RelayEvent::ProxyAsked`]
     /// (`None` for a relay with a fixed target).
-    async fn asked(&self, client: &mut TcpStream) -> Result<Option<Asked>, String> {
+    async fn asked(&self, client: &mut Stream) -> Result<Option<Asked>, String> {
         let Some(serve) = &self.context.proxy else {
             return Ok(None);
         };
@@ -257,9 +271,14 @@ impl Pair {
         Ok(Some(asked))
     }
 
-    /// Opens the upstream connection, trying each resolved address in turn.
-    async fn connect(&self, target: &str) -> Result<TcpStream, (String, Failure)> {
+    /// Opens the upstream connection, trying each resolved address in
+    /// turn; a `unix:/path` target (`fixed`: the relay's own) is a UNIX
+    /// socket.
+    async fn connect(&self, target: &str, fixed: bool) -> Result<Stream, (String, Failure)> {
         let limit = self.context.connect_timeout;
+        if let Some(path) = crate::unix::path_of(target).filter(|_| fixed) {
+            return self.connect_unix(path).await.map(Stream::Unix);
+        }
         let addrs = resolve(target, limit)
             .await
             .map_err(|reason| (format!("upstream {target}: {reason}"), Failure::Unreachable))?;
@@ -274,7 +293,7 @@ impl Pair {
                 continue;
             }
             match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
-                Ok(Ok(stream)) => return Ok(stream),
+                Ok(Ok(stream)) => return Ok(Stream::Tcp(stream)),
                 Ok(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
                     failure = Failure::Refused;
                     last = format!("upstream {addr} refused the connection (nothing listening)");
@@ -291,30 +310,69 @@ impl Pair {
         Err((last, failure))
     }
 
+    /// Opens the upstream UNIX socket at `path`.
+    async fn connect_unix(&self, path: &str) -> Result<tokio::net::UnixStream, (String, Failure)> {
+        let shown = crate::text::sanitize_str(path);
+        let listening = match &self.context.listening {
+            Some(Endpoint::Unix(end)) => end.path.as_deref(),
+            _ => None,
+        };
+        let canonical = |path: &str| std::fs::canonicalize(path).ok();
+        if listening
+            .is_some_and(|ours| canonical(ours).is_some() && canonical(ours) == canonical(path))
+        {
+            let reason =
+                format!("upstream {shown} is this relay's own socket: it would relay to itself");
+            return Err((reason, Failure::NotAllowed));
+        }
+        let connect = async {
+            crate::unix::check_path(std::path::Path::new(path), &shown)?;
+            tokio::net::UnixStream::connect(path)
+                .await
+                .map_err(|err| crate::unix::connect_error(&err, &shown))
+        };
+        let limit = self.context.connect_timeout;
+        match tokio::time::timeout(limit, connect).await {
+            Ok(Ok(stream)) => Ok(stream),
+            Ok(Err(reason)) => Err((format!("upstream {reason}"), Failure::Refused)),
+            Err(_) => Err((
+                format!(
+                    "upstream {shown} did not accept within {}",
+                    human_duration(limit)
+                ),
+                Failure::Unreachable,
+            )),
+        }
+    }
+
     /// Whether `addr` is where this relay listens (a loop to itself).
     fn is_ourselves(&self, addr: SocketAddr) -> bool {
-        self.context.listening.is_some_and(|listen| {
-            // 0.0.0.0 and :: reach this host, and ::ffff:127.0.0.1 is
-            // 127.0.0.1: each may be the relay itself.
-            let (ip, listen_ip) = (addr.ip().to_canonical(), listen.ip().to_canonical());
-            let this_host = ip.is_unspecified() || ip.is_loopback();
-            listen.port() == addr.port()
-                && (listen_ip == ip
-                    || (listen_ip.is_unspecified() && this_host)
-                    || (ip.is_unspecified() && listen_ip.is_loopback()))
-        })
+        self.context
+            .listening
+            .as_ref()
+            .and_then(Endpoint::ip)
+            .is_some_and(|listen| {
+                // 0.0.0.0 and :: reach this host, and ::ffff:127.0.0.1 is
+                // 127.0.0.1: each may be the relay itself.
+                let (ip, listen_ip) = (addr.ip().to_canonical(), listen.ip().to_canonical());
+                let this_host = ip.is_unspecified() || ip.is_loopback();
+                listen.port() == addr.port()
+                    && (listen_ip == ip
+                        || (listen_ip.is_unspecified() && this_host)
+                        || (ip.is_unspecified() && listen_ip.is_loopback()))
+            })
     }
 
     async fn relay(
         &self,
-        client: (&mut OwnedReadHalf, &mut OwnedWriteHalf),
-        server: (&mut OwnedReadHalf, &mut OwnedWriteHalf),
+        client: (&mut ReadHalf, &mut WriteHalf),
+        server: (&mut ReadHalf, &mut WriteHalf),
         stats: &PairStats,
         commands: &mut command_queue::Receiver<PairCommand>,
         sockets: [SocketFd; 2],
         (recorder, addrs, capture): (
             &mut Option<Recorder>,
-            (SocketAddr, SocketAddr),
+            (Endpoint, Endpoint),
             Option<&super::capture::PairCapture>,
         ),
     ) -> Outcome {
@@ -374,7 +432,7 @@ impl Pair {
                         continue;
                     }
                     Some(PairCommand::Record(to)) => {
-                        *recorder = to.map(|to| self.recorder(*to, addrs.0, addrs.1));
+                        *recorder = to.map(|to| self.recorder(*to, &addrs.0, &addrs.1));
                         for queue in [&up_tx, &down_tx] {
                             // A direction whose queue is full keeps its
                             // old switch; one that has finished needs none.

@@ -7,8 +7,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
+use crate::stream::Stream;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// Which proxy protocol the relay speaks to its clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +68,7 @@ impl ProxyServe {
     /// answered here, and its reason returned.
     pub(crate) async fn accept(
         &self,
-        client: &mut TcpStream,
+        client: &mut Stream,
         limit: Duration,
     ) -> Result<Asked, String> {
         let asked = match self.kind {
@@ -100,7 +100,7 @@ impl ProxyServe {
         (!allowed).then(|| "not in --allow: refused".to_string())
     }
 
-    async fn socks5(&self, client: &mut TcpStream) -> Result<Asked, String> {
+    async fn socks5(&self, client: &mut Stream) -> Result<Asked, String> {
         let io = |err: std::io::Error| format!("the SOCKS5 handshake broke off: {err}");
         let mut head = [0u8; 2];
         client.read_exact(&mut head).await.map_err(io)?;
@@ -194,7 +194,7 @@ impl ProxyServe {
         })
     }
 
-    async fn http(&self, client: &mut TcpStream) -> Result<Asked, String> {
+    async fn http(&self, client: &mut Stream) -> Result<Asked, String> {
         // Byte by byte: what follows the head is the client's, for the
         // target (a request body, or TLS after CONNECT).
         let mut head = Vec::new();
@@ -330,7 +330,7 @@ impl ProxyServe {
     /// Tells the client how its request went.
     pub(crate) async fn answer(
         &self,
-        client: &mut TcpStream,
+        client: &mut Stream,
         reply: Reply,
         outcome: Result<SocketAddr, Failure>,
     ) -> std::io::Result<()> {

@@ -2,22 +2,20 @@
 //! TLS listener) to the close: reads, the behaviour's replies, the user's
 //! sends, kicks, idle and stalled-write timeouts.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::behaviour::greet::{greet, Behaviour, GreetAction, ServerConfig, WELCOME};
 use crate::behaviour::http_responder::HttpResponder;
 use crate::error::{human_duration, stream_error};
-use crate::kernel::tcp_info::SocketFd;
 use crate::pcap::flow::{CLIENT, SERVER};
 use crate::pcap::tap::Wire;
 use crate::record::recorder::{record, record_life, RecordFor, RecordTo, Recorder};
 use crate::record::{Side, Way};
+use crate::stream::{Endpoint, Stream};
 use crate::tcp_server::conn_io::{self, ConnReader, ConnWriter};
 use crate::tcp_server::websocket::{WsAction, WsConn};
 use crate::tcp_server::{ConnCommand, ServerEvent, READ_BUFFER, TLS_HANDSHAKE_LIMIT};
@@ -83,7 +81,7 @@ impl Connection {
         self
     }
 
-    fn recorder(&self, to: RecordTo, local: SocketAddr, peer: SocketAddr) -> Recorder {
+    fn recorder(&self, to: RecordTo, local: &Endpoint, peer: &Endpoint) -> Recorder {
         Recorder::start(
             &self.engine,
             to,
@@ -127,37 +125,48 @@ impl Connection {
 
     pub(crate) async fn run(
         mut self,
-        stream: TcpStream,
-        peer: SocketAddr,
+        stream: Stream,
+        (peer, unix_path): (Endpoint, Option<Arc<str>>),
         tls: Option<TlsAcceptor>,
         mut commands: mpsc::Receiver<ConnCommand>,
         kick: oneshot::Receiver<()>,
     ) -> ConnId {
         let conn = self.conn;
-        let local = stream
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-        let _ = stream.set_nodelay(true);
-        let fd = SocketFd::of(&stream);
+        let local = stream.local(unix_path.as_deref());
+        stream.set_nodelay();
+        let fd = stream.fd();
+        // Packets are IP packets: a UNIX socket's connection is not captured.
+        let ips = peer.ip().zip(local.ip());
+        if ips.is_none() {
+            self.capture = None;
+        }
         let stats = ConnStats::new();
         self.emit(ServerEvent::Accepted {
             conn,
-            peer,
-            local,
+            peer: peer.clone(),
+            local: local.clone(),
             stats: Arc::clone(&stats),
         })
         .await;
         let interrupted = Self::interrupted(kick);
         tokio::pin!(interrupted);
-        let (mut reader, mut writer) = match tls {
-            None => conn_io::plain(stream),
-            Some(acceptor) => {
+        let (mut reader, mut writer) = match (tls, stream.into_tcp()) {
+            (None, Ok(stream)) => conn_io::plain(stream),
+            (None, Err(stream)) => conn_io::any(stream),
+            (Some(_), Err(_)) => {
+                // The listener refuses TLS on a UNIX socket before this.
+                let reason = CloseReason::Error("TLS over a UNIX socket is not spoken".into());
+                self.emit(ServerEvent::Closed { conn, reason }).await;
+                return conn;
+            }
+            (Some(acceptor), Ok(stream)) => {
                 // Captured under TLS (the records as they went, the keys
                 // beside them), not as the plaintext above it.
                 let stream = match self.capture.take() {
-                    Some(capture) => {
-                        Wire::Tapped(Box::new(capture.tap(stream, (peer, local), SERVER)))
-                    }
+                    Some(capture) => match ips {
+                        Some(ips) => Wire::Tapped(Box::new(capture.tap(stream, ips, SERVER))),
+                        None => Wire::Plain(stream),
+                    },
                     None => Wire::Plain(stream),
                 };
                 let handshake = tokio::select! {
@@ -189,26 +198,33 @@ impl Connection {
                 }
             }
         };
-        let recorder = self.record.take().map(|to| self.recorder(*to, local, peer));
+        let recorder = self
+            .record
+            .take()
+            .map(|to| self.recorder(*to, &local, &peer));
         // Boxed: most connections are plain TCP, and an idle one is this
         // task's size.
         let mut websocket = self
             .websocket
             .take()
-            .map(|options| Box::new(WsConn::new(options, peer, Arc::clone(&stats))));
+            .map(|options| Box::new(WsConn::new(options, peer.clone(), Arc::clone(&stats))));
         let mut io = Writer {
             writer: &mut writer,
             stats: &stats,
             recorder,
             // Frames are told as frames, not as the bytes written.
             silent: websocket.is_some(),
-            tap: self.capture.take().map(|capture| capture.flow(peer, local)),
+            tap: self
+                .capture
+                .take()
+                .zip(ips)
+                .map(|(capture, (peer, local))| capture.flow(peer, local)),
         };
         record_life(&mut io.recorder, "connected").await;
         if let Some(tap) = &io.tap {
             tap.open().await;
         }
-        let mut http = HttpResponder::new(peer, local);
+        let mut http = HttpResponder::new(peer.clone(), local.clone());
         let mut lines = crate::behaviour::rules::LineSplitter::default();
         let mut replies: u64 = 0;
         let mut buffer: Vec<u8> = Vec::new();
@@ -282,7 +298,7 @@ impl Connection {
                             self.emit(ServerEvent::Options { conn, options }).await;
                         }
                         Some(ConnCommand::Record(to)) => {
-                            io.recorder = to.map(|to| self.recorder(*to, local, peer));
+                            io.recorder = to.map(|to| self.recorder(*to, &local, &peer));
                         }
                         Some(ConnCommand::Watch(on)) => {
                             sampling = always_sampling || on;
@@ -360,7 +376,7 @@ impl Connection {
                                     let rules = self.rules.as_ref().and_then(|rules| rules.borrow().clone());
                                     let mut outcome = Ok(());
                                     for line in lines.feed(chunk) {
-                                        let Some(matched) = rules.as_ref().and_then(|rules| rules.answer(&line, replies + 1, peer)) else {
+                                        let Some(matched) = rules.as_ref().and_then(|rules| rules.answer(&line, replies + 1, &peer)) else {
                                             continue;
                                         };
                                         let rule = matched.rule;
@@ -662,8 +678,14 @@ mod tests {
             let (_commands_tx, commands) = tokio::sync::mpsc::channel(1);
             let (_kick_tx, kick) = tokio::sync::oneshot::channel();
             let conn = super::Connection::new(engine, crate::ServerId(1), crate::ConnId(1), config);
-            let peer = "127.0.0.1:1".parse().unwrap();
-            let task = conn.run(stream, peer, None, commands, kick);
+            let peer: std::net::SocketAddr = "127.0.0.1:1".parse().unwrap();
+            let task = conn.run(
+                crate::stream::Stream::Tcp(stream),
+                (peer.into(), None),
+                None,
+                commands,
+                kick,
+            );
             let size = std::mem::size_of_val(&task);
             eprintln!("a connection task is {size} B");
             assert!(size <= 3 * 1024, "a connection task is {size} B");

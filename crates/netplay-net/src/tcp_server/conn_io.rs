@@ -1,4 +1,4 @@
-//! A server connection's two halves, plain TCP or TLS, behind one small
+//! A server connection's two halves, plain (TCP or UNIX) or TLS, behind one small
 //! interface, so the connection task is written once. The plain halves
 //! keep their fast paths (waiting for readability before allocating a read
 //! buffer, writing what the kernel takes without setting up a wait); TLS
@@ -7,27 +7,32 @@
 use std::io;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 
 use crate::pcap::tap::Wire;
+use crate::stream::{ReadHalf as PlainRead, Stream, WriteHalf as PlainWrite};
 use crate::tcp_server::FIRST_READ;
 
 /// The read half.
 pub(crate) enum ConnReader {
-    Plain(OwnedReadHalf),
+    Plain(PlainRead),
     Tls(ReadHalf<TlsStream<Wire>>),
 }
 
 /// The write half.
 pub(crate) enum ConnWriter {
-    Plain(OwnedWriteHalf),
+    Plain(PlainWrite),
     Tls(WriteHalf<TlsStream<Wire>>),
 }
 
-/// Splits a plain connection.
+/// Splits a plain TCP connection.
 pub(crate) fn plain(stream: TcpStream) -> (ConnReader, ConnWriter) {
+    any(Stream::Tcp(stream))
+}
+
+/// Splits a plain connection of either family.
+pub(crate) fn any(stream: Stream) -> (ConnReader, ConnWriter) {
     let (reader, writer) = stream.into_split();
     (ConnReader::Plain(reader), ConnWriter::Plain(writer))
 }

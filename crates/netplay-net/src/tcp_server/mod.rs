@@ -7,17 +7,15 @@
 //! ```
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::acceptor::Acceptor;
 use crate::behaviour::greet::ServerConfig;
-use crate::resolve::bind_first;
+use crate::stream::{Endpoint, Stream, StreamListener};
 mod conn;
 mod conn_io;
 mod websocket;
@@ -53,8 +51,9 @@ const RESOLVE_LIMIT: Duration = Duration::from_secs(5);
 pub enum ServerEvent {
     /// Bound and accepting.
     Listening {
-        /// The address actually bound (shows the port the OS chose for `:0`).
-        local: SocketAddr,
+        /// The address actually bound (shows the port the OS chose for
+        /// `:0`), or the socket file (`unix:/path`).
+        local: Endpoint,
     },
     /// Could not start: bad address, in use, permission denied, …
     StartFailed {
@@ -69,18 +68,19 @@ pub enum ServerEvent {
     /// A connection was closed at once: the `max_connections` limit was reached.
     Rejected {
         /// Who tried to connect.
-        peer: SocketAddr,
+        peer: Endpoint,
         /// The limit in force.
         limit: usize,
     },
-    /// A new connection, with its full 4-tuple.
+    /// A new connection, with its full 4-tuple (on a UNIX socket: the
+    /// socket file, and the client's pid/uid/gid from `SO_PEERCRED`).
     Accepted {
         /// The connection's id.
         conn: ConnId,
-        /// The client's address and port.
-        peer: SocketAddr,
-        /// This side's address and port.
-        local: SocketAddr,
+        /// The client's address and port (or its credentials).
+        peer: Endpoint,
+        /// This side's address and port (or the socket file).
+        local: Endpoint,
         /// Live counters.
         stats: Arc<ConnStats>,
     },
@@ -400,14 +400,18 @@ impl Listener {
     }
 
     async fn run(self, addr: String, commands: mpsc::Receiver<ServerCommand>) {
-        let listener = match self.bind(&addr).await {
+        if self.tls.is_some() && crate::unix::path_of(&addr).is_some() {
+            let reason = "TLS over a UNIX socket is not spoken yet: serve it without TLS".into();
+            return self.emit(ServerEvent::StartFailed { reason }).await;
+        }
+        let listener = match StreamListener::bind(&addr, RESOLVE_LIMIT).await {
             Ok(listener) => listener,
             Err(reason) => {
                 self.emit(ServerEvent::StartFailed { reason }).await;
                 return;
             }
         };
-        match listener.local_addr() {
+        match listener.local() {
             Ok(local) => self.emit(ServerEvent::Listening { local }).await,
             Err(err) => {
                 self.emit(ServerEvent::StartFailed {
@@ -419,13 +423,14 @@ impl Listener {
         }
         let (engine, id, stop) = (self.engine.clone(), self.id, self.stop.clone());
         let live = Live {
+            unix_path: listener.unix_path().map(Arc::from),
             listener: self,
             record_new: None,
         };
         let next_id = || ConnId(engine.next_id());
         crate::listener::run(
             live,
-            Acceptor::new(listener),
+            Acceptor::any(listener),
             commands,
             stop,
             next_id,
@@ -433,10 +438,6 @@ impl Listener {
         )
         .await;
         engine.emit(Event::Server(id, ServerEvent::Stopped)).await;
-    }
-
-    async fn bind(&self, addr: &str) -> Result<TcpListener, String> {
-        bind_first(addr, RESOLVE_LIMIT, TcpListener::bind).await
     }
 
     /// Hands a command to its connection(s); returns a warning for the
@@ -502,6 +503,8 @@ impl Listener {
 /// ones record to.
 struct Live {
     listener: Listener,
+    /// The socket file of a UNIX listener (each connection's local end).
+    unix_path: Option<Arc<str>>,
     record_new: Option<crate::record::recorder::RecordTo>,
 }
 
@@ -527,8 +530,8 @@ impl crate::listener::Connections for Live {
     fn start(
         &mut self,
         conn: ConnId,
-        stream: tokio::net::TcpStream,
-        peer: SocketAddr,
+        stream: Stream,
+        peer: Endpoint,
     ) -> (
         ConnEntry,
         impl std::future::Future<Output = ConnId> + Send + 'static,
@@ -552,7 +555,13 @@ impl crate::listener::Connections for Live {
         .capturing(listener.capture.borrow().clone());
         (
             entry,
-            connection.run(stream, peer, listener.tls.clone(), commands_rx, kick),
+            connection.run(
+                stream,
+                (peer, self.unix_path.clone()),
+                listener.tls.clone(),
+                commands_rx,
+                kick,
+            ),
         )
     }
 

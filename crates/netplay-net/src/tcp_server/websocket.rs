@@ -4,7 +4,6 @@
 //! manual) answers whole messages instead of reads. What happens is told
 //! as [`WsEvent`]s; what to write back comes out as bytes.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::behaviour::greet::{hello, Behaviour, WELCOME};
@@ -91,7 +90,7 @@ pub enum WsAction {
 pub struct WsConn {
     options: Arc<WsOptions>,
     stats: Arc<crate::ConnStats>,
-    peer: SocketAddr,
+    peer: crate::stream::Endpoint,
     /// The request head while it arrives (bounded by `MAX_HEAD`).
     head: Vec<u8>,
     reader: Option<Reader>,
@@ -104,7 +103,11 @@ pub struct WsConn {
 
 impl WsConn {
     /// A connection that has not upgraded yet.
-    pub fn new(options: Arc<WsOptions>, peer: SocketAddr, stats: Arc<crate::ConnStats>) -> Self {
+    pub fn new(
+        options: Arc<WsOptions>,
+        peer: crate::stream::Endpoint,
+        stats: Arc<crate::ConnStats>,
+    ) -> Self {
         Self {
             options,
             stats,
@@ -316,7 +319,7 @@ impl WsConn {
                 }
             }
             Behaviour::Rules => {
-                let matched = rules.and_then(|rules| rules.answer(data, self.messages, self.peer));
+                let matched = rules.and_then(|rules| rules.answer(data, self.messages, &self.peer));
                 match matched.map(|m| m.action) {
                     Some(crate::behaviour::rules::Action::Reply(bytes)) => {
                         let opcode = if std::str::from_utf8(&bytes).is_ok() {
@@ -377,7 +380,10 @@ mod tests {
 
     fn upgraded(budget: &'static Budget) -> WsConn {
         let options = Arc::new(WsOptions::default());
-        let peer = "127.0.0.1:1".parse().unwrap();
+        let peer = "127.0.0.1:1"
+            .parse::<std::net::SocketAddr>()
+            .unwrap()
+            .into();
         let mut conn = WsConn::new(options, peer, crate::ConnStats::new()).with_budget(budget);
         let request = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
         conn.feed(request, Behaviour::Echo, None);

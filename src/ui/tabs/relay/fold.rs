@@ -2,7 +2,7 @@
 //! narrator's words, tagged with the pair), the pairs table, the held
 //! chunks, and the status.
 
-use std::net::SocketAddr;
+use crate::net::stream::Endpoint;
 use std::time::Instant;
 
 use super::{PairRow, Phase, RelayTab, SideState, CLOSED_PAIRS_KEPT};
@@ -163,7 +163,7 @@ impl RelayTab {
         }
     }
 
-    fn accepted(&mut self, pair: ConnId, client: SocketAddr, local: SocketAddr, at: Instant) {
+    fn accepted(&mut self, pair: ConnId, client: Endpoint, local: Endpoint, at: Instant) {
         self.accepted += 1;
         // An open pair that is selected stays selected; else the new one is.
         let keep = self

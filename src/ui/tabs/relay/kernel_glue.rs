@@ -38,12 +38,13 @@ impl RelayTab {
             return;
         };
         let (local, remote) = match side {
-            Side::Client => (Some(row.local), Some(row.client)),
+            Side::Client => (Some(row.local.clone()), Some(row.client.clone())),
             Side::Server => row
                 .upstream
+                .clone()
                 .map_or((None, None), |(l, r)| (Some(l), Some(r))),
         };
-        let show = |addr: Option<std::net::SocketAddr>| {
+        let show = |addr: Option<crate::net::stream::Endpoint>| {
             addr.map_or_else(|| "(not open)".to_string(), |addr| addr.to_string())
         };
         let title = format!(

@@ -14,8 +14,8 @@
 //! ╭ Transcript #3 · … ───────────────────────────────────────────────────╮
 //! ```
 
+use crate::net::stream::Endpoint;
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -99,11 +99,11 @@ impl ConsoleFocus for Focus {
 }
 
 /// Where the relay is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Phase {
     Stopped,
     Starting,
-    Relaying(SocketAddr),
+    Relaying(Endpoint),
     Stopping,
 }
 
@@ -138,10 +138,10 @@ impl SideState {
 /// One relayed pair.
 pub(crate) struct PairRow {
     pub(crate) id: ConnId,
-    pub(crate) client: SocketAddr,
-    pub(crate) local: SocketAddr,
+    pub(crate) client: Endpoint,
+    pub(crate) local: Endpoint,
     /// Our address and the server's, once the upstream is open.
-    pub(crate) upstream: Option<(SocketAddr, SocketAddr)>,
+    pub(crate) upstream: Option<(Endpoint, Endpoint)>,
     /// `[client, server]`.
     pub(crate) sides: [SideState; 2],
     pub(crate) stats: Option<PairStats>,

@@ -12,6 +12,7 @@ use ratatui::Frame;
 
 use crate::format::{bytes, compact};
 use crate::net::relay::Dir;
+use crate::net::stream::Endpoint;
 use crate::text::sanitize;
 use crate::ui::shell::mouse::Spot;
 use crate::ui::tabs::relay::{Focus, PairRow, Phase, RelayTab};
@@ -155,6 +156,7 @@ fn render_held(tab: &RelayTab, frame: &mut Frame, area: Rect) {
                 Span::styled("  ⇄  upstream ", theme::dim()),
                 Span::raw(
                     row.upstream
+                        .as_ref()
                         .map(|(local, remote)| format!("{local} → {remote}"))
                         .unwrap_or_else(|| "connecting…".into()),
                 ),
@@ -258,8 +260,9 @@ fn render_pairs(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
             // Our listen address and the target are the same for every
             // pair: the table shows what differs (the selected pair's full
             // 4-tuples are in the pane below).
-            let tuple = match row.upstream {
-                Some((local, _)) => format!("{} ⇄ :{}", row.client, local.port()),
+            let tuple = match &row.upstream {
+                Some((Endpoint::Ip(local), _)) => format!("{} ⇄ :{}", row.client, local.port()),
+                Some((_, remote)) => format!("{} ⇄ {remote}", row.client),
                 None => format!("{} ⇄ …", row.client),
             };
             let ended = row.closed_at.unwrap_or(now);
@@ -304,11 +307,13 @@ fn render_pairs(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
     tab.table.select(selected);
     frame.render_stateful_widget(table, area, &mut tab.table);
     if tab.pairs.is_empty() {
-        let hint = match tab.phase {
+        let hint = match &tab.phase {
             Phase::Relaying(local) => format!(
-                "  No pairs yet. Try: nc {} {} (relayed to {})",
-                local.ip(),
-                local.port(),
+                "  No pairs yet. Try: nc {} (relayed to {})",
+                match local {
+                    Endpoint::Ip(local) => format!("{} {}", local.ip(), local.port()),
+                    Endpoint::Unix(end) => format!("-U {}", end.path.as_deref().unwrap_or("PATH")),
+                },
                 crate::text::sanitize_str(tab.running_target())
             ),
             _ => "  Enter starts the relay; then connect a client to Listen on.".to_string(),

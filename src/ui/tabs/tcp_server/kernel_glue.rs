@@ -10,7 +10,7 @@ use crate::net::tcp_server::ServerEvent;
 use crate::net::CloseReason;
 use crate::ui::widgets::kernel::{KernelPanel, PanelKey, Touched};
 use crate::ui::widgets::log_view::Kind;
-use crate::ui::widgets::timeline::{what_the_kernel_keeps, Ending};
+use crate::ui::widgets::timeline::{what_the_kernel_keeps_at, Ending};
 
 impl ServerTab {
     /// Opens the kernel's view on the selected row.
@@ -24,7 +24,7 @@ impl ServerTab {
         let (id, open) = (row.id, row.is_open());
         let note = row
             .ending
-            .map(|ending| what_the_kernel_keeps(ending, row.local, row.peer));
+            .map(|ending| what_the_kernel_keeps_at(ending, &row.local, &row.peer));
         let title = format!("{id} {} ⇄ {}", row.local, row.peer);
         let kept = self.row_mut(id).and_then(|row| row.kernel.take());
         let mut panel =
@@ -158,7 +158,7 @@ impl ServerTab {
         // only: thousands of closes must not each read that file.
         if let Some((id, panel)) = &mut self.kernel {
             if *id == conn {
-                panel.set_note(what_the_kernel_keeps(ending, row.local, row.peer));
+                panel.set_note(what_the_kernel_keeps_at(ending, &row.local, &row.peer));
             }
         }
     }

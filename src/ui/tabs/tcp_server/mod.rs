@@ -15,7 +15,7 @@
 //! ╰──────────────────────────────────────────────────────────╯
 //! ```
 
-use std::net::SocketAddr;
+use crate::net::stream::Endpoint;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -102,11 +102,11 @@ impl ConsoleFocus for Focus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
     Stopped,
     Starting,
-    Listening(SocketAddr),
+    Listening(Endpoint),
     Stopping,
 }
 
@@ -120,8 +120,8 @@ enum RowState {
 
 struct ConnRow {
     id: ConnId,
-    peer: SocketAddr,
-    local: SocketAddr,
+    peer: Endpoint,
+    local: Endpoint,
     state: RowState,
     stats: Arc<ConnStats>,
     /// TLS version and SNI, or "failed", on a TLS listener.
@@ -488,7 +488,7 @@ impl ServerTab {
         }
         match event {
             ServerEvent::Listening { local } => {
-                self.phase = Phase::Listening(local);
+                self.phase = Phase::Listening(local.clone());
                 self.console
                     .say(Kind::Good, format!("Listening on {local}"));
             }

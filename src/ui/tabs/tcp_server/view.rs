@@ -11,6 +11,7 @@ use ratatui::Frame;
 use super::{Focus, Phase, RowState, ServerTab};
 use crate::format::{bytes, compact};
 use crate::net::error::human_duration;
+use crate::net::stream::Endpoint;
 use crate::net::CloseReason;
 use crate::ui::shell::mouse::Spot;
 use crate::ui::widgets::input::title;
@@ -145,8 +146,11 @@ impl ServerTab {
         self.table.select(self.selection.index_in(&self.keys()));
         frame.render_stateful_widget(table, area, &mut self.table);
         if self.rows.is_empty() {
-            let target = match self.phase {
-                Phase::Listening(local) => format!("{} {}", local.ip(), local.port()),
+            let target = match &self.phase {
+                Phase::Listening(Endpoint::Ip(local)) => format!("{} {}", local.ip(), local.port()),
+                Phase::Listening(Endpoint::Unix(end)) => {
+                    format!("-U {}", end.path.as_deref().unwrap_or("PATH"))
+                }
                 _ => "127.0.0.1 9999".to_string(),
             };
             let hint = Paragraph::new(Line::styled(

@@ -3,7 +3,7 @@
 
 use super::*;
 
-fn peer() -> SocketAddr {
+fn peer() -> std::net::SocketAddr {
     "127.0.0.1:40000".parse().unwrap()
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{held_chunk, write_watching, Pump, PumpEnd};
 use crate::relay::{DirCommand, HeldChunk, RelayEvent};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use crate::stream::{ReadHalf, WriteHalf};
 
 /// Injected frames that may wait for the end of a message at once.
 const MAX_WAITING: usize = 64;
@@ -15,8 +15,8 @@ impl Pump {
     pub(super) async fn apply(
         &mut self,
         command: DirCommand,
-        reader: &OwnedReadHalf,
-        writer: &mut OwnedWriteHalf,
+        reader: &ReadHalf,
+        writer: &mut WriteHalf,
     ) -> Result<(), PumpEnd> {
         match command {
             DirCommand::Hold(on) => {

@@ -2,8 +2,8 @@
 //! a receiver holds them up, and reads that make their buffer only once
 //! there is something to read.
 
+use crate::stream::{ReadHalf, WriteHalf};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::{Duration, Instant};
 
 use super::FIRST_READ;
@@ -21,7 +21,7 @@ pub(super) enum Broken {
 }
 
 /// Writes what the kernel takes now, without waiting; how much that was.
-pub(super) fn try_write_all(writer: &mut OwnedWriteHalf, bytes: &[u8]) -> Result<usize, Broken> {
+pub(super) fn try_write_all(writer: &mut WriteHalf, bytes: &[u8]) -> Result<usize, Broken> {
     let mut written = 0;
     while written < bytes.len() {
         match writer.try_write(&bytes[written..]) {
@@ -38,9 +38,9 @@ pub(super) fn try_write_all(writer: &mut OwnedWriteHalf, bytes: &[u8]) -> Result
 /// nothing holds the write up, the sender is watched too: a reset from it
 /// must end the pair now, not when the receiver reads again.
 pub(super) async fn write_watching(
-    writer: &mut OwnedWriteHalf,
+    writer: &mut WriteHalf,
     bytes: &[u8],
-    reader: &OwnedReadHalf,
+    reader: &ReadHalf,
 ) -> Result<(), Broken> {
     // Usually the kernel takes it all at once: no future, no wait.
     let written = try_write_all(writer, bytes)?;
@@ -57,7 +57,7 @@ pub(super) async fn write_watching(
             ready = reader.readable(), if check_at.is_none() => {
                 let error = match ready {
                     Err(err) => Some(err),
-                    Ok(()) => reader.as_ref().take_error().ok().flatten(),
+                    Ok(()) => reader.take_error().ok().flatten(),
                 };
                 if let Some(err) = error {
                     return Err(Broken::Sender(err));
@@ -77,7 +77,7 @@ pub(super) async fn write_watching(
 /// sender has something to read. Reads at most `cap` bytes (a held direction's room: the hold bound is
 /// exact, not one read buffer past it).
 pub(super) async fn read_lazily(
-    reader: &mut OwnedReadHalf,
+    reader: &mut ReadHalf,
     buffer: &mut Vec<u8>,
     cap: usize,
 ) -> std::io::Result<usize> {

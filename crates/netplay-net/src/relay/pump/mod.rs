@@ -8,9 +8,9 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use crate::stream::{ReadHalf, WriteHalf};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 use tokio::sync::{watch, Semaphore};
 use tokio::time::Instant;
@@ -250,11 +250,7 @@ impl Pump {
 
     /// Carries bytes from `reader` to `writer` until the sender's FIN is
     /// forwarded, a fault ends the pair, or a socket fails.
-    pub(crate) async fn run(
-        mut self,
-        reader: &mut OwnedReadHalf,
-        writer: &mut OwnedWriteHalf,
-    ) -> PumpEnd {
+    pub(crate) async fn run(mut self, reader: &mut ReadHalf, writer: &mut WriteHalf) -> PumpEnd {
         // No buffer until the sender first sends: an idle pair holds none.
         let mut buffer: Vec<u8> = Vec::new();
         let mut eof = false;
@@ -421,7 +417,7 @@ impl Pump {
         }
     }
 
-    async fn forward_fin(&mut self, writer: &mut OwnedWriteHalf, faults: &Faults) -> PumpEnd {
+    async fn forward_fin(&mut self, writer: &mut WriteHalf, faults: &Faults) -> PumpEnd {
         if !faults.slow_close.is_zero() {
             tokio::time::sleep(faults.slow_close).await;
         }
@@ -592,8 +588,8 @@ impl Pump {
     /// reached.
     async fn write_front(
         &mut self,
-        reader: &OwnedReadHalf,
-        writer: &mut OwnedWriteHalf,
+        reader: &ReadHalf,
+        writer: &mut WriteHalf,
         faults: &Faults,
     ) -> Result<bool, PumpEnd> {
         let Some(front) = self.queue.front_mut() else {
