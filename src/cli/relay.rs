@@ -83,11 +83,15 @@ fn fields(event: &RelayEvent) -> Vec<(&'static str, Value)> {
             client,
             local,
             ..
-        } => vec![
-            conn(pair),
-            ("client", client.to_string().into()),
-            ("local", local.to_string().into()),
-        ],
+        } => {
+            let mut fields = vec![
+                conn(pair),
+                ("client", client.to_string().into()),
+                ("local", local.to_string().into()),
+            ];
+            fields.extend(super::server_fields::cred_fields(client));
+            fields
+        }
         RelayEvent::UpstreamOpen {
             pair,
             local,

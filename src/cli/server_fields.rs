@@ -34,16 +34,39 @@ pub(super) fn event_name(event: &ServerEvent) -> &'static str {
     }
 }
 
+/// A UNIX peer's credentials as fields of their own (`peer_pid`,
+/// `peer_uid`, `peer_gid`), for scripts; none for a TCP peer.
+pub(super) fn cred_fields(end: &crate::net::stream::Endpoint) -> Vec<(&'static str, Value)> {
+    use crate::net::stream::{Endpoint, UnixEnd};
+    let Endpoint::Unix(UnixEnd {
+        cred: Some(cred), ..
+    }) = end
+    else {
+        return Vec::new();
+    };
+    let mut fields = Vec::new();
+    if let Some(pid) = cred.pid {
+        fields.push(("peer_pid", u64::try_from(pid).unwrap_or(0).into()));
+    }
+    fields.push(("peer_uid", u64::from(cred.uid).into()));
+    fields.push(("peer_gid", u64::from(cred.gid).into()));
+    fields
+}
+
 pub(super) fn server_fields(event: &ServerEvent) -> Vec<(&'static str, Value)> {
     match event {
         ServerEvent::Listening { local } => vec![("local", local.to_string().into())],
         ServerEvent::Accepted {
             conn, peer, local, ..
-        } => vec![
-            ("conn", conn.0.into()),
-            ("peer", peer.to_string().into()),
-            ("local", local.to_string().into()),
-        ],
+        } => {
+            let mut fields = vec![
+                ("conn", conn.0.into()),
+                ("peer", peer.to_string().into()),
+                ("local", local.to_string().into()),
+            ];
+            fields.extend(cred_fields(peer));
+            fields
+        }
         ServerEvent::Rejected { peer, limit } => vec![
             ("peer", peer.to_string().into()),
             ("limit", (*limit as u64).into()),

@@ -20,5 +20,6 @@ mod rules;
 mod timed;
 mod tls;
 mod unix;
+mod unix_serve;
 mod websocket;
 mod websocket_replay;

@@ -9,7 +9,7 @@ use std::process::Command;
 use common::cli::*;
 
 /// curl, if this machine has it (`.ci/setup` installs it).
-fn curl() -> bool {
+pub(super) fn curl() -> bool {
     let found = Command::new("curl")
         .arg("--version")
         .output()

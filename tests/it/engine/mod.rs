@@ -14,3 +14,4 @@ mod tls;
 mod udp;
 mod udp_loops;
 mod udp_rules;
+mod unix;

@@ -284,6 +284,10 @@ impl RelayTab {
             Action::Pause => self.console.log.toggle_pause(),
             Action::Save => self.console.save(engine),
             Action::Record => self.toggle_record(),
+            Action::Capture if self.has_unix_side() => {
+                self.console
+                    .say(Kind::Error, crate::ui::tabs::tcp_server::UNIX_NO_CAPTURE);
+            }
             Action::Capture => {
                 let handle = self.handle.as_ref();
                 let (kind, text) = self.capture.toggle(engine, handle, |handle, capture| {
@@ -608,6 +612,12 @@ impl RelayTab {
 
     pub(crate) fn running_target(&self) -> &str {
         &self.running_target
+    }
+
+    /// Whether the running relay listens on, or relays to, a UNIX socket.
+    fn has_unix_side(&self) -> bool {
+        matches!(self.phase, Phase::Relaying(Endpoint::Unix(_)))
+            || crate::net::unix::path_of(&self.running_target).is_some()
     }
 }
 

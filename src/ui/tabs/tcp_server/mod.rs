@@ -48,6 +48,10 @@ mod tab_view;
 /// Closed connections kept in the table (oldest go first); open ones all stay.
 pub const CLOSED_ROWS_KEPT: usize = 200;
 
+/// Why Alt+K does nothing on a UNIX socket.
+pub(crate) const UNIX_NO_CAPTURE: &str =
+    "Alt+K writes IP packets, and a UNIX socket has none: no capture here";
+
 /// Which part of the tab has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -268,6 +272,9 @@ impl ServerTab {
             }
             Action::Rules => self.rules.open = true,
             Action::Record => self.toggle_record(),
+            Action::Capture if matches!(self.phase, Phase::Listening(Endpoint::Unix(_))) => {
+                self.console.say(Kind::Error, UNIX_NO_CAPTURE);
+            }
             Action::Capture => {
                 let handle = self.handle.as_ref();
                 let (kind, text) = self.capture.toggle(engine, handle, |handle, capture| {
