@@ -37,11 +37,11 @@ pub(super) fn event_name(event: &ServerEvent) -> &'static str {
 /// A UNIX peer's credentials as fields of their own (`peer_pid`,
 /// `peer_uid`, `peer_gid`), for scripts; none for a TCP peer.
 pub(super) fn cred_fields(end: &crate::net::stream::Endpoint) -> Vec<(&'static str, Value)> {
-    use crate::net::stream::{Endpoint, UnixEnd};
-    let Endpoint::Unix(UnixEnd {
-        cred: Some(cred), ..
-    }) = end
-    else {
+    use crate::net::stream::Endpoint;
+    let Some(cred) = (match end {
+        Endpoint::Unix(end) => end.cred,
+        Endpoint::Ip(_) => None,
+    }) else {
         return Vec::new();
     };
     let mut fields = Vec::new();

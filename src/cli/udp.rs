@@ -109,8 +109,21 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Next {
             return Next::Fail(crate::narrate::udp::cannot_bind(&reason))
         }
         UdpEvent::Note { text } => log.event("socket", Kind::Info, &text, Vec::new),
-        UdpEvent::Received { from, data, note } => {
-            let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
+        UdpEvent::Received {
+            from,
+            data,
+            note,
+            to,
+        } => {
+            let note = [to.as_ref().map(|to| to.words()), note]
+                .into_iter()
+                .flatten();
+            let note = note.collect::<Vec<_>>().join(", ");
+            let note = if note.is_empty() {
+                note
+            } else {
+                format!(" ({note})")
+            };
             let head = [
                 Piece::Str("Received from "),
                 Piece::Addr(from),
@@ -120,7 +133,11 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Next {
                 Piece::Str(" B: "),
             ];
             log.data("received", Kind::In, &head, &data, || {
-                vec![peer(from), ("len", (data.len as u64).into())]
+                let mut fields = vec![peer(from), ("len", (data.len as u64).into())];
+                if let Some(to) = to {
+                    fields.push(("to", to.to_string().into()));
+                }
+                fields
             });
         }
         UdpEvent::RuleMatched { from, rule } => log.event(

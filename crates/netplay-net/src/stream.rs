@@ -19,8 +19,9 @@ use crate::kernel::tcp_info::SocketFd;
 pub enum Endpoint {
     /// TCP: an address and a port.
     Ip(SocketAddr),
-    /// A UNIX domain socket.
-    Unix(UnixEnd),
+    /// A UNIX domain socket (boxed: an endpoint is in every accept event
+    /// and connection task, and most are TCP).
+    Unix(Box<UnixEnd>),
 }
 
 /// One end of a UNIX socket connection.
@@ -62,10 +63,10 @@ impl Endpoint {
 
     /// The UNIX end at the socket file `path` (shown sanitized).
     pub fn unix_path(path: &str) -> Self {
-        Endpoint::Unix(UnixEnd {
+        Endpoint::Unix(Box::new(UnixEnd {
             path: Some(crate::text::sanitize_str(path)),
             cred: None,
-        })
+        }))
     }
 
     /// The peer on `stream`: unnamed, with the kernel's credentials.
@@ -83,7 +84,7 @@ impl Endpoint {
                     .map(|path| path.to_string_lossy().into_owned())
             })
             .map(|path| crate::text::sanitize_str(&path));
-        Endpoint::Unix(UnixEnd { path, cred })
+        Endpoint::Unix(Box::new(UnixEnd { path, cred }))
     }
 }
 
@@ -108,7 +109,7 @@ impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Endpoint::Ip(addr) => write!(f, "{addr}"),
-            Endpoint::Unix(UnixEnd { path, cred }) => match (path, cred) {
+            Endpoint::Unix(end) => match (&end.path, &end.cred) {
                 (Some(path), Some(cred)) => write!(f, "unix:{path} ({cred})"),
                 (Some(path), None) => write!(f, "unix:{path}"),
                 (None, Some(cred)) => write!(f, "{cred}"),
@@ -149,10 +150,10 @@ impl Stream {
                     .local_addr()
                     .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0))),
             ),
-            Stream::Unix(_) => Endpoint::Unix(UnixEnd {
+            Stream::Unix(_) => Endpoint::Unix(Box::new(UnixEnd {
                 path: path.map(crate::text::sanitize_str),
                 cred: None,
-            }),
+            })),
         }
     }
 

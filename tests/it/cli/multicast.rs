@@ -1,6 +1,7 @@
 //! UDP multicast and broadcast on loopback: two members of one group on
-//! one port (each its own netplay), a sender that hears both; a broadcast
-//! refused without SO_BROADCAST and answered with it. Every datagram stays
+//! one port (each its own netplay), a sender that hears both, each arrival
+//! marked as sent to the group; a broadcast refused without SO_BROADCAST
+//! and answered with it, marked as a broadcast. Every datagram stays
 //! on loopback (the group is joined on 127.0.0.1, TTL 1).
 
 use crate::common;
@@ -68,8 +69,11 @@ fn two_members_of_a_group_both_hear_one_datagram() {
         "the echo member: {stdout}"
     );
     assert!(stderr.contains("Multicast TTL 1"), "{stderr}");
-    greet.line_with("Received from 127.0.0.1:");
-    echo.line_with("Echoed 7 B back to 127.0.0.1:");
+    // Each member marks the arrival as sent to the group (IP_PKTINFO)...
+    let marked = format!("(to multicast group {group}), 7 B: Michael");
+    greet.line_with(&marked);
+    echo.line_with(&marked);
+    echo.line_with("Sent to 127.0.0.1:");
 }
 
 #[test]
@@ -110,6 +114,16 @@ fn broadcast_needs_so_broadcast_and_then_is_answered() {
         "{stderr}"
     );
     assert!(stderr.contains("SO_BROADCAST on"), "{stderr}");
+    echo.line_with("(to broadcast address 127.255.255.255), 5 B: hello");
+    // A datagram sent to the socket's own address is not marked (the same
+    // wildcard socket reads each destination).
+    let output = netplay(&["udp", "send", &format!("127.0.0.1:{port}"), "direct"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let line = echo.line_with(": direct");
+    assert!(line.contains("Echoed 6 B back"), "{line}");
+    assert!(!line.contains("(to "), "{line}");
 }
 
 #[test]

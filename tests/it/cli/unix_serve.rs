@@ -122,7 +122,7 @@ fn curl_over_a_unix_socket_through_the_relay_to_tcp() {
     assert!(body.contains("Hello from netplay!"), "{body}");
     assert!(body.contains("GET /v1.43/version"), "{body}");
     relay.line_with(&format!("client pid {curl_pid} uid "));
-    relay.line_with(&format!("upstream open: 127.0.0.1:"));
+    relay.line_with("upstream open: 127.0.0.1:");
     relay.line_with("closed: both sides closed");
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::*;
 use netplay::net::behaviour::greet::{Behaviour, ServerConfig};
 use netplay::net::relay::{self, RelayConfig, RelayEvent};
-use netplay::net::stream::{Endpoint, UnixEnd};
+use netplay::net::stream::Endpoint;
 use netplay::net::tcp_server::{self, ServerEvent};
 use netplay::net::{Engine, Event};
 
@@ -27,8 +27,7 @@ fn echo() -> ServerConfig {
 
 /// Our own process, as a UNIX peer's credentials name it.
 fn is_us(end: &Endpoint) -> bool {
-    matches!(end, Endpoint::Unix(UnixEnd { cred: Some(cred), .. })
-        if cred.pid == Some(std::process::id() as i32))
+    matches!(end, Endpoint::Unix(unix) if unix.cred.and_then(|cred| cred.pid) == Some(std::process::id() as i32))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -38,6 +38,37 @@ pub fn meaning(ip: IpAddr) -> &'static str {
     }
 }
 
+/// This host's IPv4 subnet broadcast addresses (each interface's), so an
+/// arrival sent to one is told from unicast.
+pub fn broadcast_addresses() -> Vec<std::net::Ipv4Addr> {
+    let Ok(addresses) = nix::ifaddrs::getifaddrs() else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for address in addresses {
+        let v4 = |storage: &Option<nix::sys::socket::SockaddrStorage>| {
+            storage
+                .as_ref()
+                .and_then(|s| s.as_sockaddr_in())
+                .map(|s| s.ip())
+        };
+        // The interface's own, or its subnet's last address (loopback
+        // has no broadcast flag, yet 127.255.255.255 is one).
+        let computed = match (v4(&address.address), v4(&address.netmask)) {
+            (Some(ip), Some(mask)) if u32::from(mask).count_ones() < 31 => {
+                Some(std::net::Ipv4Addr::from(u32::from(ip) | !u32::from(mask)))
+            }
+            _ => None,
+        };
+        for broadcast in [v4(&address.broadcast), computed].into_iter().flatten() {
+            if !found.contains(&broadcast) {
+                found.push(broadcast);
+            }
+        }
+    }
+    found
+}
+
 /// The wildcards first, then loopback, then the other addresses, IPv4
 /// before IPv6 within each.
 pub fn choices() -> Vec<Choice> {

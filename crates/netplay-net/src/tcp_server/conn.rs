@@ -133,11 +133,11 @@ impl Connection {
     ) -> ConnId {
         let conn = self.conn;
         let local = stream.local(unix_path.as_deref());
+        drop(unix_path);
         stream.set_nodelay();
         let fd = stream.fd();
         // Packets are IP packets: a UNIX socket's connection is not captured.
-        let ips = peer.ip().zip(local.ip());
-        if ips.is_none() {
+        if peer.is_unix() {
             self.capture = None;
         }
         let stats = ConnStats::new();
@@ -163,7 +163,7 @@ impl Connection {
                 // Captured under TLS (the records as they went, the keys
                 // beside them), not as the plaintext above it.
                 let stream = match self.capture.take() {
-                    Some(capture) => match ips {
+                    Some(capture) => match peer.ip().zip(local.ip()) {
                         Some(ips) => Wire::Tapped(Box::new(capture.tap(stream, ips, SERVER))),
                         None => Wire::Plain(stream),
                     },
@@ -217,15 +217,18 @@ impl Connection {
             tap: self
                 .capture
                 .take()
-                .zip(ips)
+                .zip(peer.ip().zip(local.ip()))
                 .map(|(capture, (peer, local))| capture.flow(peer, local)),
         };
         record_life(&mut io.recorder, "connected").await;
         if let Some(tap) = &io.tap {
             tap.open().await;
         }
-        let mut http = HttpResponder::new(peer.clone(), local.clone());
-        let mut lines = crate::behaviour::rules::LineSplitter::default();
+        // Made at the first request (boxed): most connections never speak
+        // HTTP, and every idle connection is this task's size.
+        let mut http: Option<Box<HttpResponder>> = None;
+        // Made at the first line in rules mode, as `http` is.
+        let mut lines: Option<Box<crate::behaviour::rules::LineSplitter>> = None;
         let mut replies: u64 = 0;
         let mut buffer: Vec<u8> = Vec::new();
         let mut peer_done = false;
@@ -375,7 +378,7 @@ impl Connection {
                                 Behaviour::Rules => {
                                     let rules = self.rules.as_ref().and_then(|rules| rules.borrow().clone());
                                     let mut outcome = Ok(());
-                                    for line in lines.feed(chunk) {
+                                    for line in lines.get_or_insert_with(Box::default).feed(chunk) {
                                         let Some(matched) = rules.as_ref().and_then(|rules| rules.answer(&line, replies + 1, &peer)) else {
                                             continue;
                                         };
@@ -397,6 +400,7 @@ impl Connection {
                                 }
                                 Behaviour::Http => {
                                     let mut outcome = Ok(());
+                                    let http = http.get_or_insert_with(|| Box::new(HttpResponder::new(peer.clone(), local.clone())));
                                     for reply in http.feed(chunk) {
                                         outcome = self.reply(&mut io, &reply.bytes, config.reply_delay, &mut interrupted, &mut stall).await;
                                         if outcome.is_ok() && reply.close {

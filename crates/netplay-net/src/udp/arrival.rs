@@ -99,7 +99,9 @@ impl Task {
                 .is_some_and(|local| self.guard.is_own(local, from));
         if plain_echo {
             let verdict = self.guard.check(from, bytes, now, true);
-            if matches!(verdict, Verdict::Reply) && self.try_echo(socket, from, bytes) {
+            // An arrival to a group is told as itself before its echo.
+            let unicast = self.arrival.is_none();
+            if matches!(verdict, Verdict::Reply) && unicast && self.try_echo(socket, from, bytes) {
                 self.guard.replied(from, bytes, now);
                 self.captured(from, bytes, true).await;
                 self.offer(|| UdpEvent::Echoed {
@@ -113,6 +115,7 @@ impl Task {
                 from,
                 data: self.engine.payload(bytes),
                 note: None,
+                to: self.arrival.map(Box::new),
             })
             .await;
             self.answer(socket, from, bytes, now, verdict).await;
@@ -122,6 +125,7 @@ impl Task {
             from,
             data: self.engine.payload(bytes),
             note,
+            to: self.arrival.map(Box::new),
         })
         .await;
         if let Some(burst) = &mut self.burst {

@@ -39,6 +39,9 @@ pub enum UdpEvent {
         data: Payload,
         /// Set when the lossy switch duplicated or delayed it.
         note: Option<String>,
+        /// Set when it was sent to a multicast group or a broadcast
+        /// address (read with IP_PKTINFO), not to this socket alone.
+        to: Option<Box<super::pktinfo::Arrival>>,
     },
     /// A rule answered a datagram (rules mode).
     RuleMatched {

@@ -42,6 +42,7 @@ mod arrival;
 mod event;
 pub mod group;
 pub mod mode;
+pub mod pktinfo;
 pub mod stats;
 mod timed_sends;
 
@@ -190,6 +191,7 @@ pub fn open_with(
         next_burst: 1,
         capture: None,
         options,
+        arrival: None,
     };
     engine.spawn(task.run(bind, command_rx, stop));
     UdpHandle {
@@ -229,6 +231,9 @@ struct Task {
     capture: Option<crate::pcap::Capture>,
     /// Groups, multicast settings, `SO_BROADCAST`.
     options: UdpOptions,
+    /// Where the datagram being handled was sent, when to a group or a
+    /// broadcast address.
+    arrival: Option<pktinfo::Arrival>,
 }
 
 /// A datagram held back by the lossy switch.
@@ -284,6 +289,22 @@ impl Task {
         for text in said {
             self.emit(UdpEvent::Note { text }).await;
         }
+        // A socket that may hear a group or a broadcast reads each
+        // arrival's destination too (IP_PKTINFO); others keep recvfrom.
+        let mut destinations = match pktinfo::wanted(local, &self.options) {
+            true => match pktinfo::Destinations::switch_on(&socket, local) {
+                Ok(destinations) => Some(destinations),
+                Err(err) => {
+                    let reason = format!(
+                        "arrivals to a group or broadcast address will not be marked: IP_PKTINFO: {}",
+                        crate::error::os_reason(&err)
+                    );
+                    self.emit(UdpEvent::Error { reason }).await;
+                    None
+                }
+            },
+            false => None,
+        };
         let (delayed_tx, mut delayed_rx) = mpsc::unbounded_channel::<Delayed>();
         let mut buffer = vec![0u8; 65_536];
         // At most this many waiting datagrams after one read before the
@@ -298,15 +319,19 @@ impl Task {
                     None => break,
                     Some(command) => self.command(&socket, command, &mut buffer, &delayed_tx).await,
                 },
-                received = socket.recv_from(&mut buffer) => match received {
-                    Ok((len, from)) => {
+                received = receive(&socket, &mut buffer, destinations.as_mut()) => match received {
+                    Ok((len, from, arrival)) => {
+                        self.arrival = arrival;
                         self.arrived(&socket, from, &buffer[..len], &delayed_tx).await;
                         // Datagrams already waiting are taken now, without
                         // another turn of the loop (a busy echo answers
                         // them in a batch, as a plain server would).
                         for _ in 0..RECV_BATCH {
-                            match socket.try_recv_from(&mut buffer) {
-                                Ok((len, from)) => self.arrived(&socket, from, &buffer[..len], &delayed_tx).await,
+                            match try_receive(&socket, &mut buffer, destinations.as_mut()) {
+                                Ok((len, from, arrival)) => {
+                                    self.arrival = arrival;
+                                    self.arrived(&socket, from, &buffer[..len], &delayed_tx).await;
+                                }
                                 Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => break,
                                 Err(err) => {
                                     self.receive_error(&err).await;
@@ -318,6 +343,7 @@ impl Task {
                     Err(err) => self.receive_error(&err).await,
                 },
                 Some(delayed) = delayed_rx.recv() => {
+                    self.arrival = None;
                     self.held = self.held.saturating_sub(1);
                     self.held_bytes = self.held_bytes.saturating_sub(delayed.bytes.len());
                     self.deliver(&socket, delayed.from, &delayed.bytes, Some(delayed.note)).await;
@@ -624,5 +650,34 @@ fn send_error(err: &std::io::Error, to: SocketAddr) -> String {
             "sending to {to} was refused (EACCES): a broadcast address needs SO_BROADCAST (--broadcast)"
         ),
         _ => format!("sending to {to} failed: {}", os_reason(err)),
+    }
+}
+
+/// The next datagram, with its destination when `destinations` is on.
+async fn receive(
+    socket: &UdpSocket,
+    buffer: &mut [u8],
+    destinations: Option<&mut pktinfo::Destinations>,
+) -> std::io::Result<(usize, SocketAddr, Option<pktinfo::Arrival>)> {
+    match destinations {
+        Some(destinations) => destinations.recv(socket, buffer).await,
+        None => socket
+            .recv_from(buffer)
+            .await
+            .map(|(len, from)| (len, from, None)),
+    }
+}
+
+/// [`receive`] without waiting (`WouldBlock`: nothing waits).
+fn try_receive(
+    socket: &UdpSocket,
+    buffer: &mut [u8],
+    destinations: Option<&mut pktinfo::Destinations>,
+) -> std::io::Result<(usize, SocketAddr, Option<pktinfo::Arrival>)> {
+    match destinations {
+        Some(destinations) => destinations.try_recv(socket, buffer),
+        None => socket
+            .try_recv_from(buffer)
+            .map(|(len, from)| (len, from, None)),
     }
 }

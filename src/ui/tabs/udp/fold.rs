@@ -32,9 +32,22 @@ impl UdpTab {
                 self.status = Status::new(Kind::Error, text.clone());
                 self.log.push(Kind::Error, text);
             }
-            UdpEvent::Received { from, data, note } => {
+            UdpEvent::Received {
+                from,
+                data,
+                note,
+                to,
+            } => {
                 // Sent to our own address: the kernel delivers it to us, as
                 // to anyone bound there. Said, so it does not look like an echo.
+                // Sent to a group or a broadcast address: said first.
+                let note = match to {
+                    Some(to) => Some(match note {
+                        Some(note) => format!("{}, {note}", to.words()),
+                        None => to.words(),
+                    }),
+                    None => note,
+                };
                 let note = match note {
                     None if self.local == Some(from) => Some(
                         "our own datagram: sent to this socket's own address, so it arrives here"
