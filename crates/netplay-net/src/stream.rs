@@ -56,6 +56,20 @@ impl Endpoint {
         }
     }
 
+    /// The end in a table cell's few columns: the address, a UNIX peer's
+    /// `pid 42` (else its `uid 1000`), or the socket file.
+    pub fn short(&self) -> String {
+        match self {
+            Endpoint::Ip(addr) => addr.to_string(),
+            Endpoint::Unix(end) => match (&end.cred, &end.path) {
+                (Some(Cred { pid: Some(pid), .. }), _) => format!("pid {pid}"),
+                (_, Some(path)) => format!("unix:{path}"),
+                (Some(cred), None) => format!("uid {}", cred.uid),
+                (None, None) => "unix".to_string(),
+            },
+        }
+    }
+
     /// A UNIX socket's end.
     pub fn is_unix(&self) -> bool {
         matches!(self, Endpoint::Unix(_))

@@ -16,4 +16,5 @@ mod transcript;
 mod udp_group;
 mod udp_no_reply;
 mod udp_self;
+mod unix_tabs;
 mod views;

@@ -1,6 +1,7 @@
 //! The UDP tab in a multicast group: `GROUP:PORT@IFACE` as the bind
-//! address joins it (said in the log); a datagram to the group arrives,
-//! and the tab's own send to the group is marked as multicast.
+//! address joins it (said in the log); a datagram to the group arrives
+//! marked with the group, and the tab's own send to the group is marked
+//! as multicast.
 
 use crate::common;
 
@@ -36,7 +37,14 @@ async fn binding_a_group_address_joins_it_and_hears_the_group() {
         "{}",
         String::from_utf8_lossy(&sent.stderr)
     );
-    pump_until(&mut app, &mut rx, "Tracy").await;
+    let text = pump_until(&mut app, &mut rx, "Tracy").await;
+    // Its row says it was sent to the group (IP_PKTINFO), in its own column.
+    assert!(text.contains("TO GROUP/BCAST"), "{text}");
+    assert!(
+        text.lines()
+            .any(|line| line.contains("Tracy") && line.contains(&group)),
+        "{text}"
+    );
     // The tab's own send to the group: marked, and heard by itself
     // (multicast loopback).
     app.on_key(key(KeyCode::Tab));

@@ -33,6 +33,14 @@ impl std::fmt::Display for Arrival {
 }
 
 impl Arrival {
+    /// The address it was sent to.
+    pub fn ip(self) -> IpAddr {
+        match self {
+            Arrival::Multicast(group) => group,
+            Arrival::Broadcast(addr) => IpAddr::V4(addr),
+        }
+    }
+
     /// `to multicast group 239.1.2.3`, for a row's note.
     pub fn words(self) -> String {
         match self {

@@ -261,9 +261,20 @@ fn render_pairs(tab: &mut RelayTab, frame: &mut Frame, area: Rect) {
             // pair: the table shows what differs (the selected pair's full
             // 4-tuples are in the pane below).
             let tuple = match &row.upstream {
-                Some((Endpoint::Ip(local), _)) => format!("{} ⇄ :{}", row.client, local.port()),
-                Some((_, remote)) => format!("{} ⇄ {remote}", row.client),
-                None => format!("{} ⇄ …", row.client),
+                Some((Endpoint::Ip(local), _)) => {
+                    format!("{} ⇄ :{}", row.client.short(), local.port())
+                }
+                Some((_, remote)) => {
+                    let remote = match remote {
+                        Endpoint::Unix(end) => end
+                            .path
+                            .as_deref()
+                            .map_or("unix".into(), |p| format!("unix:{p}")),
+                        Endpoint::Ip(addr) => addr.to_string(),
+                    };
+                    format!("{} ⇄ {remote}", row.client.short())
+                }
+                None => format!("{} ⇄ …", row.client.short()),
             };
             let ended = row.closed_at.unwrap_or(now);
             let held = row.hold.iter().any(|h| *h) && row.is_open();

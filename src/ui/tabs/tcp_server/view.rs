@@ -98,7 +98,7 @@ impl ServerTab {
                 };
                 let cells = [
                     Cell::from(row.id.to_string()),
-                    Cell::from(row.peer.to_string()),
+                    Cell::from(row.peer.short()),
                     Cell::from(row.local.to_string()),
                     Cell::from(state),
                     Cell::from(age(ended.saturating_duration_since(row.stats.opened))),

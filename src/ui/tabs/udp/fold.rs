@@ -41,6 +41,7 @@ impl UdpTab {
                 // Sent to our own address: the kernel delivers it to us, as
                 // to anyone bound there. Said, so it does not look like an echo.
                 // Sent to a group or a broadcast address: said first.
+                let cast = to.as_deref().map(|to| to.ip());
                 let note = match to {
                     Some(to) => Some(match note {
                         Some(note) => format!("{}, {note}", to.words()),
@@ -55,18 +56,19 @@ impl UdpTab {
                     ),
                     note => note,
                 };
-                self.record(Direction::In, from, data, note)
+                self.record(Direction::In, from, data, (note, cast))
             }
             UdpEvent::Sent { to, data } => {
                 // To a group or a broadcast address: every member gets it.
-                let note = crate::net::udp::group::destination_kind(to)
-                    .map(|kind| format!("to a {kind} address: every member gets it"));
-                self.record(Direction::Out, to, data, note);
+                let kind = crate::net::udp::group::destination_kind(to);
+                let note = kind.map(|kind| format!("to a {kind} address: every member gets it"));
+                let cast = kind.map(|_| to.ip());
+                self.record(Direction::Out, to, data, (note, cast));
             }
             // Two rows, as they happened: the table shows each datagram.
             UdpEvent::Echoed { peer, data } => {
-                self.record(Direction::In, peer, data.clone(), None);
-                self.record(Direction::Out, peer, data, None);
+                self.record(Direction::In, peer, data.clone(), (None, None));
+                self.record(Direction::Out, peer, data, (None, None));
             }
             UdpEvent::Lost { from, len } => {
                 self.record(
@@ -76,7 +78,7 @@ impl UdpTab {
                         preview: Default::default(),
                         len,
                     },
-                    Some("dropped by the lossy switch".into()),
+                    (Some("dropped by the lossy switch".into()), None),
                 );
             }
             UdpEvent::RuleMatched { from, rule } => {

@@ -92,6 +92,8 @@ pub struct Packet {
     len: usize,
     bytes: Vec<u8>,
     note: Option<String>,
+    /// The group or broadcast address it was sent to (its own column).
+    cast: Option<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -443,7 +445,7 @@ impl UdpTab {
         direction: Direction,
         peer: SocketAddr,
         data: Payload,
-        note: Option<String>,
+        (note, cast): (Option<String>, Option<std::net::IpAddr>),
     ) {
         self.packets.push(Packet {
             at: Stamp::now(),
@@ -452,6 +454,7 @@ impl UdpTab {
             len: data.len,
             bytes: data.preview.into_vec(),
             note,
+            cast,
         });
     }
 }

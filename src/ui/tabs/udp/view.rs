@@ -107,6 +107,11 @@ impl UdpTab {
             _ => total,
         };
         let start = end.saturating_sub(inner_rows).max(self.packets.dropped());
+        // A column for the group or broadcast address, while a row in
+        // view was sent to one.
+        let cast = (start..end)
+            .filter_map(|seq| self.packets.get_seq(seq))
+            .any(|p| p.cast.is_some());
         let rows: Vec<Row> = (start..end)
             .filter_map(|seq| self.packets.get_seq(seq))
             .map(|p| {
@@ -115,14 +120,18 @@ impl UdpTab {
                     Direction::Out => ("→", theme::outgoing()),
                     Direction::Lost => ("✗", theme::error()),
                 };
-                Row::new([
+                let mut cells = vec![
                     Cell::from(p.at.clock()),
                     Cell::from(dir),
                     Cell::from(p.peer.to_string()),
-                    Cell::from(p.len.to_string()),
-                    Cell::from(preview_cell(&p.bytes)),
-                ])
-                .style(style)
+                ];
+                if cast {
+                    let to = p.cast.map(|ip| ip.to_string()).unwrap_or_default();
+                    cells.push(Cell::from(to));
+                }
+                cells.push(Cell::from(p.len.to_string()));
+                cells.push(Cell::from(preview_cell(&p.bytes)));
+                Row::new(cells).style(style)
             })
             .collect();
         let mut state = TableState::default();
@@ -131,19 +140,22 @@ impl UdpTab {
                 state.select(Some((s - start) as usize));
             }
         }
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(12),
-                Constraint::Length(1),
-                Constraint::Length(21),
-                Constraint::Length(6),
-                Constraint::Min(8),
-            ],
-        )
-        .header(Row::new(["TIME", "", "PEER", "SIZE", "PREVIEW"]).style(theme::dim()))
-        .block(block)
-        .row_highlight_style(theme::highlight());
+        let mut widths = vec![
+            Constraint::Length(12),
+            Constraint::Length(1),
+            Constraint::Length(21),
+        ];
+        let mut header = vec!["TIME", "", "PEER"];
+        if cast {
+            widths.push(Constraint::Length(15));
+            header.push("TO GROUP/BCAST");
+        }
+        widths.extend([Constraint::Length(6), Constraint::Min(8)]);
+        header.extend(["SIZE", "PREVIEW"]);
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(theme::dim()))
+            .block(block)
+            .row_highlight_style(theme::highlight());
         frame.render_stateful_widget(table, area, &mut state);
         usize::try_from(start).unwrap_or(usize::MAX)
     }
