@@ -33,6 +33,8 @@ pub struct CurlRequest {
     pub resolve: Vec<String>,
     /// `--connect-to H1:P1:H2:P2` (each).
     pub connect_to: Vec<String>,
+    /// `--unix-socket PATH`: the request goes to this socket file.
+    pub unix_socket: Option<String>,
     /// What was given and not acted on, as typed (`--compressed`, `-L`).
     pub ignored: Vec<String>,
 }
@@ -62,7 +64,6 @@ const IGNORED_WITH_VALUE: &[&str] = &[
     "--key",
     "--max-redirs",
     "--interface",
-    "--unix-socket",
     "-D",
     "--dump-header",
     "--proto",
@@ -160,6 +161,7 @@ pub fn parse(command: &str) -> Result<CurlRequest, String> {
             "--noproxy" => request.noproxy = Some(arg(&mut words)?),
             "--resolve" => request.resolve.push(arg(&mut words)?),
             "--connect-to" => request.connect_to.push(arg(&mut words)?),
+            "--unix-socket" => request.unix_socket = Some(arg(&mut words)?),
             "--url" => request.url = arg(&mut words)?,
             other if IGNORED_WITH_VALUE.contains(&other) => {
                 let given = arg(&mut words)?;

@@ -150,6 +150,9 @@ fn with_curl(mut args: FetchArgs) -> Result<(FetchArgs, Vec<String>), String> {
         args.data = curl.body;
     }
     args.insecure |= curl.insecure;
+    if args.unix_socket.is_none() {
+        args.unix_socket = curl.unix_socket.map(PathBuf::from);
+    }
     if args.cacert.is_none() {
         args.cacert = curl.cacert.map(PathBuf::from);
     }

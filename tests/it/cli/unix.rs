@@ -81,6 +81,20 @@ fn fetch_over_a_unix_socket_shows_the_peer_and_says_a_stale_file() {
         "{stderr}"
     );
 
+    // The same from a pasted curl command (`--from-curl`).
+    let command = format!(
+        "curl --unix-socket {} http://docker/from-curl",
+        socket.display()
+    );
+    let output = netplay(&["fetch", "--from-curl", &command])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "/from-curl via docker"
+    );
+
     // A socket file nobody accepts on: said, and left where it is.
     let stale = dir.path().join("stale.sock");
     drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());

@@ -119,3 +119,35 @@ async fn a_proxy_password_in_target_is_used_then_hidden() {
     );
     assert_eq!(seen.lock().unwrap()[0], format!("name:echo.test:{port}"));
 }
+
+/// A curl command with `--unix-socket` (pasted into the HTTP tab) sends
+/// over the socket file, to the server tab listening there in http mode:
+/// the answer names the client by its pid, the names view the socket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_curl_command_with_a_unix_socket_reaches_the_server_tab_on_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("api.sock");
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, &format!("unix:{}", path.display()));
+    for _ in 0..4 {
+        app.on_key(key(F5)); // greet → … → http
+    }
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "Listening on unix:").await;
+    app.on_key(alt('1'));
+    app.on_paste(&format!(
+        "curl --unix-socket {} http://docker/v1.43/version",
+        path.display()
+    ));
+    let text = show(&mut app);
+    assert!(text.contains("over the UNIX socket"), "{text}");
+    app.on_key(key(KeyCode::Enter));
+    let client = format!("Client:  pid {} uid", std::process::id());
+    pump_until(&mut app, &mut rx, &client).await;
+    app.on_key(key(F2));
+    app.on_key(key(F2));
+    let text = show(&mut app);
+    assert!(text.contains("not looked up: --unix-socket"), "{text}");
+    assert!(text.contains("address  unix:"), "{text}");
+}

@@ -8,6 +8,15 @@ use crate::net::http::request::{parse_url, request_text};
 use crate::ui::widgets::log_view::Kind;
 use crate::ui::Status;
 
+/// How the tab's requests reach their server, as the last curl command
+/// said (`-x`, `--resolve`, `--connect-to`, `--unix-socket`).
+#[derive(Default)]
+pub(super) struct Reach {
+    pub(super) names: std::sync::Arc<crate::net::names::Overrides>,
+    pub(super) proxy: Option<std::sync::Arc<crate::net::proxy::Proxy>>,
+    pub(super) unix_socket: Option<std::path::PathBuf>,
+}
+
 impl HttpTab {
     /// Fills the tab from a curl command line.
     pub(super) fn apply_curl(&mut self, command: &str) {
@@ -63,7 +72,15 @@ impl HttpTab {
             url.port_or_known_default().unwrap_or(80)
         );
         match names.reach(url.scheme(), &authority) {
-            Ok(reach) => self.reach = reach,
+            Ok((names, proxy)) => {
+                let unix_socket = request.unix_socket.as_ref().map(std::path::PathBuf::from);
+                self.reach = Reach {
+                    names,
+                    // A UNIX socket is reached directly, as in curl.
+                    proxy: proxy.filter(|_| unix_socket.is_none()),
+                    unix_socket,
+                };
+            }
             Err(reason) => {
                 self.status = Status::new(Kind::Error, format!("Not taken: {reason}"));
                 return;
@@ -76,10 +93,14 @@ impl HttpTab {
             crate::format::plural(request.headers.len() as u64, "header"),
             body.len()
         );
-        if let Some(proxy) = &self.reach.1 {
+        if let Some(proxy) = &self.reach.proxy {
             words.push_str(&format!(" · via {}", proxy.shown()));
         }
-        if !self.reach.0.is_empty() {
+        if let Some(path) = &self.reach.unix_socket {
+            let path = crate::text::sanitize_str(&path.display().to_string());
+            words.push_str(&format!(" · over the UNIX socket {path}"));
+        }
+        if !self.reach.names.is_empty() {
             words.push_str(" · names overridden (--resolve/--connect-to)");
         }
         if request.ignored.is_empty() {

@@ -48,6 +48,9 @@ impl HttpTab {
         &mut self,
         engine: &Engine,
     ) -> Option<std::sync::Arc<crate::net::pcap::tap::SyncCapture>> {
+        if self.reach.unix_socket.is_some() {
+            return None; // a UNIX socket has no IP packets to capture
+        }
         self.capture.begin(engine).unwrap_or_else(|reason| {
             self.status = Status::new(Kind::Error, format!("Not captured: {reason}"));
             None

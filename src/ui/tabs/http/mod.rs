@@ -156,11 +156,8 @@ pub struct HttpTab {
     pub focus: Focus,
     /// Each next exchange to its own pcapng file while armed (Alt+K).
     capture: crate::ui::widgets::capture::CaptureEach,
-    /// Name overrides and the proxy, from the last curl command taken.
-    reach: (
-        std::sync::Arc<crate::net::names::Overrides>,
-        Option<std::sync::Arc<crate::net::proxy::Proxy>>,
-    ),
+    /// Name overrides, the proxy, a UNIX socket: from the last curl command.
+    reach: curl::Reach,
     url: InputField,
     method: usize,
     editor: TextArea<'static>,
@@ -413,9 +410,9 @@ impl HttpTab {
             timeout: self.timeout,
             body: http::BodyTarget::Spool,
             capture: self.capture_plan(engine),
-            names: std::sync::Arc::clone(&self.reach.0),
-            proxy: self.reach.1.clone(),
-            unix_socket: None,
+            names: std::sync::Arc::clone(&self.reach.names),
+            proxy: self.reach.proxy.clone(),
+            unix_socket: self.reach.unix_socket.clone(),
         };
         let handle = http::fetch(engine, request);
         self.last = Some(handle.id());
