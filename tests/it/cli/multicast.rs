@@ -74,6 +74,14 @@ fn two_members_of_a_group_both_hear_one_datagram() {
     greet.line_with(&marked);
     echo.line_with(&marked);
     echo.line_with("Sent to 127.0.0.1:");
+    // Leaving is said as joining was.
+    let (code, rest) = greet.terminate();
+    assert_eq!(code, 0);
+    assert!(
+        rest.iter()
+            .any(|line| line.contains(&format!("Left multicast group {group} on 127.0.0.1"))),
+        "{rest:?}"
+    );
 }
 
 #[test]

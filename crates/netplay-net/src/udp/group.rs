@@ -205,6 +205,41 @@ impl UdpOptions {
     }
 }
 
+impl UdpOptions {
+    /// Leaves every group joined (as the close would), each said in a line:
+    /// the membership a learner saw taken is seen given back.
+    pub(super) fn leave(&self, socket: &UdpSocket) -> Vec<String> {
+        let mut said = Vec::new();
+        let mut left: Vec<&Group> = Vec::new();
+        for group in &self.join {
+            if left.contains(&group) {
+                continue;
+            }
+            left.push(group);
+            let outcome = match (group.addr, group.iface) {
+                (IpAddr::V4(addr), Some(Iface::V4(ip))) => socket.leave_multicast_v4(addr, ip),
+                (IpAddr::V4(addr), _) => socket.leave_multicast_v4(addr, Ipv4Addr::UNSPECIFIED),
+                (IpAddr::V6(addr), Some(Iface::Index(index))) => {
+                    socket.leave_multicast_v6(&addr, index)
+                }
+                (IpAddr::V6(addr), _) => socket.leave_multicast_v6(&addr, 0),
+            };
+            said.push(match outcome {
+                Ok(()) => format!(
+                    "Left multicast group {} (IP_DROP_MEMBERSHIP): its datagrams no longer arrive here",
+                    group.words()
+                ),
+                Err(err) => format!(
+                    "Leaving {}: {} (the close leaves it anyway)",
+                    group.words(),
+                    crate::error::os_reason(&err)
+                ),
+            });
+        }
+        said
+    }
+}
+
 /// A socket bound to `addr` that shares its port with other members of a
 /// group on this host (`SO_REUSEADDR`).
 pub(super) fn bind_shared(addr: SocketAddr) -> std::io::Result<UdpSocket> {

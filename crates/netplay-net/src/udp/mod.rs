@@ -354,6 +354,9 @@ impl Task {
         if self.burst.is_some() {
             self.finish_burst().await;
         }
+        for text in self.options.leave(&socket) {
+            self.emit(UdpEvent::Note { text }).await;
+        }
         self.emit(UdpEvent::Closed).await;
     }
 
