@@ -60,6 +60,11 @@ async fn the_client_tab_connects_through_a_proxy_named_in_target() {
         text.contains(&format!("SOCKS5   CONNECT echo.test:{port}")),
         "{text}"
     );
+    // The status and the message title name the target, not the proxy
+    // (the proxy is the 4-tuple's other end).
+    let through = format!("echo.test:{port} (through the proxy at {proxy})");
+    assert!(text.contains(&format!("Connected to {through}")), "{text}");
+    assert!(text.contains(&format!("Message to {through}")), "{text}");
     type_text(&mut app, "Sarah");
     app.on_key(key(KeyCode::Enter));
     pump_until(&mut app, &mut rx, "6 B: Sarah").await;

@@ -412,8 +412,8 @@ impl ClientTab {
                     Touched::default(),
                 ));
                 self.phase = Phase::Connected;
-                self.console
-                    .say(Kind::Good, format!("Connected to {remote}"));
+                let peer = via::peer_label(&self.console.address(), remote);
+                self.console.say(Kind::Good, format!("Connected to {peer}"));
                 self.console
                     .log
                     .push(Kind::Good, crate::narrate::client::connected(local, remote));
@@ -441,7 +441,7 @@ impl ClientTab {
                 let remote = self
                     .link
                     .as_ref()
-                    .map(|link| link.remote.to_string())
+                    .map(|link| via::peer_label(&self.console.address(), link.remote))
                     .unwrap_or_default();
                 self.console.say(
                     Kind::Good,

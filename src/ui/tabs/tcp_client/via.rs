@@ -90,6 +90,19 @@ pub(super) fn target_of(typed: &str) -> String {
         .to_string()
 }
 
+/// Who a connection to `remote` talks to, for the status and the message
+/// title: the address itself, or — through a proxy, where `remote` is the
+/// proxy — the target typed, sanitized, and the proxy.
+pub(super) fn peer_label(typed: &str, remote: std::net::SocketAddr) -> String {
+    match typed.split_once(" via ") {
+        Some((target, _)) => format!(
+            "{} (through the proxy at {remote})",
+            crate::text::sanitize_str(target.trim())
+        ),
+        None => remote.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

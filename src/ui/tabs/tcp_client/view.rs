@@ -122,7 +122,10 @@ impl crate::ui::shell::tab::TabDraw for ClientTab {
             status,
         );
         let name = match (&self.phase, &self.link) {
-            (Phase::Connected, Some(link)) => format!("Message to {}", link.remote),
+            (Phase::Connected, Some(link)) => format!(
+                "Message to {}",
+                super::via::peer_label(&self.console.address(), link.remote)
+            ),
             (Phase::WriteShut, _) => "Message (write side shut down)".to_string(),
             _ => "Message (not connected)".to_string(),
         };
