@@ -227,7 +227,7 @@ impl RelayArgs {
                     };
                     // Said once, on stderr with its hint (not also as a line).
                     if let RelayEvent::StartFailed { reason } = event {
-                        return Next::Fail(format!("cannot listen: {reason}"));
+                        return Next::Fail(super::unix_listen::cannot_listen(&reason));
                     }
                     // The busiest line, written without the formatting
                     // machinery; the same words as the narrator's (tested).

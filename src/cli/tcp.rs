@@ -157,7 +157,7 @@ pub async fn serve(
                     }
                     // Said once, on stderr with its hint (not also as a line).
                     ServerEvent::StartFailed { reason } => {
-                        return Next::Fail(format!("cannot listen: {reason}"));
+                        return Next::Fail(super::unix_listen::cannot_listen(reason));
                     }
                     _ => {}
                 }

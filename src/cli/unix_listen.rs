@@ -11,6 +11,16 @@ use super::Exit;
 /// given, and why it does not apply.
 pub type Refused<'a> = (&'a str, bool, &'a str);
 
+/// `cannot listen: REASON`, with the flag that removes a stale socket
+/// file when that is the reason.
+pub fn cannot_listen(reason: &str) -> String {
+    if reason.contains("a stale socket file") {
+        format!("cannot listen: {reason}, or start with --unlink-stale")
+    } else {
+        format!("cannot listen: {reason}")
+    }
+}
+
 /// Checks `addrs` (the listen address first) against the flags given; removes a stale socket file
 /// there when `unlink_stale` asks for it (and says so).
 pub async fn prepare(
@@ -35,6 +45,17 @@ pub async fn prepare(
     }
     if paths.iter().any(|path| path.is_empty()) {
         out.error("unix: needs the socket file's path, e.g. unix:/tmp/app.sock");
+        return Err(Exit::Usage.into());
+    }
+    if let Some(path) = paths
+        .iter()
+        .find(|path| path.len() > crate::net::unix::MAX_PATH)
+    {
+        out.error(&format!(
+            "unix:{}: a UNIX socket path holds at most {} bytes",
+            crate::text::sanitize(path.as_bytes()),
+            crate::net::unix::MAX_PATH
+        ));
         return Err(Exit::Usage.into());
     }
     if let Some((flag, _, why)) = refused.iter().find(|(_, given, _)| *given) {

@@ -99,7 +99,7 @@ impl Trouble {
             Trouble::TimedOut
         } else if has("already in use") {
             Trouble::AddrInUse
-        } else if has("permission denied") {
+        } else if has("permission denied") && !has("socket file") && !has("directory's mode") {
             Trouble::PermissionDenied
         } else if has("not available on this machine") || has("address not available") {
             Trouble::AddrNotAvailable
@@ -128,6 +128,21 @@ mod tests {
 
     use super::*;
     use crate::error::{accept_error, bind_error, connect_error, connect_timeout, stream_error};
+
+    /// A UNIX socket's permission problem is the file's or its directory's
+    /// mode, not a privileged port.
+    #[test]
+    fn a_socket_files_permission_is_not_a_ports() {
+        let denied = Error::from(ErrorKind::PermissionDenied);
+        let connect = crate::unix::connect_error(&denied, "/run/x.sock");
+        assert_ne!(
+            Trouble::of(&connect),
+            Some(Trouble::PermissionDenied),
+            "{connect}"
+        );
+        let bind = "cannot bind /run/x.sock: permission denied (the directory's mode)";
+        assert_ne!(Trouble::of(bind), Some(Trouble::PermissionDenied));
+    }
 
     /// Each kind, with a reason made by the function that really writes it.
     #[test]

@@ -358,6 +358,14 @@ impl StreamListener {
         }
     }
 
+    /// The socket file's device and inode (a UNIX listener).
+    pub(crate) fn unix_identity(&self) -> Option<(u64, u64)> {
+        match self {
+            StreamListener::Tcp(_) => None,
+            StreamListener::Unix { file, .. } => file.identity(),
+        }
+    }
+
     /// The socket file's path (a UNIX listener).
     pub(crate) fn unix_path(&self) -> Option<&str> {
         match self {

@@ -4,7 +4,7 @@
 use tokio::net::UnixStream;
 
 /// The longest path a UNIX socket address holds (`sun_path`, less its NUL).
-const MAX_PATH: usize = 107;
+pub const MAX_PATH: usize = 107;
 
 /// Says, before connecting, what is wrong with `path` as a socket: too
 /// long, or a file that is not a socket (a regular file, a directory, a
@@ -80,6 +80,20 @@ impl SocketFile {
     pub fn path(&self) -> &str {
         &self.path
     }
+
+    /// The socket file's device and inode, as made: what a connect to any
+    /// name of it (a hard link, a symlink, another spelling) reaches.
+    pub fn identity(&self) -> Option<(u64, u64)> {
+        self.identity
+    }
+}
+
+/// The device and inode a connect to `path` reaches (symlinks followed).
+pub fn reached(path: &str) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|meta| (meta.dev(), meta.ino()))
 }
 
 fn identity(path: &str) -> Option<(u64, u64)> {
@@ -112,13 +126,30 @@ pub enum FileState {
 /// that is not a socket is an error, as is a path too long).
 pub async fn file_state(path: &str) -> Result<FileState, String> {
     let shown = crate::text::sanitize_str(path);
-    check_path(std::path::Path::new(path), &shown)?;
-    if std::fs::symlink_metadata(path).is_err() {
-        return Ok(FileState::Free);
+    match std::fs::symlink_metadata(path) {
+        Err(_) => {
+            check_path(std::path::Path::new(path), &shown)?;
+            return Ok(FileState::Free);
+        }
+        // A listener makes its own socket file: a link there (to a socket
+        // or not, dangling or not) is someone else's, never replaced.
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(format!(
+                "{shown} is a symbolic link: a listener makes its own socket file there, and never replaces another file"
+            ));
+        }
+        Ok(_) => check_path(std::path::Path::new(path), &shown)?,
     }
     match UnixStream::connect(path).await {
         Ok(_) => Ok(FileState::InUse),
         Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => Ok(FileState::Stale),
+        // A server whose backlog is full, or a datagram socket: in use.
+        Err(err)
+            if err.kind() == std::io::ErrorKind::WouldBlock
+                || err.raw_os_error() == Some(libc::EPROTOTYPE) =>
+        {
+            Ok(FileState::InUse)
+        }
         Err(err) => Err(connect_error(&err, &shown)),
     }
 }
@@ -154,7 +185,7 @@ pub(crate) async fn bind(path: &str) -> Result<(tokio::net::UnixListener, Socket
         }
         FileState::Stale => {
             return Err(format!(
-                "{shown} is a stale socket file (nothing accepts on it): remove it (rm {shown}), or start with --unlink-stale"
+                "{shown} is a stale socket file (nothing accepts on it: its server has gone): remove it to listen there"
             ))
         }
     }

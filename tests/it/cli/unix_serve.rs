@@ -52,7 +52,11 @@ fn tcp_serve_on_a_unix_socket_says_who_connected_and_guards_its_file() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("a stale socket file"), "{stderr}");
-    assert!(stderr.contains("--unlink-stale"), "{stderr}");
+    assert!(stderr.contains("or start with --unlink-stale"), "{stderr}");
+    assert!(
+        !stderr.contains("privileged"),
+        "no hint about ports: {stderr}"
+    );
     assert!(path.exists(), "never deleted unless asked");
     let mut server = Server::start(&["tcp", "serve", &addr, "--unlink-stale"]);
     server.line_with("Listening on unix:");
@@ -78,6 +82,30 @@ fn tcp_serve_on_a_unix_socket_says_who_connected_and_guards_its_file() {
             "{stderr}"
         );
     }
+    // A symbolic link (here to a stale socket) is never replaced or
+    // removed, even with --unlink-stale.
+    let stale = dir.path().join("stale.sock");
+    drop(UnixListener::bind(&stale).unwrap());
+    let link = dir.path().join("link.sock");
+    std::os::unix::fs::symlink(&stale, &link).unwrap();
+    let link_addr = format!("unix:{}", link.display());
+    let output = netplay(&["tcp", "serve", &link_addr, "--unlink-stale"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(stale.exists());
+    // A path too long for a socket address is a usage error.
+    let long = format!("unix:/tmp/{}", "x".repeat(120));
+    let output = netplay(&["tcp", "serve", &long]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at most 107 bytes"));
+
     // A regular file is never taken for a socket, nor replaced.
     std::fs::write(&path, "data").unwrap();
     let output = netplay(&["tcp", "serve", &addr]).output().unwrap();

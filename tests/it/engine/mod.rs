@@ -13,5 +13,6 @@ mod tcp_server;
 mod tls;
 mod udp;
 mod udp_loops;
+mod udp_marks;
 mod udp_rules;
 mod unix;

@@ -191,37 +191,53 @@ async fn the_relay_carries_unix_to_tcp_and_tcp_to_unix() {
 }
 
 /// A relay told to forward its socket file to itself refuses, as it does
-/// for its own TCP port.
+/// for its own TCP port — by the file, not its name: a path the display
+/// escapes (a tab in it), and a hard link made after the start, too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_does_not_relay_to_its_own_socket_file() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("loop.sock");
-    let addr = format!("unix:{}", path.display());
+    let odd = dir.path().join("lo\top\t.sock");
+    let cases = [
+        (odd.clone(), odd, false),
+        (dir.path().join("h1.sock"), dir.path().join("h2.sock"), true),
+    ];
     let (engine, mut rx) = Engine::new(tokio::runtime::Handle::current());
-    let relay = relay::start(
-        &engine,
-        &addr,
-        &addr,
-        RelayConfig::default(),
-        relay::DEFAULT_CONNECT_TIMEOUT,
-    );
-    wait_for(&mut rx, "Listening", |event| match event {
-        Event::Relay(_, RelayEvent::Listening { .. }) => Some(()),
-        _ => None,
-    })
-    .await;
-    let client = tokio::task::spawn_blocking(move || {
-        let mut stream = UnixStream::connect(path).unwrap();
-        let mut all = Vec::new();
-        let _ = stream.read_to_end(&mut all);
-        all
-    });
-    let reason = wait_for(&mut rx, "UpstreamFailed", |event| match event {
-        Event::Relay(_, RelayEvent::UpstreamFailed { reason, .. }) => Some(reason.clone()),
-        _ => None,
-    })
-    .await;
-    assert!(reason.contains("this relay's own socket"), "{reason}");
-    assert!(client.await.unwrap().is_empty());
-    drop(relay);
+    for (listen, target, link) in cases {
+        let relay = relay::start(
+            &engine,
+            &format!("unix:{}", listen.display()),
+            &format!("unix:{}", target.display()),
+            RelayConfig::default(),
+            relay::DEFAULT_CONNECT_TIMEOUT,
+        );
+        wait_for(&mut rx, "Listening", |event| match event {
+            Event::Relay(id, RelayEvent::Listening { .. }) if *id == relay.id() => Some(()),
+            Event::Relay(id, RelayEvent::StartFailed { reason }) if *id == relay.id() => {
+                panic!("{reason}")
+            }
+            _ => None,
+        })
+        .await;
+        if link {
+            std::fs::hard_link(&listen, &target).unwrap();
+        }
+        let client = tokio::task::spawn_blocking(move || {
+            let mut stream = UnixStream::connect(listen).unwrap();
+            let mut all = Vec::new();
+            let _ = stream.read_to_end(&mut all);
+            all
+        });
+        let reason = wait_for(&mut rx, "UpstreamFailed", |event| match event {
+            Event::Relay(id, RelayEvent::UpstreamFailed { reason, .. }) if *id == relay.id() => {
+                Some(reason.clone())
+            }
+            Event::Relay(id, RelayEvent::UpstreamOpen { .. }) if *id == relay.id() => {
+                panic!("relayed to itself")
+            }
+            _ => None,
+        })
+        .await;
+        assert!(reason.contains("this relay's own socket"), "{reason}");
+        assert!(client.await.unwrap().is_empty());
+    }
 }

@@ -438,6 +438,7 @@ pub fn start_with(
             stop,
             budget: Arc::new(tokio::sync::Semaphore::new(RELAY_BUDGET)),
             listening: None,
+            listening_file: None,
             capture: capture_rx,
         },
     };
@@ -467,6 +468,9 @@ pub(crate) struct Context {
     /// The address the relay listens on, once bound (a pair refuses to
     /// relay to it: that would be itself).
     pub(crate) listening: Option<Endpoint>,
+    /// The socket file it listens on, as device and inode (a UNIX
+    /// listener): a target that reaches it is itself, whatever its name.
+    pub(crate) listening_file: Option<(u64, u64)>,
     /// Where new pairs are captured, while on.
     pub(crate) capture: watch::Receiver<Option<crate::pcap::Capture>>,
 }
@@ -495,6 +499,7 @@ impl Listener {
         match listener.local() {
             Ok(local) => {
                 context.listening = Some(local.clone());
+                context.listening_file = listener.unix_identity();
                 context.emit(RelayEvent::Listening { local }).await
             }
             Err(err) => {

@@ -313,14 +313,10 @@ impl Pair {
     /// Opens the upstream UNIX socket at `path`.
     async fn connect_unix(&self, path: &str) -> Result<tokio::net::UnixStream, (String, Failure)> {
         let shown = crate::text::sanitize_str(path);
-        let listening = match &self.context.listening {
-            Some(Endpoint::Unix(end)) => end.path.as_deref(),
-            _ => None,
-        };
-        let canonical = |path: &str| std::fs::canonicalize(path).ok();
-        if listening
-            .is_some_and(|ours| canonical(ours).is_some() && canonical(ours) == canonical(path))
-        {
+        // By device and inode: a hard link, a symlink or another spelling
+        // of our own socket file is still us.
+        let ours = self.context.listening_file;
+        if ours.is_some() && crate::unix::reached(path) == ours {
             let reason =
                 format!("upstream {shown} is this relay's own socket: it would relay to itself");
             return Err((reason, Failure::NotAllowed));

@@ -70,6 +70,7 @@ impl Task {
                     from,
                     bytes: bytes.to_vec(),
                     note: note.join(", "),
+                    arrival: self.arrival,
                 };
                 let tx = delayed.clone();
                 let delay = fate.delay;

@@ -241,6 +241,8 @@ struct Delayed {
     from: SocketAddr,
     bytes: Vec<u8>,
     note: String,
+    /// Where it was sent, when to a group or a broadcast address.
+    arrival: Option<pktinfo::Arrival>,
 }
 
 impl Task {
@@ -343,7 +345,7 @@ impl Task {
                     Err(err) => self.receive_error(&err).await,
                 },
                 Some(delayed) = delayed_rx.recv() => {
-                    self.arrival = None;
+                    self.arrival = delayed.arrival;
                     self.held = self.held.saturating_sub(1);
                     self.held_bytes = self.held_bytes.saturating_sub(delayed.bytes.len());
                     self.deliver(&socket, delayed.from, &delayed.bytes, Some(delayed.note)).await;
@@ -496,6 +498,8 @@ impl Task {
                     // Take the replies in as they come, so a long burst
                     // never overflows this socket's receive buffer.
                     while let Ok((len, from)) = socket.try_recv_from(buffer) {
+                        // A reply to the burst (recvfrom: no destination read).
+                        self.arrival = None;
                         let datagram = buffer[..len].to_vec();
                         self.arrived(socket, from, &datagram, delayed).await;
                     }

@@ -140,7 +140,8 @@ impl Destinations {
 
 /// A group or a broadcast address; `None` for a unicast destination.
 pub(super) fn classify(to: IpAddr, subnet_broadcasts: &[Ipv4Addr]) -> Option<Arrival> {
-    match to {
+    // A dual-stack socket is told an IPv4 destination as ::ffff:a.b.c.d.
+    match to.to_canonical() {
         ip if ip.is_multicast() => Some(Arrival::Multicast(ip)),
         IpAddr::V4(ip) if ip.is_broadcast() || subnet_broadcasts.contains(&ip) => {
             Some(Arrival::Broadcast(ip))
@@ -183,6 +184,16 @@ mod tests {
             Some(Arrival::Broadcast(subnet[0]))
         );
         assert_eq!(classify("127.0.0.1".parse().unwrap(), &subnet), None);
+        // As a dual-stack socket hears IPv4.
+        assert_eq!(
+            classify("::ffff:239.1.2.3".parse().unwrap(), &subnet),
+            Some(Arrival::Multicast(group))
+        );
+        assert_eq!(
+            classify("::ffff:192.168.1.255".parse().unwrap(), &subnet),
+            Some(Arrival::Broadcast(subnet[0]))
+        );
+        assert_eq!(classify("::ffff:127.0.0.1".parse().unwrap(), &subnet), None);
         assert_eq!(classify("192.168.1.7".parse().unwrap(), &subnet), None);
     }
 }
