@@ -598,7 +598,6 @@ impl super::TcpServeArgs {
             unlink_stale,
         } = self;
         let refused = [
-            ("--tls", tls, "TLS over a UNIX socket is not spoken yet"),
             (
                 "--pcap",
                 pcap.is_some(),

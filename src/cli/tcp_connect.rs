@@ -39,8 +39,6 @@ impl super::TcpConnectArgs {
                 Some("unix: needs the socket file's path, e.g. unix:/run/app.sock")
             } else if pcap.is_some() {
                 Some("--pcap over a UNIX socket: a capture is IP packets; not written for one yet")
-            } else if tls.options().is_some() {
-                Some("--tls over a UNIX socket is not spoken yet: connect without it")
             } else {
                 None
             };

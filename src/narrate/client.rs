@@ -14,7 +14,7 @@ pub fn connected(local: SocketAddr, remote: SocketAddr) -> String {
 /// The TLS handshake finished (and how long the TCP connect took before it).
 pub fn tls_done(handshake: Duration, connect: Duration) -> String {
     format!(
-        "TLS handshake done in {} (TCP connect took {})",
+        "TLS handshake done in {} (the connect took {})",
         human_duration(handshake),
         human_duration(connect)
     )

@@ -71,7 +71,7 @@ fn tcp_serve_on_a_unix_socket_says_who_connected_and_guards_its_file() {
     assert!(stderr.contains("Removed the stale socket file"), "{stderr}");
 
     // What does not apply to a UNIX socket is refused up front.
-    for flag in [&["--tls"][..], &["--pcap", "x.pcapng"], &["--tcp-info"]] {
+    for flag in [&["--pcap", "x.pcapng"][..], &["--tcp-info"]] {
         let mut args = vec!["tcp", "serve", &addr];
         args.extend_from_slice(flag);
         let output = netplay(&args).output().unwrap();
@@ -199,5 +199,67 @@ fn a_proxy_client_cannot_reach_a_unix_socket() {
     assert!(
         matches!(private.accept(), Err(err) if err.kind() == std::io::ErrorKind::WouldBlock),
         "nothing reached the socket file"
+    );
+}
+
+/// TLS over a socket file: `tcp serve unix:… --tls` (netplay's local CA),
+/// answered by netplay's own `tcp connect --tls unix:…` and by curl
+/// (`--unix-socket` with `https://`), each verifying the certificate for
+/// localhost.
+#[test]
+fn tls_over_a_unix_socket_both_ways() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tls.sock");
+    let addr = format!("unix:{}", path.display());
+    let server = Server::start(&["tcp", "serve", &addr, "--tls", "--mode", "http"]);
+    server.line_with("Listening on unix:");
+    let mut child = netplay(&["tcp", "connect", "--tls", &addr])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"GET /over-tls HTTP/1.1\nHost: localhost\nConnection: close\n\n")
+        .unwrap();
+    let output = wait_output(child);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.starts_with("HTTP/1.1 200 OK"), "{stdout}");
+    assert!(stderr.contains("SNI localhost"), "{stderr}");
+    assert!(
+        stderr.contains("verified: signed by netplay's local CA"),
+        "{stderr}"
+    );
+    server.line_with("TLS handshake done with pid ");
+    if !super::relay_proxy::curl() {
+        return;
+    }
+    let ca = netplay(&["ca", "path"]).output().unwrap();
+    let ca = String::from_utf8_lossy(&ca.stdout).trim().to_string();
+    let curl = Command::new("curl")
+        .args([
+            "-s",
+            "-S",
+            "--max-time",
+            "10",
+            "--cacert",
+            &ca,
+            "--unix-socket",
+        ])
+        .arg(&path)
+        .arg("https://localhost/by-curl")
+        .output()
+        .unwrap();
+    let body = String::from_utf8_lossy(&curl.stdout);
+    assert!(
+        body.contains("GET /by-curl HTTP/1.1"),
+        "{body} {}",
+        String::from_utf8_lossy(&curl.stderr)
     );
 }

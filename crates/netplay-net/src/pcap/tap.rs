@@ -451,12 +451,15 @@ impl rustls::KeyLog for CaptureKeyLog {
     }
 }
 
-/// A server's socket, tapped under its TLS when a capture is on.
+/// A TLS session's socket: TCP, tapped under its TLS when a capture is
+/// on, or a UNIX socket.
 pub enum Wire {
     /// As it is.
     Plain(tokio::net::TcpStream),
     /// Its bytes captured.
     Tapped(Box<Tapped<tokio::net::TcpStream>>),
+    /// A UNIX socket (never captured: no IP packets).
+    Unix(tokio::net::UnixStream),
 }
 
 impl AsyncRead for Wire {
@@ -468,6 +471,7 @@ impl AsyncRead for Wire {
         match self.get_mut() {
             Wire::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
             Wire::Tapped(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+            Wire::Unix(stream) => Pin::new(stream).poll_read(cx, buf),
         }
     }
 }
@@ -481,6 +485,7 @@ impl AsyncWrite for Wire {
         match self.get_mut() {
             Wire::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
             Wire::Tapped(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+            Wire::Unix(stream) => Pin::new(stream).poll_write(cx, buf),
         }
     }
 
@@ -488,6 +493,7 @@ impl AsyncWrite for Wire {
         match self.get_mut() {
             Wire::Plain(stream) => Pin::new(stream).poll_flush(cx),
             Wire::Tapped(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+            Wire::Unix(stream) => Pin::new(stream).poll_flush(cx),
         }
     }
 
@@ -495,6 +501,7 @@ impl AsyncWrite for Wire {
         match self.get_mut() {
             Wire::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
             Wire::Tapped(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+            Wire::Unix(stream) => Pin::new(stream).poll_shutdown(cx),
         }
     }
 }

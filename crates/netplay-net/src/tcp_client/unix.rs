@@ -1,6 +1,7 @@
 //! `unix:/path` as the target: the same conversation over a UNIX domain
 //! socket (`nc -U`), with the peer's credentials said instead of a 4-tuple.
-//! TLS is not spoken over it yet; a proxy does not apply.
+//! TLS is spoken over it when asked (SNI `--sni NAME`, else `localhost`:
+//! a socket file has no host name); a proxy does not apply.
 
 use std::sync::Arc;
 
@@ -19,11 +20,18 @@ impl Client {
         (commands, controls): (mpsc::Receiver<ClientCommand>, Controls),
         player: Option<ClientWriter>,
     ) {
-        if how.tls.is_some() {
-            let reason = "TLS over a UNIX socket is not spoken yet: connect without TLS".into();
-            return self.emit(ClientEvent::ConnectFailed { reason }).await;
-        }
+        // A bad CA file is the user's to fix: said before any traffic.
+        let tls = match how
+            .tls
+            .as_ref()
+            .map(|options| crate::tls::client(options, &[]))
+        {
+            None => None,
+            Some(Ok(tls)) => Some(tls),
+            Some(Err(reason)) => return self.emit(ClientEvent::ConnectFailed { reason }).await,
+        };
         let shown = crate::text::sanitize_str(&path);
+        let started = std::time::Instant::now();
         let connect = async {
             crate::unix::check_path(std::path::Path::new(&path), &shown)?;
             UnixStream::connect(&path)
@@ -67,7 +75,51 @@ impl Client {
             stats: Arc::clone(&stats),
         })
         .await;
-        let reason = self.converse(stream, &stats, probe, commands).await;
+        let reason = match tls {
+            None => self.converse(stream, &stats, probe, commands).await,
+            Some(client) => match self
+                .tls_over(&client, stream, (&stats, started), how.timeout)
+                .await
+            {
+                Ok(stream) => self.converse(stream, &stats, probe, commands).await,
+                Err(reason) => return self.emit(ClientEvent::ConnectFailed { reason }).await,
+            },
+        };
         self.emit(ClientEvent::Closed { reason }).await;
+    }
+
+    /// The TLS handshake over a UNIX socket, told as over TCP.
+    async fn tls_over(
+        &self,
+        client: &crate::tls::TlsClient,
+        stream: UnixStream,
+        (stats, started): (&ConnStats, std::time::Instant),
+        timeout: std::time::Duration,
+    ) -> Result<tokio_rustls::client::TlsStream<UnixStream>, String> {
+        let name = client.server_name("localhost")?;
+        let connector = tokio_rustls::TlsConnector::from(Arc::clone(&client.config));
+        let mut stop = self.stop.clone();
+        let stream = tokio::select! {
+            biased;
+            () = stop.stopped() => return Err("cancelled during the TLS handshake".into()),
+            result = tokio::time::timeout(timeout, connector.connect(name.clone(), stream)) => match result {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(err)) => return Err(client.describe(&err)),
+                Err(_) => return Err(format!(
+                    "the TLS handshake did not finish within {}",
+                    crate::error::human_duration(timeout)
+                )),
+            },
+        };
+        let info = Box::new(client.info(stream.get_ref().1, &name));
+        let done = std::time::Instant::now();
+        self.emit(ClientEvent::TlsEstablished {
+            info,
+            connect: stats.opened.saturating_duration_since(started),
+            handshake: done.saturating_duration_since(stats.opened),
+            done,
+        })
+        .await;
+        Ok(stream)
     }
 }

@@ -153,21 +153,16 @@ impl Connection {
         let (mut reader, mut writer) = match (tls, stream.into_tcp()) {
             (None, Ok(stream)) => conn_io::plain(stream),
             (None, Err(stream)) => conn_io::any(stream),
-            (Some(_), Err(_)) => {
-                // The listener refuses TLS on a UNIX socket before this.
-                let reason = CloseReason::Error("TLS over a UNIX socket is not spoken".into());
-                self.emit(ServerEvent::Closed { conn, reason }).await;
-                return conn;
-            }
-            (Some(acceptor), Ok(stream)) => {
+            (Some(acceptor), stream) => {
                 // Captured under TLS (the records as they went, the keys
                 // beside them), not as the plaintext above it.
-                let stream = match self.capture.take() {
-                    Some(capture) => match peer.ip().zip(local.ip()) {
+                let stream = match (stream, self.capture.take()) {
+                    (Ok(stream), Some(capture)) => match peer.ip().zip(local.ip()) {
                         Some(ips) => Wire::Tapped(Box::new(capture.tap(stream, ips, SERVER))),
                         None => Wire::Plain(stream),
                     },
-                    None => Wire::Plain(stream),
+                    (Ok(stream), None) | (Err(Stream::Tcp(stream)), _) => Wire::Plain(stream),
+                    (Err(Stream::Unix(stream)), _) => Wire::Unix(stream),
                 };
                 let handshake = tokio::select! {
                     interrupt = &mut interrupted => Err(match interrupt {

@@ -400,10 +400,6 @@ impl Listener {
     }
 
     async fn run(self, addr: String, commands: mpsc::Receiver<ServerCommand>) {
-        if self.tls.is_some() && crate::unix::path_of(&addr).is_some() {
-            let reason = "TLS over a UNIX socket is not spoken yet: serve it without TLS".into();
-            return self.emit(ServerEvent::StartFailed { reason }).await;
-        }
         let listener = match StreamListener::bind(&addr, RESOLVE_LIMIT).await {
             Ok(listener) => listener,
             Err(reason) => {

@@ -80,6 +80,9 @@ pub fn server(cert: Option<&Path>, key: Option<&Path>) -> Result<TlsServer, Stri
 /// The name a listen address adds to a certificate from the local CA: its
 /// host, unless it is a wildcard (`0.0.0.0`, `[::]`) or already a local name.
 pub fn listen_name(addr: &str) -> Option<String> {
+    if crate::unix::path_of(addr).is_some() {
+        return None; // a socket file: its clients name localhost (or --sni)
+    }
     let host = match addr.parse::<std::net::SocketAddr>() {
         Ok(socket) if socket.ip().is_unspecified() => return None,
         Ok(socket) => socket.ip().to_string(),
