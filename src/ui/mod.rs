@@ -11,6 +11,7 @@
 
 pub mod shell;
 pub mod tabs;
+pub mod via;
 pub mod widgets;
 
 pub use shell::app::{App, StartOptions, Tab};

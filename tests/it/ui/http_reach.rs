@@ -36,6 +36,41 @@ async fn a_curl_command_with_a_proxy_sends_through_it() {
     assert_eq!(seen.lock().unwrap()[0], format!("name:web.test:{port}"));
 }
 
+/// `URL via PROXY-URL` typed in the HTTP tab's URL field: that request
+/// goes through the proxy; the password is used, then hidden from the
+/// field (and from what is remembered).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_via_a_proxy_sends_through_it_and_hides_the_password() {
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('2'));
+    set_field(&mut app, "127.0.0.1:0");
+    for _ in 0..4 {
+        app.on_key(key(F5)); // greet → … → http
+    }
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    let port = port_after(&text, "Listening on 127.0.0.1:");
+    let (proxy, seen) = common::proxies::socks5(Some(("bob", "s3cret")));
+    app.on_key(alt('1'));
+    set_field(
+        &mut app,
+        &format!("http://web.test:{port}/typed via socks5h://bob:s3cret@{proxy}"),
+    );
+    let text = show(&mut app);
+    assert!(
+        text.contains("Host: web.test:"),
+        "the request's Host is the URL's: {text}"
+    );
+    app.on_key(key(KeyCode::Enter));
+    let text = pump_until(&mut app, &mut rx, "HTTP/1.1 200 OK\\r\\n").await;
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(
+        text.contains(&format!("via socks5h://bob@{proxy}")),
+        "{text}"
+    );
+    assert_eq!(seen.lock().unwrap()[0], format!("name:web.test:{port}"));
+}
+
 /// The TCP Client tab: `host:port via PROXY-URL` goes through the proxy,
 /// its handshake in the transcript.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,9 @@ use super::{HttpTab, METHODS};
 
 impl crate::ui::shell::tab::Remembered for HttpTab {
     fn remember(&self, memory: &mut crate::state::Memory) {
-        memory.set("http.url", self.url.text().trim());
+        // A proxy's password is left out (`user@`), to be typed again.
+        let url = crate::ui::via::without_password(self.url.text().trim());
+        memory.set("http.url", url);
         memory.set_list("http.urls", self.urls.items());
         memory.set("http.method", METHODS[self.method]);
         // An edited request (headers, body) comes back as it was left —

@@ -35,6 +35,7 @@ pub mod keys;
 mod memory;
 mod requests;
 mod sse_log;
+mod via;
 mod view;
 mod ws_log;
 use crate::format::precise;
@@ -158,6 +159,8 @@ pub struct HttpTab {
     capture: crate::ui::widgets::capture::CaptureEach,
     /// Name overrides, the proxy, a UNIX socket: from the last curl command.
     reach: curl::Reach,
+    /// A proxy password typed in the URL field: kept, never shown again.
+    secret: crate::ui::via::Secret,
     url: InputField,
     method: usize,
     editor: TextArea<'static>,
@@ -204,6 +207,7 @@ impl HttpTab {
                 crate::net::SaveFor::HttpCapture,
             ),
             reach: Default::default(),
+            secret: Default::default(),
             url: InputField::new(url, "http://127.0.0.1:9999/ or https://host/path?query"),
             method: 0,
             editor: TextArea::default(),
@@ -224,7 +228,7 @@ impl HttpTab {
             exchange: Exchange::default(),
             redirects: Vec::new(),
             status: Status::new(Kind::Info, "Enter (or F8) sends. Tip: Alt+2, F5 to http mode, Enter — then fetch http://127.0.0.1:9999/"),
-            url_error: parse_url(url).err(),
+            url_error: parse_url(&crate::ui::via::target_of(url)).err(),
             urls: History::default(),
             requests: requests::Requests::default(),
             mouse: crate::ui::shell::mouse::Areas::default(),
@@ -252,7 +256,7 @@ impl HttpTab {
 
     /// Checks the URL as it is typed and keeps an unedited request in step.
     fn url_changed(&mut self) {
-        self.url_error = parse_url(self.url.text()).err();
+        self.url_error = parse_url(&self.url_part()).err();
         if !self.edited {
             self.regenerate();
         }
@@ -261,7 +265,7 @@ impl HttpTab {
     /// Rebuilds the request text from URL and method (F4, or while unedited).
     fn regenerate(&mut self) {
         let method = METHODS[self.method];
-        match parse_url(self.url.text()) {
+        match parse_url(&self.url_part()) {
             Ok(url) => {
                 let text = default_request(&url, method);
                 self.set_editor(&text);
@@ -382,12 +386,9 @@ impl HttpTab {
         if typed.starts_with("curl ") {
             return self.apply_curl(&typed);
         }
-        let url = match parse_url(self.url.text()) {
-            Ok(url) => url,
-            Err(reason) => {
-                self.status = Status::new(Kind::Error, reason);
-                return;
-            }
+        let (url, proxy) = match self.url_and_proxy() {
+            Ok(reached) => reached,
+            Err(reason) => return self.status = Status::new(Kind::Error, reason),
         };
         self.urls.push(self.url.text().trim());
         let text = self.request_text();
@@ -411,7 +412,7 @@ impl HttpTab {
             body: http::BodyTarget::Spool,
             capture: self.capture_plan(engine),
             names: std::sync::Arc::clone(&self.reach.names),
-            proxy: self.reach.proxy.clone(),
+            proxy,
             unix_socket: self.reach.unix_socket.clone(),
         };
         let handle = http::fetch(engine, request);
@@ -599,7 +600,7 @@ impl crate::ui::shell::tab::TabView for HttpTab {
     }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::Http {
-            url: self.url.text().trim().to_string(),
+            url: self.url_part(),
             request: self.request_text(),
             insecure: self.insecure,
         }

@@ -185,7 +185,7 @@ impl HttpTab {
         let mut lines = head.lines();
         let first = lines.next().unwrap_or_default();
         let method = method_of(first);
-        let url = self.url.text().trim().to_string();
+        let url = self.url_part();
         let headers = lines
             .filter_map(|line| line.split_once(':'))
             .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
