@@ -115,15 +115,9 @@ fn serve_line(log: &mut EventLog, event: UdpEvent, mode: UdpMode) -> Next {
             note,
             to,
         } => {
-            let note = [to.as_ref().map(|to| to.words()), note]
-                .into_iter()
-                .flatten();
-            let note = note.collect::<Vec<_>>().join(", ");
-            let note = if note.is_empty() {
-                note
-            } else {
-                format!(" ({note})")
-            };
+            let note = crate::net::udp::pktinfo::Arrival::with_note(to.as_deref(), note)
+                .map(|note| format!(" ({note})"))
+                .unwrap_or_default();
             let head = [
                 Piece::Str("Received from "),
                 Piece::Addr(from),

@@ -106,3 +106,15 @@ pub fn set_field(app: &mut App, text: &str) {
     app.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
     type_text(app, text);
 }
+
+/// The TCP Server tab listening on `addr` in http mode (F5 four times:
+/// greet → echo → discard → manual → http); the screen once it listens.
+pub async fn http_server_tab(app: &mut App, rx: &mut mpsc::Receiver<Event>, addr: &str) -> String {
+    app.on_key(alt('2'));
+    set_field(app, addr);
+    for _ in 0..4 {
+        app.on_key(key(KeyCode::F(5)));
+    }
+    app.on_key(key(KeyCode::Enter));
+    pump_until(app, rx, "Listening on ").await
+}

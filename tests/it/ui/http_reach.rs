@@ -10,13 +10,7 @@ use crossterm::event::KeyCode;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_curl_command_with_a_proxy_sends_through_it() {
     let (mut app, mut rx) = new_app();
-    app.on_key(alt('2'));
-    set_field(&mut app, "127.0.0.1:0");
-    for _ in 0..4 {
-        app.on_key(key(F5)); // greet → … → http
-    }
-    app.on_key(key(KeyCode::Enter));
-    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    let text = http_server_tab(&mut app, &mut rx, "127.0.0.1:0").await;
     let port = port_after(&text, "Listening on 127.0.0.1:");
     let (proxy, seen) = common::proxies::socks5(None);
 
@@ -42,13 +36,7 @@ async fn a_curl_command_with_a_proxy_sends_through_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_url_via_a_proxy_sends_through_it_and_hides_the_password() {
     let (mut app, mut rx) = new_app();
-    app.on_key(alt('2'));
-    set_field(&mut app, "127.0.0.1:0");
-    for _ in 0..4 {
-        app.on_key(key(F5)); // greet → … → http
-    }
-    app.on_key(key(KeyCode::Enter));
-    let text = pump_until(&mut app, &mut rx, "Listening on 127.0.0.1:").await;
+    let text = http_server_tab(&mut app, &mut rx, "127.0.0.1:0").await;
     let port = port_after(&text, "Listening on 127.0.0.1:");
     let (proxy, seen) = common::proxies::socks5(Some(("bob", "s3cret")));
     app.on_key(alt('1'));
@@ -168,13 +156,8 @@ async fn a_curl_command_with_a_unix_socket_reaches_the_server_tab_on_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("api.sock");
     let (mut app, mut rx) = new_app();
-    app.on_key(alt('2'));
-    set_field(&mut app, &format!("unix:{}", path.display()));
-    for _ in 0..4 {
-        app.on_key(key(F5)); // greet → … → http
-    }
-    app.on_key(key(KeyCode::Enter));
-    pump_until(&mut app, &mut rx, "Listening on unix:").await;
+    let text = http_server_tab(&mut app, &mut rx, &format!("unix:{}", path.display())).await;
+    assert!(text.contains("Listening on unix:"), "{text}");
     app.on_key(alt('1'));
     app.on_paste(&format!(
         "curl --unix-socket {} http://docker/v1.43/version",

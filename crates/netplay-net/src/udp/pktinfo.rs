@@ -41,6 +41,16 @@ impl Arrival {
         }
     }
 
+    /// An arrival's note: where it was sent (when to a group or a
+    /// broadcast address) first, then what the lossy switch did to it.
+    pub fn with_note(to: Option<&Arrival>, note: Option<String>) -> Option<String> {
+        match (to, note) {
+            (Some(to), Some(note)) => Some(format!("{}, {note}", to.words())),
+            (Some(to), None) => Some(to.words()),
+            (None, note) => note,
+        }
+    }
+
     /// `to multicast group 239.1.2.3`, for a row's note.
     pub fn words(self) -> String {
         match self {

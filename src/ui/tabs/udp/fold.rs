@@ -42,13 +42,7 @@ impl UdpTab {
                 // to anyone bound there. Said, so it does not look like an echo.
                 // Sent to a group or a broadcast address: said first.
                 let cast = to.as_deref().map(|to| to.ip());
-                let note = match to {
-                    Some(to) => Some(match note {
-                        Some(note) => format!("{}, {note}", to.words()),
-                        None => to.words(),
-                    }),
-                    None => note,
-                };
+                let note = crate::net::udp::pktinfo::Arrival::with_note(to.as_deref(), note);
                 let note = match note {
                     None if self.local == Some(from) => Some(
                         "our own datagram: sent to this socket's own address, so it arrives here"
