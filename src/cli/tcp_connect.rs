@@ -39,6 +39,8 @@ impl super::TcpConnectArgs {
                 Some("unix: needs the socket file's path, e.g. unix:/run/app.sock")
             } else if pcap.is_some() {
                 Some("--pcap over a UNIX socket: a capture is IP packets; not written for one yet")
+            } else if path.len() > crate::net::unix::MAX_PATH {
+                Some("a UNIX socket path holds at most 107 bytes")
             } else {
                 None
             };

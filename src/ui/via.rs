@@ -22,25 +22,32 @@ pub(crate) fn split(typed: &str) -> Result<(String, Option<Arc<Proxy>>), String>
 /// Target without it, and this keeps it for the session (never saved).
 #[derive(Default)]
 pub(crate) struct Secret {
-    /// The Target as typed, password included.
-    full: Option<String>,
+    /// The proxy URL as typed, password included.
+    proxy: Option<String>,
 }
 
 impl Secret {
-    /// The Target to connect with: the field's text — or, when that is
-    /// the one used before less its password, that one whole.
+    /// The Target to connect with: the field's text — with the password
+    /// put back when its proxy is the one used before less its password
+    /// (whatever the target: a new path, a redirect, a history entry).
     pub(crate) fn fill(&self, typed: &str) -> String {
-        match &self.full {
-            Some(full) if without_password(full) == typed => full.clone(),
-            _ => typed.to_string(),
+        let (Some(full), Some((target, proxy))) = (&self.proxy, typed.split_once(" via ")) else {
+            return typed.to_string();
+        };
+        match strip_password(full) == proxy.trim() {
+            true => format!("{target} via {full}"),
+            false => typed.to_string(),
         }
     }
 
-    /// Keeps `typed` when it holds a password; what the field shows then.
+    /// Keeps `typed`'s proxy when it holds a password; what the field
+    /// shows then.
     pub(crate) fn keep(&mut self, typed: &str) -> Option<String> {
         let shown = without_password(typed);
         (shown != typed).then(|| {
-            self.full = Some(typed.to_string());
+            self.proxy = typed
+                .split_once(" via ")
+                .map(|(_, proxy)| proxy.trim().to_string());
             shown
         })
     }
@@ -49,19 +56,31 @@ impl Secret {
 /// The Target as the state file keeps it: a proxy's password left out
 /// (`user@`), to be typed again.
 pub(crate) fn without_password(typed: &str) -> String {
-    let Some((target, proxy)) = typed.split_once(" via ") else {
-        return typed.to_string();
-    };
+    match typed.split_once(" via ") {
+        Some((target, proxy)) if strip_password(proxy) != proxy => {
+            format!("{target} via {}", strip_password(proxy))
+        }
+        _ => typed.to_string(),
+    }
+}
+
+/// A proxy URL with its password left out (`scheme://user@host:port`).
+fn strip_password(proxy: &str) -> String {
     let start = proxy.find("://").map_or(0, |at| at + 3);
     let Some(at) = proxy[start..].rfind('@').map(|at| start + at) else {
-        return typed.to_string();
+        return proxy.to_string();
     };
     let user = proxy[start..at].split(':').next().unwrap_or_default();
-    format!(
-        "{target} via {}{user}@{}",
-        &proxy[..start],
-        &proxy[at + 1..]
-    )
+    format!("{}{user}@{}", &proxy[..start], &proxy[at + 1..])
+}
+
+/// `URL via PROXY` for a new URL, keeping the field's proxy (a redirect
+/// followed goes through the same proxy).
+pub(crate) fn with_same_proxy(typed: &str, target: &str) -> String {
+    match typed.split_once(" via ") {
+        Some((_, proxy)) => format!("{target} via {}", proxy.trim()),
+        None => target.to_string(),
+    }
 }
 
 /// The target part of a typed Target (what the code views and the
@@ -93,5 +112,19 @@ mod tests {
         assert_eq!(shown, "x:1 via socks5h://bob@127.0.0.1:1080");
         assert_eq!(secret.fill(&shown), typed, "used again, whole");
         assert_eq!(secret.fill("y:2"), "y:2");
+        // Another target through the same proxy: the password too.
+        assert_eq!(
+            secret.fill("y:2 via socks5h://bob@127.0.0.1:1080"),
+            "y:2 via socks5h://bob:pw@127.0.0.1:1080"
+        );
+        // Another proxy (or user): not.
+        assert_eq!(
+            secret.fill("y:2 via socks5h://eve@127.0.0.1:1080"),
+            "y:2 via socks5h://eve@127.0.0.1:1080"
+        );
+        assert_eq!(
+            super::with_same_proxy(&shown, "z:3"),
+            "z:3 via socks5h://bob@127.0.0.1:1080"
+        );
     }
 }

@@ -45,6 +45,12 @@ pub fn connect_error(err: &std::io::Error, shown: &str) -> String {
         std::io::ErrorKind::PermissionDenied => {
             format!("permission denied on {shown} (the socket file's mode or group)")
         }
+        std::io::ErrorKind::WouldBlock => format!(
+            "{shown} takes no connection now: its server's backlog is full (it is not accepting)"
+        ),
+        _ if err.raw_os_error() == Some(libc::EPROTOTYPE) => {
+            format!("{shown} is a datagram (or seqpacket) socket, not a stream one")
+        }
         _ => format!(
             "cannot connect to {shown}: {}",
             crate::error::os_reason(err)
@@ -180,7 +186,7 @@ pub(crate) async fn bind(path: &str) -> Result<(tokio::net::UnixListener, Socket
         FileState::Free => {}
         FileState::InUse => {
             return Err(format!(
-                "{shown} is in use: another server accepts on it"
+                "{shown} is in use: another socket is bound there"
             ))
         }
         FileState::Stale => {

@@ -39,7 +39,7 @@ fn tcp_serve_on_a_unix_socket_says_who_connected_and_guards_its_file() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("is in use: another server accepts on it"),
+        stderr.contains("is in use: another socket is bound there"),
         "{stderr}"
     );
     let (code, _) = server.terminate();

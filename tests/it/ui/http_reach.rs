@@ -174,3 +174,59 @@ async fn a_curl_command_with_a_unix_socket_reaches_the_server_tab_on_one() {
     assert!(text.contains("not looked up: --unix-socket"), "{text}");
     assert!(text.contains("address  unix:"), "{text}");
 }
+
+/// A redirect followed (F9) goes through the same proxy as the request
+/// that got it, password and all; and a `via` typed after a pasted
+/// `curl --unix-socket` wins over the socket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_and_a_typed_proxy_keep_to_the_proxy() {
+    use std::io::{Read, Write};
+    let web = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = web.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (at, stream) in web.incoming().enumerate() {
+            let Ok(mut stream) = stream else { return };
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&head);
+            let path = head.split(' ').nth(1).unwrap_or_default();
+            let answer = match at {
+                0 => "HTTP/1.1 302 Found\r\nLocation: /final\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string(),
+                _ => {
+                    let body = format!("page at {path}\n");
+                    format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+                }
+            };
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    let (proxy, seen) = common::proxies::socks5(Some(("bob", "pw")));
+    let (mut app, mut rx) = new_app();
+    app.on_key(alt('1'));
+    set_field(
+        &mut app,
+        &format!("http://web.test:{port}/start via socks5h://bob:pw@{proxy}"),
+    );
+    app.on_key(key(KeyCode::Enter));
+    pump_until(&mut app, &mut rx, "302 Found").await;
+    app.on_key(key(KeyCode::F(9)));
+    pump_until(&mut app, &mut rx, "page at /final").await;
+    assert_eq!(seen.lock().unwrap().len(), 2, "both through the proxy");
+
+    // A pasted curl command's socket, then a typed proxy: the proxy wins.
+    app.on_paste("curl --unix-socket /nonexistent/netplay.sock http://docker/x");
+    set_field(
+        &mut app,
+        &format!("http://web.test:{port}/final via socks5h://bob:pw@{proxy}"),
+    );
+    app.on_key(key(KeyCode::Enter));
+    // The pasted command's request (GET /x), through the typed proxy.
+    pump_until(&mut app, &mut rx, "page at /x").await;
+    assert_eq!(seen.lock().unwrap().len(), 3);
+}

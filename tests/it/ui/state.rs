@@ -242,3 +242,35 @@ async fn quitting_during_a_websocket_keeps_the_request_not_the_message_being_typ
     let text = show(&mut app);
     assert!(text.contains("The request is empty"), "{text}");
 }
+
+/// No proxy password reaches the state file: a used `URL via` (the field
+/// shows `user@`), an unsent one, and an unsent curl command with `-x`
+/// and `-u` (the last URL sent is kept instead).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_password_is_remembered() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("netplay/state");
+    let mut app = app_with_state(&path, StartOptions::default());
+    app.on_key(alt('1'));
+    set_field(
+        &mut app,
+        "http://127.0.0.1:1/a via socks5h://bob:Secret1@127.0.0.1:9",
+    );
+    app.on_key(alt('3'));
+    set_field(
+        &mut app,
+        "db.test:5432 via socks5h://eve:Secret2@127.0.0.1:9",
+    );
+    app.flush_state();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("Secret"), "{text}");
+    assert!(text.contains("via socks5h://bob@127.0.0.1:9"), "{text}");
+    app.on_key(alt('1'));
+    set_field(
+        &mut app,
+        "curl -x socks5h://bob:Secret3@127.0.0.1:9 -u me:Secret4 http://127.0.0.1:1/c",
+    );
+    app.flush_state();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("Secret"), "{text}");
+}

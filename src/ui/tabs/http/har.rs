@@ -47,8 +47,9 @@ impl HttpTab {
     pub(super) fn capture_plan(
         &mut self,
         engine: &Engine,
+        unix_socket: bool,
     ) -> Option<std::sync::Arc<crate::net::pcap::tap::SyncCapture>> {
-        if self.reach.unix_socket.is_some() {
+        if unix_socket {
             return None; // a UNIX socket has no IP packets to capture
         }
         self.capture.begin(engine).unwrap_or_else(|reason| {

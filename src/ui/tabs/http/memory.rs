@@ -5,8 +5,14 @@ use super::{HttpTab, METHODS};
 
 impl crate::ui::shell::tab::Remembered for HttpTab {
     fn remember(&self, memory: &mut crate::state::Memory) {
-        // A proxy's password is left out (`user@`), to be typed again.
-        let url = crate::ui::via::without_password(self.url.text().trim());
+        // A proxy's password is left out (`user@`), to be typed again; a
+        // curl command not taken yet (its -x, -u or headers may hold
+        // secrets) is not kept: the last URL sent is.
+        let typed = self.url.text().trim();
+        let url = match typed.starts_with("curl ") {
+            true => self.urls.items().last().cloned().unwrap_or_default(),
+            false => crate::ui::via::without_password(typed),
+        };
         memory.set("http.url", url);
         memory.set_list("http.urls", self.urls.items());
         memory.set("http.method", METHODS[self.method]);

@@ -386,7 +386,7 @@ impl HttpTab {
         if typed.starts_with("curl ") {
             return self.apply_curl(&typed);
         }
-        let (url, proxy) = match self.url_and_proxy() {
+        let (url, (proxy, unix_socket)) = match self.url_and_reach() {
             Ok(reached) => reached,
             Err(reason) => return self.status = Status::new(Kind::Error, reason),
         };
@@ -410,10 +410,10 @@ impl HttpTab {
             },
             timeout: self.timeout,
             body: http::BodyTarget::Spool,
-            capture: self.capture_plan(engine),
+            capture: self.capture_plan(engine, unix_socket.is_some()),
             names: std::sync::Arc::clone(&self.reach.names),
             proxy,
-            unix_socket: self.reach.unix_socket.clone(),
+            unix_socket,
         };
         let handle = http::fetch(engine, request);
         self.last = Some(handle.id());
@@ -456,7 +456,9 @@ impl HttpTab {
         if matches!(status, 301..=303) && METHODS[self.method] != "HEAD" {
             self.method = 0; // GET, as browsers and curl -L do
         }
-        self.url.set_text(next.as_str());
+        // Through the same proxy, if the field names one.
+        let next = crate::ui::via::with_same_proxy(self.url.text().trim(), next.as_str());
+        self.url.set_text(&next);
         self.url_error = None;
         self.regenerate();
         self.send(engine);

@@ -442,7 +442,7 @@ impl ClientTab {
                     .link
                     .as_ref()
                     .map(|link| via::peer_label(&self.console.address(), link.remote))
-                    .unwrap_or_default();
+                    .unwrap_or_else(|| via::shortened(&self.console.address(), 60));
                 self.console.say(
                     Kind::Good,
                     format!("Connected to {remote} over {}", info.version),

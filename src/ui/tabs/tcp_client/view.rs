@@ -83,6 +83,11 @@ impl ClientTab {
                     ),
                 ])
             }
+            // A UNIX socket has no 4-tuple: its file and peer are in the log.
+            None if matches!(self.phase, Phase::Connected | Phase::WriteShut) => Line::styled(
+                "  A UNIX socket: no addresses or ports; the socket file and the peer's pid are in the log.",
+                theme::dim(),
+            ),
             None => Line::styled(
                 "  The socket 4-tuple (your address:port ⇄ server address:port) shows here once connected.",
                 theme::dim(),
@@ -125,6 +130,11 @@ impl crate::ui::shell::tab::TabDraw for ClientTab {
             (Phase::Connected, Some(link)) => format!(
                 "Message to {}",
                 super::via::peer_label(&self.console.address(), link.remote)
+            ),
+            // A UNIX socket: no 4-tuple, the socket file.
+            (Phase::Connected, None) => format!(
+                "Message to {}",
+                super::via::shortened(&self.console.address(), 60)
             ),
             (Phase::WriteShut, _) => "Message (write side shut down)".to_string(),
             _ => "Message (not connected)".to_string(),
