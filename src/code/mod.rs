@@ -10,6 +10,7 @@
 mod one_liner;
 mod python;
 mod rust;
+mod unix;
 
 use std::time::Duration;
 

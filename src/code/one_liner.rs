@@ -14,6 +14,7 @@ pub fn command(setting: &Setting) -> String {
         Setting::TcpServer {
             listen,
             tls: Some(tls),
+            mode,
             ..
         } => {
             let (host, port) = host_port(listen);
@@ -24,11 +25,22 @@ pub fn command(setting: &Setting) -> String {
             } else {
                 ""
             };
+            if let Some(path) = super::unix::path_of(listen) {
+                let server = super::unix::one_liner_server(path, *mode, Some((cert, key)));
+                return format!("{make}{server}");
+            }
             format!(
                 "{make}# a TLS server: what arrives is printed, what you type is sent\nopenssl s_server -accept {} -cert {} -key {}\n",
                 quote(&format!("{}:{port}", bracketed(&host))),
                 quote(cert),
                 quote(key)
+            )
+        }
+        Setting::TcpServer { listen, mode, .. } if super::unix::path_of(listen).is_some() => {
+            super::unix::one_liner_server(
+                super::unix::path_of(listen).unwrap_or_default(),
+                *mode,
+                None,
             )
         }
         Setting::TcpServer { listen, mode, .. } => {
@@ -57,6 +69,12 @@ pub fn command(setting: &Setting) -> String {
             tls,
         } => {
             let target = match super::client_target(target) {
+                super::ClientTarget::Unix(path) if tls.is_some() => {
+                    return tls
+                        .as_ref()
+                        .map(|tls| super::unix::one_liner_tls_client(&path, tls))
+                        .unwrap_or_default()
+                }
                 super::ClientTarget::Unix(path) => {
                     return format!(
                         "# send the message over the UNIX socket, half-close (-N), print the replies\nprintf '%b' {} | nc -N -U {}\n",

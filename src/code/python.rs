@@ -14,7 +14,13 @@ pub fn script(setting: &Setting) -> String {
             mode,
             delay,
             tls,
-        } => tcp_server(listen, *mode, delay.as_secs_f64(), tls.as_ref()),
+        } => {
+            let script = tcp_server(listen, *mode, delay.as_secs_f64(), tls.as_ref());
+            match super::unix::path_of(listen) {
+                Some(path) => super::unix::python_server(&script, path),
+                None => script,
+            }
+        }
         Setting::TcpClient {
             target,
             message,
@@ -133,7 +139,7 @@ while True:
 
 fn tcp_client(target: &str, message: &[u8], tls: Option<&super::ClientTls>) -> String {
     let (target, proxy) = match super::client_target(target) {
-        super::ClientTarget::Unix(path) => return unix_client(&path, message),
+        super::ClientTarget::Unix(path) => return unix_client(&path, message, tls),
         super::ClientTarget::Tcp(target, proxy) => (target, proxy),
     };
     let note = match proxy {
@@ -147,23 +153,30 @@ fn tcp_client(target: &str, message: &[u8], tls: Option<&super::ClientTls>) -> S
 }
 
 /// The TCP Client tab over a UNIX socket (`unix:/path`).
-fn unix_client(path: &str, message: &[u8]) -> String {
+fn unix_client(path: &str, message: &[u8], tls: Option<&super::ClientTls>) -> String {
+    let (import, wrap, half_close) = match tls {
+        Some(tls) => (", ssl", super::unix::python_tls_wrap(tls), ""),
+        None => (
+            "",
+            String::new(),
+            "s.shutdown(socket.SHUT_WR)  # nothing more from us; replies still arrive\n",
+        ),
+    };
     format!(
         "#!/usr/bin/env python3
 # netplay's TCP Client tab over a UNIX socket: connect to the socket
 # file, send the message, print what arrives until the server closes.
 # Run: python3 netplay-tcp-client.py
-import socket
+import socket{import}
 
 PATH = {path}
 MESSAGE = {message}
 
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(PATH)  # no ports: the socket file names the server
-if MESSAGE:
+{wrap}if MESSAGE:
     s.sendall(MESSAGE)
-s.shutdown(socket.SHUT_WR)  # nothing more from us; replies still arrive
-while True:
+{half_close}while True:
     data = s.recv(1024)
     if not data:
         break

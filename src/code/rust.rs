@@ -24,7 +24,14 @@ pub fn program(setting: &Setting) -> String {
     match setting {
         Setting::TcpServer {
             listen, mode, tls, ..
-        } => plain_note(tls.is_some()) + &tcp_server(listen, *mode),
+        } => {
+            let program = tcp_server(listen, *mode);
+            let program = match super::unix::path_of(listen) {
+                Some(path) => super::unix::rust_server(&program, path),
+                None => program,
+            };
+            plain_note(tls.is_some()) + &program
+        }
         Setting::TcpClient {
             target,
             message,

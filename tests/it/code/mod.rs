@@ -1,3 +1,4 @@
 //! The code views: the generated programs run against netplay.
 
 mod python;
+mod unix;

@@ -20,7 +20,7 @@ use netplay::net::tcp_server;
 use netplay::net::udp::{self, Bind, UdpEvent, UdpMode};
 use netplay::net::{Engine, Event};
 
-fn python() -> bool {
+pub(super) fn python() -> bool {
     let found = Command::new("python3")
         .arg("--version")
         .stdout(Stdio::null())
@@ -34,14 +34,14 @@ fn python() -> bool {
 }
 
 /// A running script; killed when dropped.
-struct Script {
+pub(super) struct Script {
     child: Child,
     lines: mpsc::Receiver<String>,
     _dir: tempfile::TempDir,
 }
 
 impl Script {
-    fn start(code: &str, args: &[&str]) -> Self {
+    pub(super) fn start(code: &str, args: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("script.py");
         std::fs::write(&path, code).unwrap();
@@ -70,7 +70,7 @@ impl Script {
     }
 
     /// Lines until one contains `needle` (all of them, joined).
-    fn until(&self, needle: &str) -> String {
+    pub(super) fn until(&self, needle: &str) -> String {
         let mut seen = String::new();
         loop {
             match self.lines.recv_timeout(WAIT) {
@@ -318,12 +318,14 @@ fn every_setting() -> Vec<Setting> {
                 key: Some("it's key.pem".into()),
             }),
         ] {
-            all.push(Setting::TcpServer {
-                listen: "[::1]:9999".into(),
-                mode,
-                delay: Duration::from_millis(500),
-                tls,
-            });
+            for listen in ["[::1]:9999", "unix:/tmp/it's \"a\" {x}.sock"] {
+                all.push(Setting::TcpServer {
+                    listen: listen.into(),
+                    mode,
+                    delay: Duration::from_millis(500),
+                    tls: tls.clone(),
+                });
+            }
         }
     }
     let with_ca = netplay::code::ClientTls {
@@ -341,11 +343,13 @@ fn every_setting() -> Vec<Setting> {
         Some(with_ca),
         Some(insecure),
     ] {
-        all.push(Setting::TcpClient {
-            target: "localhost:9999".into(),
-            message: b"it's \"quoted\" \\ 100%\r\n\x1b\xff".to_vec(),
-            tls,
-        });
+        for target in ["localhost:9999", "unix:/tmp/it's.sock"] {
+            all.push(Setting::TcpClient {
+                target: target.into(),
+                message: b"it's \"quoted\" \\ 100%\r\n\x1b\xff".to_vec(),
+                tls: tls.clone(),
+            });
+        }
     }
     for mode in UdpMode::ALL {
         all.push(Setting::Udp {

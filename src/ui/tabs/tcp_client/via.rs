@@ -61,9 +61,11 @@ pub(super) fn shortened(typed: &str, most: usize) -> String {
 mod tests {
     #[test]
     fn a_unix_target_takes_no_proxy_and_labels_stay_short() {
-        assert!(super::split("unix:/run/x.sock via socks5h://127.0.0.1:1080")
-            .unwrap_err()
-            .contains("reached directly"));
+        assert!(
+            super::split("unix:/run/x.sock via socks5h://127.0.0.1:1080")
+                .unwrap_err()
+                .contains("reached directly")
+        );
         assert!(super::split("unix:/run/x.sock").unwrap().1.is_none());
         let remote: std::net::SocketAddr = "127.0.0.1:1080".parse().unwrap();
         let long = format!("{}:80 via socks5h://127.0.0.1:1080", "x".repeat(200));
