@@ -108,6 +108,50 @@ pub struct Code {
 
 /// The code for `setting`.
 pub fn code_for(setting: &Setting) -> Code {
+    // The HTTP tab's `URL via PROXY`: the code for the URL, and the proxy
+    // said (curl takes it as -x; the scripts connect directly and say so).
+    if let Setting::Http {
+        url,
+        request,
+        insecure,
+    } = setting
+    {
+        if let Some((target, proxy)) = url.split_once(" via ") {
+            let direct = Setting::Http {
+                url: target.trim().to_string(),
+                request: request.clone(),
+                insecure: *insecure,
+            };
+            return through_proxy(code_parts(&direct), proxy.trim());
+        }
+    }
+    code_parts(setting)
+}
+
+/// The HTTP code made to go through `proxy` (named without a password).
+fn through_proxy(mut code: Code, proxy: &str) -> Code {
+    let shown = crate::text::sanitize_str(proxy);
+    let note = |comment: &str| {
+        format!(
+            "{comment} The tab goes through the proxy {shown}; this program connects\n{comment} directly (the one-liner view's curl -x goes through it).\n"
+        )
+    };
+    code.python = note("#") + &code.python;
+    code.rust = note("//") + &code.rust;
+    code.one_liner = code
+        .one_liner
+        .lines()
+        .map(|line| match line.strip_prefix("curl ") {
+            Some(rest) => format!("curl -x {} {rest}", crate::curl::quote(proxy)),
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    code
+}
+
+fn code_parts(setting: &Setting) -> Code {
     Code {
         python: python::script(setting),
         one_liner: one_liner::command(setting),
@@ -223,6 +267,25 @@ mod tests {
         assert_eq!(host_port("localhost"), ("localhost".into(), 9999));
         assert_eq!(host_port(":7"), ("127.0.0.1".into(), 7));
         assert_eq!(escaped(b"a'b\\\n\x1b\xff", b'\''), "a\\'b\\\\\\n\\x1b\\xff");
+    }
+
+    #[test]
+    fn an_http_url_via_a_proxy_is_said_and_curled_through_it() {
+        let code = code_for(&Setting::Http {
+            url: "http://web.test/x via socks5h://bob@127.0.0.1:1080".into(),
+            request: "GET /x HTTP/1.1\nHost: web.test\n\n".into(),
+            insecure: false,
+        });
+        assert!(code.one_liner.contains("curl -x "), "{}", code.one_liner);
+        assert!(code.one_liner.contains("socks5h://bob@127.0.0.1:1080"));
+        assert!(
+            code.one_liner.contains("http://web.test/x"),
+            "{}",
+            code.one_liner
+        );
+        assert!(code.python.contains("goes through the proxy"));
+        assert!(code.rust.contains("goes through the proxy"));
+        assert!(!code.python.contains(" via "), "the URL alone is fetched");
     }
 
     #[test]

@@ -602,7 +602,8 @@ impl crate::ui::shell::tab::TabView for HttpTab {
     }
     fn code_setting(&self) -> crate::code::Setting {
         crate::code::Setting::Http {
-            url: self.url_part(),
+            // With its proxy, if one is typed (its password left out).
+            url: crate::ui::via::without_password(self.url.text().trim()),
             request: self.request_text(),
             insecure: self.insecure,
         }
