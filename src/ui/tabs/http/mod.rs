@@ -208,7 +208,7 @@ impl HttpTab {
             ),
             reach: Default::default(),
             secret: Default::default(),
-            url: InputField::new(url, "http://127.0.0.1:9999/ or https://host/path?query"),
+            url: InputField::new(url, "http://127.0.0.1:9999/ or https://host/path?query; … via socks5h://proxy:1080; or a curl command"),
             method: 0,
             editor: TextArea::default(),
             edited: false,

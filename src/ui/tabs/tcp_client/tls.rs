@@ -58,7 +58,7 @@ impl Default for ClientTls {
         Self {
             mode: TlsMode::Off,
             ca_file: InputField::new("", "PEM file of extra CAs (optional)"),
-            sni: InputField::new("", "default: the host name"),
+            sni: InputField::new("", "default: host (unix: localhost)"),
         }
     }
 }
