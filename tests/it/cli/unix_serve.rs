@@ -263,3 +263,37 @@ fn tls_over_a_unix_socket_both_ways() {
         String::from_utf8_lossy(&curl.stderr)
     );
 }
+
+/// A recording made over a UNIX socket — as a client (remote `unix:…`) or
+/// as a server (local `unix:…`, the peer by pid) — is not turned into a
+/// pcapng file: said in words, not as a bad address.
+#[test]
+fn a_unix_recording_is_not_a_capture() {
+    let dir = tempfile::tempdir().unwrap();
+    let body =
+        "{\"t_us\":1,\"event\":\"connected\"}\n{\"t_us\":2,\"dir\":\"out\",\"data\":\"hi\"}\n";
+    for (name, head) in [
+        (
+            "client.jsonl",
+            r#"{"netplay_record":1,"side":"client","local":"unix","remote":"unix:/run/x.sock","start_us":1}"#,
+        ),
+        (
+            "server.jsonl",
+            r#"{"netplay_record":1,"side":"server","local":"unix:/run/x.sock","remote":"pid 1 uid 0 gid 0","start_us":1}"#,
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("{head}\n{body}")).unwrap();
+        let out = dir.path().join("out.pcapng");
+        let output = netplay(&["pcap", path.to_str().unwrap(), "-o", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+        assert!(
+            stderr.contains("a recording of a UNIX socket"),
+            "{name}: {stderr}"
+        );
+        assert!(!out.exists());
+    }
+}

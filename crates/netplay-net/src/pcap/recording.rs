@@ -27,7 +27,7 @@ pub fn write_recording<W: Write>(
             )
         })
     };
-    if recording.remote.starts_with("unix:") {
+    if recording.remote.starts_with("unix:") || recording.local.starts_with("unix:") {
         return Err("a recording of a UNIX socket: a pcapng file holds IP packets, so there is nothing to convert".into());
     }
     let local = address(&recording.local, "local")?;
