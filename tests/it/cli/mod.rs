@@ -14,6 +14,7 @@ mod pcap_edges;
 mod proxy;
 mod relay;
 mod relay_limits;
+mod relay_pipelining;
 mod relay_proxy;
 mod replay;
 mod rules;

@@ -37,6 +37,9 @@ pub(crate) struct Pair {
     pair: ConnId,
     /// Record from the first byte.
     record: Option<Box<RecordTo>>,
+    /// What the client may send past its request (the relay as an HTTP
+    /// proxy, absolute form): the rest is not relayed.
+    allowance: Option<u64>,
 }
 
 impl Pair {
@@ -45,6 +48,7 @@ impl Pair {
             context,
             pair,
             record: None,
+            allowance: None,
         }
     }
 
@@ -101,6 +105,7 @@ impl Pair {
         let target = asked
             .as_ref()
             .map_or_else(|| self.context.target.clone(), |asked| asked.target.clone());
+        self.allowance = asked.as_ref().and_then(|asked| asked.allowance);
         let upstream = tokio::select! {
             biased;
             () = stop.stopped() => Err(("relay stopped before the upstream answered".to_string(), Failure::Unreachable)),
@@ -397,7 +402,9 @@ impl Pair {
             .capturing(capture.map(|capture| capture.legs(dir)))
             .websocket(std::sync::Arc::clone(&upgraded))
         };
-        let up = pump(Dir::Up, up_rx).run(client.0, server.1);
+        let up = pump(Dir::Up, up_rx)
+            .allowance(self.allowance)
+            .run(client.0, server.1);
         let down = pump(Dir::Down, down_rx).run(server.0, client.1);
         tokio::pin!(up, down);
         let (mut up_done, mut down_done) = (false, false);

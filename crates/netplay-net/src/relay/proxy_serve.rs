@@ -58,6 +58,12 @@ pub(crate) struct Asked {
     /// Bytes for the upstream before anything else (a forwarded head).
     pub(crate) first: Vec<u8>,
     pub(crate) reply: Reply,
+    /// An absolute-form request: the body bytes that may follow its head
+    /// to the server (`Content-Length`, or 0); `None` when that cannot be
+    /// known (a chunked body) or for a tunnel. What the client sends past
+    /// it — a pipelined request, with its own `Proxy-Authorization` — is
+    /// not relayed: one request per connection.
+    pub(crate) allowance: Option<u64>,
 }
 
 /// The largest request head read from a proxy client.
@@ -191,6 +197,7 @@ impl ProxyServe {
             target,
             first: Vec::new(),
             reply: Reply::Socks5,
+            allowance: None,
         })
     }
 
@@ -234,6 +241,21 @@ impl ProxyServe {
         }
         let method = request.method.unwrap_or("").to_string();
         let path = request.path.unwrap_or("").to_string();
+        let chunked = request
+            .headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("transfer-encoding"));
+        let lengths = request
+            .headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("content-length"))
+            .map(|h| h.value);
+        // A length that frames nothing lets nothing past the head.
+        let allowance = match crate::http::content_length::agreed(lengths) {
+            _ if chunked => None,
+            Ok(length) => Some(length.map_or(0, |(length, _)| length)),
+            Err(_) => Some(0),
+        };
         if let Some((user, password)) = &self.auth {
             use base64::Engine as _;
             let token =
@@ -273,6 +295,7 @@ impl ProxyServe {
                 target: path,
                 first: Vec::new(),
                 reply: Reply::Connect,
+                allowance: None,
             });
         }
         let url = url::Url::parse(&path)
@@ -324,6 +347,7 @@ impl ProxyServe {
             ),
             target: authority,
             reply: Reply::Forward,
+            allowance,
         })
     }
 

@@ -32,6 +32,7 @@ const FIRST_READ: usize = 4 * 1024;
 
 use crate::relay::READ_BUFFER;
 
+mod allowance;
 mod commands;
 mod io;
 mod messages;
@@ -130,6 +131,11 @@ pub(crate) struct Pump {
     waiting: Vec<Vec<u8>>,
     /// The pair's legs in a capture, while on (boxed: rarely on).
     legs: Option<Box<super::capture::Legs>>,
+    /// Bytes this direction may still carry, when bounded (the relay as
+    /// an HTTP proxy: one request's body); past it, reads are dropped.
+    allowance: Option<u64>,
+    /// Bytes dropped past the allowance.
+    dropped: u64,
 }
 
 /// Where a read's frames start and where its messages end.
@@ -204,6 +210,8 @@ impl Pump {
             written_at_boundary: true,
             waiting: Vec::new(),
             legs: None,
+            allowance: None,
+            dropped: 0,
         }
     }
 
@@ -346,6 +354,18 @@ impl Pump {
                     }
                     Ok(n) => {
                         self.stats.record_read(n);
+                        let read = n;
+                        // Bounded only for the relay as an HTTP proxy.
+                        let n = match self.allowance {
+                            None => n,
+                            Some(_) => self.within_allowance(n).await,
+                        };
+                        if n == 0 {
+                            if read == buffer.len() && buffer.len() < READ_BUFFER {
+                                buffer.resize(READ_BUFFER, 0);
+                            }
+                            continue;
+                        }
                         let way = self.way();
                         record(&mut self.recorder, way, &buffer[..n]).await;
                         if let Some(legs) = &self.legs {
