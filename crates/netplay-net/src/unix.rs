@@ -35,6 +35,16 @@ pub fn check_path(path: &std::path::Path, shown: &str) -> Result<(), String> {
     Err(format!("{shown} is {what}, not a socket"))
 }
 
+/// Connects to the socket file at `path` (`shown`: as it is displayed),
+/// after checking it is one; a failure in words. Every client of a socket
+/// file goes through here (tcp connect, fetch --unix-socket, the relay).
+pub async fn connect(path: &std::path::Path, shown: &str) -> Result<UnixStream, String> {
+    check_path(path, shown)?;
+    UnixStream::connect(path)
+        .await
+        .map_err(|err| connect_error(&err, shown))
+}
+
 /// A failed connect to the socket file at `shown`, in words.
 pub fn connect_error(err: &std::io::Error, shown: &str) -> String {
     match err.kind() {
@@ -60,12 +70,16 @@ pub fn connect_error(err: &std::io::Error, shown: &str) -> String {
 
 /// The peer's process and user, as the kernel knows them.
 pub fn peer_words(stream: &UnixStream) -> String {
-    match stream.peer_cred() {
-        Ok(cred) => match cred.pid() {
-            Some(pid) => format!("peer pid {pid}, uid {}, gid {}", cred.uid(), cred.gid()),
-            None => format!("peer uid {}, gid {}", cred.uid(), cred.gid()),
+    let cred = match crate::stream::Endpoint::unix_peer(stream) {
+        crate::stream::Endpoint::Unix(end) => end.cred,
+        crate::stream::Endpoint::Ip(_) => None,
+    };
+    match cred {
+        Some(cred) => match cred.pid {
+            Some(pid) => format!("peer pid {pid}, uid {}, gid {}", cred.uid, cred.gid),
+            None => format!("peer uid {}, gid {}", cred.uid, cred.gid),
         },
-        Err(_) => "peer unknown".to_string(),
+        None => "peer unknown".to_string(),
     }
 }
 

@@ -326,12 +326,7 @@ impl Pair {
                 format!("upstream {shown} is this relay's own socket: it would relay to itself");
             return Err((reason, Failure::NotAllowed));
         }
-        let connect = async {
-            crate::unix::check_path(std::path::Path::new(path), &shown)?;
-            tokio::net::UnixStream::connect(path)
-                .await
-                .map_err(|err| crate::unix::connect_error(&err, &shown))
-        };
+        let connect = crate::unix::connect(std::path::Path::new(path), &shown);
         let limit = self.context.connect_timeout;
         match tokio::time::timeout(limit, connect).await {
             Ok(Ok(stream)) => Ok(stream),

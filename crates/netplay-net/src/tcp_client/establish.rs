@@ -1,6 +1,7 @@
 //! Reaching the target: the name overrides (`--resolve`, `--connect-to`),
 //! the lookup, and each address tried in turn.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
@@ -113,5 +114,51 @@ impl Client {
             }
             Err(reason) => Err(reason),
         }
+    }
+}
+
+impl Client {
+    /// The TLS handshake over `stream` (TCP, tapped or not, or a UNIX
+    /// socket), within `timeout` and cancelled by a stop; told as
+    /// [`ClientEvent::TlsEstablished`] (`connect`: how long the connect
+    /// before it took).
+    pub(super) async fn tls_handshake<S>(
+        &self,
+        (client, config, name): (
+            &crate::tls::TlsClient,
+            Arc<rustls::ClientConfig>,
+            rustls::pki_types::ServerName<'static>,
+        ),
+        stream: S,
+        (stats, connect): (&crate::ConnStats, std::time::Duration),
+        (timeout, peer): (std::time::Duration, &str),
+    ) -> Result<tokio_rustls::client::TlsStream<S>, String>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        let connector = tokio_rustls::TlsConnector::from(config);
+        let mut stop = self.stop.clone();
+        let stream = tokio::select! {
+            biased;
+            () = stop.stopped() => return Err("cancelled during the TLS handshake".into()),
+            result = tokio::time::timeout(timeout, connector.connect(name.clone(), stream)) => match result {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(err)) => return Err(client.describe(&err)),
+                Err(_) => return Err(format!(
+                    "the TLS handshake with {peer} did not finish within {}",
+                    crate::error::human_duration(timeout)
+                )),
+            },
+        };
+        let info = Box::new(client.info(stream.get_ref().1, &name));
+        let done = std::time::Instant::now();
+        self.emit(ClientEvent::TlsEstablished {
+            info,
+            connect,
+            handshake: done.saturating_duration_since(stats.opened),
+            done,
+        })
+        .await;
+        Ok(stream)
     }
 }

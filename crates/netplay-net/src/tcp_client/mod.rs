@@ -422,33 +422,17 @@ impl Client {
                     }
                     None => crate::pcap::tap::Wire::Plain(stream),
                 };
-                let connector = tokio_rustls::TlsConnector::from(config);
-                let handshake = tokio::select! {
-                    biased;
-                    () = stop.stopped() => Err("cancelled during the TLS handshake".to_string()),
-                    result = tokio::time::timeout(timeout, connector.connect(name.clone(), stream)) => match result {
-                        Ok(Ok(stream)) => Ok(stream),
-                        Ok(Err(err)) => Err(client.describe(&err)),
-                        Err(_) => Err(format!(
-                            "the TLS handshake with {remote} did not finish within {}",
-                            crate::error::human_duration(timeout)
-                        )),
-                    },
-                };
+                let shown = remote.to_string();
+                let handshake = self
+                    .tls_handshake(
+                        (&client, config, name),
+                        stream,
+                        (&stats, connect),
+                        (timeout, &shown),
+                    )
+                    .await;
                 match handshake {
-                    Ok(stream) => {
-                        let info = Box::new(client.info(stream.get_ref().1, &name));
-                        let done = std::time::Instant::now();
-                        let handshake = done.saturating_duration_since(stats.opened);
-                        self.emit(ClientEvent::TlsEstablished {
-                            info,
-                            connect,
-                            handshake,
-                            done,
-                        })
-                        .await;
-                        self.converse(stream, &stats, probe, commands).await
-                    }
+                    Ok(stream) => self.converse(stream, &stats, probe, commands).await,
                     Err(reason) => {
                         self.emit(ClientEvent::ConnectFailed { reason }).await;
                         return;

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use tokio::net::UnixStream;
 use tokio::sync::mpsc;
 
 use super::{Client, ClientCommand, ClientEvent, ClientWriter, Connect, Controls, Probe};
@@ -32,12 +31,7 @@ impl Client {
         };
         let shown = crate::text::sanitize_str(&path);
         let started = std::time::Instant::now();
-        let connect = async {
-            crate::unix::check_path(std::path::Path::new(&path), &shown)?;
-            UnixStream::connect(&path)
-                .await
-                .map_err(|err| crate::unix::connect_error(&err, &shown))
-        };
+        let connect = crate::unix::connect(std::path::Path::new(&path), &shown);
         let mut stop = self.stop.clone();
         let stream = tokio::select! {
             biased;
@@ -70,56 +64,35 @@ impl Client {
         };
         let stats = ConnStats::new();
         self.emit(ClientEvent::ConnectedUnix {
-            path: shown,
+            path: shown.clone(),
             peer: crate::unix::peer_words(&stream),
             stats: Arc::clone(&stats),
         })
         .await;
         let reason = match tls {
             None => self.converse(stream, &stats, probe, commands).await,
-            Some(client) => match self
-                .tls_over(&client, stream, (&stats, started), how.timeout)
-                .await
-            {
-                Ok(stream) => self.converse(stream, &stats, probe, commands).await,
-                Err(reason) => return self.emit(ClientEvent::ConnectFailed { reason }).await,
-            },
+            Some(client) => {
+                // A socket file has no host name: localhost unless --sni.
+                let name = match client.server_name("localhost") {
+                    Ok(name) => name,
+                    Err(reason) => return self.emit(ClientEvent::ConnectFailed { reason }).await,
+                };
+                let config = Arc::clone(&client.config);
+                let connect = stats.opened.saturating_duration_since(started);
+                let handshake = self
+                    .tls_handshake(
+                        (&client, config, name),
+                        stream,
+                        (&stats, connect),
+                        (how.timeout, &shown),
+                    )
+                    .await;
+                match handshake {
+                    Ok(stream) => self.converse(stream, &stats, probe, commands).await,
+                    Err(reason) => return self.emit(ClientEvent::ConnectFailed { reason }).await,
+                }
+            }
         };
         self.emit(ClientEvent::Closed { reason }).await;
-    }
-
-    /// The TLS handshake over a UNIX socket, told as over TCP.
-    async fn tls_over(
-        &self,
-        client: &crate::tls::TlsClient,
-        stream: UnixStream,
-        (stats, started): (&ConnStats, std::time::Instant),
-        timeout: std::time::Duration,
-    ) -> Result<tokio_rustls::client::TlsStream<UnixStream>, String> {
-        let name = client.server_name("localhost")?;
-        let connector = tokio_rustls::TlsConnector::from(Arc::clone(&client.config));
-        let mut stop = self.stop.clone();
-        let stream = tokio::select! {
-            biased;
-            () = stop.stopped() => return Err("cancelled during the TLS handshake".into()),
-            result = tokio::time::timeout(timeout, connector.connect(name.clone(), stream)) => match result {
-                Ok(Ok(stream)) => stream,
-                Ok(Err(err)) => return Err(client.describe(&err)),
-                Err(_) => return Err(format!(
-                    "the TLS handshake did not finish within {}",
-                    crate::error::human_duration(timeout)
-                )),
-            },
-        };
-        let info = Box::new(client.info(stream.get_ref().1, &name));
-        let done = std::time::Instant::now();
-        self.emit(ClientEvent::TlsEstablished {
-            info,
-            connect: stats.opened.saturating_duration_since(started),
-            handshake: done.saturating_duration_since(stats.opened),
-            done,
-        })
-        .await;
-        Ok(stream)
     }
 }

@@ -96,10 +96,7 @@ impl Fetch {
     ) -> Result<(Box<dyn Io>, Cow<'a, [u8]>), String> {
         self.phase = "connecting";
         let shown = crate::text::sanitize_str(&path.display().to_string());
-        crate::unix::check_path(path, &shown)?;
-        let stream = tokio::net::UnixStream::connect(path)
-            .await
-            .map_err(|err| crate::unix::connect_error(&err, &shown))?;
+        let stream = crate::unix::connect(path, &shown).await?;
         self.timings.connect = Some(self.elapsed());
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         let sni = (tls && bare.parse::<std::net::IpAddr>().is_err()).then_some(bare);
